@@ -1,0 +1,181 @@
+"""Every user-facing message: key -> (Simplified Chinese, English).
+
+Keep one entry per message; parameters are `str.format` names. Sections are grouped by the
+module that raises them. Field labels (`field.*`) name record fields in the user's language.
+"""
+
+from __future__ import annotations
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # --- field labels -------------------------------------------------------------------
+    "field.type": ("题型", "item type"),
+    "field.stem": ("题干", "stem"),
+    "field.options": ("选项", "options"),
+    "field.answer": ("答案", "answer"),
+    "field.knowledge_point": ("鉴定点", "knowledge point"),
+    "field.knowledge_path": ("知识点", "knowledge path"),
+    "field.importance": ("重要程度", "importance"),
+    "field.difficulty": ("难度", "difficulty"),
+    "field.discrimination": ("区分度", "discrimination"),
+    "field.score": ("分数", "score"),
+    "field.explanation": ("解析", "explanation"),
+    "field.source": ("出处", "source"),
+    "field.author": ("作者", "author"),
+    "field.number": ("题号", "item number"),
+    "field.guid": ("试题编号", "GUID"),
+    "field.header": ("表头", "header"),
+    "field.file": ("文件", "file"),
+    "field.code": ("代码", "code"),
+    "field.name": ("名称", "name"),
+    "field.weight": ("鉴定比重", "weight"),
+    "field.task": ("试题", "task"),
+    "field.tasks": ("试题", "tasks"),
+    "field.requirements": ("考核要求", "requirements"),
+    "field.time_limit": ("考试时间", "time limit"),
+    "field.rubric": ("评分记录表", "rubric"),
+    "field.criteria": ("评分标准", "criteria"),
+    "field.element": ("评分要素", "scoring element"),
+    "field.preparation": ("准备通知单", "preparation list"),
+    "field.quantity": ("数量", "quantity"),
+    "field.veto": ("否决项", "veto"),
+    "field.title": ("标题", "title"),
+    "field.section": ("大题", "section"),
+    "field.paragraph": ("段落", "paragraph"),
+    # --- locations ----------------------------------------------------------------------
+    "loc.file": ("{file}", "{file}"),
+    "loc.sheet_row": ("{file} 工作表“{sheet}”第 {row} 行", "{file}, sheet '{sheet}', row {row}"),
+    "loc.row": ("{file} 第 {row} 行", "{file}, row {row}"),
+    "loc.paragraph": ("{file} 第 {paragraph} 段", "{file}, paragraph {paragraph}"),
+    "loc.table": (
+        "{file} 第 {table} 个表格第 {row} 行",
+        "{file}, table {table}, row {row}",
+    ),
+    # --- problems found while reading items -----------------------------------------------
+    "problem.missing": ("缺少{field}", "{field} is missing"),
+    "problem.unknown_type": (
+        "无法识别的题型“{value}”，应为 判断题、单项选择题 或 多项选择题",
+        "unknown item type '{value}'; expected judgement, single choice or multiple choice",
+    ),
+    "problem.unparseable_answer": (
+        "无法识别的答案“{value}”",
+        "cannot read the answer '{value}'",
+    ),
+    "problem.answer_not_in_options": (
+        "答案 {answer} 不在选项 {options} 之中",
+        "answer {answer} is not among the options {options}",
+    ),
+    "problem.single_several_answers": (
+        "单项选择题只能有一个答案，实际为 {answer}",
+        "a single-choice item has exactly one answer, got {answer}",
+    ),
+    "problem.multiple_one_answer": (
+        "多项选择题应有两个或以上答案，实际为 {answer}",
+        "a multiple-choice item needs two or more answers, got {answer}",
+    ),
+    "problem.judgement_answer": (
+        "判断题答案应为 √/×（对/错、正确/错误、是/否），实际为“{value}”",
+        "a judgement item's answer must be true/false (√/×, 对/错, 正确/错误, 是/否), got '{value}'",
+    ),
+    "problem.too_few_options": (
+        "选择题至少需要 {minimum} 个选项，实际为 {count} 个",
+        "a choice item needs at least {minimum} options, got {count}",
+    ),
+    "problem.judgement_has_options": (
+        "判断题不应有选项",
+        "a judgement item has no options",
+    ),
+    "problem.duplicate_option": (
+        "选项 {letter} 重复",
+        "option {letter} appears twice",
+    ),
+    "problem.option_gap": (
+        "选项不连续：有 {letters}，缺少 {missing}",
+        "options are not consecutive: have {letters}, missing {missing}",
+    ),
+    "problem.duplicate_number": (
+        "题号 {number} 重复（第一次出现在{first}）",
+        "item number {number} is used twice (first at {first})",
+    ),
+    "problem.unknown_knowledge_point": (
+        "鉴定点代码 {code} 不在本题库的鉴定要素细目表中",
+        "knowledge point {code} is not in this bank's knowledge tree",
+    ),
+    "problem.bad_knowledge_code": (
+        "鉴定点代码“{value}”格式不正确，应如 B-A-C-012 或 BAC012",
+        "knowledge point code '{value}' is malformed; expected e.g. B-A-C-012 or BAC012",
+    ),
+    "problem.bad_difficulty": (
+        "难度“{value}”无法识别，应为 易/较易/中等/较难/难、简单/一般/困难、1–5 或 0–1 之间的数",
+        "difficulty '{value}' not understood; expected 易/较易/中等/较难/难, 简单/一般/困难, "
+        "1-5 or a number between 0 and 1",
+    ),
+    "problem.bad_number": (
+        "{field}应为数字，实际为“{value}”",
+        "{field} must be a number, got '{value}'",
+    ),
+    "problem.bad_importance": (
+        "重要程度应为 X、Y 或 Z，实际为“{value}”",
+        "importance must be X, Y or Z, got '{value}'",
+    ),
+    "problem.header_not_found": (
+        "找不到表头：至少需要 {required} 列（可用 --map 列名=字段 指定）",
+        "no header row found: need at least the columns {required} (use --map COLUMN=field)",
+    ),
+    "problem.unknown_map_column": (
+        "--map 指定的列“{column}”不在表头中",
+        "column '{column}' given to --map is not in the header",
+    ),
+    "problem.duplicate_column": (
+        "列“{column}”和“{other}”都对应{field}",
+        "columns '{column}' and '{other}' both map to {field}",
+    ),
+    "problem.unreadable_file": (
+        "无法读取文件：{reason}",
+        "cannot read the file: {reason}",
+    ),
+    "problem.unknown_encoding": (
+        "无法识别文件编码（应为 UTF-8 或 GB18030/GBK）",
+        "cannot detect the file's encoding (expected UTF-8 or GB18030/GBK)",
+    ),
+    "problem.no_items": ("文件中没有找到试题", "no items found in the file"),
+    "problem.outside_section": (
+        "该段落不在任何大题（一、判断题 / 二、单项选择题 / 三、多项选择题）之下",
+        "paragraph is not under any section heading (判断题 / 单项选择题 / 多项选择题)",
+    ),
+    "problem.unrecognised_paragraph": (
+        "无法识别的段落“{text}”",
+        "paragraph not understood: '{text}'",
+    ),
+    # --- knowledge tree -------------------------------------------------------------------
+    "problem.duplicate_code": (
+        "代码 {code} 重复（第一次出现在{first}）",
+        "code {code} is used twice (first at {first})",
+    ),
+    "problem.bad_weight": (
+        "鉴定比重应为 0–100 之间的数，实际为“{value}”",
+        "weight must be a number between 0 and 100, got '{value}'",
+    ),
+    "problem.weights_do_not_sum": (
+        "{parent} 下各项鉴定比重之和为 {total}，应为 {expected}",
+        "weights under {parent} add up to {total}, expected {expected}",
+    ),
+    "problem.orphan_node": (
+        "{code} 没有上级鉴定范围",
+        "{code} has no parent range",
+    ),
+    # --- practical sets -------------------------------------------------------------------
+    "problem.score_total": (
+        "{what}配分合计 {total} 分，应为 {expected} 分",
+        "{what} scores add up to {total}, expected {expected}",
+    ),
+    "problem.no_tasks": ("试卷中没有找到考核试题", "no tasks found in the practical paper"),
+    "problem.bad_structure": (
+        "{what}格式不正确：{reason}",
+        "{what} is malformed: {reason}",
+    ),
+    # --- import outcome -------------------------------------------------------------------
+    "import.rejected": (
+        "{file} 有 {count} 处问题，未导入任何内容",
+        "{file} has {count} problem(s); nothing was imported",
+    ),
+}

@@ -1,0 +1,197 @@
+"""Typed records that importers produce and the engine stores.
+
+Importers turn files into these records plus a list of `Problem`s; they never touch the
+database. The engine validates them against the bank (e.g. knowledge-point codes in the
+tree), versions and stores them. Nothing here knows a file format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+from qbank.i18n import tr
+
+
+class ItemType(StrEnum):
+    JUDGEMENT = "judgement"  # 判断题
+    SINGLE = "single"  # 单项选择题
+    MULTIPLE = "multiple"  # 多项选择题
+
+
+class Importance(StrEnum):
+    X = "X"  # core
+    Y = "Y"  # general
+    Z = "Z"  # auxiliary
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in a source file a record or problem sits, as the user would look for it.
+
+    `row` is the row number Excel shows (header = row 1) or the CSV line's record number;
+    `paragraph` is the 1-based paragraph number of a Word document; `table` the 1-based table
+    number of a Word document (with `row` inside it).
+    """
+
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    paragraph: int | None = None
+    table: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    def describe(self) -> str:
+        if self.table is not None and self.row is not None:
+            return tr("loc.table", file=self.file, table=self.table, row=self.row)
+        if self.sheet is not None and self.row is not None:
+            return tr("loc.sheet_row", file=self.file, sheet=self.sheet, row=self.row)
+        if self.row is not None:
+            return tr("loc.row", file=self.file, row=self.row)
+        if self.paragraph is not None:
+            return tr("loc.paragraph", file=self.file, paragraph=self.paragraph)
+        return tr("loc.file", file=self.file)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, precise enough to fix without guessing.
+
+    `field` is a record field name (`stem`, `answer`, …, or `file`/`header`); `key` is a
+    catalogue key from `qbank.messages`; `params` fill it.
+    """
+
+    location: Location
+    field: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        params = dict(self.params)
+        params.setdefault("field", tr(f"field.{self.field}"))
+        return tr(self.key, **params)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"location": self.location.as_dict(), "field": self.field, "message": self.message}
+
+    def __str__(self) -> str:
+        return f"{self.location.describe()}：{self.message}"
+
+
+Answer = str | bool
+"""Canonical answer: upper-case letters in order (`"ABD"`) for choice items, a bool for judgement."""
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """One theory item as read from a file, already normalised.
+
+    `knowledge_code` is the canonical 鉴定点 code (`B-A-C-012`) when the source names one;
+    `knowledge_path` is the path of names as given (知识点一级…六级, or 章节).
+    `difficulty` is on the 0–1 scale of `qbank.text.normalize.parse_difficulty`.
+    """
+
+    type: ItemType
+    stem: str
+    answer: Answer
+    location: Location
+    options: dict[str, str] = field(default_factory=dict)
+    number: str | None = None
+    guid: str | None = None
+    knowledge_code: str | None = None
+    knowledge_path: tuple[str, ...] = ()
+    importance: Importance | None = None
+    difficulty: float | None = None
+    discrimination: float | None = None
+    score: float | None = None
+    explanation: str | None = None
+    source: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    """A node of the knowledge-point tree (鉴定要素细目表).
+
+    Ranges (鉴定范围) have a `weight` (% of the paper) and no importance; leaves (鉴定点)
+    have a 3-digit final code segment and an importance. `code` is canonical (`B-A-C-012`),
+    `parent` the parent's canonical code or None for a level-1 range.
+    """
+
+    code: str
+    name: str
+    location: Location
+    parent: str | None = None
+    weight: float | None = None
+    importance: Importance | None = None
+
+    @property
+    def is_point(self) -> bool:
+        return self.code.rsplit("-", 1)[-1].isdigit()
+
+
+@dataclass(frozen=True)
+class PrepRow:
+    """A row of a preparation list (准备通知单): tool, material or equipment."""
+
+    name: str
+    spec: str = ""
+    quantity: str = ""
+    note: str = ""
+    category: str = ""  # e.g. 工具 / 材料 / 设备, as the source groups them
+
+
+@dataclass(frozen=True)
+class RubricRow:
+    """A row of the 评分记录表."""
+
+    element: str  # 评分要素
+    score: float  # 配分
+    criteria: str  # 评分标准 (with deductions as written)
+    veto: bool = False  # 否决项: failing it zeroes the task
+
+
+@dataclass(frozen=True)
+class PracticalTask:
+    """One task of a practical paper (试题) with its requirements and rubric."""
+
+    number: str
+    title: str
+    requirements: str
+    score: float
+    time_limit_minutes: int | None = None
+    module_code: str | None = None  # 鉴定范围 code of the practical 细目表, when given
+    rubric: tuple[RubricRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class PracticalSetRecord:
+    """A practical paper set: preparation lists, tasks, rubric (操作技能试卷)."""
+
+    code: str
+    title: str
+    location: Location
+    venue_prep: tuple[PrepRow, ...] = ()
+    candidate_prep: tuple[PrepRow, ...] = ()
+    tasks: tuple[PracticalTask, ...] = ()
+    total_minutes: int | None = None
+    author: str | None = None
+
+
+R = TypeVar("R")
+
+
+@dataclass
+class Parsed(Generic[R]):
+    """What an importer returns: the records it could read and every problem it found."""
+
+    records: list[R] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems

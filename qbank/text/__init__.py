@@ -1,0 +1,1 @@
+"""Text handling: normalisation of what people type into item files (and, later, tokens)."""

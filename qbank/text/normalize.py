@@ -1,0 +1,203 @@
+"""Normalise what people type into item files: widths, spaces, answers, types, difficulty.
+
+Two forms of text:
+
+- `clean_text` is what we store and print: NFKC (full-width letters, digits and spaces become
+  half-width), runs of whitespace collapsed to one space, and ASCII punctuation next to Chinese
+  text turned into its full-width Chinese form, so `（ ）` and `( )` give the same stored
+  text and the same version hash, and a printed paper keeps Chinese typography.
+- `fold_text` is for comparing: `clean_text`, then NFKC again (all punctuation half-width)
+  and case-folded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from qbank.records import Answer, Importance, ItemType
+
+_WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+# ASCII punctuation → Chinese full-width form, applied only where it touches Chinese text.
+_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+_PUNCT_NEAR_CJK = re.compile(
+    rf"(?<=[{_CJK}（）])\s*([,;:?!])|([,;:?!])\s*(?=[{_CJK}])"
+)
+_HAS_CJK = re.compile(rf"[{_CJK}]")
+
+
+def clean_text(value: object) -> str:
+    """Return `value` as stored text: NFKC, whitespace collapsed, Chinese punctuation kept.
+
+    None and blank cells give "". Numbers read by a spreadsheet (`3.0`) come back as `3`.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value))
+    text = _WS.sub(" ", text).strip()
+    if not text or not _HAS_CJK.search(text):
+        return text
+    text = _PUNCT_NEAR_CJK.sub(lambda m: _TO_FULL[m.group(1) or m.group(2)], text)
+    # Brackets: in Chinese text both halves become full-width, spaces inside kept as one.
+    text = text.replace("(", "（").replace(")", "）")
+    text = re.sub(r"\s*（\s*", lambda m: ("（" if not m.group(0).endswith(" ") else "（ "), text)
+    text = re.sub(r"\s*）", lambda m: ("）" if not m.group(0).startswith(" ") else " ）"), text)
+    return text
+
+
+def fold_text(value: object) -> str:
+    """Return a comparison key: fully half-width, case-folded, whitespace collapsed."""
+    return unicodedata.normalize("NFKC", clean_text(value)).casefold()
+
+
+# --- item types ----------------------------------------------------------------------------
+
+_TYPE_WORDS: dict[str, ItemType] = {}
+for _words, _type in (
+    ("判断 判断题 是非 是非题 对错题 正误题 判断正误 judgement judgment true/false tf", ItemType.JUDGEMENT),
+    ("单选 单选题 单项选择 单项选择题 单项 单选择题 选择题 single single-choice", ItemType.SINGLE),
+    ("多选 多选题 多项选择 多项选择题 多项 多选择题 不定项 不定项选择题 multiple multi "
+     "multiple-choice", ItemType.MULTIPLE),
+):
+    for _w in _words.split():
+        _TYPE_WORDS[_w.casefold()] = _type
+
+
+def parse_item_type(value: object) -> ItemType | None:
+    """Map a type cell or heading (判断题, 单项选择题, 多选, …) to an ItemType, or None."""
+    key = re.sub(r"[(\[【][^)\]】]*[)\]】]", "", fold_text(value))
+    key = re.sub(r"[\s()\[\]【】:：]", "", key)
+    key = re.sub(r"^[一二三四五六七八九十\d]+[、.．]", "", key)
+    return _TYPE_WORDS.get(key)
+
+
+# --- answers -------------------------------------------------------------------------------
+
+_TRUE_WORDS = {"√", "✓", "✔", "☑", "对", "正确", "是", "t", "true", "y", "yes", "1", "v", "o"}
+_FALSE_WORDS = {"×", "✗", "✘", "x", "☒", "错", "错误", "否", "不对", "f", "false", "n", "no", "0"}
+_LETTER_SEPARATORS = re.compile(r"[\s,，;；、/|.．+]+")
+
+
+def parse_judgement(value: object) -> bool | None:
+    """√ ✓ 对 正确 是 T → True; × ✗ 错 错误 否 F → False; anything else → None."""
+    key = fold_text(value).strip("()（）[]【】 ")
+    if key in _TRUE_WORDS:
+        return True
+    if key in _FALSE_WORDS:
+        return False
+    return None
+
+
+def parse_letters(value: object) -> str | None:
+    """`A`, `ABD`, `A,C`, `A;C`, `A C`, `ac`, `A、C` → letters upper-case, sorted, unique.
+
+    Returns None when the text holds anything but option letters A–Z and separators.
+    """
+    text = _LETTER_SEPARATORS.sub("", fold_text(value).strip("()（）[]【】 "))
+    if not text or not text.isascii() or not text.isalpha():
+        return None
+    return "".join(sorted(set(text.upper())))
+
+
+def parse_answer(value: object, item_type: ItemType) -> Answer | None:
+    """Canonical answer for `item_type`, or None when it cannot be read."""
+    if item_type is ItemType.JUDGEMENT:
+        return parse_judgement(value)
+    return parse_letters(value)
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer as a person reads it: letters, or √ / ×."""
+    if isinstance(answer, bool):
+        return "√" if answer else "×"
+    return answer
+
+
+# --- difficulty ----------------------------------------------------------------------------
+
+DIFFICULTY_WORDS: dict[str, float] = {
+    # five-step scale of national banks; higher = harder
+    "易": 0.1,
+    "容易": 0.1,
+    "较易": 0.3,
+    "中等": 0.5,
+    "中": 0.5,
+    "适中": 0.5,
+    "较难": 0.7,
+    "难": 0.9,
+    "困难": 0.8,
+    # three-step scale of exam apps
+    "简单": 0.2,
+    "一般": 0.5,
+}
+"""Difficulty words on the 0–1 scale (0 easiest, 1 hardest). Integers 1–5 map to the same
+five steps (1 → 0.1 … 5 → 0.9); percentages and fractions in [0, 1] are taken as given."""
+
+
+def parse_difficulty(value: object) -> float | None:
+    """Put a difficulty word or number on the 0–1 scale; None for blank; ValueError if unreadable."""
+    text = fold_text(value)
+    if not text:
+        return None
+    if text in DIFFICULTY_WORDS:
+        return DIFFICULTY_WORDS[text]
+    percent = text.endswith("%")
+    try:
+        number = float(text.rstrip("%"))
+    except ValueError:
+        raise ValueError(text) from None
+    if percent:
+        number /= 100
+    elif number > 1 and number.is_integer() and 1 <= number <= 5:
+        return round(0.1 + (number - 1) * 0.2, 2)
+    if not 0 <= number <= 1:
+        raise ValueError(text)
+    return number
+
+
+def parse_number(value: object) -> float | None:
+    """A score or weight cell (`1`, `1.5`, `２分`, `20%`) → float; None for blank; ValueError."""
+    text = fold_text(value)
+    if not text:
+        return None
+    text = re.sub(r"(分|%|％)$", "", text).strip()
+    return float(text)
+
+
+def parse_importance(value: object) -> Importance | None:
+    """X / Y / Z (any width or case) → Importance; None for blank; ValueError otherwise."""
+    text = fold_text(value).upper()
+    if not text:
+        return None
+    try:
+        return Importance(text)
+    except ValueError:
+        raise ValueError(text) from None
+
+
+# --- codes ---------------------------------------------------------------------------------
+
+_OCCUPATION = re.compile(r"^\d-\d{2}-\d{2}-\d{2}(-\d{2})?$")
+_POINT_CODE = re.compile(r"^([A-Z])(?:-?([A-Z]))*(?:-?(\d{1,3}))?$")
+
+
+def is_occupation_code(value: str) -> bool:
+    """`6-31-01-03` or with a 工种 suffix `6-18-01-01-02` (职业分类大典 shape only)."""
+    return bool(_OCCUPATION.match(value))
+
+
+def canonical_knowledge_code(value: object) -> str | None:
+    """`BAC012`, `B-A-C-012`, `b.a.c.12`, `B-A-C` → `B-A-C-012` / `B-A-C`; None if malformed."""
+    text = re.sub(r"[\s\-_.．、/]", "", fold_text(value)).upper()
+    if not text or not _POINT_CODE.match(text):
+        return None
+    letters = re.match(r"[A-Z]+", text)
+    assert letters is not None
+    parts = list(letters.group(0))
+    digits = text[len(letters.group(0)) :]
+    if digits:
+        parts.append(f"{int(digits):03d}")
+    return "-".join(parts)
