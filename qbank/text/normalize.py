@@ -21,9 +21,7 @@ _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 # ASCII punctuation → Chinese full-width form, applied only where it touches Chinese text.
 _TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
-_PUNCT_NEAR_CJK = re.compile(
-    rf"(?<=[{_CJK}（）])\s*([,;:?!])|([,;:?!])\s*(?=[{_CJK}])"
-)
+_PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}（）])\s*([,;:?!])|([,;:?!])\s*(?=[{_CJK}])")
 _HAS_CJK = re.compile(rf"[{_CJK}]")
 
 
@@ -43,8 +41,8 @@ def clean_text(value: object) -> str:
     text = _PUNCT_NEAR_CJK.sub(lambda m: _TO_FULL[m.group(1) or m.group(2)], text)
     # Brackets: in Chinese text both halves become full-width, spaces inside kept as one.
     text = text.replace("(", "（").replace(")", "）")
-    text = re.sub(r"\s*（\s*", lambda m: ("（" if not m.group(0).endswith(" ") else "（ "), text)
-    text = re.sub(r"\s*）", lambda m: ("）" if not m.group(0).startswith(" ") else " ）"), text)
+    text = re.sub(r"\s*（\s*", lambda m: "（" if not m.group(0).endswith(" ") else "（ ", text)
+    text = re.sub(r"\s*）", lambda m: "）" if not m.group(0).startswith(" ") else " ）", text)
     return text
 
 
@@ -57,10 +55,16 @@ def fold_text(value: object) -> str:
 
 _TYPE_WORDS: dict[str, ItemType] = {}
 for _words, _type in (
-    ("判断 判断题 是非 是非题 对错题 正误题 判断正误 judgement judgment true/false tf", ItemType.JUDGEMENT),
+    (
+        "判断 判断题 是非 是非题 对错题 正误题 判断正误 judgement judgment true/false tf",
+        ItemType.JUDGEMENT,
+    ),
     ("单选 单选题 单项选择 单项选择题 单项 单选择题 选择题 single single-choice", ItemType.SINGLE),
-    ("多选 多选题 多项选择 多项选择题 多项 多选择题 不定项 不定项选择题 multiple multi "
-     "multiple-choice", ItemType.MULTIPLE),
+    (
+        "多选 多选题 多项选择 多项选择题 多项 多选择题 不定项 不定项选择题 multiple multi "
+        "multiple-choice",
+        ItemType.MULTIPLE,
+    ),
 ):
     for _w in _words.split():
         _TYPE_WORDS[_w.casefold()] = _type

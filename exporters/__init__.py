@@ -1,0 +1,1 @@
+"""Exporters: qbank records → files out (item banks, papers, answer keys, reports)."""
