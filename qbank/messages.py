@@ -178,4 +178,32 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{file} 有 {count} 处问题，未导入任何内容",
         "{file} has {count} problem(s); nothing was imported",
     ),
+    # --- engine: banks, items, storage (qbank.bank, qbank.items) ---------------------------
+    "bank.bad_level": (
+        "等级应为 1–5（1 一级/高级技师 … 5 五级/初级工），实际为 {level}",
+        "level must be 1-5 (1 = 一级 … 5 = 五级), got {level}",
+    ),
+    "bank.bad_occupation_code": (
+        "职业编码“{code}”格式不正确，应如 6-31-01-03 或 6-18-01-01-02",
+        "occupation code '{code}' is malformed; expected e.g. 6-31-01-03 or 6-18-01-01-02",
+    ),
+    "bank.not_found": (
+        "没有职业 {occupation} 等级 {level} 的题库（先用 qbank import 导入）",
+        "no bank for occupation {occupation} level {level} (import into it first)",
+    ),
+    "item.not_found": ("没有编号为 {id} 的试题", "no item with id {id}"),
+    "problem.duplicate_item": (
+        "与{first}是同一道题（试题编号或题型、题干、选项相同）",
+        "same item as {first} (same GUID, or same type, stem and options)",
+    ),
+    # --- command line (cli) ---------------------------------------------------------------
+    "cli.unsupported_file": (
+        "不支持的文件类型“{suffix}”，应为 {expected}",
+        "unsupported file type '{suffix}'; expected {expected}",
+    ),
+    "cli.bad_map": (
+        "--map 的格式应为 列名=字段，实际为“{value}”",
+        "--map takes COLUMN=field, got '{value}'",
+    ),
+    "cli.file_missing": ("找不到文件 {path}", "file not found: {path}"),
 }

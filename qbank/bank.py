@@ -1,0 +1,165 @@
+"""Occupations and banks: one bank per occupation (职业/工种) and level (1 一级 … 5 五级)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qbank import audit
+from qbank.errors import InvalidInput, NotFound
+from qbank.model import Bank, Item, ItemVersion, KnowledgeNode, Occupation, PracticalSet
+from qbank.text.normalize import is_occupation_code
+
+LEVEL_NAMES: dict[int, tuple[str, str]] = {
+    5: ("五级", "初级工"),
+    4: ("四级", "中级工"),
+    3: ("三级", "高级工"),
+    2: ("二级", "技师"),
+    1: ("一级", "高级技师"),
+}
+"""Levels of 《国家职业技能标准》 (`003` 第十一条): number → (级别, 传统等级名)."""
+
+
+def check_level(level: int) -> int:
+    if level not in LEVEL_NAMES:
+        raise InvalidInput("bank.bad_level", level=level)
+    return level
+
+
+def check_occupation_code(code: str) -> str:
+    code = code.strip()
+    if not is_occupation_code(code):
+        raise InvalidInput("bank.bad_occupation_code", code=code)
+    return code
+
+
+def find_bank(session: Session, occupation_code: str, level: int) -> Bank:
+    """The bank of `occupation_code` at `level`; NotFound names what is missing."""
+    check_level(level)
+    bank = session.scalar(
+        select(Bank)
+        .join(Occupation)
+        .where(Occupation.code == check_occupation_code(occupation_code), Bank.level == level)
+    )
+    if bank is None:
+        raise NotFound("bank.not_found", occupation=occupation_code, level=level)
+    return bank
+
+
+def ensure_bank(
+    session: Session,
+    occupation_code: str,
+    level: int,
+    *,
+    actor: str,
+    occupation_name: str | None = None,
+) -> Bank:
+    """The bank of `occupation_code` at `level`, created (with its occupation) if new.
+
+    Side effects: writes the DB and the audit trail when it creates something.
+    """
+    code = check_occupation_code(occupation_code)
+    check_level(level)
+    occupation = session.scalar(select(Occupation).where(Occupation.code == code))
+    if occupation is None:
+        occupation = Occupation(code=code, name=(occupation_name or code).strip())
+        session.add(occupation)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="create",
+            entity="occupation",
+            entity_id=code,
+            name=occupation.name,
+        )
+    elif occupation_name and occupation.name == occupation.code:
+        occupation.name = occupation_name.strip()
+    bank = session.scalar(
+        select(Bank).where(Bank.occupation_id == occupation.id, Bank.level == level)
+    )
+    if bank is None:
+        bank = Bank(occupation_id=occupation.id, level=level)
+        session.add(bank)
+        session.flush()
+        session.refresh(bank)
+        audit.record(
+            session,
+            actor=actor,
+            action="create",
+            entity="bank",
+            entity_id=bank.id,
+            bank_id=bank.id,
+            occupation=code,
+            level=level,
+        )
+    return bank
+
+
+@dataclass
+class BankSummary:
+    """What `bank list` / `bank show` print: counts of the bank's current content."""
+
+    occupation: str
+    occupation_name: str
+    level: int
+    items: int
+    by_type: dict[str, int] = field(default_factory=dict)
+    practical_sets: int = 0
+    knowledge_points: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def summarize(session: Session, bank: Bank) -> BankSummary:
+    """Counts of the bank's live items by type and status, sets and knowledge points."""
+    rows = session.execute(
+        select(ItemVersion.type, ItemVersion.status, func.count())
+        .join(Item, Item.current_version_id == ItemVersion.id)
+        .where(Item.bank_id == bank.id, Item.deleted_at.is_(None))
+        .group_by(ItemVersion.type, ItemVersion.status)
+    ).all()
+    by_type = {"judgement": 0, "single": 0, "multiple": 0}
+    by_status: dict[str, int] = {}
+    for item_type, status, count in rows:
+        by_type[item_type] = by_type.get(item_type, 0) + count
+        by_status[status] = by_status.get(status, 0) + count
+    sets = session.scalar(
+        select(func.count())
+        .select_from(PracticalSet)
+        .where(PracticalSet.bank_id == bank.id, PracticalSet.deleted_at.is_(None))
+    )
+    points = 0
+    if bank.tree_version_id is not None:
+        points = (
+            session.scalar(
+                select(func.count())
+                .select_from(KnowledgeNode)
+                .where(
+                    KnowledgeNode.tree_version_id == bank.tree_version_id,
+                    KnowledgeNode.importance.is_not(None),
+                )
+            )
+            or 0
+        )
+    return BankSummary(
+        occupation=bank.occupation.code,
+        occupation_name=bank.occupation.name,
+        level=bank.level,
+        items=sum(by_type.values()),
+        by_type=by_type,
+        practical_sets=sets or 0,
+        knowledge_points=points,
+        by_status=by_status,
+    )
+
+
+def list_banks(session: Session) -> list[BankSummary]:
+    banks = session.scalars(
+        select(Bank).join(Occupation).order_by(Occupation.code, Bank.level.desc())
+    ).all()
+    return [summarize(session, bank) for bank in banks]

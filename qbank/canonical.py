@@ -1,0 +1,27 @@
+"""Canonical JSON: the one byte encoding that version ids, signatures and reports hash.
+
+Sorted keys, no insignificant whitespace, UTF-8 without escaping Chinese, so the same content
+always gives the same bytes and the same SHA-256 on any machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+
+def canonical_bytes(obj: Any) -> bytes:
+    """Encode `obj` (dicts, lists, str, int, float, bool, None) canonically."""
+    return json.dumps(
+        obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def content_id(obj: Any) -> str:
+    """SHA-256 (hex) of `obj`'s canonical JSON: the identity of a stored version."""
+    return sha256_hex(canonical_bytes(obj))

@@ -1,0 +1,383 @@
+"""Theory items: store records as immutable versions, list and show them.
+
+An item keeps its identity across files through its 试题编号 (`guid`) or, when a file has none,
+through its text (type, stem, options). Storing a record whose content differs from the item's
+current version makes a new version; identical content makes none. A whole file is stored or
+nothing is: any problem rejects the import before anything is written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qbank import audit
+from qbank.canonical import canonical_bytes, content_id
+from qbank.errors import ImportRejected, NotFound
+from qbank.model import Bank, Item, ItemVersion, KnowledgeNode
+from qbank.records import Answer, ItemRecord, ItemType, Location, Problem
+from qbank.text.normalize import fold_text
+
+
+def item_content(record: ItemRecord, *, author: str | None = None) -> dict[str, Any]:
+    """The canonical content of a record: what its version id is the hash of."""
+    return {
+        "type": record.type.value,
+        "stem": record.stem,
+        "options": dict(record.options),
+        "answer": record.answer,
+        "knowledge_code": record.knowledge_code,
+        "knowledge_path": list(record.knowledge_path),
+        "importance": record.importance.value if record.importance else None,
+        "difficulty": record.difficulty,
+        "discrimination": record.discrimination,
+        "score": record.score,
+        "explanation": record.explanation,
+        "source": record.source,
+        "author": record.author or author,
+    }
+
+
+def content_key(item_type: str, stem: str, options: dict[str, str]) -> str:
+    """Identity of an item's text, insensitive to width, case and spacing."""
+    return content_id(
+        [item_type, fold_text(stem), [fold_text(v) for _, v in sorted(options.items())]]
+    )
+
+
+def encode_answer(answer: Answer) -> str:
+    if isinstance(answer, bool):
+        return "true" if answer else "false"
+    return answer
+
+
+def decode_answer(stored: str) -> Answer:
+    if stored in ("true", "false"):
+        return stored == "true"
+    return stored
+
+
+@dataclass
+class ImportSummary:
+    """Outcome of importing one file of items.
+
+    `imported` counts new items plus new versions of existing items; `unchanged` records
+    identical to their item's current version; `rejected` items with at least one problem
+    (when it is non-zero nothing was stored); `by_type` the readable records by type.
+    """
+
+    imported: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    new_items: int = 0
+    new_versions: int = 0
+    by_type: dict[str, int] = field(default_factory=lambda: {t.value: 0 for t in ItemType})
+    problems: list[Problem] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "imported": self.imported,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "new_items": self.new_items,
+            "new_versions": self.new_versions,
+            "by_type": dict(self.by_type),
+            "dry_run": self.dry_run,
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+class ItemsRejected(ImportRejected):
+    """An item file had problems; `summary` says how many and which."""
+
+    def __init__(self, path: str, summary: ImportSummary) -> None:
+        self.summary = summary
+        super().__init__(path, summary.problems)
+
+
+def tree_point_codes(session: Session, bank: Bank) -> set[str] | None:
+    """Codes of the bank's current knowledge points (鉴定点), or None when it has no tree."""
+    if bank.tree_version_id is None:
+        return None
+    return set(
+        session.scalars(
+            select(KnowledgeNode.code).where(
+                KnowledgeNode.tree_version_id == bank.tree_version_id,
+                KnowledgeNode.importance.is_not(None),
+            )
+        )
+    )
+
+
+def _count_rejected(problems: Sequence[Problem]) -> int:
+    return len({p.location for p in problems})
+
+
+def import_items(
+    session: Session,
+    bank: Bank,
+    records: Sequence[ItemRecord],
+    *,
+    source: str,
+    actor: str,
+    author: str | None = None,
+    parse_problems: Sequence[Problem] = (),
+    dry_run: bool = False,
+) -> ImportSummary:
+    """Store `records` (read from file `source`) in `bank`, all or nothing.
+
+    `parse_problems` are what the importer found; this adds the checks that need the bank
+    (knowledge points not in its tree, two records of the file for the same item). If there
+    is any problem, raises ItemsRejected and writes nothing. With `dry_run`, returns what
+    would happen without writing.
+
+    Side effects: writes items, versions and audit events (not when `dry_run`).
+    """
+    summary = ImportSummary(dry_run=dry_run)
+    problems = list(parse_problems)
+    points = tree_point_codes(session, bank)
+
+    current = session.execute(
+        select(Item, ItemVersion)
+        .join(ItemVersion, Item.current_version_id == ItemVersion.id)
+        .where(Item.bank_id == bank.id, Item.deleted_at.is_(None))
+    ).all()
+    by_guid = {item.guid: (item, version) for item, version in current}
+    by_key = {version.content_key: (item, version) for item, version in current}
+
+    plan: list[tuple[ItemRecord, dict[str, Any], str, str, Item | None, ItemVersion | None]] = []
+    seen: dict[str, Location] = {}
+    for record in records:
+        summary.by_type[record.type.value] += 1
+        if points is not None and record.knowledge_code and record.knowledge_code not in points:
+            problems.append(
+                Problem(
+                    record.location,
+                    "knowledge_point",
+                    "problem.unknown_knowledge_point",
+                    {"code": record.knowledge_code},
+                )
+            )
+        content = item_content(record, author=author)
+        key = content_key(record.type.value, record.stem, record.options)
+        identity = f"guid:{record.guid}" if record.guid else f"text:{key}"
+        if identity in seen:
+            problems.append(
+                Problem(
+                    record.location,
+                    "guid" if record.guid else "stem",
+                    "problem.duplicate_item",
+                    {"first": seen[identity].describe()},
+                )
+            )
+            continue
+        seen[identity] = record.location
+        match = by_guid.get(record.guid) if record.guid else by_key.get(key)
+        item, version = match if match else (None, None)
+        plan.append((record, content, content_id(content), key, item, version))
+
+    if problems:
+        summary.problems = problems
+        summary.rejected = _count_rejected(problems)
+        raise ItemsRejected(source, summary)
+
+    for record, content, sha, key, item, version in plan:
+        if version is not None and version.sha256 == sha:
+            summary.unchanged += 1
+            continue
+        summary.imported += 1
+        if item is None:
+            summary.new_items += 1
+        else:
+            summary.new_versions += 1
+        if not dry_run:
+            _store_version(session, bank, record, content, sha, key, item, source, actor)
+    if not dry_run:
+        audit.record(
+            session,
+            actor=actor,
+            action="import",
+            entity="bank",
+            entity_id=bank.id,
+            bank_id=bank.id,
+            file=source,
+            imported=summary.imported,
+            unchanged=summary.unchanged,
+        )
+    return summary
+
+
+def _store_version(
+    session: Session,
+    bank: Bank,
+    record: ItemRecord,
+    content: dict[str, Any],
+    sha: str,
+    key: str,
+    item: Item | None,
+    source: str,
+    actor: str,
+) -> None:
+    if item is None:
+        item = Item(bank_id=bank.id, guid=record.guid or str(uuid.uuid4()))
+        session.add(item)
+        session.flush()
+        seq = 1
+    else:
+        previous = session.scalar(
+            select(ItemVersion).where(ItemVersion.item_id == item.id, ItemVersion.sha256 == sha)
+        )
+        if previous is not None:  # content reverted to an earlier version: reuse it
+            item.current_version_id = previous.id
+            audit.record(
+                session,
+                actor=actor,
+                action="revert",
+                entity="item",
+                entity_id=item.id,
+                bank_id=bank.id,
+                version=sha,
+                file=source,
+            )
+            return
+        seq = (
+            session.scalar(
+                select(ItemVersion.seq)
+                .where(ItemVersion.item_id == item.id)
+                .order_by(ItemVersion.seq.desc())
+                .limit(1)
+            )
+            or 0
+        ) + 1
+    version = ItemVersion(
+        item_id=item.id,
+        seq=seq,
+        sha256=sha,
+        content_key=key,
+        canonical=canonical_bytes(content).decode("utf-8"),
+        type=content["type"],
+        stem=record.stem,
+        options=dict(record.options),
+        answer=encode_answer(record.answer),
+        knowledge_code=record.knowledge_code,
+        knowledge_path=list(record.knowledge_path),
+        importance=content["importance"],
+        difficulty=record.difficulty,
+        discrimination=record.discrimination,
+        score=record.score,
+        explanation=record.explanation,
+        source=record.source,
+        author=content["author"],
+        origin=_origin(source, record.location),
+        created_by=actor,
+    )
+    session.add(version)
+    session.flush()
+    item.current_version_id = version.id
+    audit.record(
+        session,
+        actor=actor,
+        action="create" if seq == 1 else "new_version",
+        entity="item",
+        entity_id=item.id,
+        bank_id=bank.id,
+        version=sha,
+        seq=seq,
+        file=source,
+    )
+
+
+def _origin(source: str, location: Location) -> str:
+    return location.describe() if location.file else source
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """An item with its current version, as `item list` / `item show` present it."""
+
+    id: int
+    guid: str
+    version: str
+    seq: int
+    type: str
+    stem: str
+    options: dict[str, str]
+    answer: Answer
+    knowledge_point: str | None
+    knowledge_path: list[str]
+    importance: str | None
+    difficulty: float | None
+    score: float | None
+    explanation: str | None
+    source: str | None
+    author: str | None
+    status: str
+    origin: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _view(item: Item, version: ItemVersion) -> ItemView:
+    return ItemView(
+        id=item.id,
+        guid=item.guid,
+        version=version.sha256,
+        seq=version.seq,
+        type=version.type,
+        stem=version.stem,
+        options=dict(version.options),
+        answer=decode_answer(version.answer),
+        knowledge_point=version.knowledge_code
+        or ("/".join(version.knowledge_path) if version.knowledge_path else None),
+        knowledge_path=list(version.knowledge_path),
+        importance=version.importance,
+        difficulty=version.difficulty,
+        score=version.score,
+        explanation=version.explanation,
+        source=version.source,
+        author=version.author,
+        status=version.status,
+        origin=version.origin,
+    )
+
+
+def list_items(
+    session: Session, bank: Bank, *, item_type: ItemType | None = None
+) -> list[ItemView]:
+    """The bank's live items with their current versions, in import order."""
+    stmt = (
+        select(Item, ItemVersion)
+        .join(ItemVersion, Item.current_version_id == ItemVersion.id)
+        .where(Item.bank_id == bank.id, Item.deleted_at.is_(None))
+        .order_by(Item.id)
+    )
+    if item_type is not None:
+        stmt = stmt.where(ItemVersion.type == item_type.value)
+    return [_view(item, version) for item, version in session.execute(stmt)]
+
+
+def get_item(session: Session, item_id: int) -> ItemView:
+    row = session.execute(
+        select(Item, ItemVersion)
+        .join(ItemVersion, Item.current_version_id == ItemVersion.id)
+        .where(Item.id == item_id)
+    ).first()
+    if row is None:
+        raise NotFound("item.not_found", id=item_id)
+    return _view(*row)
+
+
+def item_versions(session: Session, item_id: int) -> list[ItemVersion]:
+    """All versions of an item, oldest first."""
+    return list(
+        session.scalars(
+            select(ItemVersion).where(ItemVersion.item_id == item_id).order_by(ItemVersion.seq)
+        )
+    )

@@ -1,0 +1,299 @@
+"""ORM tables: occupations, banks, knowledge trees, item and practical-set versions, audit.
+
+Content is immutable once stored: an edit makes a new version row, identified by the SHA-256
+of its canonical JSON. Nothing is deleted physically: rows carry `deleted_at` instead (records
+of a bank must be kept for years and stay auditable).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+    }
+
+
+class Occupation(Base):
+    """An occupation (职业) or 工种 of the 职业分类大典, e.g. `6-31-01-03` 电工."""
+
+    __tablename__ = "occupations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    banks: Mapped[list[Bank]] = relationship(back_populates="occupation", lazy="raise")
+
+
+class Bank(Base):
+    """The item and paper bank of one occupation at one level (1 = 一级 … 5 = 五级)."""
+
+    __tablename__ = "banks"
+    __table_args__ = (UniqueConstraint("occupation_id", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occupation_id: Mapped[int] = mapped_column(ForeignKey("occupations.id", ondelete="RESTRICT"))
+    level: Mapped[int] = mapped_column(Integer)
+    tree_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tree_versions.id", ondelete="RESTRICT", use_alter=True)
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    occupation: Mapped[Occupation] = relationship(back_populates="banks", lazy="joined")
+
+
+class TreeVersion(Base):
+    """One imported knowledge-point tree (鉴定要素细目表) of a bank, immutable."""
+
+    __tablename__ = "tree_versions"
+    __table_args__ = (UniqueConstraint("bank_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="RESTRICT"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    nodes: Mapped[list[KnowledgeNode]] = relationship(
+        back_populates="tree", lazy="raise", order_by="KnowledgeNode.position"
+    )
+
+
+class KnowledgeNode(Base):
+    """A range (鉴定范围, with weight) or a point (鉴定点, with importance) of a tree version."""
+
+    __tablename__ = "knowledge_nodes"
+    __table_args__ = (UniqueConstraint("tree_version_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tree_version_id: Mapped[int] = mapped_column(
+        ForeignKey("tree_versions.id", ondelete="RESTRICT"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(40))
+    parent_code: Mapped[str | None] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(Text)
+    weight: Mapped[float | None] = mapped_column(Float)
+    importance: Mapped[str | None] = mapped_column(String(1))
+
+    tree: Mapped[TreeVersion] = relationship(back_populates="nodes", lazy="raise")
+
+
+class Item(Base):
+    """A theory item's identity in a bank; its content lives in `ItemVersion` rows.
+
+    `guid` is the item's stable number across files (试题编号): taken from the file when it
+    has one, otherwise assigned here, and written back by exporters so an edited export
+    re-imports as new versions of the same items.
+    """
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("bank_id", "guid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="RESTRICT"), index=True)
+    guid: Mapped[str] = mapped_column(String(64))
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("item_versions.id", ondelete="RESTRICT", use_alter=True)
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column()
+
+    current: Mapped[ItemVersion | None] = relationship(
+        foreign_keys=[current_version_id], lazy="raise", post_update=True
+    )
+
+
+class ItemVersion(Base):
+    """Immutable content of a theory item. `sha256` = SHA-256 of `canonical` (its content JSON).
+
+    `content_key` identifies the item's text (type, stem, options) for matching re-imports
+    of files that carry no 试题编号.
+    """
+
+    __tablename__ = "item_versions"
+    __table_args__ = (UniqueConstraint("item_id", "sha256"), UniqueConstraint("item_id", "seq"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content_key: Mapped[str] = mapped_column(String(64), index=True)
+    canonical: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(16))
+    stem: Mapped[str] = mapped_column(Text)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    answer: Mapped[str] = mapped_column(String(16))
+    knowledge_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    knowledge_path: Mapped[list[str]] = mapped_column(JSON)
+    importance: Mapped[str | None] = mapped_column(String(1))
+    difficulty: Mapped[float | None] = mapped_column(Float)
+    discrimination: Mapped[float | None] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float)
+    explanation: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    origin: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    item: Mapped[Item] = relationship(foreign_keys=[item_id], lazy="raise")
+
+
+class PracticalSet(Base):
+    """A practical paper set's identity in a bank (e.g. `DG4-SC-01`)."""
+
+    __tablename__ = "practical_sets"
+    __table_args__ = (UniqueConstraint("bank_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="RESTRICT"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("practical_set_versions.id", ondelete="RESTRICT", use_alter=True)
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column()
+
+    current: Mapped[PracticalSetVersion | None] = relationship(
+        foreign_keys=[current_version_id], lazy="raise", post_update=True
+    )
+
+
+class PracticalSetVersion(Base):
+    """Immutable content of a practical set: preparation lists, tasks and their rubric rows."""
+
+    __tablename__ = "practical_set_versions"
+    __table_args__ = (UniqueConstraint("set_id", "sha256"), UniqueConstraint("set_id", "seq"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(
+        ForeignKey("practical_sets.id", ondelete="RESTRICT"), index=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    canonical: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    total_minutes: Mapped[int | None] = mapped_column(Integer)
+    author: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    origin: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    prep_rows: Mapped[list[PrepItem]] = relationship(
+        back_populates="version", lazy="raise", order_by="PrepItem.position"
+    )
+    tasks: Mapped[list[PracticalTaskRow]] = relationship(
+        back_populates="version", lazy="raise", order_by="PracticalTaskRow.position"
+    )
+
+
+class PrepItem(Base):
+    """A row of the 考场 (venue) or 考生 (candidate) 准备通知单."""
+
+    __tablename__ = "practical_prep_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("practical_set_versions.id", ondelete="RESTRICT"), index=True
+    )
+    audience: Mapped[str] = mapped_column(String(16))  # venue | candidate
+    position: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(Text, default="")
+    name: Mapped[str] = mapped_column(Text)
+    spec: Mapped[str] = mapped_column(Text, default="")
+    quantity: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    version: Mapped[PracticalSetVersion] = relationship(back_populates="prep_rows", lazy="raise")
+
+
+class PracticalTaskRow(Base):
+    """A task (试题) of a practical set version."""
+
+    __tablename__ = "practical_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("practical_set_versions.id", ondelete="RESTRICT"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    requirements: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    time_limit_minutes: Mapped[int | None] = mapped_column(Integer)
+    module_code: Mapped[str | None] = mapped_column(String(40))
+
+    version: Mapped[PracticalSetVersion] = relationship(back_populates="tasks", lazy="raise")
+    rubric: Mapped[list[RubricItem]] = relationship(
+        back_populates="task", lazy="raise", order_by="RubricItem.position"
+    )
+
+
+class RubricItem(Base):
+    """A row of a task's 评分记录表."""
+
+    __tablename__ = "practical_rubric_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(
+        ForeignKey("practical_tasks.id", ondelete="RESTRICT"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    element: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    criteria: Mapped[str] = mapped_column(Text)
+    veto: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    task: Mapped[PracticalTaskRow] = relationship(back_populates="rubric", lazy="raise")
+
+
+class AuditEvent(Base):
+    """Append-only trail: who did what to which record, when. Never updated or deleted."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(64), index=True)
+    bank_id: Mapped[int | None] = mapped_column(ForeignKey("banks.id", ondelete="RESTRICT"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

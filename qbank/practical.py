@@ -1,0 +1,199 @@
+"""Practical paper sets (操作技能试卷): stored per bank as immutable versions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from qbank import audit
+from qbank.canonical import canonical_bytes, content_id
+from qbank.errors import ImportRejected
+from qbank.model import (
+    Bank,
+    PracticalSet,
+    PracticalSetVersion,
+    PracticalTaskRow,
+    PrepItem,
+    RubricItem,
+)
+from qbank.records import PracticalSetRecord, Problem
+
+
+def set_content(record: PracticalSetRecord, *, author: str | None = None) -> dict[str, Any]:
+    """Canonical content of a set: what its version id is the hash of."""
+    return {
+        "code": record.code,
+        "title": record.title,
+        "total_minutes": record.total_minutes,
+        "author": record.author or author,
+        "venue_prep": [asdict(r) for r in record.venue_prep],
+        "candidate_prep": [asdict(r) for r in record.candidate_prep],
+        "tasks": [
+            {
+                "number": t.number,
+                "title": t.title,
+                "requirements": t.requirements,
+                "score": t.score,
+                "time_limit_minutes": t.time_limit_minutes,
+                "module_code": t.module_code,
+                "rubric": [asdict(r) for r in t.rubric],
+            }
+            for t in record.tasks
+        ],
+    }
+
+
+@dataclass
+class PracticalImportSummary:
+    imported: int = 0
+    unchanged: int = 0
+    codes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"imported": self.imported, "unchanged": self.unchanged, "codes": list(self.codes)}
+
+
+def import_practical(
+    session: Session,
+    bank: Bank,
+    records: Sequence[PracticalSetRecord],
+    *,
+    source: str,
+    actor: str,
+    author: str | None = None,
+    parse_problems: Sequence[Problem] = (),
+    dry_run: bool = False,
+) -> PracticalImportSummary:
+    """Store practical sets in `bank`: a new version per changed set, all or nothing.
+
+    Side effects: writes sets, versions, their rows and audit events (not when `dry_run`).
+    """
+    if parse_problems:
+        raise ImportRejected(source, list(parse_problems))
+    summary = PracticalImportSummary(codes=tuple(r.code for r in records))
+    for record in records:
+        content = set_content(record, author=author)
+        sha = content_id(content)
+        existing = session.scalar(
+            select(PracticalSet).where(
+                PracticalSet.bank_id == bank.id, PracticalSet.code == record.code
+            )
+        )
+        current = (
+            session.get(PracticalSetVersion, existing.current_version_id)
+            if existing is not None and existing.current_version_id is not None
+            else None
+        )
+        if current is not None and current.sha256 == sha:
+            summary.unchanged += 1
+            continue
+        summary.imported += 1
+        if not dry_run:
+            _store(session, bank, record, content, sha, existing, source, actor)
+    return summary
+
+
+def _store(
+    session: Session,
+    bank: Bank,
+    record: PracticalSetRecord,
+    content: dict[str, Any],
+    sha: str,
+    practical_set: PracticalSet | None,
+    source: str,
+    actor: str,
+) -> None:
+    if practical_set is None:
+        practical_set = PracticalSet(bank_id=bank.id, code=record.code)
+        session.add(practical_set)
+        session.flush()
+    previous = session.scalar(
+        select(PracticalSetVersion).where(
+            PracticalSetVersion.set_id == practical_set.id, PracticalSetVersion.sha256 == sha
+        )
+    )
+    if previous is not None:
+        practical_set.current_version_id = previous.id
+        audit.record(
+            session,
+            actor=actor,
+            action="revert",
+            entity="practical_set",
+            entity_id=practical_set.id,
+            bank_id=bank.id,
+            version=sha,
+            file=source,
+        )
+        return
+    seq = 1 + len(
+        session.scalars(
+            select(PracticalSetVersion.id).where(PracticalSetVersion.set_id == practical_set.id)
+        ).all()
+    )
+    version = PracticalSetVersion(
+        set_id=practical_set.id,
+        seq=seq,
+        sha256=sha,
+        canonical=canonical_bytes(content).decode("utf-8"),
+        title=record.title,
+        total_minutes=record.total_minutes,
+        author=content["author"],
+        origin=source,
+        created_by=actor,
+    )
+    session.add(version)
+    session.flush()
+    for audience, rows in (("venue", record.venue_prep), ("candidate", record.candidate_prep)):
+        session.add_all(
+            PrepItem(version_id=version.id, audience=audience, position=i, **asdict(row))
+            for i, row in enumerate(rows)
+        )
+    for i, task in enumerate(record.tasks):
+        task_row = PracticalTaskRow(
+            version_id=version.id,
+            position=i,
+            number=task.number,
+            title=task.title,
+            requirements=task.requirements,
+            score=task.score,
+            time_limit_minutes=task.time_limit_minutes,
+            module_code=task.module_code,
+        )
+        session.add(task_row)
+        session.flush()
+        session.add_all(
+            RubricItem(task_id=task_row.id, position=j, **asdict(row))
+            for j, row in enumerate(task.rubric)
+        )
+    practical_set.current_version_id = version.id
+    audit.record(
+        session,
+        actor=actor,
+        action="create" if seq == 1 else "new_version",
+        entity="practical_set",
+        entity_id=practical_set.id,
+        bank_id=bank.id,
+        version=sha,
+        code=record.code,
+        file=source,
+    )
+
+
+def list_sets(session: Session, bank: Bank) -> list[PracticalSetVersion]:
+    """Current versions of the bank's live practical sets, with tasks and rubric loaded."""
+    return list(
+        session.scalars(
+            select(PracticalSetVersion)
+            .join(PracticalSet, PracticalSet.current_version_id == PracticalSetVersion.id)
+            .where(PracticalSet.bank_id == bank.id, PracticalSet.deleted_at.is_(None))
+            .order_by(PracticalSet.code)
+            .options(
+                selectinload(PracticalSetVersion.tasks).selectinload(PracticalTaskRow.rubric),
+                selectinload(PracticalSetVersion.prep_rows),
+            )
+        )
+    )
