@@ -36,7 +36,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def _alembic_config() -> Config:
+def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -54,7 +54,7 @@ class Database:
 
     def upgrade(self) -> None:
         """Apply every pending migration (creates the schema on a new database)."""
-        config = _alembic_config()
+        config = alembic_config()
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")

@@ -9,7 +9,7 @@ nothing is: any problem rejects the import before anything is written.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,13 +129,14 @@ def import_items(
     author: str | None = None,
     parse_problems: Sequence[Problem] = (),
     dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Store `records` (read from file `source`) in `bank`, all or nothing.
 
     `parse_problems` are what the importer found; this adds the checks that need the bank
     (knowledge points not in its tree, two records of the file for the same item). If there
     is any problem, raises ItemsRejected and writes nothing. With `dry_run`, returns what
-    would happen without writing.
+    would happen without writing. `progress` is called with the number of records done.
 
     Side effects: writes items, versions and audit events (not when `dry_run`).
     """
@@ -190,6 +191,8 @@ def import_items(
     for record, content, sha, key, item, version in plan:
         if version is not None and version.sha256 == sha:
             summary.unchanged += 1
+            if progress is not None:
+                progress(1)
             continue
         summary.imported += 1
         if item is None:
@@ -198,6 +201,8 @@ def import_items(
             summary.new_versions += 1
         if not dry_run:
             _store_version(session, bank, record, content, sha, key, item, source, actor)
+        if progress is not None:
+            progress(1)
     if not dry_run:
         audit.record(
             session,

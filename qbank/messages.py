@@ -206,4 +206,59 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "--map takes COLUMN=field, got '{value}'",
     ),
     "cli.file_missing": ("找不到文件 {path}", "file not found: {path}"),
+    "cli.error": ("错误：{message}", "Error: {message}"),
+    "cli.init_done": ("数据库已就绪：{url}", "database ready: {url}"),
+    "cli.storing": ("正在保存", "storing"),
+    "cli.items_checked": (
+        "{file}：校验通过，可导入 {imported} 题（新题 {new_items}，新版本 {new_versions}），"
+        "未变 {unchanged} 题（未写入数据库）",
+        "{file}: valid; would import {imported} ({new_items} new items, {new_versions} new "
+        "versions), {unchanged} unchanged (nothing written)",
+    ),
+    "cli.items_imported": (
+        "{file}：导入 {imported} 题（新题 {new_items}，新版本 {new_versions}），未变 {unchanged} 题",
+        "{file}: imported {imported} ({new_items} new items, {new_versions} new versions), "
+        "{unchanged} unchanged",
+    ),
+    "cli.tree_imported": (
+        "{file}：细目表 {ranges} 个鉴定范围、{points} 个鉴定点",
+        "{file}: knowledge tree with {ranges} ranges and {points} points",
+    ),
+    "cli.practical_imported": (
+        "{file}：操作技能试卷导入 {imported} 套，未变 {unchanged} 套",
+        "{file}: practical sets imported {imported}, unchanged {unchanged}",
+    ),
+    "cli.by_status": ("按状态：", "by status: "),
+    "cli.versions": ("历史版本：", "versions:"),
+    "cli.col.occupation": ("职业编码", "occupation"),
+    "cli.col.name": ("职业", "name"),
+    "cli.col.level": ("等级", "level"),
+    "cli.col.items": ("理论题", "items"),
+    "cli.col.judgement": ("判断", "judgement"),
+    "cli.col.single": ("单选", "single"),
+    "cli.col.multiple": ("多选", "multiple"),
+    "cli.col.practical_sets": ("操作卷", "practical sets"),
+    "cli.col.knowledge_points": ("鉴定点", "points"),
+    "cli.col.id": ("编号", "id"),
+    "cli.col.type": ("题型", "type"),
+    "cli.col.stem": ("题干", "stem"),
+    "cli.col.answer": ("答案", "answer"),
+    "cli.col.kp": ("鉴定点", "knowledge point"),
+    "cli.col.difficulty": ("难度", "difficulty"),
+    "cli.col.status": ("状态", "status"),
+    "cli.col.version": ("版本", "version"),
+    "type.judgement": ("判断题", "judgement"),
+    "type.single": ("单选题", "single choice"),
+    "type.multiple": ("多选题", "multiple choice"),
+    # --- demo -----------------------------------------------------------------------------
+    "demo.no_samples": (
+        "在 {path} 中没有找到样例题库（*/bank.toml）",
+        "no sample banks (*/bank.toml) under {path}",
+    ),
+    "demo.bank": ("== {name}（{occupation}）{level} 级 ==", "== {name} ({occupation}) level {level} =="),
+    "demo.rate": ("，用时 {seconds} 秒（{rate} 题/秒）", " in {seconds} s ({rate} items/s)"),
+    "demo.done": (
+        "演示完成：数据库 {db}，共用时 {seconds} 秒",
+        "demo done: database {db}, {seconds} s in all",
+    ),
 }

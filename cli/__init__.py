@@ -1,0 +1,1 @@
+"""The `qbank` command line: thin click commands over qbank, importers and exporters."""

@@ -1,0 +1,128 @@
+"""What every command shares: database and language options, error translation, output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.orm import Session
+
+from qbank.db import Database, open_database
+from qbank.errors import ImportRejected, QbankError
+from qbank.i18n import set_language, tr
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value:
+        set_language(value)
+    return value
+
+
+def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value:
+        ctx.ensure_object(dict)["db"] = value
+    return value
+
+
+db_option = click.option(
+    "--db",
+    metavar="URL",
+    expose_value=False,
+    is_eager=True,
+    callback=_set_db,
+    help="数据库：SQLite 文件路径或 URL（默认 $QBANK_DB 或 ./qbank.db） / database path or URL",
+)
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    expose_value=False,
+    is_eager=True,
+    callback=_set_lang,
+    help="输出语言（默认 $QBANK_LANG 或 zh） / output language",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="输出 JSON / print JSON")
+
+
+def common_options(fn: F) -> F:
+    """`--db` and `--lang`, accepted on every command as well as before it."""
+    return db_option(lang_option(fn))
+
+
+class UserError(click.ClickException):
+    """A QbankError as click shows it: one line with a prefix in the user's language."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(tr("cli.error", message=self.format_message()), err=True)
+
+
+def qbank_errors(fn: F) -> F:
+    """Turn our errors into one clear message and exit status 1; a bug keeps its traceback."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ImportRejected as e:
+            for problem in e.problems:
+                click.echo(str(problem), err=True)
+            raise UserError(str(e)) from e
+        except QbankError as e:
+            raise UserError(str(e)) from e
+
+    return run  # type: ignore[return-value]
+
+
+@contextmanager
+def database() -> Iterator[Database]:
+    ctx = click.get_current_context()
+    db = open_database((ctx.find_root().obj or {}).get("db"))
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """A session on the chosen database; everything in the block commits or nothing does."""
+    with database() as db, db.transaction() as session:
+        yield session
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def emit_table(rows: list[tuple[Any, ...]], headers: tuple[str, ...]) -> None:
+    """A plain aligned table; widths count CJK characters as two columns."""
+
+    def width(text: str) -> int:
+        return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
+
+    cells = [tuple("" if v is None else str(v) for v in row) for row in rows]
+    widths = [width(h) for h in headers]
+    for row in cells:
+        widths = [max(w, width(c)) for w, c in zip(widths, row, strict=True)]
+
+    def line(values: tuple[str, ...]) -> str:
+        return "  ".join(v + " " * (w - width(v)) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    click.echo(line(headers))
+    click.echo("  ".join("-" * w for w in widths))
+    for row in cells:
+        click.echo(line(row))
+
+
+def t(key: str, /, **params: Any) -> str:
+    return tr(key, **params)
+
+
+def progress_stderr() -> bool:
+    return sys.stderr.isatty()

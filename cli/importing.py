@@ -1,0 +1,162 @@
+"""`qbank import items|tree|practical`: read a file, store it whole or not at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
+from importers.dispatch import read_items, read_practical, read_tree
+from qbank import audit
+from qbank.bank import ensure_bank
+from qbank.errors import ImportRejected, InvalidInput
+from qbank.items import ItemsRejected, import_items
+from qbank.practical import import_practical
+from qbank.tree import import_tree
+
+
+def bank_options(fn):  # type: ignore[no-untyped-def]
+    fn = click.option("--occupation-name", help="职业名称（新建题库时） / occupation name")(fn)
+    fn = click.option("--level", type=int, required=True, help="等级 1–5 / level")(fn)
+    fn = click.option(
+        "--occupation", required=True, metavar="CODE", help="职业编码，如 6-31-01-03"
+    )(fn)
+    return fn
+
+
+def _parse_map(values: tuple[str, ...]) -> dict[str, str] | None:
+    mapping = {}
+    for value in values:
+        column, sep, field = value.partition("=")
+        if not sep or not column.strip() or not field.strip():
+            raise InvalidInput("cli.bad_map", value=value)
+        mapping[column.strip()] = field.strip()
+    return mapping or None
+
+
+@click.group("import")
+def import_group() -> None:
+    """导入试题、细目表、操作技能试卷 / import items, trees, practical sets."""
+
+
+@import_group.command("items")
+@click.argument("file", type=click.Path(path_type=Path))
+@bank_options
+@click.option("--author", help="命题人（文件中没有时） / author when the file names none")
+@click.option(
+    "--map", "maps", multiple=True, metavar="COLUMN=FIELD",
+    help="列名到字段的映射，如 --map 试题内容=stem / map a column to a field",
+)
+@click.option("--dry-run", is_flag=True, help="只校验不导入 / validate only")
+@json_option
+@common_options
+@qbank_errors
+def import_items_cmd(
+    file: Path, occupation: str, level: int, occupation_name: str | None,
+    author: str | None, maps: tuple[str, ...], dry_run: bool, as_json: bool,
+) -> None:
+    """导入理论试题（.docx / .xlsx / .csv） / import theory items.
+
+    文件有任何问题时全部不导入，并列出每一处问题。
+
+    \b
+    例 / Example:
+      qbank import items 电工四级.docx --occupation 6-31-01-03 --level 4
+      qbank import items 题库.xlsx --occupation 6-31-01-03 --level 4 --map 试题内容=stem
+    """
+    parsed = read_items(file, mapping=_parse_map(maps))
+    actor = audit.current_actor()
+    try:
+        with transaction() as session:
+            bank = ensure_bank(
+                session, occupation, level, actor=actor, occupation_name=occupation_name
+            )
+            with click.progressbar(
+                length=len(parsed.records), label=t("cli.storing"), file=click.get_text_stream("stderr")
+            ) as bar:
+                summary = import_items(
+                    session, bank, parsed.records, source=file.name, actor=actor,
+                    author=author, parse_problems=parsed.problems, dry_run=dry_run,
+                    progress=bar.update,
+                )
+    except ItemsRejected as e:
+        if as_json:
+            emit_json(e.summary.as_dict())
+            raise SystemExit(1) from e
+        raise
+    if as_json:
+        emit_json(summary.as_dict())
+        return
+    key = "cli.items_checked" if dry_run else "cli.items_imported"
+    click.echo(t(key, file=file.name, **summary.as_dict()))
+
+
+@import_group.command("tree")
+@click.argument("file", type=click.Path(path_type=Path))
+@bank_options
+@click.option("--dry-run", is_flag=True, help="只校验不导入 / validate only")
+@json_option
+@common_options
+@qbank_errors
+def import_tree_cmd(
+    file: Path, occupation: str, level: int, occupation_name: str | None, dry_run: bool,
+    as_json: bool,
+) -> None:
+    """导入鉴定要素细目表（.xlsx / .csv） / import the knowledge-point tree.
+
+    \b
+    例 / Example:
+      qbank import tree 细目表.xlsx --occupation 6-31-01-03 --level 4
+    """
+    parsed = read_tree(file)
+    actor = audit.current_actor()
+    with transaction() as session:
+        bank = ensure_bank(session, occupation, level, actor=actor, occupation_name=occupation_name)
+        summary = import_tree(
+            session, bank, parsed.records, source=file.name, actor=actor,
+            parse_problems=parsed.problems, dry_run=dry_run,
+        )
+    if as_json:
+        emit_json(summary.as_dict())
+    else:
+        click.echo(t("cli.tree_imported", file=file.name, **summary.as_dict()))
+
+
+@import_group.command("practical")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@bank_options
+@click.option("--author", help="命题人 / author")
+@click.option("--dry-run", is_flag=True, help="只校验不导入 / validate only")
+@json_option
+@common_options
+@qbank_errors
+def import_practical_cmd(
+    files: tuple[Path, ...], occupation: str, level: int, occupation_name: str | None,
+    author: str | None, dry_run: bool, as_json: bool,
+) -> None:
+    """导入操作技能试卷（.docx / .yaml / .json，可一次多个文件） / import practical sets.
+
+    \b
+    例 / Example:
+      qbank import practical 第1套.docx 第2套.docx --occupation 6-31-01-03 --level 4
+    """
+    parsed = [(f, read_practical(f)) for f in files]
+    problems = [p for _, result in parsed for p in result.problems]
+    if problems:
+        raise ImportRejected("、".join(f.name for f, r in parsed if r.problems), problems)
+    actor = audit.current_actor()
+    results = []
+    with transaction() as session:
+        bank = ensure_bank(session, occupation, level, actor=actor, occupation_name=occupation_name)
+        for file, result in parsed:
+            summary = import_practical(
+                session, bank, result.records, source=file.name, actor=actor, author=author,
+                dry_run=dry_run,
+            )
+            results.append((file, summary))
+    if as_json:
+        emit_json({f.name: s.as_dict() for f, s in results})
+        return
+    for file, summary in results:
+        click.echo(t("cli.practical_imported", file=file.name, **summary.as_dict()))

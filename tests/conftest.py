@@ -1,0 +1,72 @@
+"""Fixtures: a real SQLite file per test, and the real PostgreSQL server when CI names it.
+
+PostgreSQL tests read the server's URL from `QBANK_TEST_PG_URL` (set by `.ci/run`); each
+test gets its own schema, dropped afterwards, so runs never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from qbank.db import Database, open_database
+from qbank.i18n import set_language
+
+PG_URL_VAR = "QBANK_TEST_PG_URL"
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+@pytest.fixture(autouse=True)
+def _language_and_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts in the default language with no stray QBANK_* settings."""
+    for var in ("QBANK_DB", "QBANK_LANG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("QBANK_USER", "tester")
+    set_language(None)
+    yield
+    set_language(None)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'qbank.db'}"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh schema on the PostgreSQL server; skips when none is configured."""
+    base = os.environ.get(PG_URL_VAR)
+    if not base:
+        pytest.skip(f"PostgreSQL not configured: set {PG_URL_VAR} (e.g. by .ci/run)")
+    schema = f"qbank_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The same test on a SQLite file and on the PostgreSQL server."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = open_database(db_url)
+    yield database
+    database.dispose()
