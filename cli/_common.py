@@ -112,7 +112,9 @@ def emit_table(rows: list[tuple[Any, ...]], headers: tuple[str, ...]) -> None:
         widths = [max(w, width(c)) for w, c in zip(widths, row, strict=True)]
 
     def line(values: tuple[str, ...]) -> str:
-        return "  ".join(v + " " * (w - width(v)) for v, w in zip(values, widths, strict=True)).rstrip()
+        return "  ".join(
+            v + " " * (w - width(v)) for v, w in zip(values, widths, strict=True)
+        ).rstrip()
 
     click.echo(line(headers))
     click.echo("  ".join("-" * w for w in widths))

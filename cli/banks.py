@@ -39,8 +39,15 @@ def bank_headers() -> tuple[str, ...]:
     return tuple(
         t(f"cli.col.{c}")
         for c in (
-            "occupation", "name", "level", "items", "judgement", "single", "multiple",
-            "practical_sets", "knowledge_points",
+            "occupation",
+            "name",
+            "level",
+            "items",
+            "judgement",
+            "single",
+            "multiple",
+            "practical_sets",
+            "knowledge_points",
         )
     )
 

@@ -14,11 +14,17 @@ from qbank.demo import run_demo, sample_dir
 
 @click.command()
 @click.option(
-    "--dir", "workspace", type=click.Path(path_type=Path), default=Path("qbank-demo"),
-    show_default=True, help="演示工作区目录（其中的 qbank.db 会重建） / workspace directory",
+    "--dir",
+    "workspace",
+    type=click.Path(path_type=Path),
+    default=Path("qbank-demo"),
+    show_default=True,
+    help="演示工作区目录（其中的 qbank.db 会重建） / workspace directory",
 )
 @click.option(
-    "--samples", type=click.Path(path_type=Path, file_okay=False), default=None,
+    "--samples",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
     help="样例目录（默认为仓库中的 samples/） / samples directory",
 )
 @common_options
@@ -35,6 +41,4 @@ def demo(workspace: Path, samples: Path | None) -> None:
     click.echo()
     print_banks(result.banks)
     click.echo()
-    click.echo(
-        t("demo.done", db=result.db_path, seconds=f"{time.perf_counter() - started:.1f}")
-    )
+    click.echo(t("demo.done", db=result.db_path, seconds=f"{time.perf_counter() - started:.1f}"))

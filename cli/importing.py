@@ -45,7 +45,10 @@ def import_group() -> None:
 @bank_options
 @click.option("--author", help="命题人（文件中没有时） / author when the file names none")
 @click.option(
-    "--map", "maps", multiple=True, metavar="COLUMN=FIELD",
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="COLUMN=FIELD",
     help="列名到字段的映射，如 --map 试题内容=stem / map a column to a field",
 )
 @click.option("--dry-run", is_flag=True, help="只校验不导入 / validate only")
@@ -53,8 +56,14 @@ def import_group() -> None:
 @common_options
 @qbank_errors
 def import_items_cmd(
-    file: Path, occupation: str, level: int, occupation_name: str | None,
-    author: str | None, maps: tuple[str, ...], dry_run: bool, as_json: bool,
+    file: Path,
+    occupation: str,
+    level: int,
+    occupation_name: str | None,
+    author: str | None,
+    maps: tuple[str, ...],
+    dry_run: bool,
+    as_json: bool,
 ) -> None:
     """导入理论试题（.docx / .xlsx / .csv） / import theory items.
 
@@ -73,11 +82,19 @@ def import_items_cmd(
                 session, occupation, level, actor=actor, occupation_name=occupation_name
             )
             with click.progressbar(
-                length=len(parsed.records), label=t("cli.storing"), file=click.get_text_stream("stderr")
+                length=len(parsed.records),
+                label=t("cli.storing"),
+                file=click.get_text_stream("stderr"),
             ) as bar:
                 summary = import_items(
-                    session, bank, parsed.records, source=file.name, actor=actor,
-                    author=author, parse_problems=parsed.problems, dry_run=dry_run,
+                    session,
+                    bank,
+                    parsed.records,
+                    source=file.name,
+                    actor=actor,
+                    author=author,
+                    parse_problems=parsed.problems,
+                    dry_run=dry_run,
                     progress=bar.update,
                 )
     except ItemsRejected as e:
@@ -100,7 +117,11 @@ def import_items_cmd(
 @common_options
 @qbank_errors
 def import_tree_cmd(
-    file: Path, occupation: str, level: int, occupation_name: str | None, dry_run: bool,
+    file: Path,
+    occupation: str,
+    level: int,
+    occupation_name: str | None,
+    dry_run: bool,
     as_json: bool,
 ) -> None:
     """导入鉴定要素细目表（.xlsx / .csv） / import the knowledge-point tree.
@@ -114,8 +135,13 @@ def import_tree_cmd(
     with transaction() as session:
         bank = ensure_bank(session, occupation, level, actor=actor, occupation_name=occupation_name)
         summary = import_tree(
-            session, bank, parsed.records, source=file.name, actor=actor,
-            parse_problems=parsed.problems, dry_run=dry_run,
+            session,
+            bank,
+            parsed.records,
+            source=file.name,
+            actor=actor,
+            parse_problems=parsed.problems,
+            dry_run=dry_run,
         )
     if as_json:
         emit_json(summary.as_dict())
@@ -132,8 +158,13 @@ def import_tree_cmd(
 @common_options
 @qbank_errors
 def import_practical_cmd(
-    files: tuple[Path, ...], occupation: str, level: int, occupation_name: str | None,
-    author: str | None, dry_run: bool, as_json: bool,
+    files: tuple[Path, ...],
+    occupation: str,
+    level: int,
+    occupation_name: str | None,
+    author: str | None,
+    dry_run: bool,
+    as_json: bool,
 ) -> None:
     """导入操作技能试卷（.docx / .yaml / .json，可一次多个文件） / import practical sets.
 
@@ -151,7 +182,12 @@ def import_practical_cmd(
         bank = ensure_bank(session, occupation, level, actor=actor, occupation_name=occupation_name)
         for file, result in parsed:
             summary = import_practical(
-                session, bank, result.records, source=file.name, actor=actor, author=author,
+                session,
+                bank,
+                result.records,
+                source=file.name,
+                actor=actor,
+                author=author,
                 dry_run=dry_run,
             )
             results.append((file, summary))

@@ -29,7 +29,9 @@ def item_group() -> None:
 @click.option("--occupation", required=True, metavar="CODE", help="职业编码 / occupation code")
 @click.option("--level", type=int, required=True, help="等级 1–5 / level")
 @click.option(
-    "--type", "item_type", type=click.Choice([t.value for t in ItemType]),
+    "--type",
+    "item_type",
+    type=click.Choice([t.value for t in ItemType]),
     help="只列出某种题型 / only this type",
 )
 @json_option
@@ -61,7 +63,10 @@ def item_list(occupation: str, level: int, item_type: str | None, as_json: bool)
             )
             for v in views
         ],
-        tuple(t(f"cli.col.{c}") for c in ("id", "type", "stem", "answer", "kp", "difficulty", "status")),
+        tuple(
+            t(f"cli.col.{c}")
+            for c in ("id", "type", "stem", "answer", "kp", "difficulty", "status")
+        ),
     )
 
 
@@ -79,7 +84,9 @@ def item_show(item_id: int, as_json: bool) -> None:
     """
     with transaction() as session:
         view = get_item(session, item_id)
-        versions = [(v.seq, v.sha256, v.created_at, v.created_by) for v in item_versions(session, item_id)]
+        versions = [
+            (v.seq, v.sha256, v.created_at, v.created_by) for v in item_versions(session, item_id)
+        ]
     if as_json:
         data = view.as_dict()
         data["versions"] = [
@@ -127,4 +134,6 @@ def item_history(item_id: int, as_json: bool) -> None:
         emit_json([{"at": a, "actor": p, "action": x, "detail": d} for a, p, x, d in events])
         return
     for at, actor, action, detail in events:
-        click.echo(f"{at}  {actor}  {action}  {detail.get('file', '')}  {str(detail.get('version', ''))[:16]}")
+        click.echo(
+            f"{at}  {actor}  {action}  {detail.get('file', '')}  {str(detail.get('version', ''))[:16]}"
+        )

@@ -15,7 +15,9 @@ PRACTICAL_SUFFIXES = (".docx", ".yaml", ".yml", ".json")
 def _suffix(path: Path, expected: tuple[str, ...]) -> str:
     suffix = path.suffix.lower()
     if suffix not in expected:
-        raise InvalidInput("cli.unsupported_file", suffix=suffix or path.name, expected=" ".join(expected))
+        raise InvalidInput(
+            "cli.unsupported_file", suffix=suffix or path.name, expected=" ".join(expected)
+        )
     if not path.is_file():
         raise InvalidInput("cli.file_missing", path=str(path))
     return suffix

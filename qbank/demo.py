@@ -67,7 +67,11 @@ def _import_bank(db, folder: Path, spec: dict, report: Callable[[str], None]) ->
         for name in spec.get("tree", []):
             parsed = read_tree(folder / name)
             s = import_tree(
-                session, bank, parsed.records, source=name, actor=DEMO_ACTOR,
+                session,
+                bank,
+                parsed.records,
+                source=name,
+                actor=DEMO_ACTOR,
                 parse_problems=parsed.problems,
             )
             report(tr("cli.tree_imported", file=name, **s.as_dict()))
@@ -75,7 +79,11 @@ def _import_bank(db, folder: Path, spec: dict, report: Callable[[str], None]) ->
             started = time.perf_counter()
             parsed = read_items(folder / name)
             s = import_items(
-                session, bank, parsed.records, source=name, actor=DEMO_ACTOR,
+                session,
+                bank,
+                parsed.records,
+                source=name,
+                actor=DEMO_ACTOR,
                 parse_problems=parsed.problems,
             )
             seconds = time.perf_counter() - started
@@ -89,8 +97,6 @@ def _import_bank(db, folder: Path, spec: dict, report: Callable[[str], None]) ->
             parsed = read_practical(path)
             if parsed.problems:
                 raise ImportRejected(path.name, parsed.problems)
-            ps = import_practical(
-                session, bank, parsed.records, source=path.name, actor=DEMO_ACTOR
-            )
+            ps = import_practical(session, bank, parsed.records, source=path.name, actor=DEMO_ACTOR)
             report(tr("cli.practical_imported", file=path.name, **ps.as_dict()))
         return summarize(session, bank)

@@ -146,6 +146,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "无法识别的段落“{text}”",
         "paragraph not understood: '{text}'",
     ),
+    # --- importers.docx_items ---------------------------------------------------------------
+    "problem.answer_conflict": (
+        "题干括号内的答案 {inline} 与答案行的 {line} 不一致",
+        "the answer in the stem's brackets ({inline}) differs from the answer line ({line})",
+    ),
     # --- knowledge tree -------------------------------------------------------------------
     "problem.duplicate_code": (
         "代码 {code} 重复（第一次出现在{first}）",
@@ -163,6 +168,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{code} 没有上级鉴定范围",
         "{code} has no parent range",
     ),
+    # --- importers.table_items, importers.tree ------------------------------------------
+    "problem.unknown_map_field": (
+        "--map 指定的字段“{name}”不存在，可用字段：{fields}",
+        "--map names an unknown field '{name}'; available: {fields}",
+    ),
+    "problem.tree_header_not_found": (
+        "找不到鉴定要素细目表的表头：至少需要 {required} 列",
+        "no knowledge-tree header row found: need at least the columns {required}",
+    ),
+    "problem.bad_range_code": (
+        "鉴定范围代码“{value}”格式不正确，应为字母，如 B 或 B-A-C",
+        "range code '{value}' is malformed; expected letters, e.g. B or B-A-C",
+    ),
+    "problem.top_weights_do_not_sum": (
+        "各一级鉴定范围的鉴定比重之和为 {total}，应为 {expected}",
+        "the level-1 range weights add up to {total}, expected {expected}",
+    ),
     # --- practical sets -------------------------------------------------------------------
     "problem.score_total": (
         "{what}配分合计 {total} 分，应为 {expected} 分",
@@ -172,6 +194,69 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "problem.bad_structure": (
         "{what}格式不正确：{reason}",
         "{what} is malformed: {reason}",
+    ),
+    # --- importers.practical, importers.practical_docx ------------------------------------
+    "field.set": ("试卷", "paper set"),
+    "field.total_minutes": ("考试总时间", "total time"),
+    "field.spec": ("规格型号", "specification"),
+    "field.note": ("备注", "note"),
+    "field.category": ("类别", "category"),
+    "field.module": ("鉴定范围", "module"),
+    "problem.bad_syntax": ("{format} 语法错误：{reason}", "{format} syntax error: {reason}"),
+    "problem.unknown_key": (
+        "无法识别的键“{key}”，可用的键：{allowed}",
+        "unknown key '{key}'; allowed keys: {allowed}",
+    ),
+    "problem.duplicate_key": ("键“{key}”出现了两次", "key '{key}' is given twice"),
+    "problem.expected_mapping": (
+        "{field}应为“键: 值”形式的映射",
+        "{field} must be a mapping (key: value)",
+    ),
+    "problem.expected_list": ("{field}应为列表", "{field} must be a list"),
+    "problem.expected_text": ("{field}应为文本或数字", "{field} must be text or a number"),
+    "problem.expected_bool": (
+        "{field}应为 true/false（是/否），实际为“{value}”",
+        "{field} must be true or false, got '{value}'",
+    ),
+    "problem.not_positive": (
+        "{field}应大于 0，实际为 {value}",
+        "{field} must be above 0, got {value}",
+    ),
+    "problem.negative": (
+        "{field}不能为负数，实际为 {value}",
+        "{field} cannot be negative, got {value}",
+    ),
+    "problem.bad_minutes": (
+        "{field}应为分钟数（1–10080 的整数，如 60 或 60分钟），实际为“{value}”",
+        "{field} must be whole minutes between 1 and 10080 (e.g. 60), got '{value}'",
+    ),
+    "problem.set_score_total": (
+        "试卷 {code} 各试题配分合计 {total} 分，应为 {expected} 分",
+        "the tasks of set {code} add up to {total} points, expected {expected}",
+    ),
+    "problem.rubric_score_total": (
+        "试题 {number} 的评分记录表配分合计 {total} 分，与该题配分 {expected} 分不符",
+        "the rubric of task {number} adds up to {total} points, but the task is worth {expected}",
+    ),
+    "problem.rubric_unknown_task": (
+        "评分记录表对应的试题 {number} 不存在",
+        "the rubric refers to task {number}, which is not in the paper",
+    ),
+    "problem.rubric_unassigned": (
+        "无法确定该评分记录表属于哪道试题（每道试题都已有评分记录表）",
+        "cannot tell which task this rubric table belongs to (every task already has one)",
+    ),
+    "problem.rubric_twice": (
+        "试题 {number} 有两个评分记录表（第一个在{first}）",
+        "task {number} has two rubric tables (the first at {first})",
+    ),
+    "problem.prep_header_not_found": (
+        "找不到准备通知单表格的表头：至少需要“名称”列",
+        "no header row in the preparation table: need at least a 名称 (name) column",
+    ),
+    "problem.rubric_header_not_found": (
+        "找不到评分记录表的表头：至少需要“评分要素”“配分”“评分标准”列",
+        "no header row in the rubric table: need the columns 评分要素, 配分 and 评分标准",
     ),
     # --- import outcome -------------------------------------------------------------------
     "import.rejected": (
@@ -255,7 +340,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "在 {path} 中没有找到样例题库（*/bank.toml）",
         "no sample banks (*/bank.toml) under {path}",
     ),
-    "demo.bank": ("== {name}（{occupation}）{level} 级 ==", "== {name} ({occupation}) level {level} =="),
+    "demo.bank": (
+        "== {name}（{occupation}）{level} 级 ==",
+        "== {name} ({occupation}) level {level} ==",
+    ),
     "demo.rate": ("，用时 {seconds} 秒（{rate} 题/秒）", " in {seconds} s ({rate} items/s)"),
     "demo.done": (
         "演示完成：数据库 {db}，共用时 {seconds} 秒",

@@ -67,8 +67,14 @@ def load_sources() -> tuple[list[TreeNode], list[ItemRecord]]:
             if imp:
                 importance[code] = imp
             nodes.append(
-                TreeNode(code, node["name"], here, parent=parent_of(code),
-                         weight=node.get("weight"), importance=imp)
+                TreeNode(
+                    code,
+                    node["name"],
+                    here,
+                    parent=parent_of(code),
+                    weight=node.get("weight"),
+                    importance=imp,
+                )
             )
         for raw in data["items"]:
             item_type = ItemType(raw["type"])
@@ -101,8 +107,13 @@ def broken_items(items: list[ItemRecord]) -> list[ItemRecord]:
         ItemRecord(ItemType.SINGLE, good[2].stem, "AB", here, options=good[2].options),
         ItemRecord(ItemType.JUDGEMENT, judge.stem, "B", here),  # type: ignore[arg-type]
         ItemRecord(ItemType.MULTIPLE, "", multi.answer, here, options=multi.options),
-        ItemRecord(ItemType.SINGLE, "万用表使用完毕，应将转换开关置于（ ）。", "", here,
-                   options={"A": "电阻挡", "B": "交流电压最高挡", "C": "直流电流挡", "D": "任意挡"}),
+        ItemRecord(
+            ItemType.SINGLE,
+            "万用表使用完毕，应将转换开关置于（ ）。",
+            "",
+            here,
+            options={"A": "电阻挡", "B": "交流电压最高挡", "C": "直流电流挡", "D": "任意挡"},
+        ),
     ]
 
 
@@ -112,7 +123,9 @@ def main() -> None:
     practical_out.mkdir(parents=True, exist_ok=True)
     nodes, items = load_sources()
     title = f"{OCCUPATION_NAME}（四级/中级工）理论知识试题库"
-    write_tree_xlsx(nodes, out / "tree.xlsx", title=f"{OCCUPATION_NAME}（四级/中级工）理论知识鉴定要素细目表")
+    write_tree_xlsx(
+        nodes, out / "tree.xlsx", title=f"{OCCUPATION_NAME}（四级/中级工）理论知识鉴定要素细目表"
+    )
     write_items_docx(items, out / "items.docx", title=title, answers="inline")
     write_items_xlsx(items, out / "items.xlsx", style="national")
     write_items_csv(items, out / "items-app.csv", style="app", encoding="gb18030")
@@ -122,16 +135,22 @@ def main() -> None:
         if parsed.problems:
             raise SystemExit("\n".join(str(p) for p in parsed.problems))
         for record in parsed.records:
-            write_practical_docx(record, practical_out / f"{record.code}.docx",
-                                 occupation_name=OCCUPATION_NAME, level=LEVEL)
+            write_practical_docx(
+                record,
+                practical_out / f"{record.code}.docx",
+                occupation_name=OCCUPATION_NAME,
+                level=LEVEL,
+            )
             shutil.copyfile(source, practical_out / source.name)
             sets.append(record.code)
     broken = ROOT / "broken"
     broken.mkdir(exist_ok=True)
     write_items_xlsx(broken_items(items), broken / "items-broken.xlsx", style="national")
     counts = {t.value: sum(1 for i in items if i.type is t) for t in ItemType}
-    print(f"{len(items)} items {counts}, {sum(1 for n in nodes if n.importance)} points, "
-          f"{len(sets)} practical sets")
+    print(
+        f"{len(items)} items {counts}, {sum(1 for n in nodes if n.importance)} points, "
+        f"{len(sets)} practical sets"
+    )
 
 
 if __name__ == "__main__":

@@ -100,10 +100,19 @@ def test_version_id_is_sha256_of_canonical_content(db: Database) -> None:
     assert version.sha256 == hashlib.sha256(version.canonical.encode("utf-8")).hexdigest()
     assert version.canonical.encode() == canonical_bytes(
         {
-            "type": "judgement", "stem": RECORDS[0].stem, "options": {}, "answer": True,
-            "knowledge_code": None, "knowledge_path": [], "importance": None,
-            "difficulty": None, "discrimination": None, "score": None, "explanation": None,
-            "source": None, "author": None,
+            "type": "judgement",
+            "stem": RECORDS[0].stem,
+            "options": {},
+            "answer": True,
+            "knowledge_code": None,
+            "knowledge_path": [],
+            "importance": None,
+            "difficulty": None,
+            "discrimination": None,
+            "score": None,
+            "explanation": None,
+            "source": None,
+            "author": None,
         }
     )
 
@@ -199,7 +208,12 @@ def test_tree_reimport_identical_is_unchanged(db: Database) -> None:
 
 def practical_set(code: str, score: float = 100) -> PracticalSetRecord:
     task = PracticalTask(
-        "1", "电动机正反转控制电路安装", "按图接线并通电试车。", score, 120, "B-A",
+        "1",
+        "电动机正反转控制电路安装",
+        "按图接线并通电试车。",
+        score,
+        120,
+        "B-A",
         rubric=(
             RubricRow("元件安装", score, "每处错误扣2分"),
             RubricRow("安全文明生产", 0, "发生短路该题记0分", veto=True),
@@ -211,15 +225,24 @@ def practical_set(code: str, score: float = 100) -> PracticalSetRecord:
 def test_practical_sets_version_like_items(db: Database) -> None:
     with db.transaction() as session:
         bank = ensure_bank(session, OCC, 4, actor="tester")
-        s1 = import_practical(session, bank, [practical_set("S1"), practical_set("S2")],
-                              source="sets.yaml", actor="tester")
-        s2 = import_practical(session, bank, [practical_set("S1")], source="sets.yaml",
-                              actor="tester")
+        s1 = import_practical(
+            session,
+            bank,
+            [practical_set("S1"), practical_set("S2")],
+            source="sets.yaml",
+            actor="tester",
+        )
+        s2 = import_practical(
+            session, bank, [practical_set("S1")], source="sets.yaml", actor="tester"
+        )
         edited = dataclasses.replace(practical_set("S1"), title="改过的标题")
         s3 = import_practical(session, bank, [edited], source="sets.yaml", actor="tester")
         assert (s1.imported, s2.unchanged, s3.imported) == (2, 1, 1)
         sets = list_sets(session, bank)
-        assert [(v.title, v.seq) for v in sets] == [("改过的标题", 2), ("电工四级操作技能试卷 S2", 1)]
+        assert [(v.title, v.seq) for v in sets] == [
+            ("改过的标题", 2),
+            ("电工四级操作技能试卷 S2", 1),
+        ]
         assert sets[0].tasks[0].rubric[1].veto is True
 
 
@@ -227,8 +250,14 @@ def test_practical_with_problems_rejected(db: Database) -> None:
     before = row_counts(db)
     with pytest.raises(ImportRejected), db.transaction() as session:
         bank = ensure_bank(session, OCC, 4, actor="tester")
-        import_practical(session, bank, [practical_set("S1")], source="x.yaml", actor="tester",
-                         parse_problems=[Problem(loc(3), "score", "problem.missing")])
+        import_practical(
+            session,
+            bank,
+            [practical_set("S1")],
+            source="x.yaml",
+            actor="tester",
+            parse_problems=[Problem(loc(3), "score", "problem.missing")],
+        )
     assert row_counts(db) == before
 
 
@@ -238,7 +267,10 @@ def test_audit_answers_who_did_what_to_an_item(db: Database) -> None:
     item_id = next(v.id for v in items(db) if v.type == "single")
     with db.transaction() as session:
         events = audit.history(session, "item", item_id)
-    assert [(e.actor, e.action) for e in events] == [("tester", "create"), ("tester", "new_version")]
+    assert [(e.actor, e.action) for e in events] == [
+        ("tester", "create"),
+        ("tester", "new_version"),
+    ]
     assert events[0].detail["file"] == "bank.xlsx"
 
 

@@ -137,8 +137,9 @@ DIFFICULTY_WORDS: dict[str, float] = {
     "简单": 0.2,
     "一般": 0.5,
 }
-"""Difficulty words on the 0–1 scale (0 easiest, 1 hardest). Integers 1–5 map to the same
-five steps (1 → 0.1 … 5 → 0.9); percentages and fractions in [0, 1] are taken as given."""
+"""Difficulty words on the 0–1 scale (0 easiest, 1 hardest). Whole numbers 1–5 map to the
+same five steps (1 → 0.1 … 5 → 0.9); percentages and decimals in [0, 1] (`0.65`, `1.0`)
+are taken as given."""
 
 
 def parse_difficulty(value: object) -> float | None:
@@ -155,7 +156,7 @@ def parse_difficulty(value: object) -> float | None:
         raise ValueError(text) from None
     if percent:
         number /= 100
-    elif number > 1 and number.is_integer() and 1 <= number <= 5:
+    elif text.isdigit() and 1 <= number <= 5:  # a 1–5 step, not the fraction 1.0
         return round(0.1 + (number - 1) * 0.2, 2)
     if not 0 <= number <= 1:
         raise ValueError(text)
