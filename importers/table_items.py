@@ -1,0 +1,392 @@
+"""Theory items from an Excel workbook (.xlsx/.xlsm) or a CSV file: one item per row.
+
+Two layouts are recognised by their header row, found in the first 20 rows (title and note
+rows may come first) of every sheet:
+
+- national style: 题型, 题干, 选项A…选项H, 答案, 知识点一级…六级, 鉴定点 (or 鉴定点代码),
+  重要程度, 难度, 区分度, 分数, 解析, 出处, 试题编号 (GUID), 作者/命题人, optionally 题号/序号;
+- exam-app style: 题干（必填）, 题型 （必填）, 选项 A…选项 H, 正确答案（必填）, 解析, 章节, 难度.
+
+Header cells are compared without spaces, line breaks, `*` and bracketed notes such as
+`（必填）`, in either width, through a table of synonyms (`_ALIASES`). Any other layout can be
+read with `mapping` (`{"列名": "field"}`, what `--map 列名=field` gives). At least 题干 and 答案
+are needed; without a 题型 column, a sheet named 判断题/单选题/多选题 gives the type.
+
+Knowledge points: 章节 and 知识点一级…六级 form `knowledge_path`; a code (`B-A-C-012`,
+`BAC012`) in the 鉴定点 column or as the last level becomes `knowledge_code`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from importers.items import OPTION_LETTERS, RawItem, build_item, check_duplicate_numbers
+from importers.tables import (
+    HEADER_SEARCH_ROWS,
+    Cell,
+    Sheet,
+    cell_text,
+    display_name_of,
+    norm_header,
+    pad,
+    read_sheets,
+)
+from qbank.records import ItemRecord, ItemType, Location, Parsed, Problem
+from qbank.text.normalize import (
+    canonical_knowledge_code,
+    clean_text,
+    parse_item_type,
+    parse_judgement,
+    parse_letters,
+)
+
+KNOWLEDGE_LEVELS = 6
+OPTION_FIELDS = tuple(f"option_{c.lower()}" for c in OPTION_LETTERS)
+LEVEL_FIELDS = tuple(f"knowledge_{n}" for n in range(1, KNOWLEDGE_LEVELS + 1))
+PLAIN_FIELDS = (
+    "type",
+    "stem",
+    "answer",
+    "number",
+    "guid",
+    "knowledge_code",
+    "knowledge_path",
+    "importance",
+    "difficulty",
+    "discrimination",
+    "score",
+    "explanation",
+    "source",
+    "author",
+)
+MAP_FIELDS = PLAIN_FIELDS + OPTION_FIELDS + LEVEL_FIELDS
+"""Field names `mapping` may name."""
+
+REQUIRED = ("stem", "answer")
+REQUIRED_LABEL = "题干、答案"
+
+# `knowledge_point` (a 鉴定点 column) holds a code or a name; it is not offered to --map.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "type": ("题型", "试题类型", "题目类型", "类型", "题类", "试题题型", "题型名称"),
+    "stem": (
+        "题干",
+        "题目",
+        "试题内容",
+        "题目内容",
+        "试题题干",
+        "题目题干",
+        "题目名称",
+        "问题",
+        "试题",
+        "内容",
+    ),
+    "answer": ("答案", "正确答案", "标准答案", "参考答案", "试题答案", "题目答案"),
+    "number": ("题号", "序号", "编号", "题目序号", "试题序号"),
+    "guid": ("试题编号", "题目编号", "试题id", "题目id", "id", "guid", "试题guid", "试题代码"),
+    "knowledge_code": (
+        "鉴定点代码",
+        "鉴定点编码",
+        "鉴定点编号",
+        "知识点代码",
+        "知识点编码",
+        "鉴定要素代码",
+    ),
+    "knowledge_point": ("鉴定点", "鉴定点名称", "鉴定要素", "考核点"),
+    "knowledge_path": (
+        "章节",
+        "所属章节",
+        "章节名称",
+        "知识点",
+        "知识点名称",
+        "考点",
+        "分类",
+        "题目分类",
+        "试题分类",
+    ),
+    "importance": ("重要程度", "重要性", "重要度", "鉴定点重要程度"),
+    "difficulty": ("难度", "难度系数", "难易度", "难易程度", "难度等级", "难度值", "试题难度"),
+    "discrimination": ("区分度", "区分度系数"),
+    "score": ("分数", "分值", "题分", "每题分数", "试题分数"),
+    "explanation": ("解析", "答案解析", "试题解析", "题目解析", "解题思路", "解释"),
+    "source": ("出处", "来源", "试题来源", "题目来源", "试题出处"),
+    "author": ("作者", "命题人", "出题人", "编写人", "编写者", "命题者", "命题专家"),
+}
+_ALIAS_TO_FIELD = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
+_OPTION_HEADER = re.compile(r"^(?:选项)?([a-h])(?:选项|项)?(?:内容)?$")
+_LEVEL_HEADER = re.compile(
+    r"^(?:知识点|鉴定范围)?([一二三四五六1-6])级(?:知识点|鉴定范围)?(?:名称)?$|^知识点([1-6])$"
+)
+_LEVEL_DIGITS = {c: i for i, c in enumerate("一二三四五六", start=1)}
+
+# Problem field for each column field, as `field.*` labels name them.
+_PROBLEM_FIELD = {
+    **{f: "options" for f in OPTION_FIELDS},
+    **{f: "knowledge_path" for f in LEVEL_FIELDS},
+    "knowledge_code": "knowledge_point",
+    "knowledge_point": "knowledge_point",
+}
+
+
+def header_field(cell: Cell) -> str | None:
+    """The item field a header cell names (`选项 A` → `option_a`), or None."""
+    key = norm_header(cell)
+    if not key:
+        return None
+    if key in _ALIAS_TO_FIELD:
+        return _ALIAS_TO_FIELD[key]
+    if match := _OPTION_HEADER.match(key):
+        return f"option_{match.group(1)}"
+    if match := _LEVEL_HEADER.match(key):
+        digit = match.group(1) or match.group(2)
+        return f"knowledge_{_LEVEL_DIGITS.get(digit) or int(digit)}"
+    return None
+
+
+@dataclass
+class _Columns:
+    """Which column holds which field, as read from one header row."""
+
+    index: dict[str, int] = field(default_factory=dict)
+    duplicates: list[tuple[str, int, int]] = field(default_factory=list)
+    mapped_keys: set[str] = field(default_factory=set)
+
+    @property
+    def is_header(self) -> bool:
+        return all(name in self.index for name in REQUIRED)
+
+
+def _columns(cells: Sequence[Cell], mapping: dict[str, str]) -> _Columns:
+    """Assign columns: `mapping` first (it overrides synonyms), then the synonym table."""
+    columns = _Columns()
+    keys = [norm_header(c) for c in cells]
+    for i, key in enumerate(keys):
+        if key and key in mapping and mapping[key] not in columns.index:
+            columns.index[mapping[key]] = i
+            columns.mapped_keys.add(key)
+    mapped_fields = set(columns.index)
+    for i, cell in enumerate(cells):
+        if keys[i] in columns.mapped_keys:
+            continue
+        name = header_field(cell)
+        if name is None or name in mapped_fields:
+            continue
+        if name in columns.index:
+            columns.duplicates.append((name, columns.index[name], i))
+        else:
+            columns.index[name] = i
+    return columns
+
+
+def _point_code(text: str) -> str | None:
+    """Canonical code if `text` is a 鉴定点 code (letters then a number), else None."""
+    code = canonical_knowledge_code(text)
+    if code is not None and code.rsplit("-", 1)[-1].isdigit():
+        return code
+    return None
+
+
+def _split_point(text: str) -> tuple[str | None, str]:
+    """`B-A-C-012` → (code, ""); `B-A-C-012 安全用电` → (code, name); `安全用电` → (None, name)."""
+    if code := _point_code(text):
+        return code, ""
+    head, _, rest = text.partition(" ")
+    if rest and (code := _point_code(head)):
+        return code, rest.strip()
+    return None, text
+
+
+def _knowledge(values: dict[str, str]) -> tuple[str | None, list[str]]:
+    """(code text for build_item, path of names) from 章节, 知识点一级…六级 and 鉴定点."""
+    path = [values[f] for f in ("knowledge_path", *LEVEL_FIELDS) if values.get(f)]
+    code = values.get("knowledge_code") or None
+    point = values.get("knowledge_point", "")
+    if point:
+        point_code, name = _split_point(point)
+        if point_code and not code:
+            code = point_code
+        if name:
+            path.append(name)
+    if path and not code:
+        last_code, name = _split_point(path[-1])
+        if last_code:
+            code = last_code
+            if name:
+                path[-1] = name
+            else:
+                path.pop()
+    return code, path
+
+
+def _judgement_from_letter(raw: RawItem) -> None:
+    """Exam apps write a judgement as options A 正确 / B 错误 with answer `A`: read it as √/×."""
+    if parse_judgement(raw.answer) is not None or not raw.options:
+        return
+    letters = parse_letters(raw.answer)
+    texts = {k: v for k, v in raw.options.items() if clean_text(v)}
+    if not letters or len(letters) != 1 or letters not in texts:
+        return
+    if all(parse_judgement(v) is not None for v in texts.values()):
+        raw.answer = clean_text(texts[letters])
+        raw.options = {}
+
+
+def _raw_item(values: dict[str, str], location: Location, sheet_type: ItemType | None) -> RawItem:
+    code, path = _knowledge(values)
+    options = {
+        letter: values[name]
+        for letter, name in zip(OPTION_LETTERS, OPTION_FIELDS, strict=True)
+        if values.get(name)
+    }
+    raw = RawItem(
+        location=location,
+        type=values.get("type") or sheet_type,
+        stem=values.get("stem", ""),
+        options=options,
+        answer=values.get("answer", ""),
+        number=values.get("number") or None,
+        guid=values.get("guid") or None,
+        knowledge_code=code,
+        knowledge_path=path,
+        importance=values.get("importance") or None,
+        difficulty=values.get("difficulty") or None,
+        discrimination=values.get("discrimination") or None,
+        score=values.get("score") or None,
+        explanation=values.get("explanation") or None,
+        source=values.get("source") or None,
+        author=values.get("author") or None,
+    )
+    item_type = parse_item_type(values["type"]) if values.get("type") else sheet_type
+    if item_type is ItemType.JUDGEMENT:
+        _judgement_from_letter(raw)
+    return raw
+
+
+@dataclass
+class _SheetResult:
+    records: list[ItemRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    has_header: bool = False
+    mapped_keys: set[str] = field(default_factory=set)
+
+
+def _read_sheet(sheet: Sheet, display: str, mapping: dict[str, str]) -> _SheetResult:
+    result = _SheetResult()
+    head = sheet.rows[:HEADER_SEARCH_ROWS]
+    found = next(
+        ((i, c) for i, (_, cells) in enumerate(head) if (c := _columns(cells, mapping)).is_header),
+        None,
+    )
+    if found is None:
+        for _, cells in head:
+            result.mapped_keys |= _columns(cells, mapping).mapped_keys
+        return result
+    header_index, columns = found
+    result.has_header = True
+    result.mapped_keys = columns.mapped_keys
+    header_number, header_cells = sheet.rows[header_index]
+    for name, first, other in columns.duplicates:
+        result.problems.append(
+            Problem(
+                sheet.location(display, header_number),
+                _PROBLEM_FIELD.get(name, name),
+                "problem.duplicate_column",
+                {
+                    "column": clean_text(cell_text(header_cells[first])),
+                    "other": clean_text(cell_text(header_cells[other])),
+                },
+            )
+        )
+    sheet_type = parse_item_type(sheet.name) if sheet.name else None
+    width = max(columns.index.values()) + 1
+    stem_header = norm_header(header_cells[columns.index["stem"]])
+    for number, cells in sheet.rows[header_index + 1 :]:
+        row = pad(cells, width)
+        if norm_header(row[columns.index["stem"]]) == stem_header:
+            continue  # the header repeated (tables pasted page by page)
+        values = {name: cell_text(row[i]).strip() for name, i in columns.index.items()}
+        if not any(v for name, v in values.items() if name != "number"):
+            continue
+        record, problems = build_item(
+            _raw_item(values, sheet.location(display, number), sheet_type)
+        )
+        result.problems.extend(problems)
+        if record is not None:
+            result.records.append(record)
+    result.problems.extend(check_duplicate_numbers(result.records))
+    return result
+
+
+def _check_mapping(
+    mapping: dict[str, str] | None, where: Location
+) -> tuple[dict[str, str], dict[str, str], list[Problem]]:
+    """(header key → field, header key → column as given, problems for unknown fields)."""
+    fields: dict[str, str] = {}
+    given: dict[str, str] = {}
+    problems = []
+    for column, name in (mapping or {}).items():
+        key = norm_header(column)
+        if name not in MAP_FIELDS:
+            problems.append(
+                Problem(
+                    where,
+                    "header",
+                    "problem.unknown_map_field",
+                    {"name": name, "fields": ", ".join(MAP_FIELDS)},
+                )
+            )
+            continue
+        if not key:
+            problems.append(
+                Problem(where, "header", "problem.unknown_map_column", {"column": column})
+            )
+            continue
+        fields[key] = name
+        given[key] = column
+    return fields, given, problems
+
+
+def read_items_table(
+    path: str | Path,
+    *,
+    mapping: dict[str, str] | None = None,
+    display_name: str | None = None,
+) -> Parsed[ItemRecord]:
+    """Read every item of an .xlsx/.xlsm/.csv file; never raises on a bad file.
+
+    Every sheet with a recognisable header is read; sheets without one (notes, lists for
+    drop-downs) are skipped, and only a file where no sheet has a header is a problem.
+    Locations carry the sheet name and the row number Excel shows (CSV: the record number,
+    header line included).
+    """
+    path = Path(path)
+    display = display_name_of(path, display_name)
+    where = Location(file=display)
+    fields, given, problems = _check_mapping(mapping, where)
+    sheets, read_problems = read_sheets(
+        path, display, lambda cells: _columns(cells, fields).is_header
+    )
+    parsed: Parsed[ItemRecord] = Parsed(problems=problems + read_problems)
+    if read_problems:
+        return parsed
+    results = [_read_sheet(sheet, display, fields) for sheet in sheets]
+    with_header = [r for r in results if r.has_header]
+    seen_keys = set().union(*(r.mapped_keys for r in (with_header or results)))
+    for key, column in given.items():
+        if key not in seen_keys:
+            parsed.problems.append(
+                Problem(where, "header", "problem.unknown_map_column", {"column": column})
+            )
+    if not with_header:
+        parsed.problems.append(
+            Problem(where, "header", "problem.header_not_found", {"required": REQUIRED_LABEL})
+        )
+        return parsed
+    for result in with_header:
+        parsed.records.extend(result.records)
+        parsed.problems.extend(result.problems)
+    if not parsed.records and not parsed.problems:
+        parsed.problems.append(Problem(where, "file", "problem.no_items"))
+    return parsed
