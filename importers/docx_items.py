@@ -1,0 +1,673 @@
+"""Read theory items from a Word (.docx) bank in the national block layout.
+
+The layout, as real Chinese item banks write it::
+
+    电工（四级）理论知识试卷                       ← title, ignored
+    一、判断题（第1题～第20题。每题1分，满分20分。）   ← section heading
+    1．（ √ ）电阻的单位是欧姆。                    ← judgement, answer before the stem
+    二、单项选择题
+    21．电阻的单位是（ B ）。                       ← answer inside the stem
+    A．伏特　B．欧姆　C．安培　D．瓦特              ← options: one line, one per line, two per line
+    答案：B                                      ← or the answer on its own line
+    解析：……  难度：中等  鉴定点：B-A-C-012          ← optional lines from exam systems
+
+Every line is NFKC-normalised before matching, so full-width digits, letters, punctuation and
+spaces read like their ASCII forms. Word's automatic numbering (decimal for items, capital
+letters for options) is read as if typed. Each item's location is the 1-based number of the
+paragraph (in `document.paragraphs`) holding its number. Field checks are the shared ones of
+`importers.items.build_item`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docx
+from docx.document import Document as DocxDocument
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.document import CT_Document
+from docx.oxml.ns import qn
+from docx.oxml.styles import CT_Styles
+from docx.text.paragraph import Paragraph
+from lxml import etree
+
+from importers.items import OPTION_LETTERS, RawItem, build_item, check_duplicate_numbers
+from qbank.records import ItemRecord, ItemType, Location, Parsed, Problem
+from qbank.text.normalize import clean_text, parse_answer, parse_item_type
+
+__all__ = ["read_items_docx", "split_option_line", "take_stem_answer"]
+
+_CN_NUM = "[一二三四五六七八九十]+"
+# Numbering before a section heading: 一、 / (一) / 第一部分 / 第1大题 / II.
+_HEADING_PREFIX = re.compile(
+    rf"^(?:第\s*(?:{_CN_NUM}|\d+)\s*(?:部分|大题|单元)\s*[、.,:]?|\(\s*{_CN_NUM}\s*\)"
+    rf"|{_CN_NUM}\s*[、.,:]|[IVX]+\s*[.、])\s*"
+)
+# What may follow the type word: a parenthetical, or instructions after a colon/full stop.
+_HEADING_WORD = re.compile(r"^(?P<word>[^\s(\[【:,;。]+?)\s*(?P<rest>[(\[【:,;。].*)?$")
+# Item types of other papers, recognised so their sections are reported, not misread.
+_OTHER_TYPES = re.compile(
+    r"^(?:(?:填空|简答|计算|论述|问答|综合|案例分析|综合分析|识图|绘图|作图|改错|连线|排序|匹配|"
+    r"简述|操作)题|名词解释)$"
+)
+_NUMBERED_OTHER = re.compile(r"^[\u4e00-\u9fff]{1,5}题$")
+_GROUP_HEADING = re.compile(rf"^第\s*(?:{_CN_NUM}|\d+)\s*(?:章|节|篇|单元|部分)")
+# The fixed notes of a national paper, skipped up to the first section.
+_FRONT_MATTER = re.compile(r"^(?:注意事项|考生须知|考试须知|答题须知|答题要求)[:]?$")
+_WS = re.compile(r"\s+")
+_SECTION_SCORE = re.compile(r"每\s*小?\s*题\s*(\d+(?:\.\d+)?)\s*分")
+
+# Item numbers: `1.` `1、` `1 .` `1)`, optionally after a judgement answer `(√)1.`; or `(1)`.
+_ITEM_DOT = re.compile(
+    r"^(?:\((?P<pre>[^()]{1,12})\)\s*)?(?P<num>\d{1,4})\s*(?P<sep>[.、])(?P<gap>\s*)(?P<rest>.*)$"
+)
+_ITEM_PAREN = re.compile(r"^\(\s*(?P<num>\d{1,4})\s*\)\s*(?P<rest>.*)$")
+_RAW_DECIMAL = re.compile(r"^\s*[0-9０-９]{1,4}\.[0-9０-９]")
+
+# Option markers `A.` `A、` `A:` at a line start or after whitespace (`U=IR`, `A相` never match).
+_LETTERS = OPTION_LETTERS
+_OPTION_MARK = re.compile(rf"(?:^|(?<=\s))([{_LETTERS}])\s*[.、:]")
+# Options written on the stem's own line: the first marker may also follow `)` or `。`.
+_INLINE_OPTION_A = re.compile(r"(?:(?<=\s)|(?<=[)。?]))A\s*[.、:]")
+
+_META_WORDS: dict[str, str] = {}
+for _name, _words in (
+    ("answer", "答案 正确答案 参考答案 标准答案"),
+    ("explanation", "解析 答案解析 试题解析 题目解析 试题分析 分析 解答"),
+    ("difficulty", "难度 难易度 难易程度 难度系数 难度等级"),
+    ("knowledge", "鉴定点 鉴定点代码 知识点 考核点 考点"),
+    ("score", "分数 分值"),
+    ("importance", "重要程度 重要性"),
+    ("discrimination", "区分度"),
+    ("source", "出处 来源"),
+    ("author", "作者 命题人"),
+    ("guid", "试题编号 试题ID GUID"),
+):
+    for _w in _words.split():
+        _META_WORDS[_w] = _name
+_META_ALT = "|".join(sorted(map(re.escape, _META_WORDS), key=len, reverse=True))
+_META = re.compile(
+    rf"^(?:【\s*(?P<k1>{_META_ALT})\s*】\s*:?|\[\s*(?P<k2>{_META_ALT})\s*\]\s*:?"
+    rf"|(?P<k3>{_META_ALT})\s*:)\s*(?P<value>.*)$"
+)
+_META_INLINE = re.compile(
+    rf"(?<=\S)(?=【\s*(?:{_META_ALT})\s*】)|(?<=\s)(?=【\s*(?:{_META_ALT})\s*】|(?:{_META_ALT})\s*:)"
+)
+
+_BRACKET = re.compile(r"\(([^()]*)\)")
+_CHOICE_ANSWER = re.compile(rf"^[{_LETTERS}](?:[\s,、;]*[{_LETTERS}])*$")
+_JUDGEMENT_ANSWERS = frozenset("√✓✔×✗✘对错xX")
+_PATH_SPLIT = re.compile(r"\s*[/>→\\|]\s*")
+_CODE_LIKE = re.compile(r"^[A-Za-z](?:[\s\-_.]*[A-Za-z0-9])*$")
+_LATIN_END = re.compile(r"[A-Za-z0-9]$")
+_LATIN_START = re.compile(r"[A-Za-z0-9]")
+_LINE_BREAKS = re.compile(r"[\n\r\v\f\u2028\u2029]")
+_HEADING_STYLES = ("heading", "title", "标题")
+_AUTO_OPTION = "option"
+_DECIMAL_FORMATS = frozenset(
+    {"decimal", "decimalZero", "decimalFullWidth", "decimalFullWidth2", "decimalHalfWidth"}
+)
+
+
+def read_items_docx(path: str | Path, *, display_name: str | None = None) -> Parsed[ItemRecord]:
+    """Read every item of a .docx bank; a bad file gives problems, never an exception."""
+    name = display_name or Path(path).name
+    try:
+        document = _open(path)
+        paragraphs = list(document.paragraphs)
+    except (
+        PackageNotFoundError,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        etree.XMLSyntaxError,
+        OSError,
+    ) as exc:
+        reason = str(exc) or type(exc).__name__
+        return Parsed(
+            problems=[
+                Problem(Location(name), "file", "problem.unreadable_file", {"reason": reason})
+            ]
+        )
+    reader = _Reader(name)
+    layout = _Layout(document)
+    for index, paragraph in enumerate(paragraphs, start=1):
+        reader.centered = paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+        reader.paragraph(
+            index, paragraph.text, layout.is_heading(paragraph), layout.kind(paragraph)
+        )
+    return reader.finish()
+
+
+def _open(path: str | Path) -> DocxDocument:
+    """Open the package and check the shape of the parts we read.
+
+    python-docx trusts each part's XML to have the right root element: a damaged package
+    part fails with AttributeError while opening, and a damaged document or styles part
+    only later, far from here. Both become ValueError, which the caller reports.
+    """
+    try:
+        document = docx.Document(str(path))
+    except AttributeError as exc:
+        raise ValueError(f"damaged package: {exc}") from exc
+    body = document.element.find(qn("w:body"))
+    if not isinstance(document.element, CT_Document) or body is None:
+        raise ValueError("word/document.xml has no w:document/w:body")
+    if not isinstance(document.styles.element, CT_Styles):
+        raise ValueError("word/styles.xml has no w:styles")
+    return document
+
+
+def take_stem_answer(stem: str, item_type: ItemType) -> tuple[str, str | None]:
+    """Take the answer out of a stem's brackets: `……的是（ B ）。` → (`……的是（ ）。`, `B`).
+
+    A judgement answer at the very start (`（ √ ）……`) is dropped with its bracket; anywhere
+    else an empty `（ ）` stays where the answer was. Brackets holding words are left alone.
+    Returns the cleaned stem and the answer text, or the cleaned stem and None.
+    """
+    text = unicodedata.normalize("NFKC", stem)
+    found = _answer_bracket(text, item_type)
+    if found is None:
+        return clean_text(text), None
+    match, leading = found
+    if leading and item_type is ItemType.JUDGEMENT:
+        rest = text[match.end() :]
+    else:
+        rest = text[: match.start()] + "( )" + text[match.end() :]
+    return clean_text(rest), match.group(1).strip()
+
+
+def split_option_line(line: str, after: str = "") -> list[tuple[str, str]] | None:
+    """Split `A．电阻　B．电容` into [(A, 电阻), (B, 电容)], or None when it is no option line.
+
+    The line must start with a marker: `A` for a first option, else a letter after `after`
+    (the item's last option so far); further markers count only in rising order, so a stem
+    or option text holding `A相` or `U=IR` is never cut.
+    """
+    text = unicodedata.normalize("NFKC", line).strip()
+    first = _OPTION_MARK.match(text)
+    if first is None:
+        return None
+    letter = first.group(1)
+    if (not after and letter != "A") or (after and letter <= after):
+        return None
+    options: list[tuple[str, str]] = []
+    start, last = first.end(), letter
+    for mark in _OPTION_MARK.finditer(text, first.end()):
+        if mark.group(1) <= last:
+            continue
+        options.append((last, text[start : mark.start()].strip()))
+        start, last = mark.end(), mark.group(1)
+    options.append((last, text[start:].strip()))
+    return options
+
+
+# --- internals -------------------------------------------------------------------------------
+
+
+def _answer_bracket(text: str, item_type: ItemType) -> tuple[re.Match[str], bool] | None:
+    """The bracket holding the answer and whether it opens the stem."""
+    candidates = [m for m in _BRACKET.finditer(text) if _is_answer(m.group(1), item_type)]
+    if not candidates:
+        return None
+    first = candidates[0]
+    leading = not text[: first.start()].strip()
+    if item_type is ItemType.JUDGEMENT and leading:
+        return first, True
+    last = candidates[-1]
+    return last, last is first and leading
+
+
+def _is_answer(content: str, item_type: ItemType) -> bool:
+    value = content.strip()
+    if item_type is ItemType.JUDGEMENT:
+        return len(value) == 1 and value in _JUDGEMENT_ANSWERS
+    return bool(_CHOICE_ANSWER.match(value))
+
+
+def _join(lines: list[str]) -> str:
+    """Join a stem's lines; a space only where two Latin words or numbers would merge."""
+    out = ""
+    for line in lines:
+        if out and _LATIN_END.search(out) and _LATIN_START.match(line):
+            out += " "
+        out += line
+    return out
+
+
+@dataclass
+class _Section:
+    index: int
+    type: ItemType | None  # None: a heading of a type this importer does not read
+    score: str | None = None
+    style: str | None = None  # "dot" (1.) or "paren" ((1)), fixed by the first item
+    records: list[ItemRecord] = field(default_factory=list)
+
+
+@dataclass
+class _Block:
+    """An item being collected; `orphan` blocks are outside any readable section."""
+
+    paragraph: int
+    number: str
+    section: _Section | None
+    lead: str | None = None
+    stem: list[str] = field(default_factory=list)
+    options: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, list[str]] = field(default_factory=dict)
+    last: str = "stem"
+    last_letter: str = ""
+
+    @property
+    def orphan(self) -> bool:
+        return self.section is None or self.section.type is None
+
+
+class _Reader:
+    """A line-by-line state machine over the document's paragraphs."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.problems: list[Problem] = []
+        self.sections: list[_Section] = []
+        self.section: _Section | None = None
+        self.block: _Block | None = None
+        self.title_seen = False
+        self.front_matter = False  # inside 注意事项 before the first section
+        self.centered = False  # the current paragraph is centred (a title line, before sections)
+        self.items_seen = 0
+
+    # -- driving ------------------------------------------------------------------------------
+
+    def paragraph(self, index: int, text: str, heading_style: bool, auto: str | int | None) -> None:
+        """Read one paragraph; `auto` is Word's own list number (int) or option marker."""
+        raw_lines = [s for s in _LINE_BREAKS.split(text) if s.strip()]
+        for number, raw in enumerate(raw_lines):
+            if number == 0 and isinstance(auto, int):
+                raw = f"{auto}. {raw}"
+            elif number == 0 and auto == _AUTO_OPTION:
+                raw = f"{self.next_letter()}. {raw}"
+            self.line(index, raw, heading_style)
+
+    def next_letter(self) -> str:
+        last = self.block.last_letter if self.block is not None else ""
+        position = _LETTERS.find(last) + 1 if last else 0
+        return _LETTERS[min(position, len(_LETTERS) - 1)]
+
+    def finish(self) -> Parsed[ItemRecord]:
+        self.close_block()
+        records: list[ItemRecord] = []
+        for section in self.sections:
+            records.extend(section.records)
+            self.problems.extend(
+                check_duplicate_numbers(section.records, scope=f"section-{section.index}")
+            )
+        if not self.items_seen:
+            self.problems.append(Problem(Location(self.name), "file", "problem.no_items"))
+        self.problems.sort(key=lambda p: p.location.paragraph or 0)
+        records.sort(key=lambda r: r.location.paragraph or 0)
+        return Parsed(records=records, problems=self.problems)
+
+    def problem(self, index: int, field_name: str, key: str, **params: object) -> None:
+        self.problems.append(Problem(self.location(index), field_name, key, dict(params)))
+
+    def location(self, index: int) -> Location:
+        return Location(self.name, paragraph=index)
+
+    # -- one line -----------------------------------------------------------------------------
+
+    def line(self, index: int, raw: str, heading_style: bool) -> None:
+        text = unicodedata.normalize("NFKC", raw).strip()
+        if not text:
+            return
+        if self.heading(index, text, heading_style):
+            return
+        if not self.sections and _FRONT_MATTER.match(_WS.sub("", text)):
+            self.front_matter = True
+        if self.front_matter:
+            return
+        # `D．电抗　答案：B`, `……（ ）。【答案】B` or `难度：中　鉴定点：BAC012` hold several
+        # parts; an explanation's own text is never cut.
+        start = self.item_start(text, raw)
+        if start is not None:
+            number, rest, lead = start
+            first, *others = _META_INLINE.split(rest)
+            self.start_block(index, number, first.strip(), lead)
+        else:
+            meta = _META.match(text)
+            if meta is not None:
+                explanation = _META_WORDS[_meta_key(meta)] == "explanation"
+            else:
+                explanation = self.block is not None and self.block.last == "explanation"
+            others = [text] if explanation else _META_INLINE.split(text)
+        for segment in others:
+            if segment.strip():
+                self.segment(index, segment.strip())
+
+    def heading(self, index: int, text: str, heading_style: bool) -> bool:
+        """Section or chapter headings; True when `text` was one."""
+        prefix = _HEADING_PREFIX.match(text)
+        body = text[prefix.end() :] if prefix else text
+        word_match = _HEADING_WORD.match(body)
+        word = word_match.group("word") if word_match else None
+        if word is None and prefix is not None and body:
+            word = body.split()[0]  # `一、判断题 正确的打√`: instructions after a space
+        if word is not None:
+            item_type = _heading_type(word)
+            if item_type is not None:
+                self.open_section(item_type, text)
+                return True
+            numbered_other = prefix is not None and _NUMBERED_OTHER.match(word)
+            if numbered_other or _OTHER_TYPES.match(word):
+                self.problem(index, "type", "problem.unknown_type", value=clean_text(word))
+                self.open_section(None, text)
+                return True
+        if heading_style or _GROUP_HEADING.match(text):
+            # A chapter (第一章 …) or a styled title: closes the section, reads nothing.
+            if self.sections:
+                self.close_block()
+                self.section = None
+            return True
+        return False
+
+    def item_start(self, text: str, raw: str) -> tuple[str, str, str | None] | None:
+        """(number, rest of the line, bracket before the number) when `text` opens an item."""
+        style = self.section.style if self.section is not None else None
+        if style != "paren":
+            match = _ITEM_DOT.match(text)
+            if match is not None:
+                pre = match.group("pre")
+                if pre is not None and not (
+                    _is_answer(pre, ItemType.JUDGEMENT) or _is_answer(pre, ItemType.SINGLE)
+                ):
+                    return None
+                decimal = match.group("sep") == "." and not match.group("gap")
+                if decimal and match.group("rest")[:1].isdigit() and _RAW_DECIMAL.match(raw):
+                    return None  # `1.5 mm² …` continues a stem
+                if self.section is not None and self.section.style is None:
+                    self.section.style = "dot"
+                return match.group("num"), match.group("rest"), pre
+        if style != "dot":
+            match = _ITEM_PAREN.match(text)
+            if match is not None:
+                if self.section is not None and self.section.style is None:
+                    self.section.style = "paren"
+                return match.group("num"), match.group("rest"), None
+        return None
+
+    def segment(self, index: int, text: str) -> None:
+        block = self.block
+        meta = _META.match(text)
+        if meta is not None:
+            if block is None:
+                self.stray(index, text)
+            elif not block.orphan:
+                key = _META_WORDS[_meta_key(meta)]
+                block.meta.setdefault(key, []).append(meta.group("value").strip())
+                block.last = key
+            return
+        if block is not None:
+            options = split_option_line(text, block.last_letter)
+            if options is not None:
+                self.add_options(block, options)
+                return
+            if block.orphan:
+                return
+            if block.last == "stem":
+                self.add_stem_text(block, text)
+                return
+            values = block.meta.get(block.last)
+            if values is not None and (block.last == "explanation" or not values[-1]):
+                values[-1] = _join([v for v in (values[-1], text) if v])
+                return
+            self.problem(index, "paragraph", "problem.unrecognised_paragraph", text=text[:40])
+            return
+        self.stray(index, text)
+
+    def stray(self, index: int, text: str) -> None:
+        """Text that belongs to no item: a title, section instructions, or a problem."""
+        if self.section is None:
+            if not self.sections and (not self.title_seen or self.centered):
+                self.title_seen = True
+                return
+            self.problem(index, "paragraph", "problem.outside_section")
+            return
+        if self.section.type is None:
+            return
+        if text.startswith("(") and text.endswith(")"):
+            return  # `（第1题～第20题。每题1分，满分20分。）` under its heading
+        self.problem(index, "paragraph", "problem.unrecognised_paragraph", text=text[:40])
+
+    # -- blocks -------------------------------------------------------------------------------
+
+    def open_section(self, item_type: ItemType | None, heading: str) -> None:
+        self.close_block()
+        self.front_matter = False
+        score = _SECTION_SCORE.search(heading)
+        self.section = _Section(
+            len(self.sections) + 1, item_type, score.group(1) if score else None
+        )
+        self.sections.append(self.section)
+
+    def start_block(self, index: int, number: str, rest: str, lead: str | None) -> None:
+        self.close_block()
+        self.items_seen += 1
+        if self.section is None:
+            self.problem(index, "paragraph", "problem.outside_section")
+        block = _Block(index, number, self.section, lead=lead)
+        self.block = block
+        if rest:
+            self.add_stem_text(block, rest)
+
+    def add_stem_text(self, block: _Block, text: str) -> None:
+        inline = _inline_options(text) if not block.options else None
+        if inline is None:
+            block.stem.append(text)
+            return
+        stem, options = inline
+        if stem:
+            block.stem.append(stem)
+        self.add_options(block, options)
+
+    def add_options(self, block: _Block, options: list[tuple[str, str]]) -> None:
+        for letter, value in options:
+            block.options[letter] = value
+            block.last_letter = letter
+        block.last = "option"
+
+    def close_block(self) -> None:
+        block, self.block = self.block, None
+        if block is None or block.orphan or block.section is None:
+            return
+        section = block.section
+        item_type = section.type
+        assert item_type is not None
+        location = self.location(block.paragraph)
+        meta = {key: values[-1] for key, values in block.meta.items()}
+        stem, bracket = take_stem_answer(_join(block.stem), item_type)
+        answer = meta.get("answer", "")
+        if not answer:
+            answer = bracket or block.lead or ""
+        elif bracket is not None and parse_answer(bracket, item_type) != parse_answer(
+            answer, item_type
+        ):
+            # The stem shows one answer and the 答案 line another: keep the stem as written.
+            stem = clean_text(_join(block.stem))
+            self.problems.append(
+                Problem(
+                    location,
+                    "answer",
+                    "problem.answer_conflict",
+                    {"inline": clean_text(bracket), "line": clean_text(answer)},
+                )
+            )
+        code, path = _knowledge(block.meta.get("knowledge", []))
+        raw = RawItem(
+            location=location,
+            type=item_type,
+            stem=stem,
+            options=block.options,
+            answer=answer,
+            number=block.number,
+            guid=meta.get("guid"),
+            knowledge_code=code,
+            knowledge_path=path,
+            importance=meta.get("importance"),
+            difficulty=meta.get("difficulty"),
+            discrimination=meta.get("discrimination"),
+            score=meta.get("score") or section.score,
+            explanation=meta.get("explanation"),
+            source=meta.get("source"),
+            author=meta.get("author"),
+        )
+        record, problems = build_item(raw)
+        self.problems.extend(problems)
+        if record is not None:
+            section.records.append(record)
+
+
+def _heading_type(word: str) -> ItemType | None:
+    """`判断题`, also with a count glued on: `判断题共20题`, `单选20题`."""
+    candidates = (word, word[: word.find("题") + 1], re.split(r"[\d共每]", word)[0])
+    for candidate in candidates:
+        if candidate and (item_type := parse_item_type(candidate)) is not None:
+            return item_type
+    return None
+
+
+def _meta_key(match: re.Match[str]) -> str:
+    return match.group("k1") or match.group("k2") or match.group("k3")
+
+
+def _inline_options(text: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """Options written after the stem on the same line: `……是（ ）。A．x B．y C．z`."""
+    for mark in _INLINE_OPTION_A.finditer(text):
+        options = split_option_line(text[mark.start() :])
+        if options is not None and len(options) >= 2 and all(v for _, v in options):
+            return text[: mark.start()].strip(), options
+    return None
+
+
+def _knowledge(values: list[str]) -> tuple[str | None, list[str]]:
+    """鉴定点/知识点 lines → (code, path of names): `B-A-C-012`, `基本要求/职业道德`, or both."""
+    code: str | None = None
+    path: list[str] = []
+    for value in values:
+        if not value:
+            continue
+        head, _, tail = value.partition(" ")
+        if _CODE_LIKE.match(value):
+            code = value
+        elif _CODE_LIKE.match(head) and any(c.isdigit() for c in head) and tail.strip():
+            code = head
+            path = path or [p for p in _PATH_SPLIT.split(tail.strip()) if p]
+        else:
+            path = [p for p in _PATH_SPLIT.split(value) if p]
+    return code, path
+
+
+class _Layout:
+    """What paragraph styles and Word's automatic numbering say about each paragraph.
+
+    Styles are read once from the styles part (python-docx's `paragraph.style` searches it on
+    every call, which dominates the time for a large bank). Decimal lists number items,
+    letter lists number options.
+    """
+
+    def __init__(self, document: DocxDocument) -> None:
+        self.styles: dict[str | None, tuple[bool, etree._Element | None]] = {}
+        self.formats: dict[tuple[str, str], tuple[str, int]] = {}
+        self.counters: dict[tuple[str, str], int] = {}
+        self._read_styles(document.styles.element)
+        try:
+            numbering = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, ValueError):
+            return
+        self._read_numbering(numbering)
+
+    def is_heading(self, paragraph: Paragraph) -> bool:
+        return self._style(paragraph)[0]
+
+    def kind(self, paragraph: Paragraph) -> int | str | None:
+        """Word's list number for an item paragraph, `_AUTO_OPTION` for a lettered one."""
+        key = self._num_key(paragraph)
+        if key is None or key not in self.formats:
+            return None
+        fmt, first = self.formats[key]
+        count = self.counters.get(key, first - 1) + 1
+        self.counters[key] = count
+        for other in [k for k in self.counters if k[0] == key[0] and k[1] > key[1]]:
+            del self.counters[other]
+        if fmt in _DECIMAL_FORMATS:
+            return count
+        if fmt in ("upperLetter", "lowerLetter"):
+            return _AUTO_OPTION
+        return None
+
+    def _style(self, paragraph: Paragraph) -> tuple[bool, etree._Element | None]:
+        return self.styles.get(paragraph._p.style, self.styles.get(None, (False, None)))
+
+    def _read_styles(self, root: etree._Element) -> None:
+        own: dict[str, tuple[str, str | None, etree._Element | None]] = {}
+        default = None
+        for style in root.findall(qn("w:style")):
+            if style.get(qn("w:type")) != "paragraph":
+                continue
+            style_id = style.get(qn("w:styleId")) or ""
+            name = style.find(qn("w:name"))
+            based = style.find(qn("w:basedOn"))
+            p_pr = style.find(qn("w:pPr"))
+            own[style_id] = (
+                (name.get(qn("w:val")) or "") if name is not None else "",
+                based.get(qn("w:val")) if based is not None else None,
+                p_pr.find(qn("w:numPr")) if p_pr is not None else None,
+            )
+            if style.get(qn("w:default")) in ("1", "true", "on"):
+                default = style_id
+        for style_id in own:
+            heading, num_pr, current, depth = False, None, style_id, 0
+            while current in own and depth < 10:  # basedOn chains may loop in a bad file
+                name, based, own_num_pr = own[current]
+                heading = heading or name.casefold().startswith(_HEADING_STYLES)
+                num_pr = num_pr if num_pr is not None else own_num_pr
+                current, depth = based, depth + 1
+            self.styles[style_id] = (heading, num_pr)
+        if default is not None:
+            self.styles[None] = self.styles[default]
+
+    def _read_numbering(self, numbering: etree._Element) -> None:
+        abstract = {a.get(qn("w:abstractNumId")): a for a in numbering.findall(qn("w:abstractNum"))}
+        for num in numbering.findall(qn("w:num")):
+            ref = num.find(qn("w:abstractNumId"))
+            definition = abstract.get(ref.get(qn("w:val")) if ref is not None else None)
+            if definition is None:
+                continue
+            for level in definition.findall(qn("w:lvl")):
+                fmt = level.find(qn("w:numFmt"))
+                start = level.find(qn("w:start"))
+                key = (num.get(qn("w:numId")) or "", level.get(qn("w:ilvl")) or "0")
+                try:
+                    first = int(start.get(qn("w:val")) or 1) if start is not None else 1
+                except ValueError:
+                    first = 1
+                value = fmt.get(qn("w:val")) if fmt is not None else "decimal"
+                self.formats[key] = (value or "decimal", first)
+
+    def _num_key(self, paragraph: Paragraph) -> tuple[str, str] | None:
+        p_pr = paragraph._p.pPr
+        num_pr = p_pr.find(qn("w:numPr")) if p_pr is not None else None
+        if num_pr is None:
+            num_pr = self._style(paragraph)[1]
+        if num_pr is None:
+            return None
+        num_id = num_pr.find(qn("w:numId"))
+        ilvl = num_pr.find(qn("w:ilvl"))
+        value = num_id.get(qn("w:val")) if num_id is not None else None
+        if not value or value == "0":
+            return None
+        return value, (ilvl.get(qn("w:val")) if ilvl is not None else None) or "0"
