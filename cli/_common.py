@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-import json
 import sys
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -27,7 +27,7 @@ def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) ->
 
 def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value:
-        ctx.ensure_object(dict)["db"] = value
+        ctx.find_root().ensure_object(dict)["db"] = value
     return value
 
 
@@ -126,5 +126,12 @@ def t(key: str, /, **params: Any) -> str:
     return tr(key, **params)
 
 
-def progress_stderr() -> bool:
-    return sys.stderr.isatty()
+@contextmanager
+def progress(length: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for long work; silent when stderr is not a terminal."""
+    stream = sys.stderr
+    if not stream.isatty() or length < 50:
+        yield lambda _n: None
+        return
+    with click.progressbar(length=length, label=label, file=stream) as bar:
+        yield bar.update

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
+from cli._common import (
+    common_options,
+    emit_json,
+    json_option,
+    progress,
+    qbank_errors,
+    t,
+    transaction,
+)
 from importers.dispatch import read_items, read_practical, read_tree
 from qbank import audit
 from qbank.bank import ensure_bank
@@ -81,11 +89,7 @@ def import_items_cmd(
             bank = ensure_bank(
                 session, occupation, level, actor=actor, occupation_name=occupation_name
             )
-            with click.progressbar(
-                length=len(parsed.records),
-                label=t("cli.storing"),
-                file=click.get_text_stream("stderr"),
-            ) as bar:
+            with progress(len(parsed.records), t("cli.storing")) as advance:
                 summary = import_items(
                     session,
                     bank,
@@ -95,7 +99,7 @@ def import_items_cmd(
                     author=author,
                     parse_problems=parsed.problems,
                     dry_run=dry_run,
-                    progress=bar.update,
+                    progress=advance,
                 )
     except ItemsRejected as e:
         if as_json:

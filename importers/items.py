@@ -165,17 +165,22 @@ def _check_answer(item_type, answer, answer_text, options, problem) -> None:  # 
         problem("answer", "problem.multiple_one_answer", answer=answer)
 
 
-def check_duplicate_numbers(records: list[ItemRecord], scope: str = "") -> list[Problem]:
-    """One problem per item whose number repeats an earlier one in the same `scope`.
+def check_duplicate_numbers(records: list[ItemRecord], scope: str | None = None) -> list[Problem]:
+    """One problem per item whose number repeats an earlier one in the same scope.
 
-    Word banks restart numbering per section, so callers pass the section as scope.
+    Word banks restart numbering per section, so their callers pass the section as `scope`.
+    With no scope, the numbering style is inferred: when the numbers of different item types
+    mostly overlap, each type is numbered from 1 (scope = type); otherwise the whole list is
+    numbered continuously and any repeat is a problem.
     """
+    if scope is None:
+        scope = "" if _numbered_continuously(records) else None
     seen: dict[tuple[str, str], Location] = {}
     problems = []
     for record in records:
         if not record.number:
             continue
-        key = (scope or record.type.value, record.number)
+        key = (record.type.value if scope is None else scope, record.number)
         if key in seen:
             problems.append(
                 Problem(
@@ -188,3 +193,15 @@ def check_duplicate_numbers(records: list[ItemRecord], scope: str = "") -> list[
         else:
             seen[key] = record.location
     return problems
+
+
+def _numbered_continuously(records: list[ItemRecord]) -> bool:
+    numbers: dict[ItemType, set[str]] = {}
+    for record in records:
+        if record.number:
+            numbers.setdefault(record.type, set()).add(record.number)
+    groups = sorted(numbers.values(), key=len)
+    if len(groups) < 2:
+        return True
+    shared = sum(len(groups[0] & other) for other in groups[1:])
+    return shared * 2 < len(groups[0])

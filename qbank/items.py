@@ -184,26 +184,25 @@ def import_items(
         plan.append((record, content, content_id(content), key, item, version))
 
     if problems:
-        summary.problems = problems
+        summary.problems = sorted(problems, key=lambda p: p.location.sort_key())
         summary.rejected = _count_rejected(problems)
         raise ItemsRejected(source, summary)
 
+    changes = []
     for record, content, sha, key, item, version in plan:
         if version is not None and version.sha256 == sha:
             summary.unchanged += 1
-            if progress is not None:
-                progress(1)
-            continue
-        summary.imported += 1
-        if item is None:
-            summary.new_items += 1
         else:
-            summary.new_versions += 1
-        if not dry_run:
-            _store_version(session, bank, record, content, sha, key, item, source, actor)
+            summary.imported += 1
+            if item is None:
+                summary.new_items += 1
+            else:
+                summary.new_versions += 1
+            changes.append((record, content, sha, key, item))
         if progress is not None:
             progress(1)
     if not dry_run:
+        _store_versions(session, bank, changes, source, actor)
         audit.record(
             session,
             actor=actor,
@@ -218,28 +217,39 @@ def import_items(
     return summary
 
 
-def _store_version(
+def _store_versions(
     session: Session,
     bank: Bank,
-    record: ItemRecord,
-    content: dict[str, Any],
-    sha: str,
-    key: str,
-    item: Item | None,
+    changes: list[tuple[ItemRecord, dict[str, Any], str, str, Item | None]],
     source: str,
     actor: str,
 ) -> None:
-    if item is None:
-        item = Item(bank_id=bank.id, guid=record.guid or str(uuid.uuid4()))
-        session.add(item)
-        session.flush()
-        seq = 1
-    else:
-        previous = session.scalar(
-            select(ItemVersion).where(ItemVersion.item_id == item.id, ItemVersion.sha256 == sha)
-        )
-        if previous is not None:  # content reverted to an earlier version: reuse it
-            item.current_version_id = previous.id
+    """Write new items and versions in a few bulk statements (one flush per table)."""
+    new_items = {
+        index: Item(bank_id=bank.id, guid=record.guid or str(uuid.uuid4()))
+        for index, (record, _, _, _, item) in enumerate(changes)
+        if item is None
+    }
+    session.add_all(new_items.values())
+    session.flush()
+    existing_ids = [item.id for _, _, _, _, item in changes if item is not None]
+    last_seq: dict[int, int] = {}
+    earlier: dict[tuple[int, str], int] = {}
+    if existing_ids:
+        for item_id, seq, sha, version_id in session.execute(
+            select(ItemVersion.item_id, ItemVersion.seq, ItemVersion.sha256, ItemVersion.id).where(
+                ItemVersion.item_id.in_(existing_ids)
+            )
+        ):
+            last_seq[item_id] = max(seq, last_seq.get(item_id, 0))
+            earlier[(item_id, sha)] = version_id
+
+    pending: list[tuple[Item, ItemVersion]] = []
+    for index, (record, content, sha, key, existing) in enumerate(changes):
+        item = existing if existing is not None else new_items[index]
+        reverted = earlier.get((item.id, sha))
+        if reverted is not None:  # content went back to an earlier version: reuse it
+            item.current_version_id = reverted
             audit.record(
                 session,
                 actor=actor,
@@ -250,52 +260,45 @@ def _store_version(
                 version=sha,
                 file=source,
             )
-            return
-        seq = (
-            session.scalar(
-                select(ItemVersion.seq)
-                .where(ItemVersion.item_id == item.id)
-                .order_by(ItemVersion.seq.desc())
-                .limit(1)
-            )
-            or 0
-        ) + 1
-    version = ItemVersion(
-        item_id=item.id,
-        seq=seq,
-        sha256=sha,
-        content_key=key,
-        canonical=canonical_bytes(content).decode("utf-8"),
-        type=content["type"],
-        stem=record.stem,
-        options=dict(record.options),
-        answer=encode_answer(record.answer),
-        knowledge_code=record.knowledge_code,
-        knowledge_path=list(record.knowledge_path),
-        importance=content["importance"],
-        difficulty=record.difficulty,
-        discrimination=record.discrimination,
-        score=record.score,
-        explanation=record.explanation,
-        source=record.source,
-        author=content["author"],
-        origin=_origin(source, record.location),
-        created_by=actor,
-    )
-    session.add(version)
+            continue
+        version = ItemVersion(
+            item_id=item.id,
+            seq=last_seq.get(item.id, 0) + 1,
+            sha256=sha,
+            content_key=key,
+            canonical=canonical_bytes(content).decode("utf-8"),
+            type=content["type"],
+            stem=record.stem,
+            options=dict(record.options),
+            answer=encode_answer(record.answer),
+            knowledge_code=record.knowledge_code,
+            knowledge_path=list(record.knowledge_path),
+            importance=content["importance"],
+            difficulty=record.difficulty,
+            discrimination=record.discrimination,
+            score=record.score,
+            explanation=record.explanation,
+            source=record.source,
+            author=content["author"],
+            origin=_origin(source, record.location),
+            created_by=actor,
+        )
+        pending.append((item, version))
+    session.add_all(version for _, version in pending)
     session.flush()
-    item.current_version_id = version.id
-    audit.record(
-        session,
-        actor=actor,
-        action="create" if seq == 1 else "new_version",
-        entity="item",
-        entity_id=item.id,
-        bank_id=bank.id,
-        version=sha,
-        seq=seq,
-        file=source,
-    )
+    for item, version in pending:
+        item.current_version_id = version.id
+        audit.record(
+            session,
+            actor=actor,
+            action="create" if version.seq == 1 else "new_version",
+            entity="item",
+            entity_id=item.id,
+            bank_id=bank.id,
+            version=version.sha256,
+            seq=version.seq,
+            file=source,
+        )
 
 
 def _origin(source: str, location: Location) -> str:

@@ -44,6 +44,10 @@ class Location:
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
+    def sort_key(self) -> tuple[str, str, int, int, int]:
+        """Reading order within a file, so problems list from top to bottom."""
+        return (self.file, self.sheet or "", self.table or 0, self.row or 0, self.paragraph or 0)
+
     def describe(self) -> str:
         if self.table is not None and self.row is not None:
             return tr("loc.table", file=self.file, table=self.table, row=self.row)

@@ -95,26 +95,48 @@ def load_sources() -> tuple[list[TreeNode], list[ItemRecord]]:
     return nodes, items
 
 
-def broken_items(items: list[ItemRecord]) -> list[ItemRecord]:
-    """A short file with one mistake per kind the importer must catch (see README)."""
-    good = [i for i in items if i.type is ItemType.SINGLE][:3]
-    judge = next(i for i in items if i.type is ItemType.JUDGEMENT)
-    multi = next(i for i in items if i.type is ItemType.MULTIPLE)
-    here = Location("source")
-    return [
-        good[0],
-        ItemRecord(ItemType.SINGLE, good[1].stem, "E", here, options=good[1].options),
-        ItemRecord(ItemType.SINGLE, good[2].stem, "AB", here, options=good[2].options),
-        ItemRecord(ItemType.JUDGEMENT, judge.stem, "B", here),  # type: ignore[arg-type]
-        ItemRecord(ItemType.MULTIPLE, "", multi.answer, here, options=multi.options),
-        ItemRecord(
-            ItemType.SINGLE,
-            "万用表使用完毕，应将转换开关置于（ ）。",
-            "",
-            here,
-            options={"A": "电阻挡", "B": "交流电压最高挡", "C": "直流电流挡", "D": "任意挡"},
-        ),
-    ]
+BROKEN_HEADER = ["题号", "题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "鉴定点", "难度", "解析"]
+BROKEN_ROWS = [
+    # row 2: fine
+    [1, "单项选择题", "热继电器在电动机控制电路中主要用作（ ）保护。", "短路", "过载", "失压", "欠压", "B",
+     "B-A-A-001", "较易", "热继电器反时限动作，用于过载保护。"],
+    # row 3: the answer is not among the options
+    [2, "单项选择题", "熔断器在电路中主要起（ ）保护作用。", "短路", "过载", "欠压", "失压", "E",
+     "B-A-A-002", "易", ""],
+    # row 4: a single-choice item with two answers
+    [3, "单项选择题", "交流接触器铁心上的短路环的作用是（ ）。", "减小振动和噪声", "增大吸力",
+     "减小涡流", "防止剩磁", "AB", "B-A-A-002", "中等", ""],
+    # row 5: a judgement item whose answer is a letter
+    [4, "判断题", "电气设备的金属外壳必须可靠接地或接零。", "", "", "", "", "B", "A-B-E-001", "易", ""],
+    # row 6: no stem
+    [5, "多项选择题", "", "按钮", "接触器", "行程开关", "万能转换开关", "ACD", "B-A-A-003", "中等", ""],
+    # row 7: no answer
+    [6, "单项选择题", "万用表使用完毕，应将转换开关置于（ ）。", "电阻挡", "交流电压最高挡",
+     "直流电流挡", "任意挡", "", "A-B-C-001", "易", ""],
+    # row 8: an item type qbank does not take
+    [7, "填空题", "我国工频交流电的频率为______Hz。", "", "", "", "", "50", "A-B-A-003", "易", ""],
+    # row 9: a difficulty word that is not on the scale
+    [8, "单项选择题", "三相异步电动机的转差率在额定运行时一般为（ ）。", "0.01～0.06", "0.1～0.3",
+     "0.5～0.8", "1", "A", "B-B-B-002", "很难", ""],
+    # row 10: a knowledge-point code that is not in the bank's tree
+    [9, "判断题", "PLC的扫描周期与用户程序的长短无关。", "", "", "", "", "×", "B-C-Z-099", "较易", ""],
+    # row 11: the same number as row 2
+    [1, "单项选择题", "用兆欧表测量绝缘电阻前，应先对被测设备（ ）。", "通电预热", "断电并放电",
+     "短接接地", "测量电压", "B", "A-B-C-002", "易", ""],
+]
+
+
+def write_broken(path: Path) -> None:
+    """A short national-layout sheet with one mistake per row (see README and BROKEN_ROWS)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "理论试题"
+    sheet.append(BROKEN_HEADER)
+    for row in BROKEN_ROWS:
+        sheet.append(row)
+    book.save(path)
 
 
 def main() -> None:
@@ -145,7 +167,7 @@ def main() -> None:
             sets.append(record.code)
     broken = ROOT / "broken"
     broken.mkdir(exist_ok=True)
-    write_items_xlsx(broken_items(items), broken / "items-broken.xlsx", style="national")
+    write_broken(broken / "items-broken.xlsx")
     counts = {t.value: sum(1 for i in items if i.type is t) for t in ItemType}
     print(
         f"{len(items)} items {counts}, {sum(1 for n in nodes if n.importance)} points, "
