@@ -21,7 +21,6 @@ paragraph (in `document.paragraphs`) holding its number. Field checks are the sh
 from __future__ import annotations
 
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,7 @@ from lxml import etree
 
 from importers.items import OPTION_LETTERS, RawItem, build_item, check_duplicate_numbers
 from qbank.records import ItemRecord, ItemType, Location, Parsed, Problem
-from qbank.text.normalize import clean_text, parse_answer, parse_item_type
+from qbank.text.normalize import clean_text, nfkc, parse_answer, parse_item_type
 
 __all__ = ["read_items_docx", "split_option_line", "take_stem_answer"]
 
@@ -170,7 +169,7 @@ def take_stem_answer(stem: str, item_type: ItemType) -> tuple[str, str | None]:
     else an empty `（ ）` stays where the answer was. Brackets holding words are left alone.
     Returns the cleaned stem and the answer text, or the cleaned stem and None.
     """
-    text = unicodedata.normalize("NFKC", stem)
+    text = nfkc(stem)
     found = _answer_bracket(text, item_type)
     if found is None:
         return clean_text(text), None
@@ -189,7 +188,7 @@ def split_option_line(line: str, after: str = "") -> list[tuple[str, str]] | Non
     (the item's last option so far); further markers count only in rising order, so a stem
     or option text holding `A相` or `U=IR` is never cut.
     """
-    text = unicodedata.normalize("NFKC", line).strip()
+    text = nfkc(line).strip()
     first = _OPTION_MARK.match(text)
     if first is None:
         return None
@@ -322,7 +321,7 @@ class _Reader:
     # -- one line -----------------------------------------------------------------------------
 
     def line(self, index: int, raw: str, heading_style: bool) -> None:
-        text = unicodedata.normalize("NFKC", raw).strip()
+        text = nfkc(raw).strip()
         if not text:
             return
         if self.heading(index, text, heading_style):

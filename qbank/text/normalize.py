@@ -3,9 +3,10 @@
 Two forms of text:
 
 - `clean_text` is what we store and print: NFKC (full-width letters, digits and spaces become
-  half-width), runs of whitespace collapsed to one space, and ASCII punctuation next to Chinese
-  text turned into its full-width Chinese form, so `（ ）` and `( )` give the same stored
-  text and the same version hash, and a printed paper keeps Chinese typography.
+  half-width; superscripts, subscripts, ℃ and ～ are kept), runs of whitespace collapsed to
+  one space, and in Chinese text ASCII punctuation turned into its full-width Chinese form,
+  so `（ ）` and `( )` give the same stored text and the same version hash, and a printed
+  paper keeps Chinese typography.
 - `fold_text` is for comparing: `clean_text`, then NFKC again (all punctuation half-width)
   and case-folded.
 """
@@ -19,10 +20,31 @@ from qbank.records import Answer, Importance, ItemType
 
 _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
-# ASCII punctuation → Chinese full-width form, applied only where it touches Chinese text.
-_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
-_PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}（）])\s*([,;:?!])|([,;:?!])\s*(?=[{_CJK}])")
+# In Chinese text ASCII , ; : ? ! become full-width, except between two digits (1,000 or 30:2).
+_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+_ASCII_PUNCT = re.compile(r"(\d?)\s*([,;:?!])\s*(\d?)")
 _HAS_CJK = re.compile(rf"[{_CJK}]")
+
+
+# Symbols NFKC would flatten into something that reads wrong on a printed paper:
+# mm² → mm2, 10⁶ → 106, U₂ → U2, ℃ → °C, 0.01～0.06 → 0.01~0.06. Stored text keeps them;
+# `fold_text` still flattens them, so comparisons and tokens are unaffected.
+_KEEP_SYMBOLS = re.compile("([\u00b2\u00b3\u00b9\u2070-\u209f\u2103\u2109\uff5e])")
+
+
+def nfkc(text: str) -> str:
+    """NFKC, except the symbols in `_KEEP_SYMBOLS`: the width folding stored text gets."""
+    parts = _KEEP_SYMBOLS.split(text)
+    return "".join(
+        part if i % 2 else unicodedata.normalize("NFKC", part) for i, part in enumerate(parts)
+    )
+
+
+def _full_width_punctuation(match: re.Match[str]) -> str:
+    before, mark, after = match.groups()
+    if before and after:
+        return match.group(0)
+    return f"{before}{_TO_FULL[mark]}{after}"
 
 
 def clean_text(value: object) -> str:
@@ -34,11 +56,11 @@ def clean_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFKC", str(value))
+    text = nfkc(str(value))
     text = _WS.sub(" ", text).strip()
     if not text or not _HAS_CJK.search(text):
         return text
-    text = _PUNCT_NEAR_CJK.sub(lambda m: _TO_FULL[m.group(1) or m.group(2)], text)
+    text = _ASCII_PUNCT.sub(_full_width_punctuation, text)
     # Brackets: in Chinese text both halves become full-width, spaces inside kept as one.
     text = text.replace("(", "（").replace(")", "）")
     text = re.sub(r"\s*（\s*", lambda m: "（" if not m.group(0).endswith(" ") else "（ ", text)
