@@ -349,4 +349,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "演示完成：数据库 {db}，共用时 {seconds} 秒",
         "demo done: database {db}, {seconds} s in all",
     ),
+    # --- policy (qbank.policy) -----------------------------------------------------------
+    "policy.unreadable": ("无法读取政策文件 {file}：{reason}", "cannot read policy file {file}: {reason}"),
+    "policy.missing": (
+        "政策文件 {file} 缺少 {key}（需要 value 和 source）",
+        "policy file {file} lacks {key} (needs value and source)",
+    ),
+    "policy.bad_value": (
+        "政策文件 {file} 中 {key} 的取值 {value} 不合理",
+        "policy file {file}: {key} = {value} is not a valid value",
+    ),
 }

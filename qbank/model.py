@@ -12,11 +12,13 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -297,3 +299,79 @@ class AuditEvent(Base):
     entity_id: Mapped[str] = mapped_column(String(64), index=True)
     bank_id: Mapped[int | None] = mapped_column(ForeignKey("banks.id", ondelete="RESTRICT"))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class TokenizerRecord(Base):
+    """A tokenizer identity (name, jieba version, dictionary and stop-word hashes) by its key."""
+
+    __tablename__ = "tokenizers"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    identity: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TokenSet(Base):
+    """The token set of one text (an item version's stem + options, a practical task).
+
+    Keyed by the text's SHA-256 and the tokenizer, so it is computed once and shared by every
+    version with the same text; a new tokenizer identity means new rows, never rewrites.
+    """
+
+    __tablename__ = "token_sets"
+
+    text_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokenizer: Mapped[str] = mapped_column(
+        ForeignKey("tokenizers.key", ondelete="RESTRICT"), primary_key=True
+    )
+    tokens: Mapped[list[str]] = mapped_column(JSON)
+
+
+class Signature(Base):
+    """A stored MinHash signature (uint64 values, little-endian) of one token set."""
+
+    __tablename__ = "minhash_signatures"
+
+    text_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokenizer: Mapped[str] = mapped_column(
+        ForeignKey("tokenizers.key", ondelete="RESTRICT"), primary_key=True
+    )
+    num_perm: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seed: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Adjudication(Base):
+    """A reviewer's judgement that two flagged versions are distinct items.
+
+    It names versions, not items: when either item gets a new version the mark no longer
+    applies (it lapses) and the pair is flagged again.
+    """
+
+    __tablename__ = "adjudications"
+    __table_args__ = (UniqueConstraint("version_a", "version_b"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="RESTRICT"), index=True)
+    version_a: Mapped[str] = mapped_column(String(64))
+    version_b: Mapped[str] = mapped_column(String(64))
+    reviewer: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OverlapReport(Base):
+    """A stored overlap report: its canonical JSON and that JSON's SHA-256."""
+
+    __tablename__ = "overlap_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int | None] = mapped_column(
+        ForeignKey("banks.id", ondelete="RESTRICT"), index=True
+    )
+    scope: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    verdict: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
