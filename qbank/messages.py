@@ -359,4 +359,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "政策文件 {file} 中 {key} 的取值 {value} 不合理",
         "policy file {file}: {key} = {value} is not a valid value",
     ),
+    # --- overlap (qbank.overlap) ---------------------------------------------------------
+    "overlap.reason_required": (
+        "裁定为不同试题时必须写明理由（--reason）",
+        "a reason is required to mark two items distinct (--reason)",
+    ),
+    "overlap.item_not_in_bank": ("本题库中没有编号为 {id} 的试题", "no item {id} in this bank"),
+    "overlap.bad_report": (
+        "{file} 不是 qbank 重复率报告（{reason}）",
+        "{file} is not a qbank overlap report ({reason})",
+    ),
+    "overlap.verify_needs_source": (
+        "核验需要数据库或试题文件（--items）",
+        "verification needs the database or an items file (--items)",
+    ),
+    "overlap.verify_unsupported": (
+        "无法核验范围为 {kind} 的报告",
+        "cannot verify a report of scope {kind}",
+    ),
 }

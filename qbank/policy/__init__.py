@@ -67,19 +67,35 @@ class Policy:
 _SECTIONS = {
     "bank": ("min_theory_items", "min_practical_sets"),
     "overlap": (
-        "max_repetition", "similarity_threshold", "max_practical_pair_share",
-        "max_cross_level_practical_share", "max_paper_sibling_share", "max_paper_recent_share",
-        "recent_batches", "max_reference_share",
+        "max_repetition",
+        "similarity_threshold",
+        "max_practical_pair_share",
+        "max_cross_level_practical_share",
+        "max_paper_sibling_share",
+        "max_paper_recent_share",
+        "recent_batches",
+        "max_reference_share",
     ),
     "minhash": ("num_perm", "seed", "exact_max_items", "lsh_min_recall"),
 }
 _SHARES = {
-    "max_repetition", "similarity_threshold", "max_practical_pair_share",
-    "max_cross_level_practical_share", "max_paper_sibling_share", "max_paper_recent_share",
-    "max_reference_share", "lsh_min_recall",
+    "max_repetition",
+    "similarity_threshold",
+    "max_practical_pair_share",
+    "max_cross_level_practical_share",
+    "max_paper_sibling_share",
+    "max_paper_recent_share",
+    "max_reference_share",
+    "lsh_min_recall",
 }
-_COUNTS = {"min_theory_items", "min_practical_sets", "recent_batches", "num_perm", "seed",
-           "exact_max_items"}
+_COUNTS = {
+    "min_theory_items",
+    "min_practical_sets",
+    "recent_batches",
+    "num_perm",
+    "seed",
+    "exact_max_items",
+}
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
@@ -106,8 +122,9 @@ def load_policy(path: str | Path | None = None) -> Policy:
                 raise InvalidInput("policy.bad_value", file=path.name, key=key, value=number)
             if name in _COUNTS and (number != int(number) or number < 0):
                 raise InvalidInput("policy.bad_value", file=path.name, key=key, value=number)
-            values[name] = Value(int(number) if name in _COUNTS else float(number),
-                                 str(entry["source"]))
+            values[name] = Value(
+                int(number) if name in _COUNTS else float(number), str(entry["source"])
+            )
     if values["num_perm"].value < 1:
         raise InvalidInput("policy.bad_value", file=path.name, key="minhash.num_perm", value=0)
     return Policy(
@@ -115,3 +132,16 @@ def load_policy(path: str | Path | None = None) -> Policy:
         title=str(profile.get("title", path.stem)),
         **values,
     )
+
+
+def policy_from_dict(data: dict[str, Any]) -> Policy:
+    """Rebuild a policy from `Policy.as_dict()` (as embedded in a report)."""
+    try:
+        values = {
+            name: Value(data[name]["value"], str(data[name]["source"]))
+            for names in _SECTIONS.values()
+            for name in names
+        }
+        return Policy(name=str(data["name"]), title=str(data["title"]), **values)
+    except (KeyError, TypeError) as e:
+        raise InvalidInput("policy.missing", file="report", key=str(e)) from None

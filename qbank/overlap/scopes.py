@@ -1,0 +1,495 @@
+"""Overlap checks of stored banks: build the units of a scope, run it, store the report.
+
+Also the reviewer's adjudication of flagged pairs, and the re-verification of a report from
+the stored versions it names (or from an items file, for a regulator without our database).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from qbank import audit
+from qbank.bank import find_bank
+from qbank.canonical import canonical_bytes, content_id
+from qbank.errors import InvalidInput, NotFound
+from qbank.items import item_content
+from qbank.model import (
+    Adjudication,
+    Bank,
+    Item,
+    ItemVersion,
+    OverlapReport,
+    PracticalSet,
+    PracticalSetVersion,
+)
+from qbank.overlap.fingerprints import TextUnit, ensure_signatures, ensure_tokens
+from qbank.overlap.report import (
+    Adjudications,
+    Context,
+    FigureCheck,
+    Unit,
+    compare,
+    finish,
+    practical_report,
+    reference_report,
+    theory_report,
+)
+from qbank.policy import Policy, policy_from_dict
+from qbank.records import ItemRecord
+from qbank.text.tokens import Tokenizer, default_tokenizer, tokenize_many
+
+Progress = Callable[[int], None] | None
+
+
+def _context(policy: Policy, tokenizer: Tokenizer, actor: str) -> Context:
+    return Context(
+        policy=policy,
+        tokenizer={**tokenizer.identity.as_dict(), "key": tokenizer.identity.key},
+        generated_by=actor,
+    )
+
+
+def _bank_scope(bank: Bank) -> dict[str, Any]:
+    return {"occupation": bank.occupation.code, "level": bank.level}
+
+
+def _units(
+    session: Session,
+    texts: Sequence[TextUnit],
+    meta: Sequence[dict[str, Any]],
+    policy: Policy,
+    tokenizer: Tokenizer,
+    progress: Progress,
+) -> list[Unit]:
+    """Units with stored (or newly stored) tokens and signatures."""
+    tokens = ensure_tokens(session, texts, tokenizer=tokenizer, progress=progress)
+    ensure_signatures(
+        session,
+        texts,
+        tokens,
+        num_perm=int(policy.num_perm.value),
+        seed=int(policy.seed.value),
+        tokenizer=tokenizer,
+    )
+    return [
+        Unit(tokens=tuple(t), text_key=text.folded_key, **m)
+        for text, t, m in zip(texts, tokens, meta, strict=True)
+    ]
+
+
+def _item_rows(session: Session, bank: Bank) -> list[tuple[Item, ItemVersion]]:
+    return list(
+        session.execute(
+            select(Item, ItemVersion)
+            .join(ItemVersion, Item.current_version_id == ItemVersion.id)
+            .where(Item.bank_id == bank.id, Item.deleted_at.is_(None))
+            .order_by(Item.id)
+        ).tuples()
+    )
+
+
+def _item_units(
+    session: Session,
+    rows: Sequence[tuple[Item, ItemVersion]],
+    policy: Policy,
+    tokenizer: Tokenizer,
+    progress: Progress = None,
+) -> list[Unit]:
+    texts = [TextUnit(v.stem, tuple(v.options.values())) for _, v in rows]
+    meta = [
+        {"id": i.id, "version": v.sha256, "guid": i.guid, "score": v.score or 1.0} for i, v in rows
+    ]
+    return _units(session, texts, meta, policy, tokenizer, progress)
+
+
+def _practical_units(
+    session: Session,
+    versions: Sequence[PracticalSetVersion],
+    codes: dict[int, str],
+    policy: Policy,
+    tokenizer: Tokenizer,
+) -> list[Unit]:
+    texts, meta = [], []
+    for version in versions:
+        code = codes[version.set_id]
+        for task in version.tasks:
+            texts.append(TextUnit(task.title, (task.requirements,)))
+            meta.append(
+                {
+                    "id": f"{code}#{task.number}",
+                    "version": f"{version.sha256}#{task.number}",
+                    "score": task.score,
+                    "group": code,
+                }
+            )
+    return _units(session, texts, meta, policy, tokenizer, None)
+
+
+def _current_sets(session: Session, bank: Bank) -> tuple[list[PracticalSetVersion], dict[int, str]]:
+    rows = session.execute(
+        select(PracticalSet, PracticalSetVersion)
+        .join(PracticalSetVersion, PracticalSet.current_version_id == PracticalSetVersion.id)
+        .where(PracticalSet.bank_id == bank.id, PracticalSet.deleted_at.is_(None))
+        .order_by(PracticalSet.code)
+        .options(selectinload(PracticalSetVersion.tasks))
+    ).tuples()
+    versions, codes = [], {}
+    for practical_set, version in rows:
+        versions.append(version)
+        codes[practical_set.id] = practical_set.code
+    return versions, codes
+
+
+def adjudications(session: Session, bank: Bank) -> Adjudications:
+    marks = Adjudications()
+    for mark in session.scalars(select(Adjudication).where(Adjudication.bank_id == bank.id)):
+        marks.marks[(mark.version_a, mark.version_b)] = {
+            "reviewer": mark.reviewer,
+            "reason": mark.reason,
+        }
+    return marks
+
+
+def check_theory(
+    session: Session,
+    bank: Bank,
+    policy: Policy,
+    *,
+    actor: str,
+    tokenizer: Tokenizer | None = None,
+    progress: Progress = None,
+) -> dict[str, Any]:
+    """Repetition within one bank's theory items (the 30% rule). Writes tokens/signatures."""
+    tok = tokenizer or default_tokenizer()
+    units = _item_units(session, _item_rows(session, bank), policy, tok, progress)
+    report = theory_report(
+        units, _context(policy, tok, actor), _bank_scope(bank), adjudications(session, bank)
+    )
+    return finish(report, actor)
+
+
+def check_practical(
+    session: Session, bank: Bank, policy: Policy, *, actor: str, tokenizer: Tokenizer | None = None
+) -> dict[str, Any]:
+    """Pairwise repetition between the practical sets of one bank."""
+    tok = tokenizer or default_tokenizer()
+    versions, codes = _current_sets(session, bank)
+    units = _practical_units(session, versions, codes, policy, tok)
+    return finish(practical_report(units, _context(policy, tok, actor), _bank_scope(bank)), actor)
+
+
+def check_practical_levels(
+    session: Session, bank: Bank, policy: Policy, *, actor: str, tokenizer: Tokenizer | None = None
+) -> dict[str, Any]:
+    """This bank's practical tasks against the other levels' tasks of the same occupation."""
+    tok = tokenizer or default_tokenizer()
+    versions, codes = _current_sets(session, bank)
+    units = _practical_units(session, versions, codes, policy, tok)
+    others: list[Unit] = []
+    levels = []
+    for other in session.scalars(
+        select(Bank)
+        .where(Bank.occupation_id == bank.occupation_id, Bank.id != bank.id)
+        .order_by(Bank.level)
+    ):
+        o_versions, o_codes = _current_sets(session, other)
+        o_codes = {k: f"L{other.level}:{v}" for k, v in o_codes.items()}
+        others += _practical_units(session, o_versions, o_codes, policy, tok)
+        levels.append(other.level)
+    report = reference_report(
+        units,
+        others,
+        _context(policy, tok, actor),
+        {**_bank_scope(bank), "other_levels": levels},
+        kind="practical-levels",
+        cap_value=float(policy.max_cross_level_practical_share.value),
+    )
+    return finish(report, actor)
+
+
+def compare_banks(
+    session: Session,
+    bank: Bank,
+    reference: Bank,
+    policy: Policy,
+    *,
+    actor: str,
+    tokenizer: Tokenizer | None = None,
+) -> dict[str, Any]:
+    """A bank's items against another bank's (a provincial bank, another institution's)."""
+    tok = tokenizer or default_tokenizer()
+    units = _item_units(session, _item_rows(session, bank), policy, tok)
+    ref = _item_units(session, _item_rows(session, reference), policy, tok)
+    scope = {**_bank_scope(bank), "reference": {"kind": "bank", **_bank_scope(reference)}}
+    return finish(reference_report(units, ref, _context(policy, tok, actor), scope), actor)
+
+
+def record_units(records: Sequence[ItemRecord], source: str, tokenizer: Tokenizer) -> list[Unit]:
+    """Units of items read from a file (not stored): ids name the file location."""
+    texts = [TextUnit(r.stem, tuple(r.options.values())) for r in records]
+    tokens = tokenize_many([(t.stem, t.options) for t in texts], tokenizer=tokenizer)
+    return [
+        Unit(
+            id=f"{source}:{r.location.row or r.location.paragraph}",
+            version=content_id(item_content(r)),
+            tokens=tuple(tok),
+            text_key=t.folded_key,
+            guid=r.guid,
+            score=r.score or 1.0,
+        )
+        for r, t, tok in zip(records, texts, tokens, strict=True)
+    ]
+
+
+def compare_with_file(
+    session: Session,
+    bank: Bank,
+    records: Sequence[ItemRecord],
+    source: str,
+    policy: Policy,
+    *,
+    actor: str,
+    tokenizer: Tokenizer | None = None,
+) -> dict[str, Any]:
+    """A bank's items against items read from a reference file (imported for the comparison only)."""
+    tok = tokenizer or default_tokenizer()
+    units = _item_units(session, _item_rows(session, bank), policy, tok)
+    ref = record_units(records, source, tok)
+    scope = {**_bank_scope(bank), "reference": {"kind": "file", "file": source}}
+    return finish(reference_report(units, ref, _context(policy, tok, actor), scope), actor)
+
+
+def store_report(session: Session, bank: Bank | None, report: dict[str, Any], *, actor: str) -> str:
+    """Keep the report (canonical JSON and its hash) and audit it; returns the hash."""
+    body = canonical_bytes(report)
+    sha = content_id(report)
+    if session.scalar(select(OverlapReport.id).where(OverlapReport.sha256 == sha)) is None:
+        session.add(
+            OverlapReport(
+                bank_id=bank.id if bank else None,
+                scope=report["scope"]["kind"],
+                sha256=sha,
+                body=body.decode("utf-8"),
+                verdict=report["verdict"],
+                created_by=actor,
+            )
+        )
+        audit.record(
+            session,
+            actor=actor,
+            action="overlap_check",
+            entity="bank",
+            entity_id=bank.id if bank else "-",
+            bank_id=bank.id if bank else None,
+            scope=report["scope"]["kind"],
+            report=sha,
+            rate=report["rate"],
+            verdict=report["verdict"],
+        )
+    return sha
+
+
+def adjudicate(
+    session: Session,
+    bank: Bank,
+    item_a: int,
+    item_b: int,
+    *,
+    reviewer: str,
+    reason: str,
+    actor: str,
+) -> Adjudication:
+    """Mark two items' current versions as distinct; the mark lapses with a new version."""
+    if not reason.strip():
+        raise InvalidInput("overlap.reason_required")
+    versions = {}
+    for item_id in (item_a, item_b):
+        row = session.execute(
+            select(Item, ItemVersion)
+            .join(ItemVersion, Item.current_version_id == ItemVersion.id)
+            .where(Item.id == item_id, Item.bank_id == bank.id)
+        ).first()
+        if row is None:
+            raise NotFound("overlap.item_not_in_bank", id=item_id)
+        versions[item_id] = row[1].sha256
+    a, b = sorted((versions[item_a], versions[item_b]))
+    mark = session.scalar(
+        select(Adjudication).where(Adjudication.version_a == a, Adjudication.version_b == b)
+    )
+    if mark is None:
+        mark = Adjudication(
+            bank_id=bank.id, version_a=a, version_b=b, reviewer=reviewer, reason=reason.strip()
+        )
+        session.add(mark)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="adjudicate_distinct",
+            entity="item",
+            entity_id=item_a,
+            bank_id=bank.id,
+            other=item_b,
+            reviewer=reviewer,
+            reason=reason.strip(),
+        )
+    return mark
+
+
+@dataclass
+class Verification:
+    """Outcome of re-deriving a report: one check per figure; valid only if all match."""
+
+    checks: list[FigureCheck]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "checks": [c.as_dict() for c in self.checks]}
+
+
+def load_report(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            report = json.load(f)
+    except FileNotFoundError:
+        raise InvalidInput("cli.file_missing", path=path) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InvalidInput("overlap.bad_report", file=path, reason=str(e)) from None
+    if not isinstance(report, dict) or report.get("format") != "qbank-overlap-report/1":
+        raise InvalidInput("overlap.bad_report", file=path, reason="format")
+    return report
+
+
+def _claimed_policy(report: dict[str, Any]) -> Policy:
+    data = dict(report.get("policy") or {})
+    data.pop("id", None)
+    return policy_from_dict(data)
+
+
+def verify_report(
+    session: Session | None,
+    report: dict[str, Any],
+    *,
+    records: Sequence[ItemRecord] | None = None,
+    source: str = "",
+    tokenizer: Tokenizer | None = None,
+) -> Verification:
+    """Recompute `report` from the versions it names and compare every figure.
+
+    The versions come from the database (`session`) or, for a theory report, from items read
+    from a file (`records`, e.g. the bank Excel of a filing package). The policy is the one the
+    report embeds; a different tokenizer shows as a `tokenizer` mismatch.
+    """
+    tok = tokenizer or default_tokenizer()
+    policy = _claimed_policy(report)
+    kind = report.get("scope", {}).get("kind")
+    ctx = _context(policy, tok, str(report.get("generated_by", "")))
+    scope = {k: v for k, v in report["scope"].items() if k != "kind"}
+    if kind == "theory" and records is not None:
+        by_version = {u.version: u for u in record_units(records, source, tok)}
+        units = []
+        for listed in report.get("items", []):
+            unit = by_version.get(listed.get("version"))
+            if unit is not None:
+                units.append(
+                    Unit(
+                        id=listed["id"],
+                        version=unit.version,
+                        tokens=unit.tokens,
+                        text_key=unit.text_key,
+                        guid=listed.get("guid"),
+                        score=unit.score,
+                    )
+                )
+        marks = Adjudications(
+            {
+                tuple(sorted((_version_of(report, m["a"]), _version_of(report, m["b"])))): {
+                    "reviewer": m["reviewer"],
+                    "reason": m["reason"],
+                }
+                for m in report.get("adjudicated", [])
+            }
+        )
+        recomputed = theory_report(units, ctx, scope, marks)
+    elif session is None:
+        raise InvalidInput("overlap.verify_needs_source")
+    elif kind == "theory":
+        bank = find_bank(session, scope["occupation"], int(scope["level"]))
+        rows = _listed_item_rows(session, report.get("items", []))
+        units = _item_units(session, rows, policy, tok)
+        recomputed = theory_report(units, ctx, scope, adjudications(session, bank))
+    elif kind == "practical":
+        bank = find_bank(session, scope["occupation"], int(scope["level"]))
+        versions, codes = _listed_sets(session, bank, report.get("tasks", []))
+        recomputed = practical_report(
+            _practical_units(session, versions, codes, policy, tok), ctx, scope
+        )
+    elif kind == "reference" and scope.get("reference", {}).get("kind") == "bank":
+        rows = _listed_item_rows(session, report.get("items", []))
+        ref_rows = _listed_item_rows(session, report.get("reference_items", []))
+        recomputed = reference_report(
+            _item_units(session, rows, policy, tok),
+            _item_units(session, ref_rows, policy, tok),
+            ctx,
+            scope,
+        )
+    else:
+        raise InvalidInput("overlap.verify_unsupported", kind=str(kind))
+    return Verification(compare(report, recomputed))
+
+
+def _version_of(report: dict[str, Any], item_id: object) -> str:
+    for listed in report.get("items", []):
+        if listed.get("id") == item_id:
+            return str(listed.get("version"))
+    return ""
+
+
+def _listed_item_rows(
+    session: Session, listed: Sequence[dict[str, Any]]
+) -> list[tuple[Item, ItemVersion]]:
+    """The (item, version) rows a report names, in its order; unknown ones are left out."""
+    wanted = {(int(x["id"]), str(x["version"])) for x in listed if isinstance(x.get("id"), int)}
+    ids = sorted({i for i, _ in wanted})
+    found: dict[tuple[int, str], tuple[Item, ItemVersion]] = {}
+    for start in range(0, len(ids), 500):
+        for item, version in session.execute(
+            select(Item, ItemVersion)
+            .join(ItemVersion, ItemVersion.item_id == Item.id)
+            .where(Item.id.in_(ids[start : start + 500]))
+        ).tuples():
+            if (item.id, version.sha256) in wanted:
+                found[(item.id, version.sha256)] = (item, version)
+    return [
+        found[(int(x["id"]), str(x["version"]))]
+        for x in listed
+        if (x.get("id"), x.get("version")) in found
+    ]
+
+
+def _listed_sets(
+    session: Session, bank: Bank, tasks: Sequence[dict[str, Any]]
+) -> tuple[list[PracticalSetVersion], dict[int, str]]:
+    shas = sorted({str(t.get("version", "")).split("#")[0] for t in tasks})
+    versions = list(
+        session.scalars(
+            select(PracticalSetVersion)
+            .join(PracticalSet, PracticalSet.id == PracticalSetVersion.set_id)
+            .where(PracticalSet.bank_id == bank.id, PracticalSetVersion.sha256.in_(shas))
+            .options(selectinload(PracticalSetVersion.tasks))
+        )
+    )
+    codes = {
+        s.id: s.code
+        for s in session.scalars(select(PracticalSet).where(PracticalSet.bank_id == bank.id))
+    }
+    return sorted(versions, key=lambda v: codes[v.set_id]), codes
