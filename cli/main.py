@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import banks, demo, importing, items
+from cli import banks, demo, importing, items, overlap
 from cli._common import common_options, database, qbank_errors, t
 
 
@@ -41,6 +41,7 @@ def init() -> None:
 cli.add_command(importing.import_group)
 cli.add_command(banks.bank_group)
 cli.add_command(items.item_group)
+cli.add_command(overlap.overlap_group)
 cli.add_command(demo.demo)
 
 

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from importers.dispatch import read_items, read_practical, read_tree
-from qbank.bank import BankSummary, ensure_bank, summarize
+from qbank.bank import BankSummary, ensure_bank, find_bank, summarize
 from qbank.db import open_database
 from qbank.errors import ImportRejected, InvalidInput
 from qbank.i18n import tr
 from qbank.items import import_items
+from qbank.overlap.scopes import check_practical, check_theory, store_report
+from qbank.policy import load_policy
 from qbank.practical import import_practical
+from qbank.text.normalize import format_number
 from qbank.tree import import_tree
 
 DEMO_ACTOR = "qbank-demo"
@@ -52,9 +55,31 @@ def run_demo(workspace: Path, samples: Path, report: Callable[[str], None]) -> D
         for manifest in manifests:
             spec = tomllib.loads(manifest.read_text(encoding="utf-8"))
             result.banks.append(_import_bank(db, manifest.parent, spec, report))
+            _check_overlap(db, spec, report)
     finally:
         db.dispose()
     return result
+
+
+def _check_overlap(db, spec: dict, report: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]
+    """Stage 2: content repetition within the bank and between its practical sets."""
+    policy = load_policy()
+    with db.transaction() as session:
+        bank = find_bank(session, spec["occupation"], int(spec["level"]))
+        for check in (check_theory, check_practical):
+            result = check(session, bank, policy, actor=DEMO_ACTOR)
+            store_report(session, bank, result, actor=DEMO_ACTOR)
+            report(
+                tr(f"overlap.scope.{result['scope']['kind']}")
+                + tr(
+                    "demo.overlap",
+                    numerator=format_number(result["numerator"]),
+                    denominator=format_number(result["denominator"]),
+                    rate=f"{result['rate']:.2%}",
+                    cap=f"{result['cap']:.0%}",
+                    verdict=tr(f"overlap.verdict_{result['verdict']}"),
+                )
+            )
 
 
 def _import_bank(db, folder: Path, spec: dict, report: Callable[[str], None]) -> BankSummary:  # type: ignore[no-untyped-def]

@@ -344,13 +344,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "== {name}（{occupation}）{level} 级 ==",
         "== {name} ({occupation}) level {level} ==",
     ),
+    "demo.overlap": (
+        "：{numerator}/{denominator} = {rate}（上限 {cap}），{verdict}",
+        ": {numerator}/{denominator} = {rate} (cap {cap}), {verdict}",
+    ),
     "demo.rate": ("，用时 {seconds} 秒（{rate} 题/秒）", " in {seconds} s ({rate} items/s)"),
     "demo.done": (
         "演示完成：数据库 {db}，共用时 {seconds} 秒",
         "demo done: database {db}, {seconds} s in all",
     ),
     # --- policy (qbank.policy) -----------------------------------------------------------
-    "policy.unreadable": ("无法读取政策文件 {file}：{reason}", "cannot read policy file {file}: {reason}"),
+    "policy.unreadable": (
+        "无法读取政策文件 {file}：{reason}",
+        "cannot read policy file {file}: {reason}",
+    ),
     "policy.missing": (
         "政策文件 {file} 缺少 {key}（需要 value 和 source）",
         "policy file {file} lacks {key} (needs value and source)",
@@ -376,5 +383,46 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "overlap.verify_unsupported": (
         "无法核验范围为 {kind} 的报告",
         "cannot verify a report of scope {kind}",
+    ),
+    "overlap.scope.theory": ("题库内理论题重复率", "repetition within the bank's theory items"),
+    "overlap.scope.practical": ("操作技能试卷两两重复率", "repetition between practical sets"),
+    "overlap.scope.practical-levels": (
+        "与其他等级操作技能试题的重复",
+        "practical tasks shared with other levels",
+    ),
+    "overlap.scope.reference": ("与参照题库的重复", "overlap with the reference"),
+    "overlap.method_exact": ("全部两两精确比较", "exact, all pairs"),
+    "overlap.method_lsh": (
+        "MinHash/LSH 候选（{bands} 段 × {rows} 行）后精确核对",
+        "MinHash/LSH candidates ({bands} bands × {rows} rows), verified exactly",
+    ),
+    "overlap.summary": (
+        "相似度 ≥ {threshold} 的题对 {pairs} 对，重复题组 {clusters} 组；重复率 {numerator}/{denominator} = {rate}（上限 {cap}）",
+        "{pairs} pairs at similarity ≥ {threshold}, {clusters} clusters; rate {numerator}/{denominator} = {rate} (cap {cap})",
+    ),
+    "overlap.more_pairs": ("  ……另有 {count} 对，见报告", "  … {count} more pairs in the report"),
+    "overlap.verdict_pass": ("结论：通过", "verdict: pass"),
+    "overlap.verdict_fail": ("结论：不通过", "verdict: fail"),
+    "overlap.written": ("报告已写入 {path}", "report written to {path}"),
+    "overlap.tokenising": ("正在分词", "tokenising"),
+    "overlap.reference_required": (
+        "请给出 --reference-occupation 和 --reference-level，或 --reference-file（二选一）",
+        "give either --reference-occupation and --reference-level, or --reference-file",
+    ),
+    "overlap.match": ("一致", "matches"),
+    "overlap.mismatch": ("不一致", "MISMATCH"),
+    "overlap.claimed": ("报告：", "claimed:"),
+    "overlap.recomputed": ("重算：", "recomputed:"),
+    "overlap.verified": (
+        "核验通过：报告中的每一项数字均可重新得出",
+        "verified: every figure re-derives",
+    ),
+    "overlap.not_verified": (
+        "核验未通过：报告与重新计算的结果不一致",
+        "NOT verified: the report differs from the recomputation",
+    ),
+    "overlap.marked": (
+        "已记录：试题 {a} 与 {b} 由 {reviewer} 裁定为不同试题",
+        "recorded: items {a} and {b} judged distinct by {reviewer}",
     ),
 }

@@ -34,8 +34,7 @@ def clusters(n: int, i: np.ndarray, j: np.ndarray) -> list[list[int]]:
     bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=bounds[1:])
     found = [
-        members[bounds[label] : bounds[label + 1]].tolist()
-        for label in np.flatnonzero(sizes >= 2)
+        members[bounds[label] : bounds[label + 1]].tolist() for label in np.flatnonzero(sizes >= 2)
     ]
     found.sort(key=lambda cluster: cluster[0])
     return found

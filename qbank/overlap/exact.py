@@ -246,7 +246,9 @@ def _concat_sorted(parts: list[Pairs]) -> Pairs:
 
 
 @njit(nogil=True, cache=True)
-def _select(indptr, indices, data, row0, col0, sizes_a, sizes_b, threshold, upper):  # pragma: no cover - numba
+def _select(
+    indptr, indices, data, row0, col0, sizes_a, sizes_b, threshold, upper
+):  # pragma: no cover - numba
     """Entries of a block's intersection counts whose Jaccard reaches the threshold."""
     rows = len(indptr) - 1
     counts = np.zeros(rows, np.int64)

@@ -110,9 +110,7 @@ def candidates(sigs: np.ndarray, bands: int, rows: int) -> Candidates:
     return _candidates(sigs, bands, rows, len(sigs), cross=False)
 
 
-def cross_candidates(
-    sigs_a: np.ndarray, sigs_b: np.ndarray, bands: int, rows: int
-) -> Candidates:
+def cross_candidates(sigs_a: np.ndarray, sigs_b: np.ndarray, bands: int, rows: int) -> Candidates:
     """Unique pairs ``(i in a, j in b)`` (int64, sorted) sharing at least one band bucket."""
     sigs_a = _signatures(sigs_a, bands, rows)
     sigs_b = _signatures(sigs_b, bands, rows)
@@ -146,9 +144,7 @@ def _lanes(sigs: np.ndarray) -> tuple[np.ndarray, int]:
     return sigs.view(np.uint32), 2
 
 
-def _candidates(
-    sigs: np.ndarray, bands: int, rows: int, split: int, *, cross: bool
-) -> Candidates:
+def _candidates(sigs: np.ndarray, bands: int, rows: int, split: int, *, cross: bool) -> Candidates:
     """Band every distinct signature once, then expand groups of identical signatures.
 
     Without ``cross`` all rows are one scope; with it rows ``< split`` are scope a, the rest

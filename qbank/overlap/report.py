@@ -54,6 +54,20 @@ class Unit:
     guid: str | None = None
 
 
+@dataclass(frozen=True)
+class ShownItem:
+    """What a reviewer sees of one item or task in the human report."""
+
+    id: int | str
+    type: str  # "judgement" | "single" | "multiple" | "task"
+    stem: str  # for a task: its title and requirements
+    options: dict[str, str]
+    answer: str  # letters or √/×, "" for tasks
+    knowledge_point: str | None
+    explanation: str | None
+    score: float | None
+
+
 @dataclass
 class Context:
     """What every report names besides its figures."""

@@ -18,7 +18,7 @@ from qbank import audit
 from qbank.bank import find_bank
 from qbank.canonical import canonical_bytes, content_id
 from qbank.errors import InvalidInput, NotFound
-from qbank.items import item_content
+from qbank.items import decode_answer, item_content
 from qbank.model import (
     Adjudication,
     Bank,
@@ -33,6 +33,7 @@ from qbank.overlap.report import (
     Adjudications,
     Context,
     FigureCheck,
+    ShownItem,
     Unit,
     compare,
     finish,
@@ -42,6 +43,7 @@ from qbank.overlap.report import (
 )
 from qbank.policy import Policy, policy_from_dict
 from qbank.records import ItemRecord
+from qbank.text.normalize import format_answer
 from qbank.text.tokens import Tokenizer, default_tokenizer, tokenize_many
 
 Progress = Callable[[int], None] | None
@@ -493,3 +495,55 @@ def _listed_sets(
         for s in session.scalars(select(PracticalSet).where(PracticalSet.bank_id == bank.id))
     }
     return sorted(versions, key=lambda v: codes[v.set_id]), codes
+
+
+def shown_items(
+    session: Session, report: dict[str, Any], *, records: Sequence[ItemRecord] | None = None
+) -> dict[int | str, ShownItem]:
+    """The text of every item or task a report names, for the reviewer's workbook."""
+    shown: dict[int | str, ShownItem] = {}
+    listed = [*report.get("items", []), *report.get("reference_items", [])]
+    for item, version in _listed_item_rows(session, listed):
+        shown[item.id] = ShownItem(
+            id=item.id,
+            type=version.type,
+            stem=version.stem,
+            options=dict(version.options),
+            answer=format_answer(decode_answer(version.answer)),
+            knowledge_point=version.knowledge_code or "/".join(version.knowledge_path) or None,
+            explanation=version.explanation,
+            score=version.score,
+        )
+    for record in records or ():
+        key = f"{report['scope'].get('reference', {}).get('file', '')}:{record.location.row or record.location.paragraph}"
+        shown[key] = ShownItem(
+            id=key,
+            type=record.type.value,
+            stem=record.stem,
+            options=dict(record.options),
+            answer=format_answer(record.answer),
+            knowledge_point=record.knowledge_code,
+            explanation=record.explanation,
+            score=record.score,
+        )
+    tasks = {str(t.get("version", "")).split("#")[0] for t in report.get("tasks", [])}
+    if tasks:
+        for version in session.scalars(
+            select(PracticalSetVersion)
+            .where(PracticalSetVersion.sha256.in_(sorted(tasks)))
+            .options(selectinload(PracticalSetVersion.tasks))
+        ):
+            code = session.get(PracticalSet, version.set_id)
+            for task in version.tasks:
+                key = f"{code.code if code else ''}#{task.number}"
+                shown[key] = ShownItem(
+                    id=key,
+                    type="task",
+                    stem=f"{task.title}\n{task.requirements}",
+                    options={},
+                    answer="",
+                    knowledge_point=task.module_code,
+                    explanation=None,
+                    score=task.score,
+                )
+    return shown

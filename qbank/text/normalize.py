@@ -142,6 +142,11 @@ def format_answer(answer: Answer) -> str:
     return answer
 
 
+def format_number(value: float) -> str:
+    """A count or score as a person writes it: `3`, `2.5` (never `100.0`)."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
 # --- difficulty ----------------------------------------------------------------------------
 
 DIFFICULTY_WORDS: dict[str, float] = {
