@@ -92,7 +92,7 @@ def _item_rows(session: Session, bank: Bank) -> list[tuple[Item, ItemVersion]]:
             .join(ItemVersion, Item.current_version_id == ItemVersion.id)
             .where(Item.bank_id == bank.id, Item.deleted_at.is_(None))
             .order_by(Item.id)
-        ).tuples()
+        )
     )
 
 
@@ -140,7 +140,7 @@ def _current_sets(session: Session, bank: Bank) -> tuple[list[PracticalSetVersio
         .where(PracticalSet.bank_id == bank.id, PracticalSet.deleted_at.is_(None))
         .order_by(PracticalSet.code)
         .options(selectinload(PracticalSetVersion.tasks))
-    ).tuples()
+    )
     versions, codes = [], {}
     for practical_set, version in rows:
         versions.append(version)
@@ -468,7 +468,7 @@ def _listed_item_rows(
             select(Item, ItemVersion)
             .join(ItemVersion, ItemVersion.item_id == Item.id)
             .where(Item.id.in_(ids[start : start + 500]))
-        ).tuples():
+        ):
             if (item.id, version.sha256) in wanted:
                 found[(item.id, version.sha256)] = (item, version)
     return [
