@@ -19,7 +19,7 @@ from cli._common import (
 )
 from importers.dispatch import read_items
 from qbank import audit
-from qbank.bank import find_bank
+from qbank.bank import find_bank, summarize
 from qbank.errors import ImportRejected
 from qbank.overlap.report import report_bytes
 from qbank.overlap.scopes import (
@@ -156,7 +156,7 @@ def overlap_check(
     with transaction() as session:
         bank = find_bank(session, occupation, level)
         if scope == "theory":
-            with progress(0, t("overlap.tokenising")) as advance:
+            with progress(summarize(session, bank).items, t("overlap.tokenising")) as advance:
                 report = check_theory(session, bank, policy, actor=actor, progress=advance)
         elif scope == "practical":
             report = check_practical(session, bank, policy, actor=actor)
