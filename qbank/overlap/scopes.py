@@ -526,24 +526,31 @@ def shown_items(
             explanation=record.explanation,
             score=record.score,
         )
-    tasks = {str(t.get("version", "")).split("#")[0] for t in report.get("tasks", [])}
-    if tasks:
-        for version in session.scalars(
+    listed_tasks = [
+        x for x in (*report.get("tasks", []), *listed) if "#" in str(x.get("version", ""))
+    ]
+    wanted = {str(x["version"]).split("#")[0] for x in listed_tasks}
+    by_version: dict[str, PracticalSetVersion] = {
+        v.sha256: v
+        for v in session.scalars(
             select(PracticalSetVersion)
-            .where(PracticalSetVersion.sha256.in_(sorted(tasks)))
+            .where(PracticalSetVersion.sha256.in_(sorted(wanted)))
             .options(selectinload(PracticalSetVersion.tasks))
-        ):
-            code = session.get(PracticalSet, version.set_id)
-            for task in version.tasks:
-                key = f"{code.code if code else ''}#{task.number}"
-                shown[key] = ShownItem(
-                    id=key,
-                    type="task",
-                    stem=f"{task.title}\n{task.requirements}",
-                    options={},
-                    answer="",
-                    knowledge_point=task.module_code,
-                    explanation=None,
-                    score=task.score,
-                )
+        )
+    }
+    for x in listed_tasks:
+        sha, number = str(x["version"]).split("#", 1)
+        version = by_version.get(sha)
+        task = next((t for t in version.tasks if t.number == number), None) if version else None
+        if task is not None:
+            shown[x["id"]] = ShownItem(
+                id=x["id"],
+                type="task",
+                stem=f"{task.title}\n{task.requirements}",
+                options={},
+                answer="",
+                knowledge_point=task.module_code,
+                explanation=None,
+                score=task.score,
+            )
     return shown
