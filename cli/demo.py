@@ -9,7 +9,7 @@ import click
 
 from cli._common import common_options, qbank_errors, t
 from cli.banks import print_banks
-from qbank.demo import run_demo, sample_dir
+from cli.pipeline import run_demo, sample_dir
 
 
 @click.command()

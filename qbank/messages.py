@@ -348,6 +348,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "：{numerator}/{denominator} = {rate}（上限 {cap}），{verdict}",
         ": {numerator}/{denominator} = {rate} (cap {cap}), {verdict}",
     ),
+    "demo.files": (
+        "  报告：{json}；审题用表：{xlsx}",
+        "  report: {json}; reviewer workbook: {xlsx}",
+    ),
     "demo.rate": ("，用时 {seconds} 秒（{rate} 题/秒）", " in {seconds} s ({rate} items/s)"),
     "demo.done": (
         "演示完成：数据库 {db}，共用时 {seconds} 秒",

@@ -1,7 +1,9 @@
-"""The end-to-end demo: a fresh SQLite workspace with every sample bank imported.
+"""The end-to-end demo pipeline: sample files in, every engine stage, documents out.
 
-Each stage of the product adds its step here (import now; overlap, review, filing, assembly
-and sealing as they land), so `qbank demo` always shows the whole pipeline on real files.
+Each stage of the product adds its step here (import, overlap; review, filing, assembly and
+sealing as they land), so `qbank demo` always shows the whole chain on real files. It lives
+beside the CLI, not in `qbank/`, because it reads and writes files through importers and
+exporters.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from exporters.overlap_xlsx import write_overlap_xlsx
 from importers.dispatch import read_items, read_practical, read_tree
 from qbank.bank import BankSummary, ensure_bank, find_bank, summarize
 from qbank.db import open_database
 from qbank.errors import ImportRejected, InvalidInput
 from qbank.i18n import tr
 from qbank.items import import_items
-from qbank.overlap.scopes import check_practical, check_theory, store_report
+from qbank.overlap.report import report_bytes
+from qbank.overlap.scopes import check_practical, check_theory, shown_items, store_report
 from qbank.policy import load_policy
 from qbank.practical import import_practical
 from qbank.text.normalize import format_number
@@ -55,20 +59,29 @@ def run_demo(workspace: Path, samples: Path, report: Callable[[str], None]) -> D
         for manifest in manifests:
             spec = tomllib.loads(manifest.read_text(encoding="utf-8"))
             result.banks.append(_import_bank(db, manifest.parent, spec, report))
-            _check_overlap(db, spec, report)
+            _check_overlap(db, spec, workspace, report)
     finally:
         db.dispose()
     return result
 
 
-def _check_overlap(db, spec: dict, report: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]
-    """Stage 2: content repetition within the bank and between its practical sets."""
+def _check_overlap(db, spec: dict, workspace: Path, report: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]
+    """Stage 2: content repetition within the bank and between its practical sets.
+
+    Writes `overlap-<occupation>-<level>-<scope>.json` (for `qbank overlap verify`) and the
+    reviewer's `.xlsx` beside the database.
+    """
     policy = load_policy()
     with db.transaction() as session:
         bank = find_bank(session, spec["occupation"], int(spec["level"]))
         for check in (check_theory, check_practical):
             result = check(session, bank, policy, actor=DEMO_ACTOR)
             store_report(session, bank, result, actor=DEMO_ACTOR)
+            stem = (
+                workspace / f"overlap-{bank.occupation.code}-{bank.level}-{result['scope']['kind']}"
+            )
+            stem.with_suffix(".json").write_bytes(report_bytes(result))
+            write_overlap_xlsx(result, shown_items(session, result), stem.with_suffix(".xlsx"))
             report(
                 tr(f"overlap.scope.{result['scope']['kind']}")
                 + tr(
@@ -78,6 +91,13 @@ def _check_overlap(db, spec: dict, report: Callable[[str], None]) -> None:  # ty
                     rate=f"{result['rate']:.2%}",
                     cap=f"{result['cap']:.0%}",
                     verdict=tr(f"overlap.verdict_{result['verdict']}"),
+                )
+            )
+            report(
+                tr(
+                    "demo.files",
+                    json=str(stem.with_suffix(".json")),
+                    xlsx=str(stem.with_suffix(".xlsx")),
                 )
             )
 
