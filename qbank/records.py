@@ -186,6 +186,20 @@ class PracticalSetRecord:
     author: str | None = None
 
 
+@dataclass(frozen=True)
+class ReviewRow:
+    """One row of a filled-in review sheet: the reviewer's conclusion on one item version.
+
+    `decision` is None when the reviewer left the row blank (not decided this time).
+    """
+
+    item_id: int
+    version: str
+    decision: str | None  # "approved" | "rejected" | None
+    comment: str
+    location: Location
+
+
 R = TypeVar("R")
 
 
