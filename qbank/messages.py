@@ -593,4 +593,35 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "无法识别的公钥：应为一行“qbank-ed25519 <公钥> <名称>”",
         "unrecognised public key: expected one line 'qbank-ed25519 <key> <name>'",
     ),
+    # --- people (qbank.people) ----------------------------------------------------------
+    "people.bad_role": ("未知角色 {role}，可选：{roles}", "unknown role {role}; choose from: {roles}"),
+    "people.bad_name": ("姓名不能为空", "a name is required"),
+    "people.not_found": (
+        "没有登记人员“{name}”（先用 qbank person add 登记）",
+        "no person named '{name}' (register with qbank person add)",
+    ),
+    "people.lacks_role": ("{name} 没有“{role}”角色", "{name} does not hold the role {role}"),
+    "people.no_key": (
+        "{name} 还没有签名密钥（先用 qbank key new {name} 生成）",
+        "{name} has no signing key yet (create one with qbank key new {name})",
+    ),
+    "people.key_mismatch": (
+        "密钥库中 {name} 的密钥与数据库登记的公钥不一致",
+        "the keystore key of {name} does not match the public key on record",
+    ),
+    # --- review (qbank.review) ----------------------------------------------------------
+    "review.self_review": (
+        "回避原则：{reviewer} 不能审核自己命题或导入的试题（{count} 项：{items}），本次未记录任何审核结论",
+        "avoidance rule: {reviewer} may not review items they wrote or imported ({count}: {items}); nothing was recorded",
+    ),
+    "review.bad_decision": ("审核结论“{value}”应为 通过 或 不通过", "decision '{value}' must be approve or reject"),
+    "review.comment_required": ("不通过时必须填写审核意见", "a rejection needs a comment"),
+    "review.unknown_subject": ("本题库中没有 {subject}", "{subject} is not in this bank"),
+    "review.outdated": (
+        "{subject} 在导出审核表后已有新版本，请重新导出审核表",
+        "{subject} has a newer version than the one reviewed; export the sheet again",
+    ),
+    "review.nothing": ("没有需要审核的试题", "nothing to review"),
+    "review.done": ("已记录：通过 {approved} 项，不通过 {rejected} 项（均已签名）",
+                    "recorded: {approved} approved, {rejected} rejected (all signed)"),
 }

@@ -375,3 +375,46 @@ class OverlapReport(Base):
     verdict: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
+
+
+class Person(Base):
+    """Someone who acts on banks: expert (author), reviewer, staff, regulator.
+
+    `roles` is a sorted comma list. The public half of the person's signing key is here;
+    the private half lives only in the encrypted keystore outside the database.
+    """
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    roles: Mapped[str] = mapped_column(String(100))
+    public_key: Mapped[str | None] = mapped_column(String(64))  # base64 of the raw 32 bytes
+    key_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column()
+
+
+class Review(Base):
+    """A reviewer's signed decision on one item version or one practical set version.
+
+    `payload` is the canonical JSON that was signed (decision, comment, version id, reviewer,
+    time); `signature` the reviewer's Ed25519 signature over its bytes.
+    """
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="RESTRICT"), index=True)
+    item_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("item_versions.id", ondelete="RESTRICT"), index=True
+    )
+    set_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("practical_set_versions.id", ondelete="RESTRICT"), index=True
+    )
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    decision: Mapped[str] = mapped_column(String(16))  # approved | rejected
+    comment: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(128))  # base64
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
