@@ -13,7 +13,7 @@ import click
 from sqlalchemy.orm import Session
 
 from qbank.db import Database, open_database
-from qbank.errors import ImportRejected, QbankError
+from qbank.errors import QbankError
 from qbank.i18n import set_language, tr
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,11 +69,9 @@ def qbank_errors(fn: F) -> F:
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except ImportRejected as e:
-            for problem in e.problems:
-                click.echo(str(problem), err=True)
-            raise UserError(str(e)) from e
         except QbankError as e:
+            for problem in getattr(e, "problems", ()):  # every located problem, then the summary
+                click.echo(str(problem), err=True)
             raise UserError(str(e)) from e
 
     return run  # type: ignore[return-value]

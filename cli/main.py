@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import banks, demo, importing, items, overlap
+from cli import banks, demo, importing, items, overlap, people, review
 from cli._common import common_options, database, qbank_errors, t
 
 
@@ -42,6 +42,9 @@ cli.add_command(importing.import_group)
 cli.add_command(banks.bank_group)
 cli.add_command(items.item_group)
 cli.add_command(overlap.overlap_group)
+cli.add_command(people.person_group)
+cli.add_command(people.key_group)
+cli.add_command(review.review_group)
 cli.add_command(demo.demo)
 
 

@@ -41,6 +41,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field.title": ("标题", "title"),
     "field.section": ("大题", "section"),
     "field.paragraph": ("段落", "paragraph"),
+    "field.decision": ("审核结论", "decision"),
+    "field.comment": ("审核意见", "comment"),
+    "field.id": ("试题ID", "item id"),
+    "field.version": ("版本", "version"),
     # --- locations ----------------------------------------------------------------------
     "loc.file": ("{file}", "{file}"),
     "loc.sheet_row": ("{file} 工作表“{sheet}”第 {row} 行", "{file}, sheet '{sheet}', row {row}"),
@@ -621,7 +625,40 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{subject} 在导出审核表后已有新版本，请重新导出审核表",
         "{subject} has a newer version than the one reviewed; export the sheet again",
     ),
+    "review.rejected": (
+        "共 {count} 处问题，未记录任何审核结论",
+        "{count} problem(s); no decision was recorded",
+    ),
+    "review.subject_item": ("试题 {id}", "item {id}"),
+    "review.subject_set": ("操作技能试卷 {code}", "practical set {code}"),
     "review.nothing": ("没有需要审核的试题", "nothing to review"),
     "review.done": ("已记录：通过 {approved} 项，不通过 {rejected} 项（均已签名）",
                     "recorded: {approved} approved, {rejected} rejected (all signed)"),
+    "people.added": ("已登记：{name}（{roles}）", "registered: {name} ({roles})"),
+    "people.col.name": ("姓名", "name"),
+    "people.col.roles": ("角色", "roles"),
+    "people.col.fingerprint": ("公钥指纹", "key fingerprint"),
+    "people.col.created": ("生成时间", "created"),
+    "keys.prompt_new": ("为 {name} 设置密钥口令", "passphrase for {name}'s new key"),
+    "keys.prompt_use": ("{name} 的密钥口令", "passphrase of {name}'s key"),
+    "keys.created": (
+        "已为 {name} 生成签名密钥，公钥指纹 {fingerprint}；私钥已加密保存在 {path}",
+        "signing key created for {name}, fingerprint {fingerprint}; private key encrypted in {path}",
+    ),
+    "review.what": (
+        "请指定 --item、--set 或 --all",
+        "say what to review: --item, --set or --all",
+    ),
+    "review.bank_required": (
+        "请给出 --occupation 和 --level",
+        "give --occupation and --level",
+    ),
+    "review.status_items": (
+        "理论试题：待审核 {draft}，已通过 {approved}，未通过 {rejected}",
+        "theory items: {draft} pending, {approved} approved, {rejected} rejected",
+    ),
+    "review.status_sets": (
+        "操作技能试卷：待审核 {draft}，已通过 {approved}，未通过 {rejected}",
+        "practical sets: {draft} pending, {approved} approved, {rejected} rejected",
+    ),
 }

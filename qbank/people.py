@@ -40,14 +40,27 @@ def add_person(session: Session, name: str, roles: Sequence[str], *, actor: str)
         person = Person(name=name, roles=_roles(roles))
         session.add(person)
         session.flush()
-        audit.record(session, actor=actor, action="create", entity="person", entity_id=person.id,
-                     name=name, roles=person.roles)
+        audit.record(
+            session,
+            actor=actor,
+            action="create",
+            entity="person",
+            entity_id=person.id,
+            name=name,
+            roles=person.roles,
+        )
     else:
         merged = _roles([*person.roles.split(","), *roles])
         if merged != person.roles:
             person.roles = merged
-            audit.record(session, actor=actor, action="add_roles", entity="person",
-                         entity_id=person.id, roles=merged)
+            audit.record(
+                session,
+                actor=actor,
+                action="add_roles",
+                entity="person",
+                entity_id=person.id,
+                roles=merged,
+            )
     return person
 
 
@@ -73,8 +86,15 @@ def set_public_key(session: Session, person: Person, public_key_raw: bytes, *, a
     previous = person.key_fingerprint
     person.public_key = encoded
     person.key_fingerprint = fingerprint(public_key_raw)
-    audit.record(session, actor=actor, action="set_key", entity="person", entity_id=person.id,
-                 fingerprint=person.key_fingerprint, previous=previous)
+    audit.record(
+        session,
+        actor=actor,
+        action="set_key",
+        entity="person",
+        entity_id=person.id,
+        fingerprint=person.key_fingerprint,
+        previous=previous,
+    )
 
 
 def public_key_raw(person: Person) -> bytes:
@@ -84,4 +104,6 @@ def public_key_raw(person: Person) -> bytes:
 
 
 def list_people(session: Session) -> list[Person]:
-    return list(session.scalars(select(Person).where(Person.deleted_at.is_(None)).order_by(Person.name)))
+    return list(
+        session.scalars(select(Person).where(Person.deleted_at.is_(None)).order_by(Person.name))
+    )

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from qbank import audit
 from qbank.canonical import canonical_bytes
-from qbank.errors import ImportRejected, InvalidInput, QbankError
+from qbank.errors import InvalidInput, QbankError
+from qbank.i18n import tr
 from qbank.keys import Signer
 from qbank.keys import verify as verify_signature
 from qbank.model import (
@@ -36,6 +37,14 @@ from qbank.records import Location, Problem
 
 APPROVED, REJECTED = "approved", "rejected"
 DECISIONS = (APPROVED, REJECTED)
+
+
+class ReviewRejected(QbankError):
+    """Some decisions could not be recorded; none were. `problems` say which and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("review.rejected", count=len(problems))
 
 
 class SelfReview(QbankError):
@@ -93,7 +102,7 @@ def review(
 ) -> ReviewSummary:
     """Record `decisions`, each signed by `signer`; all of them or none.
 
-    Raises SelfReview when any subject is the reviewer's own, ImportRejected with located
+    Raises SelfReview when any subject is the reviewer's own, ReviewRejected with located
     problems (unknown item, outdated version, bad decision, rejection without a comment).
 
     Side effects: writes reviews, version statuses and audit events.
@@ -103,7 +112,11 @@ def review(
     own: list[object] = []
     resolved: list[tuple[Decision, ItemVersion | PracticalSetVersion, str, object]] = []
     for d in decisions:
-        where = d.location or Location(source or "-")
+        where = d.location or Location(
+            tr("review.subject_item", id=d.item_id)
+            if d.item_id is not None
+            else tr("review.subject_set", code=d.set_code)
+        )
 
         def problem(field_name: str, key: str, where: Location = where, **params: object) -> None:
             problems.append(Problem(where, field_name, key, dict(params)))
@@ -128,7 +141,7 @@ def review(
     if own:
         raise SelfReview(reviewer.name, own)
     if problems:
-        raise ImportRejected(source or "-", problems)
+        raise ReviewRejected(sorted(problems, key=lambda p: p.location.sort_key()))
 
     summary = ReviewSummary()
     now = datetime.now(UTC)
@@ -162,8 +175,15 @@ def review(
         version.status = d.decision
         setattr(summary, d.decision, getattr(summary, d.decision) + 1)
         audit.record(
-            session, actor=actor, action=f"review_{d.decision}", entity=kind, entity_id=subject,
-            bank_id=bank.id, version=version.sha256, reviewer=reviewer.name, comment=row.comment,
+            session,
+            actor=actor,
+            action=f"review_{d.decision}",
+            entity=kind,
+            entity_id=subject,
+            bank_id=bank.id,
+            version=version.sha256,
+            reviewer=reviewer.name,
+            comment=row.comment,
         )
     session.flush()
     return summary
@@ -182,8 +202,11 @@ def _current(
     row = session.execute(
         select(PracticalSet, PracticalSetVersion)
         .join(PracticalSetVersion, PracticalSet.current_version_id == PracticalSetVersion.id)
-        .where(PracticalSet.code == d.set_code, PracticalSet.bank_id == bank.id,
-               PracticalSet.deleted_at.is_(None))
+        .where(
+            PracticalSet.code == d.set_code,
+            PracticalSet.bank_id == bank.id,
+            PracticalSet.deleted_at.is_(None),
+        )
     ).first()
     return (row[1], "practical_set", row[0].code) if row else None
 
@@ -230,7 +253,9 @@ def status(session: Session, bank: Bank) -> ReviewStatus:
         .group_by(PracticalSetVersion.status)
     ):
         sets[state] = count
-    reviews = session.scalar(select(func.count()).select_from(Review).where(Review.bank_id == bank.id))
+    reviews = session.scalar(
+        select(func.count()).select_from(Review).where(Review.bank_id == bank.id)
+    )
     return ReviewStatus(items, sets, reviews or 0)
 
 

@@ -58,24 +58,10 @@ def all_pairs(matrix: TokenMatrix, threshold: float, *, block: int = 4096) -> Pa
     a = _binary(indptr, indices, ncols)
     sizes = np.diff(indptr)
     work = _row_work(a, np.bincount(indices, minlength=ncols))
-    parts: list[Pairs] = []
-    for start, stop in _blocks(work, block):
-        tail_t = a[start:].T  # CSC view of the rows that may pair with the block (j >= start)
-        product = sp.csr_matrix(a[start:stop] @ tail_t)
-        parts.append(
-            _select(
-                product.indptr.astype(np.int64, copy=False),
-                product.indices.astype(np.int64, copy=False),
-                product.data.astype(np.int64, copy=False),
-                start,
-                start,
-                sizes,
-                sizes,
-                float(threshold),
-                True,
-            )
-        )
-    return _concat_sorted(parts)
+    # Block [s, e) meets rows [s, n) only: the CSC view of their transpose is free.
+    return _product_pairs(
+        a, lambda start: a[start:].T, _blocks(work, block), sizes, sizes, threshold, upper=True
+    )
 
 
 def cross_pairs(a: TokenMatrix, b: TokenMatrix, threshold: float, *, block: int = 4096) -> Pairs:
@@ -96,23 +82,41 @@ def cross_pairs(a: TokenMatrix, b: TokenMatrix, threshold: float, *, block: int 
     work = _row_work(am, np.bincount(b_indices, minlength=ncols))
     a_sizes = np.diff(a_indptr)
     b_sizes = np.diff(b_indptr)
-    parts: list[Pairs] = []
-    for start, stop in _blocks(work, block):
-        product = sp.csr_matrix(am[start:stop] @ b_t)
-        parts.append(
-            _select(
-                product.indptr.astype(np.int64, copy=False),
-                product.indices.astype(np.int64, copy=False),
-                product.data.astype(np.int64, copy=False),
-                start,
-                0,
-                a_sizes,
-                b_sizes,
-                float(threshold),
-                False,
-            )
+    return _product_pairs(
+        am, lambda _start: b_t, _blocks(work, block), a_sizes, b_sizes, threshold, upper=False
+    )
+
+
+def _product_pairs(
+    a: sp.csr_matrix,
+    right: Callable[[int], sp.spmatrix],
+    blocks: list[tuple[int, int]],
+    sizes_a: np.ndarray,
+    sizes_b: np.ndarray,
+    threshold: float,
+    *,
+    upper: bool,
+) -> Pairs:
+    """Pairs of each row block of ``a`` with ``right(start)`` (shared-token counts by sparse
+    product) reaching the threshold; blocks run on all cores (scipy and the kernel release
+    the GIL)."""
+
+    def run(bounds: tuple[int, int]) -> Pairs:
+        start, stop = bounds
+        product = sp.csr_matrix(a[start:stop] @ right(start))
+        return _select(
+            product.indptr.astype(np.int64, copy=False),
+            product.indices.astype(np.int32, copy=False),
+            product.data.astype(np.int32, copy=False),
+            start,
+            start if upper else 0,
+            sizes_a,
+            sizes_b,
+            float(threshold),
+            upper,
         )
-    return _concat_sorted(parts)
+
+    return _concat_sorted(_map_threads(run, blocks, parallel=len(blocks) > 1))
 
 
 def verify(
@@ -126,7 +130,8 @@ def verify(
     """Exact Jaccard of candidate pairs (e.g. from LSH); keep those >= threshold.
 
     ``j`` indexes ``other`` when given (cross scopes), else ``matrix``. Pairs keep their input
-    order; duplicates are not removed. Rows must be sorted (``to_matrix`` guarantees it).
+    order; duplicates are not removed. Pairs sorted by ``i`` (as ``candidates`` returns them)
+    are fastest: row ``i`` is marked once for all its partners.
     """
     _check_threshold(threshold)
     i = np.ascontiguousarray(i, dtype=np.int64)
@@ -134,19 +139,22 @@ def verify(
     if i.shape != j.shape or i.ndim != 1:
         raise ValueError("i and j must be 1-d arrays of equal length")
     a_indptr, a_indices = _arrays(matrix)
+    ncols = _ncols(matrix, a_indices)
     if other is None:
         b_indptr, b_indices = a_indptr, a_indices
     else:
-        b_indptr, b_indices, _ = _aligned(matrix, other)
+        b_indptr, b_indices, b_cols = _aligned(matrix, other)
+        ncols = max(ncols, b_cols)
     _check_range(i, len(a_indptr) - 1, "i")
     _check_range(j, len(b_indptr) - 1, "j")
-    chunks = np.array_split(np.arange(len(i)), _workers() if len(i) >= _PARALLEL_PAIRS else 1)
+    bounds = np.linspace(0, len(i), (_workers() if len(i) >= _PARALLEL_PAIRS else 1) + 1)
+    bounds = bounds.astype(np.int64)
 
-    def run(rows: np.ndarray) -> np.ndarray:
-        return _pair_jaccard(a_indptr, a_indices, b_indptr, b_indices, i[rows], j[rows])
+    def run(k: int) -> np.ndarray:
+        lo, hi = bounds[k], bounds[k + 1]
+        return _pair_jaccard(a_indptr, a_indices, b_indptr, b_indices, i[lo:hi], j[lo:hi], ncols)
 
-    parts = _map_threads(run, chunks, parallel=len(chunks) > 1)
-    jac = np.concatenate(parts) if parts else np.empty(0, np.float64)
+    jac = np.concatenate(_map_threads(run, range(len(bounds) - 1), parallel=len(bounds) > 2))
     keep = jac >= threshold
     return i[keep], j[keep], jac[keep]
 
@@ -179,7 +187,7 @@ def _check_range(values: np.ndarray, n: int, name: str) -> None:
 def _arrays(matrix: TokenMatrix) -> tuple[np.ndarray, np.ndarray]:
     return (
         np.ascontiguousarray(matrix.indptr, dtype=np.int64),
-        np.ascontiguousarray(matrix.indices, dtype=np.int64),
+        np.ascontiguousarray(matrix.indices, dtype=np.int32),
     )
 
 
@@ -204,7 +212,7 @@ def _aligned(a: TokenMatrix, b: TokenMatrix) -> tuple[np.ndarray, np.ndarray, in
         mapping[k] = found
     remapped = _binary(b_indptr, mapping[b_indices], next_id)
     remapped.sort_indices()
-    return remapped.indptr.astype(np.int64), remapped.indices.astype(np.int64), next_id
+    return remapped.indptr.astype(np.int64), remapped.indices.astype(np.int32), next_id
 
 
 def _binary(indptr: np.ndarray, indices: np.ndarray, ncols: int) -> sp.csr_matrix:
@@ -249,34 +257,40 @@ def _concat_sorted(parts: list[Pairs]) -> Pairs:
 def _select(
     indptr, indices, data, row0, col0, sizes_a, sizes_b, threshold, upper
 ):  # pragma: no cover - numba
-    """Entries of a block's intersection counts whose Jaccard reaches the threshold."""
+    """Entries of a block's shared-token counts whose Jaccard reaches the threshold.
+
+    Two passes (count, then fill) over the entries; most fail the division-free necessary
+    condition ``inter * (1 + t) >= t * (|a| + |b|)`` (slightly loosened against rounding)
+    before the exact quotient is compared."""
     rows = len(indptr) - 1
-    counts = np.zeros(rows, np.int64)
+    loose = (1.0 + threshold) * (1.0 + 1e-9)
+    counts = np.zeros(rows + 1, np.int64)
     for r in range(rows):
         i = row0 + r
         c = 0
         for p in range(indptr[r], indptr[r + 1]):
             j = col0 + indices[p]
-            if upper and j <= i:
-                continue
             inter = data[p]
+            if (upper and j <= i) or inter * loose < threshold * (sizes_a[i] + sizes_b[j]):
+                continue
             union = sizes_a[i] + sizes_b[j] - inter
             if union > 0 and inter / union >= threshold:
                 c += 1
-        counts[r] = c
-    offsets = np.zeros(rows + 1, np.int64)
-    offsets[1:] = np.cumsum(counts)
+        counts[r + 1] = c
+    offsets = np.cumsum(counts)
     out_i = np.empty(offsets[rows], np.int64)
     out_j = np.empty(offsets[rows], np.int64)
     out_s = np.empty(offsets[rows], np.float64)
     for r in range(rows):
+        if counts[r + 1] == 0:
+            continue
         i = row0 + r
         k = offsets[r]
         for p in range(indptr[r], indptr[r + 1]):
             j = col0 + indices[p]
-            if upper and j <= i:
-                continue
             inter = data[p]
+            if (upper and j <= i) or inter * loose < threshold * (sizes_a[i] + sizes_b[j]):
+                continue
             union = sizes_a[i] + sizes_b[j] - inter
             if union > 0 and inter / union >= threshold:
                 out_i[k] = i
@@ -287,26 +301,38 @@ def _select(
 
 
 @njit(nogil=True, cache=True)
-def _pair_jaccard(a_indptr, a_indices, b_indptr, b_indices, i, j):  # pragma: no cover - numba
-    """Merge-intersect the sorted rows of each pair; 0.0 when both sets are empty."""
+def _grow(values):  # pragma: no cover - numba
+    grown = np.empty(2 * len(values), values.dtype)
+    grown[: len(values)] = values
+    return grown
+
+
+@njit(nogil=True, cache=True)
+def _pair_jaccard(a_indptr, a_indices, b_indptr, b_indices, i, j, ncols):  # pragma: no cover
+    """Exact Jaccard per pair; 0.0 when both sets are empty.
+
+    Row ``i``'s tokens are marked in a vocabulary-sized table (kept while consecutive pairs
+    share ``i``) and row ``j``'s tokens are looked up: branch-free, about twice as fast as a
+    merge of the two sorted rows on millions of candidates."""
     out = np.zeros(len(i), np.float64)
+    mark = np.zeros(ncols, np.uint8)
+    current = -1
     for k in range(len(i)):
-        p, p_end = a_indptr[i[k]], a_indptr[i[k] + 1]
-        q, q_end = b_indptr[j[k]], b_indptr[j[k] + 1]
-        union = (p_end - p) + (q_end - q)
+        row = i[k]
+        if row != current:
+            if current >= 0:
+                for p in range(a_indptr[current], a_indptr[current + 1]):
+                    mark[a_indices[p]] = 0
+            for p in range(a_indptr[row], a_indptr[row + 1]):
+                mark[a_indices[p]] = 1
+            current = row
+        other = j[k]
         inter = 0
-        while p < p_end and q < q_end:
-            x = a_indices[p]
-            y = b_indices[q]
-            if x == y:
-                inter += 1
-                p += 1
-                q += 1
-            elif x < y:
-                p += 1
-            else:
-                q += 1
-        union -= inter
+        for q in range(b_indptr[other], b_indptr[other + 1]):
+            inter += mark[b_indices[q]]
+        union = (
+            (a_indptr[row + 1] - a_indptr[row]) + (b_indptr[other + 1] - b_indptr[other]) - inter
+        )
         if union > 0:
             out[k] = inter / union
     return out

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 from scipy.integrate import quad
 
-from qbank.overlap.exact import _map_threads
+from qbank.overlap.exact import _grow, _map_threads
 
 Candidates = tuple[np.ndarray, np.ndarray]
 
@@ -129,9 +129,7 @@ def _signatures(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
         raise ValueError(f"bands={bands} x rows={rows} does not fit num_perm={sigs.shape[1]}")
     if not np.issubdtype(sigs.dtype, np.integer):
         raise ValueError(f"signatures must be integers, got {sigs.dtype}")
-    if sigs.dtype != np.uint32:
-        sigs = np.ascontiguousarray(sigs, dtype=np.uint64)
-    return np.ascontiguousarray(sigs)
+    return np.ascontiguousarray(sigs, dtype=np.uint32 if sigs.dtype == np.uint32 else np.uint64)
 
 
 def _lanes(sigs: np.ndarray) -> tuple[np.ndarray, int]:
@@ -164,11 +162,15 @@ def _candidates(sigs: np.ndarray, bands: int, rows: int, split: int, *, cross: b
     sigs, lanes = _lanes(sigs)
     rows *= lanes
     width = bands * rows
+    band_keys = np.empty((n, bands), np.uint64)  # a row's keys together: 8 * bands bytes a row
+    full = np.empty(n, np.uint64)
     parallel = n >= _PARALLEL_ROWS
-    chunks = np.array_split(np.arange(n, dtype=np.int64), 2 if parallel else 1)
-    full = np.concatenate(
-        _map_threads(lambda rows_of: _row_keys(sigs, rows_of, 0, width), chunks, parallel=parallel)
-    )
+    bounds = np.linspace(0, n, 3 if parallel else 2).astype(np.int64)
+
+    def keys(k: int) -> None:
+        _keys_into(sigs, bounds[k], bounds[k + 1], bands, rows, band_keys, full)
+
+    _map_threads(keys, range(len(bounds) - 1), parallel=parallel)
     first = _first_equal(sigs, *_sort_keys(full), width)
     reps = np.flatnonzero(first == np.arange(n))
     groups = len(reps)
@@ -176,31 +178,24 @@ def _candidates(sigs: np.ndarray, bands: int, rows: int, split: int, *, cross: b
     sizes = np.bincount(gid, minlength=groups)
     in_a = np.bincount(gid[:split], minlength=groups)
     in_b = sizes - in_a
+    multi = sizes > 1
 
-    def band(k: int) -> np.ndarray:
-        return _band_pairs(sigs, reps, k * rows, rows, in_a, in_b, cross)
+    def band(k: int) -> tuple[np.ndarray, np.ndarray]:
+        keys = np.ascontiguousarray(band_keys[:, k] if groups == n else band_keys[reps, k])
+        return _band_pairs(band_keys, keys, reps, multi, k, in_a, in_b, n, cross)
 
-    codes = _map_threads(band, range(bands), parallel=groups >= _PARALLEL_ROWS)
-    pair_codes = np.sort(np.concatenate(codes))
-    g = pair_codes // groups
-    h = pair_codes % groups
-    if groups == n:
-        return g, h
-    members = np.argsort(gid, kind="stable")
-    gptr = np.zeros(groups + 1, np.int64)
-    np.cumsum(sizes, out=gptr[1:])
-    selfish = np.flatnonzero((in_a * in_b > 0) if cross else (sizes > 1))
-    i, j = _expand(
-        np.concatenate([g, selfish]),
-        np.concatenate([h, selfish]),
-        gptr,
-        members,
-        in_a,
-        split,
-        cross,
-    )
-    order = np.lexsort((j, i))
-    return i[order], j[order]
+    found = _map_threads(band, range(bands), parallel=groups >= _PARALLEL_ROWS)
+    codes = np.concatenate([f[0] for f in found])
+    if groups < n:
+        members = np.argsort(gid, kind="stable")
+        gptr = np.zeros(groups + 1, np.int64)
+        np.cumsum(sizes, out=gptr[1:])
+        selfish = np.flatnonzero((in_a * in_b > 0) if cross else multi)
+        group_codes = np.concatenate([f[1] for f in found])
+        codes = np.concatenate(
+            [codes, _expand(group_codes, selfish, gptr, members, in_a, n, cross)]
+        )
+    return _sorted_pairs(codes, n)
 
 
 @njit(inline="always", cache=True)
@@ -214,22 +209,26 @@ def _fmix64(h):  # pragma: no cover - numba
 
 
 @njit(nogil=True, cache=True)
-def _row_keys(sigs, rows_of, start, width):  # pragma: no cover - numba
-    """One uint64 per row over columns [start, start+width).
+def _keys_into(sigs, lo, hi, bands, rows, band_keys, full):  # pragma: no cover - numba
+    """Rows [lo, hi): one uint64 key per band into ``band_keys`` and one over all bands into
+    ``full``.
 
     Each value is folded in by xor-multiply-xorshift (a bijection of the value for a fixed
     prefix), the result finished with the MurmurHash3 finalizer. Equal values give equal keys;
     unequal ones collide about as often as random 64-bit numbers, which only adds a candidate
-    that exact verification drops."""
-    out = np.empty(len(rows_of), np.uint64)
-    for g in range(len(rows_of)):
-        row = rows_of[g]
-        h = _SEED
-        for c in range(start, start + width):
-            h = (h ^ sigs[row, c]) * _M1
-            h ^= h >> _S29
-        out[g] = _fmix64(h)
-    return out
+    that exact verification drops (and ``_first_equal`` compares values, not keys)."""
+    for row in range(lo, hi):
+        whole = _SEED
+        for b in range(bands):
+            h = _SEED
+            for c in range(b * rows, (b + 1) * rows):
+                h = (h ^ sigs[row, c]) * _M1
+                h ^= h >> _S29
+            h = _fmix64(h)
+            band_keys[row, b] = h
+            whole = (whole ^ h) * _M1
+            whole ^= whole >> _S29
+        full[row] = _fmix64(whole)
 
 
 @njit(cache=True)
@@ -311,37 +310,35 @@ def _first_equal(sigs, sorted_keys, order, width):  # pragma: no cover - numba
 
 
 @njit(cache=True)
-def _new_pair(sigs, row_g, row_h, start, rows):  # pragma: no cover - numba
-    """True unless the two rows already share a band before column ``start``.
+def _new_pair(band_keys, row_g, row_h, band):  # pragma: no cover - numba
+    """True unless the two rows already share a band key before ``band``.
 
-    Emitting a pair only in the first band it shares keeps every pair code unique, so no
-    deduplication across bands (and no buffer of bands x pairs) is needed."""
-    for s in range(0, start, rows):
-        same = True
-        for c in range(s, s + rows):
-            if sigs[row_g, c] != sigs[row_h, c]:
-                same = False
-                break
-        if same:
+    Emitting a pair only in the first band whose key it shares keeps every pair code unique,
+    so no deduplication across bands (and no buffer of bands x pairs) is needed."""
+    for b in range(band):  # noqa: SIM110 - a plain loop compiles to the tightest code in numba
+        if band_keys[row_g, b] == band_keys[row_h, b]:
             return False
     return True
 
 
-@njit(cache=True)
-def _emit(sorted_keys, order, sigs, reps, start, rows, in_a, in_b, cross, out):  # pragma: no cover
-    """Pair codes ``lo * groups + hi`` of groups sharing a key in the band at ``start``.
+@njit(nogil=True, cache=True)
+def _band_pairs(band_keys, keys, reps, multi, band, in_a, in_b, n, cross):  # pragma: no cover
+    """Pairs whose first shared band is ``band`` (``keys``: its key per group): row codes
+    ``u * n + v`` (u < v) of pairs of single rows, and group codes ``lo * groups + hi`` of
+    pairs involving a group of identical rows, for ``_expand``.
 
-    Returns how many there are; writes them into ``out`` unless it is empty (call once with an
-    empty ``out`` to size it). In cross mode a pair needs a scope-a row on one side and a
-    scope-b row on the other."""
-    n = len(sorted_keys)
-    write = len(out) > 0
-    side_b = np.empty(n if cross else 0, np.int64)
+    In cross mode a pair needs a scope-a row on one side and a scope-b row on the other."""
+    sorted_keys, order = _sort_keys(keys)
+    groups = len(sorted_keys)
+    out = np.empty(max(1024, groups // 8), np.int64)
+    out_groups = np.empty(16, np.int64)
+    side_b = np.empty(groups if cross else 0, np.int64)
     k = 0
+    kg = 0
     p = 0
-    while p < n:
+    while p < groups:
         q = p + 1
-        while q < n and sorted_keys[q] == sorted_keys[p]:
+        while q < groups and sorted_keys[q] == sorted_keys[p]:
             q += 1
         if q - p > 1:
             nb = 0
@@ -358,72 +355,106 @@ def _emit(sorted_keys, order, sigs, reps, start, rows, in_a, in_b, cross, out): 
                     h = side_b[y] if cross else order[x + 1 + y]
                     if h == g or (cross and h < g and in_a[h] > 0 and in_b[g] > 0):
                         continue  # the same group, or a pair also met the other way round
-                    if _new_pair(sigs, reps[g], reps[h], start, rows):
-                        if write:
-                            out[k] = min(g, h) * n + max(g, h)
+                    if not _new_pair(band_keys, reps[g], reps[h], band):
+                        continue
+                    if multi[g] or multi[h]:
+                        if kg == len(out_groups):
+                            out_groups = _grow(out_groups)
+                        out_groups[kg] = min(g, h) * groups + max(g, h)
+                        kg += 1
+                    else:
+                        if k == len(out):
+                            out = _grow(out)
+                        out[k] = min(reps[g], reps[h]) * n + max(reps[g], reps[h])
                         k += 1
         p = q
-    return k
-
-
-@njit(nogil=True, cache=True)
-def _band_pairs(sigs, reps, start, rows, in_a, in_b, cross):  # pragma: no cover - numba
-    """Pair codes of groups whose first shared band is the one at column ``start``."""
-    sorted_keys, order = _sort_keys(_row_keys(sigs, reps, start, rows))
-    size = _emit(sorted_keys, order, sigs, reps, start, rows, in_a, in_b, cross, order[:0])
-    out = np.empty(size, np.int64)
-    if size:
-        _emit(sorted_keys, order, sigs, reps, start, rows, in_a, in_b, cross, out)
-    return out
+    return out[:k].copy(), out_groups[:kg].copy()
 
 
 @njit(cache=True)
-def _expand(g, h, gptr, members, in_a, split, cross):  # pragma: no cover - numba
-    """Row pairs of group pairs (g < h) and of single groups (g == h)."""
-    jobs = len(g)
-    counts = np.zeros(jobs, np.int64)
+def _expand(codes, selfish, gptr, members, in_a, n, cross):  # pragma: no cover - numba
+    """Row pair codes ``u * n + v`` (u < v) of group pair codes and of single groups.
+
+    Members are ascending, so a group's scope-a rows come first."""
+    groups = len(gptr) - 1
+    jobs = len(codes) + len(selfish)
+    first = np.empty(jobs, np.int64)
+    second = np.empty(jobs, np.int64)
+    first[: len(codes)] = codes // groups
+    second[: len(codes)] = codes % groups
+    first[len(codes) :] = selfish
+    second[len(codes) :] = selfish
+    counts = np.zeros(jobs + 1, np.int64)
     for k in range(jobs):
-        a, b = g[k], h[k]
+        a, b = first[k], second[k]
         size_a = gptr[a + 1] - gptr[a]
         size_b = gptr[b + 1] - gptr[b]
         if cross:
             if a == b:
-                counts[k] = in_a[a] * (size_a - in_a[a])
+                counts[k + 1] = in_a[a] * (size_a - in_a[a])
             else:
-                counts[k] = in_a[a] * (size_b - in_a[b]) + in_a[b] * (size_a - in_a[a])
+                counts[k + 1] = in_a[a] * (size_b - in_a[b]) + in_a[b] * (size_a - in_a[a])
         elif a == b:
-            counts[k] = size_a * (size_a - 1) // 2
+            counts[k + 1] = size_a * (size_a - 1) // 2
         else:
-            counts[k] = size_a * size_b
-    offsets = np.zeros(jobs + 1, np.int64)
-    offsets[1:] = np.cumsum(counts)
-    out_i = np.empty(offsets[jobs], np.int64)
-    out_j = np.empty(offsets[jobs], np.int64)
+            counts[k + 1] = size_a * size_b
+    out = np.empty(counts.sum(), np.int64)
+    pos = 0
     for k in range(jobs):
-        a, b = g[k], h[k]
-        pos = offsets[k]
+        a, b = first[k], second[k]
         if cross:
-            # Members are ascending, so a group's scope-a rows come first.
-            for first, second in ((a, b), (b, a)):
-                for x in range(gptr[first], gptr[first] + in_a[first]):
-                    for y in range(gptr[second] + in_a[second], gptr[second + 1]):
-                        out_i[pos] = members[x]
-                        out_j[pos] = members[y]
+            for x in range(gptr[a], gptr[a] + in_a[a]):
+                for y in range(gptr[b] + in_a[b], gptr[b + 1]):
+                    out[pos] = members[x] * n + members[y]
+                    pos += 1
+            if a != b:
+                for x in range(gptr[b], gptr[b] + in_a[b]):
+                    for y in range(gptr[a] + in_a[a], gptr[a + 1]):
+                        out[pos] = members[x] * n + members[y]
                         pos += 1
-                if a == b:
-                    break
         elif a == b:
             for x in range(gptr[a], gptr[a + 1]):
                 for y in range(x + 1, gptr[a + 1]):
-                    out_i[pos] = members[x]
-                    out_j[pos] = members[y]
+                    out[pos] = members[x] * n + members[y]
                     pos += 1
         else:
             for x in range(gptr[a], gptr[a + 1]):
                 for y in range(gptr[b], gptr[b + 1]):
                     u = members[x]
                     v = members[y]
-                    out_i[pos] = min(u, v)
-                    out_j[pos] = max(u, v)
+                    out[pos] = min(u, v) * n + max(u, v)
                     pos += 1
-    return out_i, out_j
+    return out
+
+
+@njit(nogil=True, cache=True)
+def _sorted_pairs(codes, n):  # pragma: no cover - numba
+    """Decode pair codes ``i * n + j`` into (i, j) sorted by (i, j): LSD radix sort, 11 bits
+    a pass over the bits below n**2 (np.sort is several times slower on millions of pairs)."""
+    count = len(codes)
+    bits = 0
+    while (1 << bits) < n * n and bits < 63:
+        bits += 1
+    keys = codes.copy()
+    tmp = np.empty_like(keys)
+    counts = np.empty(1 << 11, np.int64)
+    for shift in range(0, bits, 11):
+        counts[:] = 0
+        for x in range(count):
+            counts[(keys[x] >> shift) & 2047] += 1
+        total = 0
+        for b in range(1 << 11):
+            c = counts[b]
+            counts[b] = total
+            total += c
+        for x in range(count):
+            b = (keys[x] >> shift) & 2047
+            tmp[counts[b]] = keys[x]
+            counts[b] += 1
+        keys, tmp = tmp, keys
+    i = np.empty(count, np.int64)
+    j = np.empty(count, np.int64)
+    for x in range(count):
+        i[x] = keys[x] // n
+        j[x] = keys[x] % n
+    return i, j
