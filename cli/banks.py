@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from cli._common import (
@@ -13,7 +15,10 @@ from cli._common import (
     t,
     transaction,
 )
+from qbank import audit
 from qbank.bank import LEVEL_NAMES, BankSummary, find_bank, list_banks, summarize
+from qbank.compliance import check_bank
+from qbank.policy import load_policy
 
 
 @click.group("bank")
@@ -99,3 +104,44 @@ def bank_show(occupation: str, level: int, as_json: bool) -> None:
                 t("cli.by_status")
                 + "，".join(f"{k} {v}" for k, v in sorted(summary.by_status.items()))
             )
+
+
+@bank_group.command("check")
+@click.option("--occupation", required=True, metavar="CODE", help="职业编码 / occupation code")
+@click.option("--level", type=int, required=True, help="等级 1–5 / level")
+@click.option(
+    "--policy", "policy_file", type=click.Path(path_type=Path), help="政策文件 / policy profile"
+)
+@json_option
+@common_options
+@qbank_errors
+def bank_check(occupation: str, level: int, policy_file: Path | None, as_json: bool) -> None:
+    """检查题库是否满足备案条件（题量、套数、重复率、审核、细目表）；不满足时退出码非 0 / compliance.
+
+    \b
+    例 / Example:
+      qbank bank check --occupation 6-31-01-03 --level 4 --json
+    """
+    policy = load_policy(policy_file)
+    with transaction() as session:
+        bank = find_bank(session, occupation, level)
+        result = check_bank(session, bank, policy, actor=audit.current_actor())
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        emit_table(
+            [
+                (
+                    t(f"rule.{r.rule}"),
+                    t("rule.ok") if r.ok else t("rule.not_ok"),
+                    r.value,
+                    r.limit,
+                    r.source,
+                )
+                for r in result.rules
+            ],
+            tuple(t(f"rule.col.{c}") for c in ("rule", "ok", "value", "limit", "source")),
+        )
+        click.echo(t("rule.compliant" if result.compliant else "rule.not_compliant"))
+    if not result.compliant:
+        raise SystemExit(1)

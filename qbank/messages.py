@@ -661,4 +661,51 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "操作技能试卷：待审核 {draft}，已通过 {approved}，未通过 {rejected}",
         "practical sets: {draft} pending, {approved} approved, {rejected} rejected",
     ),
+    # --- review sheets (importers.review_xlsx) ------------------------------------------
+    "review_xlsx.header_not_found": (
+        "找不到审核表的表头：前 {rows} 行中应有 {required} 列",
+        "no review-sheet header found: the first {rows} rows need the columns {required}",
+    ),
+    "review_xlsx.bad_decision": (
+        "无法识别的审核结论“{value}”，应为 通过 或 不通过",
+        "decision '{value}' not understood; expected 通过 (approve) or 不通过 (reject)",
+    ),
+    "review_xlsx.comment_required": (
+        "审核结论为不通过时必须填写审核意见",
+        "a rejection (不通过) needs a comment in 审核意见",
+    ),
+    "review_xlsx.comment_without_decision": (
+        "填写了审核意见但没有审核结论（应为 通过 或 不通过）",
+        "a comment is given but no decision (通过 or 不通过)",
+    ),
+    "review_xlsx.bad_id": (
+        "试题ID应为正整数，实际为“{value}”（请勿修改试题ID列）",
+        "the item id must be a positive whole number, got '{value}' (do not edit the id column)",
+    ),
+    "review_xlsx.bad_version": (
+        "版本应为 64 位十六进制字符（SHA-256），实际为“{value}”（请勿修改版本列）",
+        "the version must be 64 hexadecimal characters (SHA-256), got '{value}' "
+        "(do not edit the version column)",
+    ),
+    "review_xlsx.duplicate_id": (
+        "试题ID {id} 重复（第一次出现在{first}）",
+        "item id {id} appears twice (first at {first})",
+    ),
+    # --- compliance (qbank.compliance) --------------------------------------------------
+    "rule.min_theory_items": ("已审核通过的理论试题题量", "approved theory items"),
+    "rule.min_practical_sets": ("已审核通过的操作技能试卷套数", "approved practical sets"),
+    "rule.theory_repetition": ("理论试题内容重复率", "theory repetition rate"),
+    "rule.practical_pair_repetition": ("操作技能试卷两两重复率（最大）", "practical sets pairwise repetition (max)"),
+    "rule.no_unapproved_content": ("未通过审核的试题与试卷", "items and sets not approved"),
+    "rule.knowledge_tree": ("鉴定要素细目表比重", "knowledge tree weights"),
+    "rule.x_points_covered": ("未被试题覆盖的 X 类鉴定点", "X points without an approved item"),
+    "rule.ok": ("符合", "ok"),
+    "rule.not_ok": ("不符合", "FAIL"),
+    "rule.col.rule": ("规则", "rule"),
+    "rule.col.ok": ("结果", "result"),
+    "rule.col.value": ("实际", "value"),
+    "rule.col.limit": ("要求", "limit"),
+    "rule.col.source": ("依据", "source"),
+    "rule.compliant": ("结论：符合备案条件", "verdict: ready to file"),
+    "rule.not_compliant": ("结论：不符合备案条件", "verdict: not ready to file"),
 }
