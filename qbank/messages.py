@@ -708,4 +708,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rule.col.source": ("依据", "source"),
     "rule.compliant": ("结论：符合备案条件", "verdict: ready to file"),
     "rule.not_compliant": ("结论：不符合备案条件", "verdict: not ready to file"),
+    # --- filing (qbank.filing) ----------------------------------------------------------
+    "filing.not_compliant": (
+        "题库不符合备案条件（{rules}），未备案；用 qbank bank check 查看详情",
+        "the bank is not ready to file ({rules}); nothing was filed; see qbank bank check",
+    ),
+    "filing.reviewer_required": (
+        "备案需要至少一位审核通过本题库试题的审题专家签名（--reviewer）",
+        "filing needs the signature of at least one approving reviewer (--reviewer)",
+    ),
+    "filing.not_an_approver": (
+        "{name} 没有审核通过本题库的任何试题，不能作为备案签名的审题专家",
+        "{name} approved nothing in this bank and cannot sign its filing",
+    ),
+    "filing.written": ("备案包已写入 {path}（Merkle 根 {root}）", "filing package written to {path} (Merkle root {root})"),
+    "filing.verified": ("核验通过：备案包完整、签名有效、数字均可重新得出", "verified: package intact, signatures valid, figures re-derive"),
+    "filing.not_verified": ("核验未通过：见上面标为“不一致”的项目", "NOT verified: see the checks marked MISMATCH"),
+    "filing.out_exists": ("{path} 已存在且不为空", "{path} exists and is not empty"),
 }

@@ -418,3 +418,35 @@ class Review(Base):
     payload: Mapped[str] = mapped_column(Text)
     signature: Mapped[str] = mapped_column(String(128))  # base64
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Filing(Base):
+    """A filed (报备) snapshot of a bank: its manifest, Merkle root and signatures. Immutable."""
+
+    __tablename__ = "filings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="RESTRICT"), index=True)
+    merkle_root: Mapped[str] = mapped_column(String(64))
+    manifest: Mapped[str] = mapped_column(Text)
+    manifest_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    signatures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class FilingEntry(Base):
+    """One version in a filing: an item version or a practical set version."""
+
+    __tablename__ = "filing_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filing_id: Mapped[int] = mapped_column(
+        ForeignKey("filings.id", ondelete="RESTRICT"), index=True
+    )
+    item_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("item_versions.id", ondelete="RESTRICT"), index=True
+    )
+    set_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("practical_set_versions.id", ondelete="RESTRICT"), index=True
+    )

@@ -554,3 +554,39 @@ def shown_items(
                 score=task.score,
             )
     return shown
+
+
+def units_from_set_contents(
+    sets: Sequence[tuple[str, str, dict[str, Any]]], tokenizer: Tokenizer | None = None
+) -> list[Unit]:
+    """Task units of practical sets given as (code, version id, canonical content), no database."""
+    tok = tokenizer or default_tokenizer()
+    texts, meta = [], []
+    for code, sha, content in sets:
+        for task in content.get("tasks", []):
+            texts.append(TextUnit(task["title"], (task["requirements"],)))
+            meta.append(
+                {
+                    "id": f"{code}#{task['number']}",
+                    "version": f"{sha}#{task['number']}",
+                    "score": task["score"],
+                    "group": code,
+                }
+            )
+    tokens = tokenize_many([(t.stem, t.options) for t in texts], tokenizer=tok)
+    return [
+        Unit(tokens=tuple(tk), text_key=t.folded_key, **m)
+        for t, tk, m in zip(texts, tokens, meta, strict=True)
+    ]
+
+
+def verify_practical_from_contents(
+    report: dict[str, Any], sets: Sequence[tuple[str, str, dict[str, Any]]]
+) -> Verification:
+    """Re-derive a practical report from set contents (a filing package's practical/*.json)."""
+    tok = default_tokenizer()
+    ctx = _context(_claimed_policy(report), tok, str(report.get("generated_by", "")))
+    scope = {k: v for k, v in report["scope"].items() if k != "kind"}
+    return Verification(
+        compare(report, practical_report(units_from_set_contents(sets, tok), ctx, scope))
+    )
