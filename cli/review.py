@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from cli._common import (
@@ -12,13 +14,23 @@ from cli._common import (
     t,
     transaction,
 )
+from exporters.review_xlsx import write_review_xlsx
+from importers.review_xlsx import read_review_xlsx
 from qbank import audit, keys
-from qbank.bank import find_bank
+from qbank.bank import LEVEL_NAMES, find_bank
 from qbank.errors import InvalidInput
-from qbank.items import get_item
+from qbank.items import get_item, list_items
 from qbank.model import Bank, Item
 from qbank.people import get_person
-from qbank.review import APPROVED, REJECTED, Decision, all_pending, review, status
+from qbank.review import (
+    APPROVED,
+    REJECTED,
+    Decision,
+    ReviewRejected,
+    all_pending,
+    review,
+    status,
+)
 
 
 @click.group("review")
@@ -138,3 +150,81 @@ def review_status(occupation: str, level: int, as_json: bool) -> None:
         return
     click.echo(t("review.status_items", **result.items))
     click.echo(t("review.status_sets", **result.sets))
+
+
+@review_group.command("export")
+@click.option("--occupation", required=True, metavar="CODE", help="职业编码 / occupation")
+@click.option("--level", type=int, required=True, help="等级 / level")
+@click.option(
+    "--out", type=click.Path(path_type=Path), required=True, help="审核表 .xlsx / workbook"
+)
+@click.option("--pending", is_flag=True, help="只导出待审核的试题 / only items not yet decided")
+@common_options
+@qbank_errors
+def review_export(occupation: str, level: int, out: Path, pending: bool) -> None:
+    """导出审核表：审题专家填写“审核结论”（通过/不通过）与“审核意见” / export a review sheet.
+
+    \b
+    例 / Example:
+      qbank review export --occupation 6-31-01-03 --level 4 --out 审核表.xlsx --pending
+    """
+    with transaction() as session:
+        bank = find_bank(session, occupation, level)
+        views = [v for v in list_items(session, bank) if not pending or v.status == "draft"]
+        title = t(
+            "review.sheet_title",
+            name=bank.occupation.name,
+            code=bank.occupation.code,
+            level=LEVEL_NAMES[bank.level][0],
+        )
+    write_review_xlsx(views, out, title=title)
+    click.echo(t("review.exported", count=len(views), path=str(out)))
+
+
+@review_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--occupation", required=True, metavar="CODE", help="职业编码 / occupation")
+@click.option("--level", type=int, required=True, help="等级 / level")
+@click.option("--reviewer", required=True, help="填写审核表的审题专家 / reviewer")
+@common_options
+@qbank_errors
+def review_import(file: Path, occupation: str, level: int, reviewer: str) -> None:
+    """导入填好的审核表，逐条签名记录；任何一行有问题则全部不记录 / apply a filled review sheet.
+
+    \b
+    例 / Example:
+      qbank review import 审核表.xlsx --occupation 6-31-01-03 --level 4 --reviewer 李工
+    """
+    if not file.is_file():
+        raise InvalidInput("cli.file_missing", path=str(file))
+    parsed = read_review_xlsx(file)
+    if parsed.problems:
+        raise ReviewRejected(parsed.problems)
+    decisions = [
+        Decision(
+            row.decision,
+            row.comment,
+            item_id=row.item_id,
+            version=row.version,
+            location=row.location,
+        )
+        for row in parsed.records
+        if row.decision is not None
+    ]
+    if not decisions:
+        raise InvalidInput("review.nothing")
+    with transaction() as session:
+        bank = find_bank(session, occupation, level)
+        person = get_person(session, reviewer)
+        passphrase = keys.passphrase_from_env_or_prompt(
+            t("keys.prompt_use", name=person.name), confirm=False
+        )
+        result = review(
+            session,
+            bank,
+            person,
+            keys.load_signer(person.name, passphrase),
+            decisions,
+            actor=audit.current_actor(),
+        )
+    click.echo(t("review.done", **result.as_dict()))

@@ -631,6 +631,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "review.subject_item": ("试题 {id}", "item {id}"),
     "review.subject_set": ("操作技能试卷 {code}", "practical set {code}"),
+    "review.sheet_title": ("{name}（{code}）{level} 理论试题审核表", "{name} ({code}) level {level}: item review sheet"),
+    "review.exported": ("已导出 {count} 道试题到 {path}", "{count} items written to {path}"),
     "review.nothing": ("没有需要审核的试题", "nothing to review"),
     "review.done": ("已记录：通过 {approved} 项，不通过 {rejected} 项（均已签名）",
                     "recorded: {approved} approved, {rejected} rejected (all signed)"),
