@@ -1,5 +1,7 @@
 """Overlap engine: token matrices and MinHash signatures (pure functions over arrays)."""
 
+from qbank.overlap.exact import all_pairs, cross_pairs, verify
+from qbank.overlap.lsh import candidates, cross_candidates, lsh_params
 from qbank.overlap.matrix import TokenMatrix, to_matrix
 from qbank.overlap.minhash import (
     DEFAULT_SCHEME,
@@ -11,10 +13,18 @@ from qbank.overlap.minhash import (
     token_hashes,
 )
 
+# `clusters` stays reachable as the submodule `qbank.overlap.clusters` (not re-exported: the
+# function of the same name would shadow it).
 __all__ = [
     "DEFAULT_SCHEME",
     "SCHEMES",
     "TokenMatrix",
+    "all_pairs",
+    "candidates",
+    "cross_candidates",
+    "cross_pairs",
+    "lsh_params",
+    "verify",
     "from_bytes",
     "permutations",
     "signatures",
