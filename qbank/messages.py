@@ -598,7 +598,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "unrecognised public key: expected one line 'qbank-ed25519 <key> <name>'",
     ),
     # --- people (qbank.people) ----------------------------------------------------------
-    "people.bad_role": ("未知角色 {role}，可选：{roles}", "unknown role {role}; choose from: {roles}"),
+    "people.bad_role": (
+        "未知角色 {role}，可选：{roles}",
+        "unknown role {role}; choose from: {roles}",
+    ),
     "people.bad_name": ("姓名不能为空", "a name is required"),
     "people.not_found": (
         "没有登记人员“{name}”（先用 qbank person add 登记）",
@@ -618,7 +621,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "回避原则：{reviewer} 不能审核自己命题或导入的试题（{count} 项：{items}），本次未记录任何审核结论",
         "avoidance rule: {reviewer} may not review items they wrote or imported ({count}: {items}); nothing was recorded",
     ),
-    "review.bad_decision": ("审核结论“{value}”应为 通过 或 不通过", "decision '{value}' must be approve or reject"),
+    "review.bad_decision": (
+        "审核结论“{value}”应为 通过 或 不通过",
+        "decision '{value}' must be approve or reject",
+    ),
     "review.comment_required": ("不通过时必须填写审核意见", "a rejection needs a comment"),
     "review.unknown_subject": ("本题库中没有 {subject}", "{subject} is not in this bank"),
     "review.outdated": (
@@ -631,11 +637,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "review.subject_item": ("试题 {id}", "item {id}"),
     "review.subject_set": ("操作技能试卷 {code}", "practical set {code}"),
-    "review.sheet_title": ("{name}（{code}）{level} 理论试题审核表", "{name} ({code}) level {level}: item review sheet"),
+    "review.sheet_title": (
+        "{name}（{code}）{level} 理论试题审核表",
+        "{name} ({code}) level {level}: item review sheet",
+    ),
     "review.exported": ("已导出 {count} 道试题到 {path}", "{count} items written to {path}"),
     "review.nothing": ("没有需要审核的试题", "nothing to review"),
-    "review.done": ("已记录：通过 {approved} 项，不通过 {rejected} 项（均已签名）",
-                    "recorded: {approved} approved, {rejected} rejected (all signed)"),
+    "review.done": (
+        "已记录：通过 {approved} 项，不通过 {rejected} 项（均已签名）",
+        "recorded: {approved} approved, {rejected} rejected (all signed)",
+    ),
     "people.added": ("已登记：{name}（{roles}）", "registered: {name} ({roles})"),
     "people.col.name": ("姓名", "name"),
     "people.col.roles": ("角色", "roles"),
@@ -697,7 +708,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rule.min_theory_items": ("已审核通过的理论试题题量", "approved theory items"),
     "rule.min_practical_sets": ("已审核通过的操作技能试卷套数", "approved practical sets"),
     "rule.theory_repetition": ("理论试题内容重复率", "theory repetition rate"),
-    "rule.practical_pair_repetition": ("操作技能试卷两两重复率（最大）", "practical sets pairwise repetition (max)"),
+    "rule.practical_pair_repetition": (
+        "操作技能试卷两两重复率（最大）",
+        "practical sets pairwise repetition (max)",
+    ),
     "rule.no_unapproved_content": ("未通过审核的试题与试卷", "items and sets not approved"),
     "rule.knowledge_tree": ("鉴定要素细目表比重", "knowledge tree weights"),
     "rule.x_points_covered": ("未被试题覆盖的 X 类鉴定点", "X points without an approved item"),
@@ -723,8 +737,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{name} 没有审核通过本题库的任何试题，不能作为备案签名的审题专家",
         "{name} approved nothing in this bank and cannot sign its filing",
     ),
-    "filing.written": ("备案包已写入 {path}（Merkle 根 {root}）", "filing package written to {path} (Merkle root {root})"),
-    "filing.verified": ("核验通过：备案包完整、签名有效、数字均可重新得出", "verified: package intact, signatures valid, figures re-derive"),
-    "filing.not_verified": ("核验未通过：见上面标为“不一致”的项目", "NOT verified: see the checks marked MISMATCH"),
+    "filing.written": (
+        "备案包已写入 {path}（Merkle 根 {root}）",
+        "filing package written to {path} (Merkle root {root})",
+    ),
+    "filing.verified": (
+        "核验通过：备案包完整、签名有效、数字均可重新得出",
+        "verified: package intact, signatures valid, figures re-derive",
+    ),
+    "filing.not_verified": (
+        "核验未通过：见上面标为“不一致”的项目",
+        "NOT verified: see the checks marked MISMATCH",
+    ),
     "filing.out_exists": ("{path} 已存在且不为空", "{path} exists and is not empty"),
 }

@@ -54,9 +54,12 @@ def test_each_sample_layout_imports_every_item_with_its_answer(sqlite_url: str, 
     assert [i["stem"] for i in listed] == [clean_text(s["stem"]) for s in expected]
     assert [i["answer"] for i in listed] == [s["answer"] for s in expected]
     assert [i["options"] for i in listed] == [
-        {k: clean_text(str(v)) for k, v in (s.get("options") or {}).items()} for s in expected  # type: ignore[union-attr]
+        {k: clean_text(str(v)) for k, v in (s.get("options") or {}).items()}
+        for s in expected  # type: ignore[union-attr]
     ]
-    assert [i["difficulty"] for i in listed] == [parse_difficulty(s["difficulty"]) for s in expected]
+    assert [i["difficulty"] for i in listed] == [
+        parse_difficulty(s["difficulty"]) for s in expected
+    ]
     if name != "items-app.csv":  # the app layout has no 鉴定点 column, only 章节
         assert [i["knowledge_point"] for i in listed] == [s["point"] for s in expected]
 
@@ -72,7 +75,14 @@ def test_item_list_fields(sqlite_url: str) -> None:
     run(sqlite_url, "import", "items", str(BANK / "items.xlsx"), *OCC)
     first_multiple = next(i for i in items_json(sqlite_url) if i["type"] == "multiple")
     assert set(first_multiple) >= {
-        "id", "version", "type", "stem", "options", "answer", "knowledge_point", "difficulty",
+        "id",
+        "version",
+        "type",
+        "stem",
+        "options",
+        "answer",
+        "knowledge_point",
+        "difficulty",
         "status",
     }
     assert len(first_multiple["version"]) == 64
@@ -82,8 +92,15 @@ def test_item_list_fields(sqlite_url: str) -> None:
 
 
 BROKEN_ROWS = {
-    3: "answer", 4: "answer", 5: "answer", 6: "stem", 7: "answer", 8: "type", 9: "difficulty",
-    10: "knowledge_point", 11: "number",
+    3: "answer",
+    4: "answer",
+    5: "answer",
+    6: "stem",
+    7: "answer",
+    8: "type",
+    9: "difficulty",
+    10: "knowledge_point",
+    11: "number",
 }
 
 
@@ -94,8 +111,17 @@ def test_broken_file_rejected_whole_with_every_bad_row(
     db = request.getfixturevalue(backend)
     run(db, "import", "tree", str(BANK / "tree.xlsx"), *OCC)
     before = run(db, "bank", "show", *OCC, "--json")
-    out = run(db, "--lang", "en", "import", "items", str(SAMPLES / "broken" / "items-broken.xlsx"),
-              *OCC, "--json", code=1)
+    out = run(
+        db,
+        "--lang",
+        "en",
+        "import",
+        "items",
+        str(SAMPLES / "broken" / "items-broken.xlsx"),
+        *OCC,
+        "--json",
+        code=1,
+    )
     summary = json.loads(out)
     assert summary["imported"] == 0 and summary["rejected"] == len(BROKEN_ROWS)
     found = {p["location"]["row"]: p["field"] for p in summary["problems"]}
@@ -106,7 +132,15 @@ def test_broken_file_rejected_whole_with_every_bad_row(
 
 def test_broken_file_message_in_chinese(sqlite_url: str) -> None:
     result = CliRunner().invoke(
-        cli, ["import", "items", str(SAMPLES / "broken" / "items-broken.xlsx"), *OCC, "--db", sqlite_url]
+        cli,
+        [
+            "import",
+            "items",
+            str(SAMPLES / "broken" / "items-broken.xlsx"),
+            *OCC,
+            "--db",
+            sqlite_url,
+        ],
     )
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
@@ -116,21 +150,48 @@ def test_broken_file_message_in_chinese(sqlite_url: str) -> None:
 
 
 def test_dry_run_validates_and_stores_nothing(sqlite_url: str) -> None:
-    out = json.loads(run(sqlite_url, "import", "items", str(BANK / "items.docx"), *OCC, "--dry-run", "--json"))
+    out = json.loads(
+        run(sqlite_url, "import", "items", str(BANK / "items.docx"), *OCC, "--dry-run", "--json")
+    )
     assert out["imported"] == 597 and out["dry_run"] is True
     assert json.loads(run(sqlite_url, "bank", "show", *OCC, "--json"))["items"] == 0
 
 
 def test_map_option_reads_an_unknown_layout(sqlite_url: str, tmp_path: Path) -> None:
     path = tmp_path / "other.csv"
-    path.write_text("试题内容,类别,甲,乙,丙,丁,标准答案\n熔断器主要用作（ ）保护。,单选,短路,过载,欠压,失压,A\n", "utf-8")
-    out = run(sqlite_url, "import", "items", str(path), *OCC, "--json",
-              "--map", "试题内容=stem", "--map", "类别=type", "--map", "甲=option_a",
-              "--map", "乙=option_b", "--map", "丙=option_c", "--map", "丁=option_d",
-              "--map", "标准答案=answer")
+    path.write_text(
+        "试题内容,类别,甲,乙,丙,丁,标准答案\n熔断器主要用作（ ）保护。,单选,短路,过载,欠压,失压,A\n",
+        "utf-8",
+    )
+    out = run(
+        sqlite_url,
+        "import",
+        "items",
+        str(path),
+        *OCC,
+        "--json",
+        "--map",
+        "试题内容=stem",
+        "--map",
+        "类别=type",
+        "--map",
+        "甲=option_a",
+        "--map",
+        "乙=option_b",
+        "--map",
+        "丙=option_c",
+        "--map",
+        "丁=option_d",
+        "--map",
+        "标准答案=answer",
+    )
     assert json.loads(out)["imported"] == 1
     [item] = items_json(sqlite_url)
-    assert (item["stem"], item["answer"], item["options"]["D"]) == ("熔断器主要用作（ ）保护。", "A", "失压")
+    assert (item["stem"], item["answer"], item["options"]["D"]) == (
+        "熔断器主要用作（ ）保护。",
+        "A",
+        "失压",
+    )
 
 
 def test_practical_sets_from_word_and_yaml_are_the_same(sqlite_url: str) -> None:
@@ -167,12 +228,19 @@ def test_item_show_and_history_after_an_edit(sqlite_url: str, tmp_path: Path) ->
     ("args", "message"),
     [
         (["import", "items", "nope.docx", *OCC], "错误：找不到文件 nope.docx"),
-        (["import", "items", "bank.pdf", *OCC], "错误：不支持的文件类型“.pdf”，应为 .docx .xlsx .xlsm .csv"),
-        (["item", "list", "--occupation", "6-31-01-03", "--level", "3"],
-         "错误：没有职业 6-31-01-03 等级 3 的题库（先用 qbank import 导入）"),
+        (
+            ["import", "items", "bank.pdf", *OCC],
+            "错误：不支持的文件类型“.pdf”，应为 .docx .xlsx .xlsm .csv",
+        ),
+        (
+            ["item", "list", "--occupation", "6-31-01-03", "--level", "3"],
+            "错误：没有职业 6-31-01-03 等级 3 的题库（先用 qbank import 导入）",
+        ),
         (["item", "show", "999"], "错误：没有编号为 999 的试题"),
-        (["bank", "show", "--occupation", "电工", "--level", "4"],
-         "错误：职业编码“电工”格式不正确，应如 6-31-01-03 或 6-18-01-01-02"),
+        (
+            ["bank", "show", "--occupation", "电工", "--level", "4"],
+            "错误：职业编码“电工”格式不正确，应如 6-31-01-03 或 6-18-01-01-02",
+        ),
     ],
 )
 def test_user_errors_are_one_clear_line(sqlite_url: str, args: list[str], message: str) -> None:
@@ -204,7 +272,9 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
 def test_demo_without_samples_is_a_clear_error(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "ws"), "--samples", str(empty)])
+    result = CliRunner().invoke(
+        cli, ["demo", "--dir", str(tmp_path / "ws"), "--samples", str(empty)]
+    )
     assert result.exit_code == 1
     assert result.output == f"错误：在 {empty} 中没有找到样例题库（*/bank.toml）\n"
 
