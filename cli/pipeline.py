@@ -8,23 +8,34 @@ exporters.
 
 from __future__ import annotations
 
+import shutil
 import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
+
+from exporters.filing_package import write_package
 from exporters.overlap_xlsx import write_overlap_xlsx
 from importers.dispatch import read_items, read_practical, read_tree
+from importers.filing_package import read_package
+from qbank import keys
 from qbank.bank import BankSummary, ensure_bank, find_bank, summarize
 from qbank.db import open_database
 from qbank.errors import ImportRejected, InvalidInput
+from qbank.filing import file_bank
+from qbank.filing_check import verify_package
 from qbank.i18n import tr
 from qbank.items import import_items
+from qbank.model import PracticalSet
 from qbank.overlap.report import report_bytes
 from qbank.overlap.scopes import check_practical, check_theory, shown_items, store_report
+from qbank.people import add_person, set_public_key
 from qbank.policy import load_policy
 from qbank.practical import import_practical
+from qbank.review import Decision, all_pending, review
 from qbank.text.normalize import format_number
 from qbank.tree import import_tree
 
@@ -45,7 +56,8 @@ class DemoResult:
 def run_demo(workspace: Path, samples: Path, report: Callable[[str], None]) -> DemoResult:
     """Create `workspace/qbank.db` afresh and import every bank listed in `samples/*/bank.toml`.
 
-    Side effects: deletes and recreates `workspace/qbank.db`; reads the sample files.
+    Side effects: deletes and recreates `workspace/qbank.db`, `workspace/keys/` (demo keys
+    under the demo passphrase) and the filing packages; reads the sample files.
     """
     manifests = sorted(samples.glob("*/bank.toml"))
     if not manifests:
@@ -53,6 +65,8 @@ def run_demo(workspace: Path, samples: Path, report: Callable[[str], None]) -> D
     workspace.mkdir(parents=True, exist_ok=True)
     db_path = workspace / "qbank.db"
     db_path.unlink(missing_ok=True)
+    for stale in ("keys", "filings"):
+        shutil.rmtree(workspace / stale, ignore_errors=True)
     db = open_database(str(db_path))
     result = DemoResult(db_path=db_path)
     try:
@@ -60,6 +74,7 @@ def run_demo(workspace: Path, samples: Path, report: Callable[[str], None]) -> D
             spec = tomllib.loads(manifest.read_text(encoding="utf-8"))
             result.banks.append(_import_bank(db, manifest.parent, spec, report))
             _check_overlap(db, spec, workspace, report)
+            _review_and_file(db, spec, workspace, report)
     finally:
         db.dispose()
     return result
@@ -100,6 +115,68 @@ def _check_overlap(db, spec: dict, workspace: Path, report: Callable[[str], None
                     xlsx=str(stem.with_suffix(".xlsx")),
                 )
             )
+
+
+DEMO_PASSPHRASE = "qbank-demo-only"
+"""The demo's key passphrase: demo keys protect nothing and live in the demo workspace."""
+DEMO_REVIEWER, DEMO_INSTITUTION = "示例审题专家", "示例评价机构"
+
+
+def _review_and_file(db, spec: dict, workspace: Path, report: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]
+    """Stage 3: a reviewer approves everything (signed), the bank is checked and filed, and
+    the package is verified as a regulator would, without the database."""
+    keystore = workspace / "keys"
+    policy = load_policy()
+    with db.transaction() as session:
+        bank = find_bank(session, spec["occupation"], int(spec["level"]))
+        signers = {}
+        for name, role in ((DEMO_REVIEWER, "reviewer"), (DEMO_INSTITUTION, "institution")):
+            person = add_person(session, name, [role], actor=DEMO_ACTOR)
+            if not (keystore / "x").parent.exists() or name not in {
+                k.name for k in keys.list_keys(keystore)
+            }:
+                info = keys.generate(name, DEMO_PASSPHRASE, keystore=keystore)
+                set_public_key(session, person, info.public_key_raw, actor=DEMO_ACTOR)
+            signers[name] = (person, keys.load_signer(name, DEMO_PASSPHRASE, keystore=keystore))
+        reviewer, reviewer_signer = signers[DEMO_REVIEWER]
+        decisions = all_pending(session, bank, reviewer)
+        decisions += [
+            Decision("approved", set_code=code)
+            for code in session.scalars(
+                select(PracticalSet.code).where(PracticalSet.bank_id == bank.id)
+            )
+        ]
+        done = review(session, bank, reviewer, reviewer_signer, decisions, actor=DEMO_ACTOR)
+        report(tr("demo.reviewed", reviewer=DEMO_REVIEWER, **done.as_dict()))
+        org, org_signer = signers[DEMO_INSTITUTION]
+        filing = file_bank(
+            session,
+            bank,
+            policy,
+            institution=org,
+            institution_signer=org_signer,
+            reviewers=[(reviewer, reviewer_signer)],
+            actor=DEMO_ACTOR,
+        )
+        out = workspace / "filings" / f"{bank.occupation.code}-{bank.level}"
+        write_package(
+            filing,
+            out,
+            signers=[
+                (reviewer.name, "reviewer", reviewer.key_fingerprint or "", reviewer_signer),
+                (org.name, "institution", org.key_fingerprint or "", org_signer),
+            ],
+        )
+    contents = read_package(out)
+    verdict = verify_package(contents.files, contents.bank_records)
+    report(
+        tr(
+            "demo.filed",
+            path=str(out),
+            root=filing.manifest["merkle_root"][:16],
+            verdict=tr("filing.verified" if verdict.ok else "filing.not_verified"),
+        )
+    )
 
 
 def _import_bank(db, folder: Path, spec: dict, report: Callable[[str], None]) -> BankSummary:  # type: ignore[no-untyped-def]

@@ -39,7 +39,7 @@ def review_group() -> None:
 
 
 def _decide_command(decision: str, name: str, summary: str):  # type: ignore[no-untyped-def]
-    @review_group.command(name)
+    @review_group.command(name, help=summary)
     @click.option(
         "--item", "item_ids", type=int, multiple=True, help="试题编号，可多次给出 / item id"
     )
@@ -94,7 +94,6 @@ def _decide_command(decision: str, name: str, summary: str):  # type: ignore[no-
             result = review(session, bank, person, signer, decisions, actor=actor)
         click.echo(t("review.done", **result.as_dict()))
 
-    command.__doc__ = summary
     return command
 
 

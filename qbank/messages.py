@@ -356,6 +356,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "  报告：{json}；审题用表：{xlsx}",
         "  report: {json}; reviewer workbook: {xlsx}",
     ),
+    "demo.reviewed": (
+        "审核：{reviewer} 签名通过 {approved} 项，不通过 {rejected} 项",
+        "review: {reviewer} signed {approved} approvals, {rejected} rejections",
+    ),
+    "demo.filed": (
+        "备案包：{path}（Merkle 根 {root}…）；鉴定中心核验：{verdict}",
+        "filing package: {path} (Merkle root {root}…); regulator's check: {verdict}",
+    ),
     "demo.rate": ("，用时 {seconds} 秒（{rate} 题/秒）", " in {seconds} s ({rate} items/s)"),
     "demo.done": (
         "演示完成：数据库 {db}，共用时 {seconds} 秒",
