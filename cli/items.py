@@ -16,7 +16,9 @@ from cli._common import (
 from qbank import audit
 from qbank.bank import find_bank
 from qbank.items import get_item, item_versions, list_items
+from qbank.policy import load_policy
 from qbank.records import ItemType
+from qbank.retention import delete_item
 from qbank.text.normalize import format_answer
 
 
@@ -137,3 +139,27 @@ def item_history(item_id: int, as_json: bool) -> None:
         click.echo(
             f"{at}  {actor}  {action}  {detail.get('file', '')}  {str(detail.get('version', ''))[:16]}"
         )
+
+
+@item_group.command("delete")
+@click.argument("item_id", type=int)
+@click.option("--reason", required=True, help="删除理由 / reason")
+@click.option("--policy", "policy_file", type=click.Path(), help="政策文件 / policy profile")
+@common_options
+@qbank_errors
+def item_delete(item_id: int, reason: str, policy_file: str | None) -> None:
+    """逻辑删除一道题（数据保留并留痕；已备案且在保存期内的不能删除） / delete logically.
+
+    \b
+    例 / Example:
+      qbank item delete 12 --reason "与第 30 题重复"
+    """
+    with transaction() as session:
+        delete_item(
+            session,
+            item_id,
+            reason=reason,
+            actor=audit.current_actor(),
+            policy=load_policy(policy_file),
+        )
+    click.echo(t("retention.deleted", id=item_id))

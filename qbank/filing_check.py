@@ -10,7 +10,8 @@ Steps, in order; each becomes one check with a verdict and what it found:
 5. `items`: items.jsonl holds exactly the manifest's item versions, each line hashing to its id;
 6. `bank.xlsx`: the workbook's items hash to the same versions;
 7. `practical`: each practical/<code>.json hashes to its manifest version;
-8. `reviews`: every filed version has a signed approval by a reviewer who is not its author;
+8. `reviews`: every filed version has a signed approval by a reviewer who is not its author
+   (the author of record, as the signed review names it);
 9. `overlap-theory` / `overlap-practical`: the reports name the filed versions and every
    figure re-derives.
 """
@@ -226,6 +227,8 @@ def _reviews(files: Mapping[str, bytes], state: dict[str, Any]) -> str:
             raw, record["payload"].encode("utf-8"), base64.b64decode(record["signature"])
         ):
             raise _Failed(f"review signature of {record['reviewer']} does not verify")
+        if payload.get("author") == record["reviewer"]:
+            raise _Failed(f"{record['reviewer']} reviewed their own {payload.get('id')}")
         if payload.get("decision") == "approved":
             approved.setdefault(payload["version"], []).append(record["reviewer"])
     authors = {sha: c.get("author") for sha, c in state.get("item_contents", {}).items()}

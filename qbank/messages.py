@@ -758,4 +758,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "NOT verified: see the checks marked MISMATCH",
     ),
     "filing.out_exists": ("{path} 已存在且不为空", "{path} exists and is not empty"),
+    # --- retention (qbank.retention) ----------------------------------------------------
+    "retention.reason_required": ("删除须写明理由（--reason）", "a reason is required (--reason)"),
+    "retention.hold": (
+        "试题 {id} 已于 {filed} 随题库备案，须保存不少于 {years} 年（{source}），不能删除",
+        "item {id} was filed on {filed} and must be kept {years} years ({source}); not deleted",
+    ),
+    "retention.deleted": (
+        "试题 {id} 已作逻辑删除（数据仍保留，可在审计记录中追溯）",
+        "item {id} deleted logically (its data stays and the audit trail shows it)",
+    ),
 }

@@ -153,6 +153,7 @@ def review(
                 "subject": kind,
                 "id": subject,
                 "version": version.sha256,
+                "author": version.author or version.created_by,
                 "decision": d.decision,
                 "comment": d.comment.strip(),
                 "reviewer": reviewer.name,

@@ -48,6 +48,7 @@ class Policy:
     seed: Value
     exact_max_items: Value
     lsh_min_recall: Value
+    electronic_years: Value
 
     def as_dict(self) -> dict[str, Any]:
         """Every value with its source: what a report embeds so it can be re-checked."""
@@ -77,6 +78,7 @@ _SECTIONS = {
         "max_reference_share",
     ),
     "minhash": ("num_perm", "seed", "exact_max_items", "lsh_min_recall"),
+    "retention": ("electronic_years",),
 }
 _SHARES = {
     "max_repetition",
@@ -95,6 +97,7 @@ _COUNTS = {
     "num_perm",
     "seed",
     "exact_max_items",
+    "electronic_years",
 }
 
 
