@@ -18,7 +18,7 @@ from cli._common import (
     transaction,
 )
 from importers.dispatch import read_items
-from qbank import audit
+from qbank import audit, keys
 from qbank.bank import find_bank, summarize
 from qbank.errors import ImportRejected
 from qbank.overlap.report import report_bytes
@@ -34,6 +34,7 @@ from qbank.overlap.scopes import (
     store_report,
     verify_report,
 )
+from qbank.people import get_person
 from qbank.policy import load_policy
 from qbank.text.normalize import format_number
 
@@ -290,12 +291,17 @@ def overlap_mark(
     """
     with transaction() as session:
         bank = find_bank(session, occupation, level)
+        person = get_person(session, reviewer)
+        passphrase = keys.passphrase_from_env_or_prompt(
+            t("keys.prompt_use", name=person.name), confirm=False
+        )
         adjudicate(
             session,
             bank,
             item_a,
             item_b,
-            reviewer=reviewer,
+            reviewer=person,
+            signer=keys.load_signer(person.name, passphrase),
             reason=reason,
             actor=audit.current_actor(),
         )

@@ -357,6 +357,8 @@ class Adjudication(Base):
     version_b: Mapped[str] = mapped_column(String(64))
     reviewer: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str | None] = mapped_column(Text)  # the canonical JSON the reviewer signed
+    signature: Mapped[str | None] = mapped_column(String(128))  # base64 Ed25519
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

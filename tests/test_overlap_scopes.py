@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import dataclasses
 import json
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from cli.main import cli
+from qbank import keys
 from qbank.bank import ensure_bank
 from qbank.db import Database
 from qbank.items import import_items, list_items
@@ -25,6 +27,7 @@ from qbank.overlap.scopes import (
     compare_banks,
     verify_report,
 )
+from qbank.people import add_person, set_public_key
 from qbank.policy import load_policy
 from qbank.practical import import_practical
 from qbank.records import (
@@ -35,6 +38,7 @@ from qbank.records import (
     PracticalTask,
     RubricRow,
 )
+from qbank.review import SelfReview
 
 OCC = "6-31-01-03"
 POLICY = load_policy()
@@ -161,14 +165,44 @@ def test_verify_from_items_file_without_database(tmp_path: Path, sqlite_url: str
     assert "rate                 不一致" in bad.output
 
 
-def test_adjudicated_pair_not_counted_and_lapses_with_a_new_version(db: Database) -> None:
+def test_adjudicated_pair_not_counted_and_lapses_with_a_new_version(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store(db, DISTINCT + COPIES[:1])
     ids = [v.id for v in _items(db)]
     assert theory(db)["numerator"] == 1
+    monkeypatch.setenv("QBANK_KEYS", str(tmp_path / "keys"))
     with db.transaction() as session:
         bank = ensure_bank(session, OCC, 4, actor="tester")
-        adjudicate(
-            session, bank, ids[0], ids[6], reviewer="李工", reason="考查内容不同", actor="tester"
+        for name in ("李工", "tester"):
+            person = add_person(session, name, ["reviewer"], actor="tester")
+            set_public_key(session, person, keys.generate(name, "pw").public_key_raw, actor="t")
+        importer = add_person(session, "tester", ["reviewer"], actor="tester")
+        with pytest.raises(SelfReview):  # 'tester' imported the items: may not judge them
+            adjudicate(
+                session,
+                bank,
+                ids[0],
+                ids[6],
+                reviewer=importer,
+                signer=keys.load_signer("tester", "pw"),
+                reason="x",
+                actor="tester",
+            )
+        signer = keys.load_signer("李工", "pw")
+        mark = adjudicate(
+            session,
+            bank,
+            ids[0],
+            ids[6],
+            reviewer=add_person(session, "李工", ["reviewer"], actor="t"),
+            signer=signer,
+            reason="考查内容不同",
+            actor="tester",
+        )
+        assert mark.payload and mark.signature
+        assert keys.verify(
+            signer.public_key_raw, mark.payload.encode(), base64.b64decode(mark.signature)
         )
     report = theory(db)
     assert report["numerator"] == 0 and report["pairs"] == []

@@ -6,6 +6,7 @@ the stored versions it names (or from an items file, for a regulator without our
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,12 +20,14 @@ from qbank.bank import find_bank
 from qbank.canonical import canonical_bytes, content_id
 from qbank.errors import InvalidInput, NotFound
 from qbank.items import decode_answer, item_content
+from qbank.keys import Signer
 from qbank.model import (
     Adjudication,
     Bank,
     Item,
     ItemVersion,
     OverlapReport,
+    Person,
     PracticalSet,
     PracticalSetVersion,
 )
@@ -41,8 +44,10 @@ from qbank.overlap.report import (
     reference_report,
     theory_report,
 )
+from qbank.people import public_key_raw, require_role
 from qbank.policy import Policy, policy_from_dict
 from qbank.records import ItemRecord
+from qbank.review import SelfReview
 from qbank.text.normalize import format_answer
 from qbank.text.tokens import Tokenizer, default_tokenizer, tokenize_many
 
@@ -303,14 +308,23 @@ def adjudicate(
     item_a: int,
     item_b: int,
     *,
-    reviewer: str,
+    reviewer: Person,
+    signer: Signer,
     reason: str,
     actor: str,
 ) -> Adjudication:
-    """Mark two items' current versions as distinct; the mark lapses with a new version."""
+    """Record, signed, a reviewer's judgement that two items are distinct.
+
+    The mark names the items' current versions, so it lapses when either gets a new version.
+    The reviewer may not judge an item they wrote or imported (回避). Side effects: writes the
+    mark and an audit event.
+    """
     if not reason.strip():
         raise InvalidInput("overlap.reason_required")
-    versions = {}
+    require_role(reviewer, "reviewer")
+    if signer.public_key_raw != public_key_raw(reviewer):
+        raise InvalidInput("people.key_mismatch", name=reviewer.name)
+    versions: dict[int, ItemVersion] = {}
     for item_id in (item_a, item_b):
         row = session.execute(
             select(Item, ItemVersion)
@@ -319,14 +333,35 @@ def adjudicate(
         ).first()
         if row is None:
             raise NotFound("overlap.item_not_in_bank", id=item_id)
-        versions[item_id] = row[1].sha256
-    a, b = sorted((versions[item_a], versions[item_b]))
+        versions[item_id] = row[1]
+    own = [i for i, v in versions.items() if reviewer.name in {v.author, v.created_by}]
+    if own:
+        raise SelfReview(reviewer.name, own)
+    a, b = sorted((versions[item_a].sha256, versions[item_b].sha256))
     mark = session.scalar(
         select(Adjudication).where(Adjudication.version_a == a, Adjudication.version_b == b)
     )
     if mark is None:
+        payload = canonical_bytes(
+            {
+                "format": "qbank-adjudication/1",
+                "bank": _bank_scope(bank),
+                "items": sorted((item_a, item_b)),
+                "versions": [a, b],
+                "judgement": "distinct",
+                "reason": reason.strip(),
+                "reviewer": reviewer.name,
+                "key": reviewer.key_fingerprint,
+            }
+        )
         mark = Adjudication(
-            bank_id=bank.id, version_a=a, version_b=b, reviewer=reviewer, reason=reason.strip()
+            bank_id=bank.id,
+            version_a=a,
+            version_b=b,
+            reviewer=reviewer.name,
+            reason=reason.strip(),
+            payload=payload.decode("utf-8"),
+            signature=base64.b64encode(signer.sign(payload)).decode("ascii"),
         )
         session.add(mark)
         session.flush()
@@ -338,7 +373,7 @@ def adjudicate(
             entity_id=item_a,
             bank_id=bank.id,
             other=item_b,
-            reviewer=reviewer,
+            reviewer=reviewer.name,
             reason=reason.strip(),
         )
     return mark
