@@ -305,3 +305,76 @@ def test_gb18030_csv_copy_keeps_chinese(sqlite_url: str, tmp_path: Path) -> None
         raw.decode("utf-8")
     out = json.loads(run(sqlite_url, "import", "items", str(copy), *OCC, "--json"))
     assert out["imported"] == 597
+
+
+def test_review_check_file_verify_through_the_cli(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl import load_workbook
+
+    monkeypatch.setenv("QBANK_KEYS", str(tmp_path / "keys"))
+    monkeypatch.setenv("QBANK_PASSPHRASE", "pass-for-tests")
+    monkeypatch.setenv("QBANK_USER", "张老师")
+    run(sqlite_url, "import", "tree", str(BANK / "tree.xlsx"), *OCC)
+    run(sqlite_url, "import", "items", str(BANK / "items.xlsx"), *OCC)
+    run(
+        sqlite_url,
+        "import",
+        "practical",
+        *sorted(str(p) for p in (BANK / "practical").glob("*.yaml")),
+        *OCC,
+    )
+    run(sqlite_url, "person", "add", "李工", "--role", "reviewer")
+    run(sqlite_url, "person", "add", "张老师", "--role", "reviewer")
+    run(sqlite_url, "person", "add", "某技师学院", "--role", "institution")
+    for name in ("李工", "张老师", "某技师学院"):
+        run(sqlite_url, "key", "new", name)
+    check = json.loads(run(sqlite_url, "bank", "check", *OCC, "--json", code=1))
+    assert check["compliant"] is False
+    assert {r["rule"] for r in check["rules"] if not r["ok"]} == {
+        "min_theory_items",
+        "min_practical_sets",
+        "no_unapproved_content",
+        "x_points_covered",
+    }
+
+    sheet = tmp_path / "审核表.xlsx"
+    run(sqlite_url, "review", "export", *OCC, "--out", str(sheet), "--pending")
+    book = load_workbook(sheet)
+    ws = book["审核"]
+    header = [c.value for c in ws[2]]
+    for row in range(3, ws.max_row + 1):
+        ws.cell(row, header.index("审核结论") + 1, "通过")
+    book.save(sheet)
+    own = CliRunner().invoke(
+        cli, ["review", "import", str(sheet), *OCC, "--reviewer", "张老师", "--db", sqlite_url]
+    )
+    assert own.exit_code == 1 and "回避原则：张老师" in own.output
+    assert "已记录：通过 597 项" in run(
+        sqlite_url, "review", "import", str(sheet), *OCC, "--reviewer", "李工"
+    )
+    sets = [a for p in sorted((BANK / "practical").glob("*.yaml")) for a in ("--set", p.stem)]
+    run(sqlite_url, "review", "approve", *sets, *OCC, "--reviewer", "李工")
+    status = json.loads(run(sqlite_url, "review", "status", *OCC, "--json"))
+    assert status["items"]["approved"] == 597 and status["practical_sets"]["approved"] == 6
+    assert json.loads(run(sqlite_url, "bank", "check", *OCC, "--json"))["compliant"] is True
+
+    package = tmp_path / "备案包"
+    run(
+        sqlite_url,
+        "bank",
+        "file",
+        *OCC,
+        "--reviewer",
+        "李工",
+        "--institution",
+        "某技师学院",
+        "--out",
+        str(package),
+    )
+    verdict = json.loads(run(sqlite_url, "filing", "verify", str(package), "--json"))
+    assert verdict["ok"] is True and len(verdict["checks"]) == 10
+    (package / "practical" / "DG4-SC-01.json").write_text("{}", "utf-8")
+    tampered = CliRunner().invoke(cli, ["filing", "verify", str(package)])
+    assert tampered.exit_code == 1
+    assert "核验未通过" in tampered.output
