@@ -1,0 +1,1 @@
+"""Paper assembly (组卷): blueprint, constraint solver, independent validator."""
