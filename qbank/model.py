@@ -7,13 +7,14 @@ of a bank must be kept for years and stay auditable).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -452,3 +453,65 @@ class FilingEntry(Base):
     set_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("practical_set_versions.id", ondelete="RESTRICT"), index=True
     )
+
+
+class Batch(Base):
+    """An exam batch (批次) of one bank: date, site, candidates, designated staff."""
+
+    __tablename__ = "batches"
+    __table_args__ = (UniqueConstraint("bank_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="RESTRICT"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    exam_date: Mapped[date] = mapped_column(Date)
+    site: Mapped[str] = mapped_column(Text)
+    candidates: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class BatchStaff(Base):
+    """A person designated for one custody step of a batch (组卷, 提取, 印制, 传送, 封存)."""
+
+    __tablename__ = "batch_staff"
+    __table_args__ = (UniqueConstraint("batch_id", "step", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="RESTRICT"), index=True)
+    step: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+
+
+class Paper(Base):
+    """An assembled paper of a batch: its items in order, option orders and the seed."""
+
+    __tablename__ = "papers"
+    __table_args__ = (UniqueConstraint("batch_id", "code", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="RESTRICT"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # theory | practical
+    seed: Mapped[str] = mapped_column(String(40))
+    blueprint: Mapped[dict[str, Any]] = mapped_column(JSON)
+    layout: Mapped[dict[str, Any]] = mapped_column(JSON)  # items, option orders, sections
+    set_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("practical_set_versions.id", ondelete="RESTRICT")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class PaperItem(Base):
+    """One item version in a paper, for exposure and history queries."""
+
+    __tablename__ = "paper_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="RESTRICT"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"), index=True)
+    item_version_id: Mapped[int] = mapped_column(
+        ForeignKey("item_versions.id", ondelete="RESTRICT")
+    )
+    position: Mapped[int] = mapped_column(Integer)
