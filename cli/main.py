@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import banks, demo, filing, importing, items, overlap, people, review
+from cli import banks, batches, demo, filing, importing, items, overlap, people, review
 from cli._common import common_options, database, qbank_errors, t
 
 
@@ -46,6 +46,7 @@ cli.add_command(people.person_group)
 cli.add_command(people.key_group)
 cli.add_command(review.review_group)
 cli.add_command(filing.filing_group)
+cli.add_command(batches.batch_group)
 banks.bank_group.add_command(filing.bank_file)
 cli.add_command(demo.demo)
 
