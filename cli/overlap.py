@@ -17,10 +17,9 @@ from cli._common import (
     t,
     transaction,
 )
-from importers.dispatch import read_items
+from importers.dispatch import read_items_or_reject
 from qbank import audit, keys
 from qbank.bank import find_bank, summarize
-from qbank.errors import ImportRejected
 from qbank.overlap.report import report_bytes
 from qbank.overlap.scopes import (
     adjudicate,
@@ -206,10 +205,7 @@ def overlap_compare(
     actor = audit.current_actor()
     records = None
     if reference_file is not None:
-        parsed = read_items(reference_file)
-        if parsed.problems:
-            raise ImportRejected(reference_file.name, parsed.problems)
-        records = parsed.records
+        records = read_items_or_reject(reference_file)
     with transaction() as session:
         bank = find_bank(session, occupation, level)
         if records is not None and reference_file is not None:
@@ -246,10 +242,8 @@ def overlap_verify(report_file: Path, items_file: Path | None, as_json: bool) ->
     """
     report = load_report(str(report_file))
     if items_file is not None:
-        parsed = read_items(items_file)
-        if parsed.problems:
-            raise ImportRejected(items_file.name, parsed.problems)
-        result = verify_report(None, report, records=parsed.records, source=items_file.name)
+        records = read_items_or_reject(items_file)
+        result = verify_report(None, report, records=records, source=items_file.name)
     else:
         with transaction() as session:
             result = verify_report(session, report)

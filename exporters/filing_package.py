@@ -26,9 +26,9 @@ from exporters.items_xlsx import write_items_xlsx
 from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.errors import InvalidInput
 from qbank.filing import FilingResult
-from qbank.items import decode_answer
+from qbank.items import version_record
 from qbank.keys import Signer
-from qbank.records import Importance, ItemRecord, ItemType, Location
+from qbank.records import Location
 
 INDEX_FORMAT = "qbank-filing-index/1"
 README = """备案包说明（qbank）
@@ -41,26 +41,6 @@ bank.xlsx 一致、每个版本都有审题专家的签名审核通过记录（�
 overlap-*.json 记载的政策与参数重新计算重复率。请把 public-keys.json 中的公钥指纹与
 评价机构另行提交的公钥（qbank key export）核对。
 """
-
-
-def _record(version: Any, guid: str) -> ItemRecord:
-    return ItemRecord(
-        type=ItemType(version.type),
-        stem=version.stem,
-        answer=decode_answer(version.answer),
-        location=Location("bank.xlsx"),
-        options=dict(version.options),
-        guid=guid,
-        knowledge_code=version.knowledge_code,
-        knowledge_path=tuple(version.knowledge_path),
-        importance=Importance(version.importance) if version.importance else None,
-        difficulty=version.difficulty,
-        discrimination=version.discrimination,
-        score=version.score,
-        explanation=version.explanation,
-        source=version.source,
-        author=version.author,
-    )
 
 
 def write_package(
@@ -88,7 +68,10 @@ def write_package(
         files[f"practical/{practical_set.code}.json"] = version.canonical.encode("utf-8")
     for name, data in files.items():
         (out / name).write_bytes(data)
-    write_items_xlsx([_record(v, i.guid) for i, v in result.items], out / "bank.xlsx")
+    write_items_xlsx(
+        [version_record(v, i.guid, Location("bank.xlsx")) for i, v in result.items],
+        out / "bank.xlsx",
+    )
     hashes = {name: sha256_hex(data) for name, data in files.items()}
     hashes["bank.xlsx"] = sha256_hex((out / "bank.xlsx").read_bytes())
     index = {"format": INDEX_FORMAT, "files": dict(sorted(hashes.items()))}

@@ -20,7 +20,7 @@ from qbank import audit
 from qbank.canonical import canonical_bytes, content_id
 from qbank.errors import ImportRejected, NotFound
 from qbank.model import Bank, Item, ItemVersion, KnowledgeNode
-from qbank.records import Answer, ItemRecord, ItemType, Location, Problem
+from qbank.records import Answer, Importance, ItemRecord, ItemType, Location, Problem
 from qbank.text.normalize import fold_text
 
 
@@ -388,4 +388,25 @@ def item_versions(session: Session, item_id: int) -> list[ItemVersion]:
         session.scalars(
             select(ItemVersion).where(ItemVersion.item_id == item_id).order_by(ItemVersion.seq)
         )
+    )
+
+
+def version_record(version: ItemVersion, guid: str, location: Location) -> ItemRecord:
+    """A stored version as the record an importer would have produced (for exporters)."""
+    return ItemRecord(
+        type=ItemType(version.type),
+        stem=version.stem,
+        answer=decode_answer(version.answer),
+        location=location,
+        options=dict(version.options),
+        guid=guid,
+        knowledge_code=version.knowledge_code,
+        knowledge_path=tuple(version.knowledge_path),
+        importance=Importance(version.importance) if version.importance else None,
+        difficulty=version.difficulty,
+        discrimination=version.discrimination,
+        score=version.score,
+        explanation=version.explanation,
+        source=version.source,
+        author=version.author,
     )

@@ -769,7 +769,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "item {id} deleted logically (its data stays and the audit trail shows it)",
     ),
     # --- batches (qbank.batch) ----------------------------------------------------------
-    "batch.bad_candidates": ("考生人数应为正整数，实际为 {value}", "candidates must be a positive number, got {value}"),
+    "batch.bad_candidates": (
+        "考生人数应为正整数，实际为 {value}",
+        "candidates must be a positive number, got {value}",
+    ),
     "batch.site_required": ("请给出考点（--site）", "give the exam site (--site)"),
     "batch.staff_required": ("以下环节没有指定人员：{steps}", "no designated person for: {steps}"),
     "batch.not_found": ("没有编号为 {id} 的考试批次", "no batch with id {id}"),
@@ -783,4 +786,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "batch.col.site": ("考点", "site"),
     "batch.col.candidates": ("考生人数", "candidates"),
     "batch.col.papers": ("试卷", "papers"),
+    # --- assembly service (qbank.assembly.service) --------------------------------------
+    "assembly.infeasible": ("无法组卷：{reasons}", "cannot assemble: {reasons}"),
+    "assembly.invalid": (
+        "组出的试卷未通过独立校验（程序错误，试卷未保存）：{details}",
+        "the assembled papers failed the independent check (a bug; nothing stored): {details}",
+    ),
+    "assembly.nothing_filed": (
+        "本题库还没有备案，只有已备案的试题可以组卷（qbank bank file）",
+        "the bank has no filing; only filed items may be assembled (qbank bank file)",
+    ),
+    "assembly.summary": (
+        "{title}：{items} 题，满分 {score:g}，{minutes} 分钟",
+        "{title}: {items} items, {score:g} points, {minutes} minutes",
+    ),
+    "assembly.done": ("组卷完成（种子 {seed}）：{papers}", "assembled (seed {seed}): {papers}"),
+    "assembly.practical": ("操作技能试卷：{set}", "practical paper: {set}"),
+    "assembly.check_ok": (
+        "校验通过：试卷满足组卷方案与各项上限",
+        "all papers pass the independent check",
+    ),
+    "assembly.check_failed": ("校验未通过：{count} 处违反", "{count} violation(s)"),
+    "assembly.bad_codes": (
+        "试卷代号有误或已存在：{codes}",
+        "paper codes invalid or already used: {codes}",
+    ),
+    "assembly.no_practical": (
+        "没有可抽取的操作技能试卷：已备案 {filed} 套，近 {recent} 个批次用过或与其他等级重复的不能再用",
+        "no practical set to draw: {filed} filed; those used in the last {recent} batches or sharing tasks with other levels are excluded",
+    ),
 }

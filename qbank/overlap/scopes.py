@@ -32,6 +32,7 @@ from qbank.model import (
     PracticalSetVersion,
 )
 from qbank.overlap.fingerprints import TextUnit, ensure_signatures, ensure_tokens
+from qbank.overlap.pairs import cross_duplicates
 from qbank.overlap.report import (
     Adjudications,
     Context,
@@ -625,3 +626,34 @@ def verify_practical_from_contents(
     return Verification(
         compare(report, practical_report(units_from_set_contents(sets, tok), ctx, scope))
     )
+
+
+def sets_sharing_tasks_with_other_levels(
+    session: Session, bank: Bank, versions: Sequence[PracticalSetVersion], policy: Policy
+) -> set[int]:
+    """Ids of `versions` with a task that near-duplicates a task of another level's sets."""
+    tok = default_tokenizer()
+    loaded = list(
+        session.scalars(
+            select(PracticalSetVersion)
+            .where(PracticalSetVersion.id.in_([v.id for v in versions]))
+            .options(selectinload(PracticalSetVersion.tasks))
+        )
+    )
+    units = _practical_units(session, loaded, {v.set_id: str(v.id) for v in loaded}, policy, tok)
+    others: list[Unit] = []
+    for other in session.scalars(
+        select(Bank).where(Bank.occupation_id == bank.occupation_id, Bank.id != bank.id)
+    ):
+        o_versions, o_codes = _current_sets(session, other)
+        others += _practical_units(session, o_versions, o_codes, policy, tok)
+    if not units or not others:
+        return set()
+    found, _ = cross_duplicates(
+        [u.tokens for u in units],
+        [u.tokens for u in others],
+        policy,
+        keys_a=[u.text_key for u in units],
+        keys_b=[u.text_key for u in others],
+    )
+    return {int(units[p.i].group) for p in found}
