@@ -815,4 +815,235 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "没有可抽取的操作技能试卷：已备案 {filed} 套，近 {recent} 个批次用过或与其他等级重复的不能再用",
         "no practical set to draw: {filed} filed; those used in the last {recent} batches or sharing tasks with other levels are excluded",
     ),
+    # --- paper validator (qbank.assembly.validate) --------------------------------------
+    "validate.section_count": (
+        "{type}共 {actual} 题，组卷方案要求 {expected} 题",
+        "{type}: {actual} items, the blueprint requires {expected}",
+    ),
+    "validate.unknown_type": ("题型不明的试题", "items of unknown type"),
+    "validate.weight": (
+        "知识范围 {range} 占 {actual}（{points} 分），要求 {share} ± {tolerance}",
+        "range {range} holds {actual} of the score ({points} points); required {share} ± {tolerance}",
+    ),
+    "validate.difficulty_mean": (
+        "平均难度 {actual}，要求 {mean} ± {tolerance}（无难度的试题按 0.5 计）",
+        "mean difficulty {actual}; required {mean} ± {tolerance} (items without a difficulty count as 0.5)",
+    ),
+    "validate.difficulty_band": (
+        "难度在 {band} 的试题 {actual} 道，要求 {min}～{max} 道",
+        "{actual} items with difficulty in {band}; required {min} to {max}",
+    ),
+    "validate.max_per_point": (
+        "鉴定点 {code} 有 {actual} 道试题，每卷最多 {cap} 道",
+        "knowledge point {code} has {actual} items; at most {cap} per paper",
+    ),
+    "validate.x_share": (
+        "X 类鉴定点的试题占 {actual}（{count}/{items} 道），至少应占 {minimum}",
+        "items on X points are {actual} ({count}/{items}); at least {minimum} required",
+    ),
+    "validate.enemy": (
+        "试题 {a} 与 {b} 近似重复，不能同卷",
+        "items {a} and {b} are near-duplicates and may not share a paper",
+    ),
+    "validate.sibling_overlap": (
+        "{a} 卷与 {b} 卷重复 {count} 道（{points} 分），上限 {max_count} 道（{max_points} 分）",
+        "papers {a} and {b} share {count} items ({points} points); at most {max_count} items ({max_points} points)",
+    ),
+    "validate.recent_overlap": (
+        "与近期第 {n} 套试卷重复 {count} 道（{points} 分），上限 {max_count} 道（{max_points} 分）",
+        "shares {count} items ({points} points) with recent paper {n}; at most {max_count} items ({max_points} points)",
+    ),
+    "validate.exposure": (
+        "试题 {item} 在统计期内已用 {used} 次，本次又用于 {now} 套试卷，上限 {max} 次",
+        "item {item} was used {used} times in the window and {now} more now; at most {max}",
+    ),
+    "validate.not_filed": (
+        "试题 {item} 不是已备案的版本",
+        "item {item} is not a filed version",
+    ),
+    "validate.duplicate_item": (
+        "试题 {item} 在卷中出现 {times} 次",
+        "item {item} appears {times} times in the paper",
+    ),
+    # --- blueprint (qbank.blueprint) -----------------------------------------------------
+    "blueprint.unreadable": (
+        "无法读取组卷方案 {file}：{reason}",
+        "cannot read blueprint {file}: {reason}",
+    ),
+    "blueprint.missing": (
+        "组卷方案 {file} 缺少 {entry}（应为{expected}）",
+        "blueprint {file} lacks {entry} (expected {expected})",
+    ),
+    "blueprint.bad_value": (
+        "组卷方案 {file} 中 {entry} 的取值“{value}”不对，应为{expected}",
+        "blueprint {file}: {entry} = '{value}' is wrong; expected {expected}",
+    ),
+    "blueprint.unknown_key": (
+        "组卷方案 {file} 中有无法识别的项 {entry}（可用：{allowed}）",
+        "blueprint {file}: unknown key {entry} (allowed: {allowed})",
+    ),
+    "blueprint.duplicate_key": (
+        "组卷方案 {file} 中 {entry} 与前面的知识范围 {code} 重复",
+        "blueprint {file}: {entry} repeats range {code}",
+    ),
+    "blueprint.expect.text": ("非空文字", "non-empty text"),
+    "blueprint.expect.positive_int": ("正整数", "a positive whole number"),
+    "blueprint.expect.count": ("0 或正整数", "a whole number >= 0"),
+    "blueprint.expect.positive_number": ("大于 0 的数", "a number > 0"),
+    "blueprint.expect.share": (
+        '0～1 之间的小数或百分数（如 0.25 或 "25%"）',
+        'a fraction 0..1 or a percentage (0.25 or "25%")',
+    ),
+    "blueprint.expect.difficulty": ("0～1 之间的难度值", "a difficulty between 0 and 1"),
+    "blueprint.expect.item_type": (
+        "题型 judgement/single/multiple（或 判断题/单选题/多选题）",
+        "an item type: judgement/single/multiple (or 判断题/单选题/多选题)",
+    ),
+    "blueprint.expect.bool": ("true 或 false", "true or false"),
+    "blueprint.expect.table": ("表（[…]）", "a table ([…])"),
+    "blueprint.expect.table_array": ("表数组（[[…]]）", "an array of tables ([[…]])"),
+    "blueprint.expect.range": (
+        "tolerance 或知识范围代码（如 A、B-A，不含鉴定点序号）",
+        "tolerance or a range code (A, B-A; no 鉴定点 number)",
+    ),
+    "blueprint.type.judgement": ("判断题", "true/false"),
+    "blueprint.type.single": ("单选题", "single-choice"),
+    "blueprint.type.multiple": ("多选题", "multiple-choice"),
+    "blueprint.list_sep": ("、", ", "),
+    "blueprint.or": ("或", " or "),
+    "blueprint.notes": ("（{notes}）", " ({notes})"),
+    "blueprint.notes_sep": ("；", "; "),
+    "blueprint.no_sections": (
+        "组卷方案没有任何题型（[[sections]]）",
+        "the blueprint has no sections",
+    ),
+    "blueprint.unknown_type": (
+        "题型“{type}”无法识别，应为 judgement、single 或 multiple",
+        "unknown item type '{type}'; expected judgement, single or multiple",
+    ),
+    "blueprint.duplicate_section": (
+        "{type}出现在 {count} 个部分中，每种题型只能有一个部分",
+        "{type} appears in {count} sections; each item type gets one section",
+    ),
+    "blueprint.bad_section": (
+        "{title}：题量和每题分数都应大于 0（现为 {count} 道 × {score} 分）",
+        "{title}: count and score must be > 0 (now {count} × {score})",
+    ),
+    "blueprint.total_mismatch": (
+        "各题型分数合计 {sum} 分（{detail}），与总分 {total} 分不符",
+        "sections add up to {sum} points ({detail}), not the total score {total}",
+    ),
+    "blueprint.bad_pass": (
+        "及格分 {pass_score} 应大于 0 且不超过总分 {total}",
+        "pass score {pass_score} must be > 0 and at most the total {total}",
+    ),
+    "blueprint.bad_duration": (
+        "考试时长 {minutes} 分钟应大于 0",
+        "duration {minutes} minutes must be > 0",
+    ),
+    "blueprint.bad_share": (
+        "知识范围 {range} 的比重 {share}±{tolerance} 不在 0～100% 之内",
+        "range {range}: weight {share}±{tolerance} is outside 0..100%",
+    ),
+    "blueprint.duplicate_weight": (
+        "知识范围 {range} 的比重规定了不止一次",
+        "range {range} has more than one weight",
+    ),
+    "blueprint.weight_unreachable": (
+        "知识范围 {range} 应占 {low}～{high} 分，但按各题型的分值凑不出这个分数",
+        "range {range} must score {low}..{high} points, which no mix of the section scores gives",
+    ),
+    "blueprint.weights_over_paper": (
+        "一级知识范围 {ranges} 的最低比重合计 {sum}，超过了 {limit}",
+        "the lowest weights of top ranges {ranges} add up to {sum}, more than {limit}",
+    ),
+    "blueprint.weights_over_range": (
+        "知识范围 {parent} 下 {ranges} 的最低比重合计 {sum}，超过了 {parent} 的上限 {limit}",
+        "the lowest weights of {ranges} add up to {sum}, more than the upper limit {limit} of {parent}",
+    ),
+    "blueprint.bad_difficulty": (
+        "难度目标 {mean}±{tolerance} 应在 0～1 之内",
+        "difficulty target {mean}±{tolerance} must lie within 0..1",
+    ),
+    "blueprint.bad_band": (
+        "难度区间 {band}（{min}～{max} 道）设置有误：应 0 ≤ 下限 < 上限 ≤ 1，且 0 ≤ 最少题数 ≤ 最多题数",
+        "difficulty band {band} ({min}..{max} items) is wrong: need 0 <= low < high <= 1 and 0 <= min <= max",
+    ),
+    "blueprint.bands_overlap": (
+        "难度区间 {a} 与 {b} 相互重叠",
+        "difficulty bands {a} and {b} overlap",
+    ),
+    "blueprint.bands_min_over": (
+        "各难度区间的最少题数合计 {sum} 道，超过了试卷总题量 {items} 道",
+        "the bands' minimum counts add up to {sum}, more than the paper's {items} items",
+    ),
+    "blueprint.bands_max_under": (
+        "难度区间覆盖全部难度，但最多题数合计只有 {sum} 道，少于试卷总题量 {items} 道",
+        "the bands cover every difficulty but their maximum counts add up to only {sum} of {items} items",
+    ),
+    "blueprint.bad_max_per_point": (
+        "每个鉴定点最多题数 {value} 应至少为 1",
+        "max_per_point {value} must be at least 1",
+    ),
+    "blueprint.bad_x_share": (
+        "X 类鉴定点试题比例 {value} 应在 0～100% 之内",
+        "X share {value} must lie within 0..100%",
+    ),
+    "blueprint.bad_exposure": (
+        "试题使用次数上限 {value} 应至少为 1，统计期 {days} 天应大于 0",
+        "exposure limit {value} must be at least 1 and the window {days} days > 0",
+    ),
+    "blueprint.scope.paper": ("每份试卷", "each paper"),
+    "blueprint.scope.range": ("知识范围 {range} ", "range {range}"),
+    "blueprint.scope.outside": ("知识范围 {range} 以外", "outside range {range}"),
+    "blueprint.scope.band": ("难度区间 {band} ", "difficulty band {band}"),
+    "blueprint.scope.outside_band": ("难度区间 {band} 以外", "outside difficulty band {band}"),
+    "blueprint.scope.x": ("X 类鉴定点", "X-importance points"),
+    "blueprint.supply.items": (
+        "{scope}需要 {need} 道{types}，已备案题库中只有 {have} 道{notes}",
+        "{scope} needs {need} {types} items; the filed bank has only {have}{notes}",
+    ),
+    "blueprint.supply.score": (
+        "{scope}需要至少 {need} 分的{types}，已备案题库中最多只能提供 {have} 分{notes}",
+        "{scope} needs at least {need} points of {types} items; the filed bank supplies at most {have}{notes}",
+    ),
+    "blueprint.reason.weight_min": (
+        "比重 {share}±{tolerance}，至少 {points} 分",
+        "weight {share}±{tolerance}: at least {points} points",
+    ),
+    "blueprint.reason.weight_max": (
+        "知识范围 {range} 比重不超过 {limit}",
+        "range {range} at most {limit}",
+    ),
+    "blueprint.reason.x": ("X 类不少于 {share}", "at least {share} on X points"),
+    "blueprint.reason.band_max": ("该区间最多 {max} 道", "at most {max} in the band"),
+    "blueprint.note.per_point": (
+        "每个鉴定点每卷最多 {cap} 道",
+        "at most {cap} per 鉴定点 per paper",
+    ),
+    "blueprint.note.exposure": (
+        "不计已用满 {max} 次的 {count} 道试题",
+        "not counting {count} items already used {max} times",
+    ),
+    "blueprint.note.papers": (
+        "{papers} 份试卷合计，每两份之间最多重复 {share}",
+        "{papers} papers together, any two sharing at most {share}",
+    ),
+    "blueprint.note.papers_free": ("{papers} 份试卷合计", "{papers} papers together"),
+    "blueprint.supply.too_hard": (
+        "已备案题库的试题偏难：每份试卷即使全选最容易的试题，平均难度也有 {best}，高于目标 {mean}±{tolerance} 的上限 {limit}",
+        "the filed items are too hard: even the easiest paper has mean difficulty {best}, above {limit} ({mean}±{tolerance})",
+    ),
+    "blueprint.supply.too_easy": (
+        "已备案题库的试题偏易：每份试卷即使全选最难的试题，平均难度也只有 {best}，低于目标 {mean}±{tolerance} 的下限 {limit}",
+        "the filed items are too easy: even the hardest paper has mean difficulty {best}, below {limit} ({mean}±{tolerance})",
+    ),
+    "blueprint.supply.weights_under_paper": (
+        "题库中的试题全部属于知识范围 {ranges}，但它们的比重上限合计只有 {sum}，凑不满整份试卷",
+        "every item lies in ranges {ranges}, whose upper weights add up to only {sum} of the paper",
+    ),
+    "blueprint.supply.weights_under_range": (
+        "知识范围 {parent} 的试题全部属于 {ranges}，它们的比重上限合计只有 {sum}，达不到 {parent} 至少 {limit} 的要求",
+        "every item of range {parent} lies in {ranges}, whose upper weights add up to only {sum}, below the {limit} {parent} needs",
+    ),
 }
