@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import banks, batches, demo, filing, importing, items, overlap, people, review
+from cli import assembly, banks, batches, demo, filing, importing, items, overlap, people, review
 from cli._common import common_options, database, qbank_errors, t
 
 
@@ -47,6 +47,8 @@ cli.add_command(people.key_group)
 cli.add_command(review.review_group)
 cli.add_command(filing.filing_group)
 cli.add_command(batches.batch_group)
+cli.add_command(assembly.assemble_cmd)
+cli.add_command(assembly.paper_group)
 banks.bank_group.add_command(filing.bank_file)
 cli.add_command(demo.demo)
 

@@ -815,6 +815,81 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "没有可抽取的操作技能试卷：已备案 {filed} 套，近 {recent} 个批次用过或与其他等级重复的不能再用",
         "no practical set to draw: {filed} filed; those used in the last {recent} batches or sharing tasks with other levels are excluded",
     ),
+    # --- assembly solver (qbank.assembly.solver) ----------------------------------------
+    "solver.unmet": ("无法满足“{requirement}”{notes}", "cannot meet “{requirement}”{notes}"),
+    "solver.conflict": (
+        "{first}与{last}不能同时满足{notes}",
+        "{first} and {last} cannot all hold{notes}",
+    ),
+    "solver.quote": ("“{text}”", "“{text}”"),
+    "solver.list_sep": ("、", ", "),
+    "solver.facts": ("（{facts}）", " ({facts})"),
+    "solver.facts_sep": ("；", "; "),
+    "solver.unexplained": (
+        "找不到满足全部要求的试卷，且在时限内未能确定是哪些要求互相冲突",
+        "no paper meets every requirement, and the conflicting requirements were not found in time",
+    ),
+    "solver.timeout": (
+        "{seconds} 秒内未找到满足全部要求的试卷（不一定无解，可放宽要求或延长时限）",
+        "no paper meeting every requirement found within {seconds} s (not necessarily impossible; relax requirements or allow more time)",
+    ),
+    "solver.unknown_difficulty": (
+        "{count} 道候选试题没有难度，计算平均难度和难度区间时按 0.5 计",
+        "{count} candidate items have no difficulty; they count as 0.5 in the mean and the bands",
+    ),
+    "solver.req.section": ("每份试卷 {count} 道{type}", "{count} {type} items per paper"),
+    "solver.req.weight": (
+        "知识范围 {range} 占分 {share}±{tolerance}",
+        "range {range} at {share} ± {tolerance} of the score",
+    ),
+    "solver.req.mean": ("平均难度 {mean}±{tolerance}", "mean difficulty {mean} ± {tolerance}"),
+    "solver.req.band": (
+        "难度区间 {band} 的试题 {min}～{max} 道",
+        "{min} to {max} items with difficulty in {band}",
+    ),
+    "solver.req.per_point": (
+        "同一鉴定点每卷最多 {cap} 道",
+        "at most {cap} items per knowledge point in a paper",
+    ),
+    "solver.req.x_share": (
+        "X 类鉴定点的试题至少占 {share}（每卷 {count} 道）",
+        "at least {share} of the items on X points ({count} per paper)",
+    ),
+    "solver.req.enemies": ("近似重复的试题不同卷", "near-duplicate items never in one paper"),
+    "solver.req.exposure": (
+        "每道试题 {days} 天内最多使用 {max} 次",
+        "each item used at most {max} times in {days} days",
+    ),
+    "solver.req.history": (
+        "与近期批次的试卷重复不超过 {share}",
+        "at most {share} shared with the papers of recent batches",
+    ),
+    "solver.req.siblings": (
+        "{papers} 卷之间重复不超过 {share}（每两卷至多 {count} 道）",
+        "papers {papers} share at most {share} ({count} items per pair)",
+    ),
+    "solver.scope.range": ("知识范围 {range} 的试题", "items in range {range}"),
+    "solver.scope.band": ("难度在 {band} 的试题", "items with difficulty in {band}"),
+    "solver.scope.x": ("X 类鉴定点的试题", "items on X points"),
+    "solver.fact.supply": ("可用的{scope}共 {count} 道", "{count} usable {scope}"),
+    "solver.fact.supply_worn": (
+        "可用的{scope}共 {count} 道，另有 {worn} 道已达使用次数上限",
+        "{count} usable {scope}, {worn} more already used up",
+    ),
+    "solver.fact.difficulty": (
+        "可用试题的难度在 {low}～{high} 之间",
+        "usable items range in difficulty from {low} to {high}",
+    ),
+    "solver.fact.points": (
+        "可用试题分布在 {points} 个鉴定点",
+        "usable items cover {points} knowledge points",
+    ),
+    "solver.fact.enemies": (
+        "候选试题中有 {pairs} 对近似重复",
+        "{pairs} near-duplicate pairs among the candidates",
+    ),
+    "solver.fact.worn": ("{count} 道试题已达使用次数上限", "{count} items already used up"),
+    "solver.fact.history": ("近期试卷 {papers} 套", "{papers} recent papers"),
     # --- paper validator (qbank.assembly.validate) --------------------------------------
     "validate.section_count": (
         "{type}共 {actual} 题，组卷方案要求 {expected} 题",

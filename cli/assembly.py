@@ -1,0 +1,149 @@
+"""`qbank assemble` and `qbank paper check`: papers for a batch from filed items only."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+
+from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
+from qbank import audit
+from qbank.assembly.service import assemble, check_batch_papers, draw_practical
+from qbank.batch import get_batch
+from qbank.blueprint import check_blueprint, load_blueprint
+from qbank.errors import InvalidInput
+from qbank.policy import load_policy
+
+
+@click.command("assemble")
+@click.option("--batch", "batch_id", type=int, required=True, help="考试批次编号 / batch id")
+@click.option(
+    "--blueprint",
+    "blueprint_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="组卷方案 TOML / blueprint",
+)
+@click.option("--papers", default="A,B", show_default=True, help="试卷代号，逗号分隔 / paper codes")
+@click.option("--seed", type=int, help="随机种子（默认由系统安全随机数生成，并记录） / seed")
+@click.option(
+    "--practical/--no-practical",
+    default=True,
+    show_default=True,
+    help="同时抽取一套操作技能试卷 / also draw a practical set",
+)
+@click.option("--time-limit", type=float, default=20.0, show_default=True, help="求解时限（秒）")
+@click.option(
+    "--dry-run", is_flag=True, help="只显示组卷方案的约束摘要，不组卷 / show constraints only"
+)
+@click.option("--policy", "policy_file", type=click.Path(path_type=Path), help="政策文件 / policy")
+@json_option
+@common_options
+@qbank_errors
+def assemble_cmd(
+    batch_id: int,
+    blueprint_file: Path,
+    papers: str,
+    seed: int | None,
+    practical: bool,
+    time_limit: float,
+    dry_run: bool,
+    policy_file: Path | None,
+    as_json: bool,
+) -> None:
+    """按组卷方案从已备案试题中组卷（A/B 卷互不重复超过上限），并抽取操作技能试卷 / assemble papers.
+
+    \b
+    例 / Example:
+      qbank assemble --batch 1 --blueprint samples/blueprints/electrician-4-theory.toml --papers A,B
+      qbank assemble --batch 1 --blueprint 方案.toml --papers A,B --seed 42 --json
+    """
+    bp = load_blueprint(blueprint_file)
+    codes = [c.strip() for c in papers.split(",") if c.strip()]
+    if not codes:
+        raise InvalidInput("assembly.bad_codes", codes=papers)
+    policy = load_policy(policy_file)
+    if dry_run:
+        click.echo(
+            t(
+                "assembly.summary",
+                title=bp.title,
+                items=bp.item_count,
+                score=bp.total_score,
+                minutes=bp.duration_minutes,
+            )
+        )
+        for section in bp.sections:
+            click.echo(f"  {section.title}: {section.count} × {section.score:g}")
+        for rule in bp.weights:
+            click.echo(f"  {rule.range}: {rule.share:.0%} ± {rule.tolerance:.0%}")
+        for line in check_blueprint(bp):
+            click.echo(f"  ! {line}")
+        return
+    seed = seed if seed is not None else secrets.randbits(63)
+    actor = audit.current_actor()
+    with transaction() as session:
+        batch = get_batch(session, batch_id)
+        seed, stored = assemble(
+            session, batch, bp, codes, policy, actor=actor, seed=seed, time_limit=time_limit
+        )
+        drawn = (
+            draw_practical(session, batch, policy, actor=actor, seed=seed) if practical else None
+        )
+        out = {
+            "seed": seed,
+            "papers": [
+                {
+                    "id": p.id,
+                    "code": p.code,
+                    "items": p.layout["items"],
+                    "score": p.layout["score"],
+                    "sections": [
+                        {
+                            "type": s["type"],
+                            "title": s["title"],
+                            "items": s["items"],
+                            "score": s["score"],
+                        }
+                        for s in p.layout["sections"]
+                    ],
+                }
+                for p in stored
+            ],
+            "practical": {"id": drawn.id, "set": drawn.layout["set"]} if drawn else None,
+        }
+    if as_json:
+        emit_json(out)
+        return
+    click.echo(t("assembly.done", seed=seed, papers="、".join(p["code"] for p in out["papers"])))
+    for paper in out["papers"]:
+        click.echo(f"  {paper['code']}: {len(paper['items'])} / {paper['score']:g}")
+    if drawn:
+        click.echo(t("assembly.practical", set=drawn.layout["set"]))
+
+
+@click.group("paper")
+def paper_group() -> None:
+    """试卷 / papers."""
+
+
+@paper_group.command("check")
+@click.argument("batch_id", type=int)
+@click.option("--policy", "policy_file", type=click.Path(path_type=Path), help="政策文件 / policy")
+@common_options
+@qbank_errors
+def paper_check(batch_id: int, policy_file: Path | None) -> None:
+    """用独立校验器复核一个批次已保存的理论试卷；全部通过时退出码为 0 / re-check papers.
+
+    \b
+    例 / Example:
+      qbank paper check 1
+    """
+    with transaction() as session:
+        lines = check_batch_papers(session, get_batch(session, batch_id), load_policy(policy_file))
+    for line in lines:
+        click.echo(line)
+    click.echo(t("assembly.check_ok" if not lines else "assembly.check_failed", count=len(lines)))
+    if lines:
+        raise SystemExit(1)

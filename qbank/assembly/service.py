@@ -1,0 +1,447 @@
+"""Assemble the papers of a batch from the bank's filed versions, validate them, store them.
+
+One run: lock the bank (two staff assembling batches of the same bank at the same moment are
+serialised, so together they cannot break the exposure or overlap caps) → filed versions as
+candidates → near-duplicate pairs as enemies → recent papers as history → the blueprint's
+supply check → CP-SAT → the independent validator → stored papers. Randomness comes from a
+seed drawn from the operating system's CSPRNG unless given; it is stored with the papers, so
+the same seed, filed snapshot and blueprint give the same papers.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from qbank import audit
+from qbank.assembly.candidates import Candidate, Caps, ranges_of
+from qbank.assembly.solver import solve
+from qbank.assembly.validate import validate_papers
+from qbank.blueprint import (
+    Blueprint,
+    DifficultyBand,
+    Section,
+    WeightRule,
+    check_against_bank,
+    check_blueprint,
+)
+from qbank.canonical import content_id
+from qbank.errors import InvalidInput, QbankError
+from qbank.filing import filed_item_versions
+from qbank.i18n import tr
+from qbank.model import (
+    Adjudication,
+    Bank,
+    Batch,
+    Filing,
+    FilingEntry,
+    KnowledgeNode,
+    Paper,
+    PaperItem,
+    PracticalSet,
+    PracticalSetVersion,
+)
+from qbank.overlap.fingerprints import TextUnit, ensure_tokens
+from qbank.overlap.pairs import near_duplicates
+from qbank.overlap.scopes import sets_sharing_tasks_with_other_levels
+from qbank.policy import Policy
+
+
+class AssemblyInfeasible(QbankError):
+    """The requirements cannot all be met; `conflicts` say which, in the user's terms."""
+
+    def __init__(self, conflicts: Sequence[str]) -> None:
+        self.conflicts = list(conflicts)
+        super().__init__("assembly.infeasible", reasons="；".join(self.conflicts))
+
+
+class AssemblyInvalid(QbankError):
+    """The solver produced a paper the independent validator rejects (a bug, never stored)."""
+
+    def __init__(self, details: Sequence[str]) -> None:
+        super().__init__("assembly.invalid", details="；".join(details))
+
+
+def lock_bank(session: Session, bank: Bank) -> None:
+    """Serialise assembly per bank until the transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock on the bank id. SQLite: taking the database
+    write lock now (a no-op UPDATE), so a second writer waits for this transaction.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": 7_000_000 + bank.id})
+    else:
+        session.execute(update(Bank).where(Bank.id == bank.id).values(level=Bank.level))
+
+
+@dataclass
+class Context:
+    candidates: list[Candidate]
+    enemies: list[tuple[int, int]]
+    history: list[frozenset[int]]
+    version_rows: dict[int, int]  # item id -> filed ItemVersion row id
+
+
+def _candidates(session: Session, bank: Bank, batch: Batch, bp: Blueprint) -> Context:
+    versions = filed_item_versions(session, bank)
+    if not versions:
+        raise InvalidInput("assembly.nothing_filed")
+    importance = {}
+    if bank.tree_version_id is not None:
+        importance = dict(
+            session.execute(
+                select(KnowledgeNode.code, KnowledgeNode.importance).where(
+                    KnowledgeNode.tree_version_id == bank.tree_version_id,
+                    KnowledgeNode.importance.is_not(None),
+                )
+            ).all()
+        )
+    since = batch.exam_date - timedelta(days=bp.exposure_window_days)
+    exposure: dict[int, int] = {}
+    for (item_id,) in session.execute(
+        select(PaperItem.item_id)
+        .join(Paper, Paper.id == PaperItem.paper_id)
+        .join(Batch, Batch.id == Paper.batch_id)
+        .where(Batch.bank_id == bank.id, Batch.exam_date >= since, Batch.id != batch.id)
+    ):
+        exposure[item_id] = exposure.get(item_id, 0) + 1
+    candidates = [
+        Candidate(
+            item_id=v.item_id,
+            version=v.sha256,
+            type=v.type,
+            knowledge_code=v.knowledge_code,
+            ranges=ranges_of(v.knowledge_code),
+            importance=importance.get(v.knowledge_code or ""),
+            difficulty=v.difficulty,
+            exposure=exposure.get(v.item_id, 0),
+            option_letters=tuple(v.options),
+        )
+        for v in versions
+    ]
+    return Context(candidates, [], [], {v.item_id: v.id for v in versions})
+
+
+def _enemies(session: Session, bank: Bank, ctx: Context, policy: Policy) -> list[tuple[int, int]]:
+    """Near-duplicate pairs among the candidates, except pairs a reviewer judged distinct."""
+    versions = filed_item_versions(session, bank)
+    units = [TextUnit(v.stem, tuple(v.options.values())) for v in versions]
+    tokens = ensure_tokens(session, units)
+    pairs, _ = near_duplicates(tokens, policy, text_keys=[u.folded_key for u in units])
+    distinct = {
+        (a, b)
+        for a, b in session.execute(
+            select(Adjudication.version_a, Adjudication.version_b).where(
+                Adjudication.bank_id == bank.id
+            )
+        )
+    }
+    out = []
+    for p in pairs:
+        a, b = versions[p.i], versions[p.j]
+        if tuple(sorted((a.sha256, b.sha256))) not in distinct:
+            out.append((a.item_id, b.item_id))
+    return out
+
+
+def _history(session: Session, bank: Bank, batch: Batch, policy: Policy) -> list[frozenset[int]]:
+    """Item sets of the theory papers of the bank's last N batches, and of this batch so far."""
+    recent = list(
+        session.scalars(
+            select(Batch.id)
+            .where(
+                Batch.bank_id == bank.id, Batch.id != batch.id, Batch.exam_date <= batch.exam_date
+            )
+            .order_by(Batch.exam_date.desc(), Batch.id.desc())
+            .limit(int(policy.recent_batches.value))
+        )
+    )
+    papers = session.scalars(
+        select(Paper).where(Paper.batch_id.in_([*recent, batch.id]), Paper.kind == "theory")
+    )
+    return [frozenset(p.layout["items"]) for p in papers]
+
+
+def blueprint_record(bp: Blueprint) -> dict[str, Any]:
+    data = asdict(bp)
+    return {"name": bp.name, "sha256": content_id(data), "blueprint": data}
+
+
+def assemble(
+    session: Session,
+    batch: Batch,
+    bp: Blueprint,
+    codes: Sequence[str],
+    policy: Policy,
+    *,
+    actor: str,
+    seed: int | None = None,
+    time_limit: float = 20.0,
+) -> tuple[int, list[Paper]]:
+    """Assemble, validate and store papers `codes` (e.g. A, B) for `batch`.
+
+    Raises AssemblyInfeasible with the conflicting requirements, never a partial paper.
+    Side effects: takes the bank's assembly lock; writes papers, their items and an audit event.
+    """
+    bank = session.get(Bank, batch.bank_id)
+    assert bank is not None
+    lock_bank(session, bank)
+    taken = set(
+        session.scalars(
+            select(Paper.code).where(Paper.batch_id == batch.id, Paper.kind == "theory")
+        )
+    )
+    clash = sorted(taken & set(codes))
+    if clash or len(set(codes)) != len(codes) or not codes:
+        raise InvalidInput("assembly.bad_codes", codes="、".join(clash or codes))
+    problems = check_blueprint(bp)
+    if problems:
+        raise AssemblyInfeasible(problems)
+    seed = seed if seed is not None else secrets.randbits(63)
+    ctx = _candidates(session, bank, batch, bp)
+    ctx.enemies = _enemies(session, bank, ctx, policy)
+    ctx.history = _history(session, bank, batch, policy)
+    supply = check_against_bank(
+        bp,
+        ctx.candidates,
+        papers=len(codes),
+        sibling_share=float(policy.max_paper_sibling_share.value),
+    )
+    if supply:
+        raise AssemblyInfeasible(supply)
+    caps = Caps(
+        sibling_share=float(policy.max_paper_sibling_share.value),
+        recent_share=float(policy.max_paper_recent_share.value),
+        max_exposure=bp.max_exposure,
+    )
+    scores = {
+        c.item_id: (bp.section_of(c.type).score if bp.section_of(c.type) else 0.0)
+        for c in ctx.candidates
+    }
+    result = solve(
+        bp,
+        ctx.candidates,
+        papers=list(codes),
+        seed=seed,
+        enemies=ctx.enemies,
+        history=ctx.history,
+        caps=caps,
+        scores=scores,
+        time_limit=time_limit,
+    )
+    if result.status != "ok":
+        raise AssemblyInfeasible(result.conflicts or [result.status])
+    by_id = {c.item_id: c for c in ctx.candidates}
+    violations = validate_papers(
+        [(p.code, p.item_ids) for p in result.papers],
+        bp,
+        by_id,
+        filed=set(by_id),
+        enemies=ctx.enemies,
+        history=ctx.history,
+        caps=caps,
+        scores=scores,
+    )
+    if violations:
+        raise AssemblyInvalid([f"{v.paper} {v.rule}: {v.detail}" for v in violations])
+    stored = []
+    record = blueprint_record(bp)
+    for paper in result.papers:
+        layout = _layout(bp, paper.item_ids, by_id, paper.option_orders)
+        row = Paper(
+            batch_id=batch.id,
+            code=paper.code,
+            kind="theory",
+            seed=str(seed),
+            blueprint=record,
+            layout=layout,
+            created_by=actor,
+        )
+        session.add(row)
+        session.flush()
+        session.add_all(
+            PaperItem(paper_id=row.id, item_id=i, item_version_id=ctx.version_rows[i], position=n)
+            for n, i in enumerate(paper.item_ids)
+        )
+        stored.append(row)
+    audit.record(
+        session,
+        actor=actor,
+        action="assemble",
+        entity="batch",
+        entity_id=batch.id,
+        bank_id=bank.id,
+        papers=list(codes),
+        seed=str(seed),
+        blueprint=record["sha256"],
+    )
+    return seed, stored
+
+
+def _layout(
+    bp: Blueprint,
+    item_ids: Sequence[int],
+    by_id: dict[int, Candidate],
+    option_orders: dict[int, tuple[str, ...]],
+) -> dict[str, Any]:
+    sections = []
+    for section in bp.sections:
+        ids = [i for i in item_ids if by_id[i].type == section.type]
+        sections.append(
+            {
+                "type": section.type,
+                "title": section.title,
+                "count": section.count,
+                "score": section.score,
+                "items": ids,
+            }
+        )
+    return {
+        "items": list(item_ids),
+        "versions": [by_id[i].version for i in item_ids],
+        "option_orders": {str(k): list(v) for k, v in option_orders.items()},
+        "sections": sections,
+        "score": sum(s.count * s.score for s in bp.sections),
+    }
+
+
+def draw_practical(
+    session: Session, batch: Batch, policy: Policy, *, actor: str, seed: int, code: str = "P"
+) -> Paper:
+    """Draw a filed practical set for the batch, not one used in the bank's last N batches.
+
+    Side effects: stores the practical paper and an audit event.
+    """
+    bank = session.get(Bank, batch.bank_id)
+    assert bank is not None
+    latest = session.scalar(
+        select(Filing.id).where(Filing.bank_id == bank.id).order_by(Filing.id.desc()).limit(1)
+    )
+    filed = (
+        [
+            (code_, version_)
+            for code_, version_ in session.execute(
+                select(PracticalSet.code, PracticalSetVersion)
+                .join(PracticalSetVersion, PracticalSetVersion.set_id == PracticalSet.id)
+                .join(FilingEntry, FilingEntry.set_version_id == PracticalSetVersion.id)
+                .where(FilingEntry.filing_id == latest)
+                .order_by(PracticalSet.code)
+            )
+        ]
+        if latest is not None
+        else []
+    )
+    recent = list(
+        session.scalars(
+            select(Batch.id)
+            .where(Batch.bank_id == bank.id, Batch.id != batch.id)
+            .order_by(Batch.exam_date.desc(), Batch.id.desc())
+            .limit(int(policy.recent_batches.value))
+        )
+    )
+    used = set(
+        session.scalars(
+            select(Paper.set_version_id).where(
+                Paper.batch_id.in_([*recent, batch.id]), Paper.kind == "practical"
+            )
+        )
+    )
+    if float(policy.max_cross_level_practical_share.value) == 0.0:
+        shared = sets_sharing_tasks_with_other_levels(session, bank, [v for _, v in filed], policy)
+    else:
+        shared = set()
+    choices = [(c, v) for c, v in filed if v.id not in used and v.id not in shared]
+    if not choices:
+        raise AssemblyInfeasible([_no_practical_message(len(filed), len(recent))])
+    set_code, version = random.Random(seed).choice(choices)
+    paper = Paper(
+        batch_id=batch.id,
+        code=code,
+        kind="practical",
+        seed=str(seed),
+        blueprint={"name": "practical"},
+        layout={"set": set_code, "version": version.sha256},
+        set_version_id=version.id,
+        created_by=actor,
+    )
+    session.add(paper)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="draw_practical",
+        entity="batch",
+        entity_id=batch.id,
+        bank_id=bank.id,
+        set=set_code,
+        version=version.sha256,
+        seed=str(seed),
+    )
+    return paper
+
+
+def _no_practical_message(filed: int, recent: int) -> str:
+    return tr("assembly.no_practical", filed=filed, recent=recent)
+
+
+def check_batch_papers(session: Session, batch: Batch, policy: Policy) -> list[str]:
+    """Re-run the independent validator on a batch's stored theory papers, as stored.
+
+    Siblings are checked together; history is the bank's earlier batches. Returns the
+    violations as readable lines (empty when every paper passes).
+    """
+    bank = session.get(Bank, batch.bank_id)
+    assert bank is not None
+    papers = list(
+        session.scalars(
+            select(Paper)
+            .where(Paper.batch_id == batch.id, Paper.kind == "theory")
+            .order_by(Paper.id)
+        )
+    )
+    if not papers:
+        return []
+    bp = Blueprint(**_blueprint_args(papers[0].blueprint["blueprint"]))
+    ctx = _candidates(session, bank, batch, bp)
+    ctx.enemies = _enemies(session, bank, ctx, policy)
+    own = {frozenset(p.layout["items"]) for p in papers}
+    ctx.history = [h for h in _history(session, bank, batch, policy) if h not in own]
+    caps = Caps(
+        sibling_share=float(policy.max_paper_sibling_share.value),
+        recent_share=float(policy.max_paper_recent_share.value),
+        max_exposure=bp.max_exposure,
+    )
+    by_id = {c.item_id: c for c in ctx.candidates}
+    scores = {i: s["score"] for p in papers for s in p.layout["sections"] for i in s["items"]}
+    stored_versions = {
+        i: v for p in papers for i, v in zip(p.layout["items"], p.layout["versions"], strict=True)
+    }
+    filed = {i for i, c in by_id.items() if stored_versions.get(i, c.version) == c.version}
+    violations = validate_papers(
+        [(p.code, p.layout["items"]) for p in papers],
+        bp,
+        by_id,
+        filed=filed,
+        enemies=ctx.enemies,
+        history=ctx.history,
+        caps=caps,
+        scores=scores,
+    )
+    return [f"{v.paper} {v.rule}: {v.detail}" for v in violations]
+
+
+def _blueprint_args(data: dict[str, Any]) -> dict[str, Any]:
+    """Rebuild the Blueprint dataclass arguments from its stored JSON form."""
+    return {
+        **data,
+        "sections": tuple(Section(**s) for s in data["sections"]),
+        "weights": tuple(WeightRule(**w) for w in data["weights"]),
+        "difficulty_bands": tuple(DifficultyBand(**b) for b in data["difficulty_bands"]),
+    }
