@@ -13,6 +13,7 @@ import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -22,7 +23,10 @@ from exporters.overlap_xlsx import write_overlap_xlsx
 from importers.dispatch import read_items, read_practical, read_tree
 from importers.filing_package import read_package
 from qbank import keys
+from qbank.assembly.service import assemble, draw_practical
 from qbank.bank import BankSummary, ensure_bank, find_bank, summarize
+from qbank.batch import STEPS, new_batch
+from qbank.blueprint import load_blueprint
 from qbank.db import open_database
 from qbank.errors import ImportRejected, InvalidInput
 from qbank.filing import file_bank
@@ -75,6 +79,8 @@ def run_demo(workspace: Path, samples: Path, report: Callable[[str], None]) -> D
             result.banks.append(_import_bank(db, manifest.parent, spec, report))
             _check_overlap(db, spec, workspace, report)
             _review_and_file(db, spec, workspace, report)
+            if "blueprint" in spec:
+                _assemble(db, spec, manifest.parent / spec["blueprint"], report)
     finally:
         db.dispose()
     return result
@@ -177,6 +183,41 @@ def _review_and_file(db, spec: dict, workspace: Path, report: Callable[[str], No
             verdict=tr("filing.verified" if verdict.ok else "filing.not_verified"),
         )
     )
+
+
+DEMO_STAFF = "示例考务人员"
+
+
+def _assemble(db, spec: dict, blueprint: Path, report: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]
+    """Stage 4: a batch with designated staff; A/B theory papers and a practical paper."""
+    policy = load_policy()
+    with db.transaction() as session:
+        bank = find_bank(session, spec["occupation"], int(spec["level"]))
+        add_person(session, DEMO_STAFF, ["staff"], actor=DEMO_ACTOR)
+        batch = new_batch(
+            session,
+            bank,
+            exam_date=date.today(),
+            site="示例考点",
+            candidates=60,
+            staff={step: [DEMO_STAFF] for step in STEPS},
+            actor=DEMO_ACTOR,
+        )
+        seed, papers = assemble(
+            session, batch, load_blueprint(blueprint), ["A", "B"], policy, actor=DEMO_ACTOR
+        )
+        practical = draw_practical(session, batch, policy, actor=DEMO_ACTOR, seed=seed)
+        a, b = (set(p.layout["items"]) for p in papers)
+        report(
+            tr(
+                "demo.assembled",
+                batch=batch.code,
+                seed=seed,
+                shared=len(a & b),
+                items=len(a),
+                practical=practical.layout["set"],
+            )
+        )
 
 
 def _import_bank(db, folder: Path, spec: dict, report: Callable[[str], None]) -> BankSummary:  # type: ignore[no-untyped-def]

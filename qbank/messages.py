@@ -364,6 +364,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "备案包：{path}（Merkle 根 {root}…）；鉴定中心核验：{verdict}",
         "filing package: {path} (Merkle root {root}…); regulator's check: {verdict}",
     ),
+    "demo.assembled": (
+        "组卷：批次 {batch}，种子 {seed}，A/B 卷各 {items} 题、相同 {shared} 题；操作技能试卷 {practical}",
+        "assembly: batch {batch}, seed {seed}, papers A/B of {items} items sharing {shared}; practical set {practical}",
+    ),
     "demo.rate": ("，用时 {seconds} 秒（{rate} 题/秒）", " in {seconds} s ({rate} items/s)"),
     "demo.done": (
         "演示完成：数据库 {db}，共用时 {seconds} 秒",
