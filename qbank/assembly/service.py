@@ -151,18 +151,32 @@ def _enemies(session: Session, bank: Bank, ctx: Context, policy: Policy) -> list
     return out
 
 
-def _history(session: Session, bank: Bank, batch: Batch, policy: Policy) -> list[frozenset[int]]:
-    """Item sets of the theory papers of the bank's last N batches, and of this batch so far."""
-    recent = list(
-        session.scalars(
-            select(Batch.id)
-            .where(
-                Batch.bank_id == bank.id, Batch.id != batch.id, Batch.exam_date <= batch.exam_date
-            )
-            .order_by(Batch.exam_date.desc(), Batch.id.desc())
-            .limit(int(policy.recent_batches.value))
-        )
+def _neighbour_batches(session: Session, bank: Bank, batch: Batch, policy: Policy) -> list[int]:
+    """The bank's N batches before this one by exam date, and the N after it.
+
+    Later batches count too: a batch planned for next month but assembled first must not be
+    repeated by this one, or this one would break the cap inside that batch's window.
+    """
+    n = int(policy.recent_batches.value)
+    others = (Batch.bank_id == bank.id, Batch.id != batch.id)
+    before = session.scalars(
+        select(Batch.id)
+        .where(*others, Batch.exam_date <= batch.exam_date)
+        .order_by(Batch.exam_date.desc(), Batch.id.desc())
+        .limit(n)
     )
+    after = session.scalars(
+        select(Batch.id)
+        .where(*others, Batch.exam_date > batch.exam_date)
+        .order_by(Batch.exam_date, Batch.id)
+        .limit(n)
+    )
+    return [*before, *after]
+
+
+def _history(session: Session, bank: Bank, batch: Batch, policy: Policy) -> list[frozenset[int]]:
+    """Item sets of the theory papers of the neighbouring batches and of this batch so far."""
+    recent = _neighbour_batches(session, bank, batch, policy)
     papers = session.scalars(
         select(Paper).where(Paper.batch_id.in_([*recent, batch.id]), Paper.kind == "theory")
     )
@@ -338,14 +352,7 @@ def draw_practical(
         if latest is not None
         else []
     )
-    recent = list(
-        session.scalars(
-            select(Batch.id)
-            .where(Batch.bank_id == bank.id, Batch.id != batch.id)
-            .order_by(Batch.exam_date.desc(), Batch.id.desc())
-            .limit(int(policy.recent_batches.value))
-        )
-    )
+    recent = _neighbour_batches(session, bank, batch, policy)
     used = set(
         session.scalars(
             select(Paper.set_version_id).where(
