@@ -830,12 +830,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "solver.facts": ("（{facts}）", " ({facts})"),
     "solver.facts_sep": ("；", "; "),
     "solver.unexplained": (
-        "找不到满足全部要求的试卷，且在时限内未能确定是哪些要求互相冲突",
-        "no paper meets every requirement, and the conflicting requirements were not found in time",
+        "找不到满足全部要求的试卷（组卷方案没有可检查的要求）",
+        "no paper meets every requirement (the blueprint has no requirement to check)",
     ),
     "solver.timeout": (
         "{seconds} 秒内未找到满足全部要求的试卷（不一定无解，可放宽要求或延长时限）",
         "no paper meeting every requirement found within {seconds} s (not necessarily impossible; relax requirements or allow more time)",
+    ),
+    "solver.gave_up": (
+        "在固定的搜索量内未找到满足全部要求的试卷（不一定无解：重复上限等要求可能过紧，可放宽后重试）",
+        "no paper meeting every requirement found within the fixed search budget (not necessarily impossible: the overlap caps may be too tight)",
     ),
     "solver.unknown_difficulty": (
         "{count} 道候选试题没有难度，计算平均难度和难度区间时按 0.5 计",
@@ -876,13 +880,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "solver.scope.band": ("难度在 {band} 的试题", "items with difficulty in {band}"),
     "solver.scope.x": ("X 类鉴定点的试题", "items on X points"),
     "solver.fact.supply": ("可用的{scope}共 {count} 道", "{count} usable {scope}"),
-    "solver.fact.supply_worn": (
-        "可用的{scope}共 {count} 道，另有 {worn} 道已达使用次数上限",
-        "{count} usable {scope}, {worn} more already used up",
+    "solver.fact.points_in": (
+        "分布在 {points} 个鉴定点，每卷至多可选 {most} 道",
+        "on {points} knowledge points, at most {most} per paper",
     ),
+    "solver.fact.worn_in": ("另有 {count} 道已达使用次数上限", "{count} more already used up"),
+    "solver.fact_sep": ("，", ", "),
     "solver.fact.difficulty": (
-        "可用试题的难度在 {low}～{high} 之间",
-        "usable items range in difficulty from {low} to {high}",
+        "可用试题组成的试卷平均难度最低 {low}、最高 {high}",
+        "the usable items make papers of mean difficulty {low} at the lowest, {high} at the highest",
     ),
     "solver.fact.points": (
         "可用试题分布在 {points} 个鉴定点",
