@@ -829,10 +829,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "solver.list_sep": ("、", ", "),
     "solver.facts": ("（{facts}）", " ({facts})"),
     "solver.facts_sep": ("；", "; "),
-    "solver.unexplained": (
-        "找不到满足全部要求的试卷（组卷方案没有可检查的要求）",
-        "no paper meets every requirement (the blueprint has no requirement to check)",
-    ),
+    "solver.unexplained": ("找不到满足全部要求的试卷", "no paper meets every requirement"),
     "solver.timeout": (
         "{seconds} 秒内未找到满足全部要求的试卷（不一定无解，可放宽要求或延长时限）",
         "no paper meeting every requirement found within {seconds} s (not necessarily impossible; relax requirements or allow more time)",
@@ -890,15 +887,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "可用试题组成的试卷平均难度最低 {low}、最高 {high}",
         "the usable items make papers of mean difficulty {low} at the lowest, {high} at the highest",
     ),
-    "solver.fact.points": (
-        "可用试题分布在 {points} 个鉴定点",
-        "usable items cover {points} knowledge points",
-    ),
     "solver.fact.enemies": (
         "候选试题中有 {pairs} 对近似重复",
         "{pairs} near-duplicate pairs among the candidates",
     ),
-    "solver.fact.worn": ("{count} 道试题已达使用次数上限", "{count} items already used up"),
     "solver.fact.history": ("近期试卷 {papers} 套", "{papers} recent papers"),
     # --- paper validator (qbank.assembly.validate) --------------------------------------
     "validate.section_count": (

@@ -1,27 +1,45 @@
 """Paper assembly as a CP-SAT model: the blueprint, enemies, sibling/recent overlap, exposure.
 
-One boolean x[p, i] per paper p and usable candidate i. Every requirement is linear over the
-x of one paper, except sibling overlap, which needs the shared items of two papers.
+One boolean x[p, i] per paper p and usable candidate i (items that reached the exposure limit
+are left out). Every requirement is linear over the x of one paper, scaled to exact integers
+(scores, shares and difficulties are read as the decimals the user wrote), except exposure
+(a sum over papers) and sibling overlap.
 
-Sibling overlap is modelled per pair (p, q) by booleans y[p, q, i] >= x[p, i] + x[q, i] - 1
-(only that direction: the sum of y is bounded from above), plus one boolean per near-duplicate
-pair and direction. Items whose remaining exposure allows a single use cannot be shared and get
-no y. That is O(pairs × items), so pairs are added lazily: the model starts without them
-(unless the pool is small), and a pair whose solution breaks the cap is modelled exactly and the
-model solved again. The lazily built model is a relaxation of the full one, so its answer
-"infeasible" is final, and a solution that meets every cap is a solution of the full model.
+Sibling overlap of papers p, q counts the shared items plus, for every near-duplicate pair
+(a, b), a in p with b in q and b in p with a in q (pair counting: never less than the
+validator's per-item count, in either direction). It is modelled by booleans y with the
+linear constraint x[p, i] + x[q, i] - y <= 1 (only that direction is needed: the sums of y are
+bounded from above by the count and the score caps; linear rather than a clause so that the LP
+relaxation sees it), one per item that can be in both (an item the exposure limit allows only
+once gets none) and one per near-duplicate pair and direction, and never for the O(papers² ×
+items) product of all pairs unless needed: a model with fewer than _TRACK_ALL_BELOW such
+booleans gets them all at once; otherwise the model starts without them, and pairs whose
+solution breaks a cap are modelled exactly and the model solved again (on a second round,
+all pairs). A model with fewer pairs is a relaxation of the full one, so its "infeasible" is
+final, and a solution that meets every cap is a solution of the full model. With random
+objectives over a large bank the first solution nearly always meets the caps: ten papers of
+100 items from 5,000 need no pair at all.
 
-Randomness: the objective maximises per-(paper, item) weights drawn from random.Random(seed),
-and CP-SAT gets the seed as its `random_seed`. Determinism (same seed, candidates, blueprint
-⇒ same papers): CP-SAT runs one worker (several workers race and are not reproducible), the
-search stops at the first solution that reaches a relative gap or after a fixed amount of
-deterministic time — never at a wall-clock moment; the wall-clock `time_limit` only turns a run
-into "timeout", it never picks which solution is returned. `workers` is accepted for the
-contract and recorded in the stats, but not used for that reason.
+Overlap with recent papers is linear (the recent papers are constants); exposure is a sum of
+the papers' x per item against what the item has left.
 
-Infeasibility: each requirement is a group of constraints enforced by one assumption literal;
-CP-SAT's sufficient assumptions, shrunk to a minimal set by deletion, name the requirements that
-conflict, and every independent conflict found within the time budget is reported.
+Randomness and determinism: the objective maximises per-(paper, item) weights drawn from
+random.Random(seed), CP-SAT gets the seed as its `random_seed`, and the paper order and option
+orders come from the same generator. The same seed, candidates, blueprint and caps give the
+same papers: CP-SAT runs one worker without presolve (several workers race and are not
+reproducible; presolve costs more than the search here) and every stop is deterministic —
+the 2% gap, or a budget of deterministic time (_LP_BUDGET for the LP-guided search, then, if
+that found nothing, _LS_BUDGET of local search, which handles tight overlap caps far better).
+The wall-clock `time_limit` never picks the returned solution: a search it cuts short ends
+as "timeout". `workers` is therefore recorded in the stats but not used.
+
+Infeasibility: every requirement (a section count, a weight rule, the difficulty mean, a band,
+the per-point cap, the X share, near-duplicates, exposure, recent papers, siblings) is a group
+of constraints behind one literal. CP-SAT's sufficient assumptions give a first conflicting
+set, shrunk to a minimal one by deletion, and independent conflicts are looked for after it
+(see _diagnose); each becomes a message naming the requirements in the user's terms, with the
+bank's supply for them. Items without a difficulty count as 0.5 (the middle of the scale),
+as in the blueprint checks and the validator; the stats say how many there were.
 """
 
 from __future__ import annotations
@@ -43,7 +61,8 @@ from qbank.i18n import tr
 CHOICE_TYPES = ("single", "multiple")
 _WEIGHT_RANGE = 1_000_000  # random objective weights are drawn from [1, _WEIGHT_RANGE]
 _GAP = 0.02  # stop once the solution is within 2% of the bound (deterministic)
-_DETERMINISTIC_LIMIT = 4.0  # CP-SAT deterministic seconds per solve, a reproducible stop
+_LP_BUDGET = 0.5  # deterministic seconds for the LP-guided search (the usual case needs < 0.2)
+_LS_BUDGET = 3.0  # deterministic seconds for local search, when the LP search found nothing
 _TRACK_ALL_BELOW = 20_000  # model every sibling pair from the start below this many y
 _CORES = 3  # most independent conflicts reported
 
@@ -108,31 +127,40 @@ def solve(
     if not setup.codes:
         return done("ok", [], [])
     rng = random.Random(seed)
-    weights = [[rng.randint(1, _WEIGHT_RANGE) for _ in setup.usable] for _ in setup.codes]
     model = _Model(setup, diagnose=False)
     if setup.y_count(len(setup.pairs)) <= _TRACK_ALL_BELOW:
-        for pair in setup.pairs:
-            model.track(*pair)
-    model.maximize(weights)
+        model.track_all()
+    model.maximize(rng)
     stats["model_time"] = round(time.perf_counter() - started, 4)
     timeout = [tr("solver.timeout", seconds=_num(time_limit))]
+    mode = "lp"
     while True:
         left = time_limit - (time.perf_counter() - started)
         if left <= 0:
             return done("timeout", [], timeout)
         stats["iterations"] += 1
-        status, solver, first = model.solve(seed, left, started=started)
-        if first is not None and "first_solution" not in stats:
+        status, solver, first = model.solve(seed, left, mode=mode, started=started)
+        if first is not None:  # of the last model, the one whose solution is returned
             stats["first_solution"] = round(first, 4)
-        stats["tracked_pairs"] = len(model.tracked)
-        stats["variables"] = len(model.m.proto.variables)
-        stats["constraints"] = len(model.m.proto.constraints)
+        stats.update(
+            tracked_pairs=len(model.tracked),
+            variables=len(model.m.proto.variables),
+            constraints=len(model.m.proto.constraints),
+            search=mode,
+        )
         if status == cp_model.INFEASIBLE:
             return done(
                 "infeasible", [], _diagnose(setup, model.tracked, started, time_limit, seed)
             )
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or not _reproducible(status, solver):
+        if _stopped_by_clock(status, solver, left):
             return done("timeout", [], timeout)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if mode == "lp":
+                # tight caps: local search finds what the LP search does not, on the full model
+                mode = "ls"
+                model.track_all()
+                continue
+            return done("timeout", [], [tr("solver.gave_up")])
         chosen = model.chosen(solver)
         over = [pair for pair in setup.pairs if setup.over_cap(chosen, *pair)]
         if not over:
@@ -141,17 +169,22 @@ def solve(
             stats["bound"] = solver.best_objective_bound
             stats["deterministic_time"] = round(solver.deterministic_time, 3)
             return done("ok", _papers(setup, chosen, rng), [])
-        for pair in over:
-            model.track(*pair)
+        if model.tracked:  # a second round of violations: the caps bind, model them all
+            model.track_all()
+        else:
+            for pair in over:
+                model.track(*pair)
 
 
-def _reproducible(status: Any, solver: cp_model.CpSolver) -> bool:
-    """Did the search stop for a deterministic reason (not the wall clock)?"""
-    if status == cp_model.OPTIMAL:
-        return True
-    gap = abs(solver.objective_value - solver.best_objective_bound)
-    reached = gap <= _GAP * max(abs(solver.objective_value), 1)
-    return reached or solver.deterministic_time >= _DETERMINISTIC_LIMIT
+def _stopped_by_clock(status: Any, solver: cp_model.CpSolver, limit: float) -> bool:
+    """Did the wall clock end the search (so its answer would not be reproducible)?
+
+    Every other stop — optimality, infeasibility, the gap, the deterministic budget — happens
+    at the same point of the same search each time.
+    """
+    if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+        return False
+    return solver.wall_time >= limit * 0.99
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -184,7 +217,6 @@ class _Setup:
     ) -> None:
         self.bp = bp
         self.codes = codes
-        self.caps = caps
         by_id: dict[int, Candidate] = {}
         for c in candidates:
             if c.item_id in by_id:
@@ -192,11 +224,11 @@ class _Setup:
             by_id[c.item_id] = c
         self.items = [by_id[k] for k in sorted(by_id)]
         self.index = {c.item_id: n for n, c in enumerate(self.items)}
-        self.count = {}
+        self.count: dict[str, int] = {}
         for section in bp.sections:
             self.count[section.type] = self.count.get(section.type, 0) + section.count
         self.n = bp.item_count
-        section_score = {}
+        section_score: dict[str, float] = {}
         for section in bp.sections:
             section_score.setdefault(section.type, section.score)
         self.average = Fraction(0) if not self.n else _dec(bp.total_score) / self.n
@@ -223,8 +255,12 @@ class _Setup:
         self.usable = [n for n in typed if self.allowance[n] >= 1]
         self.worn = [n for n in typed if self.allowance[n] < 1]
         self.pairs = [(p, q) for p in range(papers) for q in range(p + 1, papers)]
-        self.enemies: dict[int, set[int]] = {}
+        self.near: dict[int, set[int]] = {}  # near-duplicates by item id, candidates or not
+        self.enemies: dict[int, set[int]] = {}  # … by candidate index
         for a, b in enemies:
+            if a != b:
+                self.near.setdefault(a, set()).add(b)
+                self.near.setdefault(b, set()).add(a)
             if a != b and a in self.index and b in self.index:
                 ia, ib = self.index[a], self.index[b]
                 self.enemies.setdefault(ia, set()).add(ib)
@@ -237,7 +273,7 @@ class _Setup:
         self.recent_share = _dec(caps.recent_share)
         # every paper has the same score when each usable item scores as its section
         per_type: dict[str, set[Fraction]] = {}
-        for n in self.usable:
+        for n in typed:
             per_type.setdefault(self.items[n].type, set()).add(self.score[n])
         self.fixed_total: Fraction | None = None
         if all(len(v) <= 1 for v in per_type.values()):
@@ -349,15 +385,28 @@ class _Model:
             ct.only_enforce_if(self.literals[key])
 
     def facts_of(self, keep: Callable[[Candidate], bool], scope: str) -> Facts:
-        """How many usable (and worn-out) candidates pass `keep`, computed only when needed."""
+        """The supply for a requirement (usable items passing `keep`, over how many 鉴定点
+        when a per-point cap applies, how many are used up), computed only when needed."""
         s = self.s
 
         def facts() -> list[str]:
-            usable = sum(1 for i in s.usable if keep(s.items[i]))
+            usable = [s.items[i] for i in s.usable if keep(s.items[i])]
+            parts = [tr("solver.fact.supply", scope=scope, count=len(usable))]
+            cap = per_point_cap(s.bp)
+            if cap is not None:
+                points: dict[str, int] = {}
+                loose = 0
+                for c in usable:
+                    if c.knowledge_code:
+                        points[c.knowledge_code] = points.get(c.knowledge_code, 0) + 1
+                    else:
+                        loose += 1
+                most = loose + sum(min(cap, k) for k in points.values())
+                parts.append(tr("solver.fact.points_in", points=len(points), most=most))
             worn = sum(1 for i in s.worn if keep(s.items[i]))
             if worn:
-                return [tr("solver.fact.supply_worn", scope=scope, count=usable, worn=worn)]
-            return [tr("solver.fact.supply", scope=scope, count=usable)]
+                parts.append(tr("solver.fact.worn_in", count=worn))
+            return [tr("solver.fact_sep").join(parts)]
 
         return facts
 
@@ -403,18 +452,18 @@ class _Model:
                 ),
                 self.facts_of(lambda c, r=rule.range: r in c.ranges, scope),
             )
-            inside = [i for i in self.items if rule.range in s.items[i].ranges]
+            members = [i for i in self.items if rule.range in s.items[i].ranges]
             total = s.fixed_total
             if total is not None:
-                scale = _lcm([*(s.score[i] for i in inside), low * total, high * total])
-                coef = [int(s.score[i] * scale) for i in inside]
+                scale = _lcm([*(s.score[i] for i in members), low * total, high * total])
+                coef = [int(s.score[i] * scale) for i in members]
                 lo, hi = math.ceil(low * total * scale), math.floor(high * total * scale)
-                self.per_paper(key, inside, coef, lo, hi)
+                self.per_paper(key, members, coef, lo, hi)
                 continue
-            # a share of a variable total: Σ s·(in − low)·x >= 0 and Σ s·(high − in)·x >= 0
-            members = set(inside)
+            # a share of a paper score that varies: Σ s·(in − low)·x >= 0, Σ s·(high − in)·x >= 0
+            inside = set(members)
             for bound, sign in ((low, 1), (high, -1)):
-                values = [sign * s.score[i] * ((i in members) - bound) for i in self.items]
+                values = [sign * s.score[i] * ((i in inside) - bound) for i in self.items]
                 scale = _lcm(values)
                 self.per_paper(key, self.items, [int(v * scale) for v in values], 0, None)
 
@@ -425,10 +474,19 @@ class _Model:
             mean, tol = _dec(bp.difficulty_mean), _dec(bp.difficulty_tolerance)
 
             def facts() -> list[str]:
-                usable = [effective_difficulty(s.items[i]) for i in s.usable]
-                if not usable:
-                    return []
-                return [tr("solver.fact.difficulty", low=_num(min(usable)), high=_num(max(usable)))]
+                """The easiest and the hardest paper the usable items make, sections alone."""
+                low = high = 0.0
+                for t, count in s.count.items():
+                    found = sorted(
+                        effective_difficulty(s.items[i]) for i in s.usable if s.items[i].type == t
+                    )
+                    if len(found) < count or not s.n:
+                        return []
+                    low += sum(found[:count])
+                    high += sum(found[len(found) - count :])
+                return [
+                    tr("solver.fact.difficulty", low=f"{low / s.n:.2f}", high=f"{high / s.n:.2f}")
+                ]
 
             key = self.group(
                 "difficulty_mean",
@@ -463,11 +521,7 @@ class _Model:
             code = s.items[i].knowledge_code
             if code:
                 points.setdefault(code, []).append(i)
-        key = self.group(
-            "per_point",
-            tr("solver.req.per_point", cap=cap),
-            lambda: [tr("solver.fact.points", points=len(points))],
-        )
+        key = self.group("per_point", tr("solver.req.per_point", cap=cap))
         for members in points.values():
             if len(members) > cap:
                 self.per_paper(key, members, None, None, cap)
@@ -476,14 +530,14 @@ class _Model:
         s = self.s
         if s.bp.min_x_share <= 0:
             return
-        need = math.ceil(_dec(s.bp.min_x_share) * s.n)
+        share = _dec(s.bp.min_x_share)
         key = self.group(
             "x_share",
-            tr("solver.req.x_share", share=_pct(s.bp.min_x_share), count=need),
+            tr("solver.req.x_share", share=_pct(share), count=math.ceil(share * s.n)),
             self.facts_of(lambda c: c.importance == "X", tr("solver.scope.x")),
         )
         members = [i for i in self.items if s.items[i].importance == "X"]
-        self.per_paper(key, members, None, need, None)
+        self.per_paper(key, members, None, math.ceil(share * s.n), None)
 
     # enemies, exposure, history
 
@@ -516,13 +570,23 @@ class _Model:
         key = self.group(
             "exposure",
             tr("solver.req.exposure", max=s.max_exposure, days=s.bp.exposure_window_days),
-            lambda: [tr("solver.fact.worn", count=len(s.worn))] if s.worn else [],
+            self.worn_facts,
         )
         for i in limited:
             self.linear(key, [(xs[i], 1) for xs in self.x], None, s.allowance[i])
         for i in worn:
             for xs in self.x:
                 self.linear(key, [(xs[i], 1)], None, 0)
+
+    def worn_facts(self) -> list[str]:
+        """Per section type with items at the exposure limit: what is left, what is used up."""
+        s = self.s
+        worn_types = sorted({s.items[i].type for i in s.worn}, key=list(s.count).index)
+        return [
+            f
+            for t in worn_types
+            for f in self.facts_of(lambda c, t=t: c.type == t, _type_name(t))()
+        ]
 
     def _history(self) -> None:
         """Against each recent paper H: items in H or near-duplicates of H, by count and score.
@@ -538,23 +602,26 @@ class _Model:
             tr("solver.req.history", share=_pct(s.recent_share)),
             lambda: [tr("solver.fact.history", papers=len(s.history))],
         )
+        present = set(self.items)
         for h in s.history:
-            inside = {s.index[j] for j in h if j in s.index}
-            near = {i for j in inside for i in s.enemies.get(j, ())}
             counts: dict[int, int] = {}
             points: dict[int, Fraction] = {}
-            for i in sorted((inside | near) & set(self.items)):
-                k = 1 if i in inside else 0
-                pts = s.score[i] if k else Fraction(0)
-                for j in s.enemies.get(i, ()):
-                    if j in inside:
-                        k += 1
-                        pts += max(s.score[i], s.score[j])
-                counts[i], points[i] = k, pts
+            for item_id in h:  # the items of H among the candidates, and their near-duplicates
+                for j in (item_id, *s.near.get(item_id, ())):
+                    i = s.index.get(j)
+                    if i is None or i not in present or i in counts:
+                        continue
+                    mine = s.items[i].item_id
+                    counts[i] = 1 if mine in h else 0
+                    points[i] = s.score[i] if mine in h else Fraction(0)
+                    for other in s.near.get(mine, ()):
+                        if other in h:
+                            counts[i] += 1
+                            points[i] += max(s.score[i], s.score_of(other))
             if not counts:
                 continue
             h_total = sum((s.score_of(j) for j in h), Fraction(0))
-            selected = list(counts)
+            selected = sorted(counts)
             limit = s.shared_limit(s.recent_share, len(h))
             self.per_paper(key, selected, [counts[i] for i in selected], None, limit)
             for p, xs in enumerate(self.x):
@@ -588,6 +655,11 @@ class _Model:
 
     # siblings
 
+    def track_all(self) -> None:
+        for pair in self.s.pairs:
+            if pair not in self.tracked:
+                self.track(*pair)
+
     def track(self, p: int, q: int) -> None:
         """Model the overlap of papers p and q exactly (count and score caps)."""
         s = self.s
@@ -607,7 +679,7 @@ class _Model:
 
         def both(a: cp_model.IntVar, b: cp_model.IntVar, points: Fraction) -> None:
             y = self.m.new_bool_var("")
-            self.m.add_bool_or([a.Not(), b.Not(), y])
+            self.m.add(a + b - y <= 1)  # linear, not a clause: the LP relaxation sees it
             terms.append((y, points))
 
         for i in self.items:
@@ -624,18 +696,34 @@ class _Model:
 
     # solving
 
-    def maximize(self, weights: list[list[int]]) -> None:
-        variables = [self.x[p][i] for p in range(len(weights)) for i in self.s.usable]
-        coefs = [w for row in weights for w in row]
+    def maximize(self, rng: random.Random) -> None:
+        """The random objective: one weight per (paper, item), drawn from `rng`."""
+        variables = [v for xs in self.x for v in xs.values()]
+        coefs = [rng.randint(1, _WEIGHT_RANGE) for _ in variables]
         self.m.maximize(cp_model.LinearExpr.weighted_sum(variables, coefs))
+
+    def enable(self, keys: Sequence[str] | None) -> None:
+        """Fix the literals of `keys` true and all others false; None frees them all."""
+        for key, lit in self.literals.items():
+            domain = self.m.proto.variables[lit.index].domain
+            low, high = (0, 1) if keys is None else ((1, 1) if key in keys else (0, 0))
+            domain[0], domain[1] = low, high
 
     def solve(
         self,
         seed: int,
         time_limit: float,
-        assumptions: Sequence[str] | None = None,
+        *,
+        mode: str = "lp",
+        assumptions: Sequence[str] = (),
         started: float | None = None,
-    ) -> tuple[int, cp_model.CpSolver, float | None]:
+    ) -> tuple[Any, cp_model.CpSolver, float | None]:
+        """One deterministic CP-SAT run.
+
+        mode "lp": the LP-guided search, stopped at the gap or after _LP_BUDGET; "ls": local
+        search only, for _LS_BUDGET; "assume": satisfiability under `assumptions` (a model
+        without objective), whose sufficient assumptions give a first conflict.
+        """
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.num_workers = 1
@@ -645,13 +733,19 @@ class _Model:
         # paper from 5,000 items); the LP relaxation alone finds the solutions
         params.cp_model_presolve = False
         self.m.clear_assumptions()
-        if assumptions is None:
-            params.relative_gap_limit = _GAP
-            params.max_deterministic_time = _DETERMINISTIC_LIMIT
-        else:
+        if mode == "assume":
+            self.enable(None)
             self.m.add_assumptions([self.literals[k] for k in assumptions])
+            params.max_deterministic_time = _LP_BUDGET
+        elif mode == "lp":
+            params.relative_gap_limit = _GAP
+            params.max_deterministic_time = _LP_BUDGET
+        else:
+            params.use_ls_only = True
+            params.max_deterministic_time = _LS_BUDGET
         callback = _FirstSolution(started if started is not None else time.perf_counter())
         status = solver.solve(self.m, callback)
+        self.m.clear_assumptions()
         return status, solver, callback.first
 
     def chosen(self, solver: cp_model.CpSolver) -> list[set[int]]:
@@ -695,44 +789,64 @@ def _diagnose(
 ) -> list[str]:
     """Minimal sets of requirements that cannot hold together, as user messages.
 
-    After each conflict its requirements are set aside and the rest solved again, so
-    independent conflicts are all reported (up to _CORES, within the time limit).
+    The sections are the paper's shape, not a requirement to trade: they stay on in every test
+    and are named only when they cannot be met by themselves (too few items of a type).
+    Among the other requirements, a first conflicting set comes from CP-SAT's sufficient
+    assumptions (cheap when plain propagation shows the conflict); it is shrunk by deletion,
+    each test a normal LP-guided solve with the kept groups fixed on — behind assumptions,
+    constraints stay out of the LP relaxation, and conflicts such as a weight against the
+    per-point cap go unproven. Then its requirements are set aside and the rest tested again,
+    so independent conflicts are reported too (up to _CORES, within the time limit). A test
+    that runs out of its deterministic budget keeps its group: the set stays a proven
+    conflict, only perhaps not a minimal one.
     """
     model = _Model(setup, diagnose=True)
     for pair in tracked:
         model.track(*pair)
+    sections = [k for k in model.groups if k.startswith("section:")]
+    others = [k for k in model.groups if k not in sections]
     names = {lit.index: key for key, lit in model.literals.items()}
 
     def left() -> float:
         return time_limit - (time.perf_counter() - started)
 
-    def core_of(keys: list[str]) -> list[str] | None:
-        """A subset of `keys` that is infeasible, or None (feasible or out of time)."""
-        status, solver, _ = model.solve(seed, left(), keys)
-        if status != cp_model.INFEASIBLE:
-            return None
+    status, solver, _ = model.solve(seed, left(), mode="assume", assumptions=list(model.groups))
+    found = set(others)
+    if status == cp_model.INFEASIBLE:
         found = {names[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in names}
-        return [k for k in keys if k in found] or keys
+    model.maximize(random.Random(seed))
 
-    active = list(model.groups)
+    def infeasible(subset: Sequence[str]) -> bool:
+        if left() <= 0:
+            return False
+        model.enable(subset)
+        status, _, _ = model.solve(seed, left(), mode="lp")
+        return status == cp_model.INFEASIBLE
+
+    def shrink(core: list[str], background: Sequence[str]) -> list[str]:
+        for key in list(core):
+            if len(core) > 1 and infeasible([*background, *(k for k in core if k != key)]):
+                core = [k for k in core if k != key]
+        return core
+
+    if not others or infeasible(sections):
+        core = shrink([k for k in sections if k in found] or sections, [])
+        return [_conflict_text([model.groups[k] for k in core])]
     conflicts: list[str] = []
-    while active and len(conflicts) < _CORES and left() > 0:
-        core = core_of(active)
-        if core is None:
-            break
-        for key in list(core):  # deletion: keep only what the conflict needs
-            if len(core) <= 1 or left() <= 0:
-                break
-            if key in core:
-                smaller = core_of([k for k in core if k != key])
-                if smaller is not None:
-                    core = smaller
+    core = [k for k in others if k in found] or others
+    rest = others
+    while True:
+        core = shrink(core, sections)
         conflicts.append(_conflict_text([model.groups[k] for k in core]))
-        active = [k for k in active if k not in core]
-    return conflicts or [tr("solver.unexplained")]
+        rest = [k for k in rest if k not in core]
+        if len(conflicts) >= _CORES or not rest or not infeasible([*sections, *rest]):
+            return conflicts
+        core = rest
 
 
 def _conflict_text(groups: Sequence[_Group]) -> str:
+    if not groups:
+        return tr("solver.unexplained")
     facts = [f for g in groups if g.facts for f in g.facts()]
     notes = ""
     if facts:
