@@ -9,7 +9,7 @@ import click
 
 from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
 from qbank import audit
-from qbank.assembly.service import assemble, check_batch_papers, draw_practical
+from qbank.assembly.service import assemble, check_batch_papers, draw_practical, get_paper
 from qbank.batch import get_batch
 from qbank.blueprint import check_blueprint, load_blueprint
 from qbank.errors import InvalidInput
@@ -129,19 +129,26 @@ def paper_group() -> None:
 
 
 @paper_group.command("check")
-@click.argument("batch_id", type=int)
+@click.argument("paper_id", type=int)
 @click.option("--policy", "policy_file", type=click.Path(path_type=Path), help="政策文件 / policy")
 @common_options
 @qbank_errors
-def paper_check(batch_id: int, policy_file: Path | None) -> None:
-    """用独立校验器复核一个批次已保存的理论试卷；全部通过时退出码为 0 / re-check papers.
+def paper_check(paper_id: int, policy_file: Path | None) -> None:
+    """用独立校验器复核一份已保存的理论试卷（与同批次试卷、近期批次一并核对）；通过时退出码为 0.
 
     \b
     例 / Example:
       qbank paper check 1
     """
     with transaction() as session:
-        lines = check_batch_papers(session, get_batch(session, batch_id), load_policy(policy_file))
+        paper = get_paper(session, paper_id)
+        lines = [
+            line
+            for line in check_batch_papers(
+                session, get_batch(session, paper.batch_id), load_policy(policy_file)
+            )
+            if paper.code in line.split(" ", 1)[0].split("/")
+        ]
     for line in lines:
         click.echo(line)
     click.echo(t("assembly.check_ok" if not lines else "assembly.check_failed", count=len(lines)))

@@ -811,6 +811,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "all papers pass the independent check",
     ),
     "assembly.check_failed": ("校验未通过：{count} 处违反", "{count} violation(s)"),
+    "assembly.paper_not_found": ("没有编号为 {id} 的理论试卷", "no theory paper with id {id}"),
     "assembly.bad_codes": (
         "试卷代号有误或已存在：{codes}",
         "paper codes invalid or already used: {codes}",

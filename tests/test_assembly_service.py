@@ -158,8 +158,11 @@ def test_cli_assemble_json_and_paper_check(db: Database) -> None:
     out = json.loads(result.output)
     assert out["seed"] == 5 and [p["code"] for p in out["papers"]] == ["A", "B"]
     assert out["papers"][0]["score"] == 100 and out["practical"]["set"].startswith("DG4-SC-")
-    check = runner.invoke(cli, ["paper", "check", str(batch_id), "--db", url])
+    check = runner.invoke(cli, ["paper", "check", str(out["papers"][1]["id"]), "--db", url])
     assert check.exit_code == 0, check.output
+    assert check.output.strip() == "校验通过：试卷满足组卷方案与各项上限"
+    missing = runner.invoke(cli, ["paper", "check", "999", "--db", url])
+    assert missing.exit_code == 1 and missing.output == "错误：没有编号为 999 的理论试卷\n"
 
 
 def test_concurrent_assembly_on_postgresql_respects_the_recent_cap(

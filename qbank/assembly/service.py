@@ -33,7 +33,7 @@ from qbank.blueprint import (
     check_blueprint,
 )
 from qbank.canonical import content_id
-from qbank.errors import InvalidInput, QbankError
+from qbank.errors import InvalidInput, NotFound, QbankError
 from qbank.filing import filed_item_versions
 from qbank.i18n import tr
 from qbank.model import (
@@ -452,3 +452,10 @@ def _blueprint_args(data: dict[str, Any]) -> dict[str, Any]:
         "weights": tuple(WeightRule(**w) for w in data["weights"]),
         "difficulty_bands": tuple(DifficultyBand(**b) for b in data["difficulty_bands"]),
     }
+
+
+def get_paper(session: Session, paper_id: int) -> Paper:
+    paper = session.get(Paper, paper_id)
+    if paper is None or paper.kind != "theory":
+        raise NotFound("assembly.paper_not_found", id=paper_id)
+    return paper
