@@ -9,7 +9,7 @@ import random
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
@@ -179,7 +179,7 @@ def overlap(
     a: Sequence[int],
     b: Sequence[int],
     cap: float,
-    score: object,
+    score: Callable[[int], float],
     near: Mapping[int, set[int]],
 ) -> list[str]:
     """Items of one paper in the other or near-duplicating one there, both ways, vs the cap."""
@@ -187,9 +187,9 @@ def overlap(
     for mine, other in ((a, b), (b, a)):
         there = set(other)
         shared = [i for i in mine if i in there or near.get(i, set()) & there]
-        points = sum(score(i) for i in shared)  # type: ignore[operator]
+        points = sum(score(i) for i in shared)
         smaller = min(len(a), len(b))
-        smaller_score = min(sum(score(i) for i in a), sum(score(i) for i in b))  # type: ignore[operator]
+        smaller_score = min(sum(score(i) for i in a), sum(score(i) for i in b))
         if len(shared) > math.floor(cap * smaller + 1e-9) or points > cap * smaller_score + 1e-9:
             out.append(f"{name}: {len(shared)} shared ({points} points)")
     return out
@@ -244,7 +244,8 @@ def test_same_papers_in_another_process() -> None:
     """What an auditor re-running the seed gets: other hash seed, other process, same papers."""
     script = (
         "import json, sys; sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r});"
-        "from test_solver import CAPS, blueprint, make_pool; from qbank.assembly.solver import solve;"
+        "from test_solver import CAPS, blueprint, make_pool;"
+        "from qbank.assembly.solver import solve;"
         "r = solve(blueprint(), make_pool(150, seed=2), papers=['A', 'B'], seed=11, caps=CAPS);"
         "print(json.dumps([[p.item_ids, sorted(p.option_orders.items())] for p in r.papers]))"
     ).format(root=str(ROOT), tests=str(ROOT / "tests"))
@@ -297,8 +298,13 @@ def typed_pool(judgement: int, single: int, multiple: int) -> list[Candidate]:
     return out
 
 
+@pytest.mark.parametrize("one_by_one", [True, False])
 @pytest.mark.parametrize(("count", "sizes"), [(2, (6, 12, 3)), (3, (7, 14, 4)), (4, (8, 16, 4))])
-def test_sibling_cap_holds_when_it_binds(count: int, sizes: tuple[int, int, int]) -> None:
+def test_sibling_cap_holds_when_it_binds(
+    count: int, sizes: tuple[int, int, int], one_by_one: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both strategies: each paper against the earlier ones, and all papers in one model."""
+    monkeypatch.setattr(solver_module, "_ONE_BY_ONE", one_by_one)
     # so few items that papers must share: 2 papers from (6, 12, 3) share at least 2 + 4 + 1
     # = 7 items of 14 and 8 points of 16, exactly the 50% cap
     pool = typed_pool(*sizes)
@@ -310,6 +316,7 @@ def test_sibling_cap_holds_when_it_binds(count: int, sizes: tuple[int, int, int]
     for seed in range(3):
         result = solve(bp, pool, papers=codes, seed=seed, caps=caps, time_limit=5)
         assert result.status == "ok", result.conflicts
+        assert result.stats["strategy"] == ("one_by_one" if one_by_one else "joint")
         assert violations(result, bp, pool, caps=caps) == []
         # the cap is what keeps them apart: without it the same seed shares more
         loose = solve(bp, pool, papers=codes, seed=seed, caps=Caps(1, 1, None), time_limit=5)
@@ -389,9 +396,11 @@ def test_lazy_sibling_pairs_and_local_search(monkeypatch: pytest.MonkeyPatch) ->
     pool = make_pool(60, seed=4, per_point=6, unknown_difficulty=0)
     bp = blueprint(max_per_point=None, difficulty_bands=(), min_x_share=0)
     codes = ["A", "B", "C", "D"]
+    monkeypatch.setattr(solver_module, "_ONE_BY_ONE", False)  # the joint model, always
     monkeypatch.setattr(solver_module, "_TRACK_ALL_BELOW", 0)
     lazy = solve(bp, pool, papers=codes, seed=1, caps=CAPS, time_limit=5)
     assert lazy.status == "ok", lazy.conflicts
+    assert lazy.stats["strategy"] == "joint"
     assert lazy.stats["iterations"] > 1 and lazy.stats["tracked_pairs"] > 0
     assert violations(lazy, bp, pool) == []
     monkeypatch.setattr(solver_module, "_LP_BUDGET", 0.0)

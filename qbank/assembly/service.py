@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
+import ortools
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
@@ -323,6 +324,8 @@ def _layout(
         "option_orders": {str(k): list(v) for k, v in option_orders.items()},
         "sections": sections,
         "score": sum(s.count * s.score for s in bp.sections),
+        # Reproducing the papers from the seed needs the same solver version.
+        "solver": f"ortools {ortools.__version__}",
     }
 
 

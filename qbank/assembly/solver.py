@@ -7,18 +7,23 @@ are left out). Every requirement is linear over the x of one paper, scaled to ex
 
 Sibling overlap of papers p, q counts the shared items plus, for every near-duplicate pair
 (a, b), a in p with b in q and b in p with a in q (pair counting: never less than the
-validator's per-item count, in either direction). It is modelled by booleans y with the
-linear constraint x[p, i] + x[q, i] - y <= 1 (only that direction is needed: the sums of y are
-bounded from above by the count and the score caps; linear rather than a clause so that the LP
-relaxation sees it), one per item that can be in both (an item the exposure limit allows only
-once gets none) and one per near-duplicate pair and direction, and never for the O(papers² ×
-items) product of all pairs unless needed: a model with fewer than _TRACK_ALL_BELOW such
-booleans gets them all at once; otherwise the model starts without them, and pairs whose
-solution breaks a cap are modelled exactly and the model solved again (on a second round,
-all pairs). A model with fewer pairs is a relaxation of the full one, so its "infeasible" is
-final, and a solution that meets every cap is a solution of the full model. With random
-objectives over a large bank the first solution nearly always meets the caps: ten papers of
-100 items from 5,000 need no pair at all.
+validator's per-item count, in either direction), against floor(cap × items) and cap × score.
+Two strategies, so that the O(papers² × items) product of all pairs is never built unless
+needed:
+
+- one by one (first, for several papers): one single-paper model, solved once per paper with
+  a fresh random objective; each solved paper then joins the model as a fixed paper, against
+  which overlap is linear, exactly like a recent paper (no auxiliary variable at all), and the
+  items it used up are fixed out. Ten papers of 100 items from 5,000 cost ten small solves.
+  Being greedy over the papers, it can fail where a joint solution exists; then
+- jointly: booleans y with the linear constraint x[p, i] + x[q, i] - y <= 1 (only that
+  direction is needed: the sums of y are bounded from above; linear rather than a clause so
+  that the LP relaxation sees it), one per item that can be in both papers (an item the
+  exposure limit allows only once gets none) and one per near-duplicate pair and direction.
+  Below _TRACK_ALL_BELOW such booleans all pairs get them at once; otherwise pairs whose
+  solution breaks a cap are added and the model solved again (on a second round, all pairs).
+  A model with fewer pairs is a relaxation of the full one, so its "infeasible" is final, and
+  a solution that meets every cap is a solution of the full model.
 
 Overlap with recent papers is linear (the recent papers are constants); exposure is a sum of
 the papers' x per item against what the item has left.
@@ -38,8 +43,10 @@ the per-point cap, the X share, near-duplicates, exposure, recent papers, siblin
 of constraints behind one literal. CP-SAT's sufficient assumptions give a first conflicting
 set, shrunk to a minimal one by deletion, and independent conflicts are looked for after it
 (see _diagnose); each becomes a message naming the requirements in the user's terms, with the
-bank's supply for them. Items without a difficulty count as 0.5 (the middle of the scale),
-as in the blueprint checks and the validator; the stats say how many there were.
+bank's supply for them. This runs on the joint model (one by one has no conflicts to tell:
+its failure only hands over to the joint model, or, when not even the first paper can be
+made, straight to the diagnosis). Items without a difficulty count as 0.5 (the middle of the
+scale), as in the blueprint checks and the validator; the stats say how many there were.
 """
 
 from __future__ import annotations
@@ -65,6 +72,7 @@ _LP_BUDGET = 0.5  # deterministic seconds for the LP-guided search (the usual ca
 _LS_BUDGET = 3.0  # deterministic seconds for local search, when the LP search found nothing
 _TRACK_ALL_BELOW = 20_000  # model every sibling pair from the start below this many y
 _CORES = 3  # most independent conflicts reported
+_ONE_BY_ONE = True  # several papers: first each alone against the earlier ones (_one_by_one)
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,15 @@ class Paper:
 
 @dataclass
 class SolveResult:
-    """status "ok" (papers filled), "infeasible" (conflicts say why) or "timeout"."""
+    """status "ok" (papers filled), "infeasible" (conflicts say why) or "timeout".
+
+    stats: strategy ("one_by_one" | "joint"), search ("lp" | "ls", of the last solve),
+    iterations (CP-SAT solves), first_solution (seconds from the call to the first solution of
+    the last solve, i.e. when the returned set of papers first existed), wall_time,
+    model_time, deterministic_time (summed), objective (random weights of the returned papers),
+    status (CP-SAT's), tracked_pairs, variables and constraints (of the last model), usable
+    candidates, unknown_difficulty and its note, workers used and requested.
+    """
 
     status: str
     papers: list[Paper]
@@ -127,21 +143,100 @@ def solve(
     if not setup.codes:
         return done("ok", [], [])
     rng = random.Random(seed)
-    model = _Model(setup, diagnose=False)
-    if setup.y_count(len(setup.pairs)) <= _TRACK_ALL_BELOW:
-        model.track_all()
-    model.maximize(rng)
-    stats["model_time"] = round(time.perf_counter() - started, 4)
     timeout = [tr("solver.timeout", seconds=_num(time_limit))]
+    clock = (started, time_limit)
+    chosen = None
+    if len(setup.codes) > 1 and _ONE_BY_ONE:
+        stats["strategy"] = "one_by_one"
+        outcome, chosen = _one_by_one(setup, rng, seed, clock, stats)
+        if outcome == "timeout":
+            return done("timeout", [], timeout)
+        if outcome == "infeasible":
+            return done("infeasible", [], _diagnose(setup, [], started, time_limit, seed))
+    if chosen is None:
+        stats["strategy"] = "joint"
+        stats.pop("objective", None)
+        model = _Model(setup, diagnose=False)
+        if setup.y_count(len(setup.pairs)) <= _TRACK_ALL_BELOW:
+            model.track_all()
+        model.maximize(rng)
+        outcome, chosen = _search(setup, model, seed, clock, stats)
+        if outcome == "infeasible":
+            conflicts = _diagnose(setup, model.tracked, started, time_limit, seed)
+            return done("infeasible", [], conflicts)
+        if outcome != "ok" or chosen is None:
+            return done("timeout", [], timeout if outcome == "timeout" else [tr("solver.gave_up")])
+    return done("ok", _papers(setup, chosen, rng), [])
+
+
+def _one_by_one(
+    setup: _Setup, rng: random.Random, seed: int, clock: tuple[float, float], stats: dict[str, Any]
+) -> tuple[str, list[set[int]] | None]:
+    """Each paper alone, against the earlier ones as fixed papers, like recent papers.
+
+    One single-paper model, solved once per paper with a fresh random objective; after each
+    paper its items join the model as a fixed sibling (linear: no y at all) and items it used
+    up leave it. Greedy over the papers, so it can fail where a joint solution exists: then
+    ("fallback", None) and the caller solves the papers jointly. When the first paper alone
+    is infeasible, so is the run: ("infeasible", None).
+    """
+    step = _Setup(
+        setup.bp,
+        setup.items,
+        setup.codes[:1],
+        setup.enemy_ids,
+        setup.history,
+        setup.caps,
+        setup.scores,
+    )
+    model = _Model(step, diagnose=False)
+    left = {i: setup.allowance[i] for i in setup.usable}  # uses this run may still make
+    chosen: list[set[int]] = []
+    for _ in setup.codes:
+        model.maximize(rng)
+        outcome, found = _search(step, model, seed, clock, stats)
+        if outcome == "timeout" or (outcome == "infeasible" and not chosen):
+            return outcome, None  # not even one paper: the joint model cannot do better
+        if outcome != "ok" or found is None:
+            return "fallback", None
+        chosen.append(found[0])
+        model.against(
+            model.siblings_group(),
+            frozenset(setup.items[i].item_id for i in found[0]),
+            step.sibling_share,
+        )
+        for i in found[0]:
+            left[i] -= 1
+            if left[i] < 1:
+                model.exclude(i)
+    if any(setup.over_cap(chosen, *pair) for pair in setup.pairs):
+        return "fallback", None
+    return "ok", chosen
+
+
+def _search(
+    setup: _Setup, model: _Model, seed: int, clock: tuple[float, float], stats: dict[str, Any]
+) -> tuple[str, list[set[int]] | None]:
+    """Solve `model` (of `setup`'s papers, objective set): "ok", "infeasible", "timeout" or
+    "gave_up", with the chosen items per paper when "ok".
+
+    Sibling pairs whose solution breaks a cap are added and the model solved again; if the
+    LP-guided search finds nothing within its budget, local search takes over.
+    """
+    started, time_limit = clock
+    stats.setdefault("model_time", round(time.perf_counter() - started, 4))
     mode = "lp"
     while True:
         left = time_limit - (time.perf_counter() - started)
         if left <= 0:
-            return done("timeout", [], timeout)
+            return "timeout", None
         stats["iterations"] += 1
         status, solver, first = model.solve(seed, left, mode=mode, started=started)
-        if first is not None:  # of the last model, the one whose solution is returned
+        if first is not None:  # the last one: when the returned papers first existed
             stats["first_solution"] = round(first, 4)
+        stats["deterministic_time"] = round(
+            stats.get("deterministic_time", 0) + solver.deterministic_time, 3
+        )
         stats.update(
             tracked_pairs=len(model.tracked),
             variables=len(model.m.proto.variables),
@@ -149,26 +244,22 @@ def solve(
             search=mode,
         )
         if status == cp_model.INFEASIBLE:
-            return done(
-                "infeasible", [], _diagnose(setup, model.tracked, started, time_limit, seed)
-            )
+            return "infeasible", None
         if _stopped_by_clock(status, solver, left):
-            return done("timeout", [], timeout)
+            return "timeout", None
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            if mode == "lp":
-                # tight caps: local search finds what the LP search does not, on the full model
-                mode = "ls"
-                model.track_all()
-                continue
-            return done("timeout", [], [tr("solver.gave_up")])
+            if mode == "ls":
+                return "gave_up", None
+            # tight caps: local search finds what the LP search does not, on the full model
+            mode = "ls"
+            model.track_all()
+            continue
         chosen = model.chosen(solver)
         over = [pair for pair in setup.pairs if setup.over_cap(chosen, *pair)]
         if not over:
             stats["status"] = solver.status_name(status)
-            stats["objective"] = solver.objective_value
-            stats["bound"] = solver.best_objective_bound
-            stats["deterministic_time"] = round(solver.deterministic_time, 3)
-            return done("ok", _papers(setup, chosen, rng), [])
+            stats["objective"] = stats.get("objective", 0) + solver.objective_value
+            return "ok", chosen
         if model.tracked:  # a second round of violations: the caps bind, model them all
             model.track_all()
         else:
@@ -217,6 +308,9 @@ class _Setup:
     ) -> None:
         self.bp = bp
         self.codes = codes
+        self.caps = caps
+        self.scores = scores
+        self.enemy_ids = list(enemies)
         by_id: dict[int, Candidate] = {}
         for c in candidates:
             if c.item_id in by_id:
@@ -589,11 +683,6 @@ class _Model:
         ]
 
     def _history(self) -> None:
-        """Against each recent paper H: items in H or near-duplicates of H, by count and score.
-
-        Pair counting (an item with two near-duplicates in H counts twice) bounds from above
-        what either paper holds of the other, so the cap holds in both directions.
-        """
         s = self.s
         if not s.history:
             return
@@ -602,31 +691,41 @@ class _Model:
             tr("solver.req.history", share=_pct(s.recent_share)),
             lambda: [tr("solver.fact.history", papers=len(s.history))],
         )
-        present = set(self.items)
         for h in s.history:
-            counts: dict[int, int] = {}
-            points: dict[int, Fraction] = {}
-            for item_id in h:  # the items of H among the candidates, and their near-duplicates
-                for j in (item_id, *s.near.get(item_id, ())):
-                    i = s.index.get(j)
-                    if i is None or i not in present or i in counts:
-                        continue
-                    mine = s.items[i].item_id
-                    counts[i] = 1 if mine in h else 0
-                    points[i] = s.score[i] if mine in h else Fraction(0)
-                    for other in s.near.get(mine, ()):
-                        if other in h:
-                            counts[i] += 1
-                            points[i] += max(s.score[i], s.score_of(other))
-            if not counts:
-                continue
-            h_total = sum((s.score_of(j) for j in h), Fraction(0))
-            selected = sorted(counts)
-            limit = s.shared_limit(s.recent_share, len(h))
-            self.per_paper(key, selected, [counts[i] for i in selected], None, limit)
-            for p, xs in enumerate(self.x):
-                terms = [(xs[i], points[i]) for i in selected]
-                self.score_cap(key, terms, s.recent_share, [p], h_total)
+            self.against(key, h, s.recent_share)
+
+    def against(self, key: str, h: frozenset[int], share: Fraction) -> None:
+        """Each paper against the fixed paper H: items in H or near-duplicates of one there,
+        by count and by score, within `share` of the smaller paper.
+
+        Pair counting (an item with two near-duplicates in H counts twice) bounds from above
+        what either paper holds of the other, so the cap holds in both directions.
+        """
+        s = self.s
+        present = set(self.items)
+        counts: dict[int, int] = {}
+        points: dict[int, Fraction] = {}
+        for item_id in h:  # the items of H among the candidates, and their near-duplicates
+            for j in (item_id, *s.near.get(item_id, ())):
+                i = s.index.get(j)
+                if i is None or i not in present or i in counts:
+                    continue
+                mine = s.items[i].item_id
+                counts[i] = 1 if mine in h else 0
+                points[i] = s.score[i] if mine in h else Fraction(0)
+                for other in s.near.get(mine, ()):
+                    if other in h:
+                        counts[i] += 1
+                        points[i] += max(s.score[i], s.score_of(other))
+        if not counts:
+            return
+        h_total = sum((s.score_of(j) for j in h), Fraction(0))
+        selected = sorted(counts)
+        limit = s.shared_limit(share, len(h))
+        self.per_paper(key, selected, [counts[i] for i in selected], None, limit)
+        for p, xs in enumerate(self.x):
+            terms = [(xs[i], points[i]) for i in selected]
+            self.score_cap(key, terms, share, [p], h_total)
 
     def score_cap(
         self,
@@ -655,6 +754,18 @@ class _Model:
 
     # siblings
 
+    def siblings_group(self) -> str:
+        s = self.s
+        return self.group(
+            "siblings",
+            tr(
+                "solver.req.siblings",
+                papers="/".join(s.codes),
+                share=_pct(s.sibling_share),
+                count=s.shared_limit(s.sibling_share, s.n),
+            ),
+        )
+
     def track_all(self) -> None:
         for pair in self.s.pairs:
             if pair not in self.tracked:
@@ -665,15 +776,7 @@ class _Model:
         s = self.s
         self.tracked.append((p, q))
         limit = s.shared_limit(s.sibling_share, s.n)
-        key = self.group(
-            "siblings",
-            tr(
-                "solver.req.siblings",
-                papers="/".join(s.codes),
-                share=_pct(s.sibling_share),
-                count=limit,
-            ),
-        )
+        key = self.siblings_group()
         xp, xq = self.x[p], self.x[q]
         terms: list[tuple[cp_model.IntVar, Fraction]] = []
 
@@ -701,6 +804,12 @@ class _Model:
         variables = [v for xs in self.x for v in xs.values()]
         coefs = [rng.randint(1, _WEIGHT_RANGE) for _ in variables]
         self.m.maximize(cp_model.LinearExpr.weighted_sum(variables, coefs))
+
+    def exclude(self, i: int) -> None:
+        """Item i may no longer be chosen (in any paper)."""
+        for xs in self.x:
+            domain = self.m.proto.variables[xs[i].index].domain
+            domain[0], domain[1] = 0, 0
 
     def enable(self, keys: Sequence[str] | None) -> None:
         """Fix the literals of `keys` true and all others false; None frees them all."""
