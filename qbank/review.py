@@ -98,7 +98,6 @@ def review(
     decisions: Sequence[Decision],
     *,
     actor: str,
-    source: str = "",
 ) -> ReviewSummary:
     """Record `decisions`, each signed by `signer`; all of them or none.
 
