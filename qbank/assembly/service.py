@@ -43,6 +43,7 @@ from qbank.model import (
     Batch,
     Filing,
     FilingEntry,
+    ItemVersion,
     KnowledgeNode,
     Paper,
     PaperItem,
@@ -87,7 +88,12 @@ class Context:
     candidates: list[Candidate]
     enemies: list[tuple[int, int]]
     history: list[frozenset[int]]
-    version_rows: dict[int, int]  # item id -> filed ItemVersion row id
+    versions: list[ItemVersion]  # the filed versions, in candidate order
+
+    @property
+    def version_rows(self) -> dict[int, int]:
+        """Item id -> filed ItemVersion row id."""
+        return {v.item_id: v.id for v in self.versions}
 
 
 def _candidates(session: Session, bank: Bank, batch: Batch, bp: Blueprint) -> Context:
@@ -127,12 +133,12 @@ def _candidates(session: Session, bank: Bank, batch: Batch, bp: Blueprint) -> Co
         )
         for v in versions
     ]
-    return Context(candidates, [], [], {v.item_id: v.id for v in versions})
+    return Context(candidates, [], [], versions)
 
 
 def _enemies(session: Session, bank: Bank, ctx: Context, policy: Policy) -> list[tuple[int, int]]:
     """Near-duplicate pairs among the candidates, except pairs a reviewer judged distinct."""
-    versions = filed_item_versions(session, bank)
+    versions = ctx.versions
     units = [TextUnit(v.stem, tuple(v.options.values())) for v in versions]
     tokens = ensure_tokens(session, units)
     pairs, _ = near_duplicates(tokens, policy, text_keys=[u.folded_key for u in units])
@@ -268,6 +274,7 @@ def assemble(
         raise AssemblyInvalid([f"{v.paper} {v.rule}: {v.detail}" for v in violations])
     stored = []
     record = blueprint_record(bp)
+    version_rows = ctx.version_rows
     for paper in result.papers:
         layout = _layout(bp, paper.item_ids, by_id, paper.option_orders)
         row = Paper(
@@ -282,7 +289,7 @@ def assemble(
         session.add(row)
         session.flush()
         session.add_all(
-            PaperItem(paper_id=row.id, item_id=i, item_version_id=ctx.version_rows[i], position=n)
+            PaperItem(paper_id=row.id, item_id=i, item_version_id=version_rows[i], position=n)
             for n, i in enumerate(paper.item_ids)
         )
         stored.append(row)
