@@ -17,6 +17,7 @@ from cli._common import (
     t,
     transaction,
 )
+from exporters.overlap_xlsx import write_overlap_xlsx
 from importers.dispatch import read_items_or_reject
 from qbank import audit, keys
 from qbank.bank import find_bank, summarize
@@ -81,8 +82,6 @@ def _finish(
     if out is not None:
         out.write_bytes(report_bytes(report))
     if xlsx is not None:
-        from exporters.overlap_xlsx import write_overlap_xlsx
-
         write_overlap_xlsx(report, shown, xlsx)
     if as_json:
         emit_json(report)
