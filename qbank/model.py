@@ -394,6 +394,8 @@ class Person(Base):
     roles: Mapped[str] = mapped_column(String(100))
     public_key: Mapped[str | None] = mapped_column(String(64))  # base64 of the raw 32 bytes
     key_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # The person's age X25519 recipient ("age1…"): sealed papers and bundles are encrypted to it.
+    age_recipient: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column()
 
@@ -484,7 +486,13 @@ class BatchStaff(Base):
 
 
 class Paper(Base):
-    """An assembled paper of a batch: its items in order, option orders and the seed."""
+    """An assembled paper of a batch: its items in order, option orders and the seed.
+
+    Once sealed, `layout` keeps only what prints on the cover (sections without items, score),
+    `seed` is emptied and `set_version_id` cleared: the composition is then only in
+    `sealed_composition` (age-encrypted to the batch's custody recipients) and bound by
+    `commitment` = SHA-256 of a salted canonical composition, until the 启封 step opens it.
+    """
 
     __tablename__ = "papers"
     __table_args__ = (UniqueConstraint("batch_id", "code", "kind"),)
@@ -501,6 +509,10 @@ class Paper(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
+    sealed_composition: Mapped[str | None] = mapped_column(Text)  # base64 of an age file
+    commitment: Mapped[str | None] = mapped_column(String(64))
+    sealed_at: Mapped[datetime | None] = mapped_column()
+    opened_at: Mapped[datetime | None] = mapped_column()
 
 
 class PaperItem(Base):
@@ -515,3 +527,68 @@ class PaperItem(Base):
         ForeignKey("item_versions.id", ondelete="RESTRICT")
     )
     position: Mapped[int] = mapped_column(Integer)
+
+
+class SealedBundle(Base):
+    """A sealed (age-encrypted) bundle of a batch's documents and paper data.
+
+    `payload` is the canonical JSON the extracting person signed (ciphertext and manifest
+    SHA-256, paper ids, recipients, batch); `signature` is their Ed25519 signature over it.
+    """
+
+    __tablename__ = "sealed_bundles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="RESTRICT"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))  # of the ciphertext
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(200))
+    signer_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    payload: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(128))  # base64
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustodyLayout(Base):
+    """The signed custody layout of a batch: who may sign each step and how many must."""
+
+    __tablename__ = "custody_layouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("batches.id", ondelete="RESTRICT"), unique=True
+    )
+    signer_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON, the exact signed bytes
+    signature: Mapped[str] = mapped_column(String(128))  # base64
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustodyEntry(Base):
+    """One signed entry of a batch's custody log; `payload` is the exact signed bytes."""
+
+    __tablename__ = "custody_entries"
+    __table_args__ = (UniqueConstraint("batch_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="RESTRICT"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    payload: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(128))  # base64
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustodyCheckpoint(Base):
+    """A signed checkpoint (tree size + root) of a batch's custody log, C2SP note text."""
+
+    __tablename__ = "custody_checkpoints"
+    __table_args__ = (UniqueConstraint("batch_id", "size"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="RESTRICT"), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    root: Mapped[str] = mapped_column(String(64))  # hex
+    note: Mapped[str] = mapped_column(Text)  # checkpoint body plus signature lines
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
