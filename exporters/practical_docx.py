@@ -3,8 +3,8 @@
 The layout is the one `importers.practical_docx` reads, so a set survives export and
 re-import unchanged: title, 试卷编号, 考场/考生准备通知单 tables, the tasks with 考核要求,
 配分 and 考核时间, then a 评分记录表 per task followed by three 考评员 signature lines.
-A4 portrait, 宋体 body text and 黑体 headings set as East Asian fonts (so Word does not fall
-back to a Latin font for Chinese), tables in the bordered "Table Grid" style.
+Page, fonts and tables come from `exporters.docx_page`: A4 portrait, 宋体 body text and
+黑体 headings set as East Asian fonts, tables in the bordered "Table Grid" style.
 """
 
 from __future__ import annotations
@@ -14,17 +14,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
-import docx
 from docx.document import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
-from docx.styles.style import ParagraphStyle, _TableStyle
+from docx.styles.style import ParagraphStyle
 from docx.table import _Cell
 
+from exporters.docx_page import (
+    INFO,
+    PAPER_HEADING,
+    PAPER_TITLE,
+    SECTION_HEADING,
+    header_row,
+    new_document,
+    table,
+)
 from qbank.errors import InvalidInput
 from qbank.records import PracticalSetRecord, PracticalTask, PrepRow
 
@@ -36,9 +39,6 @@ LEVEL_NAMES = {
     1: "一级/高级技师",
 }
 
-_BODY_FONT = "宋体"
-_HEADING_FONT = "黑体"
-_LATIN_FONT = "Times New Roman"
 _SIGNATURE = "考评员（签名）：＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
 _PREP_COLUMNS = (("序号", 1.2), ("名称", 4.0), ("规格型号", 4.6), ("数量", 2.2), ("备注", 3.6))
 _RUBRIC_COLUMNS = (
@@ -61,38 +61,40 @@ def write_practical_docx(
     if level not in LEVEL_NAMES:
         raise InvalidInput("bank.bad_level", level=level)
     level_name = LEVEL_NAMES[level]
-    writer = _Writer(f"{occupation_name}（{level_name}）操作技能考核")
+    writer = _Writer(
+        f"{occupation_name}（{level_name}）操作技能考核",
+        title=record.title,
+        subject=f"{occupation_name} {level_name}",
+    )
     core = writer.document.core_properties
-    core.title = record.title
-    core.subject = f"{occupation_name} {level_name}"
     core.identifier = record.code
     core.category = "操作技能考核试卷"
     if record.author:
         core.author = record.author
 
-    writer.line(record.title, "Paper Title")
-    writer.line(f"试卷编号：{record.code}", "Paper Info")
-    writer.line(f"职业（工种）：{occupation_name}　　等级：{level_name}", "Paper Info")
+    writer.line(record.title, PAPER_TITLE)
+    writer.line(f"试卷编号：{record.code}", INFO)
+    writer.line(f"职业（工种）：{occupation_name}　　等级：{level_name}", INFO)
     if record.total_minutes is not None:
-        writer.line(f"考试时间：{record.total_minutes}分钟", "Paper Info")
+        writer.line(f"考试时间：{record.total_minutes}分钟", INFO)
     if record.author:
-        writer.line(f"命题人：{record.author}", "Paper Info")
+        writer.line(f"命题人：{record.author}", INFO)
 
     for heading, rows in (
         ("考场准备通知单", record.venue_prep),
         ("考生准备通知单", record.candidate_prep),
     ):
         if rows:
-            writer.line(heading, "Paper Heading")
+            writer.line(heading, PAPER_HEADING)
             writer.prep_table(rows)
 
-    writer.line("操作技能考核试题", "Paper Heading")
+    writer.line("操作技能考核试题", PAPER_HEADING)
     for task in record.tasks:
         writer.task_text(task)
 
-    writer.line("操作技能考核评分记录表", "Paper Heading")
+    writer.line("操作技能考核评分记录表", PAPER_HEADING)
     for task in record.tasks:
-        writer.line(f"试题{task.number}：{task.title}", "Task Heading")
+        writer.line(f"试题{task.number}：{task.title}", SECTION_HEADING)
         writer.rubric_table(task)
         for _ in range(3):
             writer.line(_SIGNATURE)
@@ -102,19 +104,6 @@ def write_practical_docx(
 def _score(value: float) -> str:
     """`40`, `2.5`: the shortest text that reads back as the same number."""
     return str(int(value)) if value.is_integer() else repr(value)
-
-
-def _set_fonts(style: ParagraphStyle, east_asian: str, size: float, *, bold: bool = False) -> None:
-    """Latin and East Asian fonts of a style; theme fonts removed so they cannot win."""
-    font = style.font
-    font.name = _LATIN_FONT
-    font.size = Pt(size)
-    if bold:
-        font.bold = True
-    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
-    fonts.set(qn("w:eastAsia"), east_asian)
-    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(theme), None)
 
 
 def _groupable(rows: Sequence[PrepRow]) -> bool:
@@ -140,36 +129,16 @@ class _Writer:
     names up and recomputes a table's cell grid on every `table.cell()` call.
     """
 
-    def __init__(self, header: str) -> None:
-        self.document: Document = docx.Document()
+    def __init__(self, header: str, *, title: str, subject: str) -> None:
+        self.document: Document = new_document(title=title, subject=subject)
         section = self.document.sections[0]
-        section.orientation = WD_ORIENT.PORTRAIT
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        section.top_margin = section.bottom_margin = Mm(25)
-        section.left_margin = section.right_margin = Mm(25)
         section.header.paragraphs[0].text = header
         section.header.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         styles = self.document.styles
-        normal = cast(ParagraphStyle, styles["Normal"])
-        _set_fonts(normal, _BODY_FONT, 10.5)
-        self.grid = cast(_TableStyle, styles["Table Grid"])
-        self.styles: dict[str, ParagraphStyle] = {}
-        for name, size, align in (
-            ("Paper Title", 16, WD_ALIGN_PARAGRAPH.CENTER),
-            ("Paper Heading", 14, WD_ALIGN_PARAGRAPH.CENTER),
-            ("Task Heading", 12, WD_ALIGN_PARAGRAPH.LEFT),
-        ):
-            style = cast(ParagraphStyle, styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH))
-            style.base_style = normal
-            _set_fonts(style, _HEADING_FONT, size, bold=True)
-            style.paragraph_format.alignment = align
-            style.paragraph_format.space_before = Pt(12 if size > 12 else 6)
-            style.paragraph_format.space_after = Pt(6)
-            self.styles[name] = style
-        info = cast(ParagraphStyle, styles.add_style("Paper Info", WD_STYLE_TYPE.PARAGRAPH))
-        info.base_style = normal
-        info.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        self.styles["Paper Info"] = info
+        self.styles: dict[str, ParagraphStyle] = {
+            name: cast(ParagraphStyle, styles[name])
+            for name in (PAPER_TITLE, PAPER_HEADING, SECTION_HEADING, INFO)
+        }
 
     def line(self, text: str, style: str | None = None) -> None:
         """A paragraph; body text takes the default (Normal) style without a lookup."""
@@ -177,17 +146,8 @@ class _Writer:
 
     def table(self, columns: Sequence[tuple[str, float]], rows: int) -> list[list[_Cell]]:
         """A bordered table with a bold header row; the cells of each row below it."""
-        table = self.document.add_table(rows=rows + 1, cols=len(columns))
-        table.style = self.grid
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        grid = [list(row.cells) for row in table.rows]
-        for row in grid:
-            for cell, (_, width) in zip(row, columns, strict=True):
-                cell.width = Cm(width)
-        for cell, (title, _) in zip(grid[0], columns, strict=True):
-            cell.text = title
-            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-            cell.paragraphs[0].runs[0].bold = True
+        grid = table(self.document, [width for _, width in columns], rows + 1)
+        header_row(grid[0], [title for title, _ in columns])
         return grid[1:]
 
     def prep_table(self, rows: Sequence[PrepRow]) -> None:
@@ -215,7 +175,7 @@ class _Writer:
             cells[0].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     def task_text(self, task: PracticalTask) -> None:
-        self.line(f"试题{task.number}：{task.title}", "Task Heading")
+        self.line(f"试题{task.number}：{task.title}", SECTION_HEADING)
         if task.module_code:
             self.line(f"考核模块：{task.module_code}")
         self.line("考核要求：")

@@ -1,0 +1,430 @@
+"""Shared page setup for printed Word documents: A4, fonts, headers, page numbers, copies.
+
+Every printed document (theory paper, answer key, answer sheet, practical paper, notices,
+scoring record) starts from `new_document`, so they share one look: A4 portrait, 宋体 五号
+(10.5 pt) body text and 黑体 headings set as East Asian fonts (Word and LibreOffice use the
+East Asian font for Chinese characters; with only a Latin font they fall back to whatever
+font they like), Latin text in Times New Roman, Chinese (zh-CN) as the East Asian language
+so a renderer without SimSun/SimHei falls back to a Simplified Chinese face (Noto CJK SC).
+No font is embedded.
+
+Copies: a print run puts N copies of a paper in one file, one section per copy. Each copy
+section restarts its page numbers at 1, and the footer counts pages with the SECTIONPAGES
+field (pages of this copy), not NUMPAGES (pages of the whole file). LibreOffice (7.x) does
+not compute SECTIONPAGES and prints the field's stored result instead, so a caller that
+knows how many pages one copy has passes it as `pages` and it is stored as that result
+(Word recomputes it anyway). A file with one copy has one section, where NUMPAGES is the
+same number and every renderer computes it: `write_copies` uses NUMPAGES there.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from copy import deepcopy
+from pathlib import Path
+from typing import BinaryIO, cast
+
+import docx
+from docx.document import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.section import Section
+from docx.shared import Cm, Length, Mm, Pt
+from docx.styles.style import ParagraphStyle, _TableStyle
+from docx.table import Table, _Cell, _Row
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+
+from qbank.i18n import tr
+
+__all__ = [
+    "BODY_FONT",
+    "BODY_SIZE",
+    "HEADING_FONT",
+    "INFO",
+    "LATIN_FONT",
+    "PAPER_HEADING",
+    "PAPER_TITLE",
+    "SECTION_HEADING",
+    "add_field",
+    "header_row",
+    "keep_with_next",
+    "new_copy_section",
+    "new_document",
+    "row_height",
+    "save",
+    "set_cell_text",
+    "set_fonts",
+    "set_header_footer",
+    "table",
+    "text_width",
+    "write_copies",
+]
+
+BODY_FONT = "宋体"
+HEADING_FONT = "黑体"
+LATIN_FONT = "Times New Roman"
+BODY_SIZE = 10.5  # 五号
+EAST_ASIAN_LANGUAGE = "zh-CN"
+
+# Paragraph styles every document made by `new_document` has (name -> size, alignment).
+PAPER_TITLE = "Paper Title"  # 黑体 三号, centred
+PAPER_HEADING = "Paper Heading"  # 黑体 四号, centred
+SECTION_HEADING = "Section Heading"  # 黑体 小四, left, kept with the next paragraph
+INFO = "Paper Info"  # body text, centred
+_HEADING_STYLES = (
+    (PAPER_TITLE, 16.0, WD_ALIGN_PARAGRAPH.CENTER, 0.0),
+    (PAPER_HEADING, 14.0, WD_ALIGN_PARAGRAPH.CENTER, 12.0),
+    (SECTION_HEADING, 12.0, WD_ALIGN_PARAGRAPH.LEFT, 6.0),
+)
+_THEME_FONTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+
+
+def new_document(
+    *, title: str, subject: str, keywords: str | None = None, margin_mm: float = 25.0
+) -> Document:
+    """An empty A4 portrait document with the shared fonts and styles.
+
+    Styles: Normal (宋体 10.5 pt), `PAPER_TITLE`, `PAPER_HEADING`, `SECTION_HEADING` (黑体,
+    bold) and `INFO`; the first section restarts page numbering at 1 like every copy section.
+    `title`, `subject` and `keywords` go to the document properties.
+    """
+    document = docx.Document()
+    core = document.core_properties
+    core.title = title
+    core.subject = subject
+    if keywords:
+        core.keywords = keywords
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin = section.bottom_margin = Mm(margin_mm)
+    section.left_margin = section.right_margin = Mm(margin_mm)
+    section.header_distance = section.footer_distance = Mm(min(12.0, margin_mm / 2))
+    _restart_page_numbers(section)
+    _set_defaults(document)
+    styles = document.styles
+    normal = cast(ParagraphStyle, styles["Normal"])
+    set_fonts(normal, BODY_FONT, BODY_SIZE)
+    normal.paragraph_format.space_after = Pt(3)
+    for name, size, align, before in _HEADING_STYLES:
+        style = cast(ParagraphStyle, styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH))
+        style.base_style = normal
+        set_fonts(style, HEADING_FONT, size, bold=True)
+        style.paragraph_format.alignment = align
+        style.paragraph_format.space_before = Pt(before)
+        style.paragraph_format.space_after = Pt(6)
+        style.paragraph_format.keep_with_next = True
+    for name in ("Header", "Footer"):  # their tab stops are set for Letter paper
+        _drop_tabs(styles[name].element.get_or_add_pPr())
+    info = cast(ParagraphStyle, styles.add_style(INFO, WD_STYLE_TYPE.PARAGRAPH))
+    info.base_style = normal
+    info.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return document
+
+
+def set_fonts(
+    target: ParagraphStyle | Run,
+    east_asian: str,
+    size: float | None = None,
+    *,
+    bold: bool | None = None,
+) -> None:
+    """Latin and East Asian font (and size, bold) of a style or run; theme fonts removed so
+    they cannot override the named fonts."""
+    font = target.font
+    font.name = LATIN_FONT
+    if size is not None:
+        font.size = Pt(size)
+    if bold is not None:
+        font.bold = bold
+    element = target.element if isinstance(target, ParagraphStyle) else target._r
+    fonts = element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), east_asian)
+    for theme in _THEME_FONTS:
+        fonts.attrib.pop(qn(theme), None)
+
+
+def _set_defaults(document: Document) -> None:
+    """Document-wide run defaults: named fonts instead of theme fonts, zh-CN East Asian
+    language (the default template says en-US, which makes renderers pick a Japanese face
+    for CJK fallback)."""
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    assert defaults is not None, "python-docx's default template has docDefaults"
+    rpr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    assert rpr is not None, "python-docx's default template has run defaults"
+    fonts = rpr.find(qn("w:rFonts"))
+    assert fonts is not None, "python-docx's default template names default fonts"
+    for theme in _THEME_FONTS:
+        fonts.attrib.pop(qn(theme), None)
+    for attr, value in (
+        ("w:ascii", LATIN_FONT),
+        ("w:hAnsi", LATIN_FONT),
+        ("w:cs", LATIN_FONT),
+        ("w:eastAsia", BODY_FONT),
+    ):
+        fonts.set(qn(attr), value)
+    lang = rpr.find(qn("w:lang"))
+    assert lang is not None, "python-docx's default template names a default language"
+    lang.set(qn("w:eastAsia"), EAST_ASIAN_LANGUAGE)
+
+
+def text_width(section: Section) -> Length:
+    """Width between the margins of `section`."""
+    return Length(
+        cast(Length, section.page_width)
+        - cast(Length, section.left_margin)
+        - cast(Length, section.right_margin)
+    )
+
+
+def _restart_page_numbers(section: Section) -> None:
+    """Number the pages of `section` from 1 (`w:pgNumType w:start="1"`)."""
+    sect_pr = section._sectPr
+    number_type = sect_pr.find(qn("w:pgNumType"))
+    if number_type is None:
+        number_type = OxmlElement("w:pgNumType")
+        # Schema order: pgNumType follows pgSz/pgMar/paperSrc/pgBorders/lnNumType.
+        anchor = sect_pr.find(qn("w:cols"))
+        if anchor is None:
+            sect_pr.append(number_type)
+        else:
+            anchor.addprevious(number_type)
+    number_type.set(qn("w:start"), "1")
+
+
+def add_field(run: Run, code: str, placeholder: str = "1") -> None:
+    """Append the field `code` (e.g. "PAGE", "SECTIONPAGES") to `run`, with `placeholder`
+    as its cached result until the reader updates it."""
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    instruction = OxmlElement("w:instrText")
+    instruction.set(qn("xml:space"), "preserve")
+    instruction.text = f" {code} "
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    result = OxmlElement("w:t")
+    result.text = placeholder
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    for element in (begin, instruction, separate, result, end):
+        run._r.append(element)
+
+
+def _tab_stops(paragraph: Paragraph, width: Length) -> None:
+    """Centre and right tab stops for a header/footer line `width` wide."""
+    stops = paragraph.paragraph_format.tab_stops
+    stops.add_tab_stop(Length(width // 2), WD_TAB_ALIGNMENT.CENTER)
+    stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+
+
+def _drop_tabs(ppr: BaseOxmlElement) -> None:
+    """Remove the tab stops of a paragraph or style's properties."""
+    tabs = ppr.find(qn("w:tabs"))
+    if tabs is not None:
+        ppr.remove(tabs)
+
+
+def set_header_footer(
+    section: Section,
+    *,
+    header_text: str,
+    serial: str | None,
+    pages: int | None = None,
+    count_field: str = "SECTIONPAGES",
+) -> None:
+    """Header and footer of one section (one copy).
+
+    Header: `header_text` on the left, `serial` (when given) on the right. Footer: the page
+    line (`doc.page_of`: 第 x 页 共 y 页, with the PAGE field and `count_field`) centred and
+    the serial on the right. `pages`, when known, is stored as the count field's result
+    (what LibreOffice prints for SECTIONPAGES); unknown, the stored result is empty rather
+    than a wrong number. The section gets its own header and footer, not its predecessor's.
+    """
+    if count_field not in ("SECTIONPAGES", "NUMPAGES"):
+        raise ValueError(f"count_field must be SECTIONPAGES or NUMPAGES, not {count_field!r}")
+    width = text_width(section)
+    section.header.is_linked_to_previous = False
+    section.footer.is_linked_to_previous = False
+    head = section.header.paragraphs[0]
+    _tab_stops(head, width)
+    head.add_run(header_text)
+    if serial:
+        head.add_run(f"\t\t{serial}")
+    foot = section.footer.paragraphs[0]
+    _tab_stops(foot, width)
+    foot.add_run("\t")
+    cached = {"PAGE": "1", count_field: str(pages) if pages else ""}
+    template = tr("doc.page_of", page="\x00PAGE\x00", pages=f"\x00{count_field}\x00")
+    for index, part in enumerate(template.split("\x00")):
+        if index % 2:
+            add_field(foot.add_run(), part, cached[part])
+        elif part:
+            foot.add_run(part)
+    if serial:
+        foot.add_run(f"\t{serial}")
+
+
+def new_copy_section(document: Document) -> Section:
+    """Start a new section on a new page whose page numbers restart at 1.
+
+    python-docx ends the previous section with an extra empty paragraph; it is shrunk to
+    nothing so it cannot push the previous copy onto one more page.
+    """
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    _restart_page_numbers(section)
+    body = document.element.body
+    breaker = Paragraph(body[-2], document._body)
+    fmt = breaker.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing = Pt(1)
+    mark = breaker._p.get_or_add_pPr()
+    rpr = OxmlElement("w:rPr")
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "2")
+    rpr.append(size)
+    _insert_mark_rpr(mark, rpr)
+    return section
+
+
+def _insert_mark_rpr(ppr: BaseOxmlElement, rpr: BaseOxmlElement) -> None:
+    """Place the paragraph mark's run properties where the schema wants them: before
+    `w:sectPr` (and after every other paragraph property)."""
+    sect_pr = ppr.find(qn("w:sectPr"))
+    if sect_pr is None:
+        ppr.append(rpr)
+    else:
+        sect_pr.addprevious(rpr)
+
+
+def write_copies(
+    document: Document,
+    serials: Sequence[str] | None,
+    *,
+    header_text: str,
+    write: Callable[[], None],
+    pages: int | None = None,
+) -> None:
+    """Write one copy per serial into `document`, each in its own section.
+
+    `write()` adds the body of one copy to the (empty) document once; the other copies are
+    exact copies of that body, each after a section break with restarted page numbers and
+    its own serial in the header and footer. `serials` None: one copy, no serial. `pages`:
+    pages of one copy when known (see the module notes on SECTIONPAGES).
+    """
+    body = document.element.body
+    start = len(body) - 1  # the body's closing sectPr stays last
+    write()
+    copy = list(body)[start:-1]
+    labels: Sequence[str | None] = list(serials) if serials is not None else [None]
+    if not labels:
+        raise ValueError("serials must name at least one copy")
+    count_field = "NUMPAGES" if len(labels) == 1 else "SECTIONPAGES"
+    section = document.sections[-1]
+    for index, serial in enumerate(labels):
+        if index:
+            section = new_copy_section(document)
+            closing = body[-1]
+            for element in copy:
+                closing.addprevious(deepcopy(element))
+        set_header_footer(
+            section,
+            header_text=header_text,
+            serial=serial,
+            pages=pages,
+            count_field=count_field,
+        )
+
+
+def keep_with_next(paragraph: Paragraph) -> Paragraph:
+    """Keep `paragraph` on the same page as the next one (a heading with its first item)."""
+    paragraph.paragraph_format.keep_with_next = True
+    return paragraph
+
+
+def set_cell_text(
+    cell: _Cell,
+    text: str,
+    *,
+    bold: bool = False,
+    align: WD_ALIGN_PARAGRAPH | None = WD_ALIGN_PARAGRAPH.CENTER,
+    font: str | None = None,
+    size: float | None = None,
+) -> Paragraph:
+    """Replace `cell`'s text with `text` (one run), vertically centred; `font` an East Asian
+    font for this run (e.g. `HEADING_FONT`). Returns the cell's paragraph."""
+    cell.text = ""
+    paragraph = cell.paragraphs[0]
+    run = paragraph.add_run(text)
+    if bold:
+        run.bold = True
+    if font is not None or size is not None:
+        set_fonts(run, font or BODY_FONT, size)
+    if align is not None:
+        paragraph.alignment = align
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    return paragraph
+
+
+def table(
+    document: Document,
+    widths_cm: Sequence[float],
+    rows: int,
+    *,
+    align: WD_TABLE_ALIGNMENT = WD_TABLE_ALIGNMENT.CENTER,
+) -> list[list[_Cell]]:
+    """A bordered ("Table Grid") table of `rows` rows with the given column widths; its
+    cells row by row (python-docx recomputes the cell grid on every `table.cell()`)."""
+    grid_style = cast(_TableStyle, document.styles["Table Grid"])
+    made: Table = document.add_table(rows=rows, cols=len(widths_cm))
+    made.style = grid_style
+    made.alignment = align
+    made.autofit = False
+    for column, width in zip(made._tbl.tblGrid.gridCol_lst, widths_cm, strict=True):
+        column.w = Cm(width)
+    cells = [list(row.cells) for row in made.rows]
+    for row in cells:
+        for cell, width in zip(row, widths_cm, strict=True):
+            cell.width = Cm(width)
+    return cells
+
+
+def row_height(cells: Sequence[_Cell], height_cm: float) -> None:
+    """Make the table row holding `cells` at least `height_cm` tall (room to write)."""
+    row = _Row(cells[0]._tc.getparent(), cells[0]._parent)
+    row.height = Cm(height_cm)
+    row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+
+
+def header_row(cells: Sequence[_Cell], titles: Sequence[str]) -> None:
+    """Bold, centred column titles in the first row of a table."""
+    for cell, title in zip(cells, titles, strict=True):
+        set_cell_text(cell, title, bold=True)
+
+
+def save(document: Document, target: str | Path | BinaryIO) -> None:
+    """Save `document` to a path or an open binary file.
+
+    A path is written through a temporary file in the same folder and renamed into place, so
+    a failure never leaves a partial document behind; the file is readable by its owner
+    only (mode 0600), as befits an unreleased paper. Side effects: writes `target`.
+    """
+    if not isinstance(target, str | Path):
+        document.save(target)
+        return
+    path = Path(target)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            document.save(out)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,404 @@
+"""Print a theory paper (理论知识试卷), its answer key and its answer sheet as Word files.
+
+Three documents from one `TheoryPaperDoc`, never mixed: the paper carries no answer and no
+解析; the key (参考答案及评分标准) is a separate file marked 绝密 with the paper's fingerprint;
+the answer sheet (答题卡) repeats the paper's numbering with the marks to circle.
+
+The paper follows the national layout: 绝密★启用前 in the header; the sealed candidate area
+(姓名, 身份证号, 准考证号, 单位) above the 密封线; title, occupation (工种), level, paper code,
+time and full marks; 注意事项; the score table (题号 / 一 / 二 … / 总分 / 统分人 with a 得分
+row); then each section with its 得分/评分人 box and its heading
+`一、判断题（第1题～第20题。每题1分，满分20分。）`, items numbered continuously, judgement
+items opening with an empty `（　　）`, choice stems with a widened `（　　）`, and options
+packed four or two to a line when they are short enough. Labels come from the message
+catalogue (`doc.*`), so `--lang en` gives English labels around the Chinese content.
+
+`serials`: one copy per serial in one file, each its own section with the serial in its
+header and footer and page numbers restarting at 1 (`exporters.docx_page.write_copies`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from docx.document import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
+from docx.shared import Length, Pt
+from docx.table import _Cell
+from docx.text.paragraph import Paragraph
+
+from exporters.docx_page import (
+    BODY_SIZE,
+    HEADING_FONT,
+    INFO,
+    PAPER_HEADING,
+    PAPER_TITLE,
+    SECTION_HEADING,
+    keep_with_next,
+    new_document,
+    row_height,
+    save,
+    set_cell_text,
+    table,
+    text_width,
+    write_copies,
+)
+from qbank.i18n import tr
+from qbank.printing import PrintedItem, PrintedOption, PrintedSection, TheoryPaperDoc
+
+__all__ = [
+    "options_per_line",
+    "section_heading",
+    "write_answer_key",
+    "write_answer_sheet",
+    "write_theory_paper",
+]
+
+Target = str | Path | BinaryIO
+
+_EMPTY_BRACKET = re.compile(r"[（(][\s\u3000]*[）)]")
+# No-break spaces: the bracket never splits across lines, as ideographic spaces would let it.
+_BLANK = "（" + "\u00a0" * 8 + "）"
+_OPTION_INDENT_UNITS = 4  # two Chinese characters
+_OPTION_GAP_UNITS = 4
+_KEY_COLUMNS = 10
+_INFO_SEP = "\u3000\u3000"
+
+
+def write_theory_paper(
+    doc: TheoryPaperDoc,
+    path: Target,
+    *,
+    serials: Sequence[str] | None = None,
+    pages: int | None = None,
+) -> None:
+    """Write the candidates' paper: no answers, no explanations.
+
+    `serials`: None for one copy without a serial, else one copy per serial in the file.
+    `pages`: pages of one copy when known, so renderers that do not compute the SECTIONPAGES
+    field (LibreOffice) print the right 共 y 页 (see `exporters.docx_page`).
+    Side effects: writes `path` (or the open file) and nothing else.
+    """
+    document = _document(doc, f"{doc.title} {tr('doc.paper_code', code=doc.paper_code)}")
+    writer = _PaperWriter(document, doc)
+    write_copies(document, serials, header_text=tr("doc.secret"), write=writer.paper, pages=pages)
+    save(document, path)
+
+
+def write_answer_key(doc: TheoryPaperDoc, path: Target) -> None:
+    """Write the answer key and scoring guide (参考答案及评分标准), one copy, marked 绝密 with
+    the paper's fingerprint. Side effects: writes `path` (or the open file)."""
+    document = _document(doc, tr("doc.key_title", title=doc.title, code=doc.paper_code))
+    writer = _KeyWriter(document, doc)
+    short = tr("doc.fingerprint_short", fingerprint=doc.fingerprint[:16])
+    write_copies(document, [short], header_text=tr("doc.secret_key"), write=writer.key)
+    save(document, path)
+
+
+def write_answer_sheet(
+    doc: TheoryPaperDoc,
+    path: Target,
+    *,
+    serials: Sequence[str] | None = None,
+    pages: int | None = None,
+) -> None:
+    """Write the candidates' answer sheet (答题卡) numbered as the paper; `serials` and
+    `pages` as for `write_theory_paper`. Side effects: writes `path` (or the open file)."""
+    document = _document(doc, tr("doc.sheet_title", title=doc.title, code=doc.paper_code))
+    writer = _SheetWriter(document, doc)
+    write_copies(
+        document,
+        serials,
+        header_text=tr("doc.sheet_header", code=doc.paper_code),
+        write=writer.sheet,
+        pages=pages,
+    )
+    save(document, path)
+
+
+def _document(doc: TheoryPaperDoc, title: str) -> Document:
+    return new_document(
+        title=title,
+        subject=f"{doc.occupation_name} {doc.level_name}",
+        keywords=f"{doc.batch_code} {doc.paper_code}",
+    )
+
+
+def _score(value: float) -> str:
+    """`20`, `2.5`: the shortest text that reads back as the same number."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _units(text: str) -> int:
+    """Width of `text` in half-width cells, erring wide: a Chinese (or ambiguous-width, such
+    as ²) character takes two, and every switch between Chinese and Latin text one more,
+    for the space renderers put between them."""
+    wide = [unicodedata.east_asian_width(c) in "WFA" for c in text]
+    switches = sum(a != b for a, b in itertools.pairwise(wide))
+    return sum(2 if w else 1 for w in wide) + switches
+
+
+def options_per_line(options: Sequence[PrintedOption], line_units: int) -> int:
+    """How many options share a line: 4 when every option fits a quarter of the line, 2 when
+    every one fits half of it, else 1 (`line_units`: half-width cells after the indent)."""
+    if not options:
+        return 1
+    widest = max(_units(_option_text(o)) for o in options) + _OPTION_GAP_UNITS
+    for per_line in (4, 2):
+        if len(options) >= per_line and widest <= line_units / per_line:
+            return per_line
+    return 1
+
+
+def _option_text(option: PrintedOption) -> str:
+    return f"{option.letter}．{option.text}"
+
+
+def _printed_stem(item: PrintedItem) -> str:
+    """The stem as the paper shows it: judgement items open with an empty bracket; a choice
+    stem's answer bracket is widened (or added at the end when the stem has none)."""
+    if item.type == "judgement":
+        return f"{_BLANK}{item.stem}"
+    if _EMPTY_BRACKET.search(item.stem):
+        return _EMPTY_BRACKET.sub(_BLANK, item.stem)
+    return f"{item.stem}{_BLANK}"
+
+
+def section_heading(section: PrintedSection, index: int) -> str:
+    """`一、判断题（第1题～第20题。每题1分，满分20分。）` (or its English form)."""
+    return tr(
+        "doc.section",
+        ordinal=section.ordinal,
+        index=index,
+        title=section.title,
+        first=section.first,
+        last=section.last,
+        each=_score(section.score_each),
+        total=_score(section.total),
+    )
+
+
+def _level(doc: TheoryPaperDoc) -> str:
+    return tr("doc.level", level=doc.level, name=doc.level_name)
+
+
+def _occupation(doc: TheoryPaperDoc) -> str:
+    name = doc.occupation_name
+    if doc.work_type and doc.work_type != name:
+        name = f"{name}（{doc.work_type}）"
+    return tr("doc.occupation", name=name)
+
+
+class _Writer:
+    """Shared pieces of the three documents."""
+
+    def __init__(self, document: Document, doc: TheoryPaperDoc) -> None:
+        self.document = document
+        self.doc = doc
+        self.width = text_width(document.sections[0])
+
+    def line(self, text: str, style: str | None = None) -> Paragraph:
+        return self.document.add_paragraph(text, style=style)
+
+    def info_lines(self, *, with_time: bool) -> None:
+        doc = self.doc
+        self.line(
+            _INFO_SEP.join((_occupation(doc), _level(doc), tr("doc.paper", code=doc.paper_code))),
+            INFO,
+        )
+        if with_time:
+            self.line(
+                _INFO_SEP.join(
+                    (
+                        tr("doc.duration", minutes=doc.duration_minutes),
+                        tr("doc.total_score", score=_score(doc.total_score)),
+                    )
+                ),
+                INFO,
+            )
+        self.line(
+            _INFO_SEP.join(
+                (
+                    tr("doc.batch", code=doc.batch_code),
+                    tr("doc.exam_date", date=doc.exam_date),
+                    tr("doc.site", site=doc.site),
+                )
+            ),
+            INFO,
+        )
+
+    def candidate_block(self) -> None:
+        """姓名 / 准考证号 / 身份证号 / 单位 with room to write, in a bordered table."""
+        total = self.width.cm
+        label = 2.2
+        blank = (total - 2 * label) / 2
+        rows = table(self.document, [label, blank, label, blank], 2)
+        for cells, (left, right) in zip(
+            rows, (("doc.name", "doc.admission"), ("doc.id_number", "doc.unit")), strict=True
+        ):
+            set_cell_text(cells[0], tr(left), font=HEADING_FONT)
+            set_cell_text(cells[2], tr(right), font=HEADING_FONT)
+            row_height(cells, 0.9)
+
+    def seal_line(self) -> None:
+        """The 密封线: a dotted line across the page with 密 封 线 spaced along it (dot-leader
+        tabs), and the note below it."""
+        words = tr("doc.seal_line").split(" ")
+        line = self.line("\t" + "\t".join(words) + "\t")
+        stops = line.paragraph_format.tab_stops
+        for k in range(1, len(words) + 1):
+            position = Length(self.width * k // (len(words) + 1))
+            stops.add_tab_stop(position, WD_TAB_ALIGNMENT.CENTER, WD_TAB_LEADER.DOTS)
+        stops.add_tab_stop(self.width, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+        note = self.line(tr("doc.seal_note"))
+        note.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for paragraph in (line, note):
+            paragraph.paragraph_format.space_after = Pt(0)
+            for run in paragraph.runs:
+                run.font.size = Pt(9)
+        self.line("")
+
+    def heading(self, section: PrintedSection, index: int) -> Paragraph:
+        return self.line(section_heading(section, index), SECTION_HEADING)
+
+
+class _PaperWriter(_Writer):
+    def paper(self) -> None:
+        """One copy of the paper."""
+        doc = self.doc
+        self.candidate_block()
+        self.seal_line()
+        self.line(doc.title, PAPER_TITLE)
+        self.info_lines(with_time=True)
+        self.notices()
+        self.score_table()
+        for index, section in enumerate(doc.sections, start=1):
+            self.section_box()
+            self.heading(section, index)
+            for item in section.items:
+                self.item(item)
+
+    def notices(self) -> None:
+        heading = self.line(tr("doc.notice_title"), SECTION_HEADING)
+        heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        keys = ("doc.notice.time", "doc.notice.identity", "doc.notice.read")
+        keys += ("doc.notice.marks", "doc.notice.clean")
+        for number, key in enumerate(keys, start=1):
+            text = tr(key, minutes=self.doc.duration_minutes)
+            paragraph = self.line(f"{number}．{text}")
+            paragraph.paragraph_format.first_line_indent = Pt(BODY_SIZE * 2)
+
+    def score_table(self) -> None:
+        """题号 | 一 | 二 | … | 总分 | 统分人, and the 得分 row below."""
+        sections = self.doc.sections
+        titles = [tr("doc.score_part")]
+        titles += [
+            tr("doc.section_ordinal", ordinal=s.ordinal, index=i)
+            for i, s in enumerate(sections, start=1)
+        ]
+        titles += [tr("doc.score_total"), tr("doc.score_totaller")]
+        width = min(2.4, self.width.cm / len(titles))
+        rows = table(self.document, [width] * len(titles), 2)
+        for cell, title in zip(rows[0], titles, strict=True):
+            set_cell_text(cell, title, font=HEADING_FONT)
+        set_cell_text(rows[1][0], tr("doc.score"), font=HEADING_FONT)
+        row_height(rows[1], 1.0)
+        self.line("")
+
+    def section_box(self) -> None:
+        """The small 得分 / 评分人 box before each section, kept with its heading."""
+        rows = table(self.document, [1.8, 2.2], 2, align=WD_TABLE_ALIGNMENT.LEFT)
+        for cells, key in zip(rows, ("doc.score", "doc.marker"), strict=True):
+            keep_with_next(set_cell_text(cells[0], tr(key), font=HEADING_FONT))
+            keep_with_next(cells[1].paragraphs[0])
+
+    def item(self, item: PrintedItem) -> None:
+        stem = self.line(f"{item.number}．{_printed_stem(item)}")
+        stem.paragraph_format.keep_together = True
+        if not item.options:
+            return
+        keep_with_next(stem)
+        indent = Pt(BODY_SIZE * _OPTION_INDENT_UNITS / 2)
+        usable = self.width - indent
+        per_line = options_per_line(item.options, int(usable / Pt(BODY_SIZE / 2)))
+        column = usable // per_line
+        rows = [item.options[i : i + per_line] for i in range(0, len(item.options), per_line)]
+        for number, row in enumerate(rows, start=1):
+            paragraph = self.line("\t".join(_option_text(o) for o in row))
+            fmt = paragraph.paragraph_format
+            fmt.left_indent = indent
+            fmt.keep_together = True
+            for k in range(1, per_line):
+                fmt.tab_stops.add_tab_stop(Length(indent + k * column), WD_TAB_ALIGNMENT.LEFT)
+            if number < len(rows):
+                keep_with_next(paragraph)
+
+
+class _KeyWriter(_Writer):
+    def key(self) -> None:
+        """The answer key: answers per section in a 题号/答案 grid, scoring rules, 解析."""
+        doc = self.doc
+        self.line(doc.title, PAPER_TITLE)
+        self.line(tr("doc.key_subtitle", code=doc.paper_code), PAPER_HEADING)
+        self.info_lines(with_time=False)
+        self.line(tr("doc.fingerprint", fingerprint=doc.fingerprint), INFO)
+        for index, section in enumerate(doc.sections, start=1):
+            self.heading(section, index)
+            self.answers(section.items)
+            self.line(tr(f"doc.scoring.{section.type}", each=_score(section.score_each)))
+        explained = [i for i in doc.items if i.explanation]
+        if explained:
+            self.line(tr("doc.explanations"), SECTION_HEADING)
+            for item in explained:
+                self.line(f"{item.number}．{item.answer}　{item.explanation}")
+
+    def answers(self, items: Sequence[PrintedItem]) -> None:
+        """Rows of ten: 题号 then 答案, the label in the first column."""
+        blocks = [items[i : i + _KEY_COLUMNS] for i in range(0, len(items), _KEY_COLUMNS)]
+        label = 1.6
+        each = (self.width.cm - label) / _KEY_COLUMNS
+        rows = table(self.document, [label] + [each] * _KEY_COLUMNS, 2 * len(blocks))
+        for block, numbers, answers in zip(blocks, rows[0::2], rows[1::2], strict=True):
+            set_cell_text(numbers[0], tr("doc.key_number"), font=HEADING_FONT)
+            set_cell_text(answers[0], tr("doc.key_answer"), font=HEADING_FONT)
+            for item, number, answer in zip(block, numbers[1:], answers[1:], strict=False):
+                set_cell_text(number, str(item.number))
+                set_cell_text(answer, item.answer, bold=True)
+        self.line("")
+
+
+class _SheetWriter(_Writer):
+    def sheet(self) -> None:
+        """One copy of the answer sheet."""
+        doc = self.doc
+        self.line(doc.title, PAPER_TITLE)
+        self.line(tr("doc.sheet_subtitle", code=doc.paper_code), PAPER_HEADING)
+        self.info_lines(with_time=False)
+        self.candidate_block()
+        self.line(tr("doc.sheet_notice"))
+        for index, section in enumerate(doc.sections, start=1):
+            self.heading(section, index)
+            self.marks(section.items)
+
+    def marks(self, items: Sequence[PrintedItem]) -> None:
+        """A grid of items, each its number and the marks to circle ([√] [×] or [A] [B] …)."""
+        widest = max((len(i.options) for i in items), default=0)
+        columns = 5 if widest == 0 else 4 if widest <= 5 else 3
+        each = self.width.cm / columns
+        rows = table(self.document, [each] * columns, -(-len(items) // columns))
+        cells: list[_Cell] = [cell for row in rows for cell in row]
+        for item, cell in zip(items, cells, strict=False):
+            marks = ["√", "×"] if item.type == "judgement" else [o.letter for o in item.options]
+            paragraph = set_cell_text(cell, "", align=WD_ALIGN_PARAGRAPH.LEFT)
+            number = paragraph.add_run(f"{item.number:>3}\u2002")
+            number.bold = True
+            paragraph.add_run(" ".join(f"[{m}]" for m in marks))
+        for row in rows:
+            row_height(row, 0.8)
+        self.line("")
