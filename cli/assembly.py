@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
+from cli.identities import identity_options, keyring_from
 from qbank import audit
 from qbank.assembly.service import assemble, check_batch_papers, draw_practical, get_paper
 from qbank.batch import get_batch
@@ -38,6 +39,7 @@ from qbank.policy import load_policy
     "--dry-run", is_flag=True, help="只显示组卷方案的约束摘要，不组卷 / show constraints only"
 )
 @click.option("--policy", "policy_file", type=click.Path(path_type=Path), help="政策文件 / policy")
+@identity_options
 @json_option
 @common_options
 @qbank_errors
@@ -50,14 +52,20 @@ def assemble_cmd(
     time_limit: float,
     dry_run: bool,
     policy_file: Path | None,
+    identity_files: tuple[Path, ...],
+    identity_person: str | None,
     as_json: bool,
 ) -> None:
     """按组卷方案从已备案试题中组卷（A/B 卷互不重复超过上限），并抽取操作技能试卷 / assemble papers.
+
+    近期批次的试卷已封存时，需用 --identity 或 --identity-person 给出本人的 age 身份，
+    以便核对与这些试卷的重复率和试题使用次数。
 
     \b
     例 / Example:
       qbank assemble --batch 1 --blueprint samples/blueprints/electrician-4-theory.toml --papers A,B
       qbank assemble --batch 1 --blueprint 方案.toml --papers A,B --seed 42 --json
+      qbank assemble --batch 2 --blueprint 方案.toml --identity-person 王老师
     """
     bp = load_blueprint(blueprint_file)
     codes = [c.strip() for c in papers.split(",") if c.strip()]
@@ -83,13 +91,24 @@ def assemble_cmd(
         return
     seed = seed if seed is not None else secrets.randbits(63)
     actor = audit.current_actor()
+    keyring = keyring_from(identity_files, identity_person)
     with transaction() as session:
         batch = get_batch(session, batch_id)
         seed, stored = assemble(
-            session, batch, bp, codes, policy, actor=actor, seed=seed, time_limit=time_limit
+            session,
+            batch,
+            bp,
+            codes,
+            policy,
+            actor=actor,
+            seed=seed,
+            time_limit=time_limit,
+            identities=keyring,
         )
         drawn = (
-            draw_practical(session, batch, policy, actor=actor, seed=seed) if practical else None
+            draw_practical(session, batch, policy, actor=actor, seed=seed, identities=keyring)
+            if practical
+            else None
         )
         out = {
             "seed": seed,
@@ -131,21 +150,34 @@ def paper_group() -> None:
 @paper_group.command("check")
 @click.argument("paper_id", type=int)
 @click.option("--policy", "policy_file", type=click.Path(path_type=Path), help="政策文件 / policy")
+@identity_options
 @common_options
 @qbank_errors
-def paper_check(paper_id: int, policy_file: Path | None) -> None:
+def paper_check(
+    paper_id: int,
+    policy_file: Path | None,
+    identity_files: tuple[Path, ...],
+    identity_person: str | None,
+) -> None:
     """用独立校验器复核一份已保存的理论试卷（与同批次试卷、近期批次一并核对）；通过时退出码为 0.
+
+    已封存的试卷需用 --identity 或 --identity-person 给出 age 身份才能复核。
 
     \b
     例 / Example:
       qbank paper check 1
+      qbank paper check 3 --identity 王老师.age-identity.txt
     """
+    keyring = keyring_from(identity_files, identity_person)
     with transaction() as session:
         paper = get_paper(session, paper_id)
         lines = [
             line
             for line in check_batch_papers(
-                session, get_batch(session, paper.batch_id), load_policy(policy_file)
+                session,
+                get_batch(session, paper.batch_id),
+                load_policy(policy_file),
+                identities=keyring,
             )
             if paper.code in line.split(" ", 1)[0].split("/")
         ]

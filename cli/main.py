@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import click
 
-from cli import assembly, banks, batches, demo, filing, importing, items, overlap, people, review
+from cli import (
+    assembly,
+    banks,
+    batches,
+    custody,
+    demo,
+    export,
+    filing,
+    importing,
+    items,
+    overlap,
+    people,
+    review,
+    sealing,
+)
 from cli._common import common_options, database, qbank_errors, t
 
 
@@ -49,8 +63,12 @@ cli.add_command(filing.filing_group)
 cli.add_command(batches.batch_group)
 cli.add_command(assembly.assemble_cmd)
 cli.add_command(assembly.paper_group)
+cli.add_command(custody.custody_group)
+cli.add_command(export.export_group)
 banks.bank_group.add_command(filing.bank_file)
 cli.add_command(demo.demo)
+cli.add_command(sealing.seal_cmd)
+cli.add_command(sealing.unseal_cmd)
 
 
 def main() -> None:

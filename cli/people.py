@@ -1,6 +1,8 @@
-"""`qbank person add|list` and `qbank key new|list|export`: people and their signing keys."""
+"""`qbank person add|list|show` and `qbank key …`: people, signing keys and age identities."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -14,6 +16,7 @@ from cli._common import (
     transaction,
 )
 from qbank import audit, keys
+from qbank.confidential import set_age_recipient
 from qbank.people import ROLES, add_person, get_person, list_people, set_public_key
 
 
@@ -55,28 +58,73 @@ def person_add(name: str, roles: tuple[str, ...]) -> None:
 @common_options
 @qbank_errors
 def person_list(as_json: bool) -> None:
-    """列出人员、角色与公钥指纹 / list people.
+    """列出人员、角色、公钥指纹与 age 接收方 / list people.
 
     \b
     例 / Example:
       qbank person list --json
     """
     with transaction() as session:
-        rows = [(p.name, p.roles, p.key_fingerprint or "") for p in list_people(session)]
+        rows = [
+            (p.name, p.roles, p.key_fingerprint or "", p.age_recipient or "")
+            for p in list_people(session)
+        ]
     if as_json:
         emit_json(
-            [{"name": n, "roles": r.split(","), "fingerprint": f or None} for n, r, f in rows]
+            [
+                {
+                    "name": n,
+                    "roles": r.split(","),
+                    "fingerprint": f or None,
+                    "age_recipient": a or None,
+                }
+                for n, r, f, a in rows
+            ]
         )
     else:
         emit_table(
-            [(n, r, f[:16]) for n, r, f in rows],
-            (t("people.col.name"), t("people.col.roles"), t("people.col.fingerprint")),
+            [(n, r, f[:16], a) for n, r, f, a in rows],
+            (
+                t("people.col.name"),
+                t("people.col.roles"),
+                t("people.col.fingerprint"),
+                t("people.col.age_recipient"),
+            ),
         )
+
+
+@person_group.command("show")
+@click.argument("name")
+@json_option
+@common_options
+@qbank_errors
+def person_show(name: str, as_json: bool) -> None:
+    """显示一位人员的角色、签名公钥指纹与 age 接收方 / show a person.
+
+    \b
+    例 / Example:
+      qbank person show 王老师
+    """
+    with transaction() as session:
+        person = get_person(session, name)
+        shown = {
+            "name": person.name,
+            "roles": person.roles.split(","),
+            "fingerprint": person.key_fingerprint,
+            "age_recipient": person.age_recipient,
+        }
+    if as_json:
+        emit_json(shown)
+        return
+    click.echo(f"{t('people.col.name')}：{shown['name']}")
+    click.echo(f"{t('people.col.roles')}：{person.roles}")
+    click.echo(f"{t('people.col.fingerprint')}：{shown['fingerprint'] or '-'}")
+    click.echo(f"{t('people.col.age_recipient')}：{shown['age_recipient'] or '-'}")
 
 
 @click.group("key")
 def key_group() -> None:
-    """签名密钥（加密保存在数据库之外） / signing keys, kept encrypted outside the database."""
+    """签名密钥与 age 身份（加密保存在数据库之外） / signing keys and age identities, kept outside the DB."""
 
 
 @key_group.command("new")
@@ -151,3 +199,82 @@ def key_export(name: str) -> None:
       qbank key export 李工 > 李工.pub
     """
     click.echo(keys.export_public(name))
+
+
+@key_group.command("age-new")
+@click.option("--person", "name", required=True, help="已登记的人员 / a registered person")
+@common_options
+@qbank_errors
+def key_age_new(name: str) -> None:
+    """生成 age 身份（用于解开封存的试卷），登记其接收方 / new age identity for sealed papers.
+
+    私钥以口令加密保存在密钥库（$QBANK_KEYS），数据库只登记接收方（age1…）。
+    口令从提示输入，脚本可用环境变量 QBANK_PASSPHRASE。已有的身份密钥不会被覆盖。
+
+    \b
+    例 / Example:
+      qbank key age-new --person 王老师
+    """
+    with transaction() as session:
+        person = get_person(session, name)
+        passphrase = keys.passphrase_from_env_or_prompt(
+            t("keys.prompt_age_new", name=person.name), confirm=True
+        )
+        recipient = keys.generate_age_identity(person.name, passphrase)
+        set_age_recipient(session, person, recipient, actor=audit.current_actor())
+    click.echo(
+        t("keys.age_created", name=person.name, recipient=recipient, path=str(keys.keystore_dir()))
+    )
+
+
+@key_group.command("age-export-identity")
+@click.option("--person", "name", required=True, help="人员 / person")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="输出的明文身份文件（不会覆盖已有文件） / plain identity file to write",
+)
+@common_options
+@qbank_errors
+def key_age_export_identity(name: str, out: Path) -> None:
+    """把 age 身份以明文写成身份文件，供 age -d -i 或 qbank unseal 使用 / export an identity file.
+
+    文件权限 0600，不会覆盖已有文件；用完即删。
+
+    \b
+    例 / Example:
+      qbank key age-export-identity --person 王老师 --out 王老师.age-identity.txt
+      age -d -i 王老师.age-identity.txt -o 批次.tar 批次.tar.age
+    """
+    with transaction() as session:
+        person = get_person(session, name)
+    passphrase = keys.passphrase_from_env_or_prompt(
+        t("keys.prompt_age_use", name=person.name), confirm=False
+    )
+    identity = keys.load_age_identity(person.name, passphrase)
+    keys.write_identity_file(identity, out, comment=f"qbank age identity of {person.name}")
+    click.echo(t("keys.age_exported", name=person.name, path=str(out)))
+    click.echo(t("keys.age_export_warning"), err=True)
+
+
+@key_group.command("age-set")
+@click.option("--person", "name", required=True, help="人员 / person")
+@click.option("--recipient", required=True, metavar="age1…", help="age 接收方（公钥） / recipient")
+@common_options
+@qbank_errors
+def key_age_set(name: str, recipient: str) -> None:
+    """只登记 age 接收方（公钥），私钥留在本人处 / register an age recipient only.
+
+    例如鉴定中心的托管身份：在离线机器上用 age-keygen 生成，这里只登记公钥。
+
+    \b
+    例 / Example:
+      age-keygen -o 鉴定中心托管.txt      # 在鉴定中心的离线机器上
+      qbank key age-set --person 省鉴定中心 --recipient age1…
+    """
+    with transaction() as session:
+        person = get_person(session, name)
+        set_age_recipient(session, person, recipient, actor=audit.current_actor())
+        shown = person.age_recipient
+    click.echo(t("keys.age_set", name=person.name, recipient=shown))

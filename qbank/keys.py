@@ -28,6 +28,12 @@ that hex and give it to OpenSSL (`openssl pkey -passin file:<file holding the he
 The file name is `<ascii slug>-<24 hex of SHA-256 of the name>.json` (just the hex when the name
 has no ASCII letters or digits, e.g. 李工), so any name, in any script, on any file system, maps
 to one safe file name, and names differing only in case never collide.
+
+Age identities (X25519, for sealed papers and bundles) live in the same keystore as
+`<same stem>.age-identity.age`: an age identity file ("# created: …", "# public key: age1…",
+"AGE-SECRET-KEY-1…") encrypted with the person's passphrase in the age v1 passphrase (scrypt)
+format, mode 0600, never overwritten. The stock tool opens it directly
+(`age -d -i <file>` asks for the passphrase); the database holds only the recipient ("age1…").
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import os
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +54,7 @@ from typing import Any
 
 import click
 import platformdirs
+import pyrage
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -54,6 +62,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from pyrage import x25519
 
 from qbank.errors import InvalidInput, NotFound, QbankError
 from qbank.i18n import tr
@@ -72,6 +81,11 @@ SALT_BYTES = 16
 # A key file is only as trustworthy as its directory; cap what it may ask the KDF to spend.
 _MAX_SCRYPT_MEMORY = 256 * 1024 * 1024
 _MAX_SCRYPT_P = 16
+
+AGE_IDENTITY_SUFFIX = ".age-identity.age"
+AGE_SECRET_PREFIX = "AGE-SECRET-KEY-1"
+_AGE_HEADERS = (b"age-encryption.org/v1\n", b"-----BEGIN AGE ENCRYPTED FILE-----")
+_MAX_IDENTITY_FILE = 1024 * 1024
 
 _PEM_HEADER = "-----BEGIN ENCRYPTED PRIVATE KEY-----"
 _REJECTED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
@@ -96,6 +110,20 @@ class WrongPassphrase(QbankError):
 
     def __init__(self, name: str) -> None:
         super().__init__("keys.wrong_passphrase", name=name)
+
+
+class AgeIdentityExists(QbankError):
+    """The person already has an age identity in the keystore; it is left untouched."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("keys.age_exists", name=name)
+
+
+class AgeIdentityNotFound(NotFound):
+    """No age identity of that name in the keystore."""
+
+    def __init__(self, name: str, keystore: Path) -> None:
+        super().__init__("keys.age_not_found", name=name, keystore=str(keystore))
 
 
 class KeyFileCorrupt(QbankError):
@@ -227,7 +255,8 @@ def generate(name: str, passphrase: str, *, keystore: Path | None = None) -> Pub
         "kdf": kdf.to_json(),
         "private_key_pem": pem,
     }
-    _write_new(path, json.dumps(document, ensure_ascii=False, indent=2) + "\n", name)
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    _write_new(path, text.encode("utf-8"), KeyExists(name))
     return info
 
 
@@ -295,6 +324,118 @@ def verify(public_key_raw: bytes, data: bytes, signature: bytes) -> bool:
     return True
 
 
+def generate_age_identity(name: str, passphrase: str, *, keystore: Path | None = None) -> str:
+    """Make a new age X25519 identity for `name`, store it encrypted, return its recipient.
+
+    Side effects: creates `<stem>.age-identity.age` (mode 0600) in the keystore; refuses with
+    AgeIdentityExists when the person already has one (an identity that sealed papers may
+    depend on is never replaced).
+    """
+    name = _check_name(name)
+    secret = _passphrase_text(passphrase)
+    path = _ensure_dir(keystore_dir(keystore)) / _age_file_name(name)
+    if path.exists():
+        raise AgeIdentityExists(name)
+    identity = x25519.Identity.generate()
+    recipient = str(identity.to_public())
+    created = datetime.now(UTC).replace(microsecond=0).isoformat()
+    text = (
+        f"# qbank age identity of {name}\n"
+        f"# created: {created}\n"
+        f"# public key: {recipient}\n"
+        f"{identity}\n"
+    )
+    ciphertext = pyrage.passphrase.encrypt(text.encode("utf-8"), secret)
+    _write_new(path, ciphertext, AgeIdentityExists(name))
+    return recipient
+
+
+def load_age_identity(
+    name: str, passphrase: str, *, keystore: Path | None = None
+) -> x25519.Identity:
+    """Open the person's stored age identity; raises AgeIdentityNotFound or WrongPassphrase."""
+    name = _check_name(name)
+    directory = keystore_dir(keystore)
+    path = directory / _age_file_name(name)
+    if not path.is_file():
+        raise AgeIdentityNotFound(name, directory)
+    try:
+        plain = pyrage.passphrase.decrypt(path.read_bytes(), _passphrase_text(passphrase))
+    except pyrage.DecryptError:
+        raise WrongPassphrase(name) from None
+    try:
+        identities = _parse_identities(plain, path)
+    except InvalidInput:
+        raise KeyFileCorrupt(path) from None
+    if len(identities) != 1:
+        raise KeyFileCorrupt(path)
+    return identities[0]
+
+
+def read_identity_file(
+    path: Path, passphrase: str | Callable[[], str] | None = None
+) -> list[x25519.Identity]:
+    """The age X25519 identities in an identity file, as the stock `age -i` reads them.
+
+    A plain file has one "AGE-SECRET-KEY-1…" per line; blank lines and "#" comments are
+    skipped. A passphrase-encrypted identity file (age v1, binary or armored) is opened with
+    `passphrase` — a string, or a callable asked only when the file turns out encrypted.
+    Errors name the file and line, never the line's content (it may be a secret key).
+    Side effects: reads the file.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise InvalidInput("keys.identity_unreadable", path=str(path)) from None
+    if len(data) > _MAX_IDENTITY_FILE:
+        raise InvalidInput("keys.bad_identity_file", path=str(path))
+    if data.lstrip().startswith(_AGE_HEADERS):
+        if passphrase is None:
+            raise InvalidInput("keys.identity_encrypted", path=str(path))
+        secret = passphrase() if callable(passphrase) else passphrase
+        try:
+            data = pyrage.passphrase.decrypt(data, _passphrase_text(secret))
+        except pyrage.DecryptError:
+            raise InvalidInput("keys.identity_wrong_passphrase", path=str(path)) from None
+    return _parse_identities(data, path)
+
+
+def _parse_identities(data: bytes, path: Path) -> list[x25519.Identity]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("keys.bad_identity_file", path=str(path)) from None
+    identities = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if not line.startswith(AGE_SECRET_PREFIX):
+            raise InvalidInput("keys.bad_identity_line", path=str(path), line=number)
+        try:
+            identities.append(x25519.Identity.from_str(line))
+        except pyrage.IdentityError:
+            raise InvalidInput("keys.bad_identity_line", path=str(path), line=number) from None
+    if not identities:
+        raise InvalidInput("keys.no_identity", path=str(path))
+    return identities
+
+
+def write_identity_file(identity: x25519.Identity, path: Path, *, comment: str) -> None:
+    """Write `identity` as a plain age identity file (for `age -d -i`), mode 0600.
+
+    Side effects: creates `path`; refuses to replace an existing file (InvalidInput).
+    """
+    path = Path(path)
+    comment = " ".join(comment.split())
+    text = f"# {comment}\n# public key: {identity.to_public()}\n{identity}\n"
+    try:
+        _write_new(path, text.encode("utf-8"), InvalidInput("keys.out_exists", path=str(path)))
+    except OSError:
+        raise InvalidInput("keys.cannot_write", path=str(path)) from None
+
+
 def passphrase_from_env_or_prompt(prompt_text: str, *, confirm: bool) -> str:
     """`QBANK_PASSPHRASE` when set (scripts, CI), else ask without echo, twice if `confirm`."""
     value = os.environ.get(PASSPHRASE_ENV)
@@ -323,16 +464,24 @@ def _check_name(name: str) -> str:
     return cleaned
 
 
-def _passphrase_bytes(passphrase: str) -> bytes:
+def _passphrase_text(passphrase: str) -> str:
     if not passphrase:
         raise InvalidInput("keys.empty_passphrase")
-    return unicodedata.normalize("NFC", passphrase).encode("utf-8")
+    return unicodedata.normalize("NFC", passphrase)
+
+
+def _passphrase_bytes(passphrase: str) -> bytes:
+    return _passphrase_text(passphrase).encode("utf-8")
 
 
 def _file_name(name: str) -> str:
     digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:24]
     slug = "-".join(re.findall(r"[a-z0-9]+", name.lower()))[:40].strip("-")
     return f"{slug}-{digest}.json" if slug else f"{digest}.json"
+
+
+def _age_file_name(name: str) -> str:
+    return _file_name(name).removesuffix(".json") + AGE_IDENTITY_SUFFIX
 
 
 def _ensure_dir(directory: Path) -> Path:
@@ -347,16 +496,16 @@ def _ensure_dir(directory: Path) -> Path:
     return directory
 
 
-def _write_new(path: Path, text: str, name: str) -> None:
+def _write_new(path: Path, data: bytes, exists: QbankError) -> None:
     """Create `path` 0600, refusing to replace anything (O_EXCL also settles a race)."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise KeyExists(name) from None
+        raise exists from None
     try:
         os.chmod(path, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
     except OSError:

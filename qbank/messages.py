@@ -790,6 +790,254 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "batch.col.site": ("考点", "site"),
     "batch.col.candidates": ("考生人数", "candidates"),
     "batch.col.papers": ("试卷", "papers"),
+    # --- custody log (qbank.custody, cli/custody.py) -------------------------------------
+    "custody.step.start": ("开始", "the start"),
+    "custody.step.assemble": ("组卷", "assemble"),
+    "custody.step.extract": ("提取", "extract"),
+    "custody.step.print": ("印制", "print"),
+    "custody.step.transport": ("传送", "transport"),
+    "custody.step.seal": ("封存", "seal"),
+    "custody.step.open": ("启封", "open"),
+    "custody.step.archive": ("归档", "archive"),
+    "custody.verdict.valid": (
+        "有效（VALID）：保管链完整，{size} 条记录，Merkle 根 {root}",
+        "VALID: the custody log is complete, {size} entries, Merkle root {root}",
+    ),
+    "custody.verdict.invalid": ("无效（INVALID）：{message}", "INVALID: {message}"),
+    "custody.verdict.incomplete": ("未完成（INCOMPLETE）：{message}", "INCOMPLETE: {message}"),
+    "custody.at_entry": ("第 {position} 号记录：{message}", "entry {position}: {message}"),
+    "custody.code.missing_file": ("缺少文件 {file}", "file {file} is missing"),
+    "custody.code.unexpected_file": (
+        "多出文件 {file}（导出目录只应有 qbank 写出的文件）",
+        "unexpected file {file} (an export holds only the files qbank writes)",
+    ),
+    "custody.code.malformed_layout": (
+        "layout.json 格式不符（{detail}）",
+        "layout.json is malformed ({detail})",
+    ),
+    "custody.code.malformed_entry": (
+        "log.jsonl 中该记录格式不符（{detail}）",
+        "the entry in log.jsonl is malformed ({detail})",
+    ),
+    "custody.code.malformed_checkpoint": (
+        "检查点 {size} 格式不符（{detail}）",
+        "checkpoint {size} is malformed ({detail})",
+    ),
+    "custody.code.layout_signature_invalid": (
+        "保管布局上 {name} 的签名无效",
+        "the signature of {name} on the custody layout is invalid",
+    ),
+    "custody.code.layout_key_mismatch": (
+        "保管布局由 {name}（公钥指纹 {fingerprint}）签署，不是所信任的公钥（指纹 {trusted}）",
+        "the custody layout was signed by {name} (key fingerprint {fingerprint}), not by the "
+        "trusted key (fingerprint {trusted})",
+    ),
+    "custody.code.untrusted_layout_key": (
+        "保管布局由 {name}（公钥指纹 {fingerprint}）签署，但未用 --trusted-key 指定可信的评价机构公钥，"
+        "无法确认布局出自评价机构；核对指纹后用 --trusted-key 重新核验",
+        "the custody layout was signed by {name} (key fingerprint {fingerprint}), but no "
+        "institution key was pinned with --trusted-key, so nothing shows the layout is the "
+        "institution's; check the fingerprint and verify again with --trusted-key",
+    ),
+    "custody.code.key_file_mismatch": (
+        "公钥文件 {file} 与保管布局中的公钥不一致",
+        "key file {file} differs from the key in the custody layout",
+    ),
+    "custody.code.checkpoint_beyond_log": (
+        "存在第 {size} 条的检查点，但日志只有 {entries} 条：日志被截短",
+        "there is a checkpoint for size {size} but the log has only {entries} entries: it was "
+        "truncated",
+    ),
+    "custody.code.position_mismatch": (
+        "记录自称第 {found} 号：记录被删除、调换或重放",
+        "the entry says it is number {found}: an entry was dropped, swapped or replayed",
+    ),
+    "custody.code.layout_mismatch": (
+        "记录所引用的保管布局不是本布局",
+        "the entry refers to a different custody layout",
+    ),
+    "custody.code.batch_mismatch": (
+        "记录属于批次 {found}，不是本批次 {expected}",
+        "the entry belongs to batch {found}, not to this batch {expected}",
+    ),
+    "custody.code.previous_root_mismatch": (
+        "记录中的前序 Merkle 根与此前各条记录不符：此前的日志被改动",
+        "the entry's previous Merkle root does not match the earlier entries: they were altered",
+    ),
+    "custody.code.step_not_in_layout": (
+        "保管布局中没有“{step}”环节",
+        "the custody layout has no step '{step}'",
+    ),
+    "custody.code.signer_not_designated": (
+        "{name} 不是“{step}”环节的指定人员（或其公钥与布局不符）",
+        "{name} is not designated for '{step}' (or their key differs from the layout's)",
+    ),
+    "custody.code.signature_invalid": (
+        "{name} 的签名无效：记录被改动或签名被伪造",
+        "the signature of {name} is invalid: the entry was altered or the signature forged",
+    ),
+    "custody.code.step_out_of_order": (
+        "“{step}”不能接在“{after}”之后（顺序：组卷、提取、印制、传送、封存、启封、归档）",
+        "'{step}' cannot follow '{after}' (order: assemble, extract, print, transport, seal, "
+        "open, archive)",
+    ),
+    "custody.code.transport_leg_invalid": (
+        "传送段号为 {leg}，应为 {expected}（或超出布局规定的段数）",
+        "transport leg {leg}, expected {expected} (or beyond the legs the layout plans)",
+    ),
+    "custody.code.transport_legs_missing": (
+        "只签了 {done} 段传送，布局规定 {planned} 段，不能封存",
+        "only {done} transport legs signed of the {planned} the layout plans; cannot seal yet",
+    ),
+    "custody.code.quorum_not_met": (
+        "上一环节“{step}”只有 {have} 人签署，需要 {need} 人",
+        "the previous step '{step}' has {have} signers of the {need} required",
+    ),
+    "custody.code.materials_mismatch": (
+        "“{step}”接收的材料与上一环节交出的成品不一致",
+        "the materials of '{step}' differ from the previous step's products",
+    ),
+    "custody.code.empty_products": ("“{step}”没有交出任何成品", "'{step}' hands on nothing"),
+    "custody.code.duplicate_signer": (
+        "{name} 已签署过本次“{step}”，共同签署须为不同的人",
+        "{name} already signed this '{step}'; co-signers must be different people",
+    ),
+    "custody.code.cosign_mismatch": (
+        "共同签署的“{step}”成品与第 {first} 号记录不一致",
+        "this co-signature of '{step}' vouches for other products than entry {first}",
+    ),
+    "custody.code.checkpoint_missing": (
+        "缺少日志长度为 {size} 的检查点",
+        "the checkpoint for log size {size} is missing",
+    ),
+    "custody.code.checkpoint_origin_mismatch": (
+        "检查点 {size} 属于另一日志（{origin}）",
+        "checkpoint {size} belongs to another log ({origin})",
+    ),
+    "custody.code.checkpoint_root_mismatch": (
+        "检查点 {size} 的 Merkle 根与日志不符",
+        "checkpoint {size} has a different Merkle root than the log",
+    ),
+    "custody.code.checkpoint_signature_invalid": (
+        "检查点 {size} 没有 {name} 的有效签名",
+        "checkpoint {size} lacks a valid signature of {name}",
+    ),
+    "custody.code.log_truncated": (
+        "已收到过长度为 {size} 的检查点，日志现只有 {entries} 条：日志被截短",
+        "a checkpoint of size {size} was received earlier but the log now has {entries} "
+        "entries: it was truncated",
+    ),
+    "custody.code.log_forked": (
+        "日志前 {size} 条的 Merkle 根与此前收到的检查点不同：日志被改写",
+        "the root of the first {size} entries differs from the checkpoint received earlier: "
+        "the log was rewritten",
+    ),
+    "custody.code.steps_missing": (
+        "到封存为止的环节尚未签完，下一步：{next}",
+        "the steps through seal are not all signed; next: {next}",
+    ),
+    "custody.code.quorum_pending": (
+        "“{step}”已有 {have} 人签署，还需共 {need} 人",
+        "'{step}' has {have} signers of the {need} required",
+    ),
+    "custody.no_layout": (
+        "批次 {batch} 还没有保管布局（qbank custody layout）",
+        "batch {batch} has no custody layout yet (qbank custody layout)",
+    ),
+    "custody.layout_exists": (
+        "批次 {batch} 已有保管布局，布局签署后不能更改",
+        "batch {batch} already has a custody layout; a signed layout cannot change",
+    ),
+    "custody.layout_unreadable": (
+        "数据库中的保管布局无法读取（已损坏）",
+        "the stored custody layout is unreadable (damaged)",
+    ),
+    "custody.bad_witness": (
+        "{name} 不是考务人员（staff）或督导员（regulator），不能签署启封或归档",
+        "{name} is neither staff nor regulator and cannot sign open or archive",
+    ),
+    "custody.bad_quorum_step": (
+        "--quorum 中的环节“{step}”不在布局中（可用：{steps}）",
+        "--quorum names step '{step}', which is not in the layout (steps: {steps})",
+    ),
+    "custody.seal_needs_two": (
+        "封存需两人共同签署，但本批次只指定了 {count} 人；请再指定一位封存人，"
+        "或明确给出 --quorum seal=1",
+        "sealing needs two signers but the batch designates {count}; designate another "
+        "sealer or give --quorum seal=1 explicitly",
+    ),
+    "custody.bad_quorum": (
+        "环节 {step} 的签署人数 {quorum} 应在 1 到指定人数 {people} 之间",
+        "the quorum {quorum} of step {step} must be between 1 and the {people} designated",
+    ),
+    "custody.bad_legs": ("传送段数应为正整数，实际为 {value}", "legs must be ≥ 1, got {value}"),
+    "custody.bad_step": (
+        "未知环节“{step}”，可选：{steps}",
+        "unknown step '{step}'; choose: {steps}",
+    ),
+    "custody.bad_evidence": (
+        "凭证键“{name}”不可用（不能为空，不能含“=”或换行）",
+        "evidence key '{name}' is not usable (non-empty, no '=' or line break)",
+    ),
+    "custody.bad_pair": (
+        "{option} 的格式应为 键=值，实际为“{value}”",
+        "{option} takes KEY=VALUE, got '{value}'",
+    ),
+    "custody.products_computed": (
+        "环节 {step} 的成品由系统计算（试卷指纹或封存包），不能用 --product 指定",
+        "the products of step {step} are computed (paper fingerprints or sealed bundles); "
+        "--product is not accepted",
+    ),
+    "custody.duplicate_product": ("--product 给出了重复的文件", "--product names a file twice"),
+    "custody.no_papers": ("批次 {batch} 还没有组卷", "batch {batch} has no papers yet"),
+    "custody.no_bundles": (
+        "批次 {batch} 还没有封存包（qbank seal）",
+        "batch {batch} has no sealed bundle yet (qbank seal)",
+    ),
+    "custody.log_invalid": (
+        "已存的保管链未通过核验，不能再追加：{reason}",
+        "the stored custody log does not verify; nothing can be appended: {reason}",
+    ),
+    "custody.refused": ("未签署：{reason}", "not signed: {reason}"),
+    "custody.open_too_early": (
+        "考试日期 {date} 之前不能启封已封存的试卷；未签署",
+        "sealed papers cannot be opened before the exam date {date}; nothing signed",
+    ),
+    "custody.open_needs_identity": (
+        "本批次有 {papers} 份已封存的试卷，启封须用 --identity 或 --identity-person 给出能解密的"
+        " age 身份；未签署",
+        "the batch has {papers} sealed papers: opening needs an age identity that decrypts them "
+        "(--identity or --identity-person); nothing signed",
+    ),
+    "custody.layout_done": (
+        "批次 {batch} 的保管布局已签署（SHA-256 {sha256}）",
+        "custody layout of batch {batch} signed (SHA-256 {sha256})",
+    ),
+    "custody.signed": (
+        "已签署第 {position} 号记录：{step}，{person}；Merkle 根 {root}",
+        "entry {position} signed: {step} by {person}; Merkle root {root}",
+    ),
+    "custody.exported": ("已导出 {count} 个文件到 {path}", "{count} files exported to {path}"),
+    "custody.layout_line": (
+        "{step}：{people}（需 {quorum} 人签署）",
+        "{step}: {people} ({quorum} must sign)",
+    ),
+    "custody.legs_line": ("传送段数：{legs}", "transport legs: {legs}"),
+    "custody.legs_any": ("至少 1 段", "one or more"),
+    "custody.col.position": ("序号", "no."),
+    "custody.col.step": ("环节", "step"),
+    "custody.col.person": ("签署人", "signed by"),
+    "custody.col.time": ("时间（UTC）", "time (UTC)"),
+    "custody.col.products": ("成品", "products"),
+    "custody.col.evidence": ("凭证", "evidence"),
+    "custody.identity_only_open": (
+        "--identity 只用于启封（--step open）",
+        "--identity is for the open step only (--step open)",
+    ),
+    "custody.batch_or_dir": (
+        "请给出 --batch 或 --dir 之一",
+        "give exactly one of --batch or --dir",
+    ),
     # --- assembly service (qbank.assembly.service) --------------------------------------
     "assembly.infeasible": ("无法组卷：{reasons}", "cannot assemble: {reasons}"),
     "assembly.invalid": (
@@ -1123,5 +1371,526 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "blueprint.supply.weights_under_range": (
         "知识范围 {parent} 的试题全部属于 {ranges}，它们的比重上限合计只有 {sum}，达不到 {parent} 至少 {limit} 的要求",
         "every item of range {parent} lies in {ranges}, whose upper weights add up to only {sum}, below the {limit} {parent} needs",
+    ),
+    # --- printed practical papers (exporters.practical_paper_docx) ------------------------
+    "doc.practical.header": (
+        "{occupation}（{level}）操作技能考核试卷",
+        "{occupation} ({level}) practical skills examination",
+    ),
+    "doc.practical.notices_header": (
+        "{occupation}（{level}）操作技能考核准备通知单",
+        "{occupation} ({level}) practical examination: preparation notices",
+    ),
+    "doc.practical.scoring_header": (
+        "{occupation}（{level}）操作技能考核评分记录表",
+        "{occupation} ({level}) practical examination: scoring record",
+    ),
+    "doc.practical.occupation_line": (
+        "职业（工种）：{occupation}　　等级：{level}",
+        "Occupation: {occupation}    Level: {level}",
+    ),
+    "doc.practical.code_line": (
+        "试卷编号：{set_code}　　考试批次：{batch}",
+        "Paper set: {set_code}    Batch: {batch}",
+    ),
+    "doc.practical.date_line": (
+        "考试日期：{date}　　考点：{site}",
+        "Date: {date}    Site: {site}",
+    ),
+    "doc.practical.duration": ("考试时间：{minutes}分钟", "Time allowed: {minutes} minutes"),
+    "doc.practical.candidate_line": (
+        "准考证号：＿＿＿＿＿＿＿＿　姓名：＿＿＿＿＿＿　工位号：＿＿＿　单位：＿＿＿＿＿＿＿",
+        "Admission no.: ________  Name: __________  Station: ____  Unit: __________",
+    ),
+    "doc.practical.candidate_short": (
+        "准考证号：＿＿＿＿＿＿＿＿＿＿　　姓名：＿＿＿＿＿＿＿＿　　工位号：＿＿＿＿",
+        "Admission no.: __________    Name: ____________    Station: ____",
+    ),
+    "doc.practical.notes_title": ("考生须知", "Instructions to candidates"),
+    "doc.practical.note1": (
+        "1. 考生须按考生准备通知单自备工具、仪表和劳保用品，按规定穿戴整齐后进入考场。",
+        "1. Bring the tools, instruments and protective wear of the candidate's preparation "
+        "list, and wear them as required before entering.",
+    ),
+    "doc.practical.note2": (
+        "2. 请仔细阅读各试题的考核要求，在规定的考核时间内完成；超时按规定扣分或终止考核。",
+        "2. Read each task's requirements carefully and finish within its time limit; overtime "
+        "is penalised or ends the task.",
+    ),
+    "doc.practical.note3": (
+        "3. 严格遵守安全操作规程，通电试车须经考评员同意；违反安全规定造成事故的，该题记0分。",
+        "3. Follow the safety rules; power up only with an examiner's consent. A task in which a "
+        "safety rule is broken scores 0.",
+    ),
+    "doc.practical.note4": (
+        "4. 不得在试卷上乱写乱画，不得将试卷带出考场。",
+        "4. Do not deface this paper or take it out of the examination room.",
+    ),
+    "doc.practical.venue_prep": ("考场准备通知单", "Venue preparation list"),
+    "doc.practical.candidate_prep": ("考生准备通知单", "Candidate preparation list"),
+    "doc.practical.venue_note": (
+        "本单于考前发至考点，由考点按每个工位准备以下设备、器材和材料，考前由考评员检查确认。",
+        "Sent to the site before the examination: prepare the following for every station; "
+        "an examiner checks them before the start.",
+    ),
+    "doc.practical.candidate_note": (
+        "本单于考前发给考生，考生按下表自备工具、仪表和劳保用品。",
+        "Sent to candidates before the examination: bring the following.",
+    ),
+    "doc.practical.col.number": ("序号", "No."),
+    "doc.practical.col.category": ("类别", "Category"),
+    "doc.practical.col.name": ("名称", "Name"),
+    "doc.practical.col.spec": ("规格型号", "Specification"),
+    "doc.practical.col.quantity": ("数量", "Quantity"),
+    "doc.practical.col.note": ("备注", "Notes"),
+    "doc.practical.tasks": ("操作技能考核试题", "Tasks"),
+    "doc.practical.task": ("试题{number}：{title}", "Task {number}: {title}"),
+    "doc.practical.module": ("考核模块：{code}", "Module: {code}"),
+    "doc.practical.requirements": ("考核要求：", "Requirements:"),
+    "doc.practical.task_score": ("配分：{score}分", "Score: {score} points"),
+    "doc.practical.task_time": ("考核时间：{minutes}分钟", "Time limit: {minutes} minutes"),
+    "doc.practical.scoring_title": ("操作技能考核评分记录表", "Scoring record"),
+    "doc.practical.scoring_task": (
+        "试题{number}：{title}（配分{score}分{time}）",
+        "Task {number}: {title} ({score} points{time})",
+    ),
+    "doc.practical.scoring_time": ("，考核时间{minutes}分钟", ", {minutes} minutes"),
+    "doc.practical.col.element": ("评分要素", "Element"),
+    "doc.practical.col.score": ("配分", "Points"),
+    "doc.practical.col.criteria": ("评分标准", "Criteria"),
+    "doc.practical.col.deduction": ("扣分", "Deducted"),
+    "doc.practical.col.earned": ("得分", "Score"),
+    "doc.practical.col.task": ("试题", "Task"),
+    "doc.practical.col.title": ("试题名称", "Title"),
+    "doc.practical.veto_mark": ("★", "★"),
+    "doc.practical.veto_score": ("否决", "veto"),
+    "doc.practical.veto_legend": (
+        "注：标“★”的为否决项，考生出现该项所列情形之一的，本题记0分。",
+        "Note: ★ marks a veto item; if any case it lists occurs, the task scores 0.",
+    ),
+    "doc.practical.total": ("合计", "Total"),
+    "doc.practical.examiner": (
+        "考评员（签名）：＿＿＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日",
+        "Examiner (signature): ______________    Date: ________",
+    ),
+    "doc.practical.summary": ("操作技能考核成绩汇总表", "Score summary"),
+    "doc.practical.checker": (
+        "核分人（签名）：＿＿＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日",
+        "Score checker (signature): ______________    Date: ________",
+    ),
+    # --- print runs and `qbank export` (qbank.print_run, cli.export) ---------------------
+    "print.bad_copies": (
+        "印制份数应在 1～10000 之间，实际为 {value}",
+        "copies must be between 1 and 10000, got {value}",
+    ),
+    "print.unknown_paper": (
+        "批次 {batch} 没有{kind}试卷 {code}（已有：{available}）",
+        "batch {batch} has no {kind}paper {code} (it has: {available})",
+    ),
+    "print.list_sep": ("、", ", "),
+    "print.kind_theory": ("理论知识", "theory "),
+    "print.kind_practical": ("操作技能", "practical "),
+    "print.nothing": (
+        "批次 {batch} 没有可印制的{kind}试卷（先用 qbank assemble 组卷）",
+        "batch {batch} has no {kind}paper to print (run qbank assemble first)",
+    ),
+    "print.out_is_file": ("{path} 是一个文件，应为输出目录", "{path} is a file, not a directory"),
+    "print.out_not_empty": (
+        "输出目录 {path} 不为空：换一个目录，或加 --force 替换之前导出的内容",
+        "output directory {path} is not empty: choose another, or add --force to replace an "
+        "earlier export",
+    ),
+    "print.out_not_export": (
+        "输出目录 {path} 不为空，且不是 qbank 之前导出的目录（没有 print-list.json），"
+        "--force 也不会删除其中的文件",
+        "output directory {path} is not empty and holds no earlier qbank export "
+        "(no print-list.json); --force will not delete its files",
+    ),
+    "print.no_office": (
+        "统计页数需要 LibreOffice（soffice）和 pdfinfo，本机没有找到",
+        "counting pages needs LibreOffice (soffice) and pdfinfo, which were not found",
+    ),
+    "print.render_failed": (
+        "LibreOffice 未能把 {file} 转换为 PDF：{reason}",
+        "LibreOffice could not convert {file} to PDF: {reason}",
+    ),
+    "print.doc.paper": ("试卷", "paper"),
+    "print.doc.answer_sheet": ("答题卡", "answer sheet"),
+    "print.doc.key": ("参考答案及评分标准", "answer key"),
+    "print.doc.practical": ("操作技能试卷", "practical paper"),
+    "print.doc.notices": ("准备通知单", "preparation notices"),
+    "print.doc.scoring": ("评分记录表", "scoring record"),
+    "print.list_title": ("试卷印制清单", "Print list"),
+    "print.list_info": (
+        "考试批次：{batch}　　职业：{occupation}（{level}）　　考试日期：{date}　　考点：{site}",
+        "Batch: {batch}    Occupation: {occupation} ({level})    Date: {date}    Site: {site}",
+    ),
+    "print.sheet_copies": ("印制清单", "copies"),
+    "print.sheet_files": ("文件", "files"),
+    "print.col.row": ("序号", "No."),
+    "print.col.paper": ("试卷", "Paper"),
+    "print.col.document": ("文档", "Document"),
+    "print.col.copy": ("份号", "Copy"),
+    "print.col.serial": ("流水号", "Serial"),
+    "print.col.file": ("文件", "File"),
+    "print.col.pages": ("页数", "Pages"),
+    "print.col.copies": ("份数", "Copies"),
+    "print.col.bytes": ("字节", "Bytes"),
+    "print.col.sha256": ("SHA-256", "SHA-256"),
+    "print.col.printer": ("印制人（签名）", "Printed by (signature)"),
+    "print.col.checker": ("核对人（签名）", "Checked by (signature)"),
+    "export.done": ("已写入 {count} 个文件：{path}", "{count} files written to {path}"),
+    "export.file": (
+        "  {name}（{document}，{copies} 份{pages}）",
+        "  {name} ({document}, copies: {copies}{pages})",
+    ),
+    "export.pages": ("，共 {pages} 页", ", {pages} pages"),
+    "export.list": ("印制清单：{xlsx}、{json}", "print list: {xlsx}, {json}"),
+    # --- printed documents (exporters.docx_page, exporters.theory_docx, qbank.printing) -----
+    "doc.page_of": ("第 {page} 页 共 {pages} 页", "Page {page} of {pages}"),
+    "doc.secret": ("绝密★启用前", "CONFIDENTIAL until the examination starts"),
+    "doc.secret_key": ("绝密", "CONFIDENTIAL"),
+    "doc.paper_code": ("{code} 卷", "paper {code}"),
+    "doc.occupation": ("职业（工种）：{name}", "Occupation: {name}"),
+    "doc.level": ("等级：{name}", "Level: {level} ({name})"),
+    "doc.paper": ("试卷：{code} 卷", "Paper: {code}"),
+    "doc.duration": ("考试时间：{minutes} 分钟", "Time allowed: {minutes} minutes"),
+    "doc.total_score": ("满分：{score} 分", "Full marks: {score}"),
+    "doc.batch": ("批次：{code}", "Batch: {code}"),
+    "doc.exam_date": ("考试日期：{date}", "Exam date: {date}"),
+    "doc.site": ("考点：{site}", "Site: {site}"),
+    "doc.name": ("姓　　名", "Name"),
+    "doc.id_number": ("身份证号", "ID number"),
+    "doc.admission": ("准考证号", "Admission no."),
+    "doc.unit": ("单　　位", "Unit"),
+    "doc.seal_line": ("密 封 线", "sealing line"),
+    "doc.seal_note": ("考 生 答 题 不 准 超 过 此 线", "Candidates: do not write beyond this line"),
+    "doc.notice_title": ("注　意　事　项", "Instructions"),
+    "doc.notice.time": ("考试时间：{minutes} 分钟。", "Time allowed: {minutes} minutes."),
+    "doc.notice.identity": (
+        "请首先按要求在试卷的标封处填写您的姓名、身份证号、准考证号和所在单位的名称。",
+        "First write your name, ID number, admission number and unit in the sealed area.",
+    ),
+    "doc.notice.read": (
+        "请仔细阅读各种题目的回答要求，在规定的位置填写您的答案。",
+        "Read each part's instructions and write your answers where they ask.",
+    ),
+    "doc.notice.marks": (
+        "判断题正确的填“√”，错误的填“×”；选择题将所选答案的字母填入题内的括号中。",
+        "True/false items: write √ for true and × for false; choice items: write the letters "
+        "of your answers in the brackets.",
+    ),
+    "doc.notice.clean": (
+        "不要在试卷上乱写乱画，不要在标封区填写无关的内容。",
+        "Do not scribble on the paper or write anything else in the sealed area.",
+    ),
+    "doc.score_part": ("题　号", "Part"),
+    "doc.score_total": ("总　分", "Total"),
+    "doc.score_totaller": ("统分人", "Totalled by"),
+    "doc.score": ("得　分", "Score"),
+    "doc.marker": ("评分人", "Marked by"),
+    "doc.section_ordinal": ("{ordinal}", "{index}"),
+    "doc.section": (
+        "{ordinal}、{title}（第{first}题～第{last}题。每题{each}分，满分{total}分。）",
+        "{index}. {title} (items {first}–{last}; score {each} each, {total} in all)",
+    ),
+    "doc.key_title": (
+        "{title}（{code} 卷）参考答案及评分标准",
+        "{title}, paper {code}: answer key and scoring guide",
+    ),
+    "doc.key_subtitle": (
+        "{code} 卷　参考答案及评分标准",
+        "Paper {code}: answer key and scoring guide",
+    ),
+    "doc.sheet_subtitle": ("{code} 卷　答题卡", "Paper {code}: answer sheet"),
+    "doc.fingerprint": (
+        "试卷指纹（SHA-256）：{fingerprint}",
+        "Paper fingerprint (SHA-256): {fingerprint}",
+    ),
+    "doc.fingerprint_short": ("指纹 {fingerprint}", "fingerprint {fingerprint}"),
+    "doc.key_number": ("题号", "Item"),
+    "doc.key_answer": ("答案", "Answer"),
+    "doc.scoring.judgement": (
+        "评分标准：每题{each}分，判断正确得分，判断错误或不答不得分。",
+        "Scoring: {each} points each for a correct judgement; a wrong or missing answer scores nothing.",
+    ),
+    "doc.scoring.single": (
+        "评分标准：每题{each}分，选择正确得分，错选、多选或不答不得分。",
+        "Scoring: {each} points each for the correct choice; a wrong, extra or missing answer "
+        "scores nothing.",
+    ),
+    "doc.scoring.multiple": (
+        "评分标准：每题{each}分，全部选对得分，错选、少选、多选或不答均不得分。",
+        "Scoring: {each} points each only when exactly the right options are chosen; otherwise "
+        "nothing.",
+    ),
+    "doc.explanations": ("附：试题解析", "Appendix: explanations"),
+    "doc.sheet_title": ("{title}（{code} 卷）答题卡", "{title}, paper {code}: answer sheet"),
+    "doc.sheet_header": ("答题卡　{code} 卷", "Answer sheet, paper {code}"),
+    "doc.sheet_notice": (
+        "作答说明：用黑色字迹的钢笔或签字笔在所选答案（字母或 √、×）上画“○”；"
+        "改答时在原答案上打“×”后另选。题号与试卷题号一致。",
+        "Circle each answer (a letter, √ or ×) in black ink; to change an answer, cross out the "
+        "circled one and circle another. Item numbers are those of the paper.",
+    ),
+    # print records (qbank.printing)
+    "print.paper_sealed": (
+        "试卷 {code} 已封存，数据库中没有它的组卷内容：请先启封，或提供解密后的组卷内容",
+        "paper {code} is sealed and its composition is not in the database: open it first or "
+        "supply the decrypted composition",
+    ),
+    "print.not_theory": ("试卷 {code} 不是理论知识试卷", "paper {code} is not a theory paper"),
+    "print.not_practical": (
+        "试卷 {code} 不是操作技能试卷",
+        "paper {code} is not a practical paper",
+    ),
+    "print.version_missing": (
+        "试卷 {code} 的试题 {item}（版本 {version}）不在数据库中",
+        "item {item} (version {version}) of paper {code} is not in the database",
+    ),
+    "print.set_missing": (
+        "试卷 {code} 的操作技能试卷 {set}（版本 {version}）不在本题库中",
+        "practical set {set} (version {version}) of paper {code} is not in this bank",
+    ),
+    # --- confidential at rest and age identities (qbank.confidential, qbank.keys; task Z) ---
+    "keys.age_exists": (
+        "{name} 已有 age 身份密钥，未作任何改动（已封存的试卷仍需要它；确需更换时先把旧文件移出密钥库并妥善保存）",
+        "{name} already has an age identity; nothing was changed (sealed papers still need it; to "
+        "replace it, first move the old file out of the keystore and keep it safe)",
+    ),
+    "keys.age_not_found": (
+        "密钥库 {keystore} 中没有 {name} 的 age 身份密钥（用 qbank key age-new --person {name} 生成）",
+        "no age identity of {name} in keystore {keystore} (create one with qbank key age-new "
+        "--person {name})",
+    ),
+    "keys.identity_unreadable": ("无法读取身份文件 {path}", "cannot read identity file {path}"),
+    "keys.bad_identity_file": ("{path} 不是 age 身份文件", "{path} is not an age identity file"),
+    "keys.bad_identity_line": (
+        "身份文件 {path} 第 {line} 行不是 age X25519 私钥（应为 AGE-SECRET-KEY-1…）",
+        "identity file {path} line {line} is not an age X25519 secret key (AGE-SECRET-KEY-1…)",
+    ),
+    "keys.no_identity": (
+        "身份文件 {path} 中没有 age 私钥",
+        "identity file {path} holds no age secret key",
+    ),
+    "keys.identity_encrypted": (
+        "身份文件 {path} 已用口令加密，需要口令才能使用",
+        "identity file {path} is passphrase-encrypted; its passphrase is needed",
+    ),
+    "keys.identity_wrong_passphrase": (
+        "口令不正确，无法打开身份文件 {path}",
+        "wrong passphrase for identity file {path}",
+    ),
+    "keys.out_exists": ("{path} 已存在，未覆盖", "{path} already exists; not overwritten"),
+    "keys.cannot_write": ("无法写入 {path}", "cannot write {path}"),
+    "keys.prompt_age_new": (
+        "为 {name} 的 age 身份密钥设置口令",
+        "passphrase for {name}'s new age identity",
+    ),
+    "keys.prompt_age_use": ("{name} 的 age 身份密钥口令", "passphrase of {name}'s age identity"),
+    "keys.prompt_identity_file": ("身份文件 {path} 的口令", "passphrase of identity file {path}"),
+    "keys.age_created": (
+        "已为 {name} 生成 age 身份密钥，接收方 {recipient}；私钥已加密保存在 {path}",
+        "age identity created for {name}, recipient {recipient}; secret key encrypted in {path}",
+    ),
+    "keys.age_exported": (
+        "已将 {name} 的 age 身份私钥以明文写入 {path}（权限 0600）",
+        "{name}'s age identity written in the clear to {path} (mode 0600)",
+    ),
+    "keys.age_export_warning": (
+        "警告：该文件含未加密的私钥，能解开封存的试卷；用完即删，切勿复制、上传或放在数据库旁",
+        "warning: this file holds the secret key in the clear and opens sealed papers; delete it "
+        "after use, never copy or upload it or keep it beside the database",
+    ),
+    "keys.age_set": (
+        "已登记 {name} 的 age 接收方 {recipient}",
+        "age recipient of {name}: {recipient}",
+    ),
+    "people.col.age_recipient": ("age 接收方", "age recipient"),
+    "confidential.identity_required": (
+        "试卷 {paper}（编号 {id}，批次 {batch}）已封存，读取它需要本批次保管人员或鉴定中心的 age 身份（--identity 文件 或 --identity-person 姓名）",
+        "paper {paper} (id {id}, batch {batch}) is sealed; reading it needs an age identity of "
+        "the batch's custody staff or the regulator (--identity FILE or --identity-person NAME)",
+    ),
+    "confidential.no_matching_identity": (
+        "所给的 age 身份都解不开试卷 {paper}（编号 {id}，批次 {batch}）：它只加密给本批次保管人员和鉴定中心（也可能是封存数据被改动），未作任何改动",
+        "none of the given age identities opens paper {paper} (id {id}, batch {batch}): it is "
+        "encrypted to the batch's custody staff and the regulator only (or its sealed data was "
+        "altered); nothing was changed",
+    ),
+    "confidential.damaged": (
+        "试卷 {paper}（编号 {id}，批次 {batch}）的封存数据已损坏、被改动或属于另一份试卷，未作任何改动",
+        "the sealed data of paper {paper} (id {id}, batch {batch}) is damaged, altered or belongs "
+        "to another paper; nothing was changed",
+    ),
+    "confidential.commitment_mismatch": (
+        "试卷 {paper}（编号 {id}，批次 {batch}）解密所得的组成与封存时的承诺值不符，可能已被篡改，未作任何改动",
+        "the decrypted composition of paper {paper} (id {id}, batch {batch}) does not match its "
+        "sealing commitment and may have been tampered with; nothing was changed",
+    ),
+    "confidential.no_staff_recipient": (
+        "批次 {batch} 的指定人员都没有 age 接收方，无法封存（先用 qbank key age-new --person 姓名 生成）",
+        "no designated person of batch {batch} has an age recipient; cannot seal (create one with "
+        "qbank key age-new --person NAME)",
+    ),
+    "confidential.no_regulator_recipient": (
+        "没有鉴定中心（regulator 角色）的 age 接收方作托管，无法封存批次 {batch}（qbank key age-set --person 姓名 --recipient age1…）",
+        "no regulator has an age recipient for escrow; cannot seal batch {batch} (qbank key "
+        "age-set --person NAME --recipient age1…)",
+    ),
+    "confidential.no_recipients": ("没有给出任何 age 接收方", "no age recipient given"),
+    "confidential.bad_recipient": (
+        "“{value}”不是 age X25519 接收方（应为 age1…）",
+        "'{value}' is not an age X25519 recipient (age1…)",
+    ),
+    # --- sealed bundles (qbank.seal, cli/sealing.py; task S) ------------------------------
+    "seal.unsafe_name": (
+        "文件名“{name}”不安全：不得为空、绝对路径、含“.”或“..”段、反斜杠、盘符或控制字符，也不得是保留名 manifest.json",
+        "unsafe file name '{name}': no empty, absolute, '.' or '..' parts, backslashes, drive "
+        "letters or control characters, and not the reserved manifest.json",
+    ),
+    "seal.bad_signature": (
+        "签名文件 {file} 无效：{reason}，未写出任何文件",
+        "signature file {file} is not valid: {reason}; nothing was written",
+    ),
+    "seal.signature.malformed": (
+        "格式不对（应为 qbank-sealed-bundle/v1 的签名文件）",
+        "malformed (expected a qbank-sealed-bundle/v1 signature file)",
+    ),
+    "seal.signature.invalid": (
+        "签名与声明不符（声明或签名被改动）",
+        "the signature does not match the statement (one of them was altered)",
+    ),
+    "seal.signature.other_key": (
+        "声明中的签名人指纹与签名所用公钥不符",
+        "the statement names another key's fingerprint than the key that signed it",
+    ),
+    "seal.untrusted_signer": (
+        "签名人 {name} 用指纹为 {got} 的密钥签名，但已登记的公钥指纹是 {expected}，未写出任何文件",
+        "signer {name} signed with key {got}, but the registered key is {expected}; nothing was "
+        "written",
+    ),
+    "seal.hash_mismatch": (
+        "封存包 {file} 的 SHA-256 为 {actual}，与签名声明中的 {expected} 不符（文件被替换、截断或损坏），未写出任何文件",
+        "bundle {file} has SHA-256 {actual}, not the signed {expected} (replaced, truncated or "
+        "damaged); nothing was written",
+    ),
+    "seal.decrypt_failed": (
+        "无法解密封存包：{reason}，未写出任何文件",
+        "cannot decrypt the bundle: {reason}; nothing was written",
+    ),
+    "seal.decrypt.header": ("age 文件头格式不对", "its age header is malformed"),
+    "seal.decrypt.no_match": (
+        "所给身份（或口令）都不是它的接收方",
+        "none of the given identities (or the passphrase) is one of its recipients",
+    ),
+    "seal.decrypt.hmac": (
+        "age 文件头的校验值不符（文件头被改动）",
+        "its age header MAC does not match (the header was altered)",
+    ),
+    "seal.decrypt.payload": (
+        "加密内容被截断或改动",
+        "the encrypted payload is truncated or altered",
+    ),
+    "seal.decrypt.other": ("age 解密出错", "age decryption failed"),
+    "seal.decrypt.armored": (
+        "它是 ASCII 封装（armor）格式，封存包应为二进制 age 文件",
+        "it is ASCII-armored; bundles are binary age files",
+    ),
+    "seal.decrypt.work_factor": (
+        "其口令加密的 scrypt 工作因子超过 2^22，拒绝计算",
+        "its scrypt work factor exceeds 2^22; refusing to compute it",
+    ),
+    "seal.decrypt.needs_identity": (
+        "它是加密给 age 公钥的，请用 --identity 给出身份文件，而不是口令",
+        "it is encrypted to age recipients: give --identity files, not a passphrase",
+    ),
+    "seal.decrypt.needs_passphrase": (
+        "它是用口令加密的，请用 --passphrase",
+        "it is encrypted with a passphrase: use --passphrase",
+    ),
+    "seal.bad_archive": (
+        "封存包解密后的内容不是有效的归档：{reason}，未写出任何文件",
+        "the decrypted bundle is not a valid archive: {reason}; nothing was written",
+    ),
+    "seal.archive.manifest_not_first": (
+        "第一个文件应为 manifest.json",
+        "its first entry must be manifest.json",
+    ),
+    "seal.archive.not_a_file": ("{name} 不是普通文件", "{name} is not a regular file"),
+    "seal.archive.duplicate": ("{name} 出现了不止一次", "{name} appears more than once"),
+    "seal.manifest_mismatch": (
+        "封存包清单不符：{detail}，未写出任何文件",
+        "bundle manifest mismatch: {detail}; nothing was written",
+    ),
+    "seal.manifest.missing": ("清单所列的 {names} 不在包中", "{names} listed but missing"),
+    "seal.manifest.extra": ("包中的 {names} 不在清单中", "{names} present but not listed"),
+    "seal.manifest.file": (
+        "{name} 的 SHA-256 或大小与清单不符",
+        "{name} differs from its manifest SHA-256 or size",
+    ),
+    "seal.manifest.malformed": (
+        "manifest.json 格式不对",
+        "manifest.json is malformed",
+    ),
+    "seal.manifest.not_signed": (
+        "包中的 manifest.json 不是签名声明中的那一份",
+        "the bundle's manifest.json is not the one the statement signs",
+    ),
+    "seal.one_mode": (
+        "请给出 age 接收方（公钥）或口令，二者只能选其一",
+        "give age recipients or a passphrase, exactly one of the two",
+    ),
+    "seal.empty_passphrase": ("封存口令不能为空", "the bundle passphrase must not be empty"),
+    "seal.no_recipients": ("没有给出任何 age 接收方", "no age recipient given"),
+    "seal.bad_recipient": (
+        "“{recipient}”不是 age X25519 公钥（应为 age1…）",
+        "'{recipient}' is not an age X25519 recipient (age1…)",
+    ),
+    "seal.bad_identity": (
+        "所给的不是 age X25519 身份（应为 AGE-SECRET-KEY-1…）",
+        "not an age X25519 identity (AGE-SECRET-KEY-1…)",
+    ),
+    "seal.no_identity": ("没有给出任何 age 身份", "no age identity given"),
+    "seal.no_age_recipient": (
+        "{name} 没有登记 age 公钥（qbank key age-new --person {name} 或 qbank key age-set）",
+        "{name} has no age recipient (qbank key age-new --person {name}, or qbank key age-set)",
+    ),
+    "seal.not_extractor": (
+        "{name} 不是批次 {batch} 指定的提取人（提取人：{names}）",
+        "{name} is not a designated extractor of batch {batch} (extractors: {names})",
+    ),
+    "seal.key_mismatch": (
+        "打开的签名密钥（指纹 {fingerprint}）不是 {name} 登记的密钥（{registered}）",
+        "the opened signing key ({fingerprint}) is not the key registered for {name} "
+        "({registered})",
+    ),
+    "seal.no_papers": ("批次 {batch} 还没有试卷，无从封存", "batch {batch} has no papers to seal"),
+    "seal.out_exists": ("{path} 已存在，不会覆盖", "{path} exists; it is not overwritten"),
+    "seal.out_not_empty": (
+        "输出目录 {path} 已存在且不为空",
+        "output directory {path} exists and is not empty",
+    ),
+    "seal.unreadable": ("无法读取文件 {file}", "cannot read file {file}"),
+    "seal.prompt_passphrase": ("封存包口令", "bundle passphrase"),
+    "seal.papers_sealed": (
+        "数据库中的 {papers} 份试卷已转为密文（加密给 {recipients} 个保管接收方），启封前不再以明文保存",
+        "{papers} papers in the database are now ciphertext (to {recipients} custody recipients) "
+        "until they are opened",
+    ),
+    "seal.sealed": (
+        "已封存批次 {batch}：{bundle}（{files} 个文件，SHA-256 {sha256}）\n签名：{signature}（{signer}）\n接收方：{recipients}",
+        "sealed batch {batch}: {bundle} ({files} files, SHA-256 {sha256})\nsignature: "
+        "{signature} ({signer})\nrecipients: {recipients}",
+    ),
+    "seal.unsealed": (
+        "签名有效（{signer}，指纹 {fingerprint}），清单相符；已写出 {files} 个文件到 {path}",
+        "signature valid ({signer}, key {fingerprint}), manifest matches; wrote {files} files "
+        "to {path}",
+    ),
+    "seal.unpinned": (
+        "注意：没有可核对的签名人公钥（数据库中无此人，也未给出 --signer-key），只核对了签名文件自带的公钥",
+        "warning: no known key to pin the signer (not in the database, no --signer-key); only "
+        "the key inside the signature file was checked",
     ),
 }

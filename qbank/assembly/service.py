@@ -6,15 +6,20 @@ candidates → near-duplicate pairs as enemies → recent papers as history → 
 supply check → CP-SAT → the independent validator → stored papers. Randomness comes from a
 seed drawn from the operating system's CSPRNG unless given; it is stored with the papers, so
 the same seed, filed snapshot and blueprint give the same papers.
+
+Papers of sealed batches (`qbank.confidential`) count in the history, exposure and practical
+draws as before: their compositions are decrypted with the `identities` the caller passes
+(a `Keyring`), and reading one without identities is refused with a clear error.
 """
 
 from __future__ import annotations
 
 import random
 import secrets
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import ortools
@@ -33,7 +38,8 @@ from qbank.blueprint import (
     check_against_bank,
     check_blueprint,
 )
-from qbank.canonical import content_id
+from qbank.canonical import content_id, sha256_hex
+from qbank.confidential import Identities, Keyring, clear_composition, composition, is_sealed
 from qbank.errors import InvalidInput, NotFound, QbankError
 from qbank.filing import filed_item_versions
 from qbank.i18n import tr
@@ -96,7 +102,9 @@ class Context:
         return {v.item_id: v.id for v in self.versions}
 
 
-def _candidates(session: Session, bank: Bank, batch: Batch, bp: Blueprint) -> Context:
+def _candidates(
+    session: Session, bank: Bank, batch: Batch, bp: Blueprint, keyring: Keyring
+) -> Context:
     versions = filed_item_versions(session, bank)
     if not versions:
         raise InvalidInput("assembly.nothing_filed")
@@ -111,14 +119,7 @@ def _candidates(session: Session, bank: Bank, batch: Batch, bp: Blueprint) -> Co
             ).all()
         )
     since = batch.exam_date - timedelta(days=bp.exposure_window_days)
-    exposure: dict[int, int] = {}
-    for (item_id,) in session.execute(
-        select(PaperItem.item_id)
-        .join(Paper, Paper.id == PaperItem.paper_id)
-        .join(Batch, Batch.id == Paper.batch_id)
-        .where(Batch.bank_id == bank.id, Batch.exam_date >= since, Batch.id != batch.id)
-    ):
-        exposure[item_id] = exposure.get(item_id, 0) + 1
+    exposure = _exposure(session, bank, batch, since, keyring)
     candidates = [
         Candidate(
             item_id=v.item_id,
@@ -134,6 +135,35 @@ def _candidates(session: Session, bank: Bank, batch: Batch, bp: Blueprint) -> Co
         for v in versions
     ]
     return Context(candidates, [], [], versions)
+
+
+def _exposure(
+    session: Session, bank: Bank, batch: Batch, since: date, keyring: Keyring
+) -> Counter[int]:
+    """Uses of each item in the bank's other batches from `since` on, sealed papers included."""
+    window = (Batch.bank_id == bank.id, Batch.exam_date >= since, Batch.id != batch.id)
+    counts = Counter(
+        session.scalars(
+            select(PaperItem.item_id)
+            .join(Paper, Paper.id == PaperItem.paper_id)
+            .join(Batch, Batch.id == Paper.batch_id)
+            .where(*window)
+        )
+    )
+    sealed = session.scalars(
+        select(Paper)
+        .join(Batch, Batch.id == Paper.batch_id)
+        .where(
+            *window,
+            Paper.kind == "theory",
+            Paper.sealed_at.is_not(None),
+            Paper.opened_at.is_(None),
+        )
+        .order_by(Paper.id)
+    )
+    for paper in sealed:
+        counts.update(clear_composition(session, paper, keyring).item_ids)
+    return counts
 
 
 def _enemies(session: Session, bank: Bank, ctx: Context, policy: Policy) -> list[tuple[int, int]]:
@@ -181,13 +211,17 @@ def _neighbour_batches(session: Session, bank: Bank, batch: Batch, policy: Polic
     return [*before, *after]
 
 
-def _history(session: Session, bank: Bank, batch: Batch, policy: Policy) -> list[frozenset[int]]:
+def _history(
+    session: Session, bank: Bank, batch: Batch, policy: Policy, keyring: Keyring
+) -> list[frozenset[int]]:
     """Item sets of the theory papers of the neighbouring batches and of this batch so far."""
     recent = _neighbour_batches(session, bank, batch, policy)
     papers = session.scalars(
-        select(Paper).where(Paper.batch_id.in_([*recent, batch.id]), Paper.kind == "theory")
+        select(Paper)
+        .where(Paper.batch_id.in_([*recent, batch.id]), Paper.kind == "theory")
+        .order_by(Paper.id)
     )
-    return [frozenset(p.layout["items"]) for p in papers]
+    return [frozenset(composition(p, keyring)["items"]) for p in papers]
 
 
 def blueprint_record(bp: Blueprint) -> dict[str, Any]:
@@ -205,12 +239,17 @@ def assemble(
     actor: str,
     seed: int | None = None,
     time_limit: float = 20.0,
+    identities: Identities = None,
 ) -> tuple[int, list[Paper]]:
     """Assemble, validate and store papers `codes` (e.g. A, B) for `batch`.
 
-    Raises AssemblyInfeasible with the conflicting requirements, never a partial paper.
-    Side effects: takes the bank's assembly lock; writes papers, their items and an audit event.
+    `identities` open the sealed papers of neighbouring batches (history and exposure); they
+    are needed only when such papers exist. Raises AssemblyInfeasible with the conflicting
+    requirements, never a partial paper; IdentityRequired when a sealed paper must be read.
+    Side effects: takes the bank's assembly lock; writes papers, their items and an audit event
+    that names the papers and commits to the seed without revealing it.
     """
+    keyring = Keyring.of(identities)
     bank = session.get(Bank, batch.bank_id)
     assert bank is not None
     lock_bank(session, bank)
@@ -226,9 +265,9 @@ def assemble(
     if problems:
         raise AssemblyInfeasible(problems)
     seed = seed if seed is not None else secrets.randbits(63)
-    ctx = _candidates(session, bank, batch, bp)
+    ctx = _candidates(session, bank, batch, bp, keyring)
     ctx.enemies = _enemies(session, bank, ctx, policy)
-    ctx.history = _history(session, bank, batch, policy)
+    ctx.history = _history(session, bank, batch, policy, keyring)
     supply = check_against_bank(
         bp,
         ctx.candidates,
@@ -275,8 +314,9 @@ def assemble(
     stored = []
     record = blueprint_record(bp)
     version_rows = ctx.version_rows
+    seed_salt = secrets.token_bytes(16).hex()
     for paper in result.papers:
-        layout = _layout(bp, paper.item_ids, by_id, paper.option_orders)
+        layout = _layout(bp, paper.item_ids, by_id, paper.option_orders, seed_salt)
         row = Paper(
             batch_id=batch.id,
             code=paper.code,
@@ -301,10 +341,20 @@ def assemble(
         entity_id=batch.id,
         bank_id=bank.id,
         papers=list(codes),
-        seed=str(seed),
+        seed_commitment=seed_commitment(str(seed), seed_salt),
         blueprint=record["sha256"],
     )
     return seed, stored
+
+
+def seed_commitment(seed: str, seed_salt: str) -> str:
+    """SHA-256 hex of the salt (hex-decoded) ‖ the seed as UTF-8: what the audit trail keeps.
+
+    A seed with the bank reproduces the papers, and a bare hash of a chosen seed (`--seed 42`)
+    is found by trying seeds; the salt lives in the papers' layout, so once they are sealed
+    the commitment can be checked only by someone who may open them.
+    """
+    return sha256_hex(bytes.fromhex(seed_salt) + seed.encode("utf-8"))
 
 
 def _layout(
@@ -312,6 +362,7 @@ def _layout(
     item_ids: Sequence[int],
     by_id: dict[int, Candidate],
     option_orders: dict[int, tuple[str, ...]],
+    seed_salt: str,
 ) -> dict[str, Any]:
     sections = []
     for section in bp.sections:
@@ -333,16 +384,26 @@ def _layout(
         "score": sum(s.count * s.score for s in bp.sections),
         # Reproducing the papers from the seed needs the same solver version.
         "solver": f"ortools {ortools.__version__}",
+        "seed_salt": seed_salt,
     }
 
 
 def draw_practical(
-    session: Session, batch: Batch, policy: Policy, *, actor: str, seed: int, code: str = "P"
+    session: Session,
+    batch: Batch,
+    policy: Policy,
+    *,
+    actor: str,
+    seed: int,
+    code: str = "P",
+    identities: Identities = None,
 ) -> Paper:
     """Draw a filed practical set for the batch, not one used in the bank's last N batches.
 
-    Side effects: stores the practical paper and an audit event.
+    `identities` open the sealed practical papers of neighbouring batches (see `assemble`).
+    Side effects: stores the practical paper and an audit event naming the paper only.
     """
+    keyring = Keyring.of(identities)
     bank = session.get(Bank, batch.bank_id)
     assert bank is not None
     latest = session.scalar(
@@ -363,13 +424,14 @@ def draw_practical(
         else []
     )
     recent = _neighbour_batches(session, bank, batch, policy)
-    used = set(
-        session.scalars(
-            select(Paper.set_version_id).where(
-                Paper.batch_id.in_([*recent, batch.id]), Paper.kind == "practical"
-            )
+    used = {
+        clear_composition(session, p, keyring).set_version_id if is_sealed(p) else p.set_version_id
+        for p in session.scalars(
+            select(Paper)
+            .where(Paper.batch_id.in_([*recent, batch.id]), Paper.kind == "practical")
+            .order_by(Paper.id)
         )
-    )
+    }
     if float(policy.max_cross_level_practical_share.value) == 0.0:
         shared = sets_sharing_tasks_with_other_levels(session, bank, [v for _, v in filed], policy)
     else:
@@ -384,7 +446,9 @@ def draw_practical(
         kind="practical",
         seed=str(seed),
         blueprint={"name": "practical"},
-        layout={"set": set_code, "version": version.sha256},
+        # The salt keeps a hash of this composition (the custody log's, before sealing) from
+        # being found by trying the few filed sets.
+        layout={"set": set_code, "version": version.sha256, "seed_salt": secrets.token_hex(16)},
         set_version_id=version.id,
         created_by=actor,
     )
@@ -397,9 +461,7 @@ def draw_practical(
         entity="batch",
         entity_id=batch.id,
         bank_id=bank.id,
-        set=set_code,
-        version=version.sha256,
-        seed=str(seed),
+        paper=paper.id,
     )
     return paper
 
@@ -408,12 +470,16 @@ def _no_practical_message(filed: int, recent: int) -> str:
     return tr("assembly.no_practical", filed=filed, recent=recent)
 
 
-def check_batch_papers(session: Session, batch: Batch, policy: Policy) -> list[str]:
+def check_batch_papers(
+    session: Session, batch: Batch, policy: Policy, *, identities: Identities = None
+) -> list[str]:
     """Re-run the independent validator on a batch's stored theory papers, as stored.
 
-    Siblings are checked together; history is the bank's earlier batches. Returns the
-    violations as readable lines (empty when every paper passes).
+    Siblings are checked together; history is the bank's earlier batches. Sealed papers (the
+    batch's own or its neighbours') are read with `identities`. Returns the violations as
+    readable lines (empty when every paper passes).
     """
+    keyring = Keyring.of(identities)
     bank = session.get(Bank, batch.bank_id)
     assert bank is not None
     papers = list(
@@ -426,23 +492,24 @@ def check_batch_papers(session: Session, batch: Batch, policy: Policy) -> list[s
     if not papers:
         return []
     bp = Blueprint(**_blueprint_args(papers[0].blueprint["blueprint"]))
-    ctx = _candidates(session, bank, batch, bp)
+    layouts = [composition(p, keyring) for p in papers]
+    ctx = _candidates(session, bank, batch, bp, keyring)
     ctx.enemies = _enemies(session, bank, ctx, policy)
-    own = {frozenset(p.layout["items"]) for p in papers}
-    ctx.history = [h for h in _history(session, bank, batch, policy) if h not in own]
+    own = {frozenset(layout["items"]) for layout in layouts}
+    ctx.history = [h for h in _history(session, bank, batch, policy, keyring) if h not in own]
     caps = Caps(
         sibling_share=float(policy.max_paper_sibling_share.value),
         recent_share=float(policy.max_paper_recent_share.value),
         max_exposure=bp.max_exposure,
     )
     by_id = {c.item_id: c for c in ctx.candidates}
-    scores = {i: s["score"] for p in papers for s in p.layout["sections"] for i in s["items"]}
+    scores = {i: s["score"] for lay in layouts for s in lay["sections"] for i in s["items"]}
     stored_versions = {
-        i: v for p in papers for i, v in zip(p.layout["items"], p.layout["versions"], strict=True)
+        i: v for lay in layouts for i, v in zip(lay["items"], lay["versions"], strict=True)
     }
     filed = {i for i, c in by_id.items() if stored_versions.get(i, c.version) == c.version}
     violations = validate_papers(
-        [(p.code, p.layout["items"]) for p in papers],
+        [(p.code, lay["items"]) for p, lay in zip(papers, layouts, strict=True)],
         bp,
         by_id,
         filed=filed,

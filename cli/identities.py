@@ -1,0 +1,54 @@
+"""`--identity FILE` / `--identity-person NAME`: age identities that open sealed papers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from cli._common import t
+from qbank import keys
+from qbank.confidential import Keyring
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def identity_options(fn: F) -> F:
+    """Add `--identity FILE` (repeatable) and `--identity-person NAME` to a command."""
+    fn = click.option(
+        "--identity-person",
+        metavar="NAME",
+        help="用密钥库中此人的 age 身份解开已封存的试卷（口令见 QBANK_PASSPHRASE） "
+        "/ open sealed papers with this person's keystore identity",
+    )(fn)
+    return click.option(
+        "--identity",
+        "identity_files",
+        multiple=True,
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="age 身份文件，可多次给出，用于读取已封存批次的试卷 "
+        "/ age identity file for sealed papers (repeatable)",
+    )(fn)
+
+
+def keyring_from(identity_files: Sequence[Path], identity_person: str | None) -> Keyring:
+    """The identities the options name; passphrases from QBANK_PASSPHRASE or a prompt.
+
+    Side effects: reads the identity files and the keystore; may prompt.
+    """
+    identities = []
+    for path in identity_files:
+        identities += keys.read_identity_file(
+            path,
+            lambda path=path: keys.passphrase_from_env_or_prompt(
+                t("keys.prompt_identity_file", path=str(path)), confirm=False
+            ),
+        )
+    if identity_person:
+        passphrase = keys.passphrase_from_env_or_prompt(
+            t("keys.prompt_age_use", name=identity_person), confirm=False
+        )
+        identities.append(keys.load_age_identity(identity_person, passphrase))
+    return Keyring(identities)
