@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -25,8 +26,10 @@ from importers.filing_package import read_package
 from qbank import keys
 from qbank.assembly.service import assemble, draw_practical
 from qbank.bank import BankSummary, ensure_bank, find_bank, summarize
-from qbank.batch import STEPS, new_batch
+from qbank.batch import get_batch, new_batch
 from qbank.blueprint import load_blueprint
+from qbank.confidential import open_papers, seal_papers, set_age_recipient
+from qbank.custody import export_log, file_product, make_layout, sign_step, verify_files
 from qbank.db import open_database
 from qbank.errors import ImportRejected, InvalidInput
 from qbank.filing import file_bank
@@ -36,10 +39,12 @@ from qbank.items import import_items
 from qbank.model import PracticalSet
 from qbank.overlap.report import report_bytes
 from qbank.overlap.scopes import check_practical, check_theory, shown_items, store_report
-from qbank.people import add_person, set_public_key
+from qbank.people import add_person, get_person, public_key_raw, set_public_key
 from qbank.policy import load_policy
 from qbank.practical import import_practical
+from qbank.print_run import PRINT_LIST_JSON, batch_documents
 from qbank.review import Decision, all_pending, review
+from qbank.seal import seal_batch, unseal
 from qbank.text.normalize import format_number
 from qbank.tree import import_tree
 
@@ -69,7 +74,7 @@ def run_demo(workspace: Path, samples: Path, report: Callable[[str], None]) -> D
     workspace.mkdir(parents=True, exist_ok=True)
     db_path = workspace / "qbank.db"
     db_path.unlink(missing_ok=True)
-    for stale in ("keys", "filings"):
+    for stale in ("keys", "filings", "sealed", "print-office", "custody"):
         shutil.rmtree(workspace / stale, ignore_errors=True)
     db = open_database(str(db_path))
     result = DemoResult(db_path=db_path)
@@ -80,7 +85,8 @@ def run_demo(workspace: Path, samples: Path, report: Callable[[str], None]) -> D
             _check_overlap(db, spec, workspace, report)
             _review_and_file(db, spec, workspace, report)
             if "blueprint" in spec:
-                _assemble(db, spec, manifest.parent / spec["blueprint"], report)
+                batch_id = _assemble(db, spec, manifest.parent / spec["blueprint"], report)
+                _seal_and_custody(db, batch_id, workspace, report)
     finally:
         db.dispose()
     return result
@@ -185,22 +191,38 @@ def _review_and_file(db, spec: dict, workspace: Path, report: Callable[[str], No
     )
 
 
-DEMO_STAFF = "示例考务人员"
+# The batch's designated people, one per custody step (two sealers: 封存 needs two), the
+# exam-day supervisor who opens the papers, and the regulator's escrow. Each has a signing key
+# and an age identity in the demo keystore.
+DEMO_STAFF = {
+    "assemble": ["示例组卷员"],
+    "extract": ["示例提取员"],
+    "print": ["示例印制员"],
+    "transport": ["示例押运员"],
+    "seal": ["示例封存员甲", "示例封存员乙"],
+}
+DEMO_SUPERVISOR, DEMO_REGULATOR = "示例督导员", "示例鉴定中心"
+DEMO_COPIES = 3
+AGE_HOLDERS = (DEMO_STAFF["print"][0], DEMO_SUPERVISOR, DEMO_REGULATOR)
 
 
-def _assemble(db, spec: dict, blueprint: Path, report: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]
-    """Stage 4: a batch with designated staff; A/B theory papers and a practical paper."""
+def _assemble(db, spec: dict, blueprint: Path, report: Callable[[str], None]) -> int:  # type: ignore[no-untyped-def]
+    """Stage 4: a batch with designated staff; A/B theory papers and a practical paper.
+
+    Returns the batch id.
+    """
     policy = load_policy()
     with db.transaction() as session:
         bank = find_bank(session, spec["occupation"], int(spec["level"]))
-        add_person(session, DEMO_STAFF, ["staff"], actor=DEMO_ACTOR)
+        for name in {n for names in DEMO_STAFF.values() for n in names} | {DEMO_SUPERVISOR}:
+            add_person(session, name, ["staff"], actor=DEMO_ACTOR)
         batch = new_batch(
             session,
             bank,
             exam_date=date.today(),
             site="示例考点",
             candidates=60,
-            staff={step: [DEMO_STAFF] for step in STEPS},
+            staff=DEMO_STAFF,
             actor=DEMO_ACTOR,
         )
         seed, papers = assemble(
@@ -218,6 +240,143 @@ def _assemble(db, spec: dict, blueprint: Path, report: Callable[[str], None]) ->
                 practical=practical.layout["set"],
             )
         )
+        return batch.id
+
+
+def _seal_and_custody(db, batch_id: int, workspace: Path, report: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]
+    """Stage 5: documents, the sealed bundle and every custody step, then the regulator's
+    verification of the exported log without the database.
+
+    组卷 signs the papers; 提取 renders the documents, seals them (age, to the print office and
+    the regulator's escrow, signed) and the database keeps the papers only as ciphertext; 印制
+    opens the bundle as the print office would and signs the print list; one 传送 leg; two
+    sealers sign 封存; on the exam day the supervisor signs 启封, which writes the papers back.
+    """
+    keystore = workspace / "keys"
+    signers: dict[str, keys.Signer] = {}
+    with db.transaction() as session:
+        batch = get_batch(session, batch_id)
+        people = [n for names in DEMO_STAFF.values() for n in names]
+        for name in dict.fromkeys([*people, DEMO_SUPERVISOR, DEMO_REGULATOR]):
+            person = (
+                add_person(session, name, ["regulator"], actor=DEMO_ACTOR)
+                if name == DEMO_REGULATOR
+                else get_person(session, name)
+            )
+            info = keys.generate(name, DEMO_PASSPHRASE, keystore=keystore)
+            set_public_key(session, person, info.public_key_raw, actor=DEMO_ACTOR)
+            signers[name] = keys.load_signer(name, DEMO_PASSPHRASE, keystore=keystore)
+            if name in AGE_HOLDERS:  # they decrypt: the bundle, or the papers at the exam
+                recipient = keys.generate_age_identity(name, DEMO_PASSPHRASE, keystore=keystore)
+                set_age_recipient(session, person, recipient, actor=DEMO_ACTOR)
+        institution = get_person(session, DEMO_INSTITUTION)
+        make_layout(
+            session,
+            batch,
+            signer_person=institution,
+            signer=keys.load_signer(DEMO_INSTITUTION, DEMO_PASSPHRASE, keystore=keystore),
+            open_people=[DEMO_SUPERVISOR],
+            actor=DEMO_ACTOR,
+        )
+
+    def sign(step: str, name: str, **kwargs: Any) -> None:
+        with db.transaction() as session:
+            signed = sign_step(
+                session,
+                get_batch(session, batch_id),
+                step,
+                person=get_person(session, name),
+                signer=signers[name],
+                actor=DEMO_ACTOR,
+                **kwargs,
+            )
+        report(tr("demo.custody_signed", step=tr(f"custody.step.{step}"), person=name,
+                  position=signed.entry.position))  # fmt: skip
+
+    sign("assemble", DEMO_STAFF["assemble"][0])
+    sealed_dir = workspace / "sealed"
+    shutil.rmtree(sealed_dir, ignore_errors=True)
+    with db.transaction() as session:
+        batch = get_batch(session, batch_id)
+        extractor = get_person(session, DEMO_STAFF["extract"][0])
+        printer = get_person(session, DEMO_STAFF["print"][0])
+        regulator = get_person(session, DEMO_REGULATOR)
+        started = time.perf_counter()
+        documents = batch_documents(session, batch, copies=DEMO_COPIES)
+        result = seal_batch(
+            session,
+            batch,
+            documents,
+            recipients=[printer.age_recipient or "", regulator.age_recipient or ""],
+            passphrase=None,
+            signer_person=extractor,
+            signer=signers[extractor.name],
+            out_dir=sealed_dir,
+            actor=DEMO_ACTOR,
+        )
+        sealed = seal_papers(session, batch, actor=DEMO_ACTOR)
+        report(
+            tr(
+                "demo.sealed",
+                bundle=str(result.bundle_path),
+                files=len(result.manifest["files"]),
+                copies=DEMO_COPIES,
+                papers=len(sealed),
+                seconds=f"{time.perf_counter() - started:.1f}",
+            )
+        )
+    sign("extract", extractor.name)
+
+    print_office = workspace / "print-office"
+    shutil.rmtree(print_office, ignore_errors=True)
+    opened = unseal(
+        result.bundle_path,
+        result.signature_path,
+        identities=[keys.load_age_identity(printer.name, DEMO_PASSPHRASE, keystore=keystore)],
+        trusted_keys={extractor.name: signers[extractor.name].public_key_raw},
+        out_dir=print_office,
+    )
+    report(tr("demo.unsealed", path=str(opened.out_dir), files=len(opened.files)))
+    print_list = print_office / "documents" / PRINT_LIST_JSON
+    sign(
+        "print",
+        printer.name,
+        products=[file_product(print_list.name, print_list.read_bytes())],
+        evidence={"copies": str(DEMO_COPIES)},
+    )
+    sign("transport", DEMO_STAFF["transport"][0],
+         evidence={"from": "示例印制点", "to": "示例考点", "vehicle": "示A·00001"})  # fmt: skip
+    for n, name in enumerate(DEMO_STAFF["seal"], start=1):
+        sign("seal", name, evidence={"seal_no": f"DEMO-{n:04d}"})
+
+    with db.transaction() as session:
+        batch = get_batch(session, batch_id)
+        sign_open = sign_step(
+            session,
+            batch,
+            "open",
+            person=get_person(session, DEMO_SUPERVISOR),
+            signer=signers[DEMO_SUPERVISOR],
+            actor=DEMO_ACTOR,
+        )
+        identity = keys.load_age_identity(DEMO_SUPERVISOR, DEMO_PASSPHRASE, keystore=keystore)
+        reopened = open_papers(session, batch, identities=[identity], actor=DEMO_ACTOR)
+        report(tr("demo.opened", position=sign_open.entry.position, papers=len(reopened)))
+        files = export_log(session, batch)
+        institution_key = public_key_raw(get_person(session, DEMO_INSTITUTION))
+    custody_dir = workspace / "custody"
+    shutil.rmtree(custody_dir, ignore_errors=True)
+    for name, data in files.items():
+        (custody_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (custody_dir / name).write_bytes(data)
+    exported = {
+        p.relative_to(custody_dir).as_posix(): p.read_bytes()
+        for p in sorted(custody_dir.rglob("*"))
+        if p.is_file()
+    }
+    verdict = verify_files(exported, trusted_key=institution_key)
+    report(tr("demo.custody_verified", path=str(custody_dir), verdict=verdict.message,
+              entries=verdict.size))  # fmt: skip
 
 
 def _import_bank(db, folder: Path, spec: dict, report: Callable[[str], None]) -> BankSummary:  # type: ignore[no-untyped-def]

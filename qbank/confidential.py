@@ -40,8 +40,9 @@ from sqlalchemy.orm import Session
 
 from qbank import audit
 from qbank.canonical import canonical_bytes, sha256_hex
+from qbank.custody.log import parse_layout
 from qbank.errors import InvalidInput, QbankError
-from qbank.model import Batch, BatchStaff, Paper, PaperItem, Person, utcnow
+from qbank.model import Batch, BatchStaff, CustodyLayout, Paper, PaperItem, Person, utcnow
 
 FORMAT = "qbank-sealed-composition/v1"
 SALT_BYTES = 32
@@ -261,7 +262,29 @@ def custody_recipients(session: Session, batch: Batch) -> list[str]:
     ]
     if not regulators:
         raise InvalidInput("confidential.no_regulator_recipient", batch=batch.id)
-    return list(dict.fromkeys(r for r in [*staff, *regulators] if r))
+    return list(
+        dict.fromkeys(r for r in [*staff, *_layout_people(session, batch), *regulators] if r)
+    )
+
+
+def _layout_people(session: Session, batch: Batch) -> list[str]:
+    """Age recipients of the people the batch's custody layout names beyond its staff (the
+    启封 and 归档 signers): whoever opens the papers at the exam must be able to decrypt them."""
+    stored = session.scalar(select(CustodyLayout).where(CustodyLayout.batch_id == batch.id))
+    if stored is None:
+        return []
+    names = [
+        key.name for rule in parse_layout(stored.payload.encode()).steps for key in rule.people
+    ]
+    return list(
+        session.scalars(
+            select(Person.age_recipient).where(
+                Person.name.in_(names),
+                Person.age_recipient.is_not(None),
+                Person.deleted_at.is_(None),
+            )
+        )
+    )
 
 
 def set_age_recipient(session: Session, person: Person, recipient: str, *, actor: str) -> None:

@@ -368,6 +368,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "组卷：批次 {batch}，种子 {seed}，A/B 卷各 {items} 题、相同 {shared} 题；操作技能试卷 {practical}",
         "assembly: batch {batch}, seed {seed}, papers A/B of {items} items sharing {shared}; practical set {practical}",
     ),
+    "demo.custody_signed": (
+        "保管链第 {position} 号记录：{step}，{person} 签署",
+        "custody entry {position}: {step}, signed by {person}",
+    ),
+    "demo.sealed": (
+        "封存包：{bundle}（{files} 个文件，每份试卷 {copies} 份，已签名；用时 {seconds} 秒）；"
+        "数据库中的 {papers} 份试卷已转为密文",
+        "sealed bundle: {bundle} ({files} files, {copies} copies of each paper, signed; "
+        "{seconds} s); {papers} papers in the database are now ciphertext",
+    ),
+    "demo.unsealed": (
+        "印制点用自己的 age 身份解开封存包：{path}（{files} 个文件，签名与清单相符）",
+        "the print office opened the bundle with its age identity: {path} ({files} files, "
+        "signature and manifest match)",
+    ),
+    "demo.opened": (
+        "保管链第 {position} 号记录：启封，{papers} 份试卷写回数据库",
+        "custody entry {position}: opened, {papers} papers written back to the database",
+    ),
+    "demo.custody_verified": (
+        "保管链已导出：{path}（{entries} 条记录）；不连数据库核验：{verdict}",
+        "custody log exported: {path} ({entries} entries); verified without the database: "
+        "{verdict}",
+    ),
     "demo.rate": ("，用时 {seconds} 秒（{rate} 题/秒）", " in {seconds} s ({rate} items/s)"),
     "demo.done": (
         "演示完成：数据库 {db}，共用时 {seconds} 秒",
