@@ -72,8 +72,8 @@ def on_open(session: Session, batch: Batch, keyring: Keyring, *, actor: str) -> 
     """启封: after the open entry is signed, in the same transaction, write the batch's sealed
     papers back in the clear (`qbank.confidential.open_papers`).
 
-    A batch with sealed papers needs an identity that opens them, and is not opened before its
-    exam date; either refusal rolls the open entry back with it.
+    A batch with sealed papers is not opened before its exam date and needs an identity that
+    opens them (IdentityRequired, NoMatchingIdentity); a refusal rolls the open entry back.
     """
     sealed = session.scalar(
         select(func.count())
@@ -84,8 +84,6 @@ def on_open(session: Session, batch: Batch, keyring: Keyring, *, actor: str) -> 
         return
     if date.today() < batch.exam_date:
         raise InvalidInput("custody.open_too_early", date=batch.exam_date.isoformat())
-    if not keyring.identities:
-        raise InvalidInput("custody.open_needs_identity", papers=sealed)
     open_papers(session, batch, identities=keyring, actor=actor)
 
 

@@ -1027,12 +1027,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "考试日期 {date} 之前不能启封已封存的试卷；未签署",
         "sealed papers cannot be opened before the exam date {date}; nothing signed",
     ),
-    "custody.open_needs_identity": (
-        "本批次有 {papers} 份已封存的试卷，启封须用 --identity 或 --identity-person 给出能解密的"
-        " age 身份；未签署",
-        "the batch has {papers} sealed papers: opening needs an age identity that decrypts them "
-        "(--identity or --identity-person); nothing signed",
-    ),
     "custody.layout_done": (
         "批次 {batch} 的保管布局已签署（SHA-256 {sha256}）",
         "custody layout of batch {batch} signed (SHA-256 {sha256})",

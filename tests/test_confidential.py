@@ -30,6 +30,7 @@ from pyrage import x25519
 from sqlalchemy import MetaData, create_engine, func, select, text
 from sqlalchemy.orm import Session
 
+from cli.custody import on_open
 from cli.main import cli
 from cli.pipeline import _check_overlap, _import_bank, _review_and_file, sample_dir
 from qbank.assembly.service import (
@@ -572,3 +573,26 @@ def test_cli_age_identities_and_assembly_next_to_a_sealed_batch(
             check=True,
         )
         assert json.loads(opened.stdout)["paper"]["id"] == sealed_id
+
+
+def test_open_step_hook_waits_for_the_exam_and_an_identity(filed: Database) -> None:
+    """`custody sign --step open` (cli.custody.on_open): refused before the exam date and
+    without an identity that opens the papers; on the day it writes them back exactly."""
+    with scratch(filed) as session:
+        recipients(session)
+        b = batch(session, 14)
+        theory(session, b)
+        practical(session, b)
+        before = snapshot(session, b)
+        seal_papers(session, b, actor="t")
+        with pytest.raises(InvalidInput) as early:
+            on_open(session, b, Keyring([STAFF_ID]), actor="t")
+        assert early.value.key == "custody.open_too_early"
+        b.exam_date = date.today()
+        with pytest.raises(IdentityRequired):
+            on_open(session, b, Keyring([]), actor="t")
+        with pytest.raises(NoMatchingIdentity):
+            on_open(session, b, Keyring([OUTSIDER_ID]), actor="t")
+        on_open(session, b, Keyring([ESCROW_ID]), actor="t")
+        assert snapshot(session, b) == before
+        on_open(session, b, Keyring([]), actor="t")  # nothing sealed any more: nothing to do
