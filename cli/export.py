@@ -10,9 +10,8 @@ import click
 
 from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
 from cli.identities import identity_options, keyring_from
-from qbank import audit
-from qbank.batch import get_batch
-from qbank.print_run import (
+from cli.printing import write_batch_documents
+from exporters.print_run import (
     KEY_KINDS,
     PRACTICAL_KINDS,
     PRINT_LIST_JSON,
@@ -20,8 +19,9 @@ from qbank.print_run import (
     PRINT_ROOM_KINDS,
     THEORY_KINDS,
     can_count_pages,
-    write_batch_documents,
 )
+from qbank import audit
+from qbank.batch import get_batch
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -19,8 +19,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from cli.printing import batch_documents
 from exporters.filing_package import write_package
 from exporters.overlap_xlsx import write_overlap_xlsx
+from exporters.print_run import PRINT_LIST_JSON
 from importers.dispatch import read_items, read_practical, read_tree
 from importers.filing_package import read_package
 from qbank import keys
@@ -42,7 +44,6 @@ from qbank.overlap.scopes import check_practical, check_theory, shown_items, sto
 from qbank.people import add_person, get_person, public_key_raw, set_public_key
 from qbank.policy import load_policy
 from qbank.practical import import_practical
-from qbank.print_run import PRINT_LIST_JSON, batch_documents
 from qbank.review import Decision, all_pending, review
 from qbank.seal import seal_batch, unseal
 from qbank.text.normalize import format_number

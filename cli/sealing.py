@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 
 from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
 from cli.identities import identity_options, keyring_from
+from cli.printing import batch_documents
+from exporters.print_run import KEY_KINDS, PRINT_ROOM_KINDS, can_count_pages
+from exporters.sealed_bundle import SIGNATURE_SUFFIX, check_mode
 from qbank import audit, keys
 from qbank.batch import get_batch
 from qbank.confidential import custody_recipients, seal_papers
@@ -18,10 +21,7 @@ from qbank.db import resolve_url
 from qbank.errors import InvalidInput
 from qbank.i18n import language
 from qbank.people import get_person
-from qbank.print_run import KEY_KINDS, PRINT_ROOM_KINDS, batch_documents, can_count_pages
 from qbank.seal import (
-    SIGNATURE_SUFFIX,
-    check_mode,
     check_signer,
     expected_signer_keys,
     read_signature_file,

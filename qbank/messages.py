@@ -1496,7 +1496,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "核分人（签名）：＿＿＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日",
         "Score checker (signature): ______________    Date: ________",
     ),
-    # --- print runs and `qbank export` (qbank.print_run, cli.export) ---------------------
+    # --- print runs and `qbank export` (qbank.print_run, exporters.print_run, cli.export) --
     "print.bad_copies": (
         "印制份数应在 1～10000 之间，实际为 {value}",
         "copies must be between 1 and 10000, got {value}",

@@ -1,402 +1,64 @@
-"""The print run of a batch (印制): every document the print room needs, copies with serial
-numbers, and the print list (印制清单) that accounts for each copy.
+"""The print run of a batch (印制), database side: which papers are printed, as print records,
+and the `export` audit event that accounts for the files made from them.
 
-Documents per paper, named for the people who handle them:
-
-- theory paper X: `试卷-X.docx` and `答题卡-X.docx`, N copies each in one file, copy n with the
-  serial `{batch}-{X}-{n:03d}` in its header and footer (paper and answer sheet of one
-  candidate share a serial); `参考答案-X.docx` once, and only when the `key` kind is asked
-  (the answer key never goes to the print room with the papers by default);
-- practical paper P: `操作技能试卷-P.docx` (candidate's copy, no criteria) and
-  `评分记录表-P.docx` (for the examiners), N copies each with serials; `准备通知单-P.docx`
-  once (sent to the site and the candidates before the exam).
-
-The print list comes twice: `印制清单.xlsx` for people (a row per copy: serial, paper,
-document, copy number, pages when counted, the file's SHA-256, blank 印制人/核对人 signature
-columns; a second sheet per file) and `print-list.json` for programs (batch, files with
-SHA-256 and serials).
-
-Same input, same bytes: every zip entry is stamped with the batch's creation time and the
-documents' core properties (created/modified) say the same, so re-exporting a batch gives files
-with the same SHA-256. python-docx's XML is byte-stable by itself; only its zip timestamps
-(the time of saving) vary, which is what the restamping removes.
+The files themselves (Word documents, serials, the print list) are the exporter's
+(`exporters.print_run`); `cli.printing` joins the two.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import shutil
-import subprocess
-import tempfile
-import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import datetime
-from pathlib import Path
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from lxml import etree
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exporters.practical_paper_docx import (
-    write_practical_notices,
-    write_practical_paper,
-    write_scoring_record,
-)
-from exporters.theory_docx import write_answer_key, write_answer_sheet, write_theory_paper
 from qbank import audit
 from qbank.bank import LEVEL_NAMES
-from qbank.canonical import sha256_hex
 from qbank.confidential import Identities, composition, is_sealed
 from qbank.errors import InvalidInput, NotFound
-from qbank.i18n import language, set_language, tr
+from qbank.i18n import tr
 from qbank.model import Bank, Batch, Paper
-from qbank.printing import PracticalPaperDoc, TheoryPaperDoc, practical_document, theory_document
+from qbank.printing import PrintDoc, PrintRunDoc, practical_document, theory_document
 
-__all__ = [
-    "ALL_KINDS",
-    "KEY_KINDS",
-    "MAX_COPIES",
-    "PRACTICAL_KINDS",
-    "PRINT_LIST_JSON",
-    "PRINT_LIST_XLSX",
-    "PRINT_ROOM_KINDS",
-    "THEORY_KINDS",
-    "PrintList",
-    "PrintedFile",
-    "batch_documents",
-    "can_count_pages",
-    "count_pages",
-    "print_list",
-    "serials",
-    "write_batch_documents",
-]
+__all__ = ["PAPER_KINDS", "print_run_doc", "record_export"]
 
-MAX_COPIES = 10_000
-_OFFICE_SECONDS = 600  # one LibreOffice run converting every document of a print run
-PRINT_LIST_JSON = "print-list.json"
-PRINT_LIST_XLSX = "印制清单.xlsx"
-
-THEORY_KINDS = ("paper", "answer_sheet")
-KEY_KINDS = ("key",)
-PRACTICAL_KINDS = ("practical", "notices", "scoring")
-ALL_KINDS = (*THEORY_KINDS, *KEY_KINDS, *PRACTICAL_KINDS)
-PRINT_ROOM_KINDS = (*THEORY_KINDS, *PRACTICAL_KINDS)
-"""Everything but the answer key: what `qbank export batch` sends to the print room."""
-
-_FILE_NAMES = {
-    "paper": "试卷-{code}.docx",
-    "answer_sheet": "答题卡-{code}.docx",
-    "key": "参考答案-{code}.docx",
-    "practical": "操作技能试卷-{code}.docx",
-    "notices": "准备通知单-{code}.docx",
-    "scoring": "评分记录表-{code}.docx",
-}
-_PER_CANDIDATE = frozenset({"paper", "answer_sheet", "practical", "scoring"})
-_THEORY_FAMILY = frozenset((*THEORY_KINDS, *KEY_KINDS))
-
-PrintDoc = TheoryPaperDoc | PracticalPaperDoc
-_WRITERS: dict[str, Callable[..., None]] = {
-    "paper": write_theory_paper,
-    "answer_sheet": write_answer_sheet,
-    "key": write_answer_key,
-    "practical": write_practical_paper,
-    "notices": write_practical_notices,
-    "scoring": write_scoring_record,
-}
+PAPER_KINDS = ("theory", "practical")
+"""The kinds of paper a batch prints, in print-run order."""
 
 
-def serials(batch_code: str, paper_code: str, copies: int) -> list[str]:
-    """Serial numbers of copies 1…`copies` of one paper: `20261212-01-A-007`.
-
-    Raises InvalidInput unless 1 ≤ copies ≤ MAX_COPIES.
-    """
-    _check_copies(copies)
-    return [f"{batch_code}-{paper_code}-{n:03d}" for n in range(1, copies + 1)]
-
-
-def _check_copies(copies: int) -> None:
-    if not 1 <= copies <= MAX_COPIES:
-        raise InvalidInput("print.bad_copies", value=copies)
-
-
-@dataclass(frozen=True)
-class PrintedFile:
-    """One document of a print run. `serials` names its copies in order (empty for a
-    document printed once); `pages` is the file's page count when it was counted."""
-
-    name: str
-    paper: str
-    kind: str
-    fingerprint: str
-    copies: int
-    serials: tuple[str, ...]
-    sha256: str
-    size: int
-    pages: int | None = None
-
-    @property
-    def pages_per_copy(self) -> int | None:
-        return None if self.pages is None else self.pages // self.copies
-
-
-@dataclass(frozen=True)
-class PrintList:
-    """What a print run holds, for the print log: the batch and every file with its hash."""
-
-    batch_id: int
-    batch_code: str
-    occupation_code: str
-    occupation_name: str
-    level: int
-    level_name: str
-    exam_date: str
-    site: str
-    created: str
-    copies: int
-    files: tuple[PrintedFile, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["files"] = [
-            {**asdict(f), "serials": list(f.serials), "pages_per_copy": f.pages_per_copy}
-            for f in self.files
-        ]
-        return data
-
-    def to_json(self) -> bytes:
-        return (json.dumps(self.as_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-@dataclass(frozen=True)
-class _Rendered:
-    file: PrintedFile
-    data: bytes
-
-
-def batch_documents(
+def print_run_doc(
     session: Session,
     batch: Batch,
     *,
-    copies: int,
-    kinds: Sequence[str] = PRINT_ROOM_KINDS,
+    paper_kinds: Collection[str] = PAPER_KINDS,
     papers: Sequence[str] | None = None,
-    lang: str | None = None,
     layouts: Mapping[str, dict[str, Any]] | None = None,
     identities: Identities = None,
-    count: bool = False,
-) -> dict[str, bytes]:
-    """Every file of the print run, name → bytes, the print list (xlsx and json) included.
+) -> PrintRunDoc:
+    """The batch's papers of `paper_kinds` as print records, with the batch's cover values.
 
-    `kinds` picks documents (`ALL_KINDS`); `papers` paper codes (default: all of the batch);
-    `lang` the label language (default: the current one). A sealed paper's composition comes
-    from `layouts` (paper code → decrypted layout) or is decrypted with `identities` (age
-    identities or a `qbank.confidential.Keyring`); `count` counts pages with LibreOffice.
-    Reads the database, writes nothing. Raises InvalidInput / NotFound for bad copies or
-    paper codes, and for a sealed paper that neither opens (IdentityRequired and the other
-    `qbank.confidential` errors) nor has a layout.
+    `papers` restricts to those paper codes (default: every paper of those kinds). A sealed
+    paper's composition comes from `layouts` (paper code → decrypted layout) or is decrypted
+    with `identities` (age identities or a `qbank.confidential.Keyring`).
+    Reads the database, writes nothing. Raises InvalidInput when the batch has no such paper,
+    NotFound for a paper code it does not have, the `qbank.confidential` errors
+    (IdentityRequired, SealedPaperError…) for a sealed paper that neither opens nor has a
+    layout, and ValueError for no or unknown `paper_kinds`.
     """
-    rendered, listing = _render(
-        session,
-        batch,
-        copies=copies,
-        kinds=kinds,
-        papers=papers,
-        lang=lang,
-        layouts=layouts,
-        identities=identities,
-        count=count,
-    )
-    out = {r.file.name: r.data for r in rendered}
-    with _in_language(lang):
-        out[PRINT_LIST_XLSX] = _print_list_xlsx(listing)
-    out[PRINT_LIST_JSON] = listing.to_json()
-    return out
-
-
-def print_list(documents: Mapping[str, bytes]) -> PrintList:
-    """The print list inside `batch_documents` output (or a directory read into a mapping)."""
-    data = json.loads(documents[PRINT_LIST_JSON])
-    files = tuple(
-        PrintedFile(
-            **{
-                **{k: v for k, v in f.items() if k != "pages_per_copy"},
-                "serials": tuple(f["serials"]),
-            }
-        )
-        for f in data.pop("files")
-    )
-    return PrintList(**data, files=files)
-
-
-def write_batch_documents(
-    session: Session,
-    batch: Batch,
-    out_dir: str | Path,
-    *,
-    copies: int,
-    actor: str,
-    kinds: Sequence[str] = PRINT_ROOM_KINDS,
-    papers: Sequence[str] | None = None,
-    lang: str | None = None,
-    layouts: Mapping[str, dict[str, Any]] | None = None,
-    identities: Identities = None,
-    count: bool = False,
-    force: bool = False,
-) -> PrintList:
-    """Write the print run into `out_dir`: all files or none.
-
-    `out_dir` must not exist, be empty, or (with `force`) hold an earlier export (it has a
-    print-list.json), which is then replaced whole. The files are written to a temporary
-    directory beside it and moved into place only when every one was written.
-    Side effects: creates `out_dir` (and missing parents); records an `export` audit event
-    naming every file and its SHA-256. Raises as `batch_documents`, and InvalidInput for an
-    unusable `out_dir`.
-    """
-    target = Path(out_dir)
-    _check_out_dir(target, force=force)
-    documents = batch_documents(
-        session,
-        batch,
-        copies=copies,
-        kinds=kinds,
-        papers=papers,
-        lang=lang,
-        layouts=layouts,
-        identities=identities,
-        count=count,
-    )
-    listing = print_list(documents)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        for name, data in documents.items():
-            path = staging / name
-            path.write_bytes(data)
-            path.chmod(0o600)  # unreleased papers: the owner only, like the directory
-        audit.record(
-            session,
-            actor=actor,
-            action="export",
-            entity="batch",
-            entity_id=batch.id,
-            bank_id=batch.bank_id,
-            copies=copies,
-            files={f.name: f.sha256 for f in listing.files},
-        )
-        session.flush()
-        _move_into_place(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return listing
-
-
-def can_count_pages() -> bool:
-    """Whether LibreOffice and pdfinfo are here to count pages (`count_pages`)."""
-    return bool(shutil.which("soffice") and shutil.which("pdfinfo"))
-
-
-def count_pages(documents: Mapping[str, bytes]) -> dict[str, int]:
-    """Pages of each Word document as LibreOffice lays it out (one headless conversion).
-
-    Raises InvalidInput when `soffice` or `pdfinfo` is missing or a conversion fails.
-    """
-    soffice, pdfinfo = shutil.which("soffice"), shutil.which("pdfinfo")
-    if soffice is None or pdfinfo is None:
-        raise InvalidInput("print.no_office")
-    with tempfile.TemporaryDirectory(prefix="qbank-pages-") as tmp:
-        folder = Path(tmp)
-        paths = []
-        for name, data in documents.items():
-            path = folder / name
-            path.write_bytes(data)
-            paths.append(path)
-        profile = (folder / "profile").as_uri()
-        command = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore"]
-        command += ["--convert-to", "pdf", "--outdir", str(folder / "pdf"), *map(str, paths)]
-        try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, timeout=_OFFICE_SECONDS, check=False
-            )
-        except subprocess.TimeoutExpired:
-            reason = f"no result after {_OFFICE_SECONDS} s"
-            raise InvalidInput("print.render_failed", file=paths[0].name, reason=reason) from None
-        pages = {}
-        for path in paths:
-            pdf = folder / "pdf" / f"{path.stem}.pdf"
-            if not pdf.exists():
-                reason = done.stderr.strip() or f"exit status {done.returncode}"
-                raise InvalidInput("print.render_failed", file=path.name, reason=reason)
-            info = subprocess.run(
-                [pdfinfo, str(pdf)], capture_output=True, text=True, timeout=60, check=True
-            ).stdout
-            pages[path.name] = next(
-                int(line.split(":", 1)[1])
-                for line in info.splitlines()
-                if line.startswith("Pages:")
-            )
-    return pages
-
-
-# --- rendering -----------------------------------------------------------------------------
-
-
-def _render(
-    session: Session,
-    batch: Batch,
-    *,
-    copies: int,
-    kinds: Sequence[str],
-    papers: Sequence[str] | None,
-    lang: str | None,
-    layouts: Mapping[str, dict[str, Any]] | None,
-    identities: Identities,
-    count: bool,
-) -> tuple[list[_Rendered], PrintList]:
-    """The documents, in paper order then `ALL_KINDS` order, and their print list.
-
-    With `count`, one copy of each document is laid out by LibreOffice first; its page
-    count goes into the files (as 共 y 页) and into the print list.
-    """
-    _check_copies(copies)
-    unknown = [k for k in kinds if k not in ALL_KINDS]
-    if unknown or not kinds:
-        raise ValueError(f"unknown document kinds {unknown}; expected some of {ALL_KINDS}")
-    when = batch.created_at.replace(microsecond=0, tzinfo=None)
-    with _in_language(lang):
-        jobs = []
-        for paper in _papers(session, batch, kinds, papers):
-            layout = (layouts or {}).get(paper.code)
-            if layout is None and identities is not None and is_sealed(paper):
-                layout = composition(paper, identities)
-            record: PrintDoc = (
-                theory_document(session, paper, layout=layout)
-                if paper.kind == "theory"
-                else practical_document(session, paper, layout=layout)
-            )
-            family = THEORY_KINDS + KEY_KINDS if paper.kind == "theory" else PRACTICAL_KINDS
-            for kind in (k for k in family if k in kinds):
-                labels = serials(batch.code, paper.code, copies) if kind in _PER_CANDIDATE else []
-                jobs.append((kind, record, labels))
-        per_copy: dict[str, int] = {}
-        if count:
-            per_copy = count_pages(
-                {_name(k, r): _docx(k, r, labels[:1], None, when) for k, r, labels in jobs}
-            )
-        rendered = [
-            _document(kind, record, labels, when, per_copy.get(_name(kind, record)))
-            for kind, record, labels in jobs
-        ]
+    records: list[PrintDoc] = []
+    for paper in _papers(session, batch, paper_kinds, papers):
+        layout = (layouts or {}).get(paper.code)
+        if layout is None and identities is not None and is_sealed(paper):
+            layout = composition(paper, identities)
+        if paper.kind == "theory":
+            records.append(theory_document(session, paper, layout=layout))
+        else:
+            records.append(practical_document(session, paper, layout=layout))
     bank = session.get(Bank, batch.bank_id)
     assert bank is not None, "a batch belongs to a bank"
     grade, traditional = LEVEL_NAMES[bank.level]
-    listing = PrintList(
+    return PrintRunDoc(
         batch_id=batch.id,
         batch_code=batch.code,
         occupation_code=bank.occupation.code,
@@ -405,22 +67,38 @@ def _render(
         level_name=f"{grade}/{traditional}",
         exam_date=batch.exam_date.isoformat(),
         site=batch.site,
-        created=when.isoformat() + "Z",
-        copies=copies,
-        files=tuple(r.file for r in rendered),
+        created=batch.created_at,
+        papers=tuple(records),
     )
-    return rendered, listing
+
+
+def record_export(
+    session: Session, batch: Batch, *, actor: str, copies: int, files: Mapping[str, str]
+) -> None:
+    """Record that `actor` exported `files` (name → SHA-256), `copies` per paper, of `batch`.
+
+    Side effects: writes one `export` audit event in the caller's transaction and flushes it.
+    """
+    audit.record(
+        session,
+        actor=actor,
+        action="export",
+        entity="batch",
+        entity_id=batch.id,
+        bank_id=batch.bank_id,
+        copies=copies,
+        files=dict(files),
+    )
+    session.flush()
 
 
 def _papers(
-    session: Session, batch: Batch, kinds: Sequence[str], codes: Sequence[str] | None
+    session: Session, batch: Batch, kinds: Collection[str], codes: Sequence[str] | None
 ) -> list[Paper]:
-    """The batch's papers the kinds apply to (theory first, by code), restricted to `codes`."""
-    families = []
-    if _THEORY_FAMILY & set(kinds):
-        families.append("theory")
-    if set(PRACTICAL_KINDS) & set(kinds):
-        families.append("practical")
+    """The batch's papers of `kinds` (theory first, by code), restricted to `codes`."""
+    families = [kind for kind in PAPER_KINDS if kind in kinds]
+    if not families or len(families) != len(set(kinds)):
+        raise ValueError(f"unknown paper kinds {sorted(kinds)}; expected some of {PAPER_KINDS}")
     available = list(
         session.scalars(
             select(Paper)
@@ -446,207 +124,3 @@ def _papers(
             )
         chosen += matches
     return chosen
-
-
-def _name(kind: str, record: PrintDoc) -> str:
-    return _FILE_NAMES[kind].format(code=record.paper_code)
-
-
-def _docx(
-    kind: str, record: PrintDoc, labels: Sequence[str], pages: int | None, when: datetime
-) -> bytes:
-    """One document as bytes, `when` stamped into it; `labels` its copies' serials."""
-    extra: dict[str, Any] = {}
-    if kind in _PER_CANDIDATE:
-        extra = {"serials": list(labels), "pages": pages}
-    out = io.BytesIO()
-    _WRITERS[kind](record, out, **extra)
-    return _stable_package(out.getvalue(), when)
-
-
-def _document(
-    kind: str, record: PrintDoc, labels: Sequence[str], when: datetime, pages: int | None
-) -> _Rendered:
-    """One document of the run and its print-list entry; `pages` per copy when counted."""
-    data = _docx(kind, record, labels, pages, when)
-    copies = max(1, len(labels))
-    printed = PrintedFile(
-        name=_name(kind, record),
-        paper=record.paper_code,
-        kind=kind,
-        fingerprint=record.fingerprint,
-        copies=copies,
-        serials=tuple(labels),
-        sha256=sha256_hex(data),
-        size=len(data),
-        pages=None if pages is None else pages * copies,
-    )
-    return _Rendered(printed, data)
-
-
-@contextmanager
-def _in_language(lang: str | None) -> Iterator[None]:
-    """Labels in `lang` for the duration, then the language as it was."""
-    if lang is None:
-        yield
-        return
-    previous = language()
-    set_language(lang)
-    try:
-        yield
-    finally:
-        set_language(previous)
-
-
-# --- byte-stable packages -----------------------------------------------------------------
-
-_CORE = "docProps/core.xml"
-_DCTERMS = "{http://purl.org/dc/terms/}"
-
-
-def _stable_package(data: bytes, when: datetime) -> bytes:
-    """The same OOXML package with every zip entry stamped `when` and the core properties'
-    created/modified set to `when`: equal content gives equal bytes whenever it is saved."""
-    stamp = when.timetuple()[:6]
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for entry in source.infolist():
-            content = source.read(entry)
-            if entry.filename == _CORE:
-                content = _core_times(content, when)
-            info = zipfile.ZipInfo(entry.filename, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, content)
-    return out.getvalue()
-
-
-def _core_times(xml: bytes, when: datetime) -> bytes:
-    root = etree.fromstring(xml)
-    for tag in ("created", "modified"):
-        element = root.find(_DCTERMS + tag)
-        if element is not None:
-            element.text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-# --- the print list workbook --------------------------------------------------------------
-
-
-def _print_list_xlsx(listing: PrintList) -> bytes:
-    """印制清单: a row per copy with blank signature columns, and a sheet of the files."""
-    when = datetime.fromisoformat(listing.created.removesuffix("Z"))
-    book = Workbook()
-    book.properties.creator = "qbank"
-    book.properties.title = tr("print.list_title")
-    book.properties.created = book.properties.modified = when
-    copies = book.active
-    assert copies is not None, "a new workbook has a sheet"
-    copies.title = tr("print.sheet_copies")
-    info = tr(
-        "print.list_info",
-        batch=listing.batch_code,
-        occupation=listing.occupation_name,
-        level=listing.level_name,
-        date=listing.exam_date,
-        site=listing.site,
-    )
-    columns = ("row", "paper", "document", "file", "copy", "serial", "pages", "sha256")
-    headers = [tr(f"print.col.{c}") for c in (*columns, "printer", "checker")]
-    _sheet_head(copies, tr("print.list_title"), info, headers)
-    row = 0
-    for file in listing.files:
-        labels: Sequence[str] = file.serials or ("",)
-        for number, serial in enumerate(labels, start=1):
-            row += 1
-            copies.append(
-                [
-                    row,
-                    file.paper,
-                    tr(f"print.doc.{file.kind}"),
-                    file.name,
-                    number,
-                    serial,
-                    file.pages_per_copy,
-                    file.sha256,
-                    None,
-                    None,
-                ]
-            )
-    _widths(copies, (6, 6, 18, 24, 6, 22, 6, 68, 16, 16))
-    files = book.create_sheet(tr("print.sheet_files"))
-    _sheet_head(
-        files,
-        tr("print.list_title"),
-        info,
-        [
-            tr(f"print.col.{c}")
-            for c in ("file", "paper", "document", "copies", "pages", "bytes", "sha256")
-        ],
-    )
-    for file in listing.files:
-        files.append(
-            [
-                file.name,
-                file.paper,
-                tr(f"print.doc.{file.kind}"),
-                file.copies,
-                file.pages,
-                file.size,
-                file.sha256,
-            ]
-        )
-    _widths(files, (24, 6, 18, 8, 8, 10, 68))
-    out = io.BytesIO()
-    book.save(out)
-    return _stable_package(out.getvalue(), when)
-
-
-def _sheet_head(sheet: Any, title: str, info: str, headers: Sequence[str]) -> None:
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([info])
-    sheet.append(list(headers))
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-    sheet.freeze_panes = "A4"
-
-
-def _widths(sheet: Any, widths: Sequence[int]) -> None:
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-
-
-# --- the output directory -----------------------------------------------------------------
-
-
-def _check_out_dir(target: Path, *, force: bool) -> None:
-    """Refuse a file, a non-empty directory (unless `force` and it is an earlier export)."""
-    if target.exists() and not target.is_dir():
-        raise InvalidInput("print.out_is_file", path=str(target))
-    if not target.is_dir() or not any(target.iterdir()):
-        return
-    if not force:
-        raise InvalidInput("print.out_not_empty", path=str(target))
-    if not (target / PRINT_LIST_JSON).is_file():
-        raise InvalidInput("print.out_not_export", path=str(target))
-
-
-def _move_into_place(staging: Path, target: Path) -> None:
-    """Rename the finished `staging` directory to `target`, replacing what is there."""
-    if not target.exists():
-        staging.rename(target)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-    old.rmdir()
-    target.rename(old)
-    try:
-        staging.rename(target)
-    except BaseException:
-        old.rename(target)
-        raise
-    shutil.rmtree(old)

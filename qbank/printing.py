@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, tuple_
@@ -42,6 +43,8 @@ from qbank.records import (
 
 __all__ = [
     "PracticalPaperDoc",
+    "PrintDoc",
+    "PrintRunDoc",
     "PrintedItem",
     "PrintedOption",
     "PrintedSection",
@@ -145,6 +148,27 @@ class PracticalPaperDoc:
     record: PracticalSetRecord
     fingerprint: str
     work_type: str = ""
+
+
+PrintDoc = TheoryPaperDoc | PracticalPaperDoc
+
+
+@dataclass(frozen=True)
+class PrintRunDoc:
+    """A batch's papers ready for the print run: the batch's cover values (for the print
+    list) and each paper's record, theory papers first, by code. `created` is the batch's
+    creation time, which the exporter stamps into every file so that the bytes are stable."""
+
+    batch_id: int
+    batch_code: str
+    occupation_code: str
+    occupation_name: str
+    level: int
+    level_name: str
+    exam_date: str
+    site: str
+    created: datetime
+    papers: tuple[PrintDoc, ...]
 
 
 def chinese_ordinal(n: int) -> str:

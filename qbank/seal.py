@@ -1,19 +1,16 @@
 """Sealed bundles (提取封存包): a batch's documents and paper data, encrypted and signed.
 
-A bundle is two files side by side:
+The file format (a deterministic tar with `manifest.json` first, age v1 encryption, the
+`.sig.json` signature document) is `exporters.sealed_bundle` to write and
+`importers.sealed_bundle` to read; this module says what goes in and what is signed, and
+checks it against the database:
 
-- `<batch-code>.tar.age` — an age v1 file (X25519 recipients, or a passphrase alone) holding a
-  deterministic tar: `manifest.json` first (canonical JSON: format, and for every other file
-  its SHA-256 and size), then `documents/…` (the print run) and `papers/<code>-<kind>.json`
-  (each paper's composition with the canonical content of its item or set versions), sorted
-  by name, every entry mtime 0, uid/gid 0, no owner names, mode 0644, PAX format. The same
-  files give the same tar bytes, and the stock tools open it: `age -d -i key.txt B.tar.age |
-  tar x`.
-- `<batch-code>.tar.age.sig.json` — `{"statement": <canonical JSON text>, "signature": <b64
-  Ed25519 over the statement's UTF-8>, "public_key": <b64 raw key>}`. The statement
-  (`qbank-sealed-bundle/v1`) names the batch, the bundle file, the ciphertext's and the
-  manifest's SHA-256, the papers, the recipients (sorted, or "passphrase"), the signer (the
-  batch's designated 提取 person) and the time.
+- the archive holds `papers/<code>-<kind>.json` (each paper's composition with the canonical
+  content of its item or set versions) and `documents/…` (the print run);
+- the statement (`qbank-sealed-bundle/v1`, canonical JSON, signed as its UTF-8) names the
+  batch, the bundle file, the ciphertext's and the manifest's SHA-256, the papers, the
+  recipients (sorted, or "passphrase"), the signer (the batch's designated 提取 person) and
+  the time.
 
 `unseal` is the checklist, each step failing with its own error and nothing written:
 1. the signature file parses and the signature verifies under its own key, whose fingerprint
@@ -31,28 +28,43 @@ A bundle is two files side by side:
 from __future__ import annotations
 
 import base64
-import binascii
-import io
 import json
-import os
-import secrets
-import shutil
-import tarfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyrage
 from pyrage import x25519
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from exporters.sealed_bundle import (
+    BUNDLE_SUFFIX,
+    build_archive,
+    check_mode,
+    check_out_dir,
+    encrypt,
+    normalize_recipients,
+    signature_document,
+    write_bundle,
+    write_directory,
+)
+from importers.sealed_bundle import (
+    MANIFEST,
+    BadSignature,
+    ManifestMismatch,
+    SealError,
+    check_name,
+    decrypt,
+    parse_signature_document,
+    read_archive,
+    read_bundle_file,
+)
 from qbank import audit
 from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.confidential import Identities, clear_composition
-from qbank.errors import InvalidInput, QbankError
+from qbank.errors import InvalidInput
 from qbank.i18n import tr
 from qbank.keys import Signer, fingerprint, verify
 from qbank.model import (
@@ -69,62 +81,12 @@ from qbank.model import (
 )
 from qbank.people import public_key_raw
 
-MANIFEST = "manifest.json"
-MANIFEST_FORMAT = "qbank-bundle/v1"
 PAPER_FORMAT = "qbank-paper-data/v1"
 STATEMENT_TYPE = "qbank-sealed-bundle/v1"
-BUNDLE_SUFFIX = ".tar.age"
-SIGNATURE_SUFFIX = ".sig.json"
 PASSPHRASE_MODE = "passphrase"
 EXTRACT_STEP = "extract"
 DOCUMENTS_DIR = "documents"
 PAPERS_DIR = "papers"
-STREAM_CHUNK = 64 * 1024
-"""age STREAM encrypts the payload in chunks of this many bytes, each with a 16-byte tag."""
-MAX_SCRYPT_WORK_FACTOR = 22
-"""The largest scrypt log2(N) a bundle may ask for (the Go age default): a file asking for
-more would make the reader spend minutes and gigabytes before failing."""
-
-_AGE_MAGIC = b"age-encryption.org/v1"
-_ARMOR_BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----"
-_NONCE_BYTES = 16
-_MAC_B64_CHARS = 43
-_BODY_COLUMNS = 64
-_B64_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-# pyrage raises one DecryptError class; its message says which rage error it was.
-_PYRAGE_KINDS = (
-    ("No matching keys found", "no_match"),
-    ("Decryption failed", "no_match"),  # scrypt stanza: wrong passphrase or damaged stanza
-    ("Header MAC is invalid", "hmac"),
-    ("Header is invalid", "header"),
-    ("Unknown age format", "header"),
-    ("failed to fill whole buffer", "header"),
-    ("Excessive work", "header"),
-    ("decryption error", "payload"),
-    ("age file is truncated", "payload"),
-    ("last chunk has been processed", "payload"),
-    ("Last STREAM chunk is empty", "payload"),
-)
-DECRYPT_KINDS = ("header", "no_match", "hmac", "payload", "other")
-
-
-class SealError(QbankError):
-    """A bundle could not be made or opened; nothing was written."""
-
-
-class UnsafeName(SealError):
-    """A file name that could escape the output directory or means different files on
-    different systems (absolute, `..`, backslash, control characters, drive letters)."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__("seal.unsafe_name", name=name.encode("unicode_escape").decode("ascii"))
-
-
-class BadSignature(SealError):
-    """The signature file is malformed or its signature does not verify."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__("seal.bad_signature", file=path, reason=reason)
 
 
 class UntrustedSigner(SealError):
@@ -141,52 +103,10 @@ class HashMismatch(SealError):
         super().__init__("seal.hash_mismatch", file=path, actual=actual, expected=expected)
 
 
-class DecryptFailed(SealError):
-    """age decryption failed; `kind` says how: header, no_match, hmac, payload or other.
-
-    The kinds are those of the age test vectors (header failure, no match, HMAC failure,
-    payload failure); `other` is a pyrage message this module does not know.
-    """
-
-    def __init__(self, kind: str, reason_key: str | None = None) -> None:
-        self.kind = kind
-        super().__init__("seal.decrypt_failed", reason=tr(reason_key or f"seal.decrypt.{kind}"))
-
-
-class BadArchive(SealError):
-    """The decrypted payload is not a tar of regular files with the manifest first."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__("seal.bad_archive", reason=reason)
-
-
-class ManifestMismatch(SealError):
-    """The manifest is not the signed one, or the files differ from what it lists."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__("seal.manifest_mismatch", detail=detail)
-
-
-@dataclass(frozen=True)
-class Archive:
-    """A read and checked bundle archive: its manifest and every file it lists."""
-
-    manifest: dict[str, Any]
-    manifest_sha256: str
-    files: dict[str, bytes]  # manifest.json excluded
-
-
-@dataclass(frozen=True)
-class AgeHeader:
-    """What the strict header check learned: stanza types and where the payload starts."""
-
-    stanza_types: tuple[str, ...]
-    length: int  # bytes through the MAC line; the 16-byte nonce follows
-
-
 @dataclass(frozen=True)
 class SignedStatement:
-    """A parsed signature file whose signature verifies under its own public key."""
+    """A statement and its signature; from `read_signature`, one that verifies under
+    `public_key`, whose fingerprint the statement names as its signer's."""
 
     statement: dict[str, Any]
     text: str
@@ -200,6 +120,10 @@ class SignedStatement:
     @property
     def fingerprint(self) -> str:
         return fingerprint(self.public_key)
+
+    def document(self) -> bytes:
+        """The `.sig.json` bytes that carry it. Pure."""
+        return signature_document(self.text, self.signature, self.public_key)
 
 
 @dataclass(frozen=True)
@@ -219,294 +143,6 @@ class UnsealResult:
     signer: str
     fingerprint: str
     trusted: bool  # the signer's key was checked against a key the caller knows
-
-
-# --- names and the archive ----------------------------------------------------------------
-
-
-def check_name(name: str) -> str:
-    """`name` if it is a safe relative POSIX path inside the archive, else UnsafeName."""
-    parts = name.split("/")
-    if (
-        not name
-        or name.startswith("/")
-        or "\\" in name
-        or any(part in ("", ".", "..") for part in parts)
-        or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name)
-        or (len(parts[0]) >= 2 and parts[0][1] == ":")
-    ):
-        raise UnsafeName(name)
-    return name
-
-
-def build_archive(files: Mapping[str, bytes]) -> tuple[bytes, dict[str, Any]]:
-    """A deterministic tar of `files` with `manifest.json` first; returns (tar bytes, manifest).
-
-    Raises UnsafeName for a bad name (or the reserved `manifest.json`). Pure.
-    """
-    for name in files:
-        if check_name(name) == MANIFEST:
-            raise UnsafeName(name)
-    manifest = {
-        "format": MANIFEST_FORMAT,
-        "files": {
-            name: {"sha256": sha256_hex(data), "size": len(data)}
-            for name, data in sorted(files.items())
-        },
-    }
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in [(MANIFEST, canonical_bytes(manifest)), *sorted(files.items())]:
-            tar.addfile(_tar_entry(name, len(data)), io.BytesIO(data))
-    return buffer.getvalue(), manifest
-
-
-def _tar_entry(name: str, size: int) -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.size = size
-    info.mtime = 0
-    info.mode = 0o644
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    info.type = tarfile.REGTYPE
-    return info
-
-
-def read_archive(data: bytes) -> Archive:
-    """Read a bundle's tar and check it against its own manifest.
-
-    Raises BadArchive (not a tar, a non-file entry, manifest not first or duplicated
-    entries), UnsafeName, or ManifestMismatch (a file missing, extra or with another hash or
-    size). Pure: nothing is extracted to disk.
-    """
-    entries = _tar_entries(data)
-    if not entries or entries[0][0] != MANIFEST:
-        raise BadArchive(tr("seal.archive.manifest_not_first"))
-    manifest_bytes = entries[0][1]
-    manifest = _parse_manifest(manifest_bytes)
-    files = dict(entries[1:])
-    listed = manifest["files"]
-    missing = sorted(set(listed) - set(files))
-    extra = sorted(set(files) - set(listed))
-    if missing:
-        raise ManifestMismatch(tr("seal.manifest.missing", names="、".join(missing)))
-    if extra:
-        raise ManifestMismatch(tr("seal.manifest.extra", names="、".join(extra)))
-    for name, data_ in files.items():
-        if sha256_hex(data_) != listed[name]["sha256"] or len(data_) != listed[name]["size"]:
-            raise ManifestMismatch(tr("seal.manifest.file", name=name))
-    return Archive(manifest, sha256_hex(manifest_bytes), files)
-
-
-def _tar_entries(data: bytes) -> list[tuple[str, bytes]]:
-    """(name, bytes) of every entry in order; BadArchive / UnsafeName on anything odd."""
-    entries: list[tuple[str, bytes]] = []
-    seen: set[str] = set()
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
-            for member in tar:
-                name = check_name(member.name)
-                if not member.isreg():
-                    raise BadArchive(tr("seal.archive.not_a_file", name=name))
-                if name in seen:
-                    raise BadArchive(tr("seal.archive.duplicate", name=name))
-                seen.add(name)
-                handle = tar.extractfile(member)
-                assert handle is not None  # a regular file always has one
-                entries.append((name, handle.read()))
-    except (tarfile.TarError, EOFError, UnicodeError) as e:
-        raise BadArchive(str(e) or type(e).__name__) from None
-    return entries
-
-
-def _parse_manifest(data: bytes) -> dict[str, Any]:
-    """The manifest, exactly in canonical form with the expected fields; else ManifestMismatch."""
-    try:
-        manifest = json.loads(data)
-        files = manifest["files"]
-        well_formed = (
-            canonical_bytes(manifest) == data
-            and set(manifest) == {"format", "files"}
-            and manifest["format"] == MANIFEST_FORMAT
-            and isinstance(files, dict)
-            and all(
-                isinstance(entry, dict)
-                and set(entry) == {"sha256", "size"}
-                and isinstance(entry["sha256"], str)
-                and isinstance(entry["size"], int)
-                for entry in files.values()
-            )
-        )
-    except (ValueError, KeyError, TypeError):
-        well_formed = False
-    if not well_formed:
-        raise ManifestMismatch(tr("seal.manifest.malformed"))
-    for name in files:
-        if check_name(name) == MANIFEST:
-            raise UnsafeName(name)
-    return manifest
-
-
-# --- age ----------------------------------------------------------------------------------
-
-
-def encrypt(
-    archive: bytes, *, recipients: Sequence[str] | None = None, passphrase: str | None = None
-) -> bytes:
-    """age v1 encryption to X25519 recipients ("age1…") or to a passphrase (scrypt), not both.
-
-    Raises InvalidInput for no or both modes, an empty passphrase or a malformed recipient.
-    """
-    keys = check_mode(recipients, passphrase)
-    if passphrase is not None:
-        return pyrage.passphrase.encrypt(archive, passphrase)
-    return pyrage.encrypt(archive, keys)
-
-
-def check_mode(recipients: Sequence[str] | None, passphrase: str | None) -> list[x25519.Recipient]:
-    """The parsed recipients (empty in passphrase mode); InvalidInput unless exactly one
-    mode is chosen, with a non-empty passphrase or well-formed recipients. Pure."""
-    if (recipients is None) == (passphrase is None):
-        raise InvalidInput("seal.one_mode")
-    if passphrase is not None:
-        if not passphrase:
-            raise InvalidInput("seal.empty_passphrase")
-        return []
-    return [parse_recipient(r) for r in normalize_recipients(recipients or [])]
-
-
-def normalize_recipients(recipients: Sequence[str]) -> list[str]:
-    """Trimmed, de-duplicated, sorted recipients (the order the statement records)."""
-    chosen = sorted({r.strip() for r in recipients})
-    if not chosen:
-        raise InvalidInput("seal.no_recipients")
-    return chosen
-
-
-def parse_recipient(recipient: str) -> x25519.Recipient:
-    try:
-        return x25519.Recipient.from_str(recipient)
-    except pyrage.RecipientError:
-        raise InvalidInput("seal.bad_recipient", recipient=recipient[:80]) from None
-
-
-def parse_identity(identity: str | x25519.Identity) -> x25519.Identity:
-    if isinstance(identity, x25519.Identity):
-        return identity
-    try:
-        return x25519.Identity.from_str(identity.strip())
-    except pyrage.IdentityError:
-        raise InvalidInput("seal.bad_identity") from None
-
-
-def decrypt(
-    ciphertext: bytes,
-    *,
-    identities: Sequence[str | x25519.Identity] | None = None,
-    passphrase: str | None = None,
-) -> bytes:
-    """Decrypt an age v1 file with X25519 identities or a passphrase; all of it or nothing.
-
-    The header is checked strictly first (`read_header`); failures raise DecryptFailed whose
-    `kind` follows the age test vectors. No plaintext is released on a payload failure.
-    """
-    if (identities is None) == (passphrase is None):
-        raise InvalidInput("seal.one_mode")
-    header = read_header(ciphertext)
-    by_passphrase = "scrypt" in header.stanza_types
-    if passphrase is not None and not by_passphrase:
-        raise DecryptFailed("no_match", "seal.decrypt.needs_identity")
-    if identities is not None and by_passphrase:
-        raise DecryptFailed("no_match", "seal.decrypt.needs_passphrase")
-    try:
-        if passphrase is not None:
-            return pyrage.passphrase.decrypt(ciphertext, passphrase)
-        keys = [parse_identity(i) for i in identities or []]
-        if not keys:
-            raise InvalidInput("seal.no_identity")
-        return pyrage.decrypt(ciphertext, keys)
-    except pyrage.DecryptError as e:
-        raise DecryptFailed(decrypt_error_kind(e)) from None
-
-
-def decrypt_error_kind(error: Exception) -> str:
-    """The age test-vector kind of a pyrage DecryptError, read from its message."""
-    message = str(error)
-    for fragment, kind in _PYRAGE_KINDS:
-        if fragment in message:
-            return kind
-    return "other"
-
-
-def read_header(ciphertext: bytes) -> AgeHeader:
-    """Parse an age v1 header by the spec's grammar, stricter than rage where rage is lax.
-
-    rage accepts a stanza without its final short body line and any scrypt work factor its
-    machine can afford; the spec (and the age test vectors) reject both, so this check runs
-    before pyrage. Also refuses ASCII armor (bundles are binary) and a missing nonce.
-    Raises DecryptFailed("header"). Pure.
-    """
-    if ciphertext.startswith(_ARMOR_BEGIN):
-        raise DecryptFailed("header", "seal.decrypt.armored")
-    line, pos = _line(ciphertext, 0)
-    if line != _AGE_MAGIC:
-        raise DecryptFailed("header")
-    types: list[str] = []
-    while True:
-        line, pos = _line(ciphertext, pos)
-        if line is None:
-            raise DecryptFailed("header")
-        if line.startswith(b"-> "):
-            types.append(_stanza_type(line[3:].split(b" ")))
-            pos = _skip_body(ciphertext, pos)
-        elif line.startswith(b"--- ") and _is_b64(line[4:], _MAC_B64_CHARS):
-            break
-        else:
-            raise DecryptFailed("header")
-    if not types or len(ciphertext) - pos < _NONCE_BYTES:
-        raise DecryptFailed("header")
-    return AgeHeader(tuple(types), pos)
-
-
-def _line(data: bytes, pos: int) -> tuple[bytes | None, int]:
-    end = data.find(b"\n", pos)
-    if end < 0:
-        return None, pos
-    return data[pos:end], end + 1
-
-
-def _stanza_type(args: list[bytes]) -> str:
-    if not all(args) or any(b < 0x21 or b > 0x7E for arg in args for b in arg):
-        raise DecryptFailed("header")
-    if (
-        args[0] == b"scrypt"
-        and len(args) == 3
-        and args[2].isdigit()
-        and not args[2].startswith(b"0")
-        and int(args[2]) > MAX_SCRYPT_WORK_FACTOR
-    ):
-        raise DecryptFailed("header", "seal.decrypt.work_factor")
-    return args[0].decode("ascii")
-
-
-def _skip_body(data: bytes, pos: int) -> int:
-    """Past a stanza body: full 64-column base64 lines ended by one shorter (maybe empty)."""
-    while True:
-        line, pos = _line(data, pos)
-        if line is None or len(line) > _BODY_COLUMNS or not _is_b64(line):
-            raise DecryptFailed("header")
-        if len(line) < _BODY_COLUMNS:
-            return pos
-
-
-def _is_b64(text: bytes, length: int | None = None) -> bool:
-    """Canonical unpadded base64 (the only encoding age allows)."""
-    if length is not None and len(text) != length:
-        return False
-    if any(c not in _B64_ALPHABET for c in text) or len(text) % 4 == 1:
-        return False
-    raw = base64.b64decode(text + b"=" * (-len(text) % 4))
-    return base64.b64encode(raw).rstrip(b"=") == text
 
 
 # --- the signed statement ------------------------------------------------------------------
@@ -539,15 +175,13 @@ def bundle_statement(
     }
 
 
-def signature_document(statement: Mapping[str, Any], signer: Signer) -> bytes:
-    """The `.sig.json` bytes: the canonical statement text, its signature and the key."""
+def sign_statement(statement: Mapping[str, Any], signer: Signer) -> SignedStatement:
+    """`statement` signed by `signer`: the signature is over its canonical JSON's UTF-8.
+    Pure apart from the signing key's use."""
     text = canonical_bytes(statement)
-    document = {
-        "statement": text.decode("utf-8"),
-        "signature": base64.b64encode(signer.sign(text)).decode("ascii"),
-        "public_key": base64.b64encode(signer.public_key_raw).decode("ascii"),
-    }
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return SignedStatement(
+        dict(statement), text.decode("utf-8"), signer.sign(text), signer.public_key_raw
+    )
 
 
 def read_signature(data: bytes, *, source: str) -> SignedStatement:
@@ -556,29 +190,20 @@ def read_signature(data: bytes, *, source: str) -> SignedStatement:
     The statement must be canonical JSON of type `qbank-sealed-bundle/v1` naming the key's
     fingerprint as its signer's. Pure.
     """
-    try:
-        document = json.loads(data)
-        text = document["statement"]
-        signature = base64.b64decode(document["signature"], validate=True)
-        public_key = base64.b64decode(document["public_key"], validate=True)
-        statement = json.loads(text)
-        well_formed = (
-            isinstance(document, dict)
-            and set(document) == {"statement", "signature", "public_key"}
-            and isinstance(statement, dict)
-            and canonical_bytes(statement) == text.encode("utf-8")
-            and statement.get("type") == STATEMENT_TYPE
-            and _statement_fields_ok(statement)
-        )
-    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
-        well_formed = False
-    if not well_formed:
+    document = parse_signature_document(data, source=source)
+    statement = document.statement
+    if statement.get("type") != STATEMENT_TYPE or not _statement_fields_ok(statement):
         raise BadSignature(source, tr("seal.signature.malformed"))
-    if not verify(public_key, text.encode("utf-8"), signature):
+    if not verify(document.public_key, document.text.encode("utf-8"), document.signature):
         raise BadSignature(source, tr("seal.signature.invalid"))
-    if statement["signer"]["fingerprint"] != fingerprint(public_key):
+    if statement["signer"]["fingerprint"] != fingerprint(document.public_key):
         raise BadSignature(source, tr("seal.signature.other_key"))
-    return SignedStatement(statement, text, signature, public_key)
+    return SignedStatement(statement, document.text, document.signature, document.public_key)
+
+
+def read_signature_file(path: Path) -> SignedStatement:
+    """`read_signature` of a file (InvalidInput if unreadable). Side effects: reads it."""
+    return read_signature(read_bundle_file(Path(path)), source=str(path))
 
 
 def _statement_fields_ok(statement: dict[str, Any]) -> bool:
@@ -688,6 +313,7 @@ def _set_content(session: Session, version_id: int | None) -> dict[str, Any]:
 
 
 def bundle_name(batch: Batch) -> str:
+    """The bundle's file name, `<batch-code>.tar.age`; UnsafeName if the code cannot be one."""
     return check_name(f"{batch.code}{BUNDLE_SUFFIX}")
 
 
@@ -706,8 +332,8 @@ def seal_batch(
 ) -> SealResult:
     """Bundle the batch's paper data and `files` (under `documents/`), encrypt, sign, store.
 
-    The signer must pass `check_signer` and the mode `check_mode` (both checked first, so a
-    caller may also run them before preparing `files`).
+    The signer must pass `check_signer` and the mode `exporters.sealed_bundle.check_mode`
+    (both checked first, so a caller may also run them before preparing `files`).
     Writes `<batch-code>.tar.age` and its `.sig.json` into `out_dir` (created if missing),
     never replacing a file: both appear or neither does.
     Side effects: writes the two files, a SealedBundle row and an audit event.
@@ -734,15 +360,15 @@ def seal_batch(
         signer=signer,
         signed_at=datetime.now(UTC),
     )
-    signature = signature_document(statement, signer)
+    signed = sign_statement(statement, signer)
     row = SealedBundle(
         batch_id=batch.id,
         sha256=statement["ciphertext_sha256"],
         manifest_sha256=statement["manifest_sha256"],
         file_name=name,
         signer_id=signer_person.id,
-        payload=canonical_bytes(statement).decode("utf-8"),
-        signature=json.loads(signature)["signature"],
+        payload=signed.text,
+        signature=base64.b64encode(signed.signature).decode("ascii"),
     )
     session.add(row)
     audit.record(
@@ -759,9 +385,7 @@ def seal_batch(
         signer=signer_person.name,
     )
     session.flush()  # a database error surfaces before any file is written
-    bundle_path = Path(out_dir) / name
-    signature_path = Path(out_dir) / (name + SIGNATURE_SUFFIX)
-    _write_new_files([(bundle_path, ciphertext), (signature_path, signature)])
+    bundle_path, signature_path = write_bundle(out_dir, name, ciphertext, signed.document())
     return SealResult(bundle_path, signature_path, row, statement, manifest)
 
 
@@ -825,8 +449,8 @@ def unseal(
     Side effects: reads both files; creates `out_dir` with the files (dirs 0700, files 0600).
     """
     bundle_path, signature_path, out_dir = Path(bundle_path), Path(signature_path), Path(out_dir)
-    _check_out_dir(out_dir)
-    signed = read_signature(_read(signature_path), source=str(signature_path))
+    check_out_dir(out_dir)
+    signed = read_signature_file(signature_path)
     if trusted_keys is not None:
         expected = trusted_keys.get(signed.signer_name)
         if expected != signed.public_key:
@@ -835,7 +459,7 @@ def unseal(
                 signed.fingerprint,
                 fingerprint(expected) if expected else "-",
             )
-    ciphertext = _read(bundle_path)
+    ciphertext = read_bundle_file(bundle_path)
     actual = sha256_hex(ciphertext)
     if actual != signed.statement["ciphertext_sha256"]:
         raise HashMismatch(str(bundle_path), actual, signed.statement["ciphertext_sha256"])
@@ -843,7 +467,7 @@ def unseal(
     if archive.manifest_sha256 != signed.statement["manifest_sha256"]:
         raise ManifestMismatch(tr("seal.manifest.not_signed"))
     contents = {MANIFEST: canonical_bytes(archive.manifest), **dict(sorted(archive.files.items()))}
-    _write_new_dir(out_dir, contents)
+    write_directory(out_dir, contents)
     return UnsealResult(
         out_dir,
         tuple(contents),
@@ -852,73 +476,3 @@ def unseal(
         signed.fingerprint,
         trusted_keys is not None,
     )
-
-
-def read_signature_file(path: Path) -> SignedStatement:
-    """`read_signature` of a file (BadSignature if unreadable). Side effects: reads it."""
-    return read_signature(_read(Path(path)), source=str(path))
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError:
-        raise InvalidInput("seal.unreadable", file=str(path)) from None
-
-
-def _check_out_dir(out_dir: Path) -> None:
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise InvalidInput("seal.out_not_empty", path=str(out_dir))
-
-
-def _write_new_dir(out_dir: Path, contents: Mapping[str, bytes]) -> None:
-    """Write `contents` into a hidden sibling directory, then rename it to `out_dir`."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = out_dir.parent / f".{out_dir.name}.unseal-{secrets.token_hex(6)}"
-    staging.mkdir(mode=0o700)
-    try:
-        for name, data in contents.items():
-            target = staging / name
-            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        _check_out_dir(out_dir)
-        os.rename(staging, out_dir)  # replaces an empty directory atomically on POSIX
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def _write_new_files(files: Sequence[tuple[Path, bytes]]) -> None:
-    """Write each file under a temporary name, then link them all into place; an existing
-    file is never replaced (InvalidInput), and a failure removes whatever was placed."""
-    for path, _ in files:
-        if path.exists():
-            raise InvalidInput("seal.out_exists", path=str(path))
-    files[0][0].parent.mkdir(parents=True, exist_ok=True)
-    temps: list[Path] = []
-    placed: list[Path] = []
-    try:
-        for path, data in files:
-            temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-            temps.append(temp)
-            with open(temp, "xb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        for (path, _), temp in zip(files, temps, strict=True):
-            try:
-                os.link(temp, path)  # fails rather than replace an existing file
-            except FileExistsError:
-                raise InvalidInput("seal.out_exists", path=str(path)) from None
-            placed.append(path)
-    except BaseException:
-        for path in placed:
-            path.unlink(missing_ok=True)
-        raise
-    finally:
-        for temp in temps:
-            temp.unlink(missing_ok=True)

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from test_print_practical import BATCH, assembled_database
 
 from cli.main import cli
+from exporters.print_run import PRINT_LIST_JSON, PRINT_LIST_XLSX, serials
 from qbank.canonical import sha256_hex
 from qbank.db import open_database
 from qbank.model import AuditEvent
-from qbank.print_run import PRINT_LIST_JSON, PRINT_LIST_XLSX, serials
 
 THEORY_FILES = ["试卷-A.docx", "答题卡-A.docx", "试卷-B.docx", "答题卡-B.docx"]
 PRACTICAL_FILES = ["操作技能试卷-P.docx", "准备通知单-P.docx", "评分记录表-P.docx"]

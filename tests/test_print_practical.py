@@ -28,7 +28,18 @@ from pyrage import x25519
 from sqlalchemy import select
 from test_assembly_service import POLICY, batch, filed_bank, run_assembly
 
+from cli.printing import batch_documents, write_batch_documents
 from exporters.practical_paper_docx import write_practical_paper, write_scoring_record
+from exporters.print_run import (
+    ALL_KINDS,
+    PRACTICAL_KINDS,
+    PRINT_LIST_JSON,
+    PRINT_LIST_XLSX,
+    THEORY_KINDS,
+    PrintList,
+    print_list,
+    serials,
+)
 from qbank.assembly.service import draw_practical
 from qbank.batch import get_batch
 from qbank.canonical import sha256_hex
@@ -36,18 +47,6 @@ from qbank.confidential import composition, seal_papers
 from qbank.db import Database, open_database
 from qbank.errors import InvalidInput, NotFound
 from qbank.model import AuditEvent, Paper
-from qbank.print_run import (
-    ALL_KINDS,
-    PRACTICAL_KINDS,
-    PRINT_LIST_JSON,
-    PRINT_LIST_XLSX,
-    THEORY_KINDS,
-    PrintList,
-    batch_documents,
-    print_list,
-    serials,
-    write_batch_documents,
-)
 from qbank.printing import PracticalPaperDoc, practical_document
 
 COPIES = 3

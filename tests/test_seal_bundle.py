@@ -18,6 +18,7 @@ import random
 import select as io_select
 import shutil
 import subprocess
+import sys
 import tarfile
 import time
 import uuid
@@ -33,6 +34,19 @@ from sqlalchemy import create_engine, func, select, text
 from test_assembly_service import POLICY, batch, filed_bank, run_assembly
 from test_print_practical import assembled_database
 
+from exporters.sealed_bundle import build_archive, encrypt
+from importers.sealed_bundle import (
+    MANIFEST,
+    STREAM_CHUNK,
+    BadArchive,
+    BadSignature,
+    DecryptFailed,
+    ManifestMismatch,
+    UnsafeName,
+    decrypt,
+    read_archive,
+    read_header,
+)
 from qbank import keys
 from qbank.assembly.service import draw_practical
 from qbank.batch import get_batch
@@ -43,26 +57,14 @@ from qbank.errors import InvalidInput, QbankError
 from qbank.model import AuditEvent, Paper, SealedBundle
 from qbank.people import add_person, get_person, set_public_key
 from qbank.seal import (
-    MANIFEST,
-    STREAM_CHUNK,
-    BadArchive,
-    BadSignature,
-    DecryptFailed,
     HashMismatch,
-    ManifestMismatch,
-    UnsafeName,
     UntrustedSigner,
-    build_archive,
     bundle_statement,
-    decrypt,
-    encrypt,
     expected_signer_keys,
     paper_data,
-    read_archive,
-    read_header,
     read_signature_file,
     seal_batch,
-    signature_document,
+    sign_statement,
     unseal,
 )
 
@@ -502,7 +504,9 @@ def test_bundle_replaced_by_one_encrypted_to_the_same_recipient(
     folder = tmp_path / "forged"
     folder.mkdir()
     (folder / BUNDLE).write_bytes(forged)
-    (folder / (BUNDLE + ".sig.json")).write_bytes(signature_document(statement, world.impostor))
+    (folder / (BUNDLE + ".sig.json")).write_bytes(
+        sign_statement(statement, world.impostor).document()
+    )
     args = (folder / BUNDLE, folder / (BUNDLE + ".sig.json"))
     with pytest.raises(UntrustedSigner) as untrusted:
         unseal(
@@ -522,7 +526,7 @@ def test_signature_file_tampering(world: World, sealed: Sealed, tmp_path: Path) 
     statement = json.loads(document["statement"])
     impostor_key = base64.b64encode(world.impostor.public_key_raw).decode()
     other_papers = canonical_bytes({**statement, "papers": statement["papers"][:1]}).decode()
-    resigned = json.loads(signature_document(statement, world.impostor))
+    resigned = json.loads(sign_statement(statement, world.impostor).document())
     cases = {
         "statement edited": {**document, "statement": other_papers},
         "another public key": {**document, "public_key": impostor_key},
@@ -545,7 +549,7 @@ def test_signature_file_tampering(world: World, sealed: Sealed, tmp_path: Path) 
         assert expected_reason[name] in str(err.value), name
     # The impostor signing a statement that still names the extractor's fingerprint:
     sig = tmp_path / "other-key.sig.json"
-    sig.write_bytes(signature_document(statement, world.impostor))
+    sig.write_bytes(sign_statement(statement, world.impostor).document())
     with pytest.raises(BadSignature) as err:
         unseal(sealed.bundle, sig, identities=[world.print_office], out_dir=tmp_path / "out")
     assert "指纹" in str(err.value)
@@ -611,7 +615,7 @@ def test_signed_but_inconsistent_archives_are_refused_after_decryption(
         folder = tmp_path / f"case-{n}"
         folder.mkdir()
         (folder / BUNDLE).write_bytes(ciphertext)
-        (folder / "sig.json").write_bytes(signature_document(statement, world.signer))
+        (folder / "sig.json").write_bytes(sign_statement(statement, world.signer).document())
         with pytest.raises(error) as err:
             unseal(
                 folder / BUNDLE,
@@ -643,6 +647,20 @@ def test_output_directory_rules(world: World, sealed: Sealed, tmp_path: Path) ->
 
 
 # --- the archive ------------------------------------------------------------------------------
+
+
+def test_the_bundle_format_modules_know_no_database() -> None:
+    """DESIGN.md's layering: the bundle's reader and writer load neither SQLAlchemy nor the
+    ORM, in a fresh interpreter (this one has already imported both)."""
+    probe = (
+        "import sys, exporters.sealed_bundle, importers.sealed_bundle\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'"
+        " or m in ('qbank.model', 'qbank.db', 'qbank.seal')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout
+    assert loaded.strip() == "[]"
 
 
 def test_archive_is_deterministic_sorted_and_anonymous() -> None:
@@ -797,7 +815,7 @@ def test_the_database_pins_the_signer_and_knows_the_batch_extractors(
             signed_at=datetime(2026, 12, 1, tzinfo=UTC),
         )
         path = tmp_path / f"{uuid.uuid4().hex}.sig.json"
-        path.write_bytes(signature_document(statement, signer))
+        path.write_bytes(sign_statement(statement, signer).document())
         return path
 
     ours = {"id": world.batch_id, "code": BATCH_CODE}

@@ -17,12 +17,12 @@ from pyrage import x25519
 from test_print_practical import assembled_database
 
 from cli.main import cli
+from importers.sealed_bundle import MANIFEST
 from qbank import keys
 from qbank.canonical import sha256_hex
 from qbank.confidential import set_age_recipient
 from qbank.db import open_database
 from qbank.people import add_person, get_person, set_public_key
-from qbank.seal import MANIFEST
 
 BUNDLE = "20261212-01.tar.age"
 EXTRACTOR = "王老师"

@@ -1,0 +1,110 @@
+"""A batch's print run end to end: print records from the database, documents from the exporter,
+the directory written and the `export` audit event recorded.
+
+`qbank export`, `qbank seal` and the demo pipeline all print through here. It lives beside
+the CLI, not in `qbank/`, because it writes files through `exporters.print_run`; the database
+side is `qbank.print_run`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from exporters.print_run import (
+    PRINT_ROOM_KINDS,
+    PrintList,
+    check_copies,
+    check_out_dir,
+    paper_kinds,
+    print_list,
+    render_print_run,
+    write_directory,
+)
+from qbank.confidential import Identities
+from qbank.model import Batch
+from qbank.print_run import print_run_doc, record_export
+
+
+def batch_documents(
+    session: Session,
+    batch: Batch,
+    *,
+    copies: int,
+    kinds: Sequence[str] = PRINT_ROOM_KINDS,
+    papers: Sequence[str] | None = None,
+    lang: str | None = None,
+    layouts: Mapping[str, dict[str, Any]] | None = None,
+    identities: Identities = None,
+    count: bool = False,
+) -> dict[str, bytes]:
+    """Every file of the batch's print run, name → bytes, the print list (xlsx, json) included.
+
+    `kinds` picks documents (`exporters.print_run.ALL_KINDS`); `papers` paper codes (default:
+    all of the batch that `kinds` apply to); `lang` the label language; a sealed paper opens
+    with `layouts` or `identities` (`qbank.print_run.print_run_doc`); `count` counts pages
+    with LibreOffice. Reads the database, writes nothing. Raises InvalidInput for bad copies
+    and as `print_run_doc` and `render_print_run`.
+    """
+    check_copies(copies)  # before any paper is read or decrypted
+    run = print_run_doc(
+        session,
+        batch,
+        paper_kinds=paper_kinds(kinds),
+        papers=papers,
+        layouts=layouts,
+        identities=identities,
+    )
+    return render_print_run(run, copies=copies, kinds=kinds, lang=lang, count=count)
+
+
+def write_batch_documents(
+    session: Session,
+    batch: Batch,
+    out_dir: str | Path,
+    *,
+    copies: int,
+    actor: str,
+    kinds: Sequence[str] = PRINT_ROOM_KINDS,
+    papers: Sequence[str] | None = None,
+    lang: str | None = None,
+    layouts: Mapping[str, dict[str, Any]] | None = None,
+    identities: Identities = None,
+    count: bool = False,
+    force: bool = False,
+) -> PrintList:
+    """Write the print run into `out_dir`, all files or none, and return its print list.
+
+    `out_dir` must not exist, be empty, or (with `force`) hold an earlier export (it has a
+    print-list.json), which is then replaced whole; it is checked before anything is rendered.
+    Side effects: records an `export` audit event naming every file and its SHA-256 in the
+    caller's transaction, then creates `out_dir` (and missing parents); when writing fails the
+    exception propagates so that the caller's transaction drops the event. Raises as
+    `batch_documents`, and InvalidInput for an unusable `out_dir`.
+    """
+    target = Path(out_dir)
+    check_out_dir(target, force=force)
+    documents = batch_documents(
+        session,
+        batch,
+        copies=copies,
+        kinds=kinds,
+        papers=papers,
+        lang=lang,
+        layouts=layouts,
+        identities=identities,
+        count=count,
+    )
+    listing = print_list(documents)
+    record_export(
+        session,
+        batch,
+        actor=actor,
+        copies=copies,
+        files={f.name: f.sha256 for f in listing.files},
+    )
+    write_directory(target, documents, force=force)
+    return listing

@@ -1,0 +1,385 @@
+"""Read a sealed bundle (提取封存包) and check its format; what `exporters.sealed_bundle` writes.
+
+The reading half of the format, each check failing with its own error and nothing written:
+- the signature document `<bundle>.sig.json` is a JSON object `{"statement", "signature",
+  "public_key"}` whose statement is canonical JSON and whose key and signature are base64
+  (`parse_signature_document`; what the statement says and whether the signature verifies
+  is `qbank.seal`'s);
+- the age v1 header is well formed by the spec's grammar, stricter than rage (`read_header`),
+  and an identity or the passphrase opens the file (`decrypt`); failures carry the kind the
+  age test vectors use;
+- the tar holds regular files only, `manifest.json` first, each name safe and once, exactly
+  the files the manifest lists with their SHA-256 and size (`read_archive`, `check_name`).
+
+Nothing here touches the database or extracts to disk.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import tarfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyrage
+from pyrage import x25519
+
+from qbank.canonical import canonical_bytes, sha256_hex
+from qbank.errors import InvalidInput, QbankError
+from qbank.i18n import tr
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = "qbank-bundle/v1"
+STREAM_CHUNK = 64 * 1024
+"""age STREAM encrypts the payload in chunks of this many bytes, each with a 16-byte tag."""
+MAX_SCRYPT_WORK_FACTOR = 22
+"""The largest scrypt log2(N) a bundle may ask for (the Go age default): a file asking for
+more would make the reader spend minutes and gigabytes before failing."""
+
+_AGE_MAGIC = b"age-encryption.org/v1"
+_ARMOR_BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----"
+_NONCE_BYTES = 16
+_MAC_B64_CHARS = 43
+_BODY_COLUMNS = 64
+_B64_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+# pyrage raises one DecryptError class; its message says which rage error it was.
+_PYRAGE_KINDS = (
+    ("No matching keys found", "no_match"),
+    ("Decryption failed", "no_match"),  # scrypt stanza: wrong passphrase or damaged stanza
+    ("Header MAC is invalid", "hmac"),
+    ("Header is invalid", "header"),
+    ("Unknown age format", "header"),
+    ("failed to fill whole buffer", "header"),
+    ("Excessive work", "header"),
+    ("decryption error", "payload"),
+    ("age file is truncated", "payload"),
+    ("last chunk has been processed", "payload"),
+    ("Last STREAM chunk is empty", "payload"),
+)
+
+
+class SealError(QbankError):
+    """A bundle could not be made or opened; nothing was written."""
+
+
+class UnsafeName(SealError):
+    """A file name that could escape the output directory or means different files on
+    different systems (absolute, `..`, backslash, control characters, drive letters)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("seal.unsafe_name", name=name.encode("unicode_escape").decode("ascii"))
+
+
+class BadSignature(SealError):
+    """The signature file is malformed or its signature does not verify."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__("seal.bad_signature", file=path, reason=reason)
+
+
+class DecryptFailed(SealError):
+    """age decryption failed; `kind` says how: header, no_match, hmac, payload or other.
+
+    The kinds are those of the age test vectors (header failure, no match, HMAC failure,
+    payload failure); `other` is a pyrage message this module does not know.
+    """
+
+    def __init__(self, kind: str, reason_key: str | None = None) -> None:
+        self.kind = kind
+        super().__init__("seal.decrypt_failed", reason=tr(reason_key or f"seal.decrypt.{kind}"))
+
+
+class BadArchive(SealError):
+    """The decrypted payload is not a tar of regular files with the manifest first."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("seal.bad_archive", reason=reason)
+
+
+class ManifestMismatch(SealError):
+    """The manifest is not the signed one, or the files differ from what it lists."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("seal.manifest_mismatch", detail=detail)
+
+
+@dataclass(frozen=True)
+class Archive:
+    """A read and checked bundle archive: its manifest and every file it lists."""
+
+    manifest: dict[str, Any]
+    manifest_sha256: str
+    files: dict[str, bytes]  # manifest.json excluded
+
+
+@dataclass(frozen=True)
+class AgeHeader:
+    """What the strict header check learned: stanza types and where the payload starts."""
+
+    stanza_types: tuple[str, ...]
+    length: int  # bytes through the MAC line; the 16-byte nonce follows
+
+
+@dataclass(frozen=True)
+class SignatureDocument:
+    """A well-formed signature document, not yet verified: the statement as signed (its
+    canonical JSON text) and parsed, the signature and the raw Ed25519 public key."""
+
+    text: str
+    statement: dict[str, Any]
+    signature: bytes
+    public_key: bytes
+
+
+def read_bundle_file(path: Path) -> bytes:
+    """The bytes of a bundle or signature file; InvalidInput if unreadable. Reads the file."""
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        raise InvalidInput("seal.unreadable", file=str(path)) from None
+
+
+# --- the signature document ---------------------------------------------------------------
+
+
+def parse_signature_document(data: bytes, *, source: str) -> SignatureDocument:
+    """Parse a `.sig.json`: exactly `statement` (canonical JSON text of an object),
+    `signature` and `public_key` (base64). BadSignature (naming `source`) if not. Pure."""
+    try:
+        document = json.loads(data)
+        text = document["statement"]
+        signature = base64.b64decode(document["signature"], validate=True)
+        public_key = base64.b64decode(document["public_key"], validate=True)
+        statement = json.loads(text)
+        well_formed = (
+            isinstance(document, dict)
+            and set(document) == {"statement", "signature", "public_key"}
+            and isinstance(statement, dict)
+            and canonical_bytes(statement) == text.encode("utf-8")
+        )
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+        well_formed = False
+    if not well_formed:
+        raise BadSignature(source, tr("seal.signature.malformed"))
+    return SignatureDocument(text, statement, signature, public_key)
+
+
+# --- names and the archive ----------------------------------------------------------------
+
+
+def check_name(name: str) -> str:
+    """`name` if it is a safe relative POSIX path inside the archive, else UnsafeName."""
+    parts = name.split("/")
+    if (
+        not name
+        or name.startswith("/")
+        or "\\" in name
+        or any(part in ("", ".", "..") for part in parts)
+        or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name)
+        or (len(parts[0]) >= 2 and parts[0][1] == ":")
+    ):
+        raise UnsafeName(name)
+    return name
+
+
+def read_archive(data: bytes) -> Archive:
+    """Read a bundle's tar and check it against its own manifest.
+
+    Raises BadArchive (not a tar, a non-file entry, manifest not first or duplicated
+    entries), UnsafeName, or ManifestMismatch (a file missing, extra or with another hash or
+    size). Pure: nothing is extracted to disk.
+    """
+    entries = _tar_entries(data)
+    if not entries or entries[0][0] != MANIFEST:
+        raise BadArchive(tr("seal.archive.manifest_not_first"))
+    manifest_bytes = entries[0][1]
+    manifest = _parse_manifest(manifest_bytes)
+    files = dict(entries[1:])
+    listed = manifest["files"]
+    missing = sorted(set(listed) - set(files))
+    extra = sorted(set(files) - set(listed))
+    if missing:
+        raise ManifestMismatch(tr("seal.manifest.missing", names="、".join(missing)))
+    if extra:
+        raise ManifestMismatch(tr("seal.manifest.extra", names="、".join(extra)))
+    for name, data_ in files.items():
+        if sha256_hex(data_) != listed[name]["sha256"] or len(data_) != listed[name]["size"]:
+            raise ManifestMismatch(tr("seal.manifest.file", name=name))
+    return Archive(manifest, sha256_hex(manifest_bytes), files)
+
+
+def _tar_entries(data: bytes) -> list[tuple[str, bytes]]:
+    """(name, bytes) of every entry in order; BadArchive / UnsafeName on anything odd."""
+    entries: list[tuple[str, bytes]] = []
+    seen: set[str] = set()
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+            for member in tar:
+                name = check_name(member.name)
+                if not member.isreg():
+                    raise BadArchive(tr("seal.archive.not_a_file", name=name))
+                if name in seen:
+                    raise BadArchive(tr("seal.archive.duplicate", name=name))
+                seen.add(name)
+                handle = tar.extractfile(member)
+                assert handle is not None  # a regular file always has one
+                entries.append((name, handle.read()))
+    except (tarfile.TarError, EOFError, UnicodeError) as e:
+        raise BadArchive(str(e) or type(e).__name__) from None
+    return entries
+
+
+def _parse_manifest(data: bytes) -> dict[str, Any]:
+    """The manifest, exactly in canonical form with the expected fields; else ManifestMismatch."""
+    try:
+        manifest = json.loads(data)
+        files = manifest["files"]
+        well_formed = (
+            canonical_bytes(manifest) == data
+            and set(manifest) == {"format", "files"}
+            and manifest["format"] == MANIFEST_FORMAT
+            and isinstance(files, dict)
+            and all(
+                isinstance(entry, dict)
+                and set(entry) == {"sha256", "size"}
+                and isinstance(entry["sha256"], str)
+                and isinstance(entry["size"], int)
+                for entry in files.values()
+            )
+        )
+    except (ValueError, KeyError, TypeError):
+        well_formed = False
+    if not well_formed:
+        raise ManifestMismatch(tr("seal.manifest.malformed"))
+    for name in files:
+        if check_name(name) == MANIFEST:
+            raise UnsafeName(name)
+    return manifest
+
+
+# --- age ----------------------------------------------------------------------------------
+
+
+def parse_identity(identity: str | x25519.Identity) -> x25519.Identity:
+    """An X25519 identity from its `AGE-SECRET-KEY-1…` text; InvalidInput if malformed."""
+    if isinstance(identity, x25519.Identity):
+        return identity
+    try:
+        return x25519.Identity.from_str(identity.strip())
+    except pyrage.IdentityError:
+        raise InvalidInput("seal.bad_identity") from None
+
+
+def decrypt(
+    ciphertext: bytes,
+    *,
+    identities: Sequence[str | x25519.Identity] | None = None,
+    passphrase: str | None = None,
+) -> bytes:
+    """Decrypt an age v1 file with X25519 identities or a passphrase; all of it or nothing.
+
+    The header is checked strictly first (`read_header`); failures raise DecryptFailed whose
+    `kind` follows the age test vectors. No plaintext is released on a payload failure.
+    """
+    if (identities is None) == (passphrase is None):
+        raise InvalidInput("seal.one_mode")
+    header = read_header(ciphertext)
+    by_passphrase = "scrypt" in header.stanza_types
+    if passphrase is not None and not by_passphrase:
+        raise DecryptFailed("no_match", "seal.decrypt.needs_identity")
+    if identities is not None and by_passphrase:
+        raise DecryptFailed("no_match", "seal.decrypt.needs_passphrase")
+    try:
+        if passphrase is not None:
+            return pyrage.passphrase.decrypt(ciphertext, passphrase)
+        keys = [parse_identity(i) for i in identities or []]
+        if not keys:
+            raise InvalidInput("seal.no_identity")
+        return pyrage.decrypt(ciphertext, keys)
+    except pyrage.DecryptError as e:
+        raise DecryptFailed(decrypt_error_kind(e)) from None
+
+
+def decrypt_error_kind(error: Exception) -> str:
+    """The age test-vector kind of a pyrage DecryptError, read from its message."""
+    message = str(error)
+    for fragment, kind in _PYRAGE_KINDS:
+        if fragment in message:
+            return kind
+    return "other"
+
+
+def read_header(ciphertext: bytes) -> AgeHeader:
+    """Parse an age v1 header by the spec's grammar, stricter than rage where rage is lax.
+
+    rage accepts a stanza without its final short body line and any scrypt work factor its
+    machine can afford; the spec (and the age test vectors) reject both, so this check runs
+    before pyrage. Also refuses ASCII armor (bundles are binary) and a missing nonce.
+    Raises DecryptFailed("header"). Pure.
+    """
+    if ciphertext.startswith(_ARMOR_BEGIN):
+        raise DecryptFailed("header", "seal.decrypt.armored")
+    line, pos = _line(ciphertext, 0)
+    if line != _AGE_MAGIC:
+        raise DecryptFailed("header")
+    types: list[str] = []
+    while True:
+        line, pos = _line(ciphertext, pos)
+        if line is None:
+            raise DecryptFailed("header")
+        if line.startswith(b"-> "):
+            types.append(_stanza_type(line[3:].split(b" ")))
+            pos = _skip_body(ciphertext, pos)
+        elif line.startswith(b"--- ") and _is_b64(line[4:], _MAC_B64_CHARS):
+            break
+        else:
+            raise DecryptFailed("header")
+    if not types or len(ciphertext) - pos < _NONCE_BYTES:
+        raise DecryptFailed("header")
+    return AgeHeader(tuple(types), pos)
+
+
+def _line(data: bytes, pos: int) -> tuple[bytes | None, int]:
+    end = data.find(b"\n", pos)
+    if end < 0:
+        return None, pos
+    return data[pos:end], end + 1
+
+
+def _stanza_type(args: list[bytes]) -> str:
+    if not all(args) or any(b < 0x21 or b > 0x7E for arg in args for b in arg):
+        raise DecryptFailed("header")
+    if (
+        args[0] == b"scrypt"
+        and len(args) == 3
+        and args[2].isdigit()
+        and not args[2].startswith(b"0")
+        and int(args[2]) > MAX_SCRYPT_WORK_FACTOR
+    ):
+        raise DecryptFailed("header", "seal.decrypt.work_factor")
+    return args[0].decode("ascii")
+
+
+def _skip_body(data: bytes, pos: int) -> int:
+    """Past a stanza body: full 64-column base64 lines ended by one shorter (maybe empty)."""
+    while True:
+        line, pos = _line(data, pos)
+        if line is None or len(line) > _BODY_COLUMNS or not _is_b64(line):
+            raise DecryptFailed("header")
+        if len(line) < _BODY_COLUMNS:
+            return pos
+
+
+def _is_b64(text: bytes, length: int | None = None) -> bool:
+    """Canonical unpadded base64 (the only encoding age allows)."""
+    if length is not None and len(text) != length:
+        return False
+    if any(c not in _B64_ALPHABET for c in text) or len(text) % 4 == 1:
+        return False
+    raw = base64.b64decode(text + b"=" * (-len(text) % 4))
+    return base64.b64encode(raw).rstrip(b"=") == text
