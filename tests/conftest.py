@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,14 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh schema on the PostgreSQL server; skips when none is configured."""
+    with pg_schema_url() as url:
+        yield url
+
+
+@contextmanager
+def pg_schema_url() -> Iterator[str]:
+    """The URL of a fresh schema on the PostgreSQL server, dropped afterwards; skips the
+    test when none is configured. For fixtures of any scope."""
     base = os.environ.get(PG_URL_VAR)
     if not base:
         pytest.skip(f"PostgreSQL not configured: set {PG_URL_VAR} (e.g. by .ci/run)")

@@ -10,13 +10,11 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
-import os
 import re
 import shutil
 import sqlite3
 import stat
 import subprocess
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -26,13 +24,14 @@ from typing import Any
 import pyrage
 import pytest
 from click.testing import CliRunner, Result
+from conftest import pg_schema_url
 from pyrage import x25519
-from sqlalchemy import MetaData, create_engine, func, select, text
+from sqlalchemy import MetaData, func, select
 from sqlalchemy.orm import Session
+from test_assembly_service import POLICY, STAFF, THEORY, filed_bank
 
 from cli.custody import on_open
 from cli.main import cli
-from cli.pipeline import _check_overlap, _import_bank, _review_and_file, sample_dir
 from qbank.assembly.service import (
     assemble,
     check_batch_papers,
@@ -61,22 +60,9 @@ from qbank.db import Database, open_database
 from qbank.errors import InvalidInput
 from qbank.model import AuditEvent, Batch, Paper, PaperItem
 from qbank.people import add_person, get_person
-from qbank.policy import Policy, Value, load_policy
+from qbank.policy import Policy, Value
 
-THEORY = (
-    Path(__file__).resolve().parent.parent / "samples" / "blueprints" / "electrician-4-theory.toml"
-)
 BLUEPRINT = load_blueprint(THEORY)
-POLICY = load_policy()
-SPEC = {
-    "occupation": "6-31-01-03",
-    "name": "电工",
-    "level": 4,
-    "tree": ["tree.xlsx"],
-    "items": ["items.xlsx"],
-    "practical": [f"practical/DG4-SC-0{i}.yaml" for i in range(1, 7)],
-}
-STAFF = {s: ["王老师"] for s in ("assemble", "extract", "print", "transport", "seal")}
 STAFF_ID = x25519.Identity.generate()
 ESCROW_ID = x25519.Identity.generate()
 OUTSIDER_ID = x25519.Identity.generate()
@@ -84,12 +70,8 @@ SEED = 6180339887498948482  # long enough that its digits never occur in the dat
 
 
 def _file_bank(db: Database, workspace: Path) -> None:
-    folder = sample_dir() / "electrician-4"
-    _import_bank(db, folder, SPEC, lambda _line: None)
-    _check_overlap(db, SPEC, workspace, lambda _line: None)
-    _review_and_file(db, SPEC, workspace, lambda _line: None)
+    filed_bank(db, workspace)  # with the staff member 王老师
     with db.transaction() as session:
-        add_person(session, "王老师", ["staff"], actor="t")
         add_person(session, "省鉴定中心", ["regulator"], actor="t")
 
 
@@ -112,23 +94,13 @@ def filed(
         yield db
         db.dispose()
         return
-    base = os.environ.get("QBANK_TEST_PG_URL")
-    if not base:
-        pytest.skip("PostgreSQL not configured: set QBANK_TEST_PG_URL (e.g. by .ci/run)")
-    schema = f"qbank_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    db = open_database(f"{base}{sep}options=-csearch_path%3D{schema}")
-    try:
-        _file_bank(db, tmp_path_factory.mktemp("confidential-pg"))
-        yield db
-    finally:
-        db.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema_url() as url:
+        db = open_database(url)
+        try:
+            _file_bank(db, tmp_path_factory.mktemp("confidential-pg"))
+            yield db
+        finally:
+            db.dispose()
 
 
 @contextmanager

@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import pg_schema_url
 from pyrage import x25519
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from test_assembly_service import POLICY, batch, filed_bank, run_assembly
 from test_print_practical import assembled_database
 
@@ -139,28 +140,18 @@ def backend(
     if request.param == "sqlite":
         yield request.getfixturevalue("world")
         return
-    base = os.environ.get("QBANK_TEST_PG_URL")
-    if not base:
-        pytest.skip("PostgreSQL not configured: set QBANK_TEST_PG_URL (e.g. by .ci/run)")
-    schema = f"qbank_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    db = open_database(f"{base}{sep}options=-csearch_path%3D{schema}")
-    try:
-        folder = tmp_path_factory.mktemp("seal-pg")
-        filed_bank(db, folder)
-        batch_id = batch(db)
-        run_assembly(db, batch_id, seed=7)
-        with db.transaction() as session:
-            draw_practical(session, get_batch(session, batch_id), POLICY, actor="t", seed=7)
-        yield make_world(db, folder / "keys", batch_id)
-    finally:
-        db.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema_url() as url:
+        db = open_database(url)
+        try:
+            folder = tmp_path_factory.mktemp("seal-pg")
+            filed_bank(db, folder)
+            batch_id = batch(db)
+            run_assembly(db, batch_id, seed=7)
+            with db.transaction() as session:
+                draw_practical(session, get_batch(session, batch_id), POLICY, actor="t", seed=7)
+            yield make_world(db, folder / "keys", batch_id)
+        finally:
+            db.dispose()
 
 
 def seal(
