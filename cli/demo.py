@@ -1,4 +1,4 @@
-"""`qbank demo`: a fresh workspace with the sample banks imported, end to end."""
+"""`qbank demo`: a fresh workspace and the whole chain on the sample banks, end to end."""
 
 from __future__ import annotations
 
@@ -30,7 +30,10 @@ from cli.pipeline import run_demo, sample_dir
 @common_options
 @qbank_errors
 def demo(workspace: Path, samples: Path | None) -> None:
-    """新建 SQLite 工作区，导入样例题库，并逐库打印概况 / run the end-to-end demo.
+    """在新建的 SQLite 工作区里走完全流程：导入、查重、审核、备案、组卷、印制文件、封存、保管链、核验 / run the whole chain on the samples.
+
+    每一步的产物（报告、备案包、封存包、印制点解开的文件、保管链导出）写在工作区里，
+    并打印其位置。演示密钥的口令是 qbank-demo-only，只用于演示。
 
     \b
     例 / Example:
