@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from qbank.batch import STEP_NAMES as BATCH_STEP_NAMES
@@ -79,7 +80,7 @@ class Key:
     name: str
     public_key: bytes
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         return fingerprint(self.public_key)
 
@@ -133,7 +134,7 @@ class Layout:
     signer: Key
     created_at: str
 
-    @property
+    @cached_property
     def origin(self) -> str:
         """The checkpoint origin line naming this log."""
         return f"qbank.custody/{self.occupation}-{self.level}/{self.batch_code}"
@@ -143,7 +144,15 @@ class Layout:
         return {"id": self.batch_id, "code": self.batch_code}
 
     def rule(self, step: str) -> StepRule | None:
-        return next((r for r in self.steps if r.step == step), None)
+        return self._rules.get(step)
+
+    @cached_property
+    def _rules(self) -> dict[str, StepRule]:
+        """Each step's first rule, by step name."""
+        rules: dict[str, StepRule] = {}
+        for rule in self.steps:
+            rules.setdefault(rule.step, rule)
+        return rules
 
     def public_keys(self) -> list[Key]:
         """Every key the layout names (its signer first), each once."""

@@ -40,10 +40,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from qbank import merkle
-from qbank.checkpoint import MalformedNote, parse_note, verify_note
+from qbank.checkpoint import Checkpoint, MalformedNote, parse_note, verify_note
 from qbank.custody.log import (
     NEXT_STEPS,
     Entry,
@@ -52,6 +53,7 @@ from qbank.custody.log import (
     Malformed,
     Product,
     SignedLog,
+    StepRule,
     key_files,
     layout_id,
     parse_entry,
@@ -67,6 +69,55 @@ EXIT_CODES = {VALID: 0, INVALID: 1, INCOMPLETE: 2}
 _CHECKPOINT_FILE = re.compile(r"checkpoints/([1-9][0-9]{0,9})\.txt")
 _LEG = re.compile(r"[1-9][0-9]{0,5}")
 _STEP_PARAMS = ("step", "after", "next")
+
+# Parsing and signature checks are pure functions of their bytes, so remembering recent answers
+# changes no verdict; it spares re-checking unchanged records when a log is verified again
+# (`sign_step` verifies before and after signing; a verifier may re-run on a grown export).
+# Failures raise and are never remembered. Each memo holds at most _MEMO answers.
+_MEMO = 256
+_signature_valid = lru_cache(maxsize=_MEMO)(verify_signature)
+_parsed_record = lru_cache(maxsize=_MEMO)(parse_signed_record)
+
+
+@lru_cache(maxsize=_MEMO)
+def _checkpoint_size(name: str) -> int | None:
+    """The size in an export file name `checkpoints/<size>.txt`; None for any other name."""
+    match = _CHECKPOINT_FILE.fullmatch(name)
+    return int(match.group(1)) if match else None
+
+
+@lru_cache(maxsize=_MEMO)
+def _parsed_note(data: bytes) -> Checkpoint:
+    """The note in `data`; UnicodeDecodeError or MalformedNote as `parse_note`."""
+    return parse_note(data.decode("utf-8"))
+
+
+@lru_cache(maxsize=_MEMO)
+def _note_valid(data: bytes, name: str, public_key: bytes) -> bool:
+    """`verify_note` of the note in `data` (which `_parsed_note` has accepted)."""
+    return verify_note(_parsed_note(data), name=name, public_key=public_key)
+
+
+@lru_cache(maxsize=_MEMO)
+def _parsed_entry(payload: bytes) -> tuple[Entry, bytes]:
+    """The entry in `payload` and its Merkle leaf hash; Malformed as `parse_entry`."""
+    return parse_entry(payload), merkle.leaf_hash(payload)
+
+
+@lru_cache(maxsize=_MEMO)
+def _parsed_layout(payload: bytes) -> tuple[Layout, str, dict[str, bytes]]:
+    """The layout in `payload`, its id and the key files of its export; Malformed as
+    `parse_layout`."""
+    layout = parse_layout(payload)
+    return layout, layout_id(payload), key_files(layout)
+
+
+@lru_cache(maxsize=_MEMO)
+def _layout_record(data: bytes) -> tuple[bytes, bytes]:
+    """(payload, signature) in a layout.json file; Malformed unless one record and a newline."""
+    if not data.endswith(b"\n"):
+        raise Malformed("no final newline")
+    return parse_signed_record(data[:-1])
 
 
 @dataclass
@@ -215,11 +266,8 @@ def _read_export(files: Mapping[str, bytes]) -> _Source:
     for name in ("layout.json", "log.jsonl"):
         if name not in files:
             raise _Failure("MISSING_FILE", file=name)
-    layout_data = files["layout.json"]
     try:
-        if not layout_data.endswith(b"\n"):
-            raise Malformed("no final newline")
-        layout_payload, layout_signature = parse_signed_record(layout_data[:-1])
+        layout_payload, layout_signature = _layout_record(files["layout.json"])
     except Malformed as e:
         raise _Failure("MALFORMED_LAYOUT", detail=str(e)) from None
     lines = files["log.jsonl"].split(b"\n")
@@ -228,9 +276,9 @@ def _read_export(files: Mapping[str, bytes]) -> _Source:
     notes: dict[int, bytes] = {}
     keys: dict[str, bytes] = {}
     for name, data in sorted(files.items()):
-        match = _CHECKPOINT_FILE.fullmatch(name)
-        if match:
-            notes[int(match.group(1))] = data
+        size = _checkpoint_size(name)
+        if size is not None:
+            notes[size] = data
         elif name.startswith("keys/"):
             keys[name] = data
         elif name not in ("layout.json", "log.jsonl"):
@@ -246,8 +294,9 @@ class _Run:
         self.trusted_key = trusted_key
         self.known = known
         self.layout: Layout | None = None
+        self.layout_hash = ""
         self.acts: list[Act] = []
-        self.hashes: list[bytes] = []
+        self.tree = _GrowingTree()
         self.roots: list[bytes] = [merkle.EMPTY_ROOT]
         self.verified = 0
 
@@ -273,15 +322,13 @@ class _Run:
                 raise _Failure(
                     "CHECKPOINT_BEYOND_LOG", size=max(sizes), entries=len(source.records)
                 )
-            layout_hash = layout_id(source.layout_payload)
             entries = []
             for n, record in enumerate(source.records):
                 payload, signature = self._record(n, record)
-                entry = self._entry(n, payload)
-                key = self._signed(n, entry, payload, signature, layout, layout_hash)
-                self._place(n, entry, layout)
-                self.hashes.append(merkle.leaf_hash(payload))
-                self.roots.append(merkle.root_from_hashes(self.hashes))
+                entry, leaf = self._entry(n, payload)
+                rule, key = self._signed(n, entry, payload, signature, layout)
+                self._place(n, entry, rule, layout)
+                self.roots.append(self.tree.append(leaf))
                 self._checkpoint(n, source.notes.get(n + 1), key, layout)
                 entries.append(entry)
                 self.verified = n + 1
@@ -307,10 +354,10 @@ class _Run:
 
     def _layout(self, source: _Source) -> Layout:
         try:
-            layout = parse_layout(source.layout_payload)
+            layout, self.layout_hash, expected_keys = _parsed_layout(source.layout_payload)
         except Malformed as e:
             raise _Failure("MALFORMED_LAYOUT", detail=str(e)) from None
-        if not verify_signature(
+        if not _signature_valid(
             layout.signer.public_key, source.layout_payload, source.layout_signature
         ):
             raise _Failure("LAYOUT_SIGNATURE_INVALID", name=layout.signer.name)
@@ -323,14 +370,13 @@ class _Run:
                 trusted=fingerprint(self.trusted_key),
             )
         if source.key_files is not None:
-            expected = key_files(layout)
             present = source.key_files
-            for name in sorted(set(expected) | set(present)):
+            for name in sorted(set(expected_keys) | set(present)):
                 if name not in present:
                     raise _Failure("MISSING_FILE", file=name)
-                if name not in expected:
+                if name not in expected_keys:
                     raise _Failure("UNEXPECTED_FILE", file=name)
-                if present[name] != expected[name]:
+                if present[name] != expected_keys[name]:
                     raise _Failure("KEY_FILE_MISMATCH", file=name)
         return layout
 
@@ -339,14 +385,14 @@ class _Run:
         if isinstance(record, tuple):
             return record
         try:
-            return parse_signed_record(record)
+            return _parsed_record(record)
         except Malformed as e:
             raise _Failure("MALFORMED_ENTRY", n, detail=str(e)) from None
 
     @staticmethod
-    def _entry(position: int, payload: bytes) -> Entry:
+    def _entry(position: int, payload: bytes) -> tuple[Entry, bytes]:
         try:
-            return parse_entry(payload)
+            return _parsed_entry(payload)
         except Malformed as e:
             raise _Failure("MALFORMED_ENTRY", position, detail=str(e)) from None
 
@@ -359,12 +405,11 @@ class _Run:
         payload: bytes,
         signature: bytes,
         layout: Layout,
-        layout_hash: str,
-    ) -> Key:
-        """Check what the entry claims about itself and its signature; returns the signer."""
+    ) -> tuple[StepRule, Key]:
+        """Check what the entry claims about itself and its signature; returns step and signer."""
         if entry.position != n:
             raise _Failure("POSITION_MISMATCH", n, found=entry.position)
-        if entry.layout != layout_hash:
+        if entry.layout != self.layout_hash:
             raise _Failure("LAYOUT_MISMATCH", n)
         if (entry.batch_id, entry.batch_code) != (layout.batch_id, layout.batch_code):
             raise _Failure("BATCH_MISMATCH", n, found=entry.batch_code, expected=layout.batch_code)
@@ -376,14 +421,12 @@ class _Run:
         key = rule.person(entry.person_name, entry.person_fingerprint)
         if key is None:
             raise _Failure("SIGNER_NOT_DESIGNATED", n, name=entry.person_name, step=entry.step)
-        if not verify_signature(key.public_key, payload, signature):
+        if not _signature_valid(key.public_key, payload, signature):
             raise _Failure("SIGNATURE_INVALID", n, name=entry.person_name)
-        return key
+        return rule, key
 
-    def _place(self, n: int, entry: Entry, layout: Layout) -> None:
+    def _place(self, n: int, entry: Entry, rule: StepRule, layout: Layout) -> None:
         """Check the entry's place in the chain of steps and record it."""
-        rule = layout.rule(entry.step)
-        assert rule is not None
         leg = self._leg(n, entry)
         last = self.acts[-1] if self.acts else None
         if last is not None and last.step == entry.step and last.leg == leg:
@@ -441,7 +484,7 @@ class _Run:
         if data is None:
             raise _Failure("CHECKPOINT_MISSING", n, size=size)
         try:
-            note = parse_note(data.decode("utf-8"))
+            note = _parsed_note(data)
         except (UnicodeDecodeError, MalformedNote) as e:
             raise _Failure("MALFORMED_CHECKPOINT", n, size=size, detail=str(e)) from None
         if note.size != size:
@@ -450,7 +493,7 @@ class _Run:
             raise _Failure("CHECKPOINT_ORIGIN_MISMATCH", n, size=size, origin=note.origin)
         if note.root != self.roots[size]:
             raise _Failure("CHECKPOINT_ROOT_MISMATCH", n, size=size)
-        if not verify_note(note, name=key.name, public_key=key.public_key):
+        if not _note_valid(data, key.name, key.public_key):
             raise _Failure("CHECKPOINT_SIGNATURE_INVALID", n, size=size, name=key.name)
 
     # --- 5–6: earlier checkpoints, completeness -----------------------------------------------
@@ -497,3 +540,29 @@ class _Run:
         else:
             following = NEXT_STEPS[last.step][0]
         raise _Failure("STEPS_MISSING", next=following)
+
+
+class _GrowingTree:
+    """RFC 6962 roots of a log as its entries are appended, O(log n) hashes per entry.
+
+    Keeps the roots of the perfect subtrees the log splits into, largest first (the binary
+    digits of its size); MTH splits at the largest power of two below the size, so the root
+    of the whole log folds them from the right.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.peaks: list[bytes] = []
+
+    def append(self, leaf: bytes) -> bytes:
+        """Add the next entry's leaf hash; returns the root of the log so far."""
+        node, size = leaf, self.size
+        while size & 1:  # equal perfect subtrees merge, like a binary carry
+            node = merkle.node_hash(self.peaks.pop(), node)
+            size >>= 1
+        self.peaks.append(node)
+        self.size += 1
+        root = node
+        for peak in reversed(self.peaks[:-1]):
+            root = merkle.node_hash(peak, root)
+        return root
