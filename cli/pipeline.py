@@ -264,9 +264,8 @@ def _seal_and_custody(db, batch_id: int, workspace: Path, report: Callable[[str]
                 if name == DEMO_REGULATOR
                 else get_person(session, name)
             )
-            info = keys.generate(name, DEMO_PASSPHRASE, keystore=keystore)
-            set_public_key(session, person, info.public_key_raw, actor=DEMO_ACTOR)
-            signers[name] = keys.load_signer(name, DEMO_PASSPHRASE, keystore=keystore)
+            signers[name] = keys.generate_signer(name, DEMO_PASSPHRASE, keystore=keystore)
+            set_public_key(session, person, signers[name].public_key_raw, actor=DEMO_ACTOR)
             if name in AGE_HOLDERS:  # they decrypt: the bundle, or the papers at the exam
                 recipient = keys.generate_age_identity(name, DEMO_PASSPHRASE, keystore=keystore)
                 set_age_recipient(session, person, recipient, actor=DEMO_ACTOR)

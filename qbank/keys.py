@@ -227,6 +227,11 @@ def keystore_dir(keystore: Path | None = None) -> Path:
 
 def generate(name: str, passphrase: str, *, keystore: Path | None = None) -> PublicKeyInfo:
     """Make a new key pair, store the private half encrypted, return the public half."""
+    return generate_signer(name, passphrase, keystore=keystore).info
+
+
+def generate_signer(name: str, passphrase: str, *, keystore: Path | None = None) -> Signer:
+    """`generate`, returning the opened key: no second scrypt run to load what was just made."""
     name = _check_name(name)
     secret = _passphrase_bytes(passphrase)
     directory = _ensure_dir(keystore_dir(keystore))
@@ -257,7 +262,7 @@ def generate(name: str, passphrase: str, *, keystore: Path | None = None) -> Pub
     }
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     _write_new(path, text.encode("utf-8"), KeyExists(name))
-    return info
+    return Signer(info, key)
 
 
 def load_signer(name: str, passphrase: str, *, keystore: Path | None = None) -> Signer:
