@@ -346,8 +346,8 @@ def _seal_and_custody(db, batch_id: int, workspace: Path, report: Callable[[str]
     )
     sign("transport", DEMO_STAFF["transport"][0],
          evidence={"from": "示例印制点", "to": "示例考点", "vehicle": "示A·00001"})  # fmt: skip
-    for n, name in enumerate(DEMO_STAFF["seal"], start=1):
-        sign("seal", name, evidence={"seal_no": f"DEMO-{n:04d}"})
+    for name in DEMO_STAFF["seal"]:  # both sealers sign the same sealed envelope
+        sign("seal", name, evidence={"seal_no": "DEMO-0001"})
 
     with db.transaction() as session:
         batch = get_batch(session, batch_id)

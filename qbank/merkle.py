@@ -24,6 +24,7 @@ from collections.abc import Sequence
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "CompactRange",
     "HashLengthError",
     "IndexOutOfRangeError",
     "MerkleError",
@@ -105,6 +106,33 @@ def root_from_hashes(hashes: Sequence[bytes]) -> bytes:
     """Merkle Tree Hash from precomputed leaf hashes, so stored logs need not rehash entries."""
     _check_hashes(hashes, "leaf hash")
     return _mth(hashes, 0, len(hashes))
+
+
+class CompactRange:
+    """RFC 6962 roots of a log as its entries are appended, O(log n) hashes per entry
+    (the "compact range" of transparency-dev/merkle).
+
+    Keeps the roots of the perfect subtrees the log splits into, largest first (the binary
+    digits of its size); MTH splits at the largest power of two below the size, so the root
+    of the whole log folds them from the right.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.peaks: list[bytes] = []
+
+    def append(self, leaf: bytes) -> bytes:
+        """Add the next entry's leaf hash; returns the root of the log so far."""
+        node, size = leaf, self.size
+        while size & 1:  # equal perfect subtrees merge, like a binary carry
+            node = node_hash(self.peaks.pop(), node)
+            size >>= 1
+        self.peaks.append(node)
+        self.size += 1
+        root = node
+        for peak in reversed(self.peaks[:-1]):
+            root = node_hash(peak, root)
+        return root
 
 
 def subtree_root(hashes: Sequence[bytes], start: int, end: int) -> bytes:

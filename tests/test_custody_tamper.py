@@ -388,9 +388,9 @@ def test_verdicts_do_not_depend_on_memos(files: dict[str, bytes]) -> None:
             assert verify_files(flipped, trusted_key=TRUSTED) == warm, (name, bit)
 
 
-def test_growing_tree_gives_rfc6962_roots() -> None:
+def test_compact_range_gives_rfc6962_roots() -> None:
     hashes = [merkle.leaf_hash(bytes([n])) for n in range(70)]
-    tree = verify_module._GrowingTree()
+    tree = merkle.CompactRange()
     roots = [tree.append(h) for h in hashes]
     assert roots == [merkle.root_from_hashes(hashes[: n + 1]) for n in range(70)]
 

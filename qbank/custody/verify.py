@@ -296,7 +296,7 @@ class _Run:
         self.layout: Layout | None = None
         self.layout_hash = ""
         self.acts: list[Act] = []
-        self.tree = _GrowingTree()
+        self.tree = merkle.CompactRange()
         self.roots: list[bytes] = [merkle.EMPTY_ROOT]
         self.verified = 0
 
@@ -540,29 +540,3 @@ class _Run:
         else:
             following = NEXT_STEPS[last.step][0]
         raise _Failure("STEPS_MISSING", next=following)
-
-
-class _GrowingTree:
-    """RFC 6962 roots of a log as its entries are appended, O(log n) hashes per entry.
-
-    Keeps the roots of the perfect subtrees the log splits into, largest first (the binary
-    digits of its size); MTH splits at the largest power of two below the size, so the root
-    of the whole log folds them from the right.
-    """
-
-    def __init__(self) -> None:
-        self.size = 0
-        self.peaks: list[bytes] = []
-
-    def append(self, leaf: bytes) -> bytes:
-        """Add the next entry's leaf hash; returns the root of the log so far."""
-        node, size = leaf, self.size
-        while size & 1:  # equal perfect subtrees merge, like a binary carry
-            node = merkle.node_hash(self.peaks.pop(), node)
-            size >>= 1
-        self.peaks.append(node)
-        self.size += 1
-        root = node
-        for peak in reversed(self.peaks[:-1]):
-            root = merkle.node_hash(peak, root)
-        return root
