@@ -6,11 +6,9 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
-from datetime import date
 from pathlib import Path
 
 import click
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cli._common import (
@@ -25,7 +23,7 @@ from cli._common import (
 from cli.identities import identity_options, keyring_from
 from qbank import audit, keys
 from qbank.batch import get_batch
-from qbank.confidential import Keyring, open_papers
+from qbank.confidential import Keyring, open_for_exam
 from qbank.custody import (
     STEPS,
     export_log,
@@ -39,7 +37,7 @@ from qbank.custody import (
 from qbank.custody.log import layout_id
 from qbank.custody.verify import Verdict
 from qbank.errors import InvalidInput
-from qbank.model import Batch, Paper
+from qbank.model import Batch
 from qbank.people import get_person
 
 
@@ -70,21 +68,8 @@ def _quorum(values: Sequence[str]) -> dict[str, int]:
 
 def on_open(session: Session, batch: Batch, keyring: Keyring, *, actor: str) -> None:
     """启封: after the open entry is signed, in the same transaction, write the batch's sealed
-    papers back in the clear (`qbank.confidential.open_papers`).
-
-    A batch with sealed papers is not opened before its exam date and needs an identity that
-    opens them (IdentityRequired, NoMatchingIdentity); a refusal rolls the open entry back.
-    """
-    sealed = session.scalar(
-        select(func.count())
-        .select_from(Paper)
-        .where(Paper.batch_id == batch.id, Paper.sealed_at.is_not(None), Paper.opened_at.is_(None))
-    )
-    if not sealed:
-        return
-    if date.today() < batch.exam_date:
-        raise InvalidInput("custody.open_too_early", date=batch.exam_date.isoformat())
-    open_papers(session, batch, identities=keyring, actor=actor)
+    papers back (`qbank.confidential.open_for_exam`); a refusal rolls the open entry back."""
+    open_for_exam(session, batch, identities=keyring, actor=actor)
 
 
 @click.group("custody")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from pyrage import x25519
 
 from cli._common import t
 from qbank import keys
@@ -33,19 +34,26 @@ def identity_options(fn: F) -> F:
     )(fn)
 
 
-def keyring_from(identity_files: Sequence[Path], identity_person: str | None) -> Keyring:
-    """The identities the options name; passphrases from QBANK_PASSPHRASE or a prompt.
-
-    Side effects: reads the identity files and the keystore; may prompt.
-    """
+def read_identity_files(paths: Sequence[Path]) -> list[x25519.Identity]:
+    """The age identities in `paths`; an encrypted file's passphrase from QBANK_PASSPHRASE or
+    a prompt naming the file."""
     identities = []
-    for path in identity_files:
+    for path in paths:
         identities += keys.read_identity_file(
             path,
             lambda path=path: keys.passphrase_from_env_or_prompt(
                 t("keys.prompt_identity_file", path=str(path)), confirm=False
             ),
         )
+    return identities
+
+
+def keyring_from(identity_files: Sequence[Path], identity_person: str | None) -> Keyring:
+    """The identities the options name; passphrases from QBANK_PASSPHRASE or a prompt.
+
+    Side effects: reads the identity files and the keystore; may prompt.
+    """
+    identities = read_identity_files(identity_files)
     if identity_person:
         passphrase = keys.passphrase_from_env_or_prompt(
             t("keys.prompt_age_use", name=identity_person), confirm=False

@@ -30,7 +30,7 @@ from qbank.assembly.service import assemble, draw_practical
 from qbank.bank import BankSummary, ensure_bank, find_bank, summarize
 from qbank.batch import get_batch, new_batch
 from qbank.blueprint import load_blueprint
-from qbank.confidential import open_papers, seal_papers, set_age_recipient
+from qbank.confidential import open_for_exam, seal_papers, set_age_recipient
 from qbank.custody import export_log, file_product, make_layout, sign_step, verify_files
 from qbank.db import open_database
 from qbank.errors import ImportRejected, InvalidInput
@@ -360,7 +360,7 @@ def _seal_and_custody(db, batch_id: int, workspace: Path, report: Callable[[str]
             actor=DEMO_ACTOR,
         )
         identity = keys.load_age_identity(DEMO_SUPERVISOR, DEMO_PASSPHRASE, keystore=keystore)
-        reopened = open_papers(session, batch, identities=[identity], actor=DEMO_ACTOR)
+        reopened = open_for_exam(session, batch, identities=[identity], actor=DEMO_ACTOR)
         report(tr("demo.opened", position=sign_open.entry.position, papers=len(reopened)))
         files = export_log(session, batch)
         institution_key = public_key_raw(get_person(session, DEMO_INSTITUTION))

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
-from cli.identities import identity_options, keyring_from
+from cli.identities import identity_options, keyring_from, read_identity_files
 from cli.printing import batch_documents
 from exporters.print_run import KEY_KINDS, PRINT_ROOM_KINDS, can_count_pages
 from exporters.sealed_bundle import SIGNATURE_SUFFIX, check_mode
@@ -260,14 +260,7 @@ def unseal_cmd(
     if use_passphrase:
         passphrase = _bundle_passphrase(confirm=False)
     else:
-        identities = []
-        for path in identity_files:
-            identities += keys.read_identity_file(
-                path,
-                lambda path=path: keys.passphrase_from_env_or_prompt(
-                    t("keys.prompt_identity_file", path=str(path)), confirm=False
-                ),
-            )
+        identities = read_identity_files(identity_files)
     result = unseal(
         bundle,
         signature_path,

@@ -31,11 +31,12 @@ import json
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pyrage
 from pyrage import x25519
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from qbank import audit
@@ -402,6 +403,31 @@ def open_papers(
         )
     session.flush()
     return [paper for paper, _ in opened]
+
+
+def open_for_exam(
+    session: Session,
+    batch: Batch,
+    *,
+    identities: Identities,
+    actor: str,
+    today: date | None = None,
+) -> list[Paper]:
+    """启封 at the exam: `open_papers`, but never before the batch's exam date (`today`, default
+    the local date). A batch with nothing sealed is left alone and needs no identity.
+
+    Raises InvalidInput (custody.open_too_early) and as `open_papers`.
+    """
+    sealed = session.scalar(
+        select(func.count())
+        .select_from(Paper)
+        .where(Paper.batch_id == batch.id, Paper.sealed_at.is_not(None), Paper.opened_at.is_(None))
+    )
+    if not sealed:
+        return []
+    if (today or date.today()) < batch.exam_date:
+        raise InvalidInput("custody.open_too_early", date=batch.exam_date.isoformat())
+    return open_papers(session, batch, identities=identities, actor=actor)
 
 
 def _check_recipients(recipients: Sequence[str]) -> list[str]:
