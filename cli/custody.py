@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -21,6 +18,7 @@ from cli._common import (
     transaction,
 )
 from cli.identities import identity_options, keyring_from
+from exporters.directory import write_directory
 from qbank import audit, keys
 from qbank.batch import get_batch
 from qbank.confidential import Keyring, open_for_exam
@@ -288,22 +286,10 @@ def custody_export(batch_id: int, out: Path) -> None:
 
 
 def _write_dir(files: Mapping[str, bytes], out: Path) -> None:
-    """Write `files` into the new or empty directory `out`, all or nothing (temp + rename)."""
+    """Write `files` into the new or empty directory `out`, all or nothing."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InvalidInput("filing.out_exists", path=str(out))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        for name, data in files.items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        if out.exists():
-            out.rmdir()
-        os.rename(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    write_directory(out, files, private=False)  # a custody log is evidence, not a secret
 
 
 def _read_dir(root: Path) -> dict[str, bytes]:

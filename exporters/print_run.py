@@ -42,6 +42,7 @@ from lxml import etree
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from exporters import directory
 from exporters.practical_paper_docx import (
     write_practical_notices,
     write_practical_paper,
@@ -509,36 +510,9 @@ def check_out_dir(target: Path, *, force: bool) -> None:
 def write_directory(target: Path, documents: Mapping[str, bytes], *, force: bool) -> None:
     """Write `documents` (name → bytes) as the files of directory `target`: all or none.
 
-    `target` is checked as by `check_out_dir`. The files are written, readable by the owner
-    only, to a temporary directory beside it, which is renamed to `target` (replacing an
-    earlier export whole, with `force`) only when every file was written.
+    `target` is checked as by `check_out_dir`; an earlier export is replaced whole (with
+    `force`). The files are readable by the owner only.
     Side effects: creates `target` and its missing parents.
     """
     check_out_dir(target, force=force)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        for name, data in documents.items():
-            path = staging / name
-            path.write_bytes(data)
-            path.chmod(0o600)  # unreleased papers: the owner only, like the directory
-        _move_into_place(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def _move_into_place(staging: Path, target: Path) -> None:
-    """Rename the finished `staging` directory to `target`, replacing what is there."""
-    if not target.exists():
-        staging.rename(target)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-    old.rmdir()
-    target.rename(old)
-    try:
-        staging.rename(target)
-    except BaseException:
-        old.rename(target)
-        raise
-    shutil.rmtree(old)
+    directory.write_directory(target, documents)

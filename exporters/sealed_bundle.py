@@ -20,7 +20,6 @@ import io
 import json
 import os
 import secrets
-import shutil
 import tarfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 import pyrage
 from pyrage import x25519
 
+from exporters import directory
 from importers.sealed_bundle import MANIFEST, MANIFEST_FORMAT, UnsafeName, check_name
 from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.errors import InvalidInput
@@ -185,24 +185,8 @@ def check_out_dir(out_dir: Path) -> None:
 
 def write_directory(out_dir: Path, contents: Mapping[str, bytes]) -> None:
     """Write `contents` (safe relative names → bytes) as the new directory `out_dir`, which
-    must be absent or empty: written into a hidden sibling, then renamed into place, so it
-    appears whole or not at all. Side effects: creates the directory (0700) and files (0600).
+    must be absent or empty; it appears whole or not at all (`exporters.directory`).
+    Side effects: creates the directory (0700) and files (0600).
     """
     check_out_dir(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = out_dir.parent / f".{out_dir.name}.unseal-{secrets.token_hex(6)}"
-    staging.mkdir(mode=0o700)
-    try:
-        for name, data in contents.items():
-            target = staging / check_name(name)
-            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        check_out_dir(out_dir)
-        os.rename(staging, out_dir)  # replaces an empty directory atomically on POSIX
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    directory.write_directory(out_dir, {check_name(name): data for name, data in contents.items()})
