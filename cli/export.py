@@ -18,7 +18,6 @@ from exporters.print_run import (
     PRINT_LIST_XLSX,
     PRINT_ROOM_KINDS,
     THEORY_KINDS,
-    can_count_pages,
 )
 from qbank import audit
 from qbank.batch import get_batch
@@ -151,10 +150,6 @@ def _export(
     as_json: bool,
 ) -> None:
     keyring = keyring_from(identity_files, identity_person)
-    if count_pages is None:
-        # Word computes each copy's page total itself, LibreOffice does not: without a count,
-        # a multi-copy file prints "共  页" there. Count whenever the tools are here.
-        count_pages = can_count_pages()
     with transaction() as session:
         listing = write_batch_documents(
             session,

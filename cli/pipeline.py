@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from cli.printing import batch_documents
+from exporters.directory import write_directory
 from exporters.filing_package import write_package
 from exporters.overlap_xlsx import write_overlap_xlsx
 from exporters.print_run import PRINT_LIST_JSON
@@ -365,10 +366,7 @@ def _seal_and_custody(db, batch_id: int, workspace: Path, report: Callable[[str]
         files = export_log(session, batch)
         institution_key = public_key_raw(get_person(session, DEMO_INSTITUTION))
     custody_dir = workspace / "custody"
-    shutil.rmtree(custody_dir, ignore_errors=True)
-    for name, data in files.items():
-        (custody_dir / name).parent.mkdir(parents=True, exist_ok=True)
-        (custody_dir / name).write_bytes(data)
+    write_directory(custody_dir, files, private=False)
     exported = {
         p.relative_to(custody_dir).as_posix(): p.read_bytes()
         for p in sorted(custody_dir.rglob("*"))

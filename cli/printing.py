@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from exporters.print_run import (
     PRINT_ROOM_KINDS,
     PrintList,
+    can_count_pages,
     check_copies,
     check_out_dir,
     paper_kinds,
@@ -39,17 +40,20 @@ def batch_documents(
     lang: str | None = None,
     layouts: Mapping[str, dict[str, Any]] | None = None,
     identities: Identities = None,
-    count: bool = False,
+    count: bool | None = False,
 ) -> dict[str, bytes]:
     """Every file of the batch's print run, name → bytes, the print list (xlsx, json) included.
 
     `kinds` picks documents (`exporters.print_run.ALL_KINDS`); `papers` paper codes (default:
     all of the batch that `kinds` apply to); `lang` the label language; a sealed paper opens
     with `layouts` or `identities` (`qbank.print_run.print_run_doc`); `count` counts pages
-    with LibreOffice. Reads the database, writes nothing. Raises InvalidInput for bad copies
+    with LibreOffice, and None counts them whenever LibreOffice is installed: Word computes
+    each copy's 共 y 页 itself, LibreOffice prints only what the file stores. Reads the database, writes nothing. Raises InvalidInput for bad copies
     and as `print_run_doc` and `render_print_run`.
     """
     check_copies(copies)  # before any paper is read or decrypted
+    if count is None:
+        count = can_count_pages()
     run = print_run_doc(
         session,
         batch,
@@ -73,7 +77,7 @@ def write_batch_documents(
     lang: str | None = None,
     layouts: Mapping[str, dict[str, Any]] | None = None,
     identities: Identities = None,
-    count: bool = False,
+    count: bool | None = False,
     force: bool = False,
 ) -> PrintList:
     """Write the print run into `out_dir`, all files or none, and return its print list.

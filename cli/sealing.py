@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
 from cli.identities import identity_options, keyring_from, read_identity_files
 from cli.printing import batch_documents
-from exporters.print_run import KEY_KINDS, PRINT_ROOM_KINDS, can_count_pages
+from exporters.print_run import KEY_KINDS, PRINT_ROOM_KINDS
 from exporters.sealed_bundle import SIGNATURE_SUFFIX, check_mode
 from qbank import audit, keys
 from qbank.batch import get_batch
@@ -138,8 +138,7 @@ def seal_cmd(
             kinds=(*PRINT_ROOM_KINDS, *KEY_KINDS) if with_key else PRINT_ROOM_KINDS,
             lang=language(),
             identities=keyring,
-            # so that a multi-copy file prints 共 y 页 in any office suite
-            count=can_count_pages() if count_pages is None else count_pages,
+            count=count_pages,
         )
         result = seal_batch(
             session,
