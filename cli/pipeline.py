@@ -144,14 +144,15 @@ def _review_and_file(db, spec: dict, workspace: Path, report: Callable[[str], No
     with db.transaction() as session:
         bank = find_bank(session, spec["occupation"], int(spec["level"]))
         signers = {}
+        existing = {k.name for k in keys.list_keys(keystore)} if keystore.exists() else set()
         for name, role in ((DEMO_REVIEWER, "reviewer"), (DEMO_INSTITUTION, "institution")):
             person = add_person(session, name, [role], actor=DEMO_ACTOR)
-            if not (keystore / "x").parent.exists() or name not in {
-                k.name for k in keys.list_keys(keystore)
-            }:
-                info = keys.generate(name, DEMO_PASSPHRASE, keystore=keystore)
-                set_public_key(session, person, info.public_key_raw, actor=DEMO_ACTOR)
-            signers[name] = (person, keys.load_signer(name, DEMO_PASSPHRASE, keystore=keystore))
+            if name in existing:
+                signer = keys.load_signer(name, DEMO_PASSPHRASE, keystore=keystore)
+            else:
+                signer = keys.generate_signer(name, DEMO_PASSPHRASE, keystore=keystore)
+                set_public_key(session, person, signer.public_key_raw, actor=DEMO_ACTOR)
+            signers[name] = (person, signer)
         reviewer, reviewer_signer = signers[DEMO_REVIEWER]
         decisions = all_pending(session, bank, reviewer)
         decisions += [
