@@ -33,3 +33,48 @@ class ImportRejected(QbankError):
     def __init__(self, path: str, problems: list[Any]) -> None:
         self.problems = problems
         super().__init__("import.rejected", file=path, count=len(problems))
+
+
+class LimitExceeded(ImportRejected):
+    """A file from outside goes over a reading limit (`importers.limits`); none of it is used.
+
+    Names the file, where in it (`where`: a zip member, a sheet and row, a paragraph), which
+    limit, the value found and how to raise the limit. `at_least` marks a value counted only
+    up to where reading stopped.
+    """
+
+    def __init__(
+        self,
+        *,
+        file: str,
+        limit: str,
+        value: int,
+        maximum: int,
+        where: str = "",
+        at_least: bool = False,
+    ) -> None:
+        self.file, self.limit, self.where = file, limit, where
+        self.value, self.maximum, self.at_least = value, maximum, at_least
+        self.problems: list[Any] = []
+        QbankError.__init__(self, "limit.exceeded", file=file, limit=limit)
+
+    def _params(self) -> dict[str, Any]:
+        value = f"{self.value:,}"
+        return {
+            "label": tr(f"limit.{self.limit}"),
+            "value": ("≥ " + value) if self.at_least else value,
+            "maximum": f"{self.maximum:,}",
+            "name": self.limit,
+        }
+
+    def __str__(self) -> str:
+        where = tr("limit.where", where=self.where) if self.where else ""
+        return tr("limit.exceeded", file=self.file, where=where, **self._params())
+
+    def describe_here(self) -> str:
+        """The message without the file name, for a problem that carries its own location."""
+        return tr("limit.exceeded_here", **self._params())
+
+
+class FileTooLarge(LimitExceeded):
+    """A file, or a member of a zip package or archive, is larger than a size limit allows."""

@@ -45,6 +45,55 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field.comment": ("审核意见", "comment"),
     "field.id": ("试题ID", "item id"),
     "field.version": ("版本", "version"),
+    # --- verified content (qbank.content): re-hash at every trust boundary ----------------
+    "content.tampered.item": (
+        "试题 {subject}（版本 {version}）{reason}：{consequence}",
+        "item {subject} (version {version}): {reason}; {consequence}",
+    ),
+    "content.tampered.set": (
+        "操作技能试卷 {subject}（版本 {version}）{reason}：{consequence}",
+        "practical set {subject} (version {version}): {reason}; {consequence}",
+    ),
+    "content.reason.hash": (
+        "的内容已被改动，不能重新算出其版本号（现为 {detail}）",
+        "its content was altered and no longer re-hashes to its version id (it hashes to {detail})",
+    ),
+    "content.reason.not_canonical": (
+        "的内容不是规范 JSON",
+        "its content is not canonical JSON of an item or set",
+    ),
+    "content.reason.field": (
+        "的“{field}”已被改动，与其版本内容不一致",
+        "its stored {field} was altered and differs from its hashed content",
+    ),
+    "content.reason.not_filed": (
+        "不是备案清单所列的版本（清单为 {detail}）",
+        "is not the version the filing lists ({detail})",
+    ),
+    "content.reason.gone": (
+        "已备案，但数据库中已没有此版本号的内容（版本行被改动）",
+        "was filed, but no stored row carries this version id any more (the row was altered)",
+    ),
+    "content.reason.review": (
+        "与审核签名所列的版本不符（签名为 {detail}）",
+        "differs from the version its review signed ({detail})",
+    ),
+    "content.reason.paper": (
+        "不是试卷记录的版本（试卷为 {detail}）",
+        "is not the version the paper records ({detail})",
+    ),
+    "content.consequence.assemble": ("未组卷", "no paper was assembled"),
+    "content.consequence.check": ("检查未通过", "the check did not pass"),
+    "content.consequence.export": ("未导出", "nothing was exported"),
+    "content.consequence.file": ("题库未备案", "the bank was not filed"),
+    "content.consequence.overlap": ("未生成重复率报告", "no overlap report was made"),
+    "content.consequence.print": ("试卷未打印", "the paper was not printed"),
+    "content.consequence.seal": ("未封存，未写出任何文件", "nothing was sealed or written"),
+    "content.consequence.unseal": (
+        "未解封，未写出任何文件",
+        "the bundle was not opened; nothing was written",
+    ),
+    "content.consequence.verify": ("核验未通过", "the verification failed"),
     # --- locations ----------------------------------------------------------------------
     "loc.file": ("{file}", "{file}"),
     "loc.sheet_row": ("{file} 工作表“{sheet}”第 {row} 行", "{file}, sheet '{sheet}', row {row}"),
@@ -267,6 +316,43 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{file} 有 {count} 处问题，未导入任何内容",
         "{file} has {count} problem(s); nothing was imported",
     ),
+    # --- reading limits (importers.limits) ---------------------------------------------
+    "limit.exceeded": (
+        "{file}{where}：{label}超过上限（{value}，上限 {maximum}），未读取；确需读取时可用"
+        " --limit {name}=更大的值 或环境变量 QBANK_LIMITS=\"{name}=…\" 提高上限",
+        "{file}{where}: {label} over the limit ({value}, limit {maximum}); not read. To read it"
+        " anyway raise the limit with --limit {name}=LARGER or QBANK_LIMITS=\"{name}=…\"",
+    ),
+    "limit.exceeded_here": (
+        "{label}超过上限（{value}，上限 {maximum}），未读取；确需读取时可用 --limit {name}=更大的值"
+        " 或环境变量 QBANK_LIMITS=\"{name}=…\" 提高上限",
+        "{label} over the limit ({value}, limit {maximum}); not read. To read it anyway raise"
+        " the limit with --limit {name}=LARGER or QBANK_LIMITS=\"{name}=…\"",
+    ),
+    "limit.where": (" {where}", ", {where}"),
+    "limit.unknown": (
+        "未知的读取上限“{value}”，应为 名称=值，名称可为：{names}",
+        "unknown limit '{value}'; expected NAME=VALUE with NAME one of: {names}",
+    ),
+    "limit.bad_value": (
+        "读取上限 {name} 的值“{value}”不正确：应为正整数，大小可带 K/M/G（如 512M）",
+        "limit {name}: '{value}' is not a positive whole number (sizes may end in K/M/G, e.g. 512M)",
+    ),
+    "limit.more_problems": ("……及其他 {count} 个问题", "… and {count} more problem(s)"),
+    "limit.file_size": ("文件大小（字节）", "file size (bytes)"),
+    "limit.unzipped_size": ("解压后的总大小（字节）", "total uncompressed size (bytes)"),
+    "limit.member_size": ("解压后的大小（字节）", "uncompressed size (bytes)"),
+    "limit.members": ("压缩包中的条目数", "number of entries in the package"),
+    "limit.cell_chars": ("一个单元格的字符数", "characters in one cell"),
+    "limit.paragraph_chars": ("一个段落的字符数", "characters in one paragraph"),
+    "limit.rows": ("行数", "number of rows"),
+    "limit.columns": ("一行的单元格（字段）数", "cells (fields) in one row"),
+    "limit.cells": ("工作表的单元格总数", "cells in the sheet"),
+    "limit.line_chars": ("一行的字符数", "characters in one line"),
+    "limit.problems": ("列出的问题数", "problems listed"),
+    "limit.text_node": (
+        "一段连续文本（字节）", "bytes of text in one piece (more than any cell or paragraph)",
+    ),
     # --- engine: banks, items, storage (qbank.bank, qbank.items) ---------------------------
     "bank.bad_level": (
         "等级应为 1–5（1 一级/高级技师 … 5 五级/初级工），实际为 {level}",
@@ -285,6 +371,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "与{first}是同一道题（试题编号或题型、题干、选项相同）",
         "same item as {first} (same GUID, or same type, stem and options)",
     ),
+    "problem.duplicate_content": (
+        "与题库中已有的试题 {guid}（ID {id}）题型、题干、选项相同，同一题库不能有两道相同的题",
+        "same type, stem and options as item {guid} (id {id}) already in the bank; a bank "
+        "cannot hold the same item twice",
+    ),
+    "db.busy": (
+        "题库正忙（另一个导入或写入正在进行），请稍后再试",
+        "the bank is busy (another import or write is in progress); try again later",
+    ),
     # --- command line (cli) ---------------------------------------------------------------
     "cli.unsupported_file": (
         "不支持的文件类型“{suffix}”，应为 {expected}",
@@ -296,6 +391,53 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "cli.file_missing": ("找不到文件 {path}", "file not found: {path}"),
     "cli.error": ("错误：{message}", "Error: {message}"),
+    # --- cli._errors: the top-level handler (database, operating system, unexpected) ------
+    "cli.db_empty": ("--db 不能为空", "--db must not be empty"),
+    "cli.db_open_failed": (
+        "无法打开数据库 {url}：{reason}",
+        "cannot open the database {url}: {reason}",
+    ),
+    "cli.db_failed": ("数据库 {url} 出错：{reason}", "the database {url} failed: {reason}"),
+    "cli.db_bad_url": (
+        "数据库地址 {url} 无效：{reason}",
+        "the database URL {url} is not valid: {reason}",
+    ),
+    "cli.db_newer": (
+        "数据库 {url} 的结构版本 {revision} 不为本程序所知（可能由更新版本的 qbank 创建），请升级 qbank",
+        "the database {url} has schema revision {revision}, which this qbank does not know "
+        "(probably made by a newer qbank); upgrade qbank",
+    ),
+    "cli.os_error": ("{path}：{reason}", "{path}: {reason}"),
+    "cli.os_error_two": ("{path} → {other}：{reason}", "{path} -> {other}: {reason}"),
+    "cli.os_error_bare": ("系统错误：{reason}", "system error: {reason}"),
+    "cli.internal_error": (
+        "{command} 意外出错：{error}（位置 {where}；加 --debug 可查看详细信息）",
+        "{command} failed unexpectedly: {error} (at {where}; run with --debug for details)",
+    ),
+    "cli.interrupted": ("已中断", "interrupted"),
+    "cli.reason.not_a_database": ("不是 SQLite 数据库文件", "not a SQLite database file"),
+    "cli.reason.cannot_open_file": ("无法打开该文件", "the file cannot be opened"),
+    "cli.reason.is_directory": ("{path} 是一个目录", "{path} is a directory"),
+    "cli.reason.no_directory": ("目录 {path} 不存在", "the directory {path} does not exist"),
+    "cli.reason.not_directory": ("{path} 不是目录", "{path} is not a directory"),
+    "cli.reason.refused": (
+        "服务器拒绝连接（服务器是否在运行、地址和端口是否正确？）",
+        "the server refused the connection (is it running, are host and port right?)",
+    ),
+    "cli.reason.disk_full": ("磁盘空间已满", "the disk is full"),
+    "cli.reason.quota": ("超出磁盘配额", "disk quota exceeded"),
+    "cli.reason.read_only": ("只读，无法写入", "read-only, cannot be written"),
+    "cli.reason.not_found": ("文件或目录不存在", "no such file or directory"),
+    "cli.reason.permission": ("没有权限", "permission denied"),
+    "cli.reason.is_a_directory": ("这是一个目录，应为文件", "is a directory, expected a file"),
+    "cli.reason.not_a_directory": ("路径中有一段不是目录", "a part of the path is not a directory"),
+    "cli.reason.exists": ("已存在", "already exists"),
+    "cli.reason.not_empty": ("目录不为空", "directory not empty"),
+    "cli.reason.name_too_long": ("文件名过长", "file name too long"),
+    "cli.reason.too_many_files": ("打开的文件过多", "too many open files"),
+    "cli.reason.too_large": ("文件过大", "file too large"),
+    "cli.reason.io": ("读写错误（I/O）", "input/output error"),
+    "cli.reason.loop": ("符号链接层数过多（可能成环）", "too many levels of symbolic links"),
     "cli.init_done": ("数据库已就绪：{url}", "database ready: {url}"),
     "cli.storing": ("正在保存", "storing"),
     "cli.items_checked": (
