@@ -9,12 +9,20 @@ import click
 from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
 from exporters.filing_package import write_package
 from importers.filing_package import read_package
+from importers.limits import applied, current, parse_limits
 from qbank import audit, keys
 from qbank.bank import find_bank
+from qbank.errors import InvalidInput
 from qbank.filing import file_bank
-from qbank.filing_check import verify_package
+from qbank.filing_check import (
+    TrustedKey,
+    registered_keys,
+    trusted_key_from_export,
+    verify_package,
+)
 from qbank.people import get_person
 from qbank.policy import load_policy
+from qbank.tree import current_tree
 
 
 def _signer(name: str) -> keys.Signer:
@@ -76,6 +84,7 @@ def bank_file(
             out,
             signers=[(p.name, "reviewer", p.key_fingerprint or "", s) for p, s in signed]
             + [(org.name, "institution", org.key_fingerprint or "", org_signer)],
+            tree=current_tree(session, bank),
         )
     click.echo(t("filing.written", path=str(out), root=result.manifest["merkle_root"]))
 
@@ -85,26 +94,99 @@ def filing_group() -> None:
     """备案包核验 / filing packages."""
 
 
+def _trusted_keys(paths: tuple[Path, ...]) -> list[TrustedKey]:
+    out: list[TrustedKey] = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise InvalidInput("keys.bad_public") from None
+        found = trusted_key_from_export(text, str(path))
+        if not found:
+            raise InvalidInput("keys.bad_public")
+        out += found
+    return out
+
+
+def _explicit_db() -> bool:
+    """Only a database named with --db vouches for keys, never $QBANK_DB or ./qbank.db."""
+    return bool((click.get_current_context().find_root().obj or {}).get("db"))
+
+
 @filing_group.command("verify")
 @click.argument("package", type=click.Path(path_type=Path))
+@click.option(
+    "--trusted-key",
+    "trusted_key_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="固定的公钥（qbank key export 写出的 .pub），评价机构与每位签名的审题专家各一，可多次给出"
+    " / a pinned public key (.pub), repeatable",
+)
+@click.option(
+    "--limit",
+    "limit_values",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="提高读取上限，如 member_size=1G / raise a reading limit",
+)
 @json_option
 @common_options
 @qbank_errors
-def filing_verify(package: Path, as_json: bool) -> None:
-    """核验备案包（不需要评价机构的数据库）；全部通过时退出码为 0 / verify a filing package.
+def filing_verify(
+    package: Path, trusted_key_files: tuple[Path, ...], limit_values: tuple[str, ...], as_json: bool
+) -> None:
+    """核验备案包（目录或其 zip，不需要评价机构的数据库）；结论 VALID 时退出码为 0 / verify.
+
+    每位签名人的公钥都须经固定：--trusted-key 给出的 .pub（名称与公钥均一致），或 --db 指定的
+    本方数据库中登记的人员公钥（且具有所签角色）；否则结论为 INVALID，并列出未固定的签名人及其完整
+    SHA-256 指纹，供与评价机构另行核对。签名或哈希不符时不再解析题目与工作簿。
 
     \b
     例 / Example:
-      qbank filing verify 备案包 --json
+      qbank filing verify 备案包 --trusted-key 某技师学院.pub --trusted-key 李工.pub --json
+      qbank filing verify 备案包 --db 本中心.db
     """
-    contents = read_package(package)
-    verdict = verify_package(contents.files, contents.bank_records)
+    limits = parse_limits(list(limit_values), current())
+    contents = read_package(package, limits)
+    trusted = _trusted_keys(trusted_key_files)
+    if _explicit_db():
+        with transaction() as session:
+            trusted += registered_keys(session)
+    with applied(limits):
+        verdict = verify_package(contents.files, contents.bank_records, trusted=trusted)
     if as_json:
         emit_json(verdict.as_dict())
     else:
         for check in verdict.checks:
-            mark = t("overlap.match") if check.ok else t("overlap.mismatch")
+            mark = (
+                t("filing.skipped")
+                if check.skipped
+                else t("overlap.match")
+                if check.ok
+                else t("overlap.mismatch")
+            )
             click.echo(f"{check.check:<18} {mark}  {check.detail}")
-        click.echo(t("filing.verified" if verdict.ok else "filing.not_verified"))
+        if contents.bank_error or contents.bank_problems:
+            for line in [contents.bank_error, *map(str, contents.bank_problems[:10])]:
+                if line:
+                    click.echo(f"  bank.xlsx: {line}")
+        for signer in verdict.unpinned:
+            key = "filing.key_mismatch" if signer.trusted_fingerprint else "filing.unpinned"
+            click.echo(
+                t(
+                    key,
+                    name=signer.name,
+                    role=signer.role,
+                    fingerprint=signer.fingerprint,
+                    trusted=signer.trusted_fingerprint or "",
+                )
+            )
+        if verdict.ok:
+            click.echo(t("filing.verified"))
+        elif verdict.unpinned:
+            click.echo(t("filing.untrusted"))
+        else:
+            click.echo(t("filing.not_verified"))
     if not verdict.ok:
         raise SystemExit(1)

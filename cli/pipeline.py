@@ -36,7 +36,7 @@ from qbank.custody import export_log, file_product, make_layout, sign_step, veri
 from qbank.db import open_database
 from qbank.errors import ImportRejected, InvalidInput
 from qbank.filing import file_bank
-from qbank.filing_check import verify_package
+from qbank.filing_check import TrustedKey, verify_package
 from qbank.i18n import tr
 from qbank.items import import_items
 from qbank.model import PracticalSet
@@ -48,7 +48,7 @@ from qbank.practical import import_practical
 from qbank.review import Decision, all_pending, review
 from qbank.seal import seal_batch, unseal
 from qbank.text.normalize import format_number
-from qbank.tree import import_tree
+from qbank.tree import current_tree, import_tree
 
 DEMO_ACTOR = "qbank-demo"
 
@@ -181,9 +181,13 @@ def _review_and_file(db, spec: dict, workspace: Path, report: Callable[[str], No
                 (reviewer.name, "reviewer", reviewer.key_fingerprint or "", reviewer_signer),
                 (org.name, "institution", org.key_fingerprint or "", org_signer),
             ],
+            tree=current_tree(session, bank),
         )
     contents = read_package(out)
-    verdict = verify_package(contents.files, contents.bank_records)
+    pinned = [  # the demo's own keys: the regulator would pin them with --trusted-key
+        TrustedKey(name, signer.public_key_raw, "demo") for name, (_, signer) in signers.items()
+    ]
+    verdict = verify_package(contents.files, contents.bank_records, trusted=pinned)
     report(
         tr(
             "demo.filed",

@@ -920,14 +920,47 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "filing package written to {path} (Merkle root {root})",
     ),
     "filing.verified": (
-        "核验通过：备案包完整、签名有效、数字均可重新得出",
-        "verified: package intact, signatures valid, figures re-derive",
+        "核验通过（VALID）：备案包完整、签名有效且签名人公钥均经固定、数字均可重新得出",
+        "verified (VALID): package intact, signatures valid by pinned keys, figures re-derive",
     ),
     "filing.not_verified": (
-        "核验未通过：见上面标为“不一致”的项目",
-        "NOT verified: see the checks marked MISMATCH",
+        "核验未通过（INVALID）：见上面标为“不一致”的项目",
+        "NOT verified (INVALID): see the checks marked MISMATCH",
     ),
     "filing.out_exists": ("{path} 已存在且不为空", "{path} exists and is not empty"),
+    "filing.skipped": ("未核验", "SKIPPED"),
+    "filing.tree_mismatch": (
+        "鉴定要素细目表的内容不再是备案的版本 {version}，备案包未写出",
+        "the knowledge tree no longer hashes to its filed version {version}; no package written",
+    ),
+    "filing.unpinned": (
+        "未固定公钥的签名人：{name}（{role}），公钥 SHA-256 指纹 {fingerprint}",
+        "signer without a pinned key: {name} ({role}), key SHA-256 fingerprint {fingerprint}",
+    ),
+    "filing.key_mismatch": (
+        "签名人 {name}（{role}）的公钥（指纹 {fingerprint}）不是固定的公钥（指纹 {trusted}）",
+        "signer {name} ({role}) used key {fingerprint}, not the pinned key {trusted}",
+    ),
+    "filing.untrusted": (
+        "核验未通过（INVALID）：上列签名人的公钥未经固定。请与评价机构另行核对完整指纹，再用"
+        " --trusted-key <.pub> 指定（或 --db 本方数据库）；任何人都能用自己的密钥签出一个自洽的备案包",
+        "NOT verified (INVALID): the signers above have no pinned key. Compare the full"
+        " fingerprints with the institution out of band, then pass --trusted-key <.pub> (or"
+        " --db with your own database); anyone can sign a self-consistent package with keys of"
+        " their own",
+    ),
+    "filing.not_a_package": (
+        "{path} 不是备案包（应为目录或其 zip 压缩包）",
+        "{path} is not a filing package (expected its directory or a zip of it)",
+    ),
+    "filing.not_a_file": (
+        "备案包中的 {path} 不是普通文件（符号链接或设备文件），未读取",
+        "{path} in the package is not a regular file (a symbolic link or device); not read",
+    ),
+    "filing.bad_zip": (
+        "{path} 不是完好的 zip 压缩包（文件名不安全、重复或数据损坏），未读取",
+        "{path} is not a sound zip (unsafe or repeated names, or damaged data); not read",
+    ),
     # --- retention (qbank.retention) ----------------------------------------------------
     "retention.reason_required": ("删除须写明理由（--reason）", "a reason is required (--reason)"),
     "retention.hold": (

@@ -19,7 +19,7 @@ from qbank.bank import ensure_bank
 from qbank.compliance import check_bank
 from qbank.db import Database
 from qbank.filing import NotCompliant, file_bank, filed_item_versions
-from qbank.filing_check import verify_package
+from qbank.filing_check import TrustedKey, trusted_key_from_export, verify_package
 from qbank.items import import_items
 from qbank.model import PracticalSet, Review
 from qbank.people import add_person, set_public_key
@@ -27,7 +27,7 @@ from qbank.policy import Policy, Value, load_policy
 from qbank.practical import import_practical
 from qbank.records import Importance, ItemRecord, TreeNode
 from qbank.review import Decision, ReviewRejected, SelfReview, all_pending, review, verify_review
-from qbank.tree import import_tree
+from qbank.tree import current_tree, import_tree
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "electrician-4"
 OCC = "6-31-01-03"
@@ -63,10 +63,10 @@ def tree_for(records: list[ItemRecord]) -> list[TreeNode]:
     here = records[0].location
     codes = sorted({r.knowledge_code for r in records if r.knowledge_code})
     nodes = [
-        TreeNode("A", "基本要求", here, weight=25),
-        TreeNode("B", "相关知识", here, weight=75),
-        TreeNode("A-A", "基础", here, parent="A", weight=25),
-        TreeNode("B-A", "相关", here, parent="B", weight=75),
+        TreeNode("A", "基本要求", here, weight=25.0),  # floats, as the tree importer reads them:
+        TreeNode("B", "相关知识", here, weight=75.0),  # the version id re-hashes from stored rows
+        TreeNode("A-A", "基础", here, parent="A", weight=25.0),
+        TreeNode("B-A", "相关", here, parent="B", weight=75.0),
     ]
     ranges = sorted({c.rsplit("-", 1)[0] for c in codes})
     per_top: dict[str, list[str]] = {}
@@ -290,14 +290,25 @@ def package(db: Database, sample_items: list[ItemRecord], tmp_path: Path) -> Pat
                 ("李工", "reviewer", reviewer.key_fingerprint or "", signer),
                 ("某技师学院", "institution", org.key_fingerprint or "", org_signer),
             ],
+            tree=current_tree(session, bank),
         )
         assert len(filed_item_versions(session, bank)) == 30
     return out
 
 
+def pinned_keys() -> list[TrustedKey]:
+    """The package signers' real keys, as a regulator pins them from `key export` files."""
+    return [
+        key
+        for name in ("李工", "某技师学院")
+        for key in trusted_key_from_export(keys.export_public(name), f"{name}.pub")
+    ]
+
+
 def verdict(path: Path) -> dict[str, bool]:
     contents = read_package(path)
-    return {c.check: c.ok for c in verify_package(contents.files, contents.bank_records).checks}
+    checks = verify_package(contents.files, contents.bank_records, trusted=pinned_keys()).checks
+    return {c.check: c.ok for c in checks}
 
 
 def test_intact_package_verifies(package: Path) -> None:
