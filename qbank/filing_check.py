@@ -467,10 +467,19 @@ def _reviews(files: Mapping[str, bytes], state: dict[str, Any]) -> str:
     return f"{sum(len(v) for v in approved.values())} signed approvals"
 
 
+def _report(files: Mapping[str, bytes], state: dict[str, Any], scope: str) -> Any:
+    """overlap-<scope>.json, which must be the report the manifest names (by SHA-256)."""
+    name = f"overlap-{scope}.json"
+    report = _json(files, name)
+    if state["manifest"].get("overlap_reports", {}).get(scope) != sha256_hex(files[name]):
+        raise _Failed(f"{name} is not the report the manifest names")
+    return report
+
+
 def _overlap_theory(
     files: Mapping[str, bytes], records: Callable[[], BankRecords], state: dict[str, Any]
 ) -> str:
-    report = _json(files, "overlap-theory.json")
+    report = _report(files, state, "theory")
     named = {x["version"] for x in report.get("items", [])}
     if named != {e["version"] for e in _entries(state, "item")}:
         raise _Failed("the report does not cover exactly the filed item versions")
@@ -485,7 +494,7 @@ def _overlap_theory(
 
 
 def _overlap_practical(files: Mapping[str, bytes], state: dict[str, Any]) -> str:
-    report = _json(files, "overlap-practical.json")
+    report = _report(files, state, "practical")
     named = {str(t["version"]).split("#")[0] for t in report.get("tasks", [])}
     if named != {e["version"] for e in _entries(state, "practical_set")}:
         raise _Failed("the report does not cover exactly the filed practical sets")
