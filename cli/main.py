@@ -9,6 +9,7 @@ from cli import (
     banks,
     batches,
     custody,
+    db,
     demo,
     export,
     filing,
@@ -69,6 +70,7 @@ banks.bank_group.add_command(filing.bank_file)
 cli.add_command(demo.demo)
 cli.add_command(sealing.seal_cmd)
 cli.add_command(sealing.unseal_cmd)
+cli.add_command(db.db_group)
 
 
 def main() -> None:

@@ -961,6 +961,198 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path} 不是完好的 zip 压缩包（文件名不安全、重复或数据损坏），未读取",
         "{path} is not a sound zip (unsafe or repeated names, or damaged data); not read",
     ),
+    # --- database verification (qbank.integrity, cli/db.py: `qbank db verify`) -----------
+    "integrity.check.people": ("人员公钥", "people's keys"),
+    "integrity.check.item_versions": ("试题版本", "item versions"),
+    "integrity.check.practical_set_versions": ("操作技能试卷版本", "practical set versions"),
+    "integrity.check.tree_versions": ("鉴定要素细目表版本", "knowledge tree versions"),
+    "integrity.check.overlap_reports": ("查重报告", "overlap reports"),
+    "integrity.check.reviews": ("审核签名", "reviews"),
+    "integrity.check.adjudications": ("查重裁定签名", "adjudications"),
+    "integrity.check.filings": ("备案", "filings"),
+    "integrity.check.audit_events": ("审计日志哈希链", "audit trail hash chain"),
+    "integrity.check.custody": ("保管链", "custody logs"),
+    "integrity.check.sealed_bundles": ("封存包签名", "sealed bundles"),
+    "integrity.check.papers": ("试卷（封存承诺与组成）", "papers (commitments, compositions)"),
+    "integrity.header.check": ("核验项", "check"),
+    "integrity.header.checked": ("记录数", "records"),
+    "integrity.header.failures": ("问题", "failures"),
+    "integrity.running": ("正在核验：{check}…", "verifying {check}…"),
+    "integrity.ok": (
+        "数据库核验通过：{checks} 项核验共 {records} 条记录，全部成立",
+        "database verified: {checks} checks over {records} records, everything holds",
+    ),
+    "integrity.failed": (
+        "数据库核验未通过：发现 {count} 处问题",
+        "database verification FAILED: {count} problems found",
+    ),
+    "integrity.more": (
+        "……另有 {count} 处问题未列出（--json 列出全部）",
+        "… and {count} more (--json lists them all)",
+    ),
+    "integrity.code.person_key_invalid": (
+        "登记的公钥不是 32 字节的 Ed25519 公钥，或与登记的指纹不符",
+        "the registered public key is not a 32-byte Ed25519 key or does not match its fingerprint",
+    ),
+    "integrity.code.version_hash_mismatch": (
+        "内容（canonical）的 SHA-256 为 {actual}，不是其版本号 {version}：内容被改动",
+        "its content (canonical) hashes to {actual}, not to its version id {version}: the "
+        "content was edited",
+    ),
+    "integrity.code.version_not_canonical": (
+        "内容（canonical）不是规范 JSON 形式的试题内容",
+        "its content (canonical) is not canonical JSON of a version's content",
+    ),
+    "integrity.code.version_column_drift": (
+        "“{column}”列与其已哈希的内容不符：该列被改动",
+        "column '{column}' differs from the hashed content: the column was edited",
+    ),
+    "integrity.code.current_version_foreign": (
+        "当前版本 {version_id} 属于另一道试题或另一套试卷",
+        "its current version {version_id} belongs to another item or set",
+    ),
+    "integrity.code.tree_hash_mismatch": (
+        "鉴定点重新计算的哈希不是其版本号 {version}",
+        "its knowledge nodes do not re-hash to its version id {version}",
+    ),
+    "integrity.code.report_hash_mismatch": (
+        "报告正文的 SHA-256 不是其记录的 {version}",
+        "the report body does not hash to its recorded {version}",
+    ),
+    "integrity.code.report_column_drift": (
+        "“{column}”列与报告正文不符",
+        "column '{column}' differs from the report body",
+    ),
+    "integrity.code.payload_malformed": (
+        "签名内容不是规范 JSON",
+        "the signed payload is not canonical JSON",
+    ),
+    "integrity.code.payload_mismatch": (
+        "签名内容中的“{field}”与该行记录不符",
+        "the signed payload's '{field}' differs from the row",
+    ),
+    "integrity.code.review_signature_invalid": (
+        "审核签名未通过 {name} 登记公钥（{fingerprint}）的验证",
+        "the review signature does not verify under {name}'s registered key ({fingerprint})",
+    ),
+    "integrity.code.review_version_mismatch": (
+        "签名的审核针对版本 {version}，不是该行所指版本",
+        "the signed review is about version {version}, not the version the row points to",
+    ),
+    "integrity.code.adjudication_unsigned": (
+        "查重裁定没有签名",
+        "the adjudication is not signed",
+    ),
+    "integrity.code.adjudication_signature_invalid": (
+        "查重裁定签名未通过 {name} 登记公钥（{fingerprint}）的验证",
+        "the adjudication signature does not verify under {name}'s registered key ({fingerprint})",
+    ),
+    "integrity.code.adjudication_version_unknown": (
+        "裁定所涉版本 {version} 不是其所列试题的已存版本",
+        "version {version} it judges is not a stored version of the items it names",
+    ),
+    "integrity.code.signer_unknown": (
+        "签名人“{name}”未登记",
+        "signer '{name}' is not registered",
+    ),
+    "integrity.code.signer_no_key": (
+        "签名人 {name} 没有登记公钥，签名无从核验",
+        "signer {name} has no registered key: the signature cannot be verified",
+    ),
+    "integrity.code.signer_key_mismatch": (
+        "签名内容所写的密钥指纹 {fingerprint} 不是 {name} 登记的公钥",
+        "the signed payload names key {fingerprint}, not {name}'s registered key",
+    ),
+    "integrity.code.filing_manifest_hash_mismatch": (
+        "备案清单的 SHA-256 不是其记录的 {version}：清单被改动",
+        "the filing manifest does not hash to its recorded {version}: the manifest was edited",
+    ),
+    "integrity.code.filing_root_mismatch": (
+        "由清单条目重新计算的 Merkle 根为 {derived}，不是记录的 {root}",
+        "the Merkle root re-derived from the manifest entries is {derived}, not the recorded "
+        "{root}",
+    ),
+    "integrity.code.filing_entry_mismatch": (
+        "备案清单与 filing_entries 行不一致（清单第 {entry} 条，版本 {version}）",
+        "the filing manifest and its filing_entries rows disagree (manifest entry {entry}, "
+        "version {version})",
+    ),
+    "integrity.code.filing_signature_invalid": (
+        "备案签名未通过 {name} 登记公钥（{fingerprint}）的验证",
+        "a filing signature does not verify under {name}'s registered key ({fingerprint})",
+    ),
+    "integrity.code.filing_unsigned": (
+        "备案清单没有有效的评价机构签名",
+        "the filing manifest has no valid institution signature",
+    ),
+    "integrity.code.filing_reference_missing": (
+        "备案清单所列的 {what}（{version}）不在数据库中",
+        "the {what} the filing names ({version}) is not in the database",
+    ),
+    "integrity.code.filing_bank_mismatch": (
+        "备案清单所写题库不是该备案所属的题库",
+        "the manifest names another bank than the filing's",
+    ),
+    "integrity.code.audit_chain_broken": (
+        "审计日志在此断链：前一条事件被删除、插入或调换",
+        "the audit chain breaks here: an event before it was removed, inserted or reordered",
+    ),
+    "integrity.code.audit_event_edited": (
+        "审计事件的内容与其哈希不符：事件被改动",
+        "the audit event does not hash to its stored hash: the event was edited",
+    ),
+    "integrity.code.custody_log_invalid": (
+        "批次 {batch} 的保管链核验未通过（{custody_code}）：{reason}",
+        "the custody log of batch {batch} does not verify ({custody_code}): {reason}",
+    ),
+    "integrity.code.custody_row_drift": (
+        "“{column}”列与签名内容不符",
+        "column '{column}' differs from the signed payload",
+    ),
+    "integrity.code.custody_entry_orphan": (
+        "批次 {batch} 没有保管链布局，却有保管链条目",
+        "a custody entry of batch {batch}, which has no custody layout",
+    ),
+    "integrity.code.custody_entry_missing": (
+        "审计日志记录了批次 {batch} 第 {position} 条保管链签署，但保管链中没有该条目",
+        "the audit trail records custody entry {position} of batch {batch}, which the log "
+        "does not hold",
+    ),
+    "integrity.code.bundle_signature_invalid": (
+        "封存包声明的签名未通过 {name} 登记公钥（{fingerprint}）的验证",
+        "the bundle statement's signature does not verify under {name}'s registered key "
+        "({fingerprint})",
+    ),
+    "integrity.code.paper_sealed_in_clear": (
+        "试卷已封存且未启封，却仍有明文组成（试题行、种子或试卷组成）",
+        "the paper is sealed and not opened, yet its composition is in the clear",
+    ),
+    "integrity.code.paper_ciphertext_malformed": (
+        "封存的试卷组成不是 age 加密文件",
+        "the sealed composition is not an age file",
+    ),
+    "integrity.code.paper_commitment_missing": (
+        "已封存的试卷没有承诺值（commitment）",
+        "the sealed paper has no commitment",
+    ),
+    "integrity.code.paper_not_in_custody": (
+        "批次 {batch} 的组卷签署中没有这份试卷",
+        "the signed 组卷 (assemble) entry of batch {batch} does not list this paper",
+    ),
+    "integrity.code.paper_composition_mismatch": (
+        "试卷组成与组卷签署的指纹 {fingerprint} 不符：组成被改动",
+        "the paper's composition does not match the fingerprint {fingerprint} signed at 组卷 "
+        "(assemble): the composition was edited",
+    ),
+    "integrity.code.paper_commitment_unrecorded": (
+        "试卷的承诺值既不在保管链签署中，也不是封存时记录的值",
+        "the paper's commitment is neither signed in the custody log nor the one recorded "
+        "when it was sealed",
+    ),
+    "integrity.code.paper_item_foreign": (
+        "试卷 {paper} 的这一行所指版本属于另一道试题",
+        "this row of paper {paper} names a version of another item",
+    ),
     # --- retention (qbank.retention) ----------------------------------------------------
     "retention.reason_required": ("删除须写明理由（--reason）", "a reason is required (--reason)"),
     "retention.hold": (

@@ -1,0 +1,400 @@
+"""`qbank db verify` on the whole sample chain, clean and tampered, on SQLite and PostgreSQL.
+
+The chain is built once (`run_demo`: import, overlap, review, filing, assembly, sealed bundle,
+papers sealed, every custody step, 启封) into a SQLite file; PostgreSQL gets a row-for-row copy
+of it in a fresh schema. Each tampering is what a hostile administrator would do: drop the
+table's protection triggers, then edit rows directly. On SQLite each test edits a copy of the
+file and runs the command; on PostgreSQL it edits inside a transaction that is rolled back
+after the check (DDL is transactional there), so the tests share one copy.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import pg_schema_url
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Connection, create_engine, func, select, text
+from sqlalchemy.orm import Session
+
+from cli.main import cli
+from cli.pipeline import run_demo, sample_dir
+from qbank import integrity
+from qbank.canonical import canonical_bytes, sha256_hex
+from qbank.db import open_database
+from qbank.model import Base
+
+Tamper = Callable[[Connection], Any]
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's database: the whole chain on the sample bank, every record signed."""
+    workspace = tmp_path_factory.mktemp("db-verify")
+    run_demo(workspace, sample_dir(), report=lambda _line: None)
+    return workspace / "qbank.db"
+
+
+def _copy_to_postgresql(source: Path, url: str) -> None:
+    """Every row of the SQLite file into the (migrated) schema at `url`, ids kept."""
+    open_database(url).dispose()
+    src = create_engine(f"sqlite:///{source}")
+    dst = create_engine(url)
+    with src.connect() as read, dst.begin() as write:
+        write.execute(text("SET session_replication_role = replica"))  # FK cycles, triggers
+        for table in Base.metadata.sorted_tables:
+            rows = [dict(r._mapping) for r in read.execute(select(table))]
+            if rows:
+                write.execute(table.insert(), rows)
+            if "id" in table.c and rows:
+                write.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), :n)"),
+                    {"n": max(r["id"] for r in rows)},
+                )
+        write.execute(text("SET session_replication_role = DEFAULT"))
+    src.dispose()
+    dst.dispose()
+
+
+@dataclass
+class Backend:
+    """Runs `qbank db verify` on one copy of the chain, after an optional tampering."""
+
+    name: str
+    chain: Path
+    tmp: Path
+    pg_url: str | None = None
+
+    def verify(self, tamper: Tamper | None = None) -> tuple[int, dict[str, Any]]:
+        if self.pg_url is None:
+            copy = self.tmp / f"{uuid.uuid4().hex}.db"
+            shutil.copyfile(self.chain, copy)
+            if tamper is not None:
+                engine = create_engine(f"sqlite:///{copy}")
+                with engine.begin() as conn:
+                    tamper(conn)
+                engine.dispose()
+            return _cli(str(copy))
+        if tamper is None:
+            return _cli(self.pg_url)
+        engine = create_engine(self.pg_url)
+        try:
+            with engine.connect() as conn:
+                transaction = conn.begin()
+                tamper(conn)
+                with Session(bind=conn) as session:
+                    report = integrity.verify_database(session)
+                transaction.rollback()
+        finally:
+            engine.dispose()
+        return (0 if report.ok else 1), report.as_dict()
+
+
+def _cli(url: str) -> tuple[int, dict[str, Any]]:
+    result = CliRunner().invoke(cli, ["db", "verify", "--db", url, "--json"])
+    assert "Traceback" not in result.output
+    return result.exit_code, json.loads(result.output)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend(
+    request: pytest.FixtureRequest, chain: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
+    tmp = tmp_path_factory.mktemp("copies")
+    if request.param == "sqlite":
+        yield Backend("sqlite", chain, tmp)
+        return
+    with pg_schema_url() as url:
+        _copy_to_postgresql(chain, url)
+        yield Backend("postgresql", chain, tmp, url)
+
+
+# --- what a hostile administrator does ---------------------------------------------------------
+
+
+def unprotect(conn: Connection, table: str) -> None:
+    """Drop every trigger on `table` (the database's own refusal of UPDATE and DELETE)."""
+    if conn.dialect.name == "postgresql":
+        names = conn.scalars(
+            text(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass) "
+                "AND NOT tgisinternal"
+            ),
+            {"t": table},
+        ).all()
+        for name in names:
+            conn.execute(text(f'DROP TRIGGER IF EXISTS "{name}" ON {table}'))
+    else:
+        names = conn.scalars(
+            text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+            {"t": table},
+        ).all()
+        for name in names:
+            conn.execute(text(f'DROP TRIGGER IF EXISTS "{name}"'))
+
+
+def one(conn: Connection, sql: str, **params: Any) -> Any:
+    return conn.execute(text(sql), params).one()
+
+
+def found(report: dict[str, Any], code: str, table: str, row: Any) -> bool:
+    return any((f["code"], f["table"], f["row"]) == (code, table, row) for f in report["failures"])
+
+
+def codes(report: dict[str, Any]) -> set[str]:
+    return {f["code"] for f in report["failures"]}
+
+
+# --- the clean chain ---------------------------------------------------------------------------
+
+
+def test_the_clean_chain_verifies(backend: Backend) -> None:
+    code, report = backend.verify()
+    assert report["failures"] == []
+    assert (code, report["ok"]) == (0, True)
+    checked = {name: c["checked"] for name, c in report["checks"].items()}
+    assert list(checked) == list(integrity.CHECKS)
+    assert checked["item_versions"] > 500
+    assert checked["reviews"] > 500
+    assert checked["practical_set_versions"] == 6
+    assert checked["filings"] == checked["custody"] == checked["sealed_bundles"] == 1
+    assert checked["papers"] == 3
+    assert checked["audit_events"] > 1000
+
+
+def test_text_output_in_chinese_and_english(chain: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "q.db"
+    shutil.copyfile(chain, copy)
+    zh = CliRunner().invoke(cli, ["db", "verify", "--db", str(copy)])
+    assert zh.exit_code == 0, zh.output
+    assert "试题版本" in zh.output and "数据库核验通过" in zh.output
+    en = CliRunner().invoke(cli, ["db", "verify", "--db", str(copy), "--lang", "en"])
+    assert en.exit_code == 0, en.output
+    assert "item versions" in en.output and "everything holds" in en.output
+
+
+# --- tampering, one kind per test ----------------------------------------------------------------
+
+
+def test_an_edited_stem_column(backend: Backend) -> None:
+    def tamper(conn: Connection) -> None:
+        unprotect(conn, "item_versions")
+        conn.execute(text("UPDATE item_versions SET stem = stem || '（改）' WHERE id = 7"))
+
+    code, report = backend.verify(tamper)
+    assert code == 1
+    assert found(report, "VERSION_COLUMN_DRIFT", "item_versions", 7)
+    (failure,) = [f for f in report["failures"] if f["row"] == 7]
+    assert failure["params"]["column"] == "stem"
+    assert report["checks"]["item_versions"]["failures"] == 1
+
+
+def test_an_edited_canonical(backend: Backend) -> None:
+    def tamper(conn: Connection) -> None:
+        unprotect(conn, "item_versions")
+        (canonical,) = one(conn, "SELECT canonical FROM item_versions WHERE id = 9")
+        content = json.loads(canonical)
+        content["stem"] += "（改）"
+        edited = canonical_bytes(content).decode("utf-8")
+        conn.execute(text("UPDATE item_versions SET canonical = :c WHERE id = 9"), {"c": edited})
+
+    code, report = backend.verify(tamper)
+    assert code == 1
+    assert found(report, "VERSION_HASH_MISMATCH", "item_versions", 9)
+
+
+def test_an_edited_canonical_with_its_hash_recomputed(backend: Backend) -> None:
+    """The content, its id and every column changed together: what names the old id catches it."""
+
+    def tamper(conn: Connection) -> None:
+        unprotect(conn, "item_versions")
+        (canonical,) = one(conn, "SELECT canonical FROM item_versions WHERE id = 11")
+        content = json.loads(canonical)
+        content["stem"] += "（改）"
+        edited = canonical_bytes(content)
+        conn.execute(
+            text("UPDATE item_versions SET canonical = :c, sha256 = :s, stem = :t WHERE id = 11"),
+            {"c": edited.decode("utf-8"), "s": sha256_hex(edited), "t": content["stem"]},
+        )
+
+    code, report = backend.verify(tamper)
+    assert code == 1
+    review_id = _review_of(backend, 11)
+    assert found(report, "REVIEW_VERSION_MISMATCH", "reviews", review_id)
+    assert "FILING_ENTRY_MISMATCH" in codes(report)
+    assert report["checks"]["item_versions"]["failures"] == 0
+
+
+def _review_of(backend: Backend, version_id: int) -> int:
+    engine = create_engine(backend.pg_url or f"sqlite:///{backend.chain}")
+    try:
+        with engine.connect() as conn:
+            (review_id,) = one(
+                conn, "SELECT id FROM reviews WHERE item_version_id = :v", v=version_id
+            )
+    finally:
+        engine.dispose()
+    return int(review_id)
+
+
+def test_a_forged_review_signature(backend: Backend) -> None:
+    """The payload edited (approve → a new comment) and re-signed with a key of the forger's."""
+
+    def tamper(conn: Connection) -> None:
+        unprotect(conn, "reviews")
+        (payload,) = one(conn, "SELECT payload FROM reviews WHERE id = 5")
+        data = json.loads(payload)
+        data["comment"] = "同意"
+        forged = canonical_bytes(data)
+        signature = base64.b64encode(Ed25519PrivateKey.generate().sign(forged)).decode()
+        conn.execute(
+            text("UPDATE reviews SET payload = :p, signature = :s, comment = '同意' WHERE id = 5"),
+            {"p": forged.decode("utf-8"), "s": signature},
+        )
+
+    code, report = backend.verify(tamper)
+    assert code == 1
+    assert found(report, "REVIEW_SIGNATURE_INVALID", "reviews", 5)
+    assert report["checks"]["reviews"]["failures"] == 1
+
+
+def test_an_edited_audit_event(backend: Backend) -> None:
+    def tamper(conn: Connection) -> None:
+        unprotect(conn, "audit_events")
+        conn.execute(
+            text("UPDATE audit_events SET detail = :d WHERE id = 20"),
+            {"d": json.dumps({"file": "别的文件.xlsx"})},
+        )
+
+    code, report = backend.verify(tamper)
+    assert code == 1
+    assert found(report, "AUDIT_EVENT_EDITED", "audit_events", 20)
+
+
+def test_a_deleted_audit_event(backend: Backend) -> None:
+    def tamper(conn: Connection) -> None:
+        unprotect(conn, "audit_events")
+        conn.execute(text("DELETE FROM audit_events WHERE id = 30"))
+
+    code, report = backend.verify(tamper)
+    assert code == 1
+    assert found(report, "AUDIT_CHAIN_BROKEN", "audit_events", 31)
+
+
+def test_an_edited_filing_manifest(backend: Backend) -> None:
+    """An entry's version swapped for another in the manifest (its hash column left alone)."""
+
+    def tamper(conn: Connection) -> None:
+        unprotect(conn, "filings")
+        (manifest,) = one(conn, "SELECT manifest FROM filings WHERE id = 1")
+        data = json.loads(manifest)
+        data["entries"][0]["version"] = data["entries"][1]["version"]
+        conn.execute(
+            text("UPDATE filings SET manifest = :m WHERE id = 1"),
+            {"m": canonical_bytes(data).decode("utf-8")},
+        )
+
+    code, report = backend.verify(tamper)
+    assert code == 1
+    for expected in ("FILING_MANIFEST_HASH_MISMATCH", "FILING_ROOT_MISMATCH",
+                     "FILING_SIGNATURE_INVALID", "FILING_ENTRY_MISMATCH"):  # fmt: skip
+        assert found(report, expected, "filings", 1), expected
+
+
+def test_an_edited_filing_entry(backend: Backend) -> None:
+    def tamper(conn: Connection) -> Any:
+        unprotect(conn, "filing_entries")
+        first, last = one(
+            conn,
+            "SELECT min(id), max(id) FROM filing_entries WHERE item_version_id IS NOT NULL",
+        )
+        conn.execute(
+            text(
+                "UPDATE filing_entries SET item_version_id = "
+                "(SELECT item_version_id FROM filing_entries WHERE id = :first) WHERE id = :last"
+            ),
+            {"first": first, "last": last},
+        )
+
+    code, report = backend.verify(tamper)
+    assert code == 1
+    last = max(f["row"] for f in report["failures"] if f["table"] == "filing_entries")
+    assert found(report, "FILING_ENTRY_MISMATCH", "filing_entries", last)
+    assert found(report, "FILING_ENTRY_MISMATCH", "filings", 1)
+
+
+def test_an_edited_custody_entry(backend: Backend) -> None:
+    """The seal number in a 封存 entry changed: its signature no longer verifies."""
+    entry_id: list[int] = []
+
+    def tamper(conn: Connection) -> None:
+        unprotect(conn, "custody_entries")
+        (eid,) = one(conn, "SELECT min(id) FROM custody_entries WHERE step = 'seal'")
+        entry_id.append(int(eid))
+        conn.execute(
+            text(
+                "UPDATE custody_entries SET payload = replace(payload, 'DEMO-0001', 'DEMO-0002') "
+                "WHERE id = :e"
+            ),
+            {"e": eid},
+        )
+
+    code, report = backend.verify(tamper)
+    assert code == 1
+    assert found(report, "CUSTODY_LOG_INVALID", "custody_entries", entry_id[0])
+    (failure,) = [f for f in report["failures"] if f["code"] == "CUSTODY_LOG_INVALID"]
+    assert failure["params"]["custody_code"] == "SIGNATURE_INVALID"
+
+
+def test_an_edited_paper_composition(backend: Backend) -> None:
+    """An opened paper's item swapped: it no longer matches what 组卷 signed."""
+
+    def tamper(conn: Connection) -> None:
+        unprotect(conn, "paper_items")
+        (row_id,) = one(conn, "SELECT min(id) FROM paper_items")
+        conn.execute(
+            text("UPDATE paper_items SET position = position + 1000 WHERE id = :r"),
+            {"r": row_id},
+        )
+
+    code, report = backend.verify(tamper)
+    assert code == 1
+    assert "PAPER_COMPOSITION_MISMATCH" in codes(report)
+
+
+def test_the_canonical_encoder_is_canonical_bytes() -> None:
+    """The verifier's prebuilt encoder writes exactly what `canonical_bytes` writes."""
+    samples = [
+        {"stem": "电工（A）", "options": {"B": "x", "A": "√"}, "score": 1.0, "n": None, "t": True},
+        [1, 2.5, "é", {"z": [], "a": {}}],
+    ]
+    for value in samples:
+        assert integrity._CANONICAL.encode(value).encode("utf-8") == canonical_bytes(value)
+
+
+def test_counts_match_the_tables(backend: Backend) -> None:
+    _code, report = backend.verify()
+    engine = create_engine(backend.pg_url or f"sqlite:///{backend.chain}")
+    try:
+        with engine.connect() as conn:
+            versions = conn.scalar(select(func.count()).select_from(text("item_versions")))
+    finally:
+        engine.dispose()
+    assert report["checks"]["item_versions"]["checked"] == versions
+
+
+def test_the_merkle_root_is_the_filings() -> None:
+    from qbank.filing import merkle_root_hex
+
+    entries = [{"kind": "item", "id": n, "guid": f"g{n}", "version": f"{n:064x}"} for n in range(7)]
+    entries.append({"kind": "tree", "version": "题" * 3})
+    assert integrity.merkle_root_hex(entries) == merkle_root_hex(entries)
