@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.orm import Session
 
-from qbank.db import Database, open_database
+from cli._errors import open_database_or_explain
+from qbank.db import Database
 from qbank.errors import QbankError
 from qbank.i18n import set_language, tr
 
@@ -26,8 +27,16 @@ def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) ->
 
 
 def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise click.BadParameter(tr("cli.db_empty"))
     if value:
         ctx.find_root().ensure_object(dict)["db"] = value
+    return value
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.find_root().ensure_object(dict)["debug"] = True
     return value
 
 
@@ -47,12 +56,20 @@ lang_option = click.option(
     callback=_set_lang,
     help="输出语言（默认 $QBANK_LANG 或 zh） / output language",
 )
+debug_option = click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_debug,
+    help="出错时显示完整的 Python 调用栈（或设 QBANK_DEBUG=1） / show tracebacks on failure",
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="输出 JSON / print JSON")
 
 
 def common_options(fn: F) -> F:
-    """`--db` and `--lang`, accepted on every command as well as before it."""
-    return db_option(lang_option(fn))
+    """`--db`, `--lang` and `--debug`, accepted on every command as well as before it."""
+    return db_option(lang_option(debug_option(fn)))
 
 
 class UserError(click.ClickException):
@@ -80,7 +97,7 @@ def qbank_errors(fn: F) -> F:
 @contextmanager
 def database() -> Iterator[Database]:
     ctx = click.get_current_context()
-    db = open_database((ctx.find_root().obj or {}).get("db"))
+    db = open_database_or_explain((ctx.find_root().obj or {}).get("db"))
     try:
         yield db
     finally:

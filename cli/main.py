@@ -21,9 +21,11 @@ from cli import (
     sealing,
 )
 from cli._common import common_options, database, qbank_errors, t
+from cli._errors import QbankGroup
 
 
 @click.group(
+    cls=QbankGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @common_options

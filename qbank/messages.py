@@ -417,7 +417,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.interrupted": ("已中断", "interrupted"),
     "cli.reason.not_a_database": ("不是 SQLite 数据库文件", "not a SQLite database file"),
     "cli.reason.cannot_open_file": ("无法打开该文件", "the file cannot be opened"),
-    "cli.reason.is_directory": ("{path} 是一个目录", "{path} is a directory"),
     "cli.reason.no_directory": ("目录 {path} 不存在", "the directory {path} does not exist"),
     "cli.reason.not_directory": ("{path} 不是目录", "{path} is not a directory"),
     "cli.reason.refused": (
