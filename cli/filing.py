@@ -7,22 +7,16 @@ from pathlib import Path
 import click
 
 from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
-from exporters.filing_package import write_package
 from importers.filing_package import read_package
 from importers.limits import applied, current, parse_limits
 from qbank import audit, keys
-from qbank.bank import find_bank
 from qbank.errors import InvalidInput
-from qbank.filing import file_bank
 from qbank.filing_check import (
     TrustedKey,
     registered_keys,
     trusted_key_from_export,
     verify_package,
 )
-from qbank.people import get_person
-from qbank.policy import load_policy
-from qbank.tree import current_tree
 
 
 def _signer(name: str) -> keys.Signer:
@@ -63,6 +57,13 @@ def bank_file(
     例 / Example:
       qbank bank file --occupation 6-31-01-03 --level 4 --reviewer 李工 --institution 某技师学院 --out 备案包
     """
+    from exporters.filing_package import write_package  # heavy: only `bank file` needs them
+    from qbank.bank import find_bank
+    from qbank.filing import file_bank
+    from qbank.people import get_person
+    from qbank.policy import load_policy
+    from qbank.tree import current_tree
+
     policy = load_policy(policy_file)
     actor = audit.current_actor()
     with transaction() as session:

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from importers.limits import LimitExceeded, Limits, check_zip, current, read_capped
-from importers.table_items import read_items_table
 from qbank.errors import InvalidInput
 from qbank.records import ItemRecord, Problem
 
@@ -54,6 +53,8 @@ class PackageFiles:
             except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError):
                 self.bank_error = "bank.xlsx is not a readable workbook"
                 return None
+            from importers.table_items import read_items_table
+
             parsed = read_items_table(path, display_name="bank.xlsx")
         self.bank_problems = parsed.problems
         return None if parsed.problems else parsed.records

@@ -34,20 +34,17 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from qbank import merkle
 from qbank.canonical import canonical_bytes, content_id, sha256_hex
-from qbank.filing import merkle_root_hex
-from qbank.items import item_content
 from qbank.keys import fingerprint as key_fingerprint
 from qbank.keys import parse_public
 from qbank.keys import verify as verify_signature
-from qbank.model import Person
-from qbank.overlap.scopes import verify_practical_from_contents, verify_report
 from qbank.records import ItemRecord
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 VALID, INVALID = "VALID", "INVALID"
 INDEX_FORMAT = "qbank-filing-index/1"
@@ -345,7 +342,7 @@ def _merkle(files: Mapping[str, bytes], state: dict[str, Any]) -> str:
     kinds = {e["kind"] for e in entries}
     if not kinds <= set(ENTRY_KINDS):
         raise _Failed(f"unknown entry kinds {sorted(kinds - set(ENTRY_KINDS))}")
-    root = merkle_root_hex(entries)
+    root = merkle.root([canonical_bytes(e) for e in entries]).hex()  # leaf: canonical JSON
     if root != manifest["merkle_root"]:
         raise _Failed(f"recomputed {root}, manifest says {manifest['merkle_root']}")
     state["manifest"] = manifest
@@ -385,6 +382,8 @@ def _items(files: Mapping[str, bytes], state: dict[str, Any]) -> str:
 
 
 def _bank(records: BankRecords, state: dict[str, Any]) -> str:
+    from qbank.items import item_content
+
     if records is None:
         raise _Failed("bank.xlsx could not be read")
     by_guid = {e["guid"]: e["version"] for e in _entries(state, "item")}
@@ -486,6 +485,8 @@ def _overlap_theory(
     rows = records()
     if rows is None:
         raise _Failed("bank.xlsx could not be read")
+    from qbank.overlap.scopes import verify_report  # jieba, numba: only when it gets here
+
     result = verify_report(None, report, records=rows, source="bank.xlsx")
     bad = [c.figure for c in result.checks if not c.ok]
     if bad:
@@ -498,6 +499,8 @@ def _overlap_practical(files: Mapping[str, bytes], state: dict[str, Any]) -> str
     named = {str(t["version"]).split("#")[0] for t in report.get("tasks", [])}
     if named != {e["version"] for e in _entries(state, "practical_set")}:
         raise _Failed("the report does not cover exactly the filed practical sets")
+    from qbank.overlap.scopes import verify_practical_from_contents
+
     result = verify_practical_from_contents(report, state.get("sets", []))
     bad = [c.figure for c in result.checks if not c.ok]
     if bad:
@@ -521,6 +524,10 @@ def registered_keys(session: Session) -> list[TrustedKey]:
     Whoever runs `filing verify --db` vouches for that database as their key registry; a
     database that came with the package is no better than the package itself.
     """
+    from sqlalchemy import select
+
+    from qbank.model import Person
+
     people = session.scalars(
         select(Person).where(Person.deleted_at.is_(None), Person.public_key.is_not(None))
     )

@@ -373,8 +373,8 @@ def test_review_check_file_verify_through_the_cli(
         str(package),
     )
     verdict = json.loads(run(sqlite_url, "filing", "verify", str(package), "--json"))
-    assert verdict["ok"] is True and len(verdict["checks"]) == 10
+    assert verdict["verdict"] == "VALID" and len(verdict["checks"]) == 12  # keys pinned by --db
     (package / "practical" / "DG4-SC-01.json").write_text("{}", "utf-8")
-    tampered = CliRunner().invoke(cli, ["filing", "verify", str(package)])
+    tampered = CliRunner().invoke(cli, ["filing", "verify", str(package), "--db", sqlite_url])
     assert tampered.exit_code == 1
     assert "核验未通过" in tampered.output
