@@ -218,12 +218,13 @@ def _shown_url(value: str | None) -> str:
     """The database as the user named it; a URL with its password hidden."""
     from qbank.db import resolve_url
 
+    named = value or os.environ.get("QBANK_DB")
     try:
         full = resolve_url(value)
     except Exception:
-        full = value or ""
-    if "://" not in (value or full) and value:
-        return _printable(value)  # a plain path, as typed
+        full = named or ""
+    if named and "://" not in named:
+        return _printable(named)  # a plain path, as typed
     try:
         from sqlalchemy.engine import make_url
 

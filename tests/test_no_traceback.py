@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -349,6 +350,39 @@ def test_console_postgresql_server_that_refuses() -> None:
     assert "refused" in line
 
 
+AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+@pytest.mark.skipif(
+    not (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv")),
+    reason="needs root to run the console script as another user (setpriv)",
+)
+def test_console_unreadable_database_as_an_ordinary_user() -> None:
+    """chmod 000 stops nobody when the tests run as root: run qbank as `nobody` instead."""
+    base = Path(tempfile.mkdtemp(prefix="qbank-perm-"))
+    try:
+        base.chmod(0o755)
+        home = base / "home"  # numba's cache needs somewhere to write
+        home.mkdir()
+        os.chown(home, 65534, 65534)
+        locked = base / "locked.db"
+        locked.write_bytes(os.urandom(4096))
+        locked.chmod(0)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("QBANK_")}
+        proc = subprocess.run(
+            [*AS_NOBODY, str(QBANK), "--lang", "en", "bank", "list", "--db", str(locked)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**env, "HOME": str(home)},
+        )
+        assert proc.returncode == EXIT_DATABASE
+        assert one_line(proc) == f"Error: cannot open the database {locked}: permission denied"
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 # --- the handler's other outcomes, in-process ----------------------------------------------
 
 
@@ -359,6 +393,14 @@ def test_database_from_a_newer_qbank_is_named_with_its_revision(ws: Workspace) -
         f"Error: the database {ws.newer_db} has schema revision fffffffffff0, which this qbank "
         "does not know (probably made by a newer qbank); upgrade qbank"
     )
+
+
+def test_database_named_by_the_environment_is_shown_as_named(ws: Workspace) -> None:
+    result = CliRunner().invoke(
+        cli, ["bank", "list"], env={"QBANK_DB": str(ws.junk)}, catch_exceptions=False
+    )
+    assert result.exit_code == EXIT_DATABASE
+    assert result.stderr.strip() == f"错误：无法打开数据库 {ws.junk}：不是 SQLite 数据库文件"
 
 
 def test_unparseable_url_is_a_database_error(ws: Workspace) -> None:
