@@ -177,6 +177,8 @@ def _database_reason(value: str | None, e: BaseException) -> str:
         return tr("cli.reason.refused")
     if "database or disk is full" in lowered:
         return tr("cli.reason.disk_full")
+    if "database is locked" in lowered or "database table is locked" in lowered:
+        return tr("cli.reason.locked")
     if "readonly database" in lowered or "read-only" in lowered:
         return tr("cli.reason.read_only")
     if isinstance(orig, OSError):
@@ -216,9 +218,9 @@ def _sqlite_open_reason(value: str | None) -> str | None:
 
 def _shown_url(value: str | None) -> str:
     """The database as the user named it; a URL with its password hidden."""
-    from qbank.db import resolve_url
+    from qbank.db import DEFAULT_PATH, resolve_url
 
-    named = value or os.environ.get("QBANK_DB")
+    named = value or os.environ.get("QBANK_DB") or DEFAULT_PATH
     try:
         full = resolve_url(value)
     except Exception:

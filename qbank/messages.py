@@ -424,6 +424,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the server refused the connection (is it running, are host and port right?)",
     ),
     "cli.reason.disk_full": ("磁盘空间已满", "the disk is full"),
+    "cli.reason.locked": (
+        "数据库正被另一进程占用，请稍后再试",
+        "the database is locked by another process; try again later",
+    ),
     "cli.reason.quota": ("超出磁盘配额", "disk quota exceeded"),
     "cli.reason.read_only": ("只读，无法写入", "read-only, cannot be written"),
     "cli.reason.not_found": ("文件或目录不存在", "no such file or directory"),

@@ -26,6 +26,7 @@ from typing import Any
 
 import click
 import pytest
+import sqlalchemy.exc
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -482,6 +483,36 @@ def test_os_and_typed_errors_become_one_located_line(
 ) -> None:
     result = CliRunner().invoke(failing_group(error), ["outer", "boom"], catch_exceptions=False)
     assert result.exit_code == status
+    assert result.stderr.strip() == line
+
+
+def driver_error(message: str) -> Exception:
+    return sqlalchemy.exc.OperationalError("INSERT …", {}, sqlite3.OperationalError(message))
+
+
+@pytest.mark.parametrize(
+    ("error", "line"),
+    [
+        (driver_error("database or disk is full"), "错误：数据库 qbank.db 出错：磁盘空间已满"),
+        (
+            driver_error("database is locked"),
+            "错误：数据库 qbank.db 出错：数据库正被另一进程占用，请稍后再试",
+        ),
+        (
+            driver_error("no such table: items\n[SQL: …]"),
+            "错误：数据库 qbank.db 出错：no such table: items",
+        ),
+        (
+            sqlalchemy.exc.ArgumentError("Could not parse URL"),
+            "错误：数据库地址 qbank.db 无效：Could not parse URL",
+        ),
+    ],
+)
+def test_database_failures_during_a_command_name_the_database(error: Exception, line: str) -> None:
+    result = CliRunner().invoke(
+        failing_group(error), ["outer", "boom"], catch_exceptions=False, env={"QBANK_DB": None}
+    )
+    assert result.exit_code == EXIT_DATABASE
     assert result.stderr.strip() == line
 
 
