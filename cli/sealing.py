@@ -17,6 +17,7 @@ from exporters.sealed_bundle import SIGNATURE_SUFFIX, check_mode
 from qbank import audit, keys
 from qbank.batch import get_batch
 from qbank.confidential import custody_recipients, seal_papers
+from qbank.content import ContentTampered
 from qbank.db import resolve_url
 from qbank.errors import InvalidInput
 from qbank.i18n import language
@@ -131,15 +132,18 @@ def seal_cmd(
         # Once bundled, the papers leave the database in the clear: to the batch's custody
         # recipients (staff and regulator escrow). Checked before anything is written.
         custody_to = custody_recipients(session, batch)
-        documents = batch_documents(
-            session,
-            batch,
-            copies=copies if copies is not None else batch.candidates,
-            kinds=(*PRINT_ROOM_KINDS, *KEY_KINDS) if with_key else PRINT_ROOM_KINDS,
-            lang=language(),
-            identities=keyring,
-            count=count_pages,
-        )
+        try:
+            documents = batch_documents(
+                session,
+                batch,
+                copies=copies if copies is not None else batch.candidates,
+                kinds=(*PRINT_ROOM_KINDS, *KEY_KINDS) if with_key else PRINT_ROOM_KINDS,
+                lang=language(),
+                identities=keyring,
+                count=count_pages,
+            )
+        except ContentTampered as e:  # rendering refused it: say what sealing did not do
+            raise e.instead("seal") from None
         result = seal_batch(
             session,
             batch,

@@ -10,17 +10,26 @@ institution sign the manifest. Later edits make new, unfiled versions; assembly 
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from qbank import audit, merkle
 from qbank.canonical import canonical_bytes, content_id
 from qbank.compliance import Compliance, check_bank
+from qbank.content import (
+    ContentTampered,
+    ItemContent,
+    Mismatch,
+    filed_versions,
+    verified_item_content,
+    verified_set_content,
+)
 from qbank.errors import InvalidInput, QbankError
 from qbank.keys import Signer
 from qbank.model import (
@@ -32,6 +41,7 @@ from qbank.model import (
     Person,
     PracticalSet,
     PracticalSetVersion,
+    PracticalTaskRow,
     Review,
     TreeVersion,
 )
@@ -97,6 +107,8 @@ def file_bank(
 ) -> FilingResult:
     """File `bank`: check, freeze, sign, store. Raises NotCompliant when a rule fails.
 
+    Raises ContentTampered, before anything is written, when a version to file does not
+    re-hash to its id or a review of it signed another id.
     Side effects: writes the filing, its entries, the overlap reports and an audit event.
     """
     require_role(institution, "institution")
@@ -111,26 +123,33 @@ def file_bank(
         if signer.public_key_raw != public_key_raw(person):
             raise InvalidInput("people.key_mismatch", name=person.name)
 
-    compliance = check_bank(session, bank, policy, actor=actor)
-    if not compliance.compliant:
-        raise NotCompliant(compliance)
-
-    items = list(
-        session.execute(
+    items = [
+        (item, version)
+        for item, version in session.execute(
             select(Item, ItemVersion)
             .join(ItemVersion, Item.current_version_id == ItemVersion.id)
             .where(Item.bank_id == bank.id, Item.deleted_at.is_(None))
             .order_by(Item.id)
         )
-    )
-    sets = list(
-        session.execute(
+    ]
+    sets = [
+        (practical_set, version)
+        for practical_set, version in session.execute(
             select(PracticalSet, PracticalSetVersion)
             .join(PracticalSetVersion, PracticalSet.current_version_id == PracticalSetVersion.id)
             .where(PracticalSet.bank_id == bank.id, PracticalSet.deleted_at.is_(None))
             .order_by(PracticalSet.code)
+            .options(
+                selectinload(PracticalSetVersion.tasks).selectinload(PracticalTaskRow.rubric),
+                selectinload(PracticalSetVersion.prep_rows),
+            )
         )
-    )
+    ]
+    _verify_content(session, bank, items, sets)
+
+    compliance = check_bank(session, bank, policy, actor=actor)
+    if not compliance.compliant:
+        raise NotCompliant(compliance)
     tree = session.get(TreeVersion, bank.tree_version_id) if bank.tree_version_id else None
 
     entries: list[dict[str, Any]] = [
@@ -204,6 +223,50 @@ def file_bank(
     )
 
 
+def _verify_content(
+    session: Session,
+    bank: Bank,
+    items: Sequence[tuple[Item, ItemVersion]],
+    sets: Sequence[tuple[PracticalSet, PracticalSetVersion]],
+) -> None:
+    """ContentTampered unless every version to file re-hashes to its id (columns and child
+    rows included) and every review of it signed that same id."""
+    for item, version in items:
+        verified_item_content(version, guid=item.guid, consequence="file")
+    for practical_set, set_version in sets:
+        verified_set_content(set_version, code=practical_set.code, consequence="file")
+    subjects: dict[tuple[str, int], tuple[str, str]] = {
+        ("item", v.id): (i.guid, v.sha256) for i, v in items
+    }
+    subjects.update({("set", v.id): (s.code, v.sha256) for s, v in sets})
+    for item_version_id, set_version_id, payload in session.execute(
+        select(Review.item_version_id, Review.set_version_id, Review.payload).where(
+            Review.bank_id == bank.id
+        )
+    ):
+        key = ("item", item_version_id) if item_version_id else ("set", set_version_id)
+        if key not in subjects:
+            continue
+        subject, sha = subjects[key]
+        signed = _signed_version(payload)
+        if signed != sha:
+            raise ContentTampered(
+                kind=key[0],
+                subject=subject,
+                version=sha,
+                mismatch=Mismatch("content.review", signed or "-"),
+                consequence="file",
+            )
+
+
+def _signed_version(payload: str) -> str | None:
+    try:
+        version = json.loads(payload).get("version")
+    except (ValueError, AttributeError):
+        return None
+    return version if isinstance(version, str) else None
+
+
 def _review_records(session: Session, bank: Bank, version_ids: list[int]) -> list[dict[str, Any]]:
     """The signed approvals of the filed versions, as the package carries them."""
     wanted = set(version_ids)
@@ -233,18 +296,88 @@ def _public_keys(session: Session, people: Sequence[Person]) -> dict[str, dict[s
     }
 
 
-def filed_item_versions(session: Session, bank: Bank) -> list[ItemVersion]:
-    """Item versions of the bank's latest filing: the only ones assembly may use."""
-    latest = session.scalar(
-        select(Filing.id).where(Filing.bank_id == bank.id).order_by(Filing.id.desc()).limit(1)
-    )
+def filed_item_contents(
+    session: Session, bank: Bank, *, consequence: str = "assemble"
+) -> list[tuple[ItemVersion, ItemContent]]:
+    """Item versions of the bank's latest filing, the only ones assembly may use, each with
+    its verified content.
+
+    Raises ContentTampered (with `consequence`, see `qbank.content.CONSEQUENCES`) when a
+    version does not re-hash to its id or is not the version the filing's manifest lists for
+    its item.
+    """
+    latest = session.execute(
+        select(Filing.id, Filing.manifest, Filing.manifest_sha256)
+        .where(Filing.bank_id == bank.id)
+        .order_by(Filing.id.desc())
+        .limit(1)
+    ).first()
     if latest is None:
         return []
-    return list(
-        session.scalars(
-            select(ItemVersion)
-            .join(FilingEntry, FilingEntry.item_version_id == ItemVersion.id)
-            .where(FilingEntry.filing_id == latest)
-            .order_by(ItemVersion.item_id)
+    listed, _sets = filed_versions(latest.manifest, latest.manifest_sha256)
+    out = []
+    for version, guid in session.execute(
+        select(ItemVersion, Item.guid)
+        .join(FilingEntry, FilingEntry.item_version_id == ItemVersion.id)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .where(FilingEntry.filing_id == latest.id)
+        .order_by(ItemVersion.item_id)
+    ):
+        content = verified_item_content(version, guid=guid, consequence=consequence)
+        if listed.get(version.item_id) != version.sha256:
+            raise ContentTampered(
+                kind="item",
+                subject=guid,
+                version=version.sha256,
+                mismatch=Mismatch("content.not_filed", listed.get(version.item_id, "-")),
+                consequence=consequence,
+            )
+        out.append((version, content))
+    return out
+
+
+def filed_set_versions(
+    session: Session, bank: Bank, *, consequence: str = "assemble"
+) -> list[tuple[str, PracticalSetVersion]]:
+    """(code, version) of the practical sets of the bank's latest filing, each verified
+    (tasks, rubric and preparation rows included) and checked against the manifest, as
+    `filed_item_contents`."""
+    latest = session.execute(
+        select(Filing.id, Filing.manifest, Filing.manifest_sha256)
+        .where(Filing.bank_id == bank.id)
+        .order_by(Filing.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return []
+    _items, listed = filed_versions(latest.manifest, latest.manifest_sha256)
+    out = []
+    for code, version in session.execute(
+        select(PracticalSet.code, PracticalSetVersion)
+        .join(PracticalSetVersion, PracticalSetVersion.set_id == PracticalSet.id)
+        .join(FilingEntry, FilingEntry.set_version_id == PracticalSetVersion.id)
+        .where(FilingEntry.filing_id == latest.id)
+        .order_by(PracticalSet.code)
+        .options(
+            selectinload(PracticalSetVersion.tasks).selectinload(PracticalTaskRow.rubric),
+            selectinload(PracticalSetVersion.prep_rows),
         )
-    )
+    ):
+        verified_set_content(version, code=code, consequence=consequence)
+        if listed.get(code) != version.sha256:
+            raise ContentTampered(
+                kind="set",
+                subject=code,
+                version=version.sha256,
+                mismatch=Mismatch("content.not_filed", listed.get(code, "-")),
+                consequence=consequence,
+            )
+        out.append((code, version))
+    return out
+
+
+def filed_item_versions(
+    session: Session, bank: Bank, *, consequence: str = "assemble"
+) -> list[ItemVersion]:
+    """The rows of `filed_item_contents` (their columns verified equal to their content)."""
+    return [version for version, _ in filed_item_contents(session, bank, consequence=consequence)]

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from qbank import audit
 from qbank.canonical import canonical_bytes, content_id
+from qbank.content import verified_item_content
 from qbank.errors import ImportRejected, NotFound
 from qbank.model import Bank, Item, ItemVersion, KnowledgeNode
-from qbank.records import Answer, Importance, ItemRecord, ItemType, Location, Problem
+from qbank.records import Answer, ItemRecord, ItemType, Location, Problem
 from qbank.text.normalize import fold_text
 
 
@@ -392,21 +393,7 @@ def item_versions(session: Session, item_id: int) -> list[ItemVersion]:
 
 
 def version_record(version: ItemVersion, guid: str, location: Location) -> ItemRecord:
-    """A stored version as the record an importer would have produced (for exporters)."""
-    return ItemRecord(
-        type=ItemType(version.type),
-        stem=version.stem,
-        answer=decode_answer(version.answer),
-        location=location,
-        options=dict(version.options),
-        guid=guid,
-        knowledge_code=version.knowledge_code,
-        knowledge_path=tuple(version.knowledge_path),
-        importance=Importance(version.importance) if version.importance else None,
-        difficulty=version.difficulty,
-        discrimination=version.discrimination,
-        score=version.score,
-        explanation=version.explanation,
-        source=version.source,
-        author=version.author,
-    )
+    """A stored version as the record an importer would have produced (for exporters),
+    built from its verified content (`qbank.content.ContentTampered` when the row does not
+    re-hash to its id)."""
+    return verified_item_content(version, guid=guid, consequence="export").record(location)

@@ -2253,6 +2253,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the opened signing key ({fingerprint}) is not the key registered for {name} "
         "({registered})",
     ),
+    "seal.paper_content_mismatch": (
+        "解封被拒绝：{file} 中 {subject} 的内容不能重新算出其版本号 {version}（现为 {actual}），"
+        "未写出任何文件",
+        "unseal refused: in {file}, the content of {subject} does not re-hash to its version "
+        "{version} (it hashes to {actual}); nothing was written",
+    ),
     "seal.no_papers": ("批次 {batch} 还没有试卷，无从封存", "batch {batch} has no papers to seal"),
     "seal.out_exists": ("{path} 已存在，不会覆盖", "{path} exists; it is not overwritten"),
     "seal.out_not_empty": (

@@ -12,34 +12,38 @@ assembled) arrives decrypted from the custody module as `layout=`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from qbank.bank import LEVEL_NAMES
 from qbank.canonical import content_id
+from qbank.content import (
+    ContentTampered,
+    ItemContent,
+    Mismatch,
+    filed_versions,
+    set_record_of,
+    verified_item_content,
+    verified_set_content,
+)
 from qbank.errors import InvalidInput
-from qbank.items import decode_answer
 from qbank.model import (
     Bank,
     Batch,
+    Filing,
+    Item,
     ItemVersion,
     Occupation,
     Paper,
     PracticalSet,
     PracticalSetVersion,
+    PracticalTaskRow,
 )
-from qbank.records import (
-    Location,
-    PracticalSetRecord,
-    PracticalTask,
-    PrepRow,
-    RubricRow,
-)
+from qbank.records import PracticalSetRecord
 
 __all__ = [
     "PracticalPaperDoc",
@@ -242,23 +246,59 @@ def _heading(session: Session, paper: Paper) -> _Heading:
 
 def _versions(
     session: Session, paper: Paper, pairs: list[tuple[int, str]]
-) -> dict[int, ItemVersion]:
-    """The item versions a layout names, by item id; every one must exist."""
-    rows = session.scalars(
-        select(ItemVersion).where(tuple_(ItemVersion.item_id, ItemVersion.sha256).in_(pairs))
+) -> dict[int, ItemContent]:
+    """The verified content of the item versions a layout names, by item id.
+
+    Every one must exist (InvalidInput) and re-hash to its id (ContentTampered); a pair that
+    a filing of the paper's bank lists but no row carries any more is a row whose id was
+    rewritten (ContentTampered), not a missing version.
+    """
+    rows = session.execute(
+        select(ItemVersion, Item.guid)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .where(tuple_(ItemVersion.item_id, ItemVersion.sha256).in_(pairs))
     )
-    found = {(v.item_id, v.sha256): v for v in rows}
+    found = {(v.item_id, v.sha256): (v, guid) for v, guid in rows}
     for item_id, sha in pairs:
         if (item_id, sha) not in found:
+            guid = session.scalar(select(Item.guid).where(Item.id == item_id))
+            _refuse_if_filed(session, paper, "item", item_id, guid or f"#{item_id}", sha)
             raise InvalidInput("print.version_missing", code=paper.code, item=item_id, version=sha)
-    return {item_id: found[(item_id, sha)] for item_id, sha in pairs}
+    return {
+        item_id: verified_item_content(
+            found[(item_id, sha)][0], guid=found[(item_id, sha)][1], consequence="print"
+        )
+        for item_id, sha in pairs
+    }
+
+
+def _refuse_if_filed(
+    session: Session, paper: Paper, kind: str, key: int | str, subject: str, sha: object
+) -> None:
+    """ContentTampered when a filing of the paper's bank lists the missing version `sha` of
+    item `key` (kind "item") or set `key` (kind "set"): its row's id was rewritten."""
+    batch = session.get(Batch, paper.batch_id)
+    assert batch is not None, "a paper belongs to a batch"
+    for manifest, manifest_sha in session.execute(
+        select(Filing.manifest, Filing.manifest_sha256).where(Filing.bank_id == batch.bank_id)
+    ):
+        items, sets = filed_versions(manifest, manifest_sha)
+        listed = items.get(int(key)) if kind == "item" else sets.get(str(key))
+        if listed is not None and listed == sha:
+            raise ContentTampered(
+                kind=kind,
+                subject=subject,
+                version=str(sha),
+                mismatch=Mismatch("content.gone"),
+                consequence="print",
+            )
 
 
 def _display(
-    version: ItemVersion, order: list[str] | None
+    version: ItemContent, order: list[str] | None
 ) -> tuple[tuple[PrintedOption, ...], str]:
     """Options relabelled in display order, and the answer in display letters (or √/×)."""
-    answer = decode_answer(version.answer)
+    answer = version.answer
     if isinstance(answer, bool):
         return (), JUDGEMENT_MARKS[answer]
     original = list(order) if order else sorted(version.options)
@@ -278,7 +318,8 @@ def theory_document(
 
     `layout` replaces `paper.layout` (a sealed paper's decrypted composition). Raises
     InvalidInput for a practical paper, a sealed paper without `layout`, or a layout naming
-    an item version the database does not hold.
+    an item version the database does not hold; ContentTampered for a version whose stored
+    content does not re-hash to its id (what is printed is that verified content).
     """
     _check_kind(paper, "theory")
     composition = _composition(paper, layout)
@@ -300,7 +341,7 @@ def theory_document(
                 PrintedItem(
                     number=number,
                     item_id=item_id,
-                    version=version.sha256,
+                    version=version.version,
                     type=version.type,
                     stem=version.stem,
                     options=options,
@@ -355,60 +396,56 @@ def theory_document(
 
 def _set_version(
     session: Session, paper: Paper, composition: dict[str, Any], overridden: bool
-) -> PracticalSetVersion:
-    """The drawn set version: the paper's row, or (for a supplied layout) by its SHA-256."""
+) -> tuple[PracticalSetVersion, str]:
+    """The drawn set version (tasks, rubric and preparation rows loaded) and its set's code:
+    the paper's row, or (for a supplied layout) by its SHA-256."""
+    loaded = (
+        selectinload(PracticalSetVersion.tasks).selectinload(PracticalTaskRow.rubric),
+        selectinload(PracticalSetVersion.prep_rows),
+    )
+    stmt = select(PracticalSetVersion, PracticalSet.code).join(
+        PracticalSet, PracticalSet.id == PracticalSetVersion.set_id
+    )
     if not overridden and paper.set_version_id is not None:
-        version = session.get(PracticalSetVersion, paper.set_version_id)
+        stmt = stmt.where(PracticalSetVersion.id == paper.set_version_id)
     else:
         batch = session.get(Batch, paper.batch_id)
         assert batch is not None, "a paper belongs to a batch"
-        version = session.scalar(
-            select(PracticalSetVersion)
-            .join(PracticalSet, PracticalSet.id == PracticalSetVersion.set_id)
-            .where(
-                PracticalSet.bank_id == batch.bank_id,
-                PracticalSet.code == composition.get("set"),
-                PracticalSetVersion.sha256 == composition.get("version"),
-            )
+        stmt = stmt.where(
+            PracticalSet.bank_id == batch.bank_id,
+            PracticalSet.code == composition.get("set"),
+            PracticalSetVersion.sha256 == composition.get("version"),
         )
-    if version is None:
+    row = session.execute(stmt.options(*loaded)).first()
+    if row is None:
+        code = str(composition.get("set"))
+        _refuse_if_filed(session, paper, "set", code, code, composition.get("version"))
         raise InvalidInput(
             "print.set_missing",
             code=paper.code,
             set=composition.get("set"),
             version=composition.get("version"),
         )
-    return version
+    version, code = row
+    if composition.get("version") not in (None, version.sha256):
+        raise ContentTampered(
+            kind="set",
+            subject=code,
+            version=version.sha256,
+            mismatch=Mismatch("content.paper", str(composition.get("version"))),
+            consequence="print",
+        )
+    return version, code
 
 
-def set_record(version: PracticalSetVersion) -> PracticalSetRecord:
-    """A stored practical set version as the record an importer would have produced."""
-    content = json.loads(version.canonical)
-
-    def rows(key: str) -> tuple[PrepRow, ...]:
-        return tuple(PrepRow(**row) for row in content[key])
-
-    return PracticalSetRecord(
-        code=content["code"],
-        title=content["title"],
-        location=Location(f"{content['code']}@{version.sha256[:12]}"),
-        venue_prep=rows("venue_prep"),
-        candidate_prep=rows("candidate_prep"),
-        tasks=tuple(
-            PracticalTask(
-                number=task["number"],
-                title=task["title"],
-                requirements=task["requirements"],
-                score=float(task["score"]),
-                time_limit_minutes=task["time_limit_minutes"],
-                module_code=task["module_code"],
-                rubric=tuple(RubricRow(**row) for row in task["rubric"]),
-            )
-            for task in content["tasks"]
-        ),
-        total_minutes=content["total_minutes"],
-        author=content["author"],
-    )
+def set_record(
+    version: PracticalSetVersion, *, code: str | None = None, consequence: str = "print"
+) -> PracticalSetRecord:
+    """A stored practical set version as the record an importer would have produced, built
+    from its verified content (ContentTampered when the row does not re-hash to its id, or a
+    loaded task, rubric or preparation row differs from it)."""
+    content = verified_set_content(version, code=code, consequence=consequence)
+    return set_record_of(content, version.sha256)
 
 
 def practical_document(
@@ -418,12 +455,13 @@ def practical_document(
 
     `layout` ({"set": code, "version": sha256}) replaces `paper.layout` (a sealed paper's
     decrypted composition). Raises InvalidInput for a theory paper, a sealed paper without
-    `layout`, or a set version the bank does not hold.
+    `layout`, or a set version the bank does not hold; ContentTampered for a set version whose
+    stored content (or any of its task, rubric or preparation rows) is not what its id names.
     """
     _check_kind(paper, "practical")
     composition = _composition(paper, layout)
-    version = _set_version(session, paper, composition, overridden=layout is not None)
-    record = set_record(version)
+    version, code = _set_version(session, paper, composition, overridden=layout is not None)
+    record = set_record(version, code=code)
     head = _heading(session, paper)
     return PracticalPaperDoc(
         paper_id=paper.id,

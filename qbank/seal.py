@@ -21,7 +21,9 @@ checks it against the database:
 3. the age header is well formed and an identity (or the passphrase) opens it
    (`DecryptFailed`, with the kind of failure);
 4. the manifest is the signed one and the archive holds exactly its files with their hashes
-   (`ManifestMismatch`, `UnsafeName`, `BadArchive`);
+   (`ManifestMismatch`, `UnsafeName`, `BadArchive`), and every item's and set's content in
+   `papers/*.json` re-hashes to its version id, the one its paper's layout names
+   (`PaperContentMismatch`);
 5. the files are written into a fresh directory that appears whole or not at all.
 """
 
@@ -37,7 +39,7 @@ from typing import Any
 
 from pyrage import x25519
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from exporters.sealed_bundle import (
     BUNDLE_SUFFIX,
@@ -62,8 +64,9 @@ from importers.sealed_bundle import (
     read_bundle_file,
 )
 from qbank import audit
-from qbank.canonical import canonical_bytes, sha256_hex
+from qbank.canonical import canonical_bytes, content_id, sha256_hex
 from qbank.confidential import Identities, clear_composition
+from qbank.content import ContentTampered, Mismatch, verified_item_content, verified_set_content
 from qbank.errors import InvalidInput
 from qbank.i18n import tr
 from qbank.keys import Signer, fingerprint, verify
@@ -77,6 +80,7 @@ from qbank.model import (
     Person,
     PracticalSet,
     PracticalSetVersion,
+    PracticalTaskRow,
     SealedBundle,
 )
 from qbank.people import public_key_raw
@@ -94,6 +98,19 @@ class UntrustedSigner(SealError):
 
     def __init__(self, name: str, got: str, expected: str) -> None:
         super().__init__("seal.untrusted_signer", name=name, got=got, expected=expected)
+
+
+class PaperContentMismatch(SealError):
+    """A paper data file of an opened bundle holds content that is not its version id's."""
+
+    def __init__(self, file: str, subject: str, version: str, actual: str) -> None:
+        super().__init__(
+            "seal.paper_content_mismatch",
+            file=file,
+            subject=subject,
+            version=version,
+            actual=actual,
+        )
 
 
 class HashMismatch(SealError):
@@ -250,8 +267,9 @@ def paper_data(session: Session, batch: Batch, identities: Identities = None) ->
     """`papers/<code>-<kind>.json` for every paper of the batch: its composition in full.
 
     Theory: the layout and, per position, the item and its version's canonical content;
-    practical: the layout and the drawn set version's canonical content. Each `content`
-    re-encodes to the bytes whose SHA-256 is the version id. A sealed paper is read with
+    practical: the layout and the drawn set version's canonical content. Each `content` is
+    the verified content (`qbank.content`): it re-encodes to the bytes whose SHA-256 is the
+    version id, and that id is the one the layout names, else ContentTampered. A sealed paper is read with
     `identities` (qbank.confidential). Raises InvalidInput when the batch has no papers.
     Reads the DB.
     """
@@ -273,14 +291,18 @@ def paper_data(session: Session, batch: Batch, identities: Identities = None) ->
             "layout": clear.layout,
         }
         if paper.kind == "practical":
-            record["set"] = _set_content(session, clear.set_version_id)
+            record["set"] = _set_content(session, clear.set_version_id, clear.layout)
         else:
-            record["items"] = _item_contents(session, clear.items)
+            record["items"] = _item_contents(session, clear.items, clear.layout)
         out[check_name(f"{PAPERS_DIR}/{paper.code}-{paper.kind}.json")] = canonical_bytes(record)
     return out
 
 
-def _item_contents(session: Session, rows: Sequence[tuple[int, int, int]]) -> list[dict[str, Any]]:
+def _item_contents(
+    session: Session, rows: Sequence[tuple[int, int, int]], layout: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Each position's item and verified content (ContentTampered when a version does not
+    re-hash to its id, or is not the version the layout names)."""
     version_ids = [v for _i, v, _p in rows]
     found = {
         v.id: (v, guid)
@@ -290,26 +312,81 @@ def _item_contents(session: Session, rows: Sequence[tuple[int, int, int]]) -> li
             .where(ItemVersion.id.in_(version_ids))
         )
     }
-    return [
-        {
-            "position": position,
-            "item_id": item_id,
-            "guid": found[version_id][1],
-            "version": found[version_id][0].sha256,
-            "content": json.loads(found[version_id][0].canonical),
-        }
-        for item_id, version_id, position in sorted(rows, key=lambda r: r[2])
-    ]
+    named = dict(zip(layout.get("items", []), layout.get("versions", []), strict=False))
+    out = []
+    for item_id, version_id, position in sorted(rows, key=lambda r: r[2]):
+        version, guid = found[version_id]
+        content = verified_item_content(version, guid=guid, consequence="seal")
+        if named.get(item_id, content.version) != content.version:
+            raise ContentTampered(
+                kind="item",
+                subject=guid,
+                version=content.version,
+                mismatch=Mismatch("content.paper", str(named[item_id])),
+                consequence="seal",
+            )
+        out.append(
+            {
+                "position": position,
+                "item_id": item_id,
+                "guid": guid,
+                "version": content.version,
+                "content": content.content(),
+            }
+        )
+    return out
 
 
-def _set_content(session: Session, version_id: int | None) -> dict[str, Any]:
+def _set_content(
+    session: Session, version_id: int | None, layout: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The drawn set's verified content (ContentTampered as for items)."""
     row = session.execute(
         select(PracticalSetVersion, PracticalSet.code)
         .join(PracticalSet, PracticalSet.id == PracticalSetVersion.set_id)
         .where(PracticalSetVersion.id == version_id)
+        .options(
+            selectinload(PracticalSetVersion.tasks).selectinload(PracticalTaskRow.rubric),
+            selectinload(PracticalSetVersion.prep_rows),
+        )
     ).one()
     version, code = row
-    return {"code": code, "version": version.sha256, "content": json.loads(version.canonical)}
+    content = verified_set_content(version, code=code, consequence="seal")
+    if layout.get("version", version.sha256) != version.sha256:
+        raise ContentTampered(
+            kind="set",
+            subject=code,
+            version=version.sha256,
+            mismatch=Mismatch("content.paper", str(layout["version"])),
+            consequence="seal",
+        )
+    return {"code": code, "version": version.sha256, "content": content}
+
+
+def check_paper_data(files: Mapping[str, bytes]) -> None:
+    """Every `papers/*.json` of an opened bundle: each item's and the set's `content` must
+    re-hash to the version id beside it, and be the version the paper's layout names.
+    Raises PaperContentMismatch (a SealError) naming the paper, item or set and version.
+    Pure."""
+    for name, data in sorted(files.items()):
+        if not name.startswith(f"{PAPERS_DIR}/"):
+            continue
+        try:
+            record = json.loads(data)
+            layout = record["layout"]
+            if "set" in record:
+                units = [(record["set"]["code"], record["set"], layout.get("version"))]
+            else:
+                named = dict(zip(layout["items"], layout["versions"], strict=True))
+                units = [(x["guid"], x, named.get(x["item_id"])) for x in record["items"]]
+            for subject, unit, listed in units:
+                actual = content_id(unit["content"])
+                if actual != unit["version"] or listed != unit["version"]:
+                    raise PaperContentMismatch(name, str(subject), str(unit["version"]), actual)
+        except PaperContentMismatch:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise PaperContentMismatch(name, "-", "-", "-") from None
 
 
 def bundle_name(batch: Batch) -> str:
@@ -467,6 +544,7 @@ def unseal(
     if archive.manifest_sha256 != signed.statement["manifest_sha256"]:
         raise ManifestMismatch(tr("seal.manifest.not_signed"))
     contents = {MANIFEST: canonical_bytes(archive.manifest), **dict(sorted(archive.files.items()))}
+    check_paper_data(archive.files)
     write_directory(out_dir, contents)
     return UnsealResult(
         out_dir,

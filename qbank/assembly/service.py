@@ -40,21 +40,17 @@ from qbank.blueprint import (
 )
 from qbank.canonical import content_id, sha256_hex
 from qbank.confidential import Identities, Keyring, clear_composition, composition, is_sealed
+from qbank.content import ItemContent
 from qbank.errors import InvalidInput, NotFound, QbankError
-from qbank.filing import filed_item_versions
+from qbank.filing import filed_item_contents, filed_set_versions
 from qbank.i18n import tr
 from qbank.model import (
     Adjudication,
     Bank,
     Batch,
-    Filing,
-    FilingEntry,
-    ItemVersion,
     KnowledgeNode,
     Paper,
     PaperItem,
-    PracticalSet,
-    PracticalSetVersion,
 )
 from qbank.overlap.fingerprints import TextUnit, ensure_tokens
 from qbank.overlap.pairs import near_duplicates
@@ -94,18 +90,22 @@ class Context:
     candidates: list[Candidate]
     enemies: list[tuple[int, int]]
     history: list[frozenset[int]]
-    versions: list[ItemVersion]  # the filed versions, in candidate order
-
-    @property
-    def version_rows(self) -> dict[int, int]:
-        """Item id -> filed ItemVersion row id."""
-        return {v.item_id: v.id for v in self.versions}
+    versions: list[ItemContent]  # the filed versions' verified content, in candidate order
+    version_rows: dict[int, int]  # item id -> filed ItemVersion row id
 
 
 def _candidates(
-    session: Session, bank: Bank, batch: Batch, bp: Blueprint, keyring: Keyring
+    session: Session,
+    bank: Bank,
+    batch: Batch,
+    bp: Blueprint,
+    keyring: Keyring,
+    consequence: str = "assemble",
 ) -> Context:
-    versions = filed_item_versions(session, bank)
+    """The filed versions as candidates, each re-hashed to its id and checked against the
+    filing's manifest first (ContentTampered with `consequence` otherwise)."""
+    filed = filed_item_contents(session, bank, consequence=consequence)
+    versions = [content for _, content in filed]
     if not versions:
         raise InvalidInput("assembly.nothing_filed")
     importance = {}
@@ -123,7 +123,7 @@ def _candidates(
     candidates = [
         Candidate(
             item_id=v.item_id,
-            version=v.sha256,
+            version=v.version,
             type=v.type,
             knowledge_code=v.knowledge_code,
             ranges=ranges_of(v.knowledge_code),
@@ -134,7 +134,7 @@ def _candidates(
         )
         for v in versions
     ]
-    return Context(candidates, [], [], versions)
+    return Context(candidates, [], [], versions, {v.item_id: row.id for row, v in filed})
 
 
 def _exposure(
@@ -183,7 +183,7 @@ def _enemies(session: Session, bank: Bank, ctx: Context, policy: Policy) -> list
     out = []
     for p in pairs:
         a, b = versions[p.i], versions[p.j]
-        if tuple(sorted((a.sha256, b.sha256))) not in distinct:
+        if tuple(sorted((a.version, b.version))) not in distinct:
             out.append((a.item_id, b.item_id))
     return out
 
@@ -406,23 +406,7 @@ def draw_practical(
     keyring = Keyring.of(identities)
     bank = session.get(Bank, batch.bank_id)
     assert bank is not None
-    latest = session.scalar(
-        select(Filing.id).where(Filing.bank_id == bank.id).order_by(Filing.id.desc()).limit(1)
-    )
-    filed = (
-        [
-            (code_, version_)
-            for code_, version_ in session.execute(
-                select(PracticalSet.code, PracticalSetVersion)
-                .join(PracticalSetVersion, PracticalSetVersion.set_id == PracticalSet.id)
-                .join(FilingEntry, FilingEntry.set_version_id == PracticalSetVersion.id)
-                .where(FilingEntry.filing_id == latest)
-                .order_by(PracticalSet.code)
-            )
-        ]
-        if latest is not None
-        else []
-    )
+    filed = filed_set_versions(session, bank)
     recent = _neighbour_batches(session, bank, batch, policy)
     used = {
         clear_composition(session, p, keyring).set_version_id if is_sealed(p) else p.set_version_id
@@ -493,7 +477,7 @@ def check_batch_papers(
         return []
     bp = Blueprint(**_blueprint_args(papers[0].blueprint["blueprint"]))
     layouts = [composition(p, keyring) for p in papers]
-    ctx = _candidates(session, bank, batch, bp, keyring)
+    ctx = _candidates(session, bank, batch, bp, keyring, consequence="check")
     ctx.enemies = _enemies(session, bank, ctx, policy)
     own = {frozenset(layout["items"]) for layout in layouts}
     ctx.history = [h for h in _history(session, bank, batch, policy, keyring) if h not in own]

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, selectinload
 from qbank import audit
 from qbank.bank import find_bank
 from qbank.canonical import canonical_bytes, content_id
+from qbank.content import verified_item_content, verified_set_content
 from qbank.errors import InvalidInput, NotFound
-from qbank.items import decode_answer, item_content
+from qbank.items import item_content
 from qbank.keys import Signer
 from qbank.model import (
     Adjudication,
@@ -108,10 +109,15 @@ def _item_units(
     policy: Policy,
     tokenizer: Tokenizer,
     progress: Progress = None,
+    *,
+    consequence: str = "overlap",
 ) -> list[Unit]:
-    texts = [TextUnit(v.stem, tuple(v.options.values())) for _, v in rows]
+    """Units of item versions, from their verified content (ContentTampered otherwise)."""
+    contents = [verified_item_content(v, guid=i.guid, consequence=consequence) for i, v in rows]
+    texts = [TextUnit(c.stem, tuple(c.options.values())) for c in contents]
     meta = [
-        {"id": i.id, "version": v.sha256, "guid": i.guid, "score": v.score or 1.0} for i, v in rows
+        {"id": c.item_id, "version": c.version, "guid": c.guid, "score": c.score or 1.0}
+        for c in contents
     ]
     return _units(session, texts, meta, policy, tokenizer, progress)
 
@@ -122,17 +128,25 @@ def _practical_units(
     codes: dict[int, str],
     policy: Policy,
     tokenizer: Tokenizer,
+    *,
+    consequence: str = "overlap",
+    real_codes: bool = True,
 ) -> list[Unit]:
+    """Task units of set versions, from their verified content (loaded task rows compared
+    with it; ContentTampered otherwise). `real_codes`: `codes` are the sets' codes."""
     texts, meta = [], []
     for version in versions:
         code = codes[version.set_id]
-        for task in version.tasks:
-            texts.append(TextUnit(task.title, (task.requirements,)))
+        content = verified_set_content(
+            version, code=code if real_codes else None, consequence=consequence
+        )
+        for task in content["tasks"]:
+            texts.append(TextUnit(task["title"], (task["requirements"],)))
             meta.append(
                 {
-                    "id": f"{code}#{task.number}",
-                    "version": f"{version.sha256}#{task.number}",
-                    "score": task.score,
+                    "id": f"{code}#{task['number']}",
+                    "version": f"{version.sha256}#{task['number']}",
+                    "score": task["score"],
                     "group": code,
                 }
             )
@@ -208,7 +222,7 @@ def check_practical_levels(
     ):
         o_versions, o_codes = _current_sets(session, other)
         o_codes = {k: f"L{other.level}:{v}" for k, v in o_codes.items()}
-        others += _practical_units(session, o_versions, o_codes, policy, tok)
+        others += _practical_units(session, o_versions, o_codes, policy, tok, real_codes=False)
         levels.append(other.level)
     report = reference_report(
         units,
@@ -463,20 +477,22 @@ def verify_report(
     elif kind == "theory":
         bank = find_bank(session, scope["occupation"], int(scope["level"]))
         rows = _listed_item_rows(session, report.get("items", []))
-        units = _item_units(session, rows, policy, tok)
+        units = _item_units(session, rows, policy, tok, consequence="verify")
         recomputed = theory_report(units, ctx, scope, adjudications(session, bank))
     elif kind == "practical":
         bank = find_bank(session, scope["occupation"], int(scope["level"]))
         versions, codes = _listed_sets(session, bank, report.get("tasks", []))
         recomputed = practical_report(
-            _practical_units(session, versions, codes, policy, tok), ctx, scope
+            _practical_units(session, versions, codes, policy, tok, consequence="verify"),
+            ctx,
+            scope,
         )
     elif kind == "reference" and scope.get("reference", {}).get("kind") == "bank":
         rows = _listed_item_rows(session, report.get("items", []))
         ref_rows = _listed_item_rows(session, report.get("reference_items", []))
         recomputed = reference_report(
-            _item_units(session, rows, policy, tok),
-            _item_units(session, ref_rows, policy, tok),
+            _item_units(session, rows, policy, tok, consequence="verify"),
+            _item_units(session, ref_rows, policy, tok, consequence="verify"),
             ctx,
             scope,
         )
@@ -539,13 +555,14 @@ def shown_items(
     """The text of every item or task a report names, for the reviewer's workbook."""
     shown: dict[int | str, ShownItem] = {}
     listed = [*report.get("items", []), *report.get("reference_items", [])]
-    for item, version in _listed_item_rows(session, listed):
+    for item, row in _listed_item_rows(session, listed):
+        version = verified_item_content(row, guid=item.guid, consequence="export")
         shown[item.id] = ShownItem(
             id=item.id,
             type=version.type,
             stem=version.stem,
             options=dict(version.options),
-            answer=format_answer(decode_answer(version.answer)),
+            answer=format_answer(version.answer),
             knowledge_point=version.knowledge_code or "/".join(version.knowledge_path) or None,
             explanation=version.explanation,
             score=version.score,
@@ -574,20 +591,23 @@ def shown_items(
             .options(selectinload(PracticalSetVersion.tasks))
         )
     }
+    tasks_of = {
+        sha: verified_set_content(v, code=None, consequence="export")["tasks"]
+        for sha, v in by_version.items()
+    }
     for x in listed_tasks:
         sha, number = str(x["version"]).split("#", 1)
-        version = by_version.get(sha)
-        task = next((t for t in version.tasks if t.number == number), None) if version else None
+        task = next((t for t in tasks_of.get(sha, ()) if t["number"] == number), None)
         if task is not None:
             shown[x["id"]] = ShownItem(
                 id=x["id"],
                 type="task",
-                stem=f"{task.title}\n{task.requirements}",
+                stem=f"{task['title']}\n{task['requirements']}",
                 options={},
                 answer="",
-                knowledge_point=task.module_code,
+                knowledge_point=task["module_code"],
                 explanation=None,
-                score=task.score,
+                score=task["score"],
             )
     return shown
 
@@ -640,13 +660,23 @@ def sets_sharing_tasks_with_other_levels(
             .options(selectinload(PracticalSetVersion.tasks))
         )
     )
-    units = _practical_units(session, loaded, {v.set_id: str(v.id) for v in loaded}, policy, tok)
+    units = _practical_units(
+        session,
+        loaded,
+        {v.set_id: str(v.id) for v in loaded},
+        policy,
+        tok,
+        consequence="assemble",
+        real_codes=False,
+    )
     others: list[Unit] = []
     for other in session.scalars(
         select(Bank).where(Bank.occupation_id == bank.occupation_id, Bank.id != bank.id)
     ):
         o_versions, o_codes = _current_sets(session, other)
-        others += _practical_units(session, o_versions, o_codes, policy, tok)
+        others += _practical_units(
+            session, o_versions, o_codes, policy, tok, consequence="assemble"
+        )
     if not units or not others:
         return set()
     found, _ = cross_duplicates(
