@@ -8,7 +8,8 @@ repeated column is compared with the covered bytes instead.
 Checks, in order:
 
 1. `people`: a registered public key is 32 bytes and its fingerprint is the stored one
-   (PERSON_KEY_INVALID).
+   (PERSON_KEY_INVALID); it is the key the audit trail last records for the person
+   (PERSON_KEY_UNAUDITED: swapped without `people.set_public_key`).
 2. `item_versions`, `practical_set_versions`: SHA-256 of `canonical` is `sha256`
    (VERSION_HASH_MISMATCH); `canonical` is canonical JSON of a content object
    (VERSION_NOT_CANONICAL); every column and child row that repeats the content agrees with it
@@ -20,7 +21,8 @@ Checks, in order:
 5. `reviews`, `adjudications`: the payload is canonical JSON (PAYLOAD_MALFORMED), signed by
    the registered key of the person it names (REVIEW_SIGNATURE_INVALID,
    ADJUDICATION_SIGNATURE_INVALID, ADJUDICATION_UNSIGNED, SIGNER_UNKNOWN, SIGNER_NO_KEY,
-   SIGNER_KEY_MISMATCH), agrees with the row (PAYLOAD_MISMATCH) and names versions that exist
+   SIGNER_KEY_MISMATCH; SIGNER_KEY_RETIRED when it names a key the person had before, which
+   the database no longer holds), agrees with the row (PAYLOAD_MISMATCH) and names versions that exist
    as the row says (REVIEW_VERSION_MISMATCH, ADJUDICATION_VERSION_UNKNOWN).
 6. `filings`: the manifest re-hashes (FILING_MANIFEST_HASH_MISMATCH), is canonical JSON
    (PAYLOAD_MALFORMED), its Merkle root re-derives from its entries and is the stored one
@@ -57,12 +59,17 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, Text, func, select
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Row, Select, Text, create_engine, event, func, select
 from sqlalchemy import cast as sql_cast
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, selectinload
 
 from qbank import audit, merkle
@@ -72,7 +79,8 @@ from qbank.content import Mismatch, item_version_mismatch, set_version_mismatch
 from qbank.custody.log import Malformed, parse_entry, parse_layout, strict_json
 from qbank.custody.service import paper_fingerprint, verify_batch
 from qbank.custody.verify import INVALID
-from qbank.errors import QbankError
+from qbank.db import alembic_config
+from qbank.errors import InvalidInput, NotFound, QbankError
 from qbank.i18n import tr
 from qbank.keys import fingerprint
 from qbank.keys import verify as verify_signature
@@ -217,6 +225,64 @@ def verify_database(
     return IntegrityReport(run.counts, run.failures)
 
 
+class NoDatabase(NotFound):
+    """`db verify` was pointed at a SQLite file that does not exist (it creates none)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__("integrity.no_database", path=path)
+
+
+class SchemaNotCurrent(InvalidInput):
+    """The database's schema is not the one this qbank reads; verifying changes nothing, so
+    it does not migrate: `qbank init` does."""
+
+    def __init__(self, current: str | None, head: str | None) -> None:
+        super().__init__("integrity.schema_not_current", current=current or "-", head=head or "-")
+
+
+@contextmanager
+def snapshot(url: str) -> Iterator[Session]:
+    """A read-only session over one consistent view of the database at `url`.
+
+    Unlike `qbank.db.open_database` it creates nothing, migrates nothing and takes no write
+    lock: a missing SQLite file is NoDatabase, a schema behind (or ahead of) this qbank is
+    SchemaNotCurrent. SQLite reads in one deferred transaction, PostgreSQL in one REPEATABLE
+    READ, READ ONLY transaction; both are rolled back at the end.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        if path in ("", ":memory:") or not (path.startswith("file:") or Path(path).is_file()):
+            raise NoDatabase(path or ":memory:")
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # BEGIN is emitted below
+
+        @event.listens_for(engine, "begin")
+        def _deferred_begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN")  # a read snapshot, no write lock
+
+        options: dict[str, Any] = {}
+    else:
+        options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    try:
+        with engine.connect().execution_options(**options) as conn:
+            head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+            current = MigrationContext.configure(conn).get_current_revision()
+            if current != head:
+                raise SchemaNotCurrent(current, head)
+            with Session(bind=conn) as session:
+                try:
+                    yield session
+                finally:
+                    session.rollback()
+    finally:
+        engine.dispose()
+
+
 @dataclass(frozen=True)
 class _Key:
     """A person as signatures are checked against them: name, raw key (None if none)."""
@@ -267,6 +333,8 @@ class _Run:
         self.current = CHECKS[0]
         self._people: dict[int, _Key] | None = None
         self._by_name: dict[str, _Key] = {}
+        self.key_history: dict[int, set[str]] = defaultdict(set)
+        self.unaudited: set[int] = set()
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -330,6 +398,13 @@ class _Run:
             self.fail("PAYLOAD_MISMATCH", table, row, field="signer")
             ok = False
         if named_key is not _MISSING and named_key != registered:
+            if person.id not in self.unaudited and named_key in self.key_history[person.id]:
+                # Signed under a key the person had before (its replacement is audited): the
+                # database keeps only fingerprints of old keys, so this cannot be checked.
+                self.fail(
+                    "SIGNER_KEY_RETIRED", table, row, name=person.name, fingerprint=str(named_key)
+                )
+                return False
             self.fail(
                 "SIGNER_KEY_MISMATCH", table, row, name=person.name, fingerprint=str(named_key)
             )
@@ -353,16 +428,38 @@ class _Run:
     # --- 1. people ---------------------------------------------------------------------------
 
     def check_people(self) -> None:
+        # Every key a person is given is audited (`people.set_public_key`): the latest such
+        # event must name the key registered now, or the key was swapped behind qbank's back.
+        a = AuditEvent.__table__.c
+        audited: dict[int, str | None] = {}
+        for entity_id, detail in self.session.execute(
+            select(a.entity_id, a.detail)
+            .where(a.action == "set_key", a.entity == "person")
+            .order_by(a.id)
+        ):
+            data = _json(detail) or {}
+            try:
+                person_id = int(entity_id)
+            except ValueError:
+                continue
+            audited[person_id] = data.get("fingerprint")
+            for key in ("fingerprint", "previous"):
+                if isinstance(data.get(key), str):
+                    self.key_history[person_id].add(data[key])
         p = Person.__table__.c
         for pid, encoded, stored_fp in self.session.execute(
-            select(p.id, p.public_key, p.key_fingerprint)
+            select(p.id, p.public_key, p.key_fingerprint).order_by(p.id)
         ):
             self.seen()
             if encoded is None and stored_fp is None:
                 continue
             raw = _b64(encoded)
             if len(raw) != 32 or fingerprint(raw) != stored_fp:
+                self.unaudited.add(pid)
                 self.fail("PERSON_KEY_INVALID", "people", pid)
+            elif audited.get(pid) != stored_fp:
+                self.unaudited.add(pid)
+                self.fail("PERSON_KEY_UNAUDITED", "people", pid, fingerprint=stored_fp)
 
     # --- 2. versions ---------------------------------------------------------------------------
 
@@ -741,7 +838,9 @@ class _Run:
             else:
                 key = (kind, entry.get("code"), entry.get("version"))
             if stored.get(key):
-                stored[key].pop()
+                # Rows were written in manifest order: the earliest row answers the entry, so
+                # of two rows naming one version the later (the edited) one is left over.
+                stored[key].pop(0)
             else:
                 self.fail(
                     "FILING_ENTRY_MISMATCH",

@@ -993,9 +993,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "……另有 {count} 处问题未列出（--json 列出全部）",
         "… and {count} more (--json lists them all)",
     ),
+    "integrity.no_database": (
+        "{path} 处没有数据库（核验不会新建数据库）",
+        "no database at {path} (verifying creates none)",
+    ),
+    "integrity.schema_not_current": (
+        "数据库结构版本为 {current}，本版 qbank 读取的是 {head}；核验不修改数据库，请先运行 qbank init 升级",
+        "the database schema is at {current}, this qbank reads {head}; verifying changes "
+        "nothing, so run `qbank init` to upgrade first",
+    ),
     "integrity.code.person_key_invalid": (
         "登记的公钥不是 32 字节的 Ed25519 公钥，或与登记的指纹不符",
         "the registered public key is not a 32-byte Ed25519 key or does not match its fingerprint",
+    ),
+    "integrity.code.person_key_unaudited": (
+        "登记的公钥（{fingerprint}）不是审计日志最后记录给此人的公钥：公钥被绕过 qbank 替换",
+        "the registered key ({fingerprint}) is not the one the audit trail last records for "
+        "this person: it was replaced behind qbank's back",
     ),
     "integrity.code.version_hash_mismatch": (
         "内容（canonical）的 SHA-256 为 {actual}，不是其版本号 {version}：内容被改动",
@@ -1065,6 +1079,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "integrity.code.signer_key_mismatch": (
         "签名内容所写的密钥指纹 {fingerprint} 不是 {name} 登记的公钥",
         "the signed payload names key {fingerprint}, not {name}'s registered key",
+    ),
+    "integrity.code.signer_key_retired": (
+        "签名所用的是 {name} 此前的公钥 {fingerprint}，数据库已不保存该公钥，签名无从核验",
+        "signed under an earlier key of {name} ({fingerprint}), which the database no longer "
+        "holds: the signature cannot be verified",
     ),
     "integrity.code.filing_manifest_hash_mismatch": (
         "备案清单的 SHA-256 不是其记录的 {version}：清单被改动",

@@ -311,12 +311,16 @@ def test_an_edited_filing_manifest(backend: Backend) -> None:
 
 
 def test_an_edited_filing_entry(backend: Backend) -> None:
+    """The last filed item's row made to name the first item's version instead."""
+    edited: list[int] = []
+
     def tamper(conn: Connection) -> Any:
         unprotect(conn, "filing_entries")
         first, last = one(
             conn,
             "SELECT min(id), max(id) FROM filing_entries WHERE item_version_id IS NOT NULL",
         )
+        edited.append(int(last))
         conn.execute(
             text(
                 "UPDATE filing_entries SET item_version_id = "
@@ -327,8 +331,8 @@ def test_an_edited_filing_entry(backend: Backend) -> None:
 
     code, report = backend.verify(tamper)
     assert code == 1
-    last = max(f["row"] for f in report["failures"] if f["table"] == "filing_entries")
-    assert found(report, "FILING_ENTRY_MISMATCH", "filing_entries", last)
+    rows = [f["row"] for f in report["failures"] if f["table"] == "filing_entries"]
+    assert rows == edited
     assert found(report, "FILING_ENTRY_MISMATCH", "filings", 1)
 
 
@@ -353,6 +357,50 @@ def test_an_edited_custody_entry(backend: Backend) -> None:
     assert found(report, "CUSTODY_LOG_INVALID", "custody_entries", entry_id[0])
     (failure,) = [f for f in report["failures"] if f["code"] == "CUSTODY_LOG_INVALID"]
     assert failure["params"]["custody_code"] == "SIGNATURE_INVALID"
+
+
+def test_a_swapped_key_and_reviews_signed_with_it(backend: Backend) -> None:
+    """The forger registers a key of their own for the reviewer and re-signs a review."""
+    reviewer: list[int] = []
+
+    def tamper(conn: Connection) -> None:
+        forger = Ed25519PrivateKey.generate()
+        raw = forger.public_key().public_bytes_raw()
+        (person_id, payload) = one(
+            conn,
+            "SELECT reviewer_id, payload FROM reviews WHERE id = 3",
+        )
+        reviewer.append(int(person_id))
+        conn.execute(
+            text("UPDATE people SET public_key = :k, key_fingerprint = :f WHERE id = :p"),
+            {"k": base64.b64encode(raw).decode(), "f": sha256_hex(raw), "p": person_id},
+        )
+        unprotect(conn, "reviews")
+        conn.execute(
+            text("UPDATE reviews SET signature = :s WHERE id = 3"),
+            {"s": base64.b64encode(forger.sign(payload.encode())).decode()},
+        )
+
+    code, report = backend.verify(tamper)
+    assert code == 1
+    assert found(report, "PERSON_KEY_UNAUDITED", "people", reviewer[0])
+    assert found(report, "SIGNER_KEY_MISMATCH", "reviews", 3)
+
+
+def test_an_edited_sealed_bundle_statement(backend: Backend) -> None:
+    def tamper(conn: Connection) -> None:
+        unprotect(conn, "sealed_bundles")
+        (payload,) = one(conn, "SELECT payload FROM sealed_bundles WHERE id = 1")
+        data = json.loads(payload)
+        data["ciphertext_sha256"] = "0" * 64
+        conn.execute(
+            text("UPDATE sealed_bundles SET payload = :p, sha256 = :s WHERE id = 1"),
+            {"p": canonical_bytes(data).decode("utf-8"), "s": "0" * 64},
+        )
+
+    code, report = backend.verify(tamper)
+    assert code == 1
+    assert found(report, "BUNDLE_SIGNATURE_INVALID", "sealed_bundles", 1)
 
 
 def test_an_edited_paper_composition(backend: Backend) -> None:
@@ -398,3 +446,22 @@ def test_the_merkle_root_is_the_filings() -> None:
     entries = [{"kind": "item", "id": n, "guid": f"g{n}", "version": f"{n:064x}"} for n in range(7)]
     entries.append({"kind": "tree", "version": "题" * 3})
     assert integrity.merkle_root_hex(entries) == merkle_root_hex(entries)
+
+
+def test_no_database_is_created_or_migrated(chain: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    result = CliRunner().invoke(cli, ["db", "verify", "--db", str(missing)])
+    assert result.exit_code == 1
+    assert "没有数据库" in result.output and not missing.exists()
+
+    old = tmp_path / "old.db"
+    shutil.copyfile(chain, old)
+    engine = create_engine(f"sqlite:///{old}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'e41c9a7d3b20'"))
+    engine.dispose()
+    before = old.read_bytes()
+    result = CliRunner().invoke(cli, ["db", "verify", "--db", str(old), "--lang", "en"])
+    assert result.exit_code == 1
+    assert "qbank init" in result.output and "Traceback" not in result.output
+    assert old.read_bytes() == before
