@@ -157,7 +157,13 @@ def filing_verify(
     with applied(limits):
         verdict = verify_package(contents.files, contents.bank_records, trusted=trusted)
     if as_json:
-        emit_json(verdict.as_dict())
+        out = verdict.as_dict()
+        if contents.bank_error or contents.bank_problems:  # why bank.xlsx was not read
+            out["bank_xlsx"] = {
+                "error": contents.bank_error,
+                "problems": [str(p) for p in contents.bank_problems],
+            }
+        emit_json(out)
     else:
         for check in verdict.checks:
             mark = (

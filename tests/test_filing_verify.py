@@ -153,7 +153,7 @@ def test_a_signed_workbook_bomb_is_refused_not_inflated(world: Path, package: Pa
     )
     assert time.monotonic() - started < 10
     bank = next(c for c in out["checks"] if c["check"] == "bank.xlsx")
-    assert bank["status"] == "failed"
+    assert bank["status"] == "failed" and "member_size" in out["bank_xlsx"]["error"]
     assert [c["check"] for c in out["checks"] if c["status"] == "failed"] == [
         "bank.xlsx",
         "overlap-theory",
@@ -167,3 +167,39 @@ def test_a_zip_of_the_package_verifies(world: Path, tmp_path: Path) -> None:
             if p.is_file():
                 z.write(p, "备案包/" + p.relative_to(world / "package").as_posix())
     assert verify_json(zipped, *pins(world, REVIEWER, INSTITUTION), code=0)["verdict"] == "VALID"
+
+
+def test_every_review_signer_needs_a_pinned_key(world: Path, package: Path) -> None:
+    import base64
+
+    from qbank.canonical import canonical_bytes
+
+    other = signer("王工")
+    public = json.loads((package / "public-keys.json").read_bytes())
+    public["王工"] = {
+        "public_key": base64.b64encode(other.public_key_raw).decode(),
+        "fingerprint": other.fingerprint,
+        "roles": ["reviewer"],
+    }
+    (package / "public-keys.json").write_bytes(canonical_bytes(public))
+    lines = (package / "reviews.jsonl").read_text("utf-8").splitlines()
+    record = json.loads(lines[0])  # the first approval, signed again by 王工 instead
+    payload = {**json.loads(record["payload"]), "reviewer": "王工", "key": other.fingerprint}
+    data = canonical_bytes(payload)
+    record = {
+        "payload": data.decode(),
+        "reviewer": "王工",
+        "signature": base64.b64encode(other.sign(data)).decode(),
+    }
+    lines[0] = json.dumps(record, ensure_ascii=False, sort_keys=True)
+    (package / "reviews.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    sign_index(package, SIGNERS)  # the institution vouches for the file, not for 王工's key
+
+    out = verify_json(package, *pins(world, REVIEWER, INSTITUTION), code=1)
+    reviews = next(c for c in out["checks"] if c["check"] == "reviews")
+    assert reviews["status"] == "failed" and other.fingerprint in reviews["detail"]
+    assert [(s["name"], s["fingerprint"]) for s in out["unpinned"]] == [("王工", other.fingerprint)]
+    wang = package.parent / "王工.pub"
+    wang.write_text(other.info.export_text() + "\n", "utf-8")
+    pinned = [*pins(world, REVIEWER, INSTITUTION), "--trusted-key", wang]
+    assert verify_json(package, *pinned, code=0)["ok"]
