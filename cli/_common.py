@@ -87,8 +87,9 @@ def qbank_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except QbankError as e:
-            for problem in getattr(e, "problems", ()):  # every located problem, then the summary
-                click.echo(str(problem), err=True)
+            from cli._limits import echo_problems
+
+            echo_problems(getattr(e, "problems", ()))  # located problems (200), then the summary
             raise UserError(str(e)) from e
 
     return run  # type: ignore[return-value]

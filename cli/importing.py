@@ -15,6 +15,7 @@ from cli._common import (
     t,
     transaction,
 )
+from cli._limits import limit_option
 from importers.dispatch import read_items, read_practical, read_tree
 from qbank import audit
 from qbank.bank import ensure_bank
@@ -61,6 +62,7 @@ def import_group() -> None:
 )
 @click.option("--dry-run", is_flag=True, help="只校验不导入 / validate only")
 @json_option
+@limit_option
 @common_options
 @qbank_errors
 def import_items_cmd(
@@ -118,6 +120,7 @@ def import_items_cmd(
 @bank_options
 @click.option("--dry-run", is_flag=True, help="只校验不导入 / validate only")
 @json_option
+@limit_option
 @common_options
 @qbank_errors
 def import_tree_cmd(
@@ -159,6 +162,7 @@ def import_tree_cmd(
 @click.option("--author", help="命题人 / author")
 @click.option("--dry-run", is_flag=True, help="只校验不导入 / validate only")
 @json_option
+@limit_option
 @common_options
 @qbank_errors
 def import_practical_cmd(

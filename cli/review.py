@@ -14,6 +14,7 @@ from cli._common import (
     t,
     transaction,
 )
+from cli._limits import limit_option
 from exporters.review_xlsx import write_review_xlsx
 from importers.review_xlsx import read_review_xlsx
 from qbank import audit, keys
@@ -185,6 +186,7 @@ def review_export(occupation: str, level: int, out: Path, pending: bool) -> None
 @click.option("--occupation", required=True, metavar="CODE", help="职业编码 / occupation")
 @click.option("--level", type=int, required=True, help="等级 / level")
 @click.option("--reviewer", required=True, help="填写审核表的审题专家 / reviewer")
+@limit_option
 @common_options
 @qbank_errors
 def review_import(file: Path, occupation: str, level: int, reviewer: str) -> None:

@@ -35,8 +35,9 @@ from docx.oxml.styles import CT_Styles
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from importers import limits as reading_limits
 from importers.items import OPTION_LETTERS, RawItem, build_item, check_duplicate_numbers
-from qbank.records import ItemRecord, ItemType, Location, Parsed, Problem
+from qbank.records import ItemRecord, ItemType, Location, Parsed, Problem, ProblemList
 from qbank.text.normalize import clean_text, nfkc, parse_answer, parse_item_type
 
 __all__ = ["read_items_docx", "split_option_line", "take_stem_answer"]
@@ -116,6 +117,10 @@ _DECIMAL_FORMATS = frozenset(
 def read_items_docx(path: str | Path, *, display_name: str | None = None) -> Parsed[ItemRecord]:
     """Read every item of a .docx bank; a bad file gives problems, never an exception."""
     name = display_name or Path(path).name
+    limits = reading_limits.current()
+    refused = reading_limits.check_docx(path, name, limits)
+    if refused is not None:
+        return Parsed(problems=[refused])
     try:
         document = _open(path)
         paragraphs = list(document.paragraphs)
@@ -136,10 +141,12 @@ def read_items_docx(path: str | Path, *, display_name: str | None = None) -> Par
     reader = _Reader(name)
     layout = _Layout(document)
     for index, paragraph in enumerate(paragraphs, start=1):
+        text = paragraph.text
+        refused = reading_limits.check_paragraph(text, name, index, limits)
+        if refused is not None:
+            return Parsed(problems=[refused])
         reader.centered = paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
-        reader.paragraph(
-            index, paragraph.text, layout.is_heading(paragraph), layout.kind(paragraph)
-        )
+        reader.paragraph(index, text, layout.is_heading(paragraph), layout.kind(paragraph))
     return reader.finish()
 
 
@@ -272,7 +279,7 @@ class _Reader:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.problems: list[Problem] = []
+        self.problems: list[Problem] = ProblemList()
         self.sections: list[_Section] = []
         self.section: _Section | None = None
         self.block: _Block | None = None

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO
 
 from qbank.errors import FileTooLarge, InvalidInput, LimitExceeded
+from qbank.records import Location, Problem
 
 __all__ = [
     "ENV_VAR",
@@ -39,10 +40,14 @@ __all__ = [
     "LimitExceeded",
     "Limits",
     "applied",
+    "as_problem",
+    "check_docx",
     "check_file_size",
+    "check_paragraph",
     "check_zip",
     "current",
     "format_value",
+    "names",
     "parse_limits",
     "read_capped",
     "set_current",
@@ -71,6 +76,9 @@ class Limits:
     """Uncompressed bytes of one member of a zip package or archive."""
     members: int = 10_000
     """Entries in a zip package or archive."""
+    elements: int = 2_000_000
+    """XML elements in one part of a Word file or workbook that is parsed whole (python-docx
+    and openpyxl hold them all in memory; a worksheet is counted by rows instead)."""
     cell_chars: int = 32_767
     """Characters in one spreadsheet cell or CSV field (Excel's own maximum)."""
     paragraph_chars: int = 100_000
@@ -79,8 +87,8 @@ class Limits:
     """Rows of one worksheet, records of one CSV file (Excel's own maximum)."""
     columns: int = 16_384
     """Cells of one row, fields of one CSV record (Excel's own maximum)."""
-    cells: int = 20_000_000
-    """Cells of one worksheet (rows times the width of each row)."""
+    cells: int = 10_000_000
+    """Cells of one worksheet (rows times the width of each row); shared strings of a workbook."""
     line_chars: int = 1_000_000
     """Characters in one line of a CSV (or other text) file."""
     problems: int = 200
@@ -256,30 +264,80 @@ def _stream_members(
     for info in infos:
         if info.is_dir():
             continue
-        is_xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
-        size = 0
+        name = info.filename
+        is_xml = name.lower().endswith((".xml", ".rels", ".vml"))
+        # openpyxl's read-only sheet keeps every row element of a sheet without <dimension>
+        # while it looks for one, and holds every shared string; it and python-docx parse any
+        # other part whole: count each before a parser sees it
+        workbook = text_limit == "cell_chars"
+        count_rows = workbook and name.startswith("xl/worksheets/")
+        count_strings = workbook and name == "xl/sharedStrings.xml"
+        count_elements = is_xml and not count_rows and not count_strings
+        size = rows = strings = elements = 0
         run = 0  # bytes since the last '<' (text between tags), carried across chunks
         with archive.open(info) as member:
             while chunk := member.read(_CHUNK):
                 size += len(chunk)
                 total += len(chunk)
-                limits.check("member_size", size, file, info.filename, at_least=True)
+                limits.check("member_size", size, file, name, at_least=True)
                 limits.check("unzipped_size", total, file, at_least=True)
                 if is_xml:
-                    run = _longest_text(chunk, run, node_limit, file, info.filename, text_limit)
+                    run = _longest_text(chunk, run, node_limit, file, name, text_limit)
+                if count_rows:
+                    rows += _row_tags(chunk)
+                    limits.check("rows", rows, file, name, at_least=True)
+                if count_strings:
+                    strings += _string_tags(chunk)
+                    limits.check("cells", strings, file, name, at_least=True)
+                if count_elements:
+                    elements += _element_tags(chunk)
+                    limits.check("elements", elements, file, name, at_least=True)
+
+
+def _row_tags(chunk: bytes) -> int:
+    """Row elements starting in `chunk` (`<row`, `<x:row`; not `<rowBreaks`), give or take
+    one cut at the chunk's edge."""
+    count = chunk.count
+    return (
+        count(b"<row") - count(b"<rowBreaks") + count(b":row ") + count(b":row>") + count(b":row/")
+    )
+
+
+def _string_tags(chunk: bytes) -> int:
+    """Shared strings (`<si>`) starting in `chunk`."""
+    count = chunk.count
+    return count(b"<si>") + count(b"<si ") + count(b":si>") + count(b":si ")
+
+
+def _element_tags(chunk: bytes) -> int:
+    """Elements starting in `chunk`: tags that are not end tags, declarations or comments."""
+    count = chunk.count
+    return count(b"<") - count(b"</") - count(b"<?") - count(b"<!")
 
 
 def _longest_text(
     chunk: bytes, run: int, node_limit: int, file: str, member: str, text_limit: str
 ) -> int:
-    """Refuse a run of more than `node_limit` bytes without '<'; return the trailing run."""
+    """Refuse a run of more than `node_limit` bytes without '<'; return the trailing run.
+
+    Fast on any input: a run longer than the limit must hold one of the windows of half the
+    limit laid end to end from the first '<', so only those few windows are searched.
+    """
     first = chunk.find(b"<")
     if first < 0:
         run += len(chunk)
         longest = run
     else:
-        longest = max(run + first, max(map(len, chunk.split(b"<"))))
-        run = len(chunk) - chunk.rfind(b"<") - 1
+        last = chunk.rfind(b"<")
+        longest = run + first
+        window = max(node_limit // 2, 1)
+        for start in range(first, last - window + 1, window):
+            if chunk.find(b"<", start, start + window) < 0:
+                left = chunk.rfind(b"<", 0, start)
+                right = chunk.find(b"<", start + window)
+                longest = max(longest, right - left - 1)
+        run = len(chunk) - last - 1
+        longest = max(longest, run)
     if longest > node_limit:
         raise LimitExceeded(
             file=file,
@@ -290,3 +348,40 @@ def _longest_text(
             at_least=True,
         )
     return run
+
+
+def as_problem(error: LimitExceeded, location: Location | None = None) -> Problem:
+    """The refusal as one located Problem, for readers that report rather than raise."""
+    where = error.location or location or Location(error.file)
+    return Problem(where, "file", "limit.exceeded_here", error.problem_params())
+
+
+def check_docx(path: str | Path, display: str = "", limits: Limits | None = None) -> Problem | None:
+    """`check_zip` for a Word file, as the one problem a reader reports; None when within.
+
+    A file that is not a zip at all passes: python-docx then says what is wrong with it.
+    """
+    try:
+        check_zip(path, limits, display=display, text_limit="paragraph_chars")
+    except LimitExceeded as error:
+        return as_problem(error)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return None
+    return None
+
+
+def check_paragraph(
+    text: str, display: str, paragraph: int, limits: Limits | None = None
+) -> Problem | None:
+    """The problem of a Word paragraph longer than `paragraph_chars`; None when within."""
+    limits = limits or current()
+    if len(text) <= limits.paragraph_chars:
+        return None
+    error = LimitExceeded(
+        file=display,
+        limit="paragraph_chars",
+        value=len(text),
+        maximum=limits.paragraph_chars,
+        location=Location(display, paragraph=paragraph),
+    )
+    return as_problem(error)

@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from importers import limits as reading_limits
 from qbank.records import (
     Location,
     Parsed,
@@ -32,6 +33,7 @@ from qbank.records import (
     PracticalTask,
     PrepRow,
     Problem,
+    ProblemList,
     RubricRow,
 )
 from qbank.text.normalize import clean_text, parse_judgement, parse_number
@@ -329,7 +331,10 @@ def read_practical_data(
     path = Path(path)
     file = display_name or path.name
     try:
+        reading_limits.check_file_size(path, display=file)
         data = path.read_bytes()
+    except reading_limits.LimitExceeded as exc:
+        return Parsed(problems=[reading_limits.as_problem(exc)])
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return Parsed(
@@ -349,7 +354,7 @@ def read_practical_data(
 class _FormReader:
     def __init__(self, file: str) -> None:
         self.file = file
-        self.problems: list[Problem] = []
+        self.problems: list[Problem] = ProblemList()
         self.codes: dict[str, Location] = {}
 
     def problem(

@@ -29,6 +29,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from importers import limits as reading_limits
 from importers.practical import (
     clean_lines,
     parse_minutes,
@@ -43,6 +44,7 @@ from qbank.records import (
     PracticalTask,
     PrepRow,
     Problem,
+    ProblemList,
     RubricRow,
 )
 from qbank.text.normalize import clean_text, parse_judgement, parse_number
@@ -211,6 +213,10 @@ def read_practical_docx(
     """Read the one practical set of a Word paper; never raises on a bad file."""
     path = Path(path)
     file = display_name or path.name
+    limits = reading_limits.current()
+    refused = reading_limits.check_docx(path, file, limits)
+    if refused is not None:
+        return Parsed(problems=[refused])
     try:
         document = docx.Document(str(path))
     except (
@@ -231,7 +237,11 @@ def read_practical_docx(
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
             paragraphs += 1
-            reader.paragraph(block.text, paragraphs)
+            text = block.text
+            refused = reading_limits.check_paragraph(text, file, paragraphs, limits)
+            if refused is not None:
+                return Parsed(problems=[refused])
+            reader.paragraph(text, paragraphs)
         elif isinstance(block, Table):
             tables += 1
             reader.table(block, tables)
@@ -251,7 +261,7 @@ def _matrix(table: Table) -> list[list[str]] | None:
 class _DocxReader:
     def __init__(self, file: str) -> None:
         self.file = file
-        self.problems: list[Problem] = []
+        self.problems: list[Problem] = ProblemList()
         self.mode = "head"  # head | venue | candidate | tasks | rubric
         self.title = ""
         self.title_location = Location(file)

@@ -34,7 +34,7 @@ from importers.tables import (
     pad,
     read_sheets,
 )
-from qbank.records import ItemRecord, ItemType, Location, Parsed, Problem
+from qbank.records import ItemRecord, ItemType, Location, Parsed, Problem, ProblemList
 from qbank.text.normalize import (
     canonical_knowledge_code,
     clean_text,
@@ -267,7 +267,7 @@ def _raw_item(values: dict[str, str], location: Location, sheet_type: ItemType |
 @dataclass
 class _SheetResult:
     records: list[ItemRecord] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=ProblemList)
     has_header: bool = False
     mapped_keys: set[str] = field(default_factory=set)
 
@@ -368,7 +368,7 @@ def read_items_table(
     sheets, read_problems = read_sheets(
         path, display, lambda cells: _columns(cells, fields).is_header
     )
-    parsed: Parsed[ItemRecord] = Parsed(problems=problems + read_problems)
+    parsed: Parsed[ItemRecord] = Parsed(problems=ProblemList(problems + read_problems))
     if read_problems:
         return parsed
     results = [_read_sheet(sheet, display, fields) for sheet in sheets]

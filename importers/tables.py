@@ -10,6 +10,7 @@ the exact row; interpreting the rows is left to the layout readers.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -18,7 +19,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,8 @@ import charset_normalizer
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from importers import limits as reading_limits
+from importers.limits import LimitExceeded, Limits
 from qbank.records import Location, Problem
 
 HEADER_SEARCH_ROWS = 20
@@ -104,27 +107,56 @@ def _excel_value(cell: object) -> Cell:
     return value
 
 
-def _read_workbook(path: Path) -> list[Sheet]:
+def _read_workbook(path: Path, display: str, limits: Limits) -> list[Sheet]:
+    reading_limits.check_zip(path, limits, display=display, text_limit="cell_chars")
     with warnings.catch_warnings():
         # openpyxl warns about styles, data validation etc. it skips; none matter here
         warnings.simplefilter("ignore", UserWarning)
-        return _read_workbook_quietly(path)
+        return _read_workbook_quietly(path, display, limits)
 
 
-def _read_workbook_quietly(path: Path) -> list[Sheet]:
+def _read_workbook_quietly(path: Path, display: str, limits: Limits) -> list[Sheet]:
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         sheets = []
         for worksheet in workbook.worksheets:
             worksheet.reset_dimensions()  # some writers store a wrong <dimension>
-            rows = [
-                (number, [_excel_value(c) for c in cells])
-                for number, cells in enumerate(worksheet.iter_rows(), start=1)
-            ]
-            sheets.append(Sheet(worksheet.title, rows))
+            sheet = Sheet(worksheet.title)
+            guard = _SheetGuard(display, sheet.name, limits)
+            for number, cells in enumerate(worksheet.iter_rows(), start=1):
+                sheet.rows.append((number, guard.row(number, [_excel_value(c) for c in cells])))
+            sheets.append(sheet)
         return sheets
     finally:
         workbook.close()
+
+
+class _SheetGuard:
+    """Rows, cells per row, cells per sheet and characters per cell, checked row by row."""
+
+    def __init__(self, display: str, sheet: str | None, limits: Limits) -> None:
+        self.display, self.sheet, self.limits = display, sheet, limits
+        self.cells = 0
+
+    def row(self, number: int, cells: list[Cell]) -> list[Cell]:
+        limits = self.limits
+        self.cells += len(cells)
+        if number > limits.rows or len(cells) > limits.columns or self.cells > limits.cells:
+            where = Location(self.display, self.sheet, number)
+            self._check("rows", number, where)
+            self._check("columns", len(cells), where)
+            self._check("cells", self.cells, where)
+        for value in cells:
+            if isinstance(value, str) and len(value) > limits.cell_chars:
+                self._check("cell_chars", len(value), Location(self.display, self.sheet, number))
+        return cells
+
+    def _check(self, name: str, value: int, where: Location) -> None:
+        try:
+            self.limits.check(name, value, self.display)
+        except LimitExceeded as error:
+            error.location = where
+            raise
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -151,24 +183,55 @@ def decode_csv(data: bytes) -> str | None:
     return None if best is None else str(best)
 
 
-def _csv_records(text: str, delimiter: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+def _check_lines(text: str, display: str, limits: Limits) -> None:
+    """Refuse a CSV text with a line over `line_chars` or more lines than `rows` allows.
+
+    Checked on the text before the csv module builds a single record, so a one-line file of
+    millions of fields costs a scan, not millions of strings.
+    """
+    start = line = 0
+    end = len(text)
+    while start < end:
+        line += 1
+        stop = text.find("\n", start)
+        if stop < 0:
+            stop = end
+        length = stop - start
+        if length > limits.line_chars or line > limits.rows:
+            name, value = ("line_chars", length) if length > limits.line_chars else ("rows", line)
+            try:
+                limits.check(name, value, display)
+            except LimitExceeded as error:
+                error.location = Location(display, row=line)
+                raise
+        start = stop + 1
+
+
+_SNIFF_CHARS = 64 * 1024
 
 
 def _sniff_delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
+    head = itertools.islice(io.StringIO(text[:_SNIFF_CHARS], newline=""), HEADER_SEARCH_ROWS)
+    sample = "".join(head)
     try:
         return csv.Sniffer().sniff(sample, delimiters="".join(CSV_DELIMITERS)).delimiter
     except csv.Error:
         return ","
 
 
-def _read_csv_text(text: str, looks_like_header: Callable[[Sequence[Cell]], bool] | None) -> Sheet:
+def _read_csv_text(
+    text: str,
+    looks_like_header: Callable[[Sequence[Cell]], bool] | None,
+    display: str = "",
+    limits: Limits | None = None,
+) -> Sheet:
     """Parse with the delimiter under which a header row appears; the sniffed one otherwise.
 
     The sniffer alone guesses wrong on Chinese text with commas inside quoted stems, so each
     candidate is confirmed by finding the header in the first rows.
     """
+    limits = limits or reading_limits.current()
+    _check_lines(text, display, limits)
     sniffed = _sniff_delimiter(text)
     candidates = [sniffed, *(d for d in CSV_DELIMITERS if d != sniffed)]
     chosen = sniffed
@@ -179,8 +242,29 @@ def _read_csv_text(text: str, looks_like_header: Callable[[Sequence[Cell]], bool
             if any(looks_like_header(record) for record in head):
                 chosen = delimiter
                 break
-    records = _csv_records(text, chosen)
-    return Sheet(None, [(n, list(r)) for n, r in enumerate(records, start=1)])
+    sheet = Sheet(None)
+    guard = _SheetGuard(display, None, limits)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=chosen)
+    number = 0
+    with _csv_field_limit(limits.cell_chars):
+        try:
+            for number, record in enumerate(reader, start=1):
+                sheet.rows.append((number, guard.row(number, list(record))))
+        except csv.Error as error:
+            if "field larger than field limit" not in str(error):
+                raise
+            guard._check("cell_chars", limits.cell_chars + 1, Location(display, row=number + 1))
+    return sheet
+
+
+@contextlib.contextmanager
+def _csv_field_limit(chars: int) -> Iterator[None]:
+    """csv's field size limit (process-wide) set to the cell limit while one file is read."""
+    previous = csv.field_size_limit(chars)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 # --- entry point ---------------------------------------------------------------------------
@@ -190,19 +274,26 @@ def read_sheets(
     path: Path,
     display: str,
     looks_like_header: Callable[[Sequence[Cell]], bool] | None = None,
+    limits: Limits | None = None,
 ) -> tuple[list[Sheet], list[Problem]]:
     """Every sheet of a workbook, or a CSV file as one sheet; or the problem that stops reading.
 
-    `looks_like_header` helps pick the CSV delimiter; it is not used for workbooks.
+    `looks_like_header` helps pick the CSV delimiter; it is not used for workbooks. Reading
+    stops at the first limit exceeded (`importers.limits`, default `limits.current()`), with
+    that one problem.
     """
     where = Location(file=display)
+    limits = limits or reading_limits.current()
     try:
         if path.suffix.lower() == ".csv":
+            reading_limits.check_file_size(path, limits, display)
             text = decode_csv(path.read_bytes())
             if text is None:
                 return [], [Problem(where, "file", "problem.unknown_encoding")]
-            return [_read_csv_text(text, looks_like_header)], []
-        return _read_workbook(path), []
+            return [_read_csv_text(text, looks_like_header, display, limits)], []
+        return _read_workbook(path, display, limits), []
+    except LimitExceeded as error:
+        return [], [reading_limits.as_problem(error, where)]
     except (
         zipfile.BadZipFile,
         InvalidFileException,

@@ -46,7 +46,7 @@ from importers.tables import (
     pad,
     read_sheets,
 )
-from qbank.records import Importance, Location, Parsed, Problem, TreeNode
+from qbank.records import Importance, Location, Parsed, Problem, ProblemList, TreeNode
 from qbank.text.normalize import (
     canonical_knowledge_code,
     clean_text,
@@ -247,7 +247,7 @@ class _Builder:
     display: str
     sheet: Sheet
     nodes: dict[str, _Node] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=ProblemList)
 
     def problem(self, location: Location, field_name: str, key: str, **params: object) -> None:
         self.problems.append(Problem(location, field_name, key, dict(params)))

@@ -32,7 +32,9 @@ class ImportRejected(QbankError):
 
     def __init__(self, path: str, problems: list[Any]) -> None:
         self.problems = problems
-        super().__init__("import.rejected", file=path, count=len(problems))
+        count = getattr(problems, "total", None)  # a ProblemList counts those it did not keep
+        count = count if isinstance(count, int) else len(problems)
+        super().__init__("import.rejected", file=path, count=count)
 
 
 class LimitExceeded(ImportRejected):
@@ -52,9 +54,11 @@ class LimitExceeded(ImportRejected):
         maximum: int,
         where: str = "",
         at_least: bool = False,
+        location: Any = None,
     ) -> None:
         self.file, self.limit, self.where = file, limit, where
         self.value, self.maximum, self.at_least = value, maximum, at_least
+        self.location = location  # a qbank.records.Location when the reader knows the row
         self.problems: list[Any] = []
         QbankError.__init__(self, "limit.exceeded", file=file, limit=limit)
 
@@ -68,12 +72,15 @@ class LimitExceeded(ImportRejected):
         }
 
     def __str__(self) -> str:
+        if self.location is not None:
+            return tr("limit.exceeded_at", at=self.location.describe(), **self.problem_params())
         where = tr("limit.where", where=self.where) if self.where else ""
         return tr("limit.exceeded", file=self.file, where=where, **self._params())
 
-    def describe_here(self) -> str:
-        """The message without the file name, for a problem that carries its own location."""
-        return tr("limit.exceeded_here", **self._params())
+    def problem_params(self) -> dict[str, Any]:
+        """Parameters of `limit.exceeded_here`, for a Problem that carries the location."""
+        where = tr("limit.where_here", where=self.where) if self.where else ""
+        return {"where": where, **self._params()}
 
 
 class FileTooLarge(LimitExceeded):

@@ -21,7 +21,15 @@ from qbank.canonical import canonical_bytes, content_id
 from qbank.content import verified_item_content
 from qbank.errors import ImportRejected, NotFound
 from qbank.model import Bank, Item, ItemVersion, KnowledgeNode
-from qbank.records import Answer, ItemRecord, ItemType, Location, Problem
+from qbank.records import (
+    Answer,
+    ItemRecord,
+    ItemType,
+    Location,
+    Problem,
+    ProblemList,
+    problem_count,
+)
 from qbank.text.normalize import fold_text
 
 
@@ -91,6 +99,7 @@ class ImportSummary:
             "by_type": dict(self.by_type),
             "dry_run": self.dry_run,
             "problems": [p.as_dict() for p in self.problems],
+            "problem_count": problem_count(self.problems),
         }
 
 
@@ -142,7 +151,7 @@ def import_items(
     Side effects: writes items, versions and audit events (not when `dry_run`).
     """
     summary = ImportSummary(dry_run=dry_run)
-    problems = list(parse_problems)
+    problems = ProblemList(parse_problems)  # bounded: a hostile file may be all problems
     points = tree_point_codes(session, bank)
 
     current = session.execute(
@@ -185,7 +194,7 @@ def import_items(
         plan.append((record, content, content_id(content), key, item, version))
 
     if problems:
-        summary.problems = sorted(problems, key=lambda p: p.location.sort_key())
+        summary.problems = problems.sorted_by_location()
         summary.rejected = _count_rejected(problems)
         raise ItemsRejected(source, summary)
 

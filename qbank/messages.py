@@ -323,13 +323,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{file}{where}: {label} over the limit ({value}, limit {maximum}); not read. To read it"
         " anyway raise the limit with --limit {name}=LARGER or QBANK_LIMITS=\"{name}=…\"",
     ),
+    "limit.exceeded_at": (
+        "{at}：{where}{label}超过上限（{value}，上限 {maximum}），未读取；确需读取时可用"
+        " --limit {name}=更大的值 或环境变量 QBANK_LIMITS=\"{name}=…\" 提高上限",
+        "{at}: {where}{label} over the limit ({value}, limit {maximum}); not read. To read it"
+        " anyway raise the limit with --limit {name}=LARGER or QBANK_LIMITS=\"{name}=…\"",
+    ),
     "limit.exceeded_here": (
-        "{label}超过上限（{value}，上限 {maximum}），未读取；确需读取时可用 --limit {name}=更大的值"
+        "{where}{label}超过上限（{value}，上限 {maximum}），未读取；确需读取时可用 --limit {name}=更大的值"
         " 或环境变量 QBANK_LIMITS=\"{name}=…\" 提高上限",
-        "{label} over the limit ({value}, limit {maximum}); not read. To read it anyway raise"
-        " the limit with --limit {name}=LARGER or QBANK_LIMITS=\"{name}=…\"",
+        "{where}{label} over the limit ({value}, limit {maximum}); not read. To read it anyway"
+        " raise the limit with --limit {name}=LARGER or QBANK_LIMITS=\"{name}=…\"",
     ),
     "limit.where": (" {where}", ", {where}"),
+    "limit.where_here": ("{where}：", "{where}: "),
     "limit.unknown": (
         "未知的读取上限“{value}”，应为 名称=值，名称可为：{names}",
         "unknown limit '{value}'; expected NAME=VALUE with NAME one of: {names}",
@@ -350,6 +357,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "limit.cells": ("工作表的单元格总数", "cells in the sheet"),
     "limit.line_chars": ("一行的字符数", "characters in one line"),
     "limit.problems": ("列出的问题数", "problems listed"),
+    "limit.elements": ("XML 元素数", "number of XML elements"),
     "limit.text_node": (
         "一段连续文本（字节）", "bytes of text in one piece (more than any cell or paragraph)",
     ),

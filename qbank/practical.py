@@ -20,7 +20,7 @@ from qbank.model import (
     PrepItem,
     RubricItem,
 )
-from qbank.records import PracticalSetRecord, Problem
+from qbank.records import PracticalSetRecord, Problem, ProblemList
 
 
 def set_content(record: PracticalSetRecord, *, author: str | None = None) -> dict[str, Any]:
@@ -73,7 +73,7 @@ def import_practical(
     Side effects: writes sets, versions, their rows and audit events (not when `dry_run`).
     """
     if parse_problems:
-        raise ImportRejected(source, list(parse_problems))
+        raise ImportRejected(source, ProblemList(parse_problems))
     summary = PracticalImportSummary(codes=tuple(r.code for r in records))
     for record in records:
         content = set_content(record, author=author)

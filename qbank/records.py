@@ -7,6 +7,7 @@ tree), versions and stores them. Nothing here knows a file format.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -203,12 +204,62 @@ class ReviewRow:
 R = TypeVar("R")
 
 
+PROBLEMS_KEPT = 10_000
+"""Problems of one input held in memory; any beyond are only counted (`ProblemList.omitted`)."""
+
+
+class ProblemList(list[Problem]):
+    """Problems of one input, bounded in memory: the first `cap` are kept, the rest counted.
+
+    A hostile file can have a problem in every one of a million rows; the user needs the
+    first few hundred and the total (`total`), not gigabytes of messages.
+    """
+
+    def __init__(self, problems: Iterable[Problem] = (), cap: int = PROBLEMS_KEPT) -> None:
+        super().__init__()
+        self.cap = cap
+        self.omitted = 0
+        self.extend(problems)
+
+    def append(self, problem: Problem) -> None:
+        if len(self) < self.cap:
+            super().append(problem)
+        else:
+            self.omitted += 1
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.append(problem)
+        self.omitted += getattr(problems, "omitted", 0)
+
+    def __iadd__(self, problems: Iterable[Problem]) -> ProblemList:  # type: ignore[override]
+        self.extend(problems)
+        return self
+
+    @property
+    def total(self) -> int:
+        """Problems found, kept or not."""
+        return len(self) + self.omitted
+
+    def sorted_by_location(self) -> ProblemList:
+        """The kept problems in reading order, with the same count of omitted ones."""
+        ordered = ProblemList(sorted(self, key=lambda p: p.location.sort_key()), self.cap)
+        ordered.omitted = self.omitted
+        return ordered
+
+
+def problem_count(problems: Iterable[Problem]) -> int:
+    """How many problems were found, counting those a ProblemList did not keep."""
+    total = getattr(problems, "total", None)
+    return total if isinstance(total, int) else len(list(problems))
+
+
 @dataclass
 class Parsed(Generic[R]):
     """What an importer returns: the records it could read and every problem it found."""
 
     records: list[R] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=ProblemList)
 
     @property
     def ok(self) -> bool:

@@ -33,7 +33,7 @@ from qbank.model import (
     Review,
 )
 from qbank.people import public_key_raw, require_role
-from qbank.records import Location, Problem
+from qbank.records import Location, Problem, problem_count
 
 APPROVED, REJECTED = "approved", "rejected"
 DECISIONS = (APPROVED, REJECTED)
@@ -44,7 +44,7 @@ class ReviewRejected(QbankError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("review.rejected", count=len(problems))
+        super().__init__("review.rejected", count=problem_count(problems))
 
 
 class SelfReview(QbankError):

@@ -13,7 +13,7 @@ from qbank import audit
 from qbank.canonical import content_id
 from qbank.errors import ImportRejected
 from qbank.model import Bank, Item, ItemVersion, KnowledgeNode, TreeVersion
-from qbank.records import Problem, TreeNode
+from qbank.records import Problem, ProblemList, TreeNode
 
 
 def tree_content(nodes: Sequence[TreeNode]) -> list[dict[str, Any]]:
@@ -56,7 +56,7 @@ def import_tree(
     Side effects: writes a tree version, its nodes and an audit event (not when `dry_run`).
     """
     if parse_problems:
-        raise ImportRejected(source, list(parse_problems))
+        raise ImportRejected(source, ProblemList(parse_problems))
     sha = content_id(tree_content(nodes))
     points = {n.code for n in nodes if n.importance is not None}
     existing = session.scalar(
