@@ -1,21 +1,75 @@
-"""The audit trail: an append-only record of who did what to which record, and when."""
+"""The audit trail: an append-only, hash-chained record of who did what to which record, when.
+
+Each event stores `prev_hash` (the previous event's `hash`; 64 zeros for the first) and
+`hash` = SHA-256 of the canonical JSON of its fields and `prev_hash` (`event_hash`). Editing,
+inserting or removing an event in the middle breaks the chain, which `verify_chain` reports;
+the database refuses UPDATE and DELETE of events outright, and a unique `prev_hash` makes two
+events claiming the same predecessor (a fork by concurrent writers) impossible.
+"""
 
 from __future__ import annotations
 
 import getpass
+import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from qbank.model import AuditEvent
+from qbank.canonical import canonical_bytes, sha256_hex
+from qbank.model import AuditEvent, utcnow
+
+GENESIS = "0" * 64
+# pg_advisory_xact_lock(key1, key2) taken before reading the chain's last hash, so concurrent
+# writers on PostgreSQL append one after the other ("qbnk", 1: the audit chain).
+AUDIT_LOCK = (0x71626E6B, 1)
+_TAIL = "qbank.audit.tail"
+HASHED_FIELDS = ("at", "actor", "action", "entity", "entity_id", "bank_id", "detail")
 
 
 def current_actor() -> str:
     """The person acting: `QBANK_USER` if set, else the operating-system login."""
     return os.environ.get("QBANK_USER") or getpass.getuser()
+
+
+def hashed_time(at: datetime) -> str:
+    """`at` as hashed: UTC, ISO 8601 with microseconds and a `Z`.
+
+    SQLite returns the stored UTC time naive, PostgreSQL tz-aware: both hash the same.
+    """
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_fields(event: AuditEvent) -> dict[str, Any]:
+    """The fields of a stored (or about to be stored) event that its hash commits to."""
+    return {name: getattr(event, name) for name in HASHED_FIELDS}
+
+
+def event_hash(prev_hash: str, fields: Mapping[str, Any] | AuditEvent) -> str:
+    """SHA-256 (hex) of the canonical JSON of {prev, at, actor, action, entity, entity_id,
+    bank_id, detail}; `fields` is an event or a mapping with those keys."""
+    values = event_fields(fields) if isinstance(fields, AuditEvent) else fields
+    at = values["at"]
+    return sha256_hex(
+        canonical_bytes(
+            {
+                "prev": prev_hash,
+                "at": hashed_time(at) if isinstance(at, datetime) else at,
+                "actor": values["actor"],
+                "action": values["action"],
+                "entity": values["entity"],
+                "entity_id": str(values["entity_id"]),
+                "bank_id": values["bank_id"],
+                "detail": values["detail"] if values["detail"] is not None else {},
+            }
+        )
+    )
 
 
 def record(
@@ -28,17 +82,95 @@ def record(
     bank_id: int | None = None,
     **detail: Any,
 ) -> AuditEvent:
-    """Append one event (writes the DB, inside the caller's transaction)."""
+    """Append one event, linked to the latest (writes the DB, inside the caller's transaction).
+
+    On PostgreSQL the first event of a transaction takes the audit chain's advisory lock, held
+    until commit, so concurrent transactions append one after the other.
+    """
+    # `detail` as it will read back from the JSON column (int keys become strings, tuples
+    # lists), so the hash computed now is the hash recomputed later.
+    stored_detail = json.loads(canonical_bytes(detail))
+    prev = _tail_hash(session)
     event = AuditEvent(
+        at=utcnow(),
         actor=actor,
         action=action,
         entity=entity,
         entity_id=str(entity_id),
         bank_id=bank_id,
-        detail=detail,
+        detail=stored_detail,
+        prev_hash=prev,
     )
+    event.hash = event_hash(prev, event)
     session.add(event)
+    session.info[_TAIL] = (session.get_transaction(), event)
     return event
+
+
+def _tail_hash(session: Session) -> str:
+    """The hash of the chain's last event as this transaction sees it."""
+    cached = session.info.get(_TAIL)
+    if cached is not None:
+        transaction, event = cached
+        if transaction is session.get_transaction() and event in session:
+            return str(event.hash)
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:key1, :key2)"),
+            {"key1": AUDIT_LOCK[0], "key2": AUDIT_LOCK[1]},
+        )
+    last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    return last or GENESIS
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """One break in the audit chain. `code`: AUDIT_EVENT_EDITED (the event's fields no longer
+    hash to its stored hash) or AUDIT_CHAIN_BROKEN (its `prev_hash` is not the hash of the
+    event before it: an event was removed, inserted or reordered there)."""
+
+    code: str
+    event_id: int
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "event_id": self.event_id, "message": self.message}
+
+
+def verify_chain(session: Session, *, batch_size: int = 5000) -> list[ChainProblem]:
+    """Walk the audit trail in id order: every event must hash to its stored hash and link to
+    the one before it (the first to 64 zeros). Returns the breaks found, empty when whole.
+
+    Events removed from the end leave no break; anchor the latest hash elsewhere (a custody
+    checkpoint, a filing) to catch that.
+    """
+    problems: list[ChainProblem] = []
+    expected = GENESIS
+    columns = [getattr(AuditEvent, name) for name in ("id", "prev_hash", "hash", *HASHED_FIELDS)]
+    stmt = select(*columns).order_by(AuditEvent.id).execution_options(yield_per=batch_size)
+    for row in session.execute(stmt):
+        event = row._mapping
+        if event["prev_hash"] != expected:
+            problems.append(
+                ChainProblem(
+                    "AUDIT_CHAIN_BROKEN",
+                    event["id"],
+                    f"audit event {event['id']} links to {event['prev_hash']}, "
+                    f"but the event before it hashes to {expected}",
+                )
+            )
+        actual = event_hash(event["prev_hash"] or "", event)
+        if actual != event["hash"]:
+            problems.append(
+                ChainProblem(
+                    "AUDIT_EVENT_EDITED",
+                    event["id"],
+                    f"audit event {event['id']} hashes to {actual}, not its stored {event['hash']}",
+                )
+            )
+        expected = event["hash"] or ""
+    return problems
 
 
 def history(session: Session, entity: str, entity_id: object) -> Sequence[AuditEvent]:

@@ -117,11 +117,16 @@ class BankSummary:
 
 def summarize(session: Session, bank: Bank) -> BankSummary:
     """Counts of the bank's live items by type and status, sets and knowledge points."""
-    rows = session.execute(
-        select(ItemVersion.type, ItemVersion.status, func.count())
+    current = (
+        select(ItemVersion.type.label("type"), ItemVersion.status.label("status"))
         .join(Item, Item.current_version_id == ItemVersion.id)
         .where(Item.bank_id == bank.id, Item.deleted_at.is_(None))
-        .group_by(ItemVersion.type, ItemVersion.status)
+        .subquery()
+    )
+    rows = session.execute(
+        select(current.c.type, current.c.status, func.count()).group_by(
+            current.c.type, current.c.status
+        )
     ).all()
     by_type = {"judgement": 0, "single": 0, "multiple": 0}
     by_status: dict[str, int] = {}

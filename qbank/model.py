@@ -8,7 +8,7 @@ of a bank must be kept for years and stay auditable).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -24,8 +24,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
+    select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -169,12 +172,13 @@ class ItemVersion(Base):
     explanation: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(16), default="draft")
     origin: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
 
     item: Mapped[Item] = relationship(foreign_keys=[item_id], lazy="raise")
+    if TYPE_CHECKING:
+        status: Mapped[str]  # derived from `reviews`, see `_review_status` below
 
 
 class PracticalSet(Base):
@@ -213,7 +217,6 @@ class PracticalSetVersion(Base):
     title: Mapped[str] = mapped_column(Text)
     total_minutes: Mapped[int | None] = mapped_column(Integer)
     author: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(16), default="draft")
     origin: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
@@ -224,6 +227,8 @@ class PracticalSetVersion(Base):
     tasks: Mapped[list[PracticalTaskRow]] = relationship(
         back_populates="version", lazy="raise", order_by="PracticalTaskRow.position"
     )
+    if TYPE_CHECKING:
+        status: Mapped[str]  # derived from `reviews`, see `_review_status` below
 
 
 class PrepItem(Base):
@@ -288,7 +293,8 @@ class RubricItem(Base):
 
 
 class AuditEvent(Base):
-    """Append-only trail: who did what to which record, when. Never updated or deleted."""
+    """Append-only, hash-chained trail: who did what to which record, when. Never updated or
+    deleted (database triggers refuse both)."""
 
     __tablename__ = "audit_events"
 
@@ -300,6 +306,10 @@ class AuditEvent(Base):
     entity_id: Mapped[str] = mapped_column(String(64), index=True)
     bank_id: Mapped[int | None] = mapped_column(ForeignKey("banks.id", ondelete="RESTRICT"))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Hash chain (`qbank.audit.event_hash`): each event commits to the one before it; a
+    # unique `prev_hash` makes a fork impossible, so the trail is one line from genesis.
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
 class TokenizerRecord(Base):
@@ -423,6 +433,30 @@ class Review(Base):
     payload: Mapped[str] = mapped_column(Text)
     signature: Mapped[str] = mapped_column(String(128))  # base64
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _review_status(version_column: Any, id_column: Any) -> Any:
+    """A version's status: its latest review's decision, else "draft".
+
+    Versions are immutable rows, so the status is not stored on them but derived from the
+    append-only `reviews` (an index lookup per version loaded). Grouping by it needs a
+    subquery (PostgreSQL cannot GROUP BY a correlated subquery).
+    """
+    latest = (
+        select(Review.decision)
+        .where(version_column == id_column)
+        .order_by(Review.id.desc())
+        .limit(1)
+        .correlate_except(Review)
+        .scalar_subquery()
+    )
+    return column_property(func.coalesce(latest, literal_column("'draft'")))
+
+
+ItemVersion.status = _review_status(Review.item_version_id, ItemVersion.id)  # type: ignore[assignment]
+PracticalSetVersion.status = _review_status(  # type: ignore[assignment]
+    Review.set_version_id, PracticalSetVersion.id
+)
 
 
 class Filing(Base):

@@ -3,7 +3,8 @@
 Every decision names the exact version it is about, is signed with the reviewer's Ed25519 key
 over canonical JSON, and is refused when the reviewer wrote or imported that version (回避,
 `001` 二（八）). A batch of decisions is applied whole or not at all. A version's `status`
-follows its latest decision; a new version of an item starts as `draft` again.
+is derived, never stored: the decision of its latest review (`reviews` is append-only and
+version rows are immutable), else `draft`; a new version of an item starts as `draft` again.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def review(
     Raises SelfReview when any subject is the reviewer's own, ReviewRejected with located
     problems (unknown item, outdated version, bad decision, rejection without a comment).
 
-    Side effects: writes reviews, version statuses and audit events.
+    Side effects: writes reviews and audit events (the versions' statuses follow).
     """
     _check_signer(reviewer, signer)
     problems: list[Problem] = []
@@ -172,7 +173,6 @@ def review(
             created_at=now,
         )
         session.add(row)
-        version.status = d.decision
         setattr(summary, d.decision, getattr(summary, d.decision) + 1)
         audit.record(
             session,
@@ -186,6 +186,8 @@ def review(
             comment=row.comment,
         )
     session.flush()
+    for _, version, _, _ in resolved:
+        session.expire(version, ["status"])
     return summary
 
 
@@ -237,20 +239,28 @@ class ReviewStatus:
 
 def status(session: Session, bank: Bank) -> ReviewStatus:
     """Counts of current item and set versions by status (draft / approved / rejected)."""
-    items = {"draft": 0, APPROVED: 0, REJECTED: 0}
-    for state, count in session.execute(
-        select(ItemVersion.status, func.count())
+    current_items = (
+        select(ItemVersion.status.label("status"))
+        .select_from(ItemVersion)
         .join(Item, Item.current_version_id == ItemVersion.id)
         .where(Item.bank_id == bank.id, Item.deleted_at.is_(None))
-        .group_by(ItemVersion.status)
+        .subquery()
+    )
+    items = {"draft": 0, APPROVED: 0, REJECTED: 0}
+    for state, count in session.execute(
+        select(current_items.c.status, func.count()).group_by(current_items.c.status)
     ):
         items[state] = count
-    sets = {"draft": 0, APPROVED: 0, REJECTED: 0}
-    for state, count in session.execute(
-        select(PracticalSetVersion.status, func.count())
+    current_sets = (
+        select(PracticalSetVersion.status.label("status"))
+        .select_from(PracticalSetVersion)
         .join(PracticalSet, PracticalSet.current_version_id == PracticalSetVersion.id)
         .where(PracticalSet.bank_id == bank.id, PracticalSet.deleted_at.is_(None))
-        .group_by(PracticalSetVersion.status)
+        .subquery()
+    )
+    sets = {"draft": 0, APPROVED: 0, REJECTED: 0}
+    for state, count in session.execute(
+        select(current_sets.c.status, func.count()).group_by(current_sets.c.status)
     ):
         sets[state] = count
     reviews = session.scalar(

@@ -25,6 +25,7 @@ import pyrage
 import pytest
 from click.testing import CliRunner, Result
 from conftest import pg_schema_url
+from hostile import unprotect
 from pyrage import x25519
 from sqlalchemy import MetaData, func, select
 from sqlalchemy.orm import Session
@@ -332,6 +333,10 @@ def test_opening_refuses_wrong_identity_tampering_and_mismatch(filed: Database) 
         a, b_paper, p = seal_papers(session, b, actor="t")
         session.flush()
         sealed_state = [(x.layout, x.sealed_composition, x.commitment) for x in (a, b_paper, p)]
+        # The database refuses every edit of a sealed paper but its opening
+        # (test_immutability); the edits below are a hostile administrator's, who drops that
+        # protection first. Opening must catch them all the same.
+        unprotect(session, "papers")
 
         def refused(error: type[Exception], identities: list[x25519.Identity]) -> None:
             with pytest.raises(error):
