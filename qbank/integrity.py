@@ -47,6 +47,10 @@ Checks, in order:
     signed there must be the one its sealing recorded (PAPER_COMMITMENT_UNRECORDED); each
     paper item row names a version of its own item (PAPER_ITEM_FOREIGN).
 
+A check that meets rows no qbank version writes and cannot go on records CHECK_ABORTED (the
+table is the check's name) and the next check runs: a hostile database never passes by
+crashing the verifier.
+
 Rows are read with Core selects in batches (`yield_per`): 100,000 item versions take a few
 seconds, most of it hashing.
 """
@@ -59,7 +63,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -221,7 +225,12 @@ def verify_database(
         if progress is not None:
             progress(name)
         run.current = name
-        getattr(run, f"check_{name}")()
+        try:
+            getattr(run, f"check_{name}")()
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            # Rows shaped as no qbank writes them: the check cannot finish, which is itself a
+            # failure; the other checks still run.
+            run.fail("CHECK_ABORTED", name, None, error=type(e).__name__)
     return IntegrityReport(run.counts, run.failures)
 
 
@@ -315,6 +324,20 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _fields(value: Any) -> dict[str, Any]:
+    """A JSON column (an audit event's detail) as an object; anything else reads as empty."""
+    try:
+        data = _json(value)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _key(value: Any) -> Any:
+    """A value from stored JSON made fit to be looked up (a list or object becomes its text)."""
+    return value if value is None or isinstance(value, str | int | float) else repr(value)
+
+
 def _b64(value: str | None) -> bytes:
     """A stored base64 signature; damaged text reads as no signature (it then fails)."""
     try:
@@ -398,7 +421,8 @@ class _Run:
             self.fail("PAYLOAD_MISMATCH", table, row, field="signer")
             ok = False
         if named_key is not _MISSING and named_key != registered:
-            if person.id not in self.unaudited and named_key in self.key_history[person.id]:
+            history = self.key_history[person.id]
+            if person.id not in self.unaudited and _key(named_key) in history:
                 # Signed under a key the person had before (its replacement is audited): the
                 # database keeps only fingerprints of old keys, so this cannot be checked.
                 self.fail(
@@ -437,7 +461,7 @@ class _Run:
             .where(a.action == "set_key", a.entity == "person")
             .order_by(a.id)
         ):
-            data = _json(detail) or {}
+            data = _fields(detail)
             try:
                 person_id = int(entity_id)
             except ValueError:
@@ -501,7 +525,8 @@ class _Run:
                 # differ only in form, such as 1.0 for 1, are no mismatch there).
                 version = SimpleNamespace(**row._asdict())
                 for name in _JSON_COLUMNS:
-                    setattr(version, name, _json(getattr(version, name)))
+                    with suppress(ValueError):  # not JSON: it differs, as the check will say
+                        setattr(version, name, _json(getattr(version, name)))
                 mismatch = item_version_mismatch(cast(ItemVersion, version))
                 if mismatch is not None:
                     self.version_mismatch("item_versions", row[0], row[1], mismatch)
@@ -748,7 +773,7 @@ class _Run:
             raw = (text or "").encode("utf-8")
             if hashlib.sha256(raw).hexdigest() != manifest_sha:
                 self.fail("FILING_MANIFEST_HASH_MISMATCH", "filings", fid, version=manifest_sha)
-            self._filing_signatures(fid, raw, _json(signatures))
+            self._filing_signatures(fid, raw, _fields(signatures))
             manifest = self.parsed(text, "filings", fid)
             if not isinstance(manifest, dict):
                 continue
@@ -796,7 +821,7 @@ class _Run:
                 named=entry.get("signer"),
                 named_key=entry.get("fingerprint"),
             ):
-                roles.add(entry.get("role"))
+                roles.add(_key(entry.get("role")))
         if "institution" not in roles:
             self.fail("FILING_UNSIGNED", "filings", fid)
 
@@ -822,6 +847,7 @@ class _Run:
                 key = ("practical_set", code, set_sha)
             stored[key].append(eid)
         for n, entry in enumerate(entries):
+            entry = {name: _key(value) for name, value in entry.items()}
             kind = entry.get("kind")
             if kind == "tree":
                 if (bank_id, entry.get("version")) not in trees:
@@ -950,7 +976,7 @@ class _Run:
                 a.action == "custody_sign", a.entity == "batch"
             )
         ):
-            data = _json(detail) or {}
+            data = _fields(detail)
             try:
                 key = (int(entity_id), int(data.get("position")))
             except (TypeError, ValueError):
@@ -1004,7 +1030,7 @@ class _Run:
             listed = statement.get("papers") if isinstance(statement.get("papers"), list) else None
             papers_ok = listed is not None and all(
                 isinstance(q, dict)
-                and papers.get(q.get("id")) == (batch_id, q.get("code"), q.get("kind"))
+                and papers.get(_key(q.get("id"))) == (batch_id, q.get("code"), q.get("kind"))
                 for q in listed
             )
             for name, ok in (
@@ -1026,7 +1052,7 @@ class _Run:
         for entity_id, detail in self.session.execute(
             select(a.entity_id, a.detail).where(a.action == "seal_paper", a.entity == "paper")
         ):
-            commitment = (_json(detail) or {}).get("commitment")
+            commitment = _fields(detail).get("commitment")
             if isinstance(commitment, str):
                 recorded[entity_id].add(commitment)
         pi = PaperItem.__table__.c

@@ -1010,6 +1010,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the database schema is at {current}, this qbank reads {head}; verifying changes "
         "nothing, so run `qbank init` to upgrade first",
     ),
+    "integrity.code.check_aborted": (
+        "核验项“{table}”遇到不符合 qbank 格式的数据（{error}），未能做完：数据库被改动过",
+        "check '{table}' met data in no form qbank writes ({error}) and could not finish: the "
+        "database was edited",
+    ),
     "integrity.code.person_key_invalid": (
         "登记的公钥不是 32 字节的 Ed25519 公钥，或与登记的指纹不符",
         "the registered public key is not a 32-byte Ed25519 key or does not match its fingerprint",

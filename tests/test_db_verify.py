@@ -419,6 +419,29 @@ def test_an_edited_paper_composition(backend: Backend) -> None:
     assert "PAPER_COMPOSITION_MISMATCH" in codes(report)
 
 
+def test_rows_of_shapes_qbank_never_writes_are_reported_not_crashed_on(backend: Backend) -> None:
+    def tamper(conn: Connection) -> None:
+        for table in ("item_versions", "audit_events", "sealed_bundles"):
+            unprotect(conn, table)
+        bad = "'{{'" if conn.dialect.name == "sqlite" else "'\"x\"'"  # PostgreSQL checks JSON
+        conn.execute(text(f"UPDATE item_versions SET options = {bad} WHERE id = 13"))
+        conn.execute(text("UPDATE audit_events SET detail = '[1, 2]' WHERE id = 40"))
+        (payload,) = one(conn, "SELECT payload FROM sealed_bundles WHERE id = 1")
+        data = json.loads(payload)
+        data["papers"] = [{"id": [1], "code": {}, "kind": None}]
+        conn.execute(
+            text("UPDATE sealed_bundles SET payload = :p WHERE id = 1"),
+            {"p": canonical_bytes(data).decode("utf-8")},
+        )
+
+    code, report = backend.verify(tamper)
+    assert code == 1
+    assert "CHECK_ABORTED" not in codes(report)
+    assert found(report, "VERSION_COLUMN_DRIFT", "item_versions", 13)
+    assert found(report, "AUDIT_EVENT_EDITED", "audit_events", 40)
+    assert found(report, "PAYLOAD_MISMATCH", "sealed_bundles", 1)
+
+
 def test_the_canonical_encoder_is_canonical_bytes() -> None:
     """The verifier's prebuilt encoder writes exactly what `canonical_bytes` writes."""
     samples = [
