@@ -1,5 +1,6 @@
 """Overlap engine: token matrices and MinHash signatures (pure functions over arrays)."""
 
+import qbank.overlap._numba_cache  # noqa: F401  (first: a writable numba cache, before numba loads)
 from qbank.overlap.exact import all_pairs, cross_pairs, verify
 from qbank.overlap.lsh import candidates, cross_candidates, lsh_params
 from qbank.overlap.matrix import TokenMatrix, to_matrix
