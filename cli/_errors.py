@@ -295,6 +295,8 @@ def _path(name: Any) -> str:
 
 
 def _internal_message(e: BaseException, ctx: click.Context | None) -> str:
+    if isinstance(e, MemoryError):
+        return tr("cli.out_of_memory", command=_command_path(e, ctx), where=_where(e.__traceback__))
     error = _one_line(str(e))
     error = f"{type(e).__name__}: {error}" if error else type(e).__name__
     return tr(

@@ -423,6 +423,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{command} failed unexpectedly: {error} (at {where}; run with --debug for details)",
     ),
     "cli.interrupted": ("已中断", "interrupted"),
+    "cli.out_of_memory": (
+        "{command} 内存不足（位置 {where}）：某个输入可能过大",
+        "{command} ran out of memory (at {where}); an input may be too large",
+    ),
     "cli.reason.not_a_database": ("不是 SQLite 数据库文件", "not a SQLite database file"),
     "cli.reason.cannot_open_file": ("无法打开该文件", "the file cannot be opened"),
     "cli.reason.no_directory": ("目录 {path} 不存在", "the directory {path} does not exist"),

@@ -525,6 +525,15 @@ def test_unexpected_error_names_the_command_and_where() -> None:
     assert "test_no_traceback.py:" in line and line.endswith("run with --debug for details)")
 
 
+def test_out_of_memory_says_so() -> None:
+    result = CliRunner().invoke(
+        failing_group(MemoryError()), ["outer", "boom"], catch_exceptions=False
+    )
+    assert result.exit_code == EXIT_INTERNAL
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("错误：root outer boom 内存不足（位置 tests/test_no_traceback.py:")
+
+
 def test_interrupt_is_a_short_line_and_130() -> None:
     result = CliRunner().invoke(
         failing_group(KeyboardInterrupt()),
