@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
+from cli._limits import limit_option
 from importers.filing_package import read_package
-from importers.limits import applied, current, parse_limits
 from qbank import audit, keys
 from qbank.errors import InvalidInput
 from qbank.filing_check import (
@@ -124,38 +124,29 @@ def _explicit_db() -> bool:
     help="固定的公钥（qbank key export 写出的 .pub），评价机构与每位签名的审题专家各一，可多次给出"
     " / a pinned public key (.pub), repeatable",
 )
-@click.option(
-    "--limit",
-    "limit_values",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="提高读取上限，如 member_size=1G / raise a reading limit",
-)
+@limit_option
 @json_option
 @common_options
 @qbank_errors
-def filing_verify(
-    package: Path, trusted_key_files: tuple[Path, ...], limit_values: tuple[str, ...], as_json: bool
-) -> None:
+def filing_verify(package: Path, trusted_key_files: tuple[Path, ...], as_json: bool) -> None:
     """核验备案包（目录或其 zip，不需要评价机构的数据库）；结论 VALID 时退出码为 0 / verify.
 
     每位签名人的公钥都须经固定：--trusted-key 给出的 .pub（名称与公钥均一致），或 --db 指定的
-    本方数据库中登记的人员公钥（且具有所签角色）；否则结论为 INVALID，并列出未固定的签名人及其完整
-    SHA-256 指纹，供与评价机构另行核对。签名或哈希不符时不再解析题目与工作簿。
+    本方数据库中登记的人员公钥（且具有所签角色；只认明确给出的 --db，不要用随备案包收到的数据库）；
+    否则结论为 INVALID，并列出未固定的签名人及其完整 SHA-256 指纹，供与评价机构另行核对。
+    签名或哈希不符时不再解析题目与工作簿。字节级格式见 docs/formats.md。
 
     \b
     例 / Example:
       qbank filing verify 备案包 --trusted-key 某技师学院.pub --trusted-key 李工.pub --json
       qbank filing verify 备案包 --db 本中心.db
     """
-    limits = parse_limits(list(limit_values), current())
-    contents = read_package(package, limits)
+    contents = read_package(package)  # within --limit / $QBANK_LIMITS
     trusted = _trusted_keys(trusted_key_files)
     if _explicit_db():
         with transaction() as session:
             trusted += registered_keys(session)
-    with applied(limits):
-        verdict = verify_package(contents.files, contents.bank_records, trusted=trusted)
+    verdict = verify_package(contents.files, contents.bank_records, trusted=trusted)
     if as_json:
         out = verdict.as_dict()
         if contents.bank_error or contents.bank_problems:  # why bank.xlsx was not read
