@@ -45,7 +45,10 @@ Checks, in order:
     (PAPER_NOT_IN_CUSTODY) and its clear composition (unsealed or opened) or its commitment is
     the signed fingerprint (PAPER_COMPOSITION_MISMATCH); a sealed paper's commitment not
     signed there must be the one its sealing recorded (PAPER_COMMITMENT_UNRECORDED); each
-    paper item row names a version of its own item (PAPER_ITEM_FOREIGN).
+    paper item row names a version of its own item (PAPER_ITEM_FOREIGN). Given age identities
+    (`verify_database(keyring=…)`), each sealed paper is decrypted: it opens to its own
+    composition under its commitment (PAPER_COMMITMENT_MISMATCH) and an opened paper's clear
+    composition is the sealed one (PAPER_COMPOSITION_MISMATCH).
 
 A check that meets rows no qbank version writes and cannot go on records CHECK_ABORTED (the
 table is the check's name) and the next check runs: a hostile database never passes by
@@ -77,8 +80,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, selectinload
 
 from qbank import audit, merkle
-from qbank.canonical import content_id
+from qbank.canonical import canonical_bytes, content_id
 from qbank.checkpoint import MalformedNote, parse_note
+from qbank.confidential import (
+    CommitmentMismatch,
+    Keyring,
+    NoMatchingIdentity,
+    SealedPaperDamaged,
+    clear_composition,
+)
 from qbank.content import Mismatch, item_version_mismatch, set_version_mismatch
 from qbank.custody.log import Malformed, parse_entry, parse_layout, strict_json
 from qbank.custody.service import paper_fingerprint, verify_batch
@@ -195,6 +205,7 @@ class IntegrityReport:
 
     counts: dict[str, CheckCount]
     failures: list[Failure]
+    unopened: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -209,18 +220,26 @@ class IntegrityReport:
             },
             "failure_count": len(self.failures),
             "failures": [f.as_dict() for f in self.failures],
+            "unopened_papers": list(self.unopened),
         }
 
 
 def verify_database(
-    session: Session, *, progress: Callable[[str], None] | None = None
+    session: Session,
+    *,
+    progress: Callable[[str], None] | None = None,
+    keyring: Keyring | None = None,
 ) -> IntegrityReport:
     """Run every check over the database `session` reads; never writes.
 
-    `progress` is called with each check's name as it starts. For a consistent view of a
-    database others are writing, give a session in a REPEATABLE READ (PostgreSQL) transaction.
+    `progress` is called with each check's name as it starts. With a `keyring` of age
+    identities, sealed papers are also decrypted: each must open to its own composition under
+    its commitment (PAPER_COMMITMENT_MISMATCH, PAPER_CIPHERTEXT_MALFORMED) and an opened
+    paper's clear composition must be the sealed one (PAPER_COMPOSITION_MISMATCH); papers no
+    given identity opens are listed in the report's `unopened`. `snapshot` gives a session
+    with one consistent view.
     """
-    run = _Run(session)
+    run = _Run(session, keyring)
     for name in CHECKS:
         if progress is not None:
             progress(name)
@@ -231,7 +250,7 @@ def verify_database(
             # Rows shaped as no qbank writes them: the check cannot finish, which is itself a
             # failure; the other checks still run.
             run.fail("CHECK_ABORTED", name, None, error=type(e).__name__)
-    return IntegrityReport(run.counts, run.failures)
+    return IntegrityReport(run.counts, run.failures, run.unopened)
 
 
 class NoDatabase(NotFound):
@@ -349,8 +368,10 @@ def _b64(value: str | None) -> bytes:
 class _Run:
     """One verification: the session, the counts, the failures, the people's keys."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, keyring: Keyring | None = None) -> None:
         self.session = session
+        self.keyring = keyring
+        self.unopened: list[int] = []
         self.counts: dict[str, CheckCount] = {name: CheckCount() for name in CHECKS}
         self.failures: list[Failure] = []
         self.current = CHECKS[0]
@@ -1102,18 +1123,47 @@ class _Run:
             if not _b64(paper.sealed_composition).startswith(_AGE_HEADER):
                 self.fail("PAPER_CIPHERTEXT_MALFORMED", "papers", paper.id)
         products = signed.get(paper.batch_id)
-        name = f"{paper.kind}:{paper.code}"
-        stated = products.get(name) if products is not None else None
+        stated = products.get(f"{paper.kind}:{paper.code}") if products is not None else None
         if products is not None and stated is None:
             self.fail("PAPER_NOT_IN_CUSTODY", "papers", paper.id, batch=paper.batch_id)
-        if stated is not None and stated == paper.commitment:
-            return
-        if stated is not None and not closed:
-            if self._clear_fingerprint(paper) != stated:
-                self.fail("PAPER_COMPOSITION_MISMATCH", "papers", paper.id, fingerprint=stated)
-            return
-        if sealed and paper.commitment and paper.commitment not in recorded.get(str(paper.id), ()):
+        if (
+            stated is not None
+            and not closed
+            and stated != paper.commitment
+            and self._clear_fingerprint(paper) != stated
+        ):
+            self.fail("PAPER_COMPOSITION_MISMATCH", "papers", paper.id, fingerprint=stated)
+        if (
+            sealed
+            and paper.commitment
+            and paper.commitment != stated
+            and paper.commitment not in recorded.get(str(paper.id), ())
+        ):
             self.fail("PAPER_COMMITMENT_UNRECORDED", "papers", paper.id)
+        if sealed and self.keyring is not None:
+            self._opened(paper, closed)
+
+    def _opened(self, paper: Paper, closed: bool) -> None:
+        """With identities: the ciphertext opens to this paper's composition under its
+        commitment, and an opened paper's clear composition is that one."""
+        assert self.keyring is not None
+        try:
+            sealed = self.keyring.open(paper)
+        except NoMatchingIdentity:
+            self.unopened.append(paper.id)
+            return
+        except SealedPaperDamaged:
+            self.fail("PAPER_CIPHERTEXT_MALFORMED", "papers", paper.id)
+            return
+        except CommitmentMismatch:
+            self.fail("PAPER_COMMITMENT_MISMATCH", "papers", paper.id)
+            return
+        if not closed:
+            clear = clear_composition(self.session, paper)
+            if canonical_bytes(clear.as_json()) != canonical_bytes(sealed.as_json()):
+                self.fail(
+                    "PAPER_COMPOSITION_MISMATCH", "papers", paper.id, fingerprint=paper.commitment
+                )
 
     def _clear_fingerprint(self, paper: Paper) -> str:
         """What 组卷 signs for a paper in the clear (`custody.paper_fingerprint` unsealed)."""

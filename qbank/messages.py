@@ -1014,6 +1014,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the database schema is at {current}, this qbank reads {head}; verifying changes "
         "nothing, so run `qbank init` to upgrade first",
     ),
+    "integrity.unopened": (
+        "注意：给出的 age 身份打不开这些已封存试卷，未能解密核对：{papers}",
+        "note: the given age identities open none of these sealed papers, not decrypted: {papers}",
+    ),
+    "integrity.code.paper_commitment_mismatch": (
+        "解密后的试卷组成与其承诺值不符：组成或承诺值被改动",
+        "the decrypted composition does not match the paper's commitment: one of them was edited",
+    ),
     "integrity.code.check_aborted": (
         "核验项“{table}”遇到不符合 qbank 格式的数据（{error}），未能做完：数据库被改动过",
         "check '{table}' met data in no form qbank writes ({error}) and could not finish: the "

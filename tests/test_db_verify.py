@@ -27,7 +27,7 @@ from sqlalchemy import Connection, create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from cli.main import cli
-from cli.pipeline import run_demo, sample_dir
+from cli.pipeline import DEMO_PASSPHRASE, run_demo, sample_dir
 from qbank import integrity
 from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.db import open_database
@@ -440,6 +440,44 @@ def test_rows_of_shapes_qbank_never_writes_are_reported_not_crashed_on(backend: 
     assert found(report, "VERSION_COLUMN_DRIFT", "item_versions", 13)
     assert found(report, "AUDIT_EVENT_EDITED", "audit_events", 40)
     assert found(report, "PAYLOAD_MISMATCH", "sealed_bundles", 1)
+
+
+def test_an_edited_commitment(backend: Backend) -> None:
+    def tamper(conn: Connection) -> None:
+        unprotect(conn, "papers")
+        conn.execute(text("UPDATE papers SET commitment = :c WHERE id = 1"), {"c": "0" * 64})
+
+    code, report = backend.verify(tamper)
+    assert code == 1
+    assert found(report, "PAPER_COMMITMENT_UNRECORDED", "papers", 1)
+
+
+def test_with_an_identity_sealed_papers_are_opened_and_checked(chain: Path, tmp_path: Path) -> None:
+    env = {"QBANK_KEYS": str(chain.parent / "keys"), "QBANK_PASSPHRASE": DEMO_PASSPHRASE}
+    args = ["db", "verify", "--identity-person", "示例督导员", "--json"]
+    copy = tmp_path / "q.db"
+    shutil.copyfile(chain, copy)
+    result = CliRunner().invoke(cli, [*args, "--db", str(copy)], env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["unopened_papers"] == []
+
+    engine = create_engine(f"sqlite:///{copy}")
+    with engine.begin() as conn:
+        unprotect(conn, "papers")
+        conn.execute(text("UPDATE papers SET commitment = :c WHERE id = 2"), {"c": "0" * 64})
+        unprotect(conn, "paper_items")
+        conn.execute(
+            text(
+                "UPDATE paper_items SET position = -1 WHERE id = "
+                "(SELECT min(id) FROM paper_items WHERE paper_id = 1)"
+            )
+        )
+    engine.dispose()
+    result = CliRunner().invoke(cli, [*args, "--db", str(copy)], env=env)
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert found(report, "PAPER_COMMITMENT_MISMATCH", "papers", 2)
+    assert found(report, "PAPER_COMPOSITION_MISMATCH", "papers", 1)
 
 
 def test_the_canonical_encoder_is_canonical_bytes() -> None:
