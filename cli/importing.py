@@ -22,6 +22,7 @@ from qbank.bank import ensure_bank
 from qbank.errors import ImportRejected, InvalidInput
 from qbank.items import ItemsRejected, import_items
 from qbank.practical import import_practical
+from qbank.records import ProblemList
 from qbank.tree import import_tree
 
 
@@ -181,7 +182,9 @@ def import_practical_cmd(
       qbank import practical 第1套.docx 第2套.docx --occupation 6-31-01-03 --level 4
     """
     parsed = [(f, read_practical(f)) for f in files]
-    problems = [p for _, result in parsed for p in result.problems]
+    problems = ProblemList()  # bounded, counting what it does not keep
+    for _, result in parsed:
+        problems.extend(result.problems)
     if problems:
         raise ImportRejected("、".join(f.name for f, r in parsed if r.problems), problems)
     actor = audit.current_actor()

@@ -226,6 +226,7 @@ def assert_clean_refusal(run: Run, *words: str) -> None:
 
 def test_cli_starts_under_the_address_space_limit(tmp_path: Path) -> None:
     run = run_qbank(["import", "items", "--help"], tmp_path)
+    print(f"\n[limits] qbank import items --help: {run.seconds:.1f} s, peak {run.peak_mb:.0f} MB")
     assert run.code == 0, run.stderr
     assert "--limit" in run.stdout and "QBANK_LIMITS" in run.stdout
 
