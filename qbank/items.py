@@ -342,16 +342,19 @@ class ItemView:
         return dict(self.__dict__)
 
 
-def _view(item: Item, version: ItemVersion) -> ItemView:
+def _view(item: Item, row: ItemVersion) -> ItemView:
+    """The item as shown (and exported to review sheets): its verified content, so a reviewer
+    never reads text other than the version id they sign (ContentTampered otherwise)."""
+    version = verified_item_content(row, guid=item.guid, consequence="export")
     return ItemView(
         id=item.id,
         guid=item.guid,
-        version=version.sha256,
-        seq=version.seq,
+        version=version.version,
+        seq=row.seq,
         type=version.type,
         stem=version.stem,
         options=dict(version.options),
-        answer=decode_answer(version.answer),
+        answer=version.answer,
         knowledge_point=version.knowledge_code
         or ("/".join(version.knowledge_path) if version.knowledge_path else None),
         knowledge_path=list(version.knowledge_path),
@@ -361,8 +364,8 @@ def _view(item: Item, version: ItemVersion) -> ItemView:
         explanation=version.explanation,
         source=version.source,
         author=version.author,
-        status=version.status,
-        origin=version.origin,
+        status=row.status,
+        origin=row.origin,
     )
 
 

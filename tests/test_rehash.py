@@ -465,6 +465,10 @@ def test_bank_and_overlap_checks_refuse(mode: str, tmp_path_factory) -> None:  #
     assert not out.exists()
     report = target.workspace / FILING_DIR / "overlap-theory.json"
     refusal(run("overlap", "verify", str(report), "--db", str(target.db)), target, "核验未通过")
+    sheet = target.workspace / "审核表.xlsx"  # a reviewer never reads text other than they sign
+    refusal(run("review", "export", *bank, "--out", str(sheet)), target, "未导出")
+    assert not sheet.exists()
+    refusal(run("item", "show", str(target.item_id), "--db", str(target.db)), target, "未导出")
 
 
 def test_overlap_verify_of_a_rehashed_row_fails(tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
