@@ -21,8 +21,8 @@ Checks, in order:
 5. `reviews`, `adjudications`: the payload is canonical JSON (PAYLOAD_MALFORMED), signed by
    the registered key of the person it names (REVIEW_SIGNATURE_INVALID,
    ADJUDICATION_SIGNATURE_INVALID, ADJUDICATION_UNSIGNED, SIGNER_UNKNOWN, SIGNER_NO_KEY,
-   SIGNER_KEY_MISMATCH; SIGNER_KEY_RETIRED when it names a key the person had before, which
-   the database no longer holds), agrees with the row (PAYLOAD_MISMATCH) and names versions that exist
+   SIGNER_KEY_MISMATCH; a key the person had before verifies as the audit trail recorded it,
+   and SIGNER_KEY_RETIRED when the trail names that key by fingerprint only), agrees with the row (PAYLOAD_MISMATCH) and names versions that exist
    as the row says (REVIEW_VERSION_MISMATCH, ADJUDICATION_VERSION_UNKNOWN).
 6. `filings`: the manifest re-hashes (FILING_MANIFEST_HASH_MISMATCH), is canonical JSON
    (PAYLOAD_MALFORMED), its Merkle root re-derives from its entries and is the stored one
@@ -377,7 +377,9 @@ class _Run:
         self.current = CHECKS[0]
         self._people: dict[int, _Key] | None = None
         self._by_name: dict[str, _Key] = {}
-        self.key_history: dict[int, set[str]] = defaultdict(set)
+        # Per person: fingerprint → raw key of every key the audit trail gave them (None when
+        # an event names a key by its fingerprint only).
+        self.key_history: dict[int, dict[str, bytes | None]] = defaultdict(dict)
         self.unaudited: set[int] = set()
 
     # --- helpers ----------------------------------------------------------------------------
@@ -444,12 +446,18 @@ class _Run:
         if named_key is not _MISSING and named_key != registered:
             history = self.key_history[person.id]
             if person.id not in self.unaudited and _key(named_key) in history:
-                # Signed under a key the person had before (its replacement is audited): the
-                # database keeps only fingerprints of old keys, so this cannot be checked.
-                self.fail(
-                    "SIGNER_KEY_RETIRED", table, row, name=person.name, fingerprint=str(named_key)
-                )
-                return False
+                # Signed under a key the person had before; its replacement is audited, and
+                # the audit event carries the key itself (`people.set_public_key`).
+                retired = history[named_key]
+                if retired is None:
+                    self.fail(
+                        "SIGNER_KEY_RETIRED", table, row, name=person.name, fingerprint=named_key
+                    )
+                    return False
+                if not verify_signature(retired, payload, _b64(signature)):
+                    self.fail(invalid, table, row, name=person.name, fingerprint=named_key)
+                    return False
+                return ok
             self.fail(
                 "SIGNER_KEY_MISMATCH", table, row, name=person.name, fingerprint=str(named_key)
             )
@@ -458,6 +466,15 @@ class _Run:
             self.fail(invalid, table, row, name=person.name, fingerprint=registered)
             ok = False
         return ok
+
+    def had_key(self, person: _Key, fingerprint_hex: str) -> bytes | None:
+        """The person's raw key of that fingerprint: the registered one, or one the audit trail
+        gave them before (None when neither)."""
+        if person.public_key is not None and fingerprint(person.public_key) == fingerprint_hex:
+            return person.public_key
+        if person.id in self.unaudited:
+            return None
+        return self.key_history[person.id].get(fingerprint_hex)
 
     def parsed(self, text: str | None, table: str, row: int) -> Any:
         """The canonical JSON in `text`, or None after recording PAYLOAD_MALFORMED."""
@@ -488,9 +505,20 @@ class _Run:
             except ValueError:
                 continue
             audited[person_id] = data.get("fingerprint")
-            for key in ("fingerprint", "previous"):
-                if isinstance(data.get(key), str):
-                    self.key_history[person_id].add(data[key])
+            history = self.key_history[person_id]
+            for fp_field, key_field in (
+                ("previous", "previous_key"),
+                ("fingerprint", "public_key"),
+            ):
+                stated = data.get(fp_field)
+                if not isinstance(stated, str):
+                    continue
+                encoded = data.get(key_field)
+                raw = _b64(encoded) if isinstance(encoded, str) else b""
+                if len(raw) == 32 and fingerprint(raw) == stated:
+                    history[stated] = raw
+                else:
+                    history.setdefault(stated, None)  # known by its fingerprint only
         p = Person.__table__.c
         for pid, encoded, stored_fp in self.session.execute(
             select(p.id, p.public_key, p.key_fingerprint).order_by(p.id)
@@ -919,9 +947,9 @@ class _Run:
             CustodyCheckpoint.__table__.c,
         )
         layouts = {
-            batch_id: (lid, payload)
-            for lid, batch_id, payload in self.session.execute(
-                select(lc.id, lc.batch_id, lc.payload)
+            batch_id: (lid, signer_id, payload)
+            for lid, batch_id, signer_id, payload in self.session.execute(
+                select(lc.id, lc.batch_id, lc.signer_id, lc.payload)
             )
         }
         entries: dict[tuple[int, int], int] = {}
@@ -939,13 +967,12 @@ class _Run:
             except Malformed:
                 continue  # the log's verdict names it (MALFORMED_ENTRY)
             person = people.get(person_id)
-            registered = fingerprint(person.public_key) if person and person.public_key else None
             for name, ok in (
                 ("position", entry.position == position),
                 ("step", entry.step == step),
                 ("batch_id", entry.batch_id == batch_id),
                 ("person_id", person is not None and entry.person_name == person.name),
-                ("key", entry.person_fingerprint == registered),
+                ("key", person is not None and self.had_key(person, entry.person_fingerprint)),
             ):
                 if not ok:
                     self.fail("CUSTODY_ROW_DRIFT", "custody_entries", eid, column=name)
@@ -958,18 +985,25 @@ class _Run:
                 continue  # the log's verdict names it (MALFORMED_CHECKPOINT)
             if parsed.size != size or parsed.root.hex() != root:
                 self.fail("CUSTODY_ROW_DRIFT", "custody_checkpoints", cid, column="size/root")
-        for batch_id, (lid, payload) in sorted(layouts.items()):
+        for batch_id, (lid, signer_id, payload) in sorted(layouts.items()):
             self.seen()
+            trusted = None
             try:
-                layout_batch = parse_layout((payload or "").encode("utf-8")).batch_id
+                layout = parse_layout((payload or "").encode("utf-8"))
             except Malformed:
-                layout_batch = batch_id  # the log's verdict names it (MALFORMED_LAYOUT)
-            if layout_batch != batch_id:
-                self.fail("CUSTODY_ROW_DRIFT", "custody_layouts", lid, column="batch_id")
+                pass  # the log's verdict names it (MALFORMED_LAYOUT)
+            else:
+                if layout.batch_id != batch_id:
+                    self.fail("CUSTODY_ROW_DRIFT", "custody_layouts", lid, column="batch_id")
+                signer = people.get(signer_id)
+                # Pinned to the signer's registered key, or to the key the audit trail gave
+                # them when they signed (a replaced key still vouches for what it signed).
+                if signer is not None:
+                    trusted = self.had_key(signer, layout.signer.fingerprint)
             batch = self.session.get(Batch, batch_id)
             assert batch is not None
             try:
-                verdict = verify_batch(self.session, batch)
+                verdict = verify_batch(self.session, batch, trusted_key=trusted)
             except QbankError as e:
                 self.fail(
                     "CUSTODY_LOG_INVALID",

@@ -79,11 +79,16 @@ def require_role(person: Person, role: str) -> None:
 
 
 def set_public_key(session: Session, person: Person, public_key_raw: bytes, *, actor: str) -> None:
-    """Record the public half of the person's key; replacing one is audited."""
+    """Record the public half of the person's key; replacing one is audited.
+
+    The audit event carries the whole new and previous public keys, so signatures made under
+    a key the person no longer uses still verify (`qbank db verify` finds the key there by
+    its fingerprint).
+    """
     encoded = base64.b64encode(public_key_raw).decode("ascii")
     if person.public_key == encoded:
         return
-    previous = person.key_fingerprint
+    previous, previous_key = person.key_fingerprint, person.public_key
     person.public_key = encoded
     person.key_fingerprint = fingerprint(public_key_raw)
     audit.record(
@@ -94,6 +99,8 @@ def set_public_key(session: Session, person: Person, public_key_raw: bytes, *, a
         entity_id=person.id,
         fingerprint=person.key_fingerprint,
         previous=previous,
+        public_key=encoded,
+        previous_key=previous_key,
     )
 
 

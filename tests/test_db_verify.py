@@ -27,11 +27,18 @@ from sqlalchemy import Connection, create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from cli.main import cli
-from cli.pipeline import DEMO_PASSPHRASE, run_demo, sample_dir
+from cli.pipeline import (
+    DEMO_INSTITUTION,
+    DEMO_PASSPHRASE,
+    DEMO_REVIEWER,
+    run_demo,
+    sample_dir,
+)
 from qbank import integrity
 from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.db import open_database
 from qbank.model import Base
+from qbank.people import get_person, set_public_key
 
 Tamper = Callable[[Connection], Any]
 
@@ -478,6 +485,23 @@ def test_with_an_identity_sealed_papers_are_opened_and_checked(chain: Path, tmp_
     report = json.loads(result.output)
     assert found(report, "PAPER_COMMITMENT_MISMATCH", "papers", 2)
     assert found(report, "PAPER_COMPOSITION_MISMATCH", "papers", 1)
+
+
+def test_replaced_keys_still_vouch_for_what_they_signed(chain: Path, tmp_path: Path) -> None:
+    """The reviewer and the institution get new keys (audited): their earlier reviews, filing
+    and custody layout verify under the keys the audit trail recorded."""
+    copy = tmp_path / "q.db"
+    shutil.copyfile(chain, copy)
+    db = open_database(str(copy))
+    try:
+        with db.transaction() as session:
+            for name in (DEMO_REVIEWER, DEMO_INSTITUTION):
+                raw = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
+                set_public_key(session, get_person(session, name), raw, actor="t")
+    finally:
+        db.dispose()
+    result = CliRunner().invoke(cli, ["db", "verify", "--db", str(copy), "--json"])
+    assert result.exit_code == 0, result.output
 
 
 def test_the_canonical_encoder_is_canonical_bytes() -> None:
