@@ -21,24 +21,23 @@ paragraph (in `document.paragraphs`) holding its number. Field checks are the sh
 from __future__ import annotations
 
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import docx
 from docx.document import Document as DocxDocument
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.document import CT_Document
 from docx.oxml.ns import qn
 from docx.oxml.styles import CT_Styles
-from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from importers import limits as reading_limits
 from importers.items import OPTION_LETTERS, RawItem, build_item, check_duplicate_numbers
 from qbank.records import ItemRecord, ItemType, Location, Parsed, Problem, ProblemList
-from qbank.text.normalize import clean_text, nfkc, parse_answer, parse_item_type
+from qbank.text.normalize import _TYPE_WORDS, clean_text, nfkc, parse_answer, parse_item_type
 
 __all__ = ["read_items_docx", "split_option_line", "take_stem_answer"]
 
@@ -56,18 +55,24 @@ _OTHER_TYPES = re.compile(
     r"简述|操作)题|名词解释)$"
 )
 _NUMBERED_OTHER = re.compile(r"^[\u4e00-\u9fff]{1,5}题$")
+# A word can name a type only if, once `parse_item_type` has dropped what it drops (closing
+# brackets, zero-width spaces, a numbering prefix), one of its type words is left; looking
+# for them first spares that full parse for almost every line.
+_TYPE_WORD = re.compile("|".join(sorted(map(re.escape, _TYPE_WORDS), key=len, reverse=True)))
+_DROPPED_BY_TYPE_PARSE = dict.fromkeys(map(ord, ")]】\u200b\ufeff"))
 _GROUP_HEADING = re.compile(rf"^第\s*(?:{_CN_NUM}|\d+)\s*(?:章|节|篇|单元|部分)")
 # The fixed notes of a national paper, skipped up to the first section.
 _FRONT_MATTER = re.compile(r"^(?:注意事项|考生须知|考试须知|答题须知|答题要求)[:]?$")
 _WS = re.compile(r"\s+")
 _SECTION_SCORE = re.compile(r"每\s*小?\s*题\s*(\d+(?:\.\d+)?)\s*分")
 
-# Item numbers: `1.` `1、` `1 .` `1)`, optionally after a judgement answer `(√)1.`; or `(1)`.
+# Item numbers of any width: `1.` `1、` `1 .` `1)`, optionally after a judgement answer
+# `(√)1.`; or `(1)`. A width limit here once glued item 10000 onto item 9999.
 _ITEM_DOT = re.compile(
-    r"^(?:\((?P<pre>[^()]{1,12})\)\s*)?(?P<num>\d{1,4})\s*(?P<sep>[.、])(?P<gap>\s*)(?P<rest>.*)$"
+    r"^(?:\((?P<pre>[^()]{1,12})\)\s*)?(?P<num>\d+)\s*(?P<sep>[.、])(?P<gap>\s*)(?P<rest>.*)$"
 )
-_ITEM_PAREN = re.compile(r"^\(\s*(?P<num>\d{1,4})\s*\)\s*(?P<rest>.*)$")
-_RAW_DECIMAL = re.compile(r"^\s*[0-9０-９]{1,4}\.[0-9０-９]")
+_ITEM_PAREN = re.compile(r"^\(\s*(?P<num>\d+)\s*\)\s*(?P<rest>.*)$")
+_RAW_DECIMAL = re.compile(r"^\s*[0-9０-９]+\.[0-9０-９]")
 
 # Option markers `A.` `A、` `A:` at a line start or after whitespace (`U=IR`, `A相` never match).
 _LETTERS = OPTION_LETTERS
@@ -109,6 +114,9 @@ _LATIN_START = re.compile(r"[A-Za-z0-9]")
 _LINE_BREAKS = re.compile(r"[\n\r\v\f\u2028\u2029]")
 _HEADING_STYLES = ("heading", "title", "标题")
 _AUTO_OPTION = "option"
+_W_VAL, _W_PSTYLE, _W_NUMPR, _W_NUMID, _W_ILVL, _W_JC = (
+    qn(f"w:{tag}") for tag in ("val", "pStyle", "numPr", "numId", "ilvl", "jc")
+)
 _DECIMAL_FORMATS = frozenset(
     {"decimal", "decimalZero", "decimalFullWidth", "decimalFullWidth2", "decimalHalfWidth"}
 )
@@ -141,12 +149,14 @@ def read_items_docx(path: str | Path, *, display_name: str | None = None) -> Par
     reader = _Reader(name)
     layout = _Layout(document)
     for index, paragraph in enumerate(paragraphs, start=1):
-        text = paragraph.text
+        text = _paragraph_text(paragraph._p)
         refused = reading_limits.check_paragraph(text, name, index, limits)
         if refused is not None:
             return Parsed(problems=[refused])
-        reader.centered = paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
-        reader.paragraph(index, text, layout.is_heading(paragraph), layout.kind(paragraph))
+        p_pr = paragraph._p.pPr  # read once: each python-docx property looks it up again
+        reader.centered = _centered(p_pr)
+        heading, auto = layout.describe(p_pr)
+        reader.paragraph(index, text, heading, auto)
     return reader.finish()
 
 
@@ -237,13 +247,19 @@ def _is_answer(content: str, item_type: ItemType) -> bool:
 
 
 def _join(lines: list[str]) -> str:
-    """Join a stem's lines; a space only where two Latin words or numbers would merge."""
-    out = ""
+    """Join a stem's lines; a space only where two Latin words or numbers would merge.
+
+    Linear in the total length: only the last character of the text so far is looked at,
+    and the pieces are joined once (an item continued over many paragraphs stays cheap).
+    """
+    parts: list[str] = []
     for line in lines:
-        if out and _LATIN_END.search(out) and _LATIN_START.match(line):
-            out += " "
-        out += line
-    return out
+        if not line:
+            continue
+        if parts and _LATIN_END.match(parts[-1][-1]) and _LATIN_START.match(line):
+            parts.append(" ")
+        parts.append(line)
+    return "".join(parts)
 
 
 @dataclass
@@ -252,6 +268,8 @@ class _Section:
     type: ItemType | None  # None: a heading of a type this importer does not read
     score: str | None = None
     style: str | None = None  # "dot" (1.) or "paren" ((1)), fixed by the first item
+    numbers: set[int] = field(default_factory=set)
+    last_number: int | None = None
     records: list[ItemRecord] = field(default_factory=list)
 
 
@@ -265,7 +283,9 @@ class _Block:
     lead: str | None = None
     stem: list[str] = field(default_factory=list)
     options: dict[str, str] = field(default_factory=dict)
-    meta: dict[str, list[str]] = field(default_factory=dict)
+    # Each 答案/解析/… line's value as its lines (a value may continue over paragraphs);
+    # the last line of a kind wins.
+    meta: dict[str, list[list[str]]] = field(default_factory=dict)
     last: str = "stem"
     last_letter: str = ""
 
@@ -414,7 +434,8 @@ class _Reader:
                 self.stray(index, text)
             elif not block.orphan:
                 key = _META_WORDS[_meta_key(meta)]
-                block.meta.setdefault(key, []).append(meta.group("value").strip())
+                value = meta.group("value").strip()
+                block.meta.setdefault(key, []).append([value] if value else [])
                 block.last = key
             return
         if block is not None:
@@ -429,7 +450,7 @@ class _Reader:
                 return
             values = block.meta.get(block.last)
             if values is not None and (block.last == "explanation" or not values[-1]):
-                values[-1] = _join([v for v in (values[-1], text) if v])
+                values[-1].append(text)
                 return
             self.problem(index, "paragraph", "problem.unrecognised_paragraph", text=text[:40])
             return
@@ -465,10 +486,31 @@ class _Reader:
         self.items_seen += 1
         if self.section is None:
             self.problem(index, "paragraph", "problem.outside_section")
+        elif self.section.type is not None:
+            self.check_sequence(self.section, index, number)
         block = _Block(index, number, self.section, lead=lead)
         self.block = block
         if rest:
             self.add_stem_text(block, rest)
+
+    def check_sequence(self, section: _Section, index: int, number: str) -> None:
+        """Items of a section are numbered one after another; a jump means an item was read
+        into the one before (a number the reader did not see as one) or is missing. A
+        repeated number is left to the duplicate check."""
+        value = int(number)
+        previous, section.last_number = section.last_number, value
+        if previous is None or value == previous + 1 or value in section.numbers:
+            section.numbers.add(value)
+            return
+        section.numbers.add(value)
+        self.problem(
+            index,
+            "number",
+            "problem.number_out_of_sequence",
+            number=number,
+            previous=previous,
+            expected=previous + 1,
+        )
 
     def add_stem_text(self, block: _Block, text: str) -> None:
         inline = _inline_options(text) if not block.options else None
@@ -494,7 +536,7 @@ class _Reader:
         item_type = section.type
         assert item_type is not None
         location = self.location(block.paragraph)
-        meta = {key: values[-1] for key, values in block.meta.items()}
+        meta = {key: _join(values[-1]) for key, values in block.meta.items()}
         stem, bracket = take_stem_answer(_join(block.stem), item_type)
         answer = meta.get("answer", "")
         if not answer:
@@ -512,7 +554,7 @@ class _Reader:
                     {"inline": clean_text(bracket), "line": clean_text(answer)},
                 )
             )
-        code, path = _knowledge(block.meta.get("knowledge", []))
+        code, path = _knowledge([_join(lines) for lines in block.meta.get("knowledge", [])])
         raw = RawItem(
             location=location,
             type=item_type,
@@ -539,8 +581,11 @@ class _Reader:
 
 def _heading_type(word: str) -> ItemType | None:
     """`判断题`, also with a count glued on: `判断题共20题`, `单选20题`."""
+    folded = unicodedata.normalize("NFKC", word).casefold()
+    if not _TYPE_WORD.search(folded.translate(_DROPPED_BY_TYPE_PARSE)):
+        return None  # the candidates below are prefixes of `word`: none can name a type
     candidates = (word, word[: word.find("题") + 1], re.split(r"[\d共每]", word)[0])
-    for candidate in candidates:
+    for candidate in dict.fromkeys(candidates):
         if candidate and (item_type := parse_item_type(candidate)) is not None:
             return item_type
     return None
@@ -596,12 +641,16 @@ class _Layout:
             return
         self._read_numbering(numbering)
 
-    def is_heading(self, paragraph: Paragraph) -> bool:
-        return self._style(paragraph)[0]
+    def describe(self, p_pr: etree._Element | None) -> tuple[bool, int | str | None]:
+        """Whether a paragraph (by its `w:pPr`) is styled as a heading, and `kind`."""
+        style = self._style(p_pr)
+        return style[0], self.kind(p_pr, style[1])
 
-    def kind(self, paragraph: Paragraph) -> int | str | None:
+    def kind(
+        self, p_pr: etree._Element | None, style_num_pr: etree._Element | None
+    ) -> int | str | None:
         """Word's list number for an item paragraph, `_AUTO_OPTION` for a lettered one."""
-        key = self._num_key(paragraph)
+        key = self._num_key(p_pr, style_num_pr)
         if key is None or key not in self.formats:
             return None
         fmt, first = self.formats[key]
@@ -615,8 +664,10 @@ class _Layout:
             return _AUTO_OPTION
         return None
 
-    def _style(self, paragraph: Paragraph) -> tuple[bool, etree._Element | None]:
-        return self.styles.get(paragraph._p.style, self.styles.get(None, (False, None)))
+    def _style(self, p_pr: etree._Element | None) -> tuple[bool, etree._Element | None]:
+        p_style = p_pr.find(_W_PSTYLE) if p_pr is not None else None
+        style_id = p_style.get(_W_VAL) if p_style is not None else None
+        return self.styles.get(style_id, self.styles.get(None, (False, None)))
 
     def _read_styles(self, root: etree._Element) -> None:
         own: dict[str, tuple[str, str | None, etree._Element | None]] = {}
@@ -664,16 +715,64 @@ class _Layout:
                 value = fmt.get(qn("w:val")) if fmt is not None else "decimal"
                 self.formats[key] = (value or "decimal", first)
 
-    def _num_key(self, paragraph: Paragraph) -> tuple[str, str] | None:
-        p_pr = paragraph._p.pPr
-        num_pr = p_pr.find(qn("w:numPr")) if p_pr is not None else None
+    def _num_key(
+        self, p_pr: etree._Element | None, style_num_pr: etree._Element | None
+    ) -> tuple[str, str] | None:
+        num_pr = p_pr.find(_W_NUMPR) if p_pr is not None else None
         if num_pr is None:
-            num_pr = self._style(paragraph)[1]
+            num_pr = style_num_pr
         if num_pr is None:
             return None
-        num_id = num_pr.find(qn("w:numId"))
-        ilvl = num_pr.find(qn("w:ilvl"))
-        value = num_id.get(qn("w:val")) if num_id is not None else None
+        num_id = num_pr.find(_W_NUMID)
+        ilvl = num_pr.find(_W_ILVL)
+        value = num_id.get(_W_VAL) if num_id is not None else None
         if not value or value == "0":
             return None
-        return value, (ilvl.get(qn("w:val")) if ilvl is not None else None) or "0"
+        return value, (ilvl.get(_W_VAL) if ilvl is not None else None) or "0"
+
+
+_RUN_TEXT = {
+    qn("w:cr"): "\n",
+    qn("w:noBreakHyphen"): "-",
+    qn("w:ptab"): "\t",
+    qn("w:tab"): "\t",
+}
+_W_R, _W_HYPERLINK, _W_T, _W_BR, _W_TYPE = (
+    qn(f"w:{tag}") for tag in ("r", "hyperlink", "t", "br", "type")
+)
+
+
+def _paragraph_text(p: etree._Element) -> str:
+    """Exactly python-docx's `Paragraph.text`, read by walking the children once.
+
+    python-docx compiles an XPath expression for every paragraph and every run, which makes
+    it most of the time of reading a large bank; a test holds the two to the same result.
+    """
+    parts: list[str] = []
+    for child in p:
+        if child.tag == _W_R:
+            _run_text(child, parts)
+        elif child.tag == _W_HYPERLINK:
+            for run in child:
+                if run.tag == _W_R:
+                    _run_text(run, parts)
+    return "".join(parts)
+
+
+def _run_text(run: etree._Element, parts: list[str]) -> None:
+    for child in run:
+        tag = child.tag
+        if tag == _W_T:
+            parts.append(child.text or "")
+        elif tag == _W_BR:
+            if child.get(_W_TYPE, "textWrapping") == "textWrapping":
+                parts.append("\n")
+        elif tag in _RUN_TEXT:
+            parts.append(_RUN_TEXT[tag])
+
+
+def _centered(p_pr: etree._Element | None) -> bool:
+    """The paragraph's own alignment is centre (the attribute read as text: python-docx's
+    `alignment` raises on values it has no name for, such as `start`)."""
+    jc = p_pr.find(_W_JC) if p_pr is not None else None
+    return jc is not None and jc.get(_W_VAL) == "center"

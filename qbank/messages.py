@@ -149,6 +149,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "题号 {number} 重复（第一次出现在{first}）",
         "item number {number} is used twice (first at {first})",
     ),
+    "problem.number_out_of_sequence": (
+        "题号 {number} 没有接在上一题 {previous} 之后（应为 {expected}）：可能有题目并入了上一题或缺失",
+        "item number {number} does not follow {previous} (expected {expected}): an item may have "
+        "been merged into the one before or be missing",
+    ),
     "problem.unknown_knowledge_point": (
         "鉴定点代码 {code} 不在本题库的鉴定要素细目表中",
         "knowledge point {code} is not in this bank's knowledge tree",
@@ -398,6 +403,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "--map takes COLUMN=field, got '{value}'",
     ),
     "cli.file_missing": ("找不到文件 {path}", "file not found: {path}"),
+    "settings.not_regular_file": (
+        "{path} 不是普通文件（设置文件应为 TOML 文本文件）",
+        "{path} is not a regular file (a settings file is a TOML text file)",
+    ),
+    "settings.too_large": (
+        "{path} 超过 {limit} 字节，不像设置文件，未读取",
+        "{path} is larger than {limit} bytes, too large for a settings file; not read",
+    ),
     "cli.error": ("错误：{message}", "Error: {message}"),
     # --- cli._errors: the top-level handler (database, operating system, unexpected) ------
     "cli.db_empty": ("--db 不能为空", "--db must not be empty"),
@@ -2251,6 +2264,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "seal.archive.not_a_file": ("{name} 不是普通文件", "{name} is not a regular file"),
     "seal.archive.duplicate": ("{name} 出现了不止一次", "{name} appears more than once"),
+    "seal.name_too_long": (
+        "文件名“{name}”过长（{size} 字节；每段上限 {part} 字节，全长上限 {total} 字节），未写出任何文件",
+        "file name '{name}' is too long ({size} bytes; at most {part} bytes a part and {total} in "
+        "all); nothing was written",
+    ),
+    "seal.name_conflict.file_and_directory": (
+        "“{name}”既是文件，又是“{other}”所在的目录，无法同时写出，未写出任何文件",
+        "'{name}' is both a file and the directory holding '{other}'; nothing was written",
+    ),
+    "seal.name_conflict.same_file": (
+        "“{name}”与“{other}”只差大小写或 Unicode 写法，在不区分大小写的系统上是同一个文件，未写出任何文件",
+        "'{name}' and '{other}' differ only in case or Unicode form, one file on a "
+        "case-insensitive disk; nothing was written",
+    ),
     "seal.manifest_mismatch": (
         "封存包清单不符：{detail}，未写出任何文件",
         "bundle manifest mismatch: {detail}; nothing was written",
@@ -2305,6 +2332,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "seal.no_papers": ("批次 {batch} 还没有试卷，无从封存", "batch {batch} has no papers to seal"),
     "seal.out_exists": ("{path} 已存在，不会覆盖", "{path} exists; it is not overwritten"),
+    "seal.out_symlink": (
+        "输出目录 {path} 是符号链接，不会写入（请给出一个真实的目录）",
+        "output directory {path} is a symbolic link; nothing was written (give a real directory)",
+    ),
     "seal.out_not_empty": (
         "输出目录 {path} 已存在且不为空",
         "output directory {path} exists and is not empty",
@@ -2325,6 +2356,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "签名有效（{signer}，指纹 {fingerprint}），清单相符；已写出 {files} 个文件到 {path}",
         "signature valid ({signer}, key {fingerprint}), manifest matches; wrote {files} files "
         "to {path}",
+    ),
+    "seal.unpinned_refused": (
+        "签名人 {name}（指纹 {fingerprint}）的公钥无从核对：数据库中没有登记，也未给出 --signer-key；"
+        "未写出任何文件。确认指纹无误后可加 --allow-unpinned 启封",
+        "no pinned key for signer {name} (key {fingerprint}): not registered in the database and "
+        "no --signer-key; nothing was written. Check the fingerprint, then use --allow-unpinned "
+        "to open it anyway",
     ),
     "seal.unpinned": (
         "注意：没有可核对的签名人公钥（数据库中无此人，也未给出 --signer-key），只核对了签名文件自带的公钥",

@@ -24,6 +24,8 @@ _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 _ASCII_PUNCT = re.compile(r"(\d?)\s*([,;:?!])\s*(\d?)")
 _HAS_CJK = re.compile(rf"[{_CJK}]")
+_OPEN_BRACKET = re.compile(r"\s*（\s*")
+_CLOSE_BRACKET = re.compile(r"\s*）")
 
 
 # Symbols NFKC would flatten into something that reads wrong on a printed paper:
@@ -34,6 +36,8 @@ _KEEP_SYMBOLS = re.compile("([\u00b2\u00b3\u00b9\u2070-\u209f\u2103\u2109\uff5e]
 
 def nfkc(text: str) -> str:
     """NFKC, except the symbols in `_KEEP_SYMBOLS`: the width folding stored text gets."""
+    if not _KEEP_SYMBOLS.search(text):  # the usual case, and the same result
+        return unicodedata.normalize("NFKC", text)
     parts = _KEEP_SYMBOLS.split(text)
     return "".join(
         part if i % 2 else unicodedata.normalize("NFKC", part) for i, part in enumerate(parts)
@@ -56,15 +60,18 @@ def clean_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = nfkc(str(value))
+    text = str(value)
+    if text.isascii():  # NFKC leaves ASCII as it is, and there is no Chinese to punctuate
+        return _WS.sub(" ", text).strip()
+    text = nfkc(text)
     text = _WS.sub(" ", text).strip()
     if not text or not _HAS_CJK.search(text):
         return text
     text = _ASCII_PUNCT.sub(_full_width_punctuation, text)
     # Brackets: in Chinese text both halves become full-width, spaces inside kept as one.
     text = text.replace("(", "（").replace(")", "）")
-    text = re.sub(r"\s*（\s*", lambda m: "（" if not m.group(0).endswith(" ") else "（ ", text)
-    text = re.sub(r"\s*）", lambda m: "）" if not m.group(0).startswith(" ") else " ）", text)
+    text = _OPEN_BRACKET.sub(lambda m: "（" if not m.group(0).endswith(" ") else "（ ", text)
+    text = _CLOSE_BRACKET.sub(lambda m: "）" if not m.group(0).startswith(" ") else " ）", text)
     return text
 
 
