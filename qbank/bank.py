@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qbank import audit
@@ -20,6 +22,8 @@ LEVEL_NAMES: dict[int, tuple[str, str]] = {
     1: ("一级", "高级技师"),
 }
 """Levels of 《国家职业技能标准》 (`003` 第十一条): number → (级别, 传统等级名)."""
+
+_Row = TypeVar("_Row", Occupation, Bank)
 
 
 def check_level(level: int) -> int:
@@ -48,6 +52,21 @@ def find_bank(session: Session, occupation_code: str, level: int) -> Bank:
     return bank
 
 
+def _insert_or_get(session: Session, row: _Row, existing: Select[tuple[_Row]]) -> tuple[_Row, bool]:
+    """Insert `row`, or return the same row that a concurrent transaction committed first
+    (two imports into a new bank at once); the bool says whether `row` was inserted."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        found = session.scalar(existing)
+        if found is None:
+            raise
+        return found, False
+    return row, True
+
+
 def ensure_bank(
     session: Session,
     occupation_code: str,
@@ -62,11 +81,14 @@ def ensure_bank(
     """
     code = check_occupation_code(occupation_code)
     check_level(level)
-    occupation = session.scalar(select(Occupation).where(Occupation.code == code))
+    by_code = select(Occupation).where(Occupation.code == code)
+    occupation = session.scalar(by_code)
+    created = False
     if occupation is None:
-        occupation = Occupation(code=code, name=(occupation_name or code).strip())
-        session.add(occupation)
-        session.flush()
+        occupation, created = _insert_or_get(
+            session, Occupation(code=code, name=(occupation_name or code).strip()), by_code
+        )
+    if created:
         audit.record(
             session,
             actor=actor,
@@ -77,13 +99,14 @@ def ensure_bank(
         )
     elif occupation_name and occupation.name == occupation.code:
         occupation.name = occupation_name.strip()
-    bank = session.scalar(
-        select(Bank).where(Bank.occupation_id == occupation.id, Bank.level == level)
-    )
+    by_level = select(Bank).where(Bank.occupation_id == occupation.id, Bank.level == level)
+    bank = session.scalar(by_level)
+    created = False
     if bank is None:
-        bank = Bank(occupation_id=occupation.id, level=level)
-        session.add(bank)
-        session.flush()
+        bank, created = _insert_or_get(
+            session, Bank(occupation_id=occupation.id, level=level), by_level
+        )
+    if created:
         session.refresh(bank)
         audit.record(
             session,

@@ -3,6 +3,11 @@
 SQLite file by default (`./qbank.db`), PostgreSQL by URL for an institution's shared server.
 The URL comes from the caller (`--db`), else `QBANK_DB`, else the default. Opening a
 database brings its schema up to date through Alembic, so banks kept for years upgrade in place.
+
+Writers are serialised: on SQLite every transaction starts with `BEGIN IMMEDIATE` (the write
+lock is taken before the first read, so what a writer looked up is still true when it writes,
+and the audit chain never forks); on PostgreSQL an import takes its bank's advisory lock
+(`lock_bank`). Waiting for a lock longer than the busy timeout raises `DatabaseBusy`.
 """
 
 from __future__ import annotations
@@ -14,11 +19,51 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from qbank.errors import QbankError
 
 DEFAULT_PATH = "qbank.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
+DEFAULT_BUSY_TIMEOUT = 30.0
+"""Seconds a writer waits for another's lock before giving up (`QBANK_BUSY_TIMEOUT` overrides)."""
+PG_LOCK = "SELECT pg_advisory_xact_lock(hashtext('qbank ' || current_schema()), :key)"
+"""qbank's PostgreSQL advisory lock: keyed by schema (advisory locks are database-wide, and a
+server may hold several qbank schemas) and by bank id, 0 for migrations."""
+SQLITE_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
+PG_BUSY_STATES = {"55P03", "40P01"}  # lock_not_available, deadlock_detected
+
+
+class DatabaseBusy(QbankError):
+    """Another process holds the write lock (e.g. an import into the same bank) for longer
+    than the busy timeout; nothing was written, and trying again later will do."""
+
+    def __init__(self) -> None:
+        super().__init__("db.busy")
+
+
+def busy_timeout() -> float:
+    """The busy timeout in seconds: `QBANK_BUSY_TIMEOUT` when it is a positive number."""
+    try:
+        value = float(os.environ.get("QBANK_BUSY_TIMEOUT", ""))
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT
+    return value if value > 0 else DEFAULT_BUSY_TIMEOUT
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether a database error means "someone else holds the lock", not a real failure."""
+    orig = getattr(error, "orig", error)
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in SQLITE_BUSY_CODES
+    if getattr(orig, "sqlstate", None) in PG_BUSY_STATES:
+        return True
+    message = str(orig)
+    return "database is locked" in message or "database table is locked" in message
 
 
 def resolve_url(db: str | None = None) -> str:
@@ -30,10 +75,65 @@ def resolve_url(db: str | None = None) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_begin)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout() * 1000)}")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Every transaction takes the write lock first, waiting up to the busy timeout."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _pg_settings(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """Waiting for a lock (an advisory lock, a row) ends after the busy timeout, as on SQLite."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"SET lock_timeout = {int(busy_timeout() * 1000)}")
+    cursor.close()
+    dbapi_connection.commit()
+
+
+def create_private_sqlite_file(url: str) -> None:
+    """Create a new SQLite database file readable and writable by its owner only (0600).
+
+    SQLite gives its journal and WAL files the mode of the database file, so they stay
+    private too. An existing file is left alone; a path that cannot be created is left for
+    SQLite to report when it connects.
+    """
+    parsed = make_url(url)
+    path = parsed.database
+    if not path or path == ":memory:" or path.startswith("file:") or parsed.query.get("uri"):
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:
+        return
+    os.close(fd)
+
+
+@contextmanager
+def busy_as_error() -> Iterator[None]:
+    """Turn "the database is locked" / "lock timeout" into `DatabaseBusy`."""
+    try:
+        yield
+    except DBAPIError as error:
+        if is_busy(error):
+            raise DatabaseBusy() from error
+        raise
+
+
+def lock_bank(session: Session, bank_id: int) -> None:
+    """Hold the bank's import lock until the transaction ends: one import at a time per bank.
+
+    On SQLite the transaction already holds the database's write lock (`BEGIN IMMEDIATE`);
+    on PostgreSQL this takes an advisory lock on the bank, waiting up to the busy timeout.
+    Call it before looking anything up that the write depends on.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        with busy_as_error():
+            session.execute(text(PG_LOCK), {"key": bank_id})
 
 
 def alembic_config() -> Config:
@@ -50,20 +150,33 @@ class Database:
         self.url = url
         self.engine: Engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
+            create_private_sqlite_file(url)
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        elif self.engine.dialect.name == "postgresql":
+            event.listen(self.engine, "connect", _pg_settings)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def upgrade(self) -> None:
-        """Apply every pending migration (creates the schema on a new database)."""
+        """Apply every pending migration (creates the schema on a new database).
+
+        Migrations run under the write lock (PostgreSQL: advisory lock 0), so processes
+        opening a new database at once build its schema once.
+        """
         config = alembic_config()
-        with self.engine.begin() as connection:
+        with busy_as_error(), self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(PG_LOCK), {"key": 0})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed if the block succeeds, rolled back if anything raises."""
-        with self._sessions() as session, session.begin():
+        """One unit of work: committed if the block succeeds, rolled back if anything raises.
+
+        Raises DatabaseBusy when another writer kept the lock past the busy timeout.
+        """
+        with busy_as_error(), self._sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

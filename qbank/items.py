@@ -4,6 +4,10 @@ An item keeps its identity across files through its 试题编号 (`guid`) or, wh
 through its text (type, stem, options). Storing a record whose content differs from the item's
 current version makes a new version; identical content makes none. A whole file is stored or
 nothing is: any problem rejects the import before anything is written.
+
+A bank never holds two live items with the same text: `item_content_keys` (unique per bank)
+says which item owns each content key, and an import takes the bank's lock before it looks
+anything up, so two imports of one file at once store its items once.
 """
 
 from __future__ import annotations
@@ -13,14 +17,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qbank import audit
 from qbank.canonical import canonical_bytes, content_id
 from qbank.content import verified_item_content
+from qbank.db import DatabaseBusy, lock_bank
 from qbank.errors import ImportRejected, NotFound
-from qbank.model import Bank, Item, ItemVersion, KnowledgeNode
+from qbank.model import Bank, Item, ItemContentKey, ItemVersion, KnowledgeNode
 from qbank.records import (
     Answer,
     ItemRecord,
@@ -144,23 +150,31 @@ def import_items(
     """Store `records` (read from file `source`) in `bank`, all or nothing.
 
     `parse_problems` are what the importer found; this adds the checks that need the bank
-    (knowledge points not in its tree, two records of the file for the same item). If there
-    is any problem, raises ItemsRejected and writes nothing. With `dry_run`, returns what
-    would happen without writing. `progress` is called with the number of records done.
+    (knowledge points not in its tree, two records of the file for the same item or with the
+    same text, a text another item of the bank already has). If there is any problem, raises
+    ItemsRejected and writes nothing. With `dry_run`, returns what would happen without
+    writing. `progress` is called with the number of records done.
 
-    Side effects: writes items, versions and audit events (not when `dry_run`).
+    Takes the bank's import lock first (`qbank.db.lock_bank`) and raises DatabaseBusy when
+    another import holds it past the busy timeout, or when the database refuses a duplicate
+    that a writer ignoring the lock stored meanwhile.
+
+    Side effects: writes items, versions, content keys and audit events (not when `dry_run`).
     """
+    lock_bank(session, bank.id)
     summary = ImportSummary(dry_run=dry_run)
     problems = ProblemList(parse_problems)  # bounded: a hostile file may be all problems
     points = tree_point_codes(session, bank)
 
     current = session.execute(
-        select(Item, ItemVersion)
+        select(Item, ItemVersion, ItemContentKey.content_key)
         .join(ItemVersion, Item.current_version_id == ItemVersion.id)
+        .outerjoin(ItemContentKey, ItemContentKey.item_id == Item.id)
         .where(Item.bank_id == bank.id, Item.deleted_at.is_(None))
     ).all()
-    by_guid = {item.guid: (item, version) for item, version in current}
-    by_key = {version.content_key: (item, version) for item, version in current}
+    by_guid = {item.guid: (item, version) for item, version, _ in current}
+    by_key = {owned: (item, version) for item, version, owned in current if owned is not None}
+    owned_keys = {item.id: owned for item, _, owned in current}
 
     plan: list[tuple[ItemRecord, dict[str, Any], str, str, Item | None, ItemVersion | None]] = []
     seen: dict[str, Location] = {}
@@ -177,22 +191,28 @@ def import_items(
             )
         content = item_content(record, author=author)
         key = content_key(record.type.value, record.stem, record.options)
-        identity = f"guid:{record.guid}" if record.guid else f"text:{key}"
-        if identity in seen:
+        match = by_guid.get(record.guid) if record.guid else by_key.get(key)
+        item, version = match if match else (None, None)
+        identities = [f"text:{key}"]
+        if record.guid:
+            identities.insert(0, f"guid:{record.guid}")
+        if item is not None:
+            identities.append(f"item:{item.id}")
+        first = next((seen[i] for i in identities if i in seen), None)
+        if first is not None:
             problems.append(
                 Problem(
                     record.location,
-                    "guid" if record.guid else "stem",
+                    "guid" if record.guid and f"guid:{record.guid}" in seen else "stem",
                     "problem.duplicate_item",
-                    {"first": seen[identity].describe()},
+                    {"first": first.describe()},
                 )
             )
             continue
-        seen[identity] = record.location
-        match = by_guid.get(record.guid) if record.guid else by_key.get(key)
-        item, version = match if match else (None, None)
+        seen.update(dict.fromkeys(identities, record.location))
         plan.append((record, content, content_id(content), key, item, version))
 
+    problems.extend(_taken_keys(plan, by_key))
     if problems:
         summary.problems = problems.sorted_by_location()
         summary.rejected = _count_rejected(problems)
@@ -212,19 +232,48 @@ def import_items(
         if progress is not None:
             progress(1)
     if not dry_run:
-        _store_versions(session, bank, changes, source, actor)
-        audit.record(
-            session,
-            actor=actor,
-            action="import",
-            entity="bank",
-            entity_id=bank.id,
-            bank_id=bank.id,
-            file=source,
-            imported=summary.imported,
-            unchanged=summary.unchanged,
-        )
+        try:
+            _store_versions(session, bank, changes, source, actor, owned_keys)
+            audit.record(
+                session,
+                actor=actor,
+                action="import",
+                entity="bank",
+                entity_id=bank.id,
+                bank_id=bank.id,
+                file=source,
+                imported=summary.imported,
+                unchanged=summary.unchanged,
+            )
+            session.flush()
+        except IntegrityError as error:  # a writer that ignored the lock got there first
+            raise DatabaseBusy() from error
     return summary
+
+
+def _taken_keys(
+    plan: Sequence[tuple[ItemRecord, dict[str, Any], str, str, Item | None, ItemVersion | None]],
+    by_key: dict[str, tuple[Item, ItemVersion]],
+) -> list[Problem]:
+    """Records whose text another live item of the bank has and keeps after this import."""
+    planned = {item.id: key for _, _, _, key, item, _ in plan if item is not None}
+    problems = []
+    for record, _, _, key, item, _ in plan:
+        owner = by_key.get(key)
+        if owner is None or (item is not None and owner[0].id == item.id):
+            continue
+        other = owner[0]
+        if planned.get(other.id, key) != key:
+            continue  # the owner itself takes other text in this same file
+        problems.append(
+            Problem(
+                record.location,
+                "stem",
+                "problem.duplicate_content",
+                {"guid": other.guid, "id": other.id},
+            )
+        )
+    return problems
 
 
 def _store_versions(
@@ -233,8 +282,10 @@ def _store_versions(
     changes: list[tuple[ItemRecord, dict[str, Any], str, str, Item | None]],
     source: str,
     actor: str,
+    owned_keys: dict[int, str | None],
 ) -> None:
-    """Write new items and versions in a few bulk statements (one flush per table)."""
+    """Write new items and versions in a few bulk statements (one flush per table), and
+    point each changed item's content key at its new text."""
     new_items = {
         index: Item(bank_id=bank.id, guid=record.guid or str(uuid.uuid4()))
         for index, (record, _, _, _, item) in enumerate(changes)
@@ -242,6 +293,15 @@ def _store_versions(
     }
     session.add_all(new_items.values())
     session.flush()
+    _store_keys(
+        session,
+        bank,
+        [
+            (new_items[i] if item is None else item, key)
+            for i, (_, _, _, key, item) in enumerate(changes)
+        ],
+        owned_keys,
+    )
     existing_ids = [item.id for _, _, _, _, item in changes if item is not None]
     last_seq: dict[int, int] = {}
     earlier: dict[tuple[int, str], int] = {}
@@ -309,6 +369,22 @@ def _store_versions(
             seq=version.seq,
             file=source,
         )
+
+
+def _store_keys(
+    session: Session, bank: Bank, keyed: list[tuple[Item, str]], owned_keys: dict[int, str | None]
+) -> None:
+    """Rewrite the content-key rows of items whose text changed. Old rows go first, so items
+    that trade texts within one file never collide on the way; the unique constraint still
+    refuses a key another item holds."""
+    final = {item.id: key for item, key in keyed if owned_keys.get(item.id) != key}
+    if not final:
+        return
+    session.execute(delete(ItemContentKey).where(ItemContentKey.item_id.in_(list(final))))
+    session.execute(
+        insert(ItemContentKey),
+        [{"item_id": i, "bank_id": bank.id, "content_key": k} for i, k in final.items()],
+    )
 
 
 def _origin(source: str, location: Location) -> str:

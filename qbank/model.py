@@ -181,6 +181,24 @@ class ItemVersion(Base):
         status: Mapped[str]  # derived from `reviews`, see `_review_status` below
 
 
+class ItemContentKey(Base):
+    """The content key of each live item's current version, unique within its bank.
+
+    The database itself then refuses a second item with the same type, stem and options in
+    one bank, whoever writes it. A row changes when its item gets a version with other text
+    and goes when the item is deleted; it is an index over versions, not content.
+    """
+
+    __tablename__ = "item_content_keys"
+    __table_args__ = (UniqueConstraint("bank_id", "content_key"),)
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="RESTRICT"), primary_key=True, autoincrement=False
+    )
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="RESTRICT"))
+    content_key: Mapped[str] = mapped_column(String(64))
+
+
 class PracticalSet(Base):
     """A practical paper set's identity in a bank (e.g. `DG4-SC-01`)."""
 

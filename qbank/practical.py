@@ -7,10 +7,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from qbank import audit
 from qbank.canonical import canonical_bytes, content_id
+from qbank.db import DatabaseBusy, lock_bank
 from qbank.errors import ImportRejected
 from qbank.model import (
     Bank,
@@ -70,10 +72,15 @@ def import_practical(
 ) -> PracticalImportSummary:
     """Store practical sets in `bank`: a new version per changed set, all or nothing.
 
+    Takes the bank's import lock before looking up its sets (one import at a time per bank;
+    DatabaseBusy when another holds it past the busy timeout). UNIQUE(bank_id, code) makes a
+    set's code its identity, so a set cannot be stored twice.
+
     Side effects: writes sets, versions, their rows and audit events (not when `dry_run`).
     """
     if parse_problems:
         raise ImportRejected(source, ProblemList(parse_problems))
+    lock_bank(session, bank.id)
     summary = PracticalImportSummary(codes=tuple(r.code for r in records))
     for record in records:
         content = set_content(record, author=author)
@@ -93,7 +100,11 @@ def import_practical(
             continue
         summary.imported += 1
         if not dry_run:
-            _store(session, bank, record, content, sha, existing, source, actor)
+            try:
+                _store(session, bank, record, content, sha, existing, source, actor)
+                session.flush()
+            except IntegrityError as error:  # a writer that ignored the lock got there first
+                raise DatabaseBusy() from error
     return summary
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from qbank import audit
 from qbank.errors import InvalidInput, NotFound, QbankError
-from qbank.model import Filing, FilingEntry, Item, ItemVersion, utcnow
+from qbank.model import Filing, FilingEntry, Item, ItemContentKey, ItemVersion, utcnow
 from qbank.policy import Policy
 
 
@@ -68,6 +68,8 @@ def delete_item(
             source=policy.electronic_years.source,
         )
     item.deleted_at = now
+    # its text is free again: a new item with the same content may be imported
+    session.execute(delete(ItemContentKey).where(ItemContentKey.item_id == item_id))
     audit.record(
         session,
         actor=actor,

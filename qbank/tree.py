@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from qbank import audit
 from qbank.canonical import content_id
+from qbank.db import lock_bank
 from qbank.errors import ImportRejected
 from qbank.model import Bank, Item, ItemVersion, KnowledgeNode, TreeVersion
 from qbank.records import Problem, ProblemList, TreeNode
@@ -57,6 +58,7 @@ def import_tree(
     """
     if parse_problems:
         raise ImportRejected(source, ProblemList(parse_problems))
+    lock_bank(session, bank.id)  # one import at a time per bank
     sha = content_id(tree_content(nodes))
     points = {n.code for n in nodes if n.importance is not None}
     existing = session.scalar(
