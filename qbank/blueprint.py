@@ -20,6 +20,7 @@ from typing import Any
 from qbank.assembly.candidates import Candidate, ranges_of
 from qbank.errors import InvalidInput
 from qbank.i18n import tr
+from qbank.settings_file import read_settings_text
 from qbank.text.normalize import canonical_knowledge_code, parse_item_type
 
 
@@ -202,9 +203,7 @@ def load_blueprint(path: str | Path) -> Blueprint:
     """
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput("cli.file_missing", path=str(path)) from None
+        data = tomllib.loads(read_settings_text(path))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InvalidInput("blueprint.unreadable", file=path.name, reason=str(e)) from None
     r = _Reader(path.name)

@@ -411,6 +411,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path} 超过 {limit} 字节，不像设置文件，未读取",
         "{path} is larger than {limit} bytes, too large for a settings file; not read",
     ),
+    "settings.not_regular_file": (
+        "{path} 不是普通文件（设置文件应为 TOML 文本文件）",
+        "{path} is not a regular file (a settings file is a TOML text file)",
+    ),
+    "settings.too_large": (
+        "{path} 超过 {limit} 字节，不像设置文件，未读取",
+        "{path} is larger than {limit} bytes, too large for a settings file; not read",
+    ),
     "cli.error": ("错误：{message}", "Error: {message}"),
     # --- cli._errors: the top-level handler (database, operating system, unexpected) ------
     "cli.db_empty": ("--db 不能为空", "--db must not be empty"),

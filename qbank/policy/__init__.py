@@ -15,6 +15,7 @@ from typing import Any
 
 from qbank.canonical import content_id
 from qbank.errors import InvalidInput
+from qbank.settings_file import read_settings_text
 
 DEFAULT_PROFILE = Path(__file__).with_name("hunan-2022.toml")
 
@@ -105,9 +106,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
     """The profile at `path`, or the default (Hunan 2022); InvalidInput names a bad value."""
     path = Path(path) if path is not None else DEFAULT_PROFILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput("cli.file_missing", path=str(path)) from None
+        data = tomllib.loads(read_settings_text(path))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InvalidInput("policy.unreadable", file=path.name, reason=str(e)) from None
     profile = data.get("profile", {})
