@@ -21,12 +21,14 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from qbank.canonical import canonical_bytes, sha256_hex
+from qbank.db import PG_LOCK
 from qbank.model import AuditEvent, utcnow
 
 GENESIS = "0" * 64
-# pg_advisory_xact_lock(key1, key2) taken before reading the chain's last hash, so concurrent
-# writers on PostgreSQL append one after the other ("qbnk", 1: the audit chain).
-AUDIT_LOCK = (0x71626E6B, 1)
+# qbank's advisory lock (qbank.db.PG_LOCK, keyed by schema) with this key is taken before
+# reading the chain's last hash, so concurrent writers on PostgreSQL append one after the other.
+# Banks lock their positive ids and migrations 0.
+AUDIT_LOCK_KEY = -1
 _TAIL = "qbank.audit.tail"
 HASHED_FIELDS = ("at", "actor", "action", "entity", "entity_id", "bank_id", "detail")
 
@@ -116,10 +118,7 @@ def _tail_hash(session: Session) -> str:
             return str(event.hash)
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:key1, :key2)"),
-            {"key1": AUDIT_LOCK[0], "key2": AUDIT_LOCK[1]},
-        )
+        session.execute(text(PG_LOCK), {"key": AUDIT_LOCK_KEY})
     last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     return last or GENESIS
 
