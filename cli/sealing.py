@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
+from cli._limits import limit_option
 from cli.identities import identity_options, keyring_from, read_identity_files
 from cli.printing import batch_documents
 from exporters.print_run import KEY_KINDS, PRINT_ROOM_KINDS
@@ -233,6 +234,13 @@ def _registered(session: Session, names: tuple[str, ...]) -> list[str]:
     help="提取人的公钥文件（qbank key export 的输出），不用数据库核对签名人 "
     "/ the extractor's exported public key, to pin the signer without the database",
 )
+@click.option(
+    "--allow-unpinned",
+    is_flag=True,
+    help="没有可核对的签名人公钥时仍然启封（只凭签名文件自带的公钥，须另行核对指纹） "
+    "/ open even when no known key pins the signer (check the fingerprint yourself)",
+)
+@limit_option
 @json_option
 @common_options
 @qbank_errors
@@ -243,12 +251,14 @@ def unseal_cmd(
     out_dir: Path,
     signature_path: Path | None,
     signer_key: Path | None,
+    allow_unpinned: bool,
     as_json: bool,
 ) -> None:
     """启封包：先核对签名和密文哈希，再解密、核对清单，全部无误才写出文件 / open a bundle.
 
     签名人的公钥用 --signer-key 指定，或从数据库（--db）中按签名人姓名查找；两者都没有时
-    只核对签名文件自带的公钥，并给出提示。任何一步失败都不写出任何文件。
+    拒绝启封，除非加 --allow-unpinned（只核对签名文件自带的公钥，并给出提示）。
+    任何一步失败都不写出任何文件。
 
     \b
     例 / Example:
@@ -270,6 +280,7 @@ def unseal_cmd(
         identities=identities,
         passphrase=passphrase,
         trusted_keys=_trusted_keys(signature_path, signer_key),
+        allow_unpinned=allow_unpinned,
         out_dir=out_dir,
     )
     if as_json:

@@ -29,7 +29,7 @@ import pyrage
 from pyrage import x25519
 
 from exporters import directory
-from importers.sealed_bundle import MANIFEST, MANIFEST_FORMAT, UnsafeName, check_name
+from importers.sealed_bundle import MANIFEST, MANIFEST_FORMAT, NameIndex, UnsafeName, check_name
 from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.errors import InvalidInput
 
@@ -43,11 +43,16 @@ SIGNATURE_SUFFIX = ".sig.json"
 def build_archive(files: Mapping[str, bytes]) -> tuple[bytes, dict[str, Any]]:
     """A deterministic tar of `files` with `manifest.json` first; returns (tar bytes, manifest).
 
-    Raises UnsafeName for a bad name (or the reserved `manifest.json`). Pure.
+    Raises UnsafeName for a bad name (or the reserved `manifest.json`), NameTooLong, or
+    NameConflict for names that could not all be written out (`a` and `a/b`, `A` and `a`).
+    Pure.
     """
+    names = NameIndex()
+    names.add(MANIFEST)
     for name in files:
         if check_name(name) == MANIFEST:
             raise UnsafeName(name)
+        names.add(name)
     manifest = {
         "format": MANIFEST_FORMAT,
         "files": {
@@ -178,7 +183,10 @@ def _write_new_files(files: Sequence[tuple[Path, bytes]]) -> None:
 
 
 def check_out_dir(out_dir: Path) -> None:
-    """InvalidInput unless `out_dir` is absent or an empty directory. Reads the directory."""
+    """InvalidInput unless `out_dir` is absent or an empty directory, and not a symbolic link
+    (the files would land wherever it points, and the link be replaced). Reads the directory."""
+    if out_dir.is_symlink():
+        raise InvalidInput("seal.out_symlink", path=str(out_dir))
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise InvalidInput("seal.out_not_empty", path=str(out_dir))
 

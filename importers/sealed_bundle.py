@@ -8,8 +8,11 @@ The reading half of the format, each check failing with its own error and nothin
 - the age v1 header is well formed by the spec's grammar, stricter than rage (`read_header`),
   and an identity or the passphrase opens the file (`decrypt`); failures carry the kind the
   age test vectors use;
-- the tar holds regular files only, `manifest.json` first, each name safe and once, exactly
-  the files the manifest lists with their SHA-256 and size (`read_archive`, `check_name`).
+- the tar holds regular files only, `manifest.json` first, each name safe, not too long
+  and once, no name both a file and a directory (`a` and `a/b`) and no two names that are one
+  file on a case-insensitive disk, within the reading limits (`importers.limits`: entries,
+  bytes per entry and in all), exactly the files the manifest lists with their SHA-256 and
+  size (`read_archive`, `check_name`, `NameIndex`).
 
 Nothing here touches the database or extracts to disk.
 """
@@ -21,6 +24,7 @@ import binascii
 import io
 import json
 import tarfile
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +33,7 @@ from typing import Any
 import pyrage
 from pyrage import x25519
 
+from importers import limits as reading_limits
 from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.errors import InvalidInput, QbankError
 from qbank.i18n import tr
@@ -38,6 +43,11 @@ MANIFEST_FORMAT = "qbank-bundle/v1"
 STREAM_CHUNK = 64 * 1024
 """age STREAM encrypts the payload in chunks of this many bytes, each with a 16-byte tag."""
 MAX_SCRYPT_WORK_FACTOR = 22
+MAX_NAME_PART_BYTES = 255
+"""UTF-8 bytes in one part of a file name: the limit of ext4, NTFS, APFS and most others."""
+MAX_NAME_BYTES = 1024
+"""UTF-8 bytes in a whole file name, well under PATH_MAX once joined to an output directory."""
+_REGULAR_TYPES = (tarfile.REGTYPE, tarfile.AREGTYPE)
 """The largest scrypt log2(N) a bundle may ask for (the Go age default): a file asking for
 more would make the reader spend minutes and gigabytes before failing."""
 
@@ -73,6 +83,29 @@ class UnsafeName(SealError):
 
     def __init__(self, name: str) -> None:
         super().__init__("seal.unsafe_name", name=name.encode("unicode_escape").decode("ascii"))
+
+
+class NameTooLong(SealError):
+    """A file name longer than `MAX_NAME_BYTES`, or with a part longer than
+    `MAX_NAME_PART_BYTES`: no disk could hold it as it is."""
+
+    def __init__(self, name: str, size: int) -> None:
+        super().__init__(
+            "seal.name_too_long",
+            name=_shown(name),
+            size=size,
+            part=MAX_NAME_PART_BYTES,
+            total=MAX_NAME_BYTES,
+        )
+
+
+class NameConflict(SealError):
+    """Two names that cannot both be written: a file and a directory of the same name (`a`
+    and `a/b`), or names one case-insensitive disk would take for one file (`A` and `a`)."""
+
+    def __init__(self, kind: str, name: str, other: str) -> None:
+        self.kind = kind  # "file_and_directory" or "same_file"
+        super().__init__(f"seal.name_conflict.{kind}", name=_shown(name), other=_shown(other))
 
 
 class BadSignature(SealError):
@@ -137,9 +170,15 @@ class SignatureDocument:
 
 
 def read_bundle_file(path: Path) -> bytes:
-    """The bytes of a bundle or signature file; InvalidInput if unreadable. Reads the file."""
+    """The bytes of a bundle or signature file; InvalidInput if unreadable, FileTooLarge past
+    the `file_size` reading limit (checked before reading, and while reading). Reads the file."""
+    limits = reading_limits.current()
     try:
-        return Path(path).read_bytes()
+        reading_limits.check_file_size(path, limits, str(path))
+        with Path(path).open("rb") as handle:
+            return reading_limits.read_capped(
+                handle, limits.file_size, file=str(path), limit="file_size"
+            )
     except OSError:
         raise InvalidInput("seal.unreadable", file=str(path)) from None
 
@@ -173,28 +212,70 @@ def parse_signature_document(data: bytes, *, source: str) -> SignatureDocument:
 
 
 def check_name(name: str) -> str:
-    """`name` if it is a safe relative POSIX path inside the archive, else UnsafeName."""
+    """`name` if it is a safe relative POSIX path inside the archive, else UnsafeName (or
+    NameTooLong past `MAX_NAME_BYTES`, or a part past `MAX_NAME_PART_BYTES`)."""
     parts = name.split("/")
     if (
         not name
         or name.startswith("/")
         or "\\" in name
         or any(part in ("", ".", "..") for part in parts)
-        or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name)
+        or any(ord(ch) < 0x20 or ord(ch) == 0x7F or 0xD800 <= ord(ch) <= 0xDFFF for ch in name)
         or (len(parts[0]) >= 2 and parts[0][1] == ":")
     ):
         raise UnsafeName(name)
+    size = len(name.encode("utf-8"))
+    if size > MAX_NAME_BYTES:
+        raise NameTooLong(name, size)
+    for part in parts:
+        if len(part.encode("utf-8")) > MAX_NAME_PART_BYTES:
+            raise NameTooLong(name, len(part.encode("utf-8")))
     return name
 
 
-def read_archive(data: bytes) -> Archive:
+class NameIndex:
+    """The names of one archive so far; `add` refuses a name that cannot sit beside them.
+
+    Names are compared as a case-insensitive disk (Windows, macOS) would: Unicode NFC, then
+    case-folded. Exact repeats are the caller's to report.
+    """
+
+    def __init__(self) -> None:
+        self._files: dict[str, str] = {}  # folded name -> name
+        self._directories: dict[str, str] = {}  # folded directory -> a name inside it
+
+    def add(self, name: str) -> None:
+        """Record `name`, or raise NameConflict naming the name it collides with."""
+        key = unicodedata.normalize("NFC", name).casefold()
+        if key in self._files:
+            raise NameConflict("same_file", name, self._files[key])
+        if key in self._directories:
+            raise NameConflict("file_and_directory", name, self._directories[key])
+        parts = key.split("/")
+        for depth in range(1, len(parts)):
+            directory = "/".join(parts[:depth])
+            if directory in self._files:
+                raise NameConflict("file_and_directory", self._files[directory], name)
+            self._directories.setdefault(directory, name)
+        self._files[key] = name
+
+
+def _shown(name: str) -> str:
+    """A name as an error message shows it: escaped, and cut when long."""
+    text = name.encode("unicode_escape").decode("ascii") if not name.isprintable() else name
+    return text if len(text) <= 80 else f"{text[:60]}…（{len(text)}）"
+
+
+def read_archive(data: bytes, *, source: str = "bundle") -> Archive:
     """Read a bundle's tar and check it against its own manifest.
 
     Raises BadArchive (not a tar, a non-file entry, manifest not first or duplicated
-    entries), UnsafeName, or ManifestMismatch (a file missing, extra or with another hash or
-    size). Pure: nothing is extracted to disk.
+    entries), UnsafeName, NameTooLong, NameConflict, LimitExceeded/FileTooLarge (more
+    entries or bytes than `importers.limits.current()` allows; `source` names the bundle),
+    or ManifestMismatch (a file missing, extra or with another hash or size). Pure: nothing
+    is extracted to disk.
     """
-    entries = _tar_entries(data)
+    entries = _tar_entries(data, source)
     if not entries or entries[0][0] != MANIFEST:
         raise BadArchive(tr("seal.archive.manifest_not_first"))
     manifest_bytes = entries[0][1]
@@ -213,19 +294,30 @@ def read_archive(data: bytes) -> Archive:
     return Archive(manifest, sha256_hex(manifest_bytes), files)
 
 
-def _tar_entries(data: bytes) -> list[tuple[str, bytes]]:
-    """(name, bytes) of every entry in order; BadArchive / UnsafeName on anything odd."""
+def _tar_entries(data: bytes, source: str) -> list[tuple[str, bytes]]:
+    """(name, bytes) of every entry in order; BadArchive / UnsafeName / NameConflict /
+    LimitExceeded on anything odd, each checked before the entry's bytes are read."""
+    limits = reading_limits.current()
     entries: list[tuple[str, bytes]] = []
     seen: set[str] = set()
+    names = NameIndex()
+    total = 0
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
-            for member in tar:
+            for count, member in enumerate(tar, start=1):
+                limits.check("members", count, source, at_least=True)
                 name = check_name(member.name)
-                if not member.isreg():
+                # plain files only: links, devices, directories, and sparse or multi-volume
+                # entries (whose stated size is not what the archive holds) are refused
+                if member.type not in _REGULAR_TYPES:
                     raise BadArchive(tr("seal.archive.not_a_file", name=name))
                 if name in seen:
                     raise BadArchive(tr("seal.archive.duplicate", name=name))
                 seen.add(name)
+                names.add(name)
+                limits.check("member_size", member.size, source, name)
+                total += member.size
+                limits.check("unzipped_size", total, source, at_least=True)
                 handle = tar.extractfile(member)
                 assert handle is not None  # a regular file always has one
                 entries.append((name, handle.read()))

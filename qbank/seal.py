@@ -15,13 +15,15 @@ checks it against the database:
 `unseal` is the checklist, each step failing with its own error and nothing written:
 1. the signature file parses and the signature verifies under its own key, whose fingerprint
    the statement names (`BadSignature`); when the caller knows the signer's key (the database,
-   or a `--signer-key` file) it must be that key (`UntrustedSigner`);
+   or a `--signer-key` file) it must be that key (`UntrustedSigner`); when it knows none,
+   unsealing is refused unless the caller accepts an unpinned signer (`UnpinnedSigner`);
 2. the bundle's SHA-256 is the signed one (`HashMismatch`) — a replaced or damaged bundle is
    caught here, before anything is decrypted;
 3. the age header is well formed and an identity (or the passphrase) opens it
    (`DecryptFailed`, with the kind of failure);
 4. the manifest is the signed one and the archive holds exactly its files with their hashes
-   (`ManifestMismatch`, `UnsafeName`, `BadArchive`), and every item's and set's content in
+   (`ManifestMismatch`, `UnsafeName`, `NameTooLong`, `NameConflict`, `BadArchive`, and the
+   reading limits' `LimitExceeded`), and every item's and set's content in
    `papers/*.json` re-hashes to its version id, the one its paper's layout names
    (`PaperContentMismatch`);
 5. the files are written into a fresh directory that appears whole or not at all.
@@ -98,6 +100,13 @@ class UntrustedSigner(SealError):
 
     def __init__(self, name: str, got: str, expected: str) -> None:
         super().__init__("seal.untrusted_signer", name=name, got=got, expected=expected)
+
+
+class UnpinnedSigner(SealError):
+    """No key to pin the signer by, and the caller did not accept an unpinned signer."""
+
+    def __init__(self, name: str, fingerprint: str) -> None:
+        super().__init__("seal.unpinned_refused", name=name, fingerprint=fingerprint)
 
 
 class PaperContentMismatch(SealError):
@@ -516,18 +525,23 @@ def unseal(
     identities: Sequence[str | x25519.Identity] | None = None,
     passphrase: str | None = None,
     trusted_keys: Mapping[str, bytes] | None = None,
+    allow_unpinned: bool = False,
     out_dir: Path,
 ) -> UnsealResult:
-    """Check and open a bundle into `out_dir` (absent or empty), in the order of the
-    module docstring's checklist; every failure is a SealError and nothing is written.
+    """Check and open a bundle into `out_dir` (absent or empty, not a symlink), in the order
+    of the module docstring's checklist; every failure is a SealError and nothing is written.
 
-    `trusted_keys` (signer name → raw public key) pins the signer's key; None means the
-    caller knows none, and the result says `trusted=False`.
+    `trusted_keys` (signer name → raw public key) pins the signer's key. None means the
+    caller knows none: then only the key inside the signature file vouches for the bundle,
+    which anyone can make, so it is refused (UnpinnedSigner) unless `allow_unpinned`, and the
+    result says `trusted=False`.
     Side effects: reads both files; creates `out_dir` with the files (dirs 0700, files 0600).
     """
     bundle_path, signature_path, out_dir = Path(bundle_path), Path(signature_path), Path(out_dir)
     check_out_dir(out_dir)
     signed = read_signature_file(signature_path)
+    if trusted_keys is None and not allow_unpinned:
+        raise UnpinnedSigner(signed.signer_name, signed.fingerprint)
     if trusted_keys is not None:
         expected = trusted_keys.get(signed.signer_name)
         if expected != signed.public_key:
@@ -540,7 +554,9 @@ def unseal(
     actual = sha256_hex(ciphertext)
     if actual != signed.statement["ciphertext_sha256"]:
         raise HashMismatch(str(bundle_path), actual, signed.statement["ciphertext_sha256"])
-    archive = read_archive(decrypt(ciphertext, identities=identities, passphrase=passphrase))
+    archive = read_archive(
+        decrypt(ciphertext, identities=identities, passphrase=passphrase), source=str(bundle_path)
+    )
     if archive.manifest_sha256 != signed.statement["manifest_sha256"]:
         raise ManifestMismatch(tr("seal.manifest.not_signed"))
     contents = {MANIFEST: canonical_bytes(archive.manifest), **dict(sorted(archive.files.items()))}

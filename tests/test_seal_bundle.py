@@ -36,6 +36,7 @@ from test_assembly_service import POLICY, batch, filed_bank, run_assembly
 from test_print_practical import assembled_database
 
 from exporters.sealed_bundle import build_archive, encrypt
+from importers import limits as reading_limits
 from importers.sealed_bundle import (
     MANIFEST,
     STREAM_CHUNK,
@@ -43,6 +44,8 @@ from importers.sealed_bundle import (
     BadSignature,
     DecryptFailed,
     ManifestMismatch,
+    NameConflict,
+    NameTooLong,
     UnsafeName,
     decrypt,
     read_archive,
@@ -54,11 +57,12 @@ from qbank.batch import get_batch
 from qbank.canonical import canonical_bytes, content_id, sha256_hex
 from qbank.confidential import IdentityRequired, seal_papers
 from qbank.db import Database, open_database
-from qbank.errors import InvalidInput, QbankError
+from qbank.errors import FileTooLarge, InvalidInput, LimitExceeded, QbankError
 from qbank.model import AuditEvent, Paper, SealedBundle
 from qbank.people import add_person, get_person, set_public_key
 from qbank.seal import (
     HashMismatch,
+    UnpinnedSigner,
     UntrustedSigner,
     bundle_statement,
     expected_signer_keys,
@@ -332,7 +336,7 @@ def test_passphrase_bundle(world: World, passphrase_sealed: Any, tmp_path: Path)
         unseal(*args, passphrase="wrong", trusted_keys=pinned(world), out_dir=tmp_path / "a")
     assert err.value.kind == "no_match"
     with pytest.raises(DecryptFailed) as err:
-        unseal(*args, identities=[world.escrow], out_dir=tmp_path / "b")
+        unseal(*args, identities=[world.escrow], trusted_keys=pinned(world), out_dir=tmp_path / "b")
     assert err.value.key == "seal.decrypt_failed" and "--passphrase" in str(err.value)
     opened = unseal(
         *args, passphrase=PASSPHRASE, trusted_keys=pinned(world), out_dir=tmp_path / "c"
@@ -430,7 +434,13 @@ def test_every_header_byte_and_a_byte_of_every_chunk_flipped(
         changed = flip(sealed.ciphertext, at)
         bundle, signature = tampered(sealed, tmp_path / "t", changed)
         with pytest.raises(HashMismatch):
-            unseal(bundle, signature, identities=[world.print_office], out_dir=out)
+            unseal(
+                bundle,
+                signature,
+                identities=[world.print_office],
+                trusted_keys=pinned(world),
+                out_dir=out,
+            )
         with pytest.raises(DecryptFailed) as err:
             decrypt(changed, identities=[world.print_office])
         assert err.value.kind in kinds, (at, err.value.kind)
@@ -449,7 +459,13 @@ def test_truncation_at_every_chunk_boundary(world: World, sealed: Sealed, tmp_pa
         short = sealed.ciphertext[:cut]
         bundle, signature = tampered(sealed, tmp_path / "t", short)
         with pytest.raises(HashMismatch):
-            unseal(bundle, signature, identities=[world.print_office], out_dir=out)
+            unseal(
+                bundle,
+                signature,
+                identities=[world.print_office],
+                trusted_keys=pinned(world),
+                out_dir=out,
+            )
         with pytest.raises(DecryptFailed) as err:
             decrypt(short, identities=[world.print_office])
         assert err.value.kind == kind, cut
@@ -479,11 +495,18 @@ def test_bundle_replaced_by_one_encrypted_to_the_same_recipient(
     assert decrypt(again, identities=[world.print_office]) == sealed.archive
     bundle, signature = tampered(sealed, tmp_path / "same", again)
     with pytest.raises(HashMismatch) as err:
-        unseal(bundle, signature, identities=[world.print_office], out_dir=tmp_path / "out")
+        unseal(
+            bundle,
+            signature,
+            identities=[world.print_office],
+            trusted_keys=pinned(world),
+            out_dir=tmp_path / "out",
+        )
     assert str(err.value).startswith(f"封存包 {bundle} 的 SHA-256 为 {sha256_hex(again)}")
 
     # Other content, re-signed by an impostor under the extractor's name: only a pinned key
-    # tells; without one the bundle opens and the result says the signer was not pinned.
+    # tells; without one unsealing is refused, and opens only when an unpinned signer is
+    # accepted expressly (the result then says the signer was not pinned).
     forged_archive, manifest = build_archive({"documents/试卷-A.docx": b"forged"})
     forged = encrypt(forged_archive, recipients=recipient)
     statement = json.loads(json.loads(sealed.signature.read_bytes())["statement"])
@@ -508,7 +531,15 @@ def test_bundle_replaced_by_one_encrypted_to_the_same_recipient(
         )
     assert world.impostor.fingerprint in str(untrusted.value)
     assert not (tmp_path / "out").exists()
-    opened = unseal(*args, identities=[world.print_office], out_dir=tmp_path / "unpinned")
+    with pytest.raises(UnpinnedSigner) as unpinned:
+        unseal(*args, identities=[world.print_office], out_dir=tmp_path / "unpinned")
+    assert str(unpinned.value).startswith(
+        f"签名人 {EXTRACTOR}（指纹 {world.impostor.fingerprint}）的公钥无从核对"
+    )
+    assert not (tmp_path / "unpinned").exists()
+    opened = unseal(
+        *args, identities=[world.print_office], allow_unpinned=True, out_dir=tmp_path / "unpinned"
+    )
     assert not opened.trusted
 
 
@@ -631,10 +662,231 @@ def test_output_directory_rules(world: World, sealed: Sealed, tmp_path: Path) ->
     assert left_behind(busy) == ["keep.txt"]
     empty = tmp_path / "empty"
     empty.mkdir()
-    opened = unseal(*args, identities=[world.print_office], out_dir=empty)
+    opened = unseal(
+        *args, identities=[world.print_office], trusted_keys=pinned(world), out_dir=empty
+    )
     assert set(opened.files) == {str(p.relative_to(empty)) for p in empty.rglob("*") if p.is_file()}
     assert (empty / MANIFEST).stat().st_mode & 0o777 == 0o600
     assert left_behind(tmp_path) == ["busy", "empty"]  # no staging directory left
+
+
+def hostile_tar(entries: list[tuple[str, bytes] | tarfile.TarInfo]) -> bytes:
+    """A tar of `entries` (a file's name and bytes, or a TarInfo of another kind), with
+    `manifest.json` first listing every file, as a forger who holds the signing key would."""
+    files = [e for e in entries if not isinstance(e, tarfile.TarInfo)]
+    manifest = {
+        "format": "qbank-bundle/v1",
+        "files": {name: {"sha256": sha256_hex(data), "size": len(data)} for name, data in files},
+    }
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for entry in [(MANIFEST, canonical_bytes(manifest)), *entries]:
+            if isinstance(entry, tarfile.TarInfo):
+                tar.addfile(entry)
+                continue
+            info = tarfile.TarInfo(entry[0])
+            info.size = len(entry[1])
+            tar.addfile(info, io.BytesIO(entry[1]))
+    return buffer.getvalue()
+
+
+def special(name: str, kind: bytes, linkname: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, linkname
+    return info
+
+
+def signed_bundle(world: World, folder: Path, archive: bytes) -> tuple[Path, Path]:
+    """`archive` encrypted to the print office and signed by the extractor's own key."""
+    recipient = [str(world.print_office.to_public())]
+    ciphertext = encrypt(archive, recipients=recipient)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        first = tar.next()
+        handle = tar.extractfile(first) if first is not None else None
+        manifest_bytes = handle.read() if handle is not None else b""
+    statement = bundle_statement(
+        batch={"id": world.batch_id, "code": BATCH_CODE},
+        bundle=BUNDLE,
+        ciphertext_sha256=sha256_hex(ciphertext),
+        manifest_sha256=sha256_hex(manifest_bytes),
+        papers=[],
+        recipients=recipient,
+        signer=world.signer,
+        signed_at=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    folder.mkdir()
+    (folder / BUNDLE).write_bytes(ciphertext)
+    (folder / "sig.json").write_bytes(sign_statement(statement, world.signer).document())
+    return folder / BUNDLE, folder / "sig.json"
+
+
+LONG_PART = "长" * 86  # 258 bytes of UTF-8 in 86 characters
+HOSTILE: dict[str, tuple[list[Any], type[QbankError], str]] = {
+    "file-then-directory": (
+        [("documents/a", b"a"), ("documents/a/b", b"b")],
+        NameConflict,
+        "“documents/a”既是文件，又是“documents/a/b”所在的目录",
+    ),
+    "directory-then-file": (
+        [("documents/a/b/c", b"c"), ("documents/a", b"a")],
+        NameConflict,
+        "“documents/a”既是文件，又是“documents/a/b/c”所在的目录",
+    ),
+    "the-manifest-as-a-directory": (
+        [("manifest.json/x", b"x")],
+        NameConflict,
+        "“manifest.json”既是文件",
+    ),
+    "names-differing-in-case": (
+        [("documents/试卷-A.docx", b"a"), ("documents/试卷-a.docx", b"b")],
+        NameConflict,
+        "只差大小写或 Unicode 写法",
+    ),
+    "names-differing-in-unicode-form": (
+        [("documents/caf\u00e9.docx", b"a"), ("documents/cafe\u0301.docx", b"b")],
+        NameConflict,
+        "只差大小写或 Unicode 写法",
+    ),
+    "a-part-over-255-bytes": (
+        [(f"documents/{LONG_PART}.docx", b"a")],
+        NameTooLong,
+        "（263 字节；每段上限 255 字节，全长上限 1024 字节）",
+    ),
+    "a-name-over-1024-bytes": (
+        [("/".join(["d" * 200] * 6), b"a")],
+        NameTooLong,
+        "（1205 字节；",
+    ),
+    "absolute": ([("/etc/cron.d/x", b"a")], UnsafeName, "/etc/cron.d/x"),
+    "dot-dot": ([("documents/../../x", b"a")], UnsafeName, "documents/../../x"),
+    "symlink": (
+        [special("documents/x", tarfile.SYMTYPE, "/etc/passwd")],
+        BadArchive,
+        "documents/x 不是普通文件",
+    ),
+    "hardlink": (
+        [("documents/a", b"a"), special("documents/b", tarfile.LNKTYPE, "documents/a")],
+        BadArchive,
+        "documents/b 不是普通文件",
+    ),
+    "character-device": ([special("documents/c", tarfile.CHRTYPE)], BadArchive, "不是普通文件"),
+    "fifo": ([special("documents/f", tarfile.FIFOTYPE)], BadArchive, "不是普通文件"),
+    "directory": ([special("documents", tarfile.DIRTYPE)], BadArchive, "不是普通文件"),
+    "contiguous-file": ([special("documents/c", tarfile.CONTTYPE)], BadArchive, "不是普通文件"),
+    "duplicate": ([("documents/a", b"a"), ("documents/a", b"a")], BadArchive, "不止一次"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_hostile_archives_are_refused_in_one_line(world: World, tmp_path: Path, case: str) -> None:
+    """Signed with the extractor's own key, so only the archive checks can tell."""
+    entries, error, fragment = HOSTILE[case]
+    bundle, signature = signed_bundle(world, tmp_path / "bundle", hostile_tar(entries))
+    with pytest.raises(error) as err:
+        unseal(
+            bundle,
+            signature,
+            identities=[world.print_office],
+            trusted_keys=pinned(world),
+            out_dir=tmp_path / "out",
+        )
+    message = str(err.value)
+    assert fragment in message and "\n" not in message and len(message) < 300
+    assert left_behind(tmp_path) == ["bundle"]
+    assert not Path("/etc/cron.d/x").exists()
+
+
+def test_names_that_cannot_be_written_together_are_refused_when_sealing() -> None:
+    for files in (
+        {"documents/a": b"a", "documents/a/b": b"b"},
+        {"documents/A.docx": b"a", "documents/a.docx": b"b"},
+        {"manifest.json/x": b"x"},
+    ):
+        with pytest.raises(NameConflict):
+            build_archive(files)
+    with pytest.raises(NameTooLong):
+        build_archive({f"documents/{LONG_PART}": b"a"})
+    assert read_archive(build_archive({f"documents/{'长' * 85}": b"a"})[0]).files  # 255 bytes
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "fragment"),
+    [
+        ("members", 3, "压缩包中的条目数"),
+        ("member_size", 1000, "documents/big"),
+        ("unzipped_size", 3000, "解压后的总大小"),
+    ],
+)
+def test_archive_reading_limits(
+    world: World, tmp_path: Path, limit: str, value: int, fragment: str
+) -> None:
+    entries = [
+        ("documents/a", b"a" * 900),
+        ("documents/b", b"b" * 900),
+        ("documents/big", b"c" * 1500),
+    ]
+    bundle, signature = signed_bundle(world, tmp_path / "bundle", hostile_tar(entries))
+    with (
+        reading_limits.applied(reading_limits.Limits(**{limit: value})),
+        pytest.raises(LimitExceeded) as err,
+    ):
+        unseal(
+            bundle,
+            signature,
+            identities=[world.print_office],
+            trusted_keys=pinned(world),
+            out_dir=tmp_path / "out",
+        )
+    assert err.value.limit == limit
+    assert fragment in str(err.value) and str(bundle) in str(err.value)
+    assert "\n" not in str(err.value)
+    assert left_behind(tmp_path) == ["bundle"]
+    opened = unseal(
+        bundle,
+        signature,
+        identities=[world.print_office],
+        trusted_keys=pinned(world),
+        out_dir=tmp_path / "out",
+    )
+    assert len(opened.files) == 4
+
+
+def test_bundle_file_size_is_limited_before_reading(
+    world: World, sealed: Sealed, tmp_path: Path
+) -> None:
+    with (
+        reading_limits.applied(reading_limits.Limits(file_size=64 * 1024)),
+        pytest.raises(FileTooLarge) as err,
+    ):
+        unseal(
+            sealed.bundle,
+            sealed.signature,
+            identities=[world.print_office],
+            trusted_keys=pinned(world),
+            out_dir=tmp_path / "out",
+        )
+    assert err.value.limit == "file_size" and str(sealed.bundle) in str(err.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_output_directory_that_is_a_symlink(world: World, sealed: Sealed, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for n, target in enumerate((elsewhere, tmp_path / "nowhere")):  # empty dir, dangling
+        link = tmp_path / f"link-{n}"
+        link.symlink_to(target, target_is_directory=True)
+        with pytest.raises(InvalidInput) as err:
+            unseal(
+                sealed.bundle,
+                sealed.signature,
+                identities=[world.print_office],
+                trusted_keys=pinned(world),
+                out_dir=link,
+            )
+        assert err.value.key == "seal.out_symlink"
+        assert str(err.value) == f"输出目录 {link} 是符号链接，不会写入（请给出一个真实的目录）"
+        assert link.is_symlink() and list(elsewhere.iterdir()) == []
+    assert sorted(left_behind(tmp_path)) == ["elsewhere", "link-0", "link-1"]
 
 
 # --- the archive ------------------------------------------------------------------------------

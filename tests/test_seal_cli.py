@@ -5,10 +5,13 @@ file, the signer pinned by the database or by an exported key, and refusals that
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,12 +20,14 @@ from pyrage import x25519
 from test_print_practical import assembled_database
 
 from cli.main import cli
+from exporters.sealed_bundle import encrypt
 from importers.sealed_bundle import MANIFEST
 from qbank import keys
-from qbank.canonical import sha256_hex
+from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.confidential import set_age_recipient
 from qbank.db import open_database
 from qbank.people import add_person, get_person, set_public_key
+from qbank.seal import bundle_statement, sign_statement
 
 BUNDLE = "20261212-01.tar.age"
 EXTRACTOR = "王老师"
@@ -190,7 +195,11 @@ def test_unseal_without_a_database(setup: Setup, sealed: tuple[Path, dict], tmp_
     )
     assert json.loads(pinned.stdout)["signer_key_pinned"] is True
     assert pinned.stderr == ""
-    unpinned = run(*base, "--out", str(tmp_path / "b"), "--lang", "en")
+    refused = run(*base, "--out", str(tmp_path / "b"), "--lang", "en", code=1)
+    assert refused.stderr.startswith(f"Error: no pinned key for signer {EXTRACTOR} (key ")
+    assert len(refused.stderr.splitlines()) == 1
+    assert not (tmp_path / "b").exists()
+    unpinned = run(*base, "--out", str(tmp_path / "b"), "--lang", "en", "--allow-unpinned")
     assert unpinned.stderr.startswith("warning: no known key to pin the signer")
     assert not missing_db.exists()  # looking a name up never creates a database
 
@@ -290,3 +299,103 @@ def test_passphrase_bundle_through_the_cli(
     )  # fmt: skip
     assert "清单相符" in opened.stdout
     assert (tmp_path / "open" / "papers" / "P-practical.json").is_file()
+
+
+def forged_bundle(setup: Setup, folder: Path, entries: list[tuple[str, bytes]]) -> Path:
+    """A tar of `entries` (manifest first, listing them) encrypted to the print office and
+    signed with the extractor's own key: only the archive checks can refuse it."""
+    manifest = canonical_bytes(
+        {
+            "format": "qbank-bundle/v1",
+            "files": {n: {"sha256": sha256_hex(d), "size": len(d)} for n, d in entries},
+        }
+    )
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in [(MANIFEST, manifest), *entries]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    identity = x25519.Identity.from_str(setup.print_office.read_text().split("\n")[1])
+    recipients = [str(identity.to_public())]
+    ciphertext = encrypt(buffer.getvalue(), recipients=recipients)
+    signer = keys.load_signer(EXTRACTOR, KEY_PASS, keystore=setup.keystore)
+    statement = bundle_statement(
+        batch={"id": 1, "code": "20261212-01"},
+        bundle=BUNDLE,
+        ciphertext_sha256=sha256_hex(ciphertext),
+        manifest_sha256=sha256_hex(manifest),
+        papers=[],
+        recipients=recipients,
+        signer=signer,
+        signed_at=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    folder.mkdir()
+    (folder / BUNDLE).write_bytes(ciphertext)
+    (folder / (BUNDLE + ".sig.json")).write_bytes(sign_statement(statement, signer).document())
+    return folder / BUNDLE
+
+
+@pytest.mark.parametrize(
+    ("entries", "chinese", "english"),
+    [
+        (
+            [("documents/a", b"a"), ("documents/a/b", b"b")],
+            "错误：“documents/a”既是文件，又是“documents/a/b”所在的目录，无法同时写出，未写出任何文件",
+            "Error: 'documents/a' is both a file and the directory holding 'documents/a/b'; "
+            "nothing was written",
+        ),
+        (
+            [("documents/" + "x" * 256, b"a")],
+            "错误：文件名“documents/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…（266）”过长"
+            "（256 字节；每段上限 255 字节，全长上限 1024 字节），未写出任何文件",
+            "Error: file name 'documents/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…（266）' "
+            "is too long (256 bytes; at most 255 bytes a part and 1024 in all); nothing was written",
+        ),
+    ],
+)
+def test_unseal_refuses_a_hostile_archive_in_one_line(
+    setup: Setup,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    entries: list[tuple[str, bytes]],
+    chinese: str,
+    english: str,
+) -> None:
+    bundle = forged_bundle(setup, tmp_path / "forged", entries)
+    args = ("unseal", str(bundle), "--identity", str(setup.print_office))
+    pinned = ("--signer-key", str(setup.signer_key), "--out", str(tmp_path / "out"))
+    assert run(*args, *pinned, code=1).stderr == chinese + "\n"
+    monkeypatch.setenv("QBANK_LANG", "en")
+    assert run(*args, *pinned, code=1).stderr == english + "\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_unseal_refuses_an_out_that_is_a_symlink(
+    setup: Setup, sealed: tuple[Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle, _ = sealed
+    target = tmp_path / "target"
+    target.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(target, target_is_directory=True)
+    args = ("unseal", str(bundle), "--identity", str(setup.print_office), "--out", str(link))
+    refused = run(*args, "--signer-key", str(setup.signer_key), code=1)
+    assert refused.stderr == f"错误：输出目录 {link} 是符号链接，不会写入（请给出一个真实的目录）\n"
+    monkeypatch.setenv("QBANK_LANG", "en")
+    refused = run(*args, "--db", setup.db, code=1)
+    assert refused.stderr == (
+        f"Error: output directory {link} is a symbolic link; nothing was written "
+        "(give a real directory)\n"
+    )
+    assert list(target.iterdir()) == [] and link.is_symlink()
+
+
+def test_unseal_bundle_over_the_size_limit(
+    setup: Setup, sealed: tuple[Path, dict], tmp_path: Path
+) -> None:
+    bundle, _ = sealed
+    args = ("unseal", str(bundle), "--identity", str(setup.print_office), "--db", setup.db)
+    refused = run(*args, "--out", str(tmp_path / "out"), "--limit", "file_size=1K", code=1)
+    assert len(refused.stderr.splitlines()) == 1 and str(bundle) in refused.stderr
+    assert "file_size" in refused.stderr and not (tmp_path / "out").exists()
