@@ -200,7 +200,21 @@ class _Map:
 
 
 class _YamlLoader(yaml.SafeLoader):
-    """Safe YAML whose mappings are `_Map`s, keeping lines and duplicate keys."""
+    """Safe YAML whose mappings are `_Map`s, keeping lines and duplicate keys.
+
+    Aliases (`*name`) are refused: a few kilobytes of them stand for billions of values
+    to check (a "billion laughs" file), and a practical set never needs them.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "aliases (*name) are not accepted; write the value out",
+                self.peek_event().start_mark,
+            )
+        return super().compose_node(parent, index)
 
 
 def _construct_map(loader: _YamlLoader, node: yaml.MappingNode) -> Iterator[_Map]:

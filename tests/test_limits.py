@@ -32,6 +32,7 @@ from cli.main import cli
 from importers import limits as reading_limits
 from importers.dispatch import read_items
 from importers.limits import FileTooLarge, LimitExceeded, Limits, check_zip, parse_limits
+from importers.practical import read_practical_data
 from importers.review_xlsx import read_review_xlsx
 from importers.tables import read_sheets
 from qbank.errors import ImportRejected, InvalidInput
@@ -516,3 +517,17 @@ def test_workbook_parts_parsed_whole_are_counted(tmp_path: Path) -> None:
         check_zip(book, Limits(elements=100))
     assert caught.value.limit == "elements"
     assert caught.value.where not in ("xl/sharedStrings.xml", SHEET)
+
+
+def test_yaml_aliases_refused(tmp_path: Path) -> None:
+    """A practical set in YAML may not use aliases: `*a` repeated is a billion-laughs bomb."""
+    bomb = tmp_path / "laughs.yaml"
+    bomb.write_text(
+        "code: X-1\ntitle: t\ntotal_minutes: 10\n"
+        "venue_prep:\n  - &a {category: 设备, name: n, spec: s, quantity: 1台, note: ''}\n"
+        "candidate_prep: [*a, *a, *a]\ntasks: []\n",
+        encoding="utf-8",
+    )
+    parsed = read_practical_data(bomb)
+    assert [(p.key, p.location.row) for p in parsed.problems] == [("problem.bad_syntax", 6)]
+    assert "aliases" in parsed.problems[0].message
