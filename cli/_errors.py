@@ -113,8 +113,9 @@ def explain(e: BaseException, ctx: click.Context | None = None) -> tuple[int, st
     import sqlalchemy.exc
 
     if isinstance(e, QbankError):
-        for problem in getattr(e, "problems", ()):
-            click.echo(_one_line(str(problem)), err=True)
+        from cli._limits import echo_problems  # the first 200, then "and N more"
+
+        echo_problems(getattr(e, "problems", ()), line=_one_line)
         return EXIT_USER, _one_line(str(e))
     if isinstance(e, DatabaseUnavailable):
         return EXIT_DATABASE, _database_message(e.value, e.cause, opening=True)
