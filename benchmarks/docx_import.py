@@ -34,7 +34,6 @@ import json
 import os
 import platform
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -124,13 +123,27 @@ def floor(path: Path) -> int:
 
 
 def cli(path: Path, workdir: Path) -> tuple[float, float, str]:
-    """`qbank import items --dry-run` in a subprocess: wall and CPU seconds, last line."""
-    qbank = shutil.which("qbank") or str(Path(sys.executable).with_name("qbank"))
+    """`qbank import items --dry-run` in a subprocess: wall and CPU seconds, last line.
+
+    Runs what the `qbank` console script runs, from this checkout (PYTHONPATH), so the
+    figures are of the code beside this file even when another copy is installed.
+    """
     database = workdir / f"bench-{path.stem}.db"
-    command = [qbank, "--db", str(database), "import", "items", str(path), *OCCUPATION, "--dry-run"]
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from cli.main import main; sys.argv[0] = 'qbank'; sys.exit(main())",
+        *("--db", str(database), "import", "items", str(path), *OCCUPATION, "--dry-run"),
+    ]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, cwd=workdir, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, cwd=workdir, env=env, check=False
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
