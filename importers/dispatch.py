@@ -32,7 +32,7 @@ def read_items(path: str | Path, *, mapping: dict[str, str] | None = None) -> Pa
     """Theory items from a Word block layout or an Excel/CSV table."""
     path = Path(path)
     if _suffix(path, ITEM_SUFFIXES) == ".docx":
-        return read_items_docx(path)
+        return read_items_docx(path, mapping=mapping)
     return read_items_table(path, mapping=mapping)
 
 

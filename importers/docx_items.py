@@ -20,6 +20,8 @@ paragraph (in `document.paragraphs`) holding its number. Field checks are the sh
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import re
 import unicodedata
 import zipfile
@@ -35,17 +37,26 @@ from docx.oxml.styles import CT_Styles
 from lxml import etree
 
 from importers import limits as reading_limits
+from importers import table_items
 from importers.items import OPTION_LETTERS, RawItem, build_item, check_duplicate_numbers
+from importers.limits import LimitExceeded
+from importers.tables import HEADER_SEARCH_ROWS, Sheet, SheetGuard
 from qbank.records import ItemRecord, ItemType, Location, Parsed, Problem, ProblemList
-from qbank.text.normalize import _TYPE_WORDS, clean_text, nfkc, parse_answer, parse_item_type
+from qbank.text.normalize import (
+    _TYPE_WORDS,
+    clean_text,
+    fold_width,
+    parse_answer,
+    parse_item_type,
+)
 
-__all__ = ["read_items_docx", "split_option_line", "take_stem_answer"]
+__all__ = ["read_answer_entries", "read_items_docx", "split_option_line", "take_stem_answer"]
 
 _CN_NUM = "[一二三四五六七八九十]+"
 # Numbering before a section heading: 一、 / (一) / 第一部分 / 第1大题 / II.
 _HEADING_PREFIX = re.compile(
     rf"^(?:第\s*(?:{_CN_NUM}|\d+)\s*(?:部分|大题|单元)\s*[、.,:]?|\(\s*{_CN_NUM}\s*\)"
-    rf"|{_CN_NUM}\s*[、.,:]|[IVX]+\s*[.、])\s*"
+    rf"|{_CN_NUM}\s*[、.,:]|(?:[IVX]+|[\u2160-\u217f])\s*[.、])\s*"
 )
 # What may follow the type word: a parenthetical, or instructions after a colon/full stop.
 _HEADING_WORD = re.compile(r"^(?P<word>[^\s(\[【:,;。]+?)\s*(?P<rest>[(\[【:,;。].*)?$")
@@ -69,16 +80,21 @@ _SECTION_SCORE = re.compile(r"每\s*小?\s*题\s*(\d+(?:\.\d+)?)\s*分")
 # Item numbers of any width: `1.` `1、` `1 .` `1)`, optionally after a judgement answer
 # `(√)1.`; or `(1)`. A width limit here once glued item 10000 onto item 9999.
 _ITEM_DOT = re.compile(
-    r"^(?:\((?P<pre>[^()]{1,12})\)\s*)?(?P<num>\d+)\s*(?P<sep>[.、])(?P<gap>\s*)(?P<rest>.*)$"
+    r"^(?:\((?P<pre>[^()]{1,12})\)\s*)?(?P<num>\d+)\s*(?P<sep>[.、)])(?P<gap>\s*)(?P<rest>.*)$"
 )
 _ITEM_PAREN = re.compile(r"^\(\s*(?P<num>\d+)\s*\)\s*(?P<rest>.*)$")
 _RAW_DECIMAL = re.compile(r"^\s*[0-9０-９]+\.[0-9０-９]")
 
-# Option markers `A.` `A、` `A:` at a line start or after whitespace (`U=IR`, `A相` never match).
+# Option markers `A.` `A、` `A:` `A)` at a line start or after whitespace (`U=IR`, `A相` never
+# match), and `(A)` (`（A）` once widths are folded) also right after other text.
 _LETTERS = OPTION_LETTERS
-_OPTION_MARK = re.compile(rf"(?:^|(?<=\s))([{_LETTERS}])\s*[.、:]")
+_OPTION_MARK = re.compile(
+    rf"(?:(?:^|(?<=\s))(?:\(\s*(?P<p>[{_LETTERS}])\s*\)|(?P<l>[{_LETTERS}])\s*[.、:]"
+    rf"|(?<!\(\s)(?<!\(\s\s)(?P<r>[{_LETTERS}])\))"
+    rf"|(?<=[^\sA-Za-z0-9(])\(\s*(?P<q>[{_LETTERS}])\s*\))"
+)
 # Options written on the stem's own line: the first marker may also follow `)` or `。`.
-_INLINE_OPTION_A = re.compile(r"(?:(?<=\s)|(?<=[)。?]))A\s*[.、:]")
+_INLINE_OPTION_A = re.compile(r"(?:(?<=\s)|(?<=[)。?]))(?:\(\s*A\s*\)|A\s*[.、:)])")
 
 _META_WORDS: dict[str, str] = {}
 for _name, _words in (
@@ -105,8 +121,10 @@ _META_INLINE = re.compile(
 )
 
 _BRACKET = re.compile(r"\(([^()]*)\)")
+_BLANK = re.compile(r"\(\s*\)")
+_PUNCTUATION_ONLY = re.compile(r"^[\s.。,，;；:：?？!！()（）]*$")
 _CHOICE_ANSWER = re.compile(rf"^[{_LETTERS}](?:[\s,、;]*[{_LETTERS}])*$")
-_JUDGEMENT_ANSWERS = frozenset("√✓✔×✗✘对错xX")
+_JUDGEMENT_ANSWERS = frozenset(["正确", "错误", *"√✓✔×✗✘对错xX"])
 _PATH_SPLIT = re.compile(r"\s*[/>→\\|]\s*")
 _CODE_LIKE = re.compile(r"^[A-Za-z](?:[\s\-_.]*[A-Za-z0-9])*$")
 _LATIN_END = re.compile(r"[A-Za-z0-9]$")
@@ -117,21 +135,36 @@ _AUTO_OPTION = "option"
 _W_VAL, _W_PSTYLE, _W_NUMPR, _W_NUMID, _W_ILVL, _W_JC = (
     qn(f"w:{tag}") for tag in ("val", "pStyle", "numPr", "numId", "ilvl", "jc")
 )
+_W_P, _W_PPR, _W_TBL, _W_TR, _W_TC, _W_TCPR, _W_GRIDSPAN = (
+    qn(f"w:{tag}") for tag in ("p", "pPr", "tbl", "tr", "tc", "tcPr", "gridSpan")
+)
 _DECIMAL_FORMATS = frozenset(
     {"decimal", "decimalZero", "decimalFullWidth", "decimalFullWidth2", "decimalHalfWidth"}
 )
 
 
-def read_items_docx(path: str | Path, *, display_name: str | None = None) -> Parsed[ItemRecord]:
-    """Read every item of a .docx bank; a bad file gives problems, never an exception."""
+def read_items_docx(
+    path: str | Path,
+    *,
+    display_name: str | None = None,
+    mapping: dict[str, str] | None = None,
+) -> Parsed[ItemRecord]:
+    """Read every item of a .docx bank; a bad file gives problems, never an exception.
+
+    Paragraphs and tables are read in document order. A table whose header row names the
+    columns (the vocabulary of `importers.table_items`, and `mapping` as `--map` gives it) is
+    read like a sheet; other tables are read row by row as lines.
+    """
     name = display_name or Path(path).name
     limits = reading_limits.current()
     refused = reading_limits.check_docx(path, name, limits)
     if refused is not None:
         return Parsed(problems=[refused])
+    fields, given, map_problems = table_items.check_mapping(mapping, Location(name))
     try:
         document = _open(path)
-        paragraphs = list(document.paragraphs)
+        body = document.element.find(qn("w:body"))
+        children = list(body) if body is not None else []
     except (
         PackageNotFoundError,
         zipfile.BadZipFile,
@@ -146,18 +179,60 @@ def read_items_docx(path: str | Path, *, display_name: str | None = None) -> Par
                 Problem(Location(name), "file", "problem.unreadable_file", {"reason": reason})
             ]
         )
-    reader = _Reader(name)
+    reader = _Reader(name, fields)
+    reader.problems.extend(map_problems)
     layout = _Layout(document)
-    for index, paragraph in enumerate(paragraphs, start=1):
-        text = _paragraph_text(paragraph._p)
-        refused = reading_limits.check_paragraph(text, name, index, limits)
-        if refused is not None:
-            return Parsed(problems=[refused])
-        p_pr = paragraph._p.pPr  # read once: each python-docx property looks it up again
-        reader.centered = _centered(p_pr)
-        heading, auto = layout.describe(p_pr)
-        reader.paragraph(index, text, heading, auto)
+    index = tables = 0
+    for child in children:
+        if child.tag == _W_P:
+            index += 1
+            text = _paragraph_text(child)
+            refused = reading_limits.check_paragraph(text, name, index, limits)
+            if refused is not None:
+                return Parsed(problems=[refused])
+            p_pr = child.find(_W_PPR)  # read once: each python-docx property looks it up again
+            reader.centered = _centered(p_pr)
+            heading, auto = layout.describe(p_pr)
+            reader.paragraph(index, text, heading, auto)
+        elif child.tag == _W_TBL:
+            tables += 1
+            try:
+                rows = _table_rows(child, name, tables, limits)
+            except LimitExceeded as error:
+                return Parsed(problems=[reading_limits.as_problem(error)])
+            reader.table(tables, rows)
+    for key, column in given.items():
+        if key not in reader.mapped_keys:
+            reader.problems.append(
+                Problem(Location(name), "header", "problem.unknown_map_column", {"column": column})
+            )
     return reader.finish()
+
+
+def _table_rows(
+    tbl: etree._Element, name: str, number: int, limits: reading_limits.Limits
+) -> list[list[str]]:
+    """A table's rows as cell texts (a merged cell repeated over the columns it spans), read
+    under the limits a sheet is read under (rows, columns, cells, characters per cell)."""
+    guard = SheetGuard(name, None, limits)
+    rows: list[list[str]] = []
+    for row_number, tr in enumerate(tbl.iterchildren(_W_TR), start=1):
+        cells: list[str] = []
+        for tc in tr.iterchildren(_W_TC):
+            text = "\n".join(_paragraph_text(p) for p in tc.iterchildren(_W_P))
+            span = tc.find(f"{_W_TCPR}/{_W_GRIDSPAN}")
+            try:
+                width = int(span.get(_W_VAL) or 1) if span is not None else 1
+            except ValueError:
+                width = 1
+            cells.extend([text] * max(1, min(width, 64)))
+        try:
+            guard.row(row_number, cells)
+        except LimitExceeded as error:
+            error.location = Location(name, table=number, row=row_number)
+            raise
+        rows.append(cells)
+    return rows
 
 
 def _open(path: str | Path) -> DocxDocument:
@@ -182,19 +257,20 @@ def _open(path: str | Path) -> DocxDocument:
 def take_stem_answer(stem: str, item_type: ItemType) -> tuple[str, str | None]:
     """Take the answer out of a stem's brackets: `……的是（ B ）。` → (`……的是（ ）。`, `B`).
 
-    A judgement answer at the very start (`（ √ ）……`) is dropped with its bracket; anywhere
-    else an empty `（ ）` stays where the answer was. Brackets holding words are left alone.
+    An answer at the very start (`（ √ ）……`, or `（ B ）` before a stem with its own blank) is
+    dropped with its bracket; anywhere else an empty `（ ）` stays where the answer was (a
+    judgement stem loses it later, `normalize_stem`). Brackets holding words are left alone.
     Returns the cleaned stem and the answer text, or the cleaned stem and None.
     """
-    text = nfkc(stem)
-    found = _answer_bracket(text, item_type)
+    folded = fold_width(stem)  # one character for one: positions hold in `stem`
+    found = _answer_bracket(folded, item_type)
     if found is None:
-        return clean_text(text), None
+        return clean_text(stem), None
     match, leading = found
-    if leading and item_type is ItemType.JUDGEMENT:
-        rest = text[match.end() :]
+    if leading and (item_type is ItemType.JUDGEMENT or _BLANK.search(folded, match.end())):
+        rest = stem[match.end() :]  # `（ B ）……是（ ）。`: the answer noted before the stem
     else:
-        rest = text[: match.start()] + "( )" + text[match.end() :]
+        rest = stem[: match.start()] + "( )" + stem[match.end() :]
     return clean_text(rest), match.group(1).strip()
 
 
@@ -205,25 +281,29 @@ def split_option_line(line: str, after: str = "") -> list[tuple[str, str]] | Non
     (the item's last option so far); further markers count only in rising order, so a stem
     or option text holding `A相` or `U=IR` is never cut.
     """
-    text = nfkc(line).strip()
+    text = fold_width(line).strip()
     first = _OPTION_MARK.match(text)
     if first is None:
         return None
-    letter = first.group(1)
+    letter = _mark_letter(first)
     if (not after and letter != "A") or (after and letter <= after):
         return None
     options: list[tuple[str, str]] = []
     start, last = first.end(), letter
     for mark in _OPTION_MARK.finditer(text, first.end()):
-        if mark.group(1) <= last:
+        if _mark_letter(mark) <= last:
             continue
         options.append((last, text[start : mark.start()].strip()))
-        start, last = mark.end(), mark.group(1)
+        start, last = mark.end(), _mark_letter(mark)
     options.append((last, text[start:].strip()))
     return options
 
 
 # --- internals -------------------------------------------------------------------------------
+
+
+def _mark_letter(match: re.Match[str]) -> str:
+    return match.group("p") or match.group("l") or match.group("r") or match.group("q")
 
 
 def _answer_bracket(text: str, item_type: ItemType) -> tuple[re.Match[str], bool] | None:
@@ -242,7 +322,7 @@ def _answer_bracket(text: str, item_type: ItemType) -> tuple[re.Match[str], bool
 def _is_answer(content: str, item_type: ItemType) -> bool:
     value = content.strip()
     if item_type is ItemType.JUDGEMENT:
-        return len(value) == 1 and value in _JUDGEMENT_ANSWERS
+        return value in _JUDGEMENT_ANSWERS
     return bool(_CHOICE_ANSWER.match(value))
 
 
@@ -270,14 +350,25 @@ class _Section:
     style: str | None = None  # "dot" (1.) or "paren" ((1)), fixed by the first item
     numbers: set[int] = field(default_factory=set)
     last_number: int | None = None
+    blocks: list[_Block] = field(default_factory=list)  # built once answer keys are matched
+    by_number: dict[int, _Block] = field(default_factory=dict)
     records: list[ItemRecord] = field(default_factory=list)
+
+
+@dataclass
+class _KeyPart:
+    """Answers of a 参考答案 section, under one type heading (or none): (number, answer, where)."""
+
+    type: ItemType | None
+    heading: str = ""
+    entries: list[tuple[int, str, Location]] = field(default_factory=list)
 
 
 @dataclass
 class _Block:
     """An item being collected; `orphan` blocks are outside any readable section."""
 
-    paragraph: int
+    paragraph: int | Location
     number: str
     section: _Section | None
     lead: str | None = None
@@ -288,6 +379,8 @@ class _Block:
     meta: dict[str, list[list[str]]] = field(default_factory=dict)
     last: str = "stem"
     last_letter: str = ""
+    key: str | None = None  # the answer a 参考答案 section gives this item
+    key_where: Location | None = None
 
     @property
     def orphan(self) -> bool:
@@ -297,9 +390,17 @@ class _Block:
 class _Reader:
     """A line-by-line state machine over the document's paragraphs."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, fields: dict[str, str] | None = None) -> None:
         self.name = name
+        self.fields = fields or {}  # --map, as `table_items.check_mapping` gives it
+        self.mapped_keys: set[str] = set()
         self.problems: list[Problem] = ProblemList()
+        self.keys: list[_KeyPart] = []
+        self.key: _KeyPart | None = None  # inside a 参考答案 section
+        self.table_records: list[ItemRecord] = []
+        self.order: dict[Location, int] = {}  # reading order of every location seen
+        self.folded_line = self.typed_line = ""  # the line being read, as matched and as typed
+        self.cursor = 0
         self.sections: list[_Section] = []
         self.section: _Section | None = None
         self.block: _Block | None = None
@@ -327,31 +428,76 @@ class _Reader:
 
     def finish(self) -> Parsed[ItemRecord]:
         self.close_block()
-        records: list[ItemRecord] = []
+        self.match_keys()
+        records: list[ItemRecord] = list(self.table_records)
         for section in self.sections:
+            for block in section.blocks:
+                self.build(block)
             records.extend(section.records)
             self.problems.extend(
                 check_duplicate_numbers(section.records, scope=f"section-{section.index}")
             )
         if not self.items_seen:
             self.problems.append(Problem(Location(self.name), "file", "problem.no_items"))
-        self.problems.sort(key=lambda p: p.location.paragraph or 0)
-        records.sort(key=lambda r: r.location.paragraph or 0)
+        self.problems.sort(key=lambda p: self.rank(p.location))
+        records.sort(key=lambda r: self.rank(r.location))
         return Parsed(records=records, problems=self.problems)
 
-    def problem(self, index: int, field_name: str, key: str, **params: object) -> None:
+    def rank(self, location: Location) -> int:
+        if location.column is not None:
+            location = dataclasses.replace(location, column=None)
+        return self.order.get(location, -1)
+
+    def problem(self, index: int | Location, field_name: str, key: str, **params: object) -> None:
         self.problems.append(Problem(self.location(index), field_name, key, dict(params)))
 
-    def location(self, index: int) -> Location:
-        return Location(self.name, paragraph=index)
+    def location(self, index: int | Location) -> Location:
+        """A paragraph's (or a table row's) location, remembered in reading order."""
+        where = index if isinstance(index, Location) else Location(self.name, paragraph=index)
+        self.order.setdefault(where, len(self.order))
+        return where
+
+    def typed(self, piece: str) -> str:
+        """`piece` of the folded line as it was typed (full-width punctuation kept)."""
+        if self.folded_line == self.typed_line:
+            return piece
+        at = self.folded_line.find(piece, self.cursor)
+        if at < 0:
+            at = self.folded_line.find(piece)
+            if at < 0:
+                return piece
+        self.cursor = at + len(piece)
+        return self.typed_line[at : self.cursor]
 
     # -- one line -----------------------------------------------------------------------------
 
-    def line(self, index: int, raw: str, heading_style: bool) -> None:
-        text = nfkc(raw).strip()
+    def line(self, index: int | Location, raw: str, heading_style: bool) -> None:
+        text = fold_width(raw).strip()
         if not text:
             return
+        self.location(index)
+        self.folded_line, self.typed_line, self.cursor = text, raw.strip(), 0
+        if self.key is not None:
+            if self.key_line(index, text, heading_style):
+                return
+        elif self.answer_heading(index, text):
+            return
         if self.heading(index, text, heading_style):
+            return
+        if (
+            self.sections
+            and _LEADING_NUMBER.match(text)
+            and (entries := read_answer_entries(text, bracketed=False)) is not None
+        ):
+            # `1．√ 2．× 3．√`: an answer key, under a type heading or after the items
+            section = self.section
+            self.close_block()
+            if section is not None and section.type is not None and not section.blocks:
+                self.sections.remove(section)
+                self.start_key(section.type)
+            else:
+                self.start_key(None)
+            self.add_entries(index, entries)
             return
         if not self.sections and _FRONT_MATTER.match(_WS.sub("", text)):
             self.front_matter = True
@@ -434,7 +580,7 @@ class _Reader:
                 self.stray(index, text)
             elif not block.orphan:
                 key = _META_WORDS[_meta_key(meta)]
-                value = meta.group("value").strip()
+                value = self.typed(meta.group("value").strip())
                 block.meta.setdefault(key, []).append([value] if value else [])
                 block.last = key
             return
@@ -450,7 +596,7 @@ class _Reader:
                 return
             values = block.meta.get(block.last)
             if values is not None and (block.last == "explanation" or not values[-1]):
-                values[-1].append(text)
+                values[-1].append(self.typed(text))
                 return
             self.problem(index, "paragraph", "problem.unrecognised_paragraph", text=text[:40])
             return
@@ -481,7 +627,7 @@ class _Reader:
         )
         self.sections.append(self.section)
 
-    def start_block(self, index: int, number: str, rest: str, lead: str | None) -> None:
+    def start_block(self, index: int | Location, number: str, rest: str, lead: str | None) -> None:
         self.close_block()
         self.items_seen += 1
         if self.section is None:
@@ -493,7 +639,7 @@ class _Reader:
         if rest:
             self.add_stem_text(block, rest)
 
-    def check_sequence(self, section: _Section, index: int, number: str) -> None:
+    def check_sequence(self, section: _Section, index: int | Location, number: str) -> None:
         """Items of a section are numbered one after another; a jump means an item was read
         into the one before (a number the reader did not see as one) or is missing. A
         repeated number is left to the duplicate check."""
@@ -515,16 +661,16 @@ class _Reader:
     def add_stem_text(self, block: _Block, text: str) -> None:
         inline = _inline_options(text) if not block.options else None
         if inline is None:
-            block.stem.append(text)
+            block.stem.append(self.typed(text))
             return
         stem, options = inline
         if stem:
-            block.stem.append(stem)
+            block.stem.append(self.typed(stem))
         self.add_options(block, options)
 
     def add_options(self, block: _Block, options: list[tuple[str, str]]) -> None:
         for letter, value in options:
-            block.options[letter] = value
+            block.options[letter] = self.typed(value)
             block.last_letter = letter
         block.last = "option"
 
@@ -532,9 +678,15 @@ class _Reader:
         block, self.block = self.block, None
         if block is None or block.orphan or block.section is None:
             return
+        block.section.blocks.append(block)
+        if block.number.isdigit():
+            block.section.by_number.setdefault(int(block.number), block)
+
+    def build(self, block: _Block) -> None:
+        """The record of a collected item, its answer from the stem, an 答案 line or the key."""
         section = block.section
+        assert section is not None and section.type is not None
         item_type = section.type
-        assert item_type is not None
         location = self.location(block.paragraph)
         meta = {key: _join(values[-1]) for key, values in block.meta.items()}
         stem, bracket = take_stem_answer(_join(block.stem), item_type)
@@ -554,6 +706,23 @@ class _Reader:
                     {"inline": clean_text(bracket), "line": clean_text(answer)},
                 )
             )
+        if block.key is not None:
+            if not answer:
+                answer = block.key
+            elif parse_answer(answer, item_type) != parse_answer(block.key, item_type):
+                self.problems.append(
+                    Problem(
+                        location,
+                        "answer",
+                        "problem.answer_key_conflict",
+                        {"inline": clean_text(answer), "key": clean_text(block.key)},
+                    )
+                )
+        elif not answer and self.keys:
+            self.problems.append(
+                Problem(location, "answer", "problem.no_key_answer", {"number": block.number})
+            )
+            return
         code, path = _knowledge([_join(lines) for lines in block.meta.get("knowledge", [])])
         raw = RawItem(
             location=location,
@@ -578,6 +747,244 @@ class _Reader:
         if record is not None:
             section.records.append(record)
 
+    # -- answer keys (参考答案) ------------------------------------------------------------------
+
+    def answer_heading(self, index: int | Location, text: str) -> bool:
+        """`参考答案`, `判断题答案`, `理论知识试卷参考答案：1．√ 2．×`: opens the answer key."""
+        prefix = _HEADING_PREFIX.match(text)
+        body = text[prefix.end() :] if prefix else text
+        match = _ANSWER_HEADING.match(body)
+        if match is None:
+            return False
+        lead, rest = match.group("lead").strip(), match.group("rest").strip()
+        item_type = _heading_type(_WS.sub("", lead)) if lead else None
+        if lead and item_type is None and not _ANSWER_LEAD.search(lead):
+            return False
+        entries = read_answer_entries(rest) if rest else []
+        if entries is None:
+            return False
+        if match.group("colon") and not lead and not rest and self.block is not None:
+            return False  # `答案：` with the answer on the next line
+        self.close_block()
+        self.section = None
+        self.start_key(item_type, text)
+        self.add_entries(index, entries)
+        return True
+
+    def start_key(self, item_type: ItemType | None, heading: str = "") -> None:
+        self.key = _KeyPart(item_type, heading)
+        self.keys.append(self.key)
+
+    def key_line(self, index: int | Location, text: str, heading_style: bool) -> bool:
+        """One line of a 参考答案 section; False when it turns out to start items again."""
+        key = self.key
+        assert key is not None
+        if self.answer_heading(index, text):
+            return True
+        typed = _key_type_heading(text)
+        if typed is not None:
+            item_type, rest = typed
+            entries = read_answer_entries(rest) if rest else []
+            if entries is not None:
+                if key.entries or key.type is not None:
+                    self.start_key(item_type, text)
+                else:
+                    key.type, key.heading = item_type, text
+                self.add_entries(index, entries)
+                return True
+        entries = read_answer_entries(text)
+        if entries is not None:
+            self.add_entries(index, entries)
+            return True
+        if key.type is not None and not key.entries and self.item_start(text, text) is not None:
+            # `二、单项选择题` then items: that heading opened items, not their answers
+            self.keys.remove(key)
+            self.key = None
+            self.open_section(key.type, key.heading)
+            return False
+        if heading_style or _GROUP_HEADING.match(text):
+            return True
+        self.problem(index, "paragraph", "problem.unrecognised_paragraph", text=text[:40])
+        return True
+
+    def add_entries(self, index: int | Location, entries: list[tuple[int, str]]) -> None:
+        assert self.key is not None
+        where = self.location(index)
+        self.key.entries.extend((number, answer, where) for number, answer in entries)
+
+    def match_keys(self) -> None:
+        """Give each item its answer from the key: by type heading and number, in order."""
+        for part in self.keys:
+            candidates = [
+                s
+                for s in self.sections
+                if s.type is not None and (part.type is None or s.type is part.type)
+            ]
+            position = 0
+            for number, answer, where in part.entries:
+                for offset, section in enumerate(candidates[position:]):
+                    block = section.by_number.get(number)
+                    if block is not None and block.key is None:
+                        block.key, block.key_where = answer, where
+                        position += offset
+                        break
+                else:
+                    self.problems.append(
+                        Problem(where, "answer", "problem.answer_without_item", {"number": number})
+                    )
+
+    # -- tables -------------------------------------------------------------------------------
+
+    def table(self, index: int, rows: list[list[str]]) -> None:
+        """A Word table: items with a header row, an answer grid, or lines row by row."""
+        if self.key is not None and self.key_grid(index, rows):
+            return
+        if self.key is None:
+            head = [[fold_width(c) for c in row] for row in rows[:HEADER_SEARCH_ROWS]]
+            if any(table_items.is_item_header(cells, self.fields) for cells in head):
+                self.item_table(index, rows)
+                return
+        for number, cells in enumerate(rows, start=1):
+            where = Location(self.name, table=index, row=number)
+            # a cell merged across columns comes once
+            texts = [c.strip() for c, _ in itertools.groupby(cells) if c.strip()]
+            if any(_LINE_BREAKS.search(t) for t in texts):
+                for text in texts:
+                    for raw in _LINE_BREAKS.split(text):
+                        self.line(where, raw, False)
+            elif texts:
+                self.line(where, "  ".join(texts), False)
+
+    def item_table(self, index: int, rows: list[list[str]]) -> None:
+        """A table of items (序号 | 题型 | 试题内容 | 选项A … | 答案): read as a sheet would be."""
+        self.close_block()
+        label = self.section.type.value if self.section and self.section.type else None
+        sheet = _WordTable(_TYPE_LABELS.get(label) if label else None, table=index)
+        sheet.rows = [(number, list(cells)) for number, cells in enumerate(rows, start=1)]
+        for number, _ in sheet.rows:
+            self.location(Location(self.name, table=index, row=number))
+        records, problems, mapped = table_items.read_sheet(sheet, self.name, self.fields)
+        self.mapped_keys |= mapped
+        header = next(
+            cells for _, cells in sheet.rows if table_items.is_item_header(cells, self.fields)
+        )
+        for problem in problems:
+            column = table_items.column_of(header, self.fields, problem.field)
+            if column is not None and problem.location.table is not None:
+                where = dataclasses.replace(problem.location, column=column + 1)
+                problem = dataclasses.replace(problem, location=where)
+            self.problems.append(problem)
+        self.table_records.extend(records)
+        self.items_seen += len(records) + len(problems)
+
+    def key_grid(self, index: int, rows: list[list[str]]) -> bool:
+        """题号 | 1 | 2 | 3 over 答案 | A | B | C (any number of such row pairs)."""
+        found = False
+        for number, (top, bottom) in enumerate(itertools.pairwise(rows), start=1):
+            if not (top and bottom):
+                continue
+            if _WS.sub("", fold_width(top[0])) not in _GRID_NUMBER_WORDS:
+                continue
+            if _WS.sub("", fold_width(bottom[0])) not in _GRID_ANSWER_WORDS:
+                continue
+            found = True
+            entries = []
+            for cell_number, cell_answer in zip(top[1:], bottom[1:], strict=False):
+                text = fold_width(cell_number).strip()
+                if text.isdigit() and cell_answer.strip():
+                    entries.append((int(text), fold_width(cell_answer).strip()))
+            self.add_entries(Location(self.name, table=index, row=number + 1), entries)
+        return found
+
+
+_GRID_NUMBER_WORDS = frozenset({"题号", "序号", "题目", "题次"})
+_GRID_ANSWER_WORDS = frozenset({"答案", "参考答案", "标准答案", "正确答案"})
+_TYPE_LABELS = {"judgement": "判断题", "single": "单选题", "multiple": "多选题"}
+
+
+@dataclass
+class _WordTable(Sheet):
+    """A Word table read as a sheet: locations name the table and its row."""
+
+    table: int = 0
+
+    def location(self, file: str, row: int | None = None) -> Location:
+        return Location(file=file, table=self.table, row=row)
+
+
+# `参考答案`, `答案`, `标准答案`, `参考答案及评分标准`, `判断题答案`, `理论知识试卷参考答案：…`
+_ANSWER_HEADING = re.compile(
+    r"^(?P<lead>(?!\d)[^:;,。\[【]{0,30}?)\s*(?:参考|标准|正确|试题)?答案"
+    r"(?:部分|汇总|及评分标准|与评分标准|及解析|与解析|及评分参考)?\s*(?P<colon>:?)\s*(?P<rest>.*)$"
+)
+_ANSWER_LEAD = re.compile(r"(?:试卷|试题|题库|考试|知识|练习|习题|模拟题)$")
+_LEADING_NUMBER = re.compile(r"^\d")
+_JUDGEMENT_KEY = "√✓✔×✗✘对错"
+# One answer of a key: `1．√`, `2、A`, `3.ABD`, `4.A、B、D`, `5.（C）`, `6 正确`; or a run
+# `1-5 ABCDA`, `1～5：√×√√×`.
+_KEY_ENTRY = re.compile(
+    rf"(?P<num>\d+)(?:\s*[-~—–至]\s*(?P<to>\d+))?\s*[.、:)]?\s*"
+    rf"(?:\(\s*(?P<bracketed>正确|错误|[{_JUDGEMENT_KEY}]|[A-Ha-h](?:[、,/]?[A-Ha-h])*)\s*\)"
+    rf"|(?P<word>正确|错误)"
+    rf"|(?P<run>[A-Ha-h{_JUDGEMENT_KEY}](?:[ \t、,/]*[A-Ha-h{_JUDGEMENT_KEY}])*))"
+)
+_KEY_GAP = re.compile(r"[\s;,。、]*")
+_KEY_SEPARATORS = re.compile(r"[\s、,/]+")
+
+
+def read_answer_entries(text: str, *, bracketed: bool = True) -> list[tuple[int, str]] | None:
+    """The (number, answer) pairs of an answer-key line, or None when it is not one.
+
+    `1．√ 2．× 3．√`, `1.A 2.B`, `1-5 ABCDA`, `21．ABD 22．A、C`: the whole line must be
+    answers. A run (`1-5`) needs one answer per number (letters or marks one by one, or
+    separated by spaces or 、 for several letters each).
+    """
+    text = fold_width(text).strip()
+    entries: list[tuple[int, str]] = []
+    position = _KEY_GAP.match(text).end()  # type: ignore[union-attr]
+    while position < len(text):
+        match = _KEY_ENTRY.match(text, position)
+        if match is None:
+            return None
+        first = int(match.group("num"))
+        if match.group("bracketed") and not bracketed:
+            return None  # outside a 参考答案 section `1．（ √ ）` is an item without a stem
+        answer = match.group("bracketed") or match.group("word") or match.group("run")
+        if match.group("to") is None:
+            entries.append((first, answer))
+        else:
+            last = int(match.group("to"))
+            parts = (
+                _KEY_SEPARATORS.split(answer.strip())
+                if _KEY_SEPARATORS.search(answer.strip())
+                else list(answer)
+            )
+            if last < first or len(parts) != last - first + 1:
+                return None
+            entries.extend(zip(range(first, last + 1), parts, strict=True))
+        position = match.end()
+        gap = _KEY_GAP.match(text, position)
+        assert gap is not None
+        if position < len(text) and gap.end() == position and text[position].isdigit():
+            return None  # `1.A2` : numbers glued to answers are no key
+        position = gap.end()
+    return entries or None
+
+
+def _key_type_heading(text: str) -> tuple[ItemType, str] | None:
+    """`一、判断题`, `判断题：1．√ …`, `(二)单项选择题答案`: the type, and what follows it."""
+    prefix = _HEADING_PREFIX.match(text)
+    body = text[prefix.end() :] if prefix else text
+    word = re.match(r"[^\s\d(\[【:;,。]+", body)
+    if word is None:
+        return None
+    item_type = _heading_type(word.group(0))
+    if item_type is None:
+        return None
+    rest = body[word.end() :].strip()
+    rest = re.sub(r"^(?:\([^()]*\)|【[^】]*】|\[[^\]]*\])", "", rest).strip()
+    return item_type, rest.lstrip(":;,。 ")
+
 
 def _heading_type(word: str) -> ItemType | None:
     """`判断题`, also with a count glued on: `判断题共20题`, `单选20题`."""
@@ -599,7 +1006,11 @@ def _inline_options(text: str) -> tuple[str, list[tuple[str, str]]] | None:
     """Options written after the stem on the same line: `……是（ ）。A．x B．y C．z`."""
     for mark in _INLINE_OPTION_A.finditer(text):
         options = split_option_line(text[mark.start() :])
-        if options is not None and len(options) >= 2 and all(v for _, v in options):
+        if (
+            options is not None
+            and len(options) >= 2
+            and all(v and not _PUNCTUATION_ONLY.match(v) for _, v in options)
+        ):
             return text[: mark.start()].strip(), options
     return None
 

@@ -13,6 +13,7 @@ from qbank.records import ItemRecord, ItemType, Location, Problem
 from qbank.text.normalize import (
     canonical_knowledge_code,
     clean_text,
+    normalize_stem,
     parse_answer,
     parse_difficulty,
     parse_importance,
@@ -61,7 +62,7 @@ def build_item(raw: RawItem) -> tuple[ItemRecord | None, list[Problem]]:
         else:
             problem("type", "problem.missing")
 
-    stem = clean_text(raw.stem)
+    stem = normalize_stem(clean_text(raw.stem), item_type)
     if not stem:
         problem("stem", "problem.missing")
 

@@ -319,6 +319,35 @@ def _read_sheet(sheet: Sheet, display: str, mapping: dict[str, str]) -> _SheetRe
     return result
 
 
+def is_item_header(cells: Sequence[Cell], fields: dict[str, str]) -> bool:
+    """Whether a row names at least the required columns (`fields` from `check_mapping`)."""
+    return _columns(cells, fields).is_header
+
+
+def column_of(cells: Sequence[Cell], fields: dict[str, str], name: str) -> int | None:
+    """The 0-based column a header row gives to field `name` (a problem's field), or None."""
+    index = _columns(cells, fields).index
+    if name == "knowledge_point":
+        return index.get("knowledge_point", index.get("knowledge_code"))
+    return index.get(name)
+
+
+def read_sheet(
+    sheet: Sheet, display: str, fields: dict[str, str]
+) -> tuple[list[ItemRecord], list[Problem], set[str]]:
+    """Items of one sheet-like table (a Word table too): records, problems, --map keys seen.
+    A table without a header row gives nothing."""
+    result = _read_sheet(sheet, display, fields)
+    return result.records, result.problems, result.mapped_keys
+
+
+def check_mapping(
+    mapping: dict[str, str] | None, where: Location
+) -> tuple[dict[str, str], dict[str, str], list[Problem]]:
+    """(header key → field, header key → column as given, problems for unknown fields)."""
+    return _check_mapping(mapping, where)
+
+
 def _check_mapping(
     mapping: dict[str, str] | None, where: Location
 ) -> tuple[dict[str, str], dict[str, str], list[Problem]]:

@@ -159,6 +159,10 @@ class _SheetGuard:
             raise
 
 
+SheetGuard = _SheetGuard
+"""The row-by-row limits, for other table readers (Word tables)."""
+
+
 # --- CSV -----------------------------------------------------------------------------------
 
 

@@ -103,6 +103,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{file} 第 {table} 个表格第 {row} 行",
         "{file}, table {table}, row {row}",
     ),
+    "loc.table_cell": (
+        "{file} 第 {table} 个表格第 {row} 行第 {column} 列",
+        "{file}, table {table}, row {row}, column {column}",
+    ),
     # --- problems found while reading items -----------------------------------------------
     "problem.missing": ("缺少{field}", "{field} is missing"),
     "problem.unknown_type": (
@@ -208,6 +212,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "problem.answer_conflict": (
         "题干括号内的答案 {inline} 与答案行的 {line} 不一致",
         "the answer in the stem's brackets ({inline}) differs from the answer line ({line})",
+    ),
+    "problem.answer_key_conflict": (
+        "试题中的答案 {inline} 与参考答案中的 {key} 不一致",
+        "the item's own answer ({inline}) differs from the answer key's ({key})",
+    ),
+    "problem.no_key_answer": (
+        "第 {number} 题没有答案：题中没有，参考答案中也没有这一题",
+        "item {number} has no answer: none in the item, and the answer key has no such number",
+    ),
+    "problem.answer_without_item": (
+        "参考答案中的第 {number} 题没有对应的试题",
+        "the answer key gives an answer for item {number}, but there is no such item",
     ),
     # --- knowledge tree -------------------------------------------------------------------
     "problem.duplicate_code": (

@@ -33,7 +33,8 @@ class Location:
 
     `row` is the row number Excel shows (header = row 1) or the CSV line's record number;
     `paragraph` is the 1-based paragraph number of a Word document; `table` the 1-based table
-    number of a Word document (with `row` inside it).
+    number of a Word document (with `row` inside it), `column` the 1-based column of a Word
+    table's cell.
     """
 
     file: str
@@ -41,6 +42,7 @@ class Location:
     row: int | None = None
     paragraph: int | None = None
     table: int | None = None
+    column: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -50,6 +52,14 @@ class Location:
         return (self.file, self.sheet or "", self.table or 0, self.row or 0, self.paragraph or 0)
 
     def describe(self) -> str:
+        if self.table is not None and self.row is not None and self.column is not None:
+            return tr(
+                "loc.table_cell",
+                file=self.file,
+                table=self.table,
+                row=self.row,
+                column=self.column,
+            )
         if self.table is not None and self.row is not None:
             return tr("loc.table", file=self.file, table=self.table, row=self.row)
         if self.sheet is not None and self.row is not None:

@@ -2,13 +2,27 @@
 
 Two forms of text:
 
-- `clean_text` is what we store and print: NFKC (full-width letters, digits and spaces become
-  half-width; superscripts, subscripts, ℃ and ～ are kept), runs of whitespace collapsed to
-  one space, and in Chinese text ASCII punctuation turned into its full-width Chinese form,
-  so `（ ）` and `( )` give the same stored text and the same version hash, and a printed
-  paper keeps Chinese typography.
-- `fold_text` is for comparing: `clean_text`, then NFKC again (all punctuation half-width)
-  and case-folded.
+- `clean_text` is what we store and print. Characters are kept as typed except where two
+  keyboards give two codes for one character:
+
+  * full-width Latin letters and digits (`Ａ１`) and the full-width forms of ASCII symbols
+    (`＋－＝％．／`) become ASCII; the ideographic space and other spaces become one space;
+  * Chinese punctuation stays Chinese, in every text: `，；：？！（）～` are kept full-width
+    whether or not the text holds Chinese characters (`（J427），` stays as typed);
+  * in text holding Chinese characters ASCII `, ; : ? ! ( )` become their Chinese form (except
+    `,` `:` between two digits, as in `1,000` or `30:2`), so `（ ）` and `( )` store alike;
+  * nothing else is folded: Roman numerals (`Ⅰ级`), `℃`, `²`, `₂`, `φ`, `①`, `㎡`, `µ` and the
+    other compatibility characters are stored as typed (only canonically equivalent
+    sequences are unified, by NFC).
+
+- `fold_text` is for comparing (content keys, overlap tokens): `clean_text`, then NFKC (all
+  punctuation half-width, `Ⅱ` → `II`, `℃` → `°C`) and case-folded.
+
+`normalize_stem` adds the one rule for answer brackets in stems, so the same item gives the
+same stem from any layout: a judgement stem loses every empty bracket (`（ ）`, `（）`, `( )`:
+the place where the answer was written, at the start, the end or anywhere else — a
+judgement is a plain statement); in a choice stem an empty bracket is the answer blank and is
+written `（ ）` (one space). Importers take answers out of brackets first, leaving them empty.
 """
 
 from __future__ import annotations
@@ -27,21 +41,30 @@ _HAS_CJK = re.compile(rf"[{_CJK}]")
 _OPEN_BRACKET = re.compile(r"\s*（\s*")
 _CLOSE_BRACKET = re.compile(r"\s*）")
 
+# Full-width forms U+FF01–U+FF5E map one to one onto ASCII U+0021–U+007E. Chinese
+# punctuation among them is kept in stored text.
+_CHINESE_PUNCTUATION = "，；：？！（）～"
+_WIDTH_ALL = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_WIDTH_ALL[0x3000] = 0x20
+_WIDTH_STORED = {c: v for c, v in _WIDTH_ALL.items() if chr(c) not in _CHINESE_PUNCTUATION}
+_WIDE = re.compile("[\uff01-\uff5e\u3000]")
 
-# Symbols NFKC would flatten into something that reads wrong on a printed paper:
-# mm² → mm2, 10⁶ → 106, U₂ → U2, ℃ → °C, 0.01～0.06 → 0.01~0.06. Stored text keeps them;
-# `fold_text` still flattens them, so comparisons and tokens are unaffected.
-_KEEP_SYMBOLS = re.compile("([\u00b2\u00b3\u00b9\u2070-\u209f\u2103\u2109\uff5e])")
+
+def fold_width(text: str) -> str:
+    """Full-width ASCII forms and the ideographic space to ASCII, one character for one.
+
+    The same length as `text`, so positions found in the folded text hold in the original:
+    readers match markers (`（A）`, `１．`, `答案：`) on this form and slice the text as typed.
+    """
+    return text.translate(_WIDTH_ALL) if _WIDE.search(text) else text
 
 
 def nfkc(text: str) -> str:
-    """NFKC, except the symbols in `_KEEP_SYMBOLS`: the width folding stored text gets."""
-    if not _KEEP_SYMBOLS.search(text):  # the usual case, and the same result
-        return unicodedata.normalize("NFKC", text)
-    parts = _KEEP_SYMBOLS.split(text)
-    return "".join(
-        part if i % 2 else unicodedata.normalize("NFKC", part) for i, part in enumerate(parts)
-    )
+    """The width folding stored text gets: NFC, full-width letters, digits and symbols to
+    ASCII, Chinese punctuation kept (see the module docstring). Named for what it replaced."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", text).translate(_WIDTH_STORED)
 
 
 def _full_width_punctuation(match: re.Match[str]) -> str:
@@ -52,7 +75,8 @@ def _full_width_punctuation(match: re.Match[str]) -> str:
 
 
 def clean_text(value: object) -> str:
-    """Return `value` as stored text: NFKC, whitespace collapsed, Chinese punctuation kept.
+    """Return `value` as stored text: widths folded, whitespace collapsed, Chinese punctuation
+    and compatibility characters kept (module docstring).
 
     None and blank cells give "". Numbers read by a spreadsheet (`3.0`) come back as `3`.
     """
@@ -61,7 +85,7 @@ def clean_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value)
-    if text.isascii():  # NFKC leaves ASCII as it is, and there is no Chinese to punctuate
+    if text.isascii():  # nothing to fold, and there is no Chinese to punctuate
         return _WS.sub(" ", text).strip()
     text = nfkc(text)
     text = _WS.sub(" ", text).strip()
@@ -76,8 +100,39 @@ def clean_text(value: object) -> str:
 
 
 def fold_text(value: object) -> str:
-    """Return a comparison key: fully half-width, case-folded, whitespace collapsed."""
+    """Return a comparison key: fully half-width, NFKC, case-folded, whitespace collapsed."""
     return unicodedata.normalize("NFKC", clean_text(value)).casefold()
+
+
+_EMPTY_BRACKET = re.compile(r"[(（]\s*[)）]")
+_EMPTY_BRACKET_SPACED = re.compile(r"\s*[(（]\s*[)）]\s*")
+
+
+def normalize_stem(stem: str, item_type: ItemType | None) -> str:
+    """A stem's answer brackets in their one stored form (module docstring): removed from a
+    judgement stem, `（ ）` in a choice stem. `stem` is already `clean_text`."""
+    if "）" not in stem and ")" not in stem:
+        return stem
+    if item_type is ItemType.JUDGEMENT:
+        return clean_text(_EMPTY_BRACKET_SPACED.sub(_joiner(stem), stem))
+    if item_type is None:
+        return stem
+    return _EMPTY_BRACKET.sub("（ ）" if _HAS_CJK.search(stem) else "( )", stem)
+
+
+def _joiner(stem: str):  # type: ignore[no-untyped-def]
+    """Removing a bracket leaves a space only between two Latin words or numbers."""
+
+    def join(match: re.Match[str]) -> str:
+        before = stem[match.start() - 1 : match.start()]
+        after = stem[match.end() : match.end() + 1]
+        return (
+            " "
+            if before.isascii() and before.isalnum() and after.isascii() and after.isalnum()
+            else ""
+        )
+
+    return join
 
 
 # --- item types ----------------------------------------------------------------------------
