@@ -320,6 +320,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "无法确定该评分记录表属于哪道试题（每道试题都已有评分记录表）",
         "cannot tell which task this rubric table belongs to (every task already has one)",
     ),
+    "problem.summary_task_score": (
+        "成绩汇总表中试题 {number} 的配分为 {value}，与试题的配分 {expected} 不符",
+        "the score table gives task {number} {value} points; the task has {expected}",
+    ),
+    "problem.summary_task_time": (
+        "成绩汇总表中试题 {number} 的考核时间为 {value} 分钟，与试题的 {expected} 分钟不符",
+        "the score table gives task {number} {value} minutes; the task has {expected}",
+    ),
+    "problem.summary_total": (
+        "成绩汇总表的合计为 {value}，与各试题配分之和 {expected} 不符",
+        "the score table's total is {value}; the tasks add up to {expected}",
+    ),
+    "problem.summary_unknown_task": (
+        "成绩汇总表中的“{name}”不是本套试卷的试题",
+        "'{name}' in the score table is not a task of this set",
+    ),
+    "problem.summary_missing_task": (
+        "成绩汇总表中没有试题 {number}",
+        "the score table does not list task {number}",
+    ),
     "problem.rubric_twice": (
         "试题 {number} 有两个评分记录表（第一个在{first}）",
         "task {number} has two rubric tables (the first at {first})",

@@ -761,6 +761,406 @@ def _records(draw: st.DrawFn) -> PracticalSetRecord:
 def test_random_records_survive_docx_and_yaml(tmp_path: Path, record: PracticalSetRecord) -> None:
     path = tmp_path / "random.docx"
     write_practical_docx(record, path, occupation_name="电工", level=3)
-    assert content(only(read_practical_docx(path))) == record
+    minutes = [t.time_limit_minutes for t in record.tasks]
+    if record.total_minutes is None and None not in minutes:  # the Word reader adds them up
+        expected = dataclasses.replace(record, total_minutes=sum(m for m in minutes if m))
+    else:
+        expected = record
+    assert content(only(read_practical_docx(path))) == expected
     text = yaml.safe_dump(form(record), allow_unicode=True)
     assert content(only(read_practical_data(write(tmp_path / "random.yaml", text)))) == record
+
+
+# --- Word papers as other institutions write them (issue 16) ---------------------------------
+
+
+def _doc(blocks: Sequence[str | list[list[str]]]) -> Document:
+    """A Word document of paragraphs and tables; a table row of one cell is merged across."""
+    d: Document = docx.Document()
+    for block in blocks:
+        if isinstance(block, str):
+            d.add_paragraph(block)
+            continue
+        width = max(len(row) for row in block)
+        table = d.add_table(rows=len(block), cols=width)
+        for r, row in enumerate(block):
+            if len(row) == 1 and width > 1:
+                _merged_row(table, r, row[0])
+            else:
+                _fill(table, [row], start=r)
+    return d
+
+
+def _read(tmp_path: Path, blocks: Sequence[str | list[list[str]]]) -> Parsed[PracticalSetRecord]:
+    path = tmp_path / "inst.docx"
+    _doc(blocks).save(str(path))
+    return read_practical_docx(path)
+
+
+_HEAD_LINES: list[str | list[list[str]]] = [
+    "焊工（四级）操作技能考核试卷",
+    "试卷编号：HG4-07",
+]
+_TASK_ONE: list[str | list[list[str]]] = [
+    "试题1：低碳钢板对接平焊（本题分值：100分）",
+    "考核要求：",
+    "（1）单面焊双面成形；",
+    "（2）焊缝表面不得有裂纹、夹渣。",
+]
+_VETO_CRITERIA = "发生安全事故或违反安全操作规程，本题记0分"
+
+
+@pytest.mark.parametrize(
+    ("rubric", "element"),
+    [
+        pytest.param(  # ★ in 序号, 配分 "—", the national column order
+            [
+                ["序号", "考核内容", "考核要点", "配分", "评分标准", "扣分", "得分"],
+                ["1", "焊前准备", "坡口清理", "20", "清理不干净扣5分", "", ""],
+                ["2", "焊缝外观", "余高、宽度", "80", "每超差一处扣10分", "", ""],
+                ["★", "安全文明生产", "规范操作", "—", _VETO_CRITERIA, "", ""],
+            ],
+            "安全文明生产：规范操作",
+            id="star-number-dash",
+        ),
+        pytest.param(  # ★ in 序号, 配分 blank, criteria before 配分
+            [
+                ["序号", "评分要素", "评分标准", "配分", "得分"],
+                ["1", "焊前准备", "清理不干净扣5分", "20", ""],
+                ["2", "焊缝外观", "每超差一处扣10分", "80", ""],
+                ["★", "安全文明生产", _VETO_CRITERIA, "", ""],
+            ],
+            "安全文明生产",
+            id="star-number-blank",
+        ),
+        pytest.param(  # ★ and （否决项） in the element, 配分 "—" (qbank's own mark + words)
+            [
+                ["序号", "评分要素", "配分", "评分标准", "扣分", "得分"],
+                ["1", "焊前准备", "20", "清理不干净扣5分", "", ""],
+                ["2", "焊缝外观", "80", "每超差一处扣10分", "", ""],
+                ["3", "★安全文明生产（否决项）", "—", _VETO_CRITERIA, "", ""],
+            ],
+            "安全文明生产",
+            id="star-element-veto-words",
+        ),
+        pytest.param(  # ☆ after the element, 配分 "/"
+            [
+                ["考核项目", "评分标准", "配分", "得分"],
+                ["焊前准备", "清理不干净扣5分", "20", ""],
+                ["焊缝外观", "每超差一处扣10分", "80", ""],
+                ["安全文明生产☆", _VETO_CRITERIA, "/", ""],
+            ],
+            "安全文明生产",
+            id="hollow-star-slash",
+        ),
+        pytest.param(  # 否决项 in 序号, 配分 0
+            [
+                ["序号", "评分要素", "配分", "评分标准"],
+                ["1", "焊前准备", "20", "清理不干净扣5分"],
+                ["2", "焊缝外观", "80", "每超差一处扣10分"],
+                ["否决项", "安全文明生产", "0", _VETO_CRITERIA],
+            ],
+            "安全文明生产",
+            id="veto-word-number-zero",
+        ),
+        pytest.param(  # 否决 as the 配分
+            [
+                ["序号", "评分要素", "配分", "评分标准"],
+                ["1", "焊前准备", "20", "清理不干净扣5分"],
+                ["2", "焊缝外观", "80", "每超差一处扣10分"],
+                ["3", "安全文明生产", "否决", _VETO_CRITERIA],
+            ],
+            "安全文明生产",
+            id="veto-score",
+        ),
+        pytest.param(  # only the criteria say 否决, 配分 "—"
+            [
+                ["序号", "评分要素", "配分", "评分标准"],
+                ["1", "焊前准备", "20", "清理不干净扣5分"],
+                ["2", "焊缝外观", "80", "每超差一处扣10分"],
+                ["3", "安全文明生产", "—", "否决项：" + _VETO_CRITERIA],
+            ],
+            "安全文明生产",
+            id="veto-in-criteria",
+        ),
+        pytest.param(  # a 否决项 column marked ★
+            [
+                ["序号", "评分要素", "配分", "评分标准", "否决项"],
+                ["1", "焊前准备", "20", "清理不干净扣5分", ""],
+                ["2", "焊缝外观", "80", "每超差一处扣10分", ""],
+                ["3", "安全文明生产", "", _VETO_CRITERIA, "★"],
+            ],
+            "安全文明生产",
+            id="veto-column-star",
+        ),
+        pytest.param(  # a merged row starting with ★
+            [
+                ["序号", "评分要素", "配分", "评分标准"],
+                ["1", "焊前准备", "20", "清理不干净扣5分"],
+                ["2", "焊缝外观", "80", "每超差一处扣10分"],
+                ["★ " + _VETO_CRITERIA],
+                ["注：标★的为否决项"],
+            ],
+            "否决项",
+            id="merged-star-row",
+        ),
+        pytest.param(  # 否定项 (the national papers' word) in the element
+            [
+                ["序号", "评分要素", "配分", "评分标准"],
+                ["1", "焊前准备", "20", "清理不干净扣5分"],
+                ["2", "焊缝外观", "80", "每超差一处扣10分"],
+                ["3", "否定项：安全文明生产", "－", _VETO_CRITERIA],
+            ],
+            "安全文明生产",
+            id="negation-word",
+        ),
+    ],
+)
+def test_veto_row_styles(tmp_path: Path, rubric: list[list[str]], element: str) -> None:
+    record = only(_read(tmp_path, [*_HEAD_LINES, *_TASK_ONE, "评分记录表", rubric]))
+    (task,) = record.tasks
+    assert task.score == 100.0
+    assert [(r.score, r.veto) for r in task.rubric] == [(20.0, False), (80.0, False), (0.0, True)]
+    assert task.rubric[-1].element == element
+    assert task.rubric[-1].criteria.endswith(_VETO_CRITERIA)  # as typed, 否决项： and all
+
+
+def test_a_scored_row_that_mentions_a_veto_is_no_veto(tmp_path: Path) -> None:
+    rubric = [
+        ["序号", "评分要素", "配分", "评分标准"],
+        ["1", "焊缝外观", "90", "每超差一处扣10分"],
+        ["2", "安全文明生产", "10", "违规一次扣5分，造成事故的按否决项处理"],
+    ]
+    record = only(_read(tmp_path, [*_HEAD_LINES, *_TASK_ONE, rubric]))
+    assert [r.veto for r in record.tasks[0].rubric] == [False, False]
+
+
+def test_a_dash_score_without_a_veto_mark_is_still_a_problem(tmp_path: Path) -> None:
+    rubric = [["序号", "评分要素", "配分", "评分标准"], ["1", "焊缝外观", "—", "扣10分"]]
+    parsed = _read(tmp_path, [*_HEAD_LINES, *_TASK_ONE, rubric])
+    assert {(p.location.table, p.location.row, p.key) for p in parsed.problems} >= {
+        (1, 2, "problem.bad_number")
+    }
+
+
+def _two_tasks(summary: list[list[str]], *, summary_first: bool = False) -> list[Any]:
+    """Two tasks (60 + 40 points, 90 + 30 minutes), their scoring sheets, and `summary`."""
+    tasks: list[str | list[list[str]]] = [
+        "一、操作技能考核试题",
+        "试题1　电动机正反转控制电路安装",
+        "（1）本题分值：60分",
+        "（2）考核时间：90min",
+        "（3）具体考核要求：按图接线，通电试车。",
+        "试题2　绝缘电阻测量",
+        "（1）本题分值：40分",
+        "（2）考核时间：30min",
+        "（3）具体考核要求：正确使用兆欧表。",
+    ]
+    sheets: list[str | list[list[str]]] = [
+        "试题1评分记录表",
+        [["考核内容", "配分", "评分标准", "扣分", "得分"], ["接线", "60", "错一处扣5分", "", ""]],
+        "试题2评分记录表",
+        [["考核内容", "配分", "评分标准", "扣分", "得分"], ["测量", "40", "读数错扣20分", "", ""]],
+    ]
+    table: list[str | list[list[str]]] = ["操作技能考核总成绩表", summary]
+    head: list[str | list[list[str]]] = ["电工（四级）操作技能考核试卷", "试卷编号：DG4-09"]
+    if summary_first:
+        return [*head, *table, *tasks, *sheets]
+    return [*head, *tasks, *sheets, *table]
+
+
+_SUMMARY = [
+    ["序号", "试题名称", "配分（权重）", "得分", "权重得分", "备注"],
+    ["1", "电动机正反转控制电路安装", "60", "", "", ""],
+    ["2", "绝缘电阻测量", "40", "", "", ""],
+    ["合计", "", "100", "", "", ""],
+]
+
+
+def test_overall_score_table_after_the_sheets_is_checked_not_read_as_a_sheet(
+    tmp_path: Path,
+) -> None:
+    record = only(_read(tmp_path, _two_tasks(_SUMMARY)))
+    assert [(t.number, t.score, t.time_limit_minutes) for t in record.tasks] == [
+        ("1", 60.0, 90),
+        ("2", 40.0, 30),
+    ]
+    assert record.tasks[0].requirements == "（3）具体考核要求：按图接线，通电试车。"
+    assert record.total_minutes == 120  # no total written: the tasks' times added up
+
+
+def test_overall_score_table_mismatches_are_located(tmp_path: Path) -> None:
+    summary = [
+        ["试题", "试题名称", "配分", "考核时间", "得分"],
+        ["试题1", "电动机正反转控制电路安装", "50", "90min", ""],
+        ["试题二", "绝缘电阻测量", "40", "45min", ""],
+        ["试题3", "导线连接", "10", "", ""],
+        ["合  计", "", "90", "150min", ""],
+    ]
+    parsed = _read(tmp_path, _two_tasks(summary))
+    assert parsed.records == []
+    assert {(p.location.table, p.location.row, p.key) for p in parsed.problems} == {
+        (3, 2, "problem.summary_task_score"),
+        (3, 3, "problem.summary_task_time"),
+        (3, 4, "problem.summary_unknown_task"),
+        (3, 5, "problem.summary_total"),
+    }
+    messages = [str(p) for p in parsed.problems]
+    assert any("试题 1 的配分为 50，与试题的配分 60 不符" in m for m in messages)
+
+
+def test_overall_score_table_before_the_tasks_gives_times_and_total(tmp_path: Path) -> None:
+    summary = [
+        ["题号", "考核项目", "配分", "考核时间"],
+        ["1", "电动机正反转控制电路安装", "60", "90分钟"],
+        ["2", "绝缘电阻测量", "40", "30分钟"],
+        ["合计", "", "100", "150分钟"],
+    ]
+    record = only(_read(tmp_path, _two_tasks(summary, summary_first=True)))
+    assert record.total_minutes == 150
+    missing = [
+        ["序号", "试题名称", "配分", "得分"],
+        ["1", "电动机正反转控制电路安装", "60", ""],
+    ]
+    parsed = _read(tmp_path, _two_tasks(missing))
+    assert [(p.location.table, p.key, p.params) for p in parsed.problems] == [
+        (3, "problem.summary_missing_task", {"number": "2"})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "where", "minutes"),
+    [
+        ("考核时间合计150min", "head", 150),
+        ("考核时间合计：150分钟", "end", 150),
+        ("考核总时间：2.5小时", "end", 150),
+        ("合计考核时间 150 min。", "head", 150),
+        ("（考核时间合计：150min）", "after-task", 150),
+    ],
+)
+def test_total_time_as_written(tmp_path: Path, line: str, where: str, minutes: int) -> None:
+    blocks = _two_tasks(_SUMMARY)
+    if where == "head":
+        blocks.insert(2, line)
+    elif where == "end":
+        blocks.append(line)
+    else:
+        blocks.insert(blocks.index("试题2　绝缘电阻测量"), line)
+    record = only(_read(tmp_path, blocks))
+    assert record.total_minutes == minutes
+    assert all("合计" not in t.requirements for t in record.tasks)
+
+
+def test_preparation_sections_are_kept(tmp_path: Path) -> None:
+    blocks: list[str | list[list[str]]] = [
+        "焊工（四级）操作技能考核试卷",
+        "试卷编号：HG4-08",
+        "考场准备通知单",
+        "本单于考前发至考点。",
+        "一、场地准备",
+        "1. 考场面积不小于60㎡，通风良好；",
+        "2. 每个工位配备交流焊机一台。",
+        "二、设备准备",
+        [["序号", "名称", "规格", "数量"], ["1", "交流焊机", "BX1-330", "1台"]],
+        "三、材料准备：Q235钢板若干",
+        "考生准备通知单",
+        [["序号", "名称", "规格", "数量", "备注"], ["1", "焊工面罩", "", "1个", "自备"]],
+        "注意事项",
+        "1. 考生须按考生准备通知单自备劳保用品。",
+        *_TASK_ONE,
+        "工具、量具准备",
+        [["名称", "规格", "数量"], ["焊缝检验尺", "HJC40", "1把"]],
+        "考核时间：60分钟",
+        "评分记录表",
+        [["评分要素", "配分", "评分标准"], ["焊缝外观", "100", "每超差一处扣10分"]],
+        "考生准备通知单",  # printed again with the paper: kept once
+        [["序号", "名称", "规格", "数量", "备注"], ["1", "焊工面罩", "", "1个", "自备"]],
+    ]
+    record = only(_read(tmp_path, blocks))
+    assert record.venue_prep == (
+        PrepRow("考场面积不小于60㎡，通风良好；", category="场地准备"),
+        PrepRow("每个工位配备交流焊机一台。", category="场地准备"),
+        PrepRow("交流焊机", "BX1-330", "1台", category="设备准备"),
+        PrepRow("Q235钢板若干", category="材料准备"),
+        PrepRow("焊缝检验尺", "HJC40", "1把", category="工具、量具准备"),
+    )
+    assert record.candidate_prep == (PrepRow("焊工面罩", "", "1个", "自备"),)
+    (task,) = record.tasks
+    assert task.time_limit_minutes == 60  # the task resumed after its preparation list
+    assert task.requirements == "（1）单面焊双面成形；\n（2）焊缝表面不得有裂纹、夹渣。"
+
+
+def test_national_task_lines_numbered(tmp_path: Path) -> None:
+    record = only(_read(tmp_path, _two_tasks(_SUMMARY)))
+    assert [t.title for t in record.tasks] == ["电动机正反转控制电路安装", "绝缘电阻测量"]
+
+
+def test_text_is_kept_as_typed(tmp_path: Path) -> None:
+    blocks: list[str | list[list[str]]] = [
+        "焊工（Ⅱ级）操作技能考核试卷",
+        "试卷编号：HG-Ⅱ-01",
+        "试题1：Ⅰ级焊缝的焊接（配分100分）",
+        "考核要求：预热至150℃，焊条φ3.2（J427），层间温度≤250℃。",
+        [
+            ["评分要素", "配分", "评分标准"],
+            ["焊条（J427），", "100", "焊缝达到Ⅰ级，截面2mm²"],
+        ],
+    ]
+    record = only(_read(tmp_path, blocks))
+    assert record.title == "焊工（Ⅱ级）操作技能考核试卷"
+    (task,) = record.tasks
+    assert task.title == "Ⅰ级焊缝的焊接"
+    assert task.requirements == "预热至150℃，焊条φ3.2（J427），层间温度≤250℃。"
+    assert task.rubric[0].element == "焊条（J427），"
+    assert task.rubric[0].criteria == "焊缝达到Ⅰ级，截面2mm²"
+
+
+def _printed(record: PracticalSetRecord, tmp_path: Path) -> Path:
+    """qbank's own printed documents of `record` (notices, paper, scoring record) put into one
+    Word file, as a centre that keeps a set in one file would."""
+    from exporters.practical_paper_docx import (
+        write_practical_notices,
+        write_practical_paper,
+        write_scoring_record,
+    )
+    from qbank.printing import PracticalPaperDoc
+
+    doc = PracticalPaperDoc(
+        paper_id=1,
+        batch_code="2026-01",
+        exam_date="2026年3月1日",
+        site="第一考场",
+        paper_code="P-1",
+        occupation_code="6-31-01-03",
+        occupation_name="电工",
+        level=4,
+        level_name="四级/中级工",
+        set_code=record.code,
+        set_version="0" * 64,
+        record=record,
+        fingerprint="0" * 16,
+    )
+    parts = []
+    for name, write_document in (
+        ("notices", write_practical_notices),
+        ("paper", write_practical_paper),
+        ("scoring", write_scoring_record),
+    ):
+        path = tmp_path / f"{name}.docx"
+        write_document(doc, path)
+        parts.append(docx.Document(str(path)))
+    whole = parts[0]
+    body = whole.element.body
+    for part in parts[1:]:
+        for element in list(part.element.body):
+            if not element.tag.endswith("}sectPr"):
+                body.insert(len(body) - 1, element)
+    target = tmp_path / "printed.docx"
+    whole.save(str(target))
+    return target
+
+
+def test_qbank_printed_paper_reimports_with_its_vetoes(tmp_path: Path) -> None:
+    record = only(read_practical_docx(_printed(SET, tmp_path)))
+    assert content(record) == dataclasses.replace(SET, author=None)  # no author is printed
+    assert [r.veto for r in record.tasks[0].rubric] == [False, False, False, True]
