@@ -25,6 +25,7 @@ from typing import Any
 
 import click
 
+from cli._lazy import LazyGroup
 from qbank.errors import QbankError
 from qbank.i18n import tr
 
@@ -72,7 +73,7 @@ def open_database_or_explain(value: str | None) -> Any:
         raise DatabaseUnavailable(value, e) from e
 
 
-class QbankGroup(click.Group):
+class QbankGroup(LazyGroup):
     """The root group: runs a command and turns whatever escapes it into one line.
 
     Overriding `invoke` (not the console script's `main()`) means `CliRunner` and the

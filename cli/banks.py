@@ -15,13 +15,23 @@ from cli._common import (
     t,
     transaction,
 )
+from cli._lazy import LazyGroup
 from qbank import audit
 from qbank.bank import LEVEL_NAMES, BankSummary, find_bank, list_banks, summarize
 from qbank.compliance import check_bank
 from qbank.policy import load_policy
 
 
-@click.group("bank")
+@click.group(
+    "bank",
+    cls=LazyGroup,
+    lazy={
+        "file": (
+            "cli.filing:bank_file",
+            "备案：符合条件时冻结题库快照、签名并写出备案包 / file a compliant bank.",
+        )
+    },
+)
 def bank_group() -> None:
     """题库概况 / banks."""
 

@@ -51,9 +51,12 @@ SLOW = {"demo", "serve"}  # whole workflows; `serve` would not return
 def leaves(
     group: click.Group, path: tuple[str, ...] = ()
 ) -> Iterator[tuple[tuple[str, ...], click.Command]]:
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
         if name in SLOW:
             continue
+        command = group.get_command(ctx, name)
+        assert command is not None
         if isinstance(command, click.Group):
             yield from leaves(command, (*path, name))
         else:
