@@ -75,6 +75,7 @@ _GROUP_HEADING = re.compile(rf"^第\s*(?:{_CN_NUM}|\d+)\s*(?:章|节|篇|单元|
 # The fixed notes of a national paper, skipped up to the first section.
 _FRONT_MATTER = re.compile(r"^(?:注意事项|考生须知|考试须知|答题须知|答题要求)[:]?$")
 _WS = re.compile(r"\s+")
+_INSTRUCTION = re.compile(r"请|将|括号|填入|每题|每小题|满分|得分|不得分|正确的|选择|答题")
 _SECTION_SCORE = re.compile(r"每\s*小?\s*题\s*(\d+(?:\.\d+)?)\s*分")
 
 # Item numbers of any width: `1.` `1、` `1 .` `1)`, optionally after a judgement answer
@@ -614,6 +615,12 @@ class _Reader:
             return
         if text.startswith("(") and text.endswith(")"):
             return  # `（第1题～第20题。每题1分，满分20分。）` under its heading
+        if (
+            not self.section.blocks
+            and self.section.last_number is None
+            and _INSTRUCTION.search(text)
+        ):
+            return  # `请将正确答案的代号填入括号中。` between a heading and its first item
         self.problem(index, "paragraph", "problem.unrecognised_paragraph", text=text[:40])
 
     # -- blocks -------------------------------------------------------------------------------
@@ -843,6 +850,15 @@ class _Reader:
             head = [[fold_width(c) for c in row] for row in rows[:HEADER_SEARCH_ROWS]]
             if any(table_items.is_item_header(cells, self.fields) for cells in head):
                 self.item_table(index, rows)
+                return
+            if self.section is None and len(rows) > 1 and max(map(len, rows)) >= 3:
+                # a table outside any section: a bank table whose header was not understood
+                self.problem(
+                    Location(self.name, table=index, row=1),
+                    "header",
+                    "problem.header_not_found",
+                    required=table_items.REQUIRED_LABEL,
+                )
                 return
         for number, cells in enumerate(rows, start=1):
             where = Location(self.name, table=index, row=number)
