@@ -22,7 +22,7 @@ from qbank.bank import ensure_bank
 from qbank.errors import ImportRejected, InvalidInput
 from qbank.items import ItemsRejected, import_items
 from qbank.practical import import_practical
-from qbank.records import ProblemList
+from qbank.records import PracticalSetRecord, Problem, ProblemList, problem_count
 from qbank.tree import import_tree
 
 
@@ -186,7 +186,11 @@ def import_practical_cmd(
     for _, result in parsed:
         problems.extend(result.problems)
     if problems:
-        raise ImportRejected("、".join(f.name for f, r in parsed if r.problems), problems)
+        error = ImportRejected("、".join(f.name for f, r in parsed if r.problems), problems)
+        if as_json:  # the report a script reads, rejected files and all (exit status 1)
+            emit_json({f.name: _practical_report(r.problems, r.records) for f, r in parsed})
+            raise SystemExit(1) from error
+        raise error
     actor = audit.current_actor()
     results = []
     with transaction() as session:
@@ -203,7 +207,26 @@ def import_practical_cmd(
             )
             results.append((file, summary))
     if as_json:
-        emit_json({f.name: s.as_dict() for f, s in results})
+        emit_json({f.name: s.as_dict() | _practical_report([]) for f, s in results})
         return
     for file, summary in results:
         click.echo(t("cli.practical_imported", file=file.name, **summary.as_dict()))
+
+
+def _practical_report(
+    problems: list[Problem], records: list[PracticalSetRecord] | None = None
+) -> dict[str, object]:
+    """A file's part of `import practical --json`: its problems (and, when rejected, the sets
+    it held and nothing imported)."""
+    report: dict[str, object] = {
+        "problems": [p.as_dict() for p in problems],
+        "problem_count": problem_count(problems),
+    }
+    if records is not None:
+        report = {
+            "imported": 0,
+            "unchanged": 0,
+            "codes": [r.code for r in records],
+            "rejected": bool(problems),
+        } | report
+    return report

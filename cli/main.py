@@ -44,6 +44,7 @@ COMMANDS = {
     ),
     "paper": ("cli.assembly:paper_group", "试卷 / papers."),
     "person": ("cli.people:person_group", "人员与角色 / people and roles."),
+    "practical": ("cli.practical:practical_group", "操作技能试卷 / practical paper sets."),
     "review": ("cli.review:review_group", "专家审核（签名，回避本人试题） / expert review."),
     "seal": (
         "cli.sealing:seal_cmd",

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from qbank import audit
 from qbank.canonical import canonical_bytes, content_id
+from qbank.content import verified_set_content
 from qbank.db import DatabaseBusy, lock_bank
-from qbank.errors import ImportRejected
+from qbank.errors import ImportRejected, NotFound
 from qbank.model import (
     Bank,
     PracticalSet,
@@ -208,3 +209,71 @@ def list_sets(session: Session, bank: Bank) -> list[PracticalSetVersion]:
             )
         )
     )
+
+
+@dataclass(frozen=True)
+class PracticalSetView:
+    """A stored set as `qbank practical list/show` shows it: its verified current content.
+
+    `content` is the canonical content (`set_content`) re-derived from the version id, so what
+    is shown is exactly what the version id names (ContentTampered otherwise).
+    """
+
+    code: str
+    version: str
+    seq: int
+    status: str
+    origin: str | None
+    created_by: str
+    created_at: str
+    content: dict[str, Any]
+
+    @property
+    def total_score(self) -> float:
+        return sum(float(t["score"]) for t in self.content["tasks"])
+
+    @property
+    def vetoes(self) -> int:
+        return sum(bool(r["veto"]) for t in self.content["tasks"] for r in t["rubric"])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "version": self.version,
+            "seq": self.seq,
+            "status": self.status,
+            "origin": self.origin,
+            "created_by": self.created_by,
+            "created_at": self.created_at,
+            "total_score": self.total_score,
+            **{k: v for k, v in self.content.items() if k != "code"},
+        }
+
+
+def set_views(session: Session, bank: Bank, code: str | None = None) -> list[PracticalSetView]:
+    """The bank's live sets (or the one named `code`), each its verified current version.
+
+    NotFound when `code` names no live set of the bank. Reads only.
+    """
+    views = []
+    for version in list_sets(session, bank):
+        practical_set = session.get(PracticalSet, version.set_id)
+        assert practical_set is not None
+        if code is not None and practical_set.code != code:
+            continue
+        content = verified_set_content(version, code=practical_set.code, consequence="show")
+        views.append(
+            PracticalSetView(
+                code=practical_set.code,
+                version=version.sha256,
+                seq=version.seq,
+                status=version.status,
+                origin=version.origin,
+                created_by=version.created_by,
+                created_at=version.created_at.isoformat(timespec="seconds"),
+                content=content,
+            )
+        )
+    if code is not None and not views:
+        raise NotFound("practical.not_found", code=code)
+    return views

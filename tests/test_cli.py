@@ -378,3 +378,106 @@ def test_review_check_file_verify_through_the_cli(
     tampered = CliRunner().invoke(cli, ["filing", "verify", str(package), "--db", sqlite_url])
     assert tampered.exit_code == 1
     assert "核验未通过" in tampered.output
+
+
+def _practical_docx(path: Path, summary_total: str) -> Path:
+    """A one-task Word paper from another centre: ★ veto row with "—", a 总成绩表."""
+    import docx
+
+    d = docx.Document()
+    for line in ("电工（四级）操作技能考核试卷", "试卷编号：DG4-X-01", "考核时间合计：60分钟"):
+        d.add_paragraph(line)
+    d.add_paragraph("试题1：照明电路安装（配分100分）")
+    d.add_paragraph("考核要求：按图安装，通电试验。")
+    d.add_paragraph("评分记录表")
+    rubric = [
+        ["序号", "考核内容", "配分", "评分标准", "扣分", "得分"],
+        ["1", "安装", "100", "错一处扣10分", "", ""],
+        ["★", "安全文明生产（否决项）", "—", "发生触电事故，本题记0分", "", ""],
+    ]
+    summary = [["试题", "试题名称", "配分", "得分"], ["1", "照明电路安装", summary_total, ""]]
+    for rows in (rubric, summary):
+        if rows is summary:
+            d.add_paragraph("操作技能考核总成绩表")
+        table = d.add_table(rows=len(rows), cols=len(rows[0]))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                table.cell(r, c).text = text
+    d.save(str(path))
+    return path
+
+
+def test_import_practical_json_reports_a_rejected_file(sqlite_url: str, tmp_path: Path) -> None:
+    bad = _practical_docx(tmp_path / "外来卷.docx", summary_total="90")
+    good = BANK / "practical" / "DG4-SC-01.yaml"
+    result = CliRunner().invoke(
+        cli, ["import", "practical", str(bad), str(good), *OCC, "--json", "--db", sqlite_url]
+    )
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["DG4-SC-01.yaml"] == {
+        "imported": 0,
+        "unchanged": 0,
+        "codes": ["DG4-SC-01"],
+        "rejected": False,
+        "problems": [],
+        "problem_count": 0,
+    }
+    rejected = report["外来卷.docx"]
+    assert (rejected["imported"], rejected["rejected"], rejected["problem_count"]) == (0, True, 1)
+    (problem,) = rejected["problems"]
+    assert problem["location"] == {"file": "外来卷.docx", "table": 2, "row": 2}
+    assert problem["message"] == "成绩汇总表中试题 1 的配分为 90，与试题的配分 100 不符"
+    listed = CliRunner().invoke(cli, ["practical", "list", *OCC, "--db", sqlite_url])
+    assert listed.exit_code == 1  # nothing was stored, not even the bank
+
+
+def test_practical_list_and_show(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = _practical_docx(tmp_path / "外来卷.docx", summary_total="100")
+    yamls = sorted(str(p) for p in (BANK / "practical").glob("*.yaml"))
+    run(sqlite_url, "import", "practical", str(good), *yamls, *OCC)
+    listed = json.loads(run(sqlite_url, "practical", "list", *OCC, "--json"))
+    assert [s["code"] for s in listed] == [f"DG4-SC-0{n}" for n in range(1, 7)] + ["DG4-X-01"]
+    assert {s["total_score"] for s in listed} == {100.0}
+    assert listed[-1] | {"version": ""} == {
+        "code": "DG4-X-01",
+        "version": "",
+        "seq": 1,
+        "status": "draft",
+        "title": "电工（四级）操作技能考核试卷",
+        "tasks": 1,
+        "total_score": 100.0,
+        "total_minutes": 60,
+        "vetoes": 1,
+        "venue_prep": 0,
+        "candidate_prep": 0,
+    }
+    shown = json.loads(run(sqlite_url, "practical", "show", "DG4-X-01", *OCC, "--json"))
+    assert shown["version"] == listed[-1]["version"]
+    (task,) = shown["tasks"]
+    assert (task["score"], task["time_limit_minutes"]) == (100.0, None)
+    assert task["rubric"][1] == {
+        "element": "安全文明生产",
+        "score": 0.0,
+        "criteria": "发生触电事故，本题记0分",
+        "veto": True,
+    }
+    source = yaml.safe_load((BANK / "practical" / "DG4-SC-01.yaml").read_text("utf-8"))
+    first = json.loads(run(sqlite_url, "practical", "show", "DG4-SC-01", *OCC, "--json"))
+    assert first["total_minutes"] == source["total_minutes"]
+    assert [t["score"] for t in first["tasks"]] == [t["score"] for t in source["tasks"]]
+    assert len(first["venue_prep"]) == len(source["venue_prep"])
+    text = run(sqlite_url, "practical", "show", "DG4-X-01", *OCC)
+    assert "试题1：照明电路安装（配分 100，考核时间 未注明）" in text
+    assert "★ 安全文明生产  否决  发生触电事故，本题记0分" in text
+    assert "试题 1 道，总分 100，考核时间 60 分钟，否决项 1 项" in text
+    table = run(sqlite_url, "practical", "list", *OCC)
+    assert "DG4-X-01" in table and "试卷编号" in table
+    monkeypatch.setenv("QBANK_LANG", "en")
+    english = run(sqlite_url, "practical", "show", "DG4-X-01", *OCC)
+    assert "task 1: 照明电路安装 (100 points, time not given)" in english
+    assert "★ 安全文明生产  veto  发生触电事故，本题记0分" in english
+    missing = CliRunner().invoke(cli, ["practical", "show", "X", *OCC, "--db", sqlite_url])
+    assert (missing.exit_code, missing.output) == (1, "Error: this bank has no practical set X\n")
