@@ -13,6 +13,7 @@ from qbank.text.normalize import (
     clean_text,
     fold_text,
     is_occupation_code,
+    normalize_stem,
     parse_answer,
     parse_difficulty,
     parse_item_type,
@@ -32,6 +33,12 @@ from qbank.text.normalize import (
         ("  多个   空格\n换行\t制表 ", "多个 空格 换行 制表"),
         ("如图,电阻为?", "如图，电阻为？"),
         ("Ohm's law, V=IR", "Ohm's law, V=IR"),
+        # kept as typed: Roman numerals, φ/ϕ, ①, ㎡, µ; Chinese punctuation even without Chinese
+        ("Ⅰ级/Ⅱ级负荷", "Ⅰ级/Ⅱ级负荷"),
+        ("φ3.2、ϕ4、①、10㎡、5µm", "φ3.2、ϕ4、①、10㎡、5µm"),
+        ("E4315（J427），", "E4315（J427），"),
+        ("（A）：Ｂ；", "（A）：B；"),
+        ("１＋１＝２，５０％", "1+1=2，50%"),
         (3.0, "3"),
         (None, ""),
     ],
@@ -42,6 +49,27 @@ def test_clean_text(raw: object, clean: str) -> None:
 
 def test_full_and_half_width_fold_to_the_same_key() -> None:
     assert fold_text("（Ａ）ＰＬＣ，") == fold_text("(a)plc,")
+
+
+def test_compatibility_characters_fold_only_for_comparison() -> None:
+    assert fold_text("Ⅱ级，130℃") == fold_text("II级,130°C") == "ii级,130°c"
+    assert fold_text("E4315（J427），") == fold_text("E4315(J427),")
+
+
+@pytest.mark.parametrize(
+    ("stem", "item_type", "stored"),
+    [
+        ("电弧是气体放电现象。（ ）", ItemType.JUDGEMENT, "电弧是气体放电现象。"),
+        ("（ ）电弧是气体放电现象。", ItemType.JUDGEMENT, "电弧是气体放电现象。"),
+        ("电弧是气体放电现象（）。", ItemType.JUDGEMENT, "电弧是气体放电现象。"),
+        ("电流 I ( ) A 表示安培。", ItemType.JUDGEMENT, "电流 I A 表示安培。"),
+        ("电弧（等离子体）是气体放电现象。", ItemType.JUDGEMENT, "电弧（等离子体）是气体放电现象。"),
+        ("电流的单位是（）。", ItemType.SINGLE, "电流的单位是（ ）。"),
+        ("电流的单位是（ ）。", ItemType.MULTIPLE, "电流的单位是（ ）。"),
+    ],
+)
+def test_normalize_stem_answer_brackets(stem: str, item_type: ItemType, stored: str) -> None:
+    assert normalize_stem(clean_text(stem), item_type) == stored
 
 
 @pytest.mark.parametrize(
