@@ -75,6 +75,11 @@ _GROUP_HEADING = re.compile(rf"^第\s*(?:{_CN_NUM}|\d+)\s*(?:章|节|篇|单元|
 # The fixed notes of a national paper, skipped up to the first section.
 _FRONT_MATTER = re.compile(r"^(?:注意事项|考生须知|考试须知|答题须知|答题要求)[:]?$")
 _WS = re.compile(r"\s+")
+_SCORE_BOX = re.compile(
+    r"^(?:[一二三四五六七八九十]|总分|统分人|得分|评分人|核分人|阅卷人|复核人|题号|分数)*"
+    r"(?:总分|统分人|得分|评分人|核分人|阅卷人|复核人)(?:[一二三四五六七八九十]|总分|统分人|得分|评分人|核分人|阅卷人|复核人)*$"
+)
+_TITLE_WORDS = re.compile(r"题库|试卷|职业技能|鉴定|考试")
 _INSTRUCTION = re.compile(r"请|将|括号|填入|每题|每小题|满分|得分|不得分|正确的|选择|答题")
 _SECTION_SCORE = re.compile(r"每\s*小?\s*题\s*(\d+(?:\.\d+)?)\s*分")
 
@@ -198,10 +203,10 @@ def read_items_docx(
         elif child.tag == _W_TBL:
             tables += 1
             try:
-                rows = _table_rows(child, name, tables, limits)
+                rows, cells = _table_rows(child, name, tables, limits)
             except LimitExceeded as error:
                 return Parsed(problems=[reading_limits.as_problem(error)])
-            reader.table(tables, rows)
+            reader.table(tables, rows, cells)
     for key, column in given.items():
         if key not in reader.mapped_keys:
             reader.problems.append(
@@ -212,13 +217,16 @@ def read_items_docx(
 
 def _table_rows(
     tbl: etree._Element, name: str, number: int, limits: reading_limits.Limits
-) -> list[list[str]]:
-    """A table's rows as cell texts (a merged cell repeated over the columns it spans), read
-    under the limits a sheet is read under (rows, columns, cells, characters per cell)."""
+) -> tuple[list[list[str]], list[list[str]]]:
+    """A table's rows as cell texts, by grid column (a merged cell repeated over the columns it
+    spans) and as the cells are (each once), read under the limits a sheet is read under
+    (rows, columns, cells, characters per cell)."""
     guard = SheetGuard(name, None, limits)
     rows: list[list[str]] = []
+    own: list[list[str]] = []
     for row_number, tr in enumerate(tbl.iterchildren(_W_TR), start=1):
         cells: list[str] = []
+        own.append([])
         for tc in tr.iterchildren(_W_TC):
             text = "\n".join(_paragraph_text(p) for p in tc.iterchildren(_W_P))
             span = tc.find(f"{_W_TCPR}/{_W_GRIDSPAN}")
@@ -227,13 +235,14 @@ def _table_rows(
             except ValueError:
                 width = 1
             cells.extend([text] * max(1, min(width, 64)))
+            own[-1].append(text)
         try:
             guard.row(row_number, cells)
         except LimitExceeded as error:
             error.location = Location(name, table=number, row=row_number)
             raise
         rows.append(cells)
-    return rows
+    return rows, own
 
 
 def _open(path: str | Path) -> DocxDocument:
@@ -502,7 +511,10 @@ class _Reader:
             return
         if not self.sections and _FRONT_MATTER.match(_WS.sub("", text)):
             self.front_matter = True
-        if self.front_matter:
+        if self.front_matter or _SCORE_BOX.match(_WS.sub("", text)):
+            return  # notes before the first section; 得分/评分人 boxes
+        if self.centered and self.sections and _TITLE_WORDS.search(text) and "(" not in text:
+            self.close_block()  # `职业技能鉴定国家题库` repeated over a later part
             return
         # `D．电抗　答案：B`, `……（ ）。【答案】B` or `难度：中　鉴定点：BAC012` hold several
         # parts; an explanation's own text is never cut.
@@ -842,16 +854,22 @@ class _Reader:
 
     # -- tables -------------------------------------------------------------------------------
 
-    def table(self, index: int, rows: list[list[str]]) -> None:
+    def table(self, index: int, rows: list[list[str]], cells: list[list[str]]) -> None:
         """A Word table: items with a header row, an answer grid, or lines row by row."""
-        if self.key is not None and self.key_grid(index, rows):
+        self.centered = False
+        if self.key is not None and self.key_grid(index, cells):
             return
         if self.key is None:
             head = [[fold_width(c) for c in row] for row in rows[:HEADER_SEARCH_ROWS]]
             if any(table_items.is_item_header(cells, self.fields) for cells in head):
                 self.item_table(index, rows)
                 return
-            if self.section is None and len(rows) > 1 and max(map(len, rows)) >= 3:
+            if (
+                self.section is None
+                and len(rows) > 1
+                and max(map(len, rows)) >= 3
+                and any(len(c.strip()) >= 10 for row in rows for c in row)
+            ):
                 # a table outside any section: a bank table whose header was not understood
                 self.problem(
                     Location(self.name, table=index, row=1),
@@ -860,10 +878,9 @@ class _Reader:
                     required=table_items.REQUIRED_LABEL,
                 )
                 return
-        for number, cells in enumerate(rows, start=1):
+        for number, row in enumerate(cells, start=1):
             where = Location(self.name, table=index, row=number)
-            # a cell merged across columns comes once
-            texts = [c.strip() for c, _ in itertools.groupby(cells) if c.strip()]
+            texts = [c.strip() for c in row if c.strip()]
             if any(_LINE_BREAKS.search(t) for t in texts):
                 for text in texts:
                     for raw in _LINE_BREAKS.split(text):
@@ -896,19 +913,24 @@ class _Reader:
     def key_grid(self, index: int, rows: list[list[str]]) -> bool:
         """题号 | 1 | 2 | 3 over 答案 | A | B | C (any number of such row pairs)."""
         found = False
+        rows = [[_WS.sub("", fold_width(c)) for c in row] for row in rows]
         for number, (top, bottom) in enumerate(itertools.pairwise(rows), start=1):
-            if not (top and bottom):
-                continue
-            if _WS.sub("", fold_width(top[0])) not in _GRID_NUMBER_WORDS:
-                continue
-            if _WS.sub("", fold_width(bottom[0])) not in _GRID_ANSWER_WORDS:
+            labelled = (
+                bool(top and bottom)
+                and top[0] in _GRID_NUMBER_WORDS
+                and bottom[0] in _GRID_ANSWER_WORDS
+            )
+            numbers, answers = (top[1:], bottom[1:]) if labelled else (top, bottom)
+            if not labelled and not (
+                any(numbers)
+                and all(c.isdigit() or not c for c in numbers)
+                and all(not c or _KEY_ANSWER.fullmatch(c) for c in answers)
+            ):
                 continue
             found = True
-            entries = []
-            for cell_number, cell_answer in zip(top[1:], bottom[1:], strict=False):
-                text = fold_width(cell_number).strip()
-                if text.isdigit() and cell_answer.strip():
-                    entries.append((int(text), fold_width(cell_answer).strip()))
+            entries = [
+                (int(n), a) for n, a in zip(numbers, answers, strict=False) if n.isdigit() and a
+            ]
             self.add_entries(Location(self.name, table=index, row=number + 1), entries)
         return found
 
@@ -939,11 +961,12 @@ _JUDGEMENT_KEY = "√✓✔×✗✘对错"
 # One answer of a key: `1．√`, `2、A`, `3.ABD`, `4.A、B、D`, `5.（C）`, `6 正确`; or a run
 # `1-5 ABCDA`, `1～5：√×√√×`.
 _KEY_ENTRY = re.compile(
-    rf"(?P<num>\d+)(?:\s*[-~—–至]\s*(?P<to>\d+))?\s*[.、:)]?\s*"
+    rf"\(?(?P<num>\d+)(?:\s*[-~—–至]\s*(?P<to>\d+))?\s*[.、:)]?\s*"
     rf"(?:\(\s*(?P<bracketed>正确|错误|[{_JUDGEMENT_KEY}]|[A-Ha-h](?:[、,/]?[A-Ha-h])*)\s*\)"
     rf"|(?P<word>正确|错误)"
     rf"|(?P<run>[A-Ha-h{_JUDGEMENT_KEY}](?:[ \t、,/]*[A-Ha-h{_JUDGEMENT_KEY}])*))"
 )
+_KEY_ANSWER = re.compile(rf"正确|错误|[{_JUDGEMENT_KEY}]|[A-Ha-h](?:[、,/]?[A-Ha-h])*")
 _KEY_GAP = re.compile(r"[\s;,。、]*")
 _KEY_SEPARATORS = re.compile(r"[\s、,/]+")
 

@@ -389,3 +389,69 @@ def test_answer_key_line_without_heading_is_not_an_item(tmp_path: Path) -> None:
     parsed = read(tmp_path, lines)
     assert parsed.problems == []
     assert [r.answer for r in parsed.records] == [True, False]
+
+
+def test_national_paper_with_answer_paper_after_it(tmp_path: Path) -> None:
+    """The national paper: notes, score boxes, the title repeated (centred) over the answers."""
+    document = docx.Document()
+
+    def centred(text: str) -> None:
+        document.add_paragraph(text).alignment = 1
+
+    centred("职业技能鉴定国家题库")
+    centred("焊工中级理论知识试卷")
+    for line in ("注  意  事  项", "1、本试卷依据《焊工》国家职业标准命制，考试时间：120分钟。"):
+        document.add_paragraph(line)
+    box = document.add_table(rows=2, cols=4)
+    for cell, text in zip(box.rows[0].cells, ("", "一", "二", "总分"), strict=True):
+        cell.text = text
+    box.rows[1].cells[0].text = "得分"
+    for line in (
+        "得    分",
+        "评 分 人",
+        "一、单项选择题（第1题～第2题。选择一个正确的答案，将相应的字母填入题内的括号中。"
+        "每题0.5分，满分1分。）",
+        "1. 职业道德是一种（  ）的约束机制。",
+        "A、强制性   B、非强制性   C、随意性   D、自发性",
+        "2. 焊接电流的单位是（  ）。",
+        "A、伏特   B、安培   C、欧姆   D、瓦特",
+        "得    分",
+        "评 分 人",
+        "二、判断题（第3题～第4题。将判断结果填入括号中。正确的填“√”，错误的填“×”。"
+        "每题0.5分，满分1分。）",
+        "3. （  ）职业道德是人的事业成功的重要条件。",
+        "4. （  ）焊缝余高越高越好。",
+    ):
+        document.add_paragraph(line)
+    centred("职业技能鉴定国家题库")
+    centred("焊工中级理论知识试卷答案")
+    document.add_paragraph("一、单项选择题（第1题～第2题。每题0.5分，满分1分。）")
+    grid = document.add_table(rows=2, cols=2)
+    for row, texts in zip(grid.rows, (("1", "2"), ("B", "B")), strict=True):
+        for cell, text in zip(row.cells, texts, strict=True):
+            cell.text = text
+    document.add_paragraph("二、判断题（第3题～第4题。每题0.5分，满分1分。）")
+    document.add_paragraph("3. √   4. ×")
+    document.save(str(tmp_path / "national.docx"))
+    parsed = read_items(tmp_path / "national.docx")
+    assert parsed.problems == []
+    assert [(r.number, r.answer, r.score) for r in parsed.records] == [
+        ("1", "B", 0.5),
+        ("2", "B", 0.5),
+        ("3", True, 0.5),
+        ("4", False, 0.5),
+    ]
+    assert parsed.records[2].stem == "职业道德是人的事业成功的重要条件。"
+
+
+def test_answers_after_each_section(tmp_path: Path) -> None:
+    lines = [
+        "一、判断题",
+        "1．电弧是气体放电现象。",
+        "2．焊缝余高越高越好。",
+        "参考答案：1．√ 2．×",
+    ]
+    lines += ["二、单项选择题", "（1）电流的单位是（ ）。", "A．伏特 B．安培", "答案", "（1）B"]
+    parsed = read(tmp_path, lines)
+    assert parsed.problems == []
+    assert [r.answer for r in parsed.records] == [True, False, "B"]
