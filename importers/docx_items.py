@@ -289,9 +289,10 @@ def split_option_line(line: str, after: str = "") -> list[tuple[str, str]] | Non
 
     The line must start with a marker: `A` for a first option, else a letter after `after`
     (the item's last option so far); further markers count only in rising order, so a stem
-    or option text holding `A相` or `U=IR` is never cut.
+    or option text holding `A相` or `U=IR` is never cut. Texts are returned as typed.
     """
-    text = fold_width(line).strip()
+    typed = line.strip()
+    text = fold_width(typed)  # markers matched here; option texts sliced from `typed`
     first = _OPTION_MARK.match(text)
     if first is None:
         return None
@@ -303,9 +304,9 @@ def split_option_line(line: str, after: str = "") -> list[tuple[str, str]] | Non
     for mark in _OPTION_MARK.finditer(text, first.end()):
         if _mark_letter(mark) <= last:
             continue
-        options.append((last, text[start : mark.start()].strip()))
+        options.append((last, typed[start : mark.start()].strip()))
         start, last = mark.end(), _mark_letter(mark)
-    options.append((last, text[start:].strip()))
+    options.append((last, typed[start:].strip()))
     return options
 
 

@@ -49,6 +49,7 @@ LEVEL_FIELDS = tuple(f"knowledge_{n}" for n in range(1, KNOWLEDGE_LEVELS + 1))
 PLAIN_FIELDS = (
     "type",
     "stem",
+    "options",
     "answer",
     "number",
     "guid",
@@ -84,6 +85,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "内容",
     ),
     "answer": ("答案", "正确答案", "标准答案", "参考答案", "试题答案", "题目答案"),
+    # all options in one cell: `A．伏特 B．欧姆`, one per line or on one line
+    "options": ("选项", "备选项", "选项内容", "试题选项", "题目选项", "答案选项", "备选答案"),
     "number": ("题号", "序号", "编号", "题目序号", "试题序号"),
     "guid": ("试题编号", "题目编号", "试题id", "题目id", "id", "guid", "试题guid", "试题代码"),
     "knowledge_code": (
@@ -220,6 +223,30 @@ def _knowledge(values: dict[str, str]) -> tuple[str | None, list[str]]:
     return code, path
 
 
+def _split_options(text: str) -> dict[str, str]:
+    """`A．伏特 B．欧姆` (one line or several) → {A: 伏特, B: 欧姆}; unmarked text is kept as
+    option A so the item is reported, not silently emptied."""
+    from importers.docx_items import split_option_line  # the Word reader's option markers
+
+    options: dict[str, str] = {}
+    last = ""
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        found = split_option_line(line, last)
+        if found is None:
+            if last:
+                options[last] = f"{options[last]} {line.strip()}"
+            else:
+                options["A"] = line.strip()
+                last = "A"
+            continue
+        for letter, value in found:
+            options[letter] = value
+            last = letter
+    return options
+
+
 def _judgement_from_letter(raw: RawItem) -> None:
     """Exam apps write a judgement as options A 正确 / B 错误 with answer `A`: read it as √/×."""
     if parse_judgement(raw.answer) is not None or not raw.options:
@@ -240,6 +267,8 @@ def _raw_item(values: dict[str, str], location: Location, sheet_type: ItemType |
         for letter, name in zip(OPTION_LETTERS, OPTION_FIELDS, strict=True)
         if values.get(name)
     }
+    if not options and values.get("options"):
+        options = _split_options(values["options"])
     raw = RawItem(
         location=location,
         type=values.get("type") or sheet_type,

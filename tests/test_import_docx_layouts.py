@@ -455,3 +455,19 @@ def test_answers_after_each_section(tmp_path: Path) -> None:
     parsed = read(tmp_path, lines)
     assert parsed.problems == []
     assert [r.answer for r in parsed.records] == [True, False, "B"]
+
+
+def test_options_in_one_cell(tmp_path: Path) -> None:
+    """序号 | 题型 | 试题内容 | 选项 | 答案: all options in one cell, in Word and Excel alike."""
+    rows = [["序号", "题型", "试题内容", "选项", "答案"]]
+    for n, item in enumerate(ITEMS, start=1):
+        label = {J: "判断题", S: "单选题", M: "多选题"}[item.type]
+        marked = [f"{'ABCDE'[i]}．{text}" for i, text in enumerate(item.options)]
+        cell = "\n".join(marked) if n % 2 else "　".join(marked)
+        rows.append([str(n), label, item.stem, cell, item.answer])
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(tmp_path / "bank.xlsx")
+    assert versions(read(tmp_path, [rows])) == EXPECTED
+    assert versions(read_items(tmp_path / "bank.xlsx")) == EXPECTED
