@@ -81,13 +81,15 @@ _SUMMARY_HEAD = re.compile(
     r"(?:总成绩|成绩汇总|成绩统计|得分汇总|评分汇总|总分|成绩总|分数汇总|成绩登记)(?:表|单)$"
 )
 _PREP_HEAD = re.compile(r"考([场生])准备(?:通知单|清单|单)?$")
+# The national notice: 操作技能考核准备通知单（考场）, 准备通知单(考生用).
+_PREP_NOTICE = re.compile(r"准备(?:通知单|清单)(?:\([^()]*\))?$")
 _PREP_WORD = (
     r"(?:场地|场所|设备|设施|工具|材料|器材|仪器|仪表|量具|刃具|夹具|工量具|工卡量具|耗材"
     r"|工位|环境|其他|其它)"
 )
 # A preparation section: `场地准备`, `二、设备准备：`, `工具、材料准备清单`, `场地准备：…`.
 _PREP_SECTION = re.compile(
-    rf"^({_PREP_WORD}(?:\s*[、,及和与]\s*{_PREP_WORD})*\s*准备(?:清单|要求|情况|工作)?)"
+    rf"^({_PREP_WORD}(?:\s*[、,及和与]?\s*{_PREP_WORD})*\s*准备(?:清单|要求|情况|工作)?)"
     r"\s*(?::\s*(.*))?$"
 )
 _NOTES_HEAD = re.compile(r"^(?:注意事项|考生须知|考试须知|考核须知|考场纪律|考场规则)$")
@@ -116,9 +118,10 @@ _SCORE_BRACKET = re.compile(r"\(\s*(\d+(?:\.\d+)?)\s*分\s*\)")
 _TIME = re.compile(
     r"(?:考核|考试|操作|完成)?(?:时间|时限|限时)\s*[:为]?\s*" + _MINUTES_TEXT, re.IGNORECASE
 )
+_META_START = re.compile(r"^(?:本题)?(?:配分|分值|满分|(?:考核|考试|操作|完成)?(?:时间|时限)|限时)")
 _TITLE_LINE = re.compile(r"^(?:试题名称|题目名称|试题内容|项目名称)\s*:\s*(.+)$")
 _REQUIREMENTS = re.compile(
-    r"^(?:考核要求|操作要求|技术要求|考试要求|考核内容及要求|要求)\s*(?::\s*(.*))?$"
+    r"^(?:具体)?(?:考核要求|操作要求|技术要求|考试要求|考核内容及要求|要求)\s*(?::\s*(.*))?$"
 )
 _MODULE = re.compile(r"^(?:考核模块|鉴定范围|考核范围|模块)(?:代码|编号)?\s*:\s*(\S+)$")
 _SIGNATURE = re.compile(r"^(?:考评员|考评组长|考评人|评分人|核分人|统分人|监考|签名|签字|日期)")
@@ -305,6 +308,7 @@ class _LastTable:
     task: _Task | None = None
     category: str = ""
     group: list[PrepRow] = field(default_factory=list)
+    veto_rows: bool = False  # after a merged 否决项 heading row: rows without a score are vetoes
 
 
 @dataclass
@@ -439,8 +443,15 @@ class _DocxReader:
             self._prep_section(_strip_enumeration(text), section)
             return
         prep = _PREP_HEAD.search(heading)
-        if prep is not None and len(heading) <= 40:
-            self._set_mode("venue" if prep.group(1) == "场" else "candidate")
+        notice = _PREP_NOTICE.search(_strip_enumeration(key))
+        if notice is not None and prep is None and len(key) <= 40:
+            candidate = "考生" in notice.group(0)
+        elif prep is not None and len(heading) <= 40:
+            candidate = prep.group(1) == "生"
+        else:
+            candidate = None
+        if candidate is not None:
+            self._set_mode("candidate" if candidate else "venue")
             self.current = None
             self.resume = None
             return
@@ -554,7 +565,14 @@ class _DocxReader:
     def _prep_section(self, text: str, section: re.Match[str]) -> None:
         """`场地准备` (or `设备准备：…`): a preparation section of the current notice, or of the
         考场 list when it stands on its own; a task it interrupts resumes at its next line."""
-        if self.mode == "tasks" and self.current is not None and not self.current.closed:
+        writing = self.mode == "tasks" and self.current is not None and not self.current.closed
+        if writing and section.group(2):  # `材料准备：…` inside a task: one row, the task goes on
+            label, self.section = self.section, clean_text(text[section.start(1) : section.end(1)])
+            group, self.section_group = self.section_group, None
+            self._text_row(clean_text(text[section.start(2) : section.end(2)]), audience="venue")
+            self.section, self.section_group = label, group
+            return
+        if writing:
             self.resume = self.current
         audience = self._audience()
         self._set_mode(audience)
@@ -570,12 +588,12 @@ class _DocxReader:
         self.prep_groups.append((audience, group))
         return group
 
-    def _text_row(self, text: str) -> None:
+    def _text_row(self, text: str, audience: str | None = None) -> None:
         name = _strip_enumeration(text)
         if not name:
             return
         if self.section_group is None:
-            self.section_group = self._group(self._audience())
+            self.section_group = self._group(audience or self._audience())
         self.section_group.append(PrepRow(name=name, category=self.section))
 
     def _pending_row(self, text: str) -> None:
@@ -610,7 +628,7 @@ class _DocxReader:
         flat = _half(text)
         if _REQUIREMENTS.match(flat) or _TITLE_LINE.match(flat) or _MODULE.match(flat):
             return True
-        score, minutes, rest = _meta(text)
+        score, minutes, rest = _meta(_strip_enumeration(text))
         return (score is not None or minutes is not None) and not _strip_enumeration(rest)
 
     # -- tasks ------------------------------------------------------------------------------
@@ -618,6 +636,9 @@ class _DocxReader:
     def _task_line(self, raw: str, text: str) -> None:
         task = self.current
         assert task is not None
+        label = _strip_enumeration(text)  # `（4）具体考核要求：…`, `1. 考核要求`
+        if label != text and (_REQUIREMENTS.match(_half(label)) or _TITLE_LINE.match(_half(label))):
+            text = label
         flat = _half(text)
         title = _TITLE_LINE.match(flat)
         if title is not None and not task.title:
@@ -634,10 +655,13 @@ class _DocxReader:
         if module is not None:
             task.module = clean_text(text[module.start(1) : module.end(1)])
             return
-        score, minutes, rest = _meta(text)
-        if (score is not None or minutes is not None) and not _strip_enumeration(rest):
-            self._set_meta(task, score, minutes)
-            return
+        score, minutes, rest = _meta(_strip_enumeration(text))
+        if score is not None or minutes is not None:
+            if not _strip_enumeration(rest):
+                self._set_meta(task, score, minutes)
+                return
+            if _META_START.match(_half(_strip_enumeration(text))):  # 考核时间：60分钟（含…）
+                self._set_meta(task, score, minutes)
         task.requirements.extend(line for line in clean_lines(raw).split("\n") if line)
 
     def _new_task(self, number: str, rest: str, location: Location) -> None:
@@ -943,7 +967,7 @@ class _DocxReader:
                 self._rubric_merged_row(row[0], location, last)
                 continue
             if last.task is not None:
-                self._rubric_row(row, kinds, location, last.task)
+                self._rubric_row(row, kinds, location, last.task, veto_rows=last.veto_rows)
 
     def _rubric_merged_row(self, raw: str, location: Location, last: _LastTable) -> None:
         """A row merged across the table: a veto clause, or a 试题N line starting a task."""
@@ -954,6 +978,9 @@ class _DocxReader:
         if _is_veto_marked(text):
             lines = [_cut(line, _VETO_LEAD).strip() for line in clean_lines(raw).split("\n")]
             criteria = "\n".join(line for line in lines if line)
+            if not criteria:
+                last.veto_rows = True  # a heading: the veto clauses follow as rows
+                return
             if last.task is not None:
                 last.task.rubric.append(
                     RubricRow(element="否决项", score=0.0, criteria=criteria or text, veto=True)
@@ -973,7 +1000,13 @@ class _DocxReader:
         last.task = task if self._claim(task, location) else None
 
     def _rubric_row(
-        self, row: list[str], kinds: list[str | None], location: Location, task: _Task
+        self,
+        row: list[str],
+        kinds: list[str | None],
+        location: Location,
+        task: _Task,
+        *,
+        veto_rows: bool = False,
     ) -> None:
         elements = _distinct([clean_text(c) for c in _cells(row, kinds, "element")])
         criteria = "\n".join(_distinct([clean_lines(c) for c in _cells(row, kinds, "criteria")]))
@@ -986,6 +1019,8 @@ class _DocxReader:
             or _is_veto_marked(score_text)
             or any(_is_veto_marked(e) for e in elements)
         )
+        if not veto and veto_rows and _NO_SCORE.match(_half(score_text)):
+            veto = True
         if not veto and _is_veto_marked(criteria) and _NO_SCORE.match(_half(score_text)):
             veto = True  # 配分 — and 否决 in the criteria: a veto clause
         if veto:

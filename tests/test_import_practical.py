@@ -985,7 +985,7 @@ def test_overall_score_table_after_the_sheets_is_checked_not_read_as_a_sheet(
         ("1", 60.0, 90),
         ("2", 40.0, 30),
     ]
-    assert record.tasks[0].requirements == "（3）具体考核要求：按图接线，通电试车。"
+    assert record.tasks[0].requirements == "按图接线，通电试车。"
     assert record.total_minutes == 120  # no total written: the tasks' times added up
 
 
@@ -1164,3 +1164,103 @@ def test_qbank_printed_paper_reimports_with_its_vetoes(tmp_path: Path) -> None:
     record = only(read_practical_docx(_printed(SET, tmp_path)))
     assert content(record) == dataclasses.replace(SET, author=None)  # no author is printed
     assert [r.veto for r in record.tasks[0].rubric] == [False, False, False, True]
+
+
+def test_national_notice_headings_veto_section_and_time_with_a_note(tmp_path: Path) -> None:
+    blocks: list[str | list[list[str]]] = [
+        "职业技能鉴定国家题库",
+        "焊工中级操作技能考核试卷",
+        "试卷编号：HG4-10",
+        "焊工中级操作技能考核准备通知单（考场）",
+        "一、设备材料准备",
+        [["序号", "名称", "规格", "数量", "备注"], ["1", "直流焊机", "ZX7-400", "1台", "每工位"]],
+        "二、场地准备",
+        "（1）每个工位有排烟设备。",
+        "焊工中级操作技能考核准备通知单（考生）",
+        [["序号", "名称", "规格", "数量", "备注"], ["1", "焊工手套", "", "1副", ""]],
+        "试题1、板对接立焊",
+        "考核时间：60分钟（含准备时间10分钟）",
+        "配分：100分",
+        "材料准备：Q235钢板两块",
+        "考核要求：单面焊双面成形。",
+        [
+            ["序号", "考核项目", "配分", "评分标准"],
+            ["1", "焊缝外观", "100", "每超差一处扣10分"],
+            ["否决项"],
+            ["2", "焊件有裂纹", "", "本题记0分"],
+            ["3", "焊缝原始表面被破坏", "—", "本题记0分"],
+        ],
+    ]
+    record = only(_read(tmp_path, blocks))
+    assert record.venue_prep == (
+        PrepRow("直流焊机", "ZX7-400", "1台", "每工位", "设备材料准备"),
+        PrepRow("每个工位有排烟设备。", category="场地准备"),
+        PrepRow("Q235钢板两块", category="材料准备"),
+    )
+    assert record.candidate_prep == (PrepRow("焊工手套", "", "1副"),)
+    (task,) = record.tasks
+    assert (task.score, task.time_limit_minutes) == (100.0, 60)
+    assert task.requirements == "考核时间：60分钟（含准备时间10分钟）\n单面焊双面成形。"
+    assert [(r.element, r.veto) for r in task.rubric] == [
+        ("焊缝外观", False),
+        ("焊件有裂纹", True),
+        ("焊缝原始表面被破坏", True),
+    ]
+    assert record.total_minutes == 60
+
+
+def test_provincial_layout_with_numbered_task_parts(tmp_path: Path) -> None:
+    """Another centre: code as 试卷代码, total time in the head next to 总分, numbered task parts
+    (1. 考核要求 … 4. 评分标准) and a rubric whose columns run 评分标准 before 配分."""
+    blocks: list[str | list[list[str]]] = [
+        "XX省职业技能等级认定",
+        "电工（四级）操作技能考核试卷",
+        "试卷代码：DG-4-003",
+        "考核时间合计：150min　　总分：100分",
+        "二、考场准备通知单",
+        [["序号", "名 称", "型号与规格", "单位", "数量"], ["1", "万用表", "MF47", "块", "1"]],
+        "三、试题",
+        "试题1 三相异步电动机正反转控制",
+        "1. 考核要求",
+        "（1）按图接线；",
+        "（2）通电试车。",
+        "2. 考核时间：90min",
+        "3. 配分：60分",
+        "4. 评分标准",
+        [
+            ["序号", "考核要点", "评分标准", "配分", "扣分", "得分"],
+            ["1", "接线", "错一处扣5分", "40", "", ""],
+            ["2", "试车", "一次不成功扣10分", "20", "", ""],
+            ["☆", "安全", "违章操作本题0分", "/", "", ""],
+            ["合计", "", "", "60", "", ""],
+        ],
+        "试题2 电压测量",
+        "1. 考核要求：正确测量三相电压。",
+        "2. 考核时间：30min",
+        "3. 配分：40分",
+        "4. 评分标准",
+        [
+            ["序号", "考核要点", "评分标准", "配分", "扣分", "得分"],
+            ["1", "测量", "读数错扣20分", "40", "", ""],
+        ],
+    ]
+    record = only(_read(tmp_path, blocks))
+    assert (record.code, record.total_minutes) == ("DG-4-003", 150)
+    assert record.venue_prep == (PrepRow("万用表", "MF47", "1块"),)
+    first, second = record.tasks
+    assert (first.title, first.score, first.time_limit_minutes) == (
+        "三相异步电动机正反转控制",
+        60.0,
+        90,
+    )
+    assert first.requirements == "（1）按图接线；\n（2）通电试车。"
+    assert [(r.element, r.score, r.veto) for r in first.rubric] == [
+        ("接线", 40.0, False),
+        ("试车", 20.0, False),
+        ("安全", 0.0, True),
+    ]
+    assert (second.requirements, second.score, second.time_limit_minutes) == (
+        "正确测量三相电压。",
+        40.0,
+        30,
+    )
