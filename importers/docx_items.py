@@ -95,7 +95,7 @@ _RAW_DECIMAL = re.compile(r"^\s*[0-9０-９]+\.[0-9０-９]")
 # match), and `(A)` (`（A）` once widths are folded) also right after other text.
 _LETTERS = OPTION_LETTERS
 _OPTION_MARK = re.compile(
-    rf"(?:(?:^|(?<=\s))(?:\(\s*(?P<p>[{_LETTERS}])\s*\)|(?P<l>[{_LETTERS}])\s*[.、:]"
+    rf"(?:(?:^|(?<=[\s;]))(?:\(\s*(?P<p>[{_LETTERS}])\s*\)|(?P<l>[{_LETTERS}])\s*[.、:]"
     rf"|(?<!\(\s)(?<!\(\s\s)(?P<r>[{_LETTERS}])\))"
     rf"|(?<=[^\sA-Za-z0-9(])\(\s*(?P<q>[{_LETTERS}])\s*\))"
 )
@@ -304,7 +304,7 @@ def split_option_line(line: str, after: str = "") -> list[tuple[str, str]] | Non
     for mark in _OPTION_MARK.finditer(text, first.end()):
         if _mark_letter(mark) <= last:
             continue
-        options.append((last, typed[start : mark.start()].strip()))
+        options.append((last, typed[start : mark.start()].strip().rstrip(";；").rstrip()))
         start, last = mark.end(), _mark_letter(mark)
     options.append((last, typed[start:].strip()))
     return options
@@ -762,6 +762,8 @@ class _Reader:
             source=meta.get("source"),
             author=meta.get("author"),
         )
+        if item_type is ItemType.JUDGEMENT:
+            table_items.judgement_from_letter(raw)  # A．正确 B．错误 with 答案：A
         record, problems = build_item(raw)
         self.problems.extend(problems)
         if record is not None:
@@ -777,6 +779,7 @@ class _Reader:
         if match is None:
             return False
         lead, rest = match.group("lead").strip(), match.group("rest").strip()
+        rest = _LEADING_NOTE.sub("", rest).lstrip(":;,。 ")  # `参考答案（理论知识）：…`
         item_type = _heading_type(_WS.sub("", lead)) if lead else None
         if lead and item_type is None and not _ANSWER_LEAD.search(lead):
             return False
@@ -882,6 +885,10 @@ class _Reader:
         for number, row in enumerate(cells, start=1):
             where = Location(self.name, table=index, row=number)
             texts = [c.strip() for c in row if c.strip()]
+            if self.key is not None and all(
+                _WS.sub("", fold_width(t)) in _GRID_NUMBER_WORDS | _GRID_ANSWER_WORDS for t in texts
+            ):
+                continue  # 题号 | 答案 | 题号 | 答案 over the pairs
             if any(_LINE_BREAKS.search(t) for t in texts):
                 for text in texts:
                     for raw in _LINE_BREAKS.split(text):
@@ -956,6 +963,7 @@ _ANSWER_HEADING = re.compile(
     r"^(?P<lead>(?!\d)[^:;,。\[【]{0,30}?)\s*(?:参考|标准|正确|试题)?答案"
     r"(?:部分|汇总|及评分标准|与评分标准|及解析|与解析|及评分参考)?\s*(?P<colon>:?)\s*(?P<rest>.*)$"
 )
+_LEADING_NOTE = re.compile(r"^(?:\([^()]*\)|【[^】]*】|\[[^\]]*\])\s*")
 _ANSWER_LEAD = re.compile(r"(?:试卷|试题|题库|考试|知识|练习|习题|模拟题)$")
 _LEADING_NUMBER = re.compile(r"^\d")
 _JUDGEMENT_KEY = "√✓✔×✗✘对错"
@@ -1002,11 +1010,8 @@ def read_answer_entries(text: str, *, bracketed: bool = True) -> list[tuple[int,
             if last < first or len(parts) != last - first + 1:
                 return None
             entries.extend(zip(range(first, last + 1), parts, strict=True))
-        position = match.end()
-        gap = _KEY_GAP.match(text, position)
+        gap = _KEY_GAP.match(text, match.end())
         assert gap is not None
-        if position < len(text) and gap.end() == position and text[position].isdigit():
-            return None  # `1.A2` : numbers glued to answers are no key
         position = gap.end()
     return entries or None
 

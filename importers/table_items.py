@@ -247,7 +247,7 @@ def _split_options(text: str) -> dict[str, str]:
     return options
 
 
-def _judgement_from_letter(raw: RawItem) -> None:
+def judgement_from_letter(raw: RawItem) -> None:
     """Exam apps write a judgement as options A 正确 / B 错误 with answer `A`: read it as √/×."""
     if parse_judgement(raw.answer) is not None or not raw.options:
         return
@@ -289,7 +289,7 @@ def _raw_item(values: dict[str, str], location: Location, sheet_type: ItemType |
     )
     item_type = parse_item_type(values["type"]) if values.get("type") else sheet_type
     if item_type is ItemType.JUDGEMENT:
-        _judgement_from_letter(raw)
+        judgement_from_letter(raw)
     return raw
 
 

@@ -21,6 +21,7 @@ import pytest
 from openpyxl import Workbook
 
 from importers.dispatch import read_items
+from importers.docx_items import read_answer_entries
 from qbank.canonical import content_id
 from qbank.items import item_content
 from qbank.records import ItemRecord, ItemType, Parsed
@@ -471,3 +472,18 @@ def test_options_in_one_cell(tmp_path: Path) -> None:
     workbook.save(tmp_path / "bank.xlsx")
     assert versions(read(tmp_path, [rows])) == EXPECTED
     assert versions(read_items(tmp_path / "bank.xlsx")) == EXPECTED
+
+
+def test_more_shapes_from_other_writers(tmp_path: Path) -> None:
+    lines = ["一、单项选择题", "1．焊接电流的单位是（ ）。", "A.伏特；B.安培；C.欧姆；D.瓦特"]
+    lines += ["二、判断题", "2．电弧是气体放电现象。", "A．正确　B．错误", "答案：A"]
+    lines += ["3．焊缝余高越高越好。", "4．焊前预热可减少冷裂纹。"]
+    blocks: list[str | list[list[str]]] = [*lines, "参考答案（理论知识）"]
+    blocks.append([["题号", "答案", "题号", "答案"], ["1", "B", "3", "×"]])
+    blocks.append("4√")
+    parsed = read(tmp_path, blocks)
+    assert parsed.problems == []
+    assert [r.answer for r in parsed.records] == ["B", True, False, True]
+    assert parsed.records[0].options == {"A": "伏特", "B": "安培", "C": "欧姆", "D": "瓦特"}
+    assert parsed.records[1].options == {}
+    assert [n for n, _ in read_answer_entries("1.A2.B3.ABD") or []] == [1, 2, 3]
