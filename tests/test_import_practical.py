@@ -1106,7 +1106,12 @@ def test_text_is_kept_as_typed(tmp_path: Path) -> None:
             ["焊条（J427），", "100", "焊缝达到Ⅰ级，截面2mm²"],
         ],
     ]
+    blocks[2:2] = [
+        "考场准备通知单",
+        [["名称", "规格", "数量"], ["焊条", "E5015（J507），φ3.2", "２０ｋｇ"]],
+    ]
     record = only(_read(tmp_path, blocks))
+    assert record.venue_prep == (PrepRow("焊条", "E5015（J507），φ3.2", "20kg"),)
     assert record.title == "焊工（Ⅱ级）操作技能考核试卷"
     (task,) = record.tasks
     assert task.title == "Ⅰ级焊缝的焊接"
@@ -1115,7 +1120,11 @@ def test_text_is_kept_as_typed(tmp_path: Path) -> None:
     assert task.rubric[0].criteria == "焊缝达到Ⅰ级，截面2mm²"
 
 
-def _printed(record: PracticalSetRecord, tmp_path: Path) -> Path:
+def _printed(
+    record: PracticalSetRecord,
+    tmp_path: Path,
+    order: Sequence[str] = ("notices", "paper", "scoring"),
+) -> Path:
     """qbank's own printed documents of `record` (notices, paper, scoring record) put into one
     Word file, as a centre that keeps a set in one file would."""
     from exporters.practical_paper_docx import (
@@ -1140,14 +1149,15 @@ def _printed(record: PracticalSetRecord, tmp_path: Path) -> Path:
         record=record,
         fingerprint="0" * 16,
     )
+    writers = {
+        "notices": write_practical_notices,
+        "paper": write_practical_paper,
+        "scoring": write_scoring_record,
+    }
     parts = []
-    for name, write_document in (
-        ("notices", write_practical_notices),
-        ("paper", write_practical_paper),
-        ("scoring", write_scoring_record),
-    ):
+    for name in order:
         path = tmp_path / f"{name}.docx"
-        write_document(doc, path)
+        writers[name](doc, path)
         parts.append(docx.Document(str(path)))
     whole = parts[0]
     body = whole.element.body
@@ -1160,8 +1170,13 @@ def _printed(record: PracticalSetRecord, tmp_path: Path) -> Path:
     return target
 
 
-def test_qbank_printed_paper_reimports_with_its_vetoes(tmp_path: Path) -> None:
-    record = only(read_practical_docx(_printed(SET, tmp_path)))
+@pytest.mark.parametrize(
+    "order", [("notices", "paper", "scoring"), ("paper", "scoring", "notices")], ids="+".join
+)
+def test_qbank_printed_paper_reimports_with_its_vetoes(
+    tmp_path: Path, order: tuple[str, ...]
+) -> None:
+    record = only(read_practical_docx(_printed(SET, tmp_path, order)))
     assert content(record) == dataclasses.replace(SET, author=None)  # no author is printed
     assert [r.veto for r in record.tasks[0].rubric] == [False, False, False, True]
 
