@@ -108,7 +108,7 @@ _TOTAL_TIME = re.compile(
 _TOTAL_TIME_SUM = re.compile(
     r"(?:(?:考试|考核|操作|鉴定)?(?:总(?:考核|考试|操作)?(?:时间|时长|时限)"
     r"|(?:时间|时长|时限)(?:合计|总计|共计))"
-    r"|(?:合计|总计|共计)\s*(?:考核|考试|操作)?(?:时间|时长|时限)?)"
+    r"|(?:合计|总计|共计)\s*(?:考核|考试|操作)?(?:时间|时长|时限))"
     r"\s*[:为共]?\s*" + _MINUTES_TEXT,
     re.IGNORECASE,
 )
@@ -192,6 +192,8 @@ def _column_kind(text: str) -> str | None:
         return "number"
     if "否决" in key:
         return "veto"
+    if key in ("标准分", "满分", "分值", "配分"):
+        return "score"
     if any(w in key for w in _CRITERIA_WORDS):
         return "criteria"
     if "扣分" in key:

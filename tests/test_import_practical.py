@@ -1279,3 +1279,10 @@ def test_provincial_layout_with_numbered_task_parts(tmp_path: Path) -> None:
         40.0,
         30,
     )
+
+
+def test_a_score_total_line_is_not_a_time_and_标准分_is_the_score(tmp_path: Path) -> None:
+    rubric = [["评分要素", "标准分", "扣分标准"], ["焊缝外观", "100", "每超差一处扣10分"]]
+    record = only(_read(tmp_path, [*_HEAD_LINES, *_TASK_ONE, rubric, "合计100分"]))
+    assert record.tasks[0].rubric == (RubricRow("焊缝外观", 100.0, "每超差一处扣10分"),)
+    assert record.total_minutes is None
