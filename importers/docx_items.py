@@ -358,7 +358,7 @@ class _Section:
     index: int
     type: ItemType | None  # None: a heading of a type this importer does not read
     score: str | None = None
-    style: str | None = None  # "dot" (1.) or "paren" ((1)), fixed by the first item
+    style: str | None = None  # "dot" (1.), "close" (1)) or "paren" ((1)): the first item's
     numbers: set[int] = field(default_factory=set)
     last_number: int | None = None
     blocks: list[_Block] = field(default_factory=list)  # built once answer keys are matched
@@ -564,9 +564,11 @@ class _Reader:
     def item_start(self, text: str, raw: str) -> tuple[str, str, str | None] | None:
         """(number, rest of the line, bracket before the number) when `text` opens an item."""
         style = self.section.style if self.section is not None else None
-        if style != "paren":
-            match = _ITEM_DOT.match(text)
-            if match is not None:
+        match = _ITEM_DOT.match(text)
+        if match is not None:
+            # `1．` `1、` (dot) or `1)` (close): the section's first item fixes which one
+            kind = "close" if match.group("sep") == ")" else "dot"
+            if style in (None, kind):
                 pre = match.group("pre")
                 if pre is not None and not (
                     _is_answer(pre, ItemType.JUDGEMENT) or _is_answer(pre, ItemType.SINGLE)
@@ -576,9 +578,9 @@ class _Reader:
                 if decimal and match.group("rest")[:1].isdigit() and _RAW_DECIMAL.match(raw):
                     return None  # `1.5 mm² …` continues a stem
                 if self.section is not None and self.section.style is None:
-                    self.section.style = "dot"
+                    self.section.style = kind
                 return match.group("num"), match.group("rest"), pre
-        if style != "dot":
+        if style in (None, "paren"):
             match = _ITEM_PAREN.match(text)
             if match is not None:
                 if self.section is not None and self.section.style is None:

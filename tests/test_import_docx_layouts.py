@@ -487,3 +487,11 @@ def test_more_shapes_from_other_writers(tmp_path: Path) -> None:
     assert parsed.records[0].options == {"A": "伏特", "B": "安培", "C": "欧姆", "D": "瓦特"}
     assert parsed.records[1].options == {}
     assert [n for n, _ in read_answer_entries("1.A2.B3.ABD") or []] == [1, 2, 3]
+
+
+def test_sub_numbers_in_an_explanation_stay_in_it(tmp_path: Path) -> None:
+    lines = ["判断题", "1．（√）停电检修前应验电。", "解析：步骤如下", "1) 断开电源", "2) 验电"]
+    lines += ["2．（×）焊缝余高越高越好。"]
+    parsed = read(tmp_path, lines)
+    assert parsed.problems == []
+    assert parsed.records[0].explanation == "步骤如下1） 断开电源2） 验电"
