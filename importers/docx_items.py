@@ -967,7 +967,7 @@ _ANSWER_HEADING = re.compile(
 )
 _LEADING_NOTE = re.compile(r"^(?:\([^()]*\)|【[^】]*】|\[[^\]]*\])\s*")
 _ANSWER_LEAD = re.compile(r"(?:试卷|试题|题库|考试|知识|练习|习题|模拟题)$")
-_LEADING_NUMBER = re.compile(r"^\d")
+_LEADING_NUMBER = re.compile(r"^\(?\d")
 _JUDGEMENT_KEY = "√✓✔×✗✘对错"
 # One answer of a key: `1．√`, `2、A`, `3.ABD`, `4.A、B、D`, `5.（C）`, `6 正确`; or a run
 # `1-5 ABCDA`, `1～5：√×√√×`.

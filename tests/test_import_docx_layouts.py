@@ -20,6 +20,7 @@ import docx
 import pytest
 from openpyxl import Workbook
 
+from importers import limits as reading_limits
 from importers.dispatch import read_items
 from importers.docx_items import read_answer_entries
 from qbank.canonical import content_id
@@ -495,3 +496,16 @@ def test_sub_numbers_in_an_explanation_stay_in_it(tmp_path: Path) -> None:
     parsed = read(tmp_path, lines)
     assert parsed.problems == []
     assert parsed.records[0].explanation == "步骤如下1） 断开电源2） 验电"
+
+
+def test_word_tables_are_read_under_the_limits(tmp_path: Path) -> None:
+    path = write_docx(tmp_path / "big.docx", ["题库", table_rows()])
+    with reading_limits.applied(reading_limits.Limits(rows=3)):
+        parsed = read_items(path)
+    [problem] = parsed.problems
+    assert (problem.key, problem.location.table, problem.location.row) == (
+        "limit.exceeded_here",
+        1,
+        4,
+    )
+    assert parsed.records == []
