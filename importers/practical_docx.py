@@ -141,6 +141,8 @@ _VETO_IN_ELEMENT = re.compile(
     r"[（(\[【]\s*(?:一票)?(?:否决项?|否定项)\s*[)）\]】]|^\s*(?:否决项?|否定项)\s*[:：]\s*"
 )
 
+_VETO_CLAUSE = re.compile(r"^[\s★☆]*(?:一票)?(?:否决项?|否定项)\s*(?::\s*|$)")
+_PAPER_TITLE = re.compile(r"(?:试卷|考核卷)(?:\([^()]*\))?$")
 _VETO_LEAD = re.compile(r"^[\s★☆]*(?:(?:一票)?否决项?|否定项)?\s*:?\s*")
 
 _ELEMENT_WORDS = ("要素", "考核内容", "考核要点", "考核项目", "评分项目", "内容", "项目", "要点")
@@ -399,6 +401,8 @@ class _DocxReader:
         self.ref: str | None = None  # task named before the next rubric table
         self.last_table: _LastTable | None = None
         self.summaries: list[tuple[Location, list[_SummaryRow]]] = []
+        self.rubric_task: _Task | None = None  # the task of the rubric table just read
+        self.open_veto: tuple[_Task, list[str]] | None = None  # 否定项：… under a rubric table
 
     def problem(self, location: Location, field_name: str, key: str, /, **params: object) -> None:
         self.problems.append(Problem(location, field_name, key, dict(params)))
@@ -408,6 +412,7 @@ class _DocxReader:
 
     def _set_mode(self, mode: str) -> None:
         self.mode = mode
+        self.rubric_task = None
         self.label = ""
         self.section = ""
         self.section_group = None
@@ -431,6 +436,9 @@ class _DocxReader:
             return
         if self._title_again(text, writing_task):
             return  # the set's title heading another page
+        if self.mode in ("rubric", "tasks") and self._veto_paragraph(text):
+            return
+        self._close_veto()
         total = _TOTAL_TIME_SUM.search(flat)
         if total is not None and not _half(_strip_enumeration(_cut(text, _TOTAL_TIME_SUM))).strip(
             " ,;.、()。"
@@ -484,7 +492,7 @@ class _DocxReader:
         if self.mode == "head":
             self._head_line(text, key, location)
         elif self.mode in ("venue", "candidate"):
-            self._prep_line(text, key)
+            self._prep_line(text, key, location)
         elif self.mode == "tasks" and self.current is not None and not self.current.closed:
             self._task_line(raw, text)
         elif self.mode == "rubric" and self.ref is not None:
@@ -492,7 +500,33 @@ class _DocxReader:
             if target is not None:
                 self._apply_meta(target, text)
         elif self.mode in ("notes", "rubric", "summary"):
-            self._meta_line(text)
+            self._meta_line(text, location)
+
+    def _veto_paragraph(self, text: str) -> bool:
+        """`否定项：出现下列情况之一者本题记0分` under a rubric table, and its numbered lines:
+        one veto row of that table's task."""
+        if self.rubric_task is None:
+            return False
+        clause = _VETO_CLAUSE.match(_half(_strip_enumeration(text)))
+        if clause is not None:
+            self._close_veto()
+            rest = _strip_enumeration(text)[clause.end() :].strip()
+            self.open_veto = (self.rubric_task, [rest] if rest else [])
+            return True
+        if self.open_veto is not None and _enumerated(text):
+            self.open_veto[1].append(text)
+            return True
+        return False
+
+    def _close_veto(self) -> None:
+        if self.open_veto is None:
+            return
+        task, lines = self.open_veto
+        self.open_veto = None
+        task.rubric.append(
+            RubricRow(element="否决项", score=0.0, criteria="\n".join(lines) or "否决项", veto=True)
+        )
+        task.rubric_scores.append(0.0)
 
     def _title_again(self, text: str, writing_task: bool) -> bool:
         """The set's title once more: a page header (inside a task's text only when it reads
@@ -508,9 +542,18 @@ class _DocxReader:
         except ValueError:
             pass
 
-    def _meta_line(self, text: str) -> None:
-        """Outside the head, a line may still give the set's code or its total time."""
+    def _meta_line(self, text: str, location: Location | None = None) -> None:
+        """Outside the head, a line may still give the set's code, its total time, or its
+        title (`…考核试卷` after a 准备通知单 that opened the file)."""
         flat = _half(text)
+        if (
+            location is not None
+            and len(text) <= 60
+            and _PAPER_TITLE.search(flat.replace(" ", ""))
+            and not ("试卷" in self.title or "考核" in self.title)
+        ):
+            self.title, self.title_location = clean_text(text), location
+            return
         code = _CODE.search(flat)
         if code is not None and not self.code:
             self.code = clean_text(text[code.start(1) : code.end(1)])
@@ -603,7 +646,7 @@ class _DocxReader:
         if self.section or _enumerated(text):
             self._text_row(text)
 
-    def _prep_line(self, text: str, key: str) -> None:
+    def _prep_line(self, text: str, key: str, location: Location) -> None:
         if _TASKS_HEAD.search(_strip_enumeration(key)) and len(key) <= 20:
             self._set_mode("tasks")
             return
@@ -623,7 +666,7 @@ class _DocxReader:
         if self.section or _enumerated(text):
             self._text_row(text)
         else:
-            self._meta_line(text)
+            self._meta_line(text, location)
 
     @staticmethod
     def _task_structure(text: str) -> bool:
@@ -713,6 +756,8 @@ class _DocxReader:
             self.problem(location, "file", "problem.unreadable_file", reason=f"table {index}")
             return
         pending, self.pending = self.pending, None
+        self._close_veto()
+        self.rubric_task = None
         if not rows:
             return
         last, self.last_table = self.last_table, None
@@ -934,6 +979,7 @@ class _DocxReader:
         if not self._claim(task, location):
             return
         self.last_table = _LastTable("rubric", kinds, task=task)
+        self.rubric_task = task
         self._rubric_rows(rows, header_at + 1, kinds, index, self.last_table)
 
     def _claim(self, task: _Task, location: Location) -> bool:
@@ -1123,6 +1169,7 @@ class _DocxReader:
         return tuple(rows)
 
     def finish(self) -> Parsed[PracticalSetRecord]:
+        self._close_veto()
         if self.pending is not None and self.mode in ("venue", "candidate"):
             self._pending_row(self.pending)
         self.code = self.code or self.set_number

@@ -1286,3 +1286,68 @@ def test_a_score_total_line_is_not_a_time_and_标准分_is_the_score(tmp_path: P
     record = only(_read(tmp_path, [*_HEAD_LINES, *_TASK_ONE, rubric, "合计100分"]))
     assert record.tasks[0].rubric == (RubricRow("焊缝外观", 100.0, "每超差一处扣10分"),)
     assert record.total_minutes is None
+
+
+def test_national_bank_layout_notices_first(tmp_path: Path) -> None:
+    """The 国家题库 order: notices before the paper's title, 注意事项, the paper, the 总成绩表,
+    then the 评分记录表 with its 否定项 written under the table."""
+    sheet_head = ["序号", "考核内容", "考核要点", "配分", "评分标准", "扣分", "得分"]
+    blocks: list[str | list[list[str]]] = [
+        "职业技能鉴定国家题库",
+        "维修电工中级操作技能考核准备通知单（考场）",
+        "一、设备准备",
+        [["序号", "名称", "型号与规格", "单位", "数量"], ["1", "三相电动机", "Y112M-4", "台", "1"]],
+        "维修电工中级操作技能考核准备通知单（考生）",
+        [["序号", "名称", "型号与规格", "单位", "数量"], ["1", "万用表", "MF47", "块", "1"]],
+        "职业技能鉴定国家题库",
+        "维修电工中级操作技能考核试卷",
+        "注 意 事 项",
+        "一、本试卷依据2009年颁布的《维修电工》国家职业标准命制。",
+        "二、请根据试题考核要求，完成考试内容。",
+        "考件编号：WX4-2026-01",
+        "试题1、继电控制电路装调（本题分值：70分）",
+        "考核要求：",
+        "（1）按图接线；（2）通电试车。",
+        "考核时间：120min",
+        "试题2、仪表测量（本题分值：30分）",
+        "考核要求：测量绝缘电阻。",
+        "考核时间：30min",
+        "维修电工中级操作技能考核总成绩表",
+        [
+            ["序号", "试题名称", "配分（权重）", "得分", "权重得分", "备注"],
+            ["1", "继电控制电路装调", "70", "", "", ""],
+            ["2", "仪表测量", "30", "", "", ""],
+            ["合计", "", "100", "", "", ""],
+        ],
+        "统分人：　　　　年　月　日",
+        "维修电工中级操作技能考核评分记录表",
+        "试题1、继电控制电路装调",
+        [
+            sheet_head,
+            ["1", "装调", "接线", "70", "错一处扣5分", "", ""],
+            ["合计配分", "", "", "70"],
+        ],
+        "否定项：若考生发生下列情况之一，则应及时终止其考试，考生该试题成绩记为零分。",
+        "（1）违反安全操作规程；",
+        "（2）损坏设备。",
+        "评分人：　　年　月　日　　　核分人：　　年　月　日",
+        "试题2、仪表测量",
+        [sheet_head, ["1", "测量", "读数", "30", "读数错扣30分", "", ""]],
+    ]
+    record = only(_read(tmp_path, blocks))
+    assert (record.title, record.code, record.total_minutes) == (
+        "维修电工中级操作技能考核试卷",
+        "WX4-2026-01",
+        150,
+    )
+    assert record.venue_prep == (PrepRow("三相电动机", "Y112M-4", "1台", category="设备准备"),)
+    assert record.candidate_prep == (PrepRow("万用表", "MF47", "1块"),)
+    first, second = record.tasks
+    assert first.rubric[-1] == RubricRow(
+        "否决项",
+        0.0,
+        "若考生发生下列情况之一，则应及时终止其考试，考生该试题成绩记为零分。\n"
+        "（1）违反安全操作规程；\n（2）损坏设备。",
+        veto=True,
+    )
+    assert [r.veto for r in second.rubric] == [False]
