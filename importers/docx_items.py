@@ -1,21 +1,35 @@
-"""Read theory items from a Word (.docx) bank in the national block layout.
+"""Read theory items from a Word (.docx) bank: one reader for the block layouts and tables.
 
-The layout, as real Chinese item banks write it::
+The model, as real Chinese item banks write it::
 
-    电工（四级）理论知识试卷                       ← title, ignored
-    一、判断题（第1题～第20题。每题1分，满分20分。）   ← section heading
-    1．（ √ ）电阻的单位是欧姆。                    ← judgement, answer before the stem
-    二、单项选择题
+    电工（四级）理论知识试卷                       ← title, notes (注意事项), 得分 boxes: skipped
+    一、判断题（第1题～第20题。每题1分，满分20分。）   ← section heading: 一、/（一）/Ⅰ． or none,
+    请将判断结果填入括号中。                         判断/是非, 单选/单项选择, 多选/多项选择…;
+                                                 instructions until the first item skipped
+    1．（ √ ）电阻的单位是欧姆。                    ← item: `1．` `1.` `1、` `1)` `（1）`, any width;
+    二、单项选择题                                   answer in brackets before or after the stem
     21．电阻的单位是（ B ）。                       ← answer inside the stem
-    A．伏特　B．欧姆　C．安培　D．瓦特              ← options: one line, one per line, two per line
-    答案：B                                      ← or the answer on its own line
+    (A)伏特　(B)欧姆　(C)安培　(D)瓦特              ← options `A．` `A、` `A:` `A)` `(A)` `（A）`,
+    答案：B                                           any number a line, after the stem or below
     解析：……  难度：中等  鉴定点：B-A-C-012          ← optional lines from exam systems
+    参考答案                                       ← answer key (参考答案/答案/标准答案 …)
+    一、判断题 1．√ 2．× 3．√                      ← by section and number; several a line,
+    二、单项选择题                                   runs `1-5 ABCDA`, 题号/答案 grid tables,
+    21．B  22．A、C                                   type headings optional
 
-Every line is NFKC-normalised before matching, so full-width digits, letters, punctuation and
-spaces read like their ASCII forms. Word's automatic numbering (decimal for items, capital
-letters for options) is read as if typed. Each item's location is the 1-based number of the
-paragraph (in `document.paragraphs`) holding its number. Field checks are the shared ones of
-`importers.items.build_item`.
+Answers from the key are matched to items by type heading (the k-th key section of a type to
+the k-th item section of that type) and number; a number without an answer and an answer
+without an item are problems where they stand. An answer in the stem and a different one in
+the key is a problem too.
+
+Lines are matched on `fold_width` (full-width forms as ASCII, one character for one) and the
+texts stored are sliced from the line as typed, so Chinese punctuation, Roman numerals, ℃, φ…
+reach `clean_text` unchanged. Word's automatic numbering (decimal for items, capital letters
+for options) is read as if typed. Tables whose header row names the columns (the vocabulary
+and `--map` of `importers.table_items`) are read as sheets, under a type heading without a
+题型 column too; other tables are read row by row as lines. Locations: the 1-based paragraph
+number (in `document.paragraphs`), or table, row and (for a field) column. Field checks are
+the shared ones of `importers.items.build_item`.
 """
 
 from __future__ import annotations
