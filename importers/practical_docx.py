@@ -190,7 +190,9 @@ def _column_kind(text: str) -> str | None:
     key = re.sub(r"\(.*?\)", "", _key(text))
     if not key:
         return None
-    if key in ("序号", "序", "编号", "No.", "No", *_TASK_COLUMN):
+    if key in _TASK_COLUMN:
+        return "task"  # which 试题 a row is about (a score table, one rubric for all tasks)
+    if key in ("序号", "序", "编号", "No.", "No"):
         return "number"
     if "否决" in key:
         return "veto"
@@ -243,7 +245,7 @@ def _is_summary_shape(kinds: list[str | None]) -> bool:
     return (
         "score" in present
         and "criteria" not in present
-        and bool(present & {"number", "name", "element"})
+        and bool(present & {"number", "task", "name", "element"})
     )
 
 
@@ -843,7 +845,8 @@ class _DocxReader:
             if stated is not None and len(filled) == 1:
                 self._stated_total(stated.group(1))
                 continue
-            number = next((c for c in _cells(texts, kinds, "number") if c), "")
+            cells = _cells(texts, kinds, "task") + _cells(texts, kinds, "number")
+            number = next((c for c in cells if c), "")
             names = _cells(texts, kinds, "name") + _cells(texts, kinds, "element")
             found.append(
                 _SummaryRow(
@@ -947,6 +950,12 @@ class _DocxReader:
     ) -> None:
         location = Location(self.file, table=index, row=header_at + 1)
         number = self.ref
+        first_task = next(
+            (c for row in rows[header_at + 1 :] for c in _cells(row, kinds, "task") if c.strip()),
+            "",
+        )
+        if first_task:  # one table for all tasks: rows say which task they belong to
+            number = self._task_cell_number(first_task)
         for row in rows[:header_at]:
             ref = _TASK_REF.search(_key(" ".join(row)))
             if ref is not None:
@@ -1014,8 +1023,29 @@ class _DocxReader:
             if len(filled) == len(row) > 1 and len(set(filled)) == 1:
                 self._rubric_merged_row(row[0], location, last)
                 continue
+            cell = next((c for c in _cells(row, kinds, "task") if c.strip()), "")
+            if cell and not self._task_row(cell, location, last):
+                continue
             if last.task is not None:
                 self._rubric_row(row, kinds, location, last.task, veto_rows=last.veto_rows)
+
+    @staticmethod
+    def _task_cell_number(cell: str) -> str:
+        ref = _TASK_REF.search(_key(cell))
+        return task_number(ref.group(1) or ref.group(2)) if ref else task_number(cell)
+
+    def _task_row(self, cell: str, location: Location, last: _LastTable) -> bool:
+        """A rubric row naming its 试题: switch to that task (False when it names none)."""
+        number = self._task_cell_number(cell)
+        task = self.task(number)
+        if task is None:
+            self.problem(location, "rubric", "problem.rubric_unknown_task", number=number)
+            last.task = None
+            return False
+        if task is not last.task:
+            last.task = task if self._claim(task, location) else None
+            self.rubric_task = last.task
+        return last.task is not None
 
     def _rubric_merged_row(self, raw: str, location: Location, last: _LastTable) -> None:
         """A row merged across the table: a veto clause, or a 试题N line starting a task."""

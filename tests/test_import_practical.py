@@ -1351,3 +1351,26 @@ def test_national_bank_layout_notices_first(tmp_path: Path) -> None:
         veto=True,
     )
     assert [r.veto for r in second.rubric] == [False]
+
+
+def test_one_rubric_table_for_all_tasks_with_a_task_column(tmp_path: Path) -> None:
+    blocks = _two_tasks(_SUMMARY)
+    start = blocks.index("试题1评分记录表")
+    blocks[start : start + 4] = [
+        "评分记录表",
+        [
+            ["试题", "考核内容", "配分", "评分标准", "得分"],
+            ["试题1", "接线", "50", "错一处扣5分", ""],
+            ["试题1", "安全文明生产★", "—", "违章操作本题记0分", ""],
+            ["试题1", "试车", "10", "不成功扣10分", ""],
+            ["试题2", "测量", "40", "读数错扣20分", ""],
+        ],
+    ]
+    record = only(_read(tmp_path, blocks))
+    first, second = record.tasks
+    assert [(r.element, r.score, r.veto) for r in first.rubric] == [
+        ("接线", 50.0, False),
+        ("安全文明生产", 0.0, True),
+        ("试车", 10.0, False),
+    ]
+    assert [(r.element, r.score) for r in second.rubric] == [("测量", 40.0)]
