@@ -72,10 +72,14 @@ from qbank.records import (
 from qbank.text.normalize import clean_text, parse_judgement, parse_number
 
 _NUM = r"([0-9]+|[一二三四五六七八九十]+)"
+# 试题1, 考题一, 题目1, 第1题, and 任务一 / 项目1 when a separator or the line's end follows.
 _TASK_HEAD = re.compile(
-    rf"^(?:试题|考题|题目)\s*{_NUM}\s*[:、.]?\s*(.*)$|^第\s*{_NUM}\s*题\s*[:、.]?\s*(.*)$"
+    rf"^(?:(?:试题|考题|题目)\s*{_NUM}|第\s*{_NUM}\s*题|(?:任务|项目)\s*{_NUM}(?=[\s:、.]|$))"
+    r"\s*[:、.]?\s*(.*)$"
 )
-_TASK_REF = re.compile(rf"(?:试题|考题|题目)\s*{_NUM}|第\s*{_NUM}\s*题")
+_TASK_REF = re.compile(
+    rf"(?:试题|考题|题目)\s*{_NUM}|第\s*{_NUM}\s*题|(?<!考核)(?:任务|项目)\s*{_NUM}(?![0-9])"
+)
 _RUBRIC_HEAD = re.compile(r"评分(?:记录|标准|细则)?表$|^评分(?:标准|记录|细则)$")
 _SUMMARY_HEAD = re.compile(
     r"(?:总成绩|成绩汇总|成绩统计|得分汇总|评分汇总|总分|成绩总|分数汇总|成绩登记)(?:表|单)$"
@@ -174,6 +178,11 @@ def _cut(text: str, pattern: re.Pattern[str]) -> str:
         last = match.end()
     parts.append(text[last:])
     return "".join(parts)
+
+
+def _ref_number(match: re.Match[str]) -> str:
+    """The task number a `_TASK_HEAD` or `_TASK_REF` match names."""
+    return task_number(match.group(1) or match.group(2) or match.group(3))
 
 
 def _key(text: str) -> str:
@@ -476,16 +485,15 @@ class _DocxReader:
             self.current = None
             ref = _TASK_REF.search(key)
             if ref is not None:
-                self._refer(task_number(ref.group(1) or ref.group(2)), text, location)
+                self._refer(_ref_number(ref), text, location)
             return
         if self.mode != "head" and not writing_task and _NOTES_HEAD.match(heading):
             self._set_mode("notes")
             return
         head = _TASK_HEAD.match(flat)
         if head is not None:
-            number = task_number(head.group(1) or head.group(3))
-            group = 2 if head.group(1) else 4
-            rest = text[head.start(group) : head.end(group)]
+            number = _ref_number(head)
+            rest = text[head.start(4) : head.end(4)]
             if self.mode == "rubric" and self.task(number) is not None:
                 self._refer(number, text, location)
             else:
@@ -862,7 +870,7 @@ class _DocxReader:
     def _summary_task(self, row: _SummaryRow) -> _Task | None:
         for text in (row.number, row.name):
             ref = _TASK_REF.search(_half(text))
-            number = task_number(ref.group(1) or ref.group(2)) if ref else task_number(text)
+            number = _ref_number(ref) if ref else task_number(text)
             task = self.task(number) if number else None
             if task is not None:
                 return task
@@ -959,7 +967,7 @@ class _DocxReader:
         for row in rows[:header_at]:
             ref = _TASK_REF.search(_key(" ".join(row)))
             if ref is not None:
-                number = task_number(ref.group(1) or ref.group(2))
+                number = _ref_number(ref)
                 break
         task: _Task | None
         if number is not None:
@@ -1032,7 +1040,7 @@ class _DocxReader:
     @staticmethod
     def _task_cell_number(cell: str) -> str:
         ref = _TASK_REF.search(_key(cell))
-        return task_number(ref.group(1) or ref.group(2)) if ref else task_number(cell)
+        return _ref_number(ref) if ref else task_number(cell)
 
     def _task_row(self, cell: str, location: Location, last: _LastTable) -> bool:
         """A rubric row naming its 试题: switch to that task (False when it names none)."""
@@ -1068,9 +1076,9 @@ class _DocxReader:
         ref = _TASK_REF.search(_key(flat))
         if ref is None:
             return
-        task = self.task(task_number(ref.group(1) or ref.group(2)))
+        task = self.task(_ref_number(ref))
         if task is None:
-            number = task_number(ref.group(1) or ref.group(2))
+            number = _ref_number(ref)
             self.problem(location, "rubric", "problem.rubric_unknown_task", number=number)
             last.task = None
             return

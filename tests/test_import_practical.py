@@ -1374,3 +1374,23 @@ def test_one_rubric_table_for_all_tasks_with_a_task_column(tmp_path: Path) -> No
         ("试车", 10.0, False),
     ]
     assert [(r.element, r.score) for r in second.rubric] == [("测量", 40.0)]
+
+
+def test_tasks_named_任务_or_项目(tmp_path: Path) -> None:
+    rubric = [["考核要点", "配分", "评分标准"], ["安装", "50", "错一处扣5分"]]
+    blocks: list[str | list[list[str]]] = [
+        "电工（四级）操作技能考核试卷",
+        "试卷编号：DG4-11",
+        "任务一：照明电路安装（50分）",
+        "考核要求：按图安装。",
+        rubric,
+        "项目2　插座安装（50分）",
+        "考核要求：按图安装。",
+        "项目2评分表",
+        rubric,
+    ]
+    record = only(_read(tmp_path, blocks))
+    assert [(t.number, t.title, t.score) for t in record.tasks] == [
+        ("1", "照明电路安装", 50.0),
+        ("2", "插座安装", 50.0),
+    ]
