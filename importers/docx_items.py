@@ -111,7 +111,9 @@ _LETTERS = OPTION_LETTERS
 _OPTION_MARK = re.compile(
     rf"(?:(?:^|(?<=[\s;]))(?:\(\s*(?P<p>[{_LETTERS}])\s*\)|(?P<l>[{_LETTERS}])\s*[.、:]"
     rf"|(?<!\(\s)(?<!\(\s\s)(?P<r>[{_LETTERS}])\))"
-    rf"|(?<=[^\sA-Za-z0-9(])\(\s*(?P<q>[{_LETTERS}])\s*\))"
+    rf"|(?<=[^\sA-Za-z0-9(])\(\s*(?P<q>[{_LETTERS}])\s*\)"
+    # a later option glued to the one before: `A．伏特B．安培` (never an `A`)
+    rf"|(?<=[\u3400-\u9fff)。])(?P<g>[{_LETTERS[1:]}])\s*[.、])"
 )
 # Options written on the stem's own line: the first marker may also follow `)` or `。`.
 _INLINE_OPTION_A = re.compile(r"(?:(?<=\s)|(?<=[)。?]))(?:\(\s*A\s*\)|A\s*[.、:)])")
@@ -328,7 +330,13 @@ def split_option_line(line: str, after: str = "") -> list[tuple[str, str]] | Non
 
 
 def _mark_letter(match: re.Match[str]) -> str:
-    return match.group("p") or match.group("l") or match.group("r") or match.group("q")
+    return (
+        match.group("p")
+        or match.group("l")
+        or match.group("r")
+        or match.group("q")
+        or match.group("g")
+    )
 
 
 def _answer_bracket(text: str, item_type: ItemType) -> tuple[re.Match[str], bool] | None:
@@ -513,6 +521,7 @@ class _Reader:
             self.sections
             and _LEADING_NUMBER.match(text)
             and (entries := read_answer_entries(text, bracketed=False)) is not None
+            and len(entries) > 1  # `2．A` alone may be an item whose stem is `A`
         ):
             # `1．√ 2．× 3．√`: an answer key, under a type heading or after the items
             section = self.section
@@ -902,9 +911,11 @@ class _Reader:
             where = Location(self.name, table=index, row=number)
             texts = [c.strip() for c in row if c.strip()]
             if self.key is not None and all(
-                _WS.sub("", fold_width(t)) in _GRID_NUMBER_WORDS | _GRID_ANSWER_WORDS for t in texts
+                _WS.sub("", fold_width(t)) in _GRID_NUMBER_WORDS | _GRID_ANSWER_WORDS
+                or _heading_type(_WS.sub("", fold_width(t))) is not None
+                for t in texts
             ):
-                continue  # 题号 | 答案 | 题号 | 答案 over the pairs
+                continue  # 题号 | 答案 | 题号 | 答案, or 判断题 | 单选题, over the answers
             if any(_LINE_BREAKS.search(t) for t in texts):
                 for text in texts:
                     for raw in _LINE_BREAKS.split(text):

@@ -509,3 +509,13 @@ def test_word_tables_are_read_under_the_limits(tmp_path: Path) -> None:
         4,
     )
     assert parsed.records == []
+
+
+def test_glued_options_and_a_key_table_by_type(tmp_path: Path) -> None:
+    lines: list[str | list[list[str]]] = ["判断题", "1．电弧是气体放电现象。", "单选题"]
+    lines += ["2．电流的单位是（ ）。A．伏特B．安培C．欧姆D．瓦特", "参考答案"]
+    lines.append([["判断题", "单选题"], ["1．√", "2．B"]])
+    parsed = read(tmp_path, lines)
+    assert parsed.problems == []
+    assert [r.answer for r in parsed.records] == [True, "B"]
+    assert parsed.records[1].options == {"A": "伏特", "B": "安培", "C": "欧姆", "D": "瓦特"}
