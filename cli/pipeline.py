@@ -34,7 +34,7 @@ from qbank.blueprint import load_blueprint
 from qbank.confidential import open_for_exam, seal_papers, set_age_recipient
 from qbank.custody import export_log, file_product, make_layout, sign_step, verify_files
 from qbank.db import open_database
-from qbank.errors import ImportRejected, InvalidInput
+from qbank.errors import ImportRejected, InvalidInput, QbankError
 from qbank.filing import file_bank
 from qbank.filing_check import TrustedKey, verify_package
 from qbank.i18n import tr
@@ -91,7 +91,21 @@ def run_demo(workspace: Path, samples: Path, report: Callable[[str], None]) -> D
                 _seal_and_custody(db, batch_id, workspace, report)
     finally:
         db.dispose()
+    _verify_database(str(db_path), report)
     return result
+
+
+def _verify_database(path: str, report: Callable[[str], None]) -> None:
+    """Last stage: the whole database checks out as `qbank db verify` checks it."""
+    from qbank.db import resolve_url
+    from qbank.integrity import snapshot, verify_database
+
+    with snapshot(resolve_url(path)) as session:
+        outcome = verify_database(session)
+    checked = sum(c.checked for c in outcome.counts.values())
+    report(tr("demo.db_verified", checked=checked, failures=len(outcome.failures)))
+    if not outcome.ok:
+        raise QbankError("demo.db_failed", code=outcome.failures[0].code)
 
 
 def _check_overlap(db, spec: dict, workspace: Path, report: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]

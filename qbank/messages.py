@@ -447,14 +447,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path} 超过 {limit} 字节，不像设置文件，未读取",
         "{path} is larger than {limit} bytes, too large for a settings file; not read",
     ),
-    "settings.not_regular_file": (
-        "{path} 不是普通文件（设置文件应为 TOML 文本文件）",
-        "{path} is not a regular file (a settings file is a TOML text file)",
-    ),
-    "settings.too_large": (
-        "{path} 超过 {limit} 字节，不像设置文件，未读取",
-        "{path} is larger than {limit} bytes, too large for a settings file; not read",
-    ),
     "cli.error": ("错误：{message}", "Error: {message}"),
     # --- cli._errors: the top-level handler (database, operating system, unexpected) ------
     "cli.db_empty": ("--db 不能为空", "--db must not be empty"),
@@ -643,6 +635,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "保管链已导出：{path}（{entries} 条记录）；不连数据库核验：{verdict}",
         "custody log exported: {path} ({entries} entries); verified without the database: "
         "{verdict}",
+    ),
+    "demo.db_failed": (
+        "演示数据库未通过核验（{code}），请运行 qbank db verify 查看",
+        "the demo database failed verification ({code}); run qbank db verify for details",
+    ),
+    "demo.db_verified": (
+        "数据库核验（qbank db verify）：{checked} 项检查，{failures} 处问题",
+        "database verified (qbank db verify): {checked} checks, {failures} failure(s)",
     ),
     "demo.rate": ("，用时 {seconds} 秒（{rate} 题/秒）", " in {seconds} s ({rate} items/s)"),
     "demo.done": (
