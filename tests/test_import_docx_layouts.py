@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -519,3 +520,32 @@ def test_glued_options_and_a_key_table_by_type(tmp_path: Path) -> None:
     assert parsed.problems == []
     assert [r.answer for r in parsed.records] == [True, "B"]
     assert parsed.records[1].options == {"A": "伏特", "B": "安培", "C": "欧姆", "D": "瓦特"}
+
+
+def test_one_item_from_every_layout_is_one_stored_version(sqlite_url: str, tmp_path: Path) -> None:
+    """Imported into one bank from Word paragraphs, a Word table (with --map) and Excel, the
+    same items are stored once: the later files find them unchanged."""
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    occupation = ["--occupation", "6-31-01-03", "--level", "4", "--db", sqlite_url, "--json"]
+    words = write_docx(tmp_path / "paragraphs.docx", paragraphs(3, "key-headed", 1))
+    rows = table_rows()
+    rows[0][2] = "题目描述"
+    table = write_docx(tmp_path / "table.docx", ["题库", rows])
+    workbook = Workbook()
+    for row in table_rows():
+        workbook.active.append(row)
+    workbook.save(tmp_path / "bank.xlsx")
+    summaries = []
+    for path, extra in (
+        (words, []),
+        (table, ["--map", "题目描述=stem"]),
+        (tmp_path / "bank.xlsx", []),
+    ):
+        result = CliRunner().invoke(cli, ["import", "items", str(path), *extra, *occupation])
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.output)
+        summaries.append((summary["imported"], summary["unchanged"]))
+    assert summaries == [(6, 0), (0, 6), (0, 6)]
