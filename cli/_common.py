@@ -17,6 +17,12 @@ from qbank.db import Database
 from qbank.errors import QbankError
 from qbank.i18n import set_language, tr
 
+ROW_ID = click.IntRange(1, 2**63 - 1)
+"""A database row id on the command line: a number the database can hold (SQLite and
+PostgreSQL integers are 64-bit), so a huge one is a usage error, not a failed query."""
+DB_INT = click.IntRange(-(2**63), 2**63 - 1)
+"""Any other integer that reaches a query (a level, a count)."""
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 

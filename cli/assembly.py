@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
+from cli._common import ROW_ID, common_options, emit_json, json_option, qbank_errors, t, transaction
 from cli.identities import identity_options, keyring_from
 from qbank import audit
 from qbank.assembly.service import assemble, check_batch_papers, draw_practical, get_paper
@@ -18,7 +18,7 @@ from qbank.policy import load_policy
 
 
 @click.command("assemble")
-@click.option("--batch", "batch_id", type=int, required=True, help="考试批次编号 / batch id")
+@click.option("--batch", "batch_id", type=ROW_ID, required=True, help="考试批次编号 / batch id")
 @click.option(
     "--blueprint",
     "blueprint_file",
@@ -148,7 +148,7 @@ def paper_group() -> None:
 
 
 @paper_group.command("check")
-@click.argument("paper_id", type=int)
+@click.argument("paper_id", type=ROW_ID)
 @click.option("--policy", "policy_file", type=click.Path(path_type=Path), help="政策文件 / policy")
 @identity_options
 @common_options

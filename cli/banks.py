@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from cli._common import (
+    DB_INT,
     common_options,
     emit_json,
     emit_table,
@@ -92,7 +93,7 @@ def bank_list(as_json: bool) -> None:
 
 @bank_group.command("show")
 @click.option("--occupation", required=True, metavar="CODE", help="职业编码 / occupation code")
-@click.option("--level", type=int, required=True, help="等级 1–5 / level")
+@click.option("--level", type=DB_INT, required=True, help="等级 1–5 / level")
 @json_option
 @common_options
 @qbank_errors
@@ -118,7 +119,7 @@ def bank_show(occupation: str, level: int, as_json: bool) -> None:
 
 @bank_group.command("check")
 @click.option("--occupation", required=True, metavar="CODE", help="职业编码 / occupation code")
-@click.option("--level", type=int, required=True, help="等级 1–5 / level")
+@click.option("--level", type=DB_INT, required=True, help="等级 1–5 / level")
 @click.option(
     "--policy", "policy_file", type=click.Path(path_type=Path), help="政策文件 / policy profile"
 )

@@ -7,6 +7,8 @@ from datetime import date
 import click
 
 from cli._common import (
+    DB_INT,
+    ROW_ID,
     common_options,
     emit_json,
     emit_table,
@@ -35,12 +37,12 @@ def batch_group() -> None:
 
 @batch_group.command("new")
 @click.option("--occupation", required=True, metavar="CODE", help="职业编码 / occupation")
-@click.option("--level", type=int, required=True, help="等级 / level")
+@click.option("--level", type=DB_INT, required=True, help="等级 / level")
 @click.option(
     "--date", "exam_date", required=True, metavar="YYYY-MM-DD", help="考试日期 / exam date"
 )
 @click.option("--site", required=True, help="考点 / exam site")
-@click.option("--candidates", type=int, required=True, help="考生人数 / number of candidates")
+@click.option("--candidates", type=DB_INT, required=True, help="考生人数 / number of candidates")
 @click.option("--assembler", multiple=True, help="组卷人（可多次） / assembly")
 @click.option("--extractor", multiple=True, help="提取人 / extraction")
 @click.option("--printer", multiple=True, help="印制人 / printing")
@@ -96,7 +98,7 @@ def batch_new(
 
 @batch_group.command("list")
 @click.option("--occupation", metavar="CODE", help="职业编码 / occupation")
-@click.option("--level", type=int, help="等级 / level")
+@click.option("--level", type=DB_INT, help="等级 / level")
 @json_option
 @common_options
 @qbank_errors
@@ -135,7 +137,7 @@ def batch_list(occupation: str | None, level: int | None, as_json: bool) -> None
 
 
 @batch_group.command("show")
-@click.argument("batch_id", type=int)
+@click.argument("batch_id", type=ROW_ID)
 @json_option
 @common_options
 @qbank_errors

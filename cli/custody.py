@@ -9,6 +9,8 @@ import click
 from sqlalchemy.orm import Session
 
 from cli._common import (
+    DB_INT,
+    ROW_ID,
     common_options,
     emit_json,
     emit_table,
@@ -76,14 +78,14 @@ def custody_group() -> None:
 
 
 @custody_group.command("layout")
-@click.option("--batch", "batch_id", type=int, required=True, help="批次编号 / batch id")
+@click.option("--batch", "batch_id", type=ROW_ID, required=True, help="批次编号 / batch id")
 @click.option("--signer", required=True, help="签署布局的评价机构（角色 institution）/ institution")
 @click.option(
     "--quorum", multiple=True, metavar="STEP=N", help="某环节需几人签署，如 seal=2 / quorum"
 )
 @click.option("--open", "open_people", multiple=True, help="启封签署人（可多次）/ open signer")
 @click.option("--archive", "archive_people", multiple=True, help="归档签署人 / archive signer")
-@click.option("--legs", type=int, help="规定的传送段数（默认至少 1 段）/ planned transport legs")
+@click.option("--legs", type=DB_INT, help="规定的传送段数（默认至少 1 段）/ planned transport legs")
 @json_option
 @common_options
 @qbank_errors
@@ -127,7 +129,7 @@ def custody_layout(
 
 
 @custody_group.command("sign")
-@click.option("--batch", "batch_id", type=int, required=True, help="批次编号 / batch id")
+@click.option("--batch", "batch_id", type=ROW_ID, required=True, help="批次编号 / batch id")
 @click.option("--step", type=click.Choice(STEPS), required=True, help="环节 / step")
 @click.option("--person", required=True, help="签署人（须为该环节指定人员）/ signer")
 @click.option(
@@ -208,7 +210,7 @@ def custody_sign(
 
 
 @custody_group.command("show")
-@click.option("--batch", "batch_id", type=int, required=True, help="批次编号 / batch id")
+@click.option("--batch", "batch_id", type=ROW_ID, required=True, help="批次编号 / batch id")
 @json_option
 @common_options
 @qbank_errors
@@ -265,7 +267,7 @@ def custody_show(batch_id: int, as_json: bool) -> None:
 
 
 @custody_group.command("export")
-@click.option("--batch", "batch_id", type=int, required=True, help="批次编号 / batch id")
+@click.option("--batch", "batch_id", type=ROW_ID, required=True, help="批次编号 / batch id")
 @click.option(
     "--out", type=click.Path(path_type=Path), required=True, help="导出目录 / output directory"
 )
@@ -313,7 +315,7 @@ def _trusted(path: Path | None) -> bytes | None:
 
 
 @custody_group.command("verify")
-@click.option("--batch", "batch_id", type=int, help="核验数据库中的批次 / batch id")
+@click.option("--batch", "batch_id", type=ROW_ID, help="核验数据库中的批次 / batch id")
 @click.option(
     "--dir",
     "directory",

@@ -8,7 +8,16 @@ from typing import Any, TypeVar
 
 import click
 
-from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
+from cli._common import (
+    DB_INT,
+    ROW_ID,
+    common_options,
+    emit_json,
+    json_option,
+    qbank_errors,
+    t,
+    transaction,
+)
 from cli.identities import identity_options, keyring_from
 from cli.printing import write_batch_documents
 from exporters.print_run import (
@@ -30,7 +39,7 @@ def _run_options(fn: F) -> F:
     for option in reversed(
         (
             click.option(
-                "--batch", "batch_id", type=int, required=True, help="考试批次编号 / batch id"
+                "--batch", "batch_id", type=ROW_ID, required=True, help="考试批次编号 / batch id"
             ),
             click.option(
                 "--out",
@@ -61,7 +70,7 @@ def _run_options(fn: F) -> F:
 
 
 _copies_option = click.option(
-    "--copies", type=int, required=True, help="印制份数（1～10000） / copies to print"
+    "--copies", type=DB_INT, required=True, help="印制份数（1～10000） / copies to print"
 )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
+from cli._common import DB_INT, common_options, emit_json, json_option, qbank_errors, t, transaction
 from cli._limits import limit_option
 from importers.filing_package import read_package
 from qbank import audit, keys
@@ -26,7 +26,7 @@ def _signer(name: str) -> keys.Signer:
 
 @click.command("file")
 @click.option("--occupation", required=True, metavar="CODE", help="职业编码 / occupation code")
-@click.option("--level", type=int, required=True, help="等级 1–5 / level")
+@click.option("--level", type=DB_INT, required=True, help="等级 1–5 / level")
 @click.option(
     "--out", type=click.Path(path_type=Path), required=True, help="备案包目录 / package directory"
 )

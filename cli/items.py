@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from cli._common import (
+    DB_INT,
+    ROW_ID,
     common_options,
     emit_json,
     emit_table,
@@ -29,7 +31,7 @@ def item_group() -> None:
 
 @item_group.command("list")
 @click.option("--occupation", required=True, metavar="CODE", help="职业编码 / occupation code")
-@click.option("--level", type=int, required=True, help="等级 1–5 / level")
+@click.option("--level", type=DB_INT, required=True, help="等级 1–5 / level")
 @click.option(
     "--type",
     "item_type",
@@ -73,7 +75,7 @@ def item_list(occupation: str, level: int, item_type: str | None, as_json: bool)
 
 
 @item_group.command("show")
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=ROW_ID)
 @json_option
 @common_options
 @qbank_errors
@@ -115,7 +117,7 @@ def item_show(item_id: int, as_json: bool) -> None:
 
 
 @item_group.command("history")
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=ROW_ID)
 @json_option
 @common_options
 @qbank_errors
@@ -142,7 +144,7 @@ def item_history(item_id: int, as_json: bool) -> None:
 
 
 @item_group.command("delete")
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=ROW_ID)
 @click.option("--reason", required=True, help="删除理由 / reason")
 @click.option("--policy", "policy_file", type=click.Path(), help="政策文件 / policy profile")
 @common_options

@@ -9,6 +9,8 @@ from typing import Any
 import click
 
 from cli._common import (
+    DB_INT,
+    ROW_ID,
     common_options,
     emit_json,
     json_option,
@@ -47,7 +49,7 @@ def overlap_group() -> None:
 
 
 def bank_options(fn):  # type: ignore[no-untyped-def]
-    fn = click.option("--level", type=int, required=True, help="等级 1–5 / level")(fn)
+    fn = click.option("--level", type=DB_INT, required=True, help="等级 1–5 / level")(fn)
     return click.option(
         "--occupation", required=True, metavar="CODE", help="职业编码 / occupation"
     )(fn)
@@ -169,7 +171,7 @@ def overlap_check(
 @overlap_group.command("compare")
 @bank_options
 @click.option("--reference-occupation", metavar="CODE", help="参照题库的职业编码 / reference bank")
-@click.option("--reference-level", type=int, help="参照题库的等级 / reference level")
+@click.option("--reference-level", type=DB_INT, help="参照题库的等级 / reference level")
 @click.option(
     "--reference-file",
     type=click.Path(path_type=Path),
@@ -266,8 +268,8 @@ def overlap_verify(report_file: Path, items_file: Path | None, as_json: bool) ->
 
 
 @overlap_group.command("mark")
-@click.argument("item_a", type=int)
-@click.argument("item_b", type=int)
+@click.argument("item_a", type=ROW_ID)
+@click.argument("item_b", type=ROW_ID)
 @bank_options
 @click.option("--reviewer", required=True, help="裁定的审题专家 / reviewer")
 @click.option("--reason", required=True, help="判定为不同试题的理由 / reason")

@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from cli._common import (
+    DB_INT,
+    ROW_ID,
     common_options,
     emit_json,
     json_option,
@@ -42,7 +44,7 @@ def review_group() -> None:
 def _decide_command(decision: str, name: str, summary: str):  # type: ignore[no-untyped-def]
     @review_group.command(name, help=summary)
     @click.option(
-        "--item", "item_ids", type=int, multiple=True, help="试题编号，可多次给出 / item id"
+        "--item", "item_ids", type=ROW_ID, multiple=True, help="试题编号，可多次给出 / item id"
     )
     @click.option(
         "--set",
@@ -56,7 +58,7 @@ def _decide_command(decision: str, name: str, summary: str):  # type: ignore[no-
     @click.option(
         "--occupation", metavar="CODE", help="职业编码（--all 或 --set 时必填） / occupation"
     )
-    @click.option("--level", type=int, help="等级（--all 或 --set 时必填） / level")
+    @click.option("--level", type=DB_INT, help="等级（--all 或 --set 时必填） / level")
     @click.option("--reviewer", required=True, help="审题专家姓名 / reviewer")
     @click.option("--comment", default="", help="审核意见（不通过时必填） / comment")
     @common_options
@@ -132,7 +134,7 @@ _decide_command(
 
 @review_group.command("status")
 @click.option("--occupation", required=True, metavar="CODE", help="职业编码 / occupation")
-@click.option("--level", type=int, required=True, help="等级 / level")
+@click.option("--level", type=DB_INT, required=True, help="等级 / level")
 @json_option
 @common_options
 @qbank_errors
@@ -154,7 +156,7 @@ def review_status(occupation: str, level: int, as_json: bool) -> None:
 
 @review_group.command("export")
 @click.option("--occupation", required=True, metavar="CODE", help="职业编码 / occupation")
-@click.option("--level", type=int, required=True, help="等级 / level")
+@click.option("--level", type=DB_INT, required=True, help="等级 / level")
 @click.option(
     "--out", type=click.Path(path_type=Path), required=True, help="审核表 .xlsx / workbook"
 )
@@ -184,7 +186,7 @@ def review_export(occupation: str, level: int, out: Path, pending: bool) -> None
 @review_group.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--occupation", required=True, metavar="CODE", help="职业编码 / occupation")
-@click.option("--level", type=int, required=True, help="等级 / level")
+@click.option("--level", type=DB_INT, required=True, help="等级 / level")
 @click.option("--reviewer", required=True, help="填写审核表的审题专家 / reviewer")
 @limit_option
 @common_options

@@ -9,7 +9,16 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from cli._common import common_options, emit_json, json_option, qbank_errors, t, transaction
+from cli._common import (
+    DB_INT,
+    ROW_ID,
+    common_options,
+    emit_json,
+    json_option,
+    qbank_errors,
+    t,
+    transaction,
+)
 from cli._limits import limit_option
 from cli.identities import identity_options, keyring_from, read_identity_files
 from cli.printing import batch_documents
@@ -47,7 +56,7 @@ def _bundle_passphrase(*, confirm: bool) -> str:
 
 
 @click.command("seal")
-@click.option("--batch", "batch_id", type=int, required=True, help="考试批次编号 / batch id")
+@click.option("--batch", "batch_id", type=ROW_ID, required=True, help="考试批次编号 / batch id")
 @click.option(
     "--recipient",
     "recipients",
@@ -84,7 +93,7 @@ def _bundle_passphrase(*, confirm: bool) -> str:
 )
 @click.option(
     "--copies",
-    type=int,
+    type=DB_INT,
     help="每份试卷印制份数（默认：考生人数） / copies per paper (default: candidates)",
 )
 @click.option("--with-key", is_flag=True, help="同时封入参考答案 / also bundle the answer keys")

@@ -552,3 +552,19 @@ def test_usage_errors_stay_clicks_own() -> None:
     result = CliRunner().invoke(cli, ["bank", "list", "--no-such-option"], catch_exceptions=False)
     assert result.exit_code == 2
     assert "Usage:" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["item", "show", str(2**63)],
+        ["paper", "check", "99999999999999999999"],
+        ["custody", "show", "--batch", str(2**64)],
+        ["bank", "show", "--occupation", "6-31-01-03", "--level", str(2**63)],
+        ["item", "show", "0"],
+    ],
+)
+def test_numbers_the_database_cannot_hold_are_usage_errors(args: list[str]) -> None:
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
