@@ -62,6 +62,7 @@ from qbank.text.normalize import (
     fold_width,
     parse_answer,
     parse_item_type,
+    parse_judgement,
 )
 
 __all__ = ["read_answer_entries", "read_items_docx", "split_option_line", "take_stem_answer"]
@@ -861,20 +862,31 @@ class _Reader:
         self.key.entries.extend((number, answer, where) for number, answer in entries)
 
     def match_keys(self) -> None:
-        """Give each item its answer from the key: by type heading and number, in order."""
+        """Give each item its answer from the key: by type heading and number, in order.
+
+        Without a type heading, an answer's form narrows the sections: √/×/对/错 go to
+        judgement sections, letters to choice sections.
+        """
         for part in self.keys:
             candidates = [
                 s
                 for s in self.sections
                 if s.type is not None and (part.type is None or s.type is part.type)
             ]
-            position = 0
+            positions = {True: 0, False: 0}
             for number, answer, where in part.entries:
-                for offset, section in enumerate(candidates[position:]):
+                judgement = parse_judgement(answer) is not None and not answer.isalpha()
+                judgement = judgement or answer in ("正确", "错误", "对", "错")
+                fitting = [
+                    s
+                    for s in candidates
+                    if part.type is not None or (s.type is ItemType.JUDGEMENT) == judgement
+                ]
+                for offset, section in enumerate(fitting[positions[judgement] :]):
                     block = section.by_number.get(number)
                     if block is not None and block.key is None:
                         block.key, block.key_where = answer, where
-                        position += offset
+                        positions[judgement] += offset
                         break
                 else:
                     self.problems.append(

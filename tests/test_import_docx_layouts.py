@@ -549,3 +549,13 @@ def test_one_item_from_every_layout_is_one_stored_version(sqlite_url: str, tmp_p
         summary = json.loads(result.output)
         summaries.append((summary["imported"], summary["unchanged"]))
     assert summaries == [(6, 0), (0, 6), (0, 6)]
+
+
+def test_a_key_without_headings_goes_by_the_answers_form(tmp_path: Path) -> None:
+    """Judgement answers inline, a key for the choice items only, both numbered from 1."""
+    lines = ["一、判断题", "1．（√）电弧是气体放电现象。", "2．（×）焊缝余高越高越好。"]
+    lines += ["二、单项选择题", "1．电流的单位是（ ）。", "A．伏特 B．安培"]
+    lines += ["2．电压的单位是（ ）。", "A．伏特 B．安培", "参考答案", "1．B 2．A"]
+    parsed = read(tmp_path, lines)
+    assert parsed.problems == []
+    assert [r.answer for r in parsed.records] == [True, False, "B", "A"]
