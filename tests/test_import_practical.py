@@ -1394,3 +1394,132 @@ def test_tasks_named_任务_or_项目(tmp_path: Path) -> None:
         ("1", "照明电路安装", 50.0),
         ("2", "插座安装", 50.0),
     ]
+
+
+# --- the same set in many institutions' layouts ----------------------------------------------
+
+_G_TASKS = (
+    (
+        "1",
+        "电动机正反转控制电路安装",
+        60.0,
+        90,
+        ("接线", 40.0, "错一处扣5分"),
+        ("试车", 20.0, "不成功扣10分"),
+    ),
+    ("2", "绝缘电阻测量", 40.0, 30, ("选表", 10.0, "选错扣10分"), ("读数", 30.0, "读错扣30分")),
+)
+_G_VETO = "发生触电或短路事故，本题记0分"
+_G_HEADERS = (
+    ("序号", "评分要素", "配分", "评分标准", "扣分", "得分"),
+    ("考核内容", "评分细则", "分值", "得分"),
+    ("序 号", "考核要点", "评分标准", "配分（分）", "备注"),
+)
+
+
+def _g_row(
+    header: Sequence[str], number: str, element: str, score: str, criteria: str
+) -> list[str]:
+    cells = {"序号": number, "序 号": number, "配分": score, "分值": score, "配分（分）": score}
+    cells |= {"评分要素": element, "考核内容": element, "考核要点": element}
+    cells |= {"评分标准": criteria, "评分细则": criteria}
+    return [cells.get(h, "") for h in header]
+
+
+def _g_rubric(header: Sequence[str], task: tuple[Any, ...], veto: str) -> list[list[str]]:
+    rows = [list(header)]
+    for n, (element, score, criteria) in enumerate(task[4:], start=1):
+        rows.append(_g_row(header, str(n), element, format(score, "g"), criteria))
+    if veto == "star-number":  # ★ in 序号, or ☆ after the element when there is no 序号
+        marked = any("序" in h for h in header)
+        element = "安全文明生产" if marked else "安全文明生产☆"
+        rows.append(_g_row(header, "★", element, "—", _G_VETO))
+    elif veto == "element-words":
+        rows.append(_g_row(header, "", "★安全文明生产（否决项）", "", _G_VETO))
+    elif veto == "score-word":
+        rows.append(_g_row(header, "", "安全文明生产", "否决", _G_VETO))
+    elif veto == "merged":
+        rows.append(["否决项：" + _G_VETO])
+    total = _g_row(header, "", "", format(task[2], "g"), "")
+    rows.append(["合计", *total[1:]])
+    return rows
+
+
+def _g_blocks(veto: str, placement: str, heads: str, variant: int) -> list[str | list[list[str]]]:
+    header = _G_HEADERS[variant % 3]
+    summary_at = ("none", "after", "before")[variant % 3 - 1 if variant % 2 else variant % 3]
+    total = ("head", "end", "sum")[(variant // 3) % 3]
+    blocks: list[str | list[list[str]]] = ["电工（四级）操作技能考核试卷", "试卷编号：DG4-G"]
+    if total == "head":
+        blocks.append("考试时间：120分钟")
+    summary: list[str | list[list[str]]] = [
+        "成绩汇总表",
+        [["题号", "试题名称", "配分", "得分"]]
+        + [[t[0], t[1], format(t[2], "g"), ""] for t in _G_TASKS]
+        + [["合计", "", "100", ""]],
+    ]
+    if summary_at == "before":
+        blocks += summary
+    sheets: list[str | list[list[str]]] = []
+    for task in _G_TASKS:
+        number, title, score, minutes = task[:4]
+        cn = "一二"[int(number) - 1]
+        if heads == "inline":
+            blocks.append(f"试题{number}：{title}（配分{score:g}分，考核时间{minutes}min）")
+            blocks += ["考核要求：", "按图完成。"]
+        elif heads == "lines":
+            blocks += [f"第{cn}题　{title}", f"配分：{score:g}分", f"考核时间：{minutes}分钟"]
+            blocks.append("考核要求：按图完成。")
+        else:
+            blocks += [
+                f"任务{cn}、{title}",
+                f"（1）本题分值：{score:g}分",
+                f"（2）考核时间：{minutes}min",
+            ]
+            blocks.append("（3）具体考核要求：按图完成。")
+        rubric = _g_rubric(header, task, veto if number == "1" else "none")
+        if placement == "each":
+            blocks += ["评分记录表", rubric]
+        elif placement == "titled":
+            sheets += [f"试题{number}评分记录表", rubric]
+        else:
+            sheets.append(rubric)
+    if placement == "together":
+        blocks.append("评分记录表")
+    blocks += sheets
+    if summary_at == "after":
+        blocks += summary
+    if total == "end":
+        blocks.append("考核时间合计：120min")
+    return blocks
+
+
+_G_CASES = [
+    (veto, placement, heads)
+    for veto in ("star-number", "element-words", "score-word", "merged", "none")
+    for placement in ("each", "titled", "together")
+    for heads in ("inline", "lines", "numbered")
+]
+
+
+@pytest.mark.parametrize(
+    ("veto", "placement", "heads"), _G_CASES, ids=["-".join(c) for c in _G_CASES]
+)
+def test_one_set_in_many_layouts(tmp_path: Path, veto: str, placement: str, heads: str) -> None:
+    variant = _G_CASES.index((veto, placement, heads))
+    record = only(_read(tmp_path, _g_blocks(veto, placement, heads, variant)))
+    assert (record.code, record.title, record.total_minutes) == (
+        "DG4-G",
+        "电工（四级）操作技能考核试卷",
+        120,
+    )
+    assert [(t.number, t.title, t.score, t.time_limit_minutes) for t in record.tasks] == [
+        t[:4] for t in _G_TASKS
+    ]
+    assert [t.requirements for t in record.tasks] == ["按图完成。"] * 2
+    for task, source in zip(record.tasks, _G_TASKS, strict=True):
+        plain = [RubricRow(e, s, c) for e, s, c in source[4:]]
+        if source[0] == "1" and veto != "none":
+            element = "否决项" if veto == "merged" else "安全文明生产"
+            plain.append(RubricRow(element, 0.0, _G_VETO, veto=True))
+        assert task.rubric == tuple(plain)
