@@ -22,7 +22,14 @@ from qbank.bank import ensure_bank
 from qbank.errors import ImportRejected, InvalidInput
 from qbank.items import ItemsRejected, import_items
 from qbank.practical import import_practical
-from qbank.records import PracticalSetRecord, Problem, ProblemList, problem_count
+from qbank.records import (
+    Location,
+    Parsed,
+    PracticalSetRecord,
+    Problem,
+    ProblemList,
+    problem_count,
+)
 from qbank.tree import import_tree
 
 
@@ -181,7 +188,7 @@ def import_practical_cmd(
     例 / Example:
       qbank import practical 第1套.docx 第2套.docx --occupation 6-31-01-03 --level 4
     """
-    parsed = [(f, read_practical(f)) for f in files]
+    parsed = [(f, _read_practical(f, as_json)) for f in files]
     problems = ProblemList()  # bounded, counting what it does not keep
     for _, result in parsed:
         problems.extend(result.problems)
@@ -211,6 +218,17 @@ def import_practical_cmd(
         return
     for file, summary in results:
         click.echo(t("cli.practical_imported", file=file.name, **summary.as_dict()))
+
+
+def _read_practical(file: Path, as_json: bool) -> Parsed[PracticalSetRecord]:
+    """The file's sets; with --json a file that cannot be read at all (missing, wrong kind) is
+    a problem of its own in the report rather than an error that ends the command."""
+    try:
+        return read_practical(file)
+    except InvalidInput as error:
+        if not as_json:
+            raise
+        return Parsed(problems=[Problem(Location(file.name), "file", error.key, error.params)])
 
 
 def _practical_report(

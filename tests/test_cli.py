@@ -430,6 +430,11 @@ def test_import_practical_json_reports_a_rejected_file(sqlite_url: str, tmp_path
     assert problem["message"] == "成绩汇总表中试题 1 的配分为 90，与试题的配分 100 不符"
     listed = CliRunner().invoke(cli, ["practical", "list", *OCC, "--db", sqlite_url])
     assert listed.exit_code == 1  # nothing was stored, not even the bank
+    missing = CliRunner().invoke(
+        cli, ["import", "practical", str(tmp_path / "无.docx"), *OCC, "--json", "--db", sqlite_url]
+    )
+    assert missing.exit_code == 1
+    assert json.loads(missing.output)["无.docx"]["problems"][0]["location"] == {"file": "无.docx"}
 
 
 def test_practical_list_and_show(
