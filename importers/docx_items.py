@@ -851,7 +851,11 @@ class _Reader:
             self.key = None
             self.open_section(key.type, key.heading)
             return False
-        if heading_style or _GROUP_HEADING.match(text):
+        if heading_style or _GROUP_HEADING.match(text) or _SCORE_BOX.match(_WS.sub("", text)):
+            return True
+        if (text.startswith("(") and text.endswith(")")) or _INSTRUCTION.search(text):
+            return True  # `（每题1分，共20分）`, notes on marking
+        if self.centered and _TITLE_WORDS.search(text):
             return True
         self.problem(index, "paragraph", "problem.unrecognised_paragraph", text=text[:40])
         return True
