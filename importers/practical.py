@@ -39,6 +39,7 @@ from qbank.records import (
 from qbank.text.normalize import clean_text, parse_judgement, parse_number
 
 SET_TOTAL = 100.0
+_VETO_MARKS = {"★", "☆", "否决", "否决项", "否定项"}
 MAX_MINUTES = 7 * 24 * 60
 _EPSILON = 1e-6
 
@@ -531,6 +532,8 @@ class _FormReader:
         if value is None or isinstance(value, bool):
             return bool(value)
         verdict = parse_judgement(value) if _is_scalar_text(value) else None
+        if verdict is None and _is_scalar_text(value) and clean_text(value) in _VETO_MARKS:
+            verdict = True  # ★ 否决项: how a paper marks it
         if verdict is None:
             self.problem(
                 mapping.line_of("veto"),

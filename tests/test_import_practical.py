@@ -1523,3 +1523,10 @@ def test_one_set_in_many_layouts(tmp_path: Path, veto: str, placement: str, head
             element = "否决项" if veto == "merged" else "安全文明生产"
             plain.append(RubricRow(element, 0.0, _G_VETO, veto=True))
         assert task.rubric == tuple(plain)
+
+
+def test_yaml_veto_written_as_a_paper_marks_it(tmp_path: Path) -> None:
+    data = form(SET)
+    data["tasks"][0]["rubric"][-1]["veto"] = "★"
+    path = write(tmp_path / "s.yaml", yaml.safe_dump(data, allow_unicode=True))
+    assert content(only(read_practical_data(path))) == SET
