@@ -109,9 +109,10 @@ _RAW_DECIMAL = re.compile(r"^\s*[0-9０-９]+\.[0-9０-９]")
 # Option markers `A.` `A、` `A:` `A)` at a line start or after whitespace (`U=IR`, `A相` never
 # match), and `(A)` (`（A）` once widths are folded) also right after other text.
 _LETTERS = OPTION_LETTERS
+_LOWER = _LETTERS.lower()
 _OPTION_MARK = re.compile(
-    rf"(?:(?:^|(?<=[\s;]))(?:\(\s*(?P<p>[{_LETTERS}])\s*\)|(?P<l>[{_LETTERS}])\s*[.、:]"
-    rf"|(?<!\(\s)(?<!\(\s\s)(?P<r>[{_LETTERS}])\))"
+    rf"(?:(?:^|(?<=[\s;]))(?:\(\s*(?P<p>[{_LETTERS}{_LOWER}])\s*\)|(?P<l>[{_LETTERS}{_LOWER}])\s*[.、:]"
+    rf"|(?<!\(\s)(?<!\(\s\s)(?P<r>[{_LETTERS}{_LOWER}])\))"
     rf"|(?<=[^\sA-Za-z0-9(])\(\s*(?P<q>[{_LETTERS}])\s*\)"
     # a later option glued to the one before: `A．伏特B．安培` (never an `A`)
     rf"|(?<=[\u3400-\u9fff)。])(?P<g>[{_LETTERS[1:]}])\s*[.、])"
@@ -331,13 +332,14 @@ def split_option_line(line: str, after: str = "") -> list[tuple[str, str]] | Non
 
 
 def _mark_letter(match: re.Match[str]) -> str:
-    return (
+    letter = (
         match.group("p")
         or match.group("l")
         or match.group("r")
         or match.group("q")
         or match.group("g")
     )
+    return letter.upper()
 
 
 def _answer_bracket(text: str, item_type: ItemType) -> tuple[re.Match[str], bool] | None:

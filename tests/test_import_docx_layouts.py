@@ -559,3 +559,9 @@ def test_a_key_without_headings_goes_by_the_answers_form(tmp_path: Path) -> None
     parsed = read(tmp_path, lines)
     assert parsed.problems == []
     assert [r.answer for r in parsed.records] == [True, False, "B", "A"]
+
+
+def test_lower_case_option_markers(tmp_path: Path) -> None:
+    lines = ["单选题", "1．电阻的单位是（ ）。", "a．伏特　b．欧姆", "c) 安培　d) 瓦特", "答案：B"]
+    record = read(tmp_path, lines).records[0]
+    assert record.options == {"A": "伏特", "B": "欧姆", "C": "安培", "D": "瓦特"}
