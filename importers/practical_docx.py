@@ -41,6 +41,7 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 
 import docx
@@ -775,6 +776,12 @@ class _DocxReader:
             ((i, k) for i, row in enumerate(rows[:4]) if (k := _header(row)) is not None),
             (None, None),
         )
+        while header_at is not None and kinds is not None and header_at + 1 < len(rows):
+            below = rows[header_at + 1]  # a header over two rows: 评分 above 扣分 | 得分
+            if _header(below) is None or any(_column_kind(c) is None for c in below if _key(c)):
+                break
+            kinds = [b or a for a, b in zip_longest(kinds, map(_column_kind, below))]
+            header_at += 1
         if header_at is None or kinds is None:
             if last is not None and len(last.kinds) == max(len(r) for r in rows):
                 self._continue(last, rows, index)

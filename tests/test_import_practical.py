@@ -1530,3 +1530,31 @@ def test_yaml_veto_written_as_a_paper_marks_it(tmp_path: Path) -> None:
     data["tasks"][0]["rubric"][-1]["veto"] = "★"
     path = write(tmp_path / "s.yaml", yaml.safe_dump(data, allow_unicode=True))
     assert content(only(read_practical_data(path))) == SET
+
+
+def test_rubric_header_over_two_rows_and_merged_element_cells(tmp_path: Path) -> None:
+    d: Document = docx.Document()
+    for line in (
+        "电工操作技能考核试卷",
+        "试卷编号：X-1",
+        "试题1：接线（配分100分）",
+        "考核要求：按图接线。",
+    ):
+        d.add_paragraph(line)
+    d.add_paragraph("评分记录表")
+    table = d.add_table(rows=5, cols=6)
+    _fill(table, [["序号", "考核内容", "配分", "评分标准"]])
+    table.cell(0, 4).merge(table.cell(0, 5)).text = "评分"
+    for column in range(4):
+        table.cell(0, column).merge(table.cell(1, column))
+    table.cell(1, 4).text, table.cell(1, 5).text = "扣分", "得分"
+    _fill(table, [["1", "", "60", "错一处扣5分"], ["2", "", "40", "不美观扣10分"]], start=2)
+    _fill(table, [["★", "安全", "—", "事故记0分"]], start=4)
+    table.cell(2, 1).merge(table.cell(3, 1)).text = "电路安装"
+    path = tmp_path / "merged.docx"
+    d.save(str(path))
+    assert only(read_practical_docx(path)).tasks[0].rubric == (
+        RubricRow("电路安装", 60.0, "错一处扣5分"),
+        RubricRow("电路安装", 40.0, "不美观扣10分"),
+        RubricRow("安全", 0.0, "事故记0分", veto=True),
+    )
