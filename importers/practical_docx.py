@@ -121,7 +121,8 @@ _AUTHOR = re.compile(r"^(?:命题人|命题专家|编写人|出题人|作者)\s*
 _SCORE = re.compile(r"(?:本题)?(?:配分|分值|满分)\s*[:为]?\s*(\d+(?:\.\d+)?)\s*分?")
 _SCORE_BRACKET = re.compile(r"\(\s*(\d+(?:\.\d+)?)\s*分\s*\)")
 _TIME = re.compile(
-    r"(?:考核|考试|操作|完成)?(?:时间|时限|限时)\s*[:为]?\s*" + _MINUTES_TEXT, re.IGNORECASE
+    r"(?:考核|考试|操作|完成)?(?:时间|时限|限时)(?:要求)?\s*[:为]?\s*" + _MINUTES_TEXT,
+    re.IGNORECASE,
 )
 _META_START = re.compile(r"^(?:本题)?(?:配分|分值|满分|(?:考核|考试|操作|完成)?(?:时间|时限)|限时)")
 _TITLE_LINE = re.compile(r"^(?:试题名称|题目名称|试题内容|项目名称)\s*:\s*(.+)$")
@@ -718,6 +719,9 @@ class _DocxReader:
                 return
             if _META_START.match(_half(_strip_enumeration(text))):  # 考核时间：60分钟（含…）
                 self._set_meta(task, score, minutes)
+        if not task.title and not task.requirements and len(text) <= 40 and "\n" not in raw.strip():
+            task.title = _strip_enumeration(text)  # `试题1` alone, its title on the next line
+            return
         task.requirements.extend(line for line in clean_lines(raw).split("\n") if line)
 
     def _new_task(self, number: str, rest: str, location: Location) -> None:

@@ -1558,3 +1558,24 @@ def test_rubric_header_over_two_rows_and_merged_element_cells(tmp_path: Path) ->
         RubricRow("电路安装", 40.0, "不美观扣10分"),
         RubricRow("安全", 0.0, "事故记0分", veto=True),
     )
+
+
+def test_task_title_on_the_line_after_its_number(tmp_path: Path) -> None:
+    rubric = [["考核要点", "配分", "评分标准"], ["安装", "100", "错一处扣5分"]]
+    blocks: list[str | list[list[str]]] = [
+        "电工（四级）操作技能考核试卷",
+        "试卷编号：DG4-12",
+        "试题1",
+        "照明电路安装",
+        "时间要求：45min",
+        "本题满分100分",
+        "考核要求：按图安装。",
+        rubric,
+    ]
+    (task,) = only(_read(tmp_path, blocks)).tasks
+    assert (task.title, task.score, task.time_limit_minutes, task.requirements) == (
+        "照明电路安装",
+        100.0,
+        45,
+        "按图安装。",
+    )
