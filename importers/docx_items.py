@@ -34,6 +34,7 @@ the shared ones of `importers.items.build_item`.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 import re
@@ -871,33 +872,55 @@ class _Reader:
         """Give each item its answer from the key: by type heading and number, in order.
 
         Without a type heading, an answer's form narrows the sections: √/×/对/错 go to
-        judgement sections, letters to choice sections.
+        judgement sections, letters to choice sections. Each answer takes the first item of
+        its number, at or after the section the previous answer of its form went to, that has
+        no answer from the key yet (linear: a number's items are looked up, not searched).
         """
+        indexes: dict[tuple[ItemType | None, bool], dict[int, list[tuple[int, _Block]]]] = {}
         for part in self.keys:
-            candidates = [
-                s
-                for s in self.sections
-                if s.type is not None and (part.type is None or s.type is part.type)
-            ]
             positions = {True: 0, False: 0}
+            cursors: dict[tuple[bool, int], int] = {}
             for number, answer, where in part.entries:
-                judgement = parse_judgement(answer) is not None and not answer.isalpha()
-                judgement = judgement or answer in ("正确", "错误", "对", "错")
-                fitting = [
-                    s
-                    for s in candidates
-                    if part.type is not None or (s.type is ItemType.JUDGEMENT) == judgement
-                ]
-                for offset, section in enumerate(fitting[positions[judgement] :]):
-                    block = section.by_number.get(number)
-                    if block is not None and block.key is None:
-                        block.key, block.key_where = answer, where
-                        positions[judgement] += offset
-                        break
+                form = parse_judgement(answer) is not None and not answer.isalpha()
+                form = form or answer in ("正确", "错误", "对", "错")
+                index = indexes.get((part.type, form))
+                if index is None:
+                    index = indexes[(part.type, form)] = self.key_index(part.type, form)
+                blocks = index.get(number, [])
+                at = cursors.get((form, number))
+                if at is None:
+                    at = bisect.bisect_left(blocks, positions[form], key=lambda b: b[0])
+                while at < len(blocks) and (
+                    blocks[at][0] < positions[form] or blocks[at][1].key is not None
+                ):
+                    at += 1
+                cursors[(form, number)] = at
+                if at < len(blocks):
+                    position, block = blocks[at]
+                    block.key, block.key_where = answer, where
+                    positions[form] = position
                 else:
                     self.problems.append(
                         Problem(where, "answer", "problem.answer_without_item", {"number": number})
                     )
+
+    def key_index(
+        self, item_type: ItemType | None, judgement: bool
+    ) -> dict[int, list[tuple[int, _Block]]]:
+        """Number → (section position, item) of the sections an answer may go to."""
+        index: dict[int, list[tuple[int, _Block]]] = {}
+        position = 0
+        for section in self.sections:
+            if section.type is None:
+                continue
+            if item_type is not None and section.type is not item_type:
+                continue
+            if item_type is None and (section.type is ItemType.JUDGEMENT) != judgement:
+                continue
+            for number, block in section.by_number.items():
+                index.setdefault(number, []).append((position, block))
+            position += 1
+        return index
 
     # -- tables -------------------------------------------------------------------------------
 
