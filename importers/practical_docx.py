@@ -94,7 +94,8 @@ _PREP_WORD = (
 )
 # A preparation section: `场地准备`, `二、设备准备：`, `工具、材料准备清单`, `场地准备：…`.
 _PREP_SECTION = re.compile(
-    rf"^({_PREP_WORD}(?:\s*[、,及和与]?\s*{_PREP_WORD})*\s*准备(?:清单|要求|情况|工作)?)"
+    rf"^({_PREP_WORD}(?:\s*[、,及和与]?\s*{_PREP_WORD})*\s*"
+    r"(?:准备(?:清单|要求|情况|工作)?|清单|一览表|明细表?))"
     r"\s*(?::\s*(.*))?$"
 )
 _NOTES_HEAD = re.compile(r"^(?:注意事项|考生须知|考试须知|考核须知|考场纪律|考场规则)$")
@@ -811,7 +812,7 @@ class _DocxReader:
             self._rubric_table(rows, header_at, kinds, index)
         elif _is_prep(kinds) and (
             self.mode in ("venue", "candidate")
-            or (self.mode == "tasks" and bool({"spec", "quantity"} & set(kinds)))
+            or (self.mode in ("head", "notes", "tasks") and bool({"spec", "quantity"} & set(kinds)))
         ):
             audience = self._audience()
             category = self.label

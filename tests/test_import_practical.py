@@ -1579,3 +1579,22 @@ def test_task_title_on_the_line_after_its_number(tmp_path: Path) -> None:
         45,
         "按图安装。",
     )
+
+
+def test_tool_lists_without_a_notice_heading_are_kept(tmp_path: Path) -> None:
+    rubric = [["考核要点", "配分", "评分标准"], ["安装", "100", "错一处扣5分"]]
+    blocks: list[str | list[list[str]]] = [
+        "电工（四级）操作技能考核试卷",
+        "试卷编号：DG4-13",
+        [["名称", "规格", "数量"], ["万用表", "MF47", "1块"]],
+        "工具、材料清单",
+        [["名称", "规格", "数量"], ["导线", "BV 1.5mm²", "若干"]],
+        "试题1：照明电路安装（100分）",
+        "考核要求：按图安装。",
+        rubric,
+    ]
+    record = only(_read(tmp_path, blocks))
+    assert record.venue_prep == (
+        PrepRow("万用表", "MF47", "1块"),
+        PrepRow("导线", "BV 1.5mm²", "若干", category="工具、材料清单"),
+    )
