@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from qbank.records import Answer, Importance, ItemType
 
@@ -120,7 +121,7 @@ def normalize_stem(stem: str, item_type: ItemType | None) -> str:
     return _EMPTY_BRACKET.sub("（ ）" if _HAS_CJK.search(stem) else "( )", stem)
 
 
-def _joiner(stem: str):  # type: ignore[no-untyped-def]
+def _joiner(stem: str) -> Callable[[re.Match[str]], str]:
     """Removing a bracket leaves a space only between two Latin words or numbers."""
 
     def join(match: re.Match[str]) -> str:
