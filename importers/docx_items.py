@@ -802,6 +802,8 @@ class _Reader:
 
     def answer_heading(self, index: int | Location, text: str) -> bool:
         """`参考答案`, `判断题答案`, `理论知识试卷参考答案：1．√ 2．×`: opens the answer key."""
+        if not self.sections:
+            return False  # `焊工理论知识试题答案` over the items is the title
         prefix = _HEADING_PREFIX.match(text)
         body = text[prefix.end() :] if prefix else text
         match = _ANSWER_HEADING.match(body)

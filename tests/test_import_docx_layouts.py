@@ -565,3 +565,8 @@ def test_lower_case_option_markers(tmp_path: Path) -> None:
     lines = ["单选题", "1．电阻的单位是（ ）。", "a．伏特　b．欧姆", "c) 安培　d) 瓦特", "答案：B"]
     record = read(tmp_path, lines).records[0]
     assert record.options == {"A": "伏特", "B": "欧姆", "C": "安培", "D": "瓦特"}
+
+
+def test_a_title_naming_the_answers_is_a_title(tmp_path: Path) -> None:
+    lines = ["焊工理论知识试题答案", "判断题", "1．（√）电弧是气体放电现象。"]
+    assert [r.answer for r in read(tmp_path, lines).records] == [True]
