@@ -66,7 +66,8 @@ def import_group() -> None:
     "maps",
     multiple=True,
     metavar="COLUMN=FIELD",
-    help="列名到字段的映射，如 --map 试题内容=stem / map a column to a field",
+    help="列名到字段的映射（Excel/CSV 与 Word 表格），如 --map 试题内容=stem / map a column "
+    "(of a sheet or a Word table) to a field",
 )
 @click.option("--dry-run", is_flag=True, help="只校验不导入 / validate only")
 @json_option
