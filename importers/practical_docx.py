@@ -120,7 +120,12 @@ _TOTAL_TIME_SUM = re.compile(
 )
 _AUTHOR = re.compile(r"^(?:命题人|命题专家|编写人|出题人|作者)\s*:\s*(.+)$")
 _SCORE = re.compile(r"(?:本题)?(?:配分|分值|满分)\s*[:为]?\s*(\d+(?:\.\d+)?)\s*分?")
-_SCORE_BRACKET = re.compile(r"\(\s*(\d+(?:\.\d+)?)\s*分\s*\)")
+# In a bracket list after a title: （60分）, （60分，45min）.
+_SCORE_BRACKET = re.compile(r"(?<=[(,;、])\s*(\d+(?:\.\d+)?)\s*分(?=\s*[,;、)])")
+_TIME_BRACKET = re.compile(
+    r"(?<=[(,;、])\s*(\d+(?:\.\d+)?\s*(?:分钟|minutes|mins|min|小时|h))(?=\s*[,;、)])",
+    re.IGNORECASE,
+)
 _TIME = re.compile(
     r"(?:考核|考试|操作|完成)?(?:时间|时限|限时)(?:要求)?\s*[:为]?\s*" + _MINUTES_TEXT,
     re.IGNORECASE,
@@ -150,6 +155,7 @@ _VETO_IN_ELEMENT = re.compile(
 
 _VETO_CLAUSE = re.compile(r"^[\s★☆]*(?:一票)?(?:否决项?|否定项)\s*(?::\s*|$)")
 _PAPER_TITLE = re.compile(r"(?:试卷|考核卷)(?:\([^()]*\))?$")
+_TASK_ENUM = re.compile(r"^([一二三四五六七八九十]+|[0-9]+)\s*[、.]\s*")
 _VETO_LEAD = re.compile(r"^[\s★☆]*(?:(?:一票)?否决项?|否定项)?\s*:?\s*")
 
 _ELEMENT_WORDS = ("要素", "考核内容", "考核要点", "考核项目", "评分项目", "内容", "项目", "要点")
@@ -280,7 +286,7 @@ def _meta(text: str) -> tuple[float | None, int | None, str]:
         if match is not None and score is None:
             score = float(match.group(1))
             rest = rest[: match.start()] + " " + rest[match.end() :]
-    match = _TIME.search(_half(rest))
+    match = _TIME.search(_half(rest)) or _TIME_BRACKET.search(_half(rest))
     if match is not None:
         try:
             minutes = parse_minutes(match.group(1))
@@ -501,6 +507,8 @@ class _DocxReader:
                 self._refer(number, text, location)
             else:
                 self._new_task(number, rest, location)
+            return
+        if self.mode == "tasks" and self._numbered_task(text, location):
             return
         if self.mode == "head":
             self._head_line(text, key, location)
@@ -724,6 +732,21 @@ class _DocxReader:
             task.title = _strip_enumeration(text)  # `试题1` alone, its title on the next line
             return
         task.requirements.extend(line for line in clean_lines(raw).split("\n") if line)
+
+    def _numbered_task(self, text: str, location: Location) -> bool:
+        """In the tasks section, `一、电动机控制线路安装（60分）` (or `2. …（配分40分）` once the
+        task before is closed by its rubric) is a task: an enumerated line that gives a score."""
+        match = _TASK_ENUM.match(_half(text))
+        if match is None:
+            return False
+        chinese = not match.group(1).isdigit()
+        if not chinese and self.current is not None and not self.current.closed:
+            return False  # `1. 按图接线（10分）` is a requirement line of the open task
+        score, _, title = _meta(text[match.end() :])
+        if score is None or not title:
+            return False
+        self._new_task(task_number(match.group(1)), text[match.end() :], location)
+        return True
 
     def _new_task(self, number: str, rest: str, location: Location) -> None:
         score, minutes, title = _meta(rest)

@@ -1598,3 +1598,30 @@ def test_tool_lists_without_a_notice_heading_are_kept(tmp_path: Path) -> None:
         PrepRow("万用表", "MF47", "1块"),
         PrepRow("导线", "BV 1.5mm²", "若干", category="工具、材料清单"),
     )
+
+
+def test_tasks_numbered_only_by_their_section_enumeration(tmp_path: Path) -> None:
+    rubric = [["考核要点", "配分", "评分标准"], ["安装", "60", "错一处扣5分"]]
+    blocks: list[str | list[list[str]]] = [
+        "电工（四级）操作技能考核试卷",
+        "试卷编号：DG4-14",
+        "操作技能考核试题",
+        "一、照明电路安装（60分，45min）",
+        "考核要求：",
+        "1. 按图安装（含开关接线，10分钟内完成）；",
+        "2. 通电试验。",
+        rubric,
+        "二、电压测量（配分40分）",
+        "考核要求：测量三相电压。",
+        [["考核要点", "配分", "评分标准"], ["测量", "40", "读数错扣20分"]],
+    ]
+    record = only(_read(tmp_path, blocks))
+    first, second = record.tasks
+    assert (first.number, first.title, first.score, first.time_limit_minutes) == (
+        "1",
+        "照明电路安装",
+        60.0,
+        45,
+    )
+    assert first.requirements == "1. 按图安装（含开关接线，10分钟内完成）；\n2. 通电试验。"
+    assert (second.number, second.title, second.score) == ("2", "电压测量", 40.0)
