@@ -204,6 +204,25 @@ def test_every_paragraph_layout_gives_the_same_versions(
     assert [r.type for r in parsed.records] == [i.type for i in ITEMS]
 
 
+def test_the_generator_meets_every_pair() -> None:
+    """Every numbering style meets every option marker and options-per-line, and so does
+    every answer placement, somewhere in the generated files."""
+    pairs: set[tuple[str, int, int]] = set()
+    for numbering, placement in itertools.product(range(len(NUMBERS)), PLACEMENTS):
+        lines = paragraphs(numbering, placement, numbering + PLACEMENTS.index(placement))
+        for marker_index, marker in enumerate(MARKERS):
+            if any(
+                line.startswith(marker.format(L="A")) or f" {marker.format(L='A')}" in line
+                for line in lines
+            ):
+                pairs.add(("n", numbering, marker_index))
+                pairs.add(("p", PLACEMENTS.index(placement), marker_index))
+    assert {(k, a) for k, a, _ in pairs} >= {("n", n) for n in range(len(NUMBERS))}
+    for kind, count in (("n", len(NUMBERS)), ("p", len(PLACEMENTS))):
+        for first in range(count):
+            assert {m for k, a, m in pairs if (k, a) == (kind, first)} == set(range(len(MARKERS)))
+
+
 def test_stored_text_is_as_typed() -> None:
     """What the generator expects: Roman numerals, ℃, ～, φ, ² and full-width punctuation in
     a cell without Chinese characters are stored as typed."""
