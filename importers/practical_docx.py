@@ -827,7 +827,11 @@ class _DocxReader:
             and (
                 titled
                 or self.mode == "summary"
-                or (self.mode == "rubric" and bool({"result", "time"} & set(kinds)))
+                or (  # unheaded, among the scoring sheets: it must name tasks, not elements
+                    self.mode == "rubric"
+                    and bool({"result", "time"} & set(kinds))
+                    and bool({"task", "name"} & set(kinds))
+                )
             )
         ):
             self._summary_table(rows, header_at, kinds, index)
