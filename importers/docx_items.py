@@ -574,6 +574,7 @@ class _Reader:
             item_type = _heading_type(word)
             if item_type is not None:
                 self.open_section(item_type, text)
+                self.after_heading(index, text, body[body.find(word) + len(word) :])
                 return True
             numbered_other = prefix is not None and _NUMBERED_OTHER.match(word)
             if numbered_other or _OTHER_TYPES.match(word):
@@ -587,6 +588,15 @@ class _Reader:
                 self.section = None
             return True
         return False
+
+    def after_heading(self, index: int | Location, text: str, rest: str) -> None:
+        """`一、判断题 1．（√）……` or `判断题（每题1分）1．√ 2．×`: what follows the heading
+        on its line is read when it starts an item (or answers)."""
+        rest = _LEADING_NOTE.sub("", rest.strip()).lstrip(":;,。 ")
+        if not rest or not (_ITEM_DOT.match(rest) or _ITEM_PAREN.match(rest)):
+            return
+        typed = self.typed_line[len(text) - len(rest) :]
+        self.line(index, typed, False)
 
     def item_start(self, text: str, raw: str) -> tuple[str, str, str | None] | None:
         """(number, rest of the line, bracket before the number) when `text` opens an item."""
