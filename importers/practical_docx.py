@@ -238,6 +238,8 @@ def _column_kind(text: str) -> str | None:
         return "category"
     if any(w in key for w in ("时间", "时限", "时长")):
         return "time"
+    if key.endswith("要求"):
+        return "requirement"  # 考核要求 / 技术要求: the criteria when no 评分标准 column says more
     if any(w in key for w in _ELEMENT_WORDS):
         return "element"
     return None
@@ -245,6 +247,8 @@ def _column_kind(text: str) -> str | None:
 
 def _header(row: list[str]) -> list[str | None] | None:
     kinds = [_column_kind(cell) for cell in row]
+    if "criteria" not in kinds:
+        kinds = ["criteria" if k == "requirement" else k for k in kinds]
     found = {k for k in kinds if k is not None and k != "number"}
     return kinds if len(found) >= 2 else None
 

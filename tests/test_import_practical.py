@@ -1625,3 +1625,16 @@ def test_tasks_numbered_only_by_their_section_enumeration(tmp_path: Path) -> Non
     )
     assert first.requirements == "1. 按图安装（含开关接线，10分钟内完成）；\n2. 通电试验。"
     assert (second.number, second.title, second.score) == ("2", "电压测量", 40.0)
+
+
+def test_rubric_whose_criteria_column_is_考核要求(tmp_path: Path) -> None:
+    rubric = [
+        ["序号", "考核内容", "考核要求", "配分", "扣分", "得分"],
+        ["1", "安装", "按图安装，错一处扣5分", "100", "", ""],
+        ["★", "安全", "违章操作本题记0分", "", "", ""],
+    ]
+    record = only(_read(tmp_path, [*_HEAD_LINES, *_TASK_ONE, rubric]))
+    assert record.tasks[0].rubric == (
+        RubricRow("安装", 100.0, "按图安装，错一处扣5分"),
+        RubricRow("安全", 0.0, "违章操作本题记0分", veto=True),
+    )
