@@ -417,7 +417,6 @@ class _Block:
     last: str = "stem"
     last_letter: str = ""
     key: str | None = None  # the answer a 参考答案 section gives this item
-    key_where: Location | None = None
 
     @property
     def orphan(self) -> bool:
@@ -827,7 +826,8 @@ class _Reader:
         entries = read_answer_entries(rest) if rest else []
         if entries is None:
             return False
-        if match.group("colon") and not lead and not rest and self.block is not None:
+        bare = body.startswith("答案")
+        if match.group("colon") and bare and not rest and self.block is not None:
             return False  # `答案：` with the answer on the next line
         self.close_block()
         self.section = None
@@ -909,7 +909,7 @@ class _Reader:
                 cursors[(form, number)] = at
                 if at < len(blocks):
                     position, block = blocks[at]
-                    block.key, block.key_where = answer, where
+                    block.key = answer
                     positions[form] = position
                 else:
                     self.problems.append(

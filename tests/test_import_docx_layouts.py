@@ -599,3 +599,17 @@ def test_an_item_or_answers_on_the_heading_line(tmp_path: Path) -> None:
     parsed = read(tmp_path, lines)
     assert parsed.problems == []
     assert [(r.answer, r.score) for r in parsed.records] == [(True, None), (False, None), ("B", 1)]
+
+
+def test_answer_heading_with_a_colon_and_one_answer_a_line(tmp_path: Path) -> None:
+    lines = [
+        "判断题",
+        "1．电弧是气体放电现象。",
+        "2．焊缝余高越高越好。",
+        "参考答案：",
+        "1．√",
+        "2．×",
+    ]
+    assert [r.answer for r in read(tmp_path, lines).records] == [True, False]
+    lines = ["判断题", "1．电弧是气体放电现象。", "答案：", "√"]
+    assert [r.answer for r in read(tmp_path, lines).records] == [True]
