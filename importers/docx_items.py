@@ -72,7 +72,7 @@ _CN_NUM = "[一二三四五六七八九十]+"
 # Numbering before a section heading: 一、 / (一) / 第一部分 / 第1大题 / II.
 _HEADING_PREFIX = re.compile(
     rf"^(?:第\s*(?:{_CN_NUM}|\d+)\s*(?:部分|大题|单元)\s*[、.,:]?|\(\s*{_CN_NUM}\s*\)"
-    rf"|{_CN_NUM}\s*[、.,:]|(?:[IVX]+|[\u2160-\u217f])\s*[.、])\s*"
+    rf"|{_CN_NUM}\s*[、.,:]|{_CN_NUM}\s+|(?:[IVX]+|[\u2160-\u217f])\s*[.、])\s*"
 )
 # What may follow the type word: a parenthetical, or instructions after a colon/full stop.
 _HEADING_WORD = re.compile(r"^(?P<word>[^\s(\[【:,;。]+?)\s*(?P<rest>[(\[【:,;。].*)?$")

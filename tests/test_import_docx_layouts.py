@@ -594,7 +594,7 @@ def test_a_title_naming_the_answers_is_a_title(tmp_path: Path) -> None:
 def test_an_item_or_answers_on_the_heading_line(tmp_path: Path) -> None:
     """Found in hand-typed files: the first item (or the answers) on the heading's own line."""
     lines = ["一、判断题 1．（√）电弧是气体放电现象。", "2．焊缝余高越高越好。"]
-    lines += ["二、单项选择题（每题1分）1．电流的单位是（ ）。", "A．伏特 B．安培", "参考答案"]
+    lines += ["二 单项选择题（每题1分）1．电流的单位是（ ）。", "A．伏特 B．安培", "参考答案"]
     lines += ["一、判断题 2．×", "二、单项选择题：1．B"]
     parsed = read(tmp_path, lines)
     assert parsed.problems == []
