@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from cli._common import (
+    DB_INT,
     common_options,
     emit_json,
     json_option,
@@ -35,7 +36,7 @@ from qbank.tree import import_tree
 
 def bank_options(fn):  # type: ignore[no-untyped-def]
     fn = click.option("--occupation-name", help="职业名称（新建题库时） / occupation name")(fn)
-    fn = click.option("--level", type=int, required=True, help="等级 1–5 / level")(fn)
+    fn = click.option("--level", type=DB_INT, required=True, help="等级 1–5 / level")(fn)
     fn = click.option(
         "--occupation", required=True, metavar="CODE", help="职业编码，如 6-31-01-03"
     )(fn)

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from cli._common import (
+    DB_INT,
     common_options,
     emit_json,
     emit_table,
@@ -21,7 +22,7 @@ from qbank.text.normalize import format_number
 
 
 def _bank_options(fn):  # type: ignore[no-untyped-def]
-    fn = click.option("--level", type=int, required=True, help="等级 1–5 / level")(fn)
+    fn = click.option("--level", type=DB_INT, required=True, help="等级 1–5 / level")(fn)
     fn = click.option(
         "--occupation", required=True, metavar="CODE", help="职业编码 / occupation code"
     )(fn)
