@@ -266,8 +266,9 @@ def _rubric_table(document: Document, task: PracticalTask) -> None:
     header_row(cells[0], [tr(f"doc.practical.col.{c}") for c in columns])
     number = 0
     for line, row in zip(cells[1:-1], task.rubric, strict=True):
-        if row.veto:
-            label, score = tr("doc.practical.veto_mark"), tr("doc.practical.veto_score")
+        if row.veto:  # a veto row that also carries points prints them (and they count)
+            label = tr("doc.practical.veto_mark")
+            score = _score(row.score) if row.score else tr("doc.practical.veto_score")
         else:
             number += 1
             label, score = str(number), _score(row.score)
@@ -279,7 +280,7 @@ def _rubric_table(document: Document, task: PracticalTask) -> None:
             set_cell_text(cell, "")
     total = cells[-1]
     set_cell_text(total[0].merge(total[1]), tr("doc.practical.total"), bold=True)
-    set_cell_text(total[2], _score(sum(r.score for r in task.rubric if not r.veto)))
+    set_cell_text(total[2], _score(sum(r.score for r in task.rubric)))
     for cell in total[3:]:
         set_cell_text(cell, "")
 

@@ -1638,3 +1638,23 @@ def test_rubric_whose_criteria_column_is_考核要求(tmp_path: Path) -> None:
         RubricRow("安装", 100.0, "按图安装，错一处扣5分"),
         RubricRow("安全", 0.0, "违章操作本题记0分", veto=True),
     )
+
+
+def test_printed_veto_row_with_points_keeps_them(tmp_path: Path) -> None:
+    """A ★ row that also carries points (安全文明生产 5 分, and a veto) prints and re-reads them."""
+    first = SET.tasks[0]
+    rubric = (
+        dataclasses.replace(first.rubric[0], score=5.0),
+        *first.rubric[1:3],
+        dataclasses.replace(VETO, score=5.0),
+    )
+    record = dataclasses.replace(
+        SET, tasks=(dataclasses.replace(first, rubric=rubric), *SET.tasks[1:])
+    )
+    again = only(read_practical_docx(_printed(record, tmp_path)))
+    assert [(r.score, r.veto) for r in again.tasks[0].rubric] == [
+        (5.0, False),
+        (25.0, False),
+        (25.0, False),
+        (5.0, True),
+    ]

@@ -355,8 +355,8 @@ def test_scoring_record_has_every_rubric_row_veto_items_and_signatures(run: Run)
             assert grid[0] == ["序号", "评分要素", "配分", "评分标准", "扣分", "得分"]
             number = 0
             for line, row in zip(grid[1:-1], task.rubric, strict=True):
-                if row.veto:
-                    assert line[:3] == ["★", row.element, "否决"]
+                if row.veto:  # a veto row with points prints them; one without, 否决
+                    assert line[:3] == ["★", row.element, f"{row.score:g}" if row.score else "否决"]
                 else:
                     number += 1
                     assert line[:3] == [str(number), row.element, f"{row.score:g}"]
