@@ -92,7 +92,7 @@ from qbank.confidential import (
     SealedPaperDamaged,
     clear_composition,
 )
-from qbank.content import Mismatch, item_version_mismatch, set_version_mismatch
+from qbank.content import ITEM_KEYS, Mismatch, item_version_mismatch, set_version_mismatch
 from qbank.custody.log import Malformed, parse_entry, parse_layout, strict_json
 from qbank.custody.service import paper_fingerprint, verify_batch
 from qbank.custody.verify import INVALID
@@ -145,21 +145,7 @@ CHECKS = (
 
 BATCH_ROWS = 2000
 _AGE_HEADER = b"age-encryption.org/v1\n"
-_ITEM_COLUMNS = (
-    "type",
-    "stem",
-    "options",
-    "answer",
-    "knowledge_code",
-    "knowledge_path",
-    "importance",
-    "difficulty",
-    "discrimination",
-    "score",
-    "explanation",
-    "source",
-    "author",
-)
+_ITEM_COLUMNS = tuple(sorted(ITEM_KEYS))  # every content field has its own column
 _JSON_COLUMNS = ("options", "knowledge_path")
 _SET_COLUMNS = ("title", "total_minutes", "author")
 _PREP_FIELDS = ("name", "spec", "quantity", "note", "category")
