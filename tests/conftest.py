@@ -79,3 +79,40 @@ def db(db_url: str) -> Iterator[Database]:
     database = open_database(db_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's workspace (`run_demo` on the samples: import, overlap, review, filing,
+    papers, sealing, custody, 启封): every record kind signed. Built once per test process and
+    shared, so read it only: copy `qbank.db` before changing it."""
+    from cli.pipeline import run_demo, sample_dir
+
+    workspace = tmp_path_factory.mktemp("demo-chain")
+    run_demo(workspace, sample_dir(), report=lambda _line: None)
+    return workspace
+
+
+def copy_to_postgresql(source: Path, url: str) -> None:
+    """Every row of the SQLite file `source` into the (migrated) schema at `url`, ids kept."""
+    from sqlalchemy import select
+
+    from qbank.model import Base
+
+    open_database(url).dispose()
+    src = create_engine(f"sqlite:///{source}")
+    dst = create_engine(url)
+    with src.connect() as read, dst.begin() as write:
+        write.execute(text("SET session_replication_role = replica"))  # FK cycles, triggers
+        for table in Base.metadata.sorted_tables:
+            rows = [dict(r._mapping) for r in read.execute(select(table))]
+            if rows:
+                write.execute(table.insert(), rows)
+            if "id" in table.c and rows:
+                write.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), :n)"),
+                    {"n": max(r["id"] for r in rows)},
+                )
+        write.execute(text("SET session_replication_role = DEFAULT"))
+    src.dispose()
+    dst.dispose()

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import pg_schema_url
+from conftest import copy_to_postgresql, pg_schema_url
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, create_engine, func, select, text
 from sqlalchemy.orm import Session
@@ -31,45 +31,19 @@ from cli.pipeline import (
     DEMO_INSTITUTION,
     DEMO_PASSPHRASE,
     DEMO_REVIEWER,
-    run_demo,
-    sample_dir,
 )
 from qbank import integrity
 from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.db import open_database
-from qbank.model import Base
 from qbank.people import get_person, set_public_key
 
 Tamper = Callable[[Connection], Any]
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def chain(demo_chain: Path) -> Path:
     """The demo's database: the whole chain on the sample bank, every record signed."""
-    workspace = tmp_path_factory.mktemp("db-verify")
-    run_demo(workspace, sample_dir(), report=lambda _line: None)
-    return workspace / "qbank.db"
-
-
-def _copy_to_postgresql(source: Path, url: str) -> None:
-    """Every row of the SQLite file into the (migrated) schema at `url`, ids kept."""
-    open_database(url).dispose()
-    src = create_engine(f"sqlite:///{source}")
-    dst = create_engine(url)
-    with src.connect() as read, dst.begin() as write:
-        write.execute(text("SET session_replication_role = replica"))  # FK cycles, triggers
-        for table in Base.metadata.sorted_tables:
-            rows = [dict(r._mapping) for r in read.execute(select(table))]
-            if rows:
-                write.execute(table.insert(), rows)
-            if "id" in table.c and rows:
-                write.execute(
-                    text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), :n)"),
-                    {"n": max(r["id"] for r in rows)},
-                )
-        write.execute(text("SET session_replication_role = DEFAULT"))
-    src.dispose()
-    dst.dispose()
+    return demo_chain / "qbank.db"
 
 
 @dataclass
@@ -121,7 +95,7 @@ def backend(
         yield Backend("sqlite", chain, tmp)
         return
     with pg_schema_url() as url:
-        _copy_to_postgresql(chain, url)
+        copy_to_postgresql(chain, url)
         yield Backend("postgresql", chain, tmp, url)
 
 

@@ -18,14 +18,13 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from conftest import pg_schema_url
+from conftest import copy_to_postgresql, pg_schema_url
 from hostile import unprotect
 from sqlalchemy import Connection, create_engine, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from cli.pipeline import run_demo, sample_dir
 from qbank import audit
 from qbank.db import Database, alembic_config, open_database
 from qbank.model import AuditEvent, Base, ItemVersion, PracticalSetVersion
@@ -61,11 +60,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def chain(demo_chain: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's database (import, overlap, review, filing, papers, sealing, custody, 启封)
     plus one adjudication, so every protected table has rows."""
     workspace = tmp_path_factory.mktemp("immutability")
-    run_demo(workspace, sample_dir(), report=lambda _line: None)
+    shutil.copyfile(demo_chain / "qbank.db", workspace / "qbank.db")
     engine = create_engine(f"sqlite:///{workspace / 'qbank.db'}")
     with engine.begin() as conn:
         conn.execute(
@@ -77,26 +76,6 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
     engine.dispose()
     return workspace / "qbank.db"
-
-
-def _copy_to_postgresql(source: Path, url: str) -> None:
-    open_database(url).dispose()
-    src = create_engine(f"sqlite:///{source}")
-    dst = create_engine(url)
-    with src.connect() as read, dst.begin() as write:
-        write.execute(text("SET session_replication_role = replica"))  # FK cycles, triggers
-        for table in Base.metadata.sorted_tables:
-            rows = [dict(r._mapping) for r in read.execute(select(table))]
-            if rows:
-                write.execute(table.insert(), rows)
-            if "id" in table.c and rows:
-                write.execute(
-                    text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), :n)"),
-                    {"n": max(r["id"] for r in rows)},
-                )
-        write.execute(text("SET session_replication_role = DEFAULT"))
-    src.dispose()
-    dst.dispose()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -113,7 +92,7 @@ def engine(
         eng.dispose()
         return
     with pg_schema_url() as url:
-        _copy_to_postgresql(chain, url)
+        copy_to_postgresql(chain, url)
         eng = create_engine(url)
         yield eng
         eng.dispose()
