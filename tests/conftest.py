@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from sqlalchemy import create_engine, text
 
 from qbank.db import Database, open_database
@@ -82,14 +83,23 @@ def db(db_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session")
-def demo_chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo's workspace (`run_demo` on the samples: import, overlap, review, filing,
-    papers, sealing, custody, 启封): every record kind signed. Built once per test process and
-    shared, so read it only: copy `qbank.db` before changing it."""
-    from cli.pipeline import run_demo, sample_dir
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """`qbank demo` on the samples (import, overlap, review, filing, papers, sealing, custody,
+    启封): its workspace, every record kind signed, and what the command printed. Run once per
+    test process and shared, so read it only: copy `qbank.db` before changing it."""
+    from click.testing import CliRunner
+
+    from cli.main import cli
 
     workspace = tmp_path_factory.mktemp("demo-chain")
-    run_demo(workspace, sample_dir(), report=lambda _line: None)
+    return workspace, CliRunner().invoke(cli, ["demo", "--dir", str(workspace)])
+
+
+@pytest.fixture(scope="session")
+def demo_chain(demo_run: tuple[Path, Result]) -> Path:
+    """The demo's workspace (see `demo_run`); the demo must have succeeded."""
+    workspace, result = demo_run
+    assert result.exit_code == 0, result.output
     return workspace
 
 

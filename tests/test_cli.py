@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 import yaml
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from cli.main import cli
 from qbank.text.normalize import clean_text, parse_difficulty
@@ -262,9 +262,10 @@ def test_database_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert (tmp_path / "env.db").exists()
 
 
-def test_demo_runs_end_to_end(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "ws")])
+def test_demo_runs_end_to_end(demo_run: tuple[Path, Result]) -> None:
+    _workspace, result = demo_run  # the shared run (conftest), which other modules read too
     assert result.exit_code == 0, result.output
+    assert "数据库核验（qbank db verify）：" in result.output and "，0 处问题" in result.output
     assert "6-31-01-03  电工  4（四级）  597     162   350   85    6       96" in result.output
     assert "items.xlsx：导入 0 题（新题 0，新版本 0），未变 597 题" in result.output
 
