@@ -19,8 +19,6 @@ from cli._common import (
 from cli._lazy import LazyGroup
 from qbank import audit
 from qbank.bank import LEVEL_NAMES, BankSummary, find_bank, list_banks, summarize
-from qbank.compliance import check_bank
-from qbank.policy import load_policy
 
 
 @click.group(
@@ -133,6 +131,9 @@ def bank_check(occupation: str, level: int, policy_file: Path | None, as_json: b
     例 / Example:
       qbank bank check --occupation 6-31-01-03 --level 4 --json
     """
+    from qbank.compliance import check_bank  # overlap checks load numba: only for this command
+    from qbank.policy import load_policy
+
     policy = load_policy(policy_file)
     with transaction() as session:
         bank = find_bank(session, occupation, level)

@@ -51,3 +51,18 @@ def test_help_imports_no_command_module_and_nothing_heavy() -> None:
         for m in loaded
         if m.startswith("cli.") and m not in {"cli.main", "cli._common", "cli._errors", "cli._lazy"}
     ]
+
+
+def test_bank_list_imports_nothing_heavy(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from cli.main import cli\n"
+        f"result = CliRunner().invoke(cli, ['--db', {str(tmp_path / 'q.db')!r}, 'bank', 'list'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(' '.join(sorted(m for m in sys.modules)))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert not [m for m in loaded if m.split(".")[0] in HEAVY]
