@@ -296,6 +296,16 @@ def _public_keys(session: Session, people: Sequence[Person]) -> dict[str, dict[s
     }
 
 
+def _latest_filing(session: Session, bank: Bank) -> Any:
+    """(id, manifest, manifest_sha256) of the bank's latest filing, or None."""
+    return session.execute(
+        select(Filing.id, Filing.manifest, Filing.manifest_sha256)
+        .where(Filing.bank_id == bank.id)
+        .order_by(Filing.id.desc())
+        .limit(1)
+    ).first()
+
+
 def filed_item_contents(
     session: Session, bank: Bank, *, consequence: str = "assemble"
 ) -> list[tuple[ItemVersion, ItemContent]]:
@@ -306,12 +316,7 @@ def filed_item_contents(
     version does not re-hash to its id or is not the version the filing's manifest lists for
     its item.
     """
-    latest = session.execute(
-        select(Filing.id, Filing.manifest, Filing.manifest_sha256)
-        .where(Filing.bank_id == bank.id)
-        .order_by(Filing.id.desc())
-        .limit(1)
-    ).first()
+    latest = _latest_filing(session, bank)
     if latest is None:
         return []
     listed, _sets = filed_versions(latest.manifest, latest.manifest_sha256)
@@ -342,12 +347,7 @@ def filed_set_versions(
     """(code, version) of the practical sets of the bank's latest filing, each verified
     (tasks, rubric and preparation rows included) and checked against the manifest, as
     `filed_item_contents`."""
-    latest = session.execute(
-        select(Filing.id, Filing.manifest, Filing.manifest_sha256)
-        .where(Filing.bank_id == bank.id)
-        .order_by(Filing.id.desc())
-        .limit(1)
-    ).first()
+    latest = _latest_filing(session, bank)
     if latest is None:
         return []
     _items, listed = filed_versions(latest.manifest, latest.manifest_sha256)

@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import copy_to_postgresql, pg_schema_url
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hostile import unprotect
 from sqlalchemy import Connection, create_engine, func, select, text
 from sqlalchemy.orm import Session
 
@@ -100,27 +101,6 @@ def backend(
 
 
 # --- what a hostile administrator does ---------------------------------------------------------
-
-
-def unprotect(conn: Connection, table: str) -> None:
-    """Drop every trigger on `table` (the database's own refusal of UPDATE and DELETE)."""
-    if conn.dialect.name == "postgresql":
-        names = conn.scalars(
-            text(
-                "SELECT tgname FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass) "
-                "AND NOT tgisinternal"
-            ),
-            {"t": table},
-        ).all()
-        for name in names:
-            conn.execute(text(f'DROP TRIGGER IF EXISTS "{name}" ON {table}'))
-    else:
-        names = conn.scalars(
-            text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
-            {"t": table},
-        ).all()
-        for name in names:
-            conn.execute(text(f'DROP TRIGGER IF EXISTS "{name}"'))
 
 
 def one(conn: Connection, sql: str, **params: Any) -> Any:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hostile import unprotect
 from pyrage import x25519
 from sqlalchemy import func, select, text
 from test_assembly_service import POLICY, STAFF, THEORY
@@ -44,7 +45,7 @@ from qbank.content import (
 from qbank.db import Database, open_database
 from qbank.filing import file_bank
 from qbank.items import import_items
-from qbank.model import Filing, ItemVersion, OverlapReport, Paper, PracticalSetVersion
+from qbank.model import Base, Filing, ItemVersion, OverlapReport, Paper, PracticalSetVersion
 from qbank.overlap.scopes import check_theory, verify_report
 from qbank.people import get_person
 from qbank.records import ItemRecord, ItemType, Location
@@ -488,20 +489,7 @@ def test_overlap_verify_of_a_rehashed_row_fails(tmp_path_factory) -> None:  # ty
 
 def _drop_guards_sql(database: Database) -> None:
     with database.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            rows = conn.execute(
-                text(
-                    "SELECT DISTINCT trigger_name, event_object_table FROM information_schema.triggers"
-                    " WHERE event_object_schema = current_schema()"
-                )
-            ).all()
-            for name, table in rows:
-                conn.execute(text(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"'))
-        else:
-            for (name,) in conn.execute(
-                text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            ).all():
-                conn.execute(text(f'DROP TRIGGER IF EXISTS "{name}"'))
+        unprotect(conn, *Base.metadata.tables)
 
 
 def test_stored_rows_verify_and_edits_are_refused(db: Database) -> None:
