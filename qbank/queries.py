@@ -20,7 +20,7 @@ def current_items(
     *,
     item_ids: Iterable[int] | None = None,
     include_deleted: bool = False,
-) -> Select[tuple[Item, ItemVersion]]:
+) -> Select[Item, ItemVersion]:
     """Live items with their current versions; of one bank and/or of the given ids."""
     stmt = select(Item, ItemVersion).join(ItemVersion, Item.current_version_id == ItemVersion.id)
     if not include_deleted:
@@ -37,7 +37,7 @@ def current_sets(
     *,
     set_ids: Iterable[int] | None = None,
     include_deleted: bool = False,
-) -> Select[tuple[PracticalSet, PracticalSetVersion]]:
+) -> Select[PracticalSet, PracticalSetVersion]:
     """Live practical sets with their current versions; of one bank and/or of the given ids."""
     stmt = select(PracticalSet, PracticalSetVersion).join(
         PracticalSetVersion, PracticalSet.current_version_id == PracticalSetVersion.id
