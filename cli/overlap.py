@@ -1,16 +1,17 @@
-"""`qbank overlap check|compare|verify|mark`: content repetition (试题内容重复率)."""
+"""`qbank overlap check|compare|verify|xlsx|mark`: content repetition (试题内容重复率)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import click
 
 from cli._common import (
     DB_INT,
     ROW_ID,
+    F,
     common_options,
     emit_json,
     json_option,
@@ -23,19 +24,19 @@ from exporters.overlap_xlsx import write_overlap_xlsx
 from importers.dispatch import read_items_or_reject
 from qbank import audit, keys
 from qbank.bank import find_bank, summarize
-from qbank.overlap.report import report_bytes
-from qbank.overlap.scopes import (
-    adjudicate,
+from qbank.overlap.adjudication import adjudicate
+from qbank.overlap.checks import (
     check_practical,
     check_practical_levels,
     check_theory,
     compare_banks,
     compare_with_file,
-    load_report,
-    shown_items,
     store_report,
-    verify_report,
 )
+from qbank.overlap.document import LshMethod, OverlapReport
+from qbank.overlap.report import report_bytes
+from qbank.overlap.shown import ShownItem, shown_items
+from qbank.overlap.verify import load_report, verify_report
 from qbank.people import get_person
 from qbank.policy import load_policy
 from qbank.text.normalize import format_number
@@ -48,7 +49,7 @@ def overlap_group() -> None:
     """试题内容重复率检查、比较与核验 / content repetition checks."""
 
 
-def bank_options(fn):  # type: ignore[no-untyped-def]
+def bank_options(fn: F) -> F:
     fn = click.option("--level", type=DB_INT, required=True, help="等级 1–5 / level")(fn)
     return click.option(
         "--occupation", required=True, metavar="CODE", help="职业编码 / occupation"
@@ -72,54 +73,58 @@ out_options = [
 ]
 
 
-def _outputs(fn):  # type: ignore[no-untyped-def]
+def _outputs(fn: F) -> F:
     for option in reversed(out_options):
         fn = option(fn)
     return fn
 
 
 def _finish(
-    report: dict[str, Any], out: Path | None, xlsx: Path | None, shown: Any, as_json: bool
+    report: OverlapReport,
+    out: Path | None,
+    xlsx: Path | None,
+    shown: Mapping[int | str, ShownItem],
+    as_json: bool,
 ) -> None:
     if out is not None:
         out.write_bytes(report_bytes(report))
     if xlsx is not None:
         write_overlap_xlsx(report, shown, xlsx)
     if as_json:
-        emit_json(report)
+        emit_json(report.to_json())
     else:
         _print_summary(report)
         if out is not None:
             click.echo(t("overlap.written", path=str(out)))
-    if report["verdict"] != "pass":
+    if report.verdict != "pass":
         raise SystemExit(1)
 
 
-def _print_summary(report: dict[str, Any]) -> None:
-    method = report["method"]
+def _print_summary(report: OverlapReport) -> None:
+    method = report.method
     how = (
-        t("overlap.method_exact")
-        if method["name"] == "exact"
-        else t("overlap.method_lsh", bands=method["bands"], rows=method["rows"])
+        t("overlap.method_lsh", bands=method.bands, rows=method.rows)
+        if isinstance(method, LshMethod)
+        else t("overlap.method_exact")
     )
-    click.echo(t(f"overlap.scope.{report['scope']['kind']}") + f"（{how}）")
+    click.echo(t(f"overlap.scope.{report.kind}") + f"（{how}）")
     click.echo(
         t(
             "overlap.summary",
-            pairs=len(report["pairs"]),
-            clusters=len(report.get("clusters", [])),
-            numerator=format_number(report["numerator"]),
-            denominator=format_number(report["denominator"]),
-            rate=f"{report['rate']:.2%}",
-            cap=f"{report['cap']:.0%}",
-            threshold=report["threshold"],
+            pairs=len(report.pairs),
+            clusters=len(report.clusters or ()),
+            numerator=format_number(report.numerator),
+            denominator=format_number(report.denominator),
+            rate=f"{report.rate:.2%}",
+            cap=f"{report.cap:.0%}",
+            threshold=report.threshold,
         )
     )
-    for pair in report["pairs"][:20]:
-        click.echo(f"  {pair['a']} ~ {pair['b']}  {pair['similarity']:.3f}")
-    if len(report["pairs"]) > 20:
-        click.echo(t("overlap.more_pairs", count=len(report["pairs"]) - 20))
-    click.echo(t("overlap.verdict_pass" if report["verdict"] == "pass" else "overlap.verdict_fail"))
+    for pair in report.pairs[:20]:
+        click.echo(f"  {pair.a} ~ {pair.b}  {pair.similarity:.3f}")
+    if len(report.pairs) > 20:
+        click.echo(t("overlap.more_pairs", count=len(report.pairs) - 20))
+    click.echo(t("overlap.verdict_pass" if report.verdict == "pass" else "overlap.verdict_fail"))
 
 
 @overlap_group.command("check")
@@ -265,6 +270,38 @@ def overlap_verify(report_file: Path, items_file: Path | None, as_json: bool) ->
         click.echo(t("overlap.verified" if result.ok else "overlap.not_verified"))
     if not result.ok:
         raise SystemExit(1)
+
+
+@overlap_group.command("xlsx")
+@click.argument("report_file", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Excel 输出路径 / workbook to write",
+)
+@click.option(
+    "--reference-file",
+    type=click.Path(path_type=Path),
+    help="报告比较过的参照试题文件（显示其题目内容） / the reference file the report names",
+)
+@common_options
+@qbank_errors
+def overlap_xlsx(report_file: Path, out: Path, reference_file: Path | None) -> None:
+    """由报告 JSON 生成供审题专家使用的 Excel / the reviewer workbook of a report file.
+
+    A malformed report is refused (naming the field) before anything is written.
+
+    \b
+    例 / Example:
+      qbank overlap xlsx 重复率报告.json --out 重复率报告.xlsx
+    """
+    report = load_report(str(report_file))
+    records = read_items_or_reject(reference_file) if reference_file is not None else None
+    with transaction() as session:
+        shown = shown_items(session, report, records=records)
+    write_overlap_xlsx(report, shown, out)
+    click.echo(t("overlap.xlsx_written", path=str(out)))
 
 
 @overlap_group.command("mark")

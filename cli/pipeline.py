@@ -40,8 +40,9 @@ from qbank.filing_check import TrustedKey, verify_package
 from qbank.i18n import tr
 from qbank.items import import_items
 from qbank.model import PracticalSet
+from qbank.overlap.checks import check_practical, check_theory, store_report
 from qbank.overlap.report import report_bytes
-from qbank.overlap.scopes import check_practical, check_theory, shown_items, store_report
+from qbank.overlap.shown import shown_items
 from qbank.people import add_person, get_person, public_key_raw, set_public_key
 from qbank.policy import load_policy
 from qbank.practical import import_practical
@@ -121,19 +122,19 @@ def _check_overlap(db, spec: dict, workspace: Path, report: Callable[[str], None
             result = check(session, bank, policy, actor=DEMO_ACTOR)
             store_report(session, bank, result, actor=DEMO_ACTOR)
             stem = (
-                workspace / f"overlap-{bank.occupation.code}-{bank.level}-{result['scope']['kind']}"
+                workspace / f"overlap-{bank.occupation.code}-{bank.level}-{result.kind}"
             )
             stem.with_suffix(".json").write_bytes(report_bytes(result))
             write_overlap_xlsx(result, shown_items(session, result), stem.with_suffix(".xlsx"))
             report(
-                tr(f"overlap.scope.{result['scope']['kind']}")
+                tr(f"overlap.scope.{result.kind}")
                 + tr(
                     "demo.overlap",
-                    numerator=format_number(result["numerator"]),
-                    denominator=format_number(result["denominator"]),
-                    rate=f"{result['rate']:.2%}",
-                    cap=f"{result['cap']:.0%}",
-                    verdict=tr(f"overlap.verdict_{result['verdict']}"),
+                    numerator=format_number(result.numerator),
+                    denominator=format_number(result.denominator),
+                    rate=f"{result.rate:.2%}",
+                    cap=f"{result.cap:.0%}",
+                    verdict=tr(f"overlap.verdict_{result.verdict}"),
                 )
             )
             report(

@@ -32,6 +32,7 @@ from qbank.filing import FilingResult
 from qbank.items import version_record
 from qbank.keys import Signer
 from qbank.model import KnowledgeNode
+from qbank.overlap.report import report_bytes
 from qbank.records import Location
 
 INDEX_FORMAT = "qbank-filing-index/1"
@@ -94,7 +95,7 @@ def write_package(
         "说明.txt": README.encode("utf-8"),
     }
     for scope, report in result.reports.items():
-        files[f"overlap-{scope}.json"] = canonical_bytes(report)
+        files[f"overlap-{scope}.json"] = report_bytes(report)
     if tree_bytes is not None:
         files["tree.json"] = tree_bytes
     for practical_set, version in result.sets:

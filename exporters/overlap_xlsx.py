@@ -22,7 +22,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from qbank.i18n import LANGUAGES, language
 from qbank.messages import CATALOGUE
-from qbank.overlap.report import ShownItem
+from qbank.overlap.document import (
+    ExactMethod,
+    FileReference,
+    ItemId,
+    LshMethod,
+    Method,
+    Number,
+    OverlapReport,
+    ReportPair,
+    Snapshot,
+)
+from qbank.overlap.shown import ShownItem
 
 __all__ = ["ShownItem", "write_overlap_xlsx"]
 
@@ -73,13 +84,12 @@ class _Column:
 
 def _text(value: Value) -> Value:
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_CHARS]
+        return str(ILLEGAL_CHARACTERS_RE.sub("", value))[:MAX_CELL_CHARS]
     return value
 
 
-def _number(value: Any) -> float | int | None:
-    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
-        return None
+def _number(value: Number) -> Number:
+    """A whole number as an int, so the cell shows `40`, not `40.0`."""
     return int(value) if float(value).is_integer() else value
 
 
@@ -165,125 +175,111 @@ def _shown(shown: Mapping[int | str, ShownItem], key: int | str) -> ShownItem | 
     return shown.get(str(key))
 
 
-def _pair_index(pairs: Sequence[dict[str, Any]]) -> dict[tuple[Any, Any], dict[str, Any]]:
-    index: dict[tuple[Any, Any], dict[str, Any]] = {}
+def _pair_index(pairs: Sequence[ReportPair]) -> dict[tuple[ItemId, ItemId], ReportPair]:
+    index: dict[tuple[ItemId, ItemId], ReportPair] = {}
     for pair in pairs:
-        index[(pair["a"], pair["b"])] = pair
-        index[(pair["b"], pair["a"])] = pair
+        index[(pair.a, pair.b)] = pair
+        index[(pair.b, pair.a)] = pair
     return index
 
 
-def _policy_value(report: dict[str, Any], key: str) -> dict[str, Any]:
-    entry = (report.get("policy") or {}).get(key)
-    return entry if isinstance(entry, dict) else {}
+def _clause(report: OverlapReport, key: str) -> str | None:
+    """The clause the embedded policy gives for value `key`."""
+    entry = report.policy_entry(key)
+    return entry.source if entry is not None else None
 
 
-def _summary(sheet: Worksheet, report: dict[str, Any], t: _Labels) -> None:
-    scope = report.get("scope") or {}
-    kind = str(scope.get("kind", ""))
-    policy = report.get("policy") or {}
-    tokenizer = report.get("tokenizer") or {}
-    minhash = report.get("minhash") or {}
-    method = report.get("method") or {}
-    snapshot = report.get("snapshot") or {}
-    verdict = report.get("verdict")
-    cap_entry = _policy_value(report, CAP_KEYS.get(kind, ""))
+def _snapshot(snapshot: Snapshot, t: _Labels) -> str:
+    return t("overlap_xlsx.snapshot_value", count=snapshot.count, sha256=snapshot.sha256)
+
+
+def _summary(sheet: Worksheet, report: OverlapReport, t: _Labels) -> None:
+    scope, kind = report.scope, report.kind
+    policy = report.policy.policy
+    tokenizer, minhash = report.tokenizer, report.minhash
+    verdict = report.verdict
     kind_key = f"overlap_xlsx.kind.{kind}"
     rule_key = f"overlap_xlsx.rule.{kind}"
 
     rows: list[tuple[str, Value, Value, str | None]] = [
         (t("overlap_xlsx.scope"), t(kind_key) if kind_key in CATALOGUE else kind, None, None),
-        (t("overlap_xlsx.occupation"), scope.get("occupation"), None, None),
-        (t("overlap_xlsx.level"), scope.get("level"), None, None),
+        (t("overlap_xlsx.occupation"), scope.occupation, None, None),
+        (t("overlap_xlsx.level"), scope.level, None, None),
     ]
-    reference = scope.get("reference")
-    if isinstance(reference, dict):
-        if reference.get("kind") == "file":
-            shown_ref = t("overlap_xlsx.reference_file", file=reference.get("file", ""))
+    reference = scope.reference
+    if reference is not None:
+        if isinstance(reference, FileReference):
+            shown_ref = t("overlap_xlsx.reference_file", file=reference.file)
         else:
             shown_ref = t(
                 "overlap_xlsx.reference_bank",
-                occupation=reference.get("occupation", ""),
-                level=reference.get("level", ""),
+                occupation=reference.occupation,
+                level=reference.level,
             )
         rows.append((t("overlap_xlsx.reference"), shown_ref, None, None))
-    if "other_levels" in scope:
-        levels = "、".join(str(level) for level in scope.get("other_levels") or [])
+    if scope.other_levels is not None:
+        levels = "、".join(str(level) for level in scope.other_levels)
         rows.append((t("overlap_xlsx.other_levels"), levels or "—", None, None))
     rows += [
+        (t("overlap_xlsx.policy"), f"{policy.name}：{policy.title}", None, None),
+        (t("overlap_xlsx.policy_id"), report.policy.id, None, None),
         (
-            t("overlap_xlsx.policy"),
-            f"{policy.get('name', '')}：{policy.get('title', '')}",
-            None,
-            None,
+            t("overlap_xlsx.cap"),
+            _number(report.cap),
+            _clause(report, CAP_KEYS[kind]),
+            PERCENT_RATE,
         ),
-        (t("overlap_xlsx.policy_id"), policy.get("id"), None, None),
-        (t("overlap_xlsx.cap"), _number(report.get("cap")), cap_entry.get("source"), PERCENT_RATE),
         (
             t("overlap_xlsx.threshold"),
-            _number(report.get("threshold")),
-            _policy_value(report, "similarity_threshold").get("source"),
+            _number(report.threshold),
+            _clause(report, "similarity_threshold"),
             None,
         ),
-        (t("overlap_xlsx.tokenizer"), tokenizer.get("name"), None, None),
-        (t("overlap_xlsx.jieba"), tokenizer.get("jieba_version"), None, None),
-        (t("overlap_xlsx.dictionary"), tokenizer.get("dictionary_sha256"), None, None),
-        (t("overlap_xlsx.stopwords"), tokenizer.get("stopwords_sha256"), None, None),
+        (t("overlap_xlsx.tokenizer"), tokenizer.name, None, None),
+        (t("overlap_xlsx.jieba"), tokenizer.jieba_version, None, None),
+        (t("overlap_xlsx.dictionary"), tokenizer.dictionary_sha256, None, None),
+        (t("overlap_xlsx.stopwords"), tokenizer.stopwords_sha256, None, None),
         (
             t("overlap_xlsx.minhash"),
             t(
                 "overlap_xlsx.minhash_value",
-                num_perm=minhash.get("num_perm", ""),
-                seed=minhash.get("seed", ""),
-                scheme=minhash.get("scheme", ""),
+                num_perm=minhash.num_perm,
+                seed=minhash.seed,
+                scheme=minhash.scheme,
             ),
-            minhash.get("compatible_with"),
+            minhash.compatible_with,
             None,
         ),
-        (t("overlap_xlsx.method"), _method(method, t), None, None),
-        (
-            t("overlap_xlsx.snapshot"),
-            t(
-                "overlap_xlsx.snapshot_value",
-                count=snapshot.get("count", ""),
-                sha256=snapshot.get("sha256", ""),
-            ),
-            None,
-            None,
-        ),
+        (t("overlap_xlsx.method"), _method(report.method, t), None, None),
+        (t("overlap_xlsx.snapshot"), _snapshot(report.snapshot, t), None, None),
     ]
-    if "reference_snapshot" in report:
-        ref = report.get("reference_snapshot") or {}
+    if report.reference_snapshot is not None:
         rows.append(
             (
                 t("overlap_xlsx.reference_snapshot"),
-                t(
-                    "overlap_xlsx.snapshot_value",
-                    count=ref.get("count", ""),
-                    sha256=ref.get("sha256", ""),
-                ),
+                _snapshot(report.reference_snapshot, t),
                 None,
                 None,
             )
         )
-    rows.append((t("overlap_xlsx.pair_count"), len(report.get("pairs") or []), None, None))
-    if "clusters" in report:
-        rows.append((t("overlap_xlsx.cluster_count"), len(report["clusters"] or []), None, None))
-    if "adjudicated" in report:
-        counted = report.get("adjudicated_counted", False)
+    rows.append((t("overlap_xlsx.pair_count"), len(report.pairs), None, None))
+    if report.clusters is not None:
+        rows.append((t("overlap_xlsx.cluster_count"), len(report.clusters), None, None))
+    if report.adjudicated is not None:
+        counted = bool(report.adjudicated_counted)
         rows.append(
             (
                 t("overlap_xlsx.adjudicated_count"),
-                len(report.get("adjudicated") or []),
+                len(report.adjudicated),
                 t("overlap_xlsx.counted" if counted else "overlap_xlsx.not_counted"),
                 None,
             )
         )
     rows += [
         (t("overlap_xlsx.rule"), t(rule_key) if rule_key in CATALOGUE else None, None, None),
-        (t("overlap_xlsx.numerator"), _number(report.get("numerator")), None, None),
-        (t("overlap_xlsx.denominator"), _number(report.get("denominator")), None, None),
-        (t("overlap_xlsx.rate"), _number(report.get("rate")), None, PERCENT_RATE),
+        (t("overlap_xlsx.numerator"), _number(report.numerator), None, None),
+        (t("overlap_xlsx.denominator"), _number(report.denominator), None, None),
+        (t("overlap_xlsx.rate"), _number(report.rate), None, PERCENT_RATE),
     ]
     verdict_row = len(rows)
     rows += [
@@ -293,8 +289,8 @@ def _summary(sheet: Worksheet, report: dict[str, Any], t: _Labels) -> None:
             None,
             None,
         ),
-        (t("overlap_xlsx.generated_at"), report.get("generated_at"), None, None),
-        (t("overlap_xlsx.generated_by"), report.get("generated_by"), None, None),
+        (t("overlap_xlsx.generated_at"), report.generated_at, None, None),
+        (t("overlap_xlsx.generated_by"), report.generated_by, None, None),
         (t("overlap_xlsx.verify"), t("overlap_xlsx.verify_text"), None, None),
     ]
 
@@ -319,20 +315,18 @@ def _summary(sheet: Worksheet, report: dict[str, Any], t: _Labels) -> None:
     verdict_cell.fill = _PASS_FILL if verdict == "pass" else _FAIL_FILL
 
 
-def _method(method: dict[str, Any], t: _Labels) -> str:
-    name = str(method.get("name", ""))
-    if name == "minhash-lsh":
+def _method(method: Method, t: _Labels) -> str:
+    if isinstance(method, LshMethod):
         how = t(
             "overlap_xlsx.method_lsh",
-            bands=method.get("bands", ""),
-            rows=method.get("rows", ""),
-            candidates=method.get("candidates", ""),
+            bands=method.bands,
+            rows=method.rows,
+            candidates=method.candidates,
         )
-    elif name == "exact":
-        how = t("overlap_xlsx.method_exact")
     else:
-        return name
-    return f"{name}：{how}"
+        assert isinstance(method, ExactMethod)
+        how = t("overlap_xlsx.method_exact")
+    return f"{method.name}：{how}"
 
 
 def _type_name(item: ShownItem | None, t: _Labels) -> str:
@@ -347,7 +341,7 @@ def _stem(item: ShownItem | None, t: _Labels) -> str:
 
 
 def _clusters(
-    sheet: Worksheet, report: dict[str, Any], shown: Mapping[int | str, ShownItem], t: _Labels
+    sheet: Worksheet, report: OverlapReport, shown: Mapping[int | str, ShownItem], t: _Labels
 ) -> None:
     """One block per cluster: every member with its text and what to do with it."""
     columns = [
@@ -362,11 +356,11 @@ def _clusters(
         _Column(t("overlap_xlsx.col.similarity_first"), 14, PERCENT_SIMILARITY),
         _Column(t("overlap_xlsx.col.advice"), 16),
     ]
-    pairs = _pair_index(report.get("pairs") or [])
+    pairs = _pair_index(report.pairs)
     rows: list[list[Value]] = []
     fills: list[PatternFill | None] = []
     advice_rows: list[tuple[int, bool]] = []
-    for number, members in enumerate(report.get("clusters") or [], start=1):
+    for number, members in enumerate(report.clusters or (), start=1):
         keep = _keeper(members, shown)
         first = members[0]
         for position, member in enumerate(members):
@@ -402,24 +396,24 @@ def _similarity_to(
     first: int | str,
     member: int | str,
     members: Sequence[int | str],
-    pairs: dict[tuple[Any, Any], dict[str, Any]],
+    pairs: dict[tuple[ItemId, ItemId], ReportPair],
     t: _Labels,
 ) -> Value:
     """Similarity to the cluster's first item; a member joined only through another one says
     which member it is close to instead (clusters are connected components)."""
     direct = pairs.get((first, member))
     if direct is not None:
-        return float(direct["similarity"])
+        return float(direct.similarity)
     links = [(pairs[(other, member)], other) for other in members if (other, member) in pairs]
     if not links:
         return None
-    best, other = max(links, key=lambda link: link[0]["similarity"])
-    return t("overlap_xlsx.via", id=other, similarity=f"{float(best['similarity']):.1%}")
+    best, other = max(links, key=lambda link: link[0].similarity)
+    return t("overlap_xlsx.via", id=other, similarity=f"{float(best.similarity):.1%}")
 
 
 def _item_pairs(
     sheet: Worksheet,
-    pairs: Sequence[dict[str, Any]],
+    pairs: Sequence[ReportPair],
     shown: Mapping[int | str, ShownItem],
     t: _Labels,
     sides: tuple[str, str],
@@ -443,14 +437,14 @@ def _item_pairs(
     ]
     rows: list[list[Value]] = []
     for pair in pairs:
-        x, y = _shown(shown, pair["a"]), _shown(shown, pair["b"])
+        x, y = _shown(shown, pair.a), _shown(shown, pair.b)
         rows.append(
             [
-                pair["a"],
-                pair["b"],
-                _number(pair.get("similarity")),
-                pair.get("shared"),
-                pair.get("union"),
+                pair.a,
+                pair.b,
+                _number(pair.similarity),
+                pair.shared,
+                pair.union,
                 _type_name(x, t),
                 _type_name(y, t),
                 _stem(x, t),
@@ -472,16 +466,16 @@ def _task_title(item: ShownItem | None) -> str | None:
 
 def _task_pairs(
     sheet: Worksheet,
-    report: dict[str, Any],
+    report: OverlapReport,
     shown: Mapping[int | str, ShownItem],
     t: _Labels,
     sides: tuple[str, str],
 ) -> None:
     """Task pairs with their sets and titles, and the full task text side by side."""
-    sets = {task.get("id"): task.get("set") for task in report.get("tasks") or []}
+    sets = {task.id: task.set_code for task in report.tasks or ()}
 
-    def set_of(task_id: Any) -> Value:
-        return sets.get(task_id) or str(task_id).rsplit("#", 1)[0]
+    def set_of(task_id: ItemId) -> Value:
+        return sets.get(str(task_id)) or str(task_id).rsplit("#", 1)[0]
 
     a, b = sides
     columns = [
@@ -498,19 +492,19 @@ def _task_pairs(
         _Column(t.side(b, t("overlap_xlsx.col.content")), 45),
     ]
     rows: list[list[Value]] = []
-    for pair in report.get("pairs") or []:
-        x, y = _shown(shown, pair["a"]), _shown(shown, pair["b"])
+    for pair in report.pairs:
+        x, y = _shown(shown, pair.a), _shown(shown, pair.b)
         rows.append(
             [
-                set_of(pair["a"]),
-                pair["a"],
+                set_of(pair.a),
+                pair.a,
                 _task_title(x),
-                set_of(pair["b"]),
-                pair["b"],
+                set_of(pair.b),
+                pair.b,
                 _task_title(y),
-                _number(pair.get("similarity")),
-                pair.get("shared"),
-                pair.get("union"),
+                _number(pair.similarity),
+                pair.shared,
+                pair.union,
                 _stem(x, t),
                 _stem(y, t),
             ]
@@ -518,7 +512,7 @@ def _task_pairs(
     _table(sheet, columns, rows)
 
 
-def _set_pairs(sheet: Worksheet, report: dict[str, Any], t: _Labels) -> None:
+def _set_pairs(sheet: Worksheet, report: OverlapReport, t: _Labels) -> None:
     columns = [
         _Column(t("overlap_xlsx.col.set_a"), 10),
         _Column(t("overlap_xlsx.col.set_b"), 10),
@@ -529,25 +523,24 @@ def _set_pairs(sheet: Worksheet, report: dict[str, Any], t: _Labels) -> None:
         _Column(t("overlap_xlsx.col.numerator_b"), 14),
         _Column(t("overlap_xlsx.col.denominator_b"), 12),
     ]
-    cap = report.get("cap")
     rows: list[list[Value]] = []
     over: list[tuple[int, int]] = []
-    for r, pair in enumerate(report.get("set_pairs") or [], start=2):
+    for r, pair in enumerate(report.set_pairs or (), start=2):
+        a, b = pair.side_a, pair.side_b
         rows.append(
             [
-                pair.get("a"),
-                pair.get("b"),
-                _number(pair.get("share_a")),
-                _number(pair.get("share_b")),
-                _number(pair.get("numerator_a")),
-                _number(pair.get("denominator_a")),
-                _number(pair.get("numerator_b")),
-                _number(pair.get("denominator_b")),
+                pair.a,
+                pair.b,
+                _number(a.share),
+                _number(b.share),
+                _number(a.numerator),
+                _number(a.denominator),
+                _number(b.numerator),
+                _number(b.denominator),
             ]
         )
-        for column, key in ((3, "share_a"), (4, "share_b")):
-            share = pair.get(key)
-            if isinstance(cap, int | float) and isinstance(share, int | float) and share > cap:
+        for column, side in ((3, a), (4, b)):
+            if side.share > report.cap:
                 over.append((r, column))
     _table(sheet, columns, rows)
     for r, column in over:
@@ -555,9 +548,9 @@ def _set_pairs(sheet: Worksheet, report: dict[str, Any], t: _Labels) -> None:
 
 
 def _adjudicated(
-    sheet: Worksheet, report: dict[str, Any], shown: Mapping[int | str, ShownItem], t: _Labels
+    sheet: Worksheet, report: OverlapReport, shown: Mapping[int | str, ShownItem], t: _Labels
 ) -> None:
-    counted = report.get("adjudicated_counted", False)
+    counted = bool(report.adjudicated_counted)
     note = _put(
         sheet,
         1,
@@ -578,28 +571,29 @@ def _adjudicated(
     ]
     rows: list[list[Value]] = [
         [
-            mark.get("a"),
-            mark.get("b"),
-            _number(mark.get("similarity")),
-            mark.get("reviewer"),
-            mark.get("reason"),
-            _stem(_shown(shown, mark.get("a")), t),
-            _stem(_shown(shown, mark.get("b")), t),
-            f"{mark.get('shared', '')}/{mark.get('union', '')}",
+            mark.pair.a,
+            mark.pair.b,
+            _number(mark.pair.similarity),
+            mark.reviewer,
+            mark.reason,
+            _stem(_shown(shown, mark.pair.a), t),
+            _stem(_shown(shown, mark.pair.b), t),
+            f"{mark.pair.shared}/{mark.pair.union}",
         ]
-        for mark in report.get("adjudicated") or []
+        for mark in report.adjudicated or ()
     ]
     _table(sheet, columns, rows, first_row=2)
 
 
 def write_overlap_xlsx(
-    report: dict[str, Any],
+    report: OverlapReport,
     shown: Mapping[int | str, ShownItem],
     path: str | Path,
     *,
     lang: str | None = None,
 ) -> None:
-    """Write the reviewer's workbook for `report` (as built by `qbank.overlap.report`).
+    """Write the reviewer's workbook for `report` (as built by `qbank.overlap.report`, or read
+    by `OverlapReport.from_json`, which refuses a malformed one before anything is written).
 
     `shown` holds the text of the items or tasks the report names (`shown_items`); an id
     missing there is listed with a note instead of its text. `lang` ("zh" or "en") overrides
@@ -609,7 +603,7 @@ def write_overlap_xlsx(
     if chosen not in LANGUAGES:
         raise ValueError(f"unknown language {chosen!r}; expected one of {LANGUAGES}")
     t = _Labels(chosen)
-    kind = str((report.get("scope") or {}).get("kind", ""))
+    kind = report.kind
     workbook = Workbook()
     summary = workbook.active
     assert summary is not None
@@ -619,7 +613,7 @@ def write_overlap_xlsx(
     def sheet(key: str) -> Worksheet:
         return workbook.create_sheet(t(key))
 
-    pairs = report.get("pairs") or []
+    pairs = report.pairs
     if kind == "practical":
         _set_pairs(sheet("overlap_xlsx.sheet.set_pairs"), report, t)
         _task_pairs(sheet("overlap_xlsx.sheet.pairs"), report, shown, t, ("A", "B"))
@@ -632,6 +626,6 @@ def write_overlap_xlsx(
     else:
         _clusters(sheet("overlap_xlsx.sheet.clusters"), report, shown, t)
         _item_pairs(sheet("overlap_xlsx.sheet.pairs"), pairs, shown, t, ("A", "B"))
-    if report.get("adjudicated"):
+    if report.adjudicated:
         _adjudicated(sheet("overlap_xlsx.sheet.adjudicated"), report, shown, t)
     workbook.save(path)

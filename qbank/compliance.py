@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qbank.model import Bank, Item, ItemVersion, KnowledgeNode
-from qbank.overlap.scopes import check_practical, check_theory
+from qbank.overlap.checks import check_practical, check_theory
+from qbank.overlap.document import OverlapReport
 from qbank.policy import Policy
 from qbank.review import status
 
@@ -39,7 +40,7 @@ class Rule:
 @dataclass
 class Compliance:
     rules: list[Rule]
-    reports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reports: dict[str, OverlapReport] = field(default_factory=dict)
 
     @property
     def compliant(self) -> bool:
@@ -113,15 +114,15 @@ def check_bank(session: Session, bank: Bank, policy: Policy, *, actor: str) -> C
         ),
         Rule(
             "theory_repetition",
-            theory["verdict"] == "pass",
-            theory["rate"],
+            theory.verdict == "pass",
+            theory.rate,
             policy.max_repetition.value,
             policy.max_repetition.source,
         ),
         Rule(
             "practical_pair_repetition",
-            practical["verdict"] == "pass",
-            practical["rate"],
+            practical.verdict == "pass",
+            practical.rate,
             policy.max_practical_pair_share.value,
             policy.max_practical_pair_share.source,
         ),

@@ -45,7 +45,8 @@ from qbank.model import (
     Review,
     TreeVersion,
 )
-from qbank.overlap.scopes import store_report
+from qbank.overlap.checks import store_report
+from qbank.overlap.document import OverlapReport
 from qbank.people import public_key_raw, require_role
 from qbank.policy import Policy
 
@@ -76,7 +77,7 @@ class FilingResult:
 
     filing_id: int
     manifest: dict[str, Any]
-    reports: dict[str, dict[str, Any]]
+    reports: dict[str, OverlapReport]
     items: list[tuple[Item, ItemVersion]]
     sets: list[tuple[PracticalSet, PracticalSetVersion]]
     reviews: list[dict[str, Any]]

@@ -46,6 +46,8 @@ from qbank.records import ItemRecord
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from qbank.overlap.document import OverlapReport
+
 VALID, INVALID = "VALID", "INVALID"
 INDEX_FORMAT = "qbank-filing-index/1"
 ENTRY_KINDS = ("item", "practical_set", "tree")
@@ -466,46 +468,51 @@ def _reviews(files: Mapping[str, bytes], state: dict[str, Any]) -> str:
     return f"{sum(len(v) for v in approved.values())} signed approvals"
 
 
-def _report(files: Mapping[str, bytes], state: dict[str, Any], scope: str) -> Any:
+def _report(files: Mapping[str, bytes], state: dict[str, Any], scope: str) -> OverlapReport:
     """overlap-<scope>.json, which must be the report the manifest names (by SHA-256)."""
+    from qbank.overlap.document import BadReport, OverlapReport  # numba: only when it gets here
+
     name = f"overlap-{scope}.json"
-    report = _json(files, name)
+    data = _json(files, name)
     if state["manifest"].get("overlap_reports", {}).get(scope) != sha256_hex(files[name]):
         raise _Failed(f"{name} is not the report the manifest names")
-    return report
+    try:
+        return OverlapReport.from_json(data)
+    except BadReport as e:
+        raise _Failed(str(e.in_file(name))) from None
 
 
 def _overlap_theory(
     files: Mapping[str, bytes], records: Callable[[], BankRecords], state: dict[str, Any]
 ) -> str:
     report = _report(files, state, "theory")
-    named = {x["version"] for x in report.get("items", [])}
+    named = {x.version for x in report.items or ()}
     if named != {e["version"] for e in _entries(state, "item")}:
         raise _Failed("the report does not cover exactly the filed item versions")
     rows = records()
     if rows is None:
         raise _Failed("bank.xlsx could not be read")
-    from qbank.overlap.scopes import verify_report  # jieba, numba: only when it gets here
+    from qbank.overlap.verify import verify_report  # jieba, numba: only when it gets here
 
     result = verify_report(None, report, records=rows, source="bank.xlsx")
     bad = [c.figure for c in result.checks if not c.ok]
     if bad:
         raise _Failed("figures that do not re-derive: " + ", ".join(bad))
-    return f"rate {report['numerator']}/{report['denominator']} = {report['rate']:.2%}, {report['verdict']}"
+    return f"rate {report.numerator}/{report.denominator} = {report.rate:.2%}, {report.verdict}"
 
 
 def _overlap_practical(files: Mapping[str, bytes], state: dict[str, Any]) -> str:
     report = _report(files, state, "practical")
-    named = {str(t["version"]).split("#")[0] for t in report.get("tasks", [])}
+    named = {t.version.split("#")[0] for t in report.tasks or ()}
     if named != {e["version"] for e in _entries(state, "practical_set")}:
         raise _Failed("the report does not cover exactly the filed practical sets")
-    from qbank.overlap.scopes import verify_practical_from_contents
+    from qbank.overlap.verify import verify_practical_from_contents
 
     result = verify_practical_from_contents(report, state.get("sets", []))
     bad = [c.figure for c in result.checks if not c.ok]
     if bad:
         raise _Failed("figures that do not re-derive: " + ", ".join(bad))
-    return f"max share {report['rate']:.2%}, {report['verdict']}"
+    return f"max share {report.rate:.2%}, {report.verdict}"
 
 
 def trusted_key_from_export(text: str, source: str) -> list[TrustedKey]:

@@ -672,6 +672,35 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{file} 不是 qbank 重复率报告（{reason}）",
         "{file} is not a qbank overlap report ({reason})",
     ),
+    "overlap.bad_report_field": (
+        "重复率报告 {file} 有误：{field} {problem}",
+        "overlap report {file} is malformed: {field} {problem}",
+    ),
+    "overlap.expect.present": ("缺失", "is missing"),
+    "overlap.expect.absent": ("不应出现在此报告中", "does not belong in this report"),
+    "overlap.expect.object": ("应为 JSON 对象", "should be a JSON object"),
+    "overlap.expect.list": ("应为列表", "should be a list"),
+    "overlap.expect.text": ("应为文字", "should be text"),
+    "overlap.expect.count": ("应为非负整数", "should be a whole number ≥ 0"),
+    "overlap.expect.number": ("应为非负数", "should be a number ≥ 0"),
+    "overlap.expect.share": ("应为 0 到 1 之间的数", "should be a number between 0 and 1"),
+    "overlap.expect.bool": ("应为 true 或 false", "should be true or false"),
+    "overlap.expect.id": ("应为试题编号（整数或文字）", "should be an id (a whole number or text)"),
+    "overlap.expect.format": (
+        "应为 \"qbank-overlap-report/1\"",
+        "should be \"qbank-overlap-report/1\"",
+    ),
+    "overlap.expect.kind": (
+        "应为 theory、practical、practical-levels 或 reference",
+        "should be theory, practical, practical-levels or reference",
+    ),
+    "overlap.expect.verdict": ("应为 pass 或 fail", "should be pass or fail"),
+    "overlap.expect.method": ("应为 exact 或 minhash-lsh", "should be exact or minhash-lsh"),
+    "overlap.expect.reference_kind": ("应为 bank 或 file", "should be bank or file"),
+    "overlap.item_deleted": (
+        "试题 {id} 已删除，不能裁定",
+        "item {id} has been deleted; it cannot be adjudicated",
+    ),
     "overlap.verify_needs_source": (
         "核验需要数据库或试题文件（--items）",
         "verification needs the database or an items file (--items)",
@@ -700,6 +729,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "overlap.verdict_pass": ("结论：通过", "verdict: pass"),
     "overlap.verdict_fail": ("结论：不通过", "verdict: fail"),
     "overlap.written": ("报告已写入 {path}", "report written to {path}"),
+    "overlap.xlsx_written": ("审题用 Excel 已写入 {path}", "reviewer workbook written to {path}"),
     "overlap.tokenising": ("正在分词", "tokenising"),
     "overlap.reference_required": (
         "请给出 --reference-occupation 和 --reference-level，或 --reference-file（二选一）",

@@ -12,9 +12,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from exporters.overlap_xlsx import ShownItem, write_overlap_xlsx
 from qbank.i18n import set_language
+from qbank.overlap.document import FileReference, OverlapReport, ReportTokenizer, Scope
 from qbank.overlap.report import (
     Adjudications,
     Context,
+    Mark,
     Unit,
     finish,
     practical_report,
@@ -23,13 +25,14 @@ from qbank.overlap.report import (
 )
 from qbank.policy import load_policy
 
-TOKENIZER = {
-    "name": "jieba-search",
-    "jieba_version": "0.42.1",
-    "dictionary_sha256": "d" * 64,
-    "stopwords_sha256": "s" * 64,
-    "key": "k" * 64,
-}
+TOKENIZER = ReportTokenizer(
+    name="jieba-search",
+    jieba_version="0.42.1",
+    dictionary_sha256="d" * 64,
+    stopwords_sha256="s" * 64,
+    key="k" * 64,
+)
+BANK = Scope(occupation="6-31-01-03", level=4)
 BASE = tuple("abcdefgh")
 
 
@@ -89,17 +92,16 @@ THEORY_SHOWN = {
 
 
 @pytest.fixture(scope="module")
-def theory() -> dict[str, Any]:
-    marks = Adjudications({("v6", "v7"): {"reviewer": "王工", "reason": "考核对象不同"}})
-    report = theory_report(
-        THEORY_UNITS, _context(), {"occupation": "6-31-01-03", "level": 4}, marks
-    )
-    return json.loads(json.dumps(finish(report, "tester")))  # as `--out` writes it
+def theory() -> OverlapReport:
+    marks = Adjudications({("v6", "v7"): Mark("王工", "考核对象不同")})
+    report = theory_report(THEORY_UNITS, _context(), BANK, marks)
+    # as `--out` writes it and a reader reads it back
+    return OverlapReport.from_json(json.loads(json.dumps(finish(report, "tester").to_json())))
 
 
-def test_theory_workbook(theory: dict[str, Any], tmp_path: Path) -> None:
-    assert theory["clusters"] == [[1, 2, 3], [15, 14]]
-    assert theory["verdict"] == "fail"
+def test_theory_workbook(theory: OverlapReport, tmp_path: Path) -> None:
+    assert theory.clusters == ((1, 2, 3), (15, 14))
+    assert theory.verdict == "fail"
     path = tmp_path / "重复率报告.xlsx"
     write_overlap_xlsx(theory, THEORY_SHOWN, path)
     book = load_workbook(path)
@@ -121,9 +123,9 @@ def test_theory_workbook(theory: dict[str, Any], tmp_path: Path) -> None:
     sheet = book["重复题组"]
     assert sheet.freeze_panes == "A2"
     rows = _rows(sheet)
-    for number, members in enumerate(theory["clusters"], start=1):
+    for number, members in enumerate(theory.clusters or (), start=1):
         block = [r for r in rows if r["题组"] == number]
-        assert [r["试题 ID"] for r in block] == members
+        assert [r["试题 ID"] for r in block] == list(members)
         for row in block:
             assert row["题干"] == THEORY_SHOWN[row["试题 ID"]].stem
         assert [r["处理建议"] for r in block].count("保留") == 1
@@ -142,7 +144,7 @@ def test_theory_workbook(theory: dict[str, Any], tmp_path: Path) -> None:
     assert by_id[3]["选项"].startswith("A．=A1+1")
 
     pairs = _rows(book["相似题对"])
-    assert len(pairs) == len(theory["pairs"]) == 3
+    assert len(pairs) == len(theory.pairs) == 3
     assert {(p["A·试题 ID"], p["B·试题 ID"]) for p in pairs} == {(1, 2), (2, 3), (15, 14)}
     first = next(p for p in pairs if p["A·试题 ID"] == 1)
     assert (first["共有词数"], first["合计词数（并集）"]) == (9, 11)
@@ -156,7 +158,7 @@ def test_theory_workbook(theory: dict[str, Any], tmp_path: Path) -> None:
     assert marks[0]["A·题干"] == THEORY_SHOWN[6].stem
 
 
-def test_english_labels(theory: dict[str, Any], tmp_path: Path) -> None:
+def test_english_labels(theory: OverlapReport, tmp_path: Path) -> None:
     path = tmp_path / "report.xlsx"
     write_overlap_xlsx(theory, THEORY_SHOWN, path, lang="en")
     book = load_workbook(path)
@@ -185,8 +187,8 @@ def test_practical_workbook(tmp_path: Path) -> None:
         "A#1": _item("A#1", "照明电路安装\n按图安装开关与灯具", type="task", options={}),
         "B#1": _item("B#1", "照明电路的安装\n按图纸安装开关、灯具", type="task", options={}),
     }
-    report = practical_report(units, _context(), {"occupation": "6-31-01-03", "level": 4})
-    assert report["rate"] == 0.5 and report["verdict"] == "fail"
+    report = practical_report(units, _context(), BANK)
+    assert report.rate == 0.5 and report.verdict == "fail"
     path = tmp_path / "practical.xlsx"
     write_overlap_xlsx(report, shown, path)
     book = load_workbook(path)
@@ -216,13 +218,9 @@ def test_practical_workbook(tmp_path: Path) -> None:
 def test_reference_workbook(tmp_path: Path) -> None:
     bank = [_unit(1, (*BASE, "i")), _unit(2, ("m", "n", "o"))]
     reference = [_unit("省题库.xlsx:5", (*BASE, "i")), _unit("省题库.xlsx:6", (*BASE, "j"))]
-    scope = {
-        "occupation": "6-31-01-03",
-        "level": 4,
-        "reference": {"kind": "file", "file": "省题库.xlsx"},
-    }
+    scope = Scope(occupation="6-31-01-03", level=4, reference=FileReference("省题库.xlsx"))
     report = reference_report(bank, reference, _context(), scope)
-    assert report["verdict"] == "pass" and len(report["pairs"]) == 2
+    assert report.verdict == "pass" and len(report.pairs) == 2
     shown = {1: THEORY_SHOWN[1], "省题库.xlsx:5": _item("省题库.xlsx:5", "参照题干")}
     path = tmp_path / "reference.xlsx"
     write_overlap_xlsx(report, shown, path)

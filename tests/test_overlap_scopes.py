@@ -18,15 +18,16 @@ from qbank.bank import ensure_bank
 from qbank.db import Database
 from qbank.items import import_items, list_items
 from qbank.model import Signature, TokenSet
-from qbank.overlap.report import Unit, paper_overlap
-from qbank.overlap.scopes import (
-    adjudicate,
+from qbank.overlap.adjudication import adjudicate
+from qbank.overlap.checks import (
     check_practical,
     check_practical_levels,
     check_theory,
     compare_banks,
-    verify_report,
 )
+from qbank.overlap.document import OverlapReport
+from qbank.overlap.report import Unit, paper_overlap
+from qbank.overlap.verify import verify_report
 from qbank.people import add_person, set_public_key
 from qbank.policy import load_policy
 from qbank.practical import import_practical
@@ -84,13 +85,20 @@ def store(db: Database, records: list[ItemRecord], level: int = 4) -> None:
         import_items(session, bank, records, source="t.xlsx", actor="tester")
 
 
-def theory(db: Database, policy=POLICY) -> dict:  # type: ignore[no-untyped-def]
+def theory(db: Database, policy=POLICY) -> OverlapReport:  # type: ignore[no-untyped-def]
     with db.transaction() as session:
         bank = ensure_bank(session, OCC, 4, actor="tester")
         return check_theory(session, bank, policy, actor="tester")
 
 
-def verify(db: Database, report: dict) -> dict[str, bool]:  # type: ignore[type-arg]
+def as_read(report: OverlapReport) -> OverlapReport:
+    """The report as `--out` writes it and `verify` reads it back."""
+    return OverlapReport.from_json(json.loads(json.dumps(report.to_json())))
+
+
+def verify(db: Database, report: dict | OverlapReport) -> dict[str, bool]:  # type: ignore[type-arg]
+    if isinstance(report, dict):
+        report = OverlapReport.from_json(report)
     with db.transaction() as session:
         result = verify_report(session, report)
     return {c.figure: c.ok for c in result.checks}
@@ -100,15 +108,15 @@ def test_planted_copies_form_one_cluster(db: Database) -> None:
     store(db, DISTINCT + COPIES)
     report = theory(db)
     ids = [v.id for v in _items(db)]
-    assert report["clusters"] == [[ids[0], ids[6], ids[7]]]
-    assert (report["numerator"], report["denominator"]) == (2, 8)
-    assert report["rate"] == 0.25 and report["verdict"] == "pass"
-    assert all(p["similarity"] >= 0.7 for p in report["pairs"])
-    assert all(p["similarity"] == round(p["shared"] / p["union"], 6) for p in report["pairs"])
-    assert report["method"]["name"] == "exact"
-    assert report["tokenizer"]["name"] == "qbank-jieba-precise-nohmm"
-    assert report["policy"]["max_repetition"]["source"].startswith("湘人社鉴函〔2022〕1号")
-    assert report["snapshot"]["count"] == 8
+    assert report.clusters == ((ids[0], ids[6], ids[7]),)
+    assert (report.numerator, report.denominator) == (2, 8)
+    assert report.rate == 0.25 and report.verdict == "pass"
+    assert all(p.similarity >= 0.7 for p in report.pairs)
+    assert all(p.similarity == round(p.shared / p.union, 6) for p in report.pairs)
+    assert report.method.name == "exact"
+    assert report.tokenizer.name == "qbank-jieba-precise-nohmm"
+    assert report.policy.policy.max_repetition.source.startswith("湘人社鉴函〔2022〕1号")
+    assert report.snapshot.count == 8
 
 
 def _items(db: Database):  # type: ignore[no-untyped-def]
@@ -136,7 +144,7 @@ TAMPERINGS = {  # what is altered → the figure whose check must fail
 @pytest.mark.parametrize("alteration", TAMPERINGS)
 def test_every_altered_figure_is_caught(db: Database, alteration: str) -> None:
     store(db, DISTINCT + COPIES)
-    report = json.loads(json.dumps(theory(db)))
+    report = json.loads(json.dumps(theory(db).to_json()))
     assert all(verify(db, report).values())
     alter, figure = TAMPERINGS[alteration]
     alter(report)
@@ -170,7 +178,7 @@ def test_adjudicated_pair_not_counted_and_lapses_with_a_new_version(
 ) -> None:
     store(db, DISTINCT + COPIES[:1])
     ids = [v.id for v in _items(db)]
-    assert theory(db)["numerator"] == 1
+    assert theory(db).numerator == 1
     monkeypatch.setenv("QBANK_KEYS", str(tmp_path / "keys"))
     with db.transaction() as session:
         bank = ensure_bank(session, OCC, 4, actor="tester")
@@ -205,12 +213,12 @@ def test_adjudicated_pair_not_counted_and_lapses_with_a_new_version(
             signer.public_key_raw, mark.payload.encode(), base64.b64decode(mark.signature)
         )
     report = theory(db)
-    assert report["numerator"] == 0 and report["pairs"] == []
-    assert report["adjudicated"][0]["reviewer"] == "李工"
-    assert report["adjudicated_counted"] is False
-    assert all(verify(db, json.loads(json.dumps(report))).values())
+    assert report.numerator == 0 and report.pairs == ()
+    assert report.adjudicated is not None and report.adjudicated[0].reviewer == "李工"
+    assert report.adjudicated_counted is False
+    assert all(verify(db, as_read(report)).values())
     store(db, [dataclasses.replace(COPIES[0], answer="B")])  # a new version of the copy
-    assert theory(db)["numerator"] == 1
+    assert theory(db).numerator == 1
 
 
 def test_tokens_and_signatures_are_computed_once(db: Database) -> None:
@@ -242,7 +250,7 @@ def test_a_stricter_province_fails_the_same_bank(db: Database, tmp_path: Path) -
     )
     store(db, DISTINCT + COPIES)
     report = theory(db, load_policy(strict))
-    assert (report["cap"], report["verdict"], report["policy"]["name"]) == (
+    assert (report.cap, report.verdict, report.policy.policy.name) == (
         0.1,
         "fail",
         "strict-10",
@@ -299,13 +307,13 @@ def test_practical_sets_pairwise_share_by_score(db: Database) -> None:
             actor="tester",
         )
         report = check_practical(session, bank, POLICY, actor="tester")
-    shares = {(p["a"], p["b"]): (p["share_a"], p["share_b"]) for p in report["set_pairs"]}
+    shares = {(p.a, p.b): (p.side_a.share, p.side_b.share) for p in report.set_pairs or ()}
     assert shares[("S1", "S2")] == (0.6, 0.6)  # the 60-point motor task is shared
     assert shares[("S2", "S3")] == (0.4, 0.4)
     assert shares[("S1", "S3")] == (0.0, 0.0)
-    assert (report["rate"], report["verdict"]) == (0.6, "fail")
+    assert (report.rate, report.verdict) == (0.6, "fail")
     with db.transaction() as session:
-        assert all(c.ok for c in verify_report(session, json.loads(json.dumps(report))).checks)
+        assert all(c.ok for c in verify_report(session, as_read(report)).checks)
 
 
 def test_practical_task_shared_across_levels_fails(db: Database) -> None:
@@ -315,8 +323,8 @@ def test_practical_task_shared_across_levels_fails(db: Database) -> None:
         import_practical(session, four, [pset("S1", MOTOR, PLC)], source="a.yaml", actor="tester")
         import_practical(session, three, [pset("T1", MOTOR, RECT)], source="b.yaml", actor="tester")
         report = check_practical_levels(session, four, POLICY, actor="tester")
-    assert report["pairs"][0]["a"] == "S1#1" and report["pairs"][0]["b"] == "L3:T1#1"
-    assert (report["numerator"], report["denominator"], report["verdict"]) == (60, 100, "fail")
+    assert report.pairs[0].a == "S1#1" and report.pairs[0].b == "L3:T1#1"
+    assert (report.numerator, report.denominator, report.verdict) == (60, 100, "fail")
 
 
 def test_bank_against_reference_bank(db: Database) -> None:
@@ -326,8 +334,8 @@ def test_bank_against_reference_bank(db: Database) -> None:
         four = ensure_bank(session, OCC, 4, actor="tester")
         three = ensure_bank(session, OCC, 3, actor="tester")
         report = compare_banks(session, four, three, POLICY, actor="tester")
-        assert all(c.ok for c in verify_report(session, json.loads(json.dumps(report))).checks)
-    assert (report["numerator"], report["denominator"]) == (2, 6)
+        assert all(c.ok for c in verify_report(session, as_read(report)).checks)
+    assert (report.numerator, report.denominator) == (2, 6)
 
 
 def test_paper_overlap_by_count_and_score() -> None:

@@ -46,7 +46,8 @@ from qbank.db import Database, open_database
 from qbank.filing import file_bank
 from qbank.items import import_items
 from qbank.model import Base, Filing, ItemVersion, OverlapReport, Paper, PracticalSetVersion
-from qbank.overlap.scopes import check_theory, verify_report
+from qbank.overlap.checks import check_theory
+from qbank.overlap.verify import load_report, verify_report
 from qbank.people import get_person
 from qbank.records import ItemRecord, ItemType, Location
 from qbank.seal import (
@@ -475,7 +476,7 @@ def test_bank_and_overlap_checks_refuse(mode: str, tmp_path_factory) -> None:  #
 def test_overlap_verify_of_a_rehashed_row_fails(tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     """(c): the row re-hashes, but it is no longer the version the report names."""
     target = tampered(tmp_path_factory, "rehashed")
-    report = json.loads((target.workspace / FILING_DIR / "overlap-theory.json").read_text())
+    report = load_report(str(target.workspace / FILING_DIR / "overlap-theory.json"))
     db = open_database(str(target.db))
     try:
         with db.transaction() as session:

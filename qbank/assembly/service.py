@@ -52,9 +52,9 @@ from qbank.model import (
     Paper,
     PaperItem,
 )
+from qbank.overlap.checks import sets_sharing_tasks_with_other_levels
 from qbank.overlap.fingerprints import TextUnit, ensure_tokens
 from qbank.overlap.pairs import near_duplicates
-from qbank.overlap.scopes import sets_sharing_tasks_with_other_levels
 from qbank.policy import Policy
 
 

@@ -10,11 +10,11 @@ token sets alone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
+from qbank.overlap.document import ExactMethod, LshMethod, Method, MinHashParams
 from qbank.overlap.exact import all_pairs, cross_pairs, verify
 from qbank.overlap.lsh import candidates, cross_candidates, lsh_params
 from qbank.overlap.matrix import TokenMatrix, to_matrix
@@ -36,24 +36,13 @@ class Pair:
         return self.shared / self.union if self.union else 1.0
 
 
-@dataclass(frozen=True)
-class Method:
-    """How pairs were found: what a report names so the run can be repeated."""
-
-    name: str  # "exact" | "minhash-lsh"
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, **self.params}
-
-
-def minhash_params(policy: Policy) -> dict[str, Any]:
-    return {
-        "num_perm": int(policy.num_perm.value),
-        "seed": int(policy.seed.value),
-        "scheme": DEFAULT_SCHEME,
-        "compatible_with": "datasketch.MinHash (default scheme), tokens UTF-8 encoded",
-    }
+def minhash_params(policy: Policy) -> MinHashParams:
+    return MinHashParams(
+        num_perm=int(policy.num_perm.value),
+        seed=int(policy.seed.value),
+        scheme=DEFAULT_SCHEME,
+        compatible_with="datasketch.MinHash (default scheme), tokens UTF-8 encoded",
+    )
 
 
 def _exact_pair(a: Sequence[str], b: Sequence[str], i: int, j: int) -> Pair:
@@ -91,7 +80,7 @@ def near_duplicates(
     matrix = to_matrix(tokens)
     if matrix.n <= int(policy.exact_max_items.value):
         i, j, _ = all_pairs(matrix, threshold)
-        method = Method("exact", {"exact_max_items": int(policy.exact_max_items.value)})
+        method: Method = ExactMethod(int(policy.exact_max_items.value))
     else:
         bands, rows = lsh_params(
             threshold, int(policy.num_perm.value), min_recall=float(policy.lsh_min_recall.value)
@@ -100,15 +89,7 @@ def near_duplicates(
             sigs = _signatures(matrix, policy)
         ci, cj = candidates(sigs, bands, rows)
         i, j, _ = verify(matrix, ci, cj, threshold)
-        method = Method(
-            "minhash-lsh",
-            {
-                "bands": bands,
-                "rows": rows,
-                "min_recall": float(policy.lsh_min_recall.value),
-                "candidates": len(ci),
-            },
-        )
+        method = LshMethod(bands, rows, float(policy.lsh_min_recall.value), len(ci))
     found = {(int(a), int(b)) for a, b in zip(i, j, strict=True)}
     found |= _identical_text_pairs(text_keys, tokens)
     pairs = [_exact_pair(tokens[a], tokens[b], a, b) for a, b in sorted(found)]
@@ -130,7 +111,7 @@ def cross_duplicates(
     a, b = both.take(np.arange(split)), both.take(np.arange(split, both.n))
     if both.n <= int(policy.exact_max_items.value):
         i, j, _ = cross_pairs(a, b, threshold)
-        method = Method("exact", {"exact_max_items": int(policy.exact_max_items.value)})
+        method: Method = ExactMethod(int(policy.exact_max_items.value))
     else:
         bands, rows = lsh_params(
             threshold, int(policy.num_perm.value), min_recall=float(policy.lsh_min_recall.value)
@@ -139,15 +120,7 @@ def cross_duplicates(
         ci, cj = cross_candidates(sigs[:split], sigs[split:], bands, rows)
         i, j, _ = verify(both, ci, cj + split, threshold)
         j = j - split
-        method = Method(
-            "minhash-lsh",
-            {
-                "bands": bands,
-                "rows": rows,
-                "min_recall": float(policy.lsh_min_recall.value),
-                "candidates": len(ci),
-            },
-        )
+        method = LshMethod(bands, rows, float(policy.lsh_min_recall.value), len(ci))
     found = {(int(x), int(y)) for x, y in zip(i, j, strict=True)}
     if keys_a is not None and keys_b is not None:
         index_b: dict[str, list[int]] = {}

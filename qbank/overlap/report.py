@@ -22,18 +22,32 @@ Scopes computed here, on in-memory units (so a file can be checked as well as a 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 
 from qbank.canonical import canonical_bytes, content_id
 from qbank.overlap.clusters import clusters, repetition
+from qbank.overlap.document import (
+    AdjudicatedPair,
+    ListedItem,
+    ListedTask,
+    Number,
+    OverlapReport,
+    ReportKind,
+    ReportPair,
+    ReportPolicy,
+    ReportTokenizer,
+    Scope,
+    SetPair,
+    SetShare,
+    Snapshot,
+    Verdict,
+)
 from qbank.overlap.pairs import Method, Pair, cross_duplicates, minhash_params, near_duplicates
 from qbank.policy import Policy
 
-FORMAT = "qbank-overlap-report/1"
 RATE_DIGITS = 6
 
 
@@ -49,85 +63,95 @@ class Unit:
     version: str
     tokens: tuple[str, ...]
     text_key: str
-    score: float = 1.0
+    score: Number = 1.0
     group: str = ""  # practical: the set code; reference: "bank" / "reference"
     guid: str | None = None
 
 
 @dataclass(frozen=True)
-class ShownItem:
-    """What a reviewer sees of one item or task in the human report."""
-
-    id: int | str
-    type: str  # "judgement" | "single" | "multiple" | "task"
-    stem: str  # for a task: its title and requirements
-    options: dict[str, str]
-    answer: str  # letters or √/×, "" for tasks
-    knowledge_point: str | None
-    explanation: str | None
-    score: float | None
-
-
-@dataclass
 class Context:
     """What every report names besides its figures."""
 
     policy: Policy
-    tokenizer: dict[str, str]
+    tokenizer: ReportTokenizer
     generated_by: str = ""
 
-    def header(self, kind: str, scope: dict[str, Any], method: Method) -> dict[str, Any]:
-        return {
-            "format": FORMAT,
-            "scope": {"kind": kind, **scope},
-            "policy": {**self.policy.as_dict(), "id": self.policy.id},
-            "tokenizer": self.tokenizer,
-            "minhash": minhash_params(self.policy),
-            "method": method.as_dict(),
-            "threshold": float(self.policy.similarity_threshold.value),
-        }
+    def report(
+        self,
+        kind: ReportKind,
+        scope: Scope,
+        method: Method,
+        units: Sequence[Unit],
+        pairs: list[ReportPair],
+        figures: tuple[Number, Number, float],
+        cap: float,
+    ) -> OverlapReport:
+        """The parts every kind has; the caller adds its own sections with `replace`."""
+        numerator, denominator, rate = figures
+        return OverlapReport(
+            kind=kind,
+            scope=scope,
+            policy=ReportPolicy(self.policy, self.policy.id),
+            tokenizer=self.tokenizer,
+            minhash=minhash_params(self.policy),
+            method=method,
+            threshold=float(self.policy.similarity_threshold.value),
+            snapshot=snapshot(units),
+            pairs=tuple(pairs),
+            numerator=numerator,
+            denominator=denominator,
+            rate=rate,
+            cap=cap,
+            verdict=_verdict(rate, cap),
+        )
 
 
-def snapshot(units: Sequence[Unit]) -> dict[str, Any]:
+def snapshot(units: Sequence[Unit]) -> Snapshot:
     """Count and SHA-256 of the sorted version ids: names exactly what was compared."""
     versions = sorted(u.version for u in units)
-    return {"count": len(versions), "sha256": content_id(versions)}
+    return Snapshot(len(versions), content_id(versions))
 
 
 def _rate(numerator: float, denominator: float) -> float:
     return round(numerator / denominator, RATE_DIGITS) if denominator else 0.0
 
 
-def _pair_dict(a: Unit, b: Unit, pair: Pair) -> dict[str, Any]:
-    return {
-        "a": a.id,
-        "b": b.id,
-        "similarity": round(pair.similarity, RATE_DIGITS),
-        "shared": pair.shared,
-        "union": pair.union,
-    }
+def _pair(a: Unit, b: Unit, pair: Pair) -> ReportPair:
+    return ReportPair(a.id, b.id, round(pair.similarity, RATE_DIGITS), pair.shared, pair.union)
 
 
-def _verdict(rate: float, cap: float) -> str:
+def _verdict(rate: float, cap: float) -> Verdict:
     return "pass" if rate <= cap + 1e-12 else "fail"
+
+
+def _listed(units: Sequence[Unit]) -> tuple[ListedItem, ...]:
+    return tuple(ListedItem(u.id, u.guid, u.version) for u in units)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A reviewer's signed judgement that two versions are distinct, as a report shows it."""
+
+    reviewer: str
+    reason: str
 
 
 @dataclass
 class Adjudications:
-    """Pairs of versions a reviewer judged distinct: {(version_a, version_b): detail}."""
+    """Pairs of versions a reviewer judged distinct: {(version_a, version_b): mark}."""
 
-    marks: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    marks: dict[tuple[str, str], Mark] = field(default_factory=dict)
 
-    def get(self, a: str, b: str) -> dict[str, str] | None:
+    def get(self, a: str, b: str) -> Mark | None:
         return self.marks.get((a, b)) or self.marks.get((b, a))
 
 
 def theory_report(
     units: Sequence[Unit],
     ctx: Context,
-    scope: dict[str, Any],
+    scope: Scope,
     adjudications: Adjudications | None = None,
-) -> dict[str, Any]:
+) -> OverlapReport:
     """Within one bank: near-duplicate clusters of items and the repetition rate."""
     adjudications = adjudications or Adjudications()
     found, method = near_duplicates(
@@ -141,30 +165,25 @@ def theory_report(
         if mark is None:
             counted.append(pair)
         else:
-            adjudicated.append({**_pair_dict(a, b, pair), **mark})
+            adjudicated.append(AdjudicatedPair(_pair(a, b, pair), mark.reviewer, mark.reason))
     i = np.array([p.i for p in counted], dtype=np.int64)
     j = np.array([p.j for p in counted], dtype=np.int64)
     groups = clusters(len(units), i, j)
     numerator, denominator = repetition(len(units), groups)
     rate = _rate(numerator, denominator)
+    pairs = [_pair(units[p.i], units[p.j], p) for p in counted]
     cap = float(ctx.policy.max_repetition.value)
-    return {
-        **ctx.header("theory", scope, method),
-        "snapshot": snapshot(units),
-        "items": [{"id": u.id, "guid": u.guid, "version": u.version} for u in units],
-        "pairs": [_pair_dict(units[p.i], units[p.j], p) for p in counted],
-        "adjudicated": adjudicated,
-        "adjudicated_counted": False,
-        "clusters": [[units[k].id for k in g] for g in groups],
-        "numerator": numerator,
-        "denominator": denominator,
-        "rate": rate,
-        "cap": cap,
-        "verdict": _verdict(rate, cap),
-    }
+    report = ctx.report("theory", scope, method, units, pairs, (numerator, denominator, rate), cap)
+    return replace(
+        report,
+        items=_listed(units),
+        adjudicated=tuple(adjudicated),
+        adjudicated_counted=False,
+        clusters=tuple(tuple(units[k].id for k in g) for g in groups),
+    )
 
 
-def practical_report(units: Sequence[Unit], ctx: Context, scope: dict[str, Any]) -> dict[str, Any]:
+def practical_report(units: Sequence[Unit], ctx: Context, scope: Scope) -> OverlapReport:
     """Between the practical sets of one bank: score share of each set repeated in another."""
     found, method = near_duplicates(
         [u.tokens for u in units], ctx.policy, text_keys=[u.text_key for u in units]
@@ -178,46 +197,36 @@ def practical_report(units: Sequence[Unit], ctx: Context, scope: dict[str, Any])
         repeated.setdefault((a.group, b.group), set()).add(pair.i)
         repeated.setdefault((b.group, a.group), set()).add(pair.j)
     set_pairs = []
-    worst: tuple[float, float, float] | None = None
+    worst: tuple[float, Number, Number] | None = None
     for x in range(len(sets)):
         for y in range(x + 1, len(sets)):
-            row: dict[str, Any] = {"a": sets[x], "b": sets[y]}
-            for side, (s, t) in (("a", (sets[x], sets[y])), ("b", (sets[y], sets[x]))):
+            sides = []
+            for s, t in ((sets[x], sets[y]), (sets[y], sets[x])):
                 shared = sum(units[k].score for k in repeated.get((s, t), ()))
                 share = _rate(shared, totals[s])
-                row[f"numerator_{side}"] = shared
-                row[f"denominator_{side}"] = totals[s]
-                row[f"share_{side}"] = share
+                sides.append(SetShare(shared, totals[s], share))
                 if worst is None or share > worst[0]:
                     worst = (share, shared, totals[s])
-            set_pairs.append(row)
+            set_pairs.append(SetPair(sets[x], sets[y], sides[0], sides[1]))
     cap = float(ctx.policy.max_practical_pair_share.value)
-    worst = worst or (0.0, 0.0, 0.0)
-    return {
-        **ctx.header("practical", scope, method),
-        "snapshot": snapshot(units),
-        "tasks": [
-            {"id": u.id, "version": u.version, "set": u.group, "score": u.score} for u in units
-        ],
-        "pairs": [_pair_dict(units[p.i], units[p.j], p) for p in found],
-        "set_pairs": set_pairs,
-        "numerator": worst[1],
-        "denominator": worst[2],
-        "rate": worst[0],
-        "cap": cap,
-        "verdict": _verdict(worst[0], cap),
-    }
+    rate, numerator, denominator = worst or (0.0, 0.0, 0.0)
+    pairs = [_pair(units[p.i], units[p.j], p) for p in found]
+    report = ctx.report(
+        "practical", scope, method, units, pairs, (numerator, denominator, rate), cap
+    )
+    tasks = tuple(ListedTask(str(u.id), u.version, u.group, u.score) for u in units)
+    return replace(report, tasks=tasks, set_pairs=tuple(set_pairs))
 
 
 def reference_report(
     units: Sequence[Unit],
     reference: Sequence[Unit],
     ctx: Context,
-    scope: dict[str, Any],
+    scope: Scope,
     *,
-    kind: str = "reference",
+    kind: ReportKind = "reference",
     cap_value: float | None = None,
-) -> dict[str, Any]:
+) -> OverlapReport:
     """A scope against a reference: share of its units with a near-duplicate there."""
     found, method = cross_duplicates(
         [u.tokens for u in units],
@@ -228,23 +237,18 @@ def reference_report(
     )
     hit = {p.i for p in found}
     by_score = kind == "practical-levels"
-    numerator = sum(units[k].score for k in hit) if by_score else len(hit)
-    denominator = sum(u.score for u in units) if by_score else len(units)
+    numerator: Number = sum(units[k].score for k in hit) if by_score else len(hit)
+    denominator: Number = sum(u.score for u in units) if by_score else len(units)
     rate = _rate(numerator, denominator)
     cap = cap_value if cap_value is not None else float(ctx.policy.max_reference_share.value)
-    return {
-        **ctx.header(kind, scope, method),
-        "snapshot": snapshot(units),
-        "reference_snapshot": snapshot(reference),
-        "items": [{"id": u.id, "guid": u.guid, "version": u.version} for u in units],
-        "reference_items": [{"id": u.id, "guid": u.guid, "version": u.version} for u in reference],
-        "pairs": [_pair_dict(units[p.i], reference[p.j], p) for p in found],
-        "numerator": numerator,
-        "denominator": denominator,
-        "rate": rate,
-        "cap": cap,
-        "verdict": _verdict(rate, cap),
-    }
+    pairs = [_pair(units[p.i], reference[p.j], p) for p in found]
+    report = ctx.report(kind, scope, method, units, pairs, (numerator, denominator, rate), cap)
+    return replace(
+        report,
+        items=_listed(units),
+        reference_snapshot=snapshot(reference),
+        reference_items=_listed(reference),
+    )
 
 
 @dataclass(frozen=True)
@@ -286,85 +290,15 @@ def paper_overlap(paper_a: Sequence[Unit], paper_b: Sequence[Unit], policy: Poli
     )
 
 
-def finish(report: dict[str, Any], generated_by: str) -> dict[str, Any]:
+def finish(report: OverlapReport, generated_by: str) -> OverlapReport:
     """Stamp who made the report and when (not part of what verification compares)."""
-    return {
-        **report,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "generated_by": generated_by,
-    }
+    return replace(
+        report,
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        generated_by=generated_by,
+    )
 
 
-def report_bytes(report: dict[str, Any]) -> bytes:
-    return canonical_bytes(report)
-
-
-FIGURES = (
-    "scope",
-    "policy",
-    "tokenizer",
-    "minhash",
-    "method",
-    "threshold",
-    "snapshot",
-    "reference_snapshot",
-    "pairs",
-    "adjudicated",
-    "adjudicated_counted",
-    "clusters",
-    "set_pairs",
-    "numerator",
-    "denominator",
-    "rate",
-    "cap",
-    "verdict",
-)
-
-
-@dataclass(frozen=True)
-class FigureCheck:
-    figure: str
-    ok: bool
-    claimed: Any
-    recomputed: Any
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "figure": self.figure,
-            "ok": self.ok,
-            "claimed": self.claimed,
-            "recomputed": self.recomputed,
-        }
-
-
-def compare(claimed: dict[str, Any], recomputed: dict[str, Any]) -> list[FigureCheck]:
-    """Per figure: does the claimed report match the recomputation?
-
-    Figures absent from both (e.g. `set_pairs` of a theory report) are skipped; one present in
-    only one of them is a mismatch, so a deleted figure is caught too. Unknown keys in the
-    claimed report (other than the generation stamp) are mismatches as well.
-    """
-    checks = []
-    for figure in FIGURES:
-        if figure not in claimed and figure not in recomputed:
-            continue
-        a, b = claimed.get(figure), recomputed.get(figure)
-        checks.append(FigureCheck(figure, canonical_bytes(a) == canonical_bytes(b), a, b))
-    known = {
-        *FIGURES,
-        "format",
-        "items",
-        "tasks",
-        "reference_items",
-        "generated_at",
-        "generated_by",
-    }
-    for extra in sorted(set(claimed) - known):
-        checks.append(FigureCheck(extra, False, claimed[extra], None))
-    for listing in ("items", "tasks", "reference_items"):
-        if listing in claimed or listing in recomputed:
-            a, b = claimed.get(listing), recomputed.get(listing)
-            checks.append(
-                FigureCheck(listing, canonical_bytes(a) == canonical_bytes(b), None, None)
-            )
-    return checks
+def report_bytes(report: OverlapReport) -> bytes:
+    """The report's canonical JSON: what `--out` writes, the database keeps and a filing hashes."""
+    return canonical_bytes(report.to_json())
