@@ -36,7 +36,7 @@ from qbank.overlap.checks import (
 from qbank.overlap.document import LshMethod, OverlapReport
 from qbank.overlap.report import report_bytes
 from qbank.overlap.shown import ShownItem, shown_items
-from qbank.overlap.verify import load_report, verify_report
+from qbank.overlap.verification import load_report, verify_report
 from qbank.people import get_person
 from qbank.policy import load_policy
 from qbank.text.normalize import format_number

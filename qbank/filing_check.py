@@ -492,7 +492,7 @@ def _overlap_theory(
     rows = records()
     if rows is None:
         raise _Failed("bank.xlsx could not be read")
-    from qbank.overlap.verify import verify_report  # jieba, numba: only when it gets here
+    from qbank.overlap.verification import verify_report  # jieba, numba: only when it gets here
 
     result = verify_report(None, report, records=rows, source="bank.xlsx")
     bad = [c.figure for c in result.checks if not c.ok]
@@ -506,7 +506,7 @@ def _overlap_practical(files: Mapping[str, bytes], state: dict[str, Any]) -> str
     named = {t.version.split("#")[0] for t in report.tasks or ()}
     if named != {e["version"] for e in _entries(state, "practical_set")}:
         raise _Failed("the report does not cover exactly the filed practical sets")
-    from qbank.overlap.verify import verify_practical_from_contents
+    from qbank.overlap.verification import verify_practical_from_contents
 
     result = verify_practical_from_contents(report, state.get("sets", []))
     bad = [c.figure for c in result.checks if not c.ok]

@@ -27,7 +27,7 @@ from qbank.overlap.checks import (
 )
 from qbank.overlap.document import OverlapReport
 from qbank.overlap.report import Unit, paper_overlap
-from qbank.overlap.verify import verify_report
+from qbank.overlap.verification import verify_report
 from qbank.people import add_person, set_public_key
 from qbank.policy import load_policy
 from qbank.practical import import_practical

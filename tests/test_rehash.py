@@ -47,7 +47,7 @@ from qbank.filing import file_bank
 from qbank.items import import_items
 from qbank.model import Base, Filing, ItemVersion, OverlapReport, Paper, PracticalSetVersion
 from qbank.overlap.checks import check_theory
-from qbank.overlap.verify import load_report, verify_report
+from qbank.overlap.verification import load_report, verify_report
 from qbank.people import get_person
 from qbank.records import ItemRecord, ItemType, Location
 from qbank.seal import (

@@ -1,4 +1,4 @@
-"""Overlap reports: canonical JSON a regulator can re-derive, and the re-derivation itself.
+"""Overlap reports computed: the figures of each scope, as an `OverlapReport` (document.py).
 
 A report states its scope, the policy (every value with its clause), the tokenizer identity,
 the MinHash parameters, the method, a hash of the scope's snapshot (its sorted version ids),
@@ -33,6 +33,7 @@ from qbank.overlap.document import (
     AdjudicatedPair,
     ListedItem,
     ListedTask,
+    Method,
     Number,
     OverlapReport,
     ReportKind,
@@ -45,7 +46,7 @@ from qbank.overlap.document import (
     Snapshot,
     Verdict,
 )
-from qbank.overlap.pairs import Method, Pair, cross_duplicates, minhash_params, near_duplicates
+from qbank.overlap.pairs import Pair, cross_duplicates, minhash_params, near_duplicates
 from qbank.policy import Policy
 
 RATE_DIGITS = 6
