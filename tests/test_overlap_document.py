@@ -16,17 +16,22 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from test_overlap_scopes import COPIES, DISTINCT
 
 from cli.main import cli
 from qbank import keys
 from qbank.bank import ensure_bank
 from qbank.canonical import canonical_bytes
 from qbank.db import Database
+from qbank.errors import NotFound
 from qbank.i18n import set_language
-from qbank.items import list_items
+from qbank.items import import_items, list_items
+from qbank.overlap.adjudication import adjudicate
 from qbank.overlap.document import BadReport, OverlapReport
 from qbank.overlap.verification import load_report, verify_practical_from_contents
 from qbank.people import add_person, set_public_key
+from qbank.policy import load_policy
+from qbank.retention import delete_item
 
 DATA = Path(__file__).parent / "data" / "overlap"
 REPORTS = ("theory", "practical", "practical-levels", "reference-bank", "reference-file")
@@ -214,3 +219,28 @@ def test_a_deleted_item_cannot_be_adjudicated(
     assert unknown.exit_code == 1 and "本题库中没有编号为 9999 的试题" in unknown.output
     live = runner.invoke(cli, ["overlap", "mark", str(first), str(ids[7]), *mark[2:]])
     assert live.exit_code == 0, live.output
+
+
+def test_adjudicate_refuses_a_deleted_item(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QBANK_KEYS", str(tmp_path / "keys"))
+    with db.transaction() as session:
+        bank = ensure_bank(session, "6-31-01-03", 4, actor="tester")
+        import_items(session, bank, DISTINCT + COPIES, source="t.xlsx", actor="tester")
+        ids = [v.id for v in list_items(session, bank)]
+        reviewer = add_person(session, "李工", ["reviewer"], actor="t")
+        set_public_key(session, reviewer, keys.generate("李工", "pw").public_key_raw, actor="t")
+        delete_item(session, ids[6], reason="重复", actor="tester", policy=load_policy())
+    with db.transaction() as session, pytest.raises(NotFound) as refused:
+        adjudicate(
+            session,
+            ensure_bank(session, "6-31-01-03", 4, actor="tester"),
+            ids[0],
+            ids[6],
+            reviewer=add_person(session, "李工", ["reviewer"], actor="t"),
+            signer=keys.load_signer("李工", "pw"),
+            reason="考查内容不同",
+            actor="tester",
+        )
+    assert (refused.value.key, refused.value.params) == ("overlap.item_deleted", {"id": ids[6]})
