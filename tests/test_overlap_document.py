@@ -115,6 +115,7 @@ MALFORMED: dict[str, tuple[Callable[[Any], None], str, str]] = {
         "应为 true",
     ),
     "pairs not a list": (_set(["pairs"], {}), "pairs", "应为列表"),
+    "numerator NaN": (_set(["numerator"], float("nan")), "numerator", "应为非负数"),
     "a practical section in a theory report": (_set(["set_pairs"], []), "set_pairs", "不应出现"),
 }
 

@@ -18,6 +18,7 @@ reports each as a mismatch rather than ignoring it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Literal, TypeVar, cast, get_args
@@ -163,7 +164,9 @@ def _int(value: object, path: str) -> int:
 
 
 def _number(value: object, path: str) -> Number:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadReport(path, "overlap.expect.number")
+    if not math.isfinite(value) or value < 0:  # JSON may spell NaN; canonical JSON may not
         raise BadReport(path, "overlap.expect.number")
     return value
 

@@ -131,7 +131,7 @@ def parse_report(data: bytes, file: str) -> OverlapReport:
     """A report from its JSON bytes; InvalidInput (BadReport naming the field) otherwise."""
     try:
         parsed = json.loads(data.decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
         raise InvalidInput("overlap.bad_report", file=file, reason=str(e)) from None
     try:
         return OverlapReport.from_json(parsed)
