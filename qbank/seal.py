@@ -41,7 +41,7 @@ from typing import Any
 
 from pyrage import x25519
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from exporters.sealed_bundle import (
     BUNDLE_SUFFIX,
@@ -76,16 +76,14 @@ from qbank.model import (
     Bank,
     Batch,
     BatchStaff,
-    Item,
     ItemVersion,
     Paper,
     Person,
-    PracticalSet,
     PracticalSetVersion,
-    PracticalTaskRow,
     SealedBundle,
 )
 from qbank.people import public_key_raw
+from qbank.queries import item_versions, live_people, set_versions
 
 PAPER_FORMAT = "qbank-paper-data/v1"
 STATEMENT_TYPE = "qbank-sealed-bundle/v1"
@@ -261,9 +259,7 @@ def expected_signer_keys(session: Session, signed: SignedStatement) -> dict[str,
     batch = session.get(Batch, batch_id) if isinstance(batch_id, int) else None
     if batch is not None and batch.code == batch_info.get("code"):
         _require_extractor(session, batch, signed.signer_name)
-    person = session.scalar(
-        select(Person).where(Person.name == signed.signer_name, Person.deleted_at.is_(None))
-    )
+    person = session.scalar(live_people().where(Person.name == signed.signer_name))
     if person is None or not person.public_key:
         return None
     return {person.name: public_key_raw(person)}
@@ -315,11 +311,7 @@ def _item_contents(
     version_ids = [v for _i, v, _p in rows]
     found = {
         v.id: (v, guid)
-        for v, guid in session.execute(
-            select(ItemVersion, Item.guid)
-            .join(Item, Item.id == ItemVersion.item_id)
-            .where(ItemVersion.id.in_(version_ids))
-        )
+        for v, guid in session.execute(item_versions().where(ItemVersion.id.in_(version_ids)))
     }
     named = dict(zip(layout.get("items", []), layout.get("versions", []), strict=False))
     out = []
@@ -350,15 +342,7 @@ def _set_content(
     session: Session, version_id: int | None, layout: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The drawn set's verified content (ContentTampered as for items)."""
-    row = session.execute(
-        select(PracticalSetVersion, PracticalSet.code)
-        .join(PracticalSet, PracticalSet.id == PracticalSetVersion.set_id)
-        .where(PracticalSetVersion.id == version_id)
-        .options(
-            selectinload(PracticalSetVersion.tasks).selectinload(PracticalTaskRow.rubric),
-            selectinload(PracticalSetVersion.prep_rows),
-        )
-    ).one()
+    row = session.execute(set_versions().where(PracticalSetVersion.id == version_id)).one()
     version, code = row
     content = verified_set_content(version, code=code, consequence="seal")
     if layout.get("version", version.sha256) != version.sha256:
