@@ -125,7 +125,7 @@ from qbank.model import (
     SealedBundle,
     TreeVersion,
 )
-from qbank.queries import set_versions
+from qbank.queries import set_versions_with_code
 
 CHECKS = (
     "people",
@@ -579,7 +579,11 @@ class _Run:
             self.fail("CURRENT_VERSION_FOREIGN", "items", item_id, version_id=version_id)
 
     def check_practical_set_versions(self) -> None:
-        stmt = set_versions().order_by(PracticalSetVersion.id).execution_options(yield_per=200)
+        stmt = (
+            set_versions_with_code()
+            .order_by(PracticalSetVersion.id)
+            .execution_options(yield_per=200)
+        )
         for version, code in self.session.execute(stmt):
             self.seen()
             mismatch = set_version_mismatch(version, code=code)

@@ -41,7 +41,7 @@ from qbank.model import (
     PracticalSet,
     PracticalSetVersion,
 )
-from qbank.queries import bank_filings, item_versions, set_versions
+from qbank.queries import bank_filings, item_versions_with_guid, set_versions_with_code
 from qbank.records import PracticalSetRecord
 
 __all__ = [
@@ -253,7 +253,7 @@ def _versions(
     rewritten (ContentTampered), not a missing version.
     """
     rows = session.execute(
-        item_versions().where(tuple_(ItemVersion.item_id, ItemVersion.sha256).in_(pairs))
+        item_versions_with_guid().where(tuple_(ItemVersion.item_id, ItemVersion.sha256).in_(pairs))
     )
     found = {(v.item_id, v.sha256): (v, guid) for v, guid in rows}
     for item_id, sha in pairs:
@@ -394,7 +394,7 @@ def _set_version(
 ) -> tuple[PracticalSetVersion, str]:
     """The drawn set version (tasks, rubric and preparation rows loaded) and its set's code:
     the paper's row, or (for a supplied layout) by its SHA-256."""
-    stmt = set_versions()
+    stmt = set_versions_with_code()
     if not overridden and paper.set_version_id is not None:
         stmt = stmt.where(PracticalSetVersion.id == paper.set_version_id)
     else:

@@ -83,7 +83,7 @@ from qbank.model import (
     SealedBundle,
 )
 from qbank.people import public_key_raw
-from qbank.queries import item_versions, live_people, set_versions
+from qbank.queries import item_versions_with_guid, live_people, set_versions_with_code
 
 PAPER_FORMAT = "qbank-paper-data/v1"
 STATEMENT_TYPE = "qbank-sealed-bundle/v1"
@@ -311,7 +311,9 @@ def _item_contents(
     version_ids = [v for _i, v, _p in rows]
     found = {
         v.id: (v, guid)
-        for v, guid in session.execute(item_versions().where(ItemVersion.id.in_(version_ids)))
+        for v, guid in session.execute(
+            item_versions_with_guid().where(ItemVersion.id.in_(version_ids))
+        )
     }
     named = dict(zip(layout.get("items", []), layout.get("versions", []), strict=False))
     out = []
@@ -342,7 +344,9 @@ def _set_content(
     session: Session, version_id: int | None, layout: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The drawn set's verified content (ContentTampered as for items)."""
-    row = session.execute(set_versions().where(PracticalSetVersion.id == version_id)).one()
+    row = session.execute(
+        set_versions_with_code().where(PracticalSetVersion.id == version_id)
+    ).one()
     version, code = row
     content = verified_set_content(version, code=code, consequence="seal")
     if layout.get("version", version.sha256) != version.sha256:

@@ -43,10 +43,10 @@ from qbank.queries import (
     current_sets,
     filing_items,
     filing_sets,
-    item_versions,
+    item_versions_with_guid,
     latest_filing,
     live_people,
-    set_versions,
+    set_versions_with_code,
 )
 from qbank.records import ItemRecord, ItemType, Location
 from qbank.retention import delete_item
@@ -133,10 +133,10 @@ def test_versions_with_their_identity(db: Database) -> None:
         item = session.get(Item, first)
         assert item is not None
         version, guid = session.execute(
-            item_versions().where(ItemVersion.id == item.current_version_id)
+            item_versions_with_guid().where(ItemVersion.id == item.current_version_id)
         ).one()
         assert (version.item_id, guid) == (first, item.guid)
-        set_version, set_code = session.execute(set_versions()).one()
+        set_version, set_code = session.execute(set_versions_with_code()).one()
         assert set_code == code
         assert set_version.tasks and set_version.prep_rows  # loaded: no lazy access refused
         assert set_version.tasks[0].rubric
