@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Row, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -167,7 +167,8 @@ def import_items(
     problems = ProblemList(parse_problems)  # bounded: a hostile file may be all problems
     points = tree_point_codes(session, bank)
 
-    current = session.execute(
+    # outer join: an item may own no content key (None); typed here, add_columns drops types
+    current: Sequence[Row[Item, ItemVersion, str | None]] = session.execute(
         current_items(bank.id)
         .add_columns(ItemContentKey.content_key)
         .outerjoin(ItemContentKey, ItemContentKey.item_id == Item.id)
