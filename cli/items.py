@@ -87,7 +87,7 @@ def item_show(item_id: int, as_json: bool) -> None:
       qbank item show 12
     """
     with transaction() as session:
-        view = get_item(session, item_id)
+        view = get_item(session, item_id, include_deleted=True)  # records stay inspectable
         versions = [
             (v.seq, v.sha256, v.created_at, v.created_by) for v in item_versions(session, item_id)
         ]
@@ -100,6 +100,8 @@ def item_show(item_id: int, as_json: bool) -> None:
         emit_json(data)
         return
     click.echo(f"{t('cli.col.id')}: {view.id}  ({t(f'type.{view.type}')}, {view.status})")
+    if view.deleted_at is not None:
+        click.echo(t("item.deleted", at=view.deleted_at))
     click.echo(f"{t('field.guid')}: {view.guid}")
     click.echo(f"{t('cli.col.version')}: {view.seq} {view.version}")
     click.echo(f"{t('field.stem')}: {view.stem}")
@@ -129,7 +131,7 @@ def item_history(item_id: int, as_json: bool) -> None:
       qbank item history 12
     """
     with transaction() as session:
-        get_item(session, item_id)
+        get_item(session, item_id, include_deleted=True)  # a deleted item's trail stays readable
         events = [
             (e.at.isoformat(timespec="seconds"), e.actor, e.action, e.detail)
             for e in audit.history(session, "item", item_id)

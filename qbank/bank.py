@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from qbank import audit
 from qbank.errors import InvalidInput, NotFound
-from qbank.model import Bank, Item, ItemVersion, KnowledgeNode, Occupation, PracticalSet
+from qbank.model import Bank, ItemVersion, KnowledgeNode, Occupation
+from qbank.queries import current_items, current_sets
 from qbank.text.normalize import is_occupation_code
 
 LEVEL_NAMES: dict[int, tuple[str, str]] = {
@@ -141,9 +142,8 @@ class BankSummary:
 def summarize(session: Session, bank: Bank) -> BankSummary:
     """Counts of the bank's live items by type and status, sets and knowledge points."""
     current = (
-        select(ItemVersion.type.label("type"), ItemVersion.status.label("status"))
-        .join(Item, Item.current_version_id == ItemVersion.id)
-        .where(Item.bank_id == bank.id, Item.deleted_at.is_(None))
+        current_items(bank.id)
+        .with_only_columns(ItemVersion.type.label("type"), ItemVersion.status.label("status"))
         .subquery()
     )
     rows = session.execute(
@@ -156,11 +156,7 @@ def summarize(session: Session, bank: Bank) -> BankSummary:
     for item_type, status, count in rows:
         by_type[item_type] = by_type.get(item_type, 0) + count
         by_status[status] = by_status.get(status, 0) + count
-    sets = session.scalar(
-        select(func.count())
-        .select_from(PracticalSet)
-        .where(PracticalSet.bank_id == bank.id, PracticalSet.deleted_at.is_(None))
-    )
+    sets = session.scalar(current_sets(bank.id).with_only_columns(func.count()))
     points = 0
     if bank.tree_version_id is not None:
         points = (

@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qbank.model import Bank, Item, ItemVersion, KnowledgeNode
+from qbank.model import Bank, ItemVersion, KnowledgeNode
 from qbank.overlap.checks import check_practical, check_theory
 from qbank.overlap.document import OverlapReport
 from qbank.policy import Policy
+from qbank.queries import current_items
 from qbank.review import status
 
 WEIGHT_TOLERANCE = 1e-6
@@ -88,11 +89,9 @@ def check_bank(session: Session, bank: Bank, policy: Policy, *, actor: str) -> C
     bad_ranges = tree_problems(nodes)
     covered = set(
         session.scalars(
-            select(ItemVersion.knowledge_code)
-            .join(Item, Item.current_version_id == ItemVersion.id)
-            .where(
-                Item.bank_id == bank.id, Item.deleted_at.is_(None), ItemVersion.status == "approved"
-            )
+            current_items(bank.id)
+            .with_only_columns(ItemVersion.knowledge_code)
+            .where(ItemVersion.status == "approved")
         )
     )
     uncovered = sorted(n.code for n in nodes if n.importance == "X" and n.code not in covered)

@@ -44,6 +44,7 @@ from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.custody.log import parse_layout
 from qbank.errors import InvalidInput, QbankError
 from qbank.model import Batch, BatchStaff, CustodyLayout, Paper, PaperItem, Person, utcnow
+from qbank.queries import live_people
 
 FORMAT = "qbank-sealed-composition/v1"
 SALT_BYTES = 32
@@ -241,13 +242,10 @@ def custody_recipients(session: Session, batch: Batch) -> list[str]:
     identity loses the papers.
     """
     staff = session.scalars(
-        select(Person.age_recipient)
+        live_people()
+        .with_only_columns(Person.age_recipient)
         .join(BatchStaff, BatchStaff.person_id == Person.id)
-        .where(
-            BatchStaff.batch_id == batch.id,
-            Person.age_recipient.is_not(None),
-            Person.deleted_at.is_(None),
-        )
+        .where(BatchStaff.batch_id == batch.id, Person.age_recipient.is_not(None))
         .order_by(BatchStaff.id)
     ).all()
     if not staff:
@@ -255,9 +253,7 @@ def custody_recipients(session: Session, batch: Batch) -> list[str]:
     regulators = [
         p.age_recipient
         for p in session.scalars(
-            select(Person)
-            .where(Person.age_recipient.is_not(None), Person.deleted_at.is_(None))
-            .order_by(Person.name)
+            live_people().where(Person.age_recipient.is_not(None)).order_by(Person.name)
         )
         if "regulator" in p.roles.split(",")
     ]
@@ -279,11 +275,9 @@ def _layout_people(session: Session, batch: Batch) -> list[str]:
     ]
     return list(
         session.scalars(
-            select(Person.age_recipient).where(
-                Person.name.in_(names),
-                Person.age_recipient.is_not(None),
-                Person.deleted_at.is_(None),
-            )
+            live_people()
+            .with_only_columns(Person.age_recipient)
+            .where(Person.name.in_(names), Person.age_recipient.is_not(None))
         )
     )
 

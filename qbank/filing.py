@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from qbank import audit, merkle
 from qbank.canonical import canonical_bytes, content_id
@@ -41,7 +41,6 @@ from qbank.model import (
     Person,
     PracticalSet,
     PracticalSetVersion,
-    PracticalTaskRow,
     Review,
     TreeVersion,
 )
@@ -49,6 +48,14 @@ from qbank.overlap.checks import store_report
 from qbank.overlap.document import OverlapReport
 from qbank.people import public_key_raw, require_role
 from qbank.policy import Policy
+from qbank.queries import (
+    SET_CONTENT,
+    current_items,
+    current_sets,
+    filing_items,
+    filing_sets,
+    latest_filing,
+)
 
 MANIFEST_FORMAT = "qbank-filing/1"
 
@@ -126,24 +133,12 @@ def file_bank(
 
     items = [
         (item, version)
-        for item, version in session.execute(
-            select(Item, ItemVersion)
-            .join(ItemVersion, Item.current_version_id == ItemVersion.id)
-            .where(Item.bank_id == bank.id, Item.deleted_at.is_(None))
-            .order_by(Item.id)
-        )
+        for item, version in session.execute(current_items(bank.id).order_by(Item.id))
     ]
     sets = [
         (practical_set, version)
         for practical_set, version in session.execute(
-            select(PracticalSet, PracticalSetVersion)
-            .join(PracticalSetVersion, PracticalSet.current_version_id == PracticalSetVersion.id)
-            .where(PracticalSet.bank_id == bank.id, PracticalSet.deleted_at.is_(None))
-            .order_by(PracticalSet.code)
-            .options(
-                selectinload(PracticalSetVersion.tasks).selectinload(PracticalTaskRow.rubric),
-                selectinload(PracticalSetVersion.prep_rows),
-            )
+            current_sets(bank.id).order_by(PracticalSet.code).options(*SET_CONTENT)
         )
     ]
     _verify_content(session, bank, items, sets)
@@ -297,16 +292,6 @@ def _public_keys(session: Session, people: Sequence[Person]) -> dict[str, dict[s
     }
 
 
-def _latest_filing(session: Session, bank: Bank) -> Any:
-    """(id, manifest, manifest_sha256) of the bank's latest filing, or None."""
-    return session.execute(
-        select(Filing.id, Filing.manifest, Filing.manifest_sha256)
-        .where(Filing.bank_id == bank.id)
-        .order_by(Filing.id.desc())
-        .limit(1)
-    ).first()
-
-
 def filed_item_contents(
     session: Session, bank: Bank, *, consequence: str = "assemble"
 ) -> list[tuple[ItemVersion, ItemContent]]:
@@ -317,18 +302,12 @@ def filed_item_contents(
     version does not re-hash to its id or is not the version the filing's manifest lists for
     its item.
     """
-    latest = _latest_filing(session, bank)
+    latest = session.execute(latest_filing(bank.id)).first()
     if latest is None:
         return []
     listed, _sets = filed_versions(latest.manifest, latest.manifest_sha256)
     out = []
-    for version, guid in session.execute(
-        select(ItemVersion, Item.guid)
-        .join(FilingEntry, FilingEntry.item_version_id == ItemVersion.id)
-        .join(Item, Item.id == ItemVersion.item_id)
-        .where(FilingEntry.filing_id == latest.id)
-        .order_by(ItemVersion.item_id)
-    ):
+    for version, guid in session.execute(filing_items(latest.id)):
         content = verified_item_content(version, guid=guid, consequence=consequence)
         if listed.get(version.item_id) != version.sha256:
             raise ContentTampered(
@@ -348,22 +327,12 @@ def filed_set_versions(
     """(code, version) of the practical sets of the bank's latest filing, each verified
     (tasks, rubric and preparation rows included) and checked against the manifest, as
     `filed_item_contents`."""
-    latest = _latest_filing(session, bank)
+    latest = session.execute(latest_filing(bank.id)).first()
     if latest is None:
         return []
     _items, listed = filed_versions(latest.manifest, latest.manifest_sha256)
     out = []
-    for code, version in session.execute(
-        select(PracticalSet.code, PracticalSetVersion)
-        .join(PracticalSetVersion, PracticalSetVersion.set_id == PracticalSet.id)
-        .join(FilingEntry, FilingEntry.set_version_id == PracticalSetVersion.id)
-        .where(FilingEntry.filing_id == latest.id)
-        .order_by(PracticalSet.code)
-        .options(
-            selectinload(PracticalSetVersion.tasks).selectinload(PracticalTaskRow.rubric),
-            selectinload(PracticalSetVersion.prep_rows),
-        )
-    ):
+    for version, code in session.execute(filing_sets(latest.id)):
         verified_set_content(version, code=code, consequence=consequence)
         if listed.get(code) != version.sha256:
             raise ContentTampered(

@@ -531,13 +531,10 @@ def registered_keys(session: Session) -> list[TrustedKey]:
     Whoever runs `filing verify --db` vouches for that database as their key registry; a
     database that came with the package is no better than the package itself.
     """
-    from sqlalchemy import select
-
     from qbank.model import Person
+    from qbank.queries import live_people
 
-    people = session.scalars(
-        select(Person).where(Person.deleted_at.is_(None), Person.public_key.is_not(None))
-    )
+    people = session.scalars(live_people().where(Person.public_key.is_not(None)))
     return [
         TrustedKey(
             p.name,

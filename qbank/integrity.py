@@ -80,7 +80,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Row, Select, Text, create_engine, event, func, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from qbank import audit, merkle
 from qbank.canonical import canonical_bytes, content_id
@@ -121,11 +121,11 @@ from qbank.model import (
     Person,
     PracticalSet,
     PracticalSetVersion,
-    PracticalTaskRow,
     Review,
     SealedBundle,
     TreeVersion,
 )
+from qbank.queries import set_versions_with_code
 
 CHECKS = (
     "people",
@@ -568,6 +568,8 @@ class _Run:
                 mismatch = item_version_mismatch(cast(ItemVersion, version))
                 if mismatch is not None:
                     self.version_mismatch("item_versions", row[0], row[1], mismatch)
+        # Raw rows on purpose, deleted items too: this catches the bad pointers that
+        # `qbank.queries.current_items` joins on trust.
         i, v = Item.__table__.c, ItemVersion.__table__.c
         for item_id, version_id in self.session.execute(
             select(i.id, i.current_version_id)
@@ -578,12 +580,7 @@ class _Run:
 
     def check_practical_set_versions(self) -> None:
         stmt = (
-            select(PracticalSetVersion, PracticalSet.code)
-            .join(PracticalSet, PracticalSet.id == PracticalSetVersion.set_id)
-            .options(
-                selectinload(PracticalSetVersion.tasks).selectinload(PracticalTaskRow.rubric),
-                selectinload(PracticalSetVersion.prep_rows),
-            )
+            set_versions_with_code()
             .order_by(PracticalSetVersion.id)
             .execution_options(yield_per=200)
         )
@@ -594,6 +591,7 @@ class _Run:
                 self.version_mismatch(
                     "practical_set_versions", version.id, version.sha256, mismatch
                 )
+        # Raw rows on purpose, as for items above.
         v, s = PracticalSetVersion.__table__.c, PracticalSet.__table__.c
         for set_id, version_id in self.session.execute(
             select(s.id, s.current_version_id)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Row, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from qbank.content import verified_item_content
 from qbank.db import DatabaseBusy, lock_bank
 from qbank.errors import ImportRejected, NotFound
 from qbank.model import Bank, Item, ItemContentKey, ItemVersion, KnowledgeNode
+from qbank.queries import current_items
 from qbank.records import (
     Answer,
     ItemRecord,
@@ -166,11 +167,11 @@ def import_items(
     problems = ProblemList(parse_problems)  # bounded: a hostile file may be all problems
     points = tree_point_codes(session, bank)
 
-    current = session.execute(
-        select(Item, ItemVersion, ItemContentKey.content_key)
-        .join(ItemVersion, Item.current_version_id == ItemVersion.id)
+    # outer join: an item may own no content key (None); typed here, add_columns drops types
+    current: Sequence[Row[Item, ItemVersion, str | None]] = session.execute(
+        current_items(bank.id)
+        .add_columns(ItemContentKey.content_key)
         .outerjoin(ItemContentKey, ItemContentKey.item_id == Item.id)
-        .where(Item.bank_id == bank.id, Item.deleted_at.is_(None))
     ).all()
     by_guid = {item.guid: (item, version) for item, version, _ in current}
     by_key = {owned: (item, version) for item, version, owned in current if owned is not None}
@@ -413,6 +414,7 @@ class ItemView:
     author: str | None
     status: str
     origin: str | None
+    deleted_at: str | None = None  # when the item was deleted logically (ISO time)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -442,6 +444,7 @@ def _view(item: Item, row: ItemVersion) -> ItemView:
         author=version.author,
         status=row.status,
         origin=row.origin,
+        deleted_at=item.deleted_at.isoformat(timespec="seconds") if item.deleted_at else None,
     )
 
 
@@ -449,22 +452,17 @@ def list_items(
     session: Session, bank: Bank, *, item_type: ItemType | None = None
 ) -> list[ItemView]:
     """The bank's live items with their current versions, in import order."""
-    stmt = (
-        select(Item, ItemVersion)
-        .join(ItemVersion, Item.current_version_id == ItemVersion.id)
-        .where(Item.bank_id == bank.id, Item.deleted_at.is_(None))
-        .order_by(Item.id)
-    )
+    stmt = current_items(bank.id).order_by(Item.id)
     if item_type is not None:
         stmt = stmt.where(ItemVersion.type == item_type.value)
     return [_view(item, version) for item, version in session.execute(stmt)]
 
 
-def get_item(session: Session, item_id: int) -> ItemView:
+def get_item(session: Session, item_id: int, *, include_deleted: bool = False) -> ItemView:
+    """The item with its current version. A logically deleted item is NotFound unless
+    `include_deleted` (showing it and its history, where `deleted_at` says it is deleted)."""
     row = session.execute(
-        select(Item, ItemVersion)
-        .join(ItemVersion, Item.current_version_id == ItemVersion.id)
-        .where(Item.id == item_id)
+        current_items(item_ids=[item_id], include_deleted=include_deleted)
     ).first()
     if row is None:
         raise NotFound("item.not_found", id=item_id)

@@ -416,6 +416,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "no bank for occupation {occupation} level {level} (import into it first)",
     ),
     "item.not_found": ("没有编号为 {id} 的试题", "no item with id {id}"),
+    "item.deleted": ("已于 {at} 逻辑删除（数据保留）", "deleted logically on {at} (data kept)"),
     "problem.duplicate_item": (
         "与{first}是同一道题（试题编号或题型、题干、选项相同）",
         "same item as {first} (same GUID, or same type, stem and options)",

@@ -18,6 +18,7 @@ from qbank import audit
 from qbank.errors import InvalidInput, NotFound
 from qbank.keys import fingerprint
 from qbank.model import Person
+from qbank.queries import live_people
 
 ROLES = ("expert", "reviewer", "staff", "regulator", "institution")
 
@@ -65,9 +66,7 @@ def add_person(session: Session, name: str, roles: Sequence[str], *, actor: str)
 
 
 def get_person(session: Session, name: str) -> Person:
-    person = session.scalar(
-        select(Person).where(Person.name == name.strip(), Person.deleted_at.is_(None))
-    )
+    person = session.scalar(live_people().where(Person.name == name.strip()))
     if person is None:
         raise NotFound("people.not_found", name=name)
     return person
@@ -111,6 +110,4 @@ def public_key_raw(person: Person) -> bytes:
 
 
 def list_people(session: Session) -> list[Person]:
-    return list(
-        session.scalars(select(Person).where(Person.deleted_at.is_(None)).order_by(Person.name))
-    )
+    return list(session.scalars(live_people().order_by(Person.name)))

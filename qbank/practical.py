@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from qbank import audit
 from qbank.canonical import canonical_bytes, content_id
@@ -23,6 +23,7 @@ from qbank.model import (
     PrepItem,
     RubricItem,
 )
+from qbank.queries import SET_CONTENT, current_sets
 from qbank.records import PracticalSetRecord, Problem, ProblemList
 
 
@@ -199,14 +200,10 @@ def list_sets(session: Session, bank: Bank) -> list[PracticalSetVersion]:
     """Current versions of the bank's live practical sets, with tasks and rubric loaded."""
     return list(
         session.scalars(
-            select(PracticalSetVersion)
-            .join(PracticalSet, PracticalSet.current_version_id == PracticalSetVersion.id)
-            .where(PracticalSet.bank_id == bank.id, PracticalSet.deleted_at.is_(None))
+            current_sets(bank.id)
+            .with_only_columns(PracticalSetVersion)
             .order_by(PracticalSet.code)
-            .options(
-                selectinload(PracticalSetVersion.tasks).selectinload(PracticalTaskRow.rubric),
-                selectinload(PracticalSetVersion.prep_rows),
-            )
+            .options(*SET_CONTENT)
         )
     )
 

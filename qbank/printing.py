@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from qbank.bank import LEVEL_NAMES
 from qbank.canonical import content_id
@@ -34,15 +34,14 @@ from qbank.errors import InvalidInput
 from qbank.model import (
     Bank,
     Batch,
-    Filing,
     Item,
     ItemVersion,
     Occupation,
     Paper,
     PracticalSet,
     PracticalSetVersion,
-    PracticalTaskRow,
 )
+from qbank.queries import bank_filings, item_versions_with_guid, set_versions_with_code
 from qbank.records import PracticalSetRecord
 
 __all__ = [
@@ -254,9 +253,7 @@ def _versions(
     rewritten (ContentTampered), not a missing version.
     """
     rows = session.execute(
-        select(ItemVersion, Item.guid)
-        .join(Item, Item.id == ItemVersion.item_id)
-        .where(tuple_(ItemVersion.item_id, ItemVersion.sha256).in_(pairs))
+        item_versions_with_guid().where(tuple_(ItemVersion.item_id, ItemVersion.sha256).in_(pairs))
     )
     found = {(v.item_id, v.sha256): (v, guid) for v, guid in rows}
     for item_id, sha in pairs:
@@ -279,9 +276,7 @@ def _refuse_if_filed(
     item `key` (kind "item") or set `key` (kind "set"): its row's id was rewritten."""
     batch = session.get(Batch, paper.batch_id)
     assert batch is not None, "a paper belongs to a batch"
-    for manifest, manifest_sha in session.execute(
-        select(Filing.manifest, Filing.manifest_sha256).where(Filing.bank_id == batch.bank_id)
-    ):
+    for _, manifest, manifest_sha in session.execute(bank_filings(batch.bank_id)):
         items, sets = filed_versions(manifest, manifest_sha)
         listed = items.get(int(key)) if kind == "item" else sets.get(str(key))
         if listed is not None and listed == sha:
@@ -399,13 +394,7 @@ def _set_version(
 ) -> tuple[PracticalSetVersion, str]:
     """The drawn set version (tasks, rubric and preparation rows loaded) and its set's code:
     the paper's row, or (for a supplied layout) by its SHA-256."""
-    loaded = (
-        selectinload(PracticalSetVersion.tasks).selectinload(PracticalTaskRow.rubric),
-        selectinload(PracticalSetVersion.prep_rows),
-    )
-    stmt = select(PracticalSetVersion, PracticalSet.code).join(
-        PracticalSet, PracticalSet.id == PracticalSetVersion.set_id
-    )
+    stmt = set_versions_with_code()
     if not overridden and paper.set_version_id is not None:
         stmt = stmt.where(PracticalSetVersion.id == paper.set_version_id)
     else:
@@ -416,7 +405,7 @@ def _set_version(
             PracticalSet.code == composition.get("set"),
             PracticalSetVersion.sha256 == composition.get("version"),
         )
-    row = session.execute(stmt.options(*loaded)).first()
+    row = session.execute(stmt).first()
     if row is None:
         code = str(composition.get("set"))
         _refuse_if_filed(session, paper, "set", code, code, composition.get("version"))

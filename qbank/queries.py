@@ -1,9 +1,12 @@
-"""The queries every concept asks: a bank's current items and sets, in one place.
+"""The queries every concept asks, in one place: a bank's current items and sets, the
+versions of its latest filing, item and set versions with their identity, live people.
 
 "Current" means the live (not logically deleted) item or set joined to the version its
 `current_version_id` points at. Callers extend the returned statements (`.where`,
-`.add_columns`, `.outerjoin`, `.order_by`) but never write the join or the deletion filter
-themselves, so a deleted item cannot slip into a check, a review or an adjudication.
+`.add_columns`, `.outerjoin`, `.order_by`, `.with_only_columns`) but never write the join or
+the deletion filter themselves, so a deleted item cannot slip into a check, a review or an
+adjudication (tests/test_queries.py looks for copies). Only `qbank.integrity` joins on
+`current_version_id` by hand: checking those pointers is its job.
 """
 
 from __future__ import annotations
@@ -11,8 +14,83 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
-from qbank.model import Item, ItemVersion, PracticalSet, PracticalSetVersion
+from qbank.model import (
+    Filing,
+    FilingEntry,
+    Item,
+    ItemVersion,
+    Person,
+    PracticalSet,
+    PracticalSetVersion,
+    PracticalTaskRow,
+)
+
+# A set version's content includes its child rows: load them (`.options(*SET_CONTENT)`)
+# wherever a version is re-hashed or shown, or each access would be refused (lazy="raise").
+SET_CONTENT: tuple[LoaderOption, ...] = (
+    selectinload(PracticalSetVersion.tasks).selectinload(PracticalTaskRow.rubric),
+    selectinload(PracticalSetVersion.prep_rows),
+)
+
+
+def item_versions_with_guid() -> Select[ItemVersion, str]:
+    """Item versions (any, current or not) with their item's guid, for re-hashing a version
+    by the identity its content names; callers narrow it to the versions they need."""
+    return select(ItemVersion, Item.guid).join(Item, Item.id == ItemVersion.item_id)
+
+
+def set_versions_with_code() -> Select[PracticalSetVersion, str]:
+    """Practical set versions (any) with their set's code, child rows loaded; as
+    `item_versions_with_guid`."""
+    return (
+        select(PracticalSetVersion, PracticalSet.code)
+        .join(PracticalSet, PracticalSet.id == PracticalSetVersion.set_id)
+        .options(*SET_CONTENT)
+    )
+
+
+def bank_filings(bank_id: int) -> Select[int, str, str]:
+    """(id, manifest, manifest_sha256) of every filing of the bank, newest first."""
+    return (
+        select(Filing.id, Filing.manifest, Filing.manifest_sha256)
+        .where(Filing.bank_id == bank_id)
+        .order_by(Filing.id.desc())
+    )
+
+
+def latest_filing(bank_id: int) -> Select[int, str, str]:
+    """The bank's latest filing as `bank_filings` gives it: the one assembly draws on."""
+    return bank_filings(bank_id).limit(1)
+
+
+def filing_items(filing_id: int) -> Select[ItemVersion, str]:
+    """The item versions a filing holds, with their guids, by item id. Take `filing_id` from
+    `latest_filing` in the same transaction, so the entries and the manifest that lists them
+    are of one filing."""
+    return (
+        item_versions_with_guid()
+        .join(FilingEntry, FilingEntry.item_version_id == ItemVersion.id)
+        .where(FilingEntry.filing_id == filing_id)
+        .order_by(ItemVersion.item_id)
+    )
+
+
+def filing_sets(filing_id: int) -> Select[PracticalSetVersion, str]:
+    """The practical set versions a filing holds, with their codes and child rows, by code."""
+    return (
+        set_versions_with_code()
+        .join(FilingEntry, FilingEntry.set_version_id == PracticalSetVersion.id)
+        .where(FilingEntry.filing_id == filing_id)
+        .order_by(PracticalSet.code)
+    )
+
+
+def live_people() -> Select[Person]:
+    """People not logically deleted: the only ones who may sign, review or receive papers."""
+    return select(Person).where(Person.deleted_at.is_(None))
 
 
 def current_items(

@@ -34,6 +34,7 @@ from qbank.model import (
     Review,
 )
 from qbank.people import public_key_raw, require_role
+from qbank.queries import current_items, current_sets
 from qbank.records import Location, Problem, problem_count
 
 APPROVED, REJECTED = "approved", "rejected"
@@ -195,32 +196,17 @@ def _current(
     session: Session, bank: Bank, d: Decision
 ) -> tuple[ItemVersion | PracticalSetVersion, str, object] | None:
     if d.item_id is not None:
-        row = session.execute(
-            select(Item, ItemVersion)
-            .join(ItemVersion, Item.current_version_id == ItemVersion.id)
-            .where(Item.id == d.item_id, Item.bank_id == bank.id, Item.deleted_at.is_(None))
-        ).first()
-        return (row[1], "item", row[0].id) if row else None
-    row = session.execute(
-        select(PracticalSet, PracticalSetVersion)
-        .join(PracticalSetVersion, PracticalSet.current_version_id == PracticalSetVersion.id)
-        .where(
-            PracticalSet.code == d.set_code,
-            PracticalSet.bank_id == bank.id,
-            PracticalSet.deleted_at.is_(None),
-        )
-    ).first()
-    return (row[1], "practical_set", row[0].code) if row else None
+        item = session.execute(current_items(bank.id, item_ids=[d.item_id])).first()
+        return (item[1], "item", item[0].id) if item else None
+    found = session.execute(current_sets(bank.id).where(PracticalSet.code == d.set_code)).first()
+    return (found[1], "practical_set", found[0].code) if found else None
 
 
 def all_pending(session: Session, bank: Bank, reviewer: Person) -> list[Decision]:
     """Decisions-to-be for every current item and set not yet decided and not the reviewer's own."""
     out: list[Decision] = []
     for item, version in session.execute(
-        select(Item, ItemVersion)
-        .join(ItemVersion, Item.current_version_id == ItemVersion.id)
-        .where(Item.bank_id == bank.id, Item.deleted_at.is_(None), ItemVersion.status == "draft")
-        .order_by(Item.id)
+        current_items(bank.id).where(ItemVersion.status == "draft").order_by(Item.id)
     ):
         if not _authored_by(version, reviewer):
             out.append(Decision(APPROVED, item_id=item.id, version=version.sha256))
@@ -239,28 +225,22 @@ class ReviewStatus:
 
 def status(session: Session, bank: Bank) -> ReviewStatus:
     """Counts of current item and set versions by status (draft / approved / rejected)."""
-    current_items = (
-        select(ItemVersion.status.label("status"))
-        .select_from(ItemVersion)
-        .join(Item, Item.current_version_id == ItemVersion.id)
-        .where(Item.bank_id == bank.id, Item.deleted_at.is_(None))
-        .subquery()
+    item_states = (
+        current_items(bank.id).with_only_columns(ItemVersion.status.label("status")).subquery()
     )
     items = {"draft": 0, APPROVED: 0, REJECTED: 0}
     for state, count in session.execute(
-        select(current_items.c.status, func.count()).group_by(current_items.c.status)
+        select(item_states.c.status, func.count()).group_by(item_states.c.status)
     ):
         items[state] = count
-    current_sets = (
-        select(PracticalSetVersion.status.label("status"))
-        .select_from(PracticalSetVersion)
-        .join(PracticalSet, PracticalSet.current_version_id == PracticalSetVersion.id)
-        .where(PracticalSet.bank_id == bank.id, PracticalSet.deleted_at.is_(None))
+    set_states = (
+        current_sets(bank.id)
+        .with_only_columns(PracticalSetVersion.status.label("status"))
         .subquery()
     )
     sets = {"draft": 0, APPROVED: 0, REJECTED: 0}
     for state, count in session.execute(
-        select(current_sets.c.status, func.count()).group_by(current_sets.c.status)
+        select(set_states.c.status, func.count()).group_by(set_states.c.status)
     ):
         sets[state] = count
     reviews = session.scalar(

@@ -41,7 +41,7 @@ from typing import Any
 
 from pyrage import x25519
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from exporters.sealed_bundle import (
     BUNDLE_SUFFIX,
@@ -76,16 +76,14 @@ from qbank.model import (
     Bank,
     Batch,
     BatchStaff,
-    Item,
     ItemVersion,
     Paper,
     Person,
-    PracticalSet,
     PracticalSetVersion,
-    PracticalTaskRow,
     SealedBundle,
 )
 from qbank.people import public_key_raw
+from qbank.queries import item_versions_with_guid, live_people, set_versions_with_code
 
 PAPER_FORMAT = "qbank-paper-data/v1"
 STATEMENT_TYPE = "qbank-sealed-bundle/v1"
@@ -261,9 +259,7 @@ def expected_signer_keys(session: Session, signed: SignedStatement) -> dict[str,
     batch = session.get(Batch, batch_id) if isinstance(batch_id, int) else None
     if batch is not None and batch.code == batch_info.get("code"):
         _require_extractor(session, batch, signed.signer_name)
-    person = session.scalar(
-        select(Person).where(Person.name == signed.signer_name, Person.deleted_at.is_(None))
-    )
+    person = session.scalar(live_people().where(Person.name == signed.signer_name))
     if person is None or not person.public_key:
         return None
     return {person.name: public_key_raw(person)}
@@ -316,9 +312,7 @@ def _item_contents(
     found = {
         v.id: (v, guid)
         for v, guid in session.execute(
-            select(ItemVersion, Item.guid)
-            .join(Item, Item.id == ItemVersion.item_id)
-            .where(ItemVersion.id.in_(version_ids))
+            item_versions_with_guid().where(ItemVersion.id.in_(version_ids))
         )
     }
     named = dict(zip(layout.get("items", []), layout.get("versions", []), strict=False))
@@ -351,13 +345,7 @@ def _set_content(
 ) -> dict[str, Any]:
     """The drawn set's verified content (ContentTampered as for items)."""
     row = session.execute(
-        select(PracticalSetVersion, PracticalSet.code)
-        .join(PracticalSet, PracticalSet.id == PracticalSetVersion.set_id)
-        .where(PracticalSetVersion.id == version_id)
-        .options(
-            selectinload(PracticalSetVersion.tasks).selectinload(PracticalTaskRow.rubric),
-            selectinload(PracticalSetVersion.prep_rows),
-        )
+        set_versions_with_code().where(PracticalSetVersion.id == version_id)
     ).one()
     version, code = row
     content = verified_set_content(version, code=code, consequence="seal")

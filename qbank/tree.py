@@ -13,7 +13,8 @@ from qbank import audit
 from qbank.canonical import content_id
 from qbank.db import lock_bank
 from qbank.errors import ImportRejected
-from qbank.model import Bank, Item, ItemVersion, KnowledgeNode, TreeVersion
+from qbank.model import Bank, ItemVersion, KnowledgeNode, TreeVersion
+from qbank.queries import current_items
 from qbank.records import Problem, ProblemList, TreeNode
 
 
@@ -94,9 +95,7 @@ def import_tree(
             version=sha,
         )
     codes = session.scalars(
-        select(ItemVersion.knowledge_code)
-        .join(Item, Item.current_version_id == ItemVersion.id)
-        .where(Item.bank_id == bank.id, Item.deleted_at.is_(None))
+        current_items(bank.id).with_only_columns(ItemVersion.knowledge_code)
     ).all()
     outside = sum(1 for code in codes if code and code not in points)
     return TreeImportSummary(
