@@ -563,6 +563,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "usage.extra_arguments": ("多余的参数：{args}", "unexpected extra arguments: {args}"),
     "usage.path_missing": ("{path} 不存在", "{path} does not exist"),
     "usage.path_is_file": ("{path} 是一个文件，不是目录", "{path} is a file, not a directory"),
+    "samples.missing": (
+        "找不到演示用的样例文件（{package}）；请重新安装 qbank，或用 --samples 指定样例目录",
+        "the demo's sample files ({package}) are missing; reinstall qbank or name a samples "
+        "folder with --samples",
+    ),
     "cli.init_done": ("数据库已就绪：{url}", "database ready: {url}"),
     "cli.storing": ("正在保存", "storing"),
     "cli.items_checked": (
