@@ -226,13 +226,14 @@ def _convert(program: str, path: Path, form: Format, folder: Path) -> Path:
         if process.poll() is None:  # interrupted (Ctrl-C) while waiting
             _stop(process)
     converted = out / f"source{form.target}"
+    said = [line.strip() for line in err.decode("utf-8", "replace").splitlines() if line.strip()]
     if process.returncode != 0:
-        detail = err.decode("utf-8", "replace").strip().splitlines()
         reason = tr("file.convert_exit", status=process.returncode)
-        raise failed(f"{reason}: {detail[-1]}" if detail else reason)
-    if not converted.is_file() or not is_package(converted, form):
-        raise failed(tr("file.convert_no_output"))
-    return converted
+    elif not converted.is_file() or not is_package(converted, form):
+        reason = tr("file.convert_no_output")  # LibreOffice exits 0 when it cannot load a file
+    else:
+        return converted
+    raise failed(f"{reason}: {said[-1]}" if said else reason)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

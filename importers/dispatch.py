@@ -29,9 +29,12 @@ Notice = Callable[[str], None]
 
 
 @contextmanager
-def _readable(path: Path, expected: tuple[str, ...], notice: Notice | None) -> Iterator[Path]:
+def _readable(
+    path: Path, expected: tuple[str, ...], notice: Notice | None
+) -> Iterator[tuple[Path, str]]:
     """`path` checked (a file, of a suffix in `expected`, a valid package when it is one), or
-    its conversion from an old office format into one of `expected`."""
+    its conversion from an old office format into one of `expected`; with the suffix of the
+    format to read it as."""
     if path.is_dir():
         raise InvalidInput("file.is_directory", path=str(path))
     suffix = path.suffix.lower()
@@ -44,10 +47,10 @@ def _readable(path: Path, expected: tuple[str, ...], notice: Notice | None) -> I
         raise InvalidInput("cli.file_missing", path=str(path))
     if legacy is None:
         convert.check_package(path)
-        yield path
+        yield path, suffix
         return
     with convert.readable(path, notice or convert.notice_stderr) as readable:
-        yield readable
+        yield readable, legacy.target
 
 
 def read_items(
@@ -55,8 +58,8 @@ def read_items(
 ) -> Parsed[ItemRecord]:
     """Theory items from a Word block layout or an Excel/CSV table."""
     path = Path(path)
-    with _readable(path, ITEM_SUFFIXES, notice) as readable:
-        if readable.suffix.lower() == ".docx":
+    with _readable(path, ITEM_SUFFIXES, notice) as (readable, suffix):
+        if suffix == ".docx":
             return read_items_docx(readable, mapping=mapping, display_name=path.name)
         return read_items_table(readable, mapping=mapping, display_name=path.name)
 
@@ -73,14 +76,14 @@ def read_items_or_reject(path: str | Path) -> list[ItemRecord]:
 def read_tree(path: str | Path, *, notice: Notice | None = None) -> Parsed[TreeNode]:
     """The knowledge-point tree (鉴定要素细目表) from Excel or CSV."""
     path = Path(path)
-    with _readable(path, TREE_SUFFIXES, notice) as readable:
+    with _readable(path, TREE_SUFFIXES, notice) as (readable, _suffix):
         return read_tree_file(readable, display_name=path.name)
 
 
 def read_practical(path: str | Path, *, notice: Notice | None = None) -> Parsed[PracticalSetRecord]:
     """Practical paper sets from a Word paper or the documented YAML/JSON form."""
     path = Path(path)
-    with _readable(path, PRACTICAL_SUFFIXES, notice) as readable:
-        if readable.suffix.lower() == ".docx":
+    with _readable(path, PRACTICAL_SUFFIXES, notice) as (readable, suffix):
+        if suffix == ".docx":
             return read_practical_docx(readable, display_name=path.name)
         return read_practical_data(readable, display_name=path.name)
