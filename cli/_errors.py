@@ -1,7 +1,9 @@
 """The one place where a failure becomes what the user reads: one line and an exit status.
 
-Typed qbank errors are the user's to fix (exit 1); click's own usage errors keep exit 2. What
-is left is turned into one located line here, so no traceback ever reaches a user:
+Typed qbank errors are the user's to fix (exit 1); click's own usage errors keep exit 2 and
+are worded here in the user's language from the exception's type and parameter (`translated`),
+not from click's English. What is left is turned into one located line here, so no traceback
+ever reaches a user:
 
   3    the database could not be opened or failed (bad URL, not a database, server refuses,
        schema from a newer qbank), naming the database with its password hidden

@@ -305,6 +305,11 @@ USAGE_CASES = [
         "Error: option --occupation requires a value",
     ),
     (
+        ["filing", "verify", "x", "--trusted-key", "no-such-key.pub"],
+        "错误：--trusted-key 的值无效：no-such-key.pub 不存在",
+        "Error: invalid value for --trusted-key: no-such-key.pub does not exist",
+    ),
+    (
         ["import", "items", "a.docx", "b.docx", "--occupation", "x", "--level", "4"],
         "错误：多余的参数：b.docx",
         "Error: unexpected extra arguments: b.docx",
