@@ -84,6 +84,7 @@ def is_package(path: Path, form: Format) -> bool:
 
 
 def not_valid(path: Path, form: Format, suffix: str) -> InvalidInput:
+    """The refusal of a file that is not what its suffix says, with how to save it right."""
     return InvalidInput(
         "file.not_valid",
         kind=tr(form.kind),
@@ -159,7 +160,7 @@ def readable(path: Path, notice: Callable[[str], None] = notice_stderr) -> Itera
         yield path
         return
     if not _looks_convertible(head):
-        raise not_valid(path, LEGACY[suffix], suffix)
+        raise not_valid(path, form, suffix)
     program = soffice()
     if program is None:
         raise InvalidInput(
