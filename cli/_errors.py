@@ -1,7 +1,9 @@
 """The one place where a failure becomes what the user reads: one line and an exit status.
 
-Typed qbank errors are the user's to fix (exit 1); click's own usage errors keep exit 2. What
-is left is turned into one located line here, so no traceback ever reaches a user:
+Typed qbank errors are the user's to fix (exit 1); click's own usage errors keep exit 2 and
+are worded here in the user's language from the exception's type and parameter (`translated`),
+not from click's English. What is left is turned into one located line here, so no traceback
+ever reaches a user:
 
   3    the database could not be opened or failed (bad URL, not a database, server refuses,
        schema from a newer qbank), naming the database with its password hidden
@@ -79,9 +81,23 @@ class QbankGroup(LazyGroup):
     Overriding `invoke` (not the console script's `main()`) means `CliRunner` and the
     installed `qbank` take the same path."""
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as e:  # the root's own options: `qbank --nope`
+            raise translated(e) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as e:  # a subcommand's arguments, or a command's own
+            raise translated(e) from None
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, EOFError):
             raise  # click's own: usage errors (exit 2), --help, prompts at end of input
         except KeyboardInterrupt:
@@ -125,6 +141,190 @@ def explain(e: BaseException, ctx: click.Context | None = None) -> tuple[int, st
     if isinstance(e, OSError):
         return EXIT_OS, _os_message(e)
     return EXIT_INTERNAL, _internal_message(e, ctx)
+
+
+# --- click's usage errors ---------------------------------------------------------------
+
+
+class UsageProblem(click.UsageError):
+    """A usage error in the user's language: usage line, help hint and the message, as click
+    shows them, with exit status 2."""
+
+    def show(self, file: Any = None) -> None:
+        ctx = self.ctx
+        if ctx is not None:
+            formatter = ctx.make_formatter()
+            pieces = ctx.command.collect_usage_pieces(ctx)
+            formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=tr("usage.usage"))
+            click.echo(formatter.getvalue().rstrip("\n"), err=True, color=ctx.color)
+            if ctx.command.get_help_option(ctx) is not None:
+                option = max(ctx.command.get_help_option_names(ctx), key=len)
+                hint = tr("usage.try_help", command=ctx.command_path, option=option)
+                click.echo(hint + "\n", err=True, color=ctx.color)
+        click.echo(tr("cli.error", message=self.format_message()), err=True)
+
+
+def translated(e: click.UsageError) -> click.UsageError:
+    """`e` as a UsageProblem worded from its type and parameter, not from click's English;
+    help shown for a bare group (NoArgsIsHelpError) passes unchanged."""
+    if isinstance(e, UsageProblem | click.exceptions.NoArgsIsHelpError):
+        return e
+    ctx = e.ctx or _innermost_ctx(e)
+    try:
+        message = _usage_message(e, ctx)
+    except Exception:  # wording an error must never become the error
+        message = e.format_message()
+    return UsageProblem(message, ctx)
+
+
+_NOT_FOUND = object()
+
+
+def _usage_message(e: click.UsageError, ctx: click.Context | None) -> str:
+    no_such_command = getattr(click.exceptions, "NoSuchCommand", None)  # click >= 8.4
+    if isinstance(e, click.MissingParameter):
+        return _missing(e, ctx)
+    if isinstance(e, click.BadParameter):
+        return tr("usage.bad_value", param=_param_hint(e, ctx), reason=_bad_value(e))
+    if isinstance(e, click.NoSuchOption):
+        return _with_guesses(tr("usage.no_such_option", name=e.option_name), e.possibilities)
+    if no_such_command is not None and isinstance(e, no_such_command):
+        name = e.command_name
+        names = (
+            ctx.command.list_commands(ctx)
+            if isinstance(ctx, click.Context) and isinstance(ctx.command, click.Group)
+            else []
+        )
+        return _with_guesses(tr("usage.no_such_command", name=name), _close(name, names))
+    if isinstance(e, click.BadOptionUsage):
+        return _bad_option_usage(e, ctx)
+    if type(e) is click.UsageError and ctx is not None:
+        frame = _raised_from(e)
+        if frame is not None and frame.f_locals.get("self") is ctx.command:
+            if frame.f_code.co_name == "parse_args" and frame.f_locals.get("args"):
+                extra = " ".join(map(str, frame.f_locals["args"]))
+                return tr("usage.extra_arguments", args=extra)
+            if frame.f_code.co_name == "invoke" and isinstance(ctx.command, click.Group):
+                return tr("usage.missing_command")
+    return e.format_message()  # our own usage errors are worded already
+
+
+def _missing(e: click.MissingParameter, ctx: click.Context | None) -> str:
+    kind = e.param_type or (e.param.param_type_name if e.param is not None else "option")
+    key = "usage.missing_argument" if kind == "argument" else "usage.missing_option"
+    message = tr(key, param=_param_hint(e, ctx))
+    if e.param is not None and isinstance(e.param.type, click.Choice):
+        choices = ", ".join(map(str, e.param.type.choices))
+        message += tr("usage.choose_from", choices=choices)
+    return message
+
+
+def _param_hint(e: click.BadParameter, ctx: click.Context | None) -> str:
+    hint = e.param_hint
+    if hint is None and e.param is not None:
+        if isinstance(e.param, click.Argument) and ctx is not None:
+            return e.param.make_metavar(ctx)
+        return " / ".join(e.param.opts or [e.param.human_readable_name])
+    if isinstance(hint, str):
+        return hint
+    return " / ".join(hint or ())
+
+
+def _bad_value(e: click.BadParameter) -> str:
+    """Why the value was refused, from the parameter's type and the value it was given."""
+    param = e.param
+    value = _converted_value(e)
+    if param is None or value is _NOT_FOUND:
+        return e.message
+    kind = param.type
+    shown = str(value)
+    if isinstance(kind, click.Choice):
+        return tr("usage.not_choice", value=shown, choices=", ".join(map(str, kind.choices)))
+    if isinstance(kind, click.types.IntParamType | click.types.FloatParamType):
+        integer = isinstance(kind, click.types.IntParamType)
+        try:
+            (int if integer else float)(value)
+        except (TypeError, ValueError):
+            return tr("usage.not_integer" if integer else "usage.not_number", value=shown)
+        if isinstance(kind, click.IntRange | click.FloatRange):
+            return tr("usage.out_of_range", value=shown, range=_range(kind))
+    if isinstance(kind, click.Path):
+        path = Path(os.fsdecode(value))
+        if kind.exists and not path.exists():
+            return tr("usage.path_missing", path=_path(path))
+        if not kind.dir_okay and path.is_dir():
+            return tr("file.is_directory", path=_path(path))
+        if not kind.file_okay and path.exists() and not path.is_dir():
+            return tr("usage.path_is_file", path=_path(path))
+    return e.message
+
+
+def _converted_value(e: click.BadParameter) -> Any:
+    """The value the parameter's type was converting when it refused (the type's `convert`
+    frame holds it; click's exception does not), or _NOT_FOUND for a refusal of our own."""
+    if e.param is None:
+        return _NOT_FOUND
+    for frame in reversed(_frames(e.__traceback__)):
+        if frame.f_locals.get("self") is e.param.type and "value" in frame.f_locals:
+            return frame.f_locals["value"]
+    return _NOT_FOUND
+
+
+def _range(kind: click.IntRange | click.FloatRange) -> str:
+    low, high = kind.min, kind.max
+    if low is not None and high is not None and not kind.min_open and not kind.max_open:
+        return f"{low}–{high}"
+    parts = []
+    if low is not None:
+        parts.append(f"{low}{'<' if kind.min_open else '≤'}")
+    parts.append("x")
+    if high is not None:
+        parts.append(f"{'<' if kind.max_open else '≤'}{high}")
+    return "".join(parts)
+
+
+def _bad_option_usage(e: click.BadOptionUsage, ctx: click.Context | None) -> str:
+    """An option given without its value, or a flag given one (`--dry-run=yes`)."""
+    name = e.option_name
+    params = ctx.command.params if ctx is not None else []
+    for param in params:
+        if isinstance(param, click.Option) and name in (*param.opts, *param.secondary_opts):
+            flag = param.is_flag or param.count
+            return tr(
+                "usage.option_takes_no_value" if flag else "usage.option_needs_value", name=name
+            )
+    return e.format_message()
+
+
+def _with_guesses(message: str, names: list[str] | None) -> str:
+    if not names:
+        return message
+    return message + tr("usage.did_you_mean", names=", ".join(names))
+
+
+def _close(name: str, names: list[str]) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(name, names)
+
+
+def _raised_from(e: BaseException) -> Any:
+    """The innermost frame of the traceback outside click.Context (whose `fail` raises for
+    its caller)."""
+    for frame in reversed(_frames(e.__traceback__)):
+        if not isinstance(frame.f_locals.get("self"), click.Context):
+            return frame
+    return None
+
+
+def _innermost_ctx(e: BaseException) -> click.Context | None:
+    """The click context nearest to where `e` was raised (the parser raises without one)."""
+    found = None
+    for frame in _frames(e.__traceback__):
+        candidate = frame.f_locals.get("ctx")
+        if isinstance(candidate, click.Context):
+            found = candidate
+    return found
 
 
 # --- database ---------------------------------------------------------------------------

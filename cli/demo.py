@@ -9,7 +9,8 @@ import click
 
 from cli._common import common_options, qbank_errors, t
 from cli.banks import print_banks
-from cli.pipeline import run_demo, sample_dir
+from cli.pipeline import run_demo
+from qbank.samples import sample_dir
 
 
 @click.command()

@@ -1,9 +1,18 @@
-"""Pick the importer for a file by its suffix, so callers name a file, not a format."""
+"""Pick the importer for a file by its suffix, so callers name a file, not a format.
+
+Before a reader sees a file, its being a file of the kind its name says is checked here, so the
+user reads "not a valid Word file" or "is a directory" instead of a library's own words; an
+old office format (.doc, .wps, .xls, .et) goes through `importers.convert` and its problems
+are reported against the original file name.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from importers import convert
 from importers.docx_items import read_items_docx
 from importers.practical import read_practical_data
 from importers.practical_docx import read_practical_docx
@@ -16,24 +25,43 @@ ITEM_SUFFIXES = (".docx", ".xlsx", ".xlsm", ".csv")
 TREE_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 PRACTICAL_SUFFIXES = (".docx", ".yaml", ".yml", ".json")
 
+Notice = Callable[[str], None]
 
-def _suffix(path: Path, expected: tuple[str, ...]) -> str:
+
+@contextmanager
+def _readable(
+    path: Path, expected: tuple[str, ...], notice: Notice | None
+) -> Iterator[tuple[Path, str]]:
+    """`path` checked (a file, of a suffix in `expected`, a valid package when it is one), or
+    its conversion from an old office format into one of `expected`; with the suffix of the
+    format to read it as."""
+    if path.is_dir():
+        raise InvalidInput("file.is_directory", path=str(path))
     suffix = path.suffix.lower()
-    if suffix not in expected:
+    legacy = convert.LEGACY.get(suffix)
+    if suffix not in expected and (legacy is None or legacy.target not in expected):
         raise InvalidInput(
             "cli.unsupported_file", suffix=suffix or path.name, expected=" ".join(expected)
         )
     if not path.is_file():
         raise InvalidInput("cli.file_missing", path=str(path))
-    return suffix
+    if legacy is None:
+        convert.check_package(path)
+        yield path, suffix
+        return
+    with convert.readable(path, notice or convert.notice_stderr) as readable:
+        yield readable, legacy.target
 
 
-def read_items(path: str | Path, *, mapping: dict[str, str] | None = None) -> Parsed[ItemRecord]:
+def read_items(
+    path: str | Path, *, mapping: dict[str, str] | None = None, notice: Notice | None = None
+) -> Parsed[ItemRecord]:
     """Theory items from a Word block layout or an Excel/CSV table."""
     path = Path(path)
-    if _suffix(path, ITEM_SUFFIXES) == ".docx":
-        return read_items_docx(path, mapping=mapping)
-    return read_items_table(path, mapping=mapping)
+    with _readable(path, ITEM_SUFFIXES, notice) as (readable, suffix):
+        if suffix == ".docx":
+            return read_items_docx(readable, mapping=mapping, display_name=path.name)
+        return read_items_table(readable, mapping=mapping, display_name=path.name)
 
 
 def read_items_or_reject(path: str | Path) -> list[ItemRecord]:
@@ -45,16 +73,17 @@ def read_items_or_reject(path: str | Path) -> list[ItemRecord]:
     return parsed.records
 
 
-def read_tree(path: str | Path) -> Parsed[TreeNode]:
+def read_tree(path: str | Path, *, notice: Notice | None = None) -> Parsed[TreeNode]:
     """The knowledge-point tree (鉴定要素细目表) from Excel or CSV."""
     path = Path(path)
-    _suffix(path, TREE_SUFFIXES)
-    return read_tree_file(path)
+    with _readable(path, TREE_SUFFIXES, notice) as (readable, _suffix):
+        return read_tree_file(readable, display_name=path.name)
 
 
-def read_practical(path: str | Path) -> Parsed[PracticalSetRecord]:
+def read_practical(path: str | Path, *, notice: Notice | None = None) -> Parsed[PracticalSetRecord]:
     """Practical paper sets from a Word paper or the documented YAML/JSON form."""
     path = Path(path)
-    if _suffix(path, PRACTICAL_SUFFIXES) == ".docx":
-        return read_practical_docx(path)
-    return read_practical_data(path)
+    with _readable(path, PRACTICAL_SUFFIXES, notice) as (readable, suffix):
+        if suffix == ".docx":
+            return read_practical_docx(readable, display_name=path.name)
+        return read_practical_data(readable, display_name=path.name)

@@ -503,6 +503,72 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.reason.too_large": ("文件过大", "file too large"),
     "cli.reason.io": ("读写错误（I/O）", "input/output error"),
     "cli.reason.loop": ("符号链接层数过多（可能成环）", "too many levels of symbolic links"),
+    # --- files a person hands to qbank (importers.dispatch, importers.convert) -------------
+    "file.is_directory": ("{path} 是一个目录，不是文件", "{path} is a directory, not a file"),
+    "file.not_valid": (
+        "不是有效的 {kind}（{suffix}）：{file}。请用 {app} 打开它，另存为 {target} 后再导入",
+        "not a valid {kind} ({suffix}): {file}. Open it in {app}, save it as {target} and "
+        "import that",
+    ),
+    "file.kind.word": ("Word 文件", "Word file"),
+    "file.kind.excel": ("Excel 文件", "Excel file"),
+    "file.kind.wps_writer": ("WPS 文字文件", "WPS Writer file"),
+    "file.kind.wps_sheet": ("WPS 表格文件", "WPS Spreadsheets file"),
+    "file.app.word": ("Word 或 WPS 文字", "Word or WPS Writer"),
+    "file.app.excel": ("Excel 或 WPS 表格", "Excel or WPS Spreadsheets"),
+    "file.legacy": (
+        "{file} 是旧格式（{suffix}），qbank 不能直接读取。请用 {app} 打开它，另存为 {target} "
+        "后再导入；或安装 LibreOffice，qbank 会自动转换",
+        "{file} is in an old format ({suffix}) that qbank cannot read directly. Open it in "
+        "{app}, save it as {target} and import that; or install LibreOffice and qbank "
+        "converts it itself",
+    ),
+    "file.converted": (
+        "已用 LibreOffice 将 {file} 转换为 {target}",
+        "converted {file} to {target} with LibreOffice",
+    ),
+    "file.convert_failed": (
+        "LibreOffice 未能将 {file} 转换为 {target}（{reason}）。请用 {app} 打开它，另存为 "
+        "{target} 后再导入",
+        "LibreOffice could not convert {file} to {target} ({reason}). Open it in {app}, save "
+        "it as {target} and import that",
+    ),
+    "file.convert_timeout": (
+        "LibreOffice 转换 {file} 超过 {seconds} 秒，已停止。请用 {app} 打开它，另存为 {target} "
+        "后再导入（或设置 QBANK_CONVERT_TIMEOUT 延长时限）",
+        "LibreOffice took more than {seconds} seconds to convert {file} and was stopped. Open "
+        "it in {app}, save it as {target} and import that (or raise QBANK_CONVERT_TIMEOUT)",
+    ),
+    "file.convert_no_output": ("没有生成文件", "it wrote no file"),
+    "file.convert_exit": ("退出状态 {status}", "exit status {status}"),
+    # --- click's usage errors, as cli._errors shows them ----------------------------------
+    "usage.usage": ("用法：", "Usage: "),
+    "usage.try_help": ("运行 {command} {option} 查看帮助。", "Try '{command} {option}' for help."),
+    "usage.missing_option": ("缺少选项 {param}", "missing option {param}"),
+    "usage.missing_argument": ("缺少参数 {param}", "missing argument {param}"),
+    "usage.missing_command": ("缺少子命令", "missing command"),
+    "usage.choose_from": ("；可选值：{choices}", "; choose from: {choices}"),
+    "usage.bad_value": ("{param} 的值无效：{reason}", "invalid value for {param}: {reason}"),
+    "usage.not_integer": ("“{value}”不是有效的整数", "'{value}' is not a valid integer"),
+    "usage.not_number": ("“{value}”不是有效的数字", "'{value}' is not a valid number"),
+    "usage.out_of_range": ("{value} 不在 {range} 范围内", "{value} is not in the range {range}"),
+    "usage.not_choice": (
+        "“{value}”不是可选值之一（{choices}）",
+        "'{value}' is not one of {choices}",
+    ),
+    "usage.no_such_option": ("没有选项 {name}", "no such option: {name}"),
+    "usage.no_such_command": ("没有命令 {name}", "no such command: {name}"),
+    "usage.did_you_mean": ("；是否要用 {names}？", "; did you mean {names}?"),
+    "usage.option_needs_value": ("选项 {name} 需要一个值", "option {name} requires a value"),
+    "usage.option_takes_no_value": ("选项 {name} 不接受值", "option {name} does not take a value"),
+    "usage.extra_arguments": ("多余的参数：{args}", "unexpected extra arguments: {args}"),
+    "usage.path_missing": ("{path} 不存在", "{path} does not exist"),
+    "usage.path_is_file": ("{path} 是一个文件，不是目录", "{path} is a file, not a directory"),
+    "samples.missing": (
+        "找不到演示用的样例文件（{package}）；请重新安装 qbank，或用 --samples 指定样例目录",
+        "the demo's sample files ({package}) are missing; reinstall qbank or name a samples "
+        "folder with --samples",
+    ),
     "cli.init_done": ("数据库已就绪：{url}", "database ready: {url}"),
     "cli.storing": ("正在保存", "storing"),
     "cli.items_checked": (

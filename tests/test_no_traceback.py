@@ -548,10 +548,11 @@ def test_interrupt_is_a_short_line_and_130() -> None:
     assert result.stderr.strip() == "interrupted"
 
 
-def test_usage_errors_stay_clicks_own() -> None:
+def test_usage_errors_keep_clicks_exit_status() -> None:
+    """Worded in the user's language (tests/test_messages.py), still click's usage error."""
     result = CliRunner().invoke(cli, ["bank", "list", "--no-such-option"], catch_exceptions=False)
     assert result.exit_code == 2
-    assert "Usage:" in result.stderr and "Traceback" not in result.stderr
+    assert "用法：" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
