@@ -494,7 +494,14 @@ def test_siblings_against_difficulty() -> None:
 
 
 def test_time_limit_gives_timeout_and_no_papers() -> None:
-    result = solve(blueprint(), make_pool(120), papers=["A"], seed=1, caps=CAPS, settings=SolverSettings(time_limit=0))
+    result = solve(
+        blueprint(),
+        make_pool(120),
+        papers=["A"],
+        seed=1,
+        caps=CAPS,
+        settings=SolverSettings(time_limit=0),
+    )
     assert result.status == "timeout" and result.papers == []
     assert result.conflicts == [Conflict("timeout", figures={"seconds": 0})]
 

@@ -58,7 +58,7 @@ class PaperLayout:
     items: tuple[int, ...]
     versions: tuple[str, ...]
     sections: tuple[LayoutSection, ...]
-    score: Number
+    score: Number | None = None
     option_orders: Mapping[int, tuple[str, ...]] | None = field(default=None, hash=False)
     solver: str | None = None
     seed_salt: str | None = None
@@ -82,7 +82,7 @@ class PaperLayout:
             sections=tuple(
                 LayoutSection.from_json(s, f"layout.sections[{n}]") for n, s in enumerate(sections)
             ),
-            score=_number(d.get("score"), "layout.score"),
+            score=None if d.get("score") is None else _number(d["score"], "layout.score"),
             option_orders=None if orders is None else _orders(orders),
             solver=_optional_text(d, "solver"),
             seed_salt=_optional_text(d, "seed_salt"),
@@ -93,7 +93,8 @@ class PaperLayout:
         if self.option_orders is not None:
             out["option_orders"] = {str(k): list(v) for k, v in self.option_orders.items()}
         out["sections"] = [s.to_json() for s in self.sections]
-        out["score"] = self.score
+        if self.score is not None:
+            out["score"] = self.score
         if self.solver is not None:
             out["solver"] = self.solver
         if self.seed_salt is not None:

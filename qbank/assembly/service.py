@@ -30,8 +30,9 @@ from qbank import audit
 from qbank.assembly.candidates import Candidate, Caps, ranges_of
 from qbank.assembly.conflicts import Conflict, conflict_text
 from qbank.assembly.layout import LayoutSection, PaperLayout, PracticalLayout
+from qbank.assembly.solver import Paper as SolvedPaper
 from qbank.assembly.solver import SolverSettings, solve
-from qbank.assembly.validate import validate_papers
+from qbank.assembly.validate import Violation, validate_papers
 from qbank.blueprint import (
     Blueprint,
     DifficultyBand,
@@ -97,6 +98,22 @@ class Context:
     history: list[frozenset[int]]
     versions: list[ItemContent]  # the filed versions' verified content, in candidate order
     version_rows: dict[int, int]  # item id -> filed ItemVersion row id
+
+
+def _context(
+    session: Session,
+    bank: Bank,
+    batch: Batch,
+    bp: Blueprint,
+    policy: Policy,
+    keyring: Keyring,
+    consequence: str = "assemble",
+) -> Context:
+    """Candidates, their near-duplicate pairs and the neighbouring papers' item sets."""
+    ctx = _candidates(session, bank, batch, bp, keyring, consequence)
+    ctx.enemies = _enemies(session, bank, ctx, policy)
+    ctx.history = _history(session, batch, policy, keyring)
+    return ctx
 
 
 def _candidates(
@@ -230,21 +247,12 @@ def assemble(
     bank = session.get(Bank, batch.bank_id)
     assert bank is not None
     lock_bank(session, bank)
-    taken = set(
-        session.scalars(
-            select(Paper.code).where(Paper.batch_id == batch.id, Paper.kind == "theory")
-        )
-    )
-    clash = sorted(taken & set(codes))
-    if clash or len(set(codes)) != len(codes) or not codes:
-        raise InvalidInput("assembly.bad_codes", codes="、".join(clash or codes))
+    _check_codes(session, batch, codes)
     problems = check_blueprint(bp)
     if problems:
         raise AssemblyInfeasible(problems)
     seed = seed if seed is not None else secrets.randbits(63)
-    ctx = _candidates(session, bank, batch, bp, keyring)
-    ctx.enemies = _enemies(session, bank, ctx, policy)
-    ctx.history = _history(session, batch, policy, keyring)
+    ctx = _context(session, bank, batch, bp, policy, keyring)
     supply = check_against_bank(
         bp,
         ctx.candidates,
@@ -253,11 +261,40 @@ def assemble(
     )
     if supply:
         raise AssemblyInfeasible(supply)
-    caps = Caps(
-        sibling_share=float(policy.max_paper_sibling_share.value),
-        recent_share=float(policy.max_paper_recent_share.value),
-        max_exposure=bp.max_exposure,
+    caps = _caps(policy, bp)
+    found, by_id = _solve(bp, codes, seed, ctx, caps, time_limit)
+    record = blueprint_record(bp)
+    seed_salt = secrets.token_bytes(16).hex()
+    stored = [
+        _store(
+            session, batch, paper, _layout(bp, paper, by_id, seed_salt), ctx, record, seed, actor
+        )
+        for paper in found
+    ]
+    audit.record(
+        session,
+        actor=actor,
+        action="assemble",
+        entity="batch",
+        entity_id=batch.id,
+        bank_id=bank.id,
+        papers=list(codes),
+        seed_commitment=seed_commitment(str(seed), seed_salt),
+        blueprint=record["sha256"],
     )
+    return seed, stored
+
+
+def _solve(
+    bp: Blueprint,
+    codes: Sequence[str],
+    seed: int,
+    ctx: Context,
+    caps: Caps,
+    time_limit: float,
+) -> tuple[list[SolvedPaper], dict[int, Candidate]]:
+    """The solver's papers once the independent validator passed them, and the candidates by
+    id; AssemblyInfeasible with the solver's conflicts, AssemblyInvalid on a solver bug."""
     section_scores = {s.type: s.score for s in reversed(bp.sections)}  # the first per type
     scores = {c.item_id: section_scores.get(c.type, 0.0) for c in ctx.candidates}
     result = solve(
@@ -286,41 +323,57 @@ def assemble(
         scores=scores,
     )
     if violations:
-        raise AssemblyInvalid([f"{v.paper} {v.rule}: {v.detail}" for v in violations])
-    stored = []
-    record = blueprint_record(bp)
-    version_rows = ctx.version_rows
-    seed_salt = secrets.token_bytes(16).hex()
-    for paper in result.papers:
-        layout = _layout(bp, paper.item_ids, by_id, paper.option_orders, seed_salt)
-        row = Paper(
-            batch_id=batch.id,
-            code=paper.code,
-            kind="theory",
-            seed=str(seed),
-            blueprint=record,
-            layout=layout.to_json(),
-            created_by=actor,
+        raise AssemblyInvalid(_lines(violations))
+    return result.papers, by_id
+
+
+def _check_codes(session: Session, batch: Batch, codes: Sequence[str]) -> None:
+    """InvalidInput unless `codes` are distinct, not empty and new in the batch."""
+    taken = set(
+        session.scalars(
+            select(Paper.code).where(Paper.batch_id == batch.id, Paper.kind == "theory")
         )
-        session.add(row)
-        session.flush()
-        session.add_all(
-            PaperItem(paper_id=row.id, item_id=i, item_version_id=version_rows[i], position=n)
-            for n, i in enumerate(paper.item_ids)
-        )
-        stored.append(row)
-    audit.record(
-        session,
-        actor=actor,
-        action="assemble",
-        entity="batch",
-        entity_id=batch.id,
-        bank_id=bank.id,
-        papers=list(codes),
-        seed_commitment=seed_commitment(str(seed), seed_salt),
-        blueprint=record["sha256"],
     )
-    return seed, stored
+    clash = sorted(taken & set(codes))
+    if clash or len(set(codes)) != len(codes) or not codes:
+        raise InvalidInput("assembly.bad_codes", codes="、".join(clash or codes))
+
+
+def _caps(policy: Policy, bp: Blueprint) -> Caps:
+    return Caps(
+        sibling_share=float(policy.max_paper_sibling_share.value),
+        recent_share=float(policy.max_paper_recent_share.value),
+        max_exposure=bp.max_exposure,
+    )
+
+
+def _store(
+    session: Session,
+    batch: Batch,
+    paper: SolvedPaper,
+    layout: PaperLayout,
+    ctx: Context,
+    record: dict[str, Any],
+    seed: int,
+    actor: str,
+) -> Paper:
+    """The paper's row and its item rows (each the filed version)."""
+    row = Paper(
+        batch_id=batch.id,
+        code=paper.code,
+        kind="theory",
+        seed=str(seed),
+        blueprint=record,
+        layout=layout.to_json(),
+        created_by=actor,
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(
+        PaperItem(paper_id=row.id, item_id=i, item_version_id=ctx.version_rows[i], position=n)
+        for n, i in enumerate(paper.item_ids)
+    )
+    return row
 
 
 def seed_commitment(seed: str, seed_salt: str) -> str:
@@ -334,12 +387,9 @@ def seed_commitment(seed: str, seed_salt: str) -> str:
 
 
 def _layout(
-    bp: Blueprint,
-    item_ids: Sequence[int],
-    by_id: dict[int, Candidate],
-    option_orders: dict[int, tuple[str, ...]],
-    seed_salt: str,
+    bp: Blueprint, paper: SolvedPaper, by_id: dict[int, Candidate], seed_salt: str
 ) -> PaperLayout:
+    item_ids = paper.item_ids
     sections = [
         LayoutSection(
             type=section.type,
@@ -353,7 +403,7 @@ def _layout(
     return PaperLayout(
         items=tuple(item_ids),
         versions=tuple(by_id[i].version for i in item_ids),
-        option_orders=option_orders,
+        option_orders=paper.option_orders,
         sections=tuple(sections),
         score=sum(s.count * s.score for s in bp.sections),
         # Reproducing the papers from the seed needs the same solver version.
@@ -448,15 +498,10 @@ def check_batch_papers(
         return []
     bp = Blueprint(**_blueprint_args(papers[0].blueprint["blueprint"]))
     layouts = [PaperLayout.from_json(composition(p, keyring)) for p in papers]
-    ctx = _candidates(session, bank, batch, bp, keyring, consequence="check")
-    ctx.enemies = _enemies(session, bank, ctx, policy)
+    ctx = _context(session, bank, batch, bp, policy, keyring, consequence="check")
     own = {frozenset(layout.items) for layout in layouts}
-    ctx.history = [h for h in _history(session, batch, policy, keyring) if h not in own]
-    caps = Caps(
-        sibling_share=float(policy.max_paper_sibling_share.value),
-        recent_share=float(policy.max_paper_recent_share.value),
-        max_exposure=bp.max_exposure,
-    )
+    ctx.history = [h for h in ctx.history if h not in own]
+    caps = _caps(policy, bp)
     by_id = {c.item_id: c for c in ctx.candidates}
     scores = {i: float(s.score) for lay in layouts for s in lay.sections for i in s.items}
     stored_versions = {
@@ -473,6 +518,10 @@ def check_batch_papers(
         caps=caps,
         scores=scores,
     )
+    return _lines(violations)
+
+
+def _lines(violations: Sequence[Violation]) -> list[str]:
     return [f"{v.paper} {v.rule}: {v.detail}" for v in violations]
 
 
