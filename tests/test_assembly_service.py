@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from cli.main import cli
 from cli.pipeline import _check_overlap, _import_bank, _review_and_file, sample_dir
@@ -235,3 +236,20 @@ def test_concurrent_assembly_on_postgresql_respects_the_recent_cap(
             assert check_batch_papers(session, get_batch(session, second), POLICY) == []
     finally:
         db.dispose()
+
+
+def test_neighbour_batches_are_the_n_before_and_the_n_after(db: Database) -> None:
+    from qbank.batch import get_batch
+    from qbank.model import Batch
+    from qbank.queries import neighbour_batches
+
+    ids = {day: batch(db, day=day) for day in (1, 2, 3, 4, 5, 6)}
+    same_day = batch(db, day=3)
+    with db.transaction() as session:
+        middle = get_batch(session, ids[3])
+        found = set(session.scalars(neighbour_batches(middle, 2)))
+        # before (exam date up to its own, latest first): the other batch of the 3rd, the 2nd
+        assert found == {same_day, ids[2], ids[4], ids[5]}
+        assert set(session.scalars(neighbour_batches(middle, 0))) == set()
+        everyone = set(session.scalars(neighbour_batches(middle, 10)))
+        assert everyone == set(session.scalars(select(Batch.id))) - {middle.id}
