@@ -118,7 +118,7 @@ def _show_constraints(bp: Blueprint) -> None:
             "assembly.summary",
             title=bp.title,
             items=bp.item_count,
-            score=bp.total_score,
+            score=format_number(bp.total_score),
             minutes=bp.duration_minutes,
         )
     )

@@ -1576,8 +1576,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the bank has no filing; only filed items may be assembled (qbank bank file)",
     ),
     "assembly.summary": (
-        "{title}：{items} 题，满分 {score:g}，{minutes} 分钟",
-        "{title}: {items} items, {score:g} points, {minutes} minutes",
+        "{title}：{items} 题，满分 {score}，{minutes} 分钟",
+        "{title}: {items} items, {score} points, {minutes} minutes",
     ),
     "assembly.done": ("组卷完成（种子 {seed}）：{papers}", "assembled (seed {seed}): {papers}"),
     "assembly.practical": ("操作技能试卷：{set}", "practical paper: {set}"),
