@@ -40,7 +40,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -375,7 +375,7 @@ def solver(
     time_limit: float,
     workers: int,
 ) -> tuple[Outcome, Any]:
-    from qbank.assembly.solver import solve
+    from qbank.assembly.solver import SolverSettings, solve
 
     scores = section_scores(bp, bank.candidates)
     start = time.perf_counter()
@@ -388,8 +388,7 @@ def solver(
         history=bank.history,
         caps=caps,
         scores=scores,
-        time_limit=time_limit,
-        workers=workers,
+        settings=SolverSettings(time_limit=time_limit, workers=workers),
     )
     seconds = time.perf_counter() - start
     by_id = {c.item_id: c for c in bank.candidates}
@@ -404,7 +403,7 @@ def solver(
         scores=scores,
     )
     ok = result.status == "ok" and len(result.papers) == len(codes) and not found
-    first = _first_time(result.stats) if result.status == "ok" else None
+    first = _first_time(asdict(result.stats)) if result.status == "ok" else None
     rules = dict(Counter(v.rule for v in found))
     return Outcome(ok, seconds, first, len(found), rules, 1, result.status), result
 
@@ -497,7 +496,9 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
                         workers=args.workers,
                     )
                     same = [p.item_ids for p in again.papers] == [p.item_ids for p in result.papers]
-                    stats = {k: v for k, v in result.stats.items() if isinstance(v, int | float)}
+                    stats = {
+                        k: v for k, v in asdict(result.stats).items() if isinstance(v, int | float)
+                    }
             rows["cp-sat"] = _summary(outcomes) | {"deterministic": same, "stats_seed1": stats}
         outcomes = []
         for seed in range(1, args.seeds + 1):

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import click
 
 from cli._common import ROW_ID, common_options, emit_json, json_option, qbank_errors, t, transaction
 from cli.identities import identity_options, keyring_from
 from qbank import audit
+from qbank.assembly.layout import PaperLayout, PracticalLayout
 from qbank.assembly.service import assemble, check_batch_papers, draw_practical, get_paper
 from qbank.batch import get_batch
-from qbank.blueprint import check_blueprint, load_blueprint
+from qbank.blueprint import Blueprint, check_blueprint, load_blueprint
 from qbank.errors import InvalidInput
+from qbank.model import Paper
 from qbank.policy import load_policy
+from qbank.text.numbers import format_number, format_percent
 
 
 @click.command("assemble")
@@ -73,21 +77,7 @@ def assemble_cmd(
         raise InvalidInput("assembly.bad_codes", codes=papers)
     policy = load_policy(policy_file)
     if dry_run:
-        click.echo(
-            t(
-                "assembly.summary",
-                title=bp.title,
-                items=bp.item_count,
-                score=bp.total_score,
-                minutes=bp.duration_minutes,
-            )
-        )
-        for section in bp.sections:
-            click.echo(f"  {section.title}: {section.count} × {section.score:g}")
-        for rule in bp.weights:
-            click.echo(f"  {rule.range}: {rule.share:.0%} ± {rule.tolerance:.0%}")
-        for line in check_blueprint(bp):
-            click.echo(f"  ! {line}")
+        _show_constraints(bp)
         return
     seed = seed if seed is not None else secrets.randbits(63)
     actor = audit.current_actor()
@@ -110,36 +100,59 @@ def assemble_cmd(
             if practical
             else None
         )
-        out = {
-            "seed": seed,
-            "papers": [
-                {
-                    "id": p.id,
-                    "code": p.code,
-                    "items": p.layout["items"],
-                    "score": p.layout["score"],
-                    "sections": [
-                        {
-                            "type": s["type"],
-                            "title": s["title"],
-                            "items": s["items"],
-                            "score": s["score"],
-                        }
-                        for s in p.layout["sections"]
-                    ],
-                }
-                for p in stored
-            ],
-            "practical": {"id": drawn.id, "set": drawn.layout["set"]} if drawn else None,
-        }
+        out = _assembled(seed, stored, drawn)
     if as_json:
         emit_json(out)
         return
     click.echo(t("assembly.done", seed=seed, papers="、".join(p["code"] for p in out["papers"])))
     for paper in out["papers"]:
-        click.echo(f"  {paper['code']}: {len(paper['items'])} / {paper['score']:g}")
-    if drawn:
-        click.echo(t("assembly.practical", set=drawn.layout["set"]))
+        click.echo(f"  {paper['code']}: {len(paper['items'])} / {format_number(paper['score'])}")
+    if out["practical"]:
+        click.echo(t("assembly.practical", set=out["practical"]["set"]))
+
+
+def _show_constraints(bp: Blueprint) -> None:
+    """The blueprint's summary, sections, weights and self-contradictions (--dry-run)."""
+    click.echo(
+        t(
+            "assembly.summary",
+            title=bp.title,
+            items=bp.item_count,
+            score=format_number(bp.total_score),
+            minutes=bp.duration_minutes,
+        )
+    )
+    for section in bp.sections:
+        click.echo(f"  {section.title}: {section.count} × {format_number(section.score)}")
+    for rule in bp.weights:
+        share, tolerance = format_percent(rule.share), format_percent(rule.tolerance)
+        click.echo(f"  {rule.range}: {share} ± {tolerance}")
+    for line in check_blueprint(bp):
+        click.echo(f"  ! {line}")
+
+
+def _assembled(seed: int, stored: list[Paper], drawn: Paper | None) -> dict[str, Any]:
+    """What `--json` prints: the seed, each paper's items and sections, the drawn set."""
+    papers = []
+    for p in stored:
+        layout = PaperLayout.from_json(p.layout)
+        sections = [
+            {"type": s.type, "title": s.title, "items": list(s.items), "score": s.score}
+            for s in layout.sections
+        ]
+        papers.append(
+            {
+                "id": p.id,
+                "code": p.code,
+                "items": list(layout.items),
+                "score": layout.score,
+                "sections": sections,
+            }
+        )
+    practical = None
+    if drawn is not None:
+        practical = {"id": drawn.id, "set": PracticalLayout.from_json(drawn.layout).set}
+    return {"seed": seed, "papers": papers, "practical": practical}
 
 
 @click.group("paper")

@@ -1673,8 +1673,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the bank has no filing; only filed items may be assembled (qbank bank file)",
     ),
     "assembly.summary": (
-        "{title}：{items} 题，满分 {score:g}，{minutes} 分钟",
-        "{title}: {items} items, {score:g} points, {minutes} minutes",
+        "{title}：{items} 题，满分 {score}，{minutes} 分钟",
+        "{title}: {items} items, {score} points, {minutes} minutes",
     ),
     "assembly.done": ("组卷完成（种子 {seed}）：{papers}", "assembled (seed {seed}): {papers}"),
     "assembly.practical": ("操作技能试卷：{set}", "practical paper: {set}"),
@@ -1692,7 +1692,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "没有可抽取的操作技能试卷：已备案 {filed} 套，近 {recent} 个批次用过或与其他等级重复的不能再用",
         "no practical set to draw: {filed} filed; those used in the last {recent} batches or sharing tasks with other levels are excluded",
     ),
-    # --- assembly solver (qbank.assembly.solver) ----------------------------------------
+    # --- assembly solver (qbank.assembly.conflicts) -------------------------------------
     "solver.unmet": ("无法满足“{requirement}”{notes}", "cannot meet “{requirement}”{notes}"),
     "solver.conflict": (
         "{first}与{last}不能同时满足{notes}",
@@ -1710,10 +1710,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "solver.gave_up": (
         "在固定的搜索量内未找到满足全部要求的试卷（不一定无解：重复上限等要求可能过紧，可放宽后重试）",
         "no paper meeting every requirement found within the fixed search budget (not necessarily impossible: the overlap caps may be too tight)",
-    ),
-    "solver.unknown_difficulty": (
-        "{count} 道候选试题没有难度，计算平均难度和难度区间时按 0.5 计",
-        "{count} candidate items have no difficulty; they count as 0.5 in the mean and the bands",
     ),
     "solver.req.section": ("每份试卷 {count} 道{type}", "{count} {type} items per paper"),
     "solver.req.weight": (

@@ -12,6 +12,7 @@ assembled) arrives decrypted from the custody module as `layout=`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from qbank.assembly.layout import PaperLayout, PracticalLayout
 from qbank.bank import LEVEL_NAMES
 from qbank.canonical import content_id
 from qbank.content import (
@@ -290,7 +292,7 @@ def _refuse_if_filed(
 
 
 def _display(
-    version: ItemContent, order: list[str] | None
+    version: ItemContent, order: Sequence[str] | None
 ) -> tuple[tuple[PrintedOption, ...], str]:
     """Options relabelled in display order, and the answer in display letters (or √/×)."""
     answer = version.answer
@@ -317,21 +319,20 @@ def theory_document(
     content does not re-hash to its id (what is printed is that verified content).
     """
     _check_kind(paper, "theory")
-    composition = _composition(paper, layout)
+    composition = PaperLayout.from_json(_composition(paper, layout))
     blueprint = paper.blueprint["blueprint"]
     versions = _versions(
-        session, paper, list(zip(composition["items"], composition["versions"], strict=True))
+        session, paper, list(zip(composition.items, composition.versions, strict=True))
     )
-    orders: dict[str, list[str]] = composition.get("option_orders", {})
     sections: list[PrintedSection] = []
     number = 0
-    for index, section in enumerate(composition["sections"], start=1):
-        score = float(section["score"])
+    for index, section in enumerate(composition.sections, start=1):
+        score = float(section.score)
         items = []
-        for item_id in section["items"]:
+        for item_id in section.items:
             number += 1
             version = versions[item_id]
-            options, answer = _display(version, orders.get(str(item_id)))
+            options, answer = _display(version, composition.option_order(item_id))
             items.append(
                 PrintedItem(
                     number=number,
@@ -348,8 +349,8 @@ def theory_document(
         sections.append(
             PrintedSection(
                 ordinal=chinese_ordinal(index),
-                title=section["title"],
-                type=section["type"],
+                title=section.title,
+                type=section.type,
                 first=number - len(items) + 1,
                 last=number,
                 score_each=score,
@@ -358,17 +359,12 @@ def theory_document(
             )
         )
     head = _heading(session, paper)
-    fingerprint = content_id(
-        {
-            "batch": head.batch_code,
-            "paper": paper.code,
-            "items": [
-                [i.item_id, i.version, orders.get(str(i.item_id), [])]
-                for s in sections
-                for i in s.items
-            ],
-        }
-    )
+    shown = [
+        [i.item_id, i.version, list(composition.option_order(i.item_id) or ())]
+        for s in sections
+        for i in s.items
+    ]
+    fingerprint = content_id({"batch": head.batch_code, "paper": paper.code, "items": shown})
     return TheoryPaperDoc(
         paper_id=paper.id,
         batch_code=head.batch_code,
@@ -382,7 +378,9 @@ def theory_document(
         level_name=head.level_name,
         title=blueprint["title"],
         duration_minutes=int(blueprint["duration_minutes"]),
-        total_score=float(composition.get("score", blueprint["total_score"])),
+        total_score=float(
+            blueprint["total_score"] if composition.score is None else composition.score
+        ),
         pass_score=float(blueprint["pass_score"]),
         sections=tuple(sections),
         fingerprint=fingerprint,
@@ -390,7 +388,7 @@ def theory_document(
 
 
 def _set_version(
-    session: Session, paper: Paper, composition: dict[str, Any], overridden: bool
+    session: Session, paper: Paper, composition: PracticalLayout, overridden: bool
 ) -> tuple[PracticalSetVersion, str]:
     """The drawn set version (tasks, rubric and preparation rows loaded) and its set's code:
     the paper's row, or (for a supplied layout) by its SHA-256."""
@@ -402,26 +400,26 @@ def _set_version(
         assert batch is not None, "a paper belongs to a batch"
         stmt = stmt.where(
             PracticalSet.bank_id == batch.bank_id,
-            PracticalSet.code == composition.get("set"),
-            PracticalSetVersion.sha256 == composition.get("version"),
+            PracticalSet.code == composition.set,
+            PracticalSetVersion.sha256 == composition.version,
         )
     row = session.execute(stmt).first()
     if row is None:
-        code = str(composition.get("set"))
-        _refuse_if_filed(session, paper, "set", code, code, composition.get("version"))
+        code = composition.set
+        _refuse_if_filed(session, paper, "set", code, code, composition.version)
         raise InvalidInput(
             "print.set_missing",
             code=paper.code,
-            set=composition.get("set"),
-            version=composition.get("version"),
+            set=composition.set,
+            version=composition.version,
         )
     version, code = row
-    if composition.get("version") not in (None, version.sha256):
+    if composition.version != version.sha256:
         raise ContentTampered(
             kind="set",
             subject=code,
             version=version.sha256,
-            mismatch=Mismatch("content.paper", str(composition.get("version"))),
+            mismatch=Mismatch("content.paper", composition.version),
             consequence="print",
         )
     return version, code
@@ -448,7 +446,7 @@ def practical_document(
     stored content (or any of its task, rubric or preparation rows) is not what its id names.
     """
     _check_kind(paper, "practical")
-    composition = _composition(paper, layout)
+    composition = PracticalLayout.from_json(_composition(paper, layout))
     version, code = _set_version(session, paper, composition, overridden=layout is not None)
     record = set_record(version, code=code)
     head = _heading(session, paper)

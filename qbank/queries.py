@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, union_all
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from qbank.model import (
+    Batch,
     Filing,
     FilingEntry,
     Item,
     ItemVersion,
+    Paper,
     Person,
     PracticalSet,
     PracticalSetVersion,
@@ -127,3 +129,34 @@ def current_sets(
     if set_ids is not None:
         stmt = stmt.where(PracticalSet.id.in_(list(set_ids)))
     return stmt
+
+
+def neighbour_batches(batch: Batch, n: int) -> Select[int]:
+    """Ids of the bank's `n` batches before `batch` by exam date, and the `n` after it.
+
+    Later batches count too: a batch planned for next month but assembled first must not be
+    repeated by this one, or this one would break the cap inside that batch's window.
+    """
+    others = (Batch.bank_id == batch.bank_id, Batch.id != batch.id)
+    before = (
+        select(Batch.id)
+        .where(*others, Batch.exam_date <= batch.exam_date)
+        .order_by(Batch.exam_date.desc(), Batch.id.desc())
+        .limit(n)
+        .subquery()
+    )
+    after = (
+        select(Batch.id)
+        .where(*others, Batch.exam_date > batch.exam_date)
+        .order_by(Batch.exam_date, Batch.id)
+        .limit(n)
+        .subquery()
+    )
+    return select(union_all(select(before.c.id), select(after.c.id)).subquery().c.id)
+
+
+def neighbour_papers(batch: Batch, n: int, kind: str) -> Select[Paper]:
+    """Papers of `kind` ("theory" | "practical") of `batch` and its neighbouring batches
+    (`neighbour_batches`), in id order: what overlap caps and draws are held against."""
+    batches = Paper.batch_id.in_(neighbour_batches(batch, n)) | (Paper.batch_id == batch.id)
+    return select(Paper).where(batches, Paper.kind == kind).order_by(Paper.id)

@@ -66,6 +66,7 @@ from importers.sealed_bundle import (
     read_bundle_file,
 )
 from qbank import audit
+from qbank.assembly.layout import PaperLayout, PracticalLayout
 from qbank.canonical import canonical_bytes, content_id, sha256_hex
 from qbank.confidential import Identities, clear_composition
 from qbank.content import ContentTampered, Mismatch, verified_item_content, verified_set_content
@@ -296,15 +297,17 @@ def paper_data(session: Session, batch: Batch, identities: Identities = None) ->
             "layout": clear.layout,
         }
         if paper.kind == "practical":
-            record["set"] = _set_content(session, clear.set_version_id, clear.layout)
+            practical = PracticalLayout.from_json(clear.layout)
+            record["set"] = _set_content(session, clear.set_version_id, practical)
         else:
-            record["items"] = _item_contents(session, clear.items, clear.layout)
+            theory = PaperLayout.from_json(clear.layout)
+            record["items"] = _item_contents(session, clear.items, theory)
         out[check_name(f"{PAPERS_DIR}/{paper.code}-{paper.kind}.json")] = canonical_bytes(record)
     return out
 
 
 def _item_contents(
-    session: Session, rows: Sequence[tuple[int, int, int]], layout: Mapping[str, Any]
+    session: Session, rows: Sequence[tuple[int, int, int]], layout: PaperLayout
 ) -> list[dict[str, Any]]:
     """Each position's item and verified content (ContentTampered when a version does not
     re-hash to its id, or is not the version the layout names)."""
@@ -315,7 +318,7 @@ def _item_contents(
             item_versions_with_guid().where(ItemVersion.id.in_(version_ids))
         )
     }
-    named = dict(zip(layout.get("items", []), layout.get("versions", []), strict=False))
+    named = dict(zip(layout.items, layout.versions, strict=True))
     out = []
     for item_id, version_id, position in sorted(rows, key=lambda r: r[2]):
         version, guid = found[version_id]
@@ -341,7 +344,7 @@ def _item_contents(
 
 
 def _set_content(
-    session: Session, version_id: int | None, layout: Mapping[str, Any]
+    session: Session, version_id: int | None, layout: PracticalLayout
 ) -> dict[str, Any]:
     """The drawn set's verified content (ContentTampered as for items)."""
     row = session.execute(
@@ -349,12 +352,12 @@ def _set_content(
     ).one()
     version, code = row
     content = verified_set_content(version, code=code, consequence="seal")
-    if layout.get("version", version.sha256) != version.sha256:
+    if layout.version != version.sha256:
         raise ContentTampered(
             kind="set",
             subject=code,
             version=version.sha256,
-            mismatch=Mismatch("content.paper", str(layout["version"])),
+            mismatch=Mismatch("content.paper", layout.version),
             consequence="seal",
         )
     return {"code": code, "version": version.sha256, "content": content}

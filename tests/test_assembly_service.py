@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 import threading
 from datetime import date
@@ -10,10 +11,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from cli.main import cli
 from cli.pipeline import _check_overlap, _import_bank, _review_and_file, sample_dir
-from qbank.assembly.service import AssemblyInfeasible, assemble, check_batch_papers
+from qbank.assembly.layout import PaperLayout, PracticalLayout
+from qbank.assembly.service import (
+    AssemblyInfeasible,
+    assemble,
+    check_batch_papers,
+    draw_practical,
+)
 from qbank.bank import find_bank
 from qbank.batch import new_batch
 from qbank.blueprint import load_blueprint
@@ -90,7 +98,8 @@ def run_assembly(db: Database, batch_id: int, seed: int, codes=("A", "B"), polic
             actor="t",
             seed=seed,
         )
-        return [(p.code, list(p.layout["items"]), dict(p.layout["option_orders"])) for p in papers]
+        layouts = [(p.code, PaperLayout.from_json(p.layout)) for p in papers]
+        return [(code, list(lay.items), dict(lay.option_orders or {})) for code, lay in layouts]
 
 
 def test_a_b_papers_meet_the_blueprint_and_caps(db: Database) -> None:
@@ -104,6 +113,37 @@ def test_a_b_papers_meet_the_blueprint_and_caps(db: Database) -> None:
 
     with db.transaction() as session:
         assert check_batch_papers(session, get_batch(session, 1), POLICY) == []
+
+
+def test_stored_layouts_read_back_exactly(db: Database) -> None:
+    """PaperLayout/PracticalLayout give back the stored JSON byte for byte (hashes hold)."""
+    from qbank.batch import get_batch
+
+    batch_id = batch(db)
+    with db.transaction() as session:
+        theory = assemble(
+            session,
+            get_batch(session, batch_id),
+            load_blueprint(THEORY),
+            ["A"],
+            POLICY,
+            actor="t",
+            seed=3,
+        )[1][0]
+        practical = draw_practical(session, get_batch(session, batch_id), POLICY, actor="t", seed=3)
+        stored = [json.dumps(theory.layout), json.dumps(practical.layout)]
+        read = PaperLayout.from_json(theory.layout)
+        assert read.solver is not None and read.solver.startswith("ortools ")
+        assert read.score == sum(s.score * len(s.items) for s in read.sections)
+        again = [
+            json.dumps(read.to_json()),
+            json.dumps(PracticalLayout.from_json(practical.layout).to_json()),
+        ]
+    assert again == stored
+    with pytest.raises(ValueError, match=r"layout\.versions"):
+        PaperLayout.from_json({**theory.layout, "versions": theory.layout["versions"][1:]})
+    with pytest.raises(ValueError, match="unknown entries sealed"):
+        PaperLayout.from_json({**theory.layout, "sealed": True})
 
 
 def test_same_seed_same_papers(db: Database, filed_sqlite: Path, tmp_path: Path) -> None:
@@ -124,7 +164,7 @@ def test_infeasible_request_is_explained_and_stores_nothing(db: Database) -> Non
     no_sharing = dataclasses.replace(POLICY, max_paper_sibling_share=Value(0.0, "test"))
     with pytest.raises(AssemblyInfeasible) as err:  # 7 disjoint papers of 100 from 597 items
         run_assembly(db, batch_id, seed=1, codes=list("ABCDEFG"), policy=no_sharing)
-    assert str(err.value).startswith("无法组卷：")
+    assert str(err.value).startswith("无法组卷：") and err.value.reasons
     from qbank.batch import get_batch, view
 
     with db.transaction() as session:
@@ -153,8 +193,6 @@ def test_cli_assemble_json_and_paper_check(db: Database) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    import json
-
     out = json.loads(result.output)
     assert out["seed"] == 5 and [p["code"] for p in out["papers"]] == ["A", "B"]
     assert out["papers"][0]["score"] == 100 and out["practical"]["set"].startswith("DG4-SC-")
@@ -193,8 +231,25 @@ def test_concurrent_assembly_on_postgresql_respects_the_recent_cap(
 
         with db.transaction() as session:
             papers = session.query(Paper).filter(Paper.kind == "theory").order_by(Paper.id).all()
-            a, b = (set(p.layout["items"]) for p in papers)
+            a, b = (set(PaperLayout.from_json(p.layout).items) for p in papers)
             assert len(a & b) <= 0.3 * len(a)
             assert check_batch_papers(session, get_batch(session, second), POLICY) == []
     finally:
         db.dispose()
+
+
+def test_neighbour_batches_are_the_n_before_and_the_n_after(db: Database) -> None:
+    from qbank.batch import get_batch
+    from qbank.model import Batch
+    from qbank.queries import neighbour_batches
+
+    ids = {day: batch(db, day=day) for day in (1, 2, 3, 4, 5, 6)}
+    same_day = batch(db, day=3)
+    with db.transaction() as session:
+        middle = get_batch(session, ids[3])
+        found = set(session.scalars(neighbour_batches(middle, 2)))
+        # before (exam date up to its own, latest first): the other batch of the 3rd, the 2nd
+        assert found == {same_day, ids[2], ids[4], ids[5]}
+        assert set(session.scalars(neighbour_batches(middle, 0))) == set()
+        everyone = set(session.scalars(neighbour_batches(middle, 10)))
+        assert everyone == set(session.scalars(select(Batch.id))) - {middle.id}

@@ -443,12 +443,12 @@ def test_x_share_and_bands() -> None:
 def test_difficulty_mean_out_of_reach() -> None:
     hard = [cand(n, None, d=0.7 + (n % 3) / 10) for n in range(30)]
     assert check_against_bank(bp_of(difficulty_mean=0.45), hard) == [
-        "已备案题库的试题偏难：每份试卷即使全选最容易的试题，平均难度也有 0.70，"
+        "已备案题库的试题偏难：每份试卷即使全选最容易的试题，平均难度也有 0.7，"
         "高于目标 0.45±0.1 的上限 0.55"
     ]
     easy = [cand(n, None, d=None if n % 2 else 0.1) for n in range(20)]
     assert check_against_bank(bp_of(difficulty_mean=0.7), easy) == [
-        "已备案题库的试题偏易：每份试卷即使全选最难的试题，平均难度也只有 0.50，"
+        "已备案题库的试题偏易：每份试卷即使全选最难的试题，平均难度也只有 0.5，"
         "低于目标 0.7±0.1 的下限 0.6"
     ]
     assert check_against_bank(bp_of(difficulty_mean=0.5), easy) == []

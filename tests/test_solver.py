@@ -18,14 +18,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qbank.assembly import solver as solver_module
 from qbank.assembly.candidates import Candidate, Caps, ranges_of
-from qbank.assembly.solver import Paper, SolveResult, solve
+from qbank.assembly.conflicts import Conflict, Fact, Requirement, conflict_text
+from qbank.assembly.solver import Paper, SolveResult, SolverSettings, solve
 from qbank.blueprint import Blueprint, DifficultyBand, Section, WeightRule
 
 ROOT = Path(__file__).resolve().parent.parent
 LEAVES = ("A-A-A", "A-B-A", "B-A-A", "B-A-B", "B-B-A", "B-C-A")
 CAPS = Caps(sibling_share=0.3, recent_share=0.3, max_exposure=None)
+FIVE = SolverSettings(time_limit=5)
+TWO = SolverSettings(time_limit=2)
 
 
 def make_pool(
@@ -215,19 +217,20 @@ def test_one_paper_meets_every_rule() -> None:
         min_x_share=0.95,
     )
     for seed in range(3):
-        result = solve(bp, pool, papers=["A"], seed=seed, caps=CAPS, time_limit=5)
+        result = solve(bp, pool, papers=["A"], seed=seed, caps=CAPS, settings=FIVE)
         assert result.status == "ok", result.conflicts
         assert result.seed == seed and result.conflicts == []
         assert len(result.papers) == 1 and len(result.papers[0].item_ids) == 14
         assert violations(result, bp, pool) == []
-        assert result.stats["wall_time"] > 0 and result.stats["first_solution"] > 0
+        assert result.stats.wall_time > 0
+        assert result.stats.first_solution is not None and result.stats.first_solution > 0
 
 
 def test_same_seed_same_papers_other_seed_other_papers() -> None:
     pool = make_pool(150, seed=2)
     bp = blueprint()
     runs = [
-        solve(bp, pool, papers=["A", "B"], seed=s, caps=CAPS, time_limit=5) for s in (11, 11, 12)
+        solve(bp, pool, papers=["A", "B"], seed=s, caps=CAPS, settings=FIVE) for s in (11, 11, 12)
     ]
     assert all(r.status == "ok" for r in runs)
     assert items_of(runs[0]) == items_of(runs[1])
@@ -236,7 +239,7 @@ def test_same_seed_same_papers_other_seed_other_papers() -> None:
     # the order candidates come in (e.g. from the database) changes nothing
     shuffled = list(pool)
     random.Random(5).shuffle(shuffled)
-    again = solve(bp, shuffled, papers=["A", "B"], seed=11, caps=CAPS, time_limit=5)
+    again = solve(bp, shuffled, papers=["A", "B"], seed=11, caps=CAPS, settings=FIVE)
     assert items_of(again) == items_of(runs[0])
 
 
@@ -267,7 +270,7 @@ def test_same_papers_in_another_process() -> None:
 def test_paper_order_and_option_orders() -> None:
     pool = make_pool(150, seed=3)
     bp = blueprint()
-    result = solve(bp, pool, papers=["A", "B"], seed=3, caps=CAPS, time_limit=5)
+    result = solve(bp, pool, papers=["A", "B"], seed=3, caps=CAPS, settings=FIVE)
     by_id = {c.item_id: c for c in pool}
     for paper in result.papers:
         assert isinstance(paper, Paper)
@@ -301,10 +304,10 @@ def typed_pool(judgement: int, single: int, multiple: int) -> list[Candidate]:
 @pytest.mark.parametrize("one_by_one", [True, False])
 @pytest.mark.parametrize(("count", "sizes"), [(2, (6, 12, 3)), (3, (7, 14, 4)), (4, (8, 16, 4))])
 def test_sibling_cap_holds_when_it_binds(
-    count: int, sizes: tuple[int, int, int], one_by_one: bool, monkeypatch: pytest.MonkeyPatch
+    count: int, sizes: tuple[int, int, int], one_by_one: bool
 ) -> None:
     """Both strategies: each paper against the earlier ones, and all papers in one model."""
-    monkeypatch.setattr(solver_module, "_ONE_BY_ONE", one_by_one)
+    settings = SolverSettings(time_limit=5, one_by_one=one_by_one)
     # so few items that papers must share: 2 papers from (6, 12, 3) share at least 2 + 4 + 1
     # = 7 items of 14 and 8 points of 16, exactly the 50% cap
     pool = typed_pool(*sizes)
@@ -314,12 +317,12 @@ def test_sibling_cap_holds_when_it_binds(
     caps = Caps(sibling_share=0.5, recent_share=0.3, max_exposure=None)
     codes = [chr(65 + k) for k in range(count)]
     for seed in range(3):
-        result = solve(bp, pool, papers=codes, seed=seed, caps=caps, time_limit=5)
+        result = solve(bp, pool, papers=codes, seed=seed, caps=caps, settings=settings)
         assert result.status == "ok", result.conflicts
-        assert result.stats["strategy"] == ("one_by_one" if one_by_one else "joint")
+        assert result.stats.strategy == ("one_by_one" if one_by_one else "joint")
         assert violations(result, bp, pool, caps=caps) == []
         # the cap is what keeps them apart: without it the same seed shares more
-        loose = solve(bp, pool, papers=codes, seed=seed, caps=Caps(1, 1, None), time_limit=5)
+        loose = solve(bp, pool, papers=codes, seed=seed, caps=Caps(1, 1, None), settings=settings)
         assert violations(loose, bp, pool, caps=caps)
 
 
@@ -332,7 +335,7 @@ def test_near_duplicates_never_share_a_paper_and_count_between_siblings() -> Non
     caps = Caps(sibling_share=0.2, recent_share=0.3, max_exposure=None)
     for seed in range(3):
         result = solve(
-            bp, pool, papers=["A", "B", "C"], seed=seed, enemies=enemies, caps=caps, time_limit=5
+            bp, pool, papers=["A", "B", "C"], seed=seed, enemies=enemies, caps=caps, settings=FIVE
         )
         assert result.status == "ok", result.conflicts
         assert violations(result, bp, pool, caps=caps, enemies=enemies) == []
@@ -347,7 +350,7 @@ def test_recent_papers_cap_and_exposure() -> None:
     ids = [c.item_id for c in pool]
     history = [frozenset(ids[:60]), frozenset(ids[40:100]), frozenset(ids[::3])]
     caps = Caps(sibling_share=0.3, recent_share=0.2, max_exposure=3)
-    result = solve(bp, pool, papers=["A", "B"], seed=6, history=history, caps=caps, time_limit=5)
+    result = solve(bp, pool, papers=["A", "B"], seed=6, history=history, caps=caps, settings=FIVE)
     assert result.status == "ok", result.conflicts
     assert violations(result, bp, pool, caps=caps, history=history) == []
     used = {i for p in result.papers for i in p.item_ids}
@@ -376,7 +379,7 @@ def test_scores_other_than_the_section_score() -> None:
     scores = {c.item_id: rng.choice((1.0, 1.5)) if c.type == "single" else 1.0 for c in pool}
     scores.update({c.item_id: 2.0 for c in pool if c.type == "multiple"})
     bp = blueprint(weights=(WeightRule("A", 0.3, 0.05), WeightRule("B-A", 0.3, 0.05)))
-    result = solve(bp, pool, papers=["A", "B"], seed=8, caps=CAPS, scores=scores, time_limit=5)
+    result = solve(bp, pool, papers=["A", "B"], seed=8, caps=CAPS, scores=scores, settings=FIVE)
     assert result.status == "ok", result.conflicts
     assert violations(result, bp, pool, scores=scores) == []
     totals = {sum(scores[i] for i in p.item_ids) for p in result.papers}
@@ -386,28 +389,28 @@ def test_scores_other_than_the_section_score() -> None:
 def test_unknown_difficulty_counts_as_half_and_is_said() -> None:
     pool = make_pool(120, seed=9, unknown_difficulty=0.5)
     bp = blueprint(difficulty_mean=0.56, difficulty_tolerance=0.02)
-    result = solve(bp, pool, papers=["A"], seed=9, caps=CAPS, time_limit=5)
+    result = solve(bp, pool, papers=["A"], seed=9, caps=CAPS, settings=FIVE)
     assert result.status == "ok"
-    assert "按 0.5 计" in result.stats["note"]
+    unknown = sum(1 for c in pool if c.difficulty is None)
+    assert unknown and result.stats.unknown_difficulty == unknown
     assert violations(result, bp, pool) == []  # which counts them as 0.5
 
 
-def test_lazy_sibling_pairs_and_local_search(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lazy_sibling_pairs_and_local_search() -> None:
     pool = make_pool(60, seed=4, per_point=6, unknown_difficulty=0)
     bp = blueprint(max_per_point=None, difficulty_bands=(), min_x_share=0)
     codes = ["A", "B", "C", "D"]
-    monkeypatch.setattr(solver_module, "_ONE_BY_ONE", False)  # the joint model, always
-    monkeypatch.setattr(solver_module, "_TRACK_ALL_BELOW", 0)
-    lazy = solve(bp, pool, papers=codes, seed=1, caps=CAPS, time_limit=5)
+    # the joint model, always, and sibling pairs only once a solution breaks their cap
+    joint = SolverSettings(time_limit=5, one_by_one=False, track_all_below=0)
+    lazy = solve(bp, pool, papers=codes, seed=1, caps=CAPS, settings=joint)
     assert lazy.status == "ok", lazy.conflicts
-    assert lazy.stats["strategy"] == "joint"
-    assert lazy.stats["iterations"] > 1 and lazy.stats["tracked_pairs"] > 0
+    assert lazy.stats.strategy == "joint"
+    assert lazy.stats.iterations > 1 and lazy.stats.tracked_pairs > 0
     assert violations(lazy, bp, pool) == []
-    monkeypatch.setattr(solver_module, "_LP_BUDGET", 0.0)
-    monkeypatch.setattr(solver_module, "_LS_BUDGET", 0.5)
-    local = solve(bp, pool, papers=codes, seed=1, caps=CAPS, time_limit=5)
+    local_only = replace(joint, lp_budget=0.0, ls_budget=0.5)
+    local = solve(bp, pool, papers=codes, seed=1, caps=CAPS, settings=local_only)
     assert local.status == "ok", local.conflicts
-    assert local.stats["search"] == "ls"
+    assert local.stats.search == "ls"
     assert violations(local, bp, pool) == []
 
 
@@ -420,10 +423,19 @@ def test_too_few_items_of_a_type() -> None:
     pool = [c for c in pool if c.type != "single"] + singles
     points = Counter(c.knowledge_code for c in singles)
     most = sum(min(2, n) for n in points.values())
-    result = solve(blueprint(), pool, papers=["A", "B"], seed=1, caps=CAPS, time_limit=5)
+    result = solve(blueprint(), pool, papers=["A", "B"], seed=1, caps=CAPS, settings=FIVE)
     assert result.status == "infeasible"
     assert result.papers == []
+    supply = {"usable": 5, "points": len(points), "most": most}
     assert result.conflicts == [
+        Conflict(
+            "unmet",
+            (Requirement("section", "single", {"count": 8}),),
+            (Fact("supply", "type", "single", supply),),
+        )
+    ]
+    # the one check of this message's words
+    assert [conflict_text(c) for c in result.conflicts] == [
         f"无法满足“每份试卷 8 道单选题”（可用的单选题共 5 道，分布在 {len(points)} 个鉴定点，"
         f"每卷至多可选 {most} 道）"
     ]
@@ -433,14 +445,19 @@ def test_weight_against_per_point_cap() -> None:
     # 6 points under B-A, 12 items each: one item per point cannot make 70% of the score
     pool = make_pool(240, seed=12, per_point=12)
     bp = blueprint(weights=(WeightRule("B-A", 0.75, 0.05),), max_per_point=1)
-    result = solve(bp, pool, papers=["A"], seed=1, caps=CAPS, time_limit=5)
+    result = solve(bp, pool, papers=["A"], seed=1, caps=CAPS, settings=FIVE)
     assert result.status == "infeasible" and result.papers == []
-    assert len(result.conflicts) == 1
-    text = result.conflicts[0]
-    assert "“知识范围 B-A 占分 75%±5%”" in text and "“同一鉴定点每卷最多 1 道”不能同时满足" in text
-    assert "可用的知识范围 B-A 的试题共 72 道，分布在 6 个鉴定点，每卷至多可选 6 道" in text
+    [conflict] = result.conflicts
+    assert conflict.kind == "conflict"
+    assert sorted(conflict.kinds) == ["per_point", "weight"]
+    weight = next(r for r in conflict.requirements if r.kind == "weight")
+    assert weight.subject == "B-A" and dict(weight.figures) == {"share": 0.75, "tolerance": 0.05}
+    cap = next(r for r in conflict.requirements if r.kind == "per_point")
+    assert dict(cap.figures) == {"cap": 1}
+    supply = Fact("supply", "range", "B-A", {"usable": 72, "points": 6, "most": 6})
+    assert supply in conflict.facts
     # two items per point are enough
-    ok = solve(replace(bp, max_per_point=2), pool, papers=["A"], seed=1, caps=CAPS, time_limit=5)
+    ok = solve(replace(bp, max_per_point=2), pool, papers=["A"], seed=1, caps=CAPS, settings=FIVE)
     assert ok.status == "ok"
     assert violations(ok, replace(bp, max_per_point=2), pool) == []
 
@@ -454,22 +471,39 @@ def test_siblings_against_difficulty() -> None:
         hard = sum(1 for d in pool if d.type == c.type and d.difficulty == 0.9) < section
         pool.append(replace(c, difficulty=0.9 if hard else 0.1, knowledge_code=f"B-A-A-{n:03d}"))
     bp = blueprint(difficulty_mean=0.75, difficulty_tolerance=0.05, difficulty_bands=(), weights=())
-    one = solve(bp, pool, papers=["A"], seed=1, caps=CAPS, time_limit=5)
+    one = solve(bp, pool, papers=["A"], seed=1, caps=CAPS, settings=FIVE)
     assert one.status == "ok", one.conflicts
     assert violations(one, bp, pool) == []
-    two = solve(bp, pool, papers=["A", "B"], seed=1, caps=CAPS, time_limit=5)
+    two = solve(bp, pool, papers=["A", "B"], seed=1, caps=CAPS, settings=FIVE)
     assert two.status == "infeasible" and two.papers == []
-    assert two.conflicts == [
+    [conflict] = two.conflicts
+    assert conflict.kind == "conflict" and conflict.kinds == ("difficulty_mean", "siblings")
+    mean, siblings = conflict.requirements
+    assert dict(mean.figures) == {"mean": 0.75, "tolerance": 0.05}
+    assert siblings.subject == "A/B" and dict(siblings.figures) == {"share": 0.3, "count": 4}
+    [fact] = conflict.facts
+    assert fact.kind == "difficulty"
+    assert fact.figures["low"] == pytest.approx(0.1) and fact.figures["high"] == pytest.approx(0.9)
+    # the one check of this message's words
+    assert conflict_text(conflict) == (
         "“平均难度 0.75±0.05”与“A/B 卷之间重复不超过 30%（每两卷至多 4 道）”不能同时满足"
-        "（可用试题组成的试卷平均难度最低 0.10、最高 0.90）"
-    ]
-    loose = solve(bp, pool, papers=["A", "B"], seed=1, caps=Caps(0.8, 0.3, None), time_limit=5)
+        "（可用试题组成的试卷平均难度最低 0.1、最高 0.9）"
+    )
+    loose = solve(bp, pool, papers=["A", "B"], seed=1, caps=Caps(0.8, 0.3, None), settings=FIVE)
     assert loose.status == "ok"
 
 
 def test_time_limit_gives_timeout_and_no_papers() -> None:
-    result = solve(blueprint(), make_pool(120), papers=["A"], seed=1, caps=CAPS, time_limit=0)
-    assert result.status == "timeout" and result.papers == [] and result.conflicts
+    result = solve(
+        blueprint(),
+        make_pool(120),
+        papers=["A"],
+        seed=1,
+        caps=CAPS,
+        settings=SolverSettings(time_limit=0),
+    )
+    assert result.status == "timeout" and result.papers == []
+    assert result.conflicts == [Conflict("timeout", figures={"seconds": 0})]
 
 
 @settings(max_examples=50, deadline=None)
@@ -490,7 +524,7 @@ def test_never_a_partial_or_broken_paper(
     bp = blueprint(difficulty_mean=mean)
     caps = Caps(share, 0.3, None)
     codes = [chr(65 + k) for k in range(papers)]
-    result = solve(bp, pool, papers=codes, seed=seed, enemies=enemies, caps=caps, time_limit=2)
+    result = solve(bp, pool, papers=codes, seed=seed, enemies=enemies, caps=caps, settings=TWO)
     if result.status == "ok":
         assert [p.code for p in result.papers] == codes
         assert violations(result, bp, pool, caps=caps, enemies=enemies) == []

@@ -20,16 +20,19 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from importlib import metadata
 from typing import Any
 
-import ortools
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from qbank import audit
 from qbank.assembly.candidates import Candidate, Caps, ranges_of
-from qbank.assembly.solver import solve
-from qbank.assembly.validate import validate_papers
+from qbank.assembly.conflicts import Conflict, conflict_text
+from qbank.assembly.layout import LayoutSection, PaperLayout, PracticalLayout
+from qbank.assembly.solver import Paper as SolvedPaper
+from qbank.assembly.solver import SolverSettings, solve
+from qbank.assembly.validate import Violation, validate_papers
 from qbank.blueprint import (
     Blueprint,
     DifficultyBand,
@@ -56,14 +59,17 @@ from qbank.overlap.checks import sets_sharing_tasks_with_other_levels
 from qbank.overlap.fingerprints import TextUnit, ensure_tokens
 from qbank.overlap.pairs import near_duplicates
 from qbank.policy import Policy
+from qbank.queries import neighbour_batches, neighbour_papers
 
 
 class AssemblyInfeasible(QbankError):
-    """The requirements cannot all be met; `conflicts` say which, in the user's terms."""
+    """The requirements cannot all be met: `reasons` say which, in the user's terms;
+    `conflicts` are the solver's, as data (empty when a check before the solver refused)."""
 
-    def __init__(self, conflicts: Sequence[str]) -> None:
+    def __init__(self, reasons: Sequence[str], conflicts: Sequence[Conflict] = ()) -> None:
+        self.reasons = list(reasons)
         self.conflicts = list(conflicts)
-        super().__init__("assembly.infeasible", reasons="；".join(self.conflicts))
+        super().__init__("assembly.infeasible", reasons="；".join(self.reasons))
 
 
 class AssemblyInvalid(QbankError):
@@ -92,6 +98,22 @@ class Context:
     history: list[frozenset[int]]
     versions: list[ItemContent]  # the filed versions' verified content, in candidate order
     version_rows: dict[int, int]  # item id -> filed ItemVersion row id
+
+
+def _context(
+    session: Session,
+    bank: Bank,
+    batch: Batch,
+    bp: Blueprint,
+    policy: Policy,
+    keyring: Keyring,
+    consequence: str = "assemble",
+) -> Context:
+    """Candidates, their near-duplicate pairs and the neighbouring papers' item sets."""
+    ctx = _candidates(session, bank, batch, bp, keyring, consequence)
+    ctx.enemies = _enemies(session, bank, ctx, policy)
+    ctx.history = _history(session, batch, policy, keyring)
+    return ctx
 
 
 def _candidates(
@@ -188,40 +210,12 @@ def _enemies(session: Session, bank: Bank, ctx: Context, policy: Policy) -> list
     return out
 
 
-def _neighbour_batches(session: Session, bank: Bank, batch: Batch, policy: Policy) -> list[int]:
-    """The bank's N batches before this one by exam date, and the N after it.
-
-    Later batches count too: a batch planned for next month but assembled first must not be
-    repeated by this one, or this one would break the cap inside that batch's window.
-    """
-    n = int(policy.recent_batches.value)
-    others = (Batch.bank_id == bank.id, Batch.id != batch.id)
-    before = session.scalars(
-        select(Batch.id)
-        .where(*others, Batch.exam_date <= batch.exam_date)
-        .order_by(Batch.exam_date.desc(), Batch.id.desc())
-        .limit(n)
-    )
-    after = session.scalars(
-        select(Batch.id)
-        .where(*others, Batch.exam_date > batch.exam_date)
-        .order_by(Batch.exam_date, Batch.id)
-        .limit(n)
-    )
-    return [*before, *after]
-
-
 def _history(
-    session: Session, bank: Bank, batch: Batch, policy: Policy, keyring: Keyring
+    session: Session, batch: Batch, policy: Policy, keyring: Keyring
 ) -> list[frozenset[int]]:
     """Item sets of the theory papers of the neighbouring batches and of this batch so far."""
-    recent = _neighbour_batches(session, bank, batch, policy)
-    papers = session.scalars(
-        select(Paper)
-        .where(Paper.batch_id.in_([*recent, batch.id]), Paper.kind == "theory")
-        .order_by(Paper.id)
-    )
-    return [frozenset(composition(p, keyring)["items"]) for p in papers]
+    papers = session.scalars(neighbour_papers(batch, int(policy.recent_batches.value), "theory"))
+    return [frozenset(PaperLayout.from_json(composition(p, keyring)).items) for p in papers]
 
 
 def blueprint_record(bp: Blueprint) -> dict[str, Any]:
@@ -253,21 +247,12 @@ def assemble(
     bank = session.get(Bank, batch.bank_id)
     assert bank is not None
     lock_bank(session, bank)
-    taken = set(
-        session.scalars(
-            select(Paper.code).where(Paper.batch_id == batch.id, Paper.kind == "theory")
-        )
-    )
-    clash = sorted(taken & set(codes))
-    if clash or len(set(codes)) != len(codes) or not codes:
-        raise InvalidInput("assembly.bad_codes", codes="、".join(clash or codes))
+    _check_codes(session, batch, codes)
     problems = check_blueprint(bp)
     if problems:
         raise AssemblyInfeasible(problems)
     seed = seed if seed is not None else secrets.randbits(63)
-    ctx = _candidates(session, bank, batch, bp, keyring)
-    ctx.enemies = _enemies(session, bank, ctx, policy)
-    ctx.history = _history(session, bank, batch, policy, keyring)
+    ctx = _context(session, bank, batch, bp, policy, keyring)
     supply = check_against_bank(
         bp,
         ctx.candidates,
@@ -276,63 +261,16 @@ def assemble(
     )
     if supply:
         raise AssemblyInfeasible(supply)
-    caps = Caps(
-        sibling_share=float(policy.max_paper_sibling_share.value),
-        recent_share=float(policy.max_paper_recent_share.value),
-        max_exposure=bp.max_exposure,
-    )
-    scores = {
-        c.item_id: (bp.section_of(c.type).score if bp.section_of(c.type) else 0.0)
-        for c in ctx.candidates
-    }
-    result = solve(
-        bp,
-        ctx.candidates,
-        papers=list(codes),
-        seed=seed,
-        enemies=ctx.enemies,
-        history=ctx.history,
-        caps=caps,
-        scores=scores,
-        time_limit=time_limit,
-    )
-    if result.status != "ok":
-        raise AssemblyInfeasible(result.conflicts or [result.status])
-    by_id = {c.item_id: c for c in ctx.candidates}
-    violations = validate_papers(
-        [(p.code, p.item_ids) for p in result.papers],
-        bp,
-        by_id,
-        filed=set(by_id),
-        enemies=ctx.enemies,
-        history=ctx.history,
-        caps=caps,
-        scores=scores,
-    )
-    if violations:
-        raise AssemblyInvalid([f"{v.paper} {v.rule}: {v.detail}" for v in violations])
-    stored = []
+    caps = _caps(policy, bp)
+    found, by_id = _solve(bp, codes, seed, ctx, caps, time_limit)
     record = blueprint_record(bp)
-    version_rows = ctx.version_rows
     seed_salt = secrets.token_bytes(16).hex()
-    for paper in result.papers:
-        layout = _layout(bp, paper.item_ids, by_id, paper.option_orders, seed_salt)
-        row = Paper(
-            batch_id=batch.id,
-            code=paper.code,
-            kind="theory",
-            seed=str(seed),
-            blueprint=record,
-            layout=layout,
-            created_by=actor,
+    stored = [
+        _store(
+            session, batch, paper, _layout(bp, paper, by_id, seed_salt), ctx, record, seed, actor
         )
-        session.add(row)
-        session.flush()
-        session.add_all(
-            PaperItem(paper_id=row.id, item_id=i, item_version_id=version_rows[i], position=n)
-            for n, i in enumerate(paper.item_ids)
-        )
-        stored.append(row)
+        for paper in found
+    ]
     audit.record(
         session,
         actor=actor,
@@ -347,6 +285,97 @@ def assemble(
     return seed, stored
 
 
+def _solve(
+    bp: Blueprint,
+    codes: Sequence[str],
+    seed: int,
+    ctx: Context,
+    caps: Caps,
+    time_limit: float,
+) -> tuple[list[SolvedPaper], dict[int, Candidate]]:
+    """The solver's papers once the independent validator passed them, and the candidates by
+    id; AssemblyInfeasible with the solver's conflicts, AssemblyInvalid on a solver bug."""
+    section_scores = {s.type: s.score for s in reversed(bp.sections)}  # the first per type
+    scores = {c.item_id: section_scores.get(c.type, 0.0) for c in ctx.candidates}
+    result = solve(
+        bp,
+        ctx.candidates,
+        papers=list(codes),
+        seed=seed,
+        enemies=ctx.enemies,
+        history=ctx.history,
+        caps=caps,
+        scores=scores,
+        settings=SolverSettings(time_limit=time_limit),
+    )
+    if result.status != "ok":
+        texts = [conflict_text(c) for c in result.conflicts]
+        raise AssemblyInfeasible(texts, result.conflicts)
+    by_id = {c.item_id: c for c in ctx.candidates}
+    violations = validate_papers(
+        [(p.code, p.item_ids) for p in result.papers],
+        bp,
+        by_id,
+        filed=set(by_id),
+        enemies=ctx.enemies,
+        history=ctx.history,
+        caps=caps,
+        scores=scores,
+    )
+    if violations:
+        raise AssemblyInvalid(_lines(violations))
+    return result.papers, by_id
+
+
+def _check_codes(session: Session, batch: Batch, codes: Sequence[str]) -> None:
+    """InvalidInput unless `codes` are distinct, not empty and new in the batch."""
+    taken = set(
+        session.scalars(
+            select(Paper.code).where(Paper.batch_id == batch.id, Paper.kind == "theory")
+        )
+    )
+    clash = sorted(taken & set(codes))
+    if clash or len(set(codes)) != len(codes) or not codes:
+        raise InvalidInput("assembly.bad_codes", codes="、".join(clash or codes))
+
+
+def _caps(policy: Policy, bp: Blueprint) -> Caps:
+    return Caps(
+        sibling_share=float(policy.max_paper_sibling_share.value),
+        recent_share=float(policy.max_paper_recent_share.value),
+        max_exposure=bp.max_exposure,
+    )
+
+
+def _store(
+    session: Session,
+    batch: Batch,
+    paper: SolvedPaper,
+    layout: PaperLayout,
+    ctx: Context,
+    record: dict[str, Any],
+    seed: int,
+    actor: str,
+) -> Paper:
+    """The paper's row and its item rows (each the filed version)."""
+    row = Paper(
+        batch_id=batch.id,
+        code=paper.code,
+        kind="theory",
+        seed=str(seed),
+        blueprint=record,
+        layout=layout.to_json(),
+        created_by=actor,
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(
+        PaperItem(paper_id=row.id, item_id=i, item_version_id=ctx.version_rows[i], position=n)
+        for n, i in enumerate(paper.item_ids)
+    )
+    return row
+
+
 def seed_commitment(seed: str, seed_salt: str) -> str:
     """SHA-256 hex of the salt (hex-decoded) ‖ the seed as UTF-8: what the audit trail keeps.
 
@@ -358,34 +387,29 @@ def seed_commitment(seed: str, seed_salt: str) -> str:
 
 
 def _layout(
-    bp: Blueprint,
-    item_ids: Sequence[int],
-    by_id: dict[int, Candidate],
-    option_orders: dict[int, tuple[str, ...]],
-    seed_salt: str,
-) -> dict[str, Any]:
-    sections = []
-    for section in bp.sections:
-        ids = [i for i in item_ids if by_id[i].type == section.type]
-        sections.append(
-            {
-                "type": section.type,
-                "title": section.title,
-                "count": section.count,
-                "score": section.score,
-                "items": ids,
-            }
+    bp: Blueprint, paper: SolvedPaper, by_id: dict[int, Candidate], seed_salt: str
+) -> PaperLayout:
+    item_ids = paper.item_ids
+    sections = [
+        LayoutSection(
+            type=section.type,
+            title=section.title,
+            count=section.count,
+            score=section.score,
+            items=tuple(i for i in item_ids if by_id[i].type == section.type),
         )
-    return {
-        "items": list(item_ids),
-        "versions": [by_id[i].version for i in item_ids],
-        "option_orders": {str(k): list(v) for k, v in option_orders.items()},
-        "sections": sections,
-        "score": sum(s.count * s.score for s in bp.sections),
+        for section in bp.sections
+    ]
+    return PaperLayout(
+        items=tuple(item_ids),
+        versions=tuple(by_id[i].version for i in item_ids),
+        option_orders=paper.option_orders,
+        sections=tuple(sections),
+        score=sum(s.count * s.score for s in bp.sections),
         # Reproducing the papers from the seed needs the same solver version.
-        "solver": f"ortools {ortools.__version__}",
-        "seed_salt": seed_salt,
-    }
+        solver=f"ortools {metadata.version('ortools')}",
+        seed_salt=seed_salt,
+    )
 
 
 def draw_practical(
@@ -407,14 +431,11 @@ def draw_practical(
     bank = session.get(Bank, batch.bank_id)
     assert bank is not None
     filed = filed_set_versions(session, bank)
-    recent = _neighbour_batches(session, bank, batch, policy)
+    n = int(policy.recent_batches.value)
+    recent = list(session.scalars(neighbour_batches(batch, n)))
     used = {
         clear_composition(session, p, keyring).set_version_id if is_sealed(p) else p.set_version_id
-        for p in session.scalars(
-            select(Paper)
-            .where(Paper.batch_id.in_([*recent, batch.id]), Paper.kind == "practical")
-            .order_by(Paper.id)
-        )
+        for p in session.scalars(neighbour_papers(batch, n, "practical"))
     }
     if float(policy.max_cross_level_practical_share.value) == 0.0:
         shared = sets_sharing_tasks_with_other_levels(session, bank, [v for _, v in filed], policy)
@@ -432,7 +453,7 @@ def draw_practical(
         blueprint={"name": "practical"},
         # The salt keeps a hash of this composition (the custody log's, before sealing) from
         # being found by trying the few filed sets.
-        layout={"set": set_code, "version": version.sha256, "seed_salt": secrets.token_hex(16)},
+        layout=PracticalLayout(set_code, version.sha256, secrets.token_hex(16)).to_json(),
         set_version_id=version.id,
         created_by=actor,
     )
@@ -476,24 +497,19 @@ def check_batch_papers(
     if not papers:
         return []
     bp = Blueprint(**_blueprint_args(papers[0].blueprint["blueprint"]))
-    layouts = [composition(p, keyring) for p in papers]
-    ctx = _candidates(session, bank, batch, bp, keyring, consequence="check")
-    ctx.enemies = _enemies(session, bank, ctx, policy)
-    own = {frozenset(layout["items"]) for layout in layouts}
-    ctx.history = [h for h in _history(session, bank, batch, policy, keyring) if h not in own]
-    caps = Caps(
-        sibling_share=float(policy.max_paper_sibling_share.value),
-        recent_share=float(policy.max_paper_recent_share.value),
-        max_exposure=bp.max_exposure,
-    )
+    layouts = [PaperLayout.from_json(composition(p, keyring)) for p in papers]
+    ctx = _context(session, bank, batch, bp, policy, keyring, consequence="check")
+    own = {frozenset(layout.items) for layout in layouts}
+    ctx.history = [h for h in ctx.history if h not in own]
+    caps = _caps(policy, bp)
     by_id = {c.item_id: c for c in ctx.candidates}
-    scores = {i: s["score"] for lay in layouts for s in lay["sections"] for i in s["items"]}
+    scores = {i: float(s.score) for lay in layouts for s in lay.sections for i in s.items}
     stored_versions = {
-        i: v for lay in layouts for i, v in zip(lay["items"], lay["versions"], strict=True)
+        i: v for lay in layouts for i, v in zip(lay.items, lay.versions, strict=True)
     }
     filed = {i for i, c in by_id.items() if stored_versions.get(i, c.version) == c.version}
     violations = validate_papers(
-        [(p.code, lay["items"]) for p, lay in zip(papers, layouts, strict=True)],
+        [(p.code, lay.items) for p, lay in zip(papers, layouts, strict=True)],
         bp,
         by_id,
         filed=filed,
@@ -502,6 +518,10 @@ def check_batch_papers(
         caps=caps,
         scores=scores,
     )
+    return _lines(violations)
+
+
+def _lines(violations: Sequence[Violation]) -> list[str]:
     return [f"{v.paper} {v.rule}: {v.detail}" for v in violations]
 
 

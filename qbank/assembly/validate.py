@@ -40,8 +40,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qbank.assembly.candidates import Candidate, Caps
+from qbank.blueprint.model import band_text, type_name
 from qbank.i18n import tr
-from qbank.messages import CATALOGUE
+from qbank.text.numbers import format_number, format_percent
 
 if TYPE_CHECKING:
     from qbank.blueprint import Blueprint, DifficultyBand
@@ -89,9 +90,9 @@ def validate_papers(
                     "validate.recent_overlap",
                     n=n,
                     count=count,
-                    points=_num(points),
+                    points=format_number(points),
                     max_count=max_count,
-                    max_points=_num(max_points),
+                    max_points=format_number(max_points),
                 )
                 out.append(Violation(code, "recent_overlap", detail))
     for k, (a, items_a) in enumerate(papers):
@@ -104,9 +105,9 @@ def validate_papers(
                     a=a,
                     b=b,
                     count=count,
-                    points=_num(points),
+                    points=format_number(points),
                     max_count=max_count,
-                    max_points=_num(max_points),
+                    max_points=format_number(max_points),
                 )
                 out.append(Violation(f"{a}/{b}", "sibling_overlap", detail))
     out += _exposure(papers, candidates, caps, bp)
@@ -204,10 +205,10 @@ class _Checker:
                 detail = tr(
                     "validate.weight",
                     range=rule.range,
-                    actual=_pct(share),
-                    points=_num(inside),
-                    share=_pct(rule.share),
-                    tolerance=_pct(rule.tolerance),
+                    actual=format_percent(share),
+                    points=format_number(inside),
+                    share=format_percent(rule.share),
+                    tolerance=format_percent(rule.tolerance),
                 )
                 out.append(("weight", detail))
         return out
@@ -221,9 +222,9 @@ class _Checker:
             if abs(actual - mean) > tolerance + _EPS:
                 detail = tr(
                     "validate.difficulty_mean",
-                    actual=f"{actual:.3f}",
-                    mean=_num(mean),
-                    tolerance=_num(tolerance),
+                    actual=format_number(actual),
+                    mean=format_number(mean),
+                    tolerance=format_number(tolerance),
                 )
                 out.append(("difficulty_mean", detail))
         for band in self.bp.difficulty_bands:
@@ -231,7 +232,7 @@ class _Checker:
             if not band.min_count <= n <= band.max_count:
                 detail = tr(
                     "validate.difficulty_band",
-                    band=_band_text(band),
+                    band=band_text(band),
                     actual=n,
                     min=band.min_count,
                     max=band.max_count,
@@ -265,10 +266,10 @@ class _Checker:
             return []
         detail = tr(
             "validate.x_share",
-            actual=_pct(share),
+            actual=format_percent(share),
             count=count,
             items=len(known),
-            minimum=_pct(minimum),
+            minimum=format_percent(minimum),
         )
         return [("x_share", detail)]
 
@@ -338,21 +339,5 @@ def _in_band(band: DifficultyBand, difficulty: float) -> bool:
     return band.low <= difficulty < band.high or (band.high >= 1 and difficulty >= 1)
 
 
-def _band_text(band: DifficultyBand) -> str:
-    close = "]" if band.high >= 1 else ")"
-    return f"[{_num(band.low)}, {_num(band.high)}{close}"
-
-
 def _type_name(item_type: str | None) -> str:
-    if item_type is None:
-        return tr("validate.unknown_type")
-    key = f"blueprint.type.{item_type}"
-    return tr(key) if key in CATALOGUE else item_type
-
-
-def _num(x: float) -> str:
-    return f"{x:.2f}".rstrip("0").rstrip(".")
-
-
-def _pct(x: float) -> str:
-    return f"{x * 100:.1f}".rstrip("0").rstrip(".") + "%"
+    return tr("validate.unknown_type") if item_type is None else type_name(item_type)

@@ -32,6 +32,7 @@ import unicodedata
 from collections.abc import Callable
 
 from qbank.records import Answer, Importance, ItemType
+from qbank.text.numbers import format_number as format_number  # callers import it from here
 
 _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
@@ -203,11 +204,6 @@ def format_answer(answer: Answer) -> str:
     if isinstance(answer, bool):
         return "√" if answer else "×"
     return answer
-
-
-def format_number(value: float) -> str:
-    """A count or score as a person writes it: `3`, `2.5` (never `100.0`)."""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 # --- difficulty ----------------------------------------------------------------------------

@@ -1,0 +1,155 @@
+"""A solver run's inputs, normalised: candidates in id order, exact scores and difficulties.
+
+Scores, shares and difficulties are read as the decimals the user wrote (0.1 → 1/10, not the
+binary float), so every requirement of the model scales to exact integers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from fractions import Fraction
+
+from qbank.assembly.candidates import Candidate, Caps
+from qbank.blueprint import Blueprint
+
+
+def dec(value: float) -> Fraction:
+    """The decimal the user wrote (0.1 → 1/10, not the binary float); 6 decimals at most."""
+    f = Fraction(repr(float(value)))
+    if 10**6 % f.denominator:
+        f = Fraction(round(float(value) * 10**6), 10**6)
+    return f
+
+
+def lcm(values: Iterable[Fraction]) -> int:
+    """The least common multiple of the denominators: the scale that makes `values` integers."""
+    return math.lcm(1, *(v.denominator for v in values))
+
+
+class Setup:
+    """The run's inputs: candidates by index (`items`), their exact scores, what each may still
+    be used (`allowance`), the usable and the worn-out (exposure reached) indexes, the sibling
+    pairs, near-duplicates by item id (`near`) and by index (`enemies`, `enemy_pairs`)."""
+
+    def __init__(
+        self,
+        bp: Blueprint,
+        candidates: Sequence[Candidate],
+        codes: list[str],
+        enemies: Sequence[tuple[int, int]],
+        history: Sequence[frozenset[int]],
+        caps: Caps,
+        scores: Mapping[int, float] | None,
+    ) -> None:
+        self.bp = bp
+        self.codes = codes
+        self.caps = caps
+        self.scores = scores
+        self.enemy_ids = list(enemies)
+        by_id: dict[int, Candidate] = {}
+        for c in candidates:
+            if c.item_id in by_id:
+                raise ValueError(f"candidate {c.item_id} given twice")
+            by_id[c.item_id] = c
+        self.by_id = by_id
+        self.items = [by_id[k] for k in sorted(by_id)]
+        self.index = {c.item_id: n for n, c in enumerate(self.items)}
+        self.count: dict[str, int] = {}
+        self.section_score: dict[str, Fraction] = {}
+        for section in bp.sections:
+            self.count[section.type] = self.count.get(section.type, 0) + section.count
+            self.section_score.setdefault(section.type, dec(section.score))
+        self.n = bp.item_count
+        self.average = Fraction(0) if not self.n else dec(bp.total_score) / self.n
+        self.score = [self.score_of(c.item_id) for c in self.items]
+        limits = [m for m in (caps.max_exposure, bp.max_exposure) if m is not None]
+        self.max_exposure = min(limits) if limits else None
+        papers = len(codes)
+        self.allowance = [
+            papers if self.max_exposure is None else min(papers, self.max_exposure - c.exposure)
+            for c in self.items
+        ]
+        typed = [n for n, c in enumerate(self.items) if c.type in self.count]
+        self.usable = [n for n in typed if self.allowance[n] >= 1]
+        self.worn = [n for n in typed if self.allowance[n] < 1]
+        self.pairs = [(p, q) for p in range(papers) for q in range(p + 1, papers)]
+        self._near_duplicates(enemies)
+        self.history = [h for h in (frozenset(h) for h in history) if h]
+        self.sibling_share = dec(caps.sibling_share)
+        self.recent_share = dec(caps.recent_share)
+        self.fixed_total = self._fixed_total(typed)
+
+    def _near_duplicates(self, enemies: Sequence[tuple[int, int]]) -> None:
+        self.near: dict[int, set[int]] = {}  # near-duplicates by item id, candidates or not
+        self.enemies: dict[int, set[int]] = {}  # … by candidate index
+        for a, b in enemies:
+            if a != b:
+                self.near.setdefault(a, set()).add(b)
+                self.near.setdefault(b, set()).add(a)
+            if a != b and a in self.index and b in self.index:
+                ia, ib = self.index[a], self.index[b]
+                self.enemies.setdefault(ia, set()).add(ib)
+                self.enemies.setdefault(ib, set()).add(ia)
+        self.enemy_pairs = sorted(
+            {(min(a, b), max(a, b)) for a, others in self.enemies.items() for b in others}
+        )
+
+    def _fixed_total(self, typed: Sequence[int]) -> Fraction | None:
+        """Every paper's score, when each usable item scores as its section (else None)."""
+        per_type: dict[str, set[Fraction]] = {}
+        for n in typed:
+            per_type.setdefault(self.items[n].type, set()).add(self.score[n])
+        if not all(len(v) <= 1 for v in per_type.values()):
+            return None
+        return sum(
+            (next(iter(per_type.get(t, {Fraction(0)}))) * k for t, k in self.count.items()),
+            Fraction(0),
+        )
+
+    def score_of(self, item_id: int) -> Fraction:
+        """The given score, else the section's of the item's type, else the average item's."""
+        given = self.scores or {}
+        if item_id in given:
+            return dec(given[item_id])
+        c = self.by_id.get(item_id)
+        if c is not None and c.type in self.section_score:
+            return self.section_score[c.type]
+        return self.average
+
+    def for_first_paper(self) -> Setup:
+        """The same inputs for the first paper alone (the one-by-one strategy's model)."""
+        return Setup(
+            self.bp,
+            self.items,
+            self.codes[:1],
+            self.enemy_ids,
+            self.history,
+            self.caps,
+            self.scores,
+        )
+
+    def shared_limit(self, share: Fraction, other_count: int) -> int:
+        return math.floor(share * min(self.n, other_count))
+
+    def y_count(self, pairs: int) -> int:
+        """How many y booleans modelling `pairs` sibling pairs exactly takes."""
+        shareable = sum(1 for n in self.usable if self.allowance[n] >= 2)
+        return pairs * (shareable + 2 * len(self.enemy_pairs))
+
+    def over_cap(self, chosen: list[set[int]], p: int, q: int) -> bool:
+        """Does the pair share more than the sibling cap allows (pair counting, as modelled)?"""
+        a, b = chosen[p], chosen[q]
+        count, points = 0, Fraction(0)
+        for i in a & b:
+            count += 1
+            points += self.score[i]
+        for i, j in self.enemy_pairs:
+            for u, v in ((i, j), (j, i)):
+                if u in a and v in b:
+                    count += 1
+                    points += max(self.score[u], self.score[v])
+        total_a = sum((self.score[i] for i in a), Fraction(0))
+        total_b = sum((self.score[i] for i in b), Fraction(0))
+        limit = self.sibling_share * min(total_a, total_b)
+        return count > self.shared_limit(self.sibling_share, self.n) or points > limit

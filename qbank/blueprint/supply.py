@@ -1,0 +1,322 @@
+"""A blueprint checked against the bank's supply: shortages told in the user's terms."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from qbank.assembly.candidates import Candidate
+from qbank.blueprint.model import (
+    Blueprint,
+    DifficultyBand,
+    WeightRule,
+    band_contains,
+    band_text,
+    effective_difficulty,
+    parent_range,
+    per_point_cap,
+    type_name,
+)
+from qbank.i18n import tr
+from qbank.text.numbers import format_number, format_percent
+
+_EPS = 1e-9
+
+
+def _types_text(types: Sequence[str]) -> str:
+    names = [type_name(t) for t in types]
+    if len(names) == 1:
+        return names[0]
+    return tr("blueprint.list_sep").join(names[:-1]) + tr("blueprint.or") + names[-1]
+
+
+@dataclass
+class _Supply:
+    """Upper bounds on the item slots `papers` papers can fill from a part of the bank.
+
+    Every bound is one no assembly can beat, so a requirement above it is certainly
+    unsatisfiable; a requirement below it may still fail in the solver for combined reasons.
+    """
+
+    bp: Blueprint
+    papers: int
+    sibling_share: float | None
+    usable: list[Candidate]
+    excluded: int
+
+    @property
+    def cap(self) -> int | None:
+        return per_point_cap(self.bp)
+
+    def uses(self, c: Candidate) -> int:
+        """How many of the papers may use `c` before it reaches the exposure limit."""
+        if self.bp.max_exposure is None:
+            return self.papers
+        return min(self.papers, self.bp.max_exposure - c.exposure)
+
+    def slots(self, keep: Callable[[Candidate], bool], types: Sequence[str]) -> int:
+        """Most items of `types` passing `keep` that all papers together can hold."""
+        pool = [c for c in self.usable if c.type in types and keep(c)]
+        p = self.papers
+        bounds = [p * sum(s.count for s in self.bp.sections if s.type in types)]
+        cap = self.cap
+        by_point: dict[str, int] = {}
+        loose = 0
+        for c in pool:
+            if cap is not None and c.knowledge_code:
+                by_point[c.knowledge_code] = by_point.get(c.knowledge_code, 0) + self.uses(c)
+            else:
+                loose += self.uses(c)
+        bounds.append(loose + sum(min(p * (cap or 0), n) for n in by_point.values()))
+        if self.sibling_share is not None:
+            # an item in m papers fills m <= 1 + C(m, 2) slots, and the pairs share few items
+            shared = math.floor(self.sibling_share * self.bp.item_count + _EPS)
+            bounds.append(len(pool) + math.comb(p, 2) * shared)
+        if len(types) > 1:
+            bounds.append(sum(self.slots(keep, (t,)) for t in types))
+        return min(bounds)
+
+    def notes(self, reasons: Sequence[str]) -> str:
+        parts = list(reasons)
+        if self.cap is not None:
+            parts.append(tr("blueprint.note.per_point", cap=self.cap))
+        if self.excluded:
+            parts.append(
+                tr("blueprint.note.exposure", count=self.excluded, max=self.bp.max_exposure)
+            )
+        if self.papers > 1:
+            if self.sibling_share is None:
+                parts.append(tr("blueprint.note.papers_free", papers=self.papers))
+            else:
+                parts.append(
+                    tr(
+                        "blueprint.note.papers",
+                        papers=self.papers,
+                        share=format_percent(self.sibling_share),
+                    )
+                )
+        return tr("blueprint.notes", notes=tr("blueprint.notes_sep").join(parts)) if parts else ""
+
+    def need_items(
+        self,
+        keep: Callable[[Candidate], bool],
+        types: Sequence[str],
+        per_paper: int,
+        scope: str,
+        reasons: Sequence[str] = (),
+    ) -> str | None:
+        need = per_paper * self.papers
+        have = self.slots(keep, types) if need > 0 else 0
+        if need <= 0 or have >= need:
+            return None
+        return tr(
+            "blueprint.supply.items",
+            scope=scope,
+            need=need,
+            types=_types_text(types),
+            have=have,
+            notes=self.notes(reasons),
+        )
+
+    def need_score(
+        self,
+        keep: Callable[[Candidate], bool],
+        points: float,
+        scope: str,
+        reasons: Sequence[str] = (),
+    ) -> str | None:
+        need = points * self.papers
+        sections = self.bp.sections
+        have = sum(s.score * self.slots(keep, (s.type,)) for s in sections) if need > 0 else 0
+        if need <= _EPS or have + 1e-6 >= need:
+            return None
+        return tr(
+            "blueprint.supply.score",
+            scope=scope,
+            need=format_number(need),
+            types=_types_text([s.type for s in sections]),
+            have=format_number(have),
+            notes=self.notes(reasons),
+        )
+
+
+def check_against_bank(
+    bp: Blueprint,
+    candidates: Sequence[Candidate],
+    *,
+    papers: int = 1,
+    sibling_share: float | None = None,
+) -> list[str]:
+    """Requirements of `bp` the candidate items certainly cannot meet, as user messages.
+
+    Checks the supply per section, per weight rule (both its lower and its upper bound), for the
+    X share, per difficulty band and for the difficulty mean, honouring max_per_point /
+    same-point enemies and the exposure limit (items already used `max_exposure` times do not
+    count). With `papers` > 1 the items must fill every paper, where any two papers share at
+    most `sibling_share` of their items (None: no limit). An empty list is not a promise that
+    the solver succeeds; a message is a proof that it cannot.
+    """
+    types = [s.type for s in bp.sections]
+    usable = [c for c in candidates if c.type in types]
+    if bp.max_exposure is not None:
+        fresh = [c for c in usable if c.exposure < bp.max_exposure]
+        excluded, usable = len(usable) - len(fresh), fresh
+    else:
+        excluded = 0
+    supply = _Supply(bp, max(papers, 1), sibling_share, usable, excluded)
+    paper = tr("blueprint.scope.paper")
+    found = [supply.need_items(_anything, (s.type,), s.count, paper) for s in bp.sections]
+    if not any(found) and len(types) > 1:
+        found.append(supply.need_items(_anything, types, bp.item_count, paper))
+    found += _weight_supply(bp, supply, types)
+    if bp.min_x_share > 0:
+        need = math.ceil(bp.min_x_share * bp.item_count - 1e-6)
+        reason = tr("blueprint.reason.x", share=format_percent(bp.min_x_share))
+        scope = tr("blueprint.scope.x")
+        found.append(supply.need_items(_x_point, types, need, scope, [reason]))
+    for band in bp.difficulty_bands:
+        found += _band_supply(bp, supply, types, band)
+    found.append(_mean_supply(bp, usable))
+    return [m for m in found if m]
+
+
+Keep = Callable[[Candidate], bool]
+
+
+def _anything(_c: Candidate) -> bool:
+    return True
+
+
+def _x_point(c: Candidate) -> bool:
+    return c.importance == "X"
+
+
+def _outside(keep: Keep) -> Keep:
+    return lambda c: not keep(c)
+
+
+def _band_supply(
+    bp: Blueprint, supply: _Supply, types: Sequence[str], band: DifficultyBand
+) -> list[str | None]:
+    """Enough items inside the band for its minimum, and outside it for its maximum."""
+    text = band_text(band)
+
+    def inside(c: Candidate) -> bool:
+        return band_contains(band, effective_difficulty(c))
+
+    return [
+        supply.need_items(inside, types, band.min_count, tr("blueprint.scope.band", band=text)),
+        supply.need_items(
+            _outside(inside),
+            types,
+            bp.item_count - band.max_count,
+            tr("blueprint.scope.outside_band", band=text),
+            [tr("blueprint.reason.band_max", max=band.max_count)],
+        ),
+    ]
+
+
+def _weight_supply(bp: Blueprint, supply: _Supply, types: Sequence[str]) -> list[str | None]:
+    """Lower and upper bound of every weight rule, and siblings that cannot fill their parent."""
+    scores = {s.score for s in bp.sections}
+    uniform = scores.pop() if len(scores) == 1 else None
+    out = [m for rule in bp.weights for m in _rule_supply(bp, supply, types, rule, uniform)]
+    return out + _siblings_supply(bp, supply)
+
+
+def _rule_supply(
+    bp: Blueprint, supply: _Supply, types: Sequence[str], rule: WeightRule, uniform: float | None
+) -> list[str | None]:
+    """Enough score inside the rule's range for its lower bound, and outside for its upper."""
+    total = bp.total_score
+
+    def inside(c: Candidate) -> bool:
+        return rule.range in c.ranges
+
+    low = max(rule.share - rule.tolerance, 0) * total
+    high = min(rule.share + rule.tolerance, 1) * total
+    min_reason = tr(
+        "blueprint.reason.weight_min",
+        share=format_percent(rule.share),
+        tolerance=format_percent(rule.tolerance),
+        points=format_number(low),
+    )
+    max_reason = tr(
+        "blueprint.reason.weight_max",
+        range=rule.range,
+        limit=format_percent(min(rule.share + rule.tolerance, 1)),
+    )
+    scope_in = tr("blueprint.scope.range", range=rule.range)
+    scope_out = tr("blueprint.scope.outside", range=rule.range)
+    if uniform:
+        need_in = math.ceil(low / uniform - 1e-6)
+        need_out = math.ceil((total - high) / uniform - 1e-6)
+        return [
+            supply.need_items(inside, types, need_in, scope_in, [min_reason]),
+            supply.need_items(_outside(inside), types, need_out, scope_out, [max_reason]),
+        ]
+    return [
+        supply.need_score(inside, low, scope_in, [min_reason]),
+        supply.need_score(_outside(inside), total - high, scope_out, [max_reason]),
+    ]
+
+
+def _siblings_supply(bp: Blueprint, supply: _Supply) -> list[str | None]:
+    """Sibling ranges that cover all their parent's items but cannot add up to its share."""
+    out: list[str | None] = []
+    rules = {r.range: r for r in bp.weights}
+    parents = {parent_range(code) for code in rules}
+    for parent in sorted(parents, key=lambda p: p or ""):
+        depth = 0 if parent is None else len(parent.split("-"))
+        if parent is not None and parent not in rules:
+            continue
+        under = [c for c in supply.usable if parent is None or parent in c.ranges]
+        children = {c.ranges[depth] if len(c.ranges) > depth else None for c in under}
+        if not under or None in children or not children <= rules.keys():
+            continue
+        group = sorted(r for r in rules if parent_range(r) == parent)
+        most = sum(min(rules[r].share + rules[r].tolerance, 1) for r in group)
+        need = 1.0 if parent is None else rules[parent].share - rules[parent].tolerance
+        if most < need - _EPS:
+            key = "blueprint.supply.weights_under_" + ("paper" if parent is None else "range")
+            out.append(
+                tr(
+                    key,
+                    parent=parent,
+                    ranges="、".join(group),
+                    sum=format_percent(most),
+                    limit=format_percent(need),
+                )
+            )
+    return out
+
+
+def _mean_supply(bp: Blueprint, usable: Sequence[Candidate]) -> str | None:
+    """The easiest and the hardest paper the bank allows, against the difficulty target."""
+    if bp.difficulty_mean is None or bp.item_count <= 0:
+        return None
+    lowest = highest = 0.0
+    for section in bp.sections:
+        values = sorted(effective_difficulty(c) for c in usable if c.type == section.type)
+        if len(values) < section.count or section.count <= 0:
+            return None
+        lowest += sum(values[: section.count])
+        highest += sum(values[-section.count :])
+    mean, tol = bp.difficulty_mean, bp.difficulty_tolerance
+    params = {"mean": format_number(mean), "tolerance": format_number(tol)}
+    if lowest / bp.item_count > mean + tol + 1e-6:
+        return tr(
+            "blueprint.supply.too_hard",
+            best=format_number(lowest / bp.item_count),
+            limit=format_number(mean + tol),
+            **params,
+        )
+    if highest / bp.item_count < mean - tol - 1e-6:
+        return tr(
+            "blueprint.supply.too_easy",
+            best=format_number(highest / bp.item_count),
+            limit=format_number(mean - tol),
+            **params,
+        )
+    return None
