@@ -2118,8 +2118,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "doc.marker": ("评分人", "Marked by"),
     "doc.section_ordinal": ("{ordinal}", "{index}"),
     "doc.section": (
-        "{ordinal}、{title}（第{first}题～第{last}题。每题{each}分，满分{total}分。）",
-        "{index}. {title} (items {first}–{last}; score {each} each, {total} in all)",
+        "{ordinal}、{title}（第{first}题～第{last}题。{instruction}每题{each}分，满分{total}分。）",
+        "{index}. {title} (items {first}–{last}. {instruction} Score {each} each, {total} in all.)",
     ),
     "doc.key_title": (
         "{title}（{code} 卷）参考答案及评分标准",
@@ -2160,6 +2160,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Circle each answer (a letter, √ or ×) in black ink; to change an answer, cross out the "
         "circled one and circle another. Item numbers are those of the paper.",
     ),
+    # documents in their own language, national layout (exporters.theory_docx,
+    # exporters.print_run; issue 13)
+    "doc.section_instruction.judgement": (
+        "将判断结果填入括号中。正确的填“√”，错误的填“×”。",
+        "Write your judgement in the brackets: √ if true, × if false.",
+    ),
+    "doc.section_instruction.single": (
+        "选择一个正确的答案，将相应的字母填入题内的括号中。",
+        "Choose the one correct answer and write its letter in the brackets.",
+    ),
+    "doc.section_instruction.multiple": (
+        "选择正确的答案，将相应的字母填入题内的括号中。错选、少选、多选均不得分。",
+        "Choose the correct answers and write their letters in the brackets; a wrong, missing "
+        "or extra letter scores nothing.",
+    ),
+    "doc.seal_region": ("地　　区", "Region"),
+    "doc.practical.venue_header": (
+        "{occupation}（{level}）操作技能考核考场准备通知单",
+        "{occupation} ({level}) practical examination: venue preparation list",
+    ),
+    "doc.practical.candidate_header": (
+        "{occupation}（{level}）操作技能考核考生准备通知单",
+        "{occupation} ({level}) practical examination: candidate preparation list",
+    ),
+    "print.doc.venue_notice": ("考场准备通知单", "venue preparation list"),
+    "print.doc.candidate_notice": ("考生准备通知单", "candidate preparation list"),
+    "print.col.sha256_short": ("SHA-256（前 16 位）", "SHA-256 (first 16)"),
     # print records (qbank.printing)
     "print.paper_sealed": (
         "试卷 {code} 已封存，数据库中没有它的组卷内容：请先启封，或提供解密后的组卷内容",
