@@ -26,13 +26,15 @@ LibreOffice both render); even pages get the same header and footer without it.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Callable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 from pathlib import Path
 from typing import BinaryIO, cast
+from xml.sax.saxutils import escape
 
 import docx
 from docx.document import Document
@@ -63,9 +65,10 @@ __all__ = [
     "SECTION_HEADING",
     "SealLine",
     "add_field",
+    "content_widths",
     "header_row",
-    "keep_with_next",
     "keep_rows_whole",
+    "keep_with_next",
     "new_copy_section",
     "new_document",
     "row_height",
@@ -74,6 +77,7 @@ __all__ = [
     "set_fonts",
     "set_header_footer",
     "table",
+    "text_units",
     "text_width",
     "write_copies",
 ]
@@ -282,9 +286,7 @@ def set_header_footer(
         header.is_linked_to_previous = False
         footer.is_linked_to_previous = False
         _fill_header(header.paragraphs[0], text_width(section), header_text, serial)
-        _fill_footer(
-            footer.paragraphs[0], text_width(section), serial, pages, count_field, lang
-        )
+        _fill_footer(footer.paragraphs[0], text_width(section), serial, pages, count_field, lang)
     if seal is not None:
         number = len(section._sectPr.xpath("preceding::w:sectPr")) + 1
         section.header.paragraphs[0].add_run()._r.append(_seal_drawing(seal, section, number))
@@ -525,6 +527,48 @@ def table(
         for cell, width in zip(row, widths_cm, strict=True):
             cell.width = Cm(width)
     return cells
+
+
+_IDEOGRAPH = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(f"[{_IDEOGRAPH}]|[^\\s{_IDEOGRAPH}]+")
+_CELL_PADDING_CM = 0.45  # Word's default cell margins (2 × 0.19 cm) and a little slack
+
+
+def text_units(text: str) -> int:
+    """Width of `text` in half-width cells: a Chinese (wide or ambiguous-width) character
+    counts two, anything else one."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in text)
+
+
+def content_widths(
+    columns: Sequence[Sequence[str]], total_cm: float, *, size: float = BODY_SIZE
+) -> list[float]:
+    """Column widths (cm, adding up to `total_cm`) for cells of text at `size` pt, `columns`
+    holding each column's texts, its title first.
+
+    Every column is at least as wide as its longest unbreakable token, so no token breaks
+    inside: a run of Latin letters, digits and punctuation such as "KM1、KM2" or "JR36-20"
+    (a Chinese character stands alone, as lines may break around it); the title counts as
+    one token. The room left goes to the columns whose longest line does not fit on one
+    line, in proportion to what they lack, and what is left after every line fits goes to
+    all columns in proportion to their widths. When even the tokens do not fit, the widths
+    shrink in proportion.
+    """
+    cm_per_unit = size / 2 / 72 * 2.54
+    least, most = [], []
+    for texts in columns:
+        title, cells = (texts[0], texts[1:]) if texts else ("", [])
+        tokens = [title, *(t for text in cells for t in _TOKEN.findall(text))]
+        lines = [title, *(line for text in cells for line in text.split("\n"))]
+        least.append(max(map(text_units, tokens)) * cm_per_unit + _CELL_PADDING_CM)
+        most.append(max(map(text_units, lines)) * cm_per_unit + _CELL_PADDING_CM)
+    if sum(least) >= total_cm:
+        return [w * total_cm / sum(least) for w in least]
+    lacking = [m - w for w, m in zip(least, most, strict=True)]
+    room = total_cm - sum(least)
+    if sum(lacking) > room:
+        return [w + room * lack / sum(lacking) for w, lack in zip(least, lacking, strict=True)]
+    return [m * total_cm / sum(most) for m in most]
 
 
 def row_height(cells: Sequence[_Cell], height_cm: float) -> None:

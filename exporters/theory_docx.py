@@ -117,9 +117,7 @@ def write_answer_key(doc: TheoryPaperDoc, path: Target, *, lang: str = DOCUMENT_
     """Write the answer key and scoring guide (参考答案及评分标准), one copy, marked 绝密 with
     the paper's fingerprint, labels in `lang`. Side effects: writes `path` (or the open
     file)."""
-    document = _document(
-        doc, tr("doc.key_title", lang=lang, title=doc.title, code=doc.paper_code)
-    )
+    document = _document(doc, tr("doc.key_title", lang=lang, title=doc.title, code=doc.paper_code))
     writer = _KeyWriter(document, doc, lang)
     short = tr("doc.fingerprint_short", lang=lang, fingerprint=doc.fingerprint[:16])
     write_copies(
@@ -161,7 +159,8 @@ def seal_line(lang: str = DOCUMENT_LANGUAGE) -> SealLine:
     """The 密封线 of the national theory paper: 地区, 姓名, 准考证号, 单位, and the note."""
     return SealLine(
         fields=tuple(
-            tr(key, lang=lang) for key in ("doc.seal_region", "doc.name", "doc.admission", "doc.unit")
+            tr(key, lang=lang)
+            for key in ("doc.seal_region", "doc.name", "doc.admission", "doc.unit")
         ),
         words=tuple(tr("doc.seal_line", lang=lang).split(" ")),
         note=tr("doc.seal_note", lang=lang),

@@ -19,7 +19,7 @@ from qbank.printing import (
 )
 from qbank.records import Location, PracticalSetRecord, PracticalTask, PrepRow, RubricRow
 
-__all__ = ["print_run", "practical_paper", "theory_paper"]
+__all__ = ["practical_paper", "print_run", "theory_paper"]
 
 _FILLER = "在三相异步电动机的控制线路中，为了防止两个接触器同时吸合造成电源短路，"
 
@@ -34,7 +34,9 @@ def _item(number: int, kind: str) -> PrintedItem:
     else:
         options = tuple(
             PrintedOption(letter, text)
-            for letter, text in zip("ABCD", ("电气互锁", "机械互锁", "双重互锁", "自锁"), strict=True)
+            for letter, text in zip(
+                "ABCD", ("电气互锁", "机械互锁", "双重互锁", "自锁"), strict=True
+            )
         )
         answer = "A" if kind == "single" else "AC"
     return PrintedItem(
@@ -109,10 +111,13 @@ _CANDIDATE = (
 def practical_paper(rows: int = 4) -> PracticalPaperDoc:
     """A practical paper whose venue list repeats its five rows `rows` times (long enough
     to cross a page when `rows` is large)."""
-    rubric = tuple(
-        RubricRow(f"评分要素{n}", 10.0, f"按图接线，每错一处扣2分；KM{n}自锁触点接错扣5分。")
-        for n in range(1, 6)
-    ) + (RubricRow("安全文明生产", 0.0, "发生短路或触电事故", veto=True),)
+    rubric = (
+        *(
+            RubricRow(f"评分要素{n}", 10.0, f"按图接线，每错一处扣2分；KM{n}自锁触点接错扣5分。")
+            for n in range(1, 6)
+        ),
+        RubricRow("安全文明生产", 0.0, "发生短路或触电事故", veto=True),
+    )
     record = PracticalSetRecord(
         code="DG4-01",
         title="电工（四级/中级工）操作技能考核试卷",
