@@ -384,7 +384,7 @@ def _seal_drawing(seal: SealLine, section: Section, number: int) -> BaseOxmlElem
     </a:graphic>
   </wp:anchor>
 </w:drawing>"""
-    return cast(BaseOxmlElement, parse_xml(xml))
+    return parse_xml(xml)
 
 
 def _seal_run(text: str, *, underline: bool = False) -> str:

@@ -251,8 +251,8 @@ class _Page:
                 line.insert(1, row.category)
             values.append(line)
         cells = self.grid([self.tr(f"doc.practical.col.{k}") for k in keys], values)
-        for line, texts in zip(cells[1:], values, strict=True):
-            for index, (cell, value) in enumerate(zip(line, texts, strict=True)):
+        for row_cells, texts in zip(cells[1:], values, strict=True):
+            for index, (cell, value) in enumerate(zip(row_cells, texts, strict=True)):
                 centred = index == 0 or keys[index] in ("category", "quantity")
                 set_cell_text(cell, value, align=WD_ALIGN_PARAGRAPH.CENTER if centred else None)
 

@@ -340,10 +340,9 @@ class _PaperWriter(_Writer):
     def notices(self) -> None:
         heading = self.line(self.tr("doc.notice_title"), SECTION_HEADING)
         heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        keys = ("doc.notice.time", "doc.notice.identity", "doc.notice.read")
-        keys += ("doc.notice.marks", "doc.notice.clean")
+        keys = ("time", "identity", "read", "marks", "clean")
         for number, key in enumerate(keys, start=1):
-            text = self.tr(key, minutes=self.doc.duration_minutes)
+            text = self.tr(f"doc.notice.{key}", minutes=self.doc.duration_minutes)
             paragraph = self.line(f"{number}．{text}")
             paragraph.paragraph_format.first_line_indent = Pt(BODY_SIZE * 2)
 

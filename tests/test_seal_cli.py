@@ -177,7 +177,7 @@ def test_unseal_pinned_by_the_database(
     )
     fingerprint = report["statement"]["signer"]["fingerprint"]
     assert result.stdout == (
-        f"签名有效（{EXTRACTOR}，指纹 {fingerprint}），清单相符；已写出 13 个文件到 {out}\n"
+        f"签名有效（{EXTRACTOR}，指纹 {fingerprint}），清单相符；已写出 14 个文件到 {out}\n"
     )
     assert result.stderr == ""
     listing = json.loads((out / "documents" / "print-list.json").read_bytes())
