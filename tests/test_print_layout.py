@@ -27,6 +27,7 @@ from pdf_tools import compact, needs_office, pdf_pages, pdf_text, render_pdfs
 from print_samples import practical_paper, print_run, theory_paper
 
 from exporters.docx_page import content_widths, text_units
+from exporters.practical_docx import write_practical_docx
 from exporters.practical_paper_docx import write_preparation_notice, write_scoring_record
 from exporters.print_run import ALL_KINDS, PRINT_LIST_JSON, PRINT_LIST_XLSX, render_print_run
 from exporters.theory_docx import write_answer_key, write_theory_paper
@@ -178,6 +179,18 @@ def test_scoring_tables_keep_rows_and_repeat_titles() -> None:
     assert len(document.tables) == 2  # the task's rubric and the summary
     for grid in document.tables:
         check_rows(grid, repeat=True)
+
+
+def test_bank_export_of_a_set_has_the_same_tables(tmp_path: Path) -> None:
+    path = tmp_path / "set.docx"
+    write_practical_docx(practical_paper().record, path, occupation_name="电工", level=4)
+    document = docx.Document(str(path))
+    assert len(document.tables) == 3  # 考场, 考生, the task's 评分记录表
+    for grid in document.tables:
+        check_rows(grid, repeat=True)
+    widths = [Twips(int(c.get(qn("w:w")))) for c in document.tables[0]._tbl.tblGrid]
+    assert widths[-1].pt >= text_units("SB1、SB2、SB3") * 10.5 / 2  # 备注
+    assert sum(w.cm for w in widths) == pytest.approx(16.0, abs=0.05)
 
 
 def check_rows(grid: docx.table.Table, *, repeat: bool) -> None:
