@@ -289,7 +289,7 @@ def set_header_footer(
         _fill_footer(footer.paragraphs[0], text_width(section), serial, pages, count_field, lang)
     if seal is not None:
         number = len(section._sectPr.xpath("preceding::w:sectPr")) + 1
-        section.header.paragraphs[0].add_run()._r.append(_seal_drawing(seal, section, number))
+        section.header.paragraphs[0].add_run()._r.append(_seal_shape(seal, section, number))
 
 
 def _fill_header(head: Paragraph, width: Length, text: str, serial: str | None) -> None:
@@ -328,14 +328,16 @@ _NS = (
     'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
     'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
     'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
-    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"'
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
 )
 
 
-def _seal_drawing(seal: SealLine, section: Section, number: int) -> BaseOxmlElement:
-    """The `w:drawing` of the 密封线: a borderless text box from the top to the bottom
+def _seal_shape(seal: SealLine, section: Section, number: int) -> BaseOxmlElement:
+    """The 密封线 as a run's content: a borderless text box from the top to the bottom
     margin, in the left margin, anchored to the page; its text reads upwards, the fields on
-    the outside, the note and the dotted line nearest the text."""
+    the outside, the note and the dotted line nearest the text. Wrapped the way Word writes
+    a text box (`mc:AlternateContent`, choice `wps`), which LibreOffice reads too."""
     left = cast(Length, section.left_margin)
     top = cast(Length, section.top_margin)
     width = Emu(left - _SEAL_OFFSET - _SEAL_GAP)
@@ -355,7 +357,7 @@ def _seal_drawing(seal: SealLine, section: Section, number: int) -> BaseOxmlElem
         f"{runs}</w:p>"
         for runs in (fields, _seal_run(seal.note), line)
     )
-    xml = f"""<w:drawing {_NS}>
+    xml = f"""<mc:AlternateContent {_NS}><mc:Choice Requires="wps"><w:drawing>
   <wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="{number}"
       behindDoc="0" locked="1" layoutInCell="1" allowOverlap="1">
     <wp:simplePos x="0" y="0"/>
@@ -383,7 +385,7 @@ def _seal_drawing(seal: SealLine, section: Section, number: int) -> BaseOxmlElem
       </a:graphicData>
     </a:graphic>
   </wp:anchor>
-</w:drawing>"""
+</w:drawing></mc:Choice></mc:AlternateContent>"""
     return parse_xml(xml)
 
 

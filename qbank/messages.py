@@ -2095,8 +2095,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "doc.notice_title": ("注　意　事　项", "Instructions"),
     "doc.notice.time": ("考试时间：{minutes} 分钟。", "Time allowed: {minutes} minutes."),
     "doc.notice.identity": (
-        "请首先按要求在试卷的标封处填写您的姓名、身份证号、准考证号和所在单位的名称。",
-        "First write your name, ID number, admission number and unit in the sealed area.",
+        "请首先按要求在试卷的标封处填写您的姓名、准考证号和所在单位的名称。",
+        "First write your name, admission number and unit in the sealed area.",
     ),
     "doc.notice.read": (
         "请仔细阅读各种题目的回答要求，在规定的位置填写您的答案。",
