@@ -390,13 +390,14 @@ def _seal_shape(seal: SealLine, section: Section, number: int) -> BaseOxmlElemen
 
 
 def _seal_run(text: str, *, underline: bool = False) -> str:
-    """One run of the 密封线 box: 宋体 at the box's size, `text` XML-escaped."""
+    """One run of the 密封线 box: 宋体 at the box's size, `text` XML-escaped (run properties
+    in the schema's order, which Word insists on)."""
     size = round(_SEAL_SIZE * 2)
     mark = '<w:u w:val="single"/>' if underline else ""
     return (
         f'<w:r><w:rPr><w:rFonts w:ascii="{LATIN_FONT}" w:hAnsi="{LATIN_FONT}" '
-        f'w:eastAsia="{BODY_FONT}" w:hint="eastAsia"/>{mark}<w:sz w:val="{size}"/>'
-        f'<w:szCs w:val="{size}"/></w:rPr><w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
+        f'w:eastAsia="{BODY_FONT}" w:hint="eastAsia"/><w:sz w:val="{size}"/>'
+        f'<w:szCs w:val="{size}"/>{mark}</w:rPr><w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
     )
 
 
