@@ -1904,10 +1904,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{occupation}（{level}）操作技能考核试卷",
         "{occupation} ({level}) practical skills examination",
     ),
-    "doc.practical.notices_header": (
-        "{occupation}（{level}）操作技能考核准备通知单",
-        "{occupation} ({level}) practical examination: preparation notices",
-    ),
     "doc.practical.scoring_header": (
         "{occupation}（{level}）操作技能考核评分记录表",
         "{occupation} ({level}) practical examination: scoring record",
@@ -2045,7 +2041,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "print.doc.answer_sheet": ("答题卡", "answer sheet"),
     "print.doc.key": ("参考答案及评分标准", "answer key"),
     "print.doc.practical": ("操作技能试卷", "practical paper"),
-    "print.doc.notices": ("准备通知单", "preparation notices"),
     "print.doc.scoring": ("评分记录表", "scoring record"),
     "print.list_title": ("试卷印制清单", "Print list"),
     "print.list_info": (
