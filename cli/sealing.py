@@ -30,7 +30,6 @@ from qbank.confidential import custody_recipients, seal_papers
 from qbank.content import ContentTampered
 from qbank.db import resolve_url
 from qbank.errors import InvalidInput
-from qbank.i18n import language
 from qbank.people import get_person
 from qbank.seal import (
     check_signer,
@@ -148,7 +147,6 @@ def seal_cmd(
                 batch,
                 copies=copies if copies is not None else batch.candidates,
                 kinds=(*PRINT_ROOM_KINDS, *KEY_KINDS) if with_key else PRINT_ROOM_KINDS,
-                lang=language(),
                 identities=keyring,
                 count=count_pages,
             )

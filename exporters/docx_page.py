@@ -15,16 +15,26 @@ not compute SECTIONPAGES and prints the field's stored result instead, so a call
 knows how many pages one copy has passes it as `pages` and it is stored as that result
 (Word recomputes it anyway). A file with one copy has one section, where NUMPAGES is the
 same number and every renderer computes it: `write_copies` uses NUMPAGES there.
+
+Labels (the page line) are in the document's own language, `lang` (default
+`qbank.i18n.DOCUMENT_LANGUAGE`), never the operator's. A theory paper passes a `SealLine`:
+the national 密封线, a text box anchored in the header of every odd page that stands in the
+left binding margin with its text turned to read upwards (DrawingML `vert270`, which Word and
+LibreOffice both render); even pages get the same header and footer without it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Callable, Sequence
 from copy import deepcopy
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
+from xml.sax.saxutils import escape
 
 import docx
 from docx.document import Document
@@ -32,17 +42,17 @@ from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
-from docx.oxml import OxmlElement
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
-from docx.section import Section
-from docx.shared import Cm, Length, Mm, Pt
+from docx.section import Section, _Footer, _Header
+from docx.shared import Cm, Emu, Length, Mm, Pt
 from docx.styles.style import ParagraphStyle, _TableStyle
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from qbank.i18n import tr
+from qbank.i18n import DOCUMENT_LANGUAGE, tr
 
 __all__ = [
     "BODY_FONT",
@@ -53,8 +63,11 @@ __all__ = [
     "PAPER_HEADING",
     "PAPER_TITLE",
     "SECTION_HEADING",
+    "SealLine",
     "add_field",
+    "content_widths",
     "header_row",
+    "keep_rows_whole",
     "keep_with_next",
     "new_copy_section",
     "new_document",
@@ -64,6 +77,7 @@ __all__ = [
     "set_fonts",
     "set_header_footer",
     "table",
+    "text_units",
     "text_width",
     "write_copies",
 ]
@@ -232,6 +246,16 @@ def _drop_tabs(ppr: BaseOxmlElement) -> None:
         ppr.remove(tabs)
 
 
+@dataclass(frozen=True)
+class SealLine:
+    """The national 密封线 of a theory paper: `fields` to fill in (地区, 姓名, 准考证号, 单位),
+    the dotted line with `words` (密 封 线) along it and the `note` (考生答题不准超过此线)."""
+
+    fields: tuple[str, ...]
+    words: tuple[str, ...]
+    note: str
+
+
 def set_header_footer(
     section: Section,
     *,
@@ -239,30 +263,54 @@ def set_header_footer(
     serial: str | None,
     pages: int | None = None,
     count_field: str = "SECTIONPAGES",
+    lang: str = DOCUMENT_LANGUAGE,
+    seal: SealLine | None = None,
 ) -> None:
     """Header and footer of one section (one copy).
 
     Header: `header_text` on the left, `serial` (when given) on the right. Footer: the page
-    line (`doc.page_of`: 第 x 页 共 y 页, with the PAGE field and `count_field`) centred and
-    the serial on the right. `pages`, when known, is stored as the count field's result
-    (what LibreOffice prints for SECTIONPAGES); unknown, the stored result is empty rather
-    than a wrong number. The section gets its own header and footer, not its predecessor's.
+    line (`doc.page_of` in `lang`: 第 x 页 共 y 页, with the PAGE field and `count_field`)
+    centred and the serial on the right. `pages`, when known, is stored as the count field's
+    result (what LibreOffice prints for SECTIONPAGES); unknown, the stored result is empty
+    rather than a wrong number. The section gets its own header and footer, not its
+    predecessor's. With `seal`, odd pages' header also anchors the 密封线 in the left margin
+    and even pages get their own header and footer without it (the document must have
+    `odd_and_even_pages_header_footer` set, as `write_copies` does).
     """
     if count_field not in ("SECTIONPAGES", "NUMPAGES"):
         raise ValueError(f"count_field must be SECTIONPAGES or NUMPAGES, not {count_field!r}")
-    width = text_width(section)
-    section.header.is_linked_to_previous = False
-    section.footer.is_linked_to_previous = False
-    head = section.header.paragraphs[0]
+    parts: list[tuple[_Header, _Footer]] = [(section.header, section.footer)]
+    if seal is not None:
+        parts.append((section.even_page_header, section.even_page_footer))
+    for header, footer in parts:
+        header.is_linked_to_previous = False
+        footer.is_linked_to_previous = False
+        _fill_header(header.paragraphs[0], text_width(section), header_text, serial)
+        _fill_footer(footer.paragraphs[0], text_width(section), serial, pages, count_field, lang)
+    if seal is not None:
+        number = len(section._sectPr.xpath("preceding::w:sectPr")) + 1
+        section.header.paragraphs[0].add_run()._r.append(_seal_shape(seal, section, number))
+
+
+def _fill_header(head: Paragraph, width: Length, text: str, serial: str | None) -> None:
     _tab_stops(head, width)
-    head.add_run(header_text)
+    head.add_run(text)
     if serial:
         head.add_run(f"\t\t{serial}")
-    foot = section.footer.paragraphs[0]
+
+
+def _fill_footer(
+    foot: Paragraph,
+    width: Length,
+    serial: str | None,
+    pages: int | None,
+    count_field: str,
+    lang: str,
+) -> None:
     _tab_stops(foot, width)
     foot.add_run("\t")
     cached = {"PAGE": "1", count_field: str(pages) if pages else ""}
-    template = tr("doc.page_of", page="\x00PAGE\x00", pages=f"\x00{count_field}\x00")
+    template = tr("doc.page_of", lang=lang, page="\x00PAGE\x00", pages=f"\x00{count_field}\x00")
     for index, part in enumerate(template.split("\x00")):
         if index % 2:
             add_field(foot.add_run(), part, cached[part])
@@ -270,6 +318,87 @@ def set_header_footer(
             foot.add_run(part)
     if serial:
         foot.add_run(f"\t{serial}")
+
+
+_SEAL_OFFSET = Mm(4)  # from the page's left edge to the 密封线 box
+_SEAL_GAP = Mm(3)  # between the box and the text area
+_SEAL_SIZE = 10.5
+_SEAL_BLANK = 8  # ideographic spaces of underlined room after each field label
+_NS = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+)
+
+
+def _seal_shape(seal: SealLine, section: Section, number: int) -> BaseOxmlElement:
+    """The 密封线 as a run's content: a borderless text box from the top to the bottom
+    margin, in the left margin, anchored to the page; its text reads upwards, the fields on
+    the outside, the note and the dotted line nearest the text. Wrapped the way Word writes
+    a text box (`mc:AlternateContent`, choice `wps`), which LibreOffice reads too."""
+    left = cast(Length, section.left_margin)
+    top = cast(Length, section.top_margin)
+    width = Emu(left - _SEAL_OFFSET - _SEAL_GAP)
+    height = Emu(cast(Length, section.page_height) - top - cast(Length, section.bottom_margin))
+    per_line = int(height / Pt(_SEAL_SIZE))  # full-width characters along the box
+    dots = max(2, (per_line - len(seal.words) - 2) // (len(seal.words) + 1))
+    blank = "\u3000" * _SEAL_BLANK
+    fields = "".join(
+        _seal_run(label) + _seal_run(blank, underline=True) + _seal_run("\u3000\u3000")
+        for label in seal.fields
+    )
+    line = _seal_run("…" * dots) + "".join(
+        _seal_run(word) + _seal_run("…" * dots) for word in seal.words
+    )
+    paragraphs = "".join(
+        f'<w:p><w:pPr><w:spacing w:before="0" w:after="0"/><w:jc w:val="center"/></w:pPr>'
+        f"{runs}</w:p>"
+        for runs in (fields, _seal_run(seal.note), line)
+    )
+    xml = f"""<mc:AlternateContent {_NS}><mc:Choice Requires="wps"><w:drawing>
+  <wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="{number}"
+      behindDoc="0" locked="1" layoutInCell="1" allowOverlap="1">
+    <wp:simplePos x="0" y="0"/>
+    <wp:positionH relativeFrom="page"><wp:posOffset>{int(_SEAL_OFFSET)}</wp:posOffset></wp:positionH>
+    <wp:positionV relativeFrom="page"><wp:posOffset>{int(top)}</wp:posOffset></wp:positionV>
+    <wp:extent cx="{int(width)}" cy="{int(height)}"/>
+    <wp:effectExtent l="0" t="0" r="0" b="0"/>
+    <wp:wrapNone/>
+    <wp:docPr id="{number}" name="seal-line-{number}"/>
+    <wp:cNvGraphicFramePr/>
+    <a:graphic>
+      <a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">
+        <wps:wsp>
+          <wps:cNvSpPr txBox="1"/>
+          <wps:spPr>
+            <a:xfrm><a:off x="0" y="0"/><a:ext cx="{int(width)}" cy="{int(height)}"/></a:xfrm>
+            <a:prstGeom prst="rect"><a:avLst/></a:prstGeom>
+            <a:noFill/>
+            <a:ln><a:noFill/></a:ln>
+          </wps:spPr>
+          <wps:txbx><w:txbxContent>{paragraphs}</w:txbxContent></wps:txbx>
+          <wps:bodyPr rot="0" vert="vert270" wrap="square" lIns="0" tIns="0" rIns="0" bIns="0"
+              anchor="ctr" anchorCtr="0"><a:noAutofit/></wps:bodyPr>
+        </wps:wsp>
+      </a:graphicData>
+    </a:graphic>
+  </wp:anchor>
+</w:drawing></mc:Choice></mc:AlternateContent>"""
+    return parse_xml(xml)
+
+
+def _seal_run(text: str, *, underline: bool = False) -> str:
+    """One run of the 密封线 box: 宋体 at the box's size, `text` XML-escaped (run properties
+    in the schema's order, which Word insists on)."""
+    size = round(_SEAL_SIZE * 2)
+    mark = '<w:u w:val="single"/>' if underline else ""
+    return (
+        f'<w:r><w:rPr><w:rFonts w:ascii="{LATIN_FONT}" w:hAnsi="{LATIN_FONT}" '
+        f'w:eastAsia="{BODY_FONT}" w:hint="eastAsia"/><w:sz w:val="{size}"/>'
+        f'<w:szCs w:val="{size}"/>{mark}</w:rPr><w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
+    )
 
 
 def new_copy_section(document: Document) -> Section:
@@ -311,13 +440,16 @@ def write_copies(
     header_text: str,
     write: Callable[[], None],
     pages: int | None = None,
+    lang: str = DOCUMENT_LANGUAGE,
+    seal: SealLine | None = None,
 ) -> None:
     """Write one copy per serial into `document`, each in its own section.
 
     `write()` adds the body of one copy to the (empty) document once; the other copies are
     exact copies of that body, each after a section break with restarted page numbers and
     its own serial in the header and footer. `serials` None: one copy, no serial. `pages`:
-    pages of one copy when known (see the module notes on SECTIONPAGES).
+    pages of one copy when known (see the module notes on SECTIONPAGES). `lang`: the page
+    line's language; `seal`: the 密封线 on every odd page (see `set_header_footer`).
     """
     body = document.element.body
     start = len(body) - 1  # the body's closing sectPr stays last
@@ -326,6 +458,8 @@ def write_copies(
     labels: Sequence[str | None] = list(serials) if serials is not None else [None]
     if not labels:
         raise ValueError("serials must name at least one copy")
+    if seal is not None:
+        document.settings.odd_and_even_pages_header_footer = True
     count_field = "NUMPAGES" if len(labels) == 1 else "SECTIONPAGES"
     section = document.sections[-1]
     for index, serial in enumerate(labels):
@@ -340,6 +474,8 @@ def write_copies(
             serial=serial,
             pages=pages,
             count_field=count_field,
+            lang=lang,
+            seal=seal,
         )
 
 
@@ -396,11 +532,64 @@ def table(
     return cells
 
 
+_IDEOGRAPH = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(f"[{_IDEOGRAPH}]|[^\\s{_IDEOGRAPH}]+")
+_CELL_PADDING_CM = 0.45  # Word's default cell margins (2 × 0.19 cm) and a little slack
+
+
+def text_units(text: str) -> int:
+    """Width of `text` in half-width cells: a Chinese (wide or ambiguous-width) character
+    counts two, anything else one."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in text)
+
+
+def content_widths(
+    columns: Sequence[Sequence[str]], total_cm: float, *, size: float = BODY_SIZE
+) -> list[float]:
+    """Column widths (cm, adding up to `total_cm`) for cells of text at `size` pt, `columns`
+    holding each column's texts, its title first.
+
+    Every column is at least as wide as its longest unbreakable token, so no token breaks
+    inside: a run of Latin letters, digits and punctuation such as "KM1、KM2" or "JR36-20"
+    (a Chinese character stands alone, as lines may break around it); the title counts as
+    one token. The room left goes to the columns whose longest line does not fit on one
+    line, in proportion to what they lack, and what is left after every line fits goes to
+    all columns in proportion to their widths. When even the tokens do not fit, the widths
+    shrink in proportion.
+    """
+    cm_per_unit = size / 2 / 72 * 2.54
+    least, most = [], []
+    for texts in columns:
+        title, cells = (texts[0], texts[1:]) if texts else ("", [])
+        tokens = [title, *(t for text in cells for t in _TOKEN.findall(text))]
+        lines = [title, *(line for text in cells for line in text.split("\n"))]
+        least.append(max(map(text_units, tokens)) * cm_per_unit + _CELL_PADDING_CM)
+        most.append(max(map(text_units, lines)) * cm_per_unit + _CELL_PADDING_CM)
+    if sum(least) >= total_cm:
+        return [w * total_cm / sum(least) for w in least]
+    lacking = [m - w for w, m in zip(least, most, strict=True)]
+    room = total_cm - sum(least)
+    if sum(lacking) > room:
+        return [w + room * lack / sum(lacking) for w, lack in zip(least, lacking, strict=True)]
+    return [m * total_cm / sum(most) for m in most]
+
+
 def row_height(cells: Sequence[_Cell], height_cm: float) -> None:
     """Make the table row holding `cells` at least `height_cm` tall (room to write)."""
     row = _Row(cells[0]._tc.getparent(), cells[0]._parent)
     row.height = Cm(height_cm)
     row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+
+
+def keep_rows_whole(rows: Sequence[Sequence[_Cell]], *, repeat_header: bool = True) -> None:
+    """No row of the table split across a page break (`w:cantSplit`), and with
+    `repeat_header` its first row repeated at the top of every page it continues on."""
+    for index, cells in enumerate(rows):
+        properties = cells[0]._tc.getparent().get_or_add_trPr()
+        flags = ["w:cantSplit"] + (["w:tblHeader"] if repeat_header and index == 0 else [])
+        for flag in flags:
+            if properties.find(qn(flag)) is None:
+                properties.append(OxmlElement(flag))
 
 
 def header_row(cells: Sequence[_Cell], titles: Sequence[str]) -> None:

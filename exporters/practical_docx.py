@@ -4,7 +4,9 @@ The layout is the one `importers.practical_docx` reads, so a set survives export
 re-import unchanged: title, 试卷编号, 考场/考生准备通知单 tables, the tasks with 考核要求,
 配分 and 考核时间, then a 评分记录表 per task followed by three 考评员 signature lines.
 Page, fonts and tables come from `exporters.docx_page`: A4 portrait, 宋体 body text and
-黑体 headings set as East Asian fonts, tables in the bordered "Table Grid" style.
+黑体 headings set as East Asian fonts, tables in the bordered "Table Grid" style with column
+widths from their content (no 规格型号 such as "JR36-20" broken inside), rows never split
+across pages and the title row repeated. The wording is the national form's, in Chinese.
 """
 
 from __future__ import annotations
@@ -24,9 +26,12 @@ from exporters.docx_page import (
     PAPER_HEADING,
     PAPER_TITLE,
     SECTION_HEADING,
+    content_widths,
     header_row,
+    keep_rows_whole,
     new_document,
     table,
+    text_width,
 )
 from qbank.errors import InvalidInput
 from qbank.records import PracticalSetRecord, PracticalTask, PrepRow
@@ -40,15 +45,8 @@ LEVEL_NAMES = {
 }
 
 _SIGNATURE = "考评员（签名）：＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
-_PREP_COLUMNS = (("序号", 1.2), ("名称", 4.0), ("规格型号", 4.6), ("数量", 2.2), ("备注", 3.6))
-_RUBRIC_COLUMNS = (
-    ("序号", 1.2),
-    ("评分要素", 3.2),
-    ("配分", 1.3),
-    ("评分标准", 6.5),
-    ("扣分", 1.2),
-    ("得分", 1.2),
-)
+_PREP_COLUMNS = ("序号", "名称", "规格型号", "数量", "备注")
+_RUBRIC_COLUMNS = ("序号", "评分要素", "配分", "评分标准", "扣分", "得分")
 
 
 def write_practical_docx(
@@ -144,10 +142,16 @@ class _Writer:
         """A paragraph; body text takes the default (Normal) style without a lookup."""
         self.document.add_paragraph(text, style=self.styles[style] if style else None)
 
-    def table(self, columns: Sequence[tuple[str, float]], rows: int) -> list[list[_Cell]]:
-        """A bordered table with a bold header row; the cells of each row below it."""
-        grid = table(self.document, [width for _, width in columns], rows + 1)
-        header_row(grid[0], [title for title, _ in columns])
+    def table(
+        self, titles: Sequence[str], texts: Sequence[Sequence[str]], rows: int
+    ) -> list[list[_Cell]]:
+        """A bordered table with a bold title row repeated on every page, widths from `texts`
+        (the body's cells, row by row), no row split; the cells of the `rows` rows below."""
+        columns = [[title, *(line[k] for line in texts)] for k, title in enumerate(titles)]
+        widths = content_widths(columns, text_width(self.document.sections[0]).cm)
+        grid = table(self.document, widths, rows + 1)
+        header_row(grid[0], list(titles))
+        keep_rows_whole(grid)
         return grid[1:]
 
     def prep_table(self, rows: Sequence[PrepRow]) -> None:
@@ -155,20 +159,23 @@ class _Writer:
         grouped = has_categories and _groupable(rows)
         columns = list(_PREP_COLUMNS)
         if has_categories and not grouped:
-            columns.insert(1, ("类别", 1.6))
-        groups = len({r.category for r in rows}) if grouped else 0
-        lines = iter(self.table(columns, len(rows) + groups))
-        category: str | None = None
+            columns.insert(1, "类别")
+        texts = []
         for number, row in enumerate(rows, start=1):
+            values = [str(number), row.name, row.spec, row.quantity, row.note]
+            if has_categories and not grouped:
+                values.insert(1, row.category)
+            texts.append(values)
+        groups = len({r.category for r in rows}) if grouped else 0
+        lines = iter(self.table(columns, texts, len(rows) + groups))
+        category: str | None = None
+        for row, values in zip(rows, texts, strict=True):
             if grouped and row.category != category:
                 category = row.category
                 cells = next(lines)
                 merged = cells[0].merge(cells[-1])
                 merged.text = category
                 merged.paragraphs[0].runs[0].bold = True
-            values = [str(number), row.name, row.spec, row.quantity, row.note]
-            if has_categories and not grouped:
-                values.insert(1, row.category)
             cells = next(lines)
             for cell, value in zip(cells, values, strict=True):
                 cell.text = value
@@ -186,17 +193,18 @@ class _Writer:
             self.line(f"考核时间：{task.time_limit_minutes}分钟")
 
     def rubric_table(self, task: PracticalTask) -> None:
-        lines = self.table(_RUBRIC_COLUMNS, len(task.rubric) + 1)
+        texts = []
         number = 0
-        for cells, row in zip(lines, task.rubric, strict=False):
+        for row in task.rubric:
             if row.veto:
                 label = "否决项"
             else:
                 number += 1
                 label = str(number)
-            for cell, value in zip(
-                cells[:4], (label, row.element, _score(row.score), row.criteria), strict=True
-            ):
+            texts.append([label, row.element, _score(row.score), row.criteria, "", ""])
+        lines = self.table(_RUBRIC_COLUMNS, texts, len(task.rubric) + 1)
+        for cells, values in zip(lines, texts, strict=False):
+            for cell, value in zip(cells[:4], values[:4], strict=True):
                 cell.text = value
             for index in (0, 2):
                 cells[index].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -9,13 +9,18 @@ database. Documents per paper, named for the people who handle them:
   candidate share a serial); `参考答案-X.docx` once, and only when the `key` kind is asked
   (the answer key never goes to the print room with the papers by default);
 - practical paper P: `操作技能试卷-P.docx` (candidate's copy, no criteria) and
-  `评分记录表-P.docx` (for the examiners), N copies each with serials; `准备通知单-P.docx`
-  once (sent to the site and the candidates before the exam).
+  `评分记录表-P.docx` (for the examiners), N copies each with serials; the preparation
+  notices once each, as two documents since they go to different people before the exam:
+  `考场准备通知单-P.docx` (to the site) and `考生准备通知单-P.docx` (to the candidates),
+  each written when its list has rows (the `notices` kind asks for both).
+
+Every document is in its own language (`lang`, default Chinese), whatever the operator's.
 
 The print list comes twice: `印制清单.xlsx` for people (a row per copy: serial, paper,
-document, copy number, pages when counted, the file's SHA-256, blank 印制人/核对人 signature
-columns; a second sheet per file) and `print-list.json` for programs (batch, files with
-SHA-256 and serials).
+document, copy number, pages when counted, the first 16 hex digits of the file's SHA-256,
+blank 印制人/核对人 signature columns, the full SHA-256 in a hidden last column; a second
+sheet per file), set up to print on landscape A4, one page wide, title rows on every page,
+in 宋体; and `print-list.json` for programs (batch, files with full SHA-256 and serials).
 
 Same input, same bytes: every zip entry is stamped with the batch's creation time and the
 documents' core properties (created/modified) say the same, so re-exporting a batch gives files
@@ -31,28 +36,31 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from exporters import directory
+from exporters.docx_page import BODY_FONT
 from exporters.practical_paper_docx import (
-    write_practical_notices,
+    PREP_AUDIENCES,
     write_practical_paper,
+    write_preparation_notice,
     write_scoring_record,
 )
 from exporters.theory_docx import write_answer_key, write_answer_sheet, write_theory_paper
 from qbank.canonical import sha256_hex
 from qbank.errors import InvalidInput
-from qbank.i18n import language, set_language, tr
-from qbank.printing import PrintDoc, PrintRunDoc, TheoryPaperDoc
+from qbank.i18n import DOCUMENT_LANGUAGE, tr
+from qbank.printing import PracticalPaperDoc, PrintDoc, PrintRunDoc, TheoryPaperDoc
 
 __all__ = [
     "ALL_KINDS",
@@ -93,9 +101,11 @@ _FILE_NAMES = {
     "answer_sheet": "答题卡-{code}.docx",
     "key": "参考答案-{code}.docx",
     "practical": "操作技能试卷-{code}.docx",
-    "notices": "准备通知单-{code}.docx",
+    "venue_notice": "考场准备通知单-{code}.docx",
+    "candidate_notice": "考生准备通知单-{code}.docx",
     "scoring": "评分记录表-{code}.docx",
 }
+"""File kind → file name; a document kind is one file kind but `notices`, which is two."""
 _PER_CANDIDATE = frozenset({"paper", "answer_sheet", "practical", "scoring"})
 _FAMILIES = {"theory": (*THEORY_KINDS, *KEY_KINDS), "practical": PRACTICAL_KINDS}
 """Paper kind → the document kinds printed from such a paper, in `ALL_KINDS` order."""
@@ -105,9 +115,11 @@ _WRITERS: dict[str, Callable[..., None]] = {
     "answer_sheet": write_answer_sheet,
     "key": write_answer_key,
     "practical": write_practical_paper,
-    "notices": write_practical_notices,
+    "venue_notice": partial(write_preparation_notice, audience="venue"),
+    "candidate_notice": partial(write_preparation_notice, audience="candidate"),
     "scoring": write_scoring_record,
 }
+_SHA_SHOWN = 16  # hex digits of a SHA-256 the printed list shows
 
 
 def serials(batch_code: str, paper_code: str, copies: int) -> list[str]:
@@ -201,47 +213,49 @@ def render_print_run(
     """Every file of the print run, name → bytes, the print list (xlsx and json) included.
 
     `kinds` picks documents (`ALL_KINDS`) for each paper of `run` they apply to, in paper
-    order then `ALL_KINDS` order; `lang` is the label language (default: the current one).
-    With `count`, one copy of each document is laid out by LibreOffice first; its page count
-    goes into the files (as 共 y 页) and into the print list. Writes nothing. Raises
-    InvalidInput for bad copies and as `count_pages`; ValueError for unknown kinds.
+    order then `ALL_KINDS` order; `lang` is the documents' language (None: Chinese,
+    `DOCUMENT_LANGUAGE`; the operator's language plays no part). With `count`, one copy
+    of each document is laid out by LibreOffice first; its page count goes into the files
+    (as 共 y 页) and into the print list. Writes nothing. Raises InvalidInput for bad copies
+    and as `count_pages`; ValueError for unknown kinds or language.
     """
     check_copies(copies)
     paper_kinds(kinds)
+    lang = lang or DOCUMENT_LANGUAGE
     when = run.created.replace(microsecond=0, tzinfo=None)
-    with _in_language(lang):
-        jobs = [
-            (kind, record, serials(run.batch_code, record.paper_code, copies))
-            if kind in _PER_CANDIDATE
-            else (kind, record, [])
-            for record in run.papers
-            for kind in _FAMILIES[_paper_kind(record)]
-            if kind in kinds
-        ]
-        per_copy: dict[str, int] = {}
-        if count:
-            per_copy = count_pages(
-                {_name(k, r): _docx(k, r, labels[:1], None, when) for k, r, labels in jobs}
-            )
-        rendered = [
-            _document(kind, record, labels, when, per_copy.get(_name(kind, record)))
-            for kind, record, labels in jobs
-        ]
-        listing = PrintList(
-            batch_id=run.batch_id,
-            batch_code=run.batch_code,
-            occupation_code=run.occupation_code,
-            occupation_name=run.occupation_name,
-            level=run.level,
-            level_name=run.level_name,
-            exam_date=run.exam_date,
-            site=run.site,
-            created=when.isoformat() + "Z",
-            copies=copies,
-            files=tuple(r.file for r in rendered),
+    jobs = [
+        (file_kind, record, serials(run.batch_code, record.paper_code, copies))
+        if kind in _PER_CANDIDATE
+        else (file_kind, record, [])
+        for record in run.papers
+        for kind in _FAMILIES[_paper_kind(record)]
+        if kind in kinds
+        for file_kind in _file_kinds(kind, record)
+    ]
+    per_copy: dict[str, int] = {}
+    if count:
+        per_copy = count_pages(
+            {_name(k, r): _docx(k, r, labels[:1], None, when, lang) for k, r, labels in jobs}
         )
-        out = {r.file.name: r.data for r in rendered}
-        out[PRINT_LIST_XLSX] = _print_list_xlsx(listing)
+    rendered = [
+        _document(kind, record, labels, when, per_copy.get(_name(kind, record)), lang)
+        for kind, record, labels in jobs
+    ]
+    listing = PrintList(
+        batch_id=run.batch_id,
+        batch_code=run.batch_code,
+        occupation_code=run.occupation_code,
+        occupation_name=run.occupation_name,
+        level=run.level,
+        level_name=run.level_name,
+        exam_date=run.exam_date,
+        site=run.site,
+        created=when.isoformat() + "Z",
+        copies=copies,
+        files=tuple(r.file for r in rendered),
+    )
+    out = {r.file.name: r.data for r in rendered}
+    out[PRINT_LIST_XLSX] = _print_list_xlsx(listing, lang)
     out[PRINT_LIST_JSON] = listing.to_json()
     return out
 
@@ -316,27 +330,47 @@ def _paper_kind(record: PrintDoc) -> str:
     return "theory" if isinstance(record, TheoryPaperDoc) else "practical"
 
 
+def _file_kinds(kind: str, record: PrintDoc) -> list[str]:
+    """The files document `kind` of `record` is printed as: one, but for the notices one
+    per audience whose preparation list has rows."""
+    if kind != "notices":
+        return [kind]
+    assert isinstance(record, PracticalPaperDoc), "notices are a practical paper's"
+    lists = {"venue": record.record.venue_prep, "candidate": record.record.candidate_prep}
+    return [f"{audience}_notice" for audience in PREP_AUDIENCES if lists[audience]]
+
+
 def _name(kind: str, record: PrintDoc) -> str:
     return _FILE_NAMES[kind].format(code=record.paper_code)
 
 
 def _docx(
-    kind: str, record: PrintDoc, labels: Sequence[str], pages: int | None, when: datetime
+    kind: str,
+    record: PrintDoc,
+    labels: Sequence[str],
+    pages: int | None,
+    when: datetime,
+    lang: str,
 ) -> bytes:
     """One document as bytes, `when` stamped into it; `labels` its copies' serials."""
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"lang": lang}
     if kind in _PER_CANDIDATE:
-        extra = {"serials": list(labels), "pages": pages}
+        extra |= {"serials": list(labels), "pages": pages}
     out = io.BytesIO()
     _WRITERS[kind](record, out, **extra)
     return _stable_package(out.getvalue(), when)
 
 
 def _document(
-    kind: str, record: PrintDoc, labels: Sequence[str], when: datetime, pages: int | None
+    kind: str,
+    record: PrintDoc,
+    labels: Sequence[str],
+    when: datetime,
+    pages: int | None,
+    lang: str,
 ) -> _Rendered:
     """One document of the run and its print-list entry; `pages` per copy when counted."""
-    data = _docx(kind, record, labels, pages, when)
+    data = _docx(kind, record, labels, pages, when, lang)
     copies = max(1, len(labels))
     printed = PrintedFile(
         name=_name(kind, record),
@@ -350,20 +384,6 @@ def _document(
         pages=None if pages is None else pages * copies,
     )
     return _Rendered(printed, data)
-
-
-@contextmanager
-def _in_language(lang: str | None) -> Iterator[None]:
-    """Labels in `lang` for the duration, then the language as it was."""
-    if lang is None:
-        yield
-        return
-    previous = language()
-    set_language(lang)
-    try:
-        yield
-    finally:
-        set_language(previous)
 
 
 # --- byte-stable packages -----------------------------------------------------------------
@@ -404,17 +424,22 @@ def _core_times(xml: bytes, when: datetime) -> bytes:
 # --- the print list workbook --------------------------------------------------------------
 
 
-def _print_list_xlsx(listing: PrintList) -> bytes:
-    """印制清单: a row per copy with blank signature columns, and a sheet of the files."""
+def _print_list_xlsx(listing: PrintList, lang: str) -> bytes:
+    """印制清单 in `lang`: a row per copy with blank signature columns, and a sheet of the
+    files; both print on landscape A4 (see `_print_setup`)."""
+
+    def t(key: str, **params: object) -> str:
+        return tr(key, lang=lang, **params)
+
     when = datetime.fromisoformat(listing.created.removesuffix("Z"))
     book = Workbook()
     book.properties.creator = "qbank"
-    book.properties.title = tr("print.list_title")
+    book.properties.title = t("print.list_title")
     book.properties.created = book.properties.modified = when
     copies = book.active
     assert copies is not None, "a new workbook has a sheet"
-    copies.title = tr("print.sheet_copies")
-    info = tr(
+    copies.title = t("print.sheet_copies")
+    info = t(
         "print.list_info",
         batch=listing.batch_code,
         occupation=listing.occupation_name,
@@ -422,9 +447,10 @@ def _print_list_xlsx(listing: PrintList) -> bytes:
         date=listing.exam_date,
         site=listing.site,
     )
-    columns = ("row", "paper", "document", "file", "copy", "serial", "pages", "sha256")
-    headers = [tr(f"print.col.{c}") for c in (*columns, "printer", "checker")]
-    _sheet_head(copies, tr("print.list_title"), info, headers)
+    footer = t("doc.page_of", page="&P", pages="&N")
+    columns = ("row", "paper", "document", "file", "copy", "serial", "pages", "sha256_short")
+    headers = [t(f"print.col.{c}") for c in (*columns, "printer", "checker", "sha256")]
+    _sheet_head(copies, t("print.list_title"), info, headers)
     row = 0
     for file in listing.files:
         labels: Sequence[str] = file.serials or ("",)
@@ -434,25 +460,35 @@ def _print_list_xlsx(listing: PrintList) -> bytes:
                 [
                     row,
                     file.paper,
-                    tr(f"print.doc.{file.kind}"),
+                    t(f"print.doc.{file.kind}"),
                     file.name,
                     number,
                     serial,
                     file.pages_per_copy,
+                    file.sha256[:_SHA_SHOWN],
+                    None,
+                    None,
                     file.sha256,
-                    None,
-                    None,
                 ]
             )
-    _widths(copies, (6, 6, 18, 24, 6, 22, 6, 68, 16, 16))
-    files = book.create_sheet(tr("print.sheet_files"))
+    _print_setup(copies, (5, 5, 15, 25, 5, 21, 5, 19, 16, 16, 68), footer)
+    files = book.create_sheet(t("print.sheet_files"))
     _sheet_head(
         files,
-        tr("print.list_title"),
+        t("print.list_title"),
         info,
         [
-            tr(f"print.col.{c}")
-            for c in ("file", "paper", "document", "copies", "pages", "bytes", "sha256")
+            t(f"print.col.{c}")
+            for c in (
+                "file",
+                "paper",
+                "document",
+                "copies",
+                "pages",
+                "bytes",
+                "sha256_short",
+                "sha256",
+            )
         ],
     )
     for file in listing.files:
@@ -460,14 +496,15 @@ def _print_list_xlsx(listing: PrintList) -> bytes:
             [
                 file.name,
                 file.paper,
-                tr(f"print.doc.{file.kind}"),
+                t(f"print.doc.{file.kind}"),
                 file.copies,
                 file.pages,
                 file.size,
+                file.sha256[:_SHA_SHOWN],
                 file.sha256,
             ]
         )
-    _widths(files, (24, 6, 18, 8, 8, 10, 68))
+    _print_setup(files, (25, 6, 15, 8, 8, 10, 19, 68), footer)
     out = io.BytesIO()
     book.save(out)
     return _stable_package(out.getvalue(), when)
@@ -475,18 +512,37 @@ def _print_list_xlsx(listing: PrintList) -> bytes:
 
 def _sheet_head(sheet: Any, title: str, info: str, headers: Sequence[str]) -> None:
     sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([info])
     sheet.append(list(headers))
     for cell in sheet[3]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
     sheet.freeze_panes = "A4"
 
 
-def _widths(sheet: Any, widths: Sequence[int]) -> None:
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
+def _print_setup(sheet: Any, widths: Sequence[int], footer: str) -> None:
+    """Column widths (the last column, the full SHA-256, hidden: it is for programs and
+    for a check on screen, not for paper), every cell in 宋体 (the title 14 pt, the column
+    titles bold), and the page: landscape A4, one page wide, the three title rows repeated
+    on every page, centred horizontally, `footer` (the page line) at the foot."""
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.column_dimensions[get_column_letter(len(widths))].hidden = True
+    for row in sheet.iter_rows(max_col=len(widths)):
+        for cell in row:
+            cell.font = Font(name=BODY_FONT, size=10.5, bold=cell.row == 3)
+    sheet["A1"].font = Font(name=BODY_FONT, size=14, bold=True)
+    sheet.print_title_rows = "1:3"
+    sheet.print_area = f"A1:{get_column_letter(len(widths) - 1)}{sheet.max_row}"
+    setup = sheet.page_setup
+    setup.orientation = "landscape"
+    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.oddFooter.center.text = footer
+    sheet.oddFooter.center.font = BODY_FONT
 
 
 # --- the output directory -----------------------------------------------------------------

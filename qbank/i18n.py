@@ -3,6 +3,8 @@
 Messages are looked up by key and formatted with named parameters, so a record (a problem
 found by an importer, an error) can be rendered in either language after it was made.
 The language comes from `set_language` (the CLI's `--lang`) or the `QBANK_LANG` variable.
+A printed document (paper, key, notices, print list) is in its own language, passed as
+`tr(key, lang=...)`: the operator's language never reaches an official document.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any
 from qbank.messages import CATALOGUE
 
 LANGUAGES = ("zh", "en")
+DOCUMENT_LANGUAGE = "zh"
+"""The language official documents are printed in, whatever the operator's."""
 _language: str | None = None
 
 
@@ -33,12 +37,14 @@ def language() -> str:
     return "zh"
 
 
-def tr(key: str, /, **params: Any) -> str:
-    """Render catalogue entry `key` in the current language.
+def tr(key: str, /, *, lang: str | None = None, **params: Any) -> str:
+    """Render catalogue entry `key` in `lang`, by default the current language.
 
     An unknown key is a programming error and raises KeyError, so a typo never reaches a user
-    as a raw key.
+    as a raw key; so is an unknown `lang` (ValueError).
     """
+    if lang is not None and lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; expected one of {LANGUAGES}")
     zh, en = CATALOGUE[key]
-    template = en if language() == "en" else zh
+    template = en if (lang or language()) == "en" else zh
     return template.format(**params) if params else template

@@ -1997,10 +1997,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{occupation}（{level}）操作技能考核试卷",
         "{occupation} ({level}) practical skills examination",
     ),
-    "doc.practical.notices_header": (
-        "{occupation}（{level}）操作技能考核准备通知单",
-        "{occupation} ({level}) practical examination: preparation notices",
-    ),
     "doc.practical.scoring_header": (
         "{occupation}（{level}）操作技能考核评分记录表",
         "{occupation} ({level}) practical examination: scoring record",
@@ -2138,7 +2134,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "print.doc.answer_sheet": ("答题卡", "answer sheet"),
     "print.doc.key": ("参考答案及评分标准", "answer key"),
     "print.doc.practical": ("操作技能试卷", "practical paper"),
-    "print.doc.notices": ("准备通知单", "preparation notices"),
     "print.doc.scoring": ("评分记录表", "scoring record"),
     "print.list_title": ("试卷印制清单", "Print list"),
     "print.list_info": (
@@ -2188,8 +2183,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "doc.notice_title": ("注　意　事　项", "Instructions"),
     "doc.notice.time": ("考试时间：{minutes} 分钟。", "Time allowed: {minutes} minutes."),
     "doc.notice.identity": (
-        "请首先按要求在试卷的标封处填写您的姓名、身份证号、准考证号和所在单位的名称。",
-        "First write your name, ID number, admission number and unit in the sealed area.",
+        "请首先按要求在试卷的标封处填写您的姓名、准考证号和所在单位的名称。",
+        "First write your name, admission number and unit in the sealed area.",
     ),
     "doc.notice.read": (
         "请仔细阅读各种题目的回答要求，在规定的位置填写您的答案。",
@@ -2211,8 +2206,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "doc.marker": ("评分人", "Marked by"),
     "doc.section_ordinal": ("{ordinal}", "{index}"),
     "doc.section": (
-        "{ordinal}、{title}（第{first}题～第{last}题。每题{each}分，满分{total}分。）",
-        "{index}. {title} (items {first}–{last}; score {each} each, {total} in all)",
+        "{ordinal}、{title}（第{first}题～第{last}题。{instruction}每题{each}分，满分{total}分。）",
+        "{index}. {title} (items {first}–{last}. {instruction} Score {each} each, {total} in all.)",
     ),
     "doc.key_title": (
         "{title}（{code} 卷）参考答案及评分标准",
@@ -2253,6 +2248,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Circle each answer (a letter, √ or ×) in black ink; to change an answer, cross out the "
         "circled one and circle another. Item numbers are those of the paper.",
     ),
+    # documents in their own language, national layout (exporters.theory_docx,
+    # exporters.print_run; issue 13)
+    "doc.section_instruction.judgement": (
+        "将判断结果填入括号中。正确的填“√”，错误的填“×”。",
+        "Write your judgement in the brackets: √ if true, × if false.",
+    ),
+    "doc.section_instruction.single": (
+        "选择一个正确的答案，将相应的字母填入题内的括号中。",
+        "Choose the one correct answer and write its letter in the brackets.",
+    ),
+    "doc.section_instruction.multiple": (
+        "选择正确的答案，将相应的字母填入题内的括号中。错选、少选、多选均不得分。",
+        "Choose the correct answers and write their letters in the brackets; a wrong, missing "
+        "or extra letter scores nothing.",
+    ),
+    "doc.seal_region": ("地　　区", "Region"),
+    "doc.practical.venue_header": (
+        "{occupation}（{level}）操作技能考核考场准备通知单",
+        "{occupation} ({level}) practical examination: venue preparation list",
+    ),
+    "doc.practical.candidate_header": (
+        "{occupation}（{level}）操作技能考核考生准备通知单",
+        "{occupation} ({level}) practical examination: candidate preparation list",
+    ),
+    "print.doc.venue_notice": ("考场准备通知单", "venue preparation list"),
+    "print.doc.candidate_notice": ("考生准备通知单", "candidate preparation list"),
+    "print.col.sha256_short": ("SHA-256（前 16 位）", "SHA-256 (first 16)"),
     # print records (qbank.printing)
     "print.paper_sealed": (
         "试卷 {code} 已封存，数据库中没有它的组卷内容：请先启封，或提供解密后的组卷内容",

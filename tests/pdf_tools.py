@@ -91,10 +91,13 @@ def render_pdf(docx_path: Path, out_dir: Path) -> Path:
     return render_pdfs([docx_path], out_dir)[0]
 
 
-def pdf_text(pdf: Path) -> str:
-    """The PDF's text in reading layout (`pdftotext -layout`); pages end with a form feed."""
+def pdf_text(pdf: Path, *, skip_left: int = 0) -> str:
+    """The PDF's text in reading layout (`pdftotext -layout`); pages end with a form feed.
+    `skip_left`: points at each A4 page's left edge left out (a theory paper's 密封线, whose
+    turned characters would land between the lines of the text)."""
+    crop = ["-x", str(skip_left), "-y", "0", "-W", "600", "-H", "850"] if skip_left else []
     return subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"],
+        ["pdftotext", "-layout", *crop, str(pdf), "-"],
         capture_output=True,
         text=True,
         timeout=60,

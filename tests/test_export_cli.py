@@ -21,7 +21,12 @@ from qbank.db import open_database
 from qbank.model import AuditEvent
 
 THEORY_FILES = ["试卷-A.docx", "答题卡-A.docx", "试卷-B.docx", "答题卡-B.docx"]
-PRACTICAL_FILES = ["操作技能试卷-P.docx", "准备通知单-P.docx", "评分记录表-P.docx"]
+PRACTICAL_FILES = [
+    "操作技能试卷-P.docx",
+    "考场准备通知单-P.docx",
+    "考生准备通知单-P.docx",
+    "评分记录表-P.docx",
+]
 KEYS = ["参考答案-A.docx", "参考答案-B.docx"]
 LISTS = {PRINT_LIST_XLSX, PRINT_LIST_JSON}
 
@@ -61,10 +66,10 @@ def test_export_batch_gives_the_print_room_everything_but_the_key(db: str, tmp_p
     lines = []
     for name in [*THEORY_FILES, *PRACTICAL_FILES]:
         label = name.split("-")[0]  # the document's name is the file's
-        copies = 1 if label == "准备通知单" else 2
+        copies = 1 if label.endswith("准备通知单") else 2
         lines.append(f"  {out / name}（{label}，{copies} 份）")
     lines.append(f"印制清单：{out / PRINT_LIST_XLSX}、{out / PRINT_LIST_JSON}")
-    lines.append(f"已写入 9 个文件：{out}")
+    lines.append(f"已写入 10 个文件：{out}")
     assert output.splitlines() == lines
     assert names(out) == {*THEORY_FILES, *PRACTICAL_FILES, *LISTS}
     listing = json.loads((out / PRINT_LIST_JSON).read_text("utf-8"))
@@ -144,7 +149,7 @@ def test_refused_exports_write_nothing(
     assert audit_events(db) == before
 
 
-def test_messages_in_english(db: str, tmp_path: Path) -> None:
+def test_messages_in_english_documents_in_chinese(db: str, tmp_path: Path) -> None:
     args = ["export", "paper", "--batch", "1", "--paper", "Z", "--copies", "1"]
     output = qbank(db, *args, "--out", str(tmp_path / "x"), "--lang", "en", code=1)
     assert output == f"Error: batch {BATCH} has no theory paper Z (it has: A, B)\n"
@@ -153,7 +158,8 @@ def test_messages_in_english(db: str, tmp_path: Path) -> None:
     lines = qbank(db, *args, "--out", str(out)).splitlines()
     assert lines[0] == f"  {out / '操作技能试卷-P.docx'} (practical paper, copies: 1)"
     text = [p.text for p in docx.Document(str(out / "评分记录表-P.docx")).paragraphs]
-    assert "Scoring record" in text and any(t.startswith("Task 1: ") for t in text)
+    assert "操作技能考核评分记录表" in text and any(t.startswith("试题1：") for t in text)
+    assert not any(t.startswith("Task 1: ") for t in text)  # the operator's language stays out
 
 
 def test_an_existing_directory_is_replaced_only_with_force(db: str, tmp_path: Path) -> None:

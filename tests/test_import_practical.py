@@ -10,6 +10,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -1120,6 +1121,9 @@ def test_text_is_kept_as_typed(tmp_path: Path) -> None:
     assert task.rubric[0].criteria == "焊缝达到Ⅰ级，截面2mm²"
 
 
+_PARTS = {"notices": ("venue", "candidate")}  # the notices print as a document per audience
+
+
 def _printed(
     record: PracticalSetRecord,
     tmp_path: Path,
@@ -1128,8 +1132,8 @@ def _printed(
     """qbank's own printed documents of `record` (notices, paper, scoring record) put into one
     Word file, as a centre that keeps a set in one file would."""
     from exporters.practical_paper_docx import (
-        write_practical_notices,
         write_practical_paper,
+        write_preparation_notice,
         write_scoring_record,
     )
     from qbank.printing import PracticalPaperDoc
@@ -1150,12 +1154,13 @@ def _printed(
         fingerprint="0" * 16,
     )
     writers = {
-        "notices": write_practical_notices,
+        "venue": partial(write_preparation_notice, audience="venue"),
+        "candidate": partial(write_preparation_notice, audience="candidate"),
         "paper": write_practical_paper,
         "scoring": write_scoring_record,
     }
     parts = []
-    for name in order:
+    for name in (part for kind in order for part in _PARTS.get(kind, (kind,))):
         path = tmp_path / f"{name}.docx"
         writers[name](doc, path)
         parts.append(docx.Document(str(path)))

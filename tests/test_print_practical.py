@@ -9,7 +9,6 @@ Word level, through the print list, and after LibreOffice has laid it out as PDF
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -146,7 +145,8 @@ def test_print_list_names_every_copy_and_the_hash_of_every_file(run: Run) -> Non
         "答题卡-B.docx",
         "参考答案-B.docx",
         "操作技能试卷-P.docx",
-        "准备通知单-P.docx",
+        "考场准备通知单-P.docx",
+        "考生准备通知单-P.docx",
         "评分记录表-P.docx",
     ]
     assert on_disk == {*names, PRINT_LIST_XLSX, PRINT_LIST_JSON}
@@ -155,7 +155,7 @@ def test_print_list_names_every_copy_and_the_hash_of_every_file(run: Run) -> Non
     for file in stored["files"]:
         data = (run.out / file["name"]).read_bytes()
         assert file["sha256"] == sha256_hex(data) and file["size"] == len(data)
-        if file["kind"] in ("key", "notices"):
+        if file["kind"] in ("key", "venue_notice", "candidate_notice"):
             assert (file["copies"], file["serials"]) == (1, [])
         else:
             assert file["serials"] == serials(BATCH, file["paper"], COPIES)
@@ -172,9 +172,10 @@ def test_print_list_names_every_copy_and_the_hash_of_every_file(run: Run) -> Non
         "份号",
         "流水号",
         "页数",
-        "SHA-256",
+        "SHA-256（前 16 位）",
         "印制人（签名）",
         "核对人（签名）",
+        "SHA-256",
     ]
     copies = [[c.value for c in row] for row in sheet.iter_rows(min_row=4)]
     expected = [
@@ -182,11 +183,12 @@ def test_print_list_names_every_copy_and_the_hash_of_every_file(run: Run) -> Non
         for f in run.listing.files
         for n, serial in enumerate(f.serials or ("",), start=1)
     ]
-    assert [(r[3], r[4], r[5] or "", r[7]) for r in copies] == expected
+    assert [(r[3], r[4], r[5] or "", r[10]) for r in copies] == expected
+    assert all(r[7] == r[10][:16] for r in copies)
     assert [r[0] for r in copies] == list(range(1, len(expected) + 1))
     assert all(r[8] is None and r[9] is None for r in copies)  # signed by hand
     files = [[c.value for c in row] for row in book["文件"].iter_rows(min_row=4)]
-    assert [(r[0], r[3], r[6]) for r in files] == [
+    assert [(r[0], r[3], r[7]) for r in files] == [
         (f.name, f.copies, f.sha256) for f in run.listing.files
     ]
     with run.db.transaction() as session:
@@ -201,10 +203,10 @@ def test_same_batch_gives_the_same_bytes(run: Run) -> None:
         again = batch_documents(session, get_batch(session, 1), copies=2, kinds=PRACTICAL_KINDS)
         more = batch_documents(session, get_batch(session, 1), copies=3, kinds=PRACTICAL_KINDS)
     assert first == again
-    assert more["准备通知单-P.docx"] == first["准备通知单-P.docx"]  # printed once either way
+    assert more["考场准备通知单-P.docx"] == first["考场准备通知单-P.docx"]  # printed once
     assert more["操作技能试卷-P.docx"] != first["操作技能试卷-P.docx"]
-    on_disk = (run.out / "准备通知单-P.docx").read_bytes()
-    assert first["准备通知单-P.docx"] == on_disk
+    on_disk = (run.out / "考场准备通知单-P.docx").read_bytes()
+    assert first["考场准备通知单-P.docx"] == on_disk
 
 
 def test_unknown_paper_and_bad_copies_are_refused(run: Run) -> None:
@@ -379,21 +381,22 @@ def test_scoring_record_has_every_rubric_row_veto_items_and_signatures(run: Run)
     check_copies(document, serials(BATCH, "P", COPIES))
 
 
-def test_notices_hold_both_preparation_lists_once(run: Run) -> None:
-    document = docx.Document(str(run.out / "准备通知单-P.docx"))
+def test_notices_are_one_document_per_audience(run: Run) -> None:
     record = run.doc.record
-    venue, candidate = (rows(t) for t in document.tables)
-    for grid, prep in ((venue, record.venue_prep), (candidate, record.candidate_prep)):
+    lists = (("考场", record.venue_prep, "考生"), ("考生", record.candidate_prep, "考场"))
+    for audience, prep, other in lists:
+        document = docx.Document(str(run.out / f"{audience}准备通知单-P.docx"))
+        (grid,) = (rows(t) for t in document.tables)
         assert grid[0] == ["序号", "类别", "名称", "规格型号", "数量", "备注"]
         assert grid[1:] == [
             [str(n), r.category, r.name, r.spec, r.quantity, r.note]
             for n, r in enumerate(prep, start=1)
         ]
-    text = "\n".join(body_text(document))
-    assert out_of_order(text, ["考场准备通知单", "考生准备通知单"]) is None
-    assert "评分标准" not in text and record.tasks[0].requirements.split("\n")[0] not in text
-    assert len(document.sections) == 1
-    assert BATCH + "-P" not in document.sections[0].header.paragraphs[0].text
+        text = "\n".join(body_text(document))
+        assert f"{audience}准备通知单" in text and f"{other}准备通知单" not in text
+        assert "评分标准" not in text and record.tasks[0].requirements.split("\n")[0] not in text
+        assert len(document.sections) == 1
+        assert BATCH + "-P" not in document.sections[0].header.paragraphs[0].text
 
 
 # --- laid out by LibreOffice ----------------------------------------------------------------
@@ -419,7 +422,8 @@ def pdfs(run: Run, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     sources = [
         run.out / "操作技能试卷-P.docx",
         run.out / "评分记录表-P.docx",
-        run.out / "准备通知单-P.docx",
+        run.out / "考场准备通知单-P.docx",
+        run.out / "考生准备通知单-P.docx",
         single / "paper-one.docx",
         single / "scoring-one.docx",
     ]
@@ -468,13 +472,10 @@ def test_scoring_pdf_has_a_page_per_task_and_the_summary(run: Run, pdfs: dict[st
 
 
 @needs_office
-def test_notices_pdf_puts_each_list_on_its_own_pages(run: Run, pdfs: dict[str, Path]) -> None:
-    pages = raw_text(pdfs["准备通知单-P"])
-    starts = [i for i, page in enumerate(pages) if re.search("考场准备通知单|考生准备通知单", page)]
-    assert starts[0] == 0 and len(starts) == 2
-    last = compact(pages[-1])
-    assert (
-        "考生准备通知单" in compact(pages[starts[1]])
-        and run.doc.record.candidate_prep[-1].name in last
-    )
-    assert f"共{len(pages)}页" in compact(pages[0])
+def test_notices_pdfs_number_their_own_pages(run: Run, pdfs: dict[str, Path]) -> None:
+    record = run.doc.record
+    for audience, prep in (("考场", record.venue_prep), ("考生", record.candidate_prep)):
+        pages = raw_text(pdfs[f"{audience}准备通知单-P"])
+        assert f"{audience}准备通知单" in compact(pages[0])
+        assert prep[-1].name in compact(pages[-1])
+        assert f"第1页共{len(pages)}页" in compact(pages[0])

@@ -58,10 +58,14 @@ MIXED = MIXED / "electrician-4-theory-mixed.toml"
 SERIALS = [f"№ 20261212-01-A-{n:03d}" for n in (1, 2, 3)]
 SHEET_SERIALS = SERIALS[:2]
 HEADINGS = [
-    "一、判断题（第1题～第20题。每题1分，满分20分。）",
-    "二、单项选择题（第21题～第80题。每题1分，满分60分。）",
-    "三、多项选择题（第81题～第90题。每题2分，满分20分。）",
+    "一、判断题（第1题～第20题。将判断结果填入括号中。正确的填“√”，错误的填“×”。"
+    "每题1分，满分20分。）",
+    "二、单项选择题（第21题～第80题。选择一个正确的答案，将相应的字母填入题内的括号中。"
+    "每题1分，满分60分。）",
+    "三、多项选择题（第81题～第90题。选择正确的答案，将相应的字母填入题内的括号中。"
+    "错选、少选、多选均不得分。每题2分，满分20分。）",
 ]
+SEAL_MARGIN = 70  # points: the 密封线 turned upright in the left margin, left out of text
 ITEM_LINE = re.compile(r"^(\d+)．")
 BLANKS = re.compile(r"[（(][\s\u3000\u00a0]*[）)]")
 
@@ -400,17 +404,18 @@ def test_paper_numbers_stems_headings_and_score_table(printed: Printed, files: F
     for paragraph, item in zip(numbered, doc.items, strict=True):
         assert plain(paragraph) == shown(item)
         if item.type == "judgement":
-            assert paragraph.startswith(f"{item.number}．（\u00a0")
+            assert paragraph.startswith(f"{item.number}．（）")
     assert [p for p in paragraphs if p in HEADINGS] == HEADINGS
     assert [section_heading(s, i) for i, s in enumerate(doc.sections, start=1)] == HEADINGS
     score = next(t for t in document.tables if t.rows[0].cells[0].text == "题　号")
     assert [c.text for c in score.rows[0].cells] == ["题　号", "一", "二", "三", "总　分", "统分人"]
     assert [c.text for c in score.rows[1].cells] == ["得　分", "", "", "", "", ""]
-    for label in ("姓　　名", "身份证号", "准考证号", "单　　位"):
-        assert any(c.text == label for t in document.tables for row in t.rows for c in row.cells)
-    assert "注　意　事　项" in paragraphs and "考 生 答 题 不 准 超 过 此 线" in paragraphs
+    seal_line = "".join(document.sections[0].header._element.itertext())
+    for label in ("地　　区", "姓　　名", "准考证号", "单　　位", "考 生 答 题 不 准 超 过 此 线"):
+        assert label in seal_line
+    assert "注　意　事　项" in paragraphs
     header = document.sections[0].header.paragraphs[0].text
-    assert header == "绝密★启用前"
+    assert header.startswith("绝密★启用前")
     page = document.sections[0]
     assert (round(page.page_width.mm), round(page.page_height.mm)) == (210, 297)  # type: ignore[union-attr]
     options = [p for p in paragraphs if p.startswith("A．")]
@@ -496,18 +501,18 @@ def test_write_copies_copies_the_body_exactly() -> None:
         write_copies(new_document(title="t", subject="s"), [], header_text="H", write=lambda: None)
 
 
-def test_english_labels(printed: Printed) -> None:
+def test_operator_language_never_reaches_the_paper(printed: Printed) -> None:
     set_language("en")
-    out = io.BytesIO()
+    out, english = io.BytesIO(), io.BytesIO()
     write_theory_paper(printed.docs["A"], out)
+    write_theory_paper(printed.docs["A"], english, lang="en")
     document = docx.Document(io.BytesIO(out.getvalue()))
     paragraphs = body_paragraphs(document)
-    assert "Instructions" in paragraphs
-    assert "1. 判断题 (items 1–20; score 1 each, 20 in all)" in paragraphs
-    assert (
-        document.sections[0].header.paragraphs[0].text
-        == "CONFIDENTIAL until the examination starts"
-    )
+    assert "注　意　事　项" in paragraphs and HEADINGS[0] in paragraphs
+    assert document.sections[0].header.paragraphs[0].text.startswith("绝密★启用前")
+    assert "第" in document.sections[0].footer.paragraphs[0].text
+    document = docx.Document(io.BytesIO(english.getvalue()))  # asked for by name only
+    assert "Instructions" in body_paragraphs(document)
     assert "Page" in document.sections[0].footer.paragraphs[0].text
 
 
@@ -526,7 +531,7 @@ def test_failed_write_leaves_no_file(printed: Printed, tmp_path: Path) -> None:
 @needs_office
 def test_pdf_paper_has_every_stem_in_order_and_no_answer(printed: Printed, pdfs: Pdfs) -> None:
     doc = printed.docs["A"]
-    text = pdf_text(pdfs.paper)
+    text = pdf_text(pdfs.paper, skip_left=SEAL_MARGIN)
     assert out_of_order(plain(text), [shown(i) for i in doc.items]) is None
     assert out_of_order(text, HEADINGS) is None
     flat, key = compact(text), compact(pdf_text(pdfs.key))

@@ -140,11 +140,12 @@ def test_seal_json_names_the_bundle_its_files_and_the_statement(
     assert report["signature"] == str(bundle) + ".sig.json"
     assert report["files"] == [
         "documents/print-list.json",
-        "documents/准备通知单-P.docx",
         "documents/印制清单.xlsx",
         "documents/操作技能试卷-P.docx",
         "documents/答题卡-A.docx",
         "documents/答题卡-B.docx",
+        "documents/考场准备通知单-P.docx",
+        "documents/考生准备通知单-P.docx",
         "documents/评分记录表-P.docx",
         "documents/试卷-A.docx",
         "documents/试卷-B.docx",
@@ -176,7 +177,7 @@ def test_unseal_pinned_by_the_database(
     )
     fingerprint = report["statement"]["signer"]["fingerprint"]
     assert result.stdout == (
-        f"签名有效（{EXTRACTOR}，指纹 {fingerprint}），清单相符；已写出 13 个文件到 {out}\n"
+        f"签名有效（{EXTRACTOR}，指纹 {fingerprint}），清单相符；已写出 14 个文件到 {out}\n"
     )
     assert result.stderr == ""
     listing = json.loads((out / "documents" / "print-list.json").read_bytes())
