@@ -38,7 +38,7 @@ class ImportRejected(QbankError):
 
 
 class LimitExceeded(ImportRejected):
-    """A file from outside goes over a reading limit (`importers.limits`); none of it is used.
+    """A file from outside goes over a reading limit (`formats.limits`); none of it is used.
 
     Names the file, where in it (`where`: a zip member, a sheet and row, a paragraph), which
     limit, the value found and how to raise the limit. `at_least` marks a value counted only
