@@ -30,8 +30,8 @@ from openpyxl import Workbook
 
 from cli.main import cli
 from formats import limits as reading_limits
-from importers.dispatch import read_items
 from formats.limits import FileTooLarge, LimitExceeded, Limits, check_zip, parse_limits
+from importers.dispatch import read_items
 from importers.practical import read_practical_data
 from importers.review_xlsx import read_review_xlsx
 from importers.tables import read_sheets
