@@ -360,7 +360,8 @@ def _parse_manifest(data: bytes) -> dict[str, Any]:
     for name in files:
         if check_name(name) == MANIFEST:
             raise UnsafeName(name)
-    return manifest
+    checked: dict[str, Any] = manifest
+    return checked
 
 
 # --- age ----------------------------------------------------------------------------------
@@ -395,13 +396,16 @@ def decrypt(
         raise DecryptFailed("no_match", "seal.decrypt.needs_identity")
     if identities is not None and by_passphrase:
         raise DecryptFailed("no_match", "seal.decrypt.needs_passphrase")
+    plaintext: bytes
     try:
         if passphrase is not None:
-            return pyrage.passphrase.decrypt(ciphertext, passphrase)
+            plaintext = pyrage.passphrase.decrypt(ciphertext, passphrase)
+            return plaintext
         keys = [parse_identity(i) for i in identities or []]
         if not keys:
             raise InvalidInput("seal.no_identity")
-        return pyrage.decrypt(ciphertext, keys)
+        plaintext = pyrage.decrypt(ciphertext, keys)
+        return plaintext
     except pyrage.DecryptError as e:
         raise DecryptFailed(decrypt_error_kind(e)) from None
 
@@ -538,9 +542,12 @@ def encrypt(
     Raises InvalidInput for no or both modes, an empty passphrase or a malformed recipient.
     """
     keys = check_mode(recipients, passphrase)
-    if passphrase is not None:
-        return pyrage.passphrase.encrypt(archive, passphrase)
-    return pyrage.encrypt(archive, keys)
+    ciphertext: bytes = (
+        pyrage.passphrase.encrypt(archive, passphrase)
+        if passphrase is not None
+        else pyrage.encrypt(archive, keys)
+    )
+    return ciphertext
 
 
 def check_mode(recipients: Sequence[str] | None, passphrase: str | None) -> list[x25519.Recipient]:

@@ -34,7 +34,7 @@ from pyrage import x25519
 from sqlalchemy import func, select
 from test_assembly_service import POLICY, batch, filed_bank, run_assembly
 from test_print_practical import assembled_database
-from test_seal_cli import document
+from test_seal_cli import document as sig_document
 
 from formats import limits as reading_limits
 from formats.sealed_bundle import (
@@ -533,7 +533,7 @@ def test_bundle_replaced_by_one_encrypted_to_the_same_recipient(
     folder.mkdir()
     (folder / BUNDLE).write_bytes(forged)
     (folder / (BUNDLE + ".sig.json")).write_bytes(
-        document(sign_statement(statement, world.impostor))
+        sig_document(sign_statement(statement, world.impostor))
     )
     args = (folder / BUNDLE, folder / (BUNDLE + ".sig.json"))
     with pytest.raises(UntrustedSigner) as untrusted:
@@ -562,7 +562,7 @@ def test_signature_file_tampering(world: World, sealed: Sealed, tmp_path: Path) 
     statement = json.loads(document["statement"])
     impostor_key = base64.b64encode(world.impostor.public_key_raw).decode()
     other_papers = canonical_bytes({**statement, "papers": statement["papers"][:1]}).decode()
-    resigned = json.loads(document(sign_statement(statement, world.impostor)))
+    resigned = json.loads(sig_document(sign_statement(statement, world.impostor)))
     cases = {
         "statement edited": {**document, "statement": other_papers},
         "another public key": {**document, "public_key": impostor_key},
@@ -587,7 +587,7 @@ def test_signature_file_tampering(world: World, sealed: Sealed, tmp_path: Path) 
         assert expected_reason[name] in str(err.value), name
     # The impostor signing a statement that still names the extractor's fingerprint:
     sig = tmp_path / "other-key.sig.json"
-    sig.write_bytes(document(sign_statement(statement, world.impostor)))
+    sig.write_bytes(sig_document(sign_statement(statement, world.impostor)))
     with pytest.raises(BadSignature) as err:
         unseal_bundle(sealed.bundle, sig, identities=[world.print_office], out_dir=tmp_path / "out")
     assert "指纹" in str(err.value)
@@ -655,7 +655,7 @@ def test_signed_but_inconsistent_archives_are_refused_after_decryption(
         folder = tmp_path / f"case-{n}"
         folder.mkdir()
         (folder / BUNDLE).write_bytes(ciphertext)
-        (folder / "sig.json").write_bytes(document(sign_statement(statement, world.signer)))
+        (folder / "sig.json").write_bytes(sig_document(sign_statement(statement, world.signer)))
         with pytest.raises(error) as err:
             unseal_bundle(
                 folder / BUNDLE,
@@ -734,7 +734,7 @@ def signed_bundle(world: World, folder: Path, archive: bytes) -> tuple[Path, Pat
     )
     folder.mkdir()
     (folder / BUNDLE).write_bytes(ciphertext)
-    (folder / "sig.json").write_bytes(document(sign_statement(statement, world.signer)))
+    (folder / "sig.json").write_bytes(sig_document(sign_statement(statement, world.signer)))
     return folder / BUNDLE, folder / "sig.json"
 
 
@@ -1067,7 +1067,7 @@ def test_the_database_pins_the_signer_and_knows_the_batch_extractors(
             signed_at=datetime(2026, 12, 1, tzinfo=UTC),
         )
         path = tmp_path / f"{uuid.uuid4().hex}.sig.json"
-        path.write_bytes(document(sign_statement(statement, signer)))
+        path.write_bytes(sig_document(sign_statement(statement, signer)))
         return path
 
     ours = {"id": world.batch_id, "code": BATCH_CODE}
