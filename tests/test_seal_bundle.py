@@ -1016,6 +1016,71 @@ def test_stock_age_opens_a_passphrase_bundle(passphrase_sealed: Any, tmp_path: P
     assert archive.manifest_sha256 == passphrase_sealed.statement["manifest_sha256"]
 
 
+def test_sealing_needs_the_custody_recipients_before_anything_is_done(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """The workflow, whoever calls it, refuses before rendering or writing when the batch has
+    no staff or no regulator age recipient to seal the papers to at rest; once both exist,
+    the same call seals the bundle and the papers in the database."""
+    shutil.copyfile(assembled_database(tmp_path_factory), tmp_path / "qbank.db")
+    db = open_database(str(tmp_path / "qbank.db"))
+    keystore, staff, escrow = (
+        tmp_path / "keys",
+        x25519.Identity.generate(),
+        x25519.Identity.generate(),
+    )
+    rendered: list[int] = []
+
+    def documents(batch: Any) -> dict[str, bytes]:
+        rendered.append(batch.id)
+        return DOCS
+
+    def attempt(out: Path) -> Any:
+        with db.transaction() as session:
+            return seal_batch_to_dir(
+                session,
+                1,
+                documents,
+                signer_name=EXTRACTOR,
+                signer=keys.load_signer(EXTRACTOR, KEY_PASS, keystore=keystore),
+                out_dir=out,
+                actor="t",
+                recipients=[str(x25519.Identity.generate().to_public())],
+            )
+
+    try:
+        with db.transaction() as session:
+            wang = get_person(session, EXTRACTOR)
+            info = keys.generate(EXTRACTOR, KEY_PASS, keystore=keystore)
+            set_public_key(session, wang, info.public_key_raw, actor="t")
+        with pytest.raises(InvalidInput) as err:
+            attempt(tmp_path / "no-staff")
+        assert err.value.key == "confidential.no_staff_recipient"
+        with db.transaction() as session:
+            set_age_recipient(
+                session, get_person(session, EXTRACTOR), str(staff.to_public()), actor="t"
+            )
+        with pytest.raises(InvalidInput) as err:
+            attempt(tmp_path / "no-escrow")
+        assert err.value.key == "confidential.no_regulator_recipient"
+        assert rendered == [] and left_behind(tmp_path / "no-staff") == []
+        assert left_behind(tmp_path / "no-escrow") == []
+
+        with db.transaction() as session:
+            regulator = add_person(session, "省鉴定中心", ["regulator"], actor="t")
+            set_age_recipient(session, regulator, str(escrow.to_public()), actor="t")
+        result = attempt(tmp_path / "out")
+        assert rendered == [1]
+        assert [p.code for p in result.papers_sealed] == ["A", "B", "P"]
+        assert set(result.custody_recipients) >= {str(staff.to_public()), str(escrow.to_public())}
+        with db.transaction() as session:
+            papers = session.scalars(select(Paper).where(Paper.batch_id == 1)).all()
+            assert all(p.sealed_at is not None for p in papers)
+            assert session.scalar(select(func.count()).select_from(SealedBundle)) == 1
+    finally:
+        db.dispose()
+
+
 def test_papers_sealed_at_rest_are_bundled_only_with_an_identity(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
