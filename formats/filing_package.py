@@ -117,7 +117,8 @@ def write_package(
     writes bank.xlsx; `tree` the nodes of the filed tree version (`qbank.tree.current_tree`
     in the filing's transaction). Side effects: writes the files.
     """
-    from qbank.items import version_record  # the ORM: only writing needs it
+    from qbank.items import version_record  # the ORM and numpy: only writing needs them
+    from qbank.overlap.report import report_bytes
 
     if out.exists() and any(out.iterdir()):
         raise InvalidInput("filing.out_exists", path=str(out))
@@ -133,7 +134,7 @@ def write_package(
         "说明.txt": README.encode("utf-8"),
     }
     for scope, report in result.reports.items():
-        files[f"overlap-{scope}.json"] = canonical_bytes(report)
+        files[f"overlap-{scope}.json"] = report_bytes(report)
     if tree_bytes is not None:
         files["tree.json"] = tree_bytes
     for practical_set, version in result.sets:
