@@ -910,11 +910,12 @@ def test_output_directory_that_is_a_symlink(world: World, sealed: Sealed, tmp_pa
 # --- the archive ------------------------------------------------------------------------------
 
 
-def test_the_bundle_format_modules_know_no_database() -> None:
-    """DESIGN.md's layering: the bundle's reader and writer load neither SQLAlchemy nor the
-    ORM, in a fresh interpreter (this one has already imported both)."""
+def test_the_format_modules_know_no_database() -> None:
+    """docs/architecture.md's layering: the bundle's and the filing package's modules load
+    neither SQLAlchemy nor the ORM (a verifier reading a package needs neither), in a fresh
+    interpreter (this one has already imported both)."""
     probe = (
-        "import sys, formats.sealed_bundle\n"
+        "import sys, formats.sealed_bundle, formats.filing_package, formats.item_layout\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'"
         " or m in ('qbank.model', 'qbank.db', 'qbank.seal')))"
     )
