@@ -1,6 +1,6 @@
 """`--limit NAME=VALUE` for the commands that read files, and problem lists cut to a screenful.
 
-The limits themselves live in `importers.limits`; this only lets a user raise (or lower) them
+The limits themselves live in `formats.limits`; this only lets a user raise (or lower) them
 for one command, on top of `$QBANK_LIMITS`.
 """
 
@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from importers import limits as reading_limits
+from formats import limits as reading_limits
 from qbank.errors import QbankError
 from qbank.i18n import tr
 from qbank.records import Problem, problem_count

@@ -19,6 +19,7 @@ from cli._common import (
     t,
     transaction,
 )
+from cli._passphrase import passphrase_from_env_or_prompt
 from cli.identities import identity_options, keyring_from
 from exporters.directory import write_directory
 from qbank import audit, keys
@@ -42,7 +43,7 @@ from qbank.people import get_person
 
 
 def _signer(name: str) -> keys.Signer:
-    passphrase = keys.passphrase_from_env_or_prompt(t("keys.prompt_use", name=name), confirm=False)
+    passphrase = passphrase_from_env_or_prompt(t("keys.prompt_use", name=name), confirm=False)
     return keys.load_signer(name, passphrase)
 
 

@@ -8,7 +8,8 @@ import click
 
 from cli._common import DB_INT, common_options, emit_json, json_option, qbank_errors, t, transaction
 from cli._limits import limit_option
-from importers.filing_package import read_package
+from cli._passphrase import passphrase_from_env_or_prompt
+from formats.filing_package import read_package
 from qbank import audit, keys
 from qbank.errors import InvalidInput
 from qbank.filing_check import (
@@ -20,7 +21,7 @@ from qbank.filing_check import (
 
 
 def _signer(name: str) -> keys.Signer:
-    passphrase = keys.passphrase_from_env_or_prompt(t("keys.prompt_use", name=name), confirm=False)
+    passphrase = passphrase_from_env_or_prompt(t("keys.prompt_use", name=name), confirm=False)
     return keys.load_signer(name, passphrase)
 
 
@@ -57,7 +58,8 @@ def bank_file(
     例 / Example:
       qbank bank file --occupation 6-31-01-03 --level 4 --reviewer 李工 --institution 某技师学院 --out 备案包
     """
-    from exporters.filing_package import write_package  # heavy: only `bank file` needs them
+    from exporters.items_xlsx import write_items_xlsx  # heavy: only `bank file` needs them
+    from formats.filing_package import write_package
     from qbank.bank import find_bank
     from qbank.filing import file_bank
     from qbank.people import get_person
@@ -85,6 +87,7 @@ def bank_file(
             out,
             signers=[(p.name, "reviewer", p.key_fingerprint or "", s) for p, s in signed]
             + [(org.name, "institution", org.key_fingerprint or "", org_signer)],
+            write_workbook=write_items_xlsx,
             tree=current_tree(session, bank),
         )
     click.echo(t("filing.written", path=str(out), root=result.manifest["merkle_root"]))
@@ -141,7 +144,9 @@ def filing_verify(package: Path, trusted_key_files: tuple[Path, ...], as_json: b
       qbank filing verify 备案包 --trusted-key 某技师学院.pub --trusted-key 李工.pub --json
       qbank filing verify 备案包 --db 本中心.db
     """
-    contents = read_package(package)  # within --limit / $QBANK_LIMITS
+    from importers.table_items import read_items_table  # parsed only if the hashes pass
+
+    contents = read_package(package, read_workbook=read_items_table)  # within --limit
     trusted = _trusted_keys(trusted_key_files)
     if _explicit_db():
         with transaction() as session:

@@ -10,6 +10,7 @@ import click
 from pyrage import x25519
 
 from cli._common import t
+from cli._passphrase import passphrase_from_env_or_prompt
 from qbank import keys
 from qbank.confidential import Keyring
 
@@ -41,7 +42,7 @@ def read_identity_files(paths: Sequence[Path]) -> list[x25519.Identity]:
     for path in paths:
         identities += keys.read_identity_file(
             path,
-            lambda path=path: keys.passphrase_from_env_or_prompt(
+            lambda path=path: passphrase_from_env_or_prompt(
                 t("keys.prompt_identity_file", path=str(path)), confirm=False
             ),
         )
@@ -55,7 +56,7 @@ def keyring_from(identity_files: Sequence[Path], identity_person: str | None) ->
     """
     identities = read_identity_files(identity_files)
     if identity_person:
-        passphrase = keys.passphrase_from_env_or_prompt(
+        passphrase = passphrase_from_env_or_prompt(
             t("keys.prompt_age_use", name=identity_person), confirm=False
         )
         identities.append(keys.load_age_identity(identity_person, passphrase))

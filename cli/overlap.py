@@ -20,6 +20,7 @@ from cli._common import (
     t,
     transaction,
 )
+from cli._passphrase import passphrase_from_env_or_prompt
 from exporters.overlap_xlsx import write_overlap_xlsx
 from importers.dispatch import read_items_or_reject
 from qbank import audit, keys
@@ -324,7 +325,7 @@ def overlap_mark(
     with transaction() as session:
         bank = find_bank(session, occupation, level)
         person = get_person(session, reviewer)
-        passphrase = keys.passphrase_from_env_or_prompt(
+        passphrase = passphrase_from_env_or_prompt(
             t("keys.prompt_use", name=person.name), confirm=False
         )
         adjudicate(

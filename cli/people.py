@@ -15,6 +15,7 @@ from cli._common import (
     t,
     transaction,
 )
+from cli._passphrase import passphrase_from_env_or_prompt
 from qbank import audit, keys
 from qbank.confidential import set_age_recipient
 from qbank.people import ROLES, add_person, get_person, list_people, set_public_key
@@ -142,9 +143,7 @@ def key_new(name: str) -> None:
     """
     with transaction() as session:
         person = get_person(session, name)
-        passphrase = keys.passphrase_from_env_or_prompt(
-            t("keys.prompt_new", name=name), confirm=True
-        )
+        passphrase = passphrase_from_env_or_prompt(t("keys.prompt_new", name=name), confirm=True)
         info = keys.generate(person.name, passphrase)
         set_public_key(session, person, info.public_key_raw, actor=audit.current_actor())
     click.echo(
@@ -217,7 +216,7 @@ def key_age_new(name: str) -> None:
     """
     with transaction() as session:
         person = get_person(session, name)
-        passphrase = keys.passphrase_from_env_or_prompt(
+        passphrase = passphrase_from_env_or_prompt(
             t("keys.prompt_age_new", name=person.name), confirm=True
         )
         recipient = keys.generate_age_identity(person.name, passphrase)
@@ -249,7 +248,7 @@ def key_age_export_identity(name: str, out: Path) -> None:
     """
     with transaction() as session:
         person = get_person(session, name)
-    passphrase = keys.passphrase_from_env_or_prompt(
+    passphrase = passphrase_from_env_or_prompt(
         t("keys.prompt_age_use", name=person.name), confirm=False
     )
     identity = keys.load_age_identity(person.name, passphrase)

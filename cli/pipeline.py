@@ -21,17 +21,18 @@ from sqlalchemy import select
 
 from cli.printing import batch_documents
 from exporters.directory import write_directory
-from exporters.filing_package import write_package
+from exporters.items_xlsx import write_items_xlsx
 from exporters.overlap_xlsx import write_overlap_xlsx
 from exporters.print_run import PRINT_LIST_JSON
+from formats.filing_package import read_package, write_package
 from importers.dispatch import read_items, read_practical, read_tree
-from importers.filing_package import read_package
+from importers.table_items import read_items_table
 from qbank import keys
 from qbank.assembly.service import assemble, draw_practical
 from qbank.bank import BankSummary, ensure_bank, find_bank, summarize
 from qbank.batch import get_batch, new_batch
 from qbank.blueprint import load_blueprint
-from qbank.confidential import open_for_exam, seal_papers, set_age_recipient
+from qbank.confidential import open_for_exam, set_age_recipient
 from qbank.custody import export_log, file_product, make_layout, sign_step, verify_files
 from qbank.db import open_database
 from qbank.errors import ImportRejected, InvalidInput, QbankError
@@ -47,9 +48,9 @@ from qbank.people import add_person, get_person, public_key_raw, set_public_key
 from qbank.policy import load_policy
 from qbank.practical import import_practical
 from qbank.review import Decision, all_pending, review
-from qbank.seal import seal_batch, unseal
 from qbank.text.normalize import format_number
 from qbank.tree import current_tree, import_tree
+from workflows.sealing import seal_batch_to_dir, unseal_bundle
 
 DEMO_ACTOR = "qbank-demo"
 
@@ -196,9 +197,10 @@ def _review_and_file(db, spec: dict, workspace: Path, report: Callable[[str], No
                 (reviewer.name, "reviewer", reviewer.key_fingerprint or "", reviewer_signer),
                 (org.name, "institution", org.key_fingerprint or "", org_signer),
             ],
+            write_workbook=write_items_xlsx,
             tree=current_tree(session, bank),
         )
-    contents = read_package(out)
+    contents = read_package(out, read_workbook=read_items_table)
     pinned = [  # the demo's own keys: the regulator would pin them with --trusted-key
         TrustedKey(name, signer.public_key_raw, "demo") for name, (_, signer) in signers.items()
     ]
@@ -324,18 +326,17 @@ def _seal_and_custody(db, batch_id: int, workspace: Path, report: Callable[[str]
         regulator = get_person(session, DEMO_REGULATOR)
         started = time.perf_counter()
         documents = batch_documents(session, batch, copies=DEMO_COPIES)
-        result = seal_batch(
+        result = seal_batch_to_dir(
             session,
-            batch,
+            batch.id,
             documents,
-            recipients=[printer.age_recipient or "", regulator.age_recipient or ""],
-            passphrase=None,
-            signer_person=extractor,
+            signer_name=extractor.name,
             signer=signers[extractor.name],
             out_dir=sealed_dir,
             actor=DEMO_ACTOR,
+            recipients=[printer.age_recipient or "", regulator.age_recipient or ""],
         )
-        sealed = seal_papers(session, batch, actor=DEMO_ACTOR)
+        sealed = result.papers_sealed
         report(
             tr(
                 "demo.sealed",
@@ -350,7 +351,7 @@ def _seal_and_custody(db, batch_id: int, workspace: Path, report: Callable[[str]
 
     print_office = workspace / "print-office"
     shutil.rmtree(print_office, ignore_errors=True)
-    opened = unseal(
+    opened = unseal_bundle(
         result.bundle_path,
         result.signature_path,
         identities=[keys.load_age_identity(printer.name, DEMO_PASSPHRASE, keystore=keystore)],

@@ -17,6 +17,7 @@ from cli._common import (
     transaction,
 )
 from cli._limits import limit_option
+from cli._passphrase import passphrase_from_env_or_prompt
 from exporters.review_xlsx import write_review_xlsx
 from importers.review_xlsx import read_review_xlsx
 from qbank import audit, keys
@@ -90,7 +91,7 @@ def _decide_command(decision: str, name: str, summary: str):  # type: ignore[no-
             else:
                 decisions = [Decision(decision, comment, item_id=i) for i in item_ids]
             decisions += [Decision(decision, comment, set_code=c) for c in set_codes]
-            passphrase = keys.passphrase_from_env_or_prompt(
+            passphrase = passphrase_from_env_or_prompt(
                 t("keys.prompt_use", name=person.name), confirm=False
             )
             signer = keys.load_signer(person.name, passphrase)
@@ -219,7 +220,7 @@ def review_import(file: Path, occupation: str, level: int, reviewer: str) -> Non
     with transaction() as session:
         bank = find_bank(session, occupation, level)
         person = get_person(session, reviewer)
-        passphrase = keys.passphrase_from_env_or_prompt(
+        passphrase = passphrase_from_env_or_prompt(
             t("keys.prompt_use", name=person.name), confirm=False
         )
         result = review(

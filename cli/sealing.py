@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from cli._common import (
     DB_INT,
@@ -20,38 +18,26 @@ from cli._common import (
     transaction,
 )
 from cli._limits import limit_option
+from cli._passphrase import passphrase_from_env_or_prompt
 from cli.identities import identity_options, keyring_from, read_identity_files
 from cli.printing import batch_documents
 from exporters.print_run import KEY_KINDS, PRINT_ROOM_KINDS
-from exporters.sealed_bundle import SIGNATURE_SUFFIX, check_mode
+from formats.sealed_bundle import SIGNATURE_SUFFIX, signature_file
 from qbank import audit, keys
-from qbank.batch import get_batch
-from qbank.confidential import custody_recipients, seal_papers
-from qbank.content import ContentTampered
 from qbank.db import resolve_url
 from qbank.errors import InvalidInput
-from qbank.people import get_person
-from qbank.seal import (
-    check_signer,
-    expected_signer_keys,
-    read_signature_file,
-    seal_batch,
-    unseal,
-)
+from qbank.model import Batch
+from qbank.seal import expected_signer_keys
+from workflows.sealing import read_signature_file, seal_batch_to_dir, unseal_bundle
 
 SEAL_PASSPHRASE_ENV = "QBANK_SEAL_PASSPHRASE"
 
 
 def _bundle_passphrase(*, confirm: bool) -> str:
     """`QBANK_SEAL_PASSPHRASE` when set, else asked without echo (twice when sealing)."""
-    value = os.environ.get(SEAL_PASSPHRASE_ENV)
-    if value:
-        return value
-    confirmation: str | bool = t("keys.confirm_passphrase") if confirm else False
-    answer: str = click.prompt(
-        t("seal.prompt_passphrase"), hide_input=True, confirmation_prompt=confirmation, type=str
+    return passphrase_from_env_or_prompt(
+        t("seal.prompt_passphrase"), confirm=confirm, env=SEAL_PASSPHRASE_ENV
     )
-    return answer
 
 
 @click.command("seal")
@@ -128,21 +114,13 @@ def seal_cmd(
         raise InvalidInput("seal.one_mode")
     passphrase = _bundle_passphrase(confirm=True) if use_passphrase else None
     signer = keys.load_signer(
-        person,
-        keys.passphrase_from_env_or_prompt(t("keys.prompt_use", name=person), confirm=False),
+        person, passphrase_from_env_or_prompt(t("keys.prompt_use", name=person), confirm=False)
     )
     keyring = keyring_from(identity_files, identity_person)
     with transaction() as session:
-        batch = get_batch(session, batch_id)
-        chosen = None if use_passphrase else [*recipients, *_registered(session, recipient_people)]
-        extractor = get_person(session, person)
-        check_signer(session, batch, extractor, signer)  # before the documents are rendered
-        check_mode(chosen, passphrase)
-        # Once bundled, the papers leave the database in the clear: to the batch's custody
-        # recipients (staff and regulator escrow). Checked before anything is written.
-        custody_to = custody_recipients(session, batch)
-        try:
-            documents = batch_documents(
+
+        def documents(batch: Batch) -> dict[str, bytes]:
+            return batch_documents(
                 session,
                 batch,
                 copies=copies if copies is not None else batch.candidates,
@@ -150,21 +128,20 @@ def seal_cmd(
                 identities=keyring,
                 count=count_pages,
             )
-        except ContentTampered as e:  # rendering refused it: say what sealing did not do
-            raise e.instead("seal") from None
-        result = seal_batch(
+
+        result = seal_batch_to_dir(
             session,
-            batch,
+            batch_id,
             documents,
-            recipients=chosen,
-            passphrase=passphrase,
-            signer_person=extractor,
+            signer_name=person,
             signer=signer,
             out_dir=out_dir,
             actor=audit.current_actor(),
+            recipients=recipients,
+            recipient_people=recipient_people,
+            passphrase=passphrase,
             identities=keyring,
         )
-        sealed = seal_papers(session, batch, recipients=custody_to, actor=audit.current_actor())
     statement = result.statement
     if as_json:
         emit_json(
@@ -173,7 +150,7 @@ def seal_cmd(
                 "signature": str(result.signature_path),
                 "files": sorted(result.manifest["files"]),
                 "statement": statement,
-                "papers_sealed": [p.code for p in sealed],
+                "papers_sealed": [p.code for p in result.papers_sealed],
             }
         )
         return
@@ -192,19 +169,14 @@ def seal_cmd(
             else ", ".join(recipients_text),
         )
     )
-    if sealed:
-        click.echo(t("seal.papers_sealed", papers=len(sealed), recipients=len(custody_to)))
-
-
-def _registered(session: Session, names: tuple[str, ...]) -> list[str]:
-    """The age recipients registered for `names`; InvalidInput for a person without one."""
-    found = []
-    for name in names:
-        person = get_person(session, name)
-        if not person.age_recipient:
-            raise InvalidInput("seal.no_age_recipient", name=person.name)
-        found.append(person.age_recipient)
-    return found
+    if result.papers_sealed:
+        click.echo(
+            t(
+                "seal.papers_sealed",
+                papers=len(result.papers_sealed),
+                recipients=len(result.custody_recipients),
+            )
+        )
 
 
 @click.command("unseal")
@@ -274,14 +246,14 @@ def unseal_cmd(
     """
     if use_passphrase == bool(identity_files):
         raise InvalidInput("seal.one_mode")
-    signature_path = signature_path or bundle.with_name(bundle.name + SIGNATURE_SUFFIX)
+    signature_path = signature_path or signature_file(bundle)
     identities = None
     passphrase = None
     if use_passphrase:
         passphrase = _bundle_passphrase(confirm=False)
     else:
         identities = read_identity_files(identity_files)
-    result = unseal(
+    result = unseal_bundle(
         bundle,
         signature_path,
         identities=identities,

@@ -26,7 +26,7 @@ from docx.oxml.text.font import CT_RPr
 from docx.shared import Cm, Pt
 from docx.text.run import Run
 
-from importers.docx_items import split_option_line, take_stem_answer
+from formats.item_layout import split_option_line, take_stem_answer
 from qbank.records import ItemRecord, ItemType
 from qbank.text.normalize import format_answer, parse_answer
 

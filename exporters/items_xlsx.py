@@ -22,7 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from importers.items import OPTION_LETTERS
+from formats.item_layout import OPTION_LETTERS
 from qbank.records import ItemRecord, ItemType
 
 Style = Literal["national", "app"]

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from importers import limits as reading_limits
+from formats import limits as reading_limits
 from qbank.errors import InvalidInput, LimitExceeded
 from qbank.i18n import tr
 

@@ -51,10 +51,16 @@ from docx.oxml.ns import qn
 from docx.oxml.styles import CT_Styles
 from lxml import etree
 
-from importers import limits as reading_limits
+from formats import limits as reading_limits
+from formats.item_layout import (
+    OPTION_LETTERS,
+    is_bracket_answer,
+    split_option_line,
+    take_stem_answer,
+)
+from formats.limits import LimitExceeded
 from importers import table_items
-from importers.items import OPTION_LETTERS, RawItem, build_item, check_duplicate_numbers
-from importers.limits import LimitExceeded
+from importers.items import RawItem, build_item, check_duplicate_numbers
 from importers.tables import HEADER_SEARCH_ROWS, Sheet, SheetGuard
 from qbank.records import ItemRecord, ItemType, Location, Parsed, Problem, ProblemList
 from qbank.text.normalize import (
@@ -66,7 +72,7 @@ from qbank.text.normalize import (
     parse_judgement,
 )
 
-__all__ = ["read_answer_entries", "read_items_docx", "split_option_line", "take_stem_answer"]
+__all__ = ["read_answer_entries", "read_items_docx"]
 
 _CN_NUM = "[一二三四五六七八九十]+"
 # Numbering before a section heading: 一、 / (一) / 第一部分 / 第1大题 / II.
@@ -107,17 +113,6 @@ _ITEM_DOT = re.compile(
 _ITEM_PAREN = re.compile(r"^\(\s*(?P<num>\d+)\s*\)\s*(?P<rest>.*)$")
 _RAW_DECIMAL = re.compile(r"^\s*[0-9０-９]+\.[0-9０-９]")
 
-# Option markers `A.` `A、` `A:` `A)` at a line start or after whitespace (`U=IR`, `A相` never
-# match), and `(A)` (`（A）` once widths are folded) also right after other text.
-_LETTERS = OPTION_LETTERS
-_LOWER = _LETTERS.lower()
-_OPTION_MARK = re.compile(
-    rf"(?:(?:^|(?<=[\s;]))(?:\(\s*(?P<p>[{_LETTERS}{_LOWER}])\s*\)|(?P<l>[{_LETTERS}{_LOWER}])\s*[.、:]"
-    rf"|(?<!\(\s)(?<!\(\s\s)(?P<r>[{_LETTERS}{_LOWER}])\))"
-    rf"|(?<=[^\sA-Za-z0-9(])\(\s*(?P<q>[{_LETTERS}])\s*\)"
-    # a later option glued to the one before: `A．伏特B．安培` (never an `A`)
-    rf"|(?<=[\u3400-\u9fff)。])(?P<g>[{_LETTERS[1:]}])\s*[.、])"
-)
 # Options written on the stem's own line: the first marker may also follow `)` or `。`.
 _INLINE_OPTION_A = re.compile(r"(?:(?<=\s)|(?<=[)。?]))(?:\(\s*A\s*\)|A\s*[.、:)])")
 
@@ -145,11 +140,7 @@ _META_INLINE = re.compile(
     rf"(?<=\S)(?=【\s*(?:{_META_ALT})\s*】)|(?<=\s)(?=【\s*(?:{_META_ALT})\s*】|(?:{_META_ALT})\s*:)"
 )
 
-_BRACKET = re.compile(r"\(([^()]*)\)")
-_BLANK = re.compile(r"\(\s*\)")
 _PUNCTUATION_ONLY = re.compile(r"^[\s.。,，;；:：?？!！()（）]*$")
-_CHOICE_ANSWER = re.compile(rf"^[{_LETTERS}](?:[\s,、;]*[{_LETTERS}])*$")
-_JUDGEMENT_ANSWERS = frozenset(["正确", "错误", *"√✓✔×✗✘对错xX"])
 _PATH_SPLIT = re.compile(r"\s*[/>→\\|]\s*")
 _CODE_LIKE = re.compile(r"^[A-Za-z](?:[\s\-_.]*[A-Za-z0-9])*$")
 _LATIN_END = re.compile(r"[A-Za-z0-9]$")
@@ -283,84 +274,7 @@ def _open(path: str | Path) -> DocxDocument:
     return document
 
 
-def take_stem_answer(stem: str, item_type: ItemType) -> tuple[str, str | None]:
-    """Take the answer out of a stem's brackets: `……的是（ B ）。` → (`……的是（ ）。`, `B`).
-
-    An answer at the very start (`（ √ ）……`, or `（ B ）` before a stem with its own blank) is
-    dropped with its bracket; anywhere else an empty `（ ）` stays where the answer was (a
-    judgement stem loses it later, `normalize_stem`). Brackets holding words are left alone.
-    Returns the cleaned stem and the answer text, or the cleaned stem and None.
-    """
-    folded = fold_width(stem)  # one character for one: positions hold in `stem`
-    found = _answer_bracket(folded, item_type)
-    if found is None:
-        return clean_text(stem), None
-    match, leading = found
-    if leading and (item_type is ItemType.JUDGEMENT or _BLANK.search(folded, match.end())):
-        rest = stem[match.end() :]  # `（ B ）……是（ ）。`: the answer noted before the stem
-    else:
-        rest = stem[: match.start()] + "( )" + stem[match.end() :]
-    return clean_text(rest), match.group(1).strip()
-
-
-def split_option_line(line: str, after: str = "") -> list[tuple[str, str]] | None:
-    """Split `A．电阻　B．电容` into [(A, 电阻), (B, 电容)], or None when it is no option line.
-
-    The line must start with a marker: `A` for a first option, else a letter after `after`
-    (the item's last option so far); further markers count only in rising order, so a stem
-    or option text holding `A相` or `U=IR` is never cut. Texts are returned as typed.
-    """
-    typed = line.strip()
-    text = fold_width(typed)  # markers matched here; option texts sliced from `typed`
-    first = _OPTION_MARK.match(text)
-    if first is None:
-        return None
-    letter = _mark_letter(first)
-    if (not after and letter != "A") or (after and letter <= after):
-        return None
-    options: list[tuple[str, str]] = []
-    start, last = first.end(), letter
-    for mark in _OPTION_MARK.finditer(text, first.end()):
-        if _mark_letter(mark) <= last:
-            continue
-        options.append((last, typed[start : mark.start()].strip().rstrip(";；").rstrip()))
-        start, last = mark.end(), _mark_letter(mark)
-    options.append((last, typed[start:].strip()))
-    return options
-
-
 # --- internals -------------------------------------------------------------------------------
-
-
-def _mark_letter(match: re.Match[str]) -> str:
-    letter = (
-        match.group("p")
-        or match.group("l")
-        or match.group("r")
-        or match.group("q")
-        or match.group("g")
-    )
-    return letter.upper()
-
-
-def _answer_bracket(text: str, item_type: ItemType) -> tuple[re.Match[str], bool] | None:
-    """The bracket holding the answer and whether it opens the stem."""
-    candidates = [m for m in _BRACKET.finditer(text) if _is_answer(m.group(1), item_type)]
-    if not candidates:
-        return None
-    first = candidates[0]
-    leading = not text[: first.start()].strip()
-    if item_type is ItemType.JUDGEMENT and leading:
-        return first, True
-    last = candidates[-1]
-    return last, last is first and leading
-
-
-def _is_answer(content: str, item_type: ItemType) -> bool:
-    value = content.strip()
-    if item_type is ItemType.JUDGEMENT:
-        return value in _JUDGEMENT_ANSWERS
-    return bool(_CHOICE_ANSWER.match(value))
 
 
 def _join(lines: list[str]) -> str:
@@ -459,8 +373,8 @@ class _Reader:
 
     def next_letter(self) -> str:
         last = self.block.last_letter if self.block is not None else ""
-        position = _LETTERS.find(last) + 1 if last else 0
-        return _LETTERS[min(position, len(_LETTERS) - 1)]
+        position = OPTION_LETTERS.find(last) + 1 if last else 0
+        return OPTION_LETTERS[min(position, len(OPTION_LETTERS) - 1)]
 
     def finish(self) -> Parsed[ItemRecord]:
         self.close_block()
@@ -607,7 +521,8 @@ class _Reader:
             if style in (None, kind):
                 pre = match.group("pre")
                 if pre is not None and not (
-                    _is_answer(pre, ItemType.JUDGEMENT) or _is_answer(pre, ItemType.SINGLE)
+                    is_bracket_answer(pre, ItemType.JUDGEMENT)
+                    or is_bracket_answer(pre, ItemType.SINGLE)
                 ):
                     return None
                 decimal = match.group("sep") == "." and not match.group("gap")

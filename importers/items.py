@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from formats.item_layout import OPTION_LETTERS
 from qbank.records import ItemRecord, ItemType, Location, Problem
 from qbank.text.normalize import (
     canonical_knowledge_code,
@@ -22,7 +23,6 @@ from qbank.text.normalize import (
 )
 
 MIN_CHOICE_OPTIONS = 2
-OPTION_LETTERS = "ABCDEFGH"
 
 
 @dataclass

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from importers import limits as reading_limits
+from formats import limits as reading_limits
 from qbank.records import (
     Location,
     Parsed,

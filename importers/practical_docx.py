@@ -50,7 +50,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from importers import limits as reading_limits
+from formats import limits as reading_limits
 from importers.practical import (
     clean_lines,
     format_score,

@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from importers.items import OPTION_LETTERS, RawItem, build_item, check_duplicate_numbers
+from formats.item_layout import OPTION_LETTERS, split_option_line
+from importers.items import RawItem, build_item, check_duplicate_numbers
 from importers.tables import (
     HEADER_SEARCH_ROWS,
     Cell,
@@ -226,8 +227,6 @@ def _knowledge(values: dict[str, str]) -> tuple[str | None, list[str]]:
 def _split_options(text: str) -> dict[str, str]:
     """`A．伏特 B．欧姆` (one line or several) → {A: 伏特, B: 欧姆}; unmarked text is kept as
     option A so the item is reported, not silently emptied."""
-    from importers.docx_items import split_option_line  # the Word reader's option markers
-
     options: dict[str, str] = {}
     last = ""
     for line in text.splitlines():

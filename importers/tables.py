@@ -27,8 +27,8 @@ import charset_normalizer
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from importers import limits as reading_limits
-from importers.limits import LimitExceeded, Limits
+from formats import limits as reading_limits
+from formats.limits import LimitExceeded, Limits
 from qbank.records import Location, Problem
 
 HEADER_SEARCH_ROWS = 20
@@ -283,7 +283,7 @@ def read_sheets(
     """Every sheet of a workbook, or a CSV file as one sheet; or the problem that stops reading.
 
     `looks_like_header` helps pick the CSV delimiter; it is not used for workbooks. Reading
-    stops at the first limit exceeded (`importers.limits`, default `limits.current()`), with
+    stops at the first limit exceeded (`formats.limits`, default `limits.current()`), with
     that one problem.
     """
     where = Location(file=display)

@@ -38,7 +38,7 @@ class ImportRejected(QbankError):
 
 
 class LimitExceeded(ImportRejected):
-    """A file from outside goes over a reading limit (`importers.limits`); none of it is used.
+    """A file from outside goes over a reading limit (`formats.limits`); none of it is used.
 
     Names the file, where in it (`where`: a zip member, a sheet and row, a paragraph), which
     limit, the value found and how to raise the limit. `at_least` marks a value counted only
@@ -85,3 +85,20 @@ class LimitExceeded(ImportRejected):
 
 class FileTooLarge(LimitExceeded):
     """A file, or a member of a zip package or archive, is larger than a size limit allows."""
+
+
+class SealError(QbankError):
+    """A sealed bundle could not be made or opened; nothing was written.
+
+    The base of the engine's refusals (`qbank.seal`: untrusted signer, hash mismatch…) and
+    of the bundle format's (`formats.sealed_bundle`: unsafe name, bad archive…), so it lives
+    here, where both may import it.
+    """
+
+
+class BadSignature(SealError):
+    """A bundle's signature file is malformed (the format's check) or its statement's
+    signature does not verify (the engine's)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__("seal.bad_signature", file=path, reason=reason)

@@ -52,7 +52,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import click
 import platformdirs
 import pyrage
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -65,10 +64,8 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from pyrage import x25519
 
 from qbank.errors import InvalidInput, NotFound, QbankError
-from qbank.i18n import tr
 
 KEYS_ENV = "QBANK_KEYS"
-PASSPHRASE_ENV = "QBANK_PASSPHRASE"
 FILE_FORMAT = "qbank-key-v1"
 ALGORITHM = "ed25519"
 EXPORT_PREFIX = "qbank-ed25519"
@@ -439,18 +436,6 @@ def write_identity_file(identity: x25519.Identity, path: Path, *, comment: str) 
         _write_new(path, text.encode("utf-8"), InvalidInput("keys.out_exists", path=str(path)))
     except OSError:
         raise InvalidInput("keys.cannot_write", path=str(path)) from None
-
-
-def passphrase_from_env_or_prompt(prompt_text: str, *, confirm: bool) -> str:
-    """`QBANK_PASSPHRASE` when set (scripts, CI), else ask without echo, twice if `confirm`."""
-    value = os.environ.get(PASSPHRASE_ENV)
-    if value:
-        return value
-    confirmation: str | bool = tr("keys.confirm_passphrase") if confirm else False
-    answer: str = click.prompt(
-        prompt_text, hide_input=True, confirmation_prompt=confirmation, type=str
-    )
-    return answer
 
 
 def _check_name(name: str) -> str:

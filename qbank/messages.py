@@ -357,7 +357,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{file} 有 {count} 处问题，未导入任何内容",
         "{file} has {count} problem(s); nothing was imported",
     ),
-    # --- reading limits (importers.limits) ---------------------------------------------
+    # --- reading limits (formats.limits) ---------------------------------------------
     "limit.exceeded": (
         "{file}{where}：{label}超过上限（{value}，上限 {maximum}），未读取；确需读取时可用"
         " --limit {name}=更大的值 或环境变量 QBANK_LIMITS=\"{name}=…\" 提高上限",

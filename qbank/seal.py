@@ -1,32 +1,26 @@
-"""Sealed bundles (提取封存包): a batch's documents and paper data, encrypted and signed.
+"""Sealed bundles (提取封存包): what goes into a batch's bundle, what is signed, and the checks
+an opened bundle must pass against its statement and the database.
 
 The file format (a deterministic tar with `manifest.json` first, age v1 encryption, the
-`.sig.json` signature document) is `exporters.sealed_bundle` to write and
-`importers.sealed_bundle` to read; this module says what goes in and what is signed, and
-checks it against the database:
+`.sig.json` signature document) is `formats.sealed_bundle`; the flows that write a bundle to
+disk and open one are `workflows.sealing`. This module is their engine:
 
 - the archive holds `papers/<code>-<kind>.json` (each paper's composition with the canonical
-  content of its item or set versions) and `documents/…` (the print run);
+  content of its item or set versions, `paper_data`) and `documents/…` (the print run),
+  `bundle_contents`;
 - the statement (`qbank-sealed-bundle/v1`, canonical JSON, signed as its UTF-8) names the
   batch, the bundle file, the ciphertext's and the manifest's SHA-256, the papers, the
   recipients (sorted, or "passphrase"), the signer (the batch's designated 提取 person) and
-  the time.
-
-`unseal` is the checklist, each step failing with its own error and nothing written:
-1. the signature file parses and the signature verifies under its own key, whose fingerprint
-   the statement names (`BadSignature`); when the caller knows the signer's key (the database,
-   or a `--signer-key` file) it must be that key (`UntrustedSigner`); when it knows none,
-   unsealing is refused unless the caller accepts an unpinned signer (`UnpinnedSigner`);
-2. the bundle's SHA-256 is the signed one (`HashMismatch`) — a replaced or damaged bundle is
-   caught here, before anything is decrypted;
-3. the age header is well formed and an identity (or the passphrase) opens it
-   (`DecryptFailed`, with the kind of failure);
-4. the manifest is the signed one and the archive holds exactly its files with their hashes
-   (`ManifestMismatch`, `UnsafeName`, `NameTooLong`, `NameConflict`, `BadArchive`, and the
-   reading limits' `LimitExceeded`), and every item's and set's content in
-   `papers/*.json` re-hashes to its version id, the one its paper's layout names
-   (`PaperContentMismatch`);
-5. the files are written into a fresh directory that appears whole or not at all.
+  the time (`batch_statement`, `sign_statement`); the signer must be that person with their
+  registered key (`check_signer`), and the seal is recorded with an audit event
+  (`record_seal`);
+- opening checks, in the order `workflows.sealing.unseal_bundle` runs them: the statement's
+  signature verifies under its own key, whose fingerprint it names (`verify_signed`,
+  `BadSignature`); the key is the one the caller knows for the signer (`check_trusted`:
+  `UntrustedSigner`, or `UnpinnedSigner` when the caller knows none and did not accept an
+  unpinned signer); the bundle's bytes are the signed ones (`check_ciphertext`,
+  `HashMismatch`); every item's and set's content in `papers/*.json` re-hashes to its
+  version id, the one its paper's layout names (`check_paper_data`, `PaperContentMismatch`).
 """
 
 from __future__ import annotations
@@ -36,41 +30,17 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from pyrage import x25519
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exporters.sealed_bundle import (
-    BUNDLE_SUFFIX,
-    build_archive,
-    check_mode,
-    check_out_dir,
-    encrypt,
-    normalize_recipients,
-    signature_document,
-    write_bundle,
-    write_directory,
-)
-from importers.sealed_bundle import (
-    MANIFEST,
-    BadSignature,
-    ManifestMismatch,
-    SealError,
-    check_name,
-    decrypt,
-    parse_signature_document,
-    read_archive,
-    read_bundle_file,
-)
 from qbank import audit
 from qbank.assembly.layout import PaperLayout, PracticalLayout
 from qbank.canonical import canonical_bytes, content_id, sha256_hex
 from qbank.confidential import Identities, clear_composition
 from qbank.content import ContentTampered, Mismatch, verified_item_content, verified_set_content
-from qbank.errors import InvalidInput
+from qbank.errors import BadSignature, InvalidInput, SealError
 from qbank.i18n import tr
 from qbank.keys import Signer, fingerprint, verify
 from qbank.model import (
@@ -128,9 +98,23 @@ class HashMismatch(SealError):
         super().__init__("seal.hash_mismatch", file=path, actual=actual, expected=expected)
 
 
+class SignatureParts(Protocol):
+    """A parsed signature document (`formats.sealed_bundle.SignatureDocument`), not yet
+    verified: the statement's canonical JSON text and its parse, the signature, the key."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def statement(self) -> dict[str, Any]: ...
+    @property
+    def signature(self) -> bytes: ...
+    @property
+    def public_key(self) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class SignedStatement:
-    """A statement and its signature; from `read_signature`, one that verifies under
+    """A statement and its signature; from `verify_signed`, one that verifies under
     `public_key`, whose fingerprint the statement names as its signer's."""
 
     statement: dict[str, Any]
@@ -145,29 +129,6 @@ class SignedStatement:
     @property
     def fingerprint(self) -> str:
         return fingerprint(self.public_key)
-
-    def document(self) -> bytes:
-        """The `.sig.json` bytes that carry it. Pure."""
-        return signature_document(self.text, self.signature, self.public_key)
-
-
-@dataclass(frozen=True)
-class SealResult:
-    bundle_path: Path
-    signature_path: Path
-    bundle: SealedBundle
-    statement: dict[str, Any]
-    manifest: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class UnsealResult:
-    out_dir: Path
-    files: tuple[str, ...]  # manifest.json first, then the manifest's files
-    statement: dict[str, Any]
-    signer: str
-    fingerprint: str
-    trusted: bool  # the signer's key was checked against a key the caller knows
 
 
 # --- the signed statement ------------------------------------------------------------------
@@ -184,7 +145,8 @@ def bundle_statement(
     signer: Signer,
     signed_at: datetime,
 ) -> dict[str, Any]:
-    """The statement the extracting person signs (see the module docstring). Pure."""
+    """The statement the extracting person signs (see the module docstring); `recipients`
+    as `formats.sealed_bundle.normalize_recipients` gives them, None for a passphrase. Pure."""
     return {
         "type": STATEMENT_TYPE,
         "batch": dict(batch),
@@ -192,9 +154,7 @@ def bundle_statement(
         "ciphertext_sha256": ciphertext_sha256,
         "manifest_sha256": manifest_sha256,
         "papers": [dict(p) for p in papers],
-        "recipients": normalize_recipients(recipients)
-        if recipients is not None
-        else PASSPHRASE_MODE,
+        "recipients": sorted(recipients) if recipients is not None else PASSPHRASE_MODE,
         "signer": {"name": signer.name, "fingerprint": signer.fingerprint},
         "signed_at": signed_at.astimezone(UTC).replace(microsecond=0).isoformat(),
     }
@@ -209,13 +169,10 @@ def sign_statement(statement: Mapping[str, Any], signer: Signer) -> SignedStatem
     )
 
 
-def read_signature(data: bytes, *, source: str) -> SignedStatement:
-    """Parse a `.sig.json` and verify its signature under its own key; BadSignature if not.
-
-    The statement must be canonical JSON of type `qbank-sealed-bundle/v1` naming the key's
-    fingerprint as its signer's. Pure.
-    """
-    document = parse_signature_document(data, source=source)
+def verify_signed(document: SignatureParts, *, source: str) -> SignedStatement:
+    """Verify a parsed signature document under its own key; BadSignature (naming `source`)
+    if not. The statement must be of type `qbank-sealed-bundle/v1`, with its fields, and
+    name the key's fingerprint as its signer's. Pure."""
     statement = document.statement
     if statement.get("type") != STATEMENT_TYPE or not _statement_fields_ok(statement):
         raise BadSignature(source, tr("seal.signature.malformed"))
@@ -224,11 +181,6 @@ def read_signature(data: bytes, *, source: str) -> SignedStatement:
     if statement["signer"]["fingerprint"] != fingerprint(document.public_key):
         raise BadSignature(source, tr("seal.signature.other_key"))
     return SignedStatement(statement, document.text, document.signature, document.public_key)
-
-
-def read_signature_file(path: Path) -> SignedStatement:
-    """`read_signature` of a file (InvalidInput if unreadable). Side effects: reads it."""
-    return read_signature(read_bundle_file(Path(path)), source=str(path))
 
 
 def _statement_fields_ok(statement: dict[str, Any]) -> bool:
@@ -302,7 +254,7 @@ def paper_data(session: Session, batch: Batch, identities: Identities = None) ->
         else:
             theory = PaperLayout.from_json(clear.layout)
             record["items"] = _item_contents(session, clear.items, theory)
-        out[check_name(f"{PAPERS_DIR}/{paper.code}-{paper.kind}.json")] = canonical_bytes(record)
+        out[f"{PAPERS_DIR}/{paper.code}-{paper.kind}.json"] = canonical_bytes(record)
     return out
 
 
@@ -389,44 +341,32 @@ def check_paper_data(files: Mapping[str, bytes]) -> None:
             raise PaperContentMismatch(name, "-", "-", "-") from None
 
 
-def bundle_name(batch: Batch) -> str:
-    """The bundle's file name, `<batch-code>.tar.age`; UnsafeName if the code cannot be one."""
-    return check_name(f"{batch.code}{BUNDLE_SUFFIX}")
+def bundle_contents(
+    session: Session, batch: Batch, documents: Mapping[str, bytes], identities: Identities = None
+) -> dict[str, bytes]:
+    """Every file a batch's bundle holds: `paper_data` and the `documents` (the print run)
+    under `documents/`. The names are checked when the archive is built. Reads the DB."""
+    contents = paper_data(session, batch, identities)
+    contents.update({f"{DOCUMENTS_DIR}/{name}": data for name, data in documents.items()})
+    return contents
 
 
-def seal_batch(
+def batch_statement(
     session: Session,
     batch: Batch,
-    files: Mapping[str, bytes],
     *,
+    bundle: str,
+    ciphertext_sha256: str,
+    manifest_sha256: str,
     recipients: Sequence[str] | None,
-    passphrase: str | None,
-    signer_person: Person,
     signer: Signer,
-    out_dir: Path,
-    actor: str,
-    identities: Identities = None,
-) -> SealResult:
-    """Bundle the batch's paper data and `files` (under `documents/`), encrypt, sign, store.
-
-    The signer must pass `check_signer` and the mode `exporters.sealed_bundle.check_mode`
-    (both checked first, so a caller may also run them before preparing `files`).
-    Writes `<batch-code>.tar.age` and its `.sig.json` into `out_dir` (created if missing),
-    never replacing a file: both appear or neither does.
-    Side effects: writes the two files, a SealedBundle row and an audit event.
-    """
-    check_signer(session, batch, signer_person, signer)
-    check_mode(recipients, passphrase)
-    contents = paper_data(session, batch, identities)
-    contents.update({check_name(f"{DOCUMENTS_DIR}/{name}"): data for name, data in files.items()})
-    archive, manifest = build_archive(contents)
-    ciphertext = encrypt(archive, recipients=recipients, passphrase=passphrase)
-    name = bundle_name(batch)
-    statement = bundle_statement(
+) -> dict[str, Any]:
+    """`bundle_statement` for the batch as the database holds it, signed now. Reads the DB."""
+    return bundle_statement(
         batch=_batch_info(session, batch),
-        bundle=name,
-        ciphertext_sha256=sha256_hex(ciphertext),
-        manifest_sha256=sha256_hex(canonical_bytes(manifest)),
+        bundle=bundle,
+        ciphertext_sha256=ciphertext_sha256,
+        manifest_sha256=manifest_sha256,
         papers=[
             {"id": p.id, "code": p.code, "kind": p.kind}
             for p in session.scalars(
@@ -437,12 +377,21 @@ def seal_batch(
         signer=signer,
         signed_at=datetime.now(UTC),
     )
-    signed = sign_statement(statement, signer)
+
+
+def record_seal(
+    session: Session, batch: Batch, signed: SignedStatement, *, signer_person: Person, actor: str
+) -> SealedBundle:
+    """Store the signed statement of a sealed bundle (a SealedBundle row) and its audit event.
+
+    Side effects: adds the row and the audit event (not flushed).
+    """
+    statement = signed.statement
     row = SealedBundle(
         batch_id=batch.id,
         sha256=statement["ciphertext_sha256"],
         manifest_sha256=statement["manifest_sha256"],
-        file_name=name,
+        file_name=statement["bundle"],
         signer_id=signer_person.id,
         payload=signed.text,
         signature=base64.b64encode(signed.signature).decode("ascii"),
@@ -455,15 +404,13 @@ def seal_batch(
         entity="batch",
         entity_id=batch.id,
         bank_id=batch.bank_id,
-        bundle=name,
+        bundle=statement["bundle"],
         sha256=statement["ciphertext_sha256"],
         manifest_sha256=statement["manifest_sha256"],
         recipients=statement["recipients"],
         signer=signer_person.name,
     )
-    session.flush()  # a database error surfaces before any file is written
-    bundle_path, signature_path = write_bundle(out_dir, name, ciphertext, signed.document())
-    return SealResult(bundle_path, signature_path, row, statement, manifest)
+    return row
 
 
 def check_signer(session: Session, batch: Batch, person: Person, signer: Signer) -> None:
@@ -506,58 +453,32 @@ def _require_extractor(session: Session, batch: Batch, name: str) -> None:
         )
 
 
-# --- unsealing ----------------------------------------------------------------------------
+# --- opening ------------------------------------------------------------------------------
 
 
-def unseal(
-    bundle_path: Path,
-    signature_path: Path,
-    *,
-    identities: Sequence[str | x25519.Identity] | None = None,
-    passphrase: str | None = None,
-    trusted_keys: Mapping[str, bytes] | None = None,
-    allow_unpinned: bool = False,
-    out_dir: Path,
-) -> UnsealResult:
-    """Check and open a bundle into `out_dir` (absent or empty, not a symlink), in the order
-    of the module docstring's checklist; every failure is a SealError and nothing is written.
+def check_trusted(
+    signed: SignedStatement, trusted_keys: Mapping[str, bytes] | None, *, allow_unpinned: bool
+) -> None:
+    """The signer's key against the keys the caller knows (signer name → raw public key).
 
-    `trusted_keys` (signer name → raw public key) pins the signer's key. None means the
-    caller knows none: then only the key inside the signature file vouches for the bundle,
-    which anyone can make, so it is refused (UnpinnedSigner) unless `allow_unpinned`, and the
-    result says `trusted=False`.
-    Side effects: reads both files; creates `out_dir` with the files (dirs 0700, files 0600).
+    None means the caller knows none: then only the key inside the signature file vouches
+    for the bundle, which anyone can make, so it is refused (UnpinnedSigner) unless
+    `allow_unpinned`. Else the signer's key must be the known one (UntrustedSigner). Pure.
     """
-    bundle_path, signature_path, out_dir = Path(bundle_path), Path(signature_path), Path(out_dir)
-    check_out_dir(out_dir)
-    signed = read_signature_file(signature_path)
-    if trusted_keys is None and not allow_unpinned:
-        raise UnpinnedSigner(signed.signer_name, signed.fingerprint)
-    if trusted_keys is not None:
-        expected = trusted_keys.get(signed.signer_name)
-        if expected != signed.public_key:
-            raise UntrustedSigner(
-                signed.signer_name,
-                signed.fingerprint,
-                fingerprint(expected) if expected else "-",
-            )
-    ciphertext = read_bundle_file(bundle_path)
+    if trusted_keys is None:
+        if not allow_unpinned:
+            raise UnpinnedSigner(signed.signer_name, signed.fingerprint)
+        return
+    expected = trusted_keys.get(signed.signer_name)
+    if expected != signed.public_key:
+        raise UntrustedSigner(
+            signed.signer_name, signed.fingerprint, fingerprint(expected) if expected else "-"
+        )
+
+
+def check_ciphertext(signed: SignedStatement, ciphertext: bytes, *, source: str) -> None:
+    """HashMismatch (naming `source`) unless `ciphertext` is the bundle the statement signs:
+    a replaced or damaged bundle is caught here, before anything is decrypted. Pure."""
     actual = sha256_hex(ciphertext)
     if actual != signed.statement["ciphertext_sha256"]:
-        raise HashMismatch(str(bundle_path), actual, signed.statement["ciphertext_sha256"])
-    archive = read_archive(
-        decrypt(ciphertext, identities=identities, passphrase=passphrase), source=str(bundle_path)
-    )
-    if archive.manifest_sha256 != signed.statement["manifest_sha256"]:
-        raise ManifestMismatch(tr("seal.manifest.not_signed"))
-    contents = {MANIFEST: canonical_bytes(archive.manifest), **dict(sorted(archive.files.items()))}
-    check_paper_data(archive.files)
-    write_directory(out_dir, contents)
-    return UnsealResult(
-        out_dir,
-        tuple(contents),
-        signed.statement,
-        signed.signer_name,
-        signed.fingerprint,
-        trusted_keys is not None,
-    )
+        raise HashMismatch(source, actual, signed.statement["ciphertext_sha256"])

@@ -15,7 +15,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
-from exporters.filing_package import write_package
+from exporters.items_xlsx import write_items_xlsx
+from formats.filing_package import write_package
 from importers.practical import read_practical_data
 from importers.table_items import read_items_table
 from qbank import keys
@@ -92,6 +93,7 @@ def build(root: Path) -> Path:
                     (REVIEWER, "reviewer", reviewer.key_fingerprint or "", SIGNERS[REVIEWER]),
                     (INSTITUTION, "institution", org.key_fingerprint or "", SIGNERS[INSTITUTION]),
                 ],
+                write_workbook=write_items_xlsx,
                 tree=current_tree(session, bank),
             )
     finally:

@@ -1,4 +1,4 @@
-"""importers.sealed_bundle's age decryption against the C2SP/CCTV age test vectors.
+"""formats.sealed_bundle's age decryption against the C2SP/CCTV age test vectors.
 
 Every vector that is neither ASCII-armored (bundles are binary) nor post-quantum (hybrid
 ML-KEM-768+X25519, which pyrage 1.x cannot open) must give its expected outcome: success
@@ -22,7 +22,7 @@ import pyrage
 import pytest
 from pyrage import x25519
 
-from importers.sealed_bundle import DecryptFailed, decrypt, decrypt_error_kind, read_header
+from formats.sealed_bundle import DecryptFailed, decrypt, decrypt_error_kind, read_header
 
 VECTORS = Path(
     os.environ.get("QBANK_AGE_VECTORS")

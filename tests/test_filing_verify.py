@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from filing_world import INSTITUTION, REVIEWER, SIGNERS, build, resign, sign_index, signer
 
 from cli.main import cli
-from importers.filing_package import read_package
+from formats.filing_package import read_package
+from importers.table_items import read_items_table
 from qbank.filing_check import TrustedKey, verify_package
 
 
@@ -96,7 +97,7 @@ def test_resigned_with_fresh_keys_under_the_same_names_is_refused(
 
     # the forgery is otherwise perfect: pinning the forger's keys is what would make it VALID
     forged = [TrustedKey(n, k.public_key_raw, "forger") for n, k in fresh.items()]
-    contents = read_package(package)
+    contents = read_package(package, read_workbook=read_items_table)
     assert verify_package(contents.files, contents.bank_records, trusted=forged).ok
 
 
@@ -118,7 +119,7 @@ def test_failed_signature_parses_nothing_large(world: Path, package: Path) -> No
     def must_not_parse() -> None:
         raise AssertionError("bank.xlsx parsed after a failed signature")
 
-    contents = read_package(package)
+    contents = read_package(package, read_workbook=read_items_table)
     verdict = verify_package(contents.files, must_not_parse, trusted=[])
     assert [c.status for c in verdict.checks][:3] == ["ok", "failed", "skipped"]
     assert "does not verify" in verdict.checks[1].detail

@@ -19,12 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exporters.items_docx import write_items_docx
-from importers.docx_items import (
-    _paragraph_text,
-    read_items_docx,
-    split_option_line,
-    take_stem_answer,
-)
+from formats.item_layout import split_option_line, take_stem_answer
+from importers.docx_items import _paragraph_text, read_items_docx
 from importers.items import RawItem, build_item
 from qbank.messages import CATALOGUE
 from qbank.records import Importance, ItemRecord, ItemType, Location, Parsed

@@ -21,7 +21,7 @@ import docx
 import pytest
 from openpyxl import Workbook
 
-from importers import limits as reading_limits
+from formats import limits as reading_limits
 from importers.dispatch import read_items
 from importers.docx_items import read_answer_entries
 from qbank.canonical import content_id

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cli._passphrase import passphrase_from_env_or_prompt
 from qbank.errors import InvalidInput, NotFound, QbankError
 from qbank.i18n import set_language
 from qbank.keys import (
@@ -36,7 +37,6 @@ from qbank.keys import (
     list_keys,
     load_signer,
     parse_public,
-    passphrase_from_env_or_prompt,
     verify,
 )
 

@@ -29,9 +29,9 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from cli.main import cli
-from importers import limits as reading_limits
+from formats import limits as reading_limits
+from formats.limits import FileTooLarge, LimitExceeded, Limits, check_zip, parse_limits
 from importers.dispatch import read_items
-from importers.limits import FileTooLarge, LimitExceeded, Limits, check_zip, parse_limits
 from importers.practical import read_practical_data
 from importers.review_xlsx import read_review_xlsx
 from importers.tables import read_sheets

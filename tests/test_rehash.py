@@ -29,7 +29,7 @@ from test_seal_cli import EXTRACTOR, KEY_PASS, Setup, setup  # noqa: F401  (fixt
 
 from cli.main import cli
 from cli.pipeline import DEMO_INSTITUTION, DEMO_PASSPHRASE, DEMO_REVIEWER
-from exporters.sealed_bundle import build_archive, encrypt
+from formats.sealed_bundle import build_archive, encrypt, signature_document
 from qbank import keys
 from qbank.assembly.service import assemble, draw_practical
 from qbank.bank import ensure_bank, find_bank
@@ -56,8 +56,8 @@ from qbank.seal import (
     check_paper_data,
     paper_data,
     sign_statement,
-    unseal,
 )
+from workflows.sealing import unseal_bundle
 
 MODES = ("stem", "canonical", "rehashed")
 MARK = "（已篡改）"
@@ -379,7 +379,9 @@ def test_unseal_refuses_a_signed_bundle_whose_content_does_not_rehash(
         folder = tmp_path / f"bundle-{edit}"
         folder.mkdir()
         (folder / "b.tar.age").write_bytes(ciphertext)
-        (folder / "b.tar.age.sig.json").write_bytes(signed.document())
+        (folder / "b.tar.age.sig.json").write_bytes(
+            signature_document(signed.text, signed.signature, signed.public_key)
+        )
         out = folder / "out"
         call = dict(
             identities=[identity],
@@ -387,11 +389,11 @@ def test_unseal_refuses_a_signed_bundle_whose_content_does_not_rehash(
             out_dir=out,
         )
         if edit is None:
-            unseal(folder / "b.tar.age", folder / "b.tar.age.sig.json", **call)  # type: ignore[arg-type]
+            unseal_bundle(folder / "b.tar.age", folder / "b.tar.age.sig.json", **call)  # type: ignore[arg-type]
             assert (out / "papers" / "A-theory.json").exists()
         else:
             with pytest.raises(PaperContentMismatch):
-                unseal(folder / "b.tar.age", folder / "b.tar.age.sig.json", **call)  # type: ignore[arg-type]
+                unseal_bundle(folder / "b.tar.age", folder / "b.tar.age.sig.json", **call)  # type: ignore[arg-type]
             assert not out.exists()
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from exporters.filing_package import write_package
-from importers.filing_package import read_package
+from exporters.items_xlsx import write_items_xlsx
+from formats.filing_package import read_package, write_package
 from importers.table_items import read_items_table
 from qbank import keys
 from qbank.bank import ensure_bank
@@ -290,6 +290,7 @@ def package(db: Database, sample_items: list[ItemRecord], tmp_path: Path) -> Pat
                 ("李工", "reviewer", reviewer.key_fingerprint or "", signer),
                 ("某技师学院", "institution", org.key_fingerprint or "", org_signer),
             ],
+            write_workbook=write_items_xlsx,
             tree=current_tree(session, bank),
         )
         assert len(filed_item_versions(session, bank)) == 30
@@ -306,7 +307,7 @@ def pinned_keys() -> list[TrustedKey]:
 
 
 def verdict(path: Path) -> dict[str, bool]:
-    contents = read_package(path)
+    contents = read_package(path, read_workbook=read_items_table)
     checks = verify_package(contents.files, contents.bank_records, trusted=pinned_keys()).checks
     return {c.check: c.ok for c in checks}
 

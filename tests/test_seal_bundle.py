@@ -34,20 +34,21 @@ from pyrage import x25519
 from sqlalchemy import func, select
 from test_assembly_service import POLICY, batch, filed_bank, run_assembly
 from test_print_practical import assembled_database
+from test_seal_cli import document as sig_document
 
-from exporters.sealed_bundle import build_archive, encrypt
-from importers import limits as reading_limits
-from importers.sealed_bundle import (
+from formats import limits as reading_limits
+from formats.sealed_bundle import (
     MANIFEST,
     STREAM_CHUNK,
     BadArchive,
-    BadSignature,
     DecryptFailed,
     ManifestMismatch,
     NameConflict,
     NameTooLong,
     UnsafeName,
+    build_archive,
     decrypt,
+    encrypt,
     read_archive,
     read_header,
 )
@@ -55,9 +56,9 @@ from qbank import keys
 from qbank.assembly.service import draw_practical
 from qbank.batch import get_batch
 from qbank.canonical import canonical_bytes, content_id, sha256_hex
-from qbank.confidential import IdentityRequired, seal_papers
+from qbank.confidential import IdentityRequired, clear_composition, seal_papers, set_age_recipient
 from qbank.db import Database, open_database
-from qbank.errors import FileTooLarge, InvalidInput, LimitExceeded, QbankError
+from qbank.errors import BadSignature, FileTooLarge, InvalidInput, LimitExceeded, QbankError
 from qbank.model import AuditEvent, Paper, SealedBundle
 from qbank.people import add_person, get_person, set_public_key
 from qbank.seal import (
@@ -67,11 +68,9 @@ from qbank.seal import (
     bundle_statement,
     expected_signer_keys,
     paper_data,
-    read_signature_file,
-    seal_batch,
     sign_statement,
-    unseal,
 )
+from workflows.sealing import read_signature_file, seal_batch_to_dir, unseal_bundle
 
 BATCH_CODE = "20261212-01"
 BUNDLE = f"{BATCH_CODE}.tar.age"
@@ -94,11 +93,14 @@ class World:
     impostor: keys.Signer  # another key under the name 王老师
     bystander: keys.Signer  # 赵老师: staff, not an extractor
     print_office: x25519.Identity
-    escrow: x25519.Identity
+    escrow: x25519.Identity  # also the regulator's escrow the papers are sealed to at rest
+    custody: x25519.Identity  # 王老师's own: the batch's staff recipient at rest
 
 
 def make_world(db: Database, keystore: Path, batch_id: int) -> World:
-    """Keys for the extractor and a bystander, registered; an impostor's key kept apart."""
+    """Keys for the extractor and a bystander, registered; an impostor's key kept apart; age
+    recipients for the batch's custody (the extractor and a regulator's escrow)."""
+    escrow, custody = x25519.Identity.generate(), x25519.Identity.generate()
     with db.transaction() as session:
         wang = get_person(session, EXTRACTOR)
         set_public_key(
@@ -107,6 +109,9 @@ def make_world(db: Database, keystore: Path, batch_id: int) -> World:
             keys.generate(EXTRACTOR, KEY_PASS, keystore=keystore).public_key_raw,
             actor="t",
         )
+        set_age_recipient(session, wang, str(custody.to_public()), actor="t")
+        regulator = add_person(session, "省鉴定中心", ["regulator"], actor="t")
+        set_age_recipient(session, regulator, str(escrow.to_public()), actor="t")
         zhao = add_person(session, "赵老师", ["staff"], actor="t")
         set_public_key(
             session,
@@ -122,7 +127,8 @@ def make_world(db: Database, keystore: Path, batch_id: int) -> World:
         impostor=keys.load_signer(EXTRACTOR, KEY_PASS, keystore=keystore / "impostor"),
         bystander=keys.load_signer("赵老师", KEY_PASS, keystore=keystore),
         print_office=x25519.Identity.generate(),
-        escrow=x25519.Identity.generate(),
+        escrow=escrow,
+        custody=custody,
     )
 
 
@@ -167,20 +173,24 @@ def seal(
     passphrase: str | None = None,
     person: str = EXTRACTOR,
     signer: keys.Signer | None = None,
+    identities: list[x25519.Identity] | None = None,
 ) -> Any:
+    """Seal through the workflow; the first seal also seals the papers at rest, so later
+    ones read them with the custody identity (or `identities`)."""
     if recipients is None and passphrase is None:
         recipients = [str(w.print_office.to_public()), str(w.escrow.to_public())]
     with w.db.transaction() as session:
-        return seal_batch(
+        return seal_batch_to_dir(
             session,
-            get_batch(session, w.batch_id),
+            w.batch_id,
             files,
-            recipients=recipients,
-            passphrase=passphrase,
-            signer_person=get_person(session, person),
+            signer_name=person,
             signer=signer or w.signer,
             out_dir=out,
             actor="t",
+            recipients=recipients or (),
+            passphrase=passphrase,
+            identities=[w.custody] if identities is None else identities,
         )
 
 
@@ -253,14 +263,16 @@ def test_sealed_bundle_holds_the_papers_and_documents_and_opens_for_each_recipie
         assert event is not None and event.detail["sha256"] == statement["ciphertext_sha256"]
         trusted = expected_signer_keys(session, read_signature_file(sig))
         layouts = {
-            p.code: p.layout
+            p.code: clear_composition(session, p, [w.custody]).layout
             for p in session.scalars(select(Paper).where(Paper.batch_id == w.batch_id))
         }
     assert trusted == pinned(w)
 
     for n, identity in enumerate((w.print_office, w.escrow)):
         out = tmp_path / f"opened-{n}"
-        opened = unseal(bundle, sig, identities=[identity], trusted_keys=trusted, out_dir=out)
+        opened = unseal_bundle(
+            bundle, sig, identities=[identity], trusted_keys=trusted, out_dir=out
+        )
         assert opened.trusted and opened.signer == EXTRACTOR
         assert opened.files[0] == MANIFEST
         for name, data in DOCS.items():
@@ -333,12 +345,14 @@ def test_passphrase_bundle(world: World, passphrase_sealed: Any, tmp_path: Path)
     assert "scrypt" in read_header(result.bundle_path.read_bytes()).stanza_types
     args = (result.bundle_path, result.signature_path)
     with pytest.raises(DecryptFailed) as err:
-        unseal(*args, passphrase="wrong", trusted_keys=pinned(world), out_dir=tmp_path / "a")
+        unseal_bundle(*args, passphrase="wrong", trusted_keys=pinned(world), out_dir=tmp_path / "a")
     assert err.value.kind == "no_match"
     with pytest.raises(DecryptFailed) as err:
-        unseal(*args, identities=[world.escrow], trusted_keys=pinned(world), out_dir=tmp_path / "b")
+        unseal_bundle(
+            *args, identities=[world.escrow], trusted_keys=pinned(world), out_dir=tmp_path / "b"
+        )
     assert err.value.key == "seal.decrypt_failed" and "--passphrase" in str(err.value)
-    opened = unseal(
+    opened = unseal_bundle(
         *args, passphrase=PASSPHRASE, trusted_keys=pinned(world), out_dir=tmp_path / "c"
     )
     assert (tmp_path / "c" / "documents" / "试卷-A.docx").read_bytes() == DOCS["试卷-A.docx"]
@@ -434,7 +448,7 @@ def test_every_header_byte_and_a_byte_of_every_chunk_flipped(
         changed = flip(sealed.ciphertext, at)
         bundle, signature = tampered(sealed, tmp_path / "t", changed)
         with pytest.raises(HashMismatch):
-            unseal(
+            unseal_bundle(
                 bundle,
                 signature,
                 identities=[world.print_office],
@@ -459,7 +473,7 @@ def test_truncation_at_every_chunk_boundary(world: World, sealed: Sealed, tmp_pa
         short = sealed.ciphertext[:cut]
         bundle, signature = tampered(sealed, tmp_path / "t", short)
         with pytest.raises(HashMismatch):
-            unseal(
+            unseal_bundle(
                 bundle,
                 signature,
                 identities=[world.print_office],
@@ -474,7 +488,7 @@ def test_truncation_at_every_chunk_boundary(world: World, sealed: Sealed, tmp_pa
 
 def test_wrong_identity(world: World, sealed: Sealed, tmp_path: Path) -> None:
     with pytest.raises(DecryptFailed) as err:
-        unseal(
+        unseal_bundle(
             sealed.bundle,
             sealed.signature,
             identities=[x25519.Identity.generate()],
@@ -495,7 +509,7 @@ def test_bundle_replaced_by_one_encrypted_to_the_same_recipient(
     assert decrypt(again, identities=[world.print_office]) == sealed.archive
     bundle, signature = tampered(sealed, tmp_path / "same", again)
     with pytest.raises(HashMismatch) as err:
-        unseal(
+        unseal_bundle(
             bundle,
             signature,
             identities=[world.print_office],
@@ -519,11 +533,11 @@ def test_bundle_replaced_by_one_encrypted_to_the_same_recipient(
     folder.mkdir()
     (folder / BUNDLE).write_bytes(forged)
     (folder / (BUNDLE + ".sig.json")).write_bytes(
-        sign_statement(statement, world.impostor).document()
+        sig_document(sign_statement(statement, world.impostor))
     )
     args = (folder / BUNDLE, folder / (BUNDLE + ".sig.json"))
     with pytest.raises(UntrustedSigner) as untrusted:
-        unseal(
+        unseal_bundle(
             *args,
             identities=[world.print_office],
             trusted_keys=pinned(world),
@@ -532,12 +546,12 @@ def test_bundle_replaced_by_one_encrypted_to_the_same_recipient(
     assert world.impostor.fingerprint in str(untrusted.value)
     assert not (tmp_path / "out").exists()
     with pytest.raises(UnpinnedSigner) as unpinned:
-        unseal(*args, identities=[world.print_office], out_dir=tmp_path / "unpinned")
+        unseal_bundle(*args, identities=[world.print_office], out_dir=tmp_path / "unpinned")
     assert str(unpinned.value).startswith(
         f"签名人 {EXTRACTOR}（指纹 {world.impostor.fingerprint}）的公钥无从核对"
     )
     assert not (tmp_path / "unpinned").exists()
-    opened = unseal(
+    opened = unseal_bundle(
         *args, identities=[world.print_office], allow_unpinned=True, out_dir=tmp_path / "unpinned"
     )
     assert not opened.trusted
@@ -548,7 +562,7 @@ def test_signature_file_tampering(world: World, sealed: Sealed, tmp_path: Path) 
     statement = json.loads(document["statement"])
     impostor_key = base64.b64encode(world.impostor.public_key_raw).decode()
     other_papers = canonical_bytes({**statement, "papers": statement["papers"][:1]}).decode()
-    resigned = json.loads(sign_statement(statement, world.impostor).document())
+    resigned = json.loads(sig_document(sign_statement(statement, world.impostor)))
     cases = {
         "statement edited": {**document, "statement": other_papers},
         "another public key": {**document, "public_key": impostor_key},
@@ -567,18 +581,22 @@ def test_signature_file_tampering(world: World, sealed: Sealed, tmp_path: Path) 
         sig = tmp_path / f"{name}.sig.json"
         sig.write_text(json.dumps(changed, ensure_ascii=False))
         with pytest.raises(BadSignature) as err:
-            unseal(sealed.bundle, sig, identities=[world.print_office], out_dir=tmp_path / "out")
+            unseal_bundle(
+                sealed.bundle, sig, identities=[world.print_office], out_dir=tmp_path / "out"
+            )
         assert expected_reason[name] in str(err.value), name
     # The impostor signing a statement that still names the extractor's fingerprint:
     sig = tmp_path / "other-key.sig.json"
-    sig.write_bytes(sign_statement(statement, world.impostor).document())
+    sig.write_bytes(sig_document(sign_statement(statement, world.impostor)))
     with pytest.raises(BadSignature) as err:
-        unseal(sealed.bundle, sig, identities=[world.print_office], out_dir=tmp_path / "out")
+        unseal_bundle(sealed.bundle, sig, identities=[world.print_office], out_dir=tmp_path / "out")
     assert "指纹" in str(err.value)
     for cut in (0, 10, len(sealed.signature.read_bytes()) // 2):
         sig.write_bytes(sealed.signature.read_bytes()[:cut])
         with pytest.raises(BadSignature):
-            unseal(sealed.bundle, sig, identities=[world.print_office], out_dir=tmp_path / "out")
+            unseal_bundle(
+                sealed.bundle, sig, identities=[world.print_office], out_dir=tmp_path / "out"
+            )
     assert not (tmp_path / "out").exists()
 
 
@@ -637,9 +655,9 @@ def test_signed_but_inconsistent_archives_are_refused_after_decryption(
         folder = tmp_path / f"case-{n}"
         folder.mkdir()
         (folder / BUNDLE).write_bytes(ciphertext)
-        (folder / "sig.json").write_bytes(sign_statement(statement, world.signer).document())
+        (folder / "sig.json").write_bytes(sig_document(sign_statement(statement, world.signer)))
         with pytest.raises(error) as err:
-            unseal(
+            unseal_bundle(
                 folder / BUNDLE,
                 folder / "sig.json",
                 identities=[world.print_office],
@@ -657,12 +675,12 @@ def test_output_directory_rules(world: World, sealed: Sealed, tmp_path: Path) ->
     (busy / "keep.txt").write_text("x")
     args = (sealed.bundle, sealed.signature)
     with pytest.raises(InvalidInput) as err:
-        unseal(*args, identities=[world.print_office], out_dir=busy)
+        unseal_bundle(*args, identities=[world.print_office], out_dir=busy)
     assert err.value.key == "seal.out_not_empty"
     assert left_behind(busy) == ["keep.txt"]
     empty = tmp_path / "empty"
     empty.mkdir()
-    opened = unseal(
+    opened = unseal_bundle(
         *args, identities=[world.print_office], trusted_keys=pinned(world), out_dir=empty
     )
     assert set(opened.files) == {str(p.relative_to(empty)) for p in empty.rglob("*") if p.is_file()}
@@ -716,7 +734,7 @@ def signed_bundle(world: World, folder: Path, archive: bytes) -> tuple[Path, Pat
     )
     folder.mkdir()
     (folder / BUNDLE).write_bytes(ciphertext)
-    (folder / "sig.json").write_bytes(sign_statement(statement, world.signer).document())
+    (folder / "sig.json").write_bytes(sig_document(sign_statement(statement, world.signer)))
     return folder / BUNDLE, folder / "sig.json"
 
 
@@ -783,7 +801,7 @@ def test_hostile_archives_are_refused_in_one_line(world: World, tmp_path: Path, 
     entries, error, fragment = HOSTILE[case]
     bundle, signature = signed_bundle(world, tmp_path / "bundle", hostile_tar(entries))
     with pytest.raises(error) as err:
-        unseal(
+        unseal_bundle(
             bundle,
             signature,
             identities=[world.print_office],
@@ -830,7 +848,7 @@ def test_archive_reading_limits(
         reading_limits.applied(reading_limits.Limits(**{limit: value})),
         pytest.raises(LimitExceeded) as err,
     ):
-        unseal(
+        unseal_bundle(
             bundle,
             signature,
             identities=[world.print_office],
@@ -841,7 +859,7 @@ def test_archive_reading_limits(
     assert fragment in str(err.value) and str(bundle) in str(err.value)
     assert "\n" not in str(err.value)
     assert left_behind(tmp_path) == ["bundle"]
-    opened = unseal(
+    opened = unseal_bundle(
         bundle,
         signature,
         identities=[world.print_office],
@@ -858,7 +876,7 @@ def test_bundle_file_size_is_limited_before_reading(
         reading_limits.applied(reading_limits.Limits(file_size=64 * 1024)),
         pytest.raises(FileTooLarge) as err,
     ):
-        unseal(
+        unseal_bundle(
             sealed.bundle,
             sealed.signature,
             identities=[world.print_office],
@@ -876,7 +894,7 @@ def test_output_directory_that_is_a_symlink(world: World, sealed: Sealed, tmp_pa
         link = tmp_path / f"link-{n}"
         link.symlink_to(target, target_is_directory=True)
         with pytest.raises(InvalidInput) as err:
-            unseal(
+            unseal_bundle(
                 sealed.bundle,
                 sealed.signature,
                 identities=[world.print_office],
@@ -892,11 +910,12 @@ def test_output_directory_that_is_a_symlink(world: World, sealed: Sealed, tmp_pa
 # --- the archive ------------------------------------------------------------------------------
 
 
-def test_the_bundle_format_modules_know_no_database() -> None:
-    """DESIGN.md's layering: the bundle's reader and writer load neither SQLAlchemy nor the
-    ORM, in a fresh interpreter (this one has already imported both)."""
+def test_the_format_modules_know_no_database() -> None:
+    """docs/architecture.md's layering: the bundle's and the filing package's modules load
+    neither SQLAlchemy nor the ORM (a verifier reading a package needs neither), in a fresh
+    interpreter (this one has already imported both)."""
     probe = (
-        "import sys, exporters.sealed_bundle, importers.sealed_bundle\n"
+        "import sys, formats.sealed_bundle, formats.filing_package, formats.item_layout\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'"
         " or m in ('qbank.model', 'qbank.db', 'qbank.seal')))"
     )
@@ -998,6 +1017,71 @@ def test_stock_age_opens_a_passphrase_bundle(passphrase_sealed: Any, tmp_path: P
     assert archive.manifest_sha256 == passphrase_sealed.statement["manifest_sha256"]
 
 
+def test_sealing_needs_the_custody_recipients_before_anything_is_done(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """The workflow, whoever calls it, refuses before rendering or writing when the batch has
+    no staff or no regulator age recipient to seal the papers to at rest; once both exist,
+    the same call seals the bundle and the papers in the database."""
+    shutil.copyfile(assembled_database(tmp_path_factory), tmp_path / "qbank.db")
+    db = open_database(str(tmp_path / "qbank.db"))
+    keystore, staff, escrow = (
+        tmp_path / "keys",
+        x25519.Identity.generate(),
+        x25519.Identity.generate(),
+    )
+    rendered: list[int] = []
+
+    def documents(batch: Any) -> dict[str, bytes]:
+        rendered.append(batch.id)
+        return DOCS
+
+    def attempt(out: Path) -> Any:
+        with db.transaction() as session:
+            return seal_batch_to_dir(
+                session,
+                1,
+                documents,
+                signer_name=EXTRACTOR,
+                signer=keys.load_signer(EXTRACTOR, KEY_PASS, keystore=keystore),
+                out_dir=out,
+                actor="t",
+                recipients=[str(x25519.Identity.generate().to_public())],
+            )
+
+    try:
+        with db.transaction() as session:
+            wang = get_person(session, EXTRACTOR)
+            info = keys.generate(EXTRACTOR, KEY_PASS, keystore=keystore)
+            set_public_key(session, wang, info.public_key_raw, actor="t")
+        with pytest.raises(InvalidInput) as err:
+            attempt(tmp_path / "no-staff")
+        assert err.value.key == "confidential.no_staff_recipient"
+        with db.transaction() as session:
+            set_age_recipient(
+                session, get_person(session, EXTRACTOR), str(staff.to_public()), actor="t"
+            )
+        with pytest.raises(InvalidInput) as err:
+            attempt(tmp_path / "no-escrow")
+        assert err.value.key == "confidential.no_regulator_recipient"
+        assert rendered == [] and left_behind(tmp_path / "no-staff") == []
+        assert left_behind(tmp_path / "no-escrow") == []
+
+        with db.transaction() as session:
+            regulator = add_person(session, "省鉴定中心", ["regulator"], actor="t")
+            set_age_recipient(session, regulator, str(escrow.to_public()), actor="t")
+        result = attempt(tmp_path / "out")
+        assert rendered == [1]
+        assert [p.code for p in result.papers_sealed] == ["A", "B", "P"]
+        assert set(result.custody_recipients) >= {str(staff.to_public()), str(escrow.to_public())}
+        with db.transaction() as session:
+            papers = session.scalars(select(Paper).where(Paper.batch_id == 1)).all()
+            assert all(p.sealed_at is not None for p in papers)
+            assert session.scalar(select(func.count()).select_from(SealedBundle)) == 1
+    finally:
+        db.dispose()
+
+
 def test_papers_sealed_at_rest_are_bundled_only_with_an_identity(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
@@ -1014,23 +1098,14 @@ def test_papers_sealed_at_rest_are_bundled_only_with_an_identity(
                 session, get_batch(session, 1), recipients=[str(w.escrow.to_public())], actor="t"
             )
         with pytest.raises(IdentityRequired):
-            seal(w, tmp_path / "refused")
+            seal(w, tmp_path / "refused", identities=[])
         assert left_behind(tmp_path / "refused") == []
         with db.transaction() as session:
             assert paper_data(session, get_batch(session, 1), [w.escrow]) == before
-            result = seal_batch(
-                session,
-                get_batch(session, 1),
-                DOCS,
-                recipients=[str(w.print_office.to_public())],
-                passphrase=None,
-                signer_person=get_person(session, EXTRACTOR),
-                signer=w.signer,
-                out_dir=tmp_path / "out",
-                actor="t",
-                identities=[w.escrow],
-            )
-        opened = unseal(
+        result = seal(
+            w, tmp_path / "out", recipients=[str(w.print_office.to_public())], identities=[w.escrow]
+        )
+        opened = unseal_bundle(
             result.bundle_path,
             result.signature_path,
             identities=[w.print_office],
@@ -1058,7 +1133,7 @@ def test_the_database_pins_the_signer_and_knows_the_batch_extractors(
             signed_at=datetime(2026, 12, 1, tzinfo=UTC),
         )
         path = tmp_path / f"{uuid.uuid4().hex}.sig.json"
-        path.write_bytes(sign_statement(statement, signer).document())
+        path.write_bytes(sig_document(sign_statement(statement, signer)))
         return path
 
     ours = {"id": world.batch_id, "code": BATCH_CODE}

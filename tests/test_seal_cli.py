@@ -20,18 +20,22 @@ from pyrage import x25519
 from test_print_practical import assembled_database
 
 from cli.main import cli
-from exporters.sealed_bundle import encrypt
-from importers.sealed_bundle import MANIFEST
+from formats.sealed_bundle import MANIFEST, encrypt, signature_document
 from qbank import keys
 from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.confidential import set_age_recipient
 from qbank.db import open_database
 from qbank.people import add_person, get_person, set_public_key
-from qbank.seal import bundle_statement, sign_statement
+from qbank.seal import SignedStatement, bundle_statement, sign_statement
 
 BUNDLE = "20261212-01.tar.age"
 EXTRACTOR = "王老师"
 KEY_PASS = "seal-cli-passphrase"
+
+
+def document(signed: SignedStatement) -> bytes:
+    """The `.sig.json` bytes carrying a signed statement."""
+    return signature_document(signed.text, signed.signature, signed.public_key)
 
 
 @dataclass(frozen=True)
@@ -333,7 +337,7 @@ def forged_bundle(setup: Setup, folder: Path, entries: list[tuple[str, bytes]]) 
     )
     folder.mkdir()
     (folder / BUNDLE).write_bytes(ciphertext)
-    (folder / (BUNDLE + ".sig.json")).write_bytes(sign_statement(statement, signer).document())
+    (folder / (BUNDLE + ".sig.json")).write_bytes(document(sign_statement(statement, signer)))
     return folder / BUNDLE
 
 

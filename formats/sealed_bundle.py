@@ -1,20 +1,31 @@
-"""Read a sealed bundle (提取封存包) and check its format; what `exporters.sealed_bundle` writes.
+"""The sealed bundle (提取封存包): two files side by side, written and read here.
 
-The reading half of the format, each check failing with its own error and nothing written:
-- the signature document `<bundle>.sig.json` is a JSON object `{"statement", "signature",
-  "public_key"}` whose statement is canonical JSON and whose key and signature are base64
-  (`parse_signature_document`; what the statement says and whether the signature verifies
-  is `qbank.seal`'s);
+- `<name>.tar.age` — an age v1 file (X25519 recipients, or a passphrase alone) holding a
+  deterministic tar: `manifest.json` first (canonical JSON: format, and for every other file
+  its SHA-256 and size), then the files sorted by name, every entry mtime 0, uid/gid 0, no
+  owner names, mode 0644, PAX format. The same files give the same tar bytes, and the stock
+  tools open it: `age -d -i key.txt B.tar.age | tar x`.
+- `<name>.tar.age.sig.json` — `{"statement": <canonical JSON text>, "signature": <b64
+  Ed25519 over the statement's UTF-8>, "public_key": <b64 raw key>}`. What the statement
+  says, who signs it and whether the signature verifies is the engine's (`qbank.seal`).
+
+Writing (`build_archive`, `encrypt`, `signature_document`, `write_bundle`): files appear
+whole or not at all and never replace another file.
+
+Reading, each check failing with its own error and nothing written:
+- the signature document is a JSON object with exactly those three fields, the statement
+  canonical JSON and the key and signature base64 (`parse_signature_document`);
 - the age v1 header is well formed by the spec's grammar, stricter than rage (`read_header`),
   and an identity or the passphrase opens the file (`decrypt`); failures carry the kind the
   age test vectors use;
 - the tar holds regular files only, `manifest.json` first, each name safe, not too long
   and once, no name both a file and a directory (`a` and `a/b`) and no two names that are one
-  file on a case-insensitive disk, within the reading limits (`importers.limits`: entries,
+  file on a case-insensitive disk, within the reading limits (`formats.limits`: entries,
   bytes per entry and in all), exactly the files the manifest lists with their SHA-256 and
-  size (`read_archive`, `check_name`, `NameIndex`).
+  size, and the manifest the expected (signed) one (`read_archive`, `check_name`,
+  `NameIndex`).
 
-Nothing here touches the database or extracts to disk.
+Nothing here touches the database.
 """
 
 from __future__ import annotations
@@ -23,9 +34,11 @@ import base64
 import binascii
 import io
 import json
+import os
+import secrets
 import tarfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,13 +46,15 @@ from typing import Any
 import pyrage
 from pyrage import x25519
 
-from importers import limits as reading_limits
+from formats import limits as reading_limits
 from qbank.canonical import canonical_bytes, sha256_hex
-from qbank.errors import InvalidInput, QbankError
+from qbank.errors import BadSignature, InvalidInput, SealError
 from qbank.i18n import tr
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "qbank-bundle/v1"
+BUNDLE_SUFFIX = ".tar.age"
+SIGNATURE_SUFFIX = ".sig.json"
 STREAM_CHUNK = 64 * 1024
 """age STREAM encrypts the payload in chunks of this many bytes, each with a 16-byte tag."""
 MAX_SCRYPT_WORK_FACTOR = 22
@@ -73,10 +88,6 @@ _PYRAGE_KINDS = (
 )
 
 
-class SealError(QbankError):
-    """A bundle could not be made or opened; nothing was written."""
-
-
 class UnsafeName(SealError):
     """A file name that could escape the output directory or means different files on
     different systems (absolute, `..`, backslash, control characters, drive letters)."""
@@ -106,13 +117,6 @@ class NameConflict(SealError):
     def __init__(self, kind: str, name: str, other: str) -> None:
         self.kind = kind  # "file_and_directory" or "same_file"
         super().__init__(f"seal.name_conflict.{kind}", name=_shown(name), other=_shown(other))
-
-
-class BadSignature(SealError):
-    """The signature file is malformed or its signature does not verify."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__("seal.bad_signature", file=path, reason=reason)
 
 
 class DecryptFailed(SealError):
@@ -266,14 +270,17 @@ def _shown(name: str) -> str:
     return text if len(text) <= 80 else f"{text[:60]}…（{len(text)}）"
 
 
-def read_archive(data: bytes, *, source: str = "bundle") -> Archive:
-    """Read a bundle's tar and check it against its own manifest.
+def read_archive(
+    data: bytes, *, source: str = "bundle", manifest_sha256: str | None = None
+) -> Archive:
+    """Read a bundle's tar and check it against its own manifest, and the manifest against
+    `manifest_sha256` (the signed one) when given.
 
     Raises BadArchive (not a tar, a non-file entry, manifest not first or duplicated
     entries), UnsafeName, NameTooLong, NameConflict, LimitExceeded/FileTooLarge (more
-    entries or bytes than `importers.limits.current()` allows; `source` names the bundle),
-    or ManifestMismatch (a file missing, extra or with another hash or size). Pure: nothing
-    is extracted to disk.
+    entries or bytes than `formats.limits.current()` allows; `source` names the bundle),
+    or ManifestMismatch (a file missing, extra or with another hash or size, or the manifest
+    not the expected one). Pure: nothing is extracted to disk.
     """
     entries = _tar_entries(data, source)
     if not entries or entries[0][0] != MANIFEST:
@@ -291,6 +298,8 @@ def read_archive(data: bytes, *, source: str = "bundle") -> Archive:
     for name, data_ in files.items():
         if sha256_hex(data_) != listed[name]["sha256"] or len(data_) != listed[name]["size"]:
             raise ManifestMismatch(tr("seal.manifest.file", name=name))
+    if manifest_sha256 is not None and sha256_hex(manifest_bytes) != manifest_sha256:
+        raise ManifestMismatch(tr("seal.manifest.not_signed"))
     return Archive(manifest, sha256_hex(manifest_bytes), files)
 
 
@@ -351,7 +360,8 @@ def _parse_manifest(data: bytes) -> dict[str, Any]:
     for name in files:
         if check_name(name) == MANIFEST:
             raise UnsafeName(name)
-    return manifest
+    checked: dict[str, Any] = manifest
+    return checked
 
 
 # --- age ----------------------------------------------------------------------------------
@@ -386,13 +396,16 @@ def decrypt(
         raise DecryptFailed("no_match", "seal.decrypt.needs_identity")
     if identities is not None and by_passphrase:
         raise DecryptFailed("no_match", "seal.decrypt.needs_passphrase")
+    plaintext: bytes
     try:
         if passphrase is not None:
-            return pyrage.passphrase.decrypt(ciphertext, passphrase)
+            plaintext = pyrage.passphrase.decrypt(ciphertext, passphrase)
+            return plaintext
         keys = [parse_identity(i) for i in identities or []]
         if not keys:
             raise InvalidInput("seal.no_identity")
-        return pyrage.decrypt(ciphertext, keys)
+        plaintext = pyrage.decrypt(ciphertext, keys)
+        return plaintext
     except pyrage.DecryptError as e:
         raise DecryptFailed(decrypt_error_kind(e)) from None
 
@@ -475,3 +488,173 @@ def _is_b64(text: bytes, length: int | None = None) -> bool:
         return False
     raw = base64.b64decode(text + b"=" * (-len(text) % 4))
     return base64.b64encode(raw).rstrip(b"=") == text
+
+
+# --- writing: the archive -----------------------------------------------------------------
+
+
+def build_archive(files: Mapping[str, bytes]) -> tuple[bytes, dict[str, Any]]:
+    """A deterministic tar of `files` with `manifest.json` first; returns (tar bytes, manifest).
+
+    Raises UnsafeName for a bad name (or the reserved `manifest.json`), NameTooLong, or
+    NameConflict for names that could not all be written out (`a` and `a/b`, `A` and `a`).
+    Pure.
+    """
+    names = NameIndex()
+    names.add(MANIFEST)
+    for name in files:
+        if check_name(name) == MANIFEST:
+            raise UnsafeName(name)
+        names.add(name)
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "files": {
+            name: {"sha256": sha256_hex(data), "size": len(data)}
+            for name, data in sorted(files.items())
+        },
+    }
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in [(MANIFEST, canonical_bytes(manifest)), *sorted(files.items())]:
+            tar.addfile(_tar_entry(name, len(data)), io.BytesIO(data))
+    return buffer.getvalue(), manifest
+
+
+def _tar_entry(name: str, size: int) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mtime = 0
+    info.mode = 0o644
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    info.type = tarfile.REGTYPE
+    return info
+
+
+# --- writing: age -------------------------------------------------------------------------
+
+
+def encrypt(
+    archive: bytes, *, recipients: Sequence[str] | None = None, passphrase: str | None = None
+) -> bytes:
+    """age v1 encryption to X25519 recipients ("age1…") or to a passphrase (scrypt), not both.
+
+    Raises InvalidInput for no or both modes, an empty passphrase or a malformed recipient.
+    """
+    keys = check_mode(recipients, passphrase)
+    ciphertext: bytes = (
+        pyrage.passphrase.encrypt(archive, passphrase)
+        if passphrase is not None
+        else pyrage.encrypt(archive, keys)
+    )
+    return ciphertext
+
+
+def check_mode(recipients: Sequence[str] | None, passphrase: str | None) -> list[x25519.Recipient]:
+    """The parsed recipients (empty in passphrase mode); InvalidInput unless exactly one
+    mode is chosen, with a non-empty passphrase or well-formed recipients. Pure."""
+    if (recipients is None) == (passphrase is None):
+        raise InvalidInput("seal.one_mode")
+    if passphrase is not None:
+        if not passphrase:
+            raise InvalidInput("seal.empty_passphrase")
+        return []
+    return [parse_recipient(r) for r in normalize_recipients(recipients or [])]
+
+
+def normalize_recipients(recipients: Sequence[str]) -> list[str]:
+    """Trimmed, de-duplicated, sorted recipients (the order the statement records)."""
+    chosen = sorted({r.strip() for r in recipients})
+    if not chosen:
+        raise InvalidInput("seal.no_recipients")
+    return chosen
+
+
+def parse_recipient(recipient: str) -> x25519.Recipient:
+    """An X25519 recipient from its `age1…` text; InvalidInput if malformed."""
+    try:
+        return x25519.Recipient.from_str(recipient)
+    except pyrage.RecipientError:
+        raise InvalidInput("seal.bad_recipient", recipient=recipient[:80]) from None
+
+
+# --- writing: the signature document ------------------------------------------------------
+
+
+def signature_document(statement_text: str, signature: bytes, public_key: bytes) -> bytes:
+    """The `.sig.json` bytes: the statement's canonical JSON text, its signature and the key;
+    what `parse_signature_document` reads back. Pure."""
+    document = {
+        "statement": statement_text,
+        "signature": base64.b64encode(signature).decode("ascii"),
+        "public_key": base64.b64encode(public_key).decode("ascii"),
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# --- writing: the files ---------------------------------------------------------------------
+
+
+def write_bundle(
+    out_dir: Path, name: str, ciphertext: bytes, signature: bytes
+) -> tuple[Path, Path]:
+    """Write `name` (the age file) and `name` + `.sig.json` into `out_dir` (created if
+    missing); returns their paths. Both appear or neither does, and neither replaces an
+    existing file (InvalidInput). Side effects: writes the two files."""
+    bundle_path = Path(out_dir) / check_name(name)
+    signature_path = Path(out_dir) / (name + SIGNATURE_SUFFIX)
+    _write_new_files([(bundle_path, ciphertext), (signature_path, signature)])
+    return bundle_path, signature_path
+
+
+def _write_new_files(files: Sequence[tuple[Path, bytes]]) -> None:
+    """Write each file under a temporary name, then link them all into place; an existing
+    file is never replaced (InvalidInput), and a failure removes whatever was placed."""
+    for path, _ in files:
+        if path.exists():
+            raise InvalidInput("seal.out_exists", path=str(path))
+    files[0][0].parent.mkdir(parents=True, exist_ok=True)
+    temps: list[Path] = []
+    placed: list[Path] = []
+    try:
+        for path, data in files:
+            temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+            temps.append(temp)
+            with open(temp, "xb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for (path, _), temp in zip(files, temps, strict=True):
+            try:
+                os.link(temp, path)  # fails rather than replace an existing file
+            except FileExistsError:
+                raise InvalidInput("seal.out_exists", path=str(path)) from None
+            placed.append(path)
+    except BaseException:
+        for path in placed:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        for temp in temps:
+            temp.unlink(missing_ok=True)
+
+
+def bundle_file_name(code: str) -> str:
+    """The bundle's file name for a batch code, `<code>.tar.age`; UnsafeName if it cannot be
+    one. Pure."""
+    return check_name(f"{code}{BUNDLE_SUFFIX}")
+
+
+def signature_file(bundle: Path) -> Path:
+    """Where a bundle's signature document sits: beside it, `<bundle>.sig.json`."""
+    return bundle.with_name(bundle.name + SIGNATURE_SUFFIX)
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Where an opened bundle may be written: InvalidInput unless `out_dir` is absent or an
+    empty directory, and not a symbolic link (the files would land wherever it points, and
+    the link be replaced). Reads the directory."""
+    if out_dir.is_symlink():
+        raise InvalidInput("seal.out_symlink", path=str(out_dir))
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise InvalidInput("seal.out_not_empty", path=str(out_dir))
