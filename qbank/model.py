@@ -472,9 +472,7 @@ def _review_status(version_column: Any, id_column: Any) -> Any:
 
 
 ItemVersion.status = _review_status(Review.item_version_id, ItemVersion.id)
-PracticalSetVersion.status = _review_status(
-    Review.set_version_id, PracticalSetVersion.id
-)
+PracticalSetVersion.status = _review_status(Review.set_version_id, PracticalSetVersion.id)
 
 
 class Filing(Base):
