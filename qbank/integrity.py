@@ -378,7 +378,7 @@ class _Run:
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def fail(self, code: str, table: str, row: int | str | None, **params: Any) -> None:
+    def fail(self, code: str, table: str, row: int | str | None, /, **params: Any) -> None:
         self.failures.append(Failure(code, table, row, params))
         self.counts[self.current].failed += 1
 
