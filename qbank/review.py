@@ -203,7 +203,7 @@ def _current(
             .where(Item.id == d.item_id, Item.bank_id == bank.id, Item.deleted_at.is_(None))
         ).first()
         return (row[1], "item", row[0].id) if row else None
-    set_row = session.execute(
+    row = session.execute(
         select(PracticalSet, PracticalSetVersion)
         .join(PracticalSetVersion, PracticalSet.current_version_id == PracticalSetVersion.id)
         .where(
@@ -212,7 +212,7 @@ def _current(
             PracticalSet.deleted_at.is_(None),
         )
     ).first()
-    return (set_row[1], "practical_set", set_row[0].code) if set_row else None
+    return (row[1], "practical_set", row[0].code) if row else None
 
 
 def all_pending(session: Session, bank: Bank, reviewer: Person) -> list[Decision]:
