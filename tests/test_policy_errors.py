@@ -8,17 +8,20 @@ traceback.
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
 from qbank.errors import InvalidInput, QbankError
-from qbank.policy import DEFAULT_PROFILE, load_policy
+from qbank.policy import DEFAULT_PROFILE
 
 OCC = ["--occupation", "6-31-01-03", "--level", "4"]
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "electrician-4"
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -35,18 +38,17 @@ def profile(tmp_path: Path, old: str, new: str) -> Path:
     return path
 
 
-def report(tmp_path: Path, name: str, entry: object) -> Path:
-    """An overlap report embedding the default policy with `name` set to `entry` (None: left
-    out)."""
-    policy = load_policy().as_dict()
-    if entry is None:
-        del policy[name]
-    else:
-        policy[name] = entry
-    path = tmp_path / "report.json"
-    body = {"format": "qbank-overlap-report/1", "scope": {"kind": "theory"}, "policy": policy}
-    path.write_text(json.dumps(body, ensure_ascii=False), "utf-8")
-    return path
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+    """A bank of the sample's first 20 items and the overlap report `overlap check` wrote."""
+    folder = tmp_path_factory.mktemp("policy-report")
+    db = f"sqlite:///{folder / 'qbank.db'}"
+    sample = (SAMPLES / "items-app.csv").read_bytes().split(b"\n")
+    (folder / "items.csv").write_bytes(b"\n".join(sample[:21]) + b"\n")
+    assert run("import", "items", str(folder / "items.csv"), *OCC, "--db", db)[0] == 0
+    out = folder / "report.json"
+    assert run("overlap", "check", *OCC, "--out", str(out), "--db", db)[0] == 0
+    return db, json.loads(out.read_text("utf-8"))
 
 
 def test_a_message_parameter_may_be_called_key() -> None:
@@ -81,21 +83,30 @@ def test_bank_check_with_a_bad_policy_file(
 
 
 @pytest.mark.parametrize(
-    ("name", "entry", "message"),
-    [
-        ("num_perm", None, "错误：政策文件 report 缺少 num_perm（需要 value 和 source）\n"),
-        ("title", None, "错误：政策文件 report 缺少 title（需要 value 和 source）\n"),
-        (
-            "seed",
-            {"value": "x", "source": "edited"},
-            "错误：政策文件 report 中 seed 的取值 x 不合理\n",
-        ),
-    ],
+    ("name", "entry"),
+    [("num_perm", None), ("title", None), ("seed", {"value": "x", "source": "edited"})],
     ids=["missing-value", "missing-title", "not-a-number"],
 )
 def test_overlap_verify_of_a_report_with_a_bad_policy(
-    sqlite_url: str, tmp_path: Path, name: str, entry: object, message: str
+    checked: tuple[str, dict[str, Any]], tmp_path: Path, name: str, entry: object
 ) -> None:
-    path = report(tmp_path, name, entry)
-    code, output = run("overlap", "verify", str(path), "--db", sqlite_url)
-    assert (code, output) == (1, message)
+    db, report = checked
+    code, output = run("overlap", "verify", str(_report(tmp_path, report)), "--db", db)
+    assert code == 0, output  # the report as written verifies
+
+    policy = copy.deepcopy(report["policy"])
+    if entry is None:
+        del policy[name]
+    else:
+        policy[name] = entry
+    code, output = run(
+        "overlap", "verify", str(_report(tmp_path, {**report, "policy": policy})), "--db", db
+    )
+    assert code == 1
+    assert output.startswith("错误：") and name in output and output.count("\n") == 1, output
+
+
+def _report(folder: Path, report: dict[str, Any]) -> Path:
+    path = folder / "report.json"
+    path.write_text(json.dumps(report, ensure_ascii=False), "utf-8")
+    return path
