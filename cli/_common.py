@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 from sqlalchemy.orm import Session
@@ -24,6 +24,8 @@ DB_INT = click.IntRange(-(2**63), 2**63 - 1)
 """Any other integer that reaches a query (a level, a count)."""
 
 F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -85,11 +87,11 @@ class UserError(click.ClickException):
         click.echo(tr("cli.error", message=self.format_message()), err=True)
 
 
-def qbank_errors(fn: F) -> F:
+def qbank_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Turn our errors into one clear message and exit status 1; a bug keeps its traceback."""
 
     @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> Any:
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
         except QbankError as e:
@@ -98,7 +100,7 @@ def qbank_errors(fn: F) -> F:
             echo_problems(getattr(e, "problems", ()))  # located problems (200), then the summary
             raise UserError(str(e)) from e
 
-    return run  # type: ignore[return-value]
+    return run
 
 
 @contextmanager

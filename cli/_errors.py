@@ -357,8 +357,9 @@ def _unknown_revision(e: BaseException) -> str | None:
     """The revision named in the database that this qbank's migrations do not know."""
     seen: BaseException | None = e
     while seen is not None:
-        if type(seen).__name__ == "ResolutionError" and getattr(seen, "argument", None):
-            return str(seen.argument)  # type: ignore[attr-defined]
+        argument = getattr(seen, "argument", None)
+        if type(seen).__name__ == "ResolutionError" and argument:
+            return str(argument)
         match = re.search(r"Can't locate revision identified by '([^']*)'", str(seen))
         if match:
             return match.group(1)

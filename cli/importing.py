@@ -8,6 +8,7 @@ import click
 
 from cli._common import (
     DB_INT,
+    F,
     common_options,
     emit_json,
     json_option,
@@ -34,7 +35,7 @@ from qbank.records import (
 from qbank.tree import import_tree
 
 
-def bank_options(fn):  # type: ignore[no-untyped-def]
+def bank_options(fn: F) -> F:
     fn = click.option("--occupation-name", help="职业名称（新建题库时） / occupation name")(fn)
     fn = click.option("--level", type=DB_INT, required=True, help="等级 1–5 / level")(fn)
     fn = click.option(

@@ -8,6 +8,7 @@ import click
 
 from cli._common import (
     DB_INT,
+    F,
     common_options,
     emit_json,
     emit_table,
@@ -21,7 +22,7 @@ from qbank.practical import PracticalSetView, set_views
 from qbank.text.normalize import format_number
 
 
-def _bank_options(fn):  # type: ignore[no-untyped-def]
+def _bank_options(fn: F) -> F:
     fn = click.option("--level", type=DB_INT, required=True, help="等级 1–5 / level")(fn)
     fn = click.option(
         "--occupation", required=True, metavar="CODE", help="职业编码 / occupation code"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from sqlalchemy.orm import Session
 
 from cli._common import (
     DB_INT,
@@ -42,7 +43,7 @@ def review_group() -> None:
     """专家审核（签名，回避本人试题） / expert review."""
 
 
-def _decide_command(decision: str, name: str, summary: str):  # type: ignore[no-untyped-def]
+def _decide_command(decision: str, name: str, summary: str) -> click.Command:
     @review_group.command(name, help=summary)
     @click.option(
         "--item", "item_ids", type=ROW_ID, multiple=True, help="试题编号，可多次给出 / item id"
@@ -101,13 +102,20 @@ def _decide_command(decision: str, name: str, summary: str):  # type: ignore[no-
     return command
 
 
-def _bank(session, item_ids, occupation, level, *, needs_bank: bool) -> Bank:  # type: ignore[no-untyped-def]
+def _bank(
+    session: Session,
+    item_ids: tuple[int, ...],
+    occupation: str | None,
+    level: int | None,
+    *,
+    needs_bank: bool,
+) -> Bank:
     if occupation and level:
         return find_bank(session, occupation, level)
     if needs_bank or not item_ids:
         raise click.UsageError(t("review.bank_required"))
     get_item(session, item_ids[0])
-    return session.get(Bank, session.get(Item, item_ids[0]).bank_id)
+    return session.get_one(Bank, session.get_one(Item, item_ids[0]).bank_id)
 
 
 _decide_command(

@@ -398,7 +398,9 @@ class _Reader:
             location = dataclasses.replace(location, column=None)
         return self.order.get(location, -1)
 
-    def problem(self, index: int | Location, field_name: str, key: str, **params: object) -> None:
+    def problem(
+        self, index: int | Location, field_name: str, key: str, /, **params: object
+    ) -> None:
         self.problems.append(Problem(self.location(index), field_name, key, dict(params)))
 
     def location(self, index: int | Location) -> Location:
@@ -984,7 +986,9 @@ def read_answer_entries(text: str, *, bracketed: bool = True) -> list[tuple[int,
     """
     text = fold_width(text).strip()
     entries: list[tuple[int, str]] = []
-    position = _KEY_GAP.match(text).end()  # type: ignore[union-attr]
+    gap = _KEY_GAP.match(text)
+    assert gap is not None  # the pattern matches the empty string
+    position = gap.end()
     while position < len(text):
         match = _KEY_ENTRY.match(text, position)
         if match is None:

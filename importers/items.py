@@ -8,9 +8,10 @@ options is reported the same way whatever the file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from formats.item_layout import OPTION_LETTERS
-from qbank.records import ItemRecord, ItemType, Location, Problem
+from qbank.records import Answer, ItemRecord, ItemType, Location, Problem
 from qbank.text.normalize import (
     canonical_knowledge_code,
     clean_text,
@@ -52,7 +53,7 @@ def build_item(raw: RawItem) -> tuple[ItemRecord | None, list[Problem]]:
     problems: list[Problem] = []
     loc = raw.location
 
-    def problem(field_name: str, key: str, **params: object) -> None:
+    def problem(field_name: str, key: str, /, **params: object) -> None:
         problems.append(Problem(loc, field_name, key, dict(params)))
 
     item_type = raw.type if isinstance(raw.type, ItemType) else parse_item_type(raw.type)
@@ -138,7 +139,17 @@ def build_item(raw: RawItem) -> tuple[ItemRecord | None, list[Problem]]:
     return record, []
 
 
-def _check_answer(item_type, answer, answer_text, options, problem) -> None:  # type: ignore[no-untyped-def]
+class _Report(Protocol):
+    def __call__(self, field_name: str, key: str, /, **params: object) -> None: ...
+
+
+def _check_answer(
+    item_type: ItemType,
+    answer: Answer | None,
+    answer_text: str,
+    options: dict[str, str],
+    problem: _Report,
+) -> None:
     if item_type is ItemType.JUDGEMENT:
         if answer is None:
             problem("answer", "problem.judgement_answer", value=answer_text)
@@ -154,7 +165,7 @@ def _check_answer(item_type, answer, answer_text, options, problem) -> None:  # 
     if options and letters != expected:
         missing = "".join(sorted(set(expected) - set(letters)))
         problem("options", "problem.option_gap", letters=letters, missing=missing or "-")
-    if answer is None:
+    if not isinstance(answer, str):  # a choice answer is letters, or None when unreadable
         problem("answer", "problem.unparseable_answer", value=answer_text)
         return
     outside = [a for a in answer if a not in options]

@@ -110,7 +110,7 @@ class _Reader:
         self.parsed: Parsed[ReviewRow] = Parsed()
         self.first_seen: dict[int, Location] = {}
 
-    def problem(self, where: Location, field: str, key: str, **params: object) -> None:
+    def problem(self, where: Location, field: str, key: str, /, **params: object) -> None:
         self.parsed.problems.append(Problem(where, field, key, dict(params)))
 
     def sheet(self, sheet: Sheet, header_index: int, columns: dict[str, int]) -> None:

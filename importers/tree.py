@@ -249,7 +249,7 @@ class _Builder:
     nodes: dict[str, _Node] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=ProblemList)
 
-    def problem(self, location: Location, field_name: str, key: str, **params: object) -> None:
+    def problem(self, location: Location, field_name: str, key: str, /, **params: object) -> None:
         self.problems.append(Problem(location, field_name, key, dict(params)))
 
     def code(self, parent: Parent, value: Cell, location: Location, point: bool) -> Parent:

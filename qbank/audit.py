@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import RowMapping, select, text
 from sqlalchemy.orm import Session
 
 from qbank.canonical import canonical_bytes, sha256_hex
@@ -53,7 +53,7 @@ def event_fields(event: AuditEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in HASHED_FIELDS}
 
 
-def event_hash(prev_hash: str, fields: Mapping[str, Any] | AuditEvent) -> str:
+def event_hash(prev_hash: str, fields: Mapping[str, Any] | RowMapping | AuditEvent) -> str:
     """SHA-256 (hex) of the canonical JSON of {prev, at, actor, action, entity, entity_id,
     bank_id, detail}; `fields` is an event or a mapping with those keys."""
     values = event_fields(fields) if isinstance(fields, AuditEvent) else fields

@@ -53,7 +53,7 @@ def find_bank(session: Session, occupation_code: str, level: int) -> Bank:
     return bank
 
 
-def _insert_or_get(session: Session, row: _Row, existing: Select[tuple[_Row]]) -> tuple[_Row, bool]:
+def _insert_or_get(session: Session, row: _Row, existing: Select[_Row]) -> tuple[_Row, bool]:
     """Insert `row`, or return the same row that a concurrent transaction committed first
     (two imports into a new bank at once); the bool says whether `row` was inserted."""
     try:

@@ -114,7 +114,7 @@ class Composition:
         items = tuple(tuple(row) for row in data["items"])
         if any(len(row) != 3 or not all(_is_int(v) for v in row) for row in items):
             raise ValueError("items")
-        return cls(layout, seed, set_version_id, items)  # type: ignore[arg-type]
+        return cls(layout, seed, set_version_id, items)
 
     @property
     def item_ids(self) -> list[int]:

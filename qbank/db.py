@@ -13,9 +13,11 @@ and the audit chain never forks); on PostgreSQL an import takes its bank's advis
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -23,8 +25,12 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from qbank.errors import QbankError
+
+if TYPE_CHECKING:
+    import psycopg  # only for the connect hook's annotation: importing it costs start-up time
 
 DEFAULT_PATH = "qbank.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -74,7 +80,7 @@ def resolve_url(db: str | None = None) -> str:
     return f"sqlite:///{Path(value).expanduser()}"
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_begin)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -87,7 +93,7 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _pg_settings(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _pg_settings(dbapi_connection: psycopg.Connection[Any], _record: ConnectionPoolEntry) -> None:
     """Waiting for a lock (an advisory lock, a row) ends after the busy timeout, as on SQLite."""
     cursor = dbapi_connection.cursor()
     cursor.execute(f"SET lock_timeout = {int(busy_timeout() * 1000)}")

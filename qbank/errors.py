@@ -8,9 +8,13 @@ from qbank.i18n import tr
 
 
 class QbankError(Exception):
-    """A user-caused failure, carrying a catalogue key so it renders in the user's language."""
+    """A user-caused failure, carrying a catalogue key so it renders in the user's language.
 
-    def __init__(self, key: str, **params: Any) -> None:
+    `key` is positional-only: messages may have a parameter of their own named `key`
+    (`policy.missing` names the policy key it lacks).
+    """
+
+    def __init__(self, key: str, /, **params: Any) -> None:
         self.key = key
         self.params = params
         super().__init__(key)

@@ -180,7 +180,8 @@ def verify_package(
     def records() -> BankRecords:
         if "records" not in state:
             state["records"] = bank_records() if callable(bank_records) else bank_records
-        return state["records"]  # type: ignore[no-any-return]
+        cached: BankRecords = state["records"]
+        return cached
 
     steps: list[tuple[str, Callable[[], str]]] = [
         ("index", lambda: _index(files, state)),
@@ -286,7 +287,8 @@ def _trust(state: dict[str, Any], name: str, role: str, raw: bytes) -> SignerTru
     """Record whether (name, key) is pinned for `role`; the same signer is judged once."""
     key = (name, role, raw)
     if key in state["signers"]:
-        return state["signers"][key]  # type: ignore[no-any-return]
+        judged: SignerTrust = state["signers"][key]
+        return judged
     fingerprint = key_fingerprint(raw)
     same_name = [t for t in state["trusted"] if _nfc(t.name) == _nfc(name)]
     found = next(
@@ -419,7 +421,7 @@ def _tree(files: Mapping[str, bytes], state: dict[str, Any]) -> str:
         raise _Failed("the manifest names more than one tree")
     if "tree.json" not in files or sha256_hex(files["tree.json"]) != entries[0]["version"]:
         raise _Failed("tree.json does not match the filed tree version")
-    return entries[0]["version"]
+    return str(entries[0]["version"])
 
 
 def _reviews(files: Mapping[str, bytes], state: dict[str, Any]) -> str:

@@ -332,6 +332,11 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _object(value: object) -> dict[str, Any]:
+    """A parsed JSON value that should be an object; anything else reads as empty."""
+    return value if isinstance(value, dict) else {}
+
+
 def _fields(value: Any) -> dict[str, Any]:
     """A JSON column (an audit event's detail) as an object; anything else reads as empty."""
     try:
@@ -373,14 +378,14 @@ class _Run:
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def fail(self, code: str, table: str, row: int | str | None, **params: Any) -> None:
+    def fail(self, code: str, table: str, row: int | str | None, /, **params: Any) -> None:
         self.failures.append(Failure(code, table, row, params))
         self.counts[self.current].failed += 1
 
     def seen(self, n: int = 1) -> None:
         self.counts[self.current].checked += n
 
-    def rows(self, stmt: Select[Any]) -> Iterator[Row[Any]]:
+    def rows(self, stmt: Select[*tuple[Any, ...]]) -> Iterator[Row[*tuple[Any, ...]]]:
         """The statement's rows, fetched in batches (no ORM object per row)."""
         result = self.session.execute(stmt.execution_options(yield_per=BATCH_ROWS))
         for chunk in result.partitions():
@@ -1020,8 +1025,8 @@ class _Run:
         ):
             data = _fields(detail)
             try:
-                key = (int(entity_id), int(data.get("position")))
-            except (TypeError, ValueError):
+                key = (int(entity_id), int(data["position"]))
+            except (KeyError, TypeError, ValueError):
                 continue
             if key not in entries:
                 self.fail(
@@ -1055,7 +1060,7 @@ class _Run:
             bid, batch_id, sha, manifest_sha, file_name, signer_id, text, signature = row
             data = self.parsed(text, "sealed_bundles", bid)
             statement = data if isinstance(data, dict) else {}
-            signer = statement.get("signer") if isinstance(statement.get("signer"), dict) else {}
+            signer = _object(statement.get("signer"))
             self.signed_by(
                 people.get(signer_id),
                 (text or "").encode("utf-8"),
@@ -1068,7 +1073,7 @@ class _Run:
             )
             if data is None:
                 continue
-            batch = statement.get("batch") if isinstance(statement.get("batch"), dict) else {}
+            batch = _object(statement.get("batch"))
             listed = statement.get("papers") if isinstance(statement.get("papers"), list) else None
             papers_ok = listed is not None and all(
                 isinstance(q, dict)

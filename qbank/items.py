@@ -175,7 +175,7 @@ def import_items(
     ).all()
     by_guid = {item.guid: (item, version) for item, version, _ in current}
     by_key = {owned: (item, version) for item, version, owned in current if owned is not None}
-    owned_keys = {item.id: owned for item, _, owned in current}
+    owned_keys: dict[int, str | None] = {item.id: owned for item, _, owned in current}  # outer join
 
     plan: list[tuple[ItemRecord, dict[str, Any], str, str, Item | None, ItemVersion | None]] = []
     seen: dict[str, Location] = {}

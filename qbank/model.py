@@ -471,10 +471,8 @@ def _review_status(version_column: Any, id_column: Any) -> Any:
     return column_property(func.coalesce(latest, literal_column("'draft'")))
 
 
-ItemVersion.status = _review_status(Review.item_version_id, ItemVersion.id)  # type: ignore[assignment]
-PracticalSetVersion.status = _review_status(  # type: ignore[assignment]
-    Review.set_version_id, PracticalSetVersion.id
-)
+ItemVersion.status = _review_status(Review.item_version_id, ItemVersion.id)
+PracticalSetVersion.status = _review_status(Review.set_version_id, PracticalSetVersion.id)
 
 
 class Filing(Base):

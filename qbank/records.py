@@ -7,10 +7,11 @@ tree), versions and stores them. Nothing here knows a file format.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from qbank.i18n import tr
 
@@ -82,7 +83,7 @@ class Problem:
     location: Location
     field: str
     key: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)  # `field` is a name here
 
     @property
     def message(self) -> str:
@@ -242,7 +243,9 @@ class ProblemList(list[Problem]):
             self.append(problem)
         self.omitted += getattr(problems, "omitted", 0)
 
-    def __iadd__(self, problems: Iterable[Problem]) -> ProblemList:  # type: ignore[override]
+    # `+=` on a list goes around `extend`, so it is overridden too. The signature is list's own
+    # (typeshed); mypy compares it with list's overloaded `__add__` and finds them at odds.
+    def __iadd__(self, problems: Iterable[Problem]) -> Self:  # type: ignore[override, misc]
         self.extend(problems)
         return self
 

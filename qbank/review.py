@@ -119,7 +119,9 @@ def review(
             else tr("review.subject_set", code=d.set_code)
         )
 
-        def problem(field_name: str, key: str, where: Location = where, **params: object) -> None:
+        def problem(
+            field_name: str, key: str, where: Location = where, /, **params: object
+        ) -> None:
             problems.append(Problem(where, field_name, key, dict(params)))
 
         if d.decision not in DECISIONS:

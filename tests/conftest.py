@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from qbank.db import Database, open_database
 from qbank.i18n import set_language
 
+pytest_plugins = ["_pg_report"]  # PostgreSQL coverage in the run's summary
 PG_URL_VAR = "QBANK_TEST_PG_URL"
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

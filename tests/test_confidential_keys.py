@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import os
 import shutil
 import stat
 import subprocess
@@ -9,6 +13,10 @@ from pathlib import Path
 
 import pyrage
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from pyrage import x25519
 
 from qbank.errors import InvalidInput
@@ -28,6 +36,28 @@ AGE = shutil.which("age")
 AGE_KEYGEN = shutil.which("age-keygen")
 
 
+def age_passphrase_file(plaintext: bytes, passphrase: str, log_n: int = 10) -> bytes:
+    """An age v1 file encrypted to `passphrase` at a small scrypt work factor (age spec:
+    scrypt stanza, header HMAC, one STREAM chunk). For the wrong-passphrase checks: each
+    attempt costs a whole scrypt run, seconds at the work factor rage picks."""
+    file_key, salt, nonce = os.urandom(16), os.urandom(16), os.urandom(16)
+    wrap = Scrypt(
+        salt=b"age-encryption.org/v1/scrypt" + salt, length=32, n=2**log_n, r=8, p=1
+    ).derive(passphrase.encode("utf-8"))
+    body = ChaCha20Poly1305(wrap).encrypt(bytes(12), file_key, None)
+    header = f"age-encryption.org/v1\n-> scrypt {_b64(salt)} {log_n}\n{_b64(body)}\n---".encode()
+    mac = hmac.new(
+        HKDF(SHA256(), 32, salt=b"", info=b"header").derive(file_key), header, hashlib.sha256
+    ).digest()
+    payload_key = HKDF(SHA256(), 32, salt=nonce, info=b"payload").derive(file_key)
+    chunk = ChaCha20Poly1305(payload_key).encrypt(bytes(11) + b"\x01", plaintext, None)
+    return header + f" {_b64(mac)}\n".encode() + nonce + chunk
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii").rstrip("=")
+
+
 def test_identity_is_kept_encrypted_0600_opened_by_passphrase_and_never_replaced(
     tmp_path: Path,
 ) -> None:
@@ -41,9 +71,8 @@ def test_identity_is_kept_encrypted_0600_opened_by_passphrase_and_never_replaced
     assert stored.startswith(b"age-encryption.org/v1\n-> scrypt ")
     assert b"AGE-SECRET-KEY" not in stored
 
-    assert str(load_age_identity("王老师", PASS, keystore=keystore).to_public()) == recipient
-    with pytest.raises(WrongPassphrase):
-        load_age_identity("王老师", "not it", keystore=keystore)
+    identity = load_age_identity("王老师", PASS, keystore=keystore)
+    assert str(identity.to_public()) == recipient
     with pytest.raises(AgeIdentityNotFound):
         load_age_identity("赵老师", PASS, keystore=keystore)
     with pytest.raises(AgeIdentityExists):
@@ -55,10 +84,18 @@ def test_identity_is_kept_encrypted_0600_opened_by_passphrase_and_never_replaced
         read_identity_file(path)
     assert err.value.key == "keys.identity_encrypted"
     asked: list[str] = []
-    (identity,) = read_identity_file(path, lambda: asked.append("?") or PASS)
-    assert str(identity.to_public()) == recipient and asked == ["?"]
+    (read,) = read_identity_file(path, lambda: asked.append("?") or PASS)
+    assert str(read.to_public()) == recipient and asked == ["?"]
+
+    # a wrong passphrase, on the same identity stored at a small work factor
+    cheap = tmp_path / "cheap" / path.name
+    cheap.parent.mkdir()
+    cheap.write_bytes(age_passphrase_file(f"{identity}\n".encode(), PASS))
+    assert str(load_age_identity("王老师", PASS, keystore=cheap.parent).to_public()) == recipient
+    with pytest.raises(WrongPassphrase):
+        load_age_identity("王老师", "not it", keystore=cheap.parent)
     with pytest.raises(InvalidInput) as err:
-        read_identity_file(path, "not it")
+        read_identity_file(cheap, "not it")
     assert err.value.key == "keys.identity_wrong_passphrase"
 
 

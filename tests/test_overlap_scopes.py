@@ -182,9 +182,10 @@ def test_adjudicated_pair_not_counted_and_lapses_with_a_new_version(
     monkeypatch.setenv("QBANK_KEYS", str(tmp_path / "keys"))
     with db.transaction() as session:
         bank = ensure_bank(session, OCC, 4, actor="tester")
-        for name in ("李工", "tester"):
+        signers = {name: keys.generate_signer(name, "pw") for name in ("李工", "tester")}
+        for name, key in signers.items():
             person = add_person(session, name, ["reviewer"], actor="tester")
-            set_public_key(session, person, keys.generate(name, "pw").public_key_raw, actor="t")
+            set_public_key(session, person, key.public_key_raw, actor="t")
         importer = add_person(session, "tester", ["reviewer"], actor="tester")
         with pytest.raises(SelfReview):  # 'tester' imported the items: may not judge them
             adjudicate(
@@ -193,11 +194,11 @@ def test_adjudicated_pair_not_counted_and_lapses_with_a_new_version(
                 ids[0],
                 ids[6],
                 reviewer=importer,
-                signer=keys.load_signer("tester", "pw"),
+                signer=signers["tester"],
                 reason="x",
                 actor="tester",
             )
-        signer = keys.load_signer("李工", "pw")
+        signer = signers["李工"]
         mark = adjudicate(
             session,
             bank,

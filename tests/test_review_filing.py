@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from exporters.items_xlsx import write_items_xlsx
 from formats.filing_package import read_package, write_package
@@ -21,7 +22,7 @@ from qbank.db import Database
 from qbank.filing import NotCompliant, file_bank, filed_item_versions
 from qbank.filing_check import TrustedKey, trusted_key_from_export, verify_package
 from qbank.items import import_items
-from qbank.model import PracticalSet, Review
+from qbank.model import Person, PracticalSet, Review
 from qbank.people import add_person, set_public_key
 from qbank.policy import Policy, Value, load_policy
 from qbank.practical import import_practical
@@ -45,11 +46,12 @@ def sample_items() -> list[ItemRecord]:
     return read_items_table(SAMPLES / "items.xlsx").records
 
 
-def person(session, name: str, *roles: str):  # type: ignore[no-untyped-def]
+def person(session: Session, name: str, *roles: str) -> tuple[Person, keys.Signer]:
+    """A person with a registered key, opened (one key derivation, not two)."""
     p = add_person(session, name, roles, actor="tester")
-    info = keys.generate(name, PASS)
-    set_public_key(session, p, info.public_key_raw, actor="tester")
-    return p, keys.load_signer(name, PASS)
+    signer = keys.generate_signer(name, PASS)
+    set_public_key(session, p, signer.public_key_raw, actor="tester")
+    return p, signer
 
 
 def small_policy(**changes: float) -> Policy:

@@ -99,33 +99,25 @@ class World:
 
 def make_world(db: Database, keystore: Path, batch_id: int) -> World:
     """Keys for the extractor and a bystander, registered; an impostor's key kept apart; age
-    recipients for the batch's custody (the extractor and a regulator's escrow)."""
+    recipients for the batch's custody (the extractor and a regulator's escrow). (Each key is
+    made opened: key derivation is slow, and loading is test_keys' business.)"""
     escrow, custody = x25519.Identity.generate(), x25519.Identity.generate()
+    signer = keys.generate_signer(EXTRACTOR, KEY_PASS, keystore=keystore)
+    bystander = keys.generate_signer("赵老师", KEY_PASS, keystore=keystore)
     with db.transaction() as session:
         wang = get_person(session, EXTRACTOR)
-        set_public_key(
-            session,
-            wang,
-            keys.generate(EXTRACTOR, KEY_PASS, keystore=keystore).public_key_raw,
-            actor="t",
-        )
+        set_public_key(session, wang, signer.public_key_raw, actor="t")
         set_age_recipient(session, wang, str(custody.to_public()), actor="t")
         regulator = add_person(session, "省鉴定中心", ["regulator"], actor="t")
         set_age_recipient(session, regulator, str(escrow.to_public()), actor="t")
         zhao = add_person(session, "赵老师", ["staff"], actor="t")
-        set_public_key(
-            session,
-            zhao,
-            keys.generate("赵老师", KEY_PASS, keystore=keystore).public_key_raw,
-            actor="t",
-        )
-    keys.generate(EXTRACTOR, KEY_PASS, keystore=keystore / "impostor")
+        set_public_key(session, zhao, bystander.public_key_raw, actor="t")
     return World(
         db=db,
         batch_id=batch_id,
-        signer=keys.load_signer(EXTRACTOR, KEY_PASS, keystore=keystore),
-        impostor=keys.load_signer(EXTRACTOR, KEY_PASS, keystore=keystore / "impostor"),
-        bystander=keys.load_signer("赵老师", KEY_PASS, keystore=keystore),
+        signer=signer,
+        impostor=keys.generate_signer(EXTRACTOR, KEY_PASS, keystore=keystore / "impostor"),
+        bystander=bystander,
         print_office=x25519.Identity.generate(),
         escrow=escrow,
         custody=custody,

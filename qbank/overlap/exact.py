@@ -255,8 +255,16 @@ def _concat_sorted(parts: list[Pairs]) -> Pairs:
 
 @njit(nogil=True, cache=True)
 def _select(
-    indptr, indices, data, row0, col0, sizes_a, sizes_b, threshold, upper
-):  # pragma: no cover - numba
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    data: np.ndarray,
+    row0: int,
+    col0: int,
+    sizes_a: np.ndarray,
+    sizes_b: np.ndarray,
+    threshold: float,
+    upper: bool,
+) -> Pairs:  # pragma: no cover - numba
     """Entries of a block's shared-token counts whose Jaccard reaches the threshold.
 
     Two passes (count, then fill) over the entries; most fail the division-free necessary
@@ -301,14 +309,22 @@ def _select(
 
 
 @njit(nogil=True, cache=True)
-def _grow(values):  # pragma: no cover - numba
+def _grow(values: np.ndarray) -> np.ndarray:  # pragma: no cover - numba
     grown = np.empty(2 * len(values), values.dtype)
     grown[: len(values)] = values
     return grown
 
 
 @njit(nogil=True, cache=True)
-def _pair_jaccard(a_indptr, a_indices, b_indptr, b_indices, i, j, ncols):  # pragma: no cover
+def _pair_jaccard(
+    a_indptr: np.ndarray,
+    a_indices: np.ndarray,
+    b_indptr: np.ndarray,
+    b_indices: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    ncols: int,
+) -> np.ndarray:  # pragma: no cover - numba
     """Exact Jaccard per pair; 0.0 when both sets are empty.
 
     Row ``i``'s tokens are marked in a vocabulary-sized table (kept while consecutive pairs

@@ -199,7 +199,7 @@ def _candidates(sigs: np.ndarray, bands: int, rows: int, split: int, *, cross: b
 
 
 @njit(inline="always", cache=True)
-def _fmix64(h):  # pragma: no cover - numba
+def _fmix64(h: np.uint64) -> np.uint64:  # pragma: no cover - numba
     h ^= h >> _S33
     h *= _M1
     h ^= h >> _S33
@@ -209,7 +209,15 @@ def _fmix64(h):  # pragma: no cover - numba
 
 
 @njit(nogil=True, cache=True)
-def _keys_into(sigs, lo, hi, bands, rows, band_keys, full):  # pragma: no cover - numba
+def _keys_into(
+    sigs: np.ndarray,
+    lo: int,
+    hi: int,
+    bands: int,
+    rows: int,
+    band_keys: np.ndarray,
+    full: np.ndarray,
+) -> None:  # pragma: no cover - numba
     """Rows [lo, hi): one uint64 key per band into ``band_keys`` and one over all bands into
     ``full``.
 
@@ -232,7 +240,7 @@ def _keys_into(sigs, lo, hi, bands, rows, band_keys, full):  # pragma: no cover 
 
 
 @njit(cache=True)
-def _sort_keys(keys):  # pragma: no cover - numba
+def _sort_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - numba
     """Stable sort of hash keys: (sorted keys, original positions), in linear expected time.
 
     LSD radix passes of 11 bits over the top ~log2(n)+2 bits put the keys nearly in order (the
@@ -261,10 +269,10 @@ def _sort_keys(keys):  # pragma: no cover - numba
             counts[b] = total
             total += c
         for x in range(n):
-            b = np.int64((sorted_keys[x] >> shift) & mask)
-            tmp_keys[counts[b]] = sorted_keys[x]
-            tmp_order[counts[b]] = order[x]
-            counts[b] += 1
+            bucket = np.int64((sorted_keys[x] >> shift) & mask)
+            tmp_keys[counts[bucket]] = sorted_keys[x]
+            tmp_order[counts[bucket]] = order[x]
+            counts[bucket] += 1
         sorted_keys, tmp_keys = tmp_keys, sorted_keys
         order, tmp_order = tmp_order, order
     for x in range(1, n):
@@ -283,7 +291,9 @@ def _sort_keys(keys):  # pragma: no cover - numba
 
 
 @njit(cache=True)
-def _first_equal(sigs, sorted_keys, order, width):  # pragma: no cover - numba
+def _first_equal(
+    sigs: np.ndarray, sorted_keys: np.ndarray, order: np.ndarray, width: int
+) -> np.ndarray:  # pragma: no cover - numba
     """For each row, the smallest row with an identical signature (itself if none).
 
     The sort is stable, so a run of equal keys starts with its smallest row; a row whose
@@ -310,7 +320,7 @@ def _first_equal(sigs, sorted_keys, order, width):  # pragma: no cover - numba
 
 
 @njit(cache=True)
-def _new_pair(band_keys, row_g, row_h, band):  # pragma: no cover - numba
+def _new_pair(band_keys: np.ndarray, row_g: int, row_h: int, band: int) -> bool:  # pragma: no cover
     """True unless the two rows already share a band key before ``band``.
 
     Emitting a pair only in the first band whose key it shares keeps every pair code unique,
@@ -322,7 +332,17 @@ def _new_pair(band_keys, row_g, row_h, band):  # pragma: no cover - numba
 
 
 @njit(nogil=True, cache=True)
-def _band_pairs(band_keys, keys, reps, multi, band, in_a, in_b, n, cross):  # pragma: no cover
+def _band_pairs(
+    band_keys: np.ndarray,
+    keys: np.ndarray,
+    reps: np.ndarray,
+    multi: np.ndarray,
+    band: int,
+    in_a: np.ndarray,
+    in_b: np.ndarray,
+    n: int,
+    cross: bool,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - numba
     """Pairs whose first shared band is ``band`` (``keys``: its key per group): row codes
     ``u * n + v`` (u < v) of pairs of single rows, and group codes ``lo * groups + hi`` of
     pairs involving a group of identical rows, for ``_expand``.
@@ -372,7 +392,15 @@ def _band_pairs(band_keys, keys, reps, multi, band, in_a, in_b, n, cross):  # pr
 
 
 @njit(cache=True)
-def _expand(codes, selfish, gptr, members, in_a, n, cross):  # pragma: no cover - numba
+def _expand(
+    codes: np.ndarray,
+    selfish: np.ndarray,
+    gptr: np.ndarray,
+    members: np.ndarray,
+    in_a: np.ndarray,
+    n: int,
+    cross: bool,
+) -> np.ndarray:  # pragma: no cover - numba
     """Row pair codes ``u * n + v`` (u < v) of group pair codes and of single groups.
 
     Members are ascending, so a group's scope-a rows come first."""
@@ -428,7 +456,7 @@ def _expand(codes, selfish, gptr, members, in_a, n, cross):  # pragma: no cover 
 
 
 @njit(nogil=True, cache=True)
-def _sorted_pairs(codes, n):  # pragma: no cover - numba
+def _sorted_pairs(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
     """Decode pair codes ``i * n + j`` into (i, j) sorted by (i, j): LSD radix sort, 11 bits
     a pass over the bits below n**2 (np.sort is several times slower on millions of pairs)."""
     count = len(codes)

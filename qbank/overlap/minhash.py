@@ -30,13 +30,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, cast
 
 import numpy as np
-from numba import carray, njit, prange, types
+from numba import njit, prange, types
 from numba.core import cgutils
+from numba.core.base import BaseContext
+from numba.core.typing.templates import Signature
 from numba.extending import intrinsic
+from numba.np.numpy_support import carray
 
 from qbank.overlap.matrix import TokenMatrix
 
@@ -132,22 +135,32 @@ def permutations(
 _BLOCK = 32
 
 
-@intrinsic
-def _stack_uint32(typingctx, size):  # type: ignore[no-untyped-def]
+def _stack_uint32_typer(
+    typingctx: object, size: types.Type
+) -> tuple[Signature, Callable[[BaseContext, Any, Signature, Sequence[Any]], Any]] | None:
     """A pointer to `size` uint32 on the stack; `size` must be a compile-time constant.
 
     LLVM knows a stack buffer aliases no array, so a small one stays in vector registers for
     the whole token loop; an `np.empty` buffer or a row of `out` would be reloaded and stored
-    again for every token (measured 3x slower).
+    again for every token (measured 3x slower). The IR builder and values are llvmlite's,
+    which has no types.
     """
     if not isinstance(size, types.IntegerLiteral):
         return None
     count = size.literal_value
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-        return cgutils.alloca_once(builder, context.get_value_type(types.uint32), size=count)
+    def codegen(
+        context: BaseContext, builder: Any, signature: Signature, args: Sequence[Any]
+    ) -> Any:
+        uint32 = context.get_value_type(types.uint32)  # type: ignore[no-untyped-call]
+        return cgutils.alloca_once(builder, uint32, size=count)  # type: ignore[no-untyped-call]
 
-    return types.CPointer(types.uint32)(size), codegen
+    return types.CPointer(types.uint32)(size), codegen  # type: ignore[no-untyped-call]
+
+
+# Jitted code calls it with `size` only (numba passes the typing context), which numba's
+# stubs for `intrinsic` do not express.
+_stack_uint32 = cast("Callable[[int], Any]", intrinsic(_stack_uint32_typer))
 
 
 @njit(parallel=True, cache=True, fastmath=False)

@@ -9,6 +9,7 @@ hard-codes these numbers: rules read them from a `Policy`.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -110,25 +111,9 @@ def load_policy(path: str | Path | None = None) -> Policy:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InvalidInput("policy.unreadable", file=path.name, reason=str(e)) from None
     profile = data.get("profile", {})
-    values: dict[str, Value] = {}
-    for section, names in _SECTIONS.items():
-        for name in names:
-            entry = data.get(section, {}).get(name)
-            key = f"{section}.{name}"
-            if not isinstance(entry, dict) or "value" not in entry or "source" not in entry:
-                raise InvalidInput("policy.missing", file=path.name, key=key)
-            number = entry["value"]
-            if isinstance(number, bool) or not isinstance(number, int | float):
-                raise InvalidInput("policy.bad_value", file=path.name, key=key, value=number)
-            if name in _SHARES and not 0 <= number <= 1:
-                raise InvalidInput("policy.bad_value", file=path.name, key=key, value=number)
-            if name in _COUNTS and (number != int(number) or number < 0):
-                raise InvalidInput("policy.bad_value", file=path.name, key=key, value=number)
-            values[name] = Value(
-                int(number) if name in _COUNTS else float(number), str(entry["source"])
-            )
-    if values["num_perm"].value < 1:
-        raise InvalidInput("policy.bad_value", file=path.name, key="minhash.num_perm", value=0)
+    values = _checked_values(
+        lambda section, name: _table(data.get(section)).get(name), path.name, dotted=True
+    )
     return Policy(
         name=str(profile.get("name", path.stem)),
         title=str(profile.get("title", path.stem)),
@@ -136,14 +121,34 @@ def load_policy(path: str | Path | None = None) -> Policy:
     )
 
 
-def policy_from_dict(data: dict[str, Any]) -> Policy:
-    """Rebuild a policy from `Policy.as_dict()` (as embedded in a report)."""
-    try:
-        values = {
-            name: Value(data[name]["value"], str(data[name]["source"]))
-            for names in _SECTIONS.values()
-            for name in names
-        }
-        return Policy(name=str(data["name"]), title=str(data["title"]), **values)
-    except (KeyError, TypeError) as e:
-        raise InvalidInput("policy.missing", file="report", key=str(e)) from None
+def _table(entry: object) -> dict[str, Any]:
+    return entry if isinstance(entry, dict) else {}
+
+
+def _checked_values(
+    lookup: Callable[[str, str], object], file: str, *, dotted: bool
+) -> dict[str, Value]:
+    """Every policy value found by `lookup(section, name)`, checked for kind and range;
+    InvalidInput names the first missing or bad one (`section.name` when `dotted`)."""
+    values: dict[str, Value] = {}
+    for section, names in _SECTIONS.items():
+        for name in names:
+            entry = lookup(section, name)
+            key = f"{section}.{name}" if dotted else name
+            if not isinstance(entry, dict) or "value" not in entry or "source" not in entry:
+                raise InvalidInput("policy.missing", file=file, key=key)
+            number = entry["value"]
+            if (
+                isinstance(number, bool)
+                or not isinstance(number, int | float)
+                or (name in _SHARES and not 0 <= number <= 1)
+                or (name in _COUNTS and (number != int(number) or number < 0))
+            ):
+                raise InvalidInput("policy.bad_value", file=file, key=key, value=number)
+            values[name] = Value(
+                int(number) if name in _COUNTS else float(number), str(entry["source"])
+            )
+    if values["num_perm"].value < 1:
+        key = "minhash.num_perm" if dotted else "num_perm"
+        raise InvalidInput("policy.bad_value", file=file, key=key, value=values["num_perm"].value)
+    return values
