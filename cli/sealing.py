@@ -21,7 +21,6 @@ from cli._common import (
 )
 from cli._limits import limit_option
 from cli.identities import identity_options, keyring_from, read_identity_files
-from cli.printing import batch_documents
 from exporters.print_run import KEY_KINDS, PRINT_ROOM_KINDS
 from exporters.sealed_bundle import SIGNATURE_SUFFIX, check_mode
 from qbank import audit, keys
@@ -39,6 +38,7 @@ from qbank.seal import (
     seal_batch,
     unseal,
 )
+from workflows.printing import batch_documents
 
 SEAL_PASSPHRASE_ENV = "QBANK_SEAL_PASSPHRASE"
 

@@ -28,7 +28,6 @@ from pyrage import x25519
 from sqlalchemy import select
 from test_assembly_service import POLICY, batch, filed_bank, run_assembly
 
-from cli.printing import batch_documents, write_batch_documents
 from exporters.practical_paper_docx import write_practical_paper, write_scoring_record
 from exporters.print_run import (
     ALL_KINDS,
@@ -48,6 +47,7 @@ from qbank.db import Database, open_database
 from qbank.errors import InvalidInput, NotFound
 from qbank.model import AuditEvent, Paper
 from qbank.printing import PracticalPaperDoc, practical_document
+from workflows.printing import batch_documents, write_batch_documents
 
 COPIES = 3
 SEALED_KINDS = ("key", "practical")  # a theory and a practical document, the cheap ones
