@@ -28,7 +28,6 @@ from test_print_practical import assembled_database
 from test_seal_cli import EXTRACTOR, KEY_PASS, Setup, setup  # noqa: F401  (fixture)
 
 from cli.main import cli
-from cli.pipeline import DEMO_INSTITUTION, DEMO_PASSPHRASE, DEMO_REVIEWER
 from exporters.sealed_bundle import build_archive, encrypt
 from qbank import keys
 from qbank.assembly.service import assemble, draw_practical
@@ -57,6 +56,7 @@ from qbank.seal import (
     sign_statement,
     unseal,
 )
+from workflows.demo import DEMO_INSTITUTION, DEMO_PASSPHRASE, DEMO_REVIEWER
 
 MODES = ("stem", "canonical", "rehashed")
 MARK = "（已篡改）"
