@@ -592,6 +592,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "样例题库清单 {path} 无法读取：{reason}",
         "cannot read the sample bank list {path}: {reason}",
     ),
+    "demo.manifest_key": ("缺少 {key}", "{key} is missing"),
     "demo.verdicts": ("各项结论：", "verdicts:"),
     "demo.verdict_line": ("  {check}（{subject}）：{verdict}", "  {check} ({subject}): {verdict}"),
     "demo.failed": (

@@ -96,21 +96,14 @@ class DemoBank:
         try:
             spec = tomllib.loads(manifest.read_text(encoding="utf-8"))
             bank = BankRef(str(spec["occupation"]), int(spec["level"]), spec.get("name"))
-            lists = {
-                k: tuple(str(n) for n in spec.get(k, [])) for k in ("tree", "items", "practical")
-            }
-        except (
-            OSError,
-            UnicodeDecodeError,
-            tomllib.TOMLDecodeError,
-            KeyError,
-            TypeError,
-            ValueError,
-        ) as e:
+            lists = {k: tuple(map(str, spec.get(k, []))) for k in ("tree", "items", "practical")}
+            blueprint = manifest.parent / str(spec["blueprint"]) if "blueprint" in spec else None
+        except KeyError as e:
+            reason = tr("demo.manifest_key", key=e.args[0])
+            raise InvalidInput("demo.bad_manifest", path=str(manifest), reason=reason) from None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, TypeError, ValueError) as e:
             raise InvalidInput("demo.bad_manifest", path=str(manifest), reason=str(e)) from None
-        folder = manifest.parent
-        blueprint = folder / spec["blueprint"] if "blueprint" in spec else None
-        return cls(BankFiles(folder, bank, **lists), blueprint)
+        return cls(BankFiles(manifest.parent, bank, **lists), blueprint)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,8 @@ from typing import Any, Literal
 from exporters.overlap_xlsx import write_overlap_xlsx
 from importers.dispatch import read_items_or_reject
 from qbank.bank import find_bank, summarize
-from qbank.overlap.report import report_bytes
+from qbank.overlap.report import ShownItem, report_bytes
 from qbank.overlap.scopes import (
-    ShownItem,
     check_practical,
     check_practical_levels,
     check_theory,
