@@ -30,7 +30,7 @@ from qbank.overlap.scopes import (
 from qbank.people import get_person
 from qbank.policy import load_policy
 from qbank.text.normalize import format_number
-from workflows.overlap import check_overlap, compare_overlap
+from workflows.overlap import Scope, check_overlap, compare_overlap
 from workflows.types import BankRef
 
 SCOPES = ("theory", "practical", "levels")
@@ -126,7 +126,7 @@ def _print_summary(report: dict[str, Any]) -> None:
 def overlap_check(
     occupation: str,
     level: int,
-    scope: str,
+    scope: Scope,
     policy_file: Path | None,
     out: Path | None,
     xlsx: Path | None,
