@@ -151,11 +151,23 @@ def t(key: str, /, **params: Any) -> str:
 
 
 @contextmanager
-def progress(length: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr for long work; silent when stderr is not a terminal."""
+def progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for long work, fed (done, total) by a workflow; it appears
+    at the first report of 50 units or more, and only when stderr is a terminal."""
     stream = sys.stderr
-    if not stream.isatty() or length < 50:
-        yield lambda _n: None
-        return
-    with click.progressbar(length=length, label=label, file=stream) as bar:
-        yield bar.update
+    bar: Any = None
+
+    def report(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            if not stream.isatty() or total < 50:
+                return
+            bar = click.progressbar(length=total, label=label, file=stream)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield report
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from sqlalchemy.orm import Session
 
 from cli._common import (
     DB_INT,
@@ -21,25 +20,20 @@ from cli._common import (
 )
 from cli._passphrase import passphrase_from_env_or_prompt
 from cli.identities import identity_options, keyring_from
-from exporters.directory import write_directory
 from qbank import audit, keys
 from qbank.batch import get_batch
-from qbank.confidential import Keyring, open_for_exam
-from qbank.custody import (
-    STEPS,
-    export_log,
-    file_product,
-    make_layout,
-    sign_step,
-    verify_batch,
-    verify_files,
-    view,
-)
+from qbank.custody import STEPS, make_layout, view
 from qbank.custody.log import layout_id
 from qbank.custody.verify import Verdict
 from qbank.errors import InvalidInput
-from qbank.model import Batch
 from qbank.people import get_person
+from workflows.custody import (
+    export_custody,
+    read_public_key,
+    sign_custody_step,
+    verify_custody_batch,
+    verify_custody_export,
+)
 
 
 def _signer(name: str) -> keys.Signer:
@@ -65,12 +59,6 @@ def _quorum(values: Sequence[str]) -> dict[str, int]:
             raise InvalidInput("custody.bad_pair", option="--quorum", value=f"{step}={number}")
         out[step] = int(number)
     return out
-
-
-def on_open(session: Session, batch: Batch, keyring: Keyring, *, actor: str) -> None:
-    """启封: after the open entry is signed, in the same transaction, write the batch's sealed
-    papers back (`qbank.confidential.open_for_exam`); a refusal rolls the open entry back."""
-    open_for_exam(session, batch, identities=keyring, actor=actor)
 
 
 @click.group("custody")
@@ -171,24 +159,17 @@ def custody_sign(
     """
     if (identity_files or identity_person) and step != "open":
         raise click.UsageError(t("custody.identity_only_open"))
-    keyring = keyring_from(identity_files, identity_person)
-    products = [file_product(p.name, p.read_bytes()) for p in product_files]
-    key = _signer(person)
-    actor = audit.current_actor()
-    with transaction() as session:
-        batch = get_batch(session, batch_id)
-        signed = sign_step(
-            session,
-            batch,
-            step,
-            person=get_person(session, person),
-            signer=key,
-            evidence=_pairs(evidence, "--evidence"),
-            products=products,
-            actor=actor,
-        )
-        if step == "open":
-            on_open(session, batch, keyring, actor=actor)
+    signed = sign_custody_step(
+        transaction,
+        batch_id,
+        step,
+        person,
+        key_source=_signer,
+        actor=audit.current_actor(),
+        evidence=_pairs(evidence, "--evidence"),
+        product_files=product_files,
+        identities=keyring_from(identity_files, identity_person),
+    ).signed
     if as_json:
         emit_json(
             {
@@ -282,37 +263,8 @@ def custody_export(batch_id: int, out: Path) -> None:
       qbank custody export --batch 1 --out 保管链-1
       qbank custody verify --dir 保管链-1 --trusted-key 评价机构.pub
     """
-    with transaction() as session:
-        files = export_log(session, get_batch(session, batch_id))
-    _write_dir(files, out)
-    click.echo(t("custody.exported", count=len(files), path=str(out)))
-
-
-def _write_dir(files: Mapping[str, bytes], out: Path) -> None:
-    """Write `files` into the new or empty directory `out`, all or nothing."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InvalidInput("filing.out_exists", path=str(out))
-    write_directory(out, files, private=False)  # a custody log is evidence, not a secret
-
-
-def _read_dir(root: Path) -> dict[str, bytes]:
-    if not root.is_dir():
-        raise InvalidInput("cli.file_missing", path=str(root))
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
-def _trusted(path: Path | None) -> bytes | None:
-    if path is None:
-        return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        raise InvalidInput("keys.bad_public") from None
-    return keys.parse_public(text)[1]
+    exported = export_custody(transaction, batch_id, out)
+    click.echo(t("custody.exported", count=len(exported.files), path=str(out)))
 
 
 @custody_group.command("verify")
@@ -357,17 +309,15 @@ def custody_verify(
     """
     if (batch_id is None) == (directory is None):
         raise click.UsageError(t("custody.batch_or_dir"))
-    known = [p.read_bytes().decode("utf-8", errors="replace") for p in checkpoints]
-    pinned = _trusted(trusted_key)
+    pinned = None if trusted_key is None else read_public_key(trusted_key)
     verdict: Verdict
     if directory is not None:
-        verdict = verify_files(_read_dir(directory), trusted_key=pinned, known_checkpoints=known)
+        verdict = verify_custody_export(directory, trusted_key=pinned, checkpoint_files=checkpoints)
     else:
         assert batch_id is not None
-        with transaction() as session:
-            verdict = verify_batch(
-                session, get_batch(session, batch_id), trusted_key=pinned, known_checkpoints=known
-            )
+        verdict = verify_custody_batch(
+            transaction, batch_id, trusted_key=pinned, checkpoint_files=checkpoints
+        )
     if as_json:
         emit_json(verdict.as_dict())
     else:

@@ -9,8 +9,9 @@ import click
 
 from cli._common import common_options, qbank_errors, t
 from cli.banks import print_banks
-from cli.pipeline import run_demo
+from qbank.errors import QbankError
 from qbank.samples import sample_dir
+from workflows.demo import DemoVerdict, run_demo
 
 
 @click.command()
@@ -35,6 +36,7 @@ def demo(workspace: Path, samples: Path | None) -> None:
 
     每一步的产物（报告、备案包、封存包、印制点解开的文件、保管链导出）写在工作区里，
     并打印其位置。演示密钥的口令是 qbank-demo-only，只用于演示。
+    任何一项结论不是通过（PASS）或有效（VALID）时，演示在该处停止，退出码为 1。
 
     \b
     例 / Example:
@@ -45,4 +47,18 @@ def demo(workspace: Path, samples: Path | None) -> None:
     click.echo()
     print_banks(result.banks)
     click.echo()
+    click.echo(t("demo.verdicts"))
+    for verdict in result.verdicts:
+        click.echo(t("demo.verdict_line", **_named(verdict)))
+    click.echo()
+    if result.failed is not None:
+        raise QbankError("demo.failed", **_named(result.failed))
     click.echo(t("demo.done", db=result.db_path, seconds=f"{time.perf_counter() - started:.1f}"))
+
+
+def _named(verdict: DemoVerdict) -> dict[str, str]:
+    return {
+        "check": t(f"demo.check.{verdict.check}"),
+        "subject": verdict.subject,
+        "verdict": verdict.verdict,
+    }

@@ -19,7 +19,6 @@ from cli._common import (
     transaction,
 )
 from cli.identities import identity_options, keyring_from
-from cli.printing import write_batch_documents
 from exporters.print_run import (
     KEY_KINDS,
     PRACTICAL_KINDS,
@@ -30,6 +29,7 @@ from exporters.print_run import (
 )
 from qbank import audit
 from qbank.batch import get_batch
+from workflows.printing import write_batch_documents
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -9,15 +9,9 @@ import click
 from cli._common import DB_INT, common_options, emit_json, json_option, qbank_errors, t, transaction
 from cli._limits import limit_option
 from cli._passphrase import passphrase_from_env_or_prompt
-from formats.filing_package import read_package
 from qbank import audit, keys
-from qbank.errors import InvalidInput
-from qbank.filing_check import (
-    TrustedKey,
-    registered_keys,
-    trusted_key_from_export,
-    verify_package,
-)
+from workflows.filing import verify_filing
+from workflows.types import BankRef
 
 
 def _signer(name: str) -> keys.Signer:
@@ -58,58 +52,25 @@ def bank_file(
     例 / Example:
       qbank bank file --occupation 6-31-01-03 --level 4 --reviewer 李工 --institution 某技师学院 --out 备案包
     """
-    from exporters.items_xlsx import write_items_xlsx  # heavy: only `bank file` needs them
-    from formats.filing_package import write_package
-    from qbank.bank import find_bank
-    from qbank.filing import file_bank
-    from qbank.people import get_person
     from qbank.policy import load_policy
-    from qbank.tree import current_tree
+    from workflows.filing import file_bank_package
 
-    policy = load_policy(policy_file)
-    actor = audit.current_actor()
-    with transaction() as session:
-        bank = find_bank(session, occupation, level)
-        signed = [(get_person(session, name), _signer(name)) for name in reviewers]
-        org = get_person(session, institution)
-        org_signer = _signer(institution)
-        result = file_bank(
-            session,
-            bank,
-            policy,
-            institution=org,
-            institution_signer=org_signer,
-            reviewers=signed,
-            actor=actor,
-        )
-        write_package(
-            result,
-            out,
-            signers=[(p.name, "reviewer", p.key_fingerprint or "", s) for p, s in signed]
-            + [(org.name, "institution", org.key_fingerprint or "", org_signer)],
-            write_workbook=write_items_xlsx,
-            tree=current_tree(session, bank),
-        )
-    click.echo(t("filing.written", path=str(out), root=result.manifest["merkle_root"]))
+    written = file_bank_package(
+        transaction,
+        BankRef(occupation, level),
+        out,
+        reviewers=reviewers,
+        institution=institution,
+        key_source=_signer,
+        policy=load_policy(policy_file),
+        actor=audit.current_actor(),
+    )
+    click.echo(t("filing.written", path=str(out), root=written.merkle_root))
 
 
 @click.group("filing")
 def filing_group() -> None:
     """备案包核验 / filing packages."""
-
-
-def _trusted_keys(paths: tuple[Path, ...]) -> list[TrustedKey]:
-    out: list[TrustedKey] = []
-    for path in paths:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            raise InvalidInput("keys.bad_public") from None
-        found = trusted_key_from_export(text, str(path))
-        if not found:
-            raise InvalidInput("keys.bad_public")
-        out += found
-    return out
 
 
 def _explicit_db() -> bool:
@@ -144,21 +105,16 @@ def filing_verify(package: Path, trusted_key_files: tuple[Path, ...], as_json: b
       qbank filing verify 备案包 --trusted-key 某技师学院.pub --trusted-key 李工.pub --json
       qbank filing verify 备案包 --db 本中心.db
     """
-    from importers.table_items import read_items_table  # parsed only if the hashes pass
-
-    contents = read_package(package, read_workbook=read_items_table)  # within --limit
-    trusted = _trusted_keys(trusted_key_files)
-    if _explicit_db():
-        with transaction() as session:
-            trusted += registered_keys(session)
-    verdict = verify_package(contents.files, contents.bank_records, trusted=trusted)
+    checked = verify_filing(  # within --limit / $QBANK_LIMITS
+        package,
+        trusted_key_files=trusted_key_files,
+        registered_in=transaction if _explicit_db() else None,
+    )
+    verdict = checked.verdict
     if as_json:
         out = verdict.as_dict()
-        if contents.bank_error or contents.bank_problems:  # why bank.xlsx was not read
-            out["bank_xlsx"] = {
-                "error": contents.bank_error,
-                "problems": [str(p) for p in contents.bank_problems],
-            }
+        if checked.bank_error or checked.bank_problems:  # why bank.xlsx was not read
+            out["bank_xlsx"] = {"error": checked.bank_error, "problems": checked.bank_problems}
         emit_json(out)
     else:
         for check in verdict.checks:
@@ -170,8 +126,8 @@ def filing_verify(package: Path, trusted_key_files: tuple[Path, ...], as_json: b
                 else t("overlap.mismatch")
             )
             click.echo(f"{check.check:<18} {mark}  {check.detail}")
-        if contents.bank_error or contents.bank_problems:
-            for line in [contents.bank_error, *map(str, contents.bank_problems[:10])]:
+        if checked.bank_error or checked.bank_problems:
+            for line in [checked.bank_error, *checked.bank_problems[:10]]:
                 if line:
                     click.echo(f"  bank.xlsx: {line}")
         for signer in verdict.unpinned:

@@ -18,21 +18,17 @@ from cli._common import (
     transaction,
 )
 from cli._limits import limit_option
-from importers.dispatch import read_items, read_practical, read_tree
 from qbank import audit
-from qbank.bank import ensure_bank
-from qbank.errors import ImportRejected, InvalidInput
-from qbank.items import ItemsRejected, import_items
-from qbank.practical import import_practical
-from qbank.records import (
-    Location,
-    Parsed,
-    PracticalSetRecord,
-    Problem,
-    ProblemList,
-    problem_count,
+from qbank.errors import InvalidInput
+from qbank.items import ItemsRejected
+from qbank.records import PracticalSetRecord, Problem, problem_count
+from workflows.importing import (
+    PracticalRejected,
+    import_items_file,
+    import_practical_files,
+    import_tree_file,
 )
-from qbank.tree import import_tree
+from workflows.types import BankRef
 
 
 def bank_options(fn: F) -> F:
@@ -95,25 +91,18 @@ def import_items_cmd(
       qbank import items 电工四级.docx --occupation 6-31-01-03 --level 4
       qbank import items 题库.xlsx --occupation 6-31-01-03 --level 4 --map 试题内容=stem
     """
-    parsed = read_items(file, mapping=_parse_map(maps))
-    actor = audit.current_actor()
     try:
-        with transaction() as session:
-            bank = ensure_bank(
-                session, occupation, level, actor=actor, occupation_name=occupation_name
-            )
-            with progress(len(parsed.records), t("cli.storing")) as advance:
-                summary = import_items(
-                    session,
-                    bank,
-                    parsed.records,
-                    source=file.name,
-                    actor=actor,
-                    author=author,
-                    parse_problems=parsed.problems,
-                    dry_run=dry_run,
-                    progress=advance,
-                )
+        with progress(t("cli.storing")) as advance:
+            summary = import_items_file(
+                transaction,
+                BankRef(occupation, level, occupation_name),
+                file,
+                actor=audit.current_actor(),
+                author=author,
+                mapping=_parse_map(maps),
+                dry_run=dry_run,
+                progress=advance,
+            ).summary
     except ItemsRejected as e:
         if as_json:
             emit_json(e.summary.as_dict())
@@ -148,19 +137,13 @@ def import_tree_cmd(
     例 / Example:
       qbank import tree 细目表.xlsx --occupation 6-31-01-03 --level 4
     """
-    parsed = read_tree(file)
-    actor = audit.current_actor()
-    with transaction() as session:
-        bank = ensure_bank(session, occupation, level, actor=actor, occupation_name=occupation_name)
-        summary = import_tree(
-            session,
-            bank,
-            parsed.records,
-            source=file.name,
-            actor=actor,
-            parse_problems=parsed.problems,
-            dry_run=dry_run,
-        )
+    summary = import_tree_file(
+        transaction,
+        BankRef(occupation, level, occupation_name),
+        file,
+        actor=audit.current_actor(),
+        dry_run=dry_run,
+    ).summary
     if as_json:
         emit_json(summary.as_dict())
     else:
@@ -191,47 +174,26 @@ def import_practical_cmd(
     例 / Example:
       qbank import practical 第1套.docx 第2套.docx --occupation 6-31-01-03 --level 4
     """
-    parsed = [(f, _read_practical(f, as_json)) for f in files]
-    problems = ProblemList()  # bounded, counting what it does not keep
-    for _, result in parsed:
-        problems.extend(result.problems)
-    if problems:
-        error = ImportRejected("、".join(f.name for f, r in parsed if r.problems), problems)
+    try:
+        results = import_practical_files(
+            transaction,
+            BankRef(occupation, level, occupation_name),
+            files,
+            actor=audit.current_actor(),
+            author=author,
+            dry_run=dry_run,
+            unreadable_as_problem=as_json,
+        ).files
+    except PracticalRejected as error:
         if as_json:  # the report a script reads, rejected files and all (exit status 1)
-            emit_json({f.name: _practical_report(r.problems, r.records) for f, r in parsed})
+            emit_json({f.name: _practical_report(r.problems, r.records) for f, r in error.parsed})
             raise SystemExit(1) from error
-        raise error
-    actor = audit.current_actor()
-    results = []
-    with transaction() as session:
-        bank = ensure_bank(session, occupation, level, actor=actor, occupation_name=occupation_name)
-        for file, result in parsed:
-            summary = import_practical(
-                session,
-                bank,
-                result.records,
-                source=file.name,
-                actor=actor,
-                author=author,
-                dry_run=dry_run,
-            )
-            results.append((file, summary))
+        raise
     if as_json:
         emit_json({f.name: s.as_dict() | _practical_report([]) for f, s in results})
         return
     for file, summary in results:
         click.echo(t("cli.practical_imported", file=file.name, **summary.as_dict()))
-
-
-def _read_practical(file: Path, as_json: bool) -> Parsed[PracticalSetRecord]:
-    """The file's sets; with --json a file that cannot be read at all (missing, wrong kind) is
-    a problem of its own in the report rather than an error that ends the command."""
-    try:
-        return read_practical(file)
-    except InvalidInput as error:
-        if not as_json:
-            raise
-        return Parsed(problems=[Problem(Location(file.name), "file", error.key, error.params)])
 
 
 def _practical_report(

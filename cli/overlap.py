@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -24,23 +23,16 @@ from cli._passphrase import passphrase_from_env_or_prompt
 from exporters.overlap_xlsx import write_overlap_xlsx
 from importers.dispatch import read_items_or_reject
 from qbank import audit, keys
-from qbank.bank import find_bank, summarize
+from qbank.bank import find_bank
 from qbank.overlap.adjudication import adjudicate
-from qbank.overlap.checks import (
-    check_practical,
-    check_practical_levels,
-    check_theory,
-    compare_banks,
-    compare_with_file,
-    store_report,
-)
 from qbank.overlap.document import LshMethod, OverlapReport
-from qbank.overlap.report import report_bytes
-from qbank.overlap.shown import ShownItem, shown_items
+from qbank.overlap.shown import shown_items
 from qbank.overlap.verification import load_report, verify_report
 from qbank.people import get_person
 from qbank.policy import load_policy
 from qbank.text.normalize import format_number
+from workflows.overlap import Scope, check_overlap, compare_overlap
+from workflows.types import BankRef
 
 SCOPES = ("theory", "practical", "levels")
 
@@ -80,17 +72,7 @@ def _outputs(fn: F) -> F:
     return fn
 
 
-def _finish(
-    report: OverlapReport,
-    out: Path | None,
-    xlsx: Path | None,
-    shown: Mapping[int | str, ShownItem],
-    as_json: bool,
-) -> None:
-    if out is not None:
-        out.write_bytes(report_bytes(report))
-    if xlsx is not None:
-        write_overlap_xlsx(report, shown, xlsx)
+def _finish(report: OverlapReport, out: Path | None, as_json: bool) -> None:
     if as_json:
         emit_json(report.to_json())
     else:
@@ -145,7 +127,7 @@ def _print_summary(report: OverlapReport) -> None:
 def overlap_check(
     occupation: str,
     level: int,
-    scope: str,
+    scope: Scope,
     policy_file: Path | None,
     out: Path | None,
     xlsx: Path | None,
@@ -158,20 +140,18 @@ def overlap_check(
       qbank overlap check --occupation 6-31-01-03 --level 4 --out 重复率报告.json --xlsx 重复率报告.xlsx
       qbank overlap check --occupation 6-31-01-03 --level 4 --scope practical --json
     """
-    policy = load_policy(policy_file)
-    actor = audit.current_actor()
-    with transaction() as session:
-        bank = find_bank(session, occupation, level)
-        if scope == "theory":
-            with progress(summarize(session, bank).items, t("overlap.tokenising")) as advance:
-                report = check_theory(session, bank, policy, actor=actor, progress=advance)
-        elif scope == "practical":
-            report = check_practical(session, bank, policy, actor=actor)
-        else:
-            report = check_practical_levels(session, bank, policy, actor=actor)
-        store_report(session, bank, report, actor=actor)
-        shown = shown_items(session, report) if xlsx is not None else {}
-    _finish(report, out, xlsx, shown, as_json)
+    with progress(t("overlap.tokenising")) as advance:
+        checked = check_overlap(
+            transaction,
+            BankRef(occupation, level),
+            scope,
+            load_policy(policy_file),
+            actor=audit.current_actor(),
+            out=out,
+            xlsx=xlsx,
+            progress=advance,
+        )
+    _finish(checked.report, out, as_json)
 
 
 @overlap_group.command("compare")
@@ -208,24 +188,22 @@ def overlap_compare(
     """
     if (reference_file is None) == (reference_occupation is None or reference_level is None):
         raise click.UsageError(t("overlap.reference_required"))
-    policy = load_policy(policy_file)
-    actor = audit.current_actor()
-    records = None
+    reference: BankRef | Path
     if reference_file is not None:
-        records = read_items_or_reject(reference_file)
-    with transaction() as session:
-        bank = find_bank(session, occupation, level)
-        if records is not None and reference_file is not None:
-            report = compare_with_file(
-                session, bank, records, reference_file.name, policy, actor=actor
-            )
-        else:
-            assert reference_occupation is not None and reference_level is not None
-            reference = find_bank(session, reference_occupation, reference_level)
-            report = compare_banks(session, bank, reference, policy, actor=actor)
-        store_report(session, bank, report, actor=actor)
-        shown = shown_items(session, report, records=records) if xlsx is not None else {}
-    _finish(report, out, xlsx, shown, as_json)
+        reference = reference_file
+    else:
+        assert reference_occupation is not None and reference_level is not None
+        reference = BankRef(reference_occupation, reference_level)
+    checked = compare_overlap(
+        transaction,
+        BankRef(occupation, level),
+        reference,
+        load_policy(policy_file),
+        actor=audit.current_actor(),
+        out=out,
+        xlsx=xlsx,
+    )
+    _finish(checked.report, out, as_json)
 
 
 @overlap_group.command("verify")

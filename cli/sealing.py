@@ -20,7 +20,6 @@ from cli._common import (
 from cli._limits import limit_option
 from cli._passphrase import passphrase_from_env_or_prompt
 from cli.identities import identity_options, keyring_from, read_identity_files
-from cli.printing import batch_documents
 from exporters.print_run import KEY_KINDS, PRINT_ROOM_KINDS
 from formats.sealed_bundle import SIGNATURE_SUFFIX, signature_file
 from qbank import audit, keys
@@ -28,6 +27,7 @@ from qbank.db import resolve_url
 from qbank.errors import InvalidInput
 from qbank.model import Batch
 from qbank.seal import expected_signer_keys
+from workflows.printing import batch_documents
 from workflows.sealing import read_signature_file, seal_batch_to_dir, unseal_bundle
 
 SEAL_PASSPHRASE_ENV = "QBANK_SEAL_PASSPHRASE"

@@ -655,6 +655,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "在 {path} 中没有找到样例题库（*/bank.toml）",
         "no sample banks (*/bank.toml) under {path}",
     ),
+    "demo.bad_manifest": (
+        "样例题库清单 {path} 无法读取：{reason}",
+        "cannot read the sample bank list {path}: {reason}",
+    ),
+    "demo.manifest_key": ("缺少 {key}", "{key} is missing"),
+    "demo.verdicts": ("各项结论：", "verdicts:"),
+    "demo.verdict_line": ("  {check}（{subject}）：{verdict}", "  {check} ({subject}): {verdict}"),
+    "demo.failed": (
+        "演示未通过：{check}（{subject}）的结论为 {verdict}，后续步骤未执行",
+        "the demo failed: {check} ({subject}) is {verdict}; the later stages did not run",
+    ),
+    "demo.check.overlap_theory": ("题库内理论题重复率", "theory repetition within the bank"),
+    "demo.check.overlap_practical": ("操作技能试卷两两重复率", "repetition between practical sets"),
+    "demo.check.compliance": ("备案条件检查", "filing rules"),
+    "demo.check.filing": ("备案包核验", "filing package verification"),
+    "demo.check.custody": ("保管链核验", "custody log verification"),
+    "demo.check.database": ("数据库核验", "database verification"),
     "demo.bank": (
         "== {name}（{occupation}）{level} 级 ==",
         "== {name} ({occupation}) level {level} ==",
@@ -702,10 +719,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "保管链已导出：{path}（{entries} 条记录）；不连数据库核验：{verdict}",
         "custody log exported: {path} ({entries} entries); verified without the database: "
         "{verdict}",
-    ),
-    "demo.db_failed": (
-        "演示数据库未通过核验（{code}），请运行 qbank db verify 查看",
-        "the demo database failed verification ({code}); run qbank db verify for details",
     ),
     "demo.db_verified": (
         "数据库核验（qbank db verify）：{checked} 项检查，{failures} 处问题",

@@ -2,7 +2,7 @@
 and the `export` audit event that accounts for the files made from them.
 
 The files themselves (Word documents, serials, the print list) are the exporter's
-(`exporters.print_run`); `cli.printing` joins the two.
+(`exporters.print_run`); `workflows.printing` joins the two.
 """
 
 from __future__ import annotations

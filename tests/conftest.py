@@ -2,11 +2,15 @@
 
 PostgreSQL tests read the server's URL from `QBANK_TEST_PG_URL` (set by `.ci/run`); each
 test gets its own schema, dropped afterwards, so runs never see each other's rows.
+
+The filed sample bank (`filed_bank_db`) and the demo's whole chain (`demo_run`) are built
+once per test process (per xdist worker) and shared: copy them before changing them.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,6 +85,63 @@ def db(db_url: str) -> Iterator[Database]:
     database = open_database(db_url)
     yield database
     database.dispose()
+
+
+FILED_STAFF = "王老师"
+"""The staff member the filed bank holds besides the demo's reviewer and institution."""
+
+
+_FILED: dict[str, Path] = {}
+
+
+def filed_bank_path(factory: pytest.TempPathFactory) -> Path:
+    """The filed sample bank (`filed_bank_db`), built on the first call in this process."""
+    if "path" in _FILED:
+        return _FILED["path"]
+    from qbank.people import add_person
+    from workflows.demo import check_bank_overlap, import_bank, review_and_file
+    from workflows.importing import BankFiles
+    from workflows.types import BankRef
+
+    files = BankFiles(
+        SAMPLES / "electrician-4",
+        BankRef("6-31-01-03", 4, "电工"),
+        tree=("tree.xlsx",),
+        items=("items.xlsx",),
+        practical=tuple(f"practical/DG4-SC-0{i}.yaml" for i in range(1, 7)),
+    )
+    workspace = factory.mktemp("filed-bank")
+    db = open_database(str(workspace / "qbank.db"))
+    try:
+        import_bank(db.transaction, files, lambda _line: None)
+        verdicts = check_bank_overlap(db.transaction, files.bank, workspace, lambda _line: None)
+        verdicts += review_and_file(db.transaction, files.bank, workspace, lambda _line: None)
+        assert all(v.ok for v in verdicts), verdicts
+        with db.transaction() as session:
+            add_person(session, FILED_STAFF, ["staff"], actor="t")
+    finally:
+        db.dispose()
+    _FILED["path"] = workspace / "qbank.db"
+    return _FILED["path"]
+
+
+@pytest.fixture(scope="session")
+def filed_bank_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample bank 6-31-01-03 level 4 (tree, items.xlsx, the six practical sets in YAML)
+    imported, checked for overlap, approved by the demo reviewer and filed by the demo
+    institution through the demo's stages (the workflows the commands run), plus the staff
+    member 王老师: a committed SQLite file, built once per test process (per xdist worker).
+    Beside it: `keys/` (the reviewer's and the institution's, passphrase
+    `workflows.demo.DEMO_PASSPHRASE`), the overlap reports and `filings/`, the package.
+    Read it only: `copy_filed_bank` before changing it; PostgreSQL: `copy_to_postgresql`."""
+    return filed_bank_path(tmp_path_factory)
+
+
+def copy_filed_bank(source: Path, folder: Path) -> Path:
+    """Copy the filed bank `source` and everything beside it (keys, reports, package) into
+    `folder`; returns the copy's database path, free to change."""
+    shutil.copytree(source.parent, folder, dirs_exist_ok=True)
+    return folder / source.name
 
 
 @pytest.fixture(scope="session")

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import copy_filed_bank, copy_to_postgresql
 from sqlalchemy import select
 
 from cli.main import cli
-from cli.pipeline import _check_overlap, _import_bank, _review_and_file, sample_dir
 from qbank.assembly.layout import PaperLayout, PracticalLayout
 from qbank.assembly.service import (
     AssemblyInfeasible,
@@ -26,47 +25,17 @@ from qbank.bank import find_bank
 from qbank.batch import new_batch
 from qbank.blueprint import load_blueprint
 from qbank.db import Database, open_database
-from qbank.people import add_person
 from qbank.policy import Value, load_policy
 
 BLUEPRINTS = Path(__file__).resolve().parent.parent / "samples" / "blueprints"
 THEORY = BLUEPRINTS / "electrician-4-theory.toml"
-SPEC = {
-    "occupation": "6-31-01-03",
-    "name": "电工",
-    "level": 4,
-    "tree": ["tree.xlsx"],
-    "items": ["items.xlsx"],
-    "practical": [f"practical/DG4-SC-0{i}.yaml" for i in range(1, 7)],
-}
 POLICY = load_policy()
 STAFF = {s: ["王老师"] for s in ("assemble", "extract", "print", "transport", "seal")}
 
 
-def filed_bank(db: Database, workspace: Path) -> None:
-    """The sample bank imported, checked, approved and filed (as the demo does)."""
-    folder = sample_dir() / "electrician-4"
-    _import_bank(db, folder, SPEC, lambda _line: None)
-    _check_overlap(db, SPEC, workspace, lambda _line: None)
-    _review_and_file(db, SPEC, workspace, lambda _line: None)
-    with db.transaction() as session:
-        add_person(session, "王老师", ["staff"], actor="t")
-
-
-@pytest.fixture(scope="module")
-def filed_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workspace = tmp_path_factory.mktemp("filed")
-    db = open_database(str(workspace / "qbank.db"))
-    filed_bank(db, workspace)
-    db.dispose()
-    return workspace / "qbank.db"
-
-
 @pytest.fixture
-def db(filed_sqlite: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    copy = tmp_path / "qbank.db"
-    shutil.copyfile(filed_sqlite, copy)
-    database = open_database(str(copy))
+def db(filed_bank_db: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    database = open_database(str(copy_filed_bank(filed_bank_db, tmp_path)))
     yield database
     database.dispose()
 
@@ -146,11 +115,9 @@ def test_stored_layouts_read_back_exactly(db: Database) -> None:
         PaperLayout.from_json({**theory.layout, "sealed": True})
 
 
-def test_same_seed_same_papers(db: Database, filed_sqlite: Path, tmp_path: Path) -> None:
+def test_same_seed_same_papers(db: Database, filed_bank_db: Path, tmp_path: Path) -> None:
     first = run_assembly(db, batch(db), seed=123)
-    other = tmp_path / "other.db"
-    shutil.copyfile(filed_sqlite, other)
-    again_db = open_database(str(other))
+    again_db = open_database(str(copy_filed_bank(filed_bank_db, tmp_path / "other")))
     try:
         assert run_assembly(again_db, batch(again_db), seed=123) == first
     finally:
@@ -204,11 +171,11 @@ def test_cli_assemble_json_and_paper_check(db: Database) -> None:
 
 
 def test_concurrent_assembly_on_postgresql_respects_the_recent_cap(
-    pg_url: str, tmp_path: Path
+    pg_url: str, filed_bank_db: Path
 ) -> None:
+    copy_to_postgresql(filed_bank_db, pg_url)
     db = open_database(pg_url)
     try:
-        filed_bank(db, tmp_path)
         first, second = batch(db, day=12), batch(db, day=13)
         errors: list[BaseException] = []
         barrier = threading.Barrier(2)

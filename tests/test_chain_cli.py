@@ -13,20 +13,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from test_assembly_service import THEORY, filed_bank
+from conftest import copy_filed_bank
+from test_assembly_service import THEORY
 
 from cli.main import cli
-from cli.pipeline import DEMO_INSTITUTION, DEMO_PASSPHRASE
-from qbank.db import open_database
+from workflows.demo import DEMO_INSTITUTION, DEMO_PASSPHRASE
 
 STAFF = ("组卷员", "提取员", "印制员", "押运员", "封存员甲", "封存员乙", "督导员")
 
 
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    db = open_database(str(tmp_path / "qbank.db"))
-    filed_bank(db, tmp_path)  # keys of the reviewer and the institution in tmp_path/keys
-    db.dispose()
+def world(filed_bank_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    copy_filed_bank(filed_bank_db, tmp_path)  # keys of the reviewer and the institution too
     monkeypatch.setenv("QBANK_KEYS", str(tmp_path / "keys"))
     monkeypatch.setenv("QBANK_PASSPHRASE", DEMO_PASSPHRASE)
     monkeypatch.setenv("QBANK_DB", str(tmp_path / "qbank.db"))

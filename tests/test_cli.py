@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from cli.main import cli
 from qbank.text.normalize import clean_text, parse_difficulty
@@ -260,24 +260,6 @@ def test_database_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     result = CliRunner().invoke(cli, ["import", "items", str(BANK / "items.xlsx"), *OCC])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "env.db").exists()
-
-
-def test_demo_runs_end_to_end(demo_run: tuple[Path, Result]) -> None:
-    _workspace, result = demo_run  # the shared run (conftest), which other modules read too
-    assert result.exit_code == 0, result.output
-    assert "数据库核验（qbank db verify）：" in result.output and "，0 处问题" in result.output
-    assert "6-31-01-03  电工  4（四级）  597     162   350   85    6       96" in result.output
-    assert "items.xlsx：导入 0 题（新题 0，新版本 0），未变 597 题" in result.output
-
-
-def test_demo_without_samples_is_a_clear_error(tmp_path: Path) -> None:
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    result = CliRunner().invoke(
-        cli, ["demo", "--dir", str(tmp_path / "ws"), "--samples", str(empty)]
-    )
-    assert result.exit_code == 1
-    assert result.output == f"错误：在 {empty} 中没有找到样例题库（*/bank.toml）\n"
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

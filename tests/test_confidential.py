@@ -1,6 +1,6 @@
 """Sealed papers: nothing of a paper in the database file, exact opening, caps still honoured.
 
-One filed sample bank per backend (SQLite file, PostgreSQL schema) is built per module; most
+The session's filed sample bank is copied once per backend (SQLite file, PostgreSQL schema); most
 tests work in a session that is rolled back at the end, so they share it without seeing each
 other. The tests that must look at a committed SQLite file work on a copy.
 """
@@ -24,14 +24,13 @@ from typing import Any
 import pyrage
 import pytest
 from click.testing import CliRunner, Result
-from conftest import pg_schema_url
+from conftest import copy_filed_bank, copy_to_postgresql, pg_schema_url
 from hostile import unprotect
 from pyrage import x25519
 from sqlalchemy import MetaData, func, select
 from sqlalchemy.orm import Session
-from test_assembly_service import POLICY, STAFF, THEORY, filed_bank
+from test_assembly_service import POLICY, STAFF, THEORY
 
-from cli.custody import on_open
 from cli.main import cli
 from qbank.assembly.service import (
     assemble,
@@ -62,6 +61,7 @@ from qbank.errors import InvalidInput
 from qbank.model import AuditEvent, Batch, Paper, PaperItem
 from qbank.people import add_person, get_person
 from qbank.policy import Policy, Value
+from workflows.custody import on_open
 
 BLUEPRINT = load_blueprint(THEORY)
 STAFF_ID = x25519.Identity.generate()
@@ -70,35 +70,31 @@ OUTSIDER_ID = x25519.Identity.generate()
 SEED = 6180339887498948482  # long enough that its digits never occur in the database by chance
 
 
-def _file_bank(db: Database, workspace: Path) -> None:
-    filed_bank(db, workspace)  # with the staff member 王老师
-    with db.transaction() as session:
-        add_person(session, "省鉴定中心", ["regulator"], actor="t")
-
-
 @pytest.fixture(scope="module")
-def filed_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workspace = tmp_path_factory.mktemp("confidential")
-    db = open_database(str(workspace / "qbank.db"))
-    _file_bank(db, workspace)
-    db.dispose()
-    return workspace / "qbank.db"
+def filed_file(filed_bank_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The filed bank (with the staff member 王老师) and the regulator 省鉴定中心."""
+    path = copy_filed_bank(filed_bank_db, tmp_path_factory.mktemp("confidential"))
+    db = open_database(str(path))
+    try:
+        with db.transaction() as session:
+            add_person(session, "省鉴定中心", ["regulator"], actor="t")
+    finally:
+        db.dispose()
+    return path
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def filed(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Database]:
+def filed(request: pytest.FixtureRequest, filed_file: Path) -> Iterator[Database]:
     """The filed bank on each backend; tests must not commit to it (see `scratch`)."""
     if request.param == "sqlite":
-        db = open_database(str(request.getfixturevalue("filed_file")))
+        db = open_database(str(filed_file))
         yield db
         db.dispose()
         return
     with pg_schema_url() as url:
+        copy_to_postgresql(filed_file, url)
         db = open_database(url)
         try:
-            _file_bank(db, tmp_path_factory.mktemp("confidential-pg"))
             yield db
         finally:
             db.dispose()
@@ -553,7 +549,7 @@ def test_cli_age_identities_and_assembly_next_to_a_sealed_batch(
 
 
 def test_open_step_hook_waits_for_the_exam_and_an_identity(filed: Database) -> None:
-    """`custody sign --step open` (cli.custody.on_open): refused before the exam date and
+    """`custody sign --step open` (workflows.custody.on_open): refused before the exam date and
     without an identity that opens the papers; on the day it writes them back exactly."""
     with scratch(filed) as session:
         recipients(session)

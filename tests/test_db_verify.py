@@ -28,15 +28,15 @@ from sqlalchemy import Connection, create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from cli.main import cli
-from cli.pipeline import (
-    DEMO_INSTITUTION,
-    DEMO_PASSPHRASE,
-    DEMO_REVIEWER,
-)
 from qbank import integrity
 from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.db import open_database
 from qbank.people import get_person, set_public_key
+from workflows.demo import (
+    DEMO_INSTITUTION,
+    DEMO_PASSPHRASE,
+    DEMO_REVIEWER,
+)
 
 Tamper = Callable[[Connection], Any]
 

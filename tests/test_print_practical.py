@@ -18,6 +18,7 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
+from conftest import copy_filed_bank, filed_bank_path
 from docx.document import Document
 from docx.oxml.ns import qn
 from docx.table import Table
@@ -25,9 +26,8 @@ from docx.text.paragraph import Paragraph
 from pdf_tools import compact, needs_office, out_of_order, pdf_pages, render_pdfs
 from pyrage import x25519
 from sqlalchemy import select
-from test_assembly_service import POLICY, batch, filed_bank, run_assembly
+from test_assembly_service import POLICY, batch, run_assembly
 
-from cli.printing import batch_documents, write_batch_documents
 from exporters.practical_paper_docx import write_practical_paper, write_scoring_record
 from exporters.print_run import (
     ALL_KINDS,
@@ -47,6 +47,7 @@ from qbank.db import Database, open_database
 from qbank.errors import InvalidInput, NotFound
 from qbank.model import AuditEvent, Paper
 from qbank.printing import PracticalPaperDoc, practical_document
+from workflows.printing import batch_documents, write_batch_documents
 
 COPIES = 3
 SEALED_KINDS = ("key", "practical")  # a theory and a practical document, the cheap ones
@@ -59,17 +60,16 @@ def assembled_database(factory: pytest.TempPathFactory) -> Path:
     papers A and B (seed 7) and practical paper P. Built once per session; copy it to change it.
     """
     if "path" not in _BUILT:
-        workspace = factory.mktemp("assembled")
-        db = open_database(str(workspace / "qbank.db"))
+        path = copy_filed_bank(filed_bank_path(factory), factory.mktemp("assembled"))
+        db = open_database(str(path))
         try:
-            filed_bank(db, workspace)
             batch_id = batch(db)
             run_assembly(db, batch_id, seed=7)
             with db.transaction() as session:
                 draw_practical(session, get_batch(session, batch_id), POLICY, actor="t", seed=7)
         finally:
             db.dispose()
-        _BUILT["path"] = workspace / "qbank.db"
+        _BUILT["path"] = path
     return _BUILT["path"]
 
 

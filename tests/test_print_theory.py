@@ -1,6 +1,6 @@
 """Printed theory papers, answer keys and answer sheets from a real filed bank and batch.
 
-The module builds the sample bank once (imported, reviewed, filed), plans a batch and
+The module copies the session's filed sample bank (imported, reviewed, filed), plans a batch and
 assembles papers A and B with the mixed blueprint (判断 20 + 单选 60 + 多选 10×2), then
 checks the Word files through python-docx and, rendered by LibreOffice, through the PDF text.
 """
@@ -17,12 +17,13 @@ from pathlib import Path
 
 import docx
 import pytest
+from conftest import copy_filed_bank
 from docx.document import Document
 from docx.oxml.ns import qn
 from lxml import etree
 from pdf_tools import compact, needs_office, out_of_order, pdf_pages, pdf_text, render_pdfs
 from sqlalchemy import select
-from test_assembly_service import POLICY, STAFF, filed_bank
+from test_assembly_service import POLICY, STAFF
 
 from exporters.docx_page import new_document, write_copies
 from exporters.theory_docx import (
@@ -83,10 +84,9 @@ class Printed:
 
 
 @pytest.fixture(scope="module")
-def printed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Printed]:
+def printed(filed_bank_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Printed]:
     folder = tmp_path_factory.mktemp("print")
-    db = open_database(str(folder / "qbank.db"))
-    filed_bank(db, folder)
+    db = open_database(str(copy_filed_bank(filed_bank_db, folder)))
     with db.transaction() as session:
         bank = find_bank(session, "6-31-01-03", 4)
         batch = new_batch(

@@ -28,7 +28,6 @@ from test_print_practical import assembled_database
 from test_seal_cli import EXTRACTOR, KEY_PASS, Setup, setup  # noqa: F401  (fixture)
 
 from cli.main import cli
-from cli.pipeline import DEMO_INSTITUTION, DEMO_PASSPHRASE, DEMO_REVIEWER
 from formats.sealed_bundle import build_archive, encrypt, signature_document
 from qbank import keys
 from qbank.assembly.service import assemble, draw_practical
@@ -57,6 +56,7 @@ from qbank.seal import (
     paper_data,
     sign_statement,
 )
+from workflows.demo import DEMO_INSTITUTION, DEMO_PASSPHRASE, DEMO_REVIEWER
 from workflows.sealing import unseal_bundle
 
 MODES = ("stem", "canonical", "rehashed")

@@ -29,10 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import pg_schema_url
+from conftest import copy_to_postgresql, pg_schema_url
 from pyrage import x25519
 from sqlalchemy import func, select
-from test_assembly_service import POLICY, batch, filed_bank, run_assembly
 from test_print_practical import assembled_database
 from test_seal_cli import document as sig_document
 
@@ -53,7 +52,6 @@ from formats.sealed_bundle import (
     read_header,
 )
 from qbank import keys
-from qbank.assembly.service import draw_practical
 from qbank.batch import get_batch
 from qbank.canonical import canonical_bytes, content_id, sha256_hex
 from qbank.confidential import IdentityRequired, clear_composition, seal_papers, set_age_recipient
@@ -138,20 +136,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 def backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
-    """The same batch on each backend (PostgreSQL built afresh in its own schema)."""
+    """The same batch on each backend (on PostgreSQL a copy in its own schema)."""
     if request.param == "sqlite":
         yield request.getfixturevalue("world")
         return
     with pg_schema_url() as url:
+        copy_to_postgresql(assembled_database(tmp_path_factory), url)
         db = open_database(url)
         try:
-            folder = tmp_path_factory.mktemp("seal-pg")
-            filed_bank(db, folder)
-            batch_id = batch(db)
-            run_assembly(db, batch_id, seed=7)
-            with db.transaction() as session:
-                draw_practical(session, get_batch(session, batch_id), POLICY, actor="t", seed=7)
-            yield make_world(db, folder / "keys", batch_id)
+            yield make_world(db, tmp_path_factory.mktemp("seal-pg") / "keys", 1)
         finally:
             db.dispose()
 

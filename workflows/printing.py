@@ -1,9 +1,9 @@
 """A batch's print run end to end: print records from the database, documents from the exporter,
 the directory written and the `export` audit event recorded.
 
-`qbank export`, `qbank seal` and the demo pipeline all print through here. It lives beside
-the CLI, not in `qbank/`, because it writes files through `exporters.print_run`; the database
-side is `qbank.print_run`.
+`qbank export`, `qbank seal` and the demo all print through here. The database side is
+`qbank.print_run`, the documents `exporters.print_run`. Both flows run in the caller's
+transaction (sealing renders and seals in one), so they take a session.
 """
 
 from __future__ import annotations

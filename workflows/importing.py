@@ -1,0 +1,223 @@
+"""Importing a bank's files: each file is read whole first, then stored in one transaction or
+not at all. `qbank import tree|items|practical`, the demo and the test fixtures call these."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from importers.dispatch import read_items, read_practical, read_tree
+from qbank.bank import BankSummary, ensure_bank, summarize
+from qbank.errors import ImportRejected, InvalidInput
+from qbank.items import ImportSummary, import_items
+from qbank.model import Bank
+from qbank.practical import PracticalImportSummary, import_practical
+from qbank.records import Location, Parsed, PracticalSetRecord, Problem, ProblemList
+from qbank.tree import TreeImportSummary, import_tree
+from workflows.types import BankRef, Progress, Transaction
+
+
+@dataclass(frozen=True)
+class TreeImported:
+    file: Path
+    summary: TreeImportSummary
+
+
+@dataclass(frozen=True)
+class ItemsImported:
+    file: Path
+    summary: ImportSummary
+    records: int
+    seconds: float
+    """Reading and storing the file, for a rate of items per second."""
+
+
+@dataclass(frozen=True)
+class PracticalImported:
+    files: list[tuple[Path, PracticalImportSummary]]
+
+
+class PracticalRejected(ImportRejected):
+    """One or more practical files had problems; none was stored. `parsed` holds each file's
+    sets and problems, so that a report can name the rejected files and what they held."""
+
+    def __init__(self, parsed: list[tuple[Path, Parsed[PracticalSetRecord]]]) -> None:
+        self.parsed = parsed
+        problems = ProblemList()  # bounded, counting what it does not keep
+        for _, result in parsed:
+            problems.extend(result.problems)
+        super().__init__("、".join(f.name for f, r in parsed if r.problems), problems)
+
+
+def import_tree_file(
+    transaction: Transaction, bank: BankRef, path: Path, *, actor: str, dry_run: bool = False
+) -> TreeImported:
+    """Make the tree in `path` the bank's current tree (creating the bank if need be).
+
+    Raises ImportRejected (nothing stored) when the file has problems, InvalidInput when it
+    cannot be read.
+    """
+    parsed = read_tree(path)
+    with transaction() as session:
+        target = _ensure(session, bank, actor)
+        summary = import_tree(
+            session,
+            target,
+            parsed.records,
+            source=path.name,
+            actor=actor,
+            parse_problems=parsed.problems,
+            dry_run=dry_run,
+        )
+    return TreeImported(path, summary)
+
+
+def import_items_file(
+    transaction: Transaction,
+    bank: BankRef,
+    path: Path,
+    *,
+    actor: str,
+    author: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ItemsImported:
+    """Store the theory items of `path` (a column `mapping` for sheets and Word tables).
+
+    Raises ItemsRejected (nothing stored; its summary lists the problems) and InvalidInput
+    for a file that cannot be read.
+    """
+    started = time.perf_counter()
+    parsed = read_items(path, mapping=dict(mapping) if mapping else None)
+    total = len(parsed.records)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    with transaction() as session:
+        target = _ensure(session, bank, actor)
+        summary = import_items(
+            session,
+            target,
+            parsed.records,
+            source=path.name,
+            actor=actor,
+            author=author,
+            parse_problems=parsed.problems,
+            dry_run=dry_run,
+            progress=advance,
+        )
+    return ItemsImported(path, summary, total, time.perf_counter() - started)
+
+
+def import_practical_files(
+    transaction: Transaction,
+    bank: BankRef,
+    paths: Sequence[Path],
+    *,
+    actor: str,
+    author: str | None = None,
+    dry_run: bool = False,
+    unreadable_as_problem: bool = False,
+) -> PracticalImported:
+    """Store the practical sets of every file in `paths`, all of them or none.
+
+    Every file is read before anything is stored. A file that cannot be read at all raises
+    InvalidInput, or with `unreadable_as_problem` is one problem of that file (for a report
+    that covers every file). Raises PracticalRejected when any file has problems.
+    """
+    parsed = [(p, _read_practical(p, unreadable_as_problem)) for p in paths]
+    if any(result.problems for _, result in parsed):
+        raise PracticalRejected(parsed)
+    stored = []
+    with transaction() as session:
+        target = _ensure(session, bank, actor)
+        for path, result in parsed:
+            summary = import_practical(
+                session,
+                target,
+                result.records,
+                source=path.name,
+                actor=actor,
+                author=author,
+                dry_run=dry_run,
+            )
+            stored.append((path, summary))
+    return PracticalImported(stored)
+
+
+def _ensure(session: Session, bank: BankRef, actor: str) -> Bank:
+    return ensure_bank(session, bank.occupation, bank.level, actor=actor, occupation_name=bank.name)
+
+
+def _read_practical(path: Path, unreadable_as_problem: bool) -> Parsed[PracticalSetRecord]:
+    try:
+        return read_practical(path)
+    except InvalidInput as error:
+        if not unreadable_as_problem:
+            raise
+        return Parsed(problems=[Problem(Location(path.name), "file", error.key, error.params)])
+
+
+@dataclass(frozen=True)
+class BankFiles:
+    """A bank and the files it is built from, named relative to `folder`, in import order."""
+
+    folder: Path
+    bank: BankRef
+    tree: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    practical: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BankImported:
+    tree: list[TreeImported]
+    items: list[ItemsImported]
+    practical: PracticalImported | None
+    summary: BankSummary
+
+
+FileImported = TreeImported | ItemsImported | PracticalImported
+
+
+def import_bank_files(
+    transaction: Transaction,
+    files: BankFiles,
+    *,
+    actor: str,
+    on_file: Callable[[FileImported], None] | None = None,
+) -> BankImported:
+    """Import the tree, then the items, then the practical sets of `files` (each file as
+    its command would), calling `on_file` after each; returns the bank's summary at the end."""
+
+    def done(result: FileImported) -> None:
+        if on_file is not None:
+            on_file(result)
+
+    trees = []
+    for name in files.tree:
+        trees.append(import_tree_file(transaction, files.bank, files.folder / name, actor=actor))
+        done(trees[-1])
+    items = []
+    for name in files.items:
+        items.append(import_items_file(transaction, files.bank, files.folder / name, actor=actor))
+        done(items[-1])
+    practical = None
+    if files.practical:
+        paths = [files.folder / name for name in files.practical]
+        practical = import_practical_files(transaction, files.bank, paths, actor=actor)
+        done(practical)
+    with transaction() as session:
+        target = _ensure(session, files.bank, actor)
+        summary = summarize(session, target)
+    return BankImported(trees, items, practical, summary)
