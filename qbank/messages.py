@@ -2242,6 +2242,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "doc.explanations": ("附：试题解析", "Appendix: explanations"),
     "doc.sheet_title": ("{title}（{code} 卷）答题卡", "{title}, paper {code}: answer sheet"),
     "doc.sheet_header": ("答题卡　{code} 卷", "Answer sheet, paper {code}"),
+    "doc.sheet_serial": ("试卷编号", "Paper serial"),
+    "doc.sheet_section": (
+        "{ordinal}、{title}（第{first}题～第{last}题）",
+        "{index}. {title} (items {first}–{last})",
+    ),
+    "doc.sheet_continued": ("（续）", " (cont.)"),
     "doc.sheet_notice": (
         "作答说明：用黑色字迹的钢笔或签字笔在所选答案（字母或 √、×）上画“○”；"
         "改答时在原答案上打“×”后另选。题号与试卷题号一致。",
