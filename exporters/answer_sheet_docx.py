@@ -23,12 +23,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.table import CT_Row, CT_Tbl
 from docx.shared import Cm, Mm, Pt
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
@@ -158,7 +159,7 @@ class _SheetWriter:
         self.document = document
         self.doc = doc
         self.lang = lang
-        self.width_cm = text_width(document.sections[0]).cm
+        self.width_cm: float = text_width(document.sections[0]).cm
 
     def tr(self, key: str, **params: object) -> str:
         return tr(key, lang=self.lang, **params)
@@ -313,7 +314,7 @@ class _SheetWriter:
 
 def _exact_height(cell: _Cell, height_cm: float) -> None:
     """The row holding `cell` exactly `height_cm` tall (the page layout counts on it)."""
-    properties = cell._tc.getparent().get_or_add_trPr()
+    properties = cast(CT_Row, cell._tc.getparent()).get_or_add_trPr()
     height = OxmlElement("w:trHeight")
     height.set(qn("w:val"), str(round(Cm(height_cm).twips)))
     height.set(qn("w:hRule"), "exact")
@@ -322,8 +323,8 @@ def _exact_height(cell: _Cell, height_cm: float) -> None:
 
 def _cell_margins(cell: _Cell, margin_cm: float) -> None:
     """Left and right cell margins of the table holding `cell` (`w:tblCellMar`)."""
-    tbl = cell._tc.getparent().getparent()
-    tbl_pr = tbl.tblPr
+    row = cast(CT_Row, cell._tc.getparent())
+    tbl_pr = cast(CT_Tbl, row.getparent()).tblPr
     margins = OxmlElement("w:tblCellMar")
     for side in ("left", "right"):
         element = OxmlElement(f"w:{side}")

@@ -52,6 +52,7 @@ from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from formats import script_markup
 from qbank.i18n import DOCUMENT_LANGUAGE, tr
 
 __all__ = [
@@ -65,6 +66,7 @@ __all__ = [
     "SECTION_HEADING",
     "SealLine",
     "add_field",
+    "add_text",
     "content_widths",
     "corner_marks",
     "header_row",
@@ -231,6 +233,21 @@ def add_field(run: Run, code: str, placeholder: str = "1") -> None:
     end.set(qn("w:fldCharType"), "end")
     for element in (begin, instruction, separate, result, end):
         run._r.append(element)
+
+
+def add_text(paragraph: Paragraph, text: str) -> list[Run]:
+    """Append stored item text to `paragraph`: a run per stretch of `formats.script_markup`,
+    sub- and superscripts as real ones (`w:vertAlign`), the markup itself never printed.
+    Every exporter prints item text (stems, options, answers, explanations) through this."""
+    runs = []
+    for part, position in script_markup.split(text):
+        run = paragraph.add_run(part)
+        if position == script_markup.SUBSCRIPT:
+            run.font.subscript = True
+        elif position == script_markup.SUPERSCRIPT:
+            run.font.superscript = True
+        runs.append(run)
+    return runs
 
 
 def _tab_stops(paragraph: Paragraph, width: Length) -> None:

@@ -19,10 +19,12 @@ from typing import Literal
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.rich_text import CellRichText
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from formats.item_layout import OPTION_LETTERS
+from formats.script_markup import cell_value
 from qbank.records import ItemRecord, ItemType
 
 Style = Literal["national", "app"]
@@ -137,10 +139,12 @@ def _table(items: list[ItemRecord], style: Style) -> tuple[list[_Column], list[l
     return columns, rows
 
 
-def _cell_value(value: Value) -> Value:
-    """Control characters cannot be stored in .xlsx; they carry no meaning in an item."""
+def _cell_value(value: Value) -> Value | CellRichText:
+    """Control characters cannot be stored in .xlsx; they carry no meaning in an item. Sub-
+    and superscripts (`formats.script_markup`) become rich text, which the importer reads
+    back to the same markup."""
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return cell_value(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
 
 

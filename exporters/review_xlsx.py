@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from formats.script_markup import cell_value
 from qbank.items import ItemView
 from qbank.text.normalize import DIFFICULTY_WORDS, format_answer, format_number
 
@@ -95,7 +96,10 @@ def _text(value: Value) -> Value:
 
 
 def _put(sheet: Worksheet, row: int, column: int, value: Value) -> Cell:
-    cell = sheet.cell(row=row, column=column, value=_text(value))
+    """Write `value`; sub- and superscripts (`formats.script_markup`) as rich text."""
+    text = _text(value)
+    shown = cell_value(text) if isinstance(text, str) else text
+    cell = sheet.cell(row=row, column=column, value=shown)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # item text that looks like a formula stays text
     return cell

@@ -50,6 +50,7 @@ from exporters.docx_page import (
     PAPER_TITLE,
     SECTION_HEADING,
     SealLine,
+    add_text,
     keep_with_next,
     new_document,
     row_height,
@@ -59,6 +60,7 @@ from exporters.docx_page import (
     text_width,
     write_copies,
 )
+from formats.script_markup import plain
 from qbank.i18n import DOCUMENT_LANGUAGE, tr
 from qbank.printing import PrintedItem, PrintedOption, PrintedSection, TheoryPaperDoc
 
@@ -167,7 +169,7 @@ def options_per_line(options: Sequence[PrintedOption], line_units: int) -> int:
     every one fits half of it, else 1 (`line_units`: half-width cells after the indent)."""
     if not options:
         return 1
-    widest = max(_units(_option_text(o)) for o in options) + _OPTION_GAP_UNITS
+    widest = max(_units(plain(_option_text(o))) for o in options) + _OPTION_GAP_UNITS
     for per_line in (4, 2):
         if len(options) >= per_line and widest <= line_units / per_line:
             return per_line
@@ -190,17 +192,17 @@ def _printed_stem(item: PrintedItem) -> str:
 
 
 def _add_stem(paragraph: Paragraph, text: str) -> None:
-    """`text` as runs, each `_BLANK` an answer bracket `（）` whose opening half is widened
-    by character spacing (an unbreakable blank; see the module notes)."""
+    """`text` as runs (sub- and superscripts raised and lowered), each `_BLANK` an answer
+    bracket `（）` whose opening half is widened by character spacing (an unbreakable blank;
+    see the module notes)."""
     for index, part in enumerate(text.split(_BLANK)):
         if index:
             opening = paragraph.add_run("（")
             spacing = OxmlElement("w:spacing")
             spacing.set(qn("w:val"), str(round(BODY_SIZE * _BLANK_WIDTH * 20)))  # twips
             opening._r.get_or_add_rPr().append(spacing)
-            part = "）" + part
-        if part:
-            paragraph.add_run(part)
+            paragraph.add_run("）")
+        add_text(paragraph, part)
 
 
 def _hang(paragraph: Paragraph, number: int) -> None:
@@ -344,7 +346,9 @@ class _PaperWriter(_Writer):
         column = usable // per_line
         rows = [item.options[i : i + per_line] for i in range(0, len(item.options), per_line)]
         for number, row in enumerate(rows, start=1):
-            paragraph = self.line("\t".join(_option_text(o) for o in row))
+            paragraph = self.line("")
+            for index, option in enumerate(row):
+                add_text(paragraph, ("\t" if index else "") + _option_text(option))
             fmt = paragraph.paragraph_format
             fmt.left_indent = indent
             fmt.keep_together = True
@@ -370,7 +374,9 @@ class _KeyWriter(_Writer):
         if explained:
             self.line(self.tr("doc.explanations"), SECTION_HEADING)
             for item in explained:
-                _hang(self.line(f"{item.number}．{item.answer}　{item.explanation}"), item.number)
+                paragraph = self.line("")
+                add_text(paragraph, f"{item.number}．{item.answer}　{item.explanation}")
+                _hang(paragraph, item.number)
 
     def answers(self, items: Sequence[PrintedItem]) -> None:
         """Rows of ten: 题号 then 答案, the label in the first column."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from formats import script_markup
 from formats.item_layout import OPTION_LETTERS
 from qbank.records import ItemRecord, ItemType, Location, Problem
 from qbank.text.normalize import (
@@ -65,6 +66,9 @@ def build_item(raw: RawItem) -> tuple[ItemRecord | None, list[Problem]]:
     stem = normalize_stem(clean_text(raw.stem), item_type)
     if not stem:
         problem("stem", "problem.missing")
+    unclosed = script_markup.check(stem)
+    if unclosed is not None:
+        problem("stem", "problem.bad_script_markup", letter="", text=unclosed)
 
     options: dict[str, str] = {}
     for letter, text in raw.options.items():
@@ -74,6 +78,9 @@ def build_item(raw: RawItem) -> tuple[ItemRecord | None, list[Problem]]:
             continue
         if key in options:
             problem("options", "problem.duplicate_option", letter=key)
+        unclosed = script_markup.check(value)
+        if unclosed is not None:
+            problem("options", "problem.bad_script_markup", letter=f" {key} ", text=unclosed)
         options[key] = value
     options = dict(sorted(options.items()))
 
@@ -107,6 +114,10 @@ def build_item(raw: RawItem) -> tuple[ItemRecord | None, list[Problem]]:
         difficulty = parse_difficulty(raw.difficulty)
     except ValueError:
         problem("difficulty", "problem.bad_difficulty", value=clean_text(raw.difficulty))
+
+    unclosed = script_markup.check(clean_text(raw.explanation))
+    if unclosed is not None:
+        problem("explanation", "problem.bad_script_markup", letter="", text=unclosed)
 
     numbers: dict[str, float | None] = {}
     for name in ("score", "discrimination"):

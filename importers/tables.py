@@ -25,10 +25,12 @@ from pathlib import Path
 
 import charset_normalizer
 from openpyxl import load_workbook
+from openpyxl.cell.rich_text import CellRichText
 from openpyxl.utils.exceptions import InvalidFileException
 
 from formats import limits as reading_limits
 from formats.limits import LimitExceeded, Limits
+from formats.script_markup import from_rich_text
 from qbank.records import Location, Problem
 
 HEADER_SEARCH_ROWS = 20
@@ -99,8 +101,11 @@ def pad(cells: Sequence[Cell], width: int) -> list[Cell]:
 
 
 def _excel_value(cell: object) -> Cell:
-    """Value of a read-only cell; a number formatted as a percentage reads as Excel shows it."""
+    """Value of a read-only cell; a number formatted as a percentage reads as Excel shows it,
+    rich text with its sub- and superscripts as markup (`formats.script_markup`)."""
     value = getattr(cell, "value", None)
+    if isinstance(value, CellRichText):  # raised or lowered runs as markup
+        return from_rich_text(value)
     number_format = getattr(cell, "number_format", None) or ""
     if isinstance(value, int | float) and not isinstance(value, bool) and "%" in number_format:
         return format(value * 100, ".12g") + "%"
@@ -116,7 +121,7 @@ def _read_workbook(path: Path, display: str, limits: Limits) -> list[Sheet]:
 
 
 def _read_workbook_quietly(path: Path, display: str, limits: Limits) -> list[Sheet]:
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    workbook = load_workbook(path, read_only=True, data_only=True, rich_text=True)
     try:
         sheets = []
         for worksheet in workbook.worksheets:

@@ -141,6 +141,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "判断题不应有选项",
         "a judgement item has no options",
     ),
+    "problem.bad_script_markup": (
+        "{field}{letter}中的上下标标记“{text}”没有闭合：下标写作 _{{…}}、上标写作 ^{{…}}，花括号内"
+        "不能为空、不能换行；要写字面的 _{{ 或 ^{{，请在前面加反斜杠 \\",
+        "{field}{letter}: the sub/superscript markup '{text}' is not closed: write a subscript "
+        "as _{{…}} and a superscript as ^{{…}}, not empty and on one line; for a literal _{{ or "
+        "^{{ put a backslash \\ before it",
+    ),
     "problem.duplicate_option": (
         "选项 {letter} 重复",
         "option {letter} appears twice",

@@ -1,0 +1,189 @@
+"""Sub- and superscripts in stored item text: `U_{2}`, `X_{L}`, `10^{-3}`, `m^{2}`.
+
+Stored text is one string; where a Word file had subscript or superscript runs, the text
+carries them as markup (docs/formats.md §6 states the rules for other writers):
+
+- `_{…}` is a subscript and `^{…}` a superscript: what is between the braces is one run at
+  that position. It is non-empty and holds no brace and no line break; the first `}` closes it.
+- A backslash escapes an opener: `\\_{` and `\\^{` are the literal characters `_{` and `^{`.
+  Backslashes right before an opener pair up: an even number (2k) are k literal backslashes
+  and the opener is markup, an odd number (2k + 1) are k backslashes and a literal opener.
+  A backslash anywhere else is itself.
+- Every other character is itself: `x_1`, `a^b`, `{1, 2}`, `C:\\` mean what they say.
+
+`split` turns stored text into runs to print (escapes resolved), `join` turns runs read from a
+file into stored text (adjacent runs of one position merged, literal openers escaped; a
+script run that cannot be written, with a brace or a line break, is kept as baseline text),
+and `join(split(text)) == text` for text `join` wrote. `check` finds markup a person typed
+wrong (an opener never closed), for importers to report; `split` itself reads such an opener
+as literal text, so printing never fails on it. `cell_value` and `from_rich_text` are the
+same runs as an openpyxl rich-text cell and back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
+
+__all__ = [
+    "BASELINE",
+    "SUBSCRIPT",
+    "SUPERSCRIPT",
+    "Position",
+    "Run",
+    "cell_value",
+    "check",
+    "from_rich_text",
+    "join",
+    "plain",
+    "split",
+]
+
+Position = Literal["baseline", "subscript", "superscript"]
+"""Where a run sits: the values of OOXML's `w:vertAlign` and of openpyxl's `vertAlign`."""
+BASELINE: Position = "baseline"
+SUBSCRIPT: Position = "subscript"
+SUPERSCRIPT: Position = "superscript"
+Run = tuple[str, Position]
+
+_MARKS: dict[str, Position] = {"_": SUBSCRIPT, "^": SUPERSCRIPT}
+_OPENERS = {position: mark for mark, position in _MARKS.items()}
+_OPENER = re.compile(r"(\\*)([_^])\{")
+_SCRIPT_BODY = re.compile(r"[^{}\n]+")
+_TRAILING_BACKSLASHES = re.compile(r"\\+$")
+
+
+def split(text: str) -> list[Run]:
+    """The runs `text` prints as, in order: escapes resolved, adjacent runs of one position
+    merged, no empty run. An opener that is not closed (see `check`) is literal text."""
+    runs: list[Run] = []
+    plain_parts: list[str] = []
+    position = 0
+    while (match := _OPENER.search(text, position)) is not None:
+        slashes, mark = len(match.group(1)), match.group(2)
+        plain_parts.append(text[position : match.start()])
+        body = _SCRIPT_BODY.match(text, match.end())
+        if slashes % 2:  # an escaped opener
+            plain_parts.append("\\" * (slashes // 2) + mark + "{")
+        elif body is None or not text.startswith("}", body.end()):  # not closed: as typed
+            plain_parts.append(match.group(0))
+        else:
+            plain_parts.append("\\" * (slashes // 2))
+            _add(runs, "".join(plain_parts), BASELINE)
+            plain_parts = []
+            _add(runs, body.group(0), _MARKS[mark])
+            position = body.end() + 1
+            continue
+        position = match.end()
+    plain_parts.append(text[position:])
+    _add(runs, "".join(plain_parts), BASELINE)
+    return runs
+
+
+def _add(runs: list[Run], text: str, position: Position) -> None:
+    if not text:
+        return
+    if runs and runs[-1][1] == position:
+        runs[-1] = (runs[-1][0] + text, position)
+    else:
+        runs.append((text, position))
+
+
+def plain(text: str) -> str:
+    """`text` as it reads without raising or lowering anything (`U_{2}` → `U2`): for widths
+    and for places that print no scripts."""
+    return "".join(run for run, _ in split(text))
+
+
+def _scriptable(text: str) -> bool:
+    return _SCRIPT_BODY.fullmatch(text) is not None and not text.isspace()
+
+
+def _pieces(runs: Iterable[Run]) -> list[Run]:
+    """`runs` merged, each script that cannot be written as markup made baseline."""
+    merged: list[Run] = []
+    for text, position in runs:
+        _add(merged, text, position)
+    demoted: list[Run] = []
+    for text, position in merged:
+        _add(demoted, text, position if position == BASELINE or _scriptable(text) else BASELINE)
+    return demoted
+
+
+def _escape(text: str, *, before_script: bool) -> str:
+    """Baseline text as stored: literal openers escaped, and backslashes that would land
+    right before an opener doubled."""
+    text = _OPENER.sub(lambda m: m.group(1) * 2 + "\\" + m.group(2) + "{", text)
+    if before_script:
+        text = _TRAILING_BACKSLASHES.sub(lambda m: m.group(0) * 2, text)
+    return text
+
+
+def _encoded(runs: Iterable[Run]) -> list[Run]:
+    """`runs` as the stored text holds them: baseline runs escaped, script runs as they are
+    (their markup is the position). Concatenating with the openers gives `join(runs)`."""
+    pieces = _pieces(runs)
+    return [
+        (
+            _escape(text, before_script=index + 1 < len(pieces)) if position == BASELINE else text,
+            position,
+        )
+        for index, (text, position) in enumerate(pieces)
+    ]
+
+
+def join(runs: Iterable[Run]) -> str:
+    """Stored text for `runs` read from a file (see the module notes)."""
+    return "".join(
+        text if position == BASELINE else f"{_OPENERS[position]}{{{text}}}"
+        for text, position in _encoded(runs)
+    )
+
+
+def check(text: str) -> str | None:
+    """The first opener of `text` that markup would read but that is not closed (no `}`
+    before a brace, line break or the end, or nothing inside), from the opener on (at most
+    20 characters), or None when the markup is well formed."""
+    for match in _OPENER.finditer(text):
+        if len(match.group(1)) % 2:
+            continue
+        body = _SCRIPT_BODY.match(text, match.end())
+        if body is None or not text.startswith("}", body.end()):
+            start = match.start() + len(match.group(1))
+            return text[start : start + 20]
+    return None
+
+
+def cell_value(text: str) -> str | CellRichText:
+    """A spreadsheet cell for `text`: the text itself when it has no script, else rich text
+    whose script runs are raised or lowered and whose baseline runs keep their escapes, so
+    that `from_rich_text` reads back `text`."""
+    runs = _encoded(split(text))
+    if all(position == BASELINE for _, position in runs):
+        return text
+    return CellRichText(
+        [
+            part if position == BASELINE else TextBlock(InlineFont(vertAlign=position), part)
+            for part, position in runs
+        ]
+    )
+
+
+def from_rich_text(value: CellRichText | Sequence[str | TextBlock]) -> str:
+    """Stored text for a rich-text cell: its raised and lowered runs as markup, the rest as
+    typed (a typed `_{2}` is markup too)."""
+    parts: list[str] = []
+    for block in value:
+        if isinstance(block, str):
+            parts.append(block)
+            continue
+        position = getattr(block.font, "vertAlign", None)
+        if position in _OPENERS and _scriptable(block.text):
+            parts.append(f"{_OPENERS[position]}{{{block.text}}}")
+        else:
+            parts.append(block.text)
+    return "".join(parts)
