@@ -19,12 +19,11 @@ from typing import Literal
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.cell.rich_text import CellRichText
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from exporters import xlsx_scripts
 from formats.item_layout import OPTION_LETTERS
-from formats.script_markup import cell_value
 from qbank.records import ItemRecord, ItemType
 
 Style = Literal["national", "app"]
@@ -139,12 +138,10 @@ def _table(items: list[ItemRecord], style: Style) -> tuple[list[_Column], list[l
     return columns, rows
 
 
-def _cell_value(value: Value) -> Value | CellRichText:
-    """Control characters cannot be stored in .xlsx; they carry no meaning in an item. Sub-
-    and superscripts (`formats.script_markup`) become rich text, which the importer reads
-    back to the same markup."""
+def _cell_value(value: Value) -> Value:
+    """Control characters cannot be stored in .xlsx; they carry no meaning in an item."""
     if isinstance(value, str):
-        return cell_value(ILLEGAL_CHARACTERS_RE.sub("", value))
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 
 
@@ -177,7 +174,7 @@ def write_items_xlsx(
     for i, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = column.width
     sheet.freeze_panes = "A2"
-    workbook.save(path)
+    xlsx_scripts.save(workbook, path)  # sub- and superscripts shown as such, read back as markup
 
 
 def write_items_csv(

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from formats.script_markup import cell_value
+from exporters import xlsx_scripts
 from qbank.items import ItemView
 from qbank.text.normalize import DIFFICULTY_WORDS, format_answer, format_number
 
@@ -96,10 +96,7 @@ def _text(value: Value) -> Value:
 
 
 def _put(sheet: Worksheet, row: int, column: int, value: Value) -> Cell:
-    """Write `value`; sub- and superscripts (`formats.script_markup`) as rich text."""
-    text = _text(value)
-    shown = cell_value(text) if isinstance(text, str) else text
-    cell = sheet.cell(row=row, column=column, value=shown)
+    cell = sheet.cell(row=row, column=column, value=_text(value))
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # item text that looks like a formula stays text
     return cell
@@ -210,4 +207,4 @@ def write_review_xlsx(items: Sequence[ItemView], path: str | Path, *, title: str
     sheet.title = SHEET
     _review_sheet(sheet, items, title)
     _notes_sheet(workbook.create_sheet(NOTES_SHEET))
-    workbook.save(path)
+    xlsx_scripts.save(workbook, path)  # sub- and superscripts shown as such

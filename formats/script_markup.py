@@ -16,8 +16,8 @@ file into stored text (adjacent runs of one position merged, literal openers esc
 script run that cannot be written, with a brace or a line break, is kept as baseline text),
 and `join(split(text)) == text` for text `join` wrote. `check` finds markup a person typed
 wrong (an opener never closed), for importers to report; `split` itself reads such an opener
-as literal text, so printing never fails on it. `cell_value` and `from_rich_text` are the
-same runs as an openpyxl rich-text cell and back.
+as literal text, so printing never fails on it. `stored_runs` and `from_rich_text` are the
+runs of a spreadsheet cell and back.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from openpyxl.cell.rich_text import CellRichText, TextBlock
-from openpyxl.cell.text import InlineFont
 
 __all__ = [
     "BASELINE",
@@ -35,12 +34,12 @@ __all__ = [
     "SUPERSCRIPT",
     "Position",
     "Run",
-    "cell_value",
     "check",
     "from_rich_text",
     "join",
     "plain",
     "split",
+    "stored_runs",
 ]
 
 Position = Literal["baseline", "subscript", "superscript"]
@@ -144,6 +143,13 @@ def join(runs: Iterable[Run]) -> str:
     )
 
 
+def stored_runs(text: str) -> list[Run]:
+    """The runs of `text` with baseline runs as stored (escapes kept), for a file whose
+    reader takes baseline text as typed markup (a spreadsheet cell): reading the runs back
+    with `from_rich_text` gives `text`."""
+    return _encoded(split(text))
+
+
 def check(text: str) -> str | None:
     """The first opener of `text` that markup would read but that is not closed (no `}`
     before a brace, line break or the end, or nothing inside), from the opener on (at most
@@ -156,21 +162,6 @@ def check(text: str) -> str | None:
             start = match.start() + len(match.group(1))
             return text[start : start + 20]
     return None
-
-
-def cell_value(text: str) -> str | CellRichText:
-    """A spreadsheet cell for `text`: the text itself when it has no script, else rich text
-    whose script runs are raised or lowered and whose baseline runs keep their escapes, so
-    that `from_rich_text` reads back `text`."""
-    runs = _encoded(split(text))
-    if all(position == BASELINE for _, position in runs):
-        return text
-    return CellRichText(
-        [
-            part if position == BASELINE else TextBlock(InlineFont(vertAlign=position), part)
-            for part, position in runs
-        ]
-    )
 
 
 def from_rich_text(value: CellRichText | Sequence[str | TextBlock]) -> str:

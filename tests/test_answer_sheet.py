@@ -48,7 +48,14 @@ def paper(counts: Sequence[tuple[str, int, int]]) -> TheoryPaperDoc:
         )
         sections.append(
             PrintedSection(
-                "一二三四五"[index], titles[kind], kind, number, number + count - 1, 1.0, count, items
+                "一二三四五"[index],
+                titles[kind],
+                kind,
+                number,
+                number + count - 1,
+                1.0,
+                count,
+                items,
             )
         )
         number += count
@@ -114,7 +121,7 @@ def test_candidate_box_has_a_box_per_admission_digit() -> None:
     assert first[0] == "姓　　名" and "试卷编号" in first
     admission = box.rows[1]._tr.findall(qn("w:tc"))
     assert len(admission) == 1 + ADMISSION_DIGITS
-    assert [c.text for c in box.rows[1].cells][0] == "准考证号"
+    assert box.rows[1].cells[0].text == "准考证号"
 
 
 def test_many_options_take_fewer_items_a_row() -> None:
