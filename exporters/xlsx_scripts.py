@@ -57,7 +57,7 @@ def _with_shared_scripts(data: bytes) -> bytes:
             parts[name] = _move_scripted(parts[name], strings)
     if not strings:
         return data
-    table = etree.Element(_m("sst"), nsmap={None: _MAIN})
+    table = etree.fromstring(f'<sst xmlns="{_MAIN}"/>')
     table.set("count", str(len(strings)))
     table.set("uniqueCount", str(len(strings)))
     table.extend(strings)
