@@ -52,8 +52,8 @@ from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from formats import script_markup
 from qbank.i18n import DOCUMENT_LANGUAGE, tr
+from qbank.text import scripts
 
 __all__ = [
     "BODY_FONT",
@@ -236,15 +236,15 @@ def add_field(run: Run, code: str, placeholder: str = "1") -> None:
 
 
 def add_text(paragraph: Paragraph, text: str) -> list[Run]:
-    """Append stored item text to `paragraph`: a run per stretch of `formats.script_markup`,
+    """Append stored item text to `paragraph`: a run per stretch of `qbank.text.scripts`,
     sub- and superscripts as real ones (`w:vertAlign`), the markup itself never printed.
     Every exporter prints item text (stems, options, answers, explanations) through this."""
     runs = []
-    for part, position in script_markup.split(text):
+    for part, position in scripts.split(text):
         run = paragraph.add_run(part)
-        if position == script_markup.SUBSCRIPT:
+        if position == scripts.SUBSCRIPT:
             run.font.subscript = True
-        elif position == script_markup.SUPERSCRIPT:
+        elif position == scripts.SUPERSCRIPT:
             run.font.superscript = True
         runs.append(run)
     return runs

@@ -28,9 +28,9 @@ from docx.text.run import Run
 
 from exporters.docx_page import add_text
 from formats.item_layout import split_option_line, take_stem_answer
-from formats.script_markup import plain
 from qbank.records import ItemRecord, ItemType
 from qbank.text.normalize import format_answer, parse_answer
+from qbank.text.scripts import plain
 
 __all__ = ["write_items_docx"]
 

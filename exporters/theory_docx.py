@@ -60,9 +60,9 @@ from exporters.docx_page import (
     text_width,
     write_copies,
 )
-from formats.script_markup import plain
 from qbank.i18n import DOCUMENT_LANGUAGE, tr
 from qbank.printing import PrintedItem, PrintedOption, PrintedSection, TheoryPaperDoc
+from qbank.text.scripts import plain
 
 __all__ = [
     "options_per_line",

@@ -6,7 +6,7 @@ in read-only mode, which the importers use, it reads an inline rich string as pl
 package's bank.xlsx would no longer hash to its versions). Excel and WPS keep rich text in
 the shared-string table, which read-only mode reads with its runs. So `save` writes the
 workbook with the markup as text, then moves every cell whose text has a sub- or superscript
-(`formats.script_markup`) into a shared-string table, as runs with `vertAlign`: Excel and
+(`qbank.text.scripts`) into a shared-string table, as runs with `vertAlign`: Excel and
 WPS show real scripts, and `importers.tables` reads the same markup back (baseline runs keep
 their escapes, so the text round-trips exactly). Cells without scripts stay as they were.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 from lxml import etree
 from openpyxl import Workbook
 
-from formats import script_markup
+from qbank.text import scripts
 
 __all__ = ["save"]
 
@@ -82,13 +82,13 @@ def _move_scripted(sheet: bytes, strings: list[etree._Element]) -> bytes:
         if inline is None:
             continue
         text = "".join(t.text or "" for t in inline.iter(_m("t")))
-        runs = script_markup.stored_runs(text)
-        if all(position == script_markup.BASELINE for _, position in runs):
+        runs = scripts.stored_runs(text)
+        if all(position == scripts.BASELINE for _, position in runs):
             continue
         shared = etree.Element(_m("si"))
         for part, position in runs:
             run = etree.SubElement(shared, _m("r"))
-            if position != script_markup.BASELINE:
+            if position != scripts.BASELINE:
                 properties = etree.SubElement(run, _m("rPr"))
                 etree.SubElement(properties, _m("vertAlign")).set("val", position)
             shown = etree.SubElement(run, _m("t"))

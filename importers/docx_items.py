@@ -52,7 +52,6 @@ from docx.oxml.styles import CT_Styles
 from lxml import etree
 
 from formats import limits as reading_limits
-from formats import script_markup
 from formats.item_layout import (
     OPTION_LETTERS,
     is_bracket_answer,
@@ -64,6 +63,7 @@ from importers import table_items
 from importers.items import RawItem, build_item, check_duplicate_numbers
 from importers.tables import HEADER_SEARCH_ROWS, Sheet, SheetGuard
 from qbank.records import ItemRecord, ItemType, Location, Parsed, Problem, ProblemList
+from qbank.text import scripts
 from qbank.text.normalize import (
     _TYPE_WORDS,
     clean_text,
@@ -1192,19 +1192,19 @@ _RUN_TEXT = {
 _W_R, _W_HYPERLINK, _W_T, _W_BR, _W_TYPE, _W_RPR, _W_VERT_ALIGN = (
     qn(f"w:{tag}") for tag in ("r", "hyperlink", "t", "br", "type", "rPr", "vertAlign")
 )
-_SCRIPTS = frozenset((script_markup.SUBSCRIPT, script_markup.SUPERSCRIPT))
+_SCRIPTS = frozenset((scripts.SUBSCRIPT, scripts.SUPERSCRIPT))
 
 
 def _paragraph_text(p: etree._Element) -> str:
     """python-docx's `Paragraph.text`, read by walking the children once, with subscript and
     superscript runs (`w:vertAlign` set on the run) written as markup, `U_{2}`, and literal
-    `_{`/`^{` escaped (`formats.script_markup`): without scripts it is exactly the text.
+    `_{`/`^{` escaped (`qbank.text.scripts`): without scripts it is exactly the text.
 
     python-docx compiles an XPath expression for every paragraph and every run, which makes
     it most of the time of reading a large bank; a test holds the two to the same result.
     Only direct run formatting is read: a character style that raises text is not.
     """
-    runs: list[script_markup.Run] = []
+    runs: list[scripts.Run] = []
     for child in p:
         if child.tag == _W_R:
             _run_text(child, runs)
@@ -1212,23 +1212,21 @@ def _paragraph_text(p: etree._Element) -> str:
             for run in child:
                 if run.tag == _W_R:
                     _run_text(run, runs)
-    if all(position == script_markup.BASELINE for _, position in runs):
+    if all(position == scripts.BASELINE for _, position in runs):
         text = "".join(part for part, _ in runs)
         if "{" not in text:  # nothing to escape: the common case, kept cheap
             return text
-    return script_markup.join(runs)
+    return scripts.join(runs)
 
 
-def _run_text(run: etree._Element, runs: list[script_markup.Run]) -> None:
-    position = script_markup.BASELINE
+def _run_text(run: etree._Element, runs: list[scripts.Run]) -> None:
+    position = scripts.BASELINE
     properties = run.find(_W_RPR)
     if properties is not None:
         vert_align = properties.find(_W_VERT_ALIGN)
         value = vert_align.get(_W_VAL) if vert_align is not None else None
         if value in _SCRIPTS:
-            position = (
-                script_markup.SUBSCRIPT if value == "subscript" else script_markup.SUPERSCRIPT
-            )
+            position = scripts.SUBSCRIPT if value == "subscript" else scripts.SUPERSCRIPT
     parts: list[str] = []
     for child in run:
         tag = child.tag

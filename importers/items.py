@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from formats import script_markup
 from formats.item_layout import OPTION_LETTERS
 from qbank.records import ItemRecord, ItemType, Location, Problem
+from qbank.text import scripts
 from qbank.text.normalize import (
     canonical_knowledge_code,
     clean_text,
@@ -66,7 +66,7 @@ def build_item(raw: RawItem) -> tuple[ItemRecord | None, list[Problem]]:
     stem = normalize_stem(clean_text(raw.stem), item_type)
     if not stem:
         problem("stem", "problem.missing")
-    unclosed = script_markup.check(stem)
+    unclosed = scripts.check(stem)
     if unclosed is not None:
         problem("stem", "problem.bad_script_markup", letter="", text=unclosed)
 
@@ -78,7 +78,7 @@ def build_item(raw: RawItem) -> tuple[ItemRecord | None, list[Problem]]:
             continue
         if key in options:
             problem("options", "problem.duplicate_option", letter=key)
-        unclosed = script_markup.check(value)
+        unclosed = scripts.check(value)
         if unclosed is not None:
             problem("options", "problem.bad_script_markup", letter=f" {key} ", text=unclosed)
         options[key] = value
@@ -115,7 +115,7 @@ def build_item(raw: RawItem) -> tuple[ItemRecord | None, list[Problem]]:
     except ValueError:
         problem("difficulty", "problem.bad_difficulty", value=clean_text(raw.difficulty))
 
-    unclosed = script_markup.check(clean_text(raw.explanation))
+    unclosed = scripts.check(clean_text(raw.explanation))
     if unclosed is not None:
         problem("explanation", "problem.bad_script_markup", letter="", text=unclosed)
 

@@ -14,20 +14,24 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from pdf_tools import compact, needs_office, pdf_text, render_pdfs
+from sqlalchemy import select
 
 from exporters.docx_page import add_text, new_document
 from exporters.items_docx import write_items_docx
 from exporters.items_xlsx import write_items_csv, write_items_xlsx
 from exporters.review_xlsx import write_review_xlsx
 from exporters.theory_docx import write_answer_key, write_theory_paper
-from formats import script_markup
-from formats.script_markup import BASELINE, SUBSCRIPT, SUPERSCRIPT
 from importers.docx_items import _paragraph_text, read_items_docx
 from importers.table_items import read_items_table
+from qbank.bank import ensure_bank
 from qbank.canonical import content_id
-from qbank.items import ItemView, item_content
+from qbank.db import open_database
+from qbank.items import ItemView, import_items, item_content
+from qbank.model import ItemVersion
 from qbank.printing import LETTERS, PrintedItem, PrintedOption, PrintedSection, TheoryPaperDoc
 from qbank.records import ItemRecord
+from qbank.text import scripts
+from qbank.text.scripts import BASELINE, SUBSCRIPT, SUPERSCRIPT
 
 # --- the markup ------------------------------------------------------------------------------
 
@@ -45,24 +49,24 @@ from qbank.records import ItemRecord
         ("C:\\dir", [("C:\\dir", BASELINE)]),
     ],
 )
-def test_split_and_join_are_inverse(text: str, runs: list[script_markup.Run]) -> None:
-    assert script_markup.split(text) == runs
-    assert script_markup.join(runs) == text
-    assert script_markup.check(text) is None
+def test_split_and_join_are_inverse(text: str, runs: list[scripts.Run]) -> None:
+    assert scripts.split(text) == runs
+    assert scripts.join(runs) == text
+    assert scripts.check(text) is None
 
 
 def test_join_merges_runs_and_keeps_unwritable_scripts_flat() -> None:
     runs = [("U", BASELINE), ("2", SUBSCRIPT), ("1", SUBSCRIPT), (" ", SUPERSCRIPT)]
-    assert script_markup.join(runs) == "U_{21} "
-    assert script_markup.join([("R", BASELINE), ("{a}", SUBSCRIPT)]) == "R{a}"
-    assert script_markup.join([("a_{b}", BASELINE)]) == "a\\_{b}"
-    assert script_markup.plain("U_{2}+10^{-3}") == "U2+10-3"
+    assert scripts.join(runs) == "U_{21} "
+    assert scripts.join([("R", BASELINE), ("{a}", SUBSCRIPT)]) == "R{a}"
+    assert scripts.join([("a_{b}", BASELINE)]) == "a\\_{b}"
+    assert scripts.plain("U_{2}+10^{-3}") == "U2+10-3"
 
 
 @pytest.mark.parametrize("text", ["U_{2", "U_{}", "a^{b{c}}", "U_{2\n}"])
 def test_unclosed_markup_is_found_and_printed_as_typed(text: str) -> None:
-    assert script_markup.check(text) is not None
-    assert script_markup.plain(text) == text
+    assert scripts.check(text) is not None
+    assert scripts.plain(text) == text
 
 
 # --- Word: import, export, import again ---------------------------------------------------
@@ -182,7 +186,7 @@ def test_paragraph_text_reads_as_python_docx_text_without_markup() -> None:
     )
     first, second = document.paragraphs
     assert _paragraph_text(first._p) == "U_{2}{x}"
-    assert script_markup.plain(_paragraph_text(first._p)) == first.text
+    assert scripts.plain(_paragraph_text(first._p)) == first.text
     assert _paragraph_text(second._p) == second.text == "m2"
 
 
@@ -194,6 +198,35 @@ def test_plain_word_file_keeps_its_text_and_hash(tmp_path: Path) -> None:
     document.save(str(tmp_path / "old.docx"))
     (record,) = read_items_docx(tmp_path / "old.docx").records
     assert record.stem == "电阻的单位是欧姆，U2 表示二次电压。"
+
+
+def test_reimport_with_scripts_gives_new_versions_not_new_items(tmp_path: Path) -> None:
+    """A bank imported flat (`U2`) and again from a Word file that keeps its subscripts
+    (`U_{2}`): the content keys agree, so the items get new versions, and no item is added."""
+    flat = tmp_path / "flat.docx"
+    document = docx.Document()
+    document.add_paragraph("一、判断题")
+    document.add_paragraph("1．（ √ ）变压器一次侧电压U1与二次侧电压U2之比等于匝数比N1/N2。")
+    document.add_paragraph("二、单项选择题")
+    document.add_paragraph("2．感抗XL的大小与（ B ）成正比。")
+    document.add_paragraph("A．f-1\u3000B．f\u3000C．f2\u3000D．1×10-3")
+    document.add_paragraph("解析：XL=2πfL")
+    document.add_paragraph("3．字面的 a_{b} 不是下标，（ A ）。")
+    document.add_paragraph("A．是\u3000B．否")
+    document.save(str(flat))
+    db = open_database(f"sqlite:///{tmp_path / 'qbank.db'}")
+    try:
+        for path in (flat, word_bank(tmp_path / "scripted.docx")):
+            records = read_items_docx(path).records
+            with db.transaction() as session:
+                bank = ensure_bank(session, "6-31-01-03", 4, actor="t")
+                summary = import_items(session, bank, records, source=path.name, actor="t")
+        assert (summary.new_items, summary.new_versions) == (0, 2)  # the literal a_{b}: same text
+        with db.transaction() as session:
+            stems = [v.stem for v in session.scalars(select(ItemVersion))]
+        assert set(EXPECTED_STEMS[:2]) <= set(stems) and len(stems) == 5
+    finally:
+        db.dispose()
 
 
 # --- Excel and CSV -------------------------------------------------------------------------

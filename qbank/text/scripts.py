@@ -16,17 +16,19 @@ file into stored text (adjacent runs of one position merged, literal openers esc
 script run that cannot be written, with a brace or a line break, is kept as baseline text),
 and `join(split(text)) == text` for text `join` wrote. `check` finds markup a person typed
 wrong (an opener never closed), for importers to report; `split` itself reads such an opener
-as literal text, so printing never fails on it. `stored_runs` and `from_rich_text` are the
-runs of a spreadsheet cell and back.
+as literal text, so printing never fails on it. `stored_runs` and `join_typed` are the runs
+of a spreadsheet cell, whose text is typed markup, and back.
+
+The engine compares text without the markup (`qbank.text.normalize.fold_text` reads `plain`):
+`U_{2}` and `U2` are one content key, so a bank imported again from a Word file that now
+keeps its subscripts gives new versions of its items, not new items.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Literal
-
-from openpyxl.cell.rich_text import CellRichText, TextBlock
 
 __all__ = [
     "BASELINE",
@@ -35,8 +37,8 @@ __all__ = [
     "Position",
     "Run",
     "check",
-    "from_rich_text",
     "join",
+    "join_typed",
     "plain",
     "split",
     "stored_runs",
@@ -95,6 +97,8 @@ def _add(runs: list[Run], text: str, position: Position) -> None:
 def plain(text: str) -> str:
     """`text` as it reads without raising or lowering anything (`U_{2}` → `U2`): for widths
     and for places that print no scripts."""
+    if "{" not in text:  # no markup: the common case, kept cheap (content keys, overlap)
+        return text
     return "".join(run for run, _ in split(text))
 
 
@@ -146,7 +150,7 @@ def join(runs: Iterable[Run]) -> str:
 def stored_runs(text: str) -> list[Run]:
     """The runs of `text` with baseline runs as stored (escapes kept), for a file whose
     reader takes baseline text as typed markup (a spreadsheet cell): reading the runs back
-    with `from_rich_text` gives `text`."""
+    with `join_typed` gives `text`."""
     return _encoded(split(text))
 
 
@@ -164,17 +168,13 @@ def check(text: str) -> str | None:
     return None
 
 
-def from_rich_text(value: CellRichText | Sequence[str | TextBlock]) -> str:
-    """Stored text for a rich-text cell: its raised and lowered runs as markup, the rest as
-    typed (a typed `_{2}` is markup too)."""
-    parts: list[str] = []
-    for block in value:
-        if isinstance(block, str):
-            parts.append(block)
-            continue
-        position = getattr(block.font, "vertAlign", None)
-        if position in _OPENERS and _scriptable(block.text):
-            parts.append(f"{_OPENERS[position]}{{{block.text}}}")
-        else:
-            parts.append(block.text)
-    return "".join(parts)
+def join_typed(runs: Iterable[Run]) -> str:
+    """Stored text for runs whose baseline text is typed markup (a spreadsheet cell's rich
+    text): scripts wrapped as markup, baseline text as it is (inverse of `stored_runs`)."""
+    merged: list[Run] = []
+    for text, position in runs:
+        _add(merged, text, position)
+    return "".join(
+        f"{_OPENERS[position]}{{{text}}}" if position != BASELINE and _scriptable(text) else text
+        for text, position in merged
+    )
