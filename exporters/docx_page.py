@@ -53,6 +53,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from qbank.i18n import DOCUMENT_LANGUAGE, tr
+from qbank.text import scripts
 
 __all__ = [
     "BODY_FONT",
@@ -65,7 +66,9 @@ __all__ = [
     "SECTION_HEADING",
     "SealLine",
     "add_field",
+    "add_text",
     "content_widths",
+    "corner_marks",
     "header_row",
     "keep_rows_whole",
     "keep_with_next",
@@ -230,6 +233,21 @@ def add_field(run: Run, code: str, placeholder: str = "1") -> None:
     end.set(qn("w:fldCharType"), "end")
     for element in (begin, instruction, separate, result, end):
         run._r.append(element)
+
+
+def add_text(paragraph: Paragraph, text: str) -> list[Run]:
+    """Append stored item text to `paragraph`: a run per stretch of `qbank.text.scripts`,
+    sub- and superscripts as real ones (`w:vertAlign`), the markup itself never printed.
+    Every exporter prints item text (stems, options, answers, explanations) through this."""
+    runs = []
+    for part, position in scripts.split(text):
+        run = paragraph.add_run(part)
+        if position == scripts.SUBSCRIPT:
+            run.font.subscript = True
+        elif position == scripts.SUPERSCRIPT:
+            run.font.superscript = True
+        runs.append(run)
+    return runs
 
 
 def _tab_stops(paragraph: Paragraph, width: Length) -> None:
@@ -399,6 +417,61 @@ def _seal_run(text: str, *, underline: bool = False) -> str:
         f'w:eastAsia="{BODY_FONT}" w:hint="eastAsia"/><w:sz w:val="{size}"/>'
         f'<w:szCs w:val="{size}"/>{mark}</w:rPr><w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
     )
+
+
+_MARK_SIZE = Mm(6)
+_MARK_INSET = Mm(7)  # from the page's edges: inside what every printer prints
+
+
+def corner_marks(
+    section: Section, *, size: Length = _MARK_SIZE, inset: Length = _MARK_INSET
+) -> None:
+    """Solid black squares `size` wide, `inset` from the edges at the four corners of every
+    page of `section`, for a scanner or a marker's overlay to line the page up with.
+
+    They are anchored to the page in the section's (default) header, so every page of the
+    section has them; a section with separate even-page headers gets them on odd pages only.
+    """
+    number = len(section._sectPr.xpath("preceding::w:sectPr")) + 1
+    right = Emu(cast(Length, section.page_width) - inset - size)
+    bottom = Emu(cast(Length, section.page_height) - inset - size)
+    corners = ((inset, inset), (right, inset), (inset, bottom), (right, bottom))
+    run = section.header.paragraphs[0].add_run()
+    for corner, (x, y) in enumerate(corners):
+        shape_id = 1000 + 4 * number + corner  # docPr ids: unique in the document
+        run._r.append(_square(shape_id, Emu(x), Emu(y), Emu(size)))
+
+
+def _square(shape_id: int, x: Emu, y: Emu, size: Emu) -> BaseOxmlElement:
+    """A black-filled square shape anchored to the page at (`x`, `y`), as Word writes one."""
+    xml = f"""<mc:AlternateContent {_NS}><mc:Choice Requires="wps"><w:drawing>
+  <wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="{shape_id}"
+      behindDoc="0" locked="1" layoutInCell="1" allowOverlap="1">
+    <wp:simplePos x="0" y="0"/>
+    <wp:positionH relativeFrom="page"><wp:posOffset>{int(x)}</wp:posOffset></wp:positionH>
+    <wp:positionV relativeFrom="page"><wp:posOffset>{int(y)}</wp:posOffset></wp:positionV>
+    <wp:extent cx="{int(size)}" cy="{int(size)}"/>
+    <wp:effectExtent l="0" t="0" r="0" b="0"/>
+    <wp:wrapNone/>
+    <wp:docPr id="{shape_id}" name="corner-mark-{shape_id}"/>
+    <wp:cNvGraphicFramePr/>
+    <a:graphic>
+      <a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">
+        <wps:wsp>
+          <wps:cNvSpPr/>
+          <wps:spPr>
+            <a:xfrm><a:off x="0" y="0"/><a:ext cx="{int(size)}" cy="{int(size)}"/></a:xfrm>
+            <a:prstGeom prst="rect"><a:avLst/></a:prstGeom>
+            <a:solidFill><a:srgbClr val="000000"/></a:solidFill>
+            <a:ln><a:noFill/></a:ln>
+          </wps:spPr>
+          <wps:bodyPr/>
+        </wps:wsp>
+      </a:graphicData>
+    </a:graphic>
+  </wp:anchor>
+</w:drawing></mc:Choice></mc:AlternateContent>"""
+    return parse_xml(xml)
 
 
 def new_copy_section(document: Document) -> Section:

@@ -26,9 +26,11 @@ from docx.oxml.text.font import CT_RPr
 from docx.shared import Cm, Pt
 from docx.text.run import Run
 
+from exporters.docx_page import add_text
 from formats.item_layout import split_option_line, take_stem_answer
 from qbank.records import ItemRecord, ItemType
 from qbank.text.normalize import format_answer, parse_answer
+from qbank.text.scripts import plain
 
 __all__ = ["write_items_docx"]
 
@@ -110,7 +112,7 @@ def write_items_docx(
         _font(paragraph.add_run(heading), _HEADING_FONT, _HEADING_SIZE, bold=True)
         for record, number in zip(section, numbers, strict=True):
             for line in _item_lines(record, number, answers, options_per_line, uniform is None):
-                document.add_paragraph(line)
+                add_text(document.add_paragraph(), line)
     document.save(str(path))
 
 
@@ -210,8 +212,9 @@ def _fitting_per_line(texts: list[str]) -> int:
 
 
 def _width(text: str) -> int:
-    """Display width in half-width cells: Chinese and full-width characters count two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    """Display width in half-width cells: Chinese and full-width characters count two; the
+    markup of sub- and superscripts takes no room."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in plain(text))
 
 
 def _num(value: float | None) -> str | None:

@@ -22,6 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from exporters import xlsx_scripts
 from formats.item_layout import OPTION_LETTERS
 from qbank.records import ItemRecord, ItemType
 
@@ -173,7 +174,7 @@ def write_items_xlsx(
     for i, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = column.width
     sheet.freeze_panes = "A2"
-    workbook.save(path)
+    xlsx_scripts.save(workbook, path)  # sub- and superscripts shown as such, read back as markup
 
 
 def write_items_csv(

@@ -49,6 +49,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from exporters import directory
+from exporters.answer_sheet_docx import write_answer_sheet
 from exporters.docx_page import BODY_FONT
 from exporters.practical_paper_docx import (
     PREP_AUDIENCES,
@@ -56,7 +57,7 @@ from exporters.practical_paper_docx import (
     write_preparation_notice,
     write_scoring_record,
 )
-from exporters.theory_docx import write_answer_key, write_answer_sheet, write_theory_paper
+from exporters.theory_docx import write_answer_key, write_theory_paper
 from qbank.canonical import sha256_hex
 from qbank.errors import InvalidInput
 from qbank.i18n import DOCUMENT_LANGUAGE, tr

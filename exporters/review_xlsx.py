@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from exporters import xlsx_scripts
 from qbank.items import ItemView
 from qbank.text.normalize import DIFFICULTY_WORDS, format_answer, format_number
 
@@ -206,4 +207,4 @@ def write_review_xlsx(items: Sequence[ItemView], path: str | Path, *, title: str
     sheet.title = SHEET
     _review_sheet(sheet, items, title)
     _notes_sheet(workbook.create_sheet(NOTES_SHEET))
-    workbook.save(path)
+    xlsx_scripts.save(workbook, path)  # sub- and superscripts shown as such

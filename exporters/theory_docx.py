@@ -1,8 +1,8 @@
-"""Print a theory paper (理论知识试卷), its answer key and its answer sheet as Word files.
+"""Print a theory paper (理论知识试卷) and its answer key as Word files.
 
-Three documents from one `TheoryPaperDoc`, never mixed: the paper carries no answer and no
-解析; the key (参考答案及评分标准) is a separate file marked 绝密 with the paper's fingerprint;
-the answer sheet (答题卡) repeats the paper's numbering with the marks to circle.
+Two documents from one `TheoryPaperDoc`, never mixed: the paper carries no answer and no
+解析; the key (参考答案及评分标准) is a separate file marked 绝密 with the paper's fingerprint.
+The answer sheet (答题卡) is `exporters.answer_sheet_docx`.
 
 The paper follows the national layout: 绝密★启用前 in the header; the vertical 密封线 in the
 left binding margin of every odd page (地区, 姓名, 准考证号, 单位 to fill in, 考生答题不准超过
@@ -40,7 +40,6 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Length, Pt
-from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
 from exporters.docx_page import (
@@ -51,6 +50,7 @@ from exporters.docx_page import (
     PAPER_TITLE,
     SECTION_HEADING,
     SealLine,
+    add_text,
     keep_with_next,
     new_document,
     row_height,
@@ -62,13 +62,13 @@ from exporters.docx_page import (
 )
 from qbank.i18n import DOCUMENT_LANGUAGE, tr
 from qbank.printing import PrintedItem, PrintedOption, PrintedSection, TheoryPaperDoc
+from qbank.text.scripts import plain
 
 __all__ = [
     "options_per_line",
     "seal_line",
     "section_heading",
     "write_answer_key",
-    "write_answer_sheet",
     "write_theory_paper",
 ]
 
@@ -130,31 +130,6 @@ def write_answer_key(doc: TheoryPaperDoc, path: Target, *, lang: str = DOCUMENT_
     save(document, path)
 
 
-def write_answer_sheet(
-    doc: TheoryPaperDoc,
-    path: Target,
-    *,
-    serials: Sequence[str] | None = None,
-    pages: int | None = None,
-    lang: str = DOCUMENT_LANGUAGE,
-) -> None:
-    """Write the candidates' answer sheet (答题卡) numbered as the paper; `serials`, `pages`
-    and `lang` as for `write_theory_paper`. Side effects: writes `path` (or the open file)."""
-    document = _document(
-        doc, tr("doc.sheet_title", lang=lang, title=doc.title, code=doc.paper_code)
-    )
-    writer = _SheetWriter(document, doc, lang)
-    write_copies(
-        document,
-        serials,
-        header_text=tr("doc.sheet_header", lang=lang, code=doc.paper_code),
-        write=writer.sheet,
-        pages=pages,
-        lang=lang,
-    )
-    save(document, path)
-
-
 def seal_line(lang: str = DOCUMENT_LANGUAGE) -> SealLine:
     """The 密封线 of the national theory paper: 地区, 姓名, 准考证号, 单位, and the note."""
     return SealLine(
@@ -194,7 +169,7 @@ def options_per_line(options: Sequence[PrintedOption], line_units: int) -> int:
     every one fits half of it, else 1 (`line_units`: half-width cells after the indent)."""
     if not options:
         return 1
-    widest = max(_units(_option_text(o)) for o in options) + _OPTION_GAP_UNITS
+    widest = max(_units(plain(_option_text(o))) for o in options) + _OPTION_GAP_UNITS
     for per_line in (4, 2):
         if len(options) >= per_line and widest <= line_units / per_line:
             return per_line
@@ -217,17 +192,17 @@ def _printed_stem(item: PrintedItem) -> str:
 
 
 def _add_stem(paragraph: Paragraph, text: str) -> None:
-    """`text` as runs, each `_BLANK` an answer bracket `（）` whose opening half is widened
-    by character spacing (an unbreakable blank; see the module notes)."""
+    """`text` as runs (sub- and superscripts raised and lowered), each `_BLANK` an answer
+    bracket `（）` whose opening half is widened by character spacing (an unbreakable blank;
+    see the module notes)."""
     for index, part in enumerate(text.split(_BLANK)):
         if index:
             opening = paragraph.add_run("（")
             spacing = OxmlElement("w:spacing")
             spacing.set(qn("w:val"), str(round(BODY_SIZE * _BLANK_WIDTH * 20)))  # twips
             opening._r.get_or_add_rPr().append(spacing)
-            part = "）" + part
-        if part:
-            paragraph.add_run(part)
+            paragraph.add_run("）")
+        add_text(paragraph, part)
 
 
 def _hang(paragraph: Paragraph, number: int) -> None:
@@ -256,7 +231,7 @@ def section_heading(section: PrintedSection, index: int, lang: str = DOCUMENT_LA
 
 
 class _Writer:
-    """Shared pieces of the three documents; labels in `lang`."""
+    """Shared pieces of the paper and the key; labels in `lang`."""
 
     def __init__(self, document: Document, doc: TheoryPaperDoc, lang: str) -> None:
         self.document = document
@@ -305,19 +280,6 @@ class _Writer:
             ),
             INFO,
         )
-
-    def candidate_block(self) -> None:
-        """姓名 / 准考证号 / 身份证号 / 单位 with room to write, in a bordered table."""
-        total = self.width.cm
-        label = 2.2
-        blank = (total - 2 * label) / 2
-        rows = table(self.document, [label, blank, label, blank], 2)
-        for cells, (left, right) in zip(
-            rows, (("doc.name", "doc.admission"), ("doc.id_number", "doc.unit")), strict=True
-        ):
-            set_cell_text(cells[0], self.tr(left), font=HEADING_FONT)
-            set_cell_text(cells[2], self.tr(right), font=HEADING_FONT)
-            row_height(cells, 0.9)
 
     def heading(self, section: PrintedSection, index: int) -> Paragraph:
         return self.line(section_heading(section, index, self.lang), SECTION_HEADING)
@@ -384,7 +346,9 @@ class _PaperWriter(_Writer):
         column = usable // per_line
         rows = [item.options[i : i + per_line] for i in range(0, len(item.options), per_line)]
         for number, row in enumerate(rows, start=1):
-            paragraph = self.line("\t".join(_option_text(o) for o in row))
+            paragraph = self.line("")
+            for index, option in enumerate(row):
+                add_text(paragraph, ("\t" if index else "") + _option_text(option))
             fmt = paragraph.paragraph_format
             fmt.left_indent = indent
             fmt.keep_together = True
@@ -410,7 +374,9 @@ class _KeyWriter(_Writer):
         if explained:
             self.line(self.tr("doc.explanations"), SECTION_HEADING)
             for item in explained:
-                _hang(self.line(f"{item.number}．{item.answer}　{item.explanation}"), item.number)
+                paragraph = self.line("")
+                add_text(paragraph, f"{item.number}．{item.answer}　{item.explanation}")
+                _hang(paragraph, item.number)
 
     def answers(self, items: Sequence[PrintedItem]) -> None:
         """Rows of ten: 题号 then 答案, the label in the first column."""
@@ -424,35 +390,4 @@ class _KeyWriter(_Writer):
             for item, number, answer in zip(block, numbers[1:], answers[1:], strict=False):
                 set_cell_text(number, str(item.number))
                 set_cell_text(answer, item.answer, bold=True)
-        self.line("")
-
-
-class _SheetWriter(_Writer):
-    def sheet(self) -> None:
-        """One copy of the answer sheet."""
-        doc = self.doc
-        self.line(doc.title, PAPER_TITLE)
-        self.line(self.tr("doc.sheet_subtitle", code=doc.paper_code), PAPER_HEADING)
-        self.info_lines(with_time=False)
-        self.candidate_block()
-        self.line(self.tr("doc.sheet_notice"))
-        for index, section in enumerate(doc.sections, start=1):
-            self.heading(section, index)
-            self.marks(section.items)
-
-    def marks(self, items: Sequence[PrintedItem]) -> None:
-        """A grid of items, each its number and the marks to circle ([√] [×] or [A] [B] …)."""
-        widest = max((len(i.options) for i in items), default=0)
-        columns = 5 if widest == 0 else 4 if widest <= 5 else 3
-        each = self.width.cm / columns
-        rows = table(self.document, [each] * columns, -(-len(items) // columns))
-        cells: list[_Cell] = [cell for row in rows for cell in row]
-        for item, cell in zip(items, cells, strict=False):
-            marks = ["√", "×"] if item.type == "judgement" else [o.letter for o in item.options]
-            paragraph = set_cell_text(cell, "", align=WD_ALIGN_PARAGRAPH.LEFT)
-            number = paragraph.add_run(f"{item.number:>3}\u2002")
-            number.bold = True
-            paragraph.add_run(" ".join(f"[{m}]" for m in marks))
-        for row in rows:
-            row_height(row, 0.8)
         self.line("")

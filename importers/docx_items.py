@@ -63,6 +63,7 @@ from importers import table_items
 from importers.items import RawItem, build_item, check_duplicate_numbers
 from importers.tables import HEADER_SEARCH_ROWS, Sheet, SheetGuard
 from qbank.records import ItemRecord, ItemType, Location, Parsed, Problem, ProblemList
+from qbank.text import scripts
 from qbank.text.normalize import (
     _TYPE_WORDS,
     clean_text,
@@ -1192,29 +1193,45 @@ _RUN_TEXT = {
     qn("w:ptab"): "\t",
     qn("w:tab"): "\t",
 }
-_W_R, _W_HYPERLINK, _W_T, _W_BR, _W_TYPE = (
-    qn(f"w:{tag}") for tag in ("r", "hyperlink", "t", "br", "type")
+_W_R, _W_HYPERLINK, _W_T, _W_BR, _W_TYPE, _W_RPR, _W_VERT_ALIGN = (
+    qn(f"w:{tag}") for tag in ("r", "hyperlink", "t", "br", "type", "rPr", "vertAlign")
 )
+_SCRIPTS = frozenset((scripts.SUBSCRIPT, scripts.SUPERSCRIPT))
 
 
 def _paragraph_text(p: etree._Element) -> str:
-    """Exactly python-docx's `Paragraph.text`, read by walking the children once.
+    """python-docx's `Paragraph.text`, read by walking the children once, with subscript and
+    superscript runs (`w:vertAlign` set on the run) written as markup, `U_{2}`, and literal
+    `_{`/`^{` escaped (`qbank.text.scripts`): without scripts it is exactly the text.
 
     python-docx compiles an XPath expression for every paragraph and every run, which makes
     it most of the time of reading a large bank; a test holds the two to the same result.
+    Only direct run formatting is read: a character style that raises text is not.
     """
-    parts: list[str] = []
+    runs: list[scripts.Run] = []
     for child in p:
         if child.tag == _W_R:
-            _run_text(child, parts)
+            _run_text(child, runs)
         elif child.tag == _W_HYPERLINK:
             for run in child:
                 if run.tag == _W_R:
-                    _run_text(run, parts)
-    return "".join(parts)
+                    _run_text(run, runs)
+    if all(position == scripts.BASELINE for _, position in runs):
+        text = "".join(part for part, _ in runs)
+        if "{" not in text:  # nothing to escape: the common case, kept cheap
+            return text
+    return scripts.join(runs)
 
 
-def _run_text(run: etree._Element, parts: list[str]) -> None:
+def _run_text(run: etree._Element, runs: list[scripts.Run]) -> None:
+    position = scripts.BASELINE
+    properties = run.find(_W_RPR)
+    if properties is not None:
+        vert_align = properties.find(_W_VERT_ALIGN)
+        value = vert_align.get(_W_VAL) if vert_align is not None else None
+        if value in _SCRIPTS:
+            position = scripts.SUBSCRIPT if value == "subscript" else scripts.SUPERSCRIPT
+    parts: list[str] = []
     for child in run:
         tag = child.tag
         if tag == _W_T:
@@ -1224,6 +1241,7 @@ def _run_text(run: etree._Element, parts: list[str]) -> None:
                 parts.append("\n")
         elif tag in _RUN_TEXT:
             parts.append(_RUN_TEXT[tag])
+    runs.append(("".join(parts), position))
 
 
 def _centered(p_pr: etree._Element | None) -> bool:

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from formats.item_layout import OPTION_LETTERS
 from qbank.records import Answer, ItemRecord, ItemType, Location, Problem
+from qbank.text import scripts
 from qbank.text.normalize import (
     canonical_knowledge_code,
     clean_text,
@@ -66,6 +67,9 @@ def build_item(raw: RawItem) -> tuple[ItemRecord | None, list[Problem]]:
     stem = normalize_stem(clean_text(raw.stem), item_type)
     if not stem:
         problem("stem", "problem.missing")
+    unclosed = scripts.check(stem)
+    if unclosed is not None:
+        problem("stem", "problem.bad_script_markup", letter="", text=unclosed)
 
     options: dict[str, str] = {}
     for letter, text in raw.options.items():
@@ -75,6 +79,9 @@ def build_item(raw: RawItem) -> tuple[ItemRecord | None, list[Problem]]:
             continue
         if key in options:
             problem("options", "problem.duplicate_option", letter=key)
+        unclosed = scripts.check(value)
+        if unclosed is not None:
+            problem("options", "problem.bad_script_markup", letter=f" {key} ", text=unclosed)
         options[key] = value
     options = dict(sorted(options.items()))
 
@@ -108,6 +115,10 @@ def build_item(raw: RawItem) -> tuple[ItemRecord | None, list[Problem]]:
         difficulty = parse_difficulty(raw.difficulty)
     except ValueError:
         problem("difficulty", "problem.bad_difficulty", value=clean_text(raw.difficulty))
+
+    unclosed = scripts.check(clean_text(raw.explanation))
+    if unclosed is not None:
+        problem("explanation", "problem.bad_script_markup", letter="", text=unclosed)
 
     numbers: dict[str, float | None] = {}
     for name in ("score", "discrimination"):

@@ -25,11 +25,13 @@ from pathlib import Path
 
 import charset_normalizer
 from openpyxl import load_workbook
+from openpyxl.cell.rich_text import CellRichText
 from openpyxl.utils.exceptions import InvalidFileException
 
 from formats import limits as reading_limits
 from formats.limits import LimitExceeded, Limits
 from qbank.records import Location, Problem
+from qbank.text import scripts
 
 HEADER_SEARCH_ROWS = 20
 """Headers are looked for in this many rows from the top (title and note rows come first)."""
@@ -99,12 +101,29 @@ def pad(cells: Sequence[Cell], width: int) -> list[Cell]:
 
 
 def _excel_value(cell: object) -> Cell:
-    """Value of a read-only cell; a number formatted as a percentage reads as Excel shows it."""
+    """Value of a read-only cell; a number formatted as a percentage reads as Excel shows it,
+    rich text with its sub- and superscripts as markup (`qbank.text.scripts`)."""
     value = getattr(cell, "value", None)
+    if isinstance(value, CellRichText):  # raised or lowered runs as markup
+        return _rich_text(value)
     number_format = getattr(cell, "number_format", None) or ""
     if isinstance(value, int | float) and not isinstance(value, bool) and "%" in number_format:
         return format(value * 100, ".12g") + "%"
     return value
+
+
+def _rich_text(value: CellRichText) -> str:
+    """A rich-text cell's text, its subscript and superscript runs as markup; the rest is
+    typed text, where markup may be typed too (`qbank.text.scripts`)."""
+    runs: list[scripts.Run] = []
+    for block in value:
+        if isinstance(block, str):
+            runs.append((block, scripts.BASELINE))
+            continue
+        align = getattr(block.font, "vertAlign", None)
+        position = align if align in (scripts.SUBSCRIPT, scripts.SUPERSCRIPT) else scripts.BASELINE
+        runs.append((block.text, position))
+    return scripts.join_typed(runs)
 
 
 def _read_workbook(path: Path, display: str, limits: Limits) -> list[Sheet]:
@@ -116,7 +135,7 @@ def _read_workbook(path: Path, display: str, limits: Limits) -> list[Sheet]:
 
 
 def _read_workbook_quietly(path: Path, display: str, limits: Limits) -> list[Sheet]:
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    workbook = load_workbook(path, read_only=True, data_only=True, rich_text=True)
     try:
         sheets = []
         for worksheet in workbook.worksheets:

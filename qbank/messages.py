@@ -141,6 +141,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "判断题不应有选项",
         "a judgement item has no options",
     ),
+    "problem.bad_script_markup": (
+        "{field}{letter}中的上下标标记“{text}”没有闭合：下标写作 _{{…}}、上标写作 ^{{…}}，花括号内"
+        "不能为空、不能换行；要写字面的 _{{ 或 ^{{，请在前面加反斜杠 \\",
+        "{field}{letter}: the sub/superscript markup '{text}' is not closed: write a subscript "
+        "as _{{…}} and a superscript as ^{{…}}, not empty and on one line; for a literal _{{ or "
+        "^{{ put a backslash \\ before it",
+    ),
     "problem.duplicate_option": (
         "选项 {letter} 重复",
         "option {letter} appears twice",
@@ -2255,6 +2262,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "doc.explanations": ("附：试题解析", "Appendix: explanations"),
     "doc.sheet_title": ("{title}（{code} 卷）答题卡", "{title}, paper {code}: answer sheet"),
     "doc.sheet_header": ("答题卡　{code} 卷", "Answer sheet, paper {code}"),
+    "doc.sheet_serial": ("试卷编号", "Paper serial"),
+    "doc.sheet_section": (
+        "{ordinal}、{title}（第{first}题～第{last}题）",
+        "{index}. {title} (items {first}–{last})",
+    ),
+    "doc.sheet_continued": ("（续）", " (cont.)"),
     "doc.sheet_notice": (
         "作答说明：用黑色字迹的钢笔或签字笔在所选答案（字母或 √、×）上画“○”；"
         "改答时在原答案上打“×”后另选。题号与试卷题号一致。",

@@ -16,7 +16,8 @@ Two forms of text:
     sequences are unified, by NFC).
 
 - `fold_text` is for comparing (content keys, overlap tokens): `clean_text`, then NFKC (all
-  punctuation half-width, `Ⅱ` → `II`, `℃` → `°C`) and case-folded.
+  punctuation half-width, `Ⅱ` → `II`, `℃` → `°C`), case-folded and without the markup of
+  sub- and superscripts (`U_{2}` → `u2`).
 
 `normalize_stem` adds the one rule for answer brackets in stems, so the same item gives the
 same stem from any layout: a judgement stem loses every empty bracket (`（ ）`, `（）`, `( )`:
@@ -33,6 +34,7 @@ from collections.abc import Callable
 
 from qbank.records import Answer, Importance, ItemType
 from qbank.text.numbers import format_number as format_number  # callers import it from here
+from qbank.text.scripts import plain
 
 _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
@@ -102,8 +104,9 @@ def clean_text(value: object) -> str:
 
 
 def fold_text(value: object) -> str:
-    """Return a comparison key: fully half-width, NFKC, case-folded, whitespace collapsed."""
-    return unicodedata.normalize("NFKC", clean_text(value)).casefold()
+    """Return a comparison key: fully half-width, NFKC, case-folded, whitespace collapsed,
+    sub- and superscript markup left out (`U_{2}` compares as `U2`: `qbank.text.scripts`)."""
+    return unicodedata.normalize("NFKC", plain(clean_text(value))).casefold()
 
 
 _EMPTY_BRACKET = re.compile(r"[(（]\s*[)）]")
