@@ -10,6 +10,7 @@ import os
 
 import click
 
+from qbank import keys
 from qbank.i18n import tr
 
 PASSPHRASE_ENV = "QBANK_PASSPHRASE"
@@ -29,3 +30,10 @@ def passphrase_from_env_or_prompt(
         prompt_text, hide_input=True, confirmation_prompt=confirmation, type=str
     )
     return answer
+
+
+def signer_from_keystore(name: str) -> keys.Signer:
+    """`name`'s signing key from the keystore, opened with a passphrase from
+    `QBANK_PASSPHRASE` or the prompt. Side effects: reads the keystore; may prompt."""
+    passphrase = passphrase_from_env_or_prompt(tr("keys.prompt_use", name=name), confirm=False)
+    return keys.load_signer(name, passphrase)

@@ -18,9 +18,9 @@ from cli._common import (
     t,
     transaction,
 )
-from cli._passphrase import passphrase_from_env_or_prompt
+from cli._passphrase import signer_from_keystore
 from cli.identities import identity_options, keyring_from
-from qbank import audit, keys
+from qbank import audit
 from qbank.batch import get_batch
 from qbank.custody import STEPS, make_layout, view
 from qbank.custody.log import layout_id
@@ -34,11 +34,6 @@ from workflows.custody import (
     verify_custody_batch,
     verify_custody_export,
 )
-
-
-def _signer(name: str) -> keys.Signer:
-    passphrase = passphrase_from_env_or_prompt(t("keys.prompt_use", name=name), confirm=False)
-    return keys.load_signer(name, passphrase)
 
 
 def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
@@ -96,7 +91,7 @@ def custody_layout(
     例 / Example:
       qbank custody layout --batch 1 --signer 某技师学院 --open 督导员甲 --archive 王老师
     """
-    key = _signer(signer)
+    key = signer_from_keystore(signer)
     with transaction() as session:
         layout = make_layout(
             session,
@@ -164,7 +159,7 @@ def custody_sign(
         batch_id,
         step,
         person,
-        key_source=_signer,
+        key_source=signer_from_keystore,
         actor=audit.current_actor(),
         evidence=_pairs(evidence, "--evidence"),
         product_files=product_files,

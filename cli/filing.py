@@ -8,15 +8,10 @@ import click
 
 from cli._common import DB_INT, common_options, emit_json, json_option, qbank_errors, t, transaction
 from cli._limits import limit_option
-from cli._passphrase import passphrase_from_env_or_prompt
-from qbank import audit, keys
+from cli._passphrase import signer_from_keystore
+from qbank import audit
 from workflows.filing import verify_filing
 from workflows.types import BankRef
-
-
-def _signer(name: str) -> keys.Signer:
-    passphrase = passphrase_from_env_or_prompt(t("keys.prompt_use", name=name), confirm=False)
-    return keys.load_signer(name, passphrase)
 
 
 @click.command("file")
@@ -61,7 +56,7 @@ def bank_file(
         out,
         reviewers=reviewers,
         institution=institution,
-        key_source=_signer,
+        key_source=signer_from_keystore,
         policy=load_policy(policy_file),
         actor=audit.current_actor(),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,13 +41,15 @@ def read_identity_files(paths: Sequence[Path]) -> list[x25519.Identity]:
     a prompt naming the file."""
     identities = []
     for path in paths:
-        identities += keys.read_identity_file(
-            path,
-            lambda path=path: passphrase_from_env_or_prompt(
-                t("keys.prompt_identity_file", path=str(path)), confirm=False
-            ),
-        )
+        identities += keys.read_identity_file(path, partial(_identity_passphrase, path))
     return identities
+
+
+def _identity_passphrase(path: Path) -> str:
+    """Asked only when the identity file at `path` turns out encrypted."""
+    return passphrase_from_env_or_prompt(
+        t("keys.prompt_identity_file", path=str(path)), confirm=False
+    )
 
 
 def keyring_from(identity_files: Sequence[Path], identity_person: str | None) -> Keyring:

@@ -194,7 +194,7 @@ def _option_lines(options: dict[str, str], per_line: int | None) -> list[str]:
         ]
         lines.append("".join(parts) + row[-1])
     expected = list(options.items())
-    read = []
+    read: list[tuple[str, str]] = []
     for line in lines:
         read.extend(split_option_line(line, read[-1][0] if read else "") or [])
     if count > 1 and read != expected:
@@ -247,7 +247,8 @@ def _set_fonts(r_pr: CT_RPr, fonts: tuple[str, str]) -> None:
     latin, east_asian = fonts
     r_fonts = r_pr.get_or_add_rFonts()
     for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        r_fonts.attrib.pop(qn(theme), None)
+        if qn(theme) in r_fonts.attrib:
+            del r_fonts.attrib[qn(theme)]
     r_fonts.set(qn("w:ascii"), latin)
     r_fonts.set(qn("w:hAnsi"), latin)
     r_fonts.set(qn("w:eastAsia"), east_asian)

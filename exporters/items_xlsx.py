@@ -141,7 +141,8 @@ def _table(items: list[ItemRecord], style: Style) -> tuple[list[_Column], list[l
 def _cell_value(value: Value) -> Value:
     """Control characters cannot be stored in .xlsx; they carry no meaning in an item."""
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        cleaned: str = ILLEGAL_CHARACTERS_RE.sub("", value)
+        return cleaned
     return value
 
 

@@ -91,7 +91,8 @@ HEADERS = tuple(c.header for c in COLUMNS)
 def _text(value: Value) -> Value:
     """Cell-safe value: no control characters (.xlsx cannot hold them), within Excel's limit."""
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_CHARS]
+        cleaned: str = ILLEGAL_CHARACTERS_RE.sub("", value)
+        return cleaned[:MAX_CELL_CHARS]
     return value
 
 

@@ -213,7 +213,8 @@ class _YamlLoader(yaml.SafeLoader):
                 None,
                 None,
                 "aliases (*name) are not accepted; write the value out",
-                self.peek_event().start_mark,
+                # types-PyYAML leaves Parser.peek_event unannotated.
+                self.peek_event().start_mark,  # type: ignore[no-untyped-call]
             )
         return super().compose_node(parent, index)
 
@@ -255,7 +256,9 @@ class _JsonDecoder(json.JSONDecoder):
     def __init__(self) -> None:
         super().__init__()
         self.parse_object = self._parse_object
-        self.scan_once = json.scanner.py_make_scanner(self)
+        # typeshed declares neither the pure-Python scanner nor json.decoder.JSONObject
+        # (below), though both are the documented hooks for parse_object.
+        self.scan_once = json.scanner.py_make_scanner(self)  # type: ignore[attr-defined]
 
     @staticmethod
     def _parse_object(
@@ -267,7 +270,9 @@ class _JsonDecoder(json.JSONDecoder):
         memo: dict[str, str] | None = None,
     ) -> tuple[_Map, int]:
         text, start = s_and_end
-        pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, memo)
+        pairs, end = json.decoder.JSONObject(  # type: ignore[attr-defined]
+            s_and_end, strict, scan_once, None, list, memo
+        )
         mapping = _Map(line=text.count("\n", 0, start) + 1)
         for key, value in pairs:
             mapping.add(key, value, mapping.line)

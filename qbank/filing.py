@@ -119,18 +119,7 @@ def file_bank(
     re-hash to its id or a review of it signed another id.
     Side effects: writes the filing, its entries, the overlap reports and an audit event.
     """
-    require_role(institution, "institution")
-    if institution_signer.public_key_raw != public_key_raw(institution):
-        raise InvalidInput("people.key_mismatch", name=institution.name)
-    approvers = _approvers(session, bank)
-    if not reviewers:
-        raise InvalidInput("filing.reviewer_required")
-    for person, signer in reviewers:
-        if person.id not in approvers:
-            raise InvalidInput("filing.not_an_approver", name=person.name)
-        if signer.public_key_raw != public_key_raw(person):
-            raise InvalidInput("people.key_mismatch", name=person.name)
-
+    approvers = _check_signers(session, bank, institution, institution_signer, reviewers)
     items = [
         (item, version)
         for item, version in session.execute(current_items(bank.id).order_by(Item.id))
@@ -147,46 +136,20 @@ def file_bank(
     if not compliance.compliant:
         raise NotCompliant(compliance)
     tree = session.get(TreeVersion, bank.tree_version_id) if bank.tree_version_id else None
-
-    entries: list[dict[str, Any]] = [
-        {"kind": "item", "id": item.id, "guid": item.guid, "version": version.sha256}
-        for item, version in items
-    ]
-    entries += [{"kind": "practical_set", "code": s.code, "version": v.sha256} for s, v in sets]
-    if tree is not None:
-        entries.append({"kind": "tree", "version": tree.sha256})
+    entries = _entries(items, sets, tree)
     report_ids = {
         scope: store_report(session, bank, report, actor=actor)
         for scope, report in compliance.reports.items()
     }
-    manifest = {
-        "format": MANIFEST_FORMAT,
-        "bank": {
-            "occupation": bank.occupation.code,
-            "occupation_name": bank.occupation.name,
-            "level": bank.level,
-        },
-        "policy": {"name": policy.name, "id": policy.id},
-        "compliance": compliance.as_dict(),
-        "entries": entries,
-        "merkle_root": merkle_root_hex(entries),
-        "overlap_reports": report_ids,
-        "institution": institution.name,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    manifest = _manifest(bank, policy, compliance, entries, report_ids, institution)
     manifest_bytes = canonical_bytes(manifest)
-    signatures = [
-        {
-            "signer": person.name,
-            "role": role,
-            "fingerprint": person.key_fingerprint or "",
-            "signature": base64.b64encode(signer.sign(manifest_bytes)).decode("ascii"),
-        }
-        for person, signer, role in [
+    signatures = _signatures(
+        manifest_bytes,
+        [
             *((p, s, "reviewer") for p, s in reviewers),
             (institution, institution_signer, "institution"),
-        ]
-    ]
+        ],
+    )
     filing = Filing(
         bank_id=bank.id,
         merkle_root=manifest["merkle_root"],
@@ -217,6 +180,86 @@ def file_bank(
     return FilingResult(
         filing.id, manifest, compliance.reports, items, sets, reviews, keys, signatures
     )
+
+
+def _check_signers(
+    session: Session,
+    bank: Bank,
+    institution: Person,
+    institution_signer: Signer,
+    reviewers: Sequence[tuple[Person, Signer]],
+) -> dict[int, Person]:
+    """The bank's approving reviewers, after checking that each signer is one of them (or
+    the institution) and holds that person's key. Raises InvalidInput otherwise."""
+    require_role(institution, "institution")
+    if institution_signer.public_key_raw != public_key_raw(institution):
+        raise InvalidInput("people.key_mismatch", name=institution.name)
+    approvers = _approvers(session, bank)
+    if not reviewers:
+        raise InvalidInput("filing.reviewer_required")
+    for person, signer in reviewers:
+        if person.id not in approvers:
+            raise InvalidInput("filing.not_an_approver", name=person.name)
+        if signer.public_key_raw != public_key_raw(person):
+            raise InvalidInput("people.key_mismatch", name=person.name)
+    return approvers
+
+
+def _entries(
+    items: Sequence[tuple[Item, ItemVersion]],
+    sets: Sequence[tuple[PracticalSet, PracticalSetVersion]],
+    tree: TreeVersion | None,
+) -> list[dict[str, Any]]:
+    """The manifest's entries, one per filed version: the Merkle leaves."""
+    entries: list[dict[str, Any]] = [
+        {"kind": "item", "id": item.id, "guid": item.guid, "version": version.sha256}
+        for item, version in items
+    ]
+    entries += [{"kind": "practical_set", "code": s.code, "version": v.sha256} for s, v in sets]
+    if tree is not None:
+        entries.append({"kind": "tree", "version": tree.sha256})
+    return entries
+
+
+def _manifest(
+    bank: Bank,
+    policy: Policy,
+    compliance: Compliance,
+    entries: list[dict[str, Any]],
+    report_ids: dict[str, str],
+    institution: Person,
+) -> dict[str, Any]:
+    """The document the reviewers and the institution sign."""
+    return {
+        "format": MANIFEST_FORMAT,
+        "bank": {
+            "occupation": bank.occupation.code,
+            "occupation_name": bank.occupation.name,
+            "level": bank.level,
+        },
+        "policy": {"name": policy.name, "id": policy.id},
+        "compliance": compliance.as_dict(),
+        "entries": entries,
+        "merkle_root": merkle_root_hex(entries),
+        "overlap_reports": report_ids,
+        "institution": institution.name,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _signatures(
+    manifest_bytes: bytes, signers: Sequence[tuple[Person, Signer, str]]
+) -> list[dict[str, str]]:
+    """One signature of the canonical manifest per (person, signer, role)."""
+    return [
+        {
+            "signer": person.name,
+            "role": role,
+            "fingerprint": person.key_fingerprint or "",
+            "signature": base64.b64encode(signer.sign(manifest_bytes)).decode("ascii"),
+        }
+        for person, signer, role in signers
+    ]
 
 
 def _verify_content(

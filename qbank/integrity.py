@@ -300,6 +300,10 @@ def snapshot(url: str) -> Iterator[Session]:
         engine.dispose()
 
 
+_LayoutRow = tuple[int, int, str]
+"""A custody layout row: its id, its signer's person id and its payload."""
+
+
 @dataclass(frozen=True)
 class _Key:
     """A person as signatures are checked against them: name, raw key (None if none)."""
@@ -932,18 +936,23 @@ class _Run:
     # --- 8. custody ----------------------------------------------------------------------------
 
     def check_custody(self) -> None:
-        people = self.people
-        lc, ec, cc = (
-            CustodyLayout.__table__.c,
-            CustodyEntry.__table__.c,
-            CustodyCheckpoint.__table__.c,
-        )
+        lc = CustodyLayout.__table__.c
         layouts = {
             batch_id: (lid, signer_id, payload)
             for lid, batch_id, signer_id, payload in self.session.execute(
                 select(lc.id, lc.batch_id, lc.signer_id, lc.payload)
             )
         }
+        entries = self._custody_entry_rows(layouts)
+        self._custody_checkpoint_rows()
+        self._custody_logs(layouts, entries)
+        self._custody_audit_events(entries)
+
+    def _custody_entry_rows(self, layouts: dict[int, _LayoutRow]) -> dict[tuple[int, int], int]:
+        """Entry rows whose columns drift from their signed payload; returns each entry's
+        row id by (batch, position)."""
+        people = self.people
+        ec = CustodyEntry.__table__.c
         entries: dict[tuple[int, int], int] = {}
         for eid, batch_id, position, step, person_id, payload in self.rows(
             select(ec.id, ec.batch_id, ec.position, ec.step, ec.person_id, ec.payload).order_by(
@@ -968,6 +977,11 @@ class _Run:
             ):
                 if not ok:
                     self.fail("CUSTODY_ROW_DRIFT", "custody_entries", eid, column=name)
+        return entries
+
+    def _custody_checkpoint_rows(self) -> None:
+        """Checkpoint rows whose size or root drift from their signed note."""
+        cc = CustodyCheckpoint.__table__.c
         for cid, size, root, note in self.session.execute(
             select(cc.id, cc.size, cc.root, cc.note).order_by(cc.id)
         ):
@@ -977,6 +991,11 @@ class _Run:
                 continue  # the log's verdict names it (MALFORMED_CHECKPOINT)
             if parsed.size != size or parsed.root.hex() != root:
                 self.fail("CUSTODY_ROW_DRIFT", "custody_checkpoints", cid, column="size/root")
+
+    def _custody_logs(
+        self, layouts: dict[int, _LayoutRow], entries: dict[tuple[int, int], int]
+    ) -> None:
+        """Each batch's log verified as a whole, against its layout signer's key."""
         for batch_id, (lid, signer_id, payload) in sorted(layouts.items()):
             self.seen()
             trusted = None
@@ -987,7 +1006,7 @@ class _Run:
             else:
                 if layout.batch_id != batch_id:
                     self.fail("CUSTODY_ROW_DRIFT", "custody_layouts", lid, column="batch_id")
-                signer = people.get(signer_id)
+                signer = self.people.get(signer_id)
                 # Pinned to the signer's registered key, or to the key the audit trail gave
                 # them when they signed (a replaced key still vouches for what it signed).
                 if signer is not None:
@@ -1017,6 +1036,9 @@ class _Run:
                     custody_code=verdict.code,
                     reason=verdict.message,
                 )
+
+    def _custody_audit_events(self, entries: dict[tuple[int, int], int]) -> None:
+        """Custody signatures the audit trail records but whose entry row is gone."""
         a = AuditEvent.__table__.c
         for event_id, entity_id, detail in self.session.execute(
             select(a.id, a.entity_id, a.detail).where(

@@ -160,6 +160,23 @@ def _store(
     )
     session.add(version)
     session.flush()
+    _store_rows(session, version, record)
+    practical_set.current_version_id = version.id
+    audit.record(
+        session,
+        actor=actor,
+        action="create" if seq == 1 else "new_version",
+        entity="practical_set",
+        entity_id=practical_set.id,
+        bank_id=bank.id,
+        version=sha,
+        code=record.code,
+        file=source,
+    )
+
+
+def _store_rows(session: Session, version: PracticalSetVersion, record: PracticalSetRecord) -> None:
+    """The new version's prep lists, tasks and each task's rubric, in the record's order."""
     for audience, rows in (("venue", record.venue_prep), ("candidate", record.candidate_prep)):
         session.add_all(
             PrepItem(version_id=version.id, audience=audience, position=i, **asdict(row))
@@ -182,18 +199,6 @@ def _store(
             RubricItem(task_id=task_row.id, position=j, **asdict(row))
             for j, row in enumerate(task.rubric)
         )
-    practical_set.current_version_id = version.id
-    audit.record(
-        session,
-        actor=actor,
-        action="create" if seq == 1 else "new_version",
-        entity="practical_set",
-        entity_id=practical_set.id,
-        bank_id=bank.id,
-        version=sha,
-        code=record.code,
-        file=source,
-    )
 
 
 def list_sets(session: Session, bank: Bank) -> list[PracticalSetVersion]:

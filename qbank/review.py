@@ -109,9 +109,54 @@ def review(
     Side effects: writes reviews and audit events (the versions' statuses follow).
     """
     _check_signer(reviewer, signer)
+    resolved = _resolve(session, bank, reviewer, decisions)
+
+    summary = ReviewSummary()
+    now = datetime.now(UTC)
+    for d, version, kind, subject in resolved:
+        payload = _payload(bank, reviewer, d, version, kind, subject, now)
+        row = Review(
+            bank_id=bank.id,
+            item_version_id=version.id if kind == "item" else None,
+            set_version_id=version.id if kind == "practical_set" else None,
+            reviewer_id=reviewer.id,
+            decision=d.decision,
+            comment=d.comment.strip(),
+            payload=payload.decode("utf-8"),
+            signature=base64.b64encode(signer.sign(payload)).decode("ascii"),
+            created_at=now,
+        )
+        session.add(row)
+        setattr(summary, d.decision, getattr(summary, d.decision) + 1)
+        audit.record(
+            session,
+            actor=actor,
+            action=f"review_{d.decision}",
+            entity=kind,
+            entity_id=subject,
+            bank_id=bank.id,
+            version=version.sha256,
+            reviewer=reviewer.name,
+            comment=row.comment,
+        )
+    session.flush()
+    for _, version, _, _ in resolved:
+        session.expire(version, ["status"])
+    return summary
+
+
+_Resolved = tuple[Decision, ItemVersion | PracticalSetVersion, str, object]
+"""A decision with the current version it judges, the subject's kind and its id or code."""
+
+
+def _resolve(
+    session: Session, bank: Bank, reviewer: Person, decisions: Sequence[Decision]
+) -> list[_Resolved]:
+    """Each decision with its current version. Raises SelfReview when any subject is the
+    reviewer's own, else ReviewRejected with every located problem."""
     problems: list[Problem] = []
     own: list[object] = []
-    resolved: list[tuple[Decision, ItemVersion | PracticalSetVersion, str, object]] = []
+    resolved: list[_Resolved] = []
     for d in decisions:
         where = d.location or Location(
             tr("review.subject_item", id=d.item_id)
@@ -145,53 +190,34 @@ def review(
         raise SelfReview(reviewer.name, own)
     if problems:
         raise ReviewRejected(sorted(problems, key=lambda p: p.location.sort_key()))
+    return resolved
 
-    summary = ReviewSummary()
-    now = datetime.now(UTC)
-    for d, version, kind, subject in resolved:
-        payload = canonical_bytes(
-            {
-                "format": "qbank-review/1",
-                "bank": {"occupation": bank.occupation.code, "level": bank.level},
-                "subject": kind,
-                "id": subject,
-                "version": version.sha256,
-                "author": version.author or version.created_by,
-                "decision": d.decision,
-                "comment": d.comment.strip(),
-                "reviewer": reviewer.name,
-                "key": reviewer.key_fingerprint,
-                "at": now.isoformat(timespec="seconds"),
-            }
-        )
-        row = Review(
-            bank_id=bank.id,
-            item_version_id=version.id if kind == "item" else None,
-            set_version_id=version.id if kind == "practical_set" else None,
-            reviewer_id=reviewer.id,
-            decision=d.decision,
-            comment=d.comment.strip(),
-            payload=payload.decode("utf-8"),
-            signature=base64.b64encode(signer.sign(payload)).decode("ascii"),
-            created_at=now,
-        )
-        session.add(row)
-        setattr(summary, d.decision, getattr(summary, d.decision) + 1)
-        audit.record(
-            session,
-            actor=actor,
-            action=f"review_{d.decision}",
-            entity=kind,
-            entity_id=subject,
-            bank_id=bank.id,
-            version=version.sha256,
-            reviewer=reviewer.name,
-            comment=row.comment,
-        )
-    session.flush()
-    for _, version, _, _ in resolved:
-        session.expire(version, ["status"])
-    return summary
+
+def _payload(
+    bank: Bank,
+    reviewer: Person,
+    d: Decision,
+    version: ItemVersion | PracticalSetVersion,
+    kind: str,
+    subject: object,
+    now: datetime,
+) -> bytes:
+    """The canonical bytes the reviewer signs for one decision."""
+    return canonical_bytes(
+        {
+            "format": "qbank-review/1",
+            "bank": {"occupation": bank.occupation.code, "level": bank.level},
+            "subject": kind,
+            "id": subject,
+            "version": version.sha256,
+            "author": version.author or version.created_by,
+            "decision": d.decision,
+            "comment": d.comment.strip(),
+            "reviewer": reviewer.name,
+            "key": reviewer.key_fingerprint,
+            "at": now.isoformat(timespec="seconds"),
+        }
+    )
 
 
 def _current(

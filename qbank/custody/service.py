@@ -364,15 +364,7 @@ def sign_step(
     given = _evidence(evidence or {})
     if step == "transport" and "leg" not in given:
         given["leg"] = str(_next_leg(last))
-    cosign = (
-        last is not None
-        and last.step == step
-        and (step != "transport" or given.get("leg") == str(last.leg))
-    )
-    if last is None:
-        materials: tuple[Product, ...] = ()
-    else:
-        materials = last.materials if cosign else last.products
+    cosign, materials = _materials(step, last, given)
     made = _products(session, batch, step, products, materials, last if cosign else None)
     position = len(log.entries)
     entry = Entry(
@@ -398,17 +390,51 @@ def sign_step(
     after = verify_log(log, trusted_key=trusted)
     if after.status == INVALID:
         raise CustodyRefused("custody.refused", after)
+    _store_entry(session, batch, person, entry, payload, signature, root, note, actor=actor)
+    return Signed(entry, note, after)
+
+
+def _materials(
+    step: str, last: Act | None, evidence: Mapping[str, str]
+) -> tuple[bool, tuple[Product, ...]]:
+    """Whether the new entry co-signs `last` (same step, and same leg for transport), and
+    its materials: what `last` received when co-signing, else what `last` produced."""
+    cosign = (
+        last is not None
+        and last.step == step
+        and (step != "transport" or evidence.get("leg") == str(last.leg))
+    )
+    if last is None:
+        return cosign, ()
+    return cosign, last.materials if cosign else last.products
+
+
+def _store_entry(
+    session: Session,
+    batch: Batch,
+    person: Person,
+    entry: Entry,
+    payload: bytes,
+    signature: bytes,
+    root: bytes,
+    note: str,
+    *,
+    actor: str,
+) -> None:
+    """Write a verified entry, its checkpoint and the audit event."""
     session.add(
         CustodyEntry(
             batch_id=batch.id,
-            position=position,
-            step=step,
+            position=entry.position,
+            step=entry.step,
             person_id=person.id,
             payload=payload.decode("utf-8"),
             signature=_b64(signature),
         )
     )
-    session.add(CustodyCheckpoint(batch_id=batch.id, size=position + 1, root=root.hex(), note=note))
+    session.add(
+        CustodyCheckpoint(batch_id=batch.id, size=entry.position + 1, root=root.hex(), note=note)
+    )
     session.flush()
     audit.record(
         session,
@@ -417,12 +443,11 @@ def sign_step(
         entity="batch",
         entity_id=batch.id,
         bank_id=batch.bank_id,
-        step=step,
-        position=position,
+        step=entry.step,
+        position=entry.position,
         person=person.name,
         root=root.hex(),
     )
-    return Signed(entry, note, after)
 
 
 def _lock(session: Session, batch: Batch) -> None:
