@@ -22,14 +22,17 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import charset_normalizer
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from formats import limits as reading_limits
+from importers import workbook_extent
 from formats.limits import LimitExceeded, Limits
 from qbank.records import Location, Problem
+
+if TYPE_CHECKING:
+    import python_calamine
 
 HEADER_SEARCH_ROWS = 20
 """Headers are looked for in this many rows from the top (title and note rows come first)."""
@@ -107,16 +110,95 @@ def _excel_value(cell: object) -> Cell:
     return value
 
 
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
 def _read_workbook(path: Path, display: str, limits: Limits) -> list[Sheet]:
+    """Sheets of an .xlsx/.xlsm, .ods or .xls/.et workbook, told apart by content.
+
+    calamine reads all of them. openpyxl reads an .xlsx only when calamine cannot give what
+    the layouts need or cannot be trusted with the file's size: a workbook with a percentage
+    format (calamine gives no number formats, and `0.25` shown as `25%` must read as 25%), or
+    a sheet whose cells reach beyond its declared `<dimension>`, lack it, or lack a cell
+    reference (calamine allocates the whole area between the first and the last cell, so its
+    extent is checked before it reads; openpyxl checks the limits row by row instead).
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(len(_ZIP_MAGIC))
+    if not head.startswith(_ZIP_MAGIC):  # .xls/.et (a compound file) or not a workbook at all
+        reading_limits.check_file_size(path, limits, display)
+        return _read_calamine(path, display, limits)
     reading_limits.check_zip(path, limits, display=display, text_limit="cell_chars")
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if "xl/workbook.xml" not in names and "content.xml" in names:
+            workbook_extent.check_ods(archive, display, limits)
+            return _read_calamine(path, display, limits)
+        fast = workbook_extent.calamine_reads_xlsx(archive, names, limits)
+    if fast:
+        return _read_calamine(path, display, limits)
     with warnings.catch_warnings():
         # openpyxl warns about styles, data validation etc. it skips; none matter here
         warnings.simplefilter("ignore", UserWarning)
-        return _read_workbook_quietly(path, display, limits)
+        return _read_openpyxl(path, display, limits)
 
 
-def _read_workbook_quietly(path: Path, display: str, limits: Limits) -> list[Sheet]:
-    workbook = load_workbook(path, read_only=True, data_only=True)
+def _read_calamine(path: Path, display: str, limits: Limits) -> list[Sheet]:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        with open(path, "rb") as handle, CalamineWorkbook.from_filelike(handle) as workbook:
+            return _calamine_sheets(workbook, display, limits)
+    except CalamineError as error:  # a damaged or encrypted workbook; the reason is calamine's
+        raise ValueError(str(error) or type(error).__name__) from None
+
+
+def _calamine_sheets(workbook: python_calamine.CalamineWorkbook, display: str, limits: Limits) -> list[Sheet]:
+    from python_calamine import SheetTypeEnum
+
+    sheets = []
+    for meta in workbook.sheets_metadata:
+        if meta.typ != SheetTypeEnum.WorkSheet:
+            continue
+        # empty rows and columns before the first cell kept: row numbers as Excel shows them
+        rows = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+        sheet = Sheet(meta.name)
+        guard = _SheetGuard(display, sheet.name, limits)
+        for number, cells in enumerate(rows, start=1):
+            sheet.rows.append((number, guard.row(number, _calamine_cells(cells))))
+        sheets.append(sheet)
+    return sheets
+
+
+
+
+def _calamine_cells(cells: list[Cell]) -> list[Cell]:
+    """A calamine row as openpyxl gives it: empty cells None (none after the last value),
+    whole numbers int (calamine reads every .xlsx number as float: 试题编号 1 → 1.0)."""
+    out: list[Cell] = []
+    for value in cells:
+        if value == "":
+            out.append(None)
+        elif type(value) is float and value.is_integer() and abs(value) < _EXACT_INT:
+            out.append(int(value))
+        else:
+            out.append(value)
+    while out and out[-1] is None:
+        out.pop()
+    return out
+
+
+_EXACT_INT = 2.0**53
+
+
+def _read_openpyxl(path: Path, display: str, limits: Limits) -> list[Sheet]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except InvalidFileException as error:
+        raise ValueError(str(error) or type(error).__name__) from None
     try:
         sheets = []
         for worksheet in workbook.worksheets:
@@ -300,7 +382,6 @@ def read_sheets(
         return [], [reading_limits.as_problem(error, where)]
     except (
         zipfile.BadZipFile,
-        InvalidFileException,
         KeyError,
         ValueError,
         TypeError,

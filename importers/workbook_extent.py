@@ -1,0 +1,189 @@
+"""How far a workbook's cells reach, checked before calamine reads it.
+
+calamine builds each sheet as one dense block from its first to its last cell, 32 bytes a
+cell: two cells at A1 and XFD1048576 ask for 512 GiB and abort the process. So before calamine
+sees a workbook, the area its sheets span is bounded here without parsing them:
+
+- .xlsx: every sheet must declare its `<dimension>`, every row and cell must carry its
+  reference first (`<row r="…"`, `<c r="…"`, what Excel, WPS, LibreOffice and openpyxl
+  write), and no reference may lie outside the declared area; the area must be within the
+  rows, columns and cells limits. A sheet that does not answer all of that, or a workbook with
+  a percentage number format (calamine gives values, not formats), is read by openpyxl, which
+  checks the limits row by row. The checks are byte counts and two regular-expression
+  searches for a reference beyond a bound, so a 70 MB sheet costs a fraction of its parse.
+- .ods: `content.xml` is walked with expat (no tree kept), counting repeated rows and cells as
+  calamine expands them; a sheet beyond the limits is refused with LimitExceeded.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ElementTree
+import zipfile
+from xml.parsers import expat
+
+from formats.limits import LimitExceeded, Limits
+from qbank.records import Location
+
+_CHUNK = 1 << 20
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_PERCENT_BUILTIN = {"9", "10"}
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]{0,3})(\d{0,7})(?::([A-Z]{1,3})(\d{1,7}))?"')
+
+
+def calamine_reads_xlsx(archive: zipfile.ZipFile, names: set[str], limits: Limits) -> bool:
+    """True when calamine gives the layouts all they need from this .xlsx, within limits."""
+    sheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    return not _has_percent_format(archive, names) and all(
+        _sheet_within(archive, name, limits) for name in sheets
+    )
+
+
+def _has_percent_format(archive: zipfile.ZipFile, names: set[str]) -> bool:
+    """A cell style of the workbook shows numbers as percentages (builtin 9/10, or a format
+    code with `%`, the test openpyxl's reader applied)."""
+    if "xl/styles.xml" not in names:
+        return False
+    root = ElementTree.fromstring(archive.read("xl/styles.xml"))  # counted by check_zip
+    percent = set(_PERCENT_BUILTIN)
+    for number_format in root.iter(f"{_MAIN}numFmt"):
+        if "%" in number_format.get("formatCode", ""):
+            percent.add(number_format.get("numFmtId", ""))
+    cell_styles = root.find(f"{_MAIN}cellXfs")
+    if cell_styles is None:
+        return False
+    return any(xf.get("numFmtId", "0") in percent for xf in cell_styles.iter(f"{_MAIN}xf"))
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _greater(bound: str, digit: str) -> str:
+    """A regular expression for a string of `digit` characters (`[0-9]` or `[A-Z]`) that
+    compares greater than `bound` as a number (longer, or as long and greater at the first
+    difference)."""
+    top = digit[-2]
+    alternatives = [f"{digit}{{{len(bound) + 1},}}"]
+    for i, char in enumerate(bound):
+        if char != top:
+            low = chr(ord(char) + 1)
+            alternatives.append(f"{bound[:i]}[{low}-{top}]{digit}{{{len(bound) - i - 1}}}")
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+def _sheet_within(archive: zipfile.ZipFile, name: str, limits: Limits) -> bool:
+    """The sheet declares its area, every row and cell names its reference, none lies
+    outside the area, and the area is within the limits."""
+    with archive.open(name) as member:
+        first = member.read(_CHUNK)
+        found = _DIMENSION.search(first)
+        if found is None:
+            return False
+        last_column = (found.group(3) or found.group(1) or b"A").decode()
+        last_row = (found.group(4) or found.group(2) or b"1").decode()
+        rows, columns = int(last_row), _column_number(last_column)
+        if rows > limits.rows or columns > limits.columns or rows * columns > limits.cells:
+            return False
+        beyond = re.compile(
+            ("r=\"(?:[A-Z]*" + _greater(last_row, "[0-9]") + '"|'
+             + _greater(last_column, "[A-Z]") + "[0-9])").encode()
+        )
+        tail = b""
+        chunk = first
+        while chunk:
+            data = tail + chunk
+            cut = data.rfind(b"<")
+            tail, data = data[cut:], data[:cut]
+            if not _references_first(data) or beyond.search(data):
+                return False
+            chunk = member.read(_CHUNK)
+        return _references_first(tail) and beyond.search(tail) is None
+
+
+def _references_first(data: bytes) -> bool:
+    """Every row and cell tag in `data` starts with its reference (no namespace prefix)."""
+    count = data.count
+    cells = count(b"<c ") + count(b"<c>") + count(b"<c/")
+    rows = count(b"<row ") + count(b"<row>") + count(b"<row/")
+    prefixed = count(b":c ") + count(b":row ")
+    return cells == count(b'<c r="') and rows == count(b'<row r="') and not prefixed
+
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+
+
+class _OdsExtent:
+    """expat handlers following rows and cells of each table, as calamine expands repeats."""
+
+    def __init__(self, display: str, limits: Limits) -> None:
+        self.display, self.limits = display, limits
+        self.sheet: str | None = None
+        self.row = self.row_repeat = self.column = 0
+        self.cell: tuple[int, bool] | None = None  # (columns repeated, has a value)
+        self.first_row = self.last_row = self.first_column = self.last_column = -1
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        if self.cell is not None:  # anything inside a cell (text:p) makes it a value
+            self.cell = (self.cell[0], True)
+        if tag == f"{_TABLE} table":
+            self.sheet = attributes.get(f"{_TABLE} name")
+            self.row = 0
+            self.first_row = self.last_row = self.first_column = self.last_column = -1
+        elif tag == f"{_TABLE} table-row":
+            self.row_repeat = _repeat(attributes, "number-rows-repeated")
+            self.column = 0
+        elif tag in (f"{_TABLE} table-cell", f"{_TABLE} covered-table-cell"):
+            value = f"{_OFFICE} value-type" in attributes
+            self.cell = (_repeat(attributes, "number-columns-repeated"), value)
+
+    def end(self, tag: str) -> None:
+        if tag in (f"{_TABLE} table-cell", f"{_TABLE} covered-table-cell") and self.cell:
+            repeat, value = self.cell
+            self.cell = None
+            if value:
+                self._reach(self.row, self.column, self.row_repeat, repeat)
+            self.column += repeat
+        elif tag == f"{_TABLE} table-row":
+            self.row += self.row_repeat
+
+    def _reach(self, row: int, column: int, rows: int, columns: int) -> None:
+        if self.first_row < 0:
+            self.first_row, self.first_column = row, column
+        self.first_column = min(self.first_column, column)
+        self.last_row = max(self.last_row, row + rows - 1)
+        self.last_column = max(self.last_column, column + columns - 1)
+        height = self.last_row + 1  # rows before the first are read too (numbers as shown)
+        width = self.last_column + 1
+        for name, value in (("rows", height), ("columns", width), ("cells", height * width)):
+            if value > getattr(self.limits, name):
+                error = LimitExceeded(
+                    file=self.display,
+                    where="",
+                    limit=name,
+                    value=value,
+                    maximum=getattr(self.limits, name),
+                )
+                error.location = Location(self.display, self.sheet, min(height, row + 1))
+                raise error
+
+
+def _repeat(attributes: dict[str, str], name: str) -> int:
+    text = attributes.get(f"{_TABLE} {name}", "1")
+    return int(text) if text.isdigit() and int(text) > 0 else 1
+
+
+def check_ods(archive: zipfile.ZipFile, display: str, limits: Limits) -> None:
+    """Refuse an .ods whose sheets calamine would expand beyond the limits."""
+    extent = _OdsExtent(display, limits)
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = extent.start
+    parser.EndElementHandler = extent.end
+    with archive.open("content.xml") as member:
+        while chunk := member.read(_CHUNK):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
