@@ -143,6 +143,24 @@ def _read_workbook(path: Path, display: str, limits: Limits) -> list[Sheet]:
         return _read_openpyxl(path, display, limits)
 
 
+def reads_directly(path: Path) -> bool:
+    """An .xls/.et that calamine opens (a BIFF workbook, or a zip package under the old name),
+    so no conversion is needed; an HTML or RTF export, an old WPS format or a damaged file is
+    left to LibreOffice. FileTooLarge when over the file size limit."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    reading_limits.check_file_size(path, reading_limits.current(), path.name)
+    with open(path, "rb") as handle:
+        if handle.read(len(_ZIP_MAGIC)).startswith(_ZIP_MAGIC):
+            return True
+        handle.seek(0)
+        try:
+            with CalamineWorkbook.from_filelike(handle):
+                return True
+        except CalamineError:
+            return False
+
+
 def _read_calamine(path: Path, display: str, limits: Limits) -> list[Sheet]:
     from python_calamine import CalamineError, CalamineWorkbook
 

@@ -4,13 +4,13 @@ calamine builds each sheet as one dense block from its first to its last cell, 3
 cell: two cells at A1 and XFD1048576 ask for 512 GiB and abort the process. So before calamine
 sees a workbook, the area its sheets span is bounded here without parsing them:
 
-- .xlsx: every sheet must declare its `<dimension>`, every row and cell must carry its
-  reference first (`<row r="…"`, `<c r="…"`, what Excel, WPS, LibreOffice and openpyxl
-  write), and no reference may lie outside the declared area; the area must be within the
-  rows, columns and cells limits. A sheet that does not answer all of that, or a workbook with
-  a percentage number format (calamine gives values, not formats), is read by openpyxl, which
-  checks the limits row by row. The checks are byte counts and two regular-expression
-  searches for a reference beyond a bound, so a 70 MB sheet costs a fraction of its parse.
+- .xlsx: every row and cell must carry its reference first (`<row r="…"`, `<c r="…"`, what
+  Excel, WPS, LibreOffice and openpyxl write), rows must come in order (no reference past the
+  last row seen so far), and the area up to the last row and the widest column must be within
+  the rows, columns and cells limits. A sheet that does not answer all of that, or a workbook
+  with a percentage number format (calamine gives values, not formats), is read by openpyxl,
+  which checks the limits row by row. The checks are byte counts and regular-expression
+  searches for a reference past a bound, so a 70 MB sheet costs a fraction of its parse.
 - .ods: `content.xml` is walked with expat (no tree kept), counting repeated rows and cells as
   calamine expands them; a sheet beyond the limits is refused with LimitExceeded.
 """
@@ -28,7 +28,6 @@ from qbank.records import Location
 _CHUNK = 1 << 20
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _PERCENT_BUILTIN = {"9", "10"}
-_DIMENSION = re.compile(rb'<dimension ref="([A-Z]{0,3})(\d{0,7})(?::([A-Z]{1,3})(\d{1,7}))?"')
 
 
 def calamine_reads_xlsx(archive: zipfile.ZipFile, names: set[str], limits: Limits) -> bool:
@@ -62,7 +61,7 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _greater(bound: str, digit: str) -> str:
+def _greater(bound: str, digit: str) -> bytes:
     """A regular expression for a string of `digit` characters (`[0-9]` or `[A-Z]`) that
     compares greater than `bound` as a number (longer, or as long and greater at the first
     difference)."""
@@ -72,36 +71,61 @@ def _greater(bound: str, digit: str) -> str:
         if char != top:
             low = chr(ord(char) + 1)
             alternatives.append(f"{bound[:i]}[{low}-{top}]{digit}{{{len(bound) - i - 1}}}")
-    return "(?:" + "|".join(alternatives) + ")"
+    return ("(?:" + "|".join(alternatives) + ")").encode()
 
 
 def _sheet_within(archive: zipfile.ZipFile, name: str, limits: Limits) -> bool:
-    """The sheet declares its area, every row and cell names its reference, none lies
-    outside the area, and the area is within the limits."""
+    """Every row and cell names its reference, rows come in order (no reference lies past the
+    last row seen so far), and the area up to the last row and the widest column is within
+    the limits."""
+    rows = columns = 0
+    tail = b""
     with archive.open(name) as member:
-        first = member.read(_CHUNK)
-        found = _DIMENSION.search(first)
-        if found is None:
-            return False
-        last_column = (found.group(3) or found.group(1) or b"A").decode()
-        last_row = (found.group(4) or found.group(2) or b"1").decode()
-        rows, columns = int(last_row), _column_number(last_column)
-        if rows > limits.rows or columns > limits.columns or rows * columns > limits.cells:
-            return False
-        beyond = re.compile(
-            ("r=\"(?:[A-Z]*" + _greater(last_row, "[0-9]") + '"|'
-             + _greater(last_column, "[A-Z]") + "[0-9])").encode()
-        )
-        tail = b""
-        chunk = first
-        while chunk:
-            data = tail + chunk
-            cut = data.rfind(b"<")
-            tail, data = data[cut:], data[:cut]
-            if not _references_first(data) or beyond.search(data):
-                return False
+        while True:
             chunk = member.read(_CHUNK)
-        return _references_first(tail) and beyond.search(tail) is None
+            data = tail + chunk
+            cut = data.rfind(b"<") if chunk else len(data)
+            tail, data = data[cut:], data[:cut]
+            if not _references_first(data):
+                return False
+            last = data.rfind(b'<row r="')
+            if last >= 0:
+                found = _ROW_AT.match(data, last)
+                rows = max(rows, int(found.group(1))) if found else rows
+            if re.search(rb'r="[A-Z]*' + _greater(str(rows), "[0-9]") + rb'"', data):
+                return False
+            columns = _widest(data, columns)
+            if rows > limits.rows or columns > limits.columns or rows * columns > limits.cells:
+                return False
+            if not chunk:
+                return True
+
+
+_ROW_AT = re.compile(rb'<row r="(\d+)"')
+_COLUMN_AT = re.compile(rb'r="([A-Z]+)[0-9]')
+
+
+def _widest(data: bytes, columns: int) -> int:
+    """The widest column referenced in `data` or before (`columns`): each search looks only
+    for a column past the widest so far, so a sheet costs as many searches as its width grows."""
+    position = 0
+    while found := re.compile(rb'r="' + _greater(_letters(columns), "[A-Z]") + rb"[0-9]").search(
+        data, position
+    ):
+        letters = _COLUMN_AT.match(data, found.start())
+        assert letters is not None  # the search matched the same shape
+        columns = _column_number(letters.group(1).decode())
+        position = found.end()
+    return columns
+
+
+def _letters(column: int) -> str:
+    """Column number → Excel letters (0 → "", 1 → A, 27 → AA)."""
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _references_first(data: bytes) -> bool:
