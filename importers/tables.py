@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 import charset_normalizer
 
 from formats import limits as reading_limits
-from importers import workbook_extent
 from formats.limits import LimitExceeded, Limits
+from importers import workbook_extent
 from qbank.records import Location, Problem
 
 if TYPE_CHECKING:
@@ -132,8 +132,8 @@ def _read_workbook(path: Path, display: str, limits: Limits) -> list[Sheet]:
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         if "xl/workbook.xml" not in names and "content.xml" in names:
-            workbook_extent.check_ods(archive, display, limits)
-            return _read_calamine(path, display, limits)
+            percent = workbook_extent.check_ods(archive, display, limits)
+            return _read_calamine(path, display, limits, percent)
         fast = workbook_extent.calamine_reads_xlsx(archive, names, limits)
     if fast:
         return _read_calamine(path, display, limits)
@@ -161,17 +161,24 @@ def reads_directly(path: Path) -> bool:
             return False
 
 
-def _read_calamine(path: Path, display: str, limits: Limits) -> list[Sheet]:
+def _read_calamine(
+    path: Path, display: str, limits: Limits, percent: workbook_extent.Percentages | None = None
+) -> list[Sheet]:
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
         with open(path, "rb") as handle, CalamineWorkbook.from_filelike(handle) as workbook:
-            return _calamine_sheets(workbook, display, limits)
+            return _calamine_sheets(workbook, display, limits, percent or {})
     except CalamineError as error:  # a damaged or encrypted workbook; the reason is calamine's
         raise ValueError(str(error) or type(error).__name__) from None
 
 
-def _calamine_sheets(workbook: python_calamine.CalamineWorkbook, display: str, limits: Limits) -> list[Sheet]:
+def _calamine_sheets(
+    workbook: python_calamine.CalamineWorkbook,
+    display: str,
+    limits: Limits,
+    percent: workbook_extent.Percentages,
+) -> list[Sheet]:
     from python_calamine import SheetTypeEnum
 
     sheets = []
@@ -184,13 +191,23 @@ def _calamine_sheets(workbook: python_calamine.CalamineWorkbook, display: str, l
         guard = _SheetGuard(display, sheet.name, limits)
         for number, cells in enumerate(rows, start=1):
             sheet.rows.append((number, guard.row(number, _calamine_cells(cells))))
+        _show_percentages(sheet, percent.get(meta.name, []))
         sheets.append(sheet)
     return sheets
 
 
+def _show_percentages(sheet: Sheet, blocks: list[tuple[int, int, int, int]]) -> None:
+    """Numbers in percentage cells as Excel shows them (`0.25` → `25%`), as openpyxl's
+    reader gives them from an .xlsx."""
+    for first_row, first_column, height, width in blocks:
+        for _, cells in sheet.rows[first_row : first_row + height]:
+            for column in range(first_column, min(first_column + width, len(cells))):
+                value = cells[column]
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    cells[column] = format(value * 100, ".12g") + "%"
 
 
-def _calamine_cells(cells: list[Cell]) -> list[Cell]:
+def _calamine_cells(cells: Sequence[Cell]) -> list[Cell]:
     """A calamine row as openpyxl gives it: empty cells None (none after the last value),
     whole numbers int (calamine reads every .xlsx number as float: 试题编号 1 → 1.0)."""
     out: list[Cell] = []

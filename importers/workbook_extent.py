@@ -12,7 +12,8 @@ sees a workbook, the area its sheets span is bounded here without parsing them:
   which checks the limits row by row. The checks are byte counts and regular-expression
   searches for a reference past a bound, so a 70 MB sheet costs a fraction of its parse.
 - .ods: `content.xml` is walked with expat (no tree kept), counting repeated rows and cells as
-  calamine expands them; a sheet beyond the limits is refused with LimitExceeded.
+  calamine expands them; a sheet beyond the limits is refused with LimitExceeded. The walk
+  also notes the percentage cells, whose format calamine drops.
 """
 
 from __future__ import annotations
@@ -137,6 +138,9 @@ def _references_first(data: bytes) -> bool:
     return cells == count(b'<c r="') and rows == count(b'<row r="') and not prefixed
 
 
+Percentages = dict[str | None, list[tuple[int, int, int, int]]]
+"""Sheet name → blocks of percentage cells (first row, first column, rows, columns; from 0)."""
+
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 
@@ -148,12 +152,13 @@ class _OdsExtent:
         self.display, self.limits = display, limits
         self.sheet: str | None = None
         self.row = self.row_repeat = self.column = 0
-        self.cell: tuple[int, bool] | None = None  # (columns repeated, has a value)
+        self.cell: tuple[int, bool, bool] | None = None  # (columns repeated, value, percent)
+        self.percent: Percentages = {}
         self.first_row = self.last_row = self.first_column = self.last_column = -1
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
         if self.cell is not None:  # anything inside a cell (text:p) makes it a value
-            self.cell = (self.cell[0], True)
+            self.cell = (self.cell[0], True, self.cell[2])
         if tag == f"{_TABLE} table":
             self.sheet = attributes.get(f"{_TABLE} name")
             self.row = 0
@@ -162,15 +167,19 @@ class _OdsExtent:
             self.row_repeat = _repeat(attributes, "number-rows-repeated")
             self.column = 0
         elif tag in (f"{_TABLE} table-cell", f"{_TABLE} covered-table-cell"):
-            value = f"{_OFFICE} value-type" in attributes
-            self.cell = (_repeat(attributes, "number-columns-repeated"), value)
+            kind = attributes.get(f"{_OFFICE} value-type")
+            repeat = _repeat(attributes, "number-columns-repeated")
+            self.cell = (repeat, kind is not None, kind == "percentage")
 
     def end(self, tag: str) -> None:
         if tag in (f"{_TABLE} table-cell", f"{_TABLE} covered-table-cell") and self.cell:
-            repeat, value = self.cell
+            repeat, value, percent = self.cell
             self.cell = None
             if value:
                 self._reach(self.row, self.column, self.row_repeat, repeat)
+            if percent:
+                cells = (self.row, self.column, self.row_repeat, repeat)
+                self.percent.setdefault(self.sheet, []).append(cells)
             self.column += repeat
         elif tag == f"{_TABLE} table-row":
             self.row += self.row_repeat
@@ -201,8 +210,9 @@ def _repeat(attributes: dict[str, str], name: str) -> int:
     return int(text) if text.isdigit() and int(text) > 0 else 1
 
 
-def check_ods(archive: zipfile.ZipFile, display: str, limits: Limits) -> None:
-    """Refuse an .ods whose sheets calamine would expand beyond the limits."""
+def check_ods(archive: zipfile.ZipFile, display: str, limits: Limits) -> Percentages:
+    """Refuse an .ods whose sheets calamine would expand beyond the limits; return where its
+    percentage cells are (calamine reads `25%` as 0.25)."""
     extent = _OdsExtent(display, limits)
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.StartElementHandler = extent.start
@@ -211,3 +221,4 @@ def check_ods(archive: zipfile.ZipFile, display: str, limits: Limits) -> None:
         while chunk := member.read(_CHUNK):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
+    return extent.percent

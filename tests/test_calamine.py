@@ -13,13 +13,19 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from cli.main import cli
+from exporters.items_xlsx import Style, write_items_xlsx
+from exporters.tree_xlsx import write_tree_xlsx
+from formats.limits import current
 from importers import convert, dispatch, workbook_extent
 from importers.table_items import read_items_table
 from importers.tree import read_tree
 from qbank.i18n import set_language
+from qbank.records import ItemRecord
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = sorted((ROOT / "samples").rglob("*.xlsx")) + sorted((ROOT / "tests" / "data").rglob("*.xlsx"))
+SAMPLES = sorted((ROOT / "samples").rglob("*.xlsx")) + sorted(
+    (ROOT / "tests" / "data").rglob("*.xlsx")
+)
 OCC = ["--occupation", "6-31-01-03", "--level", "4", "--occupation-name", "电工"]
 
 
@@ -29,8 +35,8 @@ def generated(path: Path) -> Path:
     sheet = book.active
     assert sheet is not None
     sheet.title = "试题"
-    header = ["试题编号", "题型", "题干", "选项A", "选项B", "答案", "难度", "出处"]
-    rows = [
+    header: list[object] = ["试题编号", "题型", "题干", "选项A", "选项B", "答案", "难度", "出处"]
+    rows: list[list[object]] = [
         [1, "单选题", "电流的单位是（ ）。", "安培", "伏特", "A", 0.5, dt.datetime(2024, 3, 1)],
         [2, "判断题", "电压的单位是欧姆。", None, None, "×", 0.3, "教材"],
         [3, "单选题", "缺答案（ ）。", "甲", "乙", None, 1.5, None],
@@ -49,26 +55,37 @@ def openpyxl_only(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
 def test_same_records_as_openpyxl(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     read = read_tree if "tree" in path.name else read_items_table
+    with zipfile.ZipFile(path) as archive:
+        assert workbook_extent.calamine_reads_xlsx(archive, set(archive.namelist()), current())
     fast = read(path)
     openpyxl_only(monkeypatch)
     assert fast == read(path)
 
 
+@pytest.mark.parametrize("style", ["national", "app"])
+def test_exported_workbooks_same_both_ways(
+    tmp_path: Path, style: Style, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files qbank's own exporters write (the layouts the import tests generate)."""
+    items = read_items_table(ROOT / "samples" / "electrician-4" / "items.xlsx").records
+    nodes = read_tree(ROOT / "samples" / "electrician-4" / "tree.xlsx").records
+    write_items_xlsx(items, tmp_path / "items.xlsx", style=style)
+    write_tree_xlsx(nodes, tmp_path / "tree.xlsx", title="电工 四级")
+    fast = read_items_table(tmp_path / "items.xlsx"), read_tree(tmp_path / "tree.xlsx")
+    assert len(fast[0].records) == len(items) and len(fast[1].records) == len(nodes)
+    openpyxl_only(monkeypatch)
+    assert fast == (read_items_table(tmp_path / "items.xlsx"), read_tree(tmp_path / "tree.xlsx"))
+
+
 def test_generated_sheet_from_c5(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = generated(tmp_path / "c5.xlsx")
     with zipfile.ZipFile(path) as archive:
-        assert workbook_extent.calamine_reads_xlsx(archive, set(archive.namelist()), _limits())
+        assert workbook_extent.calamine_reads_xlsx(archive, set(archive.namelist()), current())
     fast = read_items_table(path)
     assert [r.location.row for r in fast.records] == [6, 7]
     assert [(p.location.row, p.field) for p in fast.problems] == [(8, "answer"), (8, "difficulty")]
     openpyxl_only(monkeypatch)
     assert fast == read_items_table(path)
-
-
-def _limits():  # type: ignore[no-untyped-def]
-    from formats.limits import current
-
-    return current()
 
 
 def test_far_cell_is_not_handed_to_calamine(tmp_path: Path) -> None:
@@ -80,7 +97,7 @@ def test_far_cell_is_not_handed_to_calamine(tmp_path: Path) -> None:
     sheet["XFD1048576"] = 1
     book.save(tmp_path / "far.xlsx")
     with zipfile.ZipFile(tmp_path / "far.xlsx") as archive:
-        assert not workbook_extent.calamine_reads_xlsx(archive, set(archive.namelist()), _limits())
+        assert not workbook_extent.calamine_reads_xlsx(archive, set(archive.namelist()), current())
 
 
 def test_ods_repeated_cells_refused_before_calamine(tmp_path: Path) -> None:
@@ -122,6 +139,15 @@ def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("LibreOffice (soffice) is not installed: no .xls/.ods to read")
     folder = tmp_path_factory.mktemp("calamine")
     sources = [generated(folder / "c5.xlsx")]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (["代码", "名称", "鉴定比重"], ["A", "基本要求", 0.25], ["B", "相关知识", 0.75]):
+        sheet.append(row)
+    for cell in ("C2", "C3"):
+        sheet[cell].number_format = "0%"
+    book.save(folder / "percent.xlsx")
+    sources.append(folder / "percent.xlsx")
     for sample in ("items.xlsx", "tree.xlsx"):
         target = folder / sample
         target.write_bytes((ROOT / "samples" / "electrician-4" / sample).read_bytes())
@@ -153,9 +179,9 @@ def _no_notice(line: str) -> None:
     raise AssertionError(f"converted instead of read directly: {line}")
 
 
-def _comparable(record: object) -> object:
+def _comparable(record: ItemRecord) -> object:
     """A record without its file name (the location names the file it came from)."""
-    location = record.location  # type: ignore[attr-defined]
+    location = record.location
     return (repr({**vars(record), "location": None}), location.sheet, location.row)
 
 
@@ -177,3 +203,10 @@ def test_cli_imports_xls_ods(converted: Path, form: str, sqlite_url: str) -> Non
         set_language(None)
     assert result.exit_code == 0, result.output
     assert "597" in result.stdout and "LibreOffice" not in result.stderr
+
+
+def test_percentages_of_an_ods_read_as_shown(converted: Path) -> None:
+    """calamine drops number formats: the .ods's percentage cells are found while its extent
+    is checked, so 25% reads as 25 as from the .xlsx (where openpyxl reads such a workbook)."""
+    assert [n.weight for n in dispatch.read_tree(converted / "percent.xlsx").records] == [25, 75]
+    assert [n.weight for n in dispatch.read_tree(converted / "percent.ods").records] == [25, 75]
