@@ -15,7 +15,10 @@ import csv
 import datetime as dt
 import io
 import itertools
+import os
 import re
+import sys
+import tempfile
 import unicodedata
 import warnings
 import zipfile
@@ -147,7 +150,7 @@ def reads_directly(path: Path) -> bool:
     """An .xls/.et that calamine opens (a BIFF workbook, or a zip package under the old name),
     so no conversion is needed; an HTML or RTF export, an old WPS format or a damaged file is
     left to LibreOffice. FileTooLarge when over the file size limit."""
-    from python_calamine import CalamineError, CalamineWorkbook
+    from python_calamine import CalamineWorkbook
 
     reading_limits.check_file_size(path, reading_limits.current(), path.name)
     with open(path, "rb") as handle:
@@ -155,22 +158,53 @@ def reads_directly(path: Path) -> bool:
             return True
         handle.seek(0)
         try:
-            with CalamineWorkbook.from_filelike(handle):
+            with _calamine_failures(), CalamineWorkbook.from_filelike(handle):
                 return True
-        except CalamineError:
+        except ValueError:
             return False
 
 
 def _read_calamine(
     path: Path, display: str, limits: Limits, percent: workbook_extent.Percentages | None = None
 ) -> list[Sheet]:
-    from python_calamine import CalamineError, CalamineWorkbook
+    from python_calamine import CalamineWorkbook
 
+    with (
+        open(path, "rb") as handle,
+        _calamine_failures(),
+        CalamineWorkbook.from_filelike(handle) as workbook,
+    ):
+        return _calamine_sheets(workbook, display, limits, percent or {})
+
+
+@contextlib.contextmanager
+def _calamine_failures() -> Iterator[None]:
+    """calamine's refusal of a damaged or encrypted workbook as ValueError (its reason kept).
+
+    On some damaged .xls its compound-file reader indexes past the data and panics: pyo3
+    raises PanicException, a BaseException, and Rust's panic hook writes the panic to the
+    process's stderr. That stderr is set aside while calamine runs, so the user reads one
+    located problem, not a Rust backtrace.
+    """
+    from python_calamine import CalamineError
+
+    sys.stderr.flush()
+    saved = os.dup(2)
     try:
-        with open(path, "rb") as handle, CalamineWorkbook.from_filelike(handle) as workbook:
-            return _calamine_sheets(workbook, display, limits, percent or {})
-    except CalamineError as error:  # a damaged or encrypted workbook; the reason is calamine's
+        with tempfile.TemporaryFile() as sink:
+            os.dup2(sink.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    except CalamineError as error:
         raise ValueError(str(error) or type(error).__name__) from None
+    except BaseException as error:
+        if type(error).__name__ != "PanicException":
+            raise
+        raise ValueError(str(error) or "PanicException") from None
+    finally:
+        os.close(saved)
 
 
 def _calamine_sheets(

@@ -129,13 +129,16 @@ def _letters(column: int) -> str:
     return letters
 
 
+_UNREFERENCED = (
+    re.compile(rb'<c(?! r=")[\s>/]'),  # a cell whose reference is missing or not first
+    re.compile(rb'<row(?! r=")[\s>/]'),
+    re.compile(rb":(?:c|row)[\s>/]"),  # a prefixed tag (`<x:c`): not the shape looked for
+)
+
+
 def _references_first(data: bytes) -> bool:
     """Every row and cell tag in `data` starts with its reference (no namespace prefix)."""
-    count = data.count
-    cells = count(b"<c ") + count(b"<c>") + count(b"<c/")
-    rows = count(b"<row ") + count(b"<row>") + count(b"<row/")
-    prefixed = count(b":c ") + count(b":row ")
-    return cells == count(b'<c r="') and rows == count(b'<row r="') and not prefixed
+    return not any(pattern.search(data) for pattern in _UNREFERENCED)
 
 
 Percentages = dict[str | None, list[tuple[int, int, int, int]]]

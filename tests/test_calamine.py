@@ -18,6 +18,7 @@ from exporters.tree_xlsx import write_tree_xlsx
 from formats.limits import current
 from importers import convert, dispatch, workbook_extent
 from importers.table_items import read_items_table
+from importers.tables import read_sheets
 from importers.tree import read_tree
 from qbank.i18n import set_language
 from qbank.records import ItemRecord
@@ -210,3 +211,66 @@ def test_percentages_of_an_ods_read_as_shown(converted: Path) -> None:
     is checked, so 25% reads as 25 as from the .xlsx (where openpyxl reads such a workbook)."""
     assert [n.weight for n in dispatch.read_tree(converted / "percent.xlsx").records] == [25, 75]
     assert [n.weight for n in dispatch.read_tree(converted / "percent.ods").records] == [25, 75]
+
+
+def _rewritten(path: Path, old: bytes, new: bytes) -> Path:
+    with zipfile.ZipFile(path) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    assert old in parts[sheet]
+    parts[sheet] = parts[sheet].replace(old, new)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b'<c r="C6"', b"<c"),  # a cell without its reference
+        (b'<c r="D6"', b'<c r="D60"'),  # a cell past the rows seen so far
+        (b'<row r="6"', b'<row spans="3:10" r="6"'),  # the reference not first
+    ],
+)
+def test_sheets_calamine_is_not_given(tmp_path: Path, old: bytes, new: bytes) -> None:
+    """Shapes whose extent the byte checks cannot bound go to openpyxl, and still read."""
+    path = _rewritten(generated(tmp_path / "odd.xlsx"), old, new)
+    with zipfile.ZipFile(path) as archive:
+        assert not workbook_extent.calamine_reads_xlsx(archive, set(archive.namelist()), current())
+    assert read_items_table(path).problems or read_items_table(path).records
+
+
+def test_damaged_xls_that_panics_calamine(
+    converted: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """calamine panics on some damaged .xls: one located problem, nothing on stderr."""
+    import io
+    import random
+
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    source = (converted / "c5.xls").read_bytes()
+    rnd = random.Random(1)
+    for _ in range(500):
+        data = bytearray(source)
+        for _ in range(rnd.randint(1, 20)):
+            data[rnd.randrange(len(data))] = rnd.randrange(256)
+        try:
+            CalamineWorkbook.from_filelike(io.BytesIO(bytes(data)))
+        except CalamineError:
+            continue
+        except BaseException as error:  # pyo3's PanicException
+            if type(error).__name__ == "PanicException":
+                break
+            raise
+    else:
+        pytest.skip("no damaged variant found that makes this calamine panic")
+    capfd.readouterr()
+    path = tmp_path / "坏.xls"
+    path.write_bytes(bytes(data))
+    sheets, problems = read_sheets(path, path.name)
+    assert sheets == [] and [(p.key, p.location.file) for p in problems] == [
+        ("problem.unreadable_file", "坏.xls")
+    ]
+    assert capfd.readouterr().err == ""
