@@ -1,10 +1,17 @@
-"""Read spreadsheet-like files (.xlsx/.xlsm, .csv) into plain rows, as Excel would show them.
+"""Read spreadsheet-like files (.xlsx/.xlsm, .xls/.et, .ods, .csv) into plain rows, as Excel
+would show them.
 
 Item tables and knowledge trees share the hard parts of reading: a workbook that will not
 open, a CSV written as GB18030 by Excel on Chinese Windows or as UTF-8 with a BOM, tab- or
 semicolon-separated exports, and header cells typed by hand (`题型 （必填）`, `选项\\nA`).
 Readers here return every row with the number Excel shows for it, so problems can point at
 the exact row; interpreting the rows is left to the layout readers.
+
+Workbooks are read by calamine (python-calamine), several times faster than openpyxl and the
+one reader of .xls and .ods; `importers.workbook_extent` says when openpyxl reads an .xlsx
+instead. calamine gives values without their number formats: a percentage cell of an .xls
+reads as its fraction (`25%` → 0.25; an .xlsx with percentage formats is read by openpyxl and
+an .ods's percentage cells are found while its extent is checked, so both read as shown).
 """
 
 from __future__ import annotations
