@@ -272,7 +272,9 @@ def _stream_members(
         workbook = text_limit == "cell_chars"
         count_rows = workbook and name.startswith("xl/worksheets/")
         count_strings = workbook and name == "xl/sharedStrings.xml"
+        # an .ods's content.xml is read by calamine as a stream, not parsed whole
         count_elements = is_xml and not count_rows and not count_strings
+        count_elements = count_elements and not (workbook and name == "content.xml")
         size = rows = strings = elements = 0
         run = 0  # bytes since the last '<' (text between tags), carried across chunks
         with archive.open(info) as member:

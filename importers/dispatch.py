@@ -2,8 +2,10 @@
 
 Before a reader sees a file, its being a file of the kind its name says is checked here, so the
 user reads "not a valid Word file" or "is a directory" instead of a library's own words; an
-old office format (.doc, .wps, .xls, .et) goes through `importers.convert` and its problems
-are reported against the original file name.
+old office format goes through `importers.convert` and its problems are reported against the
+original file name. Spreadsheets of every kind (.xlsx, .xls, .et, .ods) are read directly by
+calamine; only an .xls/.et calamine cannot open (an HTML or RTF export under that name, an old
+WPS format) is converted.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from importers import convert
+from importers import convert, tables
 from importers.docx_items import read_items_docx
 from importers.practical import read_practical_data
 from importers.practical_docx import read_practical_docx
@@ -21,8 +23,9 @@ from importers.tree import read_tree as read_tree_file
 from qbank.errors import ImportRejected, InvalidInput
 from qbank.records import ItemRecord, Parsed, PracticalSetRecord, TreeNode
 
-ITEM_SUFFIXES = (".docx", ".xlsx", ".xlsm", ".csv")
-TREE_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ods", ".csv")
+ITEM_SUFFIXES = (".docx", *SHEET_SUFFIXES)
+TREE_SUFFIXES = SHEET_SUFFIXES
 PRACTICAL_SUFFIXES = (".docx", ".yaml", ".yml", ".json")
 
 Notice = Callable[[str], None]
@@ -38,13 +41,15 @@ def _readable(
     if path.is_dir():
         raise InvalidInput("file.is_directory", path=str(path))
     suffix = path.suffix.lower()
-    legacy = convert.LEGACY.get(suffix)
+    legacy = None if suffix in expected else convert.LEGACY.get(suffix)
     if suffix not in expected and (legacy is None or legacy.target not in expected):
         raise InvalidInput(
             "cli.unsupported_file", suffix=suffix or path.name, expected=" ".join(expected)
         )
     if not path.is_file():
         raise InvalidInput("cli.file_missing", path=str(path))
+    if suffix in convert.LEGACY and suffix in expected and not tables.reads_directly(path):
+        legacy = convert.LEGACY[suffix]
     if legacy is None:
         convert.check_package(path)
         yield path, suffix

@@ -411,7 +411,7 @@ def read_items_table(
     mapping: dict[str, str] | None = None,
     display_name: str | None = None,
 ) -> Parsed[ItemRecord]:
-    """Read every item of an .xlsx/.xlsm/.csv file; never raises on a bad file.
+    """Read every item of an .xlsx/.xlsm/.xls/.et/.ods/.csv file; never raises on a bad file.
 
     Every sheet with a recognisable header is read; sheets without one (notes, lists for
     drop-downs) are skipped, and only a file where no sheet has a header is a problem.

@@ -1,10 +1,17 @@
-"""Read spreadsheet-like files (.xlsx/.xlsm, .csv) into plain rows, as Excel would show them.
+"""Read spreadsheet-like files (.xlsx/.xlsm, .xls/.et, .ods, .csv) into plain rows, as Excel
+would show them.
 
 Item tables and knowledge trees share the hard parts of reading: a workbook that will not
 open, a CSV written as GB18030 by Excel on Chinese Windows or as UTF-8 with a BOM, tab- or
 semicolon-separated exports, and header cells typed by hand (`题型 （必填）`, `选项\\nA`).
 Readers here return every row with the number Excel shows for it, so problems can point at
 the exact row; interpreting the rows is left to the layout readers.
+
+Workbooks are read by calamine (python-calamine), several times faster than openpyxl and the
+one reader of .xls and .ods; `importers.workbook_extent` says when openpyxl reads an .xlsx
+instead. calamine gives values without their number formats: a percentage cell of an .xls
+reads as its fraction (`25%` → 0.25; an .xlsx with percentage formats is read by openpyxl and
+an .ods's percentage cells are found while its extent is checked, so both read as shown).
 """
 
 from __future__ import annotations
@@ -15,23 +22,29 @@ import csv
 import datetime as dt
 import io
 import itertools
+import os
 import re
+import sys
+import tempfile
 import unicodedata
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import charset_normalizer
-from openpyxl import load_workbook
-from openpyxl.cell.rich_text import CellRichText
-from openpyxl.utils.exceptions import InvalidFileException
 
 from formats import limits as reading_limits
 from formats.limits import LimitExceeded, Limits
+from importers import workbook_extent
 from qbank.records import Location, Problem
 from qbank.text import scripts
+
+if TYPE_CHECKING:
+    import python_calamine
+    from openpyxl.cell.rich_text import CellRichText
 
 HEADER_SEARCH_ROWS = 20
 """Headers are looked for in this many rows from the top (title and note rows come first)."""
@@ -103,6 +116,8 @@ def pad(cells: Sequence[Cell], width: int) -> list[Cell]:
 def _excel_value(cell: object) -> Cell:
     """Value of a read-only cell; a number formatted as a percentage reads as Excel shows it,
     rich text with its sub- and superscripts as markup (`qbank.text.scripts`)."""
+    from openpyxl.cell.rich_text import CellRichText  # loaded with openpyxl's reader
+
     value = getattr(cell, "value", None)
     if isinstance(value, CellRichText):  # raised or lowered runs as markup
         return _rich_text(value)
@@ -126,16 +141,163 @@ def _rich_text(value: CellRichText) -> str:
     return scripts.join_typed(runs)
 
 
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
 def _read_workbook(path: Path, display: str, limits: Limits) -> list[Sheet]:
+    """Sheets of an .xlsx/.xlsm, .ods or .xls/.et workbook, told apart by content.
+
+    calamine reads all of them. openpyxl reads an .xlsx only when calamine cannot give what
+    the layouts need or cannot be trusted with the file's size: a workbook with a percentage
+    format (calamine gives no number formats, and `0.25` shown as `25%` must read as 25%), a
+    workbook with subscript or superscript runs (calamine gives rich text as plain text, and
+    `U₂` must read as `U_{2}`), or
+    a sheet whose cells reach beyond its declared `<dimension>`, lack it, or lack a cell
+    reference (calamine allocates the whole area between the first and the last cell, so its
+    extent is checked before it reads; openpyxl checks the limits row by row instead).
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(len(_ZIP_MAGIC))
+    if not head.startswith(_ZIP_MAGIC):  # .xls/.et (a compound file) or not a workbook at all
+        reading_limits.check_file_size(path, limits, display)
+        return _read_calamine(path, display, limits)
     reading_limits.check_zip(path, limits, display=display, text_limit="cell_chars")
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if "xl/workbook.xml" not in names and "content.xml" in names:
+            percent = workbook_extent.check_ods(archive, display, limits)
+            return _read_calamine(path, display, limits, percent)
+        fast = workbook_extent.calamine_reads_xlsx(archive, names, limits)
+    if fast:
+        return _read_calamine(path, display, limits)
     with warnings.catch_warnings():
         # openpyxl warns about styles, data validation etc. it skips; none matter here
         warnings.simplefilter("ignore", UserWarning)
-        return _read_workbook_quietly(path, display, limits)
+        return _read_openpyxl(path, display, limits)
 
 
-def _read_workbook_quietly(path: Path, display: str, limits: Limits) -> list[Sheet]:
-    workbook = load_workbook(path, read_only=True, data_only=True, rich_text=True)
+def reads_directly(path: Path) -> bool:
+    """An .xls/.et that calamine opens (a BIFF workbook, or a zip package under the old name),
+    so no conversion is needed; an HTML or RTF export, an old WPS format or a damaged file is
+    left to LibreOffice. FileTooLarge when over the file size limit."""
+    from python_calamine import CalamineWorkbook
+
+    reading_limits.check_file_size(path, reading_limits.current(), path.name)
+    with open(path, "rb") as handle:
+        if handle.read(len(_ZIP_MAGIC)).startswith(_ZIP_MAGIC):
+            return True
+        handle.seek(0)
+        try:
+            with _calamine_failures(), CalamineWorkbook.from_filelike(handle):
+                return True
+        except ValueError:
+            return False
+
+
+def _read_calamine(
+    path: Path, display: str, limits: Limits, percent: workbook_extent.Percentages | None = None
+) -> list[Sheet]:
+    from python_calamine import CalamineWorkbook
+
+    with (
+        open(path, "rb") as handle,
+        _calamine_failures(),
+        CalamineWorkbook.from_filelike(handle) as workbook,
+    ):
+        return _calamine_sheets(workbook, display, limits, percent or {})
+
+
+@contextlib.contextmanager
+def _calamine_failures() -> Iterator[None]:
+    """calamine's refusal of a damaged or encrypted workbook as ValueError (its reason kept).
+
+    On some damaged .xls its compound-file reader indexes past the data and panics: pyo3
+    raises PanicException, a BaseException, and Rust's panic hook writes the panic to the
+    process's stderr. That stderr is set aside while calamine runs, so the user reads one
+    located problem, not a Rust backtrace.
+    """
+    from python_calamine import CalamineError
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with tempfile.TemporaryFile() as sink:
+            os.dup2(sink.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    except CalamineError as error:
+        raise ValueError(str(error) or type(error).__name__) from None
+    except BaseException as error:
+        if type(error).__name__ != "PanicException":
+            raise
+        raise ValueError(str(error) or "PanicException") from None
+    finally:
+        os.close(saved)
+
+
+def _calamine_sheets(
+    workbook: python_calamine.CalamineWorkbook,
+    display: str,
+    limits: Limits,
+    percent: workbook_extent.Percentages,
+) -> list[Sheet]:
+    from python_calamine import SheetTypeEnum
+
+    sheets = []
+    for meta in workbook.sheets_metadata:
+        if meta.typ != SheetTypeEnum.WorkSheet:
+            continue
+        # empty rows and columns before the first cell kept: row numbers as Excel shows them
+        rows = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+        sheet = Sheet(meta.name)
+        guard = _SheetGuard(display, sheet.name, limits)
+        for number, cells in enumerate(rows, start=1):
+            sheet.rows.append((number, guard.row(number, _calamine_cells(cells))))
+        _show_percentages(sheet, percent.get(meta.name, []))
+        sheets.append(sheet)
+    return sheets
+
+
+def _show_percentages(sheet: Sheet, blocks: list[tuple[int, int, int, int]]) -> None:
+    """Numbers in percentage cells as Excel shows them (`0.25` → `25%`), as openpyxl's
+    reader gives them from an .xlsx."""
+    for first_row, first_column, height, width in blocks:
+        for _, cells in sheet.rows[first_row : first_row + height]:
+            for column in range(first_column, min(first_column + width, len(cells))):
+                value = cells[column]
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    cells[column] = format(value * 100, ".12g") + "%"
+
+
+def _calamine_cells(cells: Sequence[Cell]) -> list[Cell]:
+    """A calamine row as openpyxl gives it: empty cells None (none after the last value),
+    whole numbers int (calamine reads every .xlsx number as float: 试题编号 1 → 1.0)."""
+    out: list[Cell] = []
+    for value in cells:
+        if value == "":
+            out.append(None)
+        elif type(value) is float and value.is_integer() and abs(value) < _EXACT_INT:
+            out.append(int(value))
+        else:
+            out.append(value)
+    while out and out[-1] is None:
+        out.pop()
+    return out
+
+
+_EXACT_INT = 2.0**53
+
+
+def _read_openpyxl(path: Path, display: str, limits: Limits) -> list[Sheet]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True, rich_text=True)
+    except InvalidFileException as error:
+        raise ValueError(str(error) or type(error).__name__) from None
     try:
         sheets = []
         for worksheet in workbook.worksheets:
@@ -319,7 +481,6 @@ def read_sheets(
         return [], [reading_limits.as_problem(error, where)]
     except (
         zipfile.BadZipFile,
-        InvalidFileException,
         KeyError,
         ValueError,
         TypeError,
