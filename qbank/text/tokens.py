@@ -73,7 +73,6 @@ NAME = "qbank-jieba-precise-nohmm"
 Engine = Literal["rjieba", "jieba"]
 ENGINES: tuple[Engine, ...] = ("rjieba", "jieba")
 
-logging.getLogger("jieba").setLevel(logging.WARNING)
 _log = logging.getLogger("qbank")
 
 # Categories of characters that carry no content: punctuation, symbols, separators, controls.
@@ -224,6 +223,7 @@ def _jieba_cutter(path: Path, dictionary_sha256: str) -> Callable[[str], Iterabl
     """The reference: a private `jieba.Tokenizer` (the process-wide jieba state stays alone)."""
     import jieba
 
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # after import: jieba sets DEBUG
     tokenizer = jieba.Tokenizer(str(path))
     tokenizer.tmp_dir = _cache_dir()
     tokenizer.cache_file = f"qbank-jieba-{dictionary_sha256[:32]}.cache"
