@@ -381,3 +381,11 @@ def test_without_rjieba_the_tokenizer_is_jieba_with_the_same_identity(fast: Toke
     assert tokens.strip() == str(fast.tokens("输入电压220V"))
     # One notice for the process, not one per tokenizer.
     assert done.stderr.startswith("未能加载 rjieba") and len(done.stderr.splitlines()) == 1
+
+
+def test_a_malformed_dictionary_is_refused_by_both(tmp_path: Path) -> None:
+    path = tmp_path / "dict.txt"
+    path.write_text("输入 100 n\n\n电压 100 n\n", "utf-8")  # jieba refuses a blank line
+    for tok in _both(path):
+        with pytest.raises(ValueError):
+            tok.tokens("输入电压")

@@ -89,6 +89,7 @@ _RUST_ONLY_HAN = re.compile(
 # A word no text can contain (a space never joins a run), carrying the frequency that jieba's
 # total counts for the earlier lines of repeated dictionary words.
 _TOTAL_FILLER = " "
+_ASCII_WHITESPACE = " \t\n\r\x0b\x0c"  # what `bytes.strip` removes, as jieba strips its lines
 
 
 @dataclass(frozen=True)
@@ -178,17 +179,19 @@ def resolve_engine(engine: Engine | None = None) -> Engine:
 
 def _read_dictionary(path: Path) -> tuple[dict[str, int], int]:
     """Each word's frequency and the total frequency, as `jieba.Tokenizer.gen_pfdict` reads
-    them: the last line of a word wins, every line adds to the total."""
+    them: lines split at newlines and stripped of ASCII whitespace, the last line of a word
+    wins, every line adds to the total, and a line that is not `word freq ...` (a blank one
+    too) is a ValueError."""
+    lines = path.read_bytes().decode("utf-8").split("\n")
+    if lines[-1] == "":
+        lines.pop()
     freqs: dict[str, int] = {}
     total = 0
-    with path.open("rb") as f:
-        for line in f:
-            text = line.strip().decode("utf-8")
-            if not text:
-                continue
-            word, freq = text.split(" ")[:2]
-            freqs[word] = int(freq)
-            total += int(freq)
+    for line in lines:
+        word, freq = line.strip(_ASCII_WHITESPACE).split(" ")[:2]
+        count = int(freq)
+        freqs[word] = count
+        total += count
     return freqs, total
 
 
@@ -198,9 +201,10 @@ def _rjieba_cutter(path: Path) -> Callable[[str], Iterable[str]]:
 
     freqs, total = _read_dictionary(path)
     engine: rjieba.Jieba = rjieba.Jieba.empty()  # type: ignore[no-untyped-call]  # rjieba's stub
+    add = engine.add_word
     for word, freq in freqs.items():
         if freq:
-            engine.add_word(word, freq, None)
+            add(word, freq, None)
     missing = total - sum(freqs.values())
     if missing:
         engine.add_word(_TOTAL_FILLER, missing, None)
