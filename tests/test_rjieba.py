@@ -229,6 +229,8 @@ def test_generated_texts_cut_identically(fast: Tokenizer, reference: Tokenizer) 
     for kind, batch in texts.items():
         different = [t for t in batch if fast.cut(fold_text(t)) != reference.cut(fold_text(t))]
         assert not different, (kind, different[:3])
+        unfolded = [t for t in batch if fast.cut(t) != reference.cut(t)]  # the cut alone
+        assert not unfolded, (kind, unfolded[:3])
         assert [fast.tokens(t) for t in batch] == [reference.tokens(t) for t in batch], kind
 
 
@@ -281,8 +283,10 @@ def test_ideographs_jieba_does_not_cut_split_the_text(tmp_path: Path) -> None:
     path = tmp_path / "dict.txt"
     path.write_text("㐀电 1000 n\n电压 10 n\n安全 10 n\n", "utf-8")
     fast, reference = _both(path)
-    text = "安全㐀电压𠀀安全\U0002a700a1"
-    assert reference.cut(text) == ["安全", "㐀", "电压", "𠀀", "安全", "\U0002a700", "a1"]
+    text = "安全㐀电压𠀀安全\U0002a700a1 \r\n,"
+    assert reference.cut(text) == [
+        *("安全", "㐀", "电压", "𠀀", "安全", "\U0002a700", "a1", " ", "\r\n", ",")
+    ]
     assert _naive(path).cut(text, False)[:2] == ["安全", "㐀电"]
     assert fast.cut(text) == reference.cut(text)
 

@@ -81,6 +81,7 @@ _NOISE_CATEGORIES = frozenset(
 )
 # jieba's `re_han_default`: only runs of these are cut with the dictionary.
 _JIEBA_HAN = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
+_JIEBA_SKIP = re.compile(r"(\r\n|\s)")  # jieba's `re_skip_default`, between runs
 # What jieba-rs also takes into those runs (its `is_cjk`) and jieba does not.
 _RUST_ONLY_HAN = re.compile(
     "[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff"
@@ -216,8 +217,12 @@ def _rjieba_cutter(path: Path) -> Callable[[str], Iterable[str]]:
         for i, part in enumerate(_JIEBA_HAN.split(text)):
             if i % 2:
                 words.extend(engine.cut(part, False))
-            else:
-                words.extend(part)  # jieba yields what is not a run one character at a time
+                continue
+            for j, piece in enumerate(_JIEBA_SKIP.split(part)):
+                if j % 2:
+                    words.append(piece)  # a space, or `\r\n` as one
+                else:
+                    words.extend(piece)  # the rest one character at a time, as jieba does
         return words
 
     return cut
