@@ -7,8 +7,8 @@ hand-written electrician items in samples/source/items/*.yaml (drawn by their fr
 by stop-word connectors), with planted near-duplicates (copies with 0-3 words replaced, each in
 the same 20,000-item block as its source). Then measures, in one run:
 
-- tokenisation items/s: raw jieba precise mode, qbank's Tokenizer, and tokenize_many (all
-  cores) on a sample. The "stored tokens" of the whole corpus are each item's words (every word
+- tokenisation items/s: raw jieba precise mode, qbank's Tokenizer (rjieba), and tokenize_many
+  (one process) on a sample. The "stored tokens" of the whole corpus are each item's words (every word
   is one token of the Tokenizer); the table reports how often that equals real tokenisation on
   the sample (`--tokenize-all` tokenises everything instead);
 - MinHash items/s: qbank (numba) vs datasketch MinHash.bulk vs rensa's bulk matrix, with a
@@ -430,12 +430,12 @@ def table(f: dict[str, Any]) -> str:
         (
             "tokenise: qbank Tokenizer",
             f"{tk['tokenizer_items_per_s']:,.0f} items/s",
-            "normalise + jieba + stop words, 1 core",
+            "normalise + rjieba + stop words, 1 core",
         ),
         (
             "tokenise: tokenize_many",
             f"{tk['tokenize_many_items_per_s']:,.0f} items/s",
-            f"all cores incl. pool start, {tk['sample']:,} items",
+            f"one process, {tk['sample']:,} items",
         ),
         (
             "stored tokens = real tokens",

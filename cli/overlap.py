@@ -31,6 +31,7 @@ from qbank.overlap.verification import load_report, verify_report
 from qbank.people import get_person
 from qbank.policy import load_policy
 from qbank.text.normalize import format_number
+from qbank.text.tokens import ENGINES, Engine, default_tokenizer
 from workflows.overlap import Scope, check_overlap, compare_overlap
 from workflows.types import BankRef
 
@@ -214,10 +215,19 @@ def overlap_compare(
     type=click.Path(path_type=Path),
     help="从试题文件重新计算（无需数据库），如备案包中的题库 Excel / recompute from a file",
 )
+@click.option(
+    "--tokenizer",
+    "engine",
+    type=click.Choice(ENGINES),
+    default=None,
+    help="分词引擎（默认 rjieba；jieba 为参照实现，结果相同） / tokenizer engine",
+)
 @json_option
 @common_options
 @qbank_errors
-def overlap_verify(report_file: Path, items_file: Path | None, as_json: bool) -> None:
+def overlap_verify(
+    report_file: Path, items_file: Path | None, engine: Engine | None, as_json: bool
+) -> None:
     """按报告记载的版本重新计算每一项数字并逐项核对；全部一致时退出码为 0 / re-derive a report.
 
     \b
@@ -226,12 +236,15 @@ def overlap_verify(report_file: Path, items_file: Path | None, as_json: bool) ->
       qbank overlap verify 重复率报告.json --items 备案题库.xlsx
     """
     report = load_report(str(report_file))
+    tokenizer = default_tokenizer(engine)
     if items_file is not None:
         records = read_items_or_reject(items_file)
-        result = verify_report(None, report, records=records, source=items_file.name)
+        result = verify_report(
+            None, report, records=records, source=items_file.name, tokenizer=tokenizer
+        )
     else:
         with transaction() as session:
-            result = verify_report(session, report)
+            result = verify_report(session, report, tokenizer=tokenizer)
     if as_json:
         emit_json(result.as_dict())
     else:

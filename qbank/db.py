@@ -2,7 +2,9 @@
 
 SQLite file by default (`./qbank.db`), PostgreSQL by URL for an institution's shared server.
 The URL comes from the caller (`--db`), else `QBANK_DB`, else the default. Opening a
-database brings its schema up to date through Alembic, so banks kept for years upgrade in place.
+database brings its schema up to date through Alembic, so banks kept for years upgrade in place;
+a database already at the head revision is recognised with one query and Alembic is not even
+imported (loading its environment costs more than most commands).
 
 Writers are serialised: on SQLite every transaction starts with `BEGIN IMMEDIATE` (the write
 lock is taken before the first read, so what a writer looked up is still true when it writes,
@@ -12,15 +14,15 @@ and the audit chain never forks); on PostgreSQL an import takes its bank's advis
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -31,6 +33,7 @@ from qbank.errors import QbankError
 
 if TYPE_CHECKING:
     import psycopg  # only for the connect hook's annotation: importing it costs start-up time
+    from alembic.config import Config
 
 DEFAULT_PATH = "qbank.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -142,7 +145,32 @@ def lock_bank(session: Session, bank_id: int) -> None:
             session.execute(text(PG_LOCK), {"key": bank_id})
 
 
+_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\s*=(.*)$", re.MULTILINE)
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The head of the shipped migrations, read from the `revision` / `down_revision` lines
+    of the version files (about a millisecond, against a quarter second to load Alembic's
+    script directory). None when the files do not describe one linear head, so the caller
+    leaves the question to Alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if revision is None or down is None:
+            return None
+        revisions.add(revision.group(1))
+        parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(slug)s_%%(rev)s")
@@ -169,12 +197,40 @@ class Database:
         Migrations run under the write lock (PostgreSQL: advisory lock 0), so processes
         opening a new database at once build its schema once.
         """
+        from alembic import command
+
         config = alembic_config()
         with busy_as_error(), self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text(PG_LOCK), {"key": 0})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    def stored_revision(self) -> str | None:
+        """The revision in `alembic_version`, read without a transaction (so without taking
+        the SQLite write lock); None when there is none or it cannot be read (no table yet,
+        several rows, a locked or missing file): `upgrade` then says what is wrong."""
+        failures = (DBAPIError, self.engine.dialect.loaded_dbapi.Error)
+        try:
+            raw = self.engine.raw_connection()
+        except failures:
+            return None
+        try:
+            cursor = raw.cursor()
+            cursor.execute("SELECT version_num FROM alembic_version")
+            rows = cursor.fetchall()
+            cursor.close()
+        except failures:
+            return None
+        finally:
+            raw.rollback()
+            raw.close()
+        return str(rows[0][0]) if len(rows) == 1 else None
+
+    def is_current(self) -> bool:
+        """Whether the schema is already at the head of the shipped migrations."""
+        head = head_revision()
+        return head is not None and self.stored_revision() == head
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -190,8 +246,12 @@ class Database:
 
 
 def open_database(db: str | None = None, *, upgrade: bool = True) -> Database:
-    """Open (and, unless told not to, migrate) the database named by `db` / `QBANK_DB`."""
+    """Open (and, unless told not to, migrate) the database named by `db` / `QBANK_DB`.
+
+    A schema already at the head is left alone without loading Alembic; an older one is
+    upgraded, and one Alembic does not know fails as it always has.
+    """
     database = Database(resolve_url(db))
-    if upgrade:
+    if upgrade and not database.is_current():
         database.upgrade()
     return database

@@ -467,6 +467,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "数据库地址 {url} 无效：{reason}",
         "the database URL {url} is not valid: {reason}",
     ),
+    "tokens.rjieba_missing": (
+        "未能加载 rjieba（{reason}），改用 jieba 分词：结果相同，但速度较慢",
+        "rjieba could not be loaded ({reason}); tokenising with jieba instead: the same tokens, "
+        "only slower",
+    ),
     "cli.db_newer": (
         "数据库 {url} 的结构版本 {revision} 不为本程序所知（可能由更新版本的 qbank 创建），请升级 qbank",
         "the database {url} has schema revision {revision}, which this qbank does not know "

@@ -1,4 +1,4 @@
-"""Token sets: folding, jieba precise mode, noise and stop words, identity, parallel batches."""
+"""Token sets: folding, jieba precise mode, noise and stop words, identity, batches."""
 
 from __future__ import annotations
 
@@ -161,21 +161,13 @@ def test_tokenize_many_in_process_matches_item_tokens(
     assert tokenize_many([]) == []
 
 
-def test_tokenize_many_with_worker_processes_matches_serial(
+def test_tokenize_many_uses_the_given_tokenizer(
     sample_items: list[tuple[str, list[str]]],
 ) -> None:
     custom = Tokenizer([*sorted(bundled_stopwords()), "电压"])
-    serial = tokenize_many(sample_items, tokenizer=custom, workers=1)
     steps: list[int] = []
-    parallel = tokenize_many(
-        sample_items,
-        tokenizer=custom,
-        workers=2,
-        parallel_threshold=0,
-        chunk_size=60,
-        progress=steps.append,
-    )
-    assert parallel == serial
+    result = tokenize_many(sample_items, tokenizer=custom, chunk_size=60, progress=steps.append)
+    assert result == [custom.item_tokens(stem, options) for stem, options in sample_items]
     assert sum(steps) == len(sample_items) and len(steps) == -(-len(sample_items) // 60)
-    assert not any("电压" in tokens for tokens in parallel)
+    assert not any("电压" in tokens for tokens in result)
     assert any("电压" in tokens for tokens in tokenize_many(sample_items[:200]))

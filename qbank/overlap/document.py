@@ -301,22 +301,45 @@ def _policy(value: object, path: str) -> ReportPolicy:
 
 @dataclass(frozen=True)
 class ReportTokenizer:
-    """The tokenizer identity (and its key) the token sets were cut with."""
+    """The tokenizer identity (and its key) the token sets were cut with.
+
+    `engine` (e.g. `rjieba 0.2.2`) names the implementation that cut; reports made before it
+    was recorded have none (they were cut by jieba). The key does not cover it: the engines
+    make the same cuts, so a report verifies with either.
+    """
 
     name: str
     jieba_version: str
     dictionary_sha256: str
     stopwords_sha256: str
     key: str
+    engine: str | None = None
 
     def to_json(self) -> JsonObject:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
+
+    def cuts(self) -> JsonObject:
+        """What decides the cuts: everything but the engine."""
+        return {n: v for n, v in self.to_json().items() if n != "engine"}
+
+
+_TOKENIZER_NAMES = ("name", "jieba_version", "dictionary_sha256", "stopwords_sha256", "key")
 
 
 def _tokenizer(value: object, path: str) -> ReportTokenizer:
-    names = tuple(f.name for f in fields(ReportTokenizer))
-    data = _object(value, path, names)
-    return ReportTokenizer(*(_str(data[n], _at(path, n)) for n in names))
+    data = _object(value, path, _TOKENIZER_NAMES, ("engine",))
+    name, jieba_version, dictionary_sha256, stopwords_sha256, key = (
+        _str(data[n], _at(path, n)) for n in _TOKENIZER_NAMES
+    )
+    engine = data.get("engine")
+    return ReportTokenizer(
+        name,
+        jieba_version,
+        dictionary_sha256,
+        stopwords_sha256,
+        key,
+        engine=None if engine is None else _str(engine, _at(path, "engine")),
+    )
 
 
 def _minhash(value: object, path: str) -> MinHashParams:

@@ -47,7 +47,7 @@ class TextUnit:
 def register_tokenizer(session: Session, tokenizer: Tokenizer) -> str:
     key = tokenizer.identity.key
     if session.get(TokenizerRecord, key) is None:
-        session.add(TokenizerRecord(key=key, identity=tokenizer.identity.as_dict()))
+        session.add(TokenizerRecord(key=key, identity=tokenizer.identity.record()))
         session.flush()
     return key
 

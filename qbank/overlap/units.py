@@ -67,6 +67,7 @@ def context(policy: Policy, tokenizer: Tokenizer, actor: str) -> Context:
             dictionary_sha256=identity.dictionary_sha256,
             stopwords_sha256=identity.stopwords_sha256,
             key=identity.key,
+            engine=identity.engine,
         ),
         generated_by=actor,
     )

@@ -91,15 +91,20 @@ def compare(claimed: OverlapReport, recomputed: OverlapReport) -> list[FigureChe
 
     Figures absent from both (e.g. `set_pairs` of a theory report) are skipped; one present in
     only one of them is a mismatch, so a deleted figure is caught too. Claims the report format
-    does not know are mismatches as well.
+    does not know are mismatches as well. The tokenizer is compared on what decides the cuts,
+    not on the engine that made them (rjieba and jieba cut alike).
     """
     mine, theirs = claimed.to_json(), recomputed.to_json()
+    same_cuts = canonical_bytes(claimed.tokenizer.cuts()) == canonical_bytes(
+        recomputed.tokenizer.cuts()
+    )
     checks = []
     for figure in FIGURES:
         if figure not in mine and figure not in theirs:
             continue
         a, b = mine.get(figure), theirs.get(figure)
-        checks.append(FigureCheck(figure, canonical_bytes(a) == canonical_bytes(b), a, b))
+        ok = same_cuts if figure == "tokenizer" else canonical_bytes(a) == canonical_bytes(b)
+        checks.append(FigureCheck(figure, ok, a, b))
     for extra, value in claimed.unverified:
         checks.append(FigureCheck(extra, False, value, None))
     for listing in LISTINGS:
@@ -161,7 +166,8 @@ def verify_report(
 
     The versions come from the database (`session`) or, for a theory report, from items read
     from a file (`records`, e.g. the bank Excel of a filing package). The policy is the one the
-    report embeds; a different tokenizer shows as a `tokenizer` mismatch.
+    report embeds; a tokenizer cutting differently shows as a `tokenizer` mismatch, while
+    either engine (`Tokenizer(engine=...)`) verifies a report made with the other.
     """
     tok = tokenizer or default_tokenizer()
     policy = report.policy.policy
@@ -214,10 +220,13 @@ def verify_report(
 
 
 def verify_practical_from_contents(
-    report: OverlapReport, sets: Sequence[tuple[str, str, Mapping[str, object]]]
+    report: OverlapReport,
+    sets: Sequence[tuple[str, str, Mapping[str, object]]],
+    *,
+    tokenizer: Tokenizer | None = None,
 ) -> Verification:
     """Re-derive a practical report from set contents (a filing package's practical/*.json)."""
-    tok = default_tokenizer()
+    tok = tokenizer or default_tokenizer()
     ctx = context(report.policy.policy, tok, report.generated_by or "")
     recomputed = practical_report(units_from_set_contents(sets, tok), ctx, report.scope)
     return Verification(compare(report, recomputed))

@@ -1,7 +1,7 @@
-"""Token sets of items for the overlap checks: fold, cut with jieba, drop noise.
+"""Token sets of items for the overlap checks: fold, cut with jieba's dictionary, drop noise.
 
 A text is folded with `qbank.text.normalize.fold_text` (NFKC, half-width, case-folded, the
-importers' normalisation), cut by jieba in precise mode (`cut_all=False`) **without the HMM**,
+importers' normalisation), cut in jieba's precise mode (`cut_all=False`) **without the HMM**,
 and every token that is only punctuation, symbols, spaces or invisible characters, or that is a
 stop word, is dropped. An item's set is the union of its stem's and its options' tokens; each
 part is cut on its own so no token spans a stem/option boundary.
@@ -11,6 +11,18 @@ differently depending on its neighbours, and a one-character edit can change how
 characters are grouped. Without it, words outside the dictionary fall apart into single
 characters (Latin letters and digits stay grouped), which is stable and still overlaps. The
 choice is part of the identity's name, `qbank-jieba-precise-nohmm`.
+
+Two engines make the same cuts. **rjieba** (jieba-rs, cutting about ten times faster) is the
+production engine; **jieba** is the reference that defines them, and is used when rjieba cannot
+be imported (said once, on stderr, through the `qbank` logger). rjieba is given exactly jieba's
+state: the words and frequencies of the same dictionary file, read as jieba reads it (the last
+line of a repeated word wins, but every line counts towards the total, which scales every
+word's probability, so the difference is added back as a word no text can contain); words of
+frequency 0 are left out, as jieba never cuts them. jieba-rs also counts CJK Extension A–F,
+U+9FD6–U+9FFF and compatibility ideographs as Chinese where jieba's pattern ends at U+9FD5 and
+yields them one by one: a text holding any is split at them first, so no cut depends on text
+across them. tests/test_rjieba.py proves the tokens equal on the sample bank and on thousands
+of generated texts.
 
 Stop words (`stopwords.txt`, one per line) are kept to function words and boilerplate that
 carry no subject matter but occur in nearly every item, so they would only lift the Jaccard
@@ -25,58 +37,88 @@ similarity of unrelated items:
 6. item boilerplate (下列 以下 哪些 说法 正确 错误 属于 的是 …): the question frame of
    选择题/判断题, repeated by items about entirely different topics.
 
-Identity: name, jieba version, SHA-256 of the dictionary file bytes jieba loads, and SHA-256 of
-the folded, sorted stop-word set; `TokenizerIdentity.key` is stored with every token set, and a
-different key means the sets must be recomputed. jieba's prefix-dictionary cache is named after
-the dictionary hash, so a cache built from another dictionary is never used.
+Identity: name, jieba version, SHA-256 of the dictionary file bytes, and SHA-256 of the folded,
+sorted stop-word set; `TokenizerIdentity.key` (over exactly these) is stored with every token
+set, and a different key means the sets must be recomputed. The engine that cut (`rjieba
+0.2.2`, `jieba 0.42.1`) is recorded beside them but is not part of the key: both engines give
+the same sets, so sets and reports made with one hold for the other. jieba's prefix-dictionary
+cache is named after the dictionary hash, so a cache built from another dictionary is never
+used. The engine loads its dictionary on the first cut, so the identity alone costs a hash.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
+import importlib.util
 import logging
-import multiprocessing
 import os
+import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
-import jieba
 import platformdirs
 
 from qbank.canonical import content_id
+from qbank.i18n import tr
 from qbank.text.normalize import fold_text
 
 NAME = "qbank-jieba-precise-nohmm"
-PARALLEL_THRESHOLD = 10_000
-"""Below this many texts the process pool costs more than it saves: each spawned worker
-imports jieba and loads the dictionary (about 1.5 s), while one process cuts about 5,000
-items/s (measured on the 2-core build machine; 60,000 items: 15 s serial, 7 s pooled)."""
+Engine = Literal["rjieba", "jieba"]
+ENGINES: tuple[Engine, ...] = ("rjieba", "jieba")
 
-logging.getLogger("jieba").setLevel(logging.WARNING)
+_log = logging.getLogger("qbank")
 
 # Categories of characters that carry no content: punctuation, symbols, separators, controls.
 _NOISE_CATEGORIES = frozenset(
     ("Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So", "Zs", "Zl", "Zp", "Cc", "Cf")
 )
+# jieba's `re_han_default`: only runs of these are cut with the dictionary.
+_JIEBA_HAN = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
+_JIEBA_SKIP = re.compile(r"(\r\n|\s)")  # jieba's `re_skip_default`, between runs
+# What jieba-rs also takes into those runs (its `is_cjk`) and jieba does not.
+_RUST_ONLY_HAN = re.compile(
+    "[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff"
+    "\U00020000-\U0002a6df\U0002a700-\U0002ebef\U0002f800-\U0002fa1f]"
+)
+# A word no text can contain (a space never joins a run), carrying the frequency that jieba's
+# total counts for the earlier lines of repeated dictionary words.
+_TOTAL_FILLER = " "
+_ASCII_WHITESPACE = " \t\n\r\x0b\x0c"  # what `bytes.strip` removes, as jieba strips its lines
 
 
 @dataclass(frozen=True)
 class TokenizerIdentity:
-    """What determines a token set; stored with each set so a change forces recomputation."""
+    """What determines a token set; stored with each set so a change forces recomputation.
+
+    `engine` names the implementation that cut (name and version); it is recorded, not
+    compared: both engines make the same cuts, so it is not part of `key` or of equality.
+    """
 
     name: str
     jieba_version: str
     dictionary_sha256: str
     stopwords_sha256: str
+    engine: str = field(default="", compare=False)
 
     def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+        """The fields the key covers."""
+        return {
+            "name": self.name,
+            "jieba_version": self.jieba_version,
+            "dictionary_sha256": self.dictionary_sha256,
+            "stopwords_sha256": self.stopwords_sha256,
+        }
+
+    def record(self) -> dict[str, str]:
+        """What is stored by the key: its fields and the engine that first cut with it."""
+        return {**self.as_dict(), "engine": self.engine}
 
     @property
     def key(self) -> str:
@@ -110,11 +152,104 @@ def _cache_dir() -> str:
     return path
 
 
-class Tokenizer:
-    """jieba precise mode (HMM off) over folded text, minus noise tokens and stop words.
+def _jieba_dictionary() -> Path:
+    """jieba's own `dict.txt`, found without importing jieba."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("jieba")
+    return Path(spec.origin).with_name("dict.txt")
 
-    Uses its own `jieba.Tokenizer`, so the process-wide jieba state is left alone.
-    `stopwords=None` uses the bundled list; `dictionary=None` jieba's own `dict.txt`.
+
+@functools.cache
+def rjieba_version() -> str | None:
+    """rjieba's version when it can be imported; otherwise None, said once on stderr."""
+    try:
+        import rjieba  # noqa: F401
+    except ImportError as e:
+        _log.warning(tr("tokens.rjieba_missing", reason=e))
+        return None
+    return importlib.metadata.version("rjieba")
+
+
+def resolve_engine(engine: Engine | None = None) -> Engine:
+    """The engine to cut with: rjieba unless `engine` says jieba or rjieba cannot be imported."""
+    if engine == "jieba" or rjieba_version() is None:
+        return "jieba"
+    return "rjieba"
+
+
+def _read_dictionary(path: Path) -> tuple[dict[str, int], int]:
+    """Each word's frequency and the total frequency, as `jieba.Tokenizer.gen_pfdict` reads
+    them: lines split at newlines and stripped of ASCII whitespace, the last line of a word
+    wins, every line adds to the total, and a line that is not `word freq ...` (a blank one
+    too) is a ValueError."""
+    lines = path.read_bytes().decode("utf-8").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    freqs: dict[str, int] = {}
+    total = 0
+    for line in lines:
+        word, freq = line.strip(_ASCII_WHITESPACE).split(" ")[:2]
+        count = int(freq)
+        freqs[word] = count
+        total += count
+    return freqs, total
+
+
+def _rjieba_cutter(path: Path) -> Callable[[str], Iterable[str]]:
+    """rjieba holding jieba's state for `path`, cutting like `jieba.Tokenizer.cut` (HMM off)."""
+    import rjieba
+
+    freqs, total = _read_dictionary(path)
+    engine: rjieba.Jieba = rjieba.Jieba.empty()  # type: ignore[no-untyped-call]  # rjieba's stub
+    add = engine.add_word
+    for word, freq in freqs.items():
+        if freq:
+            add(word, freq, None)
+    missing = total - sum(freqs.values())
+    if missing:
+        engine.add_word(_TOTAL_FILLER, missing, None)
+
+    def cut(text: str) -> Iterable[str]:
+        if _RUST_ONLY_HAN.search(text) is None:
+            return engine.cut(text, False)
+        words: list[str] = []
+        for i, part in enumerate(_JIEBA_HAN.split(text)):
+            if i % 2:
+                words.extend(engine.cut(part, False))
+                continue
+            for j, piece in enumerate(_JIEBA_SKIP.split(part)):
+                if j % 2:
+                    words.append(piece)  # a space, or `\r\n` as one
+                else:
+                    words.extend(piece)  # the rest one character at a time, as jieba does
+        return words
+
+    return cut
+
+
+def _jieba_cutter(path: Path, dictionary_sha256: str) -> Callable[[str], Iterable[str]]:
+    """The reference: a private `jieba.Tokenizer` (the process-wide jieba state stays alone)."""
+    import jieba
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # after import: jieba sets DEBUG
+    tokenizer = jieba.Tokenizer(str(path))
+    tokenizer.tmp_dir = _cache_dir()
+    tokenizer.cache_file = f"qbank-jieba-{dictionary_sha256[:32]}.cache"
+    tokenizer.initialize()
+
+    def cut(text: str) -> Iterable[str]:
+        words: Iterable[str] = tokenizer.cut(text, cut_all=False, HMM=False)
+        return words
+
+    return cut
+
+
+class Tokenizer:
+    """Precise-mode cuts (HMM off) over folded text, minus noise tokens and stop words.
+
+    `stopwords=None` uses the bundled list; `dictionary=None` jieba's own `dict.txt`;
+    `engine=None` rjieba when it can be imported, else jieba (see the module docstring).
     """
 
     def __init__(
@@ -122,12 +257,9 @@ class Tokenizer:
         stopwords: Iterable[str] | None = None,
         *,
         dictionary: str | os.PathLike[str] | None = None,
+        engine: Engine | None = None,
     ) -> None:
-        path = (
-            Path(dictionary)
-            if dictionary is not None
-            else Path(jieba.__file__).with_name("dict.txt")
-        )
+        path = Path(dictionary) if dictionary is not None else _jieba_dictionary()
         path = path.resolve()
         dictionary_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
         if stopwords is None:
@@ -136,35 +268,38 @@ class Tokenizer:
             words = frozenset(w for w in map(fold_text, stopwords) if w)
         self._stopwords = words
         self._dictionary = path
+        self.engine = resolve_engine(engine)
+        jieba_version = importlib.metadata.version("jieba")
+        version = jieba_version if self.engine == "jieba" else rjieba_version()
         self.identity = TokenizerIdentity(
             name=NAME,
-            jieba_version=jieba.__version__,
+            jieba_version=jieba_version,
             dictionary_sha256=dictionary_sha256,
             stopwords_sha256=hashlib.sha256("\n".join(sorted(words)).encode("utf-8")).hexdigest(),
+            engine=f"{self.engine} {version}",
         )
-        self._jieba = jieba.Tokenizer(str(path))
-        self._jieba.tmp_dir = _cache_dir()
-        self._jieba.cache_file = f"qbank-jieba-{dictionary_sha256[:32]}.cache"
-        self._jieba.initialize()
 
     @property
     def stopwords(self) -> frozenset[str]:
         return self._stopwords
 
-    def _config(self) -> tuple[tuple[str, ...], str]:
-        """What a worker process needs to build an identical tokenizer."""
-        return tuple(sorted(self._stopwords)), str(self._dictionary)
+    @functools.cached_property
+    def _cut(self) -> Callable[[str], Iterable[str]]:
+        """The engine's cut, its dictionary loaded on first use."""
+        if self.engine == "rjieba":
+            return _rjieba_cutter(self._dictionary)
+        return _jieba_cutter(self._dictionary, self.identity.dictionary_sha256)
+
+    def cut(self, folded: str) -> list[str]:
+        """The engine's raw cut of already folded text, every token kept (for comparisons)."""
+        return list(self._cut(folded))
 
     def _token_set(self, text: str) -> set[str]:
         folded = fold_text(text)
         if not folded:
             return set()
         stop = self._stopwords
-        return {
-            w
-            for w in self._jieba.cut(folded, cut_all=False, HMM=False)
-            if w not in stop and not _is_noise(w)
-        }
+        return {w for w in self._cut(folded) if w not in stop and not _is_noise(w)}
 
     def tokens(self, text: str) -> list[str]:
         """Sorted unique tokens of one text."""
@@ -179,73 +314,30 @@ class Tokenizer:
 
 
 @functools.cache
-def default_tokenizer() -> Tokenizer:
-    """The tokenizer with jieba's dictionary and the bundled stop words (built once)."""
-    return Tokenizer()
-
-
-_worker_tokenizer: Tokenizer | None = None
-
-
-def _init_worker(config: tuple[tuple[str, ...], str]) -> None:
-    global _worker_tokenizer
-    stopwords, dictionary = config
-    _worker_tokenizer = Tokenizer(stopwords, dictionary=dictionary)
-
-
-def _tokenize_chunk(chunk: list[tuple[str, tuple[str, ...]]]) -> tuple[str, list[list[str]]]:
-    """Tokenise in a worker; returns the worker's identity key so the parent can check it."""
-    tok = _worker_tokenizer
-    if tok is None:
-        raise RuntimeError("tokenizer worker used without its initializer")
-    return tok.identity.key, [tok.item_tokens(stem, options) for stem, options in chunk]
+def default_tokenizer(engine: Engine | None = None) -> Tokenizer:
+    """The tokenizer with jieba's dictionary and the bundled stop words (built once per engine)."""
+    return Tokenizer(engine=engine)
 
 
 def tokenize_many(
     texts: Sequence[tuple[str, Sequence[str]]],
     *,
-    workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     tokenizer: Tokenizer | None = None,
-    parallel_threshold: int = PARALLEL_THRESHOLD,
-    chunk_size: int | None = None,
+    chunk_size: int = 1000,
 ) -> list[list[str]]:
     """Token lists of (stem, options) pairs, equal to `item_tokens` of each, in input order.
 
-    At least `parallel_threshold` texts and more than one worker (default: all cores) use a
-    spawn-started process pool; fewer run in this process. `progress(k)` is called after each
-    chunk with the number of texts that chunk held, so it can feed a progress bar's `update`.
-    Raises RuntimeError if a worker's tokenizer identity differs from this process's (e.g. the
-    dictionary file changed on disk meanwhile).
+    One process: rjieba cuts tens of thousands of items a second, and a pool of workers each
+    loading the dictionary never paid back (benchmarks/tokenize.py measures both).
+    `progress(k)` is called after each `chunk_size` texts with how many were done, so it can
+    feed a progress bar's `update`.
     """
     tok = tokenizer if tokenizer is not None else default_tokenizer()
-    n = len(texts)
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    parallel = workers > 1 and n >= max(parallel_threshold, 2)
-    if chunk_size is None:
-        chunk_size = max(50, min(2000, n // (workers * 8) or 1)) if parallel else 1000
-    chunks = [
-        [(stem, tuple(options)) for stem, options in texts[start : start + chunk_size]]
-        for start in range(0, n, chunk_size)
-    ]
     result: list[list[str]] = []
-    if not parallel:
-        for chunk in chunks:
-            result.extend(tok.item_tokens(stem, options) for stem, options in chunk)
-            if progress is not None:
-                progress(len(chunk))
-        return result
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)),
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(tok._config(),),
-    ) as pool:
-        for key, lists in pool.map(_tokenize_chunk, chunks):
-            if key != tok.identity.key:
-                raise RuntimeError("a worker process loaded a different tokenizer identity")
-            result.extend(lists)
-            if progress is not None:
-                progress(len(lists))
+    for start in range(0, len(texts), chunk_size):
+        chunk = texts[start : start + chunk_size]
+        result.extend(tok.item_tokens(stem, options) for stem, options in chunk)
+        if progress is not None:
+            progress(len(chunk))
     return result

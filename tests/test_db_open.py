@@ -1,0 +1,94 @@
+"""Opening a database: a current schema skips Alembic entirely; an older one still upgrades,
+and one from a newer qbank still fails with its revision named."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from alembic import command
+from alembic.script import ScriptDirectory
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from cli.main import cli
+from qbank.db import Database, alembic_config, head_revision, open_database
+from tests.conftest import ROOT
+
+PREVIOUS_HEAD = "c0a7e1d9b3f2"
+
+
+def _loaded_after(code: str, *args: str) -> set[str]:
+    """Top-level module names a fresh interpreter holds after running `code`."""
+    script = code + "\nimport sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return set(done.stdout.split())
+
+
+def _revision(database: Database) -> str:
+    with database.engine.connect() as conn:
+        return str(conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one())
+
+
+def test_head_read_from_the_version_files_is_alembics_head() -> None:
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_current_database_opens_without_alembic(db: Database) -> None:
+    assert db.is_current()
+    loaded = _loaded_after(
+        "import sys\nfrom qbank.db import open_database\nopen_database(sys.argv[1]).dispose()",
+        db.url,
+    )
+    assert "alembic" not in loaded
+
+
+def test_bank_list_on_a_current_database_imports_no_alembic(db: Database) -> None:
+    loaded = _loaded_after(
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from cli.main import cli\n"
+        "result = CliRunner().invoke(cli, ['--db', sys.argv[1], 'bank', 'list'])\n"
+        "assert result.exit_code == 0, result.output",
+        db.url,
+    )
+    assert not loaded & {"alembic", "jieba", "rjieba"}
+
+
+def test_new_database_is_created(db_url: str) -> None:
+    database = open_database(db_url)
+    try:
+        assert _revision(database) == head_revision()
+    finally:
+        database.dispose()
+
+
+def test_older_database_still_upgrades(db_url: str) -> None:
+    old = open_database(db_url, upgrade=False)
+    config = alembic_config()
+    with old.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, PREVIOUS_HEAD)
+    assert old.stored_revision() == PREVIOUS_HEAD and not old.is_current()
+    old.dispose()
+    database = open_database(db_url)
+    try:
+        assert _revision(database) == head_revision()
+        assert database.is_current()
+    finally:
+        database.dispose()
+
+
+def test_database_from_a_newer_qbank_still_names_its_revision(db: Database) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'fffffffffff0'"))
+    assert not db.is_current()
+    result = CliRunner().invoke(cli, ["--lang", "en", "--db", db.url, "bank", "list"])
+    assert result.exit_code != 0
+    assert "has schema revision fffffffffff0, which this qbank does not know" in result.output
