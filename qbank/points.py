@@ -29,10 +29,11 @@ TOP = 3
 """Suggestions per item."""
 FOLDS = 5
 """Cross-validation folds for judging coded items (fewer when there are fewer items)."""
-UNLIKELY_BELOW = 0.01
-"""A coded item is flagged when the held-out probability of its code is below this and the
-code is not among its top suggestions. On the sample bank with 15 codes swapped at random
-this flags 14 of the 15 and about 3% of the correctly coded items."""
+UNLIKELY_BELOW = 1.0
+"""A coded item is flagged when the held-out probability of its code is below this many
+times a blind guess's (1 / number of points) and the code is not among its top suggestions
+(in a tree of three points or fewer: ranks last). On the sample bank (96 points) with 15
+codes swapped at random this flags 14 of the 15 and about 3% of the correctly coded items."""
 RANDOM_STATE = 0
 DEFAULT_SCALE = 10.0
 """Softmax scale when no coded items exist to fit one (about what the sample bank fits)."""
@@ -52,17 +53,14 @@ class CodeCheck:
     """A coded item as a model that never saw it judges it.
 
     `suggestions` are the held-out model's top codes; `score` the held-out probability of
-    the item's own code.
+    the item's own code; `unlikely` says the model finds that code very unlikely (worth a
+    second look, see UNLIKELY_BELOW).
     """
 
     code: str
     suggestions: tuple[Suggestion, ...]
     score: float
-
-    @property
-    def unlikely(self) -> bool:
-        """The model finds the item's code very unlikely: worth a second look."""
-        return self.score < UNLIKELY_BELOW and all(s.code != self.code for s in self.suggestions)
+    unlikely: bool
 
 
 @dataclass(frozen=True)
@@ -121,14 +119,18 @@ def suggest_points(
     checks: list[CodeCheck] = []
     if held_out is not None:
         probabilities = _softmax(held_out, scale)
-        checks = [
-            CodeCheck(
-                code=codes[i],
-                suggestions=_top(probabilities[i], classes, top),
-                score=float(probabilities[i, labels[i]]),
+        shown = min(top, len(classes) - 1)  # the code must rank below these to be doubted
+        for i, code in enumerate(codes):
+            score = float(probabilities[i, labels[i]])
+            rank = int((probabilities[i] > score).sum())
+            checks.append(
+                CodeCheck(
+                    code=code,
+                    suggestions=_top(probabilities[i], classes, top),
+                    score=score,
+                    unlikely=score < UNLIKELY_BELOW / len(classes) and rank >= shown,
+                )
             )
-            for i in range(len(codes))
-        ]
     uncoded: list[tuple[Suggestion, ...]] = []
     if uncoded_texts:
         values = _decision_values(
@@ -139,9 +141,11 @@ def suggest_points(
     return PointSuggestions(uncoded=uncoded, coded=checks, scale=scale)
 
 
-def _folds(labels: NDArray[np.int64], folds: int, random_state: int) -> NDArray[np.int64]:
-    """Fold of each item: each code's items dealt round the folds in a seeded order, so
-    every fold holds a share of every code (stratified) and the fold sizes stay even."""
+def stratified_folds(
+    labels: NDArray[np.int64], folds: int, random_state: int = RANDOM_STATE
+) -> NDArray[np.int64]:
+    """Fold (0 … folds-1) of each item: each code's items dealt round the folds in a seeded
+    order, so every fold holds a share of every code (stratified) and fold sizes stay even."""
     order = np.random.default_rng(random_state).permutation(len(labels))
     order = order[np.argsort(labels[order], kind="stable")]  # by code, random within a code
     assigned = np.empty(len(labels), dtype=np.int64)
@@ -162,7 +166,7 @@ def _cross_validated(
     k = min(folds, len(texts))
     if k < 2:
         return None
-    fold_of = _folds(labels, k, random_state)
+    fold_of = stratified_folds(labels, k, random_state)
     values = np.zeros((len(texts), len(classes)))
     for fold in range(k):
         test = np.flatnonzero(fold_of == fold)
