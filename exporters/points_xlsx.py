@@ -4,12 +4,14 @@ Rows come in the order `qbank.point_coding.propose_points` gives: uncoded items 
 coded items the model doubts, then the rest, so the work is at the top. Each row shows the
 item (shortened stem), its current code, three suggestions with their probabilities and
 names, a 采纳 cell to fill (a drop-down of 1/2/3 that also accepts a typed code) and a 提示
-saying why the row needs attention. Laid out for paper: landscape, fitted to the page
-width, header repeated, cells wrapped.
+saying why the row needs attention. Laid out for paper: landscape A4 fitted to the page
+width, header repeated, cells wrapped; the version column, which only the reader needs, is
+hidden.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,8 @@ from qbank.i18n import DOCUMENT_LANGUAGE, tr
 from qbank.point_coding import OUTSIDE_TREE, UNLIKELY, PointOption, PointProposal
 from qbank.text.numbers import format_percent
 
+LINE_POINTS = 14.0
+"""Height of one line of 11-point text in a row, in points."""
 STEM_CHARS = 60
 """A stem is cut to this many characters: enough to recognise the item on paper."""
 
@@ -56,7 +60,7 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _FLAG_FONT = Font(color="C00000")
-_VERSION_FONT = Font(color="808080", size=8)
+_SMALL_FONT = Font(color="808080", size=8)
 _TOP = Alignment(wrap_text=True, vertical="top")
 _TOP_NO_WRAP = Alignment(wrap_text=False, vertical="top")
 
@@ -69,31 +73,21 @@ class _Column:
     width: float
     wrap: bool = True
     to_fill: bool = False
-    percent: bool = False
+    small: bool = False  # identifiers: the reader needs them, a person hardly reads them
+    hidden: bool = False  # kept for the reader, neither shown nor printed
 
 
-def _columns() -> tuple[_Column, ...]:
-    suggestion_columns: list[_Column] = []
-    for n, header in enumerate(SUGGESTIONS, start=1):
-        suggestion_columns += [
-            _Column(header, 11, wrap=False),
-            _Column(f"可能性{n}", 8, wrap=False, percent=True),
-            _Column(f"鉴定点{n}", 22),
-        ]
-    return (
-        _Column("序号", 6, wrap=False),
-        _Column(GUID, 14),
-        _Column(VERSION, 10, wrap=False),
-        _Column("题型", 7, wrap=False),
-        _Column("题干", 36),
-        _Column("当前鉴定点", 11, wrap=False),
-        *suggestion_columns,
-        _Column(ACCEPT, 9, wrap=False, to_fill=True),
-        _Column("提示", 26),
-    )
-
-
-COLUMNS = _columns()
+COLUMNS = (
+    _Column("序号", 5, wrap=False),
+    _Column(GUID, 12, small=True),
+    _Column(VERSION, 10, wrap=False, small=True, hidden=True),
+    _Column("题型", 7, wrap=False),
+    _Column("题干", 34),
+    _Column("当前鉴定点", 11, wrap=False),
+    *(_Column(header, 22) for header in SUGGESTIONS),
+    _Column(ACCEPT, 8, wrap=False, to_fill=True),
+    _Column("提示", 22),
+)
 HEADERS = tuple(c.header for c in COLUMNS)
 
 
@@ -117,6 +111,12 @@ def _stem(stem: str) -> str:
 
 
 def _percent(score: float) -> str:
+    """A probability to one decimal of a percent; never a bare 0% or 100% (the model is
+    never certain)."""
+    if score < 0.001:
+        return "<0.1%"
+    if score > 0.999:
+        return ">99.9%"
     return format_percent(round(score, 3))
 
 
@@ -135,6 +135,17 @@ def _note(proposal: PointProposal) -> str | None:
     return None
 
 
+def _suggestion(option: PointOption | None) -> str | None:
+    """`B-A-C-002  67.1%`, the point's name, and the range it is in: the code first, where
+    the reader takes it from."""
+    if option is None:
+        return None
+    lines = [f"{option.code}  {_percent(option.score)}", option.name]
+    if len(option.path) > 1:
+        lines.append(f"（{option.path[-2]}）")
+    return "\n".join(lines)
+
+
 def _row(number: int, proposal: PointProposal) -> list[Value]:
     cells: list[Value] = [
         number,
@@ -146,12 +157,31 @@ def _row(number: int, proposal: PointProposal) -> list[Value]:
     ]
     options: list[PointOption | None] = [*proposal.suggestions]
     options += [None] * (len(SUGGESTIONS) - len(options))
-    for option in options[: len(SUGGESTIONS)]:
-        if option is None:
-            cells += [None, None, None]
-        else:
-            cells += [option.code, round(option.score, 3), " / ".join(option.path)]
+    cells += [_suggestion(option) for option in options[: len(SUGGESTIONS)]]
     return [*cells, None, _note(proposal)]
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines `text` takes in a wrapped cell `width` characters wide (a CJK character is two)."""
+    total = 0
+    for line in text.split("\n"):
+        units = sum(2 if ord(c) > 0x2E7F else 1 for c in line)
+        total += max(1, math.ceil(units / max(width - 2, 1)))
+    return total
+
+
+def _row_height(values: Sequence[Value]) -> float:
+    """Points enough for the tallest wrapped cell: spreadsheet programs do not re-measure
+    rows of a file they open, so wrapped text would print clipped."""
+    lines = max(
+        (
+            _lines(value, column.width)
+            for column, value in zip(COLUMNS, values, strict=True)
+            if column.wrap and not column.hidden and isinstance(value, str)
+        ),
+        default=1,
+    )
+    return LINE_POINTS * lines + 2
 
 
 def _suggestion_sheet(sheet: Worksheet, proposals: Sequence[PointProposal], title: str) -> None:
@@ -168,22 +198,22 @@ def _suggestion_sheet(sheet: Worksheet, proposals: Sequence[PointProposal], titl
         cell.fill = _INPUT_FILL if column.to_fill else _HEADER_FILL
         cell.border = _BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[get_column_letter(c)].width = column.width
+        dimension = sheet.column_dimensions[get_column_letter(c)]
+        dimension.width = column.width
+        dimension.hidden = column.hidden
 
-    version_column = HEADERS.index(VERSION) + 1
     note_column = len(COLUMNS)
     for r, proposal in enumerate(proposals, start=FIRST_DATA_ROW):
-        for c, (column, value) in enumerate(
-            zip(COLUMNS, _row(r - HEADER_ROW, proposal), strict=True), 1
-        ):
+        values = _row(r - HEADER_ROW, proposal)
+        sheet.row_dimensions[r].height = _row_height(values)
+        for c, (column, value) in enumerate(zip(COLUMNS, values, strict=True), 1):
             cell = _put(sheet, r, c, value)
             cell.alignment = _TOP if column.wrap else _TOP_NO_WRAP
             cell.border = _BORDER
-            if column.percent:
-                cell.number_format = "0.0%"
+            if column.small:
+                cell.font = _SMALL_FONT
             if column.to_fill:
                 cell.fill = _INPUT_FILL
-        sheet.cell(row=r, column=version_column).font = _VERSION_FONT
         if proposal.flag is not None:
             sheet.cell(row=r, column=note_column).font = _FLAG_FONT
 

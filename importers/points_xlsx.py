@@ -130,8 +130,8 @@ class _Reader:
             )
         elif isinstance(choice, int):
             column = picks.get(choice)
-            picked = cell_text(cells[column]) if column is not None else ""
-            code = parse_choice(picked) if picked.strip() else None
+            picked = cell_text(cells[column]).split() if column is not None else []
+            code = parse_choice(picked[0]) if picked else None  # the cell starts with the code
             if not isinstance(code, str):
                 self.problem(
                     where, "knowledge_point", "points_xlsx.empty_suggestion", number=choice

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,6 +128,10 @@ def sheet_rows(path: Path) -> list[dict[str, object]]:
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
 
+def first_code(row: dict[str, object]) -> str:
+    return str(row["建议1"]).split()[0]
+
+
 def mark(path: Path, out: Path, choices: dict[str, str]) -> None:
     """Fill 采纳 of the rows of the given items (by 试题编号), as the expert would."""
     workbook = load_workbook(path)
@@ -136,6 +143,20 @@ def mark(path: Path, out: Path, choices: dict[str, str]) -> None:
         if guid in choices:
             sheet.cell(row=row, column=accept_column, value=choices[guid])
     workbook.save(out)
+
+
+def sklearn_loaded_by(url: str, *args: str) -> bool:
+    """Whether running the command loads scikit-learn (only suggesting needs it)."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from cli.main import cli\n"
+        f"result = CliRunner().invoke(cli, {['--db', url, *args]!r})\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(any(m.split('.')[0] == 'sklearn' for m in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return run.stdout.strip() == "True"
 
 
 def current(url: str) -> dict[str, ItemVersion]:
@@ -176,19 +197,24 @@ def test_suggest_edit_import_cycle(tmp_path: Path, sqlite_url: str) -> None:
     rows = sheet_rows(sheet)
     assert [r[GUID] for r in rows[:4]] == ["new-1", "new-2", "new-3", "miscoded"]
     by_guid = {str(r[GUID]): r for r in rows}
-    assert [by_guid[f"new-{n}"]["建议1"] for n in (1, 2, 3)] == [MOTOR, OHM, SAFETY]
+    assert [first_code(by_guid[f"new-{n}"]) for n in (1, 2, 3)] == [MOTOR, OHM, SAFETY]
     assert by_guid["new-1"]["提示"] == "未编码"
-    assert by_guid["new-1"]["鉴定点1"] == "基本要求 / 基础知识 / 电机 / 三相异步电动机的结构与转速"
-    assert by_guid["miscoded"]["建议1"] == SAFETY
+    code_and_score, name, in_range = str(by_guid["new-1"]["建议1"]).split("\n")
+    assert re.fullmatch(rf"{MOTOR}  [<>]?\d+(\.\d)?%", code_and_score)
+    assert (name, in_range) == ("三相异步电动机的结构与转速", "（电机）")
+    assert first_code(by_guid["miscoded"]) == SAFETY
     assert str(by_guid["miscoded"]["提示"]).startswith("存疑：模型认为当前鉴定点的可能性仅")
     assert by_guid[f"{OHM}-1"]["提示"] is None
-    validations = load_workbook(sheet)[SHEET].data_validations.dataValidation
-    assert [v.formula1 for v in validations] == ['"1,2,3"']
+    worksheet = load_workbook(sheet)[SHEET]
+    assert [v.formula1 for v in worksheet.data_validations.dataValidation] == ['"1,2,3"']
+    assert worksheet.freeze_panes == "A3"
+    assert worksheet.column_dimensions["C"].hidden  # 版本: for the reader only
 
     before = current(sqlite_url)
     filled = tmp_path / "已确认.xlsx"
     # suggestion 1, a typed code in another spelling, suggestion 2 of the flagged item
     mark(sheet, filled, {"new-1": "1", "new-2": "aac001", "miscoded": "建议1"})
+    assert not sklearn_loaded_by(sqlite_url, "import", "points", str(filled), "--dry-run")
 
     dry = invoke(sqlite_url, "import", "points", str(filled), "--dry-run")
     assert dry.exit_code == 0, dry.output
