@@ -32,10 +32,9 @@ IMPORT_HELP = "导入专家确认的鉴定点建议表 / import accepted knowled
 def suggest_points_cmd(occupation: str, level: int, out: Path, as_json: bool) -> None:
     """为未编码的试题建议鉴定点，并标出存疑的编码 / suggest knowledge points for items.
 
-    模型从题库中已编码的试题和细目表的鉴定点名称学习（字符 n-gram TF-IDF 与线性分类器），
-    为每道未编码的试题给出可能性最高的 3 个鉴定点；已编码的试题由没有见过它的模型（交叉验证）
-    评判，当前鉴定点可能性很低的标为存疑。专家在“采纳”列填 1、2、3 或鉴定点代码后，
-    用 qbank import points 导入。
+    模型从题库中已编码的试题和细目表的鉴定点名称学习（字符 n-gram TF-IDF 与线性分类器），为每道未编码的试题给出可能性最高的 3 个鉴定点。
+
+    已编码的试题由没有见过它的模型评判（交叉验证），当前鉴定点可能性很低的标为存疑。专家在“采纳”列填 1、2、3 或鉴定点代码后，用 qbank import points 导入。
 
     \b
     例 / Example:
@@ -60,8 +59,7 @@ def suggest_points_cmd(occupation: str, level: int, out: Path, as_json: bool) ->
 def import_points_cmd(file: Path, dry_run: bool, as_json: bool) -> None:
     """导入专家确认的鉴定点建议表 / import accepted knowledge points.
 
-    只有“采纳”列填写了的行会生成试题的新版本（只改鉴定点，其余不变）；生成建议表后改动过的试题、
-    细目表中没有的鉴定点会被拒绝，此时整个表都不导入。
+    只有“采纳”列填写了的行会生成试题的新版本（只改鉴定点，其余不变）。生成建议表后改动过的试题、细目表中没有的鉴定点会被拒绝，此时整个表都不导入。
 
     \b
     例 / Example:

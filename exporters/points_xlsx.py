@@ -94,7 +94,7 @@ HEADERS = tuple(c.header for c in COLUMNS)
 def _text(value: Value) -> Value:
     """Cell-safe value: no control characters (.xlsx cannot hold them)."""
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return str(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
 
 

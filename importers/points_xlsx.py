@@ -131,12 +131,13 @@ class _Reader:
         elif isinstance(choice, int):
             column = picks.get(choice)
             picked = cell_text(cells[column]).split() if column is not None else []
-            code = parse_choice(picked[0]) if picked else None  # the cell starts with the code
-            if not isinstance(code, str):
+            suggested = parse_choice(picked[0]) if picked else None  # the code comes first
+            if isinstance(suggested, str):
+                code = suggested
+            else:
                 self.problem(
                     where, "knowledge_point", "points_xlsx.empty_suggestion", number=choice
                 )
-                code = None
         else:
             code = choice
 

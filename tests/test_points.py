@@ -186,10 +186,10 @@ def content_without_code(version: ItemVersion) -> dict[str, object]:
     return dict(content)
 
 
-def test_suggest_edit_import_cycle(tmp_path: Path, sqlite_url: str) -> None:
-    small_bank(sqlite_url)
+def test_suggest_edit_import_cycle(tmp_path: Path, db_url: str) -> None:
+    small_bank(db_url)
     sheet = tmp_path / "鉴定点建议.xlsx"
-    result = suggest(sqlite_url, sheet)
+    result = suggest(db_url, sheet)
     assert result.output == (
         f"已写出 {sheet}：19 道试题，其中未编码 3 道、存疑 1 道（各附 3 条建议）；"
         "模型依据 16 道已编码试题和细目表的 3 个鉴定点\n"
@@ -210,26 +210,26 @@ def test_suggest_edit_import_cycle(tmp_path: Path, sqlite_url: str) -> None:
     assert worksheet.freeze_panes == "A3"
     assert worksheet.column_dimensions["C"].hidden  # 版本: for the reader only
 
-    before = current(sqlite_url)
+    before = current(db_url)
     filled = tmp_path / "已确认.xlsx"
     # suggestion 1, a typed code in another spelling, suggestion 2 of the flagged item
     mark(sheet, filled, {"new-1": "1", "new-2": "aac001", "miscoded": "建议1"})
-    assert not sklearn_loaded_by(sqlite_url, "import", "points", str(filled), "--dry-run")
+    assert not sklearn_loaded_by(db_url, "import", "points", str(filled), "--dry-run")
 
-    dry = invoke(sqlite_url, "import", "points", str(filled), "--dry-run")
+    dry = invoke(db_url, "import", "points", str(filled), "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert dry.output == (
         "已确认.xlsx（试运行，未写入）：采纳 3 行，将生成新版本 3 道，已是所选鉴定点 0 道；"
         "未标记采纳 16 行\n"
     )
-    assert version_count(sqlite_url) == 19
+    assert version_count(db_url) == 19
 
-    done = invoke(sqlite_url, "import", "points", str(filled))
+    done = invoke(db_url, "import", "points", str(filled))
     assert done.exit_code == 0, done.output
     assert done.output == (
         "已确认.xlsx：采纳 3 行，生成新版本 3 道，已是所选鉴定点 0 道；未标记采纳 16 行（未改动）\n"
     )
-    after = current(sqlite_url)
+    after = current(db_url)
     assert (after["new-1"].knowledge_code, after["new-1"].seq) == (MOTOR, 2)
     assert (after["new-2"].knowledge_code, after["new-2"].seq) == (SAFETY, 2)
     assert (after["miscoded"].knowledge_code, after["miscoded"].seq) == (SAFETY, 2)
@@ -237,14 +237,14 @@ def test_suggest_edit_import_cycle(tmp_path: Path, sqlite_url: str) -> None:
         assert content_without_code(after[guid]) == content_without_code(before[guid])
     untouched = set(before) - {"new-1", "new-2", "miscoded"}
     assert {g: after[g].sha256 for g in untouched} == {g: before[g].sha256 for g in untouched}
-    assert version_count(sqlite_url) == 22
+    assert version_count(db_url) == 22
 
 
-def test_stale_row_refused_and_nothing_stored(tmp_path: Path, sqlite_url: str) -> None:
-    small_bank(sqlite_url)
+def test_stale_row_refused_and_nothing_stored(tmp_path: Path, db_url: str) -> None:
+    small_bank(db_url)
     sheet = tmp_path / "建议.xlsx"
-    suggest(sqlite_url, sheet)
-    db = open_database(sqlite_url)
+    suggest(db_url, sheet)
+    db = open_database(db_url)
     try:
         with db.transaction() as session:  # the item is edited after the sheet was made
             bank = find_bank(session, OCC, 4)
@@ -254,9 +254,9 @@ def test_stale_row_refused_and_nothing_stored(tmp_path: Path, sqlite_url: str) -
         db.dispose()
     filled = tmp_path / "填好.xlsx"
     mark(sheet, filled, {"new-1": "1", "new-2": "1"})
-    before = version_count(sqlite_url)
+    before = version_count(db_url)
 
-    result = invoke(sqlite_url, "import", "points", str(filled))
+    result = invoke(db_url, "import", "points", str(filled))
     assert result.exit_code == 1
     row = next(i for i, r in enumerate(sheet_rows(filled), HEADER_ROW + 1) if r[GUID] == "new-1")
     assert result.stderr == (
@@ -264,8 +264,8 @@ def test_stale_row_refused_and_nothing_stored(tmp_path: Path, sqlite_url: str) -
         "本行不能采纳；请重新生成建议表\n"
         "错误：填好.xlsx 有 1 处问题，未导入任何内容\n"
     )
-    assert version_count(sqlite_url) == before  # new-2's good row was not stored either
-    assert current(sqlite_url)["new-2"].knowledge_code is None
+    assert version_count(db_url) == before  # new-2's good row was not stored either
+    assert current(db_url)["new-2"].knowledge_code is None
 
 
 def test_unknown_code_and_bad_choice_refused(tmp_path: Path, sqlite_url: str) -> None:
@@ -286,6 +286,24 @@ def test_unknown_code_and_bad_choice_refused(tmp_path: Path, sqlite_url: str) ->
     )
     assert any("采纳 '也许' not understood" in line for line in lines)
     assert version_count(sqlite_url) == before
+
+
+def test_bank_without_tree_refused(tmp_path: Path, sqlite_url: str) -> None:
+    db = open_database(sqlite_url)
+    try:
+        with db.transaction() as session:
+            bank = ensure_bank(session, OCC, 4, actor="tester", occupation_name="电工")
+            import_items(session, bank, [record(UNCODED[0], None, "x")], source="t", actor="t")
+    finally:
+        db.dispose()
+    out = tmp_path / "建议.xlsx"
+    result = invoke(sqlite_url, "item", "suggest-points", *BANK, "--out", str(out))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "错误：题库 6-31-01-03 4 级还没有鉴定要素细目表，无法建议鉴定点"
+        "（先用 qbank import tree 导入细目表）\n"
+    )
+    assert not out.exists()
 
 
 def test_suggestions_are_deterministic(sqlite_url: str) -> None:
