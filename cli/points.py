@@ -67,11 +67,9 @@ def import_points_cmd(file: Path, dry_run: bool, as_json: bool) -> None:
       qbank import points 鉴定点建议.xlsx
     """
     with transaction() as session:
-        summary, unmarked = import_points_sheet(
-            session, file, actor=audit.current_actor(), dry_run=dry_run
-        )
+        result = import_points_sheet(session, file, actor=audit.current_actor(), dry_run=dry_run)
     if as_json:
-        emit_json(summary.as_dict() | {"unmarked": unmarked})
+        emit_json(result.as_dict())
         return
     key = "points.checked" if dry_run else "points.imported"
-    click.echo(t(key, file=file.name, unmarked=unmarked, **summary.as_dict()))
+    click.echo(t(key, file=file.name, **result.as_dict()))

@@ -10,7 +10,9 @@ accepted row checked and stored as a new item version (`apply_point_choices`), a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -49,12 +51,23 @@ def suggest_points_to_sheet(
     return proposals
 
 
+@dataclass(frozen=True)
+class PointsImported:
+    """What `import_points_sheet` did: the engine's summary and the rows left unmarked."""
+
+    summary: PointsSummary
+    unmarked: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.summary.as_dict() | {"unmarked": self.unmarked}
+
+
 def import_points_sheet(
     session: Session, path: Path, *, actor: str, dry_run: bool = False
-) -> tuple[PointsSummary, int]:
+) -> PointsImported:
     """Store the accepted rows of the workbook at `path` in the bank it names.
 
-    Returns the summary and the number of rows left unmarked. Raises ImportRejected
+    Raises ImportRejected
     (PointsRejected once the bank is known) listing every problem; nothing is written then.
 
     Side effects: writes item versions and audit events (not when `dry_run`).
@@ -72,4 +85,4 @@ def import_points_sheet(
         parse_problems=sheet.problems,
         dry_run=dry_run,
     )
-    return summary, sheet.unmarked
+    return PointsImported(summary, sheet.unmarked)
