@@ -17,6 +17,7 @@ from cli._common import (
     t,
     transaction,
 )
+from cli._lazy import LazyGroup
 from cli._limits import limit_option
 from qbank import audit
 from qbank.errors import InvalidInput
@@ -50,7 +51,16 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str] | None:
     return mapping or None
 
 
-@click.group("import")
+@click.group(
+    "import",
+    cls=LazyGroup,
+    lazy={
+        "points": (
+            "cli.points:import_points_cmd",
+            "导入专家确认的鉴定点建议表 / import accepted knowledge points.",
+        )
+    },
+)
 def import_group() -> None:
     """导入试题、细目表、操作技能试卷 / import items, trees, practical sets."""
 

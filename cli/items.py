@@ -15,6 +15,7 @@ from cli._common import (
     t,
     transaction,
 )
+from cli._lazy import LazyGroup
 from qbank import audit
 from qbank.bank import find_bank
 from qbank.items import get_item, item_versions, list_items
@@ -24,7 +25,16 @@ from qbank.retention import delete_item
 from qbank.text.normalize import format_answer
 
 
-@click.group("item")
+@click.group(
+    "item",
+    cls=LazyGroup,
+    lazy={
+        "suggest-points": (
+            "cli.points:suggest_points_cmd",
+            "为未编码的试题建议鉴定点，并标出存疑的编码（Excel 表） / suggest knowledge points.",
+        )
+    },
+)
 def item_group() -> None:
     """理论试题 / theory items."""
 

@@ -1114,6 +1114,79 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "试题ID {id} 重复（第一次出现在{first}）",
         "item id {id} appears twice (first at {first})",
     ),
+    # --- suggested knowledge points (qbank.point_coding, importers.points_xlsx) ----------
+    "points.no_tree": (
+        "题库 {occupation} {level} 级还没有鉴定要素细目表，无法建议鉴定点（先用 qbank import tree 导入细目表）",
+        "bank {occupation} level {level} has no knowledge-point tree, so no points can be "
+        "suggested (import one with qbank import tree)",
+    ),
+    "points.no_items": (
+        "题库 {occupation} {level} 级中没有试题",
+        "bank {occupation} level {level} has no items",
+    ),
+    "points.sheet_title": (
+        "{name}（{code}）{level} 鉴定点建议",
+        "{name} ({code}) level {level}: suggested knowledge points",
+    ),
+    "points.suggested": (
+        "已写出 {path}：{items} 道试题，其中未编码 {uncoded} 道、存疑 {flagged} 道（各附 3 条建议）；"
+        "模型依据 {coded} 道已编码试题和细目表的 {points} 个鉴定点",
+        "wrote {path}: {items} items, {uncoded} uncoded and {flagged} flagged (3 suggestions "
+        "each); learnt from {coded} coded items and the tree's {points} points",
+    ),
+    "points.imported": (
+        "{file}：采纳 {accepted} 行，生成新版本 {new_versions} 道，已是所选鉴定点 {unchanged} 道；"
+        "未标记采纳 {unmarked} 行（未改动）",
+        "{file}: {accepted} rows accepted, {new_versions} new versions, {unchanged} already had "
+        "the chosen point; {unmarked} rows not marked (left unchanged)",
+    ),
+    "points.checked": (
+        "{file}（试运行，未写入）：采纳 {accepted} 行，将生成新版本 {new_versions} 道，已是所选鉴定点 "
+        "{unchanged} 道；未标记采纳 {unmarked} 行",
+        "{file} (dry run, nothing written): {accepted} rows accepted, {new_versions} new "
+        "versions would be made, {unchanged} already have the chosen point; {unmarked} rows "
+        "not marked",
+    ),
+    "points.unknown_item": (
+        "本题库中没有试题编号为 {guid} 的试题（请勿修改试题编号列）",
+        "no item with GUID {guid} in this bank (do not edit the 试题编号 column)",
+    ),
+    "points.outdated": (
+        "试题 {guid} 在生成建议表后已有新版本（当前第 {seq} 版），本行不能采纳；请重新生成建议表",
+        "item {guid} has changed since the sheet was made (now version {seq}); this row "
+        "cannot be accepted: make the sheet again",
+    ),
+    "points.unknown_code": (
+        "鉴定点 {code} 不在题库当前的细目表中",
+        "knowledge point {code} is not in the bank's current tree",
+    ),
+    "points_xlsx.header_not_found": (
+        "找不到鉴定点建议表的表头：前 {rows} 行中应有 {required} 列",
+        "no suggestion-sheet header found: the first {rows} rows need the columns {required}",
+    ),
+    "points_xlsx.bank_missing": (
+        "“说明”表中缺少职业编码或等级，无法确定题库（请使用 qbank item suggest-points 生成的表）",
+        "the 说明 sheet names no occupation code or level, so the bank is unknown (use a sheet "
+        "made by qbank item suggest-points)",
+    ),
+    "points_xlsx.bad_choice": (
+        "无法识别的采纳“{value}”，应为 1、2、3 或鉴定点代码（如 B-A-C-012）",
+        "采纳 '{value}' not understood; expected 1, 2, 3 or a point code (e.g. B-A-C-012)",
+    ),
+    "points_xlsx.empty_suggestion": (
+        "采纳了建议{number}，但本行的建议{number}是空的或不是鉴定点代码",
+        "suggestion {number} is accepted but this row's suggestion {number} is empty or not "
+        "a point code",
+    ),
+    "points_xlsx.bad_version": (
+        "版本应为 64 位十六进制字符（SHA-256），实际为“{value}”（请勿修改版本列）",
+        "the version must be 64 hexadecimal characters (SHA-256), got '{value}' "
+        "(do not edit the version column)",
+    ),
+    "points_xlsx.duplicate_guid": (
+        "试题编号 {guid} 重复（第一次出现在{first}）",
+        "GUID {guid} appears twice (first at {first})",
+    ),
     # --- compliance (qbank.compliance) --------------------------------------------------
     "rule.min_theory_items": ("已审核通过的理论试题题量", "approved theory items"),
     "rule.min_practical_sets": ("已审核通过的操作技能试卷套数", "approved practical sets"),

@@ -10,7 +10,7 @@ import click
 from cli._lazy import LazyGroup
 from cli.main import cli
 
-HEAVY = ("ortools", "numba", "scipy", "docx", "openpyxl", "jieba", "pyrage", "numpy")
+HEAVY = ("ortools", "numba", "scipy", "docx", "openpyxl", "jieba", "pyrage", "numpy", "sklearn")
 
 
 def _groups(group: click.Group) -> list[LazyGroup]:
