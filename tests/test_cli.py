@@ -230,7 +230,7 @@ def test_item_show_and_history_after_an_edit(sqlite_url: str, tmp_path: Path) ->
         (["import", "items", "nope.docx", *OCC], "错误：找不到文件 nope.docx"),
         (
             ["import", "items", "bank.pdf", *OCC],
-            "错误：不支持的文件类型“.pdf”，应为 .docx .xlsx .xlsm .csv",
+            "错误：不支持的文件类型“.pdf”，应为 .docx .xlsx .xlsm .xls .et .ods .csv",
         ),
         (
             ["item", "list", "--occupation", "6-31-01-03", "--level", "3"],
