@@ -7,15 +7,18 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
-from sqlalchemy.orm import Session
 
 from cli._errors import open_database_or_explain
-from qbank.db import Database
 from qbank.errors import QbankError
 from qbank.i18n import set_language, tr
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from qbank.db import Database
 
 ROW_ID = click.IntRange(1, 2**63 - 1)
 """A database row id on the command line: a number the database can hold (SQLite and
