@@ -14,6 +14,7 @@ from cli._common import (
     common_options,
     emit_json,
     json_option,
+    progress,
     qbank_errors,
     t,
     transaction,
@@ -161,7 +162,7 @@ def _export(
     from workflows.printing import write_batch_documents
 
     keyring = keyring_from(identity_files, identity_person)
-    with transaction() as session:
+    with transaction() as session, progress(shown=not as_json) as advance:
         listing = write_batch_documents(
             session,
             get_batch(session, batch_id),
@@ -173,6 +174,7 @@ def _export(
             identities=keyring,
             count=count_pages,
             force=force,
+            progress=advance,
         )
     if as_json:
         emit_json({"out": str(out_dir), **listing.as_dict()})

@@ -88,7 +88,7 @@ def import_items_cmd(
     from workflows.types import BankRef
 
     try:
-        with progress(t("cli.storing")) as advance:
+        with progress(shown=not as_json) as advance:
             summary = import_items_file(
                 transaction,
                 BankRef(occupation, level, occupation_name),

@@ -142,7 +142,7 @@ def overlap_check(
     """
     from workflows.overlap import check_overlap
 
-    with progress(t("overlap.tokenising")) as advance:
+    with progress(shown=not as_json) as advance:
         checked = check_overlap(
             transaction,
             BankRef(occupation, level),

@@ -13,6 +13,7 @@ from cli._common import (
     common_options,
     emit_json,
     json_option,
+    progress,
     qbank_errors,
     t,
     transaction,
@@ -116,7 +117,7 @@ def seal_cmd(
         person, passphrase_from_env_or_prompt(t("keys.prompt_use", name=person), confirm=False)
     )
     keyring = keyring_from(identity_files, identity_person)
-    with transaction() as session:
+    with transaction() as session, progress(shown=not as_json) as advance:
 
         def documents(batch: Batch) -> dict[str, bytes]:
             return batch_documents(
@@ -126,6 +127,7 @@ def seal_cmd(
                 kinds=(*PRINT_ROOM_KINDS, *KEY_KINDS) if with_key else PRINT_ROOM_KINDS,
                 identities=keyring,
                 count=count_pages,
+                progress=advance,
             )
 
         result = seal_batch_to_dir(

@@ -104,8 +104,9 @@ def import_items_file(
         nonlocal done
         done += n
         if progress is not None:
-            progress(done, total)
+            progress("store", done, total)
 
+    advance(0)  # the stage starts: its bar's delay counts from here
     with transaction() as session:
         target = _ensure(session, bank, actor)
         summary = import_items(
