@@ -10,7 +10,8 @@ Times, each in a fresh process and `--runs` times (median reported, with min and
   current and the command only reads.
 
 The commands run as `python -c "from cli.main import main; main()" …` with this interpreter,
-so the figures are those of the code on `sys.path` (set PYTHONPATH to a checkout to time it).
+in an empty directory, so the figures are those of the code on `sys.path` (set PYTHONPATH to
+a checkout to time it; the current directory would otherwise come first).
 CPU seconds (user + system of the child) are given beside wall-clock ones: on a shared machine
 the wall clock measures the neighbours too. Targets (issue 12): `--help` ≤ 0.3 s, `bank list`
 ≤ 0.8 s.
@@ -29,15 +30,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-QBANK = "import sys; from cli.main import cli; cli(sys.argv[1:], prog_name='qbank')"
+QBANK = "from cli.main import main; main()"
 
 
-def _time(argv: list[str], runs: int) -> dict[str, float]:
+def _time(argv: list[str], runs: int, cwd: str) -> dict[str, float]:
     walls, cpus = [], []
     for _ in range(runs):
         before = os.times()
         start = time.perf_counter()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, cwd=cwd)
         walls.append(time.perf_counter() - start)
         after = os.times()
         cpus.append(
@@ -62,14 +63,16 @@ def main() -> None:
     python = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "q.db")
-        subprocess.run([python, "-c", QBANK, "--db", db, "init"], check=True, capture_output=True)
+        subprocess.run(
+            [python, "-c", QBANK, "--db", db, "init"], check=True, capture_output=True, cwd=tmp
+        )
         cases: list[tuple[str, list[str]]] = [
             ("python -c pass (floor)", [python, "-c", "pass"]),
             ("qbank --help", [python, "-c", QBANK, "--help"]),
             ("qbank import --help", [python, "-c", QBANK, "import", "--help"]),
             ("qbank bank list", [python, "-c", QBANK, "--db", db, "bank", "list"]),
         ]
-        results: dict[str, Any] = {name: _time(argv, args.runs) for name, argv in cases}
+        results: dict[str, Any] = {name: _time(argv, args.runs, tmp) for name, argv in cases}
     if args.json:
         print(json.dumps({"runs": args.runs, "results": results}, indent=2))
         return
