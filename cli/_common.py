@@ -5,17 +5,21 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
-from sqlalchemy.orm import Session
 
 from cli._errors import open_database_or_explain
-from qbank.db import Database
 from qbank.errors import QbankError
 from qbank.i18n import set_language, tr
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from qbank.db import Database
 
 ROW_ID = click.IntRange(1, 2**63 - 1)
 """A database row id on the command line: a number the database can hold (SQLite and
@@ -72,12 +76,30 @@ debug_option = click.option(
     callback=_set_debug,
     help="出错时显示完整的 Python 调用栈（或设 QBANK_DEBUG=1） / show tracebacks on failure",
 )
+
+
+def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.find_root().ensure_object(dict)["quiet"] = True
+    return value
+
+
+quiet_option = click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_quiet,
+    help="不显示进度条 / no progress display",
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="输出 JSON / print JSON")
 
 
 def common_options(fn: F) -> F:
-    """`--db`, `--lang` and `--debug`, accepted on every command as well as before it."""
-    return db_option(lang_option(debug_option(fn)))
+    """`--db`, `--lang`, `--debug` and `--quiet`, accepted on every command as well as
+    before it."""
+    return db_option(lang_option(debug_option(quiet_option(fn))))
 
 
 class UserError(click.ClickException):
@@ -150,24 +172,43 @@ def t(key: str, /, **params: Any) -> str:
     return tr(key, **params)
 
 
-@contextmanager
-def progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr for long work, fed (done, total) by a workflow; it appears
-    at the first report of 50 units or more, and only when stderr is a terminal."""
-    stream = sys.stderr
-    bar: Any = None
+PROGRESS_DELAY = 1.0
+"""Seconds a stage runs before its bar appears: work done sooner shows nothing."""
 
-    def report(done: int, total: int) -> None:
-        nonlocal bar
+
+@contextmanager
+def progress(*, shown: bool = True) -> Iterator[Callable[[str, int, int], None]]:
+    """A `workflows.types.Progress` that draws a bar on stderr per stage of long work.
+
+    A stage's bar appears once the stage has run `PROGRESS_DELAY` seconds, and only when
+    stderr is a terminal, the command prints no JSON (`shown`) and --quiet is not given;
+    click's bar (click is loaded anyway) labels it with the stage's message `progress.<stage>`.
+    """
+    root = click.get_current_context().find_root()
+    active = shown and not (root.obj or {}).get("quiet") and sys.stderr.isatty()
+    current: dict[str, Any] = {}
+
+    def close() -> None:
+        bar = current.pop("bar", None)
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+    def report(stage: str, done: int, total: int) -> None:
+        if not active:
+            return
+        if current.get("stage") != stage:
+            close()
+            current.update(stage=stage, started=time.monotonic())
+        bar = current.get("bar")
         if bar is None:
-            if not stream.isatty() or total < 50:
+            if done >= total or time.monotonic() - current["started"] < PROGRESS_DELAY:
                 return
-            bar = click.progressbar(length=total, label=label, file=stream)
+            bar = click.progressbar(length=total, label=t(f"progress.{stage}"), file=sys.stderr)
             bar.__enter__()
+            current["bar"] = bar
         bar.update(done - bar.pos)
 
     try:
         yield report
     finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        close()

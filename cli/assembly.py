@@ -12,7 +12,6 @@ from cli._common import ROW_ID, common_options, emit_json, json_option, qbank_er
 from cli.identities import identity_options, keyring_from
 from qbank import audit
 from qbank.assembly.layout import PaperLayout, PracticalLayout
-from qbank.assembly.service import assemble, check_batch_papers, draw_practical, get_paper
 from qbank.batch import get_batch
 from qbank.blueprint import Blueprint, check_blueprint, load_blueprint
 from qbank.errors import InvalidInput
@@ -71,6 +70,8 @@ def assemble_cmd(
       qbank assemble --batch 1 --blueprint 方案.toml --papers A,B --seed 42 --json
       qbank assemble --batch 2 --blueprint 方案.toml --identity-person 王老师
     """
+    from qbank.assembly.service import assemble, draw_practical
+
     bp = load_blueprint(blueprint_file)
     codes = [c.strip() for c in papers.split(",") if c.strip()]
     if not codes:
@@ -181,6 +182,8 @@ def paper_check(
       qbank paper check 1
       qbank paper check 3 --identity 王老师.age-identity.txt
     """
+    from qbank.assembly.service import check_batch_papers, get_paper
+
     keyring = keyring_from(identity_files, identity_person)
     with transaction() as session:
         paper = get_paper(session, paper_id)

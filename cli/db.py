@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -12,6 +11,7 @@ from cli._common import (
     emit_json,
     emit_table,
     json_option,
+    progress,
     qbank_errors,
     t,
 )
@@ -46,13 +46,7 @@ def db_verify(as_json: bool, identity_files: tuple[Path, ...], identity_person: 
       qbank db verify --db postgresql+psycopg://qbank@db.example/qbank --json
       qbank db verify --identity-person 督导员
     """
-    from qbank.integrity import snapshot, verify_database  # crypto, custody: only when run
-
-    progress = None
-    if not as_json and sys.stderr.isatty():
-
-        def progress(name: str) -> None:
-            click.echo(t("integrity.running", check=t(f"integrity.check.{name}")), err=True)
+    from qbank.integrity import CHECKS, snapshot, verify_database  # crypto: only when run
 
     keyring = (
         keyring_from(identity_files, identity_person)
@@ -60,8 +54,12 @@ def db_verify(as_json: bool, identity_files: tuple[Path, ...], identity_person: 
         else None
     )
     url = resolve_url((click.get_current_context().find_root().obj or {}).get("db"))
-    with snapshot(url) as session:
-        report = verify_database(session, progress=progress, keyring=keyring)
+    with snapshot(url) as session, progress(shown=not as_json) as advance:
+        report = verify_database(
+            session,
+            progress=lambda name: advance("check", CHECKS.index(name), len(CHECKS)),
+            keyring=keyring,
+        )
     if as_json:
         emit_json(report.as_dict())
     else:

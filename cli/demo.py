@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,7 +12,9 @@ from cli._common import common_options, qbank_errors, t
 from cli.banks import print_banks
 from qbank.errors import QbankError
 from qbank.samples import sample_dir
-from workflows.demo import DemoVerdict, run_demo
+
+if TYPE_CHECKING:
+    from workflows.demo import DemoVerdict
 
 
 @click.command()
@@ -42,6 +45,8 @@ def demo(workspace: Path, samples: Path | None) -> None:
     例 / Example:
       qbank demo --dir /tmp/qbank-demo
     """
+    from workflows.demo import run_demo
+
     started = time.perf_counter()
     result = run_demo(workspace, samples or sample_dir(), report=lambda line: click.echo(line))
     click.echo()

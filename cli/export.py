@@ -14,22 +14,14 @@ from cli._common import (
     common_options,
     emit_json,
     json_option,
+    progress,
     qbank_errors,
     t,
     transaction,
 )
 from cli.identities import identity_options, keyring_from
-from exporters.print_run import (
-    KEY_KINDS,
-    PRACTICAL_KINDS,
-    PRINT_LIST_JSON,
-    PRINT_LIST_XLSX,
-    PRINT_ROOM_KINDS,
-    THEORY_KINDS,
-)
 from qbank import audit
 from qbank.batch import get_batch
-from workflows.printing import write_batch_documents
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -91,6 +83,8 @@ def export_paper(codes: tuple[str, ...], copies: int, **run: Any) -> None:
       qbank export paper --batch 1 --paper A --copies 60 --out 印制/A卷
       qbank export paper --batch 1 --paper A --paper B --copies 60 --out 印制/理论 --json
     """
+    from exporters.print_run import THEORY_KINDS
+
     _export(THEORY_KINDS, codes, copies, **run)
 
 
@@ -104,6 +98,8 @@ def export_key(codes: tuple[str, ...], **run: Any) -> None:
     例 / Example:
       qbank export key --batch 1 --paper A --out 参考答案
     """
+    from exporters.print_run import KEY_KINDS
+
     _export(KEY_KINDS, codes, 1, **run)
 
 
@@ -119,6 +115,8 @@ def export_practical(codes: tuple[str, ...], copies: int, **run: Any) -> None:
       qbank export practical --batch 1 --copies 30 --out 印制/操作技能
       qbank export practical --batch 1 --paper P --copies 30 --out 印制/操作技能
     """
+    from exporters.print_run import PRACTICAL_KINDS
+
     _export(PRACTICAL_KINDS, codes, copies, **run)
 
 
@@ -141,6 +139,8 @@ def export_batch(copies: int, with_key: bool, **run: Any) -> None:
       qbank export batch --batch 1 --copies 60 --out 印制/20261212-01 --with-key --count-pages
       qbank export batch --batch 1 --copies 60 --out 印制/20261212-01 --identity-person 刘师傅
     """
+    from exporters.print_run import KEY_KINDS, PRINT_ROOM_KINDS
+
     kinds = (*PRINT_ROOM_KINDS, *KEY_KINDS) if with_key else PRINT_ROOM_KINDS
     _export(kinds, (), copies, **run)
 
@@ -158,8 +158,11 @@ def _export(
     identity_person: str | None,
     as_json: bool,
 ) -> None:
+    from exporters.print_run import PRINT_LIST_JSON, PRINT_LIST_XLSX
+    from workflows.printing import write_batch_documents
+
     keyring = keyring_from(identity_files, identity_person)
-    with transaction() as session:
+    with transaction() as session, progress(shown=not as_json) as advance:
         listing = write_batch_documents(
             session,
             get_batch(session, batch_id),
@@ -171,6 +174,7 @@ def _export(
             identities=keyring,
             count=count_pages,
             force=force,
+            progress=advance,
         )
     if as_json:
         emit_json({"out": str(out_dir), **listing.as_dict()})

@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from pyrage import x25519
 
 from cli._common import t
 from cli._passphrase import passphrase_from_env_or_prompt
 from qbank import keys
-from qbank.confidential import Keyring
+
+if TYPE_CHECKING:
+    from pyrage import x25519
+
+    from qbank.confidential import Keyring
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,6 +60,8 @@ def keyring_from(identity_files: Sequence[Path], identity_person: str | None) ->
 
     Side effects: reads the identity files and the keystore; may prompt.
     """
+    from qbank.confidential import Keyring
+
     identities = read_identity_files(identity_files)
     if identity_person:
         passphrase = passphrase_from_env_or_prompt(

@@ -19,17 +19,8 @@ from cli._common import (
 )
 from cli._lazy import LazyGroup
 from cli._limits import limit_option
-from qbank import audit
 from qbank.errors import InvalidInput
-from qbank.items import ItemsRejected
 from qbank.records import PracticalSetRecord, Problem, problem_count
-from workflows.importing import (
-    PracticalRejected,
-    import_items_file,
-    import_practical_files,
-    import_tree_file,
-)
-from workflows.types import BankRef
 
 
 def bank_options(fn: F) -> F:
@@ -101,8 +92,13 @@ def import_items_cmd(
       qbank import items 电工四级.docx --occupation 6-31-01-03 --level 4
       qbank import items 题库.xlsx --occupation 6-31-01-03 --level 4 --map 试题内容=stem
     """
+    from qbank import audit
+    from qbank.items import ItemsRejected
+    from workflows.importing import import_items_file
+    from workflows.types import BankRef
+
     try:
-        with progress(t("cli.storing")) as advance:
+        with progress(shown=not as_json) as advance:
             summary = import_items_file(
                 transaction,
                 BankRef(occupation, level, occupation_name),
@@ -147,6 +143,10 @@ def import_tree_cmd(
     例 / Example:
       qbank import tree 细目表.xlsx --occupation 6-31-01-03 --level 4
     """
+    from qbank import audit
+    from workflows.importing import import_tree_file
+    from workflows.types import BankRef
+
     summary = import_tree_file(
         transaction,
         BankRef(occupation, level, occupation_name),
@@ -184,6 +184,10 @@ def import_practical_cmd(
     例 / Example:
       qbank import practical 第1套.docx 第2套.docx --occupation 6-31-01-03 --level 4
     """
+    from qbank import audit
+    from workflows.importing import PracticalRejected, import_practical_files
+    from workflows.types import BankRef
+
     try:
         results = import_practical_files(
             transaction,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,20 +21,17 @@ from cli._common import (
     transaction,
 )
 from cli._passphrase import passphrase_from_env_or_prompt
-from exporters.overlap_xlsx import write_overlap_xlsx
-from importers.dispatch import read_items_or_reject
 from qbank import audit, keys
 from qbank.bank import find_bank
-from qbank.overlap.adjudication import adjudicate
-from qbank.overlap.document import LshMethod, OverlapReport
-from qbank.overlap.shown import shown_items
-from qbank.overlap.verification import load_report, verify_report
 from qbank.people import get_person
 from qbank.policy import load_policy
 from qbank.text.normalize import format_number
 from qbank.text.tokens import ENGINES, Engine, default_tokenizer
-from workflows.overlap import Scope, check_overlap, compare_overlap
 from workflows.types import BankRef
+
+if TYPE_CHECKING:
+    from qbank.overlap.document import OverlapReport
+    from workflows.overlap import Scope
 
 SCOPES = ("theory", "practical", "levels")
 
@@ -85,6 +83,8 @@ def _finish(report: OverlapReport, out: Path | None, as_json: bool) -> None:
 
 
 def _print_summary(report: OverlapReport) -> None:
+    from qbank.overlap.document import LshMethod
+
     method = report.method
     how = (
         t("overlap.method_lsh", bands=method.bands, rows=method.rows)
@@ -141,7 +141,9 @@ def overlap_check(
       qbank overlap check --occupation 6-31-01-03 --level 4 --out 重复率报告.json --xlsx 重复率报告.xlsx
       qbank overlap check --occupation 6-31-01-03 --level 4 --scope practical --json
     """
-    with progress(t("overlap.tokenising")) as advance:
+    from workflows.overlap import check_overlap
+
+    with progress(shown=not as_json) as advance:
         checked = check_overlap(
             transaction,
             BankRef(occupation, level),
@@ -187,6 +189,8 @@ def overlap_compare(
       qbank overlap compare --occupation 6-31-01-03 --level 4 --reference-occupation 6-31-01-03 --reference-level 3
       qbank overlap compare --occupation 6-31-01-03 --level 4 --reference-file 省题库.xlsx --out 比较.json
     """
+    from workflows.overlap import compare_overlap
+
     if (reference_file is None) == (reference_occupation is None or reference_level is None):
         raise click.UsageError(t("overlap.reference_required"))
     reference: BankRef | Path
@@ -235,6 +239,9 @@ def overlap_verify(
       qbank overlap verify 重复率报告.json
       qbank overlap verify 重复率报告.json --items 备案题库.xlsx
     """
+    from importers.dispatch import read_items_or_reject
+    from qbank.overlap.verification import load_report, verify_report
+
     report = load_report(str(report_file))
     tokenizer = default_tokenizer(engine)
     if items_file is not None:
@@ -288,6 +295,11 @@ def overlap_xlsx(report_file: Path, out: Path, reference_file: Path | None) -> N
     例 / Example:
       qbank overlap xlsx 重复率报告.json --out 重复率报告.xlsx
     """
+    from exporters.overlap_xlsx import write_overlap_xlsx
+    from importers.dispatch import read_items_or_reject
+    from qbank.overlap.shown import shown_items
+    from qbank.overlap.verification import load_report
+
     report = load_report(str(report_file))
     records = read_items_or_reject(reference_file) if reference_file is not None else None
     with transaction() as session:
@@ -313,6 +325,8 @@ def overlap_mark(
     例 / Example:
       qbank overlap mark 26 151 --occupation 6-31-01-03 --level 4 --reviewer 李工 --reason "考查内容不同"
     """
+    from qbank.overlap.adjudication import adjudicate
+
     with transaction() as session:
         bank = find_bank(session, occupation, level)
         person = get_person(session, reviewer)

@@ -17,7 +17,6 @@ from cli._common import (
 )
 from cli._passphrase import passphrase_from_env_or_prompt
 from qbank import audit, keys
-from qbank.confidential import set_age_recipient
 from qbank.people import ROLES, add_person, get_person, list_people, set_public_key
 
 
@@ -214,6 +213,8 @@ def key_age_new(name: str) -> None:
     例 / Example:
       qbank key age-new --person 王老师
     """
+    from qbank.confidential import set_age_recipient
+
     with transaction() as session:
         person = get_person(session, name)
         passphrase = passphrase_from_env_or_prompt(
@@ -272,6 +273,8 @@ def key_age_set(name: str, recipient: str) -> None:
       age-keygen -o 鉴定中心托管.txt      # 在鉴定中心的离线机器上
       qbank key age-set --person 省鉴定中心 --recipient age1…
     """
+    from qbank.confidential import set_age_recipient
+
     with transaction() as session:
         person = get_person(session, name)
         set_age_recipient(session, person, recipient, actor=audit.current_actor())

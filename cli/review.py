@@ -19,8 +19,6 @@ from cli._common import (
 )
 from cli._limits import limit_option
 from cli._passphrase import passphrase_from_env_or_prompt
-from exporters.review_xlsx import write_review_xlsx
-from importers.review_xlsx import read_review_xlsx
 from qbank import audit, keys
 from qbank.bank import LEVEL_NAMES, find_bank
 from qbank.errors import InvalidInput
@@ -179,6 +177,8 @@ def review_export(occupation: str, level: int, out: Path, pending: bool) -> None
     例 / Example:
       qbank review export --occupation 6-31-01-03 --level 4 --out 审核表.xlsx --pending
     """
+    from exporters.review_xlsx import write_review_xlsx
+
     with transaction() as session:
         bank = find_bank(session, occupation, level)
         views = [v for v in list_items(session, bank) if not pending or v.status == "draft"]
@@ -207,6 +207,8 @@ def review_import(file: Path, occupation: str, level: int, reviewer: str) -> Non
     例 / Example:
       qbank review import 审核表.xlsx --occupation 6-31-01-03 --level 4 --reviewer 李工
     """
+    from importers.review_xlsx import read_review_xlsx
+
     if not file.is_file():
         raise InvalidInput("cli.file_missing", path=str(file))
     parsed = read_review_xlsx(file)

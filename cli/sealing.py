@@ -13,6 +13,7 @@ from cli._common import (
     common_options,
     emit_json,
     json_option,
+    progress,
     qbank_errors,
     t,
     transaction,
@@ -20,15 +21,10 @@ from cli._common import (
 from cli._limits import limit_option
 from cli._passphrase import passphrase_from_env_or_prompt
 from cli.identities import identity_options, keyring_from, read_identity_files
-from exporters.print_run import KEY_KINDS, PRINT_ROOM_KINDS
-from formats.sealed_bundle import SIGNATURE_SUFFIX, signature_file
 from qbank import audit, keys
 from qbank.db import resolve_url
 from qbank.errors import InvalidInput
 from qbank.model import Batch
-from qbank.seal import expected_signer_keys
-from workflows.printing import batch_documents
-from workflows.sealing import read_signature_file, seal_batch_to_dir, unseal_bundle
 
 SEAL_PASSPHRASE_ENV = "QBANK_SEAL_PASSPHRASE"
 
@@ -110,6 +106,10 @@ def seal_cmd(
       qbank seal --batch 1 --recipient-person 刘师傅 --recipient age1… --person 赵老师 --out 封存
       QBANK_SEAL_PASSPHRASE=… qbank seal --batch 1 --passphrase --person 赵老师 --out 封存
     """
+    from exporters.print_run import KEY_KINDS, PRINT_ROOM_KINDS
+    from workflows.printing import batch_documents
+    from workflows.sealing import seal_batch_to_dir
+
     if use_passphrase == bool(recipients or recipient_people):
         raise InvalidInput("seal.one_mode")
     passphrase = _bundle_passphrase(confirm=True) if use_passphrase else None
@@ -117,7 +117,7 @@ def seal_cmd(
         person, passphrase_from_env_or_prompt(t("keys.prompt_use", name=person), confirm=False)
     )
     keyring = keyring_from(identity_files, identity_person)
-    with transaction() as session:
+    with transaction() as session, progress(shown=not as_json) as advance:
 
         def documents(batch: Batch) -> dict[str, bytes]:
             return batch_documents(
@@ -127,6 +127,7 @@ def seal_cmd(
                 kinds=(*PRINT_ROOM_KINDS, *KEY_KINDS) if with_key else PRINT_ROOM_KINDS,
                 identities=keyring,
                 count=count_pages,
+                progress=advance,
             )
 
         result = seal_batch_to_dir(
@@ -205,7 +206,7 @@ def seal_cmd(
     "--signature",
     "signature_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    help=f"签名文件（默认 BUNDLE{SIGNATURE_SUFFIX}） / signature file",
+    help="签名文件（默认 BUNDLE.sig.json） / signature file",  # formats.sealed_bundle.SIGNATURE_SUFFIX
 )
 @click.option(
     "--signer-key",
@@ -244,6 +245,9 @@ def unseal_cmd(
       qbank unseal 封存/20261212-01.tar.age --identity 印制点.key --out 印制/20261212-01
       qbank unseal 20261212-01.tar.age --identity escrow.key --signer-key 赵老师.pub --out 开封
     """
+    from formats.sealed_bundle import signature_file
+    from workflows.sealing import unseal_bundle
+
     if use_passphrase == bool(identity_files):
         raise InvalidInput("seal.one_mode")
     signature_path = signature_path or signature_file(bundle)
@@ -292,6 +296,9 @@ def _trusted_keys(signature_path: Path, signer_key: Path | None) -> dict[str, by
 
     A SQLite database file that does not exist is not created just to look a name up.
     """
+    from qbank.seal import expected_signer_keys
+    from workflows.sealing import read_signature_file
+
     if signer_key is not None:
         try:
             text = signer_key.read_text(encoding="utf-8")

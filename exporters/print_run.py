@@ -210,6 +210,7 @@ def render_print_run(
     kinds: Sequence[str] = PRINT_ROOM_KINDS,
     lang: str | None = None,
     count: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, bytes]:
     """Every file of the print run, name → bytes, the print list (xlsx and json) included.
 
@@ -217,8 +218,9 @@ def render_print_run(
     order then `ALL_KINDS` order; `lang` is the documents' language (None: Chinese,
     `DOCUMENT_LANGUAGE`; the operator's language plays no part). With `count`, one copy
     of each document is laid out by LibreOffice first; its page count goes into the files
-    (as 共 y 页) and into the print list. Writes nothing. Raises InvalidInput for bad copies
-    and as `count_pages`; ValueError for unknown kinds or language.
+    (as 共 y 页) and into the print list. `progress` is called with the documents rendered
+    and in all. Writes nothing. Raises InvalidInput for bad copies and as `count_pages`;
+    ValueError for unknown kinds or language.
     """
     check_copies(copies)
     paper_kinds(kinds)
@@ -234,14 +236,19 @@ def render_print_run(
         for file_kind in _file_kinds(kind, record)
     ]
     per_copy: dict[str, int] = {}
+    if progress is not None:
+        progress(0, len(jobs))  # counting pages (LibreOffice) is often the longest part
     if count:
         per_copy = count_pages(
             {_name(k, r): _docx(k, r, labels[:1], None, when, lang) for k, r, labels in jobs}
         )
-    rendered = [
-        _document(kind, record, labels, when, per_copy.get(_name(kind, record)), lang)
-        for kind, record, labels in jobs
-    ]
+    rendered = []
+    for kind, record, labels in jobs:
+        rendered.append(
+            _document(kind, record, labels, when, per_copy.get(_name(kind, record)), lang)
+        )
+        if progress is not None:
+            progress(len(rendered), len(jobs))
     listing = PrintList(
         batch_id=run.batch_id,
         batch_code=run.batch_code,

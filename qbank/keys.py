@@ -50,10 +50,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-import pyrage
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -61,9 +60,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from pyrage import x25519
 
 from qbank.errors import InvalidInput, NotFound, QbankError
+
+if TYPE_CHECKING:
+    from pyrage import x25519
 
 KEYS_ENV = "QBANK_KEYS"
 FILE_FORMAT = "qbank-key-v1"
@@ -333,6 +334,9 @@ def generate_age_identity(name: str, passphrase: str, *, keystore: Path | None =
     AgeIdentityExists when the person already has one (an identity that sealed papers may
     depend on is never replaced).
     """
+    import pyrage  # loaded by the commands that use age, not by every command
+    from pyrage import x25519
+
     name = _check_name(name)
     secret = _passphrase_text(passphrase)
     path = _ensure_dir(keystore_dir(keystore)) / _age_file_name(name)
@@ -356,6 +360,8 @@ def load_age_identity(
     name: str, passphrase: str, *, keystore: Path | None = None
 ) -> x25519.Identity:
     """Open the person's stored age identity; raises AgeIdentityNotFound or WrongPassphrase."""
+    import pyrage
+
     name = _check_name(name)
     directory = keystore_dir(keystore)
     path = directory / _age_file_name(name)
@@ -385,6 +391,8 @@ def read_identity_file(
     Errors name the file and line, never the line's content (it may be a secret key).
     Side effects: reads the file.
     """
+    import pyrage
+
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -404,6 +412,9 @@ def read_identity_file(
 
 
 def _parse_identities(data: bytes, path: Path) -> list[x25519.Identity]:
+    import pyrage
+    from pyrage import x25519
+
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -582,7 +582,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "folder with --samples",
     ),
     "cli.init_done": ("数据库已就绪：{url}", "database ready: {url}"),
-    "cli.storing": ("正在保存", "storing"),
+    "progress.store": ("正在保存试题", "storing items"),
+    "progress.tokenise": ("正在分词", "tokenising"),
+    "progress.render": ("正在生成印制文件", "rendering documents"),
+    "progress.check": ("正在核验数据库", "verifying the database"),
     "cli.items_checked": (
         "{file}：校验通过，可导入 {imported} 题（新题 {new_items}，新版本 {new_versions}），"
         "未变 {unchanged} 题（未写入数据库）",
@@ -822,7 +825,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "overlap.verdict_fail": ("结论：不通过", "verdict: fail"),
     "overlap.written": ("报告已写入 {path}", "report written to {path}"),
     "overlap.xlsx_written": ("审题用 Excel 已写入 {path}", "reviewer workbook written to {path}"),
-    "overlap.tokenising": ("正在分词", "tokenising"),
     "overlap.reference_required": (
         "请给出 --reference-occupation 和 --reference-level，或 --reference-file（二选一）",
         "give either --reference-occupation and --reference-level, or --reference-file",
@@ -1282,7 +1284,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "integrity.header.check": ("核验项", "check"),
     "integrity.header.checked": ("记录数", "records"),
     "integrity.header.failures": ("问题", "failures"),
-    "integrity.running": ("正在核验：{check}…", "verifying {check}…"),
     "integrity.ok": (
         "数据库核验通过：{checks} 项核验共 {records} 条记录，全部成立",
         "database verified: {checks} checks over {records} records, everything holds",

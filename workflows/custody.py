@@ -7,19 +7,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from exporters.directory import write_directory
 from qbank import keys
 from qbank.batch import get_batch
-from qbank.confidential import Identities, open_for_exam
 from qbank.custody import Signed, export_log, file_product, sign_step, verify_batch, verify_files
 from qbank.custody.verify import Verdict
 from qbank.errors import InvalidInput
 from qbank.model import Batch, Paper
 from qbank.people import get_person
 from workflows.types import KeySource, Transaction
+
+if TYPE_CHECKING:
+    from qbank.confidential import Identities
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class CustodySigned:
 def on_open(session: Session, batch: Batch, identities: Identities, *, actor: str) -> list[Paper]:
     """启封: after the open entry is signed, in the same transaction, write the batch's sealed
     papers back (`qbank.confidential.open_for_exam`); a refusal rolls the open entry back."""
+    from qbank.confidential import open_for_exam  # age: loaded only when papers are opened
+
     return open_for_exam(session, batch, identities=identities, actor=actor)
 
 

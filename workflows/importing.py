@@ -10,7 +10,6 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from importers.dispatch import read_items, read_practical, read_tree
 from qbank.bank import BankSummary, ensure_bank, summarize
 from qbank.errors import ImportRejected, InvalidInput
 from qbank.items import ImportSummary, import_items
@@ -61,6 +60,8 @@ def import_tree_file(
     Raises ImportRejected (nothing stored) when the file has problems, InvalidInput when it
     cannot be read.
     """
+    from importers.dispatch import read_tree
+
     parsed = read_tree(path)
     with transaction() as session:
         target = _ensure(session, bank, actor)
@@ -92,6 +93,8 @@ def import_items_file(
     Raises ItemsRejected (nothing stored; its summary lists the problems) and InvalidInput
     for a file that cannot be read.
     """
+    from importers.dispatch import read_items
+
     started = time.perf_counter()
     parsed = read_items(path, mapping=dict(mapping) if mapping else None)
     total = len(parsed.records)
@@ -101,8 +104,9 @@ def import_items_file(
         nonlocal done
         done += n
         if progress is not None:
-            progress(done, total)
+            progress("store", done, total)
 
+    advance(0)  # the stage starts: its bar's delay counts from here
     with transaction() as session:
         target = _ensure(session, bank, actor)
         summary = import_items(
@@ -160,6 +164,8 @@ def _ensure(session: Session, bank: BankRef, actor: str) -> Bank:
 
 
 def _read_practical(path: Path, unreadable_as_problem: bool) -> Parsed[PracticalSetRecord]:
+    from importers.dispatch import read_practical
+
     try:
         return read_practical(path)
     except InvalidInput as error:

@@ -69,8 +69,9 @@ def check_overlap(
                 nonlocal done
                 done += n
                 if progress is not None:
-                    progress(done, total)
+                    progress("tokenise", done, total)
 
+            advance(0)  # the stage starts: its bar's delay counts from here
             report = check_theory(session, target, policy, actor=actor, progress=advance)
         elif scope == "practical":
             report = check_practical(session, target, policy, actor=actor)

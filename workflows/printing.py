@@ -28,6 +28,7 @@ from exporters.print_run import (
 from qbank.confidential import Identities
 from qbank.model import Batch
 from qbank.print_run import print_run_doc, record_export
+from workflows.types import Progress
 
 
 def batch_documents(
@@ -41,6 +42,7 @@ def batch_documents(
     layouts: Mapping[str, dict[str, Any]] | None = None,
     identities: Identities = None,
     count: bool | None = False,
+    progress: Progress | None = None,
 ) -> dict[str, bytes]:
     """Every file of the batch's print run, name → bytes, the print list (xlsx, json) included.
 
@@ -48,7 +50,8 @@ def batch_documents(
     all of the batch that `kinds` apply to); `lang` the label language; a sealed paper opens
     with `layouts` or `identities` (`qbank.print_run.print_run_doc`); `count` counts pages
     with LibreOffice, and None counts them whenever LibreOffice is installed: Word computes
-    each copy's 共 y 页 itself, LibreOffice prints only what the file stores. Reads the database, writes nothing. Raises InvalidInput for bad copies
+    each copy's 共 y 页 itself, LibreOffice prints only what the file stores; `progress`
+    follows the documents rendered (stage `render`). Reads the database, writes nothing. Raises InvalidInput for bad copies
     and as `print_run_doc` and `render_print_run`.
     """
     check_copies(copies)  # before any paper is read or decrypted
@@ -62,7 +65,14 @@ def batch_documents(
         layouts=layouts,
         identities=identities,
     )
-    return render_print_run(run, copies=copies, kinds=kinds, lang=lang, count=count)
+    return render_print_run(
+        run,
+        copies=copies,
+        kinds=kinds,
+        lang=lang,
+        count=count,
+        progress=None if progress is None else lambda done, total: progress("render", done, total),
+    )
 
 
 def write_batch_documents(
@@ -79,6 +89,7 @@ def write_batch_documents(
     identities: Identities = None,
     count: bool | None = False,
     force: bool = False,
+    progress: Progress | None = None,
 ) -> PrintList:
     """Write the print run into `out_dir`, all files or none, and return its print list.
 
@@ -101,6 +112,7 @@ def write_batch_documents(
         layouts=layouts,
         identities=identities,
         count=count,
+        progress=progress,
     )
     listing = print_list(documents)
     record_export(

@@ -24,8 +24,9 @@ KeySource: TypeAlias = Callable[[str], Signer]
 """The signing key of the named person, loaded when the flow needs it (the CLI asks for the
 passphrase then, so a missing person is reported before anyone types one)."""
 
-Progress: TypeAlias = Callable[[int, int], None]
-"""Called as long work advances, with the units done and the units in all."""
+Progress: TypeAlias = Callable[[str, int, int], None]
+"""Called as long work advances: the stage (`store`, `tokenise`, `render`, `check`; the CLI
+labels it with the message `progress.<stage>`), the units done and the units in all."""
 
 
 @dataclass(frozen=True)
