@@ -27,7 +27,7 @@ from qbank.db import resolve_url
 from qbank.errors import InvalidInput
 from qbank.model import Batch
 from qbank.seal import expected_signer_keys
-from workflows.printing import batch_documents
+from workflows.printing import batch_documents, pdf_unavailable
 from workflows.sealing import read_signature_file, seal_batch_to_dir, unseal_bundle
 
 SEAL_PASSPHRASE_ENV = "QBANK_SEAL_PASSPHRASE"
@@ -57,10 +57,12 @@ def _bundle_passphrase(*, confirm: bool) -> str:
     help="用此人登记的 age 公钥作接收方，可多次给出 / a person's registered age recipient",
 )
 @click.option(
+    "--pdf/--no-pdf",
     "--count-pages/--no-count-pages",
+    "count_pages",
     default=None,
-    help="用 LibreOffice 统计每份页数写入页脚“共 y 页”（默认：已安装时统计） "
-    "/ count pages with LibreOffice (default: when installed)",
+    help="用 LibreOffice 生成 PDF 印制母版并写入页脚“共 y 页”（默认：已安装时生成） "
+    "/ PDF print masters and page totals with LibreOffice (default: when installed)",
 )
 @click.option(
     "--passphrase",
@@ -126,7 +128,7 @@ def seal_cmd(
                 copies=copies if copies is not None else batch.candidates,
                 kinds=(*PRINT_ROOM_KINDS, *KEY_KINDS) if with_key else PRINT_ROOM_KINDS,
                 identities=keyring,
-                count=count_pages,
+                pdf=count_pages,
             )
 
         result = seal_batch_to_dir(
@@ -142,6 +144,9 @@ def seal_cmd(
             passphrase=passphrase,
             identities=keyring,
         )
+    missing = pdf_unavailable() if count_pages is None else None
+    if missing is not None:
+        click.echo(t("print.no_pdf", tool=missing), err=True)
     statement = result.statement
     if as_json:
         emit_json(
