@@ -12,15 +12,25 @@ one on Debian, for body text too). The conversion runs with a fontconfig file th
 Noto Serif CJK SC after 宋体 and Noto Sans CJK SC after 黑体 (Debian's fonts-noto-cjk), so
 an installed 宋体/黑体 still wins and otherwise the body is a Song-style serif and headings a
 Hei-style sans. LibreOffice embeds (subsets of) every font it uses in the PDF.
+
+Same input, same bytes: LibreOffice stamps each PDF with the time of conversion and an ID
+and checksum derived from it; `render_pdfs(created=…)` sets the time to `created` and the
+ID and checksum to an MD5 of the rest of the file (same lengths, so the cross-reference
+offsets stay right). The same documents converted together then give PDFs with the same
+SHA-256 on the same LibreOffice and fonts (a font subset depends on what the run converted
+before it, so a document converted with others may differ from one converted alone).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -55,8 +65,14 @@ def missing_tool() -> str | None:
     return next((tool for tool in TOOLS if shutil.which(tool) is None), None)
 
 
-def render_pdfs(files: Mapping[str, bytes], *, timeout: float = OFFICE_SECONDS) -> dict[str, bytes]:
-    """Each .docx/.xlsx of `files` (name → bytes) as a PDF: `X.docx` → `X.pdf`, in one run.
+def render_pdfs(
+    files: Mapping[str, bytes],
+    *,
+    created: datetime | None = None,
+    timeout: float = OFFICE_SECONDS,
+) -> dict[str, bytes]:
+    """Each .docx/.xlsx of `files` (name → bytes) as a PDF: `X.docx` → `X.pdf`, in one run;
+    with `created`, byte-stable (see the module notes).
 
     Side effects: runs `soffice` on copies in a temporary directory, removed afterwards.
     Raises InvalidInput `print.no_office` when a tool is missing, `print.render_failed`
@@ -105,7 +121,8 @@ def render_pdfs(files: Mapping[str, bytes], *, timeout: float = OFFICE_SECONDS) 
             if not pdf.is_file():
                 reason = done.stderr.strip() or f"exit status {done.returncode}"
                 raise InvalidInput("print.render_failed", file=name, reason=reason)
-            out[f"{Path(name).stem}.pdf"] = pdf.read_bytes()
+            data = pdf.read_bytes()
+            out[f"{Path(name).stem}.pdf"] = data if created is None else _stable(data, created)
     return out
 
 
@@ -128,6 +145,24 @@ def page_count(pdf: bytes) -> int:
             return int(line.split(":", 1)[1])
     reason = done.stderr.strip() or "pdfinfo printed no page count"
     raise InvalidInput("print.render_failed", file="PDF", reason=reason)
+
+
+_DATES = re.compile(rb"(/(?:CreationDate|ModDate)\(D:)\d{14}")
+_IDS = re.compile(rb"(/ID \[ <)[0-9A-F]{32}(>\s*<)[0-9A-F]{32}(> \])")
+_CHECKSUM = re.compile(rb"(/DocChecksum /)[0-9A-F]{32}")
+
+
+def _stable(pdf: bytes, created: datetime) -> bytes:
+    """`pdf` with its dates set to `created` and its ID and checksum to an MD5 of the file
+    with them blanked, every replacement as long as what it replaces."""
+    stamp = created.strftime("%Y%m%d%H%M%S").encode()
+
+    def digests(data: bytes, value: bytes) -> bytes:
+        data = _IDS.sub(lambda m: m[1] + value + m[2] + value + m[3], data)
+        return _CHECKSUM.sub(lambda m: m[1] + value, data)
+
+    blank = digests(_DATES.sub(lambda m: m[1] + stamp, pdf), b"0" * 32)
+    return digests(blank, hashlib.md5(blank, usedforsecurity=False).hexdigest().upper().encode())
 
 
 def _fontconfig(folder: Path) -> Path:

@@ -34,7 +34,7 @@ in 宋体; and `print-list.json` for programs (batch, files with full SHA-256 an
 
 Same input, same bytes: every zip entry is stamped with the batch's creation time and the
 documents' core properties (created/modified) say the same, so re-exporting a batch gives files
-with the same SHA-256. python-docx's XML is byte-stable by itself; only its zip timestamps
+with the same SHA-256 (the PDFs too, on the same LibreOffice and fonts: `exporters.pdf`). python-docx's XML is byte-stable by itself; only its zip timestamps
 (the time of saving) vary, which is what the restamping removes.
 """
 
@@ -286,7 +286,7 @@ def render_print_run(
         job.name: _docx(job, job.labels, per_copy[job.name], backs[job.name], when, lang)
         for job in jobs
     }
-    masters = render_pdfs(documents)
+    masters = render_pdfs(documents, created=when)
     files = []
     for job in jobs:
         master = masters[_pdf_name(job.name)]
@@ -331,7 +331,7 @@ def _with_list(
     out = dict(documents)
     out[PRINT_LIST_XLSX] = _print_list_xlsx(listing, lang)
     if pdf:
-        out |= render_pdfs({PRINT_LIST_XLSX: out[PRINT_LIST_XLSX]})
+        out |= render_pdfs({PRINT_LIST_XLSX: out[PRINT_LIST_XLSX]}, created=when)
     out[PRINT_LIST_JSON] = listing.to_json()
     return out
 

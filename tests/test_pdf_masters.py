@@ -12,6 +12,7 @@ import json
 import shutil
 import subprocess
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from pdf_tools import compact, needs_office, pdf_pages, pdf_text
 from test_print_practical import assembled_database
 
 from cli.main import cli
+from exporters.pdf import render_pdfs
 from exporters.print_run import PRINT_LIST_JSON, PRINT_LIST_XLSX, print_list
 from qbank.canonical import sha256_hex
 
@@ -129,6 +131,17 @@ def test_the_print_list_records_the_pdfs_hashes_and_pages(masters: Masters) -> N
     files_sheet = list(book.worksheets[1].iter_rows(min_row=4, values_only=True))
     assert {row[0] for row in files_sheet} == set(by_name)
     assert pdf_pages(masters.out / "印制清单.pdf") >= 1
+
+
+@needs_office
+def test_the_same_documents_give_the_same_pdf_bytes(masters: Masters) -> None:
+    """LibreOffice's time stamp, ID and checksum become the batch's (`exporters.pdf`), so a
+    re-export gives the hashes of the print list again."""
+    created = datetime.fromisoformat(str(masters.listing["created"]).removesuffix("Z"))
+    notices = {p.name: p.read_bytes() for p in masters.out.glob("*准备通知单-P.docx")}
+    first, again = (render_pdfs(notices, created=created) for _ in range(2))
+    assert len(first) == 2 and first == again
+    assert all(f"/CreationDate(D:{created:%Y%m%d%H%M%S}".encode() in pdf for pdf in again.values())
 
 
 def test_without_libreoffice_the_docx_are_written_and_the_command_says_why(
