@@ -191,7 +191,8 @@ class PrintedFile:
 @dataclass(frozen=True)
 class PrintList:
     """What a print run holds, for the print log: the batch and every file with its hash;
-    `duplex`: copies start on a new sheet when printed on both sides."""
+    `duplex`: the PDFs' copies start on a new sheet when printed on both sides (blank
+    backs; false without PDFs, whose page counts decide them)."""
 
     batch_id: int
     batch_code: str
@@ -204,7 +205,7 @@ class PrintList:
     created: str
     copies: int
     files: tuple[PrintedFile, ...]
-    duplex: bool = True
+    duplex: bool = False
 
     @property
     def masters(self) -> tuple[PrintedFile, ...]:
@@ -276,7 +277,7 @@ def render_print_run(
     if not pdf:
         documents = {job.name: _docx(job, job.labels, None, False, when, lang) for job in jobs}
         files = [_printed(job, documents[job.name], None, None) for job in jobs]
-        return _with_list(run, copies, duplex, when, lang, documents, files, pdf=False)
+        return _with_list(run, copies, False, when, lang, documents, files, pdf=False)
     first = render_pdfs(
         {job.name: _docx(job, job.labels[:1], None, False, when, lang) for job in jobs}
     )
@@ -291,7 +292,7 @@ def render_print_run(
     for job in jobs:
         master = masters[_pdf_name(job.name)]
         pages = page_count(master)
-        expected = job.copies * (per_copy[job.name] + backs[job.name])
+        expected = job.copies * (per_copy[job.name] + int(backs[job.name]))
         if pages != expected:
             raise InvalidInput(
                 "print.pages_differ", file=_pdf_name(job.name), pages=pages, expected=expected

@@ -163,6 +163,7 @@ def test_without_libreoffice_the_docx_are_written_and_the_command_says_why(
     assert sorted(p.suffix for p in out.iterdir()) == [".docx"] * 4 + [".json", ".xlsx"]
     listing = json.loads((out / PRINT_LIST_JSON).read_text("utf-8"))
     assert all(f["pages"] is None for f in listing["files"])
+    assert listing["duplex"] is False  # no page counts, no blank backs
 
     asked = CliRunner().invoke(cli, [*args[:-1], str(tmp_path / "asked"), "--pdf", "--db", str(db)])
     assert asked.exit_code == 1
