@@ -32,9 +32,15 @@ if TYPE_CHECKING:
     default=None,
     help="样例目录（默认为仓库中的 samples/） / samples directory",
 )
+@click.option(
+    "--pdf/--no-pdf",
+    default=None,
+    help="印制文件同时生成 PDF 印制母版（默认：已安装 LibreOffice 时生成） "
+    "/ PDF print masters (default: when LibreOffice is installed)",
+)
 @common_options
 @qbank_errors
-def demo(workspace: Path, samples: Path | None) -> None:
+def demo(workspace: Path, samples: Path | None, pdf: bool | None) -> None:
     """在新建的 SQLite 工作区里走完全流程：导入、查重、审核、备案、组卷、印制文件、封存、保管链、核验 / run the whole chain on the samples.
 
     每一步的产物（报告、备案包、封存包、印制点解开的文件、保管链导出）写在工作区里，
@@ -48,7 +54,9 @@ def demo(workspace: Path, samples: Path | None) -> None:
     from workflows.demo import run_demo
 
     started = time.perf_counter()
-    result = run_demo(workspace, samples or sample_dir(), report=lambda line: click.echo(line))
+    result = run_demo(
+        workspace, samples or sample_dir(), report=lambda line: click.echo(line), pdf=pdf
+    )
     click.echo()
     print_banks(result.banks)
     click.echo()

@@ -46,10 +46,13 @@ def _run_options(fn: F) -> F:
                 help="替换该目录中之前导出的内容 / replace an earlier export in --out",
             ),
             click.option(
+                "--pdf/--no-pdf",
                 "--count-pages/--no-count-pages",
+                "count_pages",
                 default=None,
-                help="用 LibreOffice 统计每份页数，写入页脚“共 y 页”和印制清单（默认：已安装时统计）"
-                " / count pages with LibreOffice (default: when installed)",
+                help="用 LibreOffice 生成 PDF 印制母版，每份页数写入页脚“共 y 页”和印制清单"
+                "（默认：已安装时生成） / PDF print masters and page totals with LibreOffice "
+                "(default: when installed)",
             ),
             identity_options,
             json_option,
@@ -159,9 +162,10 @@ def _export(
     as_json: bool,
 ) -> None:
     from exporters.print_run import PRINT_LIST_JSON, PRINT_LIST_XLSX
-    from workflows.printing import write_batch_documents
+    from workflows.printing import pdf_unavailable, write_batch_documents
 
     keyring = keyring_from(identity_files, identity_person)
+    missing = pdf_unavailable() if count_pages is None else None
     with transaction() as session, progress(shown=not as_json) as advance:
         listing = write_batch_documents(
             session,
@@ -172,10 +176,12 @@ def _export(
             kinds=kinds,
             papers=list(codes) or None,
             identities=keyring,
-            count=count_pages,
+            pdf=count_pages,
             force=force,
             progress=advance,
         )
+    if missing is not None:
+        click.echo(t("print.no_pdf", tool=missing), err=True)
     if as_json:
         emit_json({"out": str(out_dir), **listing.as_dict()})
         return

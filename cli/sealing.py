@@ -53,10 +53,12 @@ def _bundle_passphrase(*, confirm: bool) -> str:
     help="用此人登记的 age 公钥作接收方，可多次给出 / a person's registered age recipient",
 )
 @click.option(
+    "--pdf/--no-pdf",
     "--count-pages/--no-count-pages",
+    "count_pages",
     default=None,
-    help="用 LibreOffice 统计每份页数写入页脚“共 y 页”（默认：已安装时统计） "
-    "/ count pages with LibreOffice (default: when installed)",
+    help="用 LibreOffice 生成 PDF 印制母版并写入页脚“共 y 页”（默认：已安装时生成） "
+    "/ PDF print masters and page totals with LibreOffice (default: when installed)",
 )
 @click.option(
     "--passphrase",
@@ -107,7 +109,7 @@ def seal_cmd(
       QBANK_SEAL_PASSPHRASE=… qbank seal --batch 1 --passphrase --person 赵老师 --out 封存
     """
     from exporters.print_run import KEY_KINDS, PRINT_ROOM_KINDS
-    from workflows.printing import batch_documents
+    from workflows.printing import batch_documents, pdf_unavailable
     from workflows.sealing import seal_batch_to_dir
 
     if use_passphrase == bool(recipients or recipient_people):
@@ -126,7 +128,7 @@ def seal_cmd(
                 copies=copies if copies is not None else batch.candidates,
                 kinds=(*PRINT_ROOM_KINDS, *KEY_KINDS) if with_key else PRINT_ROOM_KINDS,
                 identities=keyring,
-                count=count_pages,
+                pdf=count_pages,
                 progress=advance,
             )
 
@@ -143,6 +145,9 @@ def seal_cmd(
             passphrase=passphrase,
             identities=keyring,
         )
+    missing = pdf_unavailable() if count_pages is None else None
+    if missing is not None:
+        click.echo(t("print.no_pdf", tool=missing), err=True)
     statement = result.statement
     if as_json:
         emit_json(

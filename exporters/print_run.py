@@ -16,15 +16,25 @@ database. Documents per paper, named for the people who handle them:
 
 Every document is in its own language (`lang`, default Chinese), whatever the operator's.
 
+PDF print masters (`pdf`): every .docx and the print list's .xlsx also as a PDF beside it
+(`试卷-A.pdf` …), laid out by LibreOffice with fonts embedded (`exporters.pdf`). LibreOffice
+prints 共 y 页 only as the file stores it, and a file of N copies needs each copy's own
+total, so one copy of each document is rendered first, its page count y stored as the
+result of the footer's page-count field, and then every document is rendered whole. With
+`duplex` (the default), a document whose copy has an odd page count gets a blank page after
+each copy (a section of its own, no header or footer), so every copy starts on a new sheet
+when the file is printed on both sides. The PDFs' page counts are checked against what the
+footers say; the print list records each PDF with its SHA-256 and real page count.
+
 The print list comes twice: `印制清单.xlsx` for people (a row per copy: serial, paper,
 document, copy number, pages when counted, the first 16 hex digits of the file's SHA-256,
-blank 印制人/核对人 signature columns, the full SHA-256 in a hidden last column; a second
+blank 印制人/核对人 signature columns (the print masters' rows: the PDF's when there is one), the full SHA-256 in a hidden last column; a second
 sheet per file), set up to print on landscape A4, one page wide, title rows on every page,
 in 宋体; and `print-list.json` for programs (batch, files with full SHA-256 and serials).
 
 Same input, same bytes: every zip entry is stamped with the batch's creation time and the
 documents' core properties (created/modified) say the same, so re-exporting a batch gives files
-with the same SHA-256. python-docx's XML is byte-stable by itself; only its zip timestamps
+with the same SHA-256 (the PDFs too, on the same LibreOffice and fonts: `exporters.pdf`). python-docx's XML is byte-stable by itself; only its zip timestamps
 (the time of saving) vary, which is what the restamping removes.
 """
 
@@ -32,17 +42,21 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-import subprocess
-import tempfile
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
+from copy import deepcopy
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import docx
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.oxml.section import CT_SectPr
+from docx.oxml.text.paragraph import CT_P
+from docx.section import Section
 from lxml import etree
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -51,6 +65,7 @@ from openpyxl.utils import get_column_letter
 from exporters import directory
 from exporters.answer_sheet_docx import write_answer_sheet
 from exporters.docx_page import BODY_FONT
+from exporters.pdf import page_count, render_pdfs
 from exporters.practical_paper_docx import (
     PREP_AUDIENCES,
     write_practical_paper,
@@ -74,10 +89,8 @@ __all__ = [
     "THEORY_KINDS",
     "PrintList",
     "PrintedFile",
-    "can_count_pages",
     "check_copies",
     "check_out_dir",
-    "count_pages",
     "paper_kinds",
     "print_list",
     "render_print_run",
@@ -86,7 +99,6 @@ __all__ = [
 ]
 
 MAX_COPIES = 10_000
-_OFFICE_SECONDS = 600  # one LibreOffice run converting every document of a print run
 PRINT_LIST_JSON = "print-list.json"
 PRINT_LIST_XLSX = "印制清单.xlsx"
 
@@ -151,8 +163,10 @@ def paper_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class PrintedFile:
-    """One document of a print run. `serials` names its copies in order (empty for a
-    document printed once); `pages` is the file's page count when it was counted."""
+    """One file of a print run (a .docx or its PDF print master). `serials` names its
+    copies in order (empty for a document printed once); `pages` is the PDF's page count
+    (blank backs included) when PDFs were made; `copy_pages` what each copy's footer gives
+    as 共 y 页."""
 
     name: str
     paper: str
@@ -163,15 +177,23 @@ class PrintedFile:
     sha256: str
     size: int
     pages: int | None = None
+    copy_pages: int | None = None
 
     @property
     def pages_per_copy(self) -> int | None:
+        """Pages one copy takes in the file, a blank back included (sheets × 2 in duplex)."""
         return None if self.pages is None else self.pages // self.copies
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.name.endswith(".pdf")
 
 
 @dataclass(frozen=True)
 class PrintList:
-    """What a print run holds, for the print log: the batch and every file with its hash."""
+    """What a print run holds, for the print log: the batch and every file with its hash;
+    `duplex`: the PDFs' copies start on a new sheet when printed on both sides (blank
+    backs; false without PDFs, whose page counts decide them)."""
 
     batch_id: int
     batch_code: str
@@ -184,6 +206,13 @@ class PrintList:
     created: str
     copies: int
     files: tuple[PrintedFile, ...]
+    duplex: bool = False
+
+    @property
+    def masters(self) -> tuple[PrintedFile, ...]:
+        """The files to print: the PDFs when there are, else the Word files."""
+        pdfs = tuple(f for f in self.files if f.is_pdf)
+        return pdfs or self.files
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -198,9 +227,20 @@ class PrintList:
 
 
 @dataclass(frozen=True)
-class _Rendered:
-    file: PrintedFile
-    data: bytes
+class _Job:
+    """One document to write: its file kind, record and copies' serials (none: once)."""
+
+    kind: str
+    record: PrintDoc
+    labels: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return _FILE_NAMES[self.kind].format(code=self.record.paper_code)
+
+    @property
+    def copies(self) -> int:
+        return max(1, len(self.labels))
 
 
 def render_print_run(
@@ -209,46 +249,85 @@ def render_print_run(
     copies: int,
     kinds: Sequence[str] = PRINT_ROOM_KINDS,
     lang: str | None = None,
-    count: bool = False,
+    pdf: bool = False,
+    duplex: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, bytes]:
     """Every file of the print run, name → bytes, the print list (xlsx and json) included.
 
     `kinds` picks documents (`ALL_KINDS`) for each paper of `run` they apply to, in paper
     order then `ALL_KINDS` order; `lang` is the documents' language (None: Chinese,
-    `DOCUMENT_LANGUAGE`; the operator's language plays no part). With `count`, one copy
-    of each document is laid out by LibreOffice first; its page count goes into the files
-    (as 共 y 页) and into the print list. `progress` is called with the documents rendered
-    and in all. Writes nothing. Raises InvalidInput for bad copies and as `count_pages`;
-    ValueError for unknown kinds or language.
+    `DOCUMENT_LANGUAGE`; the operator's language plays no part). With `pdf`, each copy's
+    page count goes into its footers (共 y 页) and every .docx/.xlsx gets its PDF print master
+    (see the module notes; `duplex` adds the blank backs). Writes nothing. Raises
+    InvalidInput for bad copies and as `exporters.pdf.render_pdfs`, and `print.pages_differ`
+    when a PDF's pages disagree with its footers; ValueError for unknown kinds or language.
+    `progress` is called with the documents rendered and in all.
     """
     check_copies(copies)
     paper_kinds(kinds)
     lang = lang or DOCUMENT_LANGUAGE
     when = run.created.replace(microsecond=0, tzinfo=None)
     jobs = [
-        (file_kind, record, serials(run.batch_code, record.paper_code, copies))
+        _Job(file_kind, record, tuple(serials(run.batch_code, record.paper_code, copies)))
         if kind in _PER_CANDIDATE
-        else (file_kind, record, [])
+        else _Job(file_kind, record, ())
         for record in run.papers
         for kind in _FAMILIES[_paper_kind(record)]
         if kind in kinds
         for file_kind in _file_kinds(kind, record)
     ]
-    per_copy: dict[str, int] = {}
-    if progress is not None:
-        progress(0, len(jobs))  # counting pages (LibreOffice) is often the longest part
-    if count:
-        per_copy = count_pages(
-            {_name(k, r): _docx(k, r, labels[:1], None, when, lang) for k, r, labels in jobs}
-        )
-    rendered = []
-    for kind, record, labels in jobs:
-        rendered.append(
-            _document(kind, record, labels, when, per_copy.get(_name(kind, record)), lang)
-        )
+
+    def advance(done: int) -> None:
         if progress is not None:
-            progress(len(rendered), len(jobs))
+            progress(done, len(jobs))
+
+    advance(0)  # rendering PDFs (LibreOffice) is often the longest part
+    if not pdf:
+        documents = {}
+        for job in jobs:
+            documents[job.name] = _docx(job, job.labels, None, False, when, lang)
+            advance(len(documents))
+        files = [_printed(job, documents[job.name], None, None) for job in jobs]
+        return _with_list(run, copies, False, when, lang, documents, files, pdf=False)
+    first = render_pdfs(
+        {job.name: _docx(job, job.labels[:1], None, False, when, lang) for job in jobs}
+    )
+    per_copy = {job.name: page_count(first[_pdf_name(job.name)]) for job in jobs}
+    backs = {job.name: duplex and bool(job.labels) and per_copy[job.name] % 2 == 1 for job in jobs}
+    documents = {
+        job.name: _docx(job, job.labels, per_copy[job.name], backs[job.name], when, lang)
+        for job in jobs
+    }
+    masters = render_pdfs(documents, created=when)
+    advance(len(jobs))
+    files = []
+    for job in jobs:
+        master = masters[_pdf_name(job.name)]
+        pages = page_count(master)
+        expected = job.copies * (per_copy[job.name] + int(backs[job.name]))
+        if pages != expected:
+            raise InvalidInput(
+                "print.pages_differ", file=_pdf_name(job.name), pages=pages, expected=expected
+            )
+        files.append(_printed(job, documents[job.name], pages, per_copy[job.name]))
+        files.append(_printed(job, master, pages, per_copy[job.name], name=_pdf_name(job.name)))
+    documents |= masters
+    return _with_list(run, copies, duplex, when, lang, documents, files, pdf=True)
+
+
+def _with_list(
+    run: PrintRunDoc,
+    copies: int,
+    duplex: bool,
+    when: datetime,
+    lang: str,
+    documents: dict[str, bytes],
+    files: Sequence[PrintedFile],
+    *,
+    pdf: bool,
+) -> dict[str, bytes]:
+    """`documents` and the print list of `files` (xlsx, json; with `pdf`, the xlsx's PDF)."""
     listing = PrintList(
         batch_id=run.batch_id,
         batch_code=run.batch_code,
@@ -260,10 +339,13 @@ def render_print_run(
         site=run.site,
         created=when.isoformat() + "Z",
         copies=copies,
-        files=tuple(r.file for r in rendered),
+        files=tuple(files),
+        duplex=duplex,
     )
-    out = {r.file.name: r.data for r in rendered}
+    out = dict(documents)
     out[PRINT_LIST_XLSX] = _print_list_xlsx(listing, lang)
+    if pdf:
+        out |= render_pdfs({PRINT_LIST_XLSX: out[PRINT_LIST_XLSX]}, created=when)
     out[PRINT_LIST_JSON] = listing.to_json()
     return out
 
@@ -283,54 +365,6 @@ def print_list(documents: Mapping[str, bytes]) -> PrintList:
     return PrintList(**data, files=files)
 
 
-def can_count_pages() -> bool:
-    """Whether LibreOffice and pdfinfo are here to count pages (`count_pages`)."""
-    return bool(shutil.which("soffice") and shutil.which("pdfinfo"))
-
-
-def count_pages(documents: Mapping[str, bytes]) -> dict[str, int]:
-    """Pages of each Word document as LibreOffice lays it out (one headless conversion).
-
-    Side effects: runs `soffice` and `pdfinfo` on copies in a temporary directory.
-    Raises InvalidInput when `soffice` or `pdfinfo` is missing or a conversion fails.
-    """
-    soffice, pdfinfo = shutil.which("soffice"), shutil.which("pdfinfo")
-    if soffice is None or pdfinfo is None:
-        raise InvalidInput("print.no_office")
-    with tempfile.TemporaryDirectory(prefix="qbank-pages-") as tmp:
-        folder = Path(tmp)
-        paths = []
-        for name, data in documents.items():
-            path = folder / name
-            path.write_bytes(data)
-            paths.append(path)
-        profile = (folder / "profile").as_uri()
-        command = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore"]
-        command += ["--convert-to", "pdf", "--outdir", str(folder / "pdf"), *map(str, paths)]
-        try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, timeout=_OFFICE_SECONDS, check=False
-            )
-        except subprocess.TimeoutExpired:
-            reason = f"no result after {_OFFICE_SECONDS} s"
-            raise InvalidInput("print.render_failed", file=paths[0].name, reason=reason) from None
-        pages = {}
-        for path in paths:
-            pdf = folder / "pdf" / f"{path.stem}.pdf"
-            if not pdf.exists():
-                reason = done.stderr.strip() or f"exit status {done.returncode}"
-                raise InvalidInput("print.render_failed", file=path.name, reason=reason)
-            info = subprocess.run(
-                [pdfinfo, str(pdf)], capture_output=True, text=True, timeout=60, check=True
-            ).stdout
-            pages[path.name] = next(
-                int(line.split(":", 1)[1])
-                for line in info.splitlines()
-                if line.startswith("Pages:")
-            )
-    return pages
-
-
 # --- rendering -----------------------------------------------------------------------------
 
 
@@ -348,50 +382,108 @@ def _file_kinds(kind: str, record: PrintDoc) -> list[str]:
     return [f"{audience}_notice" for audience in PREP_AUDIENCES if lists[audience]]
 
 
-def _name(kind: str, record: PrintDoc) -> str:
-    return _FILE_NAMES[kind].format(code=record.paper_code)
+def _pdf_name(name: str) -> str:
+    return f"{Path(name).stem}.pdf"
 
 
 def _docx(
-    kind: str,
-    record: PrintDoc,
+    job: _Job,
     labels: Sequence[str],
     pages: int | None,
+    backs: bool,
     when: datetime,
     lang: str,
 ) -> bytes:
-    """One document as bytes, `when` stamped into it; `labels` its copies' serials."""
+    """`job`'s document as bytes for copies `labels`, `when` stamped into it; `pages` per
+    copy when known, `backs`: a blank page after each copy."""
     extra: dict[str, Any] = {"lang": lang}
-    if kind in _PER_CANDIDATE:
+    if job.kind in _PER_CANDIDATE:
         extra |= {"serials": list(labels), "pages": pages}
     out = io.BytesIO()
-    _WRITERS[kind](record, out, **extra)
-    return _stable_package(out.getvalue(), when)
+    _WRITERS[job.kind](job.record, out, **extra)
+    data = _blank_backs(out.getvalue()) if backs else out.getvalue()
+    return _stable_package(data, when)
 
 
-def _document(
-    kind: str,
-    record: PrintDoc,
-    labels: Sequence[str],
-    when: datetime,
-    pages: int | None,
-    lang: str,
-) -> _Rendered:
-    """One document of the run and its print-list entry; `pages` per copy when counted."""
-    data = _docx(kind, record, labels, pages, when, lang)
-    copies = max(1, len(labels))
-    printed = PrintedFile(
-        name=_name(kind, record),
-        paper=record.paper_code,
-        kind=kind,
-        fingerprint=record.fingerprint,
-        copies=copies,
-        serials=tuple(labels),
+def _printed(
+    job: _Job, data: bytes, pages: int | None, copy_pages: int | None, *, name: str | None = None
+) -> PrintedFile:
+    """The print-list entry of `job`'s file `name` (default: its .docx) holding `data`."""
+    return PrintedFile(
+        name=name or job.name,
+        paper=job.record.paper_code,
+        kind=job.kind,
+        fingerprint=job.record.fingerprint,
+        copies=job.copies,
+        serials=job.labels,
         sha256=sha256_hex(data),
         size=len(data),
-        pages=None if pages is None else pages * copies,
+        pages=pages,
+        copy_pages=copy_pages,
     )
-    return _Rendered(printed, data)
+
+
+# --- blank backs for duplex ---------------------------------------------------------------
+
+_SECTION_END = f"{qn('w:pPr')}/{qn('w:sectPr')}"
+_TINY_PARAGRAPH = (
+    f'<w:p {nsdecls("w")}><w:pPr><w:spacing w:before="0" w:after="0" w:line="20" '
+    'w:lineRule="exact"/><w:rPr><w:sz w:val="2"/></w:rPr></w:pPr></w:p>'
+)
+_SECTION_PARTS = (
+    "w:headerReference",
+    "w:footerReference",
+    "w:pgNumType",
+    "w:titlePg",
+    "w:type",
+)
+
+
+def _blank_backs(data: bytes) -> bytes:
+    """The Word document `data` (copies as sections, `exporters.docx_page.write_copies`)
+    with a blank page after each copy: a one-page section with empty headers and footers
+    and no page number of its own, so the next copy starts on a new sheet in duplex.
+
+    A copy's section ends with a paragraph holding its `w:sectPr`; the last copy's is the
+    body's own, which moves into a paragraph of its own so that the blank page can follow.
+    """
+    document = docx.Document(io.BytesIO(data))
+    body = document.element.body
+    closing = body[-1]
+    assert closing.tag == qn("w:sectPr"), "a document body ends with its section properties"
+    last = _tiny_paragraph()
+    last.get_or_add_pPr().append(closing)  # moves it out of the body's end
+    body.append(last)
+    ends = [(p, p.find(_SECTION_END)) for p in body.iterchildren(qn("w:p"))]
+    for end, properties in ends:
+        if properties is None:
+            continue
+        blank = _tiny_paragraph()
+        back = deepcopy(properties)
+        for tag in _SECTION_PARTS:
+            for element in back.findall(qn(tag)):
+                back.remove(element)
+        end.addnext(blank)
+        if end is last:
+            body.append(back)
+        else:
+            blank.get_or_add_pPr().append(back)
+        section = Section(cast(CT_SectPr, back), document.part)
+        for part in (
+            section.header,
+            section.footer,
+            section.even_page_header,
+            section.even_page_footer,
+        ):
+            part.is_linked_to_previous = False
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _tiny_paragraph() -> CT_P:
+    """An empty paragraph 1 pt high, so closing a section adds no line to its page."""
+    return cast(CT_P, parse_xml(_TINY_PARAGRAPH))
 
 
 # --- byte-stable packages -----------------------------------------------------------------
@@ -460,7 +552,7 @@ def _print_list_xlsx(listing: PrintList, lang: str) -> bytes:
     headers = [t(f"print.col.{c}") for c in (*columns, "printer", "checker", "sha256")]
     _sheet_head(copies, t("print.list_title"), info, headers)
     row = 0
-    for file in listing.files:
+    for file in listing.masters:
         labels: Sequence[str] = file.serials or ("",)
         for number, serial in enumerate(labels, start=1):
             row += 1

@@ -2222,8 +2222,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "(no print-list.json); --force will not delete its files",
     ),
     "print.no_office": (
-        "统计页数需要 LibreOffice（soffice）和 pdfinfo，本机没有找到",
-        "counting pages needs LibreOffice (soffice) and pdfinfo, which were not found",
+        "PDF 印制母版和页数需要 LibreOffice（soffice）和 pdfinfo（poppler-utils），本机没有找到 {tool}",
+        "PDF print masters and page counts need LibreOffice (soffice) and pdfinfo "
+        "(poppler-utils); {tool} was not found",
+    ),
+    "print.no_pdf": (
+        "注意：未生成 PDF 印制母版（本机没有找到 {tool}；需要 LibreOffice 和 poppler-utils），"
+        "只写了 Word/Excel 文件，页脚“共 y 页”为空",
+        "note: no PDF print masters were made ({tool} was not found; they need LibreOffice and "
+        "poppler-utils): only the Word/Excel files were written, their footers' page totals blank",
+    ),
+    "print.pages_differ": (
+        "{file} 有 {pages} 页，按页脚应为 {expected} 页：请检查文档版式",
+        "{file} has {pages} pages where its footers make {expected}: check the layout",
     ),
     "print.render_failed": (
         "LibreOffice 未能把 {file} 转换为 PDF：{reason}",

@@ -154,7 +154,8 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
     from cli.main import cli
 
     workspace = tmp_path_factory.mktemp("demo-chain")
-    return workspace, CliRunner().invoke(cli, ["demo", "--dir", str(workspace)])
+    # PDF masters run LibreOffice: tests/test_pdf_masters.py covers them
+    return workspace, CliRunner().invoke(cli, ["demo", "--dir", str(workspace), "--no-pdf"])
 
 
 @pytest.fixture(scope="session")

@@ -57,16 +57,20 @@ def qbank(*args: str, tty: bool, delay: float = 0.0) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(tmp_path_factory.mktemp("progress") / "qbank.db")
-
-
-@pytest.fixture(scope="module")
 def items() -> str:
     return str(sample_dir() / "electrician-4" / "items.xlsx")
 
 
-def test_import_shows_a_bar_on_a_terminal(db: str, items: str) -> None:
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory, items: str) -> str:
+    """A database holding the sample items (each test may run on its own xdist worker)."""
+    path = str(tmp_path_factory.mktemp("progress") / "qbank.db")
+    qbank("--db", path, "import", "items", items, *BANK, tty=False)
+    return path
+
+
+def test_import_shows_a_bar_on_a_terminal(tmp_path: Path, items: str) -> None:
+    db = str(tmp_path / "qbank.db")
     out, err = qbank("--db", db, "import", "items", items, *BANK, tty=True)
     assert "正在保存试题" in err
     assert "100%" in err

@@ -52,7 +52,7 @@ from workflows.importing import (
     import_bank_files,
 )
 from workflows.overlap import Scope, check_overlap
-from workflows.printing import batch_documents
+from workflows.printing import batch_documents, pdf_unavailable
 from workflows.sealing import SealedToDir, seal_batch_to_dir, unseal_bundle
 from workflows.types import BankRef, Transaction
 
@@ -128,9 +128,13 @@ class DemoResult:
         return next((v for v in self.verdicts if not v.ok), None)
 
 
-def run_demo(workspace: Path, samples: Path, report: Report) -> DemoResult:
+def run_demo(
+    workspace: Path, samples: Path, report: Report, *, pdf: bool | None = None
+) -> DemoResult:
     """Create `workspace/qbank.db` afresh and run every stage on each bank listed in
     `samples/*/bank.toml`, then verify the whole database; stop at the first failed verdict.
+    `pdf`: the print run's PDF masters (`workflows.printing.batch_documents`; None: when
+    LibreOffice is installed, and a line saying why not otherwise).
 
     Side effects: deletes and recreates `workspace/qbank.db`, `workspace/keys/` (demo keys
     under the demo passphrase), the reports, filing packages, sealed bundle, print office
@@ -161,7 +165,8 @@ def run_demo(workspace: Path, samples: Path, report: Report) -> DemoResult:
                 return result
             if bank.blueprint is not None:
                 batch_id = assemble_batch(db.transaction, bank.files.bank, bank.blueprint, report)
-                if not passed(custody_chain(db.transaction, batch_id, workspace, report)):
+                verdict = custody_chain(db.transaction, batch_id, workspace, report, pdf=pdf)
+                if not passed(verdict):
                     return result
     finally:
         db.dispose()
@@ -350,7 +355,12 @@ def assemble_batch(transaction: Transaction, bank: BankRef, blueprint: Path, rep
 
 
 def custody_chain(
-    transaction: Transaction, batch_id: int, workspace: Path, report: Report
+    transaction: Transaction,
+    batch_id: int,
+    workspace: Path,
+    report: Report,
+    *,
+    pdf: bool | None = None,
 ) -> DemoVerdict:
     """Stage 5: documents, the sealed bundle and every custody step, then the regulator's
     verification of the exported log without the database.
@@ -386,7 +396,7 @@ def custody_chain(
             )
 
     sign("assemble", DEMO_STAFF["assemble"][0])
-    sealed = _seal(transaction, batch_id, signers, workspace / "sealed", report)
+    sealed = _seal(transaction, batch_id, signers, workspace / "sealed", report, pdf=pdf)
     sign("extract", DEMO_STAFF["extract"][0])
     print_office = _unseal(sealed, signers, keystore, workspace / "print-office", report)
     print_list = print_office / "documents" / PRINT_LIST_JSON
@@ -464,17 +474,22 @@ def _seal(
     signers: dict[str, keys.Signer],
     out: Path,
     report: Report,
+    *,
+    pdf: bool | None,
 ) -> SealedToDir:
     """提取: the batch's documents sealed to the print office and the regulator's escrow,
     signed by the extractor; the papers in the database become ciphertext."""
     shutil.rmtree(out, ignore_errors=True)
+    missing = pdf_unavailable() if pdf is None else None
+    if missing is not None:
+        report(tr("print.no_pdf", tool=missing))
     with transaction() as session:
         batch = get_batch(session, batch_id)
         extractor = get_person(session, DEMO_STAFF["extract"][0])
         printer = get_person(session, DEMO_STAFF["print"][0])
         regulator = get_person(session, DEMO_REGULATOR)
         started = time.perf_counter()
-        documents = batch_documents(session, batch, copies=DEMO_COPIES)
+        documents = batch_documents(session, batch, copies=DEMO_COPIES, pdf=pdf)
         result = seal_batch_to_dir(
             session,
             batch.id,

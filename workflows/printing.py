@@ -2,7 +2,8 @@
 the directory written and the `export` audit event recorded.
 
 `qbank export`, `qbank seal` and the demo all print through here. The database side is
-`qbank.print_run`, the documents `exporters.print_run`. Both flows run in the caller's
+`qbank.print_run`, the documents `exporters.print_run`, their PDF print masters
+`exporters.pdf` (LibreOffice: `pdf_unavailable` says why none can be made). Both flows run in the caller's
 transaction (sealing renders and seals in one), so they take a session.
 """
 
@@ -14,10 +15,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from exporters.pdf import missing_tool
 from exporters.print_run import (
     PRINT_ROOM_KINDS,
     PrintList,
-    can_count_pages,
     check_copies,
     check_out_dir,
     paper_kinds,
@@ -31,6 +32,11 @@ from qbank.print_run import print_run_doc, record_export
 from workflows.types import Progress
 
 
+def pdf_unavailable() -> str | None:
+    """The program missing for PDF print masters (`soffice`, `pdfinfo`), or None."""
+    return missing_tool()
+
+
 def batch_documents(
     session: Session,
     batch: Batch,
@@ -41,22 +47,24 @@ def batch_documents(
     lang: str | None = None,
     layouts: Mapping[str, dict[str, Any]] | None = None,
     identities: Identities = None,
-    count: bool | None = False,
+    pdf: bool | None = False,
+    duplex: bool = True,
     progress: Progress | None = None,
 ) -> dict[str, bytes]:
     """Every file of the batch's print run, name → bytes, the print list (xlsx, json) included.
 
     `kinds` picks documents (`exporters.print_run.ALL_KINDS`); `papers` paper codes (default:
     all of the batch that `kinds` apply to); `lang` the label language; a sealed paper opens
-    with `layouts` or `identities` (`qbank.print_run.print_run_doc`); `count` counts pages
-    with LibreOffice, and None counts them whenever LibreOffice is installed: Word computes
-    each copy's 共 y 页 itself, LibreOffice prints only what the file stores; `progress`
-    follows the documents rendered (stage `render`). Reads the database, writes nothing. Raises InvalidInput for bad copies
-    and as `print_run_doc` and `render_print_run`.
+    with `layouts` or `identities` (`qbank.print_run.print_run_doc`); `pdf` adds the PDF
+    print masters and the page totals in the footers (LibreOffice; None: whenever it is
+    installed, see `pdf_unavailable`); `duplex` gives each copy a blank back when its page
+    count is odd; `progress` follows the documents rendered (stage `render`). Reads the
+    database, writes nothing. Raises InvalidInput for bad copies and as `print_run_doc` and
+    `render_print_run`.
     """
     check_copies(copies)  # before any paper is read or decrypted
-    if count is None:
-        count = can_count_pages()
+    if pdf is None:
+        pdf = pdf_unavailable() is None
     run = print_run_doc(
         session,
         batch,
@@ -70,7 +78,8 @@ def batch_documents(
         copies=copies,
         kinds=kinds,
         lang=lang,
-        count=count,
+        pdf=pdf,
+        duplex=duplex,
         progress=None if progress is None else lambda done, total: progress("render", done, total),
     )
 
@@ -87,7 +96,8 @@ def write_batch_documents(
     lang: str | None = None,
     layouts: Mapping[str, dict[str, Any]] | None = None,
     identities: Identities = None,
-    count: bool | None = False,
+    pdf: bool | None = False,
+    duplex: bool = True,
     force: bool = False,
     progress: Progress | None = None,
 ) -> PrintList:
@@ -111,7 +121,8 @@ def write_batch_documents(
         lang=lang,
         layouts=layouts,
         identities=identities,
-        count=count,
+        pdf=pdf,
+        duplex=duplex,
         progress=progress,
     )
     listing = print_list(documents)
