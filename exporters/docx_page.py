@@ -14,7 +14,8 @@ field (pages of this copy), not NUMPAGES (pages of the whole file). LibreOffice 
 not compute SECTIONPAGES and prints the field's stored result instead, so a caller that
 knows how many pages one copy has passes it as `pages` and it is stored as that result
 (Word recomputes it anyway). A file with one copy has one section, where NUMPAGES is the
-same number and every renderer computes it: `write_copies` uses NUMPAGES there.
+same number and every renderer computes it: `write_copies` uses NUMPAGES there while the
+copy's length is unknown (a blank back for duplex would count in NUMPAGES).
 
 Labels (the page line) are in the document's own language, `lang` (default
 `qbank.i18n.DOCUMENT_LANGUAGE`), never the operator's. A theory paper passes a `SealLine`:
@@ -533,7 +534,9 @@ def write_copies(
         raise ValueError("serials must name at least one copy")
     if seal is not None:
         document.settings.odd_and_even_pages_header_footer = True
-    count_field = "NUMPAGES" if len(labels) == 1 else "SECTIONPAGES"
+    # one copy of unknown length: NUMPAGES, which every renderer computes; known, the stored
+    # SECTIONPAGES, which a blank back (`exporters.print_run`) does not change
+    count_field = "NUMPAGES" if len(labels) == 1 and pages is None else "SECTIONPAGES"
     section = document.sections[-1]
     for index, serial in enumerate(labels):
         if index:
