@@ -15,15 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 from pdf_tools import compact, needs_office, pdf_pages, pdf_text
+from print_samples import print_run
 from test_print_practical import assembled_database
 
 from cli.main import cli
 from exporters.pdf import render_pdfs
-from exporters.print_run import PRINT_LIST_JSON, PRINT_LIST_XLSX, print_list
+from exporters.print_run import PRINT_LIST_JSON, PRINT_LIST_XLSX, print_list, render_print_run
 from qbank.canonical import sha256_hex
 
 COPIES = 2
@@ -169,3 +171,109 @@ def test_without_libreoffice_the_docx_are_written_and_the_command_says_why(
     assert asked.exit_code == 1
     assert "本机没有找到 soffice" in asked.stderr
     assert not (tmp_path / "asked").exists()
+
+
+# --- what the print room sees: one pixel check per document type ------------------------------
+
+DPI = 72
+MM = DPI / 25.4
+
+
+def page_image(pdf: Path, page: int) -> np.ndarray:
+    """Page `page` of `pdf` at `DPI` as dark pixels (rows × columns, True where inked)."""
+    data = subprocess.run(
+        ["pdftoppm", "-r", str(DPI), "-gray", "-f", str(page), "-l", str(page), str(pdf)],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    magic, width, height, _, pixels = data.split(maxsplit=4)
+    assert magic == b"P5"
+    shape = (int(height), int(width))
+    return np.frombuffer(pixels[-shape[0] * shape[1] :], np.uint8).reshape(shape) < 128
+
+
+def longest_rule(dark: np.ndarray) -> float:
+    """The longest unbroken dark run along any row, in mm: a table's border, never text."""
+    edges = np.diff(np.pad(dark, ((0, 0), (1, 1))).astype(np.int8), axis=1)
+    starts, ends = np.nonzero(edges == 1), np.nonzero(edges == -1)
+    return float((ends[1] - starts[1]).max(initial=0)) / MM
+
+
+def box(dark: np.ndarray, x: tuple[float, float], y: tuple[float, float]) -> float:
+    """Share of dark pixels between `x` and `y` (mm from the top left corner)."""
+    return float(dark[int(y[0] * MM) : int(y[1] * MM), int(x[0] * MM) : int(x[1] * MM)].mean())
+
+
+def size_mm(dark: np.ndarray) -> tuple[int, int]:
+    """The page's height and width in whole mm."""
+    return round(dark.shape[0] / MM), round(dark.shape[1] / MM)
+
+
+def first_pages(masters: Masters, kind: str) -> tuple[Path, list[int]]:
+    """The PDF of `kind` (paper A's for the theory documents) and each copy's first page."""
+    file = next(f for f in masters.pdfs() if f["kind"] == kind)
+    step = int(str(file["pages_per_copy"]))
+    return masters.out / str(file["name"]), list(range(1, int(str(file["pages"])) + 1, step))
+
+
+SEAL_STRIP = ((5.0, 22.0), (30.0, 267.0))  # the 密封线 box in the left binding margin
+
+
+@needs_office
+def test_pixels_paper_seal_line_on_odd_pages_of_every_copy(masters: Masters) -> None:
+    pdf, firsts = first_pages(masters, "paper")
+    for first in firsts:
+        odd, even, next_odd = (page_image(pdf, first + n) for n in range(3))
+        assert box(odd, *SEAL_STRIP) > 0.01 and box(next_odd, *SEAL_STRIP) > 0.01, first
+        assert box(even, *SEAL_STRIP) == 0.0, first
+
+
+@needs_office
+def test_pixels_answer_sheet_corner_marks_and_a_white_back(masters: Masters) -> None:
+    pdf, firsts = first_pages(masters, "answer_sheet")
+    for first in firsts:
+        sheet = page_image(pdf, first)
+        for x in (8.0, 198.0):  # 6 mm squares 7 mm in from the edges
+            for y in (8.0, 285.0):
+                assert box(sheet, (x, x + 4), (y, y + 4)) > 0.95, (first, x, y)
+        assert not page_image(pdf, first + 1).any(), first  # the blank back: no ink at all
+
+
+@needs_office
+@pytest.mark.parametrize(
+    "kind", ["key", "practical", "scoring", "venue_notice", "candidate_notice"]
+)
+def test_pixels_tables_are_ruled_and_no_seal_line(masters: Masters, kind: str) -> None:
+    """The answer grid, notice list or rubric has its borders across the text width (150 mm
+    of A4's 210 less margins); only the candidates' theory paper carries a 密封线."""
+    pdf, firsts = first_pages(masters, kind)
+    page = page_image(pdf, firsts[0])
+    assert size_mm(page) == (297, 210)
+    assert longest_rule(page) > 140, kind
+    assert box(page, *SEAL_STRIP) == 0.0, kind
+
+
+@needs_office
+def test_pixels_print_list_is_landscape_with_the_signature_columns(masters: Masters) -> None:
+    page = page_image(masters.out / "印制清单.pdf", 1)
+    assert size_mm(page) == (210, 297)  # landscape A4
+    assert box(page, (230.0, 290.0), (10.0, 60.0)) > 0.001  # 印制人/核对人 on the same page
+
+
+@needs_office
+def test_one_copy_with_a_blank_back_counts_only_its_own_pages(tmp_path: Path) -> None:
+    """A single copy is a one-section file whose NUMPAGES would count the blank back too
+    (第 1 页 共 4 页 on a 3-page paper); its footers give the copy's own total."""
+    files = render_print_run(print_run(), copies=1, kinds=("paper",), pdf=True)
+    entry = next(
+        f for f in json.loads(files[PRINT_LIST_JSON])["files"] if f["name"] == "试卷-A.pdf"
+    )
+    total = int(entry["copy_pages"])
+    assert entry["pages"] == total + 1  # the blank back is there
+    pdf = tmp_path / "试卷-A.pdf"
+    pdf.write_bytes(files["试卷-A.pdf"])
+    pages = pdf_text(pdf, skip_left=60).split("\f")[:-1]
+    for number, page in enumerate(pages[:total], start=1):
+        assert f"第{number}页共{total}页" in compact(page)
+    assert not pages[total].strip()
