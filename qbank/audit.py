@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.db import PG_LOCK
-from qbank.model import AuditEvent, utcnow
+from qbank.model import AuditEvent, Base, utcnow
 
 GENESIS = "0" * 64
 # qbank's advisory lock (qbank.db.PG_LOCK, keyed by schema) with this key is taken before
@@ -30,6 +30,7 @@ GENESIS = "0" * 64
 # Banks lock their positive ids and migrations 0.
 AUDIT_LOCK_KEY = -1
 _TAIL = "qbank.audit.tail"
+_EVENTS = Base.metadata.tables["audit_events"]  # Core: bulk appends skip ORM bookkeeping
 HASHED_FIELDS = ("at", "actor", "action", "entity", "entity_id", "bank_id", "detail")
 
 
@@ -143,7 +144,7 @@ def record_many(session: Session, *, actor: str, events: Sequence[Event]) -> Non
         rows.append({**fields, "prev_hash": prev, "hash": digest})
         prev = digest
     session.flush()  # events recorded one by one before these come first in the chain
-    session.execute(insert(AuditEvent), rows)
+    session.execute(insert(_EVENTS), rows)
     session.info.pop(_TAIL, None)
 
 

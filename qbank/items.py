@@ -17,16 +17,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qbank import audit
-from qbank.canonical import canonical_bytes, content_id
+from qbank.canonical import canonical_bytes, content_id, sha256_hex
 from qbank.content import verified_item_content
 from qbank.db import DatabaseBusy, lock_bank
 from qbank.errors import ImportRejected, NotFound
-from qbank.model import Bank, Item, ItemContentKey, ItemVersion, KnowledgeNode
+from qbank.model import Bank, Base, Item, ItemContentKey, ItemVersion, KnowledgeNode
 from qbank.queries import current_items
 from qbank.records import (
     Answer,
@@ -145,7 +145,12 @@ class _Current:
     sha256: str
 
 
-_Planned = tuple[ItemRecord, dict[str, Any], str, str, _Current | None]
+# (record, content, its canonical JSON, version id, content key, the live item it updates)
+_Planned = tuple[ItemRecord, dict[str, Any], str, str, str, _Current | None]
+# The tables bulk statements write: Core, so no ORM bookkeeping per row.
+_ITEMS = Base.metadata.tables["items"]
+_VERSIONS = Base.metadata.tables["item_versions"]
+_KEYS = Base.metadata.tables["item_content_keys"]
 
 
 def import_items(
@@ -231,7 +236,8 @@ def import_items(
             )
             continue
         seen.update(dict.fromkeys(identities, record.location))
-        plan.append((record, content, content_id(content), key, item))
+        canonical = canonical_bytes(content)
+        plan.append((record, content, canonical.decode("utf-8"), sha256_hex(canonical), key, item))
     del seen
 
     problems.extend(_taken_keys(plan, by_key))
@@ -242,7 +248,7 @@ def import_items(
 
     changes: list[_Planned] = []
     for planned in plan:
-        _, _, sha, _, item = planned
+        sha, item = planned[3], planned[5]
         if item is not None and item.sha256 == sha:
             summary.unchanged += 1
         else:
@@ -276,9 +282,9 @@ def import_items(
 
 def _taken_keys(plan: Sequence[_Planned], by_key: dict[str, _Current]) -> list[Problem]:
     """Records whose text another live item of the bank has and keeps after this import."""
-    planned = {item.id: key for _, _, _, key, item in plan if item is not None}
+    planned = {item.id: key for *_, key, item in plan if item is not None}
     problems = []
-    for record, _, _, key, item in plan:
+    for record, *_, key, item in plan:
         other = by_key.get(key)
         if other is None or (item is not None and other.id == item.id):
             continue
@@ -307,21 +313,35 @@ def _store_versions(
     per-row flush), point each changed item at its new (or reverted-to) version, and return
     the audit events of each change in the order the per-row path recorded them: reverts
     first, then creations and new versions in file order."""
+    guids = [
+        record.guid or str(uuid.uuid4()) if item is None else item.guid
+        for record, *_, item in changes
+    ]
     fresh = [
-        {"bank_id": bank.id, "guid": record.guid or str(uuid.uuid4())}
-        for record, _, _, _, item in changes
+        {"bank_id": bank.id, "guid": guid}
+        for guid, (*_, item) in zip(guids, changes, strict=True)
         if item is None
     ]
-    new_ids = iter(
-        session.scalars(insert(Item).returning(Item.id, sort_by_parameter_order=True), fresh).all()
+    # RETURNING in any order (SQLite would insert row by row to keep the parameters' order);
+    # the guid, unique in the bank, says which row got which id.
+    new_ids: dict[str, int] = (
+        {
+            guid: item_id
+            for item_id, guid in session.execute(
+                insert(_ITEMS).returning(_ITEMS.c.id, _ITEMS.c.guid), fresh
+            )
+        }
         if fresh
-        else []
+        else {}
     )
-    item_ids = [item.id if item is not None else next(new_ids) for *_, item in changes]
+    item_ids = [
+        item.id if item is not None else new_ids[guid]
+        for guid, (*_, item) in zip(guids, changes, strict=True)
+    ]
     _store_keys(
         session,
         bank,
-        [(item_id, key) for item_id, (_, _, _, key, _) in zip(item_ids, changes, strict=True)],
+        [(item_id, key) for item_id, (*_, key, _) in zip(item_ids, changes, strict=True)],
         owned_keys,
     )
     existing_ids = [item.id for *_, item in changes if item is not None]
@@ -339,10 +359,10 @@ def _store_versions(
     events: list[audit.Event] = []
     pointers: list[dict[str, int]] = []
     rows: list[dict[str, Any]] = []
-    for item_id, (record, content, sha, key, _) in zip(item_ids, changes, strict=True):
+    for item_id, (record, content, canonical, sha, key, _) in zip(item_ids, changes, strict=True):
         reverted = earlier.get((item_id, sha))
         if reverted is not None:  # content went back to an earlier version: reuse it
-            pointers.append({"id": item_id, "current_version_id": reverted})
+            pointers.append({"item": item_id, "version": reverted})
             events.append(
                 audit.Event("revert", "item", item_id, bank.id, {"version": sha, "file": source})
             )
@@ -353,7 +373,7 @@ def _store_versions(
                 "seq": last_seq.get(item_id, 0) + 1,
                 "sha256": sha,
                 "content_key": key,
-                "canonical": canonical_bytes(content).decode("utf-8"),
+                "canonical": canonical,
                 "type": content["type"],
                 "stem": record.stem,
                 "options": content["options"],
@@ -371,21 +391,30 @@ def _store_versions(
                 "created_by": actor,
             }
         )
-    version_ids = (
-        session.scalars(
-            insert(ItemVersion).returning(ItemVersion.id, sort_by_parameter_order=True), rows
-        ).all()
+    # One new version per item here, so the item id says which row got which id.
+    version_ids: dict[int, int] = (
+        {
+            item_id: version_id
+            for version_id, item_id in session.execute(
+                insert(_VERSIONS).returning(_VERSIONS.c.id, _VERSIONS.c.item_id), rows
+            )
+        }
         if rows
-        else []
+        else {}
     )
-    for row, version_id in zip(rows, version_ids, strict=True):
-        pointers.append({"id": row["item_id"], "current_version_id": version_id})
+    for row in rows:
+        pointers.append({"item": row["item_id"], "version": version_ids[row["item_id"]]})
         action = "create" if row["seq"] == 1 else "new_version"
         detail = {"version": row["sha256"], "seq": row["seq"], "file": source}
         events.append(audit.Event(action, "item", row["item_id"], bank.id, detail))
     if pointers:
-        session.execute(update(Item), pointers)
-        _expire_items(session, {p["id"] for p in pointers})
+        session.execute(
+            update(_ITEMS)
+            .where(_ITEMS.c.id == bindparam("item"))
+            .values(current_version_id=bindparam("version")),
+            pointers,
+        )
+        _expire_items(session, {p["item"] for p in pointers})
     return events
 
 
@@ -431,7 +460,7 @@ def _store_keys(
             delete(ItemContentKey).where(ItemContentKey.item_id.in_(stale[start : start + _CHUNK]))
         )
     session.execute(
-        insert(ItemContentKey),
+        insert(_KEYS),
         [{"item_id": i, "bank_id": bank.id, "content_key": k} for i, k in final.items()],
     )
 

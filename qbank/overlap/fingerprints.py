@@ -5,6 +5,10 @@ practical task's title with its requirements. Its key is the SHA-256 of that tex
 version (of any item, in any bank) with the same text shares one stored token set. A new
 tokenizer identity (jieba upgrade, dictionary or stop-word change) has a new key, and its token
 sets are computed afresh; old rows stay for the reports that used them.
+
+An import stores the sets and signatures of its new texts (`store_fingerprints`), so a check
+reads them (Core queries, no ORM objects) and neither tokenises nor loads the tokenizer: its
+identity is remembered per installation (`tokenizer_info`).
 """
 
 from __future__ import annotations
@@ -19,20 +23,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from qbank.canonical import content_id
-from qbank.model import Signature, TokenizerRecord, TokenSet
+from qbank.model import Base, Signature, TokenizerRecord, TokenSet
 from qbank.overlap.matrix import to_matrix
-from qbank.overlap.minhash import from_bytes, signatures, to_bytes
+from qbank.overlap.minhash import signatures, to_bytes
 from qbank.text.normalize import fold_text
 
 if TYPE_CHECKING:
     from qbank.text.tokens import Tokenizer
 
 _CHUNK = 500  # keys per IN (...) query: well under every backend's parameter limit
+# Core tables for the bulk inserts: no ORM bookkeeping per row.
+_TOKEN_SETS = Base.metadata.tables["token_sets"]
+_SIGNATURES = Base.metadata.tables["minhash_signatures"]
 
 
 @dataclass(frozen=True)
@@ -204,7 +210,7 @@ def ensure_tokens(
             [(u.stem, u.options) for u in missing.values()], tokenizer=tok, progress=progress
         )
         session.execute(
-            insert(TokenSet),
+            insert(_TOKEN_SETS),
             [
                 {"text_sha256": key, "tokenizer": info.key, "tokens": tokens}
                 for key, tokens in zip(missing, computed, strict=True)
@@ -214,58 +220,57 @@ def ensure_tokens(
     return [stored[k] for k in keys]
 
 
-def ensure_signatures(
+def store_signatures(
     session: Session,
-    units: Sequence[TextUnit],
+    keys: Sequence[str],
     tokens: Sequence[Sequence[str]],
     *,
     num_perm: int,
     seed: int,
     tokenizer: Tokenizer | None = None,
-    keys: Sequence[str] | None = None,
-) -> np.ndarray:
-    """(n, num_perm) MinHash signatures of `units`, read where stored, else computed and stored.
+) -> None:
+    """Compute and store the MinHash signatures (these parameters) of the texts `keys` names
+    (`TextUnit.key`, with their `tokens`) that have none yet. Asks only which keys are stored,
+    never reads the signatures themselves.
 
     Side effects: writes signatures for texts seen the first time with these parameters.
     """
     tkey = tokenizer_info(tokenizer).key
-    keys = [u.key for u in units] if keys is None else keys
     unique = sorted(set(keys))
-    stored: dict[str, np.ndarray] = {}
+    stored: set[str] = set()
     for start in range(0, len(unique), _CHUNK):
-        rows = session.execute(
-            select(Signature.text_sha256, Signature.data).where(
-                Signature.tokenizer == tkey,
-                Signature.num_perm == num_perm,
-                Signature.seed == seed,
-                Signature.text_sha256.in_(unique[start : start + _CHUNK]),
+        stored.update(
+            session.scalars(
+                select(Signature.text_sha256).where(
+                    Signature.tokenizer == tkey,
+                    Signature.num_perm == num_perm,
+                    Signature.seed == seed,
+                    Signature.text_sha256.in_(unique[start : start + _CHUNK]),
+                )
             )
         )
-        for text_sha, data in rows:
-            stored[text_sha] = from_bytes(data, num_perm)
-    missing = [i for i, k in enumerate(keys) if k not in stored]
-    if missing:
-        computed = signatures(to_matrix([tokens[i] for i in missing]), num_perm=num_perm, seed=seed)
-        fresh: dict[str, np.ndarray] = {}
-        for row, i in enumerate(missing):
-            fresh.setdefault(keys[i], computed[row])
-        session.execute(
-            insert(Signature),
-            [
-                {
-                    "text_sha256": k,
-                    "tokenizer": tkey,
-                    "num_perm": num_perm,
-                    "seed": seed,
-                    "data": to_bytes(v),
-                }
-                for k, v in fresh.items()
-            ],
-        )
-        stored.update(fresh)
-    if not keys:
-        return np.empty((0, num_perm), dtype=np.uint32)
-    return np.stack([stored[k] for k in keys])
+    missing: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key not in stored:
+            missing.setdefault(key, i)
+    if not missing:
+        return
+    computed = signatures(
+        to_matrix([tokens[i] for i in missing.values()]), num_perm=num_perm, seed=seed
+    )
+    session.execute(
+        insert(_SIGNATURES),
+        [
+            {
+                "text_sha256": key,
+                "tokenizer": tkey,
+                "num_perm": num_perm,
+                "seed": seed,
+                "data": to_bytes(sig),
+            }
+            for key, sig in zip(missing, computed, strict=True)
+        ],
+    )
 
 
 def store_fingerprints(
@@ -277,6 +282,4 @@ def store_fingerprints(
     tokenizer_info(None)  # remembers the default identity, so checks need not load it
     tok = load_tokenizer(None)
     tokens = ensure_tokens(session, units, tokenizer=tok, keys=keys)
-    ensure_signatures(
-        session, units, tokens, num_perm=num_perm, seed=seed, tokenizer=tok, keys=keys
-    )
+    store_signatures(session, keys, tokens, num_perm=num_perm, seed=seed, tokenizer=tok)

@@ -21,9 +21,9 @@ from qbank.model import Bank, Item, ItemVersion, PracticalSet, PracticalSetVersi
 from qbank.overlap.document import ItemId, ListedItem, Number, ReportTokenizer, Scope
 from qbank.overlap.fingerprints import (
     TextUnit,
-    ensure_signatures,
     ensure_tokens,
     load_tokenizer,
+    store_signatures,
     text_key,
     tokenizer_info,
 )
@@ -109,14 +109,13 @@ def _units(
     """Units with stored (or newly stored) tokens and signatures."""
     keys = [t.key for t in texts]
     tokens = ensure_tokens(session, texts, tokenizer=tokenizer, progress=progress, keys=keys)
-    ensure_signatures(
+    store_signatures(
         session,
-        texts,
+        keys,
         tokens,
         num_perm=int(policy.num_perm.value),
         seed=int(policy.seed.value),
         tokenizer=tokenizer,
-        keys=keys,
     )
     return [
         Unit(m.id, m.version, tuple(t), text_key(text, k, t), m.score, m.group, m.guid)
