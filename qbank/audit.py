@@ -121,30 +121,33 @@ class Event:
     detail: Mapping[str, Any]
 
 
-def record_many(session: Session, *, actor: str, events: Sequence[Event]) -> None:
-    """Append `events` in order, chained as `record` chains them, with one bulk INSERT (an
-    import appends one event per item). Takes the chain's lock on PostgreSQL as `record`
-    does; the next `record` in the transaction reads the tail back from the database."""
+def record_many(
+    session: Session, *, actor: str, events: Sequence[Event], batch: int = 5000
+) -> None:
+    """Append `events` in order, chained as `record` chains them, with bulk INSERTs of `batch`
+    rows (an import appends one event per item). Takes the chain's lock on PostgreSQL as
+    `record` does; the next `record` in the transaction reads the tail back from the database."""
     if not events:
         return
     prev = _tail_hash(session)
-    at = utcnow()
-    rows = []
-    for event in events:
-        fields = {
-            "at": at,
-            "actor": actor,
-            "action": event.action,
-            "entity": event.entity,
-            "entity_id": str(event.entity_id),
-            "bank_id": event.bank_id,
-            "detail": json.loads(canonical_bytes(event.detail)),
-        }
-        digest = event_hash(prev, fields)
-        rows.append({**fields, "prev_hash": prev, "hash": digest})
-        prev = digest
     session.flush()  # events recorded one by one before these come first in the chain
-    session.execute(insert(_EVENTS), rows)
+    at = utcnow()
+    for start in range(0, len(events), batch):
+        rows = []
+        for event in events[start : start + batch]:
+            fields = {
+                "at": at,
+                "actor": actor,
+                "action": event.action,
+                "entity": event.entity,
+                "entity_id": str(event.entity_id),
+                "bank_id": event.bank_id,
+                "detail": json.loads(canonical_bytes(event.detail)),
+            }
+            digest = event_hash(prev, fields)
+            rows.append({**fields, "prev_hash": prev, "hash": digest})
+            prev = digest
+        session.execute(insert(_EVENTS), rows)
     session.info.pop(_TAIL, None)
 
 

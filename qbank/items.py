@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qbank import audit
-from qbank.canonical import canonical_bytes, content_id, sha256_hex
+from qbank.canonical import canonical_bytes, content_id
 from qbank.content import verified_item_content
 from qbank.db import DatabaseBusy, lock_bank
 from qbank.errors import ImportRejected, NotFound
@@ -145,8 +145,11 @@ class _Current:
     sha256: str
 
 
-# (record, content, its canonical JSON, version id, content key, the live item it updates)
-_Planned = tuple[ItemRecord, dict[str, Any], str, str, str, _Current | None]
+# (record, version id, content key, the live item it updates). The content and its canonical
+# JSON are made again when the version is written, a batch at a time: holding them for a
+# whole file would double an import's memory.
+_Planned = tuple[ItemRecord, str, str, _Current | None]
+_BATCH = 5000  # rows per bulk statement and per tokenised batch: bounds an import's memory
 # The tables bulk statements write: Core, so no ORM bookkeeping per row.
 _ITEMS = Base.metadata.tables["items"]
 _VERSIONS = Base.metadata.tables["item_versions"]
@@ -236,8 +239,7 @@ def import_items(
             )
             continue
         seen.update(dict.fromkeys(identities, record.location))
-        canonical = canonical_bytes(content)
-        plan.append((record, content, canonical.decode("utf-8"), sha256_hex(canonical), key, item))
+        plan.append((record, content_id(content), key, item))
     del seen
 
     problems.extend(_taken_keys(plan, by_key))
@@ -248,7 +250,7 @@ def import_items(
 
     changes: list[_Planned] = []
     for planned in plan:
-        sha, item = planned[3], planned[5]
+        _, sha, _, item = planned
         if item is not None and item.sha256 == sha:
             summary.unchanged += 1
         else:
@@ -263,18 +265,19 @@ def import_items(
     del plan
     if not dry_run:
         try:
-            events = _store_versions(session, bank, changes, source, actor, owned_keys)
-            events.append(
-                audit.Event(
-                    "import",
-                    "bank",
-                    bank.id,
-                    bank.id,
-                    {"file": source, "imported": summary.imported, "unchanged": summary.unchanged},
-                )
+            _store_versions(session, bank, changes, source, actor, author, owned_keys)
+            audit.record(
+                session,
+                actor=actor,
+                action="import",
+                entity="bank",
+                entity_id=bank.id,
+                bank_id=bank.id,
+                file=source,
+                imported=summary.imported,
+                unchanged=summary.unchanged,
             )
-            audit.record_many(session, actor=actor, events=events)
-            _store_fingerprints(session, [(r.stem, r.options) for r, *_ in changes])
+            _store_fingerprints(session, [r for r, *_ in changes])
         except IntegrityError as error:  # a writer that ignored the lock got there first
             raise DatabaseBusy() from error
     return summary
@@ -307,115 +310,117 @@ def _store_versions(
     changes: Sequence[_Planned],
     source: str,
     actor: str,
+    author: str | None,
     owned_keys: dict[int, str | None],
-) -> list[audit.Event]:
-    """Write new items, versions and content keys with one bulk statement per table (no
-    per-row flush), point each changed item at its new (or reverted-to) version, and return
-    the audit events of each change in the order the per-row path recorded them: reverts
-    first, then creations and new versions in file order."""
+) -> None:
+    """Write new items, content keys and versions with bulk statements of `_BATCH` rows (no
+    per-row flush), point each changed item at its new (or reverted-to) version, and audit
+    each change (per batch: reverts, then creations and new versions, in file order)."""
     guids = [
         record.guid or str(uuid.uuid4()) if item is None else item.guid
         for record, *_, item in changes
     ]
-    fresh = [
-        {"bank_id": bank.id, "guid": guid}
-        for guid, (*_, item) in zip(guids, changes, strict=True)
-        if item is None
-    ]
-    # RETURNING in any order (SQLite would insert row by row to keep the parameters' order);
-    # the guid, unique in the bank, says which row got which id.
-    new_ids: dict[str, int] = (
-        {
-            guid: item_id
-            for item_id, guid in session.execute(
-                insert(_ITEMS).returning(_ITEMS.c.id, _ITEMS.c.guid), fresh
-            )
-        }
-        if fresh
-        else {}
-    )
+    new_ids: dict[str, int] = {}
+    fresh = [guid for guid, (*_, item) in zip(guids, changes, strict=True) if item is None]
+    for start in range(0, len(fresh), _BATCH):
+        # RETURNING in any order (SQLite would insert row by row to keep the parameters'
+        # order); the guid, unique in the bank, says which row got which id.
+        items = [{"bank_id": bank.id, "guid": guid} for guid in fresh[start : start + _BATCH]]
+        returned = session.execute(insert(_ITEMS).returning(_ITEMS.c.id, _ITEMS.c.guid), items)
+        new_ids.update((guid, item_id) for item_id, guid in returned)
     item_ids = [
         item.id if item is not None else new_ids[guid]
         for guid, (*_, item) in zip(guids, changes, strict=True)
     ]
+    del guids, fresh, new_ids
     _store_keys(
         session,
         bank,
-        [(item_id, key) for item_id, (*_, key, _) in zip(item_ids, changes, strict=True)],
+        [(item_id, key) for item_id, (_, _, key, _) in zip(item_ids, changes, strict=True)],
         owned_keys,
     )
-    existing_ids = [item.id for *_, item in changes if item is not None]
+    last_seq, earlier = _earlier_versions(
+        session, [item.id for *_, item in changes if item is not None]
+    )
+    for start in range(0, len(changes), _BATCH):
+        reverts: list[audit.Event] = []
+        created: list[audit.Event] = []
+        pointers: list[dict[str, int]] = []
+        rows: list[dict[str, Any]] = []
+        batch = zip(item_ids[start : start + _BATCH], changes[start : start + _BATCH], strict=True)
+        for item_id, (record, sha, key, _) in batch:
+            reverted = earlier.get((item_id, sha))
+            if reverted is not None:  # content went back to an earlier version: reuse it
+                pointers.append({"item": item_id, "version": reverted})
+                detail = {"version": sha, "file": source}
+                reverts.append(audit.Event("revert", "item", item_id, bank.id, detail))
+                continue
+            content = item_content(record, author=author)
+            rows.append(
+                _version_row(record, content, item_id, last_seq.get(item_id, 0) + 1, key)
+                | {"sha256": sha, "origin": _origin(source, record.location), "created_by": actor}
+            )
+        # One new version per item, so the item id says which row got which id.
+        version_ids: dict[int, int] = {}
+        if rows:
+            stmt = insert(_VERSIONS).returning(_VERSIONS.c.id, _VERSIONS.c.item_id)
+            version_ids.update((item_id, v) for v, item_id in session.execute(stmt, rows))
+        for row in rows:
+            pointers.append({"item": row["item_id"], "version": version_ids[row["item_id"]]})
+            action = "create" if row["seq"] == 1 else "new_version"
+            detail = {"version": row["sha256"], "seq": row["seq"], "file": source}
+            created.append(audit.Event(action, "item", row["item_id"], bank.id, detail))
+        if pointers:
+            session.execute(
+                update(_ITEMS)
+                .where(_ITEMS.c.id == bindparam("item"))
+                .values(current_version_id=bindparam("version")),
+                pointers,
+            )
+            _expire_items(session, {p["item"] for p in pointers})
+        audit.record_many(session, actor=actor, events=reverts + created)
+
+
+def _version_row(
+    record: ItemRecord, content: dict[str, Any], item_id: int, seq: int, key: str
+) -> dict[str, Any]:
+    """The item_versions row of `content` (canonical JSON and the columns that repeat it)."""
+    return {
+        "item_id": item_id,
+        "seq": seq,
+        "content_key": key,
+        "canonical": canonical_bytes(content).decode("utf-8"),
+        "type": content["type"],
+        "stem": record.stem,
+        "options": content["options"],
+        "answer": encode_answer(record.answer),
+        "knowledge_code": record.knowledge_code,
+        "knowledge_path": content["knowledge_path"],
+        "importance": content["importance"],
+        "difficulty": record.difficulty,
+        "discrimination": record.discrimination,
+        "score": record.score,
+        "explanation": record.explanation,
+        "source": record.source,
+        "author": content["author"],
+    }
+
+
+def _earlier_versions(
+    session: Session, item_ids: Sequence[int]
+) -> tuple[dict[int, int], dict[tuple[int, str], int]]:
+    """Of existing items: the last version number, and every version id by (item, version)."""
     last_seq: dict[int, int] = {}
     earlier: dict[tuple[int, str], int] = {}
-    for start in range(0, len(existing_ids), _CHUNK):
+    for start in range(0, len(item_ids), _CHUNK):
         for item_id, seq, sha, version_id in session.execute(
             select(ItemVersion.item_id, ItemVersion.seq, ItemVersion.sha256, ItemVersion.id).where(
-                ItemVersion.item_id.in_(existing_ids[start : start + _CHUNK])
+                ItemVersion.item_id.in_(item_ids[start : start + _CHUNK])
             )
         ):
             last_seq[item_id] = max(seq, last_seq.get(item_id, 0))
             earlier[(item_id, sha)] = version_id
-
-    events: list[audit.Event] = []
-    pointers: list[dict[str, int]] = []
-    rows: list[dict[str, Any]] = []
-    for item_id, (record, content, canonical, sha, key, _) in zip(item_ids, changes, strict=True):
-        reverted = earlier.get((item_id, sha))
-        if reverted is not None:  # content went back to an earlier version: reuse it
-            pointers.append({"item": item_id, "version": reverted})
-            events.append(
-                audit.Event("revert", "item", item_id, bank.id, {"version": sha, "file": source})
-            )
-            continue
-        rows.append(
-            {
-                "item_id": item_id,
-                "seq": last_seq.get(item_id, 0) + 1,
-                "sha256": sha,
-                "content_key": key,
-                "canonical": canonical,
-                "type": content["type"],
-                "stem": record.stem,
-                "options": content["options"],
-                "answer": encode_answer(record.answer),
-                "knowledge_code": record.knowledge_code,
-                "knowledge_path": content["knowledge_path"],
-                "importance": content["importance"],
-                "difficulty": record.difficulty,
-                "discrimination": record.discrimination,
-                "score": record.score,
-                "explanation": record.explanation,
-                "source": record.source,
-                "author": content["author"],
-                "origin": _origin(source, record.location),
-                "created_by": actor,
-            }
-        )
-    # One new version per item here, so the item id says which row got which id.
-    version_ids: dict[int, int] = (
-        {
-            item_id: version_id
-            for version_id, item_id in session.execute(
-                insert(_VERSIONS).returning(_VERSIONS.c.id, _VERSIONS.c.item_id), rows
-            )
-        }
-        if rows
-        else {}
-    )
-    for row in rows:
-        pointers.append({"item": row["item_id"], "version": version_ids[row["item_id"]]})
-        action = "create" if row["seq"] == 1 else "new_version"
-        detail = {"version": row["sha256"], "seq": row["seq"], "file": source}
-        events.append(audit.Event(action, "item", row["item_id"], bank.id, detail))
-    if pointers:
-        session.execute(
-            update(_ITEMS)
-            .where(_ITEMS.c.id == bindparam("item"))
-            .values(current_version_id=bindparam("version")),
-            pointers,
-        )
-        _expire_items(session, {p["item"] for p in pointers})
-    return events
+    return last_seq, earlier
 
 
 def _expire_items(session: Session, ids: set[int]) -> None:
@@ -425,23 +430,31 @@ def _expire_items(session: Session, ids: set[int]) -> None:
             session.expire(obj)
 
 
-def _store_fingerprints(session: Session, texts: Sequence[tuple[str, dict[str, str]]]) -> None:
+def _store_fingerprints(session: Session, records: Sequence[ItemRecord]) -> None:
     """Token sets and signatures (default policy) of the imported texts, so the first overlap
-    check tokenises nothing. Imported here: the import command needs them only when storing."""
-    if not texts:
+    check tokenises nothing; `_BATCH` texts at a time. Imported here: the import command
+    needs them only when storing."""
+    if not records:
         return
     from qbank.overlap.fingerprints import TextUnit, store_fingerprints
     from qbank.policy import load_policy
 
     policy = load_policy()
-    store_fingerprints(
-        session,
-        [TextUnit(stem, tuple(options.values())) for stem, options in texts],
-        num_perm=int(policy.num_perm.value),
-        seed=int(policy.seed.value),
-    )
+    for start in range(0, len(records), _FINGERPRINT_BATCH):
+        store_fingerprints(
+            session,
+            [
+                TextUnit(r.stem, tuple(r.options.values()))
+                for r in records[start : start + _FINGERPRINT_BATCH]
+            ],
+            num_perm=int(policy.num_perm.value),
+            seed=int(policy.seed.value),
+        )
 
 
+_FINGERPRINT_BATCH = 10_000
+"""Texts tokenised per batch: large enough for the tokenizer's process pool to pay off
+(qbank.text.tokens.PARALLEL_THRESHOLD), small enough to bound the tokens held at once."""
 _CHUNK = 500  # ids per IN (...) query: well under every backend's parameter limit
 
 
@@ -459,10 +472,15 @@ def _store_keys(
         session.execute(
             delete(ItemContentKey).where(ItemContentKey.item_id.in_(stale[start : start + _CHUNK]))
         )
-    session.execute(
-        insert(_KEYS),
-        [{"item_id": i, "bank_id": bank.id, "content_key": k} for i, k in final.items()],
-    )
+    rows = list(final.items())
+    for start in range(0, len(rows), _BATCH):
+        session.execute(
+            insert(_KEYS),
+            [
+                {"item_id": i, "bank_id": bank.id, "content_key": k}
+                for i, k in rows[start : start + _BATCH]
+            ],
+        )
 
 
 def _origin(source: str, location: Location) -> str:
