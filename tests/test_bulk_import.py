@@ -13,8 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from click.testing import CliRunner
 from sqlalchemy import delete, func, select, text
 
+from cli.main import cli
 from qbank import audit, integrity
 from qbank.bank import ensure_bank, find_bank
 from qbank.db import Database, open_database
@@ -92,7 +94,7 @@ def store(db: Database, recs: list[ItemRecord]) -> None:
         import_items(session, bank, recs, source="bank.xlsx", actor="tester")
 
 
-def test_bulk_import_keeps_the_database_whole(db: Database) -> None:
+def test_bulk_import_keeps_the_database_whole(db: Database, db_url: str) -> None:
     first = records(300)
     store(db, first)
     changed = [*first]
@@ -114,6 +116,8 @@ def test_bulk_import_keeps_the_database_whole(db: Database) -> None:
         assert audit.verify_chain(session) == []
         report = integrity.verify_database(session)
         assert report.ok, report.as_dict()
+    result = CliRunner().invoke(cli, ["db", "verify", "--db", db_url, "--json"])
+    assert result.exit_code == 0, result.output
 
 
 def test_import_stores_every_texts_tokens_and_signature(db: Database) -> None:
