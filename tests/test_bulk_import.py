@@ -23,6 +23,7 @@ from qbank.db import Database, open_database
 from qbank.items import import_items, item_versions, list_items
 from qbank.model import AuditEvent, Item, ItemVersion, Signature, TokenSet
 from qbank.overlap.checks import check_theory
+from qbank.overlap.fingerprints import TokenizerInfo, tokenizer_info
 from qbank.overlap.report import report_bytes
 from qbank.policy import load_policy
 from qbank.records import ItemRecord, ItemType, Location
@@ -133,6 +134,7 @@ import json, sys
 from qbank.bank import find_bank
 from qbank.db import Database, open_database
 from qbank.overlap.checks import check_theory
+from qbank.overlap.fingerprints import TokenizerInfo, tokenizer_info
 from qbank.overlap.report import report_bytes
 from qbank.policy import load_policy
 
@@ -173,3 +175,15 @@ def test_a_check_after_import_loads_no_tokenizer_and_finds_the_same(tmp_path: Pa
         fresh = check_theory(session, find_bank(session, OCC, 4), load_policy(), actor="t")
     assert fresh.pairs, "the planted near copies are found"
     assert comparable(result["report"]) == comparable(report_bytes(fresh).decode())
+
+
+def test_the_default_tokenizer_is_named_without_loading_it() -> None:
+    from qbank.text.tokens import default_tokenizer
+
+    identity = default_tokenizer().identity
+    assert tokenizer_info() == TokenizerInfo(identity.key, identity.as_dict())
+    probe = "from qbank.overlap.fingerprints import tokenizer_info; import sys; " + (
+        "k = tokenizer_info().key; print(k, 'jieba' in sys.modules, 'rjieba' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [identity.key, "False", "False"]

@@ -13,6 +13,7 @@ identity is remembered per installation (`tokenizer_info`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -136,6 +137,12 @@ def tokenizer_info(tokenizer: Tokenizer | None = None) -> TokenizerInfo:
     stored never import jieba or load its dictionary."""
     if tokenizer is not None:
         return TokenizerInfo(tokenizer.identity.key, tokenizer.identity.as_dict())
+    return _default_info()
+
+
+@functools.cache
+def _default_info() -> TokenizerInfo:
+    """The default tokenizer's identity, once per process (as `default_tokenizer` is built)."""
     stamp = _installation_stamp()
     try:
         entry = json.loads(_identities_file().read_text(encoding="utf-8")).get(stamp)
@@ -203,7 +210,9 @@ def ensure_tokens(
         from qbank.text.tokens import tokenize_many
 
         tok = load_tokenizer(tokenizer)
-        if tok.identity.key != info.key:  # the cached identity was stale: start over with it
+        if tok.identity.key != info.key:  # the remembered identity was stale: correct it
+            _remember(_installation_stamp(), tokenizer_info(tok))
+            _default_info.cache_clear()
             return ensure_tokens(session, units, tokenizer=tok, progress=None, keys=keys)
         register_tokenizer(session, info)
         computed = tokenize_many(
