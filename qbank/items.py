@@ -431,30 +431,15 @@ def _expire_items(session: Session, ids: set[int]) -> None:
 
 
 def _store_fingerprints(session: Session, records: Sequence[ItemRecord]) -> None:
-    """Token sets and signatures (default policy) of the imported texts, so the first overlap
-    check tokenises nothing; `_BATCH` texts at a time. Imported here: the import command
-    needs them only when storing."""
+    """Token sets and signatures of the imported texts, so the first overlap check tokenises
+    nothing. Imported here: the import command needs the overlap code only when storing."""
     if not records:
         return
     from qbank.overlap.fingerprints import TextUnit, store_fingerprints
-    from qbank.policy import load_policy
 
-    policy = load_policy()
-    for start in range(0, len(records), _FINGERPRINT_BATCH):
-        store_fingerprints(
-            session,
-            [
-                TextUnit(r.stem, tuple(r.options.values()))
-                for r in records[start : start + _FINGERPRINT_BATCH]
-            ],
-            num_perm=int(policy.num_perm.value),
-            seed=int(policy.seed.value),
-        )
+    store_fingerprints(session, [TextUnit(r.stem, tuple(r.options.values())) for r in records])
 
 
-_FINGERPRINT_BATCH = 10_000
-"""Texts tokenised per batch: large enough for the tokenizer's process pool to pay off
-(qbank.text.tokens.PARALLEL_THRESHOLD), small enough to bound the tokens held at once."""
 _CHUNK = 500  # ids per IN (...) query: well under every backend's parameter limit
 
 

@@ -23,10 +23,18 @@ from qbank.db import Database, open_database
 from qbank.items import import_items, item_versions, list_items
 from qbank.model import AuditEvent, Item, ItemVersion, Signature, TokenSet
 from qbank.overlap.checks import check_theory
-from qbank.overlap.fingerprints import TokenizerInfo, tokenizer_info
+from qbank.overlap.fingerprints import TextUnit, TokenizerInfo, tokenizer_info
 from qbank.overlap.report import report_bytes
 from qbank.policy import load_policy
-from qbank.records import ItemRecord, ItemType, Location
+from qbank.practical import import_practical
+from qbank.records import (
+    ItemRecord,
+    ItemType,
+    Location,
+    PracticalSetRecord,
+    PracticalTask,
+    RubricRow,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 OCC = "6-31-01-03"
@@ -134,7 +142,7 @@ import json, sys
 from qbank.bank import find_bank
 from qbank.db import Database, open_database
 from qbank.overlap.checks import check_theory
-from qbank.overlap.fingerprints import TokenizerInfo, tokenizer_info
+from qbank.overlap.fingerprints import TextUnit, TokenizerInfo, tokenizer_info
 from qbank.overlap.report import report_bytes
 from qbank.policy import load_policy
 
@@ -187,3 +195,24 @@ def test_the_default_tokenizer_is_named_without_loading_it() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.split() == [identity.key, "False", "False"]
+
+
+def test_practical_import_stores_its_tasks_tokens(db: Database) -> None:
+    def practical(code: str, title: str) -> PracticalSetRecord:
+        rubric = (RubricRow("元件安装", 50, "每处错误扣2分"),)
+        task = PracticalTask("1", title, "按图接线并通电试车。", 50, 120, "B-A", rubric=rubric)
+        return PracticalSetRecord(code, f"操作技能试卷 {code}", Location("s.docx"), tasks=(task,))
+
+    records = [practical("S1", "电动机正反转控制电路安装"), practical("S2", "照明电路安装")]
+    with db.transaction() as session:
+        bank = ensure_bank(session, OCC, 4, actor="tester", occupation_name="电工")
+        import_practical(session, bank, records, source="s.docx", actor="tester")
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(TokenSet)) == 2
+        stored = {u.key for u in _task_units(records)}
+        assert set(session.scalars(select(TokenSet.text_sha256))) == stored
+        assert set(session.scalars(select(Signature.text_sha256))) == stored
+
+
+def _task_units(records: list[PracticalSetRecord]) -> list[TextUnit]:
+    return [TextUnit(t.title, (t.requirements,)) for r in records for t in r.tasks]

@@ -282,13 +282,23 @@ def store_signatures(
     )
 
 
-def store_fingerprints(
-    session: Session, units: Sequence[TextUnit], *, num_perm: int, seed: int
-) -> None:
-    """Token sets and signatures (default tokenizer) of `units`, computed and stored where
-    missing: what an import calls so that the first check finds everything stored."""
-    keys = [u.key for u in units]
+def store_fingerprints(session: Session, units: Sequence[TextUnit]) -> None:
+    """Token sets and signatures (default tokenizer, default policy's MinHash parameters) of
+    `units`, computed and stored where missing, `_FINGERPRINT_BATCH` texts at a time: what
+    imports call so that the first check finds everything stored."""
+    from qbank.policy import load_policy
+
+    policy = load_policy()
+    num_perm, seed = int(policy.num_perm.value), int(policy.seed.value)
     tokenizer_info(None)  # remembers the default identity, so checks need not load it
     tok = load_tokenizer(None)
-    tokens = ensure_tokens(session, units, tokenizer=tok, keys=keys)
-    store_signatures(session, keys, tokens, num_perm=num_perm, seed=seed, tokenizer=tok)
+    for start in range(0, len(units), _FINGERPRINT_BATCH):
+        batch = units[start : start + _FINGERPRINT_BATCH]
+        keys = [u.key for u in batch]
+        tokens = ensure_tokens(session, batch, tokenizer=tok, keys=keys)
+        store_signatures(session, keys, tokens, num_perm=num_perm, seed=seed, tokenizer=tok)
+
+
+_FINGERPRINT_BATCH = 10_000
+"""Texts tokenised per batch: large enough for the tokenizer's process pool to pay off
+(qbank.text.tokens.PARALLEL_THRESHOLD), small enough to bound the tokens held at once."""
