@@ -30,7 +30,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -89,18 +88,20 @@ def write_bank(rows: Sequence[Row], path: Path) -> None:
 
 
 def run_cli(args: Sequence[str], db: Path, env: dict[str, str]) -> dict[str, Any]:
-    """One `qbank` command in a subprocess: wall seconds, peak RSS (MB), exit code."""
+    """One `qbank` command in a subprocess: wall seconds, peak RSS (MB, of the command and the
+    workers it waited for), exit code."""
     command = [sys.executable, "-c", "from cli.main import main; main()", "--db", str(db), *args]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if done.returncode not in (0, 1):
-        sys.stderr.write(done.stdout + done.stderr)
-        raise SystemExit(f"qbank {' '.join(args[:2])} failed ({done.returncode})")
-    # ru_maxrss of children is the largest child so far: report it only when it grew.
-    return {"s": wall, "peak_mb": peak / 1024 if peak > before else None, "rc": done.returncode}
+    with tempfile.TemporaryFile() as output:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage
+        wall = time.perf_counter() - start
+        process.returncode = code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1):
+            output.seek(0)
+            sys.stderr.write(output.read().decode("utf-8", "replace"))
+            raise SystemExit(f"qbank {' '.join(args[:2])} failed ({code})")
+    return {"s": wall, "peak_mb": usage.ru_maxrss / 1024, "rc": code}
 
 
 def floor_parse(path: Path) -> tuple[list[Row], float]:
@@ -206,8 +207,9 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
 def show(result: dict[str, Any]) -> None:
     print(f"{result['items']} items ({result['format']}), {os.cpu_count()} cores")
     for name, step in result["steps"].items():
-        peak = f"{step['peak_mb']:.0f} MB" if step["peak_mb"] else "-"
-        print(f"  {name:<14} {step['s']:7.2f} s   peak RSS {peak:>8}   exit {step['rc']}")
+        print(
+            f"  {name:<14} {step['s']:7.2f} s   peak RSS {step['peak_mb']:5.0f} MB   exit {step['rc']}"
+        )
     f = result["floors"]
     print(
         f"  floors: parse {f['parse_s']:.2f} s, tokenise {f['tokenise_s']:.2f} s, "
