@@ -360,21 +360,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # --- reading limits (formats.limits) ---------------------------------------------
     "limit.exceeded": (
         "{file}{where}：{label}超过上限（{value}，上限 {maximum}），未读取；确需读取时可用"
-        ' --limit {name}=更大的值 或环境变量 QBANK_LIMITS="{name}=…" 提高上限',
+        " --limit {name}=更大的值 或环境变量 QBANK_LIMITS=\"{name}=…\" 提高上限",
         "{file}{where}: {label} over the limit ({value}, limit {maximum}); not read. To read it"
-        ' anyway raise the limit with --limit {name}=LARGER or QBANK_LIMITS="{name}=…"',
+        " anyway raise the limit with --limit {name}=LARGER or QBANK_LIMITS=\"{name}=…\"",
     ),
     "limit.exceeded_at": (
         "{at}：{where}{label}超过上限（{value}，上限 {maximum}），未读取；确需读取时可用"
-        ' --limit {name}=更大的值 或环境变量 QBANK_LIMITS="{name}=…" 提高上限',
+        " --limit {name}=更大的值 或环境变量 QBANK_LIMITS=\"{name}=…\" 提高上限",
         "{at}: {where}{label} over the limit ({value}, limit {maximum}); not read. To read it"
-        ' anyway raise the limit with --limit {name}=LARGER or QBANK_LIMITS="{name}=…"',
+        " anyway raise the limit with --limit {name}=LARGER or QBANK_LIMITS=\"{name}=…\"",
     ),
     "limit.exceeded_here": (
         "{where}{label}超过上限（{value}，上限 {maximum}），未读取；确需读取时可用 --limit {name}=更大的值"
-        ' 或环境变量 QBANK_LIMITS="{name}=…" 提高上限',
+        " 或环境变量 QBANK_LIMITS=\"{name}=…\" 提高上限",
         "{where}{label} over the limit ({value}, limit {maximum}); not read. To read it anyway"
-        ' raise the limit with --limit {name}=LARGER or QBANK_LIMITS="{name}=…"',
+        " raise the limit with --limit {name}=LARGER or QBANK_LIMITS=\"{name}=…\"",
     ),
     "limit.where": (" {where}", ", {where}"),
     "limit.where_here": ("{where}：", "{where}: "),
@@ -400,8 +400,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "limit.problems": ("列出的问题数", "problems listed"),
     "limit.elements": ("XML 元素数", "number of XML elements"),
     "limit.text_node": (
-        "一段连续文本（字节）",
-        "bytes of text in one piece (more than any cell or paragraph)",
+        "一段连续文本（字节）", "bytes of text in one piece (more than any cell or paragraph)",
     ),
     # --- engine: banks, items, storage (qbank.bank, qbank.items) ---------------------------
     "bank.bad_level": (
@@ -755,8 +754,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "overlap.expect.bool": ("应为 true 或 false", "should be true or false"),
     "overlap.expect.id": ("应为试题编号（整数或文字）", "should be an id (a whole number or text)"),
     "overlap.expect.format": (
-        '应为 "qbank-overlap-report/1"',
-        'should be "qbank-overlap-report/1"',
+        "应为 \"qbank-overlap-report/1\"",
+        "should be \"qbank-overlap-report/1\"",
     ),
     "overlap.expect.kind": (
         "应为 theory、practical、practical-levels 或 reference",
