@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from qbank.canonical import canonical_bytes, content_id
 from qbank.content import verified_item_content
 from qbank.db import DatabaseBusy, lock_bank
 from qbank.errors import ImportRejected, NotFound
-from qbank.model import Bank, Item, ItemContentKey, ItemVersion, KnowledgeNode
+from qbank.model import Bank, Base, Item, ItemContentKey, ItemVersion, KnowledgeNode
 from qbank.queries import current_items
 from qbank.records import (
     Answer,
@@ -136,6 +136,26 @@ def _count_rejected(problems: Sequence[Problem]) -> int:
     return len({p.location for p in problems})
 
 
+@dataclass(frozen=True)
+class _Current:
+    """What an import needs of a live item: its id, guid and current version id."""
+
+    id: int
+    guid: str
+    sha256: str
+
+
+# (record, version id, content key, the live item it updates). The content and its canonical
+# JSON are made again when the version is written, a batch at a time: holding them for a
+# whole file would double an import's memory.
+_Planned = tuple[ItemRecord, str, str, _Current | None]
+_BATCH = 5000  # rows per bulk statement and per tokenised batch: bounds an import's memory
+# The tables bulk statements write: Core, so no ORM bookkeeping per row.
+_ITEMS = Base.metadata.tables["items"]
+_VERSIONS = Base.metadata.tables["item_versions"]
+_KEYS = Base.metadata.tables["item_content_keys"]
+
+
 def import_items(
     session: Session,
     bank: Bank,
@@ -160,24 +180,33 @@ def import_items(
     another import holds it past the busy timeout, or when the database refuses a duplicate
     that a writer ignoring the lock stored meanwhile.
 
-    Side effects: writes items, versions, content keys and audit events (not when `dry_run`).
+    Side effects: writes items, versions, content keys, audit events, and the token sets and
+    MinHash signatures of new texts, in bulk statements (not when `dry_run`).
     """
     lock_bank(session, bank.id)
     summary = ImportSummary(dry_run=dry_run)
     problems = ProblemList(parse_problems)  # bounded: a hostile file may be all problems
     points = tree_point_codes(session, bank)
 
-    # outer join: an item may own no content key (None); typed here, add_columns drops types
-    current: Sequence[Row[Item, ItemVersion, str | None]] = session.execute(
+    # Columns only: an import of a large bank must not load every version's text as objects.
+    # Outer join: an item may own no content key (None).
+    current = session.execute(
         current_items(bank.id)
-        .add_columns(ItemContentKey.content_key)
+        .with_only_columns(Item.id, Item.guid, ItemVersion.sha256, ItemContentKey.content_key)
         .outerjoin(ItemContentKey, ItemContentKey.item_id == Item.id)
     ).all()
-    by_guid = {item.guid: (item, version) for item, version, _ in current}
-    by_key = {owned: (item, version) for item, version, owned in current if owned is not None}
-    owned_keys: dict[int, str | None] = {item.id: owned for item, _, owned in current}  # outer join
+    by_guid: dict[str, _Current] = {}
+    by_key: dict[str, _Current] = {}
+    owned_keys: dict[int, str | None] = {}
+    for item_id, guid, sha, owned in current:
+        live = _Current(item_id, guid, sha)
+        by_guid[guid] = live
+        owned_keys[item_id] = owned
+        if owned is not None:
+            by_key[owned] = live
+    del current
 
-    plan: list[tuple[ItemRecord, dict[str, Any], str, str, Item | None, ItemVersion | None]] = []
+    plan: list[_Planned] = []
     seen: dict[str, Location] = {}
     for record in records:
         summary.by_type[record.type.value] += 1
@@ -192,8 +221,7 @@ def import_items(
             )
         content = item_content(record, author=author)
         key = content_key(record.type.value, record.stem, record.options)
-        match = by_guid.get(record.guid) if record.guid else by_key.get(key)
-        item, version = match if match else (None, None)
+        item = by_guid.get(record.guid) if record.guid else by_key.get(key)
         identities = [f"text:{key}"]
         if record.guid:
             identities.insert(0, f"guid:{record.guid}")
@@ -211,7 +239,8 @@ def import_items(
             )
             continue
         seen.update(dict.fromkeys(identities, record.location))
-        plan.append((record, content, content_id(content), key, item, version))
+        plan.append((record, content_id(content), key, item))
+    del seen
 
     problems.extend(_taken_keys(plan, by_key))
     if problems:
@@ -219,9 +248,10 @@ def import_items(
         summary.rejected = _count_rejected(problems)
         raise ItemsRejected(source, summary)
 
-    changes = []
-    for record, content, sha, key, item, version in plan:
-        if version is not None and version.sha256 == sha:
+    changes: list[_Planned] = []
+    for planned in plan:
+        _, sha, _, item = planned
+        if item is not None and item.sha256 == sha:
             summary.unchanged += 1
         else:
             summary.imported += 1
@@ -229,12 +259,13 @@ def import_items(
                 summary.new_items += 1
             else:
                 summary.new_versions += 1
-            changes.append((record, content, sha, key, item))
+            changes.append(planned)
         if progress is not None:
             progress(1)
+    del plan
     if not dry_run:
         try:
-            _store_versions(session, bank, changes, source, actor, owned_keys)
+            _store_versions(session, bank, changes, source, actor, author, owned_keys)
             audit.record(
                 session,
                 actor=actor,
@@ -246,24 +277,20 @@ def import_items(
                 imported=summary.imported,
                 unchanged=summary.unchanged,
             )
-            session.flush()
+            _store_fingerprints(session, [r for r, *_ in changes])
         except IntegrityError as error:  # a writer that ignored the lock got there first
             raise DatabaseBusy() from error
     return summary
 
 
-def _taken_keys(
-    plan: Sequence[tuple[ItemRecord, dict[str, Any], str, str, Item | None, ItemVersion | None]],
-    by_key: dict[str, tuple[Item, ItemVersion]],
-) -> list[Problem]:
+def _taken_keys(plan: Sequence[_Planned], by_key: dict[str, _Current]) -> list[Problem]:
     """Records whose text another live item of the bank has and keeps after this import."""
-    planned = {item.id: key for _, _, _, key, item, _ in plan if item is not None}
+    planned = {item.id: key for *_, key, item in plan if item is not None}
     problems = []
-    for record, _, _, key, item, _ in plan:
-        owner = by_key.get(key)
-        if owner is None or (item is not None and owner[0].id == item.id):
+    for record, *_, key, item in plan:
+        other = by_key.get(key)
+        if other is None or (item is not None and other.id == item.id):
             continue
-        other = owner[0]
         if planned.get(other.id, key) != key:
             continue  # the owner itself takes other text in this same file
         problems.append(
@@ -280,112 +307,165 @@ def _taken_keys(
 def _store_versions(
     session: Session,
     bank: Bank,
-    changes: list[tuple[ItemRecord, dict[str, Any], str, str, Item | None]],
+    changes: Sequence[_Planned],
     source: str,
     actor: str,
+    author: str | None,
     owned_keys: dict[int, str | None],
 ) -> None:
-    """Write new items and versions in a few bulk statements (one flush per table), and
-    point each changed item's content key at its new text."""
-    new_items = {
-        index: Item(bank_id=bank.id, guid=record.guid or str(uuid.uuid4()))
-        for index, (record, _, _, _, item) in enumerate(changes)
-        if item is None
-    }
-    session.add_all(new_items.values())
-    session.flush()
+    """Write new items, content keys and versions with bulk statements of `_BATCH` rows (no
+    per-row flush), point each changed item at its new (or reverted-to) version, and audit
+    each change (per batch: reverts, then creations and new versions, in file order)."""
+    guids = [
+        record.guid or str(uuid.uuid4()) if item is None else item.guid
+        for record, *_, item in changes
+    ]
+    new_ids: dict[str, int] = {}
+    fresh = [guid for guid, (*_, item) in zip(guids, changes, strict=True) if item is None]
+    for start in range(0, len(fresh), _BATCH):
+        # RETURNING in any order (SQLite would insert row by row to keep the parameters'
+        # order); the guid, unique in the bank, says which row got which id.
+        items = [{"bank_id": bank.id, "guid": guid} for guid in fresh[start : start + _BATCH]]
+        returned = session.execute(insert(_ITEMS).returning(_ITEMS.c.id, _ITEMS.c.guid), items)
+        new_ids.update((guid, item_id) for item_id, guid in returned)
+    item_ids = [
+        item.id if item is not None else new_ids[guid]
+        for guid, (*_, item) in zip(guids, changes, strict=True)
+    ]
+    del guids, fresh, new_ids
     _store_keys(
         session,
         bank,
-        [
-            (new_items[i] if item is None else item, key)
-            for i, (_, _, _, key, item) in enumerate(changes)
-        ],
+        [(item_id, key) for item_id, (_, _, key, _) in zip(item_ids, changes, strict=True)],
         owned_keys,
     )
-    existing_ids = [item.id for _, _, _, _, item in changes if item is not None]
+    last_seq, earlier = _earlier_versions(
+        session, [item.id for *_, item in changes if item is not None]
+    )
+    for start in range(0, len(changes), _BATCH):
+        reverts: list[audit.Event] = []
+        created: list[audit.Event] = []
+        pointers: list[dict[str, int]] = []
+        rows: list[dict[str, Any]] = []
+        batch = zip(item_ids[start : start + _BATCH], changes[start : start + _BATCH], strict=True)
+        for item_id, (record, sha, key, _) in batch:
+            reverted = earlier.get((item_id, sha))
+            if reverted is not None:  # content went back to an earlier version: reuse it
+                pointers.append({"item": item_id, "version": reverted})
+                detail = {"version": sha, "file": source}
+                reverts.append(audit.Event("revert", "item", item_id, bank.id, detail))
+                continue
+            content = item_content(record, author=author)
+            rows.append(
+                _version_row(record, content, item_id, last_seq.get(item_id, 0) + 1, key)
+                | {"sha256": sha, "origin": _origin(source, record.location), "created_by": actor}
+            )
+        # One new version per item, so the item id says which row got which id.
+        version_ids: dict[int, int] = {}
+        if rows:
+            stmt = insert(_VERSIONS).returning(_VERSIONS.c.id, _VERSIONS.c.item_id)
+            version_ids.update((item_id, v) for v, item_id in session.execute(stmt, rows))
+        for row in rows:
+            pointers.append({"item": row["item_id"], "version": version_ids[row["item_id"]]})
+            action = "create" if row["seq"] == 1 else "new_version"
+            detail = {"version": row["sha256"], "seq": row["seq"], "file": source}
+            created.append(audit.Event(action, "item", row["item_id"], bank.id, detail))
+        if pointers:
+            session.execute(
+                update(_ITEMS)
+                .where(_ITEMS.c.id == bindparam("item"))
+                .values(current_version_id=bindparam("version")),
+                pointers,
+            )
+            _expire_items(session, {p["item"] for p in pointers})
+        audit.record_many(session, actor=actor, events=reverts + created)
+
+
+def _version_row(
+    record: ItemRecord, content: dict[str, Any], item_id: int, seq: int, key: str
+) -> dict[str, Any]:
+    """The item_versions row of `content` (canonical JSON and the columns that repeat it)."""
+    return {
+        "item_id": item_id,
+        "seq": seq,
+        "content_key": key,
+        "canonical": canonical_bytes(content).decode("utf-8"),
+        "type": content["type"],
+        "stem": record.stem,
+        "options": content["options"],
+        "answer": encode_answer(record.answer),
+        "knowledge_code": record.knowledge_code,
+        "knowledge_path": content["knowledge_path"],
+        "importance": content["importance"],
+        "difficulty": record.difficulty,
+        "discrimination": record.discrimination,
+        "score": record.score,
+        "explanation": record.explanation,
+        "source": record.source,
+        "author": content["author"],
+    }
+
+
+def _earlier_versions(
+    session: Session, item_ids: Sequence[int]
+) -> tuple[dict[int, int], dict[tuple[int, str], int]]:
+    """Of existing items: the last version number, and every version id by (item, version)."""
     last_seq: dict[int, int] = {}
     earlier: dict[tuple[int, str], int] = {}
-    if existing_ids:
+    for start in range(0, len(item_ids), _CHUNK):
         for item_id, seq, sha, version_id in session.execute(
             select(ItemVersion.item_id, ItemVersion.seq, ItemVersion.sha256, ItemVersion.id).where(
-                ItemVersion.item_id.in_(existing_ids)
+                ItemVersion.item_id.in_(item_ids[start : start + _CHUNK])
             )
         ):
             last_seq[item_id] = max(seq, last_seq.get(item_id, 0))
             earlier[(item_id, sha)] = version_id
+    return last_seq, earlier
 
-    pending: list[tuple[Item, ItemVersion]] = []
-    for index, (record, content, sha, key, existing) in enumerate(changes):
-        item = existing if existing is not None else new_items[index]
-        reverted = earlier.get((item.id, sha))
-        if reverted is not None:  # content went back to an earlier version: reuse it
-            item.current_version_id = reverted
-            audit.record(
-                session,
-                actor=actor,
-                action="revert",
-                entity="item",
-                entity_id=item.id,
-                bank_id=bank.id,
-                version=sha,
-                file=source,
-            )
-            continue
-        version = ItemVersion(
-            item_id=item.id,
-            seq=last_seq.get(item.id, 0) + 1,
-            sha256=sha,
-            content_key=key,
-            canonical=canonical_bytes(content).decode("utf-8"),
-            type=content["type"],
-            stem=record.stem,
-            options=dict(record.options),
-            answer=encode_answer(record.answer),
-            knowledge_code=record.knowledge_code,
-            knowledge_path=list(record.knowledge_path),
-            importance=content["importance"],
-            difficulty=record.difficulty,
-            discrimination=record.discrimination,
-            score=record.score,
-            explanation=record.explanation,
-            source=record.source,
-            author=content["author"],
-            origin=_origin(source, record.location),
-            created_by=actor,
-        )
-        pending.append((item, version))
-    session.add_all(version for _, version in pending)
-    session.flush()
-    for item, version in pending:
-        item.current_version_id = version.id
-        audit.record(
-            session,
-            actor=actor,
-            action="create" if version.seq == 1 else "new_version",
-            entity="item",
-            entity_id=item.id,
-            bank_id=bank.id,
-            version=version.sha256,
-            seq=version.seq,
-            file=source,
-        )
+
+def _expire_items(session: Session, ids: set[int]) -> None:
+    """Bulk statements bypass the identity map: items already loaded re-read their pointer."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Item) and obj.id in ids:
+            session.expire(obj)
+
+
+def _store_fingerprints(session: Session, records: Sequence[ItemRecord]) -> None:
+    """Token sets and signatures of the imported texts, so the first overlap check tokenises
+    nothing. Imported here: the import command needs the overlap code only when storing."""
+    if not records:
+        return
+    from qbank.overlap.fingerprints import TextUnit, store_fingerprints
+
+    store_fingerprints(session, [TextUnit(r.stem, tuple(r.options.values())) for r in records])
+
+
+_CHUNK = 500  # ids per IN (...) query: well under every backend's parameter limit
 
 
 def _store_keys(
-    session: Session, bank: Bank, keyed: list[tuple[Item, str]], owned_keys: dict[int, str | None]
+    session: Session, bank: Bank, keyed: list[tuple[int, str]], owned_keys: dict[int, str | None]
 ) -> None:
     """Rewrite the content-key rows of items whose text changed. Old rows go first, so items
     that trade texts within one file never collide on the way; the unique constraint still
     refuses a key another item holds."""
-    final = {item.id: key for item, key in keyed if owned_keys.get(item.id) != key}
+    final = {item_id: key for item_id, key in keyed if owned_keys.get(item_id) != key}
     if not final:
         return
-    session.execute(delete(ItemContentKey).where(ItemContentKey.item_id.in_(list(final))))
-    session.execute(
-        insert(ItemContentKey),
-        [{"item_id": i, "bank_id": bank.id, "content_key": k} for i, k in final.items()],
-    )
+    stale = [i for i in final if i in owned_keys]
+    for start in range(0, len(stale), _CHUNK):
+        session.execute(
+            delete(ItemContentKey).where(ItemContentKey.item_id.in_(stale[start : start + _CHUNK]))
+        )
+    rows = list(final.items())
+    for start in range(0, len(rows), _BATCH):
+        session.execute(
+            insert(_KEYS),
+            [
+                {"item_id": i, "bank_id": bank.id, "content_key": k}
+                for i, k in rows[start : start + _BATCH]
+            ],
+        )
 
 
 def _origin(source: str, location: Location) -> str:

@@ -78,12 +78,14 @@ def import_practical(
     DatabaseBusy when another holds it past the busy timeout). UNIQUE(bank_id, code) makes a
     set's code its identity, so a set cannot be stored twice.
 
-    Side effects: writes sets, versions, their rows and audit events (not when `dry_run`).
+    Side effects: writes sets, versions, their rows, audit events and the token sets and
+    signatures of new task texts (not when `dry_run`).
     """
     if parse_problems:
         raise ImportRejected(source, ProblemList(parse_problems))
     lock_bank(session, bank.id)
     summary = PracticalImportSummary(codes=tuple(r.code for r in records))
+    stored: list[dict[str, Any]] = []
     for record in records:
         content = set_content(record, author=author)
         sha = content_id(content)
@@ -107,7 +109,25 @@ def import_practical(
                 session.flush()
             except IntegrityError as error:  # a writer that ignored the lock got there first
                 raise DatabaseBusy() from error
+            stored.append(content)
+    _store_fingerprints(session, stored)
     return summary
+
+
+def _store_fingerprints(session: Session, contents: Sequence[dict[str, Any]]) -> None:
+    """Token sets and signatures of the stored sets' tasks (title and requirements, as the
+    practical checks compare them), so those checks tokenise nothing. Imported here: the
+    import command needs the overlap code only when storing."""
+    if not contents:
+        return
+    from qbank.overlap.fingerprints import TextUnit, store_fingerprints
+
+    units = [
+        TextUnit(str(task["title"]), (str(task["requirements"]),))
+        for content in contents
+        for task in content["tasks"]
+    ]
+    store_fingerprints(session, units)
 
 
 def _store(

@@ -56,7 +56,7 @@ from qbank.model import (
     PaperItem,
 )
 from qbank.overlap.checks import sets_sharing_tasks_with_other_levels
-from qbank.overlap.fingerprints import TextUnit, ensure_tokens
+from qbank.overlap.fingerprints import TextUnit, ensure_tokens, text_key
 from qbank.overlap.pairs import near_duplicates
 from qbank.policy import Policy
 from qbank.queries import neighbour_batches, neighbour_papers
@@ -192,8 +192,10 @@ def _enemies(session: Session, bank: Bank, ctx: Context, policy: Policy) -> list
     """Near-duplicate pairs among the candidates, except pairs a reviewer judged distinct."""
     versions = ctx.versions
     units = [TextUnit(v.stem, tuple(v.options.values())) for v in versions]
-    tokens = ensure_tokens(session, units)
-    pairs, _ = near_duplicates(tokens, policy, text_keys=[u.folded_key for u in units])
+    keys = [u.key for u in units]
+    tokens = ensure_tokens(session, units, keys=keys)
+    text_keys = [text_key(u, k, t) for u, k, t in zip(units, keys, tokens, strict=True)]
+    pairs, _ = near_duplicates(tokens, policy, text_keys=text_keys)
     distinct = {
         (a, b)
         for a, b in session.execute(

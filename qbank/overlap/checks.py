@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -42,7 +43,9 @@ from qbank.overlap.units import (
 )
 from qbank.policy import Policy
 from qbank.records import ItemRecord
-from qbank.text.tokens import Tokenizer, default_tokenizer
+
+if TYPE_CHECKING:
+    from qbank.text.tokens import Tokenizer
 
 
 def check_theory(
@@ -55,10 +58,9 @@ def check_theory(
     progress: Progress = None,
 ) -> OverlapReport:
     """Repetition within one bank's theory items (the 30% rule). Writes tokens/signatures."""
-    tok = tokenizer or default_tokenizer()
-    units = item_units(session, current_item_rows(session, bank), policy, tok, progress)
+    units = item_units(session, current_item_rows(session, bank), policy, tokenizer, progress)
     report = theory_report(
-        units, context(policy, tok, actor), bank_scope(bank), adjudications(session, bank)
+        units, context(policy, tokenizer, actor), bank_scope(bank), adjudications(session, bank)
     )
     return finish(report, actor)
 
@@ -67,10 +69,11 @@ def check_practical(
     session: Session, bank: Bank, policy: Policy, *, actor: str, tokenizer: Tokenizer | None = None
 ) -> OverlapReport:
     """Pairwise repetition between the practical sets of one bank."""
-    tok = tokenizer or default_tokenizer()
     versions, codes = current_set_versions(session, bank)
-    units = practical_units(session, versions, codes, policy, tok)
-    return finish(practical_report(units, context(policy, tok, actor), bank_scope(bank)), actor)
+    units = practical_units(session, versions, codes, policy, tokenizer)
+    return finish(
+        practical_report(units, context(policy, tokenizer, actor), bank_scope(bank)), actor
+    )
 
 
 def _other_levels(session: Session, bank: Bank) -> list[Bank]:
@@ -87,20 +90,19 @@ def check_practical_levels(
     session: Session, bank: Bank, policy: Policy, *, actor: str, tokenizer: Tokenizer | None = None
 ) -> OverlapReport:
     """This bank's practical tasks against the other levels' tasks of the same occupation."""
-    tok = tokenizer or default_tokenizer()
     versions, codes = current_set_versions(session, bank)
-    units = practical_units(session, versions, codes, policy, tok)
+    units = practical_units(session, versions, codes, policy, tokenizer)
     others: list[Unit] = []
     levels = []
     for other in _other_levels(session, bank):
         o_versions, o_codes = current_set_versions(session, other)
         o_codes = {k: f"L{other.level}:{v}" for k, v in o_codes.items()}
-        others += practical_units(session, o_versions, o_codes, policy, tok, real_codes=False)
+        others += practical_units(session, o_versions, o_codes, policy, tokenizer, real_codes=False)
         levels.append(other.level)
     report = reference_report(
         units,
         others,
-        context(policy, tok, actor),
+        context(policy, tokenizer, actor),
         replace(bank_scope(bank), other_levels=tuple(levels)),
         kind="practical-levels",
         cap_value=float(policy.max_cross_level_practical_share.value),
@@ -118,13 +120,12 @@ def compare_banks(
     tokenizer: Tokenizer | None = None,
 ) -> OverlapReport:
     """A bank's items against another bank's (a provincial bank, another institution's)."""
-    tok = tokenizer or default_tokenizer()
-    units = item_units(session, current_item_rows(session, bank), policy, tok)
-    ref = item_units(session, current_item_rows(session, reference), policy, tok)
+    units = item_units(session, current_item_rows(session, bank), policy, tokenizer)
+    ref = item_units(session, current_item_rows(session, reference), policy, tokenizer)
     scope = replace(
         bank_scope(bank), reference=BankReference(reference.occupation.code, reference.level)
     )
-    return finish(reference_report(units, ref, context(policy, tok, actor), scope), actor)
+    return finish(reference_report(units, ref, context(policy, tokenizer, actor), scope), actor)
 
 
 def compare_with_file(
@@ -138,11 +139,10 @@ def compare_with_file(
     tokenizer: Tokenizer | None = None,
 ) -> OverlapReport:
     """A bank's items against items read from a reference file (imported for the comparison only)."""
-    tok = tokenizer or default_tokenizer()
-    units = item_units(session, current_item_rows(session, bank), policy, tok)
-    ref = record_units(records, source, tok)
+    units = item_units(session, current_item_rows(session, bank), policy, tokenizer)
+    ref = record_units(records, source, tokenizer)
     scope = replace(bank_scope(bank), reference=FileReference(source))
-    return finish(reference_report(units, ref, context(policy, tok, actor), scope), actor)
+    return finish(reference_report(units, ref, context(policy, tokenizer, actor), scope), actor)
 
 
 def store_report(session: Session, bank: Bank | None, report: OverlapReport, *, actor: str) -> str:
@@ -179,7 +179,6 @@ def sets_sharing_tasks_with_other_levels(
     session: Session, bank: Bank, versions: Sequence[PracticalSetVersion], policy: Policy
 ) -> set[int]:
     """Ids of `versions` with a task that near-duplicates a task of another level's sets."""
-    tok = default_tokenizer()
     loaded = list(
         session.scalars(
             select(PracticalSetVersion)
@@ -192,14 +191,16 @@ def sets_sharing_tasks_with_other_levels(
         loaded,
         {v.set_id: str(v.id) for v in loaded},
         policy,
-        tok,
+        None,
         consequence="assemble",
         real_codes=False,
     )
     others: list[Unit] = []
     for other in _other_levels(session, bank):
         o_versions, o_codes = current_set_versions(session, other)
-        others += practical_units(session, o_versions, o_codes, policy, tok, consequence="assemble")
+        others += practical_units(
+            session, o_versions, o_codes, policy, None, consequence="assemble"
+        )
     if not units or not others:
         return set()
     found, _ = cross_duplicates(

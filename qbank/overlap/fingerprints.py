@@ -5,25 +5,41 @@ practical task's title with its requirements. Its key is the SHA-256 of that tex
 version (of any item, in any bank) with the same text shares one stored token set. A new
 tokenizer identity (jieba upgrade, dictionary or stop-word change) has a new key, and its token
 sets are computed afresh; old rows stay for the reports that used them.
+
+An import stores the sets and signatures of its new texts (`store_fingerprints`), so a check
+reads them (Core queries, no ORM objects) and neither tokenises nor loads the tokenizer: its
+identity is remembered per installation (`tokenizer_info`).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from qbank.canonical import content_id
-from qbank.model import Signature, TokenizerRecord, TokenSet
+from qbank.model import Base, Signature, TokenizerRecord, TokenSet
 from qbank.overlap.matrix import to_matrix
-from qbank.overlap.minhash import from_bytes, signatures, to_bytes
+from qbank.overlap.minhash import signatures, to_bytes
 from qbank.text.normalize import fold_text
-from qbank.text.tokens import Tokenizer, default_tokenizer, tokenize_many
+
+if TYPE_CHECKING:
+    from qbank.text.tokens import Tokenizer
 
 _CHUNK = 500  # keys per IN (...) query: well under every backend's parameter limit
+# Core tables for the bulk inserts: no ORM bookkeeping per row.
+_TOKEN_SETS = Base.metadata.tables["token_sets"]
+_SIGNATURES = Base.metadata.tables["minhash_signatures"]
 
 
 @dataclass(frozen=True)
@@ -44,12 +60,126 @@ class TextUnit:
         return content_id([fold_text(self.stem), [fold_text(o) for o in self.options]])
 
 
-def register_tokenizer(session: Session, tokenizer: Tokenizer) -> str:
-    key = tokenizer.identity.key
-    if session.get(TokenizerRecord, key) is None:
-        session.add(TokenizerRecord(key=key, identity=tokenizer.identity.record()))
-        session.flush()
-    return key
+def text_key(unit: TextUnit, key: str, tokens: Sequence[str]) -> str:
+    """The key that makes identical texts a pair (`Unit.text_key`) without folding every text.
+
+    Texts with equal folded keys have equal tokens (the tokenizer folds first), so when the
+    tokens are not empty the pair is found at Jaccard 1 anyway and any key that only equal
+    texts share will do: the stored text's own `key`. Only texts without tokens need the
+    folded key, and only they are folded.
+    """
+    return key if tokens else unit.folded_key
+
+
+@dataclass(frozen=True)
+class TokenizerInfo:
+    """A tokenizer's identity key and fields, known without loading the tokenizer."""
+
+    key: str
+    identity: dict[str, str]
+
+
+_IDENTITIES = "tokenizer-identities.json"
+
+
+def _installation_stamp() -> str:
+    """What the default tokenizer's identity is a function of, read without importing it:
+    the source of `qbank.text.tokens`, the bundled stop words, and every file (size and
+    modification time) of the installed jieba and rjieba distributions."""
+    parts: list[Any] = []
+    for module in ("qbank.text.tokens",):
+        spec = importlib.util.find_spec(module)
+        origin = spec.origin if spec is not None else None
+        parts.append(hashlib.sha256(Path(origin).read_bytes()).hexdigest() if origin else None)
+    stopwords = Path(__file__).resolve().parent.parent / "text" / "stopwords.txt"
+    parts.append(hashlib.sha256(stopwords.read_bytes()).hexdigest())
+    for name in ("jieba", "rjieba"):
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            parts.append([name, None])
+            continue
+        files = []
+        for file in dist.files or ():
+            path = Path(str(dist.locate_file(file)))
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            files.append([str(file), stat.st_size, stat.st_mtime_ns])
+        parts.append([name, dist.version, sorted(files)])
+    return content_id(parts)
+
+
+def _identities_file() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("qbank")) / _IDENTITIES
+
+
+def _remember(stamp: str, info: TokenizerInfo) -> None:
+    """Keep the default tokenizer's identity for this installation (best effort: a cache)."""
+    path = _identities_file()
+    try:
+        known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        known[stamp] = {"key": info.key, "identity": info.identity}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(known), encoding="utf-8")
+        temporary.replace(path)
+    except (OSError, ValueError):
+        pass
+
+
+def tokenizer_info(tokenizer: Tokenizer | None = None) -> TokenizerInfo:
+    """The identity of `tokenizer`, or of the default one without loading it when this
+    installation (`_installation_stamp`) has loaded it before: checks whose tokens are all
+    stored never import jieba or load its dictionary."""
+    if tokenizer is not None:
+        return TokenizerInfo(tokenizer.identity.key, tokenizer.identity.record())
+    return _default_info()
+
+
+@functools.cache
+def _default_info() -> TokenizerInfo:
+    """The default tokenizer's identity, once per process (as `default_tokenizer` is built)."""
+    stamp = _installation_stamp()
+    try:
+        entry = json.loads(_identities_file().read_text(encoding="utf-8")).get(stamp)
+    except (OSError, ValueError):
+        entry = None
+    if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+        return TokenizerInfo(entry["key"], dict(entry["identity"]))
+    info = tokenizer_info(load_tokenizer(None))
+    _remember(stamp, info)
+    return info
+
+
+def load_tokenizer(tokenizer: Tokenizer | None) -> Tokenizer:
+    """`tokenizer`, or the default one (loaded once per process)."""
+    if tokenizer is not None:
+        return tokenizer
+    from qbank.text.tokens import default_tokenizer
+
+    return default_tokenizer()
+
+
+def register_tokenizer(session: Session, tokenizer: Tokenizer | TokenizerInfo) -> str:
+    info = tokenizer if isinstance(tokenizer, TokenizerInfo) else tokenizer_info(tokenizer)
+    if session.scalar(select(TokenizerRecord.key).where(TokenizerRecord.key == info.key)) is None:
+        session.execute(insert(TokenizerRecord), [{"key": info.key, "identity": info.identity}])
+    return info.key
+
+
+def _stored_tokens(session: Session, tkey: str, keys: Sequence[str]) -> dict[str, list[str]]:
+    stored: dict[str, list[str]] = {}
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), _CHUNK):
+        stmt = select(TokenSet.text_sha256, TokenSet.tokens).where(
+            TokenSet.tokenizer == tkey, TokenSet.text_sha256.in_(unique[start : start + _CHUNK])
+        )
+        stored.update((sha, tokens) for sha, tokens in session.execute(stmt))
+    return stored
 
 
 def ensure_tokens(
@@ -58,83 +188,117 @@ def ensure_tokens(
     *,
     tokenizer: Tokenizer | None = None,
     progress: Callable[[int], None] | None = None,
+    keys: Sequence[str] | None = None,
 ) -> list[list[str]]:
     """Token lists of `units` in order: stored ones read, missing ones computed and stored.
 
+    Reads with Core queries; the tokenizer is loaded only when a text has no stored set.
+    `keys` may pass the units' `key`s when the caller has them.
+
     Side effects: writes token sets (and the tokenizer identity) for texts seen the first time.
     """
-    tok = tokenizer or default_tokenizer()
-    tkey = register_tokenizer(session, tok)
-    keys = [u.key for u in units]
-    stored: dict[str, list[str]] = {}
-    unique = sorted(set(keys))
-    for start in range(0, len(unique), _CHUNK):
-        chunk = unique[start : start + _CHUNK]
-        for text_sha, tokens in session.execute(
-            select(TokenSet.text_sha256, TokenSet.tokens).where(
-                TokenSet.tokenizer == tkey, TokenSet.text_sha256.in_(chunk)
-            )
-        ):
-            stored[text_sha] = list(tokens)
+    info = tokenizer_info(tokenizer)
+    keys = [u.key for u in units] if keys is None else keys
+    stored = _stored_tokens(session, info.key, keys)
     missing: dict[str, TextUnit] = {}
     for unit, key in zip(units, keys, strict=True):
         if key not in stored:
             missing.setdefault(key, unit)
-    if progress is not None and len(stored):
+    if progress is not None and stored:
         progress(sum(1 for k in keys if k in stored))
     if missing:
+        from qbank.text.tokens import tokenize_many
+
+        tok = load_tokenizer(tokenizer)
+        if tok.identity.key != info.key:  # the remembered identity was stale: correct it
+            _remember(_installation_stamp(), tokenizer_info(tok))
+            _default_info.cache_clear()
+            return ensure_tokens(session, units, tokenizer=tok, progress=None, keys=keys)
+        register_tokenizer(session, info)
         computed = tokenize_many(
             [(u.stem, u.options) for u in missing.values()], tokenizer=tok, progress=progress
         )
-        session.add_all(
-            TokenSet(text_sha256=key, tokenizer=tkey, tokens=tokens)
-            for key, tokens in zip(missing, computed, strict=True)
+        session.execute(
+            insert(_TOKEN_SETS),
+            [
+                {"text_sha256": key, "tokenizer": info.key, "tokens": tokens}
+                for key, tokens in zip(missing, computed, strict=True)
+            ],
         )
-        session.flush()
         stored.update(zip(missing, computed, strict=True))
     return [stored[k] for k in keys]
 
 
-def ensure_signatures(
+def store_signatures(
     session: Session,
-    units: Sequence[TextUnit],
+    keys: Sequence[str],
     tokens: Sequence[Sequence[str]],
     *,
     num_perm: int,
     seed: int,
     tokenizer: Tokenizer | None = None,
-) -> np.ndarray:
-    """(n, num_perm) MinHash signatures of `units`, read where stored, else computed and stored.
+) -> None:
+    """Compute and store the MinHash signatures (these parameters) of the texts `keys` names
+    (`TextUnit.key`, with their `tokens`) that have none yet. Asks only which keys are stored,
+    never reads the signatures themselves.
 
     Side effects: writes signatures for texts seen the first time with these parameters.
     """
-    tkey = (tokenizer or default_tokenizer()).identity.key
-    keys = [u.key for u in units]
+    tkey = tokenizer_info(tokenizer).key
     unique = sorted(set(keys))
-    stored: dict[str, np.ndarray] = {}
+    stored: set[str] = set()
     for start in range(0, len(unique), _CHUNK):
-        chunk = unique[start : start + _CHUNK]
-        rows = session.execute(
-            select(Signature.text_sha256, Signature.data).where(
-                tuple_(Signature.tokenizer, Signature.num_perm, Signature.seed)
-                == (tkey, num_perm, seed),
-                Signature.text_sha256.in_(chunk),
+        stored.update(
+            session.scalars(
+                select(Signature.text_sha256).where(
+                    Signature.tokenizer == tkey,
+                    Signature.num_perm == num_perm,
+                    Signature.seed == seed,
+                    Signature.text_sha256.in_(unique[start : start + _CHUNK]),
+                )
             )
         )
-        for text_sha, data in rows:
-            stored[text_sha] = from_bytes(data, num_perm)
-    missing = [i for i, k in enumerate(keys) if k not in stored]
-    if missing:
-        computed = signatures(to_matrix([tokens[i] for i in missing]), num_perm=num_perm, seed=seed)
-        fresh: dict[str, np.ndarray] = {}
-        for row, i in enumerate(missing):
-            fresh.setdefault(keys[i], computed[row])
-        session.add_all(
-            Signature(text_sha256=k, tokenizer=tkey, num_perm=num_perm, seed=seed, data=to_bytes(v))
-            for k, v in fresh.items()
-        )
-        session.flush()
-        stored.update(fresh)
-    if not keys:
-        return np.empty((0, num_perm), dtype=np.uint32)
-    return np.stack([stored[k] for k in keys])
+    missing: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key not in stored:
+            missing.setdefault(key, i)
+    if not missing:
+        return
+    computed = signatures(
+        to_matrix([tokens[i] for i in missing.values()]), num_perm=num_perm, seed=seed
+    )
+    session.execute(
+        insert(_SIGNATURES),
+        [
+            {
+                "text_sha256": key,
+                "tokenizer": tkey,
+                "num_perm": num_perm,
+                "seed": seed,
+                "data": to_bytes(sig),
+            }
+            for key, sig in zip(missing, computed, strict=True)
+        ],
+    )
+
+
+def store_fingerprints(session: Session, units: Sequence[TextUnit]) -> None:
+    """Token sets and signatures (default tokenizer, default policy's MinHash parameters) of
+    `units`, computed and stored where missing, `_FINGERPRINT_BATCH` texts at a time: what
+    imports call so that the first check finds everything stored."""
+    from qbank.policy import load_policy
+
+    policy = load_policy()
+    num_perm, seed = int(policy.num_perm.value), int(policy.seed.value)
+    tokenizer_info(None)  # remembers the default identity, so checks need not load it
+    tok = load_tokenizer(None)
+    for start in range(0, len(units), _FINGERPRINT_BATCH):
+        batch = units[start : start + _FINGERPRINT_BATCH]
+        keys = [u.key for u in batch]
+        tokens = ensure_tokens(session, batch, tokenizer=tok, keys=keys)
+        store_signatures(session, keys, tokens, num_perm=num_perm, seed=seed, tokenizer=tok)
+
+
+_FINGERPRINT_BATCH = 10_000
+"""Texts tokenised per batch: large enough for the tokenizer's process pool to pay off
+(qbank.text.tokens.PARALLEL_THRESHOLD), small enough to bound the tokens held at once."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -18,12 +19,21 @@ from qbank.content import verified_item_content, verified_set_content
 from qbank.items import item_content
 from qbank.model import Bank, Item, ItemVersion, PracticalSet, PracticalSetVersion
 from qbank.overlap.document import ItemId, ListedItem, Number, ReportTokenizer, Scope
-from qbank.overlap.fingerprints import TextUnit, ensure_signatures, ensure_tokens
+from qbank.overlap.fingerprints import (
+    TextUnit,
+    ensure_tokens,
+    load_tokenizer,
+    store_signatures,
+    text_key,
+    tokenizer_info,
+)
 from qbank.overlap.report import Context, Unit
 from qbank.policy import Policy
 from qbank.queries import current_items, current_sets
 from qbank.records import ItemRecord
-from qbank.text.tokens import Tokenizer, tokenize_many
+
+if TYPE_CHECKING:
+    from qbank.text.tokens import Tokenizer
 
 Progress = Callable[[int], None] | None
 
@@ -57,17 +67,20 @@ def set_tasks(content: Mapping[str, object]) -> list[TaskText]:
     ]
 
 
-def context(policy: Policy, tokenizer: Tokenizer, actor: str) -> Context:
-    identity = tokenizer.identity
+def context(policy: Policy, tokenizer: Tokenizer | None, actor: str) -> Context:
+    """What a report names besides its figures; `tokenizer` None: the default one, named
+    without loading it (`qbank.overlap.fingerprints.tokenizer_info`)."""
+    info = tokenizer_info(tokenizer)
+    identity = info.identity
     return Context(
         policy=policy,
         tokenizer=ReportTokenizer(
-            name=identity.name,
-            jieba_version=identity.jieba_version,
-            dictionary_sha256=identity.dictionary_sha256,
-            stopwords_sha256=identity.stopwords_sha256,
-            key=identity.key,
-            engine=identity.engine,
+            name=identity["name"],
+            jieba_version=identity["jieba_version"],
+            dictionary_sha256=identity["dictionary_sha256"],
+            stopwords_sha256=identity["stopwords_sha256"],
+            key=info.key,
+            engine=identity.get("engine") or None,
         ),
         generated_by=actor,
     )
@@ -91,22 +104,23 @@ def _units(
     texts: Sequence[TextUnit],
     meta: Sequence[_Meta],
     policy: Policy,
-    tokenizer: Tokenizer,
+    tokenizer: Tokenizer | None,
     progress: Progress,
 ) -> list[Unit]:
     """Units with stored (or newly stored) tokens and signatures."""
-    tokens = ensure_tokens(session, texts, tokenizer=tokenizer, progress=progress)
-    ensure_signatures(
+    keys = [t.key for t in texts]
+    tokens = ensure_tokens(session, texts, tokenizer=tokenizer, progress=progress, keys=keys)
+    store_signatures(
         session,
-        texts,
+        keys,
         tokens,
         num_perm=int(policy.num_perm.value),
         seed=int(policy.seed.value),
         tokenizer=tokenizer,
     )
     return [
-        Unit(m.id, m.version, tuple(t), text.folded_key, m.score, m.group, m.guid)
-        for text, t, m in zip(texts, tokens, meta, strict=True)
+        Unit(m.id, m.version, tuple(t), text_key(text, k, t), m.score, m.group, m.guid)
+        for text, k, t, m in zip(texts, keys, tokens, meta, strict=True)
     ]
 
 
@@ -119,7 +133,7 @@ def item_units(
     session: Session,
     rows: Sequence[tuple[Item, ItemVersion]],
     policy: Policy,
-    tokenizer: Tokenizer,
+    tokenizer: Tokenizer | None,
     progress: Progress = None,
     *,
     consequence: str = "overlap",
@@ -140,7 +154,7 @@ def practical_units(
     versions: Sequence[PracticalSetVersion],
     codes: Mapping[int, str],
     policy: Policy,
-    tokenizer: Tokenizer,
+    tokenizer: Tokenizer | None,
     *,
     consequence: str = "overlap",
     real_codes: bool = True,
@@ -175,10 +189,16 @@ def current_set_versions(
     return versions, codes
 
 
-def record_units(records: Sequence[ItemRecord], source: str, tokenizer: Tokenizer) -> list[Unit]:
+def record_units(
+    records: Sequence[ItemRecord], source: str, tokenizer: Tokenizer | None
+) -> list[Unit]:
     """Units of items read from a file (not stored): ids name the file location."""
+    from qbank.text.tokens import tokenize_many
+
     texts = [TextUnit(r.stem, tuple(r.options.values())) for r in records]
-    tokens = tokenize_many([(t.stem, t.options) for t in texts], tokenizer=tokenizer)
+    tokens = tokenize_many(
+        [(t.stem, t.options) for t in texts], tokenizer=load_tokenizer(tokenizer)
+    )
     return [
         Unit(
             id=record_id(r, source),
@@ -198,15 +218,19 @@ def record_id(record: ItemRecord, source: str) -> str:
 
 
 def units_from_set_contents(
-    sets: Sequence[tuple[str, str, Mapping[str, object]]], tokenizer: Tokenizer
+    sets: Sequence[tuple[str, str, Mapping[str, object]]], tokenizer: Tokenizer | None
 ) -> list[Unit]:
     """Task units of practical sets given as (code, version id, canonical content), no database."""
+    from qbank.text.tokens import tokenize_many
+
     texts, meta = [], []
     for code, sha, content in sets:
         for task in set_tasks(content):
             texts.append(TextUnit(task.title, (task.requirements,)))
             meta.append(_task_meta(code, sha, task))
-    tokens = tokenize_many([(t.stem, t.options) for t in texts], tokenizer=tokenizer)
+    tokens = tokenize_many(
+        [(t.stem, t.options) for t in texts], tokenizer=load_tokenizer(tokenizer)
+    )
     return [
         Unit(m.id, m.version, tuple(tk), t.folded_key, m.score, m.group, m.guid)
         for t, tk, m in zip(texts, tokens, meta, strict=True)

@@ -1,0 +1,250 @@
+"""The path a user walks, end to end, next to what its parts can do in the same run.
+
+    python benchmarks/pipeline.py --items 20000 [--format csv|xlsx] [--json] [--keep DIR]
+        [--root CHECKOUT]   (the checkout whose `qbank` is measured; default this one)
+
+Builds a bank file in the national layout (题型, 题干, 选项A–D, 答案, 难度): real-looking
+Chinese items made of the words of the sample electrician items (benchmarks/overlap.py's
+corpus: word frequencies of the sample, 10% planted near-duplicates with 0–3 words replaced;
+texts that come out identical are dropped, since a bank refuses two items with one text).
+
+Then, each in its own `qbank` subprocess on a fresh SQLite file (wall time, peak RSS):
+
+- `import items` of the file;
+- `overlap check` (the first: nothing stored before the import);
+- `overlap check` again (everything stored); the two reports must list the same pairs.
+
+Assembly of papers is not run: it needs a knowledge tree, a review, a filing and a blueprint
+for the generated bank, which this generator does not make (benchmarks/assembly.py measures
+the solver on a synthetic filed bank).
+
+And the floors, in this process: parsing the file (python-calamine for .xlsx, the csv module
+for .csv), tokenising every item with the production tokenizer (`qbank.text.tokens`), and a
+SQLite `executemany` of the same rows (item, version with its canonical JSON, content key,
+token set, audit event) in one transaction. Prints each step, the floor and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from overlap import build_corpus  # noqa: E402
+
+HEADER = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "难度"]
+OCCUPATION = ["--occupation", "6-31-01-03", "--level", "4", "--occupation-name", "电工"]
+Row = list[str]
+
+
+def bank_rows(n: int, seed: int) -> list[Row]:
+    """`n` generated items as sheet rows (fewer if some texts came out identical)."""
+    corpus = build_corpus(n, seed)
+    rows: list[Row] = []
+    seen: set[tuple[str, ...]] = set()
+    for k, (stem, options) in enumerate(corpus.texts(range(corpus.n), seed)):
+        if options:
+            kind, answer = "单项选择题", "ABCD"[k % 4]
+        else:
+            kind, answer = "判断题", "√" if k % 2 else "×"
+        key = (kind, stem, *options)
+        if key in seen:
+            continue
+        seen.add(key)
+        difficulty = str((0.1, 0.3, 0.5, 0.7, 0.9)[k % 5])
+        rows.append([kind, stem, *(options + [""] * 4)[:4], answer, difficulty])
+    return rows
+
+
+def write_bank(rows: Sequence[Row], path: Path) -> None:
+    if path.suffix == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(HEADER)
+            writer.writerows(rows)
+        return
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("试题")
+    ws.append(HEADER)
+    for row in rows:
+        ws.append([float(v) if i == 7 else (v or None) for i, v in enumerate(row)])
+    wb.save(path)
+
+
+def run_cli(args: Sequence[str], db: Path, env: dict[str, str]) -> dict[str, Any]:
+    """One `qbank` command in a subprocess: wall seconds, peak RSS (MB, of the command and the
+    workers it waited for), exit code."""
+    command = [sys.executable, "-c", "from cli.main import main; main()", "--db", str(db), *args]
+    with tempfile.TemporaryFile() as output:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage
+        wall = time.perf_counter() - start
+        process.returncode = code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1):
+            output.seek(0)
+            sys.stderr.write(output.read().decode("utf-8", "replace"))
+            raise SystemExit(f"qbank {' '.join(args[:2])} failed ({code})")
+    return {"s": wall, "peak_mb": usage.ru_maxrss / 1024, "rc": code}
+
+
+def floor_parse(path: Path) -> tuple[list[Row], float]:
+    start = time.perf_counter()
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))[1:]
+    else:
+        from python_calamine import CalamineWorkbook
+
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        rows = [[str(v) for v in r] for r in sheet.to_python()[1:]]
+    return rows, time.perf_counter() - start
+
+
+def floor_tokenise(rows: Sequence[Row]) -> tuple[list[list[str]], float]:
+    from qbank.text.tokens import default_tokenizer, tokenize_many
+
+    tok = default_tokenizer()  # loading the dictionary is part of the floor
+    start = time.perf_counter()
+    tokens = tokenize_many([(r[1], [o for o in r[2:6] if o]) for r in rows], tokenizer=tok)
+    return tokens, time.perf_counter() - start
+
+
+def floor_insert(rows: Sequence[Row], tokens: Sequence[Sequence[str]], directory: Path) -> float:
+    """SQLite executemany of what an import stores, one transaction, no Python per-row work
+    beyond building the parameter tuples."""
+    from qbank.canonical import canonical_bytes, sha256_hex
+
+    start = time.perf_counter()
+    db = sqlite3.connect(directory / "floor.db")
+    db.executescript(
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, guid TEXT, current INTEGER);"
+        "CREATE TABLE versions (id INTEGER PRIMARY KEY, item INTEGER, sha TEXT UNIQUE, "
+        "canonical TEXT, stem TEXT, options TEXT, answer TEXT);"
+        "CREATE TABLE keys (item INTEGER, key TEXT UNIQUE);"
+        "CREATE TABLE token_sets (sha TEXT PRIMARY KEY, tokens TEXT);"
+        "CREATE TABLE audit (id INTEGER PRIMARY KEY, detail TEXT, hash TEXT UNIQUE);"
+    )
+    items, versions, keys, token_rows, audit = [], [], [], [], []
+    for k, (row, toks) in enumerate(zip(rows, tokens, strict=True)):
+        options = {letter: o for letter, o in zip("ABCD", row[2:6], strict=True) if o}
+        canonical = canonical_bytes({"type": row[0], "stem": row[1], "options": options})
+        sha = sha256_hex(canonical)
+        items.append((k + 1, f"g{k}", k + 1))
+        versions.append(
+            (k + 1, k + 1, sha, canonical.decode(), row[1], json.dumps(options), row[6])
+        )
+        keys.append((k + 1, sha))
+        token_rows.append((sha, json.dumps(toks, ensure_ascii=False)))
+        audit.append((k + 1, json.dumps({"version": sha}), sha))
+    with db:
+        db.executemany("INSERT INTO items VALUES (?, ?, ?)", items)
+        db.executemany("INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?)", versions)
+        db.executemany("INSERT INTO keys VALUES (?, ?)", keys)
+        db.executemany("INSERT INTO token_sets VALUES (?, ?)", token_rows)
+        db.executemany("INSERT INTO audit VALUES (?, ?, ?)", audit)
+    db.close()
+    return time.perf_counter() - start
+
+
+def report_pairs(path: Path) -> list[Any]:
+    body = json.loads(path.read_text(encoding="utf-8"))
+    return sorted(
+        json.dumps(c, sort_keys=True) for c in body.get("pairs", body.get("clusters", []))
+    )
+
+
+def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
+    rows = bank_rows(args.items, args.seed)
+    bank = directory / f"bank.{args.format}"
+    write_bank(rows, bank)
+    env = {**os.environ, "PYTHONPATH": str(args.root), "QBANK_USER": "bench", "QBANK_LANG": "en"}
+    db = directory / "qbank.db"
+    steps = {
+        "import": run_cli(["import", "items", str(bank), *OCCUPATION], db, env),
+        "first check": run_cli(
+            ["overlap", "check", *OCCUPATION[:4], "--out", str(directory / "first.json")], db, env
+        ),
+        "second check": run_cli(
+            ["overlap", "check", *OCCUPATION[:4], "--out", str(directory / "second.json")], db, env
+        ),
+    }
+    same = report_pairs(directory / "first.json") == report_pairs(directory / "second.json")
+    parsed, parse_s = floor_parse(bank)
+    tokens, tokenise_s = floor_tokenise(parsed)
+    insert_s = floor_insert(parsed, tokens, directory)
+    floor = parse_s + tokenise_s + insert_s
+    walked = steps["import"]["s"] + steps["first check"]["s"]
+    return {
+        "items": len(rows),
+        "format": args.format,
+        "steps": steps,
+        "reports_identical": same,
+        "floors": {"parse_s": parse_s, "tokenise_s": tokenise_s, "executemany_s": insert_s},
+        "import_plus_first_check_s": walked,
+        "floor_s": floor,
+        "share_of_floor": floor / walked,
+        "assembly": "not run: the generated bank has no tree, filing or blueprint",
+    }
+
+
+def show(result: dict[str, Any]) -> None:
+    print(f"{result['items']} items ({result['format']}), {os.cpu_count()} cores")
+    for name, step in result["steps"].items():
+        print(
+            f"  {name:<14} {step['s']:7.2f} s   peak RSS {step['peak_mb']:5.0f} MB   exit {step['rc']}"
+        )
+    f = result["floors"]
+    print(
+        f"  floors: parse {f['parse_s']:.2f} s, tokenise {f['tokenise_s']:.2f} s, "
+        f"executemany {f['executemany_s']:.2f} s = {result['floor_s']:.2f} s"
+    )
+    print(
+        f"  import + first check {result['import_plus_first_check_s']:.2f} s: "
+        f"{100 * result['share_of_floor']:.1f}% of the floor's speed"
+    )
+    second = result["steps"]["second check"]["s"]
+    print(f"  second check / tokenise floor: {second / f['tokenise_s']:.2f}")
+    print(f"  reports of the two checks identical: {result['reports_identical']}")
+    print(f"  assembly: {result['assembly']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=20_000)
+    parser.add_argument("--format", choices=("csv", "xlsx"), default="xlsx")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the qbank checkout the CLI runs")
+    parser.add_argument("--keep", type=Path, help="work in this directory and keep its files")
+    args = parser.parse_args()
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        result = run(args, args.keep)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            result = run(args, Path(tmp))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        show(result)
+
+
+if __name__ == "__main__":
+    main()
