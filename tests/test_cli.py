@@ -234,7 +234,7 @@ def test_item_show_and_history_after_an_edit(sqlite_url: str, tmp_path: Path) ->
         ),
         (
             ["item", "list", "--occupation", "6-31-01-03", "--level", "3"],
-            "错误：没有职业 6-31-01-03 等级 3 的题库（先用 qbank import 导入）",
+            "错误：没有职业 6-31-01-03 等级 3 的题库（先用 qbank bank new 新建）",
         ),
         (["item", "show", "999"], "错误：没有编号为 999 的试题"),
         (
