@@ -205,16 +205,23 @@ def _shown(stem: str, options: dict[str, str]) -> str:
 
 
 def compact_diff(old: str, new: str, *, context: int = 4, most: int = 4) -> str:
-    """The changes from `old` to `new` with a little context each, as `…通电前[应→必须]检查…`."""
-    parts = []
+    """The changes from `old` to `new` with a little context each, as `…通电前[应→必须]检查…`;
+    changes fewer than three characters apart read as one."""
+    spans: list[list[int]] = []
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
+        if spans and i1 - spans[-1][1] < 3:
+            spans[-1][1], spans[-1][3] = i2, j2
+        else:
+            spans.append([i1, i2, j1, j2])
+    parts = []
+    for i1, i2, j1, j2 in spans[:most]:
         start, end = max(0, i1 - context), min(len(old), i2 + context)
         parts.append(
             ("…" if start else "")
             + f"{old[start:i1]}[{old[i1:i2]}→{new[j1:j2]}]{old[i2:end]}"
             + ("…" if end < len(old) else "")
         )
-    return " ".join(parts[:most]) + (" …" if len(parts) > most else "")
+    return " ".join(parts) + (" …" if len(spans) > most else "")
