@@ -11,7 +11,7 @@ from typing import Any
 
 from qbank.content import verified_item_content
 from qbank.i18n import tr
-from qbank.items import ItemsRejected
+from qbank.items import ImportSummary, ItemsRejected
 from qbank.linking import CurrentItems
 from qbank.records import ItemRecord, Problem
 
@@ -41,10 +41,15 @@ class FieldCheck:
 
 
 class FieldLossRejected(ItemsRejected):
-    """New versions would lose fields; the message says how to keep or drop them."""
+    """New versions of `losses` items would lose fields (the summary may hold other problems
+    too); the message says how to keep or drop them."""
+
+    def __init__(self, path: str, summary: ImportSummary, *, losses: int) -> None:
+        super().__init__(path, summary)
+        self.losses = losses
 
     def __str__(self) -> str:
-        return tr("field_loss.rejected", file=self.params["file"], count=self.summary.rejected)
+        return tr("field_loss.rejected", file=self.params["file"], count=self.losses)
 
 
 def _empty(value: Any) -> bool:

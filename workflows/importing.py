@@ -155,7 +155,7 @@ def import_items_file(
             )
         except ItemsRejected as rejected:
             if losses:
-                raise FieldLossRejected(path.name, rejected.summary) from None
+                raise FieldLossRejected(path.name, rejected.summary, losses=len(losses)) from None
             raise
     seconds = time.perf_counter() - started
     return ItemsImported(path, summary, total, seconds, linked.links, checked.kept)
