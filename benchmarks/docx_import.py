@@ -134,6 +134,7 @@ def cli(path: Path, workdir: Path) -> tuple[float, float, str]:
         "-c",
         "import sys; from cli.main import main; sys.argv[0] = 'qbank'; sys.exit(main())",
         *("--db", str(database), "import", "items", str(path), *OCCUPATION, "--dry-run"),
+        *("--create", "--occupation-name", "电工"),
     ]
     env = {
         **os.environ,

@@ -1,4 +1,4 @@
-"""`qbank bank list|show`: what each bank holds."""
+"""`qbank bank new|list|show|check`: make a bank on purpose, and what each bank holds."""
 
 from __future__ import annotations
 
@@ -68,6 +68,37 @@ def bank_headers() -> tuple[str, ...]:
 
 def print_banks(summaries: list[BankSummary]) -> None:
     emit_table([_row(s) for s in summaries], bank_headers())
+
+
+@bank_group.command("new")
+@click.option("--occupation", required=True, metavar="CODE", help="职业编码，如 6-31-01-03")
+@click.option("--level", type=DB_INT, required=True, help="等级 1–5 / level")
+@click.option("--name", required=True, help="职业（工种）名称，如 电工 / occupation name")
+@json_option
+@common_options
+@qbank_errors
+def bank_new(occupation: str, level: int, name: str, as_json: bool) -> None:
+    """新建题库；导入前先建好，编码打错时不会悄悄多出一个题库 / create a bank.
+
+    \b
+    例 / Example:
+      qbank bank new --occupation 6-31-01-03 --level 4 --name 电工
+    """
+    from workflows.importing import new_bank
+    from workflows.types import BankRef
+
+    summary = new_bank(transaction, BankRef(occupation, level, name), actor=audit.current_actor())
+    if as_json:
+        emit_json(summary.as_dict())
+    else:
+        click.echo(
+            t(
+                "bank.created",
+                occupation=summary.occupation,
+                name=summary.occupation_name,
+                level=LEVEL_NAMES[summary.level][0],
+            )
+        )
 
 
 @bank_group.command("list")

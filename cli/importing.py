@@ -24,7 +24,14 @@ from qbank.records import PracticalSetRecord, Problem, problem_count
 
 
 def bank_options(fn: F) -> F:
-    fn = click.option("--occupation-name", help="职业名称（新建题库时） / occupation name")(fn)
+    fn = click.option(
+        "--create",
+        is_flag=True,
+        help="题库不存在时新建（供脚本使用，需 --occupation-name） / create the bank if missing",
+    )(fn)
+    fn = click.option(
+        "--occupation-name", help="职业名称（与 --create 一起） / occupation name (with --create)"
+    )(fn)
     fn = click.option("--level", type=DB_INT, required=True, help="等级 1–5 / level")(fn)
     fn = click.option(
         "--occupation", required=True, metavar="CODE", help="职业编码，如 6-31-01-03"
@@ -68,6 +75,30 @@ def import_group() -> None:
     help="列名到字段的映射（Excel/CSV 与 Word 表格），如 --map 试题内容=stem / map a column "
     "(of a sheet or a Word table) to a field",
 )
+@click.option(
+    "--keep-missing",
+    is_flag=True,
+    help="文件没有的字段（鉴定点、重要程度等）沿用现有版本的值 / keep current values of "
+    "fields the file lacks",
+)
+@click.option(
+    "--allow-field-loss",
+    is_flag=True,
+    help="允许新版本丢失现有字段 / let new versions drop fields",
+)
+@click.option(
+    "--link-threshold",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.9,
+    show_default=True,
+    help="无试题编号的题与已有题相似度达到此值时作为其新版本 / similarity from which an "
+    "item is taken for an edit of a stored one",
+)
+@click.option(
+    "--new-items",
+    is_flag=True,
+    help="无法判断归属的相似题作为新题导入 / import undecidable close items as new",
+)
 @click.option("--dry-run", is_flag=True, help="只校验不导入 / validate only")
 @json_option
 @limit_option
@@ -78,19 +109,27 @@ def import_items_cmd(
     occupation: str,
     level: int,
     occupation_name: str | None,
+    create: bool,
     author: str | None,
     maps: tuple[str, ...],
+    keep_missing: bool,
+    allow_field_loss: bool,
+    link_threshold: float,
+    new_items: bool,
     dry_run: bool,
     as_json: bool,
 ) -> None:
     """导入理论试题（.docx / .xlsx / .csv） / import theory items.
 
-    文件有任何问题时全部不导入，并列出每一处问题。
+    文件有任何问题时全部不导入，并列出每一处问题。题库须已存在（qbank bank new）。没有试题编号
+    而与一道已有题非常接近的题作为该题的新版本，并列出改动；新版本会丢失已有字段时不导入，
+    除非加 --keep-missing 或 --allow-field-loss。
 
     \b
     例 / Example:
       qbank import items 电工四级.docx --occupation 6-31-01-03 --level 4
       qbank import items 题库.xlsx --occupation 6-31-01-03 --level 4 --map 试题内容=stem
+      qbank import items 考试.csv --occupation 6-31-01-03 --level 4 --keep-missing
     """
     from qbank import audit
     from qbank.items import ItemsRejected
@@ -99,7 +138,7 @@ def import_items_cmd(
 
     try:
         with progress(shown=not as_json) as advance:
-            summary = import_items_file(
+            result = import_items_file(
                 transaction,
                 BankRef(occupation, level, occupation_name),
                 file,
@@ -108,15 +147,26 @@ def import_items_cmd(
                 mapping=_parse_map(maps),
                 dry_run=dry_run,
                 progress=advance,
-            ).summary
+                create=create,
+                link_threshold=link_threshold,
+                new_items=new_items,
+                keep_missing=keep_missing,
+                allow_field_loss=allow_field_loss,
+            )
     except ItemsRejected as e:
         if as_json:
             emit_json(e.summary.as_dict())
             raise SystemExit(1) from e
         raise
+    summary = result.summary
     if as_json:
-        emit_json(summary.as_dict())
+        links = {"links": [link.as_dict() for link in result.links], "kept": result.kept}
+        emit_json(summary.as_dict() | links)
         return
+    for link in result.links:
+        click.echo(link.describe())
+    if result.kept:
+        click.echo(t("field_loss.kept", count=result.kept))
     key = "cli.items_checked" if dry_run else "cli.items_imported"
     click.echo(t(key, file=file.name, **summary.as_dict()))
 
@@ -134,6 +184,7 @@ def import_tree_cmd(
     occupation: str,
     level: int,
     occupation_name: str | None,
+    create: bool,
     dry_run: bool,
     as_json: bool,
 ) -> None:
@@ -153,6 +204,7 @@ def import_tree_cmd(
         file,
         actor=audit.current_actor(),
         dry_run=dry_run,
+        create=create,
     ).summary
     if as_json:
         emit_json(summary.as_dict())
@@ -174,6 +226,7 @@ def import_practical_cmd(
     occupation: str,
     level: int,
     occupation_name: str | None,
+    create: bool,
     author: str | None,
     dry_run: bool,
     as_json: bool,
@@ -197,6 +250,7 @@ def import_practical_cmd(
             author=author,
             dry_run=dry_run,
             unreadable_as_problem=as_json,
+            create=create,
         ).files
     except PracticalRejected as error:
         if as_json:  # the report a script reads, rejected files and all (exit status 1)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from qbank import audit
 from qbank.errors import InvalidInput, NotFound
+from qbank.i18n import tr
 from qbank.model import Bank, ItemVersion, KnowledgeNode, Occupation
 from qbank.queries import current_items, current_sets
 from qbank.text.normalize import is_occupation_code
@@ -120,6 +121,77 @@ def ensure_bank(
             level=level,
         )
     return bank
+
+
+def create_bank(
+    session: Session, occupation_code: str, level: int, *, name: str, actor: str
+) -> Bank:
+    """A new bank of `occupation_code` at `level`, its occupation named `name`; banks are made
+    on purpose, so InvalidInput when the bank exists or the occupation has another name."""
+    code = check_occupation_code(occupation_code)
+    check_level(level)
+    name = name.strip()
+    if not name:
+        raise InvalidInput("bank.name_required", occupation=code)
+    occupation = session.scalar(select(Occupation).where(Occupation.code == code))
+    if occupation is not None:
+        if occupation.name not in (name, occupation.code):
+            raise InvalidInput(
+                "bank.occupation_named", occupation=code, name=name, existing=occupation.name
+            )
+        if session.scalar(
+            select(Bank).where(Bank.occupation_id == occupation.id, Bank.level == level)
+        ):
+            raise InvalidInput(
+                "bank.exists", occupation=code, name=occupation.name, level=LEVEL_NAMES[level][0]
+            )
+    return ensure_bank(session, code, level, actor=actor, occupation_name=name)
+
+
+def existing_bank(
+    session: Session, occupation_code: str, level: int, *, name: str | None = None
+) -> Bank:
+    """The bank an import goes into, which must exist: NotFound names the closest banks (a
+    swapped digit in the code must not make a second bank)."""
+    try:
+        return find_bank(session, occupation_code, level)
+    except NotFound:
+        pass
+    close = suggest_banks(session, occupation_code, level, name=name)
+    known = session.scalar(
+        select(Occupation.name).where(Occupation.code == occupation_code.strip())
+    )
+    params = {
+        "occupation": occupation_code.strip(),
+        "level": LEVEL_NAMES[level][0],
+        "number": level,
+        "name": name or known or tr("bank.name_placeholder"),
+    }
+    if not close:
+        raise NotFound("bank.missing", **params)
+    choices = tr("bank.or").join(
+        f"{b.occupation.code} {b.occupation.name} {LEVEL_NAMES[b.level][0]}" for b in close
+    )
+    raise NotFound("bank.missing_suggest", choices=choices, **params)
+
+
+def suggest_banks(
+    session: Session, occupation_code: str, level: int, *, name: str | None = None, limit: int = 3
+) -> list[Bank]:
+    """The existing banks closest to a code (and an occupation name) the user typed: similar
+    codes or names (rapidfuzz ratio ≥ 70), the same level first."""
+    from rapidfuzz import fuzz
+
+    code = occupation_code.strip()
+    scored = []
+    for bank in session.scalars(select(Bank)):
+        similarity = fuzz.ratio(code, bank.occupation.code)
+        if name:
+            similarity = max(similarity, fuzz.ratio(name.strip(), bank.occupation.name))
+        if similarity >= 70:
+            scored.append((similarity + (5 if bank.level == level else 0), bank.id, bank))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    return [bank for _, _, bank in scored[:limit]]
 
 
 @dataclass

@@ -419,8 +419,87 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "occupation code '{code}' is malformed; expected e.g. 6-31-01-03 or 6-18-01-01-02",
     ),
     "bank.not_found": (
-        "没有职业 {occupation} 等级 {level} 的题库（先用 qbank import 导入）",
-        "no bank for occupation {occupation} level {level} (import into it first)",
+        "没有职业 {occupation} 等级 {level} 的题库（先用 qbank bank new 新建）",
+        "no bank for occupation {occupation} level {level} (create it with qbank bank new)",
+    ),
+    # --- explicit banks, field loss, item links (qbank.bank, qbank.field_loss, qbank.linking)
+    "bank.name_required": (
+        "新建题库要写职业名称（--name / --occupation-name），如 电工",
+        "a new bank needs its occupation name (--name / --occupation-name), e.g. 电工",
+    ),
+    "bank.occupation_named": (
+        "职业 {occupation} 已有名称“{existing}”，与“{name}”不同；请核对职业编码",
+        "occupation {occupation} is already named '{existing}', not '{name}'; check the code",
+    ),
+    "bank.exists": (
+        "题库 {occupation} {name} {level} 已存在",
+        "bank {occupation} {name} {level} already exists",
+    ),
+    "bank.name_placeholder": ("职业名称", "NAME"),
+    "bank.or": ("，或 ", ", or "),
+    "bank.missing": (
+        "没有 {occupation} {level}题库。新建题库请先运行 qbank bank new --occupation "
+        "{occupation} --level {number} --name {name}（脚本可在导入时加 --create "
+        "--occupation-name {name}）",
+        "there is no bank {occupation} level {number}. To make it, run qbank bank new "
+        "--occupation {occupation} --level {number} --name {name} first (scripts may add "
+        "--create --occupation-name {name} to the import)",
+    ),
+    "bank.missing_suggest": (
+        "没有 {occupation} {level}题库。是否要导入到 {choices}？新建题库请先运行 qbank bank new "
+        "--occupation {occupation} --level {number} --name {name}（脚本可在导入时加 --create "
+        "--occupation-name {name}）",
+        "there is no bank {occupation} level {number}. Did you mean {choices}? To make it, run "
+        "qbank bank new --occupation {occupation} --level {number} --name {name} first "
+        "(scripts may add --create --occupation-name {name} to the import)",
+    ),
+    "bank.created": (
+        "已新建题库 {occupation} {name} {level}",
+        "created bank {occupation} {name} {level}",
+    ),
+    "problem.field_loss": (
+        "{item}：新版本会丢失{fields}",
+        "{item}: the new version would lose {fields}",
+    ),
+    "field_loss.rejected": (
+        "{file}：{count} 道题的新版本会丢失已有字段，未导入。保留现有值请加 --keep-missing，"
+        "确认丢弃请加 --allow-field-loss",
+        "{file}: the new versions of {count} items would lose fields they have; nothing was "
+        "imported. Add --keep-missing to keep the current values, or --allow-field-loss to "
+        "drop them",
+    ),
+    "field_loss.kept": (
+        "{count} 道题沿用了文件中没有的现有字段（--keep-missing）",
+        "{count} items kept current fields the file does not have (--keep-missing)",
+    ),
+    "item.label_guid": ("试题编号 {guid}", "GUID {guid}"),
+    "item.label_stem": ("“{stem}”", "'{stem}'"),
+    "cli.bad_threshold": (
+        "相似度阈值应在 0 与 1 之间（如 0.9），实际为 {value}",
+        "the similarity threshold must be between 0 and 1 (e.g. 0.9), got {value}",
+    ),
+    "link.linked": (
+        "{where} 作为试题编号 {guid} 的新版本（相似度 {similarity}）：{diff}",
+        "{where} becomes a new version of GUID {guid} (similarity {similarity}): {diff}",
+    ),
+    "problem.link_ambiguous": (
+        "与 {count} 道已有试题都很接近（{candidates}），请决定：加试题编号，或加 --new-items "
+        "作为新题导入",
+        "close to {count} stored items ({candidates}); decide: give it a GUID, or add "
+        "--new-items to import it as new",
+    ),
+    "problem.link_answer_changed": (
+        "与试题编号 {guid} 很接近（相似度 {similarity}）但答案由 {old} 改为 {new}，请决定：加"
+        "试题编号作为新版本，或加 --new-items 作为新题导入",
+        "close to GUID {guid} (similarity {similarity}) but its answer changed from {old} to "
+        "{new}; decide: give it that GUID for a new version, or add --new-items to import "
+        "it as new",
+    ),
+    "problem.link_contested": (
+        "与同一文件中的{other}都接近试题编号 {guid}，请决定：加试题编号，或加 --new-items 作为"
+        "新题导入",
+        "this and {other} of the same file are both close to GUID {guid}; decide: give one "
+        "a GUID, or add --new-items to import them as new",
     ),
     "item.not_found": ("没有编号为 {id} 的试题", "no item with id {id}"),
     "item.deleted": ("已于 {at} 逻辑删除（数据保留）", "deleted logically on {at} (data kept)"),

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "samples").rglob("*.xlsx")) + sorted(
     (ROOT / "tests" / "data").rglob("*.xlsx")
 )
-OCC = ["--occupation", "6-31-01-03", "--level", "4", "--occupation-name", "电工"]
+OCC = ["--occupation", "6-31-01-03", "--level", "4", "--occupation-name", "电工", "--create"]
 
 
 def generated(path: Path) -> Path:

@@ -17,6 +17,8 @@ from qbank.text.normalize import clean_text, parse_difficulty
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 BANK = SAMPLES / "electrician-4"
 OCC = ["--occupation", "6-31-01-03", "--level", "4"]
+NEW = ["--create", "--occupation-name", "电工"]  # an import's one-step path to a new bank
+IMPORTS = {("import", "items"), ("import", "tree"), ("import", "practical")}
 
 
 def source_items() -> list[dict[str, object]]:
@@ -30,7 +32,9 @@ SOURCE = source_items()
 
 
 def run(db: str, *args: str, code: int = 0) -> str:
-    result = CliRunner().invoke(cli, [*args, "--db", db])
+    """The command's output; imports create the bank they need (`NEW`)."""
+    create = NEW if tuple(args[:2]) in IMPORTS else []
+    result = CliRunner().invoke(cli, [*args, *create, "--db", db])
     assert result.exit_code == code, result.output
     return result.output
 
@@ -138,6 +142,7 @@ def test_broken_file_message_in_chinese(sqlite_url: str) -> None:
             "items",
             str(SAMPLES / "broken" / "items-broken.xlsx"),
             *OCC,
+            *NEW,
             "--db",
             sqlite_url,
         ],
@@ -234,7 +239,7 @@ def test_item_show_and_history_after_an_edit(sqlite_url: str, tmp_path: Path) ->
         ),
         (
             ["item", "list", "--occupation", "6-31-01-03", "--level", "3"],
-            "错误：没有职业 6-31-01-03 等级 3 的题库（先用 qbank import 导入）",
+            "错误：没有职业 6-31-01-03 等级 3 的题库（先用 qbank bank new 新建）",
         ),
         (["item", "show", "999"], "错误：没有编号为 999 的试题"),
         (
@@ -257,7 +262,7 @@ def test_english_on_request(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_database_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QBANK_DB", str(tmp_path / "env.db"))
-    result = CliRunner().invoke(cli, ["import", "items", str(BANK / "items.xlsx"), *OCC])
+    result = CliRunner().invoke(cli, ["import", "items", str(BANK / "items.xlsx"), *OCC, *NEW])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "env.db").exists()
 

@@ -45,7 +45,10 @@ def qbank_cmd(db_url: str, *args: str) -> list[str]:
 
 
 def import_cmd(db_url: str, path: Path = SAMPLE) -> list[str]:
-    return qbank_cmd(db_url, "import", "items", str(path), "--occupation", OCC, "--level", "4")
+    return qbank_cmd(
+        db_url, "import", "items", str(path), "--occupation", OCC, "--level", "4",
+        "--create", "--occupation-name", "电工",
+    )  # fmt: skip
 
 
 def child_env(**extra: str) -> dict[str, str]:

@@ -50,7 +50,7 @@ def _arrange(root: Path) -> Qbank:
         q("key", "new", name)
     (root / "institution.pub").write_text(q("key", "export", INSTITUTION), encoding="utf-8")
     q("import", "tree", str(Path(__file__).parents[1] / "samples/electrician-4/tree.xlsx"),
-      "--occupation", "6-31-01-03", "--level", "4")  # fmt: skip
+      "--occupation", "6-31-01-03", "--level", "4", "--create", "--occupation-name", "电工")  # fmt: skip
     for day in ("12", "13"):
         q("batch", "new", "--occupation", "6-31-01-03", "--level", "4",
           "--date", f"2026-12-{day}", "--site", "长沙考点", "--candidates", "60",

@@ -563,7 +563,19 @@ def test_one_item_from_every_layout_is_one_stored_version(sqlite_url: str, tmp_p
         (table, ["--map", "题目描述=stem"]),
         (tmp_path / "bank.xlsx", []),
     ):
-        result = CliRunner().invoke(cli, ["import", "items", str(path), *extra, *occupation])
+        result = CliRunner().invoke(
+            cli,
+            [
+                "import",
+                "items",
+                str(path),
+                *extra,
+                *occupation,
+                "--create",
+                "--occupation-name",
+                "电工",
+            ],
+        )
         assert result.exit_code == 0, result.output
         summary = json.loads(result.output)
         summaries.append((summary["imported"], summary["unchanged"]))

@@ -206,6 +206,7 @@ def run_qbank(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> 
 def import_items_cli(path: Path, tmp_path: Path, *extra: str) -> Run:
     db = tmp_path / "qbank.db"
     args = ["import", "items", str(path), "--occupation", "6-31-01-03", "--level", "4"]
+    args += ["--create", "--occupation-name", "电工"]
     run = run_qbank([*args, "--db", str(db), *extra], tmp_path)
     size = path.stat().st_size / MiB
     print(

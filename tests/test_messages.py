@@ -23,7 +23,7 @@ from qbank.i18n import set_language
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = ROOT / "samples" / "electrician-4"
-OCC = ["--occupation", "6-31-01-03", "--level", "4", "--occupation-name", "电工"]
+OCC = ["--occupation", "6-31-01-03", "--level", "4", "--occupation-name", "电工", "--create"]
 
 needs_libreoffice = pytest.mark.skipif(
     convert.soffice() is None, reason="LibreOffice (soffice) is not installed"

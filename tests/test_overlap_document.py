@@ -36,6 +36,7 @@ from qbank.retention import delete_item
 DATA = Path(__file__).parent / "data" / "overlap"
 REPORTS = ("theory", "practical", "practical-levels", "reference-bank", "reference-file")
 OCC = ["--occupation", "6-31-01-03", "--level", "4"]
+NEW = ["--create", "--occupation-name", "电工"]
 
 
 @pytest.mark.parametrize("name", REPORTS)
@@ -179,7 +180,7 @@ def test_the_workbook_of_a_report_file(tmp_path: Path, sqlite_url: str) -> None:
     runner = CliRunner()
     db = ["--db", sqlite_url]
     items = str(DATA / "bank.xlsx")
-    assert runner.invoke(cli, ["import", "items", items, *OCC, *db]).exit_code == 0
+    assert runner.invoke(cli, ["import", "items", items, *OCC, *NEW, *db]).exit_code == 0
     report = tmp_path / "r.json"
     checked = runner.invoke(cli, ["overlap", "check", *OCC, *db, "--out", str(report)])
     assert checked.exit_code == 0, checked.output
@@ -198,7 +199,7 @@ def test_a_deleted_item_cannot_be_adjudicated(
     runner = CliRunner()
     db = ["--db", sqlite_url]
     items = str(DATA / "bank.xlsx")
-    assert runner.invoke(cli, ["import", "items", items, *OCC, *db]).exit_code == 0
+    assert runner.invoke(cli, ["import", "items", items, *OCC, *NEW, *db]).exit_code == 0
     monkeypatch.setenv("QBANK_KEYS", str(tmp_path / "keys"))
     monkeypatch.setenv("QBANK_PASSPHRASE", "pw")
     database = Database(sqlite_url)

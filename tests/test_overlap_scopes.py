@@ -159,7 +159,12 @@ def test_verify_from_items_file_without_database(tmp_path: Path, sqlite_url: str
     write_items_xlsx(DISTINCT + COPIES, path)
     runner = CliRunner()
     occ = ["--occupation", OCC, "--level", "4", "--db", sqlite_url]
-    assert runner.invoke(cli, ["import", "items", str(path), *occ]).exit_code == 0
+    assert (
+        runner.invoke(
+            cli, ["import", "items", str(path), *occ, "--create", "--occupation-name", "电工"]
+        ).exit_code
+        == 0
+    )
     out = tmp_path / "report.json"
     result = runner.invoke(cli, ["overlap", "check", *occ, "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -368,7 +373,9 @@ def test_check_exit_status_follows_the_verdict(sqlite_url: str, tmp_path: Path) 
     write_items_xlsx(copy.deepcopy(DISTINCT[:2] + COPIES), path)
     runner = CliRunner()
     occ = ["--occupation", OCC, "--level", "4", "--db", sqlite_url]
-    runner.invoke(cli, ["import", "items", str(path), *occ])
+    runner.invoke(
+        cli, ["import", "items", str(path), *occ, "--create", "--occupation-name", "电工"]
+    )
     result = runner.invoke(cli, ["overlap", "check", *occ])
     assert result.exit_code == 1
     assert "重复率 2/4 = 50.00%（上限 30%）" in result.output

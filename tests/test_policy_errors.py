@@ -21,6 +21,7 @@ from qbank.errors import InvalidInput, QbankError
 from qbank.policy import DEFAULT_PROFILE
 
 OCC = ["--occupation", "6-31-01-03", "--level", "4"]
+NEW = ["--create", "--occupation-name", "电工"]
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "electrician-4"
 
 
@@ -45,7 +46,7 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, An
     db = f"sqlite:///{folder / 'qbank.db'}"
     sample = (SAMPLES / "items-app.csv").read_bytes().split(b"\n")
     (folder / "items.csv").write_bytes(b"\n".join(sample[:21]) + b"\n")
-    assert run("import", "items", str(folder / "items.csv"), *OCC, "--db", db)[0] == 0
+    assert run("import", "items", str(folder / "items.csv"), *OCC, *NEW, "--db", db)[0] == 0
     out = folder / "report.json"
     assert run("overlap", "check", *OCC, "--out", str(out), "--db", db)[0] == 0
     return db, json.loads(out.read_text("utf-8"))

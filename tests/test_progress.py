@@ -17,6 +17,7 @@ from test_print_practical import assembled_database
 from qbank.samples import sample_dir
 
 BANK = ("--occupation", "6-31-01-03", "--level", "4")
+NEW = ("--create", "--occupation-name", "电工")
 RUNNER = (
     "import sys\n"
     "import cli._common as common\n"
@@ -65,13 +66,13 @@ def items() -> str:
 def db(tmp_path_factory: pytest.TempPathFactory, items: str) -> str:
     """A database holding the sample items (each test may run on its own xdist worker)."""
     path = str(tmp_path_factory.mktemp("progress") / "qbank.db")
-    qbank("--db", path, "import", "items", items, *BANK, tty=False)
+    qbank("--db", path, "import", "items", items, *BANK, *NEW, tty=False)
     return path
 
 
 def test_import_shows_a_bar_on_a_terminal(tmp_path: Path, items: str) -> None:
     db = str(tmp_path / "qbank.db")
-    out, err = qbank("--db", db, "import", "items", items, *BANK, tty=True)
+    out, err = qbank("--db", db, "import", "items", items, *BANK, *NEW, tty=True)
     assert "正在保存试题" in err
     assert "100%" in err
     assert "正在保存试题" not in out  # the bar is on stderr, the summary on stdout
@@ -79,19 +80,21 @@ def test_import_shows_a_bar_on_a_terminal(tmp_path: Path, items: str) -> None:
 
 
 def test_import_without_a_terminal_shows_nothing(db: str, items: str) -> None:
-    _, err = qbank("--db", db, "import", "items", items, *BANK, "--dry-run", tty=False)
+    _, err = qbank("--db", db, "import", "items", items, *BANK, *NEW, "--dry-run", tty=False)
     assert err == ""
 
 
 @pytest.mark.parametrize("flag", ["--json", "--quiet", "-q"])
 def test_json_and_quiet_show_nothing_on_a_terminal(db: str, items: str, flag: str) -> None:
-    out, err = qbank("--db", db, "import", "items", items, *BANK, "--dry-run", flag, tty=True)
+    out, err = qbank("--db", db, "import", "items", items, *BANK, *NEW, "--dry-run", flag, tty=True)
     assert err.strip() == ""
     assert out.strip()
 
 
 def test_quiet_before_the_command(db: str, items: str) -> None:
-    _, err = qbank("--quiet", "--db", db, "import", "items", items, *BANK, "--dry-run", tty=True)
+    _, err = qbank(
+        "--quiet", "--db", db, "import", "items", items, *BANK, *NEW, "--dry-run", tty=True
+    )
     assert err.strip() == ""
 
 

@@ -280,7 +280,15 @@ def test_cli_shows_a_deleted_item_as_deleted_and_will_not_review_it(sqlite_url: 
         return result.output
 
     occ = ["--occupation", OCC, "--level", "4"]
-    run("import", "items", str(SAMPLES / "items-app.csv"), *occ)
+    run(
+        "import",
+        "items",
+        str(SAMPLES / "items-app.csv"),
+        *occ,
+        "--create",
+        "--occupation-name",
+        "电工",
+    )
     first, second = (v["id"] for v in json.loads(run("item", "list", *occ, "--json"))[:2])
     run("item", "delete", str(first), "--reason", "重复")
     assert first not in {v["id"] for v in json.loads(run("item", "list", *occ, "--json"))}

@@ -353,7 +353,12 @@ def test_cli_verifies_with_either_engine_and_says_once_when_rjieba_is_missing(
     write_items_xlsx(DISTINCT + COPIES, path)
     runner = CliRunner()
     occ = ["--occupation", OCC, "--level", "4", "--db", sqlite_url]
-    assert runner.invoke(cli, ["import", "items", str(path), *occ]).exit_code == 0
+    assert (
+        runner.invoke(
+            cli, ["import", "items", str(path), *occ, "--create", "--occupation-name", "电工"]
+        ).exit_code
+        == 0
+    )
     out = tmp_path / "report.json"
     result = runner.invoke(cli, ["overlap", "check", *occ, "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -50,6 +50,7 @@ from workflows.importing import (
     PracticalImported,
     TreeImported,
     import_bank_files,
+    new_bank,
 )
 from workflows.overlap import Scope, check_overlap
 from workflows.printing import batch_documents, pdf_unavailable
@@ -175,8 +176,10 @@ def run_demo(
 
 
 def import_bank(transaction: Transaction, files: BankFiles, report: Report) -> BankSummary:
-    """Stage 1: the bank's tree, items and practical sets, as `qbank import` stores them."""
+    """Stage 1: the bank (`qbank bank new`), its tree, items and practical sets, as
+    `qbank import` stores them."""
     bank = files.bank
+    new_bank(transaction, bank, actor=DEMO_ACTOR)
     report(
         tr(
             "demo.bank",

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from qbank.bank import BankSummary, ensure_bank, summarize
+from qbank.bank import BankSummary, create_bank, ensure_bank, existing_bank, summarize
+from qbank.db import lock_bank
 from qbank.errors import ImportRejected, InvalidInput
-from qbank.items import ImportSummary, import_items
+from qbank.field_loss import FieldLossRejected, check_field_loss
+from qbank.items import ImportSummary, ItemsRejected, import_items
+from qbank.linking import DEFAULT_THRESHOLD, CurrentItems, Link, link_records
 from qbank.model import Bank
 from qbank.practical import PracticalImportSummary, import_practical
 from qbank.records import Location, Parsed, PracticalSetRecord, Problem, ProblemList
@@ -33,6 +36,10 @@ class ItemsImported:
     records: int
     seconds: float
     """Reading and storing the file, for a rate of items per second."""
+    links: list[Link] = field(default_factory=list)
+    """Records without 试题编号 taken for edits of stored items (new versions of them)."""
+    kept: int = 0
+    """Records that took current values for fields they lack (`keep_missing`)."""
 
 
 @dataclass(frozen=True)
@@ -53,9 +60,15 @@ class PracticalRejected(ImportRejected):
 
 
 def import_tree_file(
-    transaction: Transaction, bank: BankRef, path: Path, *, actor: str, dry_run: bool = False
+    transaction: Transaction,
+    bank: BankRef,
+    path: Path,
+    *,
+    actor: str,
+    dry_run: bool = False,
+    create: bool = False,
 ) -> TreeImported:
-    """Make the tree in `path` the bank's current tree (creating the bank if need be).
+    """Make the tree in `path` the bank's current tree (the bank must exist unless `create`).
 
     Raises ImportRejected (nothing stored) when the file has problems, InvalidInput when it
     cannot be read.
@@ -64,7 +77,7 @@ def import_tree_file(
 
     parsed = read_tree(path)
     with transaction() as session:
-        target = _ensure(session, bank, actor)
+        target = _target(session, bank, actor, create)
         summary = import_tree(
             session,
             target,
@@ -87,11 +100,21 @@ def import_items_file(
     mapping: Mapping[str, str] | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    create: bool = False,
+    link_threshold: float = DEFAULT_THRESHOLD,
+    new_items: bool = False,
+    keep_missing: bool = False,
+    allow_field_loss: bool = False,
 ) -> ItemsImported:
-    """Store the theory items of `path` (a column `mapping` for sheets and Word tables).
+    """Store the theory items of `path` (a column `mapping` for sheets and Word tables) in
+    the bank, which must exist unless `create`.
 
-    Raises ItemsRejected (nothing stored; its summary lists the problems) and InvalidInput
-    for a file that cannot be read.
+    Before storing, a record without 试题编号 very close to one stored item becomes its new
+    version (`qbank.linking`; undecidable ones are problems unless `new_items`), and a record
+    that would drop fields its item has is a problem unless `keep_missing` (keeps them) or
+    `allow_field_loss` (`qbank.field_loss`). Raises ItemsRejected (nothing stored; its summary
+    lists the problems; FieldLossRejected when fields would be lost) and InvalidInput for a
+    file that cannot be read.
     """
     from importers.dispatch import read_items
 
@@ -108,19 +131,34 @@ def import_items_file(
 
     advance(0)  # the stage starts: its bar's delay counts from here
     with transaction() as session:
-        target = _ensure(session, bank, actor)
-        summary = import_items(
-            session,
-            target,
-            parsed.records,
-            source=path.name,
-            actor=actor,
-            author=author,
-            parse_problems=parsed.problems,
-            dry_run=dry_run,
-            progress=advance,
+        target = _target(session, bank, actor, create)
+        lock_bank(session, target.id)  # what the pre-passes look up is what import_items sees
+        current = CurrentItems.load(session, target)
+        linked = link_records(
+            current, parsed.records, threshold=link_threshold, new_items=new_items
         )
-    return ItemsImported(path, summary, total, time.perf_counter() - started)
+        checked = check_field_loss(
+            current, linked.records, author=author, keep_missing=keep_missing
+        )
+        losses = [] if allow_field_loss else checked.problems
+        try:
+            summary = import_items(
+                session,
+                target,
+                checked.records,
+                source=path.name,
+                actor=actor,
+                author=author,
+                parse_problems=[*parsed.problems, *linked.problems, *losses],
+                dry_run=dry_run,
+                progress=advance,
+            )
+        except ItemsRejected as rejected:
+            if losses:
+                raise FieldLossRejected(path.name, rejected.summary, losses=len(losses)) from None
+            raise
+    seconds = time.perf_counter() - started
+    return ItemsImported(path, summary, total, seconds, linked.links, checked.kept)
 
 
 def import_practical_files(
@@ -132,6 +170,7 @@ def import_practical_files(
     author: str | None = None,
     dry_run: bool = False,
     unreadable_as_problem: bool = False,
+    create: bool = False,
 ) -> PracticalImported:
     """Store the practical sets of every file in `paths`, all of them or none.
 
@@ -144,7 +183,7 @@ def import_practical_files(
         raise PracticalRejected(parsed)
     stored = []
     with transaction() as session:
-        target = _ensure(session, bank, actor)
+        target = _target(session, bank, actor, create)
         for path, result in parsed:
             summary = import_practical(
                 session,
@@ -159,7 +198,22 @@ def import_practical_files(
     return PracticalImported(stored)
 
 
-def _ensure(session: Session, bank: BankRef, actor: str) -> Bank:
+def new_bank(transaction: Transaction, bank: BankRef, *, actor: str) -> BankSummary:
+    """Create the bank (`qbank bank new`); InvalidInput when it exists or has no name."""
+    with transaction() as session:
+        return summarize(
+            session,
+            create_bank(session, bank.occupation, bank.level, name=bank.name or "", actor=actor),
+        )
+
+
+def _target(session: Session, bank: BankRef, actor: str, create: bool) -> Bank:
+    """The bank an import stores into: it must exist, or with `create` (scripts) it is made,
+    which needs the occupation's name."""
+    if not create:
+        return existing_bank(session, bank.occupation, bank.level, name=bank.name)
+    if not (bank.name or "").strip():
+        raise InvalidInput("bank.name_required", occupation=bank.occupation)
     return ensure_bank(session, bank.occupation, bank.level, actor=actor, occupation_name=bank.name)
 
 
@@ -203,8 +257,9 @@ def import_bank_files(
     actor: str,
     on_file: Callable[[FileImported], None] | None = None,
 ) -> BankImported:
-    """Import the tree, then the items, then the practical sets of `files` (each file as
-    its command would), calling `on_file` after each; returns the bank's summary at the end."""
+    """Import the tree, then the items, then the practical sets of `files` into their bank,
+    which must exist (`new_bank`), each file as its command would, calling `on_file` after
+    each; returns the bank's summary at the end."""
 
     def done(result: FileImported) -> None:
         if on_file is not None:
@@ -224,6 +279,7 @@ def import_bank_files(
         practical = import_practical_files(transaction, files.bank, paths, actor=actor)
         done(practical)
     with transaction() as session:
-        target = _ensure(session, files.bank, actor)
-        summary = summarize(session, target)
+        summary = summarize(
+            session, existing_bank(session, files.bank.occupation, files.bank.level)
+        )
     return BankImported(trees, items, practical, summary)
