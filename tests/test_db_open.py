@@ -9,11 +9,11 @@ import sys
 from alembic import command
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
+from conftest import ROOT
 from sqlalchemy import text
 
 from cli.main import cli
 from qbank.db import Database, alembic_config, head_revision, open_database
-from tests.conftest import ROOT
 
 PREVIOUS_HEAD = "c0a7e1d9b3f2"
 

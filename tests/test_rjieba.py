@@ -15,6 +15,8 @@ import pytest
 import rjieba
 import yaml
 from click.testing import CliRunner
+from conftest import ROOT, SAMPLES
+from test_overlap_scopes import COPIES, DISTINCT, OCC
 
 from cli.main import cli
 from qbank.bank import ensure_bank
@@ -26,8 +28,6 @@ from qbank.overlap.verification import verify_report
 from qbank.policy import load_policy
 from qbank.text.normalize import fold_text
 from qbank.text.tokens import Tokenizer, _jieba_dictionary, default_tokenizer
-from tests.conftest import ROOT, SAMPLES
-from tests.test_overlap_scopes import COPIES, DISTINCT, OCC
 
 ITEMS_DIR = SAMPLES / "source" / "items"
 
