@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from exporters import expert_sheet
+from exporters.expert_sheet import Column, Value
 from formats.points_sheet import (
     ACCEPT,
     FIRST_DATA_ROW,
@@ -55,54 +55,20 @@ NOTES = (
     "5. “可能性”是模型的估计，仅供参考；鉴定点以细目表为准，采纳的代码必须在题库当前的细目表中。",
 )
 
-_THIN = Side(style="thin", color="999999")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _FLAG_FONT = Font(color="C00000")
-_SMALL_FONT = Font(color="808080", size=8)
-_TOP = Alignment(wrap_text=True, vertical="top")
-_TOP_NO_WRAP = Alignment(wrap_text=False, vertical="top")
-
-Value = str | int | float | None
-
-
-@dataclass(frozen=True)
-class _Column:
-    header: str
-    width: float
-    wrap: bool = True
-    to_fill: bool = False
-    small: bool = False  # identifiers: the reader needs them, a person hardly reads them
-    hidden: bool = False  # kept for the reader, neither shown nor printed
-
 
 COLUMNS = (
-    _Column("序号", 5, wrap=False),
-    _Column(GUID, 12, small=True),
-    _Column(VERSION, 10, wrap=False, small=True, hidden=True),
-    _Column("题型", 7, wrap=False),
-    _Column("题干", 34),
-    _Column("当前鉴定点", 11, wrap=False),
-    *(_Column(header, 22) for header in SUGGESTIONS),
-    _Column(ACCEPT, 8, wrap=False, to_fill=True),
-    _Column("提示", 22),
+    Column("序号", 5, wrap=False),
+    Column(GUID, 12, small=True),
+    Column(VERSION, 10, wrap=False, small=True, hidden=True),
+    Column("题型", 7, wrap=False),
+    Column("题干", 34),
+    Column("当前鉴定点", 11, wrap=False),
+    *(Column(header, 22) for header in SUGGESTIONS),
+    Column(ACCEPT, 8, wrap=False, to_fill=True),
+    Column("提示", 22),
 )
 HEADERS = tuple(c.header for c in COLUMNS)
-
-
-def _text(value: Value) -> Value:
-    """Cell-safe value: no control characters (.xlsx cannot hold them)."""
-    if isinstance(value, str):
-        return str(ILLEGAL_CHARACTERS_RE.sub("", value))
-    return value
-
-
-def _put(sheet: Worksheet, row: int, column: int, value: Value) -> Cell:
-    cell = sheet.cell(row=row, column=column, value=_text(value))
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # item text that looks like a formula stays text
-    return cell
 
 
 def _stem(stem: str) -> str:
@@ -185,35 +151,15 @@ def _row_height(values: Sequence[Value]) -> float:
 
 
 def _suggestion_sheet(sheet: Worksheet, proposals: Sequence[PointProposal], title: str) -> None:
-    last_column = get_column_letter(len(COLUMNS))
-    title_cell = _put(sheet, TITLE_ROW, 1, title)
-    sheet.merge_cells(f"A{TITLE_ROW}:{last_column}{TITLE_ROW}")
-    title_cell.font = Font(bold=True, size=14)
-    title_cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    sheet.row_dimensions[TITLE_ROW].height = 28
-
-    for c, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=c, value=column.header)
-        cell.font = Font(bold=True)
-        cell.fill = _INPUT_FILL if column.to_fill else _HEADER_FILL
-        cell.border = _BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        dimension = sheet.column_dimensions[get_column_letter(c)]
-        dimension.width = column.width
-        dimension.hidden = column.hidden
+    expert_sheet.title_and_headers(
+        sheet, COLUMNS, title, title_row=TITLE_ROW, header_row=HEADER_ROW
+    )
 
     note_column = len(COLUMNS)
     for r, proposal in enumerate(proposals, start=FIRST_DATA_ROW):
         values = _row(r - HEADER_ROW, proposal)
         sheet.row_dimensions[r].height = _row_height(values)
-        for c, (column, value) in enumerate(zip(COLUMNS, values, strict=True), 1):
-            cell = _put(sheet, r, c, value)
-            cell.alignment = _TOP if column.wrap else _TOP_NO_WRAP
-            cell.border = _BORDER
-            if column.small:
-                cell.font = _SMALL_FONT
-            if column.to_fill:
-                cell.fill = _INPUT_FILL
+        expert_sheet.data_row(sheet, r, COLUMNS, values)
         if proposal.flag is not None:
             sheet.cell(row=r, column=note_column).font = _FLAG_FONT
 
@@ -234,27 +180,15 @@ def _suggestion_sheet(sheet: Worksheet, proposals: Sequence[PointProposal], titl
     validation.add(f"{accept_column}{FIRST_DATA_ROW}:{accept_column}{last_row}")
     sheet.add_data_validation(validation)
 
-    sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1)
-    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{last_row}"
-    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    expert_sheet.for_paper(sheet, COLUMNS, header_row=HEADER_ROW, last_row=last_row)
 
 
 def _notes_sheet(sheet: Worksheet, occupation: str, level: int) -> None:
     sheet.column_dimensions["A"].width = 12
-    sheet.column_dimensions["B"].width = 100
     for r, (label, value) in enumerate(((OCCUPATION_LABEL, occupation), (LEVEL_LABEL, level)), 1):
         sheet.cell(row=r, column=1, value=label).font = Font(bold=True)
         sheet.cell(row=r, column=2, value=value).alignment = Alignment(horizontal="left")
-    for r, line in enumerate(NOTES, start=4):
-        cell = sheet.cell(row=r, column=2, value=line)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if r == 4:
-            cell.font = Font(bold=True, size=12)
+    expert_sheet.notes(sheet, NOTES, column=2, first_row=4)
 
 
 def write_points_xlsx(

@@ -10,17 +10,16 @@ filter and annotate freely; the reader relies on the id and version cells only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from exporters import xlsx_scripts
+from exporters import expert_sheet, xlsx_scripts
+from exporters.expert_sheet import Column, Value
 from qbank.items import ItemView
 from qbank.text.normalize import DIFFICULTY_WORDS, format_answer, format_number
 
@@ -31,8 +30,6 @@ HEADER_ROW = 2
 FIRST_DATA_ROW = 3
 APPROVE, REJECT = "通过", "不通过"
 DECISION_WORDS = (APPROVE, REJECT)
-
-MAX_CELL_CHARS = 32767  # Excel refuses longer cell text
 
 TYPE_NAMES = {"judgement": "判断题", "single": "单选题", "multiple": "多选题"}
 STATUS_NAMES = {"draft": "待审核", "approved": "已通过", "rejected": "未通过"}
@@ -52,55 +49,22 @@ NOTES = (
     "6. 题干、选项、答案等内容仅供审阅，在本表中修改不会改变题库；需修改的试题请在审核意见中说明。",
 )
 
-_THIN = Side(style="thin", color="999999")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-_TOP = Alignment(wrap_text=True, vertical="top")
-_TOP_NO_WRAP = Alignment(wrap_text=False, vertical="top")
-
-Value = str | int | float | None
-
-
-@dataclass(frozen=True)
-class _Column:
-    header: str
-    width: float
-    wrap: bool = True
-    to_fill: bool = False  # the reviewer's columns, shaded
-
-
 COLUMNS = (
-    _Column("序号", 6, wrap=False),
-    _Column("试题ID", 8, wrap=False),
-    _Column("版本", 12, wrap=False),
-    _Column("题型", 8, wrap=False),
-    _Column("题干", 50),
-    _Column("选项", 36),
-    _Column("答案", 7, wrap=False),
-    _Column("鉴定点", 14),
-    _Column("难度", 7, wrap=False),
-    _Column("解析", 30),
-    _Column("当前状态", 9, wrap=False),
-    _Column("审核结论", 10, wrap=False, to_fill=True),
-    _Column("审核意见", 36, to_fill=True),
+    Column("序号", 6, wrap=False),
+    Column("试题ID", 8, wrap=False),
+    Column("版本", 12, wrap=False),
+    Column("题型", 8, wrap=False),
+    Column("题干", 50),
+    Column("选项", 36),
+    Column("答案", 7, wrap=False),
+    Column("鉴定点", 14),
+    Column("难度", 7, wrap=False),
+    Column("解析", 30),
+    Column("当前状态", 9, wrap=False),
+    Column("审核结论", 10, wrap=False, to_fill=True),
+    Column("审核意见", 36, to_fill=True),
 )
 HEADERS = tuple(c.header for c in COLUMNS)
-
-
-def _text(value: Value) -> Value:
-    """Cell-safe value: no control characters (.xlsx cannot hold them), within Excel's limit."""
-    if isinstance(value, str):
-        cleaned: str = ILLEGAL_CHARACTERS_RE.sub("", value)
-        return cleaned[:MAX_CELL_CHARS]
-    return value
-
-
-def _put(sheet: Worksheet, row: int, column: int, value: Value) -> Cell:
-    cell = sheet.cell(row=row, column=column, value=_text(value))
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # item text that looks like a formula stays text
-    return cell
 
 
 def _difficulty(value: float | None) -> str | None:
@@ -132,32 +96,14 @@ def _row(number: int, item: ItemView) -> list[Value]:
 
 
 def _review_sheet(sheet: Worksheet, items: Sequence[ItemView], title: str) -> None:
-    last_column = get_column_letter(len(COLUMNS))
-    title_cell = _put(sheet, TITLE_ROW, 1, title)
-    sheet.merge_cells(f"A{TITLE_ROW}:{last_column}{TITLE_ROW}")
-    title_cell.font = Font(bold=True, size=14)
-    title_cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    sheet.row_dimensions[TITLE_ROW].height = 28
-
-    for c, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=c, value=column.header)
-        cell.font = Font(bold=True)
-        cell.fill = _INPUT_FILL if column.to_fill else _HEADER_FILL
-        cell.border = _BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[get_column_letter(c)].width = column.width
+    expert_sheet.title_and_headers(
+        sheet, COLUMNS, title, title_row=TITLE_ROW, header_row=HEADER_ROW
+    )
 
     version_font = Font(color="808080", size=9)
     version_column = HEADERS.index("版本") + 1
     for r, item in enumerate(items, start=FIRST_DATA_ROW):
-        for c, (column, value) in enumerate(
-            zip(COLUMNS, _row(r - HEADER_ROW, item), strict=True), 1
-        ):
-            cell = _put(sheet, r, c, value)
-            cell.alignment = _TOP if column.wrap else _TOP_NO_WRAP
-            cell.border = _BORDER
-            if column.to_fill:
-                cell.fill = _INPUT_FILL
+        expert_sheet.data_row(sheet, r, COLUMNS, _row(r - HEADER_ROW, item))
         sheet.cell(row=r, column=version_column).font = version_font
 
     last_row = max(FIRST_DATA_ROW, HEADER_ROW + len(items))
@@ -177,22 +123,11 @@ def _review_sheet(sheet: Worksheet, items: Sequence[ItemView], title: str) -> No
     validation.add(f"{decision_column}{FIRST_DATA_ROW}:{decision_column}{last_row}")
     sheet.add_data_validation(validation)
 
-    sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1)
-    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{last_row}"
-    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    expert_sheet.for_paper(sheet, COLUMNS, header_row=HEADER_ROW, last_row=last_row)
 
 
 def _notes_sheet(sheet: Worksheet) -> None:
-    sheet.column_dimensions["A"].width = 100
-    for r, line in enumerate(NOTES, start=1):
-        cell = sheet.cell(row=r, column=1, value=line)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if r == 1:
-            cell.font = Font(bold=True, size=12)
+    expert_sheet.notes(sheet, NOTES)
 
 
 def write_review_xlsx(items: Sequence[ItemView], path: str | Path, *, title: str) -> None:
