@@ -76,7 +76,7 @@ SET_KEYS = frozenset(
     {"code", "title", "total_minutes", "author", "venue_prep", "candidate_prep", "tasks"}
 )
 # The item columns that repeat a content key, with the catalogue label of each.
-_ITEM_COLUMNS = {
+ITEM_COLUMNS = {
     "type": "field.type",
     "stem": "field.stem",
     "options": "field.options",
@@ -130,7 +130,7 @@ class Mismatch:
         key = "content.reason." + self.code.removeprefix("content.")
         if self.code == "content.field":
             label = self.detail
-            for mapping in (_ITEM_COLUMNS, _SET_COLUMNS, _ROW_LABELS):
+            for mapping in (ITEM_COLUMNS, _SET_COLUMNS, _ROW_LABELS):
                 if self.detail in mapping:
                     label = tr(mapping[self.detail])
                     break
@@ -308,7 +308,7 @@ def _item(version: ItemVersion) -> tuple[dict[str, Any] | None, Mismatch | None]
         "author": version.author,
     }
     expected = dict(parsed, answer=_encode_answer(parsed["answer"]))
-    for name in _ITEM_COLUMNS:
+    for name in ITEM_COLUMNS:
         if not _same(columns[name], expected[name]):
             return None, Mismatch("content.field", name)
     return parsed, None

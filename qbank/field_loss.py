@@ -9,22 +9,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from qbank.content import verified_item_content
+from qbank.content import ITEM_COLUMNS, verified_item_content
 from qbank.i18n import tr
 from qbank.items import ImportSummary, ItemsRejected
 from qbank.linking import CurrentItems
 from qbank.records import ItemRecord, Problem
 
 KEPT_FIELDS: dict[str, str] = {
-    "knowledge_code": "field.knowledge_point",
-    "knowledge_path": "field.knowledge_path",
-    "importance": "field.importance",
-    "difficulty": "field.difficulty",
-    "discrimination": "field.discrimination",
-    "score": "field.score",
-    "explanation": "field.explanation",
-    "source": "field.source",
-    "author": "field.author",
+    name: label
+    for name, label in ITEM_COLUMNS.items()
+    if name not in ("type", "stem", "options", "answer")
 }
 """The optional fields of an item (ItemRecord attribute → its label); the rest (type, stem,
 options, answer) every record has."""
