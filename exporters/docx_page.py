@@ -68,8 +68,10 @@ __all__ = [
     "SealLine",
     "add_field",
     "add_text",
+    "breakable",
     "content_widths",
     "corner_marks",
+    "fit_columns",
     "header_row",
     "keep_rows_whole",
     "keep_with_next",
@@ -610,6 +612,13 @@ def table(
 
 _IDEOGRAPH = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(f"[{_IDEOGRAPH}]|[^\\s{_IDEOGRAPH}]+")
+_SEPARATORS = "、，；,;/"
+_PIECE = re.compile(
+    f"[{_IDEOGRAPH}]|[^\\s{_IDEOGRAPH}{_SEPARATORS}]*[{_SEPARATORS}]|[^\\s{_IDEOGRAPH}{_SEPARATORS}]+"
+)
+"""Tokens that may end at a list separator (the line may break after it, once marked)."""
+_AFTER_SEPARATOR = re.compile(f"[{_SEPARATORS}](?=\\S)")
+_MIN_LINE_UNITS = 8  # four Chinese characters
 _CELL_PADDING_CM = 0.45  # Word's default cell margins (2 × 0.19 cm) and a little slack
 
 
@@ -622,32 +631,72 @@ def text_units(text: str) -> int:
 def content_widths(
     columns: Sequence[Sequence[str]], total_cm: float, *, size: float = BODY_SIZE
 ) -> list[float]:
+    """Column widths (cm, adding up to `total_cm`) for cells of text at `size` pt; see
+    `fit_columns` (this is its widths when the caller cannot mark break points)."""
+    return fit_columns(columns, total_cm, size=size)[0]
+
+
+def fit_columns(
+    columns: Sequence[Sequence[str]], total_cm: float, *, size: float = BODY_SIZE
+) -> tuple[list[float], bool]:
     """Column widths (cm, adding up to `total_cm`) for cells of text at `size` pt, `columns`
-    holding each column's texts, its title first.
+    holding each column's texts, its title first; and whether the caller must mark the
+    break points after list separators (`breakable`) for the widths to hold.
 
     Every column is at least as wide as its longest unbreakable token, so no token breaks
     inside: a run of Latin letters, digits and punctuation such as "KM1、KM2" or "JR36-20"
     (a Chinese character stands alone, as lines may break around it); the title counts as
-    one token. The room left goes to the columns whose longest line does not fit on one
-    line, in proportion to what they lack, and what is left after every line fits goes to
-    all columns in proportion to their widths. When even the tokens do not fit, the widths
-    shrink in proportion.
+    one token. A column of Chinese text is at least `_MIN_LINE_UNITS` wide (a name such as
+    双速异步电动机 takes two lines, not four). When the whole runs do not fit side by side,
+    runs are split after their list separators ("KM1、" "KM2"), which `breakable` turns
+    into break points, rather than letting a renderer break a token inside. The room left
+    goes to the columns whose longest line does not fit on one line, in proportion to what
+    they lack, and what is left after every line fits goes to all columns in proportion to
+    their widths. When even the tokens do not fit, the widths shrink in proportion.
     """
-    cm_per_unit = size / 2 / 72 * 2.54
-    least, most = [], []
-    for texts in columns:
-        title, cells = (texts[0], texts[1:]) if texts else ("", [])
-        tokens = [title, *(t for text in cells for t in _TOKEN.findall(text))]
-        lines = [title, *(line for text in cells for line in text.split("\n"))]
-        least.append(max(map(text_units, tokens)) * cm_per_unit + _CELL_PADDING_CM)
-        most.append(max(map(text_units, lines)) * cm_per_unit + _CELL_PADDING_CM)
+    split = False
+    least = _least_widths(columns, _TOKEN, size)
     if sum(least) >= total_cm:
-        return [w * total_cm / sum(least) for w in least]
+        split = True
+        least = _least_widths(columns, _PIECE, size)
+    cm_per_unit = size / 2 / 72 * 2.54
+    most = [
+        max(map(text_units, _lines(texts))) * cm_per_unit + _CELL_PADDING_CM for texts in columns
+    ]
+    if sum(least) >= total_cm:
+        return [w * total_cm / sum(least) for w in least], split
     lacking = [m - w for w, m in zip(least, most, strict=True)]
     room = total_cm - sum(least)
     if sum(lacking) > room:
-        return [w + room * lack / sum(lacking) for w, lack in zip(least, lacking, strict=True)]
-    return [m * total_cm / sum(most) for m in most]
+        widths = [w + room * lack / sum(lacking) for w, lack in zip(least, lacking, strict=True)]
+        return widths, split
+    return [m * total_cm / sum(most) for m in most], split
+
+
+def _lines(texts: Sequence[str]) -> list[str]:
+    title, cells = (texts[0], texts[1:]) if texts else ("", [])
+    return [title, *(line for text in cells for line in text.split("\n"))]
+
+
+def _least_widths(
+    columns: Sequence[Sequence[str]], token: re.Pattern[str], size: float
+) -> list[float]:
+    cm_per_unit = size / 2 / 72 * 2.54
+    least = []
+    for texts in columns:
+        title, cells = (texts[0], texts[1:]) if texts else ("", [])
+        tokens = [title, *(t for text in cells for t in token.findall(text))]
+        longest_line = max(map(text_units, _lines(texts)))
+        units = max(max(map(text_units, tokens)), min(longest_line, _MIN_LINE_UNITS))
+        least.append(units * cm_per_unit + _CELL_PADDING_CM)
+    return least
+
+
+def breakable(text: str) -> str:
+    """`text` with a zero-width space after each list separator followed by more text, so
+    that Word and LibreOffice may break the line there ("KM1、KM2" → "KM1、" "KM2") instead of
+    inside a token. For printed documents only: never for text that is read back."""
+    return _AFTER_SEPARATOR.sub("\\g<0>\u200b", text)
 
 
 def row_height(cells: Sequence[_Cell], height_cm: float) -> None:

@@ -13,7 +13,7 @@
 Page, fonts and copies come from `exporters.docx_page`: `serials` gives one copy per serial in
 one file, each copy its own section with page numbers restarting at 1 and the serial in its
 header and footer. Tables take their column widths from their content
-(`exporters.docx_page.content_widths`: no 规格型号 such as "JR36-20" broken inside), never
+(`exporters.docx_page.fit_columns`: no 规格型号 such as "JR36-20" broken inside), never
 split a row across pages and repeat their title row on every page. Labels come from the
 message catalogue (`doc.practical.*`) in the document's language (`lang`, default Chinese),
 never the operator's.
@@ -35,7 +35,8 @@ from exporters.docx_page import (
     PAPER_HEADING,
     PAPER_TITLE,
     SECTION_HEADING,
-    content_widths,
+    breakable,
+    fit_columns,
     header_row,
     keep_rows_whole,
     keep_with_next,
@@ -224,19 +225,18 @@ class _Page:
 
     def grid(
         self, titles: Sequence[str], rows: Sequence[Sequence[str]], *, extra_rows: int = 0
-    ) -> list[list[_Cell]]:
+    ) -> tuple[list[list[_Cell]], Callable[[str], str]]:
         """A bordered table: `titles` in a bold title row repeated on every page, column
-        widths from `rows` (see `content_widths`), no row split across pages; `extra_rows`
-        more rows (totals) at the end. Returns every row's cells, the title row's first."""
+        widths from `rows` (see `fit_columns`), no row split across pages; `extra_rows`
+        more rows (totals) at the end. Returns every row's cells, the title row's first, and
+        how to show a body cell's text (with break points after list separators when the
+        widths need them)."""
         columns = [[title, *(row[k] for row in rows)] for k, title in enumerate(titles)]
-        cells = table(
-            self.document,
-            content_widths(columns, self.width),
-            len(rows) + 1 + extra_rows,
-        )
+        widths, split = fit_columns(columns, self.width)
+        cells = table(self.document, widths, len(rows) + 1 + extra_rows)
         header_row(cells[0], list(titles))
         keep_rows_whole(cells)
-        return cells
+        return cells, breakable if split else str
 
     def prep_table(self, rows: Sequence[PrepRow]) -> None:
         """序号, (类别,) 名称, 规格型号, 数量, 备注; the 类别 column only when the list has one."""
@@ -250,11 +250,12 @@ class _Page:
             if with_category:
                 line.insert(1, row.category)
             values.append(line)
-        cells = self.grid([self.tr(f"doc.practical.col.{k}") for k in keys], values)
+        cells, shown = self.grid([self.tr(f"doc.practical.col.{k}") for k in keys], values)
         for row_cells, texts in zip(cells[1:], values, strict=True):
             for index, (cell, value) in enumerate(zip(row_cells, texts, strict=True)):
                 centred = index == 0 or keys[index] in ("category", "quantity")
-                set_cell_text(cell, value, align=WD_ALIGN_PARAGRAPH.CENTER if centred else None)
+                align = WD_ALIGN_PARAGRAPH.CENTER if centred else None
+                set_cell_text(cell, shown(value), align=align)
 
     def task(self, task: PracticalTask) -> None:
         """One task as the candidate reads it: title, requirements, score, time limit."""
@@ -302,11 +303,11 @@ class _Page:
                 label, score = str(number), _score(row.score)
             values.append([label, row.element, score, row.criteria, "", ""])
         titles = [self.tr(f"doc.practical.col.{c}") for c in columns]
-        cells = self.grid(titles, values, extra_rows=1)
+        cells, shown = self.grid(titles, values, extra_rows=1)
         for line, texts in zip(cells[1:-1], values, strict=True):
             for index, (cell, value) in enumerate(zip(line, texts, strict=True)):
                 align = {1: None, 3: WD_ALIGN_PARAGRAPH.LEFT}.get(index, WD_ALIGN_PARAGRAPH.CENTER)
-                set_cell_text(cell, value, align=align)
+                set_cell_text(cell, shown(value), align=align)
         self.total_row(cells[-1], _score(sum(r.score for r in task.rubric)))
 
     def summary_table(self, tasks: Sequence[PracticalTask]) -> None:
@@ -314,10 +315,11 @@ class _Page:
         columns = ("task", "title", "score", "earned", "note")
         values = [[task.number, task.title, _score(task.score), "", ""] for task in tasks]
         titles = [self.tr(f"doc.practical.col.{c}") for c in columns]
-        cells = self.grid(titles, values, extra_rows=1)
+        cells, shown = self.grid(titles, values, extra_rows=1)
         for line, texts in zip(cells[1:-1], values, strict=True):
             for index, (cell, value) in enumerate(zip(line, texts, strict=True)):
-                set_cell_text(cell, value, align=None if index == 1 else WD_ALIGN_PARAGRAPH.CENTER)
+                align = None if index == 1 else WD_ALIGN_PARAGRAPH.CENTER
+                set_cell_text(cell, shown(value), align=align)
         self.total_row(cells[-1], _score(sum(t.score for t in tasks)))
 
     def total_row(self, cells: Sequence[_Cell], total: str) -> None:

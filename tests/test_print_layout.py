@@ -26,7 +26,7 @@ from docx.text.paragraph import Paragraph
 from pdf_tools import compact, needs_office, pdf_pages, pdf_text, render_pdfs
 from print_samples import practical_paper, print_run, theory_paper
 
-from exporters.docx_page import content_widths, text_units
+from exporters.docx_page import breakable, content_widths, fit_columns, text_units
 from exporters.practical_docx import write_practical_docx
 from exporters.practical_paper_docx import write_preparation_notice, write_scoring_record
 from exporters.print_run import ALL_KINDS, PRINT_LIST_JSON, PRINT_LIST_XLSX, render_print_run
@@ -151,6 +151,47 @@ def test_widths_keep_every_token_whole() -> None:
     assert roomy[1] > roomy[0] and sum(roomy) == pytest.approx(16.0)
     cramped = content_widths([["A", "x" * 80], ["B", "y" * 80]], 4.0)
     assert cramped == pytest.approx([2.0, 2.0])
+
+
+CROWDED = [  # a 备注 list and 规格型号 too long to stand side by side on A4 as whole runs
+    ["序号", "1"],
+    ["名称", "双速异步电动机"],
+    ["规格型号", "YD112M-4/2-3.3kW/4kW-380V/50Hz-Δ/YY"],
+    ["数量", "1台"],
+    ["备注", "KM1、KM2、KM3、KM4、KM5、KM6、KM7、KM8、KM9、KM10、KM11、KM12、KM13"],
+]
+
+
+def test_widths_split_lists_rather_than_tokens_when_runs_do_not_fit() -> None:
+    per_unit = 10.5 / 2 / 72 * 2.54
+    widths, split = fit_columns(CROWDED, 16.0)
+    assert split and sum(widths) == pytest.approx(16.0)
+    assert widths[4] >= text_units("KM10、") * per_unit  # a piece stays whole
+    assert widths[1] >= text_units("双速异步") * per_unit  # a name takes at most two lines
+    assert breakable("KM1、KM2、KM3") == "KM1、\u200bKM2、\u200bKM3"
+    assert breakable("红、黄") == "红、\u200b黄" and breakable("a、 b") == "a、 b"
+    _, roomy = fit_columns([["备注", "KM1、KM2"]], 16.0)
+    assert not roomy  # whole runs fit: nothing marked, "KM1、KM2" stays on one line
+
+
+@needs_office
+def test_rendered_crowded_notice_breaks_only_after_separators(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from qbank.records import PrepRow
+
+    doc = practical_paper(rows=1)
+    crowded = PrepRow(*(column[1] for column in CROWDED[1:4]), CROWDED[4][1], "设备")
+    doc = replace(doc, record=replace(doc.record, venue_prep=(crowded, *doc.record.venue_prep)))
+    path = tmp_path / "venue.docx"
+    write_preparation_notice(doc, path, "venue")
+    (pdf,) = render_pdfs([path], tmp_path)
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    found = set(re.findall(r"KM\d+", text))  # a token broken inside loses its whole form
+    assert {f"KM{n}" for n in range(1, 14)} <= found
+    assert not re.search(r"KM?$", text, re.M)  # no line ends inside a KMn
 
 
 def test_notice_tables_fit_tokens_keep_rows_and_repeat_titles() -> None:

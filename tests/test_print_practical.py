@@ -119,7 +119,8 @@ def body_text(document: Document) -> list[str]:
 
 
 def rows(table: Table) -> list[list[str]]:
-    return [[cell.text for cell in row.cells] for row in table.rows]
+    """The table's text, without the break points a crowded table marks after separators."""
+    return [[cell.text.replace("\u200b", "") for cell in row.cells] for row in table.rows]
 
 
 # --- serials and the print list -------------------------------------------------------------
