@@ -378,36 +378,18 @@ def _seal_shape(seal: SealLine, section: Section, number: int) -> BaseOxmlElemen
         f"{runs}</w:p>"
         for runs in (fields, _seal_run(seal.note), line)
     )
-    xml = f"""<mc:AlternateContent {_NS}><mc:Choice Requires="wps"><w:drawing>
-  <wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="{number}"
-      behindDoc="0" locked="1" layoutInCell="1" allowOverlap="1">
-    <wp:simplePos x="0" y="0"/>
-    <wp:positionH relativeFrom="page"><wp:posOffset>{int(_SEAL_OFFSET)}</wp:posOffset></wp:positionH>
-    <wp:positionV relativeFrom="page"><wp:posOffset>{int(top)}</wp:posOffset></wp:positionV>
-    <wp:extent cx="{int(width)}" cy="{int(height)}"/>
-    <wp:effectExtent l="0" t="0" r="0" b="0"/>
-    <wp:wrapNone/>
-    <wp:docPr id="{number}" name="seal-line-{number}"/>
-    <wp:cNvGraphicFramePr/>
-    <a:graphic>
-      <a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">
-        <wps:wsp>
-          <wps:cNvSpPr txBox="1"/>
-          <wps:spPr>
-            <a:xfrm><a:off x="0" y="0"/><a:ext cx="{int(width)}" cy="{int(height)}"/></a:xfrm>
-            <a:prstGeom prst="rect"><a:avLst/></a:prstGeom>
-            <a:noFill/>
-            <a:ln><a:noFill/></a:ln>
-          </wps:spPr>
-          <wps:txbx><w:txbxContent>{paragraphs}</w:txbxContent></wps:txbx>
-          <wps:bodyPr rot="0" vert="vert270" wrap="square" lIns="0" tIns="0" rIns="0" bIns="0"
-              anchor="ctr" anchorCtr="0"><a:noAutofit/></wps:bodyPr>
-        </wps:wsp>
-      </a:graphicData>
-    </a:graphic>
-  </wp:anchor>
-</w:drawing></mc:Choice></mc:AlternateContent>"""
-    return parse_xml(xml)
+    return _anchored_shape(
+        number,
+        f"seal-line-{number}",
+        (_SEAL_OFFSET, top, width, height),
+        shape='<wps:cNvSpPr txBox="1"/>',
+        look="<a:noFill/>",
+        body=(
+            f"<wps:txbx><w:txbxContent>{paragraphs}</w:txbxContent></wps:txbx>"
+            '<wps:bodyPr rot="0" vert="vert270" wrap="square" lIns="0" tIns="0" rIns="0" '
+            'bIns="0" anchor="ctr" anchorCtr="0"><a:noAutofit/></wps:bodyPr>'
+        ),
+    )
 
 
 def _seal_run(text: str, *, underline: bool = False) -> str:
@@ -447,28 +429,52 @@ def corner_marks(
 
 def _square(shape_id: int, x: Emu, y: Emu, size: Emu) -> BaseOxmlElement:
     """A black-filled square shape anchored to the page at (`x`, `y`), as Word writes one."""
+    return _anchored_shape(
+        shape_id,
+        f"corner-mark-{shape_id}",
+        (x, y, size, size),
+        shape="<wps:cNvSpPr/>",
+        look='<a:solidFill><a:srgbClr val="000000"/></a:solidFill>',
+        body="<wps:bodyPr/>",
+    )
+
+
+def _anchored_shape(
+    shape_id: int,
+    name: str,
+    box: tuple[Length, Length, Length, Length],
+    *,
+    shape: str,
+    look: str,
+    body: str,
+) -> BaseOxmlElement:
+    """A rectangle anchored to the page at `box` (x, y, width, height), in front of the text
+    and not moving it, wrapped the way Word writes a shape (`mc:AlternateContent`, choice
+    `wps`), which LibreOffice reads too; `shape` its non-visual properties, `look` its fill,
+    `body` its text box and body properties."""
+    x, y, cx, cy = (int(v) for v in box)
     xml = f"""<mc:AlternateContent {_NS}><mc:Choice Requires="wps"><w:drawing>
   <wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="{shape_id}"
       behindDoc="0" locked="1" layoutInCell="1" allowOverlap="1">
     <wp:simplePos x="0" y="0"/>
-    <wp:positionH relativeFrom="page"><wp:posOffset>{int(x)}</wp:posOffset></wp:positionH>
-    <wp:positionV relativeFrom="page"><wp:posOffset>{int(y)}</wp:posOffset></wp:positionV>
-    <wp:extent cx="{int(size)}" cy="{int(size)}"/>
+    <wp:positionH relativeFrom="page"><wp:posOffset>{x}</wp:posOffset></wp:positionH>
+    <wp:positionV relativeFrom="page"><wp:posOffset>{y}</wp:posOffset></wp:positionV>
+    <wp:extent cx="{cx}" cy="{cy}"/>
     <wp:effectExtent l="0" t="0" r="0" b="0"/>
     <wp:wrapNone/>
-    <wp:docPr id="{shape_id}" name="corner-mark-{shape_id}"/>
+    <wp:docPr id="{shape_id}" name="{name}"/>
     <wp:cNvGraphicFramePr/>
     <a:graphic>
       <a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">
         <wps:wsp>
-          <wps:cNvSpPr/>
+          {shape}
           <wps:spPr>
-            <a:xfrm><a:off x="0" y="0"/><a:ext cx="{int(size)}" cy="{int(size)}"/></a:xfrm>
+            <a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>
             <a:prstGeom prst="rect"><a:avLst/></a:prstGeom>
-            <a:solidFill><a:srgbClr val="000000"/></a:solidFill>
+            {look}
             <a:ln><a:noFill/></a:ln>
           </wps:spPr>
-          <wps:bodyPr/>
+          {body}
         </wps:wsp>
       </a:graphicData>
     </a:graphic>
