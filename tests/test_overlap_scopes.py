@@ -152,7 +152,9 @@ def test_every_altered_figure_is_caught(db: Database, alteration: str) -> None:
     assert checks[figure] is False
 
 
-def test_verify_from_items_file_without_database(tmp_path: Path, sqlite_url: str) -> None:
+def checked_bank_file(tmp_path: Path, sqlite_url: str) -> tuple[Path, Path]:
+    """The items written as bank.xlsx, imported through the CLI and checked: (the file, the
+    report the check wrote)."""
     from exporters.items_xlsx import write_items_xlsx
 
     path = tmp_path / "bank.xlsx"
@@ -168,6 +170,12 @@ def test_verify_from_items_file_without_database(tmp_path: Path, sqlite_url: str
     out = tmp_path / "report.json"
     result = runner.invoke(cli, ["overlap", "check", *occ, "--out", str(out)])
     assert result.exit_code == 0, result.output
+    return path, out
+
+
+def test_verify_from_items_file_without_database(tmp_path: Path, sqlite_url: str) -> None:
+    path, out = checked_bank_file(tmp_path, sqlite_url)
+    runner = CliRunner()
     ok = runner.invoke(cli, ["overlap", "verify", str(out), "--items", str(path), "--json"])
     assert ok.exit_code == 0 and json.loads(ok.output)["ok"] is True
     report = json.loads(out.read_text("utf-8"))

@@ -16,7 +16,7 @@ import rjieba
 import yaml
 from click.testing import CliRunner
 from conftest import ROOT, SAMPLES
-from test_overlap_scopes import COPIES, DISTINCT, OCC
+from test_overlap_scopes import COPIES, DISTINCT, OCC, checked_bank_file
 
 from cli.main import cli
 from qbank.bank import ensure_bank
@@ -347,21 +347,8 @@ def _verify_in_subprocess(args: list[str]) -> subprocess.CompletedProcess[str]:
 def test_cli_verifies_with_either_engine_and_says_once_when_rjieba_is_missing(
     tmp_path: Path, sqlite_url: str
 ) -> None:
-    from exporters.items_xlsx import write_items_xlsx
-
-    path = tmp_path / "bank.xlsx"
-    write_items_xlsx(DISTINCT + COPIES, path)
+    path, out = checked_bank_file(tmp_path, sqlite_url)
     runner = CliRunner()
-    occ = ["--occupation", OCC, "--level", "4", "--db", sqlite_url]
-    assert (
-        runner.invoke(
-            cli, ["import", "items", str(path), *occ, "--create", "--occupation-name", "电工"]
-        ).exit_code
-        == 0
-    )
-    out = tmp_path / "report.json"
-    result = runner.invoke(cli, ["overlap", "check", *occ, "--out", str(out)])
-    assert result.exit_code == 0, result.output
     assert json.loads(out.read_text("utf-8"))["tokenizer"]["engine"].startswith("rjieba ")
     verify = ["--lang", "en", "overlap", "verify", str(out), "--items", str(path), "--json"]
     for engine in ("jieba", "rjieba"):
