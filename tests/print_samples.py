@@ -7,6 +7,7 @@ No database: the exporters take these records as they would take a filed batch's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from qbank.printing import (
@@ -19,7 +20,7 @@ from qbank.printing import (
 )
 from qbank.records import Location, PracticalSetRecord, PracticalTask, PrepRow, RubricRow
 
-__all__ = ["practical_paper", "print_run", "theory_paper"]
+__all__ = ["practical_paper", "print_run", "theory_doc", "theory_paper"]
 
 _FILLER = "在三相异步电动机的控制线路中，为了防止两个接触器同时吸合造成电源短路，"
 
@@ -75,6 +76,24 @@ def theory_paper(per_section: int = 12) -> TheoryPaperDoc:
             )
         )
         first += per_section
+    return theory_doc(
+        sections,
+        title="电工（四级/中级工）理论知识试卷",
+        total_score=float(3 * per_section),
+        pass_score=float(2 * per_section),
+        fingerprint="ab" * 32,
+    )
+
+
+def theory_doc(
+    sections: Sequence[PrintedSection],
+    *,
+    title: str,
+    total_score: float,
+    pass_score: float,
+    fingerprint: str,
+) -> TheoryPaperDoc:
+    """Paper A of the sample batch (电工 四级, 长沙考点, 2026-12-12) holding `sections`."""
     return TheoryPaperDoc(
         paper_id=1,
         batch_code="20261212-01",
@@ -86,12 +105,12 @@ def theory_paper(per_section: int = 12) -> TheoryPaperDoc:
         work_type="",
         level=4,
         level_name="四级/中级工",
-        title="电工（四级/中级工）理论知识试卷",
+        title=title,
         duration_minutes=90,
-        total_score=float(3 * per_section),
-        pass_score=float(2 * per_section),
+        total_score=total_score,
+        pass_score=pass_score,
         sections=tuple(sections),
-        fingerprint="ab" * 32,
+        fingerprint=fingerprint,
     )
 
 

@@ -17,6 +17,7 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 from pdf_tools import compact, needs_office, out_of_order, pdf_pages, pdf_text, render_pdfs
+from print_samples import theory_doc
 
 from exporters.answer_sheet_docx import ADMISSION_DIGITS, sheet_pages, write_answer_sheet
 from qbank.i18n import set_language
@@ -59,22 +60,11 @@ def paper(counts: Sequence[tuple[str, int, int]]) -> TheoryPaperDoc:
             )
         )
         number += count
-    return TheoryPaperDoc(
-        paper_id=1,
-        batch_code="20261212-01",
-        exam_date="2026-12-12",
-        site="长沙考点",
-        paper_code="A",
-        occupation_code="6-31-01-03",
-        occupation_name="电工",
-        work_type="",
-        level=4,
-        level_name="四级/中级工",
+    return theory_doc(
+        sections,
         title="电工（四级）理论知识试卷",
-        duration_minutes=90,
         total_score=100.0,
         pass_score=60.0,
-        sections=tuple(sections),
         fingerprint="0" * 64,
     )
 
