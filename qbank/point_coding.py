@@ -134,23 +134,11 @@ def propose_points(session: Session, bank: Bank, *, random_state: int = 0) -> Po
             PointOption(s.code, s.score, paths[s.code][-1], paths[s.code]) for s in suggestions
         )
 
-    proposals: dict[int, PointProposal] = {}
-    for i, check in zip(coded, found.coded, strict=True):
+    def proposal(
+        i: int, suggestions: tuple[points.Suggestion, ...], score: float | None, flag: str | None
+    ) -> PointProposal:
         item, content = rows[i]
-        proposals[i] = PointProposal(
-            item_id=item.id,
-            guid=item.guid,
-            version=content.version,
-            type=content.type,
-            stem=content.stem,
-            code=content.knowledge_code,
-            suggestions=options(check.suggestions),
-            code_score=check.score,
-            flag=UNLIKELY if check.unlikely else None,
-        )
-    for i, suggestions in zip(uncoded, found.uncoded, strict=True):
-        item, content = rows[i]
-        proposals[i] = PointProposal(
+        return PointProposal(
             item_id=item.id,
             guid=item.guid,
             version=content.version,
@@ -158,8 +146,17 @@ def propose_points(session: Session, bank: Bank, *, random_state: int = 0) -> Po
             stem=content.stem,
             code=content.knowledge_code,
             suggestions=options(suggestions),
-            flag=OUTSIDE_TREE if content.knowledge_code else None,
+            code_score=score,
+            flag=flag,
         )
+
+    proposals: dict[int, PointProposal] = {}
+    for i, check in zip(coded, found.coded, strict=True):
+        unlikely = UNLIKELY if check.unlikely else None
+        proposals[i] = proposal(i, check.suggestions, check.score, unlikely)
+    for i, suggestions in zip(uncoded, found.uncoded, strict=True):
+        outside = OUTSIDE_TREE if rows[i][1].knowledge_code else None
+        proposals[i] = proposal(i, suggestions, None, outside)
     ordered = sorted(
         proposals.values(),
         key=lambda p: (p.code is not None, p.flag is None, p.item_id),
