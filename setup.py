@@ -10,7 +10,7 @@ that hold package data.
 
 from setuptools import find_namespace_packages, setup
 
-PACKAGES = ["qbank*", "formats*", "importers*", "exporters*", "workflows*", "cli*"]
+PACKAGES = ["qbank*", "formats*", "importers*", "exporters*", "workflows*", "cli*", "web*"]
 SAMPLES = "qbank_samples"
 
 setup(

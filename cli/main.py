@@ -50,6 +50,10 @@ COMMANDS = {
         "cli.sealing:seal_cmd",
         "提取：把批次的印制文件和试卷数据封成 age 加密包，并由提取人签名 / seal a batch.",
     ),
+    "serve": (
+        "cli.serve:serve",
+        "网页工作台：审核、核验备案包与保管链、考务批次 / the browser workspace.",
+    ),
     "unseal": (
         "cli.sealing:unseal_cmd",
         "启封包：先核对签名和密文哈希，再解密、核对清单，全部无误才写出文件 / open a bundle.",

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from cli._common import (
+    DB_INT,
     common_options,
     emit_json,
     emit_table,
@@ -280,3 +281,67 @@ def key_age_set(name: str, recipient: str) -> None:
         set_age_recipient(session, person, recipient, actor=audit.current_actor())
         shown = person.age_recipient
     click.echo(t("keys.age_set", name=person.name, recipient=shown))
+
+
+@person_group.command("password")
+@click.argument("name")
+@common_options
+@qbank_errors
+def person_password(name: str) -> None:
+    """设置网页工作台的登录密码（scrypt 哈希保存） / set a person's sign-in password.
+
+    密码从 $QBANK_PASSWORD 读取，否则提示输入两次。
+    / The password comes from $QBANK_PASSWORD, else it is asked for twice.
+
+    \b
+    例 / Example:
+      qbank person password 李工
+    """
+    from qbank.passwords import check_strength, hash_password
+    from qbank.people import set_password_hash
+
+    with transaction() as session:
+        person = get_person(session, name)
+        password = passphrase_from_env_or_prompt(
+            t("people.password_prompt", name=person.name), confirm=True, env="QBANK_PASSWORD"
+        )
+        check_strength(password)
+        set_password_hash(session, person, hash_password(password), actor=audit.current_actor())
+    click.echo(t("people.password_set", name=name))
+
+
+def _access_command(grant: bool) -> click.Command:
+    verb, done, undone = (
+        ("grant", "people.granted", "people.already_granted")
+        if grant
+        else ("revoke", "people.revoked", "people.not_granted")
+    )
+    summary = (
+        "允许某人在网页工作台查看一个题库 / let a person see a bank in the workspace"
+        if grant
+        else "收回某人查看一个题库的权限 / stop a person seeing a bank"
+    )
+
+    @person_group.command(verb, help=summary)
+    @click.argument("name")
+    @click.option("--occupation", required=True, metavar="CODE", help="职业编码 / occupation")
+    @click.option("--level", type=DB_INT, required=True, help="等级 / level")
+    @common_options
+    @qbank_errors
+    def command(name: str, occupation: str, level: int) -> None:
+        from qbank import access
+        from qbank.bank import find_bank
+
+        with transaction() as session:
+            person = get_person(session, name)
+            bank = find_bank(session, occupation, level)
+            change = access.grant if grant else access.revoke
+            changed = change(session, person, bank, actor=audit.current_actor())
+        key = done if changed else undone
+        click.echo(t(key, name=person.name, occupation=occupation, level=level))
+
+    return command
+
+
+_access_command(True)
+_access_command(False)

@@ -1139,6 +1139,55 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "recorded: {approved} approved, {rejected} rejected (all signed)",
     ),
     "people.added": ("已登记：{name}（{roles}）", "registered: {name} ({roles})"),
+    "people.password_set": ("已设置 {name} 的登录密码", "password set for {name}"),
+    "people.password_prompt": ("{name} 的登录密码", "password for {name}"),
+    "people.granted": (
+        "{name} 现在可以查看题库 {occupation} {level}",
+        "{name} may now see bank {occupation} level {level}",
+    ),
+    "people.already_granted": (
+        "{name} 已经可以查看题库 {occupation} {level}",
+        "{name} may already see bank {occupation} level {level}",
+    ),
+    "people.revoked": (
+        "已收回 {name} 查看题库 {occupation} {level} 的权限",
+        "{name} may no longer see bank {occupation} level {level}",
+    ),
+    "people.not_granted": (
+        "{name} 本来就没有查看题库 {occupation} {level} 的权限",
+        "{name} had no access to bank {occupation} level {level}",
+    ),
+    "password.length": (
+        "密码长度须在 {min} 到 {max} 个字符之间",
+        "a password must have {min} to {max} characters",
+    ),
+    "access.bank_hidden": (
+        "{name} 没有查看此题库的权限（请评价机构用 qbank person grant 授权）",
+        "{name} may not see this bank (the institution grants it with qbank person grant)",
+    ),
+    "serve.url": (
+        "qbank 工作台已启动。请在本机浏览器中打开（链接只能使用一次）：\n{url}",
+        "qbank workspace running. Open this link in a browser on this machine (it works once):\n{url}",
+    ),
+    "serve.url_login": (
+        "qbank 工作台已启动：{url}\n各人用自己的姓名和密码登录（qbank person password 设置）",
+        "qbank workspace running at {url}\neach person signs in with their name and password "
+        "(set with qbank person password)",
+    ),
+    "serve.as_unknown": ("没有登记人员 {name}", "no person named {name} is registered"),
+    "serve.needs_tls": (
+        "在本机以外的地址（{host}）提供服务必须同时给出 --cert 和 --key（TLS）",
+        "serving beyond loopback ({host}) needs --cert and --key (TLS)",
+    ),
+    "serve.as_loopback_only": (
+        "--as 只能用于本机地址；在 {host} 上每个人须用密码登录",
+        "--as works on loopback only; on {host} each person signs in with a password",
+    ),
+    "serve.no_passwords": (
+        "注意：还没有任何人设置登录密码（qbank person password 姓名），无人能登录",
+        "warning: nobody has a password yet (qbank person password NAME); nobody can sign in",
+    ),
+    "serve.stopped": ("工作台已停止", "workspace stopped"),
     "people.col.name": ("姓名", "name"),
     "people.col.roles": ("角色", "roles"),
     "people.col.fingerprint": ("公钥指纹", "key fingerprint"),

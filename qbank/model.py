@@ -424,8 +424,28 @@ class Person(Base):
     key_fingerprint: Mapped[str | None] = mapped_column(String(64))
     # The person's age X25519 recipient ("age1…"): sealed papers and bundles are encrypted to it.
     age_recipient: Mapped[str | None] = mapped_column(String(100))
+    # scrypt hash of the person's password for `qbank serve` beyond loopback (qbank.passwords);
+    # None: the person cannot log in with a password.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column()
+
+
+class BankAccess(Base):
+    """A person allowed to see one bank's data in `qbank serve` (granted, later revoked).
+
+    People with the role `institution` see every bank; everyone else sees the banks granted
+    to them here. Rows are never deleted: a revocation sets `revoked_at`.
+    """
+
+    __tablename__ = "bank_access"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="RESTRICT"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    granted_by: Mapped[str] = mapped_column(String(100))
+    revoked_at: Mapped[datetime | None] = mapped_column()
 
 
 class Review(Base):

@@ -103,6 +103,21 @@ def set_public_key(session: Session, person: Person, public_key_raw: bytes, *, a
     )
 
 
+def set_password_hash(session: Session, person: Person, password_hash: str, *, actor: str) -> None:
+    """Store the person's password hash (made by `qbank.passwords.hash_password`); audited,
+    without the hash itself."""
+    replaced = person.password_hash is not None
+    person.password_hash = password_hash
+    audit.record(
+        session,
+        actor=actor,
+        action="set_password",
+        entity="person",
+        entity_id=person.id,
+        replaced=replaced,
+    )
+
+
 def public_key_raw(person: Person) -> bytes:
     if not person.public_key:
         raise InvalidInput("people.no_key", name=person.name)

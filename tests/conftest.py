@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from browser_support import browser, chromium  # noqa: F401  (fixtures of the browser tests)
 from click.testing import Result
 from sqlalchemy import create_engine, text
 

@@ -1,0 +1,3 @@
+"""The regulator pages (to be written)."""
+
+from __future__ import annotations

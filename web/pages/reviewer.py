@@ -1,0 +1,3 @@
+"""The reviewer pages (to be written)."""
+
+from __future__ import annotations

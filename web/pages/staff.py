@@ -1,0 +1,3 @@
+"""The staff pages (to be written)."""
+
+from __future__ import annotations
