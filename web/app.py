@@ -35,7 +35,13 @@ if TYPE_CHECKING:
     from web.routing import Viewer
 
 HERE = Path(__file__).resolve().parent
-PAGE_MODULES = ("web.pages.home", "web.pages.reviewer", "web.pages.regulator", "web.pages.staff")
+PAGE_MODULES = (
+    "web.pages.home",
+    "web.pages.reviewer",
+    "web.pages.pairs",
+    "web.pages.regulator",
+    "web.pages.staff",
+)
 
 SECURITY_HEADERS = {
     "content-security-policy": (

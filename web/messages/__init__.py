@@ -7,10 +7,10 @@ catalogue, so a page can show an engine message by its key too.
 
 from __future__ import annotations
 
-from web.messages import core, regulator, reviewer, staff
+from web.messages import core, pairs, regulator, reviewer, staff
 
 MESSAGES: dict[str, tuple[str, str]] = {}
-for _area in (core, reviewer, regulator, staff):
+for _area in (core, reviewer, pairs, regulator, staff):
     _clash = MESSAGES.keys() & _area.MESSAGES.keys()
     if _clash:
         raise RuntimeError(f"web message keys defined twice: {sorted(_clash)}")

@@ -58,6 +58,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.error.too_large": ("上传的内容超过 {limit}", "the upload is larger than {limit}"),
     "web.error.bad_form": ("表单内容无法读取：{reason}", "the form could not be read: {reason}"),
     "web.error.back": ("返回", "Back"),
+    "web.sign.passphrase": (
+        "签名口令（只用于本次签名，不保存）",
+        "signing passphrase (used for this signature only, never kept)",
+    ),
+    "web.sign.locked": (
+        "口令错误次数过多，请 {minutes} 分钟后再试",
+        "too many wrong passphrases; try again in {minutes} minutes",
+    ),
     "web.page.prev": ("上一页", "Previous"),
     "web.page.next": ("下一页", "Next"),
     "web.page.of": (
