@@ -52,7 +52,7 @@ COMMANDS = {
     ),
     "serve": (
         "cli.serve:serve",
-        "网页工作台：审核、核验备案包与保管链、考务批次 / the browser workspace.",
+        "启动网页工作台（审核、核验、考务批次） / serve the browser workspace.",
     ),
     "unseal": (
         "cli.sealing:unseal_cmd",

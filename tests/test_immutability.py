@@ -51,7 +51,15 @@ IMMUTABLE = (
     "token_sets",
     "minhash_signatures",
 )
-NO_DELETE = ("items", "practical_sets", "people", "batches", "batch_staff", "papers")
+NO_DELETE = (
+    "items",
+    "practical_sets",
+    "people",
+    "batches",
+    "batch_staff",
+    "papers",
+    "bank_access",
+)
 PREVIOUS_HEAD = "e41c9a7d3b20"
 ROOT = Path(__file__).resolve().parent.parent
 

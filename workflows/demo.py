@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 
 from exporters.print_run import PRINT_LIST_JSON
-from qbank import keys
+from qbank import access, keys
 from qbank.assembly.layout import PaperLayout, PracticalLayout
 from qbank.assembly.service import assemble, draw_practical
 from qbank.bank import BankSummary, find_bank
@@ -308,6 +308,8 @@ def _reviewer_and_institution(
                     session, people[name], signers[name].public_key_raw, actor=DEMO_ACTOR
                 )
         reviewer = people[DEMO_REVIEWER]
+        # `qbank serve --as <reviewer>` on the demo's workspace shows this bank at once.
+        access.grant(session, reviewer, target, actor=DEMO_ACTOR)
         decisions = all_pending(session, target, reviewer)
         decisions += [
             Decision("approved", set_code=code)

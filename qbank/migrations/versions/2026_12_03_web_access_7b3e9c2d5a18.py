@@ -28,9 +28,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("bank_id", sa.Integer(), nullable=False),
-        sa.Column("granted_at", sa.DateTime(), nullable=False),
+        sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("granted_by", sa.String(length=100), nullable=False),
-        sa.Column("revoked_at", sa.DateTime(), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["people.id"],
