@@ -27,7 +27,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Upload a custody export as a zip with the institution's key: the verdict and a timeline",
     ),
     # --- the forms ----------------------------------------------------------------------
-    "web.regulator.form.package": ("备案包（目录的 zip 压缩包）", "Filing package (zip of its folder)"),
+    "web.regulator.form.package": (
+        "备案包（目录的 zip 压缩包）",
+        "Filing package (zip of its folder)",
+    ),
     "web.regulator.form.export": (
         "保管链导出（qbank custody export 写出的目录的 zip 压缩包）",
         "Custody export (zip of the folder qbank custody export wrote)",
@@ -69,7 +72,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "上传的 {name} 中的 {member} 是符号链接，已拒绝（压缩包只能包含普通文件）",
         "{member} in the uploaded {name} is a symbolic link; refused (only plain files allowed)",
     ),
-    "web.regulator.upload.unreadable": ("上传的 {name} 无法读取：{reason}", "{name} could not be read: {reason}"),
+    "web.regulator.upload.unreadable": (
+        "上传的 {name} 无法读取：{reason}",
+        "{name} could not be read: {reason}",
+    ),
     "web.regulator.upload.key_too_large": (
         "公钥文件 {name} 超过 {limit} 字节，不是 qbank key export 写出的文件",
         "key file {name} is over {limit} bytes; not a file qbank key export writes",
@@ -85,10 +91,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.regulator.upload.one_key": (
         "评价机构公钥只能有一个（{count} 个已给出）",
         "give exactly one institution key ({count} given)",
-    ),
-    "web.regulator.upload.bad_checkpoint": (
-        "检查点 {name} 不是 UTF-8 文本",
-        "checkpoint {name} is not UTF-8 text",
     ),
     "web.regulator.upload.pasted": ("粘贴的文本", "the pasted text"),
     "web.regulator.upload.unnamed": ("上传的文件", "the uploaded file"),
@@ -116,21 +118,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
         " fingerprints with the institution out of band, then upload their keys; anyone can"
         " sign a self-consistent package with keys of their own",
     ),
-    "web.regulator.step.index": ("签名索引与公钥清单的格式", "signature index and key list are well formed"),
+    "web.regulator.step.index": (
+        "签名索引与公钥清单的格式",
+        "signature index and key list are well formed",
+    ),
     "web.regulator.step.signatures": (
         "索引签名有效（评价机构与至少一位审题专家）",
         "index signatures verify (the institution and a reviewer)",
     ),
     "web.regulator.step.keys": ("每位签名人的公钥均经固定", "every signer's key is pinned"),
     "web.regulator.step.files": ("每个文件的 SHA-256 与索引一致", "every file's SHA-256 matches"),
-    "web.regulator.step.merkle_root": ("manifest 的 Merkle 根可重新算出", "the Merkle root re-derives"),
+    "web.regulator.step.merkle_root": (
+        "manifest 的 Merkle 根可重新算出",
+        "the Merkle root re-derives",
+    ),
     "web.regulator.step.items": (
         "items.jsonl 与 manifest 的试题版本一致",
         "items.jsonl holds the manifest's versions",
     ),
-    "web.regulator.step.bank.xlsx": ("bank.xlsx 的试题与版本一致", "bank.xlsx hashes to the versions"),
-    "web.regulator.step.practical": ("操作技能试题集与版本一致", "practical sets hash to their versions"),
-    "web.regulator.step.tree": ("鉴定要素细目表与版本一致", "the knowledge tree hashes to its version"),
+    "web.regulator.step.bank.xlsx": (
+        "bank.xlsx 的试题与版本一致",
+        "bank.xlsx hashes to the versions",
+    ),
+    "web.regulator.step.practical": (
+        "操作技能试题集与版本一致",
+        "practical sets hash to their versions",
+    ),
+    "web.regulator.step.tree": (
+        "鉴定要素细目表与版本一致",
+        "the knowledge tree hashes to its version",
+    ),
     "web.regulator.step.reviews": (
         "每个版本都有非命题人的签名审核通过",
         "each version approved and signed by a reviewer who is not its author",

@@ -146,7 +146,9 @@ def _trusted_keys(files: Iterable[Upload], pasted: str) -> list[TrustedKey]:
     for upload in files:
         name = shown_name(upload)
         if len(upload.data) > KEY_FILE_LIMIT:
-            raise UploadRefused("web.regulator.upload.key_too_large", name=name, limit=KEY_FILE_LIMIT)
+            raise UploadRefused(
+                "web.regulator.upload.key_too_large", name=name, limit=KEY_FILE_LIMIT
+            )
         try:
             text = upload.data.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -166,7 +168,9 @@ def _key_lines(text: str, source: str) -> list[TrustedKey]:
         try:
             out += trusted_key_from_export(line, source)
         except InvalidInput:
-            raise UploadRefused("web.regulator.upload.bad_key", source=source, line=number) from None
+            raise UploadRefused(
+                "web.regulator.upload.bad_key", source=source, line=number
+            ) from None
     return out
 
 
@@ -209,7 +213,9 @@ def verify_custody_page(req: PageRequest) -> Response:
 def _verify_uploaded_export(req: PageRequest) -> CustodyView:
     export = req.files.get("export")
     if export is None or not present(export):
-        raise UploadRefused("web.regulator.upload.missing", what=wt("web.regulator.upload.what_export"))
+        raise UploadRefused(
+            "web.regulator.upload.missing", what=wt("web.regulator.upload.what_export")
+        )
     key_files = [req.files["key_file_1"]] if present(req.files.get("key_file_1")) else []
     keys = _trusted_keys(key_files, req.form.get("key_text", ""))
     if len(keys) > 1:
@@ -218,15 +224,10 @@ def _verify_uploaded_export(req: PageRequest) -> CustodyView:
     with upload_folder() as folder:
         path = folder.save_zip(export, "export.zip")
         directory, files = folder.unpack(export, path, "export")
-        notes = []
-        for number, upload in enumerate(checkpoints, start=1):
-            try:
-                upload.data.decode("utf-8")
-            except UnicodeDecodeError:
-                raise UploadRefused(
-                    "web.regulator.upload.bad_checkpoint", name=shown_name(upload)
-                ) from None
-            notes.append(folder.save(upload.data, f"checkpoint-{number}.txt"))
+        notes = [
+            folder.save(upload.data, f"checkpoint-{number}.txt")
+            for number, upload in enumerate(checkpoints, start=1)
+        ]
         with folder.reading(export, path):
             verdict = verify_custody_export(
                 directory,
