@@ -571,3 +571,29 @@ def test_upload_folder_is_the_requests_own_and_goes_away(uploads_dir: Path) -> N
             folder.save(b"again", "package.zip")
     assert not folder.root.exists()
     assert list(uploads_dir.iterdir()) == []
+
+
+def test_cut_short_log_is_incomplete_and_an_earlier_checkpoint_catches_it(
+    people_db: str, material: Material
+) -> None:
+    lines = material.custody["log.jsonl"].split(b"\n")
+    kept = {
+        name: data
+        for name, data in material.custody.items()
+        if not name.startswith("checkpoints/") or int(name[12:-4]) <= 3
+    }
+    short = {**kept, "log.jsonl": b"\n".join(lines[:3]) + b"\n"}
+    full_note = material.custody[f"checkpoints/{len(lines) - 1}.txt"]
+    with regulator(people_db) as (client, _config):
+        page = verify_export(client, zipped(short), key=material.institution_key)
+        caught = verify_export(
+            client,
+            zipped(short),
+            key=material.institution_key,
+            checkpoint_2=("earlier.txt", full_note),
+        )
+    assert verdict_of(page.text) == "INCOMPLETE"
+    assert timeline(page.text) == [(0, "ok"), (1, "ok"), (2, "ok")]
+    assert "已核验 3 / 3 条记录" in page.text
+    assert verdict_of(caught.text) == "INVALID"
+    assert "日志被截短" in html.unescape(caught.text)

@@ -234,10 +234,9 @@ def _verify_uploaded_export(req: PageRequest) -> CustodyView:
                 trusted_key=keys[0].public_key if keys else None,
                 checkpoint_files=notes,
             )
-    lines = files.get("log.jsonl", b"").split(b"\n")
-    records = lines[:-1] if lines and not lines[-1] else lines
-    if records == [b""]:
-        records = []
+    records = files.get("log.jsonl", b"").split(b"\n")
+    if not records[-1]:  # the final newline (or an empty log)
+        records.pop()
     return CustodyView(
         shown_name(export), verdict, _timeline(records[:TIMELINE_LIMIT], verdict), len(records)
     )
