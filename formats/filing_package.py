@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
-from formats.limits import LimitExceeded, Limits, check_zip, current, read_capped
+from formats.limits import LimitExceeded, Limits, check_zip, current, read_capped, read_directory
 from qbank.canonical import canonical_bytes, content_id, sha256_hex
 from qbank.errors import InvalidInput
 from qbank.filing_check import INDEX_FORMAT
@@ -209,38 +209,14 @@ def read_package(
     limits = limits or current()
     root = Path(path)
     if root.is_dir():
-        return PackageFiles(_read_directory(root, limits), read_workbook, limits)
+        return PackageFiles(
+            read_directory(root, limits, not_a_file="filing.not_a_file"), read_workbook, limits
+        )
     if root.is_file() and zipfile.is_zipfile(root):
         return PackageFiles(_strip_top(_read_zip(root, limits)), read_workbook, limits)
     if root.exists():
         raise InvalidInput("filing.not_a_package", path=str(root))
     raise InvalidInput("cli.file_missing", path=str(root))
-
-
-def _read_directory(root: Path, limits: Limits) -> dict[str, bytes]:
-    where = str(root)
-    listing: list[tuple[str, Path]] = []
-    total = 0
-    for p in sorted(root.rglob("*")):
-        info = p.lstat()
-        if stat.S_ISDIR(info.st_mode):
-            continue
-        name = p.relative_to(root).as_posix()
-        if not stat.S_ISREG(info.st_mode):  # a symlink or device could read anything
-            raise InvalidInput("filing.not_a_file", path=str(p))
-        listing.append((name, p))
-        limits.check("members", len(listing), where)
-        limits.check("member_size", info.st_size, where, name)
-        total += info.st_size
-        limits.check("unzipped_size", total, where)
-    files = {}
-    total = 0
-    for name, p in listing:
-        with p.open("rb") as handle:  # it may have grown since it was listed
-            files[name] = read_capped(handle, limits.member_size, file=where, where=name)
-        total += len(files[name])
-        limits.check("unzipped_size", total, where, at_least=True)
-    return files
 
 
 def _safe_name(name: str) -> bool:
@@ -264,6 +240,9 @@ def _read_zip(path: Path, limits: Limits) -> dict[str, bytes]:
             names = [i.filename for i in infos]
             if len(set(names)) != len(names) or not all(_safe_name(n) for n in names):
                 raise InvalidInput("filing.bad_zip", path=where)
+            for info in infos:  # a symbolic link stored in the zip is no package file
+                if stat.S_ISLNK(info.external_attr >> 16):
+                    raise InvalidInput("filing.not_a_file", path=f"{where}:{info.filename}")
             total = 0
             for info in infos:
                 limits.check("member_size", info.file_size, where, info.filename)

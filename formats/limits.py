@@ -25,6 +25,7 @@ import contextlib
 import contextvars
 import os
 import re
+import stat
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
@@ -50,6 +51,7 @@ __all__ = [
     "names",
     "parse_limits",
     "read_capped",
+    "read_directory",
     "set_current",
 ]
 
@@ -387,3 +389,38 @@ def check_paragraph(
         location=Location(display, paragraph=paragraph),
     )
     return as_problem(error)
+
+
+def read_directory(
+    root: Path, limits: Limits | None = None, *, not_a_file: str
+) -> dict[str, bytes]:
+    """Every regular file under `root` by its relative POSIX name, read under `limits`.
+
+    A symbolic link or device anywhere inside is refused with the message `not_a_file`
+    (`{path}`): following one could read any file of the machine. Counts and sizes are checked
+    from the listing first, and again while reading (a file may grow after it was listed).
+    """
+    limits = limits or current()
+    where = str(root)
+    listing: list[tuple[str, Path]] = []
+    total = 0
+    for p in sorted(root.rglob("*")):
+        info = p.lstat()
+        if stat.S_ISDIR(info.st_mode):
+            continue
+        name = p.relative_to(root).as_posix()
+        if not stat.S_ISREG(info.st_mode):
+            raise InvalidInput(not_a_file, path=str(p))
+        listing.append((name, p))
+        limits.check("members", len(listing), where)
+        limits.check("member_size", info.st_size, where, name)
+        total += info.st_size
+        limits.check("unzipped_size", total, where)
+    files = {}
+    total = 0
+    for name, p in listing:
+        with p.open("rb") as handle:
+            files[name] = read_capped(handle, limits.member_size, file=where, where=name)
+        total += len(files[name])
+        limits.check("unzipped_size", total, where, at_least=True)
+    return files

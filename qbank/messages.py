@@ -1388,6 +1388,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path} 不是备案包（应为目录或其 zip 压缩包）",
         "{path} is not a filing package (expected its directory or a zip of it)",
     ),
+    "custody.not_a_file": (
+        "保管链导出中的 {path} 不是普通文件（符号链接或设备文件），未读取",
+        "{path} in the custody export is not a regular file (a symbolic link or device); not read",
+    ),
     "filing.not_a_file": (
         "备案包中的 {path} 不是普通文件（符号链接或设备文件），未读取",
         "{path} in the package is not a regular file (a symbolic link or device); not read",

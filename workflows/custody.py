@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from exporters.directory import write_directory
+from formats.limits import read_directory
 from qbank import keys
 from qbank.batch import get_batch
 from qbank.custody import Signed, export_log, file_product, sign_step, verify_batch, verify_files
@@ -101,11 +102,7 @@ def verify_custody_export(
     known = _checkpoints(checkpoint_files)
     if not directory.is_dir():
         raise InvalidInput("cli.file_missing", path=str(directory))
-    exported = {
-        p.relative_to(directory).as_posix(): p.read_bytes()
-        for p in sorted(directory.rglob("*"))
-        if p.is_file()
-    }
+    exported = read_directory(directory, not_a_file="custody.not_a_file")
     return verify_files(exported, trusted_key=trusted_key, known_checkpoints=known)
 
 
