@@ -3,8 +3,10 @@
 Middleware, outermost first: the Host header must name this server (DNS rebinding: a page on
 another site that resolves its own name to 127.0.0.1 gets 400); a request body may not
 exceed the upload limit (413, counted as it streams, whatever Content-Length says); every
-response carries a strict Content-Security-Policy (no scripts at all, no framing), no
-referrer (the sign-in link's token never leaks) and `no-store`. There is no CORS middleware:
+response carries a strict Content-Security-Policy (no scripts at all, no framing), a
+same-origin referrer policy (the sign-in link's token never leaks to another site; under
+`no-referrer` Chromium sends `Origin: null` on every form POST, which the Origin check must
+refuse) and `no-store`. There is no CORS middleware:
 no other origin may read a response, and a POST from one is refused (Origin check + CSRF).
 """
 
@@ -50,7 +52,7 @@ SECURITY_HEADERS = {
     ),
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    "referrer-policy": "same-origin",
     "cross-origin-opener-policy": "same-origin",
     "cross-origin-resource-policy": "same-origin",
     "cache-control": "no-store",
