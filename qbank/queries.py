@@ -172,3 +172,14 @@ def latest_overlap_report(bank_id: int, scope: str) -> Select[int, str]:
         .order_by(OverlapReport.id.desc())
         .limit(1)
     )
+
+
+def versions_of_items(item_ids: Iterable[int]) -> Select[int, str, bool]:
+    """(item id, version id, is current) of every version of the given items, of any time and
+    whether or not the item is deleted: what a history (e.g. lapsed adjudications) names."""
+    return (
+        select(ItemVersion.item_id, ItemVersion.sha256, Item.current_version_id == ItemVersion.id)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .where(ItemVersion.item_id.in_(list(item_ids)))
+        .order_by(ItemVersion.item_id, ItemVersion.seq)
+    )

@@ -25,7 +25,7 @@ from web_support import csrf_of, sign_in, web_client
 from qbank import access, keys
 from qbank.bank import find_bank
 from qbank.db import open_database
-from qbank.model import Adjudication, Bank, Review
+from qbank.model import Adjudication, Review
 from qbank.overlap.document import OverlapReport
 from qbank.people import add_person, get_person, public_key_raw, set_public_key
 
@@ -42,11 +42,10 @@ class World:
     pairs: list[tuple[int, int]]  # most similar first, as the list shows them
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    """The checked bank with 李工 (reviewer, granted, key), tester (reviewer, granted, key:
-    the importer of every item), 王工 (reviewer, not granted) and 赵督导 (regulator)."""
-    folder = tmp_path_factory.mktemp("web-pairs")
+def build_world(folder: Path) -> World:
+    """The checked bank in `folder` with 李工 (reviewer, granted, key), tester (reviewer,
+    granted, key: the importer of every item), 王工 (reviewer, not granted) and 赵督导
+    (regulator). Keys in `folder/keys`, passphrases in PASSPHRASES."""
     url = f"sqlite:///{folder / 'qbank.db'}"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("QBANK_USER", "tester")
@@ -71,6 +70,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     pairs = [(int(p.a), int(p.b)) for p in ordered]
     assert len(pairs) == 3
     return World(folder / "qbank.db", keystore, items_xlsx, report_json, bank_id, pairs)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return build_world(tmp_path_factory.mktemp("web-pairs"))
 
 
 @pytest.fixture
@@ -278,7 +282,7 @@ def test_adjudication_refuses_a_stale_page_and_an_empty_reason(
 
 def test_rejecting_one_item_is_a_signed_review(world: World, as_li: Any, fresh: str) -> None:
     url = _url(world)
-    a, b = world.pairs[0]
+    _a, b = world.pairs[0]
     before = _count(fresh, Review)
     no_comment = _form(as_li, url, "reject", item=str(b), passphrase=PASSPHRASES["李工"])
     refused = as_li.post(f"{url}/reject", data=no_comment)
@@ -431,3 +435,23 @@ def test_histogram_bins_pairs_by_similarity(world: World) -> None:
     chart = chart_of(bars)
     assert chart.top == 2 and len(chart.bars) == len(bars)
     assert chart.bars[-1]["h"] > 0 and chart.bars[0]["h"] == 0
+
+
+def test_pages_in_english(world: World, read_only: str) -> None:
+    from qbank.i18n import set_language
+
+    set_language("en")
+    url = _url(world)
+    with web_client(read_only, acting_person="李工", keystore=world.keystore) as (client, config):
+        sign_in(client, config)
+        listing = client.get(f"/review/bank/{world.bank_id}/pairs")
+        assert listing.status_code == 200 and "Near-duplicate pairs" in listing.text
+        assert "repetition 25% (cap 30%), pass" in listing.text
+        page = client.get(url)
+        assert page.status_code == 200 and "Sign the mark" in page.text
+        assert "token-set similarity (Jaccard, from the report) 1" in page.text
+    with web_client(read_only, acting_person="赵督导") as (client, config):
+        sign_in(client, config)
+        csrf = csrf_of(client.get("/verify/overlap").text)
+        shown = _upload(client, csrf, world.report_json.read_bytes(), world.items_xlsx)
+        assert shown.status_code == 200 and "verified: every figure re-derives" in shown.text

@@ -33,20 +33,21 @@ from starlette.responses import Response
 from qbank.access import require_bank
 from qbank.canonical import content_id
 from qbank.content import verified_item_content
-from qbank.errors import QbankError
+from qbank.errors import InvalidInput, QbankError
 from qbank.items import item_content
 from qbank.model import Adjudication, Bank, Item, ItemVersion
 from qbank.model import OverlapReport as StoredReport
 from qbank.overlap.adjudication import adjudicate
 from qbank.overlap.document import (
     AdjudicatedPair,
+    BadReport,
     ItemId,
     LshMethod,
     OverlapReport,
     ReportPair,
 )
 from qbank.overlap.verification import Verification, parse_report, verify_report
-from qbank.queries import current_items, latest_overlap_report
+from qbank.queries import current_items, latest_overlap_report, versions_of_items
 from qbank.records import ItemRecord
 from qbank.review import REJECTED, Decision, ReviewRejected, review
 from qbank.text.normalize import format_answer
@@ -72,25 +73,39 @@ class PairError(QbankError):
 
 # --- the bank's latest report, parsed once per content hash --------------------------------
 
-_reports: OrderedDict[str, OverlapReport] = OrderedDict()
+Pairs = list[tuple[ReportPair, AdjudicatedPair | None]]
+_reports: OrderedDict[str, tuple[OverlapReport, Pairs]] = OrderedDict()
 _reports_lock = threading.Lock()
 
 
-def _parsed(session: Session, report_id: int, sha256: str) -> OverlapReport:
-    """The stored report `report_id` parsed; kept by its SHA-256 (its content never changes),
-    so a 10k-item report is read and checked once, not on every page."""
+def _parsed(session: Session, report_id: int, sha256: str) -> tuple[OverlapReport, Pairs]:
+    """The stored report `report_id`, checked by `OverlapReport.from_json` but without its
+    listing of the compared items (`items` comes back empty): these pages show its pairs and
+    figures, never that listing, and in a 10k-item bank reading it would take most of a
+    page's time. Kept, with its pairs in the order shown, by its SHA-256 (a stored report
+    never changes), so it is read and sorted once."""
     with _reports_lock:
         cached = _reports.get(sha256)
         if cached is not None:
             _reports.move_to_end(sha256)
             return cached
     body = session.scalar(select(StoredReport.body).where(StoredReport.id == report_id)) or ""
-    report = parse_report(body.encode("utf-8"), f"#{report_id}")
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as e:
+        raise InvalidInput("overlap.bad_report", file=f"#{report_id}", reason=str(e)) from None
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        data["items"] = []
+    try:
+        report = OverlapReport.from_json(data)
+    except BadReport as e:
+        raise e.in_file(f"#{report_id}") from None
+    parsed = (report, all_pairs(report))
     with _reports_lock:
-        _reports[sha256] = report
+        _reports[sha256] = parsed
         while len(_reports) > CACHED_REPORTS:
             _reports.popitem(last=False)
-    return report
+    return parsed
 
 
 @dataclass(frozen=True)
@@ -98,6 +113,7 @@ class Latest:
     id: int
     sha256: str
     report: OverlapReport
+    pairs: Pairs  # counted and adjudicated, most similar first (all_pairs)
 
 
 def latest_report(session: Session, bank: Bank) -> Latest | None:
@@ -106,12 +122,12 @@ def latest_report(session: Session, bank: Bank) -> Latest | None:
     if row is None:
         return None
     report_id, sha256 = row
-    return Latest(report_id, sha256, _parsed(session, report_id, sha256))
+    return Latest(report_id, sha256, *_parsed(session, report_id, sha256))
 
 
-def all_pairs(report: OverlapReport) -> list[tuple[ReportPair, AdjudicatedPair | None]]:
+def all_pairs(report: OverlapReport) -> Pairs:
     """Counted and adjudicated pairs of a report, most similar first."""
-    pairs: list[tuple[ReportPair, AdjudicatedPair | None]] = [(p, None) for p in report.pairs]
+    pairs: Pairs = [(p, None) for p in report.pairs]
     pairs += [(a.pair, a) for a in report.adjudicated or ()]
     return sorted(pairs, key=lambda x: (-x[0].similarity, str(x[0].a), str(x[0].b)))
 
@@ -170,6 +186,36 @@ def current_sides(
     return {i: found.get(i, Side(id=i, live=False)) for i in ids}
 
 
+def listed_sides(
+    session: Session, bank: Bank, ids: Sequence[ItemId], viewer: str
+) -> dict[ItemId, Side]:
+    """What the pair list shows of `ids` (the first line of each current stem, its status,
+    whether it is the viewer's), in one query of columns. The texts are not re-derived from
+    the versions' ids here: nothing is signed from the list, and the pair page, where the
+    reviewer reads and signs, shows only verified content."""
+    wanted = sorted({i for i in ids if isinstance(i, int)})
+    columns = current_items(bank.id, item_ids=wanted).with_only_columns(
+        Item.id,
+        ItemVersion.sha256,
+        ItemVersion.stem,
+        ItemVersion.status,
+        ItemVersion.author,
+        ItemVersion.created_by,
+    )
+    found: dict[ItemId, Side] = {
+        item_id: Side(
+            id=item_id,
+            live=True,
+            version=sha,
+            text=stem.split("\n")[0][:80],
+            status=status,
+            own=viewer in {author, created_by},
+        )
+        for item_id, sha, stem, status, author, created_by in session.execute(columns)
+    }
+    return {i: found.get(i, Side(id=i, live=False)) for i in ids}
+
+
 def with_spans(left: Side, right: Side) -> tuple[Side, Side]:
     if not (left.live and right.live):
         return left, right
@@ -187,9 +233,7 @@ def marks_between(session: Session, bank: Bank, a: int, b: int) -> list[tuple[Ad
     versions: dict[int, set[str]] = {a: set(), b: set()}
     current: dict[int, str] = {}
     for item_id, sha, is_current in session.execute(
-        select(ItemVersion.item_id, ItemVersion.sha256, Item.current_version_id == ItemVersion.id)
-        .join(Item, Item.id == ItemVersion.item_id)
-        .where(ItemVersion.item_id.in_([a, b]), Item.bank_id == bank.id)
+        versions_of_items((a, b)).where(Item.bank_id == bank.id)
     ):
         versions[item_id].add(sha)
         if is_current:
@@ -273,10 +317,9 @@ def pair_list(req: PageRequest) -> Response:
         latest = latest_report(session, bank)
         if latest is None:
             return req.render("pairs_list.html", bank=bank, title=bank_title(bank), latest=None)
-        pairs = all_pairs(latest.report)
-        pg = page_of(req.query, len(pairs), req.state.config.page_size)
-        shown = pairs[pg.offset : pg.offset + pg.size]
-        sides = current_sides(
+        pg = page_of(req.query, len(latest.pairs), req.state.config.page_size)
+        shown = latest.pairs[pg.offset : pg.offset + pg.size]
+        sides = listed_sides(
             session, bank, [x for p, _ in shown for x in (p.a, p.b)], req.viewer.name
         )
         marks = current_marks(session, bank, sides)
@@ -298,10 +341,8 @@ def pair_list(req: PageRequest) -> Response:
         )
 
 
-def _find_pair(
-    report: OverlapReport, a: int, b: int
-) -> tuple[ReportPair, AdjudicatedPair | None] | None:
-    for pair, reported in all_pairs(report):
+def _find_pair(pairs: Pairs, a: int, b: int) -> tuple[ReportPair, AdjudicatedPair | None] | None:
+    for pair, reported in pairs:
         if {pair.a, pair.b} == {a, b}:
             return pair, reported
     return None
@@ -311,7 +352,7 @@ def _pair_context(req: PageRequest, session: Session) -> dict[str, Any]:
     bank = _bank(req, session, _path_int(req, "bank_id"))
     a, b = _path_int(req, "a"), _path_int(req, "b")
     latest = latest_report(session, bank)
-    found = None if latest is None else _find_pair(latest.report, a, b)
+    found = None if latest is None else _find_pair(latest.pairs, a, b)
     if latest is None or found is None:
         raise PairError("web.pairs.not_a_pair", a=a, b=b)
     sides = current_sides(session, bank, (a, b), req.viewer.name)
@@ -452,13 +493,15 @@ class Chart:
 
     width: int
     height: int
-    top: int
+    top: int  # the count the tallest bar stands for
+    ceiling: int  # the y of the tallest bar's top
     bars: list[dict[str, Any]]
 
 
 def chart_of(bars: Sequence[Bar], width: int = 640, height: int = 220) -> Chart:
     top = max([b.count + b.adjudicated for b in bars] + [1])
-    inner_h, left_pad, bottom_pad = height - 40, 40, 30
+    left_pad, bottom_pad, top_pad = 40, 30, 24  # room for the axis labels and the counts
+    inner_h = height - bottom_pad - top_pad
     slot = (width - left_pad - 10) / max(1, len(bars))
     out = []
     for k, bar in enumerate(bars):
@@ -479,7 +522,7 @@ def chart_of(bars: Sequence[Bar], width: int = 640, height: int = 220) -> Chart:
                 "base": base,
             }
         )
-    return Chart(width, height, top, out)
+    return Chart(width, height, top, top_pad, out)
 
 
 @dataclass(frozen=True)
@@ -511,9 +554,9 @@ def _record_sides(report: OverlapReport, records: Sequence[ItemRecord]) -> dict[
     return sides
 
 
-def shown_pairs(report: OverlapReport, sides: Mapping[ItemId, Side], limit: int) -> list[ShownPair]:
+def shown_pairs(pairs: Pairs, sides: Mapping[ItemId, Side], limit: int) -> list[ShownPair]:
     out = []
-    for pair, reported in all_pairs(report)[:limit]:
+    for pair, reported in pairs[:limit]:
         left = sides.get(pair.a, Side(id=pair.a, live=False))
         right = sides.get(pair.b, Side(id=pair.b, live=False))
         left, right = with_spans(left, right)
@@ -590,15 +633,14 @@ def overlap_viewer(req: PageRequest) -> Response:
     viewed, records = _viewed(req)
     sides = _record_sides(viewed.report, records)
     limit = req.state.config.page_size
-    pairs = shown_pairs(viewed.report, sides, limit)
-    total = len(all_pairs(viewed.report))
+    every = all_pairs(viewed.report)
     return req.render(
         "overlap_verify.html",
         viewed=viewed,
         report=viewed.report,
-        pairs=pairs,
-        more=max(0, total - limit),
-        total=total,
+        pairs=shown_pairs(every, sides, limit),
+        more=max(0, len(every) - limit),
+        total=len(every),
         chart=chart_of(histogram(viewed.report)),
         method=method_text(viewed.report),
         short=short_json,
