@@ -455,3 +455,19 @@ def test_pages_in_english(world: World, read_only: str) -> None:
         csrf = csrf_of(client.get("/verify/overlap").text)
         shown = _upload(client, csrf, world.report_json.read_bytes(), world.items_xlsx)
         assert shown.status_code == 200 and "verified: every figure re-derives" in shown.text
+
+
+def test_wrong_passphrases_lock_signing(world: World, fresh: str) -> None:
+    url = _url(world)
+    with web_client(fresh, acting_person="李工", keystore=world.keystore, login_attempts=2) as (
+        client,
+        config,
+    ):
+        sign_in(client, config)
+        wrong = _form(client, url, "adjudicate", passphrase="nope", reason="考查内容不同")
+        for _ in range(2):
+            assert client.post(f"{url}/adjudicate", data=wrong).status_code == 400
+        right = {**wrong, "passphrase": PASSPHRASES["李工"]}
+        locked = client.post(f"{url}/adjudicate", data=right)
+        assert locked.status_code == 400 and "口令错误次数过多" in locked.text
+    assert _count(fresh, Adjudication) == 0
