@@ -471,3 +471,33 @@ def test_wrong_passphrases_lock_signing(world: World, fresh: str) -> None:
         locked = client.post(f"{url}/adjudicate", data=right)
         assert locked.status_code == 400 and "口令错误次数过多" in locked.text
     assert _count(fresh, Adjudication) == 0
+
+
+def test_a_mark_lapses_with_a_new_version(world: World, as_li: Any, fresh: str) -> None:
+    """Adjudicate (1, 7), then item 7 (the first planted copy) gets a new version: the page
+    shows the mark as lapsed, the list has the pair open again, and the old form is refused."""
+    import dataclasses
+
+    from test_overlap_scopes import COPIES
+
+    from qbank.items import import_items
+
+    a, b = world.pairs[1]
+    url = f"/review/bank/{world.bank_id}/pairs/{a}/{b}"
+    fields = _form(as_li, url, "adjudicate", passphrase=PASSPHRASES["李工"], reason="考查内容不同")
+    assert as_li.post(f"{url}/adjudicate", data=fields).status_code == 303
+    assert "已裁定（李工）" in as_li.get(f"/review/bank/{world.bank_id}/pairs").text
+    db = open_database(fresh)
+    try:
+        with db.transaction() as session:
+            bank = find_bank(session, OCC, 4)
+            changed = dataclasses.replace(COPIES[0], answer="B")
+            import_items(session, bank, [changed], source="t.xlsx", actor="tester")
+    finally:
+        db.dispose()
+    page = as_li.get(url)
+    assert "已失效（其中一题已有新版本）" in page.text and "有效（针对两题" not in page.text
+    assert "已裁定（李工）" not in as_li.get(f"/review/bank/{world.bank_id}/pairs").text
+    stale = as_li.post(f"{url}/adjudicate", data=fields)
+    assert stale.status_code == 400 and "已有新版本" in stale.text
+    assert _count(fresh, Adjudication) == 1
