@@ -502,3 +502,27 @@ def test_a_mark_lapses_with_a_new_version(world: World, as_li: Any, fresh: str) 
     stale = as_li.post(f"{url}/adjudicate", data=fields)
     assert stale.status_code == 400 and "已有新版本" in stale.text
     assert _count(fresh, Adjudication) == 1
+
+
+def test_pages_on_postgresql(world: World, pg_url: str) -> None:
+    """The same pages and both signed actions on the PostgreSQL server."""
+    from conftest import copy_to_postgresql
+
+    copy_to_postgresql(world.db_path, pg_url)
+    url = _url(world)
+    _a, b = world.pairs[0]
+    with web_client(pg_url, acting_person="李工", keystore=world.keystore) as (client, config):
+        sign_in(client, config)
+        listing = client.get(f"/review/bank/{world.bank_id}/pairs")
+        assert listing.status_code == 200 and "第 1 / 1 页，共 3 条" in listing.text
+        mark = _form(
+            client, url, "adjudicate", passphrase=PASSPHRASES["李工"], reason="考查内容不同"
+        )
+        assert client.post(f"{url}/adjudicate", data=mark).status_code == 303
+        reject = _form(
+            client, url, "reject", item=str(b), comment="重复", passphrase=PASSPHRASES["李工"]
+        )
+        assert client.post(f"{url}/reject", data=reject).status_code == 303
+        page = client.get(url)
+        assert "有效（针对两题的现行版本）" in page.text and 'class="status-rejected"' in page.text
+    assert _count(pg_url, Adjudication) == 1
