@@ -45,7 +45,7 @@ class World:
 def build_world(folder: Path) -> World:
     """The checked bank in `folder` with 李工 (reviewer, granted, key), tester (reviewer,
     granted, key: the importer of every item), 王工 (reviewer, not granted) and 赵督导
-    (regulator). Keys in `folder/keys`, passphrases in PASSPHRASES."""
+    (regulator), 评价机构 (institution: sees every bank, signs nothing). Keys in `folder/keys`, passphrases in PASSPHRASES."""
     url = f"sqlite:///{folder / 'qbank.db'}"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("QBANK_USER", "tester")
@@ -62,6 +62,7 @@ def build_world(folder: Path) -> World:
                 access.grant(session, person, bank, actor="t")
             add_person(session, "王工", ["reviewer"], actor="t")
             add_person(session, "赵督导", ["regulator"], actor="t")
+            add_person(session, "评价机构", ["institution"], actor="t")
             bank_id = bank.id
     finally:
         db.dispose()
@@ -110,6 +111,18 @@ def _count(url: str, model: Any) -> int:
     try:
         with db.transaction() as session:
             return int(session.scalar(select(func.count()).select_from(model)) or 0)
+    finally:
+        db.dispose()
+
+
+def _current_versions(url: str, ids: tuple[int, int]) -> tuple[str, str]:
+    from qbank.queries import current_items
+
+    db = open_database(url)
+    try:
+        with db.transaction() as session:
+            found = {i.id: v.sha256 for i, v in session.execute(current_items(item_ids=ids))}
+            return found[ids[0]], found[ids[1]]
     finally:
         db.dispose()
 
@@ -526,3 +539,22 @@ def test_pages_on_postgresql(world: World, pg_url: str) -> None:
         page = client.get(url)
         assert "有效（针对两题的现行版本）" in page.text and 'class="status-rejected"' in page.text
     assert _count(pg_url, Adjudication) == 1
+
+
+def test_institution_sees_every_bank_but_signs_nothing(world: World, fresh: str) -> None:
+    url = _url(world)
+    with web_client(fresh, acting_person="评价机构", keystore=world.keystore) as (client, config):
+        sign_in(client, config)
+        assert client.get(f"/review/bank/{world.bank_id}/pairs").status_code == 200
+        page = client.get(url)
+        assert page.status_code == 200 and 'id="not-reviewer"' in page.text
+        assert 'id="adjudicate"' not in page.text
+        csrf = csrf_of(page.text)
+        versions = _current_versions(fresh, world.pairs[0])
+        posted = client.post(
+            f"{url}/adjudicate",
+            data={"csrf": csrf, "reason": "考查内容不同", "passphrase": "x"}
+            | {"version_a": versions[0], "version_b": versions[1]},
+        )
+        assert posted.status_code == 400 and "评价机构" in posted.text
+    assert _count(fresh, Adjudication) == 0

@@ -93,6 +93,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "两题中有您本人命题或导入的试题，按回避原则您不能对其签名。",
         "One of these items is yours: by the avoidance rule you may not sign on it.",
     ),
+    "web.pairs.not_reviewer": (
+        "裁定与审核须由审题专家签名；您的角色只能查看。",
+        "Marks and decisions are signed by reviewers; your roles may only look.",
+    ),
     "web.pairs.done.adjudicated": (
         "已签名裁定：两题考查内容不同。",
         "Signed: the two items are distinct.",
