@@ -23,6 +23,7 @@ from qbank.model import (
     FilingEntry,
     Item,
     ItemVersion,
+    OverlapReport,
     Paper,
     Person,
     PracticalSet,
@@ -160,3 +161,25 @@ def neighbour_papers(batch: Batch, n: int, kind: str) -> Select[Paper]:
     (`neighbour_batches`), in id order: what overlap caps and draws are held against."""
     batches = Paper.batch_id.in_(neighbour_batches(batch, n)) | (Paper.batch_id == batch.id)
     return select(Paper).where(batches, Paper.kind == kind).order_by(Paper.id)
+
+
+def latest_overlap_report(bank_id: int, scope: str) -> Select[int, str]:
+    """(id, sha256) of the bank's latest stored overlap report of `scope` ("theory",
+    "practical", …): the one its pages show. Load the body by id only when needed."""
+    return (
+        select(OverlapReport.id, OverlapReport.sha256)
+        .where(OverlapReport.bank_id == bank_id, OverlapReport.scope == scope)
+        .order_by(OverlapReport.id.desc())
+        .limit(1)
+    )
+
+
+def versions_of_items(item_ids: Iterable[int]) -> Select[int, str, bool]:
+    """(item id, version id, is current) of every version of the given items, of any time and
+    whether or not the item is deleted: what a history (e.g. lapsed adjudications) names."""
+    return (
+        select(ItemVersion.item_id, ItemVersion.sha256, Item.current_version_id == ItemVersion.id)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .where(ItemVersion.item_id.in_(list(item_ids)))
+        .order_by(ItemVersion.item_id, ItemVersion.seq)
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from qbank import keys
 from qbank.errors import QbankError
+from web.i18n import wt
 from web.routing import PageRequest
 
 PASSPHRASE_FIELD = "passphrase"
@@ -17,6 +18,9 @@ PASSPHRASE_FIELD = "passphrase"
 
 class SigningLocked(QbankError):
     """Too many wrong passphrases for this person recently."""
+
+    def __str__(self) -> str:  # a key of the web catalogue, which `tr` does not hold
+        return wt(self.key, **self.params)
 
 
 def signer_for(req: PageRequest) -> keys.Signer:
