@@ -282,7 +282,7 @@ def test_the_overview_shows_types_coverage_repetition_progress_and_filing(world:
     assert "操作技能试卷 6 套，已审核通过 0 套；下限 5 套" in text
     repetition = re.search(r'<tr id="repetition-theory">(.*?)</tr>', text, re.S)
     assert repetition is not None
-    assert "0.67% <span class=\"muted\">(4/599)</span>" in repetition.group(1)
+    assert '0.67% <span class="muted">(4/599)</span>' in repetition.group(1)
     assert "verdict-PASS" in repetition.group(1)
     assert 'id="repetition-practical"' in text
     chart = re.search(r'<svg class="chart" id="coverage-chart".*?</svg>', text, re.S)
@@ -292,7 +292,7 @@ def test_the_overview_shows_types_coverage_repetition_progress_and_filing(world:
     assert "<script" not in text
     assert text.count('<tr class=""') + text.count('<tr class="bad"') == 96  # every point
     assert "尚未备案" in text
-    assert f"已记录签名审核结论 0 条" in text
+    assert "已记录签名审核结论 0 条" in text
 
 
 def test_the_overview_of_a_filed_bank(filed_bank_db: Path) -> None:
@@ -449,7 +449,9 @@ def test_rejecting_needs_a_comment(copy: Path) -> None:
     with web_client(url(copy), **settings(copy, REVIEWER)) as (client, config):
         sign_in(client, config)
         csrf = csrf_of(client.get(f"/review/item/{target[0]}").text)
-        empty = decide(client, f["bank"], csrf, decision="rejected", comment="  ", item=subject(target))
+        empty = decide(
+            client, f["bank"], csrf, decision="rejected", comment="  ", item=subject(target)
+        )
         assert empty.status_code == 400
         assert "不通过时必须填写审核意见" in empty.text
         assert reviews(copy) == []
@@ -466,7 +468,7 @@ def test_rejecting_needs_a_comment(copy: Path) -> None:
         assert done.headers["location"] == f"/review/item/{target[0]}?done=0,1"
         card = client.get(done.headers["location"])
         assert "答案有误" in card.text and "有效" in card.text
-    (row, _), = reviews(copy)
+    ((row, _),) = reviews(copy)
     assert row.decision == "rejected" and row.comment == "答案有误"
     assert json.loads(row.payload)["comment"] == "答案有误"
 
@@ -502,7 +504,9 @@ def test_wrong_passphrase_outdated_version_and_empty_choice_record_nothing(copy:
             client, f["bank"], csrf, decision="approved", item=subject(target), passphrase="nope"
         )
         assert wrong.status_code == 400 and PASSPHRASE not in wrong.text
-        outdated = decide(client, f["bank"], csrf, decision="approved", item=f"{target[0]}@{'0' * 64}")
+        outdated = decide(
+            client, f["bank"], csrf, decision="approved", item=f"{target[0]}@{'0' * 64}"
+        )
         assert outdated.status_code == 400 and "新版本" in outdated.text
         nothing = decide(client, f["bank"], csrf, decision="approved")
         assert nothing.status_code == 400 and "没有选择" in nothing.text
@@ -579,7 +583,11 @@ def test_queue_and_decision_on_postgresql(pg_copy: str, world: Path) -> None:
         )
         assert own.status_code == 403
         done = decide(
-            client, f["bank"], csrf_of(queue.text), decision="approved", item=subject(f["others"][0])
+            client,
+            f["bank"],
+            csrf_of(queue.text),
+            decision="approved",
+            item=subject(f["others"][0]),
         )
         assert done.status_code == 303
         after = client.get(f"/review/bank/{f['bank']}/queue?status=approved")

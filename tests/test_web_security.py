@@ -71,7 +71,7 @@ def test_security_headers_on_every_response(people_db: str) -> None:
             assert "script-src" not in headers["content-security-policy"]
             assert "default-src 'none'" in headers["content-security-policy"]
             assert "frame-ancestors 'none'" in headers["content-security-policy"]
-            assert headers["referrer-policy"] == "no-referrer"
+            assert headers["referrer-policy"] == "same-origin"
             assert headers["cache-control"] == "no-store"
             assert "access-control-allow-origin" not in headers
         assert client.get("/no-such-page").status_code == 404

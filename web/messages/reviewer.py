@@ -112,7 +112,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{count} 道试题没有对应细目表中的鉴定点",
         "{count} items name no point of the tree",
     ),
-    "web.review.overview.points": ("各鉴定点的试题数（{count} 个鉴定点）", "Items per point ({count} points)"),
+    "web.review.overview.points": (
+        "各鉴定点的试题数（{count} 个鉴定点）",
+        "Items per point ({count} points)",
+    ),
     "web.review.overview.filing": ("备案", "Filing"),
     "web.review.overview.not_filed": ("尚未备案", "not filed yet"),
     "web.review.overview.filed_current": (

@@ -73,9 +73,7 @@ MAX_SUBJECTS = 2000
 
 
 def _refuse(req: PageRequest, message: str, status_code: int = 400) -> Response:
-    return error_page(
-        req.request, message, status_code, session=req.session, viewer=req.viewer
-    )
+    return error_page(req.request, message, status_code, session=req.session, viewer=req.viewer)
 
 
 def _bank(session: Session, req: PageRequest, bank_id: int) -> Bank | None:
@@ -167,15 +165,23 @@ def _tree(session: Session, bank: Bank) -> list[KnowledgeNode]:
     )
 
 
-def _point_counts(session: Session, bank: Bank) -> dict[str | None, int]:
-    rows = current_items(bank.id).with_only_columns(ItemVersion.knowledge_code.label("code"))
-    sub = rows.subquery()
-    return {
-        code: count
-        for code, count in session.execute(
-            select(sub.c.code, func.count()).group_by(sub.c.code)
-        )
-    }
+def _type_and_point_counts(
+    session: Session, bank: Bank
+) -> tuple[dict[str, int], dict[str | None, int]]:
+    """The bank's current items by type and by point, in one pass over them."""
+    sub = (
+        current_items(bank.id)
+        .with_only_columns(ItemVersion.type.label("type"), ItemVersion.knowledge_code.label("code"))
+        .subquery()
+    )
+    by_type = dict.fromkeys(TYPES, 0)
+    by_point: dict[str | None, int] = defaultdict(int)
+    for kind, code, count in session.execute(
+        select(sub.c.type, sub.c.code, func.count()).group_by(sub.c.type, sub.c.code)
+    ):
+        by_type[kind] = by_type.get(kind, 0) + count
+        by_point[code] += count
+    return by_type, dict(by_point)
 
 
 def coverage(
@@ -201,8 +207,7 @@ def coverage(
         if n.importance is None and n.code in holders
     ]
     rows = [
-        PointRow(p.code, p.name, p.importance, p.parent_code, counts.get(p.code, 0))
-        for p in points
+        PointRow(p.code, p.name, p.importance, p.parent_code, counts.get(p.code, 0)) for p in points
     ]
     outside = total - sum(r.items for r in rows)
     return bars, rows, outside
@@ -271,9 +276,9 @@ def overview(req: PageRequest) -> Response:
         bank = _bank(session, req, _path_id(req, "bank_id"))
         if bank is None:
             return _no_such(req, "web.review.no_bank")
-        summary = summarize(session, bank)
         progress = status(session, bank)
-        bars, points, outside = coverage(_tree(session, bank), _point_counts(session, bank))
+        by_type, by_point = _type_and_point_counts(session, bank)
+        bars, points, outside = coverage(_tree(session, bank), by_point)
         repetitions = _repetitions(session, bank)
         filings, changed = _filings(session, bank)
         title = bank_title(bank)
@@ -281,7 +286,9 @@ def overview(req: PageRequest) -> Response:
         "review_bank.html",
         bank_id=bank.id,
         title=title,
-        summary=summary,
+        by_type=by_type,
+        total=sum(by_type.values()),
+        sets_total=sum(progress.sets.values()),
         policy=policy,
         progress=progress,
         chart=chart(bars),
@@ -359,7 +366,9 @@ def _filtered(bank: Bank, nodes: Sequence[KnowledgeNode], chosen: Mapping[str, s
     if chosen["type"]:
         stmt = stmt.where(ItemVersion.type == chosen["type"])
     if chosen["point"]:
-        stmt = stmt.where(ItemVersion.knowledge_code.in_(_descendant_points(nodes, chosen["point"])))
+        stmt = stmt.where(
+            ItemVersion.knowledge_code.in_(_descendant_points(nodes, chosen["point"]))
+        )
     if chosen["author"]:
         stmt = stmt.where(ItemVersion.author == chosen["author"])
     if chosen["importer"]:
@@ -369,14 +378,22 @@ def _filtered(bank: Bank, nodes: Sequence[KnowledgeNode], chosen: Mapping[str, s
     return stmt
 
 
-def _choices(session: Session, bank: Bank, column: Any) -> list[str]:
-    sub = current_items(bank.id).with_only_columns(column.label("value")).subquery()
-    return [
-        v
-        for v in session.scalars(
-            select(sub.c.value).where(sub.c.value.is_not(None)).distinct().order_by(sub.c.value)
+def _people(session: Session, bank: Bank) -> tuple[list[str], list[str]]:
+    """The authors and the importers of the bank's current items (the filters' choices)."""
+    sub = (
+        current_items(bank.id)
+        .with_only_columns(
+            ItemVersion.author.label("author"), ItemVersion.created_by.label("importer")
         )
-    ]
+        .subquery()
+    )
+    authors: set[str] = set()
+    importers: set[str] = set()
+    for author, importer in session.execute(select(sub.c.author, sub.c.importer).distinct()):
+        if author:
+            authors.add(author)
+        importers.add(importer)
+    return sorted(authors), sorted(importers)
 
 
 def queue_url(bank_id: int, chosen: Mapping[str, str]) -> str:
@@ -413,8 +430,7 @@ def queue(req: PageRequest) -> Response:
                 stmt.order_by(Item.id).limit(pg.size).offset(pg.offset)
             )
         ]
-        authors = _choices(session, bank, ItemVersion.author)
-        importers = _choices(session, bank, ItemVersion.created_by)
+        authors, importers = _people(session, bank)
         title = bank_title(bank)
     base = queue_url(bank.id, chosen)
     return req.render(
@@ -536,7 +552,7 @@ def item_card(req: PageRequest) -> Response:
         )
         current = next(v for v in versions if v.sha256 == view.version)
         nodes = _tree(session, bank)
-        context = {
+        context: dict[str, Any] = {
             "bank_id": bank.id,
             "title": bank_title(bank),
             "item": view,
