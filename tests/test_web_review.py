@@ -295,22 +295,62 @@ def test_the_overview_shows_types_coverage_repetition_progress_and_filing(world:
     assert "已记录签名审核结论 0 条" in text
 
 
-def test_the_overview_of_a_filed_bank(filed_bank_db: Path) -> None:
-    from qbank.db import open_database as open_db
+def test_the_overview_of_a_filed_bank_and_of_one_changed_since(
+    filed_bank_db: Path, tmp_path: Path
+) -> None:
+    from conftest import copy_filed_bank
 
-    db = open_db(url(filed_bank_db))
+    from workflows.importing import import_items_file
+    from workflows.types import BankRef
+
+    path = copy_filed_bank(filed_bank_db, tmp_path / "filed")
+    db = open_database(url(path))
     try:
         with db.transaction() as session:
             bank_id = find_bank(session, "6-31-01-03", 4).id
+            guid = session.get_one(Item, 1).guid
     finally:
         db.dispose()
-    with web_client(url(filed_bank_db), acting_person="示例评价机构") as (client, config):
+    with web_client(url(path), acting_person="示例评价机构") as (client, config):
         sign_in(client, config)
         page = client.get(f"/review/bank/{bank_id}")
-    assert page.status_code == 200
-    assert "最近一次备案包含全部现行试题" in page.text
-    assert 'id="rule-items" class="ok"' in page.text
-    assert "已记录签名审核结论 603 条" in page.text
+        assert page.status_code == 200
+        assert "最近一次备案包含全部现行试题" in page.text
+        assert 'id="rule-items" class="ok"' in page.text
+        assert "已记录签名审核结论 603 条" in page.text
+        db = open_database(url(path))
+        try:
+            extra = _extra_items(tmp_path, guid)
+            import_items_file(db.transaction, BankRef("6-31-01-03", 4), extra, actor=EXPERT)
+        finally:
+            db.dispose()
+        changed = client.get(f"/review/bank/{bank_id}")
+    assert "最近一次备案之后有 3 道试题新增或修改" in changed.text
+
+
+def test_coverage_and_chart_follow_the_tree() -> None:
+    from qbank.model import KnowledgeNode
+    from web.pages.reviewer import chart, coverage, point_path
+
+    nodes = [
+        KnowledgeNode(code="A", parent_code=None, name="基本要求", weight=40.0),
+        KnowledgeNode(code="A-A", parent_code="A", name="职业道德", weight=40.0),
+        KnowledgeNode(code="A-A-001", parent_code="A-A", name="含义", importance="X"),
+        KnowledgeNode(code="B", parent_code=None, name="相关知识", weight=60.0),
+        KnowledgeNode(code="B-001", parent_code="B", name="电路", importance="Y"),
+        KnowledgeNode(code="B-002", parent_code="B", name="电机", importance="X"),
+    ]
+    bars, points, outside = coverage(nodes, {"A-A-001": 1, "B-001": 2, None: 1, "Z-9": 4})
+    assert [(b.code, b.items, b.share, b.weight) for b in bars] == [
+        ("A-A", 1, 0.125, 0.4),
+        ("B", 2, 0.25, 0.6),
+    ]
+    assert [(p.code, p.items) for p in points] == [("A-A-001", 1), ("B-001", 2), ("B-002", 0)]
+    assert outside == 5
+    drawn = chart(bars)
+    assert [round(w) for _, _, w, _ in drawn.rows] == [280, 420]  # the largest fills the width
+    assert [c.code for c in point_path(nodes, "A-A-001")] == ["A", "A-A", "A-A-001"]
+    assert point_path(nodes, "nowhere") == [] and point_path(nodes, None) == []
 
 
 def queue_ids(html: str) -> list[int]:
