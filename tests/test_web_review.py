@@ -390,6 +390,8 @@ def test_the_queue_filters_and_pages(world: Path) -> None:
         assert "第 4 / 4 页，共 164 条" in pending.text
         nonsense = client.get(base + "?type=<script>&status=x&page=-3")
         assert nonsense.status_code == 200 and "共 599 条" in nonsense.text
+        nowhere = client.get(base + "?point=nowhere")
+        assert nowhere.status_code == 200 and 'id="empty"' in nowhere.text
 
 
 def test_the_item_card_shows_answer_path_and_differences(world: Path) -> None:

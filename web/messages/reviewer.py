@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "web.review.bank_title": ("{name}（{code}）{level}", "{name} ({code}) level {level}"),
+    "web.review.bank_title": ("{name}（{code}）{level_name}", "{name} ({code}) level {level}"),
     "web.review.banks.heading": ("审核题库", "Banks to review"),
     "web.review.banks.none": (
         "您还没有可查看的题库（请评价机构用 qbank person grant 授权）",

@@ -94,7 +94,8 @@ def bank_title(bank: Bank) -> str:
         "web.review.bank_title",
         name=bank.occupation.name,
         code=bank.occupation.code,
-        level=LEVEL_NAMES[bank.level][0],
+        level=bank.level,
+        level_name=LEVEL_NAMES[bank.level][0],
     )
 
 
