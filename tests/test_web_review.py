@@ -170,6 +170,7 @@ PAGES = (
     "/review/bank/{bank}/queue",
     "/review/bank/{bank}/sets",
     "/review/item/1",
+    "/review/bank/{bank}/sets/DG4-SC-01",
 )
 
 
@@ -559,7 +560,7 @@ def test_wrong_passphrase_outdated_version_and_empty_choice_record_nothing(copy:
     assert reviews(copy) == []
 
 
-def test_practical_sets_are_listed_and_decided(copy: Path) -> None:
+def test_practical_sets_are_listed_shown_and_decided(copy: Path) -> None:
     f = facts(copy)
     with web_client(url(copy), **settings(copy, REVIEWER)) as (client, config):
         sign_in(client, config)
@@ -579,8 +580,29 @@ def test_practical_sets_are_listed_and_decided(copy: Path) -> None:
         assert done.status_code == 303
         after = client.get(done.headers["location"])
         assert after.text.count("status-approved") == 2
+        code, version = f["sets"][2]
+        card = client.get(f"/review/bank/{f['bank']}/sets/{code}")
+        assert card.status_code == 200
+        assert card.text.count('<section class="task"') == 3
+        assert "评分标准" in card.text and "否决项" in card.text
+        assert 'id="venue"' in card.text
+        assert f'name="set" value="{code}@{version}"' in card.text
+        rejected = decide(
+            client,
+            f["bank"],
+            csrf_of(card.text),
+            decision="rejected",
+            comment="评分标准不完整",
+            set=f"{code}@{version}",
+            back=f"/review/bank/{f['bank']}/sets/{code}",
+        )
+        assert rejected.headers["location"] == f"/review/bank/{f['bank']}/sets/{code}?done=0,1"
+        shown = client.get(rejected.headers["location"]).text
+        assert "评分标准不完整" in shown and "status-rejected" in shown
+        assert client.get(f"/review/bank/{f['bank']}/sets/NO-SUCH").status_code == 404
     rows = reviews(copy)
-    assert len(rows) == 2 and all(r.set_version_id for r, _ in rows)
+    assert [r.decision for r, _ in rows] == ["approved", "approved", "rejected"]
+    assert all(r.set_version_id for r, _ in rows)
 
 
 def test_the_back_link_stays_on_the_reviewer_pages(copy: Path) -> None:

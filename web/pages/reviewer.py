@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,6 +39,7 @@ from qbank.model import (
 )
 from qbank.policy import load_policy
 from qbank.queries import (
+    SET_CONTENT,
     current_items,
     current_items_outside_filing,
     current_sets,
@@ -624,6 +625,58 @@ def sets(req: PageRequest) -> Response:
         back=f"{base}?page={pg.page}",
         may_sign=_may_sign(req),
         done=_done(req.query),
+    )
+
+
+def _set_reviews(session: Session, set_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Review, Person, PracticalSetVersion.seq)
+        .join(Person, Person.id == Review.reviewer_id)
+        .join(PracticalSetVersion, PracticalSetVersion.id == Review.set_version_id)
+        .where(PracticalSetVersion.set_id == set_id)
+        .order_by(Review.id.desc())
+    )
+    return [
+        {"review": r, "reviewer": p.name, "seq": seq, "valid": verify_review(r, p)}
+        for r, p, seq in rows
+    ]
+
+
+@page("/review/bank/{bank_id:int}/sets/{code}", roles=ROLES)
+def set_card(req: PageRequest) -> Response:
+    """One practical set as the reviewer signs it: its tasks with their requirements and
+    rubric rows, the venue's and the candidates' preparation lists, and its reviews."""
+    code = str(req.request.path_params["code"])
+    with req.transaction() as session:
+        bank = _bank(session, req, _path_id(req, "bank_id"))
+        if bank is None:
+            return _no_such(req, "web.review.no_bank")
+        found = session.execute(
+            current_sets(bank.id).where(PracticalSet.code == code).options(*SET_CONTENT)
+        ).first()
+        if found is None:
+            return _no_such(req, "web.review.no_set")
+        practical_set, version = found
+        context: dict[str, Any] = {
+            "bank_id": bank.id,
+            "title": bank_title(bank),
+            "code": practical_set.code,
+            "version": version,
+            "status": version.status,
+            "tasks": list(version.tasks),
+            "rubrics": [list(task.rubric) for task in version.tasks],
+            "venue": [r for r in version.prep_rows if r.audience == "venue"],
+            "candidate": [r for r in version.prep_rows if r.audience != "venue"],
+            "reviews": _set_reviews(session, practical_set.id),
+            "own": _own(version, req.viewer.name),
+        }
+    return req.render(
+        "review_set.html",
+        may_sign=_may_sign(req),
+        back=f"/review/bank/{bank.id}/sets/{quote(code)}",
+        done=_done(req.query),
+        number=format_number,
+        **context,
     )
 
 
