@@ -12,6 +12,7 @@ adjudication (tests/test_queries.py looks for copies). Only `qbank.integrity` jo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import Select, select, union_all
 from sqlalchemy.orm import selectinload
@@ -183,3 +184,28 @@ def versions_of_items(item_ids: Iterable[int]) -> Select[int, str, bool]:
         .where(ItemVersion.item_id.in_(list(item_ids)))
         .order_by(ItemVersion.item_id, ItemVersion.seq)
     )
+
+
+def filing_summaries(bank_id: int) -> Select[int, datetime, str, str, str]:
+    """(id, created_at, created_by, merkle_root, manifest_sha256) of every filing of the bank,
+    newest first: `bank_filings` without the manifests, for listing filings cheaply."""
+    return (
+        select(
+            Filing.id,
+            Filing.created_at,
+            Filing.created_by,
+            Filing.merkle_root,
+            Filing.manifest_sha256,
+        )
+        .where(Filing.bank_id == bank_id)
+        .order_by(Filing.id.desc())
+    )
+
+
+def current_items_outside_filing(bank_id: int, filing_id: int) -> Select[Item, ItemVersion]:
+    """The bank's current items whose current version the filing does not hold (new items
+    and new versions since it was filed), as `current_items` gives them."""
+    filed = select(FilingEntry.item_version_id).where(
+        FilingEntry.filing_id == filing_id, FilingEntry.item_version_id.is_not(None)
+    )
+    return current_items(bank_id).where(ItemVersion.id.not_in(filed))

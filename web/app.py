@@ -3,10 +3,10 @@
 Middleware, outermost first: the Host header must name this server (DNS rebinding: a page on
 another site that resolves its own name to 127.0.0.1 gets 400); a request body may not
 exceed the upload limit (413, counted as it streams, whatever Content-Length says); every
-response carries a strict Content-Security-Policy (no scripts at all, no framing), a
-same-origin referrer policy (the sign-in link's token never leaks to another site; under
-`no-referrer` Chromium sends `Origin: null` on every form POST, which the Origin check must
-refuse) and `no-store`. There is no CORS middleware:
+response carries a strict Content-Security-Policy (no scripts at all, no framing), no
+referrer beyond this site (`same-origin`: the sign-in link's token never leaks, and
+Chromium still sends a real Origin on our own form POSTs — under `no-referrer` it sends
+`Origin: null`, which the Origin check refuses) and `no-store`. There is no CORS middleware:
 no other origin may read a response, and a POST from one is refused (Origin check + CSRF).
 """
 
@@ -89,8 +89,8 @@ class WebState:
         return HTMLResponse(html, status_code=status_code)
 
     def check_origin(self, request: Request) -> Response | None:
-        """Refuse a POST whose Origin (or, without one, Referer is not sent: no-referrer) names
-        another site. Browsers send Origin on every cross-site POST."""
+        """Refuse a POST whose Origin names another site. Browsers send Origin on every
+        cross-site POST."""
         origin = request.headers.get("origin")
         if origin is None or origin == self.config.origin or origin in self._loopback_origins():
             return None
