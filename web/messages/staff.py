@@ -69,7 +69,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.staff.nothing_pending": ("没有待签的环节。", "No steps left to sign."),
     "web.staff.timeline_heading": ("保管链记录", "Custody chain"),
     "web.staff.no_entries": ("还没有签署记录。", "Nothing signed yet."),
-    "web.staff.entry": ("第 {position} 条", "Entry {position}"),
+    "web.staff.entry": ("第 {position} 号记录", "Entry {position}"),
     "web.staff.unverified": (
         "未通过核验（或在未通过核验的记录之后），不计入进度",
         "not verified (or after the entry that failed); not counted",
