@@ -224,6 +224,8 @@ def test_batch_page_shows_the_verified_chain(staff_db: str, ids: dict[str, int])
         assert "copies=3" in timeline and "seal_no=DEMO-0001" in timeline
         assert "print-list.json" in timeline and ".tar.age" in timeline
         assert "没有待签的环节" in html
+        papers = html.split('id="papers">')[1].split("</dd>")[0]
+        assert papers == "A 卷（理论知识）、B 卷（理论知识）、P 卷（操作技能）"
         assert 'id="step-open" class="step-done"' in html
         assert f"{DEMO_INSTITUTION} <code>{fingerprints[DEMO_INSTITUTION]}</code>" in html
 

@@ -349,13 +349,12 @@ def batch(req: PageRequest) -> Response:
                 viewer=req.viewer,
             )
         staff = _staff_lists(session, [found.id])[found.id]
-        papers = list(
-            session.scalars(
-                select(Paper.code + ":" + Paper.kind)
-                .where(Paper.batch_id == found.id)
-                .order_by(Paper.id)
+        papers = [
+            wt("web.staff.paper", code=code, kind=wt(f"web.staff.kind.{kind}"))
+            for code, kind in session.execute(
+                select(Paper.code, Paper.kind).where(Paper.batch_id == found.id).order_by(Paper.id)
             )
-        )
+        ]
         has_layout = session.scalar(
             select(CustodyLayout.id).where(CustodyLayout.batch_id == found.id)
         )
