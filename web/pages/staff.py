@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -32,7 +32,15 @@ from qbank.access import require_bank, sees_all, visible_bank_ids
 from qbank.bank import LEVEL_NAMES
 from qbank.custody.log import REQUIRED_STEPS, Entry, Layout, Malformed, parse_entry, parse_layout
 from qbank.errors import NotFound
-from qbank.model import Bank, Batch, BatchStaff, CustodyEntry, CustodyLayout, Paper, Person
+from qbank.model import (
+    Bank,
+    Batch,
+    BatchStaff,
+    CustodyEntry,
+    CustodyLayout,
+    Paper,
+    Person,
+)
 from web.i18n import wt
 from web.paging import page_of
 from web.routing import PageRequest, error_page, page
@@ -151,40 +159,62 @@ def _named_in_layout(layout: Layout | None, name: str) -> bool:
     return layout is not None and any(k.name == name for r in layout.steps for k in r.people)
 
 
-def designated_batch_ids(session: Session, person: Person) -> set[int]:
-    """The batches that name `person` for a step: on the staff list or in the signed layout."""
-    ids = set(session.scalars(select(BatchStaff.batch_id).where(BatchStaff.person_id == person.id)))
-    # 启封/归档 people are only in the layout: look in layouts that mention the name at all
+def _named_only_in_layouts(session: Session, person: Person) -> set[int]:
+    """Batches whose signed layout names `person` (启封/归档 people are only there) though
+    their staff list does not: layouts that mention the name at all, parsed to be sure."""
+    on_list = select(BatchStaff.batch_id).where(BatchStaff.person_id == person.id)
     rows = session.execute(
         select(CustodyLayout.batch_id, CustodyLayout.payload).where(
-            CustodyLayout.payload.contains(person.name, autoescape=True)
+            CustodyLayout.payload.contains(person.name, autoescape=True),
+            CustodyLayout.batch_id.not_in(on_list),
         )
     )
-    ids.update(
-        batch_id for batch_id, payload in rows if _named_in_layout(_layout(payload), person.name)
+    return {b for b, payload in rows if _named_in_layout(_layout(payload), person.name)}
+
+
+def designated(session: Session, person: Person) -> ColumnElement[bool]:
+    """The batches that name `person` for a step: on the staff list or in the signed layout."""
+    on_list = select(BatchStaff.batch_id).where(BatchStaff.person_id == person.id)
+    in_layout = _named_only_in_layouts(session, person)
+    if in_layout:
+        return or_(Batch.id.in_(on_list), Batch.id.in_(in_layout))
+    return Batch.id.in_(on_list)
+
+
+def is_designated(session: Session, person: Person, batch: Batch) -> bool:
+    on_list = session.scalar(
+        select(BatchStaff.id).where(
+            BatchStaff.batch_id == batch.id, BatchStaff.person_id == person.id
+        )
     )
-    return ids
+    if on_list is not None:
+        return True
+    payload = session.scalar(
+        select(CustodyLayout.payload).where(CustodyLayout.batch_id == batch.id)
+    )
+    return payload is not None and _named_in_layout(_layout(payload), person.name)
 
 
 @dataclass(frozen=True)
 class Visible:
-    """The batches a viewer may open: `ids` (None: every batch), and how many batches name
-    them in banks they may not see."""
+    """The batches a viewer may open (`where`: None for every batch), and how many batches
+    name them in banks they may not see."""
 
-    ids: set[int] | None
+    where: ColumnElement[bool] | None
     hidden: int
+
+
+def _count(session: Session, *where: ColumnElement[bool]) -> int:
+    return session.scalar(select(func.count(Batch.id)).where(*where)) or 0
 
 
 def visible_batches(session: Session, person: Person) -> Visible:
     if sees_all(person):
         return Visible(None, 0)
-    designated = designated_batch_ids(session, person)
-    if not designated:
-        return Visible(set(), 0)
-    banks = visible_bank_ids(session, person) or set()
-    rows = session.execute(select(Batch.id, Batch.bank_id).where(Batch.id.in_(designated)))
-    ids = {batch_id for batch_id, bank_id in rows if bank_id in banks}
-    return Visible(ids, len(designated) - len(ids))
+    theirs = designated(session, person)
+    granted = Batch.bank_id.in_(visible_bank_ids(session, person) or set())
+    where = and_(theirs, granted)
+    return Visible(where, _count(session, theirs) - _count(session, where))
 
 
 # --- what the pages show -------------------------------------------------------------------------
@@ -249,7 +279,7 @@ def batch_rows(session: Session, batches: Sequence[Batch]) -> list[BatchRow]:
     """The list's rows for `batches`, in a fixed number of queries whatever their count."""
     ids = [b.id for b in batches]
     banks = {
-        b.id: b
+        b.id: bank_label(b)
         for b in session.scalars(select(Bank).where(Bank.id.in_({x.bank_id for x in batches})))
     }
     layouts = {
@@ -269,7 +299,7 @@ def batch_rows(session: Session, batches: Sequence[Batch]) -> list[BatchRow]:
             BatchRow(
                 b.id,
                 b.code,
-                bank_label(banks[b.bank_id]),
+                banks[b.bank_id],
                 b.exam_date.isoformat(),
                 b.site,
                 b.candidates,
@@ -287,9 +317,9 @@ def batches(req: PageRequest) -> Response:
     with req.transaction() as session:
         visible = visible_batches(session, req.person(session))
         stmt = select(Batch)
-        if visible.ids is not None:
-            stmt = stmt.where(Batch.id.in_(visible.ids))
-        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        if visible.where is not None:
+            stmt = stmt.where(visible.where)
+        total = _count(session, *([] if visible.where is None else [visible.where]))
         pg = page_of(req.query, total, req.state.config.page_size)
         shown = list(
             session.scalars(
@@ -305,7 +335,7 @@ def batches(req: PageRequest) -> Response:
         pg=pg,
         steps=REQUIRED_STEPS,
         hidden=visible.hidden,
-        sees_all=visible.ids is None,
+        sees_all=visible.where is None,
     )
 
 
@@ -340,7 +370,7 @@ def batch(req: PageRequest) -> Response:
         viewer = req.person(session)
         bank = session.get_one(Bank, found.bank_id)
         require_bank(session, viewer, bank)
-        if not sees_all(viewer) and found.id not in designated_batch_ids(session, viewer):
+        if not sees_all(viewer) and not is_designated(session, viewer, found):
             return error_page(
                 req.request,
                 wt("web.staff.not_designated", name=viewer.name, code=found.code),
