@@ -382,3 +382,21 @@ def test_step_progress_counts_quorum_per_leg_and_planned_legs() -> None:
     assert unplanned["transport"].done
     twice = [Signature("seal", "封甲"), Signature("seal", "封甲")]
     assert not {s.step: s for s in step_progress(_layout(None), {}, twice)}["seal"].done
+
+
+def test_pages_in_english(
+    staff_db: str, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QBANK_LANG", "en")
+    with web_client(staff_db, acting_person=ASSEMBLER) as (client, config):
+        sign_in(client, config)
+        listed = client.get("/batches").text
+        assert "Custody progress" in listed and "6 of 6 steps signed" in listed
+        html = client.get(f"/batches/{ids['示例考点']}").text
+        assert '<p class="verdict-VALID" id="verdict">VALID' in html
+        assert "Entry 6" in html and "<strong>open</strong>" in html
+        assert "A (theory), B (theory), P (practical)" in html
+        planned = client.get(f"/batches/{ids['第二考点']}").text
+        assert f"<strong>seal</strong>: waiting for {', '.join(SEALERS)}" in planned
+        for page in (listed, html, planned):
+            assert not re.search(r"[（）：、]", page.split("<main>")[1])
