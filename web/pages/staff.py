@@ -202,6 +202,7 @@ class Visible:
 
     where: ColumnElement[bool] | None
     hidden: int
+    count: int | None  # of the batches `where` admits; None when every batch is visible
 
 
 def _count(session: Session, *where: ColumnElement[bool]) -> int:
@@ -210,11 +211,12 @@ def _count(session: Session, *where: ColumnElement[bool]) -> int:
 
 def visible_batches(session: Session, person: Person) -> Visible:
     if sees_all(person):
-        return Visible(None, 0)
+        return Visible(None, 0, None)
     theirs = designated(session, person)
     granted = Batch.bank_id.in_(visible_bank_ids(session, person) or set())
     where = and_(theirs, granted)
-    return Visible(where, _count(session, theirs) - _count(session, where))
+    count = _count(session, where)
+    return Visible(where, _count(session, theirs) - count, count)
 
 
 # --- what the pages show -------------------------------------------------------------------------
@@ -319,7 +321,7 @@ def batches(req: PageRequest) -> Response:
         stmt = select(Batch)
         if visible.where is not None:
             stmt = stmt.where(visible.where)
-        total = _count(session, *([] if visible.where is None else [visible.where]))
+        total = _count(session) if visible.count is None else visible.count
         pg = page_of(req.query, total, req.state.config.page_size)
         shown = list(
             session.scalars(
