@@ -400,3 +400,24 @@ def test_pages_in_english(
         assert f"<strong>seal</strong>: waiting for {', '.join(SEALERS)}" in planned
         for page in (listed, html, planned):
             assert not re.search(r"[（）：、]", page.split("<main>")[1])
+
+
+def test_progress_agrees_with_the_verifier_on_the_demo_chain(
+    staff_db: str, ids: dict[str, int]
+) -> None:
+    """On a real log, each step's signers and completeness are the verifier's acts'."""
+    from qbank.custody import view
+
+    db = open_database(staff_db)
+    try:
+        with db.transaction() as session:
+            shown = view(session, session.get_one(Batch, ids["示例考点"]))
+    finally:
+        db.dispose()
+    steps = step_progress(shown.layout, {}, [Signature.of(e) for e in shown.entries])
+    acts = {a.step: a for a in shown.verdict.acts}
+    assert [s.step for s in steps if s.signed_by] == list(acts)
+    for s in steps:
+        if s.step in acts:
+            assert list(s.signed_by) == acts[s.step].signers
+            assert s.done == acts[s.step].complete
