@@ -33,15 +33,9 @@ rebuilding (the build takes a few minutes, most of it the demo and the overlap c
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
-
-# benchmarks/tokenize.py would shadow the standard library's tokenize (which dataclasses
-# imports through inspect and linecache) when this script's folder leads the path: move that
-# folder to the end (a stable sort keeps every other entry's order).
-sys.path.sort(key=lambda p: os.path.abspath(p or ".") == os.path.dirname(os.path.abspath(__file__)))
-
-import argparse
 import io
 import json
 import re

@@ -329,7 +329,7 @@ def tokenize_many(
     """Token lists of (stem, options) pairs, equal to `item_tokens` of each, in input order.
 
     One process: rjieba cuts tens of thousands of items a second, and a pool of workers each
-    loading the dictionary never paid back (benchmarks/tokenize.py measures both).
+    loading the dictionary never paid back (benchmarks/tokenizer_speed.py measures both).
     `progress(k)` is called after each `chunk_size` texts with how many were done, so it can
     feed a progress bar's `update`.
     """

@@ -1,6 +1,6 @@
 """Tokeniser benchmark: rjieba (production) against jieba (reference), and a process pool.
 
-    python benchmarks/tokenize.py --items 55000 [--workers 2] [--json]
+    python benchmarks/tokenizer_speed.py --items 55000 [--workers 2] [--json]
 
 Tokenises, with qbank's `Tokenizer` (fold, cut, drop noise and stop words), the items of the
 sample bank (samples/source/items/*.yaml) and `--items` generated ones: stems and options built
