@@ -34,13 +34,13 @@ rebuilding (the build takes a few minutes, most of it the demo and the overlap c
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import io
 import json
+import os
 import re
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import zipfile
