@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 ROUTES: list[Route] = []
 """Every page of the workspace, in declaration order (web.app mounts them)."""
 
+MAX_ROW_ID = 2**63 - 1
+"""A row id in a path beyond what SQLite and PostgreSQL integers hold names no row (and must
+not reach a query, where PostgreSQL would fail on it)."""
 MAX_FIELDS = 5000
 MAX_FILES = 8
 MAX_FIELD_BYTES = 1024 * 1024
@@ -166,6 +169,8 @@ def page(
         @functools.wraps(handler)
         async def endpoint(request: Request) -> Response:
             state: WebState = request.app.state.web
+            if any(isinstance(v, int) and v > MAX_ROW_ID for v in request.path_params.values()):
+                return error_page(request, wt("web.error.not_found"), 404)  # no such row
             session = state.sessions.get(request.cookies.get(COOKIE))
             if session is None or session.person_id is None:
                 if request.method == "GET":
