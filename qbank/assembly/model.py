@@ -427,7 +427,9 @@ class Model:
             domain[0], domain[1] = low, high
 
     def chosen(self, solver: cp_model.CpSolver) -> list[set[int]]:
-        return [{i for i, v in xs.items() if solver.boolean_value(v)} for xs in self.x]
+        """The items each paper chose in the solver's solution (read from it once)."""
+        values = solver.response_proto.solution
+        return [{i for i, v in xs.items() if values[v.index]} for xs in self.x]
 
 
 def _of_type(item_type: str) -> Keep:
