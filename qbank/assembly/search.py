@@ -283,8 +283,10 @@ def maximize(model: Model, rng: random.Random, settings: SolverSettings) -> None
     variables = [v.index for xs in model.x for v in xs.values()]
     top = settings.weight_range
     coefs = [rng.randint(1, top) for _ in variables]
-    model.m.clear_objective()
-    objective = model.m.proto.objective
+    proto = model.m.proto
+    proto.clear_objective()
+    proto.clear_floating_point_objective()
+    objective = proto.objective
     objective.vars.extend(variables)
     objective.coeffs.extend([-c for c in coefs])
     objective.scaling_factor = -1.0
