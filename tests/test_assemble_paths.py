@@ -270,3 +270,12 @@ def test_cli_shows_papers_solved_on_a_terminal_only(filed_bank_db: Path, tmp_pat
     assert "正在组卷" in err and "A、B" in out
     out, err = qbank(*args, "--papers", "C,D", "--seed", "3", "--no-practical", tty=False)
     assert err == "" and "C、D" in out
+
+
+def test_scaled_coefficients_are_the_exact_products() -> None:
+    from fractions import Fraction
+
+    from qbank.assembly.model import _scaled
+
+    values = [Fraction(1, 3), Fraction(1, 2), Fraction(1, 3), Fraction(7, 10), Fraction(0)]
+    assert _scaled(values, 30) == [int(v * 30) for v in values] == [10, 15, 10, 21, 0]
