@@ -279,3 +279,34 @@ def test_scaled_coefficients_are_the_exact_products() -> None:
 
     values = [Fraction(1, 3), Fraction(1, 2), Fraction(1, 3), Fraction(7, 10), Fraction(0)]
     assert _scaled(values, 30) == [int(v * 30) for v in values] == [10, 15, 10, 21, 0]
+
+
+def test_practical_draw_still_avoids_sets_shared_with_another_level(
+    filed_bank_db: Path, tmp_path: Path
+) -> None:
+    """Only a bank with other levels pays for the cross-level check, and it still binds: with
+    every filed set's tasks also in the level-3 bank, no set may be drawn."""
+    from qbank.assembly.service import AssemblyInfeasible, draw_practical
+    from workflows.importing import import_practical_files
+    from workflows.types import BankRef
+
+    db = open_database(str(copy_filed_bank(filed_bank_db, tmp_path)))
+    sets = sorted((ROOT / "samples" / "electrician-4" / "practical").glob("*.yaml"))
+    policy = load_policy()
+    assert float(policy.max_cross_level_practical_share.value) == 0.0
+    try:
+        with db.transaction() as session:
+            batch_id = new_batch(
+                session, find_bank(session, "6-31-01-03", 4), exam_date=date(2026, 12, 12),
+                site="长沙考点", candidates=100, staff=STAFF, actor="t",
+            ).id  # fmt: skip
+        with db.transaction() as session:  # five other sets are left for the second draw
+            drawn = draw_practical(session, get_batch(session, batch_id), policy, actor="t", seed=1)
+            assert drawn.kind == "practical"
+        import_practical_files(
+            db.transaction, BankRef("6-31-01-03", 3, "电工"), sets, actor="t", create=True
+        )
+        with pytest.raises(AssemblyInfeasible), db.transaction() as session:
+            draw_practical(session, get_batch(session, batch_id), policy, actor="t", seed=1)
+    finally:
+        db.dispose()
