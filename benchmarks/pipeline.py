@@ -2,21 +2,28 @@
 
     python benchmarks/pipeline.py --items 20000 [--format csv|xlsx] [--json] [--keep DIR]
         [--root CHECKOUT]   (the checkout whose `qbank` is measured; default this one)
+        [--assemble-runs 3] [--baseline-root OTHER_CHECKOUT]
 
-Builds a bank file in the national layout (题型, 题干, 选项A–D, 答案, 难度): real-looking
-Chinese items made of the words of the sample electrician items (benchmarks/overlap.py's
-corpus: word frequencies of the sample, 10% planted near-duplicates with 0–3 words replaced;
-texts that come out identical are dropped, since a bank refuses two items with one text).
+Builds a bank file in the national layout (题型, 题干, 选项A–D, 答案, 难度, 鉴定点代码):
+real-looking Chinese items made of the words of the sample electrician items
+(benchmarks/overlap.py's corpus: word frequencies of the sample, 10% planted near-duplicates
+with 0–3 words replaced; texts that come out identical are dropped, since a bank refuses two
+items with one text), each on a 鉴定点 of a generated knowledge tree (the sample's level-1
+and level-2 ranges and weights, four level-3 ranges each, about 5.5 items a point, importance
+X/Y/Z 60/30/10), written as a flat tree CSV.
 
-Then, each in its own `qbank` subprocess on a fresh SQLite file (wall time, peak RSS):
+Then, each in its own `qbank` subprocess on a fresh SQLite file (wall and CPU time, peak RSS):
 
-- `import items` of the file;
+- `import tree` (creates the bank; not timed as a step), then `import items` of the file;
 - `overlap check` (the first: nothing stored before the import);
-- `overlap check` again (everything stored); the two reports must list the same pairs.
-
-Assembly of papers is not run: it needs a knowledge tree, a review, a filing and a blueprint
-for the generated bank, which this generator does not make (benchmarks/assembly.py measures
-the solver on a synthetic filed bank).
+- `overlap check` again (everything stored); the two reports must list the same pairs;
+- with --assemble-runs N (default 3): the six sample practical sets imported, the bank
+  reviewed (signed) and filed and a batch with staff planned in this process through the
+  demo's workflows (`workflows.demo.review_and_file`), a blueprint written (the sample theory
+  blueprint's rules), then `qbank assemble` of 10 papers (A–J, and the practical draw), N times,
+  each on a fresh copy of the filed database; with --baseline-root, that checkout's
+  `qbank assemble` alternates with this one's on copies of the same database (before/after in
+  one run). The median run is reported, with every run's wall and CPU seconds.
 
 And the floors, in this process: parsing the file (python-calamine for .xlsx, the csv module
 for .csv), tokenising every item with the production tokenizer (`qbank.text.tokens`), and a

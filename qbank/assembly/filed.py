@@ -5,7 +5,7 @@ engine; assembly only reads a filing, so it reads here: the item versions as pla
 (`qbank.queries.filing_item_rows`, no ORM objects), each re-hashed to its id through
 `qbank.content.verified_item_content` and checked against the filing's manifest, exactly as
 `qbank.filing.filed_item_contents` does, and the practical sets as
-`qbank.filing.filed_set_versions` (tests/test_assemble_filed.py compares them).
+`qbank.filing.filed_set_versions` (tests/test_assemble_paths.py compares them).
 """
 
 from __future__ import annotations
