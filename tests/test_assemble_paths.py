@@ -116,7 +116,7 @@ def test_assembly_reports_papers_solved(filed_bank_db: Path, tmp_path: Path) -> 
                 progress=lambda done, total: calls.append((done, total)),
             )  # fmt: skip
         assert [p.code for p in papers] == ["A", "B", "C"]
-        assert calls == [(1, 3), (2, 3), (3, 3)]
+        assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
     finally:
         db.dispose()
 
@@ -229,13 +229,13 @@ def test_solve_reports_each_paper_then_all_at_once_when_joint() -> None:
     one = solve(
         bp, candidates, papers=["A", "B"], seed=1, caps=caps, progress=lambda *a: calls.append(a)
     )
-    assert one.status == "ok" and calls == [(1, 2), (2, 2)]
+    assert one.status == "ok" and calls == [(0, 2), (1, 2), (2, 2)]
     calls.clear()
     joint = solve(
         bp, candidates, papers=["A", "B"], seed=1, caps=caps,
         settings=SolverSettings(one_by_one=False), progress=lambda *a: calls.append(a),
     )  # fmt: skip
-    assert joint.status == "ok" and calls == [(2, 2)]
+    assert joint.status == "ok" and calls == [(0, 2), (2, 2)]
 
 
 def test_the_service_loads_neither_the_solver_nor_the_overlap_engine() -> None:

@@ -152,9 +152,12 @@ def find(
 
     Returns the outcome ("ok" with the chosen items per paper, "infeasible", "timeout" or
     "gave_up") and the sibling pairs the last model tracked (for the diagnosis). `solved` is
-    told the papers found: after each when one by one, all at once when jointly.
+    told 0 papers first, then the papers found: after each when one by one, all at once when
+    jointly (and 0 again when one by one gave way to the joint search).
     """
     total = len(setup.codes)
+    if solved is not None:
+        solved(0, total)  # the search starts: a progress display times the stage from here
     if total > 1 and settings.one_by_one:
         progress.values["strategy"] = "one_by_one"
         outcome, chosen = _one_by_one(setup, rng, seed, progress, settings, solved)

@@ -62,8 +62,8 @@ def solve(
 
     Never returns a partial paper: either every paper is full and meets every requirement, or
     no paper at all. `settings` default to `SolverSettings()`. `progress(done, total)` is
-    told the papers solved: after each paper when they are searched one by one, once at the
-    end when jointly.
+    told the papers solved: 0 at the start, then after each paper when they are searched one
+    by one, once at the end when jointly.
     """
     settings = settings or SolverSettings()
     stats = Progress(settings)
