@@ -2,21 +2,28 @@
 
     python benchmarks/pipeline.py --items 20000 [--format csv|xlsx] [--json] [--keep DIR]
         [--root CHECKOUT]   (the checkout whose `qbank` is measured; default this one)
+        [--assemble-runs 3] [--baseline-root OTHER_CHECKOUT]
 
-Builds a bank file in the national layout (题型, 题干, 选项A–D, 答案, 难度): real-looking
-Chinese items made of the words of the sample electrician items (benchmarks/overlap.py's
-corpus: word frequencies of the sample, 10% planted near-duplicates with 0–3 words replaced;
-texts that come out identical are dropped, since a bank refuses two items with one text).
+Builds a bank file in the national layout (题型, 题干, 选项A–D, 答案, 难度, 鉴定点代码):
+real-looking Chinese items made of the words of the sample electrician items
+(benchmarks/overlap.py's corpus: word frequencies of the sample, 10% planted near-duplicates
+with 0–3 words replaced; texts that come out identical are dropped, since a bank refuses two
+items with one text), each on a 鉴定点 of a generated knowledge tree (the sample's level-1
+and level-2 ranges and weights, four level-3 ranges each, about 5.5 items a point, importance
+X/Y/Z 60/30/10), written as a flat tree CSV.
 
-Then, each in its own `qbank` subprocess on a fresh SQLite file (wall time, peak RSS):
+Then, each in its own `qbank` subprocess on a fresh SQLite file (wall and CPU time, peak RSS):
 
-- `import items` of the file;
+- `import tree` (creates the bank; not timed as a step), then `import items` of the file;
 - `overlap check` (the first: nothing stored before the import);
-- `overlap check` again (everything stored); the two reports must list the same pairs.
-
-Assembly of papers is not run: it needs a knowledge tree, a review, a filing and a blueprint
-for the generated bank, which this generator does not make (benchmarks/assembly.py measures
-the solver on a synthetic filed bank).
+- `overlap check` again (everything stored); the two reports must list the same pairs;
+- with --assemble-runs N (default 3): the six sample practical sets imported, the bank
+  reviewed (signed) and filed and a batch with staff planned in this process through the
+  demo's workflows (`workflows.demo.review_and_file`), a blueprint written (the sample theory
+  blueprint's rules), then `qbank assemble` of 10 papers (A–J, and the practical draw), N times,
+  each on a fresh copy of the filed database; with --baseline-root, that checkout's
+  `qbank assemble` alternates with this one's on copies of the same database (before/after in
+  one run). The median run is reported, with every run's wall and CPU seconds.
 
 And the floors, in this process: parsing the file (python-calamine for .xlsx, the csv module
 for .csv), tokenising every item with the production tokenizer (`qbank.text.tokens`), and a
@@ -30,6 +37,8 @@ import argparse
 import csv
 import json
 import os
+import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -46,13 +55,92 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from overlap import build_corpus  # noqa: E402
 
-HEADER = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "难度"]
+HEADER = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "难度", "鉴定点代码"]
 OCCUPATION = ["--occupation", "6-31-01-03", "--level", "4", "--occupation-name", "电工"]
 Row = list[str]
 
 
-def bank_rows(n: int, seed: int) -> list[Row]:
-    """`n` generated items as sheet rows (fewer if some texts came out identical)."""
+# The level-1 and level-2 ranges of the electrician sample's tree (samples/build.py TOP), each
+# level-2 range split into SUBRANGES level-3 ranges holding the 鉴定点.
+LEVEL1 = [("A", "基本要求", 25), ("B", "相关知识", 75)]
+LEVEL2 = [
+    ("A-A", "职业道德", 5),
+    ("A-B", "基础知识", 20),
+    ("B-A", "继电控制电路装调维修", 25),
+    ("B-B", "电气设备装调维修", 20),
+    ("B-C", "自动控制电路装调维修", 20),
+    ("B-D", "基本电子电路装调维修", 10),
+]
+SUBRANGES = 4
+ITEMS_PER_POINT = 5.5
+TREE_HEADER = ["代码", "名称", "鉴定比重", "重要程度"]
+PAPERS = "ABCDEFGHIJ"
+BLUEPRINT = """# The sample theory blueprint (samples/blueprints/electrician-4-theory.toml) for the generated
+# bank: 判断 20×1 + 单选 80×1, weights on both range levels, mean difficulty, X share.
+[paper]
+name = "pipeline-theory"
+title = "电工（四级）理论知识考试试卷"
+duration_minutes = 90
+total_score = 100
+pass_score = 60
+
+[[sections]]
+type = "judgement"
+title = "判断题"
+count = 20
+score = 1
+
+[[sections]]
+type = "single"
+title = "单项选择题"
+count = 80
+score = 1
+
+[weights]
+tolerance = 0.05
+A = 0.25
+A-A = 0.05
+A-B = 0.20
+B = 0.75
+B-A = 0.25
+B-B = 0.20
+B-C = 0.20
+B-D = 0.10
+
+[difficulty]
+mean = 0.45
+tolerance = 0.1
+
+[rules]
+max_per_point = 2
+min_x_share = 0.7
+"""
+
+
+def knowledge_tree(items: int, seed: int) -> tuple[list[Row], list[str]]:
+    """The flat tree (代码, 名称, 鉴定比重, 重要程度) for a bank of `items`, and its 鉴定点 codes:
+    about ITEMS_PER_POINT items a point, points per range in proportion to its weight,
+    importance X/Y/Z 60/30/10."""
+    rng = random.Random(seed)
+    total = max(len(LEVEL2) * SUBRANGES, round(items / ITEMS_PER_POINT))
+    rows: list[Row] = [[code, name, str(weight), ""] for code, name, weight in LEVEL1]
+    points: list[str] = []
+    for code, name, weight in LEVEL2:
+        rows.append([code, name, str(weight), ""])
+        per_range = min(999, max(1, round(total * weight / 100 / SUBRANGES)))
+        for s in range(SUBRANGES):
+            sub = f"{code}-{chr(65 + s)}"
+            rows.append([sub, f"{name}（{s + 1}）", f"{weight / SUBRANGES:g}", ""])
+            for k in range(1, per_range + 1):
+                importance = rng.choices("XYZ", weights=(60, 30, 10))[0]
+                rows.append([f"{sub}-{k:03d}", f"{name}（{s + 1}）鉴定点{k}", "", importance])
+                points.append(f"{sub}-{k:03d}")
+    return rows, points
+
+
+def bank_rows(n: int, seed: int, points: Sequence[str]) -> list[Row]:
+    """`n` generated items as sheet rows (fewer if some texts came out identical), item k on
+    鉴定点 `points[k % len(points)]`."""
     corpus = build_corpus(n, seed)
     rows: list[Row] = []
     seen: set[tuple[str, ...]] = set()
@@ -66,8 +154,16 @@ def bank_rows(n: int, seed: int) -> list[Row]:
             continue
         seen.add(key)
         difficulty = str((0.1, 0.3, 0.5, 0.7, 0.9)[k % 5])
-        rows.append([kind, stem, *(options + [""] * 4)[:4], answer, difficulty])
+        point = points[k % len(points)]
+        rows.append([kind, stem, *(options + [""] * 4)[:4], answer, difficulty, point])
     return rows
+
+
+def write_tree(rows: Sequence[Row], path: Path) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(TREE_HEADER)
+        writer.writerows(rows)
 
 
 def write_bank(rows: Sequence[Row], path: Path) -> None:
@@ -87,21 +183,29 @@ def write_bank(rows: Sequence[Row], path: Path) -> None:
     wb.save(path)
 
 
-def run_cli(args: Sequence[str], db: Path, env: dict[str, str]) -> dict[str, Any]:
-    """One `qbank` command in a subprocess: wall seconds, peak RSS (MB, of the command and the
-    workers it waited for), exit code."""
+def run_cli(
+    args: Sequence[str], db: Path, env: dict[str, str], stdout: Path | None = None
+) -> dict[str, Any]:
+    """One `qbank` command in a subprocess: wall seconds, CPU seconds (user + system: what a
+    loaded machine inflates least), peak RSS (MB), exit code; its standard output kept in
+    `stdout` when given."""
     command = [sys.executable, "-c", "from cli.main import main; main()", "--db", str(db), *args]
-    with tempfile.TemporaryFile() as output:
+    with (
+        tempfile.TemporaryFile() as output,
+        stdout.open("wb") if stdout else tempfile.TemporaryFile() as out,
+    ):
         start = time.perf_counter()
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        target = out if stdout else output
+        process = subprocess.Popen(command, env=env, stdout=target, stderr=output)
         _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage
         wall = time.perf_counter() - start
         process.returncode = code = os.waitstatus_to_exitcode(status)
-        if code not in (0, 1):
+        if code not in (0, 1) or (stdout and code):
             output.seek(0)
             sys.stderr.write(output.read().decode("utf-8", "replace"))
             raise SystemExit(f"qbank {' '.join(args[:2])} failed ({code})")
-    return {"s": wall, "peak_mb": usage.ru_maxrss / 1024, "rc": code}
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"s": wall, "cpu_s": cpu, "peak_mb": usage.ru_maxrss / 1024, "rc": code}
 
 
 def floor_parse(path: Path) -> tuple[list[Row], float]:
@@ -170,12 +274,106 @@ def report_pairs(path: Path) -> list[Any]:
     )
 
 
+def file_and_plan(db: Path, workspace: Path) -> int:
+    """The steps between the checks and assembly, in this process through the workflows the
+    commands and the demo call: a reviewer approves everything (signed), the institution
+    files the bank (its package written and verified), staff and a batch are set up.
+    Returns the batch id."""
+    from datetime import date
+
+    from qbank.bank import find_bank
+    from qbank.batch import new_batch
+    from qbank.db import open_database
+    from qbank.people import add_person
+    from workflows.demo import DEMO_ACTOR, DEMO_STAFF, DEMO_SUPERVISOR, review_and_file
+    from workflows.types import BankRef
+
+    bank = BankRef(OCCUPATION[1], int(OCCUPATION[3]), OCCUPATION[5])
+    database = open_database(str(db))
+    try:
+        verdicts = review_and_file(database.transaction, bank, workspace, lambda line: None)
+        failed = [v for v in verdicts if not v.ok]
+        if failed:
+            raise SystemExit(f"filing the generated bank failed: {failed}")
+        with database.transaction() as session:
+            target = find_bank(session, bank.occupation, bank.level)
+            for name in {n for names in DEMO_STAFF.values() for n in names} | {DEMO_SUPERVISOR}:
+                add_person(session, name, ["staff"], actor=DEMO_ACTOR)
+            batch = new_batch(
+                session,
+                target,
+                exam_date=date.today(),
+                site="基准考点",
+                candidates=60,
+                staff=DEMO_STAFF,
+                actor=DEMO_ACTOR,
+            )
+            return batch.id
+    finally:
+        database.dispose()
+
+
+def assemble_runs(
+    args: argparse.Namespace, directory: Path, filed: Path, batch: int, env: dict[str, str]
+) -> dict[str, Any]:
+    """`qbank assemble` of 10 papers (and the practical draw), each run on a fresh copy of the
+    filed database; with --baseline-root, that checkout's command alternates with this one's
+    on copies of the same database."""
+    blueprint = directory / "blueprint.toml"
+    blueprint.write_text(BLUEPRINT, encoding="utf-8")
+    command = [
+        "assemble",
+        "--batch",
+        str(batch),
+        "--blueprint",
+        str(blueprint),
+        "--papers",
+        ",".join(PAPERS),
+        "--seed",
+        "1",
+        # the search stops deterministically; the wall-clock limit only guards against a
+        # machine so loaded that 20 s of wall time run out
+        "--time-limit",
+        "300",
+        "--json",
+    ]
+    roots = {"assemble": args.root}
+    if args.baseline_root:
+        roots["assemble (baseline)"] = args.baseline_root
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in roots}
+    for k in range(args.assemble_runs):
+        for name, root in roots.items():
+            copy = directory / f"assemble-{k}.db"
+            shutil.copyfile(filed, copy)
+            out = directory / "assemble.json"
+            result = run_cli(command, copy, {**env, "PYTHONPATH": str(root)}, out)
+            papers = json.loads(out.read_text(encoding="utf-8"))["papers"]
+            result["papers"] = len(papers)
+            runs[name].append(result)
+            copy.unlink()
+    return {name: median_run(found) for name, found in runs.items()}
+
+
+def median_run(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median wall time, with every run's wall and CPU seconds."""
+    ordered = sorted(runs, key=lambda r: r["s"])
+    return {
+        **ordered[len(ordered) // 2],
+        "runs": [round(r["s"], 2) for r in runs],
+        "cpu_runs": [round(r["cpu_s"], 2) for r in runs],
+    }
+
+
 def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
-    rows = bank_rows(args.items, args.seed)
+    tree_rows, points = knowledge_tree(args.items, args.seed)
+    rows = bank_rows(args.items, args.seed, points)
+    tree = directory / "tree.csv"
+    write_tree(tree_rows, tree)
     bank = directory / f"bank.{args.format}"
     write_bank(rows, bank)
     env = {**os.environ, "PYTHONPATH": str(args.root), "QBANK_USER": "bench", "QBANK_LANG": "en"}
     db = directory / "qbank.db"
+    run_cli(["import", "tree", str(tree), *OCCUPATION, "--create"], db, env)
     steps = {
         "import": run_cli(["import", "items", str(bank), *OCCUPATION], db, env),
         "first check": run_cli(
@@ -186,6 +384,14 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
         ),
     }
     same = report_pairs(directory / "first.json") == report_pairs(directory / "second.json")
+    assembly: dict[str, Any] = {}
+    if args.assemble_runs:
+        practical = sorted((ROOT / "samples" / "electrician-4" / "practical").glob("*.docx"))
+        run_cli(["import", "practical", *map(str, practical), *OCCUPATION[:4]], db, env)
+        start = time.perf_counter()
+        batch = file_and_plan(db, directory)
+        assembly["review, file, batch (in process) s"] = time.perf_counter() - start
+        steps |= assemble_runs(args, directory, db, batch, env)
     parsed, parse_s = floor_parse(bank)
     tokens, tokenise_s = floor_tokenise(parsed)
     insert_s = floor_insert(parsed, tokens, directory)
@@ -193,22 +399,26 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
     walked = steps["import"]["s"] + steps["first check"]["s"]
     return {
         "items": len(rows),
+        "points": len(points),
         "format": args.format,
+        "load_average": os.getloadavg(),
         "steps": steps,
         "reports_identical": same,
         "floors": {"parse_s": parse_s, "tokenise_s": tokenise_s, "executemany_s": insert_s},
         "import_plus_first_check_s": walked,
         "floor_s": floor,
         "share_of_floor": floor / walked,
-        "assembly": "not run: the generated bank has no tree, filing or blueprint",
+        "assembly": assembly,
     }
 
 
 def show(result: dict[str, Any]) -> None:
     print(f"{result['items']} items ({result['format']}), {os.cpu_count()} cores")
     for name, step in result["steps"].items():
+        runs = f"   median of {step['runs']} (CPU {step['cpu_runs']})" if "runs" in step else ""
         print(
-            f"  {name:<14} {step['s']:7.2f} s   peak RSS {step['peak_mb']:5.0f} MB   exit {step['rc']}"
+            f"  {name:<19} {step['s']:7.2f} s (CPU {step['cpu_s']:6.2f} s)   "
+            f"peak RSS {step['peak_mb']:5.0f} MB   exit {step['rc']}{runs}"
         )
     f = result["floors"]
     print(
@@ -222,7 +432,9 @@ def show(result: dict[str, Any]) -> None:
     second = result["steps"]["second check"]["s"]
     print(f"  second check / tokenise floor: {second / f['tokenise_s']:.2f}")
     print(f"  reports of the two checks identical: {result['reports_identical']}")
-    print(f"  assembly: {result['assembly']}")
+    for name, seconds in result["assembly"].items():
+        print(f"  {name}: {seconds:.2f}")
+    print(f"  load average at the end: {', '.join(f'{x:.2f}' for x in result['load_average'])}")
 
 
 def main() -> None:
@@ -233,6 +445,15 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--root", type=Path, default=ROOT, help="the qbank checkout the CLI runs")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep its files")
+    parser.add_argument(
+        "--assemble-runs",
+        type=int,
+        default=3,
+        help="runs of `qbank assemble` (10 papers) on copies of the filed bank (0: none)",
+    )
+    parser.add_argument(
+        "--baseline-root", type=Path, help="another checkout whose `qbank assemble` alternates"
+    )
     args = parser.parse_args()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)

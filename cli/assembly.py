@@ -8,7 +8,16 @@ from typing import Any
 
 import click
 
-from cli._common import ROW_ID, common_options, emit_json, json_option, qbank_errors, t, transaction
+from cli._common import (
+    ROW_ID,
+    common_options,
+    emit_json,
+    json_option,
+    progress,
+    qbank_errors,
+    t,
+    transaction,
+)
 from cli.identities import identity_options, keyring_from
 from qbank import audit
 from qbank.assembly.layout import PaperLayout, PracticalLayout
@@ -83,7 +92,7 @@ def assemble_cmd(
     seed = seed if seed is not None else secrets.randbits(63)
     actor = audit.current_actor()
     keyring = keyring_from(identity_files, identity_person)
-    with transaction() as session:
+    with transaction() as session, progress(shown=not as_json) as advance:
         batch = get_batch(session, batch_id)
         seed, stored = assemble(
             session,
@@ -95,6 +104,7 @@ def assemble_cmd(
             seed=seed,
             time_limit=time_limit,
             identities=keyring,
+            progress=lambda done, total: advance("solve", done, total),
         )
         drawn = (
             draw_practical(session, batch, policy, actor=actor, seed=seed, identities=keyring)

@@ -665,6 +665,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "progress.tokenise": ("正在分词", "tokenising"),
     "progress.render": ("正在生成印制文件", "rendering documents"),
     "progress.check": ("正在核验数据库", "verifying the database"),
+    "progress.solve": ("正在组卷（已完成的试卷）", "assembling papers (papers solved)"),
     "cli.items_checked": (
         "{file}：校验通过，可导入 {imported} 题（新题 {new_items}，新版本 {new_versions}），"
         "未变 {unchanged} 题（未写入数据库）",

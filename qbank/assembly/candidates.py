@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 
@@ -34,6 +35,7 @@ class Caps:
     max_exposure: int | None  # max uses of one item in the window (None: no limit)
 
 
+@functools.cache  # about five items share each 鉴定点
 def ranges_of(code: str | None) -> tuple[str, ...]:
     """Ancestor range codes of a 鉴定点 code: `B-A-C-012` → ("B", "B-A", "B-A-C")."""
     if not code:

@@ -6,6 +6,7 @@ binary float), so every requirement of the model scales to exact integers.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
@@ -14,6 +15,7 @@ from qbank.assembly.candidates import Candidate, Caps
 from qbank.blueprint import Blueprint
 
 
+@functools.cache  # a run asks for the same few scores once per candidate
 def dec(value: float) -> Fraction:
     """The decimal the user wrote (0.1 → 1/10, not the binary float); 6 decimals at most."""
     f = Fraction(repr(float(value)))

@@ -166,8 +166,8 @@ class Model:
             members = [i for i in self.items if rule.range in s.items[i].ranges]
             total = s.fixed_total
             if total is not None:
-                scale = lcm([*(s.score[i] for i in members), low * total, high * total])
-                coef = [int(s.score[i] * scale) for i in members]
+                scale = lcm({*(s.score[i] for i in members), low * total, high * total})
+                coef = _scaled([s.score[i] for i in members], scale)
                 lo, hi = math.ceil(low * total * scale), math.floor(high * total * scale)
                 self.per_paper(key, members, coef, lo, hi)
                 continue
@@ -180,7 +180,7 @@ class Model:
 
     def _difficulty(self) -> None:
         s, bp = self.s, self.s.bp
-        values = [dec(effective_difficulty(s.items[i])) for i in self.items]
+        values = [dec(effective_difficulty(s.items[i])) for i in self.items]  # a few distinct
         if bp.difficulty_mean is not None:
             mean, tol = dec(bp.difficulty_mean), dec(bp.difficulty_tolerance)
 
@@ -205,10 +205,10 @@ class Model:
                 ),
                 facts,
             )
-            scale = lcm([*values, mean, tol])
+            scale = lcm({*values, mean, tol})
             lo = math.ceil((mean - tol) * s.n * scale)
             hi = math.floor((mean + tol) * s.n * scale)
-            self.per_paper(key, self.items, [int(v * scale) for v in values], lo, hi)
+            self.per_paper(key, self.items, _scaled(values, scale), lo, hi)
         for band in bp.difficulty_bands:
             text = band_text(band)
             inside = _in_band(band)
@@ -427,7 +427,22 @@ class Model:
             domain[0], domain[1] = low, high
 
     def chosen(self, solver: cp_model.CpSolver) -> list[set[int]]:
-        return [{i for i, v in xs.items() if solver.boolean_value(v)} for xs in self.x]
+        """The items each paper chose in the solver's solution (read from it once)."""
+        values = solver.response_proto.solution
+        return [{i for i, v in xs.items() if values[v.index]} for xs in self.x]
+
+
+def _scaled(values: Sequence[Fraction], scale: int) -> list[int]:
+    """int(v × scale) of each value, computed once per distinct value (exact arithmetic on
+    Fractions is slow, and a run has ten thousand items but a handful of scores)."""
+    done: dict[Fraction, int] = {}
+    out = []
+    for v in values:
+        n = done.get(v)
+        if n is None:
+            n = done[v] = int(v * scale)
+        out.append(n)
+    return out
 
 
 def _of_type(item_type: str) -> Keep:

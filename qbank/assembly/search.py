@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -41,6 +41,8 @@ from qbank.assembly.model import Model
 Outcome = Literal["ok", "infeasible", "timeout", "gave_up", "fallback"]
 Mode = Literal["lp", "ls", "assume"]
 Chosen = list[set[int]]
+Solved = Callable[[int, int], None]
+"""Told the papers solved so far and the papers in all."""
 
 
 @dataclass(frozen=True)
@@ -139,18 +141,30 @@ class Progress:
 
 
 def find(
-    setup: Setup, rng: random.Random, seed: int, progress: Progress, settings: SolverSettings
+    setup: Setup,
+    rng: random.Random,
+    seed: int,
+    progress: Progress,
+    settings: SolverSettings,
+    solved: Solved | None = None,
 ) -> tuple[Outcome, Chosen | None, list[tuple[int, int]]]:
     """Search for the chosen items of every paper: one by one, then jointly.
 
     Returns the outcome ("ok" with the chosen items per paper, "infeasible", "timeout" or
-    "gave_up") and the sibling pairs the last model tracked (for the diagnosis).
+    "gave_up") and the sibling pairs the last model tracked (for the diagnosis). `solved` is
+    told 0 papers first, then the papers found: after each when one by one, all at once when
+    jointly (and 0 again when one by one gave way to the joint search).
     """
-    if len(setup.codes) > 1 and settings.one_by_one:
+    total = len(setup.codes)
+    if solved is not None:
+        solved(0, total)  # the search starts: a progress display times the stage from here
+    if total > 1 and settings.one_by_one:
         progress.values["strategy"] = "one_by_one"
-        outcome, chosen = _one_by_one(setup, rng, seed, progress, settings)
+        outcome, chosen = _one_by_one(setup, rng, seed, progress, settings, solved)
         if outcome != "fallback":
             return outcome, chosen, []
+        if solved is not None:
+            solved(0, total)  # starting again, all papers at once
     progress.values["strategy"] = "joint"
     progress.values.pop("objective", None)
     model = Model(setup, diagnose=False)
@@ -158,11 +172,18 @@ def find(
         model.track_all()
     maximize(model, rng, settings)
     outcome, chosen = _search(setup, model, seed, progress, settings)
+    if outcome == "ok" and solved is not None:
+        solved(total, total)
     return outcome, chosen, model.tracked
 
 
 def _one_by_one(
-    setup: Setup, rng: random.Random, seed: int, progress: Progress, settings: SolverSettings
+    setup: Setup,
+    rng: random.Random,
+    seed: int,
+    progress: Progress,
+    settings: SolverSettings,
+    solved: Solved | None = None,
 ) -> tuple[Outcome, Chosen | None]:
     """Each paper alone, against the earlier ones as fixed papers, like recent papers.
 
@@ -184,6 +205,8 @@ def _one_by_one(
         if outcome != "ok" or found is None:
             return "fallback", None
         chosen.append(found[0])
+        if solved is not None:
+            solved(len(chosen), len(setup.codes))
         model.against(
             model.siblings_group(),
             frozenset(setup.items[i].item_id for i in found[0]),
@@ -254,10 +277,23 @@ def _stopped_by_clock(status: Any, solver: cp_model.CpSolver, limit: float) -> b
 
 
 def maximize(model: Model, rng: random.Random, settings: SolverSettings) -> None:
-    """The random objective: one weight per (paper, item), drawn from `rng`."""
-    variables = [v for xs in model.x for v in xs.values()]
-    coefs = [rng.randint(1, settings.weight_range) for _ in variables]
-    model.m.maximize(cp_model.LinearExpr.weighted_sum(variables, coefs))
+    """The random objective: one weight per (paper, item), drawn from `rng`.
+
+    Written into the model's proto directly, as `CpModel.maximize` of their weighted sum
+    writes it (variables in order, coefficients negated, scaling factor -1), without the
+    expression `maximize` would build and flatten in Python first.
+    """
+    variables = [v.index for xs in model.x for v in xs.values()]
+    top = settings.weight_range
+    coefs = [rng.randint(1, top) for _ in variables]
+    proto = model.m.proto
+    proto.clear_objective()
+    proto.clear_floating_point_objective()
+    objective = proto.objective
+    objective.vars.extend(variables)
+    objective.coeffs.extend([-c for c in coefs])
+    objective.scaling_factor = -1.0
+    objective.offset = 0.0
 
 
 class _FirstSolution(cp_model.CpSolverSolutionCallback):

@@ -17,21 +17,20 @@ from __future__ import annotations
 import random
 import secrets
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import exists, select, text, update
 from sqlalchemy.orm import Session
 
 from qbank import audit
 from qbank.assembly.candidates import Candidate, Caps, ranges_of
 from qbank.assembly.conflicts import Conflict, conflict_text
+from qbank.assembly.filed import filed_items, filed_sets
 from qbank.assembly.layout import LayoutSection, PaperLayout, PracticalLayout
-from qbank.assembly.solver import Paper as SolvedPaper
-from qbank.assembly.solver import SolverSettings, solve
 from qbank.assembly.validate import Violation, validate_papers
 from qbank.blueprint import (
     Blueprint,
@@ -45,7 +44,6 @@ from qbank.canonical import content_id, sha256_hex
 from qbank.confidential import Identities, Keyring, clear_composition, composition, is_sealed
 from qbank.content import ItemContent
 from qbank.errors import InvalidInput, NotFound, QbankError
-from qbank.filing import filed_item_contents, filed_set_versions
 from qbank.i18n import tr
 from qbank.model import (
     Adjudication,
@@ -55,11 +53,14 @@ from qbank.model import (
     Paper,
     PaperItem,
 )
-from qbank.overlap.checks import sets_sharing_tasks_with_other_levels
-from qbank.overlap.fingerprints import TextUnit, ensure_tokens, text_key
-from qbank.overlap.pairs import near_duplicates
 from qbank.policy import Policy
 from qbank.queries import neighbour_batches, neighbour_papers
+
+if TYPE_CHECKING:  # the solver (ortools) is loaded only by a run that solves
+    from qbank.assembly.solver import Paper as SolvedPaper
+
+PapersSolved = Callable[[int, int], None]
+"""Called as the search advances: papers solved so far, papers in all."""
 
 
 class AssemblyInfeasible(QbankError):
@@ -126,7 +127,7 @@ def _candidates(
 ) -> Context:
     """The filed versions as candidates, each re-hashed to its id and checked against the
     filing's manifest first (ContentTampered with `consequence` otherwise)."""
-    filed = filed_item_contents(session, bank, consequence=consequence)
+    filed = filed_items(session, bank, consequence=consequence)
     versions = [content for _, content in filed]
     if not versions:
         raise InvalidInput("assembly.nothing_filed")
@@ -156,7 +157,7 @@ def _candidates(
         )
         for v in versions
     ]
-    return Context(candidates, [], [], versions, {v.item_id: row.id for row, v in filed})
+    return Context(candidates, [], [], versions, {v.item_id: row for row, v in filed})
 
 
 def _exposure(
@@ -190,6 +191,12 @@ def _exposure(
 
 def _enemies(session: Session, bank: Bank, ctx: Context, policy: Policy) -> list[tuple[int, int]]:
     """Near-duplicate pairs among the candidates, except pairs a reviewer judged distinct."""
+    # The overlap engine (numba, scipy) is loaded here, by the runs that need the pairs. Token
+    # sets are read as stored at import (Core queries): no tokenizer is loaded unless a text
+    # has none.
+    from qbank.overlap.fingerprints import TextUnit, ensure_tokens, text_key
+    from qbank.overlap.pairs import near_duplicates
+
     versions = ctx.versions
     units = [TextUnit(v.stem, tuple(v.options.values())) for v in versions]
     keys = [u.key for u in units]
@@ -236,11 +243,13 @@ def assemble(
     seed: int | None = None,
     time_limit: float = 20.0,
     identities: Identities = None,
+    progress: PapersSolved | None = None,
 ) -> tuple[int, list[Paper]]:
     """Assemble, validate and store papers `codes` (e.g. A, B) for `batch`.
 
     `identities` open the sealed papers of neighbouring batches (history and exposure); they
-    are needed only when such papers exist. Raises AssemblyInfeasible with the conflicting
+    are needed only when such papers exist. `progress` is told the papers solved as the
+    search goes. Raises AssemblyInfeasible with the conflicting
     requirements, never a partial paper; IdentityRequired when a sealed paper must be read.
     Side effects: takes the bank's assembly lock; writes papers, their items and an audit event
     that names the papers and commits to the seed without revealing it.
@@ -264,7 +273,7 @@ def assemble(
     if supply:
         raise AssemblyInfeasible(supply)
     caps = _caps(policy, bp)
-    found, by_id = _solve(bp, codes, seed, ctx, caps, time_limit)
+    found, by_id = _solve(bp, codes, seed, ctx, caps, time_limit, progress)
     record = blueprint_record(bp)
     seed_salt = secrets.token_bytes(16).hex()
     stored = [
@@ -294,9 +303,12 @@ def _solve(
     ctx: Context,
     caps: Caps,
     time_limit: float,
+    progress: PapersSolved | None = None,
 ) -> tuple[list[SolvedPaper], dict[int, Candidate]]:
     """The solver's papers once the independent validator passed them, and the candidates by
     id; AssemblyInfeasible with the solver's conflicts, AssemblyInvalid on a solver bug."""
+    from qbank.assembly.solver import SolverSettings, solve
+
     section_scores = {s.type: s.score for s in reversed(bp.sections)}  # the first per type
     scores = {c.item_id: section_scores.get(c.type, 0.0) for c in ctx.candidates}
     result = solve(
@@ -309,6 +321,7 @@ def _solve(
         caps=caps,
         scores=scores,
         settings=SolverSettings(time_limit=time_limit),
+        progress=progress,
     )
     if result.status != "ok":
         texts = [conflict_text(c) for c in result.conflicts]
@@ -432,17 +445,18 @@ def draw_practical(
     keyring = Keyring.of(identities)
     bank = session.get(Bank, batch.bank_id)
     assert bank is not None
-    filed = filed_set_versions(session, bank)
+    filed = filed_sets(session, bank)
     n = int(policy.recent_batches.value)
     recent = list(session.scalars(neighbour_batches(batch, n)))
     used = {
         clear_composition(session, p, keyring).set_version_id if is_sealed(p) else p.set_version_id
         for p in session.scalars(neighbour_papers(batch, n, "practical"))
     }
-    if float(policy.max_cross_level_practical_share.value) == 0.0:
+    shared: set[int] = set()
+    if float(policy.max_cross_level_practical_share.value) == 0.0 and _other_levels(session, bank):
+        from qbank.overlap.checks import sets_sharing_tasks_with_other_levels
+
         shared = sets_sharing_tasks_with_other_levels(session, bank, [v for _, v in filed], policy)
-    else:
-        shared = set()
     choices = [(c, v) for c, v in filed if v.id not in used and v.id not in shared]
     if not choices:
         raise AssemblyInfeasible([_no_practical_message(len(filed), len(recent))])
@@ -471,6 +485,12 @@ def draw_practical(
         paper=paper.id,
     )
     return paper
+
+
+def _other_levels(session: Session, bank: Bank) -> bool:
+    """Does the occupation have banks of other levels (whose tasks a set may share)?"""
+    others = select(Bank.id).where(Bank.occupation_id == bank.occupation_id, Bank.id != bank.id)
+    return bool(session.scalar(select(exists(others))))
 
 
 def _no_practical_message(filed: int, recent: int) -> str:

@@ -9,7 +9,7 @@ limit runs out first.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from qbank.assembly.candidates import Candidate, Caps
@@ -56,26 +56,29 @@ def solve(
     caps: Caps,
     scores: Mapping[int, float] | None = None,
     settings: SolverSettings | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SolveResult:
     """Assemble `papers` (codes, e.g. A, B) from `candidates` under `bp` and `caps`.
 
     Never returns a partial paper: either every paper is full and meets every requirement, or
-    no paper at all. `settings` default to `SolverSettings()`.
+    no paper at all. `settings` default to `SolverSettings()`. `progress(done, total)` is
+    told the papers solved: 0 at the start, then after each paper when they are searched one
+    by one, once at the end when jointly.
     """
     settings = settings or SolverSettings()
-    progress = Progress(settings)
+    stats = Progress(settings)
     setup = Setup(bp, candidates, list(papers), enemies, history, caps, scores)
-    progress.describe(setup)
+    stats.describe(setup)
 
     def done(status: str, found: list[Paper], conflicts: list[Conflict]) -> SolveResult:
-        return SolveResult(status, found, seed, conflicts, progress.freeze())
+        return SolveResult(status, found, seed, conflicts, stats.freeze())
 
     if not setup.codes:
         return done("ok", [], [])
     rng = random.Random(seed)
-    outcome, chosen, tracked = find(setup, rng, seed, progress, settings)
+    outcome, chosen, tracked = find(setup, rng, seed, stats, settings, progress)
     if outcome == "infeasible":
-        return done("infeasible", [], diagnose(setup, tracked, progress, seed, settings))
+        return done("infeasible", [], diagnose(setup, tracked, stats, seed, settings))
     if outcome != "ok" or chosen is None:
         if outcome == "timeout":
             stop = Conflict("timeout", figures={"seconds": settings.time_limit})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from qbank.assembly.candidates import Candidate
 from qbank.blueprint.model import (
@@ -29,6 +30,22 @@ def _types_text(types: Sequence[str]) -> str:
     if len(names) == 1:
         return names[0]
     return tr("blueprint.list_sep").join(names[:-1]) + tr("blueprint.or") + names[-1]
+
+
+@dataclass
+class _Tally:
+    """Usable items of one part of the bank: how many, the uses of those on a 鉴定点 by
+    point (when a per-point cap applies), and the uses of the others."""
+
+    items: int = 0
+    loose: int = 0
+    by_point: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: _Tally) -> None:
+        self.items += other.items
+        self.loose += other.loose
+        for point, uses in other.by_point.items():
+            self.by_point[point] = self.by_point.get(point, 0) + uses
 
 
 @dataclass
@@ -57,25 +74,48 @@ class _Supply:
 
     def slots(self, keep: Callable[[Candidate], bool], types: Sequence[str]) -> int:
         """Most items of `types` passing `keep` that all papers together can hold."""
-        pool = [c for c in self.usable if c.type in types and keep(c)]
+        tallies = self._tallies(keep, types)
+        if len(types) == 1:
+            return self._bound(tallies[types[0]], types)
+        union = _Tally()
+        for tally in tallies.values():
+            union.add(tally)
+        each = sum(self._bound(tallies[t], (t,)) for t in types)
+        return min(self._bound(union, types), each)
+
+    def _tallies(
+        self, keep: Callable[[Candidate], bool], types: Sequence[str]
+    ) -> dict[str, _Tally]:
+        """Per type of `types`: the usable items passing `keep`, counted in one pass."""
+        tallies = {t: _Tally() for t in types}
+        cap = self.cap
+        for c, uses in zip(self.usable, self._uses, strict=True):
+            tally = tallies.get(c.type)
+            if tally is None or not keep(c):
+                continue
+            tally.items += 1
+            if cap is not None and c.knowledge_code:
+                points = tally.by_point
+                points[c.knowledge_code] = points.get(c.knowledge_code, 0) + uses
+            else:
+                tally.loose += uses
+        return tallies
+
+    def _bound(self, tally: _Tally, types: Sequence[str]) -> int:
+        """The least of the bounds on the slots of one tally (see `slots`)."""
         p = self.papers
         bounds = [p * sum(s.count for s in self.bp.sections if s.type in types)]
         cap = self.cap
-        by_point: dict[str, int] = {}
-        loose = 0
-        for c in pool:
-            if cap is not None and c.knowledge_code:
-                by_point[c.knowledge_code] = by_point.get(c.knowledge_code, 0) + self.uses(c)
-            else:
-                loose += self.uses(c)
-        bounds.append(loose + sum(min(p * (cap or 0), n) for n in by_point.values()))
+        bounds.append(tally.loose + sum(min(p * (cap or 0), n) for n in tally.by_point.values()))
         if self.sibling_share is not None:
             # an item in m papers fills m <= 1 + C(m, 2) slots, and the pairs share few items
             shared = math.floor(self.sibling_share * self.bp.item_count + _EPS)
-            bounds.append(len(pool) + math.comb(p, 2) * shared)
-        if len(types) > 1:
-            bounds.append(sum(self.slots(keep, (t,)) for t in types))
+            bounds.append(tally.items + math.comb(p, 2) * shared)
         return min(bounds)
+
+    @functools.cached_property
+    def _uses(self) -> list[int]:
+        return [self.uses(c) for c in self.usable]
 
     def notes(self, reasons: Sequence[str]) -> str:
         parts = list(reasons)

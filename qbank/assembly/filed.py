@@ -1,0 +1,88 @@
+"""What a bank's latest filing offers assembly, read without the filing machinery.
+
+`qbank.filing` (filing a bank) imports the compliance checks and with them the overlap
+engine; assembly only reads a filing, so it reads here: the item versions as plain rows
+(`qbank.queries.filing_item_rows`, no ORM objects), each re-hashed to its id through
+`qbank.content.verified_item_content` and checked against the filing's manifest, exactly as
+`qbank.filing.filed_item_contents` does, and the practical sets as
+`qbank.filing.filed_set_versions` (tests/test_assemble_paths.py compares them).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple, cast
+
+from sqlalchemy.orm import Session
+
+from qbank.content import (
+    ContentTampered,
+    ItemContent,
+    Mismatch,
+    filed_versions,
+    verified_item_content,
+    verified_set_content,
+)
+from qbank.model import Bank, PracticalSetVersion
+from qbank.queries import filing_item_rows, filing_sets, latest_filing
+
+if TYPE_CHECKING:
+    from qbank.model import ItemVersion
+
+
+class FiledItem(NamedTuple):
+    """A filed item version: its row id and its verified content."""
+
+    row_id: int
+    content: ItemContent
+
+
+def filed_items(session: Session, bank: Bank, *, consequence: str = "assemble") -> list[FiledItem]:
+    """The item versions of the bank's latest filing, in item id order, each with its
+    verified content (`qbank.filing.filed_item_contents` without ORM objects).
+
+    Raises ContentTampered (with `consequence`, see `qbank.content.CONSEQUENCES`) when a
+    version does not re-hash to its id or is not the version the manifest lists for its item.
+    """
+    latest = session.execute(latest_filing(bank.id)).first()
+    if latest is None:
+        return []
+    listed, _sets = filed_versions(latest.manifest, latest.manifest_sha256)
+    out = []
+    for row in session.execute(filing_item_rows(latest.id)):
+        # A Core row has every column attribute the re-hash reads (and no ORM state).
+        version = cast("ItemVersion", row)
+        content = verified_item_content(version, guid=row.guid, consequence=consequence)
+        if listed.get(row.item_id) != row.sha256:
+            raise ContentTampered(
+                kind="item",
+                subject=row.guid,
+                version=row.sha256,
+                mismatch=Mismatch("content.not_filed", listed.get(row.item_id, "-")),
+                consequence=consequence,
+            )
+        out.append(FiledItem(row.id, content))
+    return out
+
+
+def filed_sets(
+    session: Session, bank: Bank, *, consequence: str = "assemble"
+) -> list[tuple[str, PracticalSetVersion]]:
+    """(code, version) of the practical sets of the bank's latest filing, each verified (child
+    rows included) and checked against the manifest (`qbank.filing.filed_set_versions`)."""
+    latest = session.execute(latest_filing(bank.id)).first()
+    if latest is None:
+        return []
+    _items, listed = filed_versions(latest.manifest, latest.manifest_sha256)
+    out = []
+    for version, code in session.execute(filing_sets(latest.id)):
+        verified_set_content(version, code=code, consequence=consequence)
+        if listed.get(code) != version.sha256:
+            raise ContentTampered(
+                kind="set",
+                subject=code,
+                version=version.sha256,
+                mismatch=Mismatch("content.not_filed", listed.get(code, "-")),
+                consequence=consequence,
+            )
+        out.append((code, version))
+    return out
