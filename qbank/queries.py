@@ -12,6 +12,7 @@ adjudication (tests/test_queries.py looks for copies). Only `qbank.integrity` jo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Select, select, union_all
 from sqlalchemy.orm import selectinload
@@ -160,3 +161,33 @@ def neighbour_papers(batch: Batch, n: int, kind: str) -> Select[Paper]:
     (`neighbour_batches`), in id order: what overlap caps and draws are held against."""
     batches = Paper.batch_id.in_(neighbour_batches(batch, n)) | (Paper.batch_id == batch.id)
     return select(Paper).where(batches, Paper.kind == kind).order_by(Paper.id)
+
+
+ITEM_CONTENT_COLUMNS = (
+    ItemVersion.item_id,
+    ItemVersion.sha256,
+    ItemVersion.canonical,
+    ItemVersion.type,
+    ItemVersion.stem,
+    ItemVersion.options,
+    ItemVersion.answer,
+    ItemVersion.knowledge_code,
+    ItemVersion.knowledge_path,
+    ItemVersion.importance,
+    ItemVersion.difficulty,
+    ItemVersion.discrimination,
+    ItemVersion.score,
+    ItemVersion.explanation,
+    ItemVersion.source,
+    ItemVersion.author,
+)
+"""The columns an item version is re-hashed from (`qbank.content.ItemVersionRow`)."""
+
+
+def current_item_contents(bank_id: int) -> Select[Any]:
+    """The bank's live items' current versions as plain rows (no ORM objects): the item's
+    guid and `ITEM_CONTENT_COLUMNS`, by item id. For scopes of many items (overlap checks),
+    re-hashed by `qbank.content` like the ORM rows of `current_items`."""
+    return (
+        current_items(bank_id).with_only_columns(Item.guid, *ITEM_CONTENT_COLUMNS).order_by(Item.id)
+    )

@@ -1,0 +1,102 @@
+"""Stored token sets and MinHash signatures of a scope, read in bulk with Core queries.
+
+`qbank.overlap.fingerprints` computes and stores them (at import, or the first time a check
+meets a text); a check whose texts are all stored reads them here without ORM objects, and
+without loading a tokenizer or normalising any text. What is missing is left to
+`fingerprints` to compute.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Text, select, type_coerce
+from sqlalchemy.orm import Session
+
+from qbank.model import Signature, TokenSet
+
+CHUNK = 900
+"""Keys per `IN (...)` query: within SQLite's oldest variable limit (999), far fewer queries
+than one per text."""
+
+Advance = Callable[[int], None] | None
+
+
+@dataclass(frozen=True)
+class StoredSignatures:
+    """MinHash signatures of a scope's texts, one row per text (in the order asked), or None
+    where a text has none stored with these parameters."""
+
+    rows: np.ndarray  # (n, num_perm) of the stored dtype; rows of missing texts are zero
+    missing: list[int]  # indices of texts without a stored signature
+
+
+def read_tokens(
+    session: Session, tokenizer: str, keys: Sequence[str], advance: Advance = None
+) -> dict[str, list[str]]:
+    """{text key: stored tokens} for those of `keys` stored under `tokenizer`."""
+    stored: dict[str, list[str]] = {}
+    unique = sorted(set(keys))
+    # The JSON text itself where the driver gives text (SQLite): decoded here in one step.
+    tokens = type_coerce(TokenSet.tokens, Text)
+    for start in range(0, len(unique), CHUNK):
+        chunk = unique[start : start + CHUNK]
+        stmt = select(TokenSet.text_sha256, tokens).where(
+            TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(chunk)
+        )
+        for key, value in session.execute(stmt).tuples():
+            stored[key] = _decode(value) if isinstance(value, str) else value
+        if advance is not None:
+            advance(len(chunk))
+    return stored
+
+
+def read_signatures(
+    session: Session,
+    tokenizer: str,
+    keys: Sequence[str],
+    *,
+    num_perm: int,
+    seed: int,
+    advance: Advance = None,
+) -> StoredSignatures:
+    """The stored signatures of `keys` (one row per key, in order) with these parameters.
+
+    Values are little-endian uint32 (datasketch's default scheme) or uint64, as
+    `qbank.overlap.minhash.to_bytes` wrote them; one of another length counts as missing.
+    """
+    unique = sorted(set(keys))
+    rank = {key: r for r, key in enumerate(unique)}
+    found: dict[int, list[bytes]] = {4: [], 8: []}  # by value width: the rows' bytes
+    ranks: dict[int, list[int]] = {4: [], 8: []}  # and their keys' ranks in `unique`
+    for start in range(0, len(unique), CHUNK):
+        chunk = unique[start : start + CHUNK]
+        stmt = select(Signature.text_sha256, Signature.data).where(
+            Signature.tokenizer == tokenizer,
+            Signature.num_perm == num_perm,
+            Signature.seed == seed,
+            Signature.text_sha256.in_(chunk),
+        )
+        for key, data in session.execute(stmt).tuples():
+            width, rest = divmod(len(data), num_perm) if num_perm > 0 else (0, 1)
+            if not rest and width in found:
+                found[width].append(bytes(data))
+                ranks[width].append(rank[key])
+        if advance is not None:
+            advance(len(chunk))
+    width = 8 if len(found[8]) > len(found[4]) else 4  # one scheme's width; the other: missing
+    dtype = np.dtype(f"<u{width}")
+    values = np.frombuffer(b"".join(found[width]), dtype=dtype).reshape(-1, num_perm)
+    row_of = np.full(len(unique), -1, dtype=np.int64)  # per unique key: its row in `values`
+    row_of[np.asarray(ranks[width], dtype=np.int64)] = np.arange(len(values))
+    where = row_of[np.fromiter((rank[k] for k in keys), dtype=np.int64, count=len(keys))]
+    have = where >= 0
+    rows = np.zeros((len(keys), num_perm), dtype=dtype.newbyteorder("="))
+    rows[have] = values[where[have]]
+    return StoredSignatures(rows, np.flatnonzero(~have).tolist())
+
+
+_decode = json.JSONDecoder().decode
