@@ -22,6 +22,7 @@ import json
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Protocol
 
 from sqlalchemy import inspect
@@ -276,8 +277,23 @@ _DECODER = json.JSONDecoder()
 _ENCODER = json.JSONEncoder(
     ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
 )
-"""`qbank.canonical.canonical_bytes`'s encoding, as text, built once: decoding and re-encoding
-every version is most of what re-hashing a large scope costs."""
+_C_ENCODER = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        None, _ENCODER.default, encode_basestring, None, ":", ",", True, False, False
+    )
+)
+
+
+def canonical_text(obj: Any) -> str:
+    """`qbank.canonical.canonical_bytes(obj)` as text, from an encoder built once (what
+    `JSONEncoder.encode` builds per call with these settings): decoding and re-encoding every
+    version is most of what re-hashing a large scope costs. Objects from JSON have no cycles,
+    so the encoder keeps no markers."""
+    if _C_ENCODER is None or isinstance(obj, str):
+        return _ENCODER.encode(obj)
+    return "".join(_C_ENCODER(obj, 0))
 
 
 def _parse(canonical: str, sha256: str, keys: frozenset[str]) -> dict[str, Any] | Mismatch:
@@ -292,7 +308,7 @@ def _parse(canonical: str, sha256: str, keys: frozenset[str]) -> dict[str, Any] 
             end == len(canonical)
             and type(content) is dict
             and content.keys() == keys
-            and _ENCODER.encode(content) == canonical
+            and canonical_text(content) == canonical
         )
     except (ValueError, TypeError):
         ok = False

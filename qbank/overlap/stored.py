@@ -8,21 +8,34 @@ without loading a tokenizer or normalising any text. What is missing is left to
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 
+from qbank.content import canonical_text
 from qbank.model import Signature, TokenSet
+from qbank.overlap.fingerprints import TextUnit
 
 CHUNK = 900
 """Keys per `IN (...)` query: within SQLite's oldest variable limit (999), far fewer queries
 than one per text."""
 
 Advance = Callable[[int], None] | None
+
+
+def text_keys(texts: Sequence[TextUnit]) -> list[str]:
+    """`TextUnit.key` of each text (the SHA-256 of its canonical JSON), without building an
+    encoder per text."""
+    return [
+        hashlib.sha256(canonical_text([t.stem, list(t.options)]).encode("utf-8")).hexdigest()
+        for t in texts
+    ]
 
 
 @dataclass(frozen=True)
@@ -48,7 +61,7 @@ def read_tokens(
             TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(chunk)
         )
         for key, value in session.execute(stmt).tuples():
-            stored[key] = _decode(value) if isinstance(value, str) else value
+            stored[key] = _json(value) if isinstance(value, str) else value
         if advance is not None:
             advance(len(chunk))
     return stored
@@ -99,4 +112,14 @@ def read_signatures(
     return StoredSignatures(rows, np.flatnonzero(~have).tolist())
 
 
-_decode = json.JSONDecoder().decode
+_DECODER = json.JSONDecoder()
+
+
+def _json(text: str) -> Any:
+    """`json.loads(text)`, without its whitespace scans when there is none (what a JSON column
+    holds)."""
+    try:
+        value, end = _DECODER.raw_decode(text)
+    except ValueError:
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)

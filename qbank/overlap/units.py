@@ -28,7 +28,7 @@ from qbank.overlap.fingerprints import (
     tokenizer_info,
 )
 from qbank.overlap.report import Context, Unit
-from qbank.overlap.stored import read_signatures, read_tokens
+from qbank.overlap.stored import read_signatures, read_tokens, text_keys
 from qbank.policy import Policy
 from qbank.queries import ITEM_CONTENT_COLUMNS, current_item_contents, current_sets
 from qbank.records import ItemRecord
@@ -168,7 +168,7 @@ def _units(
     """Units with their stored tokens and signatures: read with Core queries when all are
     stored (no tokenizer loaded, nothing normalised); what is missing is computed and stored
     first (`qbank.overlap.fingerprints`)."""
-    keys = [t.key for t in texts]
+    keys = text_keys(texts)
     unique = len(set(keys))
     tkey = tokenizer_info(tokenizer).key
     stored = read_tokens(session, tkey, keys, _stage(progress, "tokenise", unique))
