@@ -27,7 +27,7 @@ from qbank.people import get_person
 from qbank.policy import load_policy
 from qbank.text.normalize import format_number
 from qbank.text.tokens import ENGINES, Engine, default_tokenizer
-from workflows.types import BankRef
+from workflows.types import BankRef, Progress
 
 if TYPE_CHECKING:
     from qbank.overlap.document import OverlapReport
@@ -152,9 +152,22 @@ def overlap_check(
             actor=audit.current_actor(),
             out=out,
             xlsx=xlsx,
-            progress=advance,
+            progress=_labelled(advance),
         )
     _finish(checked.report, out, as_json)
+
+
+def _labelled(advance: Progress) -> Progress:
+    """`advance` for the stages the message catalogue labels (`progress.<stage>`): a check's
+    `signatures`, `candidates` and `verify` stages show their bars once qbank/messages.py
+    names them; until then they pass silently rather than fail on a missing label."""
+    from qbank.messages import CATALOGUE
+
+    def labelled(stage: str, done: int, total: int) -> None:
+        if f"progress.{stage}" in CATALOGUE:
+            advance(stage, done, total)
+
+    return labelled
 
 
 @overlap_group.command("compare")

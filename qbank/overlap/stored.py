@@ -60,7 +60,7 @@ def read_tokens(
         stmt = select(TokenSet.text_sha256, tokens).where(
             TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(chunk)
         )
-        for key, value in session.execute(stmt).tuples():
+        for key, value in session.execute(stmt):
             stored[key] = _json(value) if isinstance(value, str) else value
         if advance is not None:
             advance(len(chunk))
@@ -93,7 +93,7 @@ def read_signatures(
             Signature.seed == seed,
             Signature.text_sha256.in_(chunk),
         )
-        for key, data in session.execute(stmt).tuples():
+        for key, data in session.execute(stmt):
             width, rest = divmod(len(data), num_perm) if num_perm > 0 else (0, 1)
             if not rest and width in found:
                 found[width].append(bytes(data))
