@@ -41,6 +41,7 @@ from qbank.overlap.units import (
     item_units,
     practical_units,
     record_units,
+    stream_item_rows,
 )
 from qbank.policy import Policy
 from qbank.records import ItemRecord
@@ -60,7 +61,7 @@ def check_theory(
 ) -> OverlapReport:
     """Repetition within one bank's theory items (the 30% rule). Reads the stored tokens and
     signatures; writes those missing. `progress` follows the stages (`units.Progress`)."""
-    scoped = item_scope(session, current_item_rows(session, bank), policy, tokenizer, progress)
+    scoped = item_scope(session, stream_item_rows(session, bank), policy, tokenizer, progress)
     report = theory_report(
         scoped.units,
         context(policy, tokenizer, actor),

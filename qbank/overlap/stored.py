@@ -50,8 +50,11 @@ class StoredSignatures:
 def read_tokens(
     session: Session, tokenizer: str, keys: Sequence[str], advance: Advance = None
 ) -> dict[str, list[str]]:
-    """{text key: stored tokens} for those of `keys` stored under `tokenizer`."""
+    """{text key: stored tokens} for those of `keys` stored under `tokenizer`. Equal tokens
+    are one string object (a large scope repeats a small vocabulary)."""
     stored: dict[str, list[str]] = {}
+    pool: dict[str, str] = {}
+    same = pool.setdefault
     unique = sorted(set(keys))
     # The JSON text itself where the driver gives text (SQLite): decoded here in one step.
     tokens = type_coerce(TokenSet.tokens, Text)
@@ -61,7 +64,8 @@ def read_tokens(
             TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(chunk)
         )
         for key, value in session.execute(stmt):
-            stored[key] = _json(value) if isinstance(value, str) else value
+            decoded = _json(value) if isinstance(value, str) else value
+            stored[key] = [same(token, token) for token in decoded]
         if advance is not None:
             advance(len(chunk))
     return stored

@@ -7,7 +7,7 @@ file, or set contents from a filing package, are tokenised on the spot and nothi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -196,12 +196,22 @@ def _units(
 
 def current_item_rows(session: Session, bank: Bank) -> list[ItemRow]:
     """The bank's live items' current versions, by id, as plain rows (no ORM objects)."""
-    return list(_item_rows(session.execute(current_item_contents(bank.id))))
+    return list(stream_item_rows(session, bank))
+
+
+def stream_item_rows(session: Session, bank: Bank) -> Iterator[ItemRow]:
+    """`current_item_rows` fetched a batch at a time: a scope of a million items never holds
+    every row (re-hashed, each leaves only its text behind)."""
+    stmt = current_item_contents(bank.id).execution_options(yield_per=_ROW_BATCH)
+    return _item_rows(session.execute(stmt))
+
+
+_ROW_BATCH = 5000
 
 
 def item_scope(
     session: Session,
-    rows: Sequence[ItemRow],
+    rows: Iterable[ItemRow],
     policy: Policy,
     tokenizer: Tokenizer | None,
     progress: Progress = None,
