@@ -78,17 +78,20 @@ def read_signatures(
     *,
     num_perm: int,
     seed: int,
+    columns: int | None = None,
     advance: Advance = None,
 ) -> StoredSignatures:
-    """The stored signatures of `keys` (one row per key, in order) with these parameters.
+    """The stored signatures of `keys` (one row per key, in order) with these parameters;
+    `columns`: only the first so many values of each (those LSH bands use).
 
     Values are little-endian uint32 (datasketch's default scheme) or uint64, as
     `qbank.overlap.minhash.to_bytes` wrote them; one of another length counts as missing.
     """
-    unique = sorted(set(keys))
+    unique = list(dict.fromkeys(keys))  # first-seen order: for distinct keys, rank == index
     rank = {key: r for r, key in enumerate(unique)}
-    found: dict[int, list[bytes]] = {4: [], 8: []}  # by value width: the rows' bytes
-    ranks: dict[int, list[int]] = {4: [], 8: []}  # and their keys' ranks in `unique`
+    width = columns if columns is not None else num_perm
+    by_rank: np.ndarray | None = None  # one row per unique key, filled chunk by chunk
+    found = np.zeros(len(unique), dtype=bool)
     for start in range(0, len(unique), CHUNK):
         chunk = unique[start : start + CHUNK]
         stmt = select(Signature.text_sha256, Signature.data).where(
@@ -97,23 +100,27 @@ def read_signatures(
             Signature.seed == seed,
             Signature.text_sha256.in_(chunk),
         )
+        datas, ranks = [], []
         for key, data in session.execute(stmt):
-            width, rest = divmod(len(data), num_perm) if num_perm > 0 else (0, 1)
-            if not rest and width in found:
-                found[width].append(bytes(data))
-                ranks[width].append(rank[key])
+            if by_rank is None and len(data) in (4 * num_perm, 8 * num_perm):
+                dtype = np.dtype(f"<u{len(data) // num_perm}")
+                by_rank = np.zeros((len(unique), width), dtype=dtype.newbyteorder("="))
+            if by_rank is not None and len(data) == by_rank.itemsize * num_perm:
+                datas.append(data)  # the first row's scheme; rows of another count as missing
+                ranks.append(rank[key])
+        if datas:
+            assert by_rank is not None
+            values = np.frombuffer(b"".join(datas), dtype=by_rank.dtype.newbyteorder("<"))
+            by_rank[ranks] = values.reshape(len(datas), num_perm)[:, :width]
+            found[ranks] = True
         if advance is not None:
             advance(len(chunk))
-    width = 8 if len(found[8]) > len(found[4]) else 4  # one scheme's width; the other: missing
-    dtype = np.dtype(f"<u{width}")
-    values = np.frombuffer(b"".join(found[width]), dtype=dtype).reshape(-1, num_perm)
-    row_of = np.full(len(unique), -1, dtype=np.int64)  # per unique key: its row in `values`
-    row_of[np.asarray(ranks[width], dtype=np.int64)] = np.arange(len(values))
-    where = row_of[np.fromiter((rank[k] for k in keys), dtype=np.int64, count=len(keys))]
-    have = where >= 0
-    rows = np.zeros((len(keys), num_perm), dtype=dtype.newbyteorder("="))
-    rows[have] = values[where[have]]
-    return StoredSignatures(rows, np.flatnonzero(~have).tolist())
+    if by_rank is None:
+        by_rank = np.zeros((len(unique), width), dtype=np.uint32)
+    if len(unique) == len(keys):
+        return StoredSignatures(by_rank, np.flatnonzero(~found).tolist())
+    slot = np.fromiter((rank[k] for k in keys), dtype=np.int64, count=len(keys))
+    return StoredSignatures(by_rank[slot], np.flatnonzero(~found[slot]).tolist())
 
 
 _DECODER = json.JSONDecoder()

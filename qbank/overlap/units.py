@@ -7,6 +7,7 @@ file, or set contents from a filing package, are tokenised on the spot and nothi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -27,6 +28,7 @@ from qbank.overlap.fingerprints import (
     text_key,
     tokenizer_info,
 )
+from qbank.overlap.lsh import lsh_params
 from qbank.overlap.report import Context, Unit
 from qbank.overlap.stored import read_signatures, read_tokens, text_keys
 from qbank.policy import Policy
@@ -136,11 +138,11 @@ class _Meta(NamedTuple):
 
 @dataclass(frozen=True)
 class ScopeUnits:
-    """A scope's units and their MinHash signatures (one row per unit, the policy's
-    parameters), as stored."""
+    """A scope's units and, for a scope LSH compares, their stored MinHash signatures (one
+    row per unit, the policy's parameters, the columns its bands use)."""
 
     units: list[Unit]
-    signatures: np.ndarray
+    signatures: np.ndarray | None  # None: the scope is compared exactly (no LSH)
 
 
 def _stage(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
@@ -179,19 +181,45 @@ def _units(
     else:
         tokens = [stored[k] for k in keys]
     del stored
-    num_perm, seed = int(policy.num_perm.value), int(policy.seed.value)
-    sigs = read_signatures(
-        session, tkey, keys, num_perm=num_perm, seed=seed,
-        advance=_stage(progress, "signatures", unique),
-    )  # fmt: skip
-    if sigs.missing:
+    if len(keys) <= int(policy.exact_max_items.value):  # compared exactly: no signature read
+        num_perm, seed = int(policy.num_perm.value), int(policy.seed.value)
         store_signatures(session, keys, tokens, num_perm=num_perm, seed=seed, tokenizer=tokenizer)
-        sigs = read_signatures(session, tkey, keys, num_perm=num_perm, seed=seed)
+        sigs = None
+    else:
+        sigs = _banded_signatures(session, tkey, keys, tokens, policy, tokenizer, progress)
     units = [
         Unit(m.id, m.version, tuple(t), text_key(text, k, t), m.score, m.group, m.guid)
         for text, k, t, m in zip(texts, keys, tokens, meta, strict=True)
     ]
-    return ScopeUnits(units, sigs.rows)
+    return ScopeUnits(units, sigs)
+
+
+def _banded_signatures(
+    session: Session,
+    tkey: str,
+    keys: Sequence[str],
+    tokens: Sequence[Sequence[str]],
+    policy: Policy,
+    tokenizer: Tokenizer | None,
+    progress: Progress,
+) -> np.ndarray:
+    """The stored signatures of `keys` (those missing computed and stored first), only the
+    columns the policy's LSH bands use: a million texts hold 272 MB, not 512 MB."""
+    num_perm, seed = int(policy.num_perm.value), int(policy.seed.value)
+    bands, rows = lsh_params(
+        float(policy.similarity_threshold.value),
+        num_perm,
+        min_recall=float(policy.lsh_min_recall.value),
+    )
+    advance = _stage(progress, "signatures", len(set(keys)))
+    read = functools.partial(
+        read_signatures, session, tkey, keys, num_perm=num_perm, seed=seed, columns=bands * rows
+    )
+    sigs = read(advance=advance)
+    if sigs.missing:
+        store_signatures(session, keys, tokens, num_perm=num_perm, seed=seed, tokenizer=tokenizer)
+        sigs = read()
+    return sigs.rows
 
 
 def current_item_rows(session: Session, bank: Bank) -> list[ItemRow]:
