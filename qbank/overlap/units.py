@@ -231,7 +231,7 @@ def stream_item_rows(session: Session, bank: Bank) -> Iterator[ItemRow]:
     """`current_item_rows` fetched a batch at a time: a scope of a million items never holds
     every row (re-hashed, each leaves only its text behind)."""
     stmt = current_item_contents(bank.id).execution_options(yield_per=_ROW_BATCH)
-    return _item_rows(session.execute(stmt))
+    return _item_rows(session.connection().execute(stmt))  # Core: no ORM loading layer
 
 
 _ROW_BATCH = 5000
