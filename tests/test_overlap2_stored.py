@@ -203,7 +203,7 @@ def test_fast_comparison_agrees_with_each_column(
         **content_changes,
     }
     row = _row(content, **columns)
-    mismatch = item_version_mismatch(row)  # type: ignore[arg-type]
+    mismatch = item_version_mismatch(row)
     assert (mismatch.detail if mismatch else None) == _slow(row, content)
 
 
