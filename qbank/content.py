@@ -19,17 +19,19 @@ filing, overlap reports, the checks) therefore reads a version through this modu
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from typing import Any, Protocol
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import NoInspectionAvailable
 
-from qbank.canonical import canonical_bytes, sha256_hex
+from qbank.canonical import sha256_hex
 from qbank.errors import QbankError
 from qbank.i18n import tr
-from qbank.model import ItemVersion, PracticalSetVersion
+from qbank.model import PracticalSetVersion
 from qbank.records import (
     Answer,
     Importance,
@@ -52,8 +54,24 @@ __all__ = [
     "set_record_of",
     "set_version_mismatch",
     "verified_item_content",
+    "verified_item_dict",
     "verified_set_content",
 ]
+
+
+class ItemVersionRow(Protocol):
+    """An item version as re-hashed here: the ORM row or a Core row of the same columns
+    (`qbank.queries.current_item_contents`), so large scopes need no ORM objects."""
+
+    @property
+    def item_id(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def canonical(self) -> str: ...
+    @property
+    def options(self) -> Any: ...
+
 
 ITEM_KEYS = frozenset(
     {
@@ -255,26 +273,56 @@ def _encode_answer(answer: Any) -> Any:
     return answer
 
 
+_DECODER = json.JSONDecoder()
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+)
+_C_ENCODER = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        None, _ENCODER.default, encode_basestring, None, ":", ",", True, False, False
+    )
+)
+
+
+def canonical_text(obj: Any) -> str:
+    """`qbank.canonical.canonical_bytes(obj)` as text, from an encoder built once (what
+    `JSONEncoder.encode` builds per call with these settings): decoding and re-encoding every
+    version is most of what re-hashing a large scope costs. Objects from JSON have no cycles,
+    so the encoder keeps no markers."""
+    if _C_ENCODER is None or isinstance(obj, str):
+        return _ENCODER.encode(obj)
+    return "".join(_C_ENCODER(obj, 0))
+
+
 def _parse(canonical: str, sha256: str, keys: frozenset[str]) -> dict[str, Any] | Mismatch:
     """The content of `canonical` when it re-hashes to `sha256` and is canonical JSON of a
     dict with exactly `keys`; else the Mismatch."""
-    data = canonical.encode("utf-8")
-    actual = sha256_hex(data)
+    actual = sha256_hex(canonical.encode("utf-8"))
     if actual != sha256:
         return Mismatch("content.hash", actual)
     try:
-        content = json.loads(data)
-        ok = isinstance(content, dict) and set(content) == keys and canonical_bytes(content) == data
+        content, end = _DECODER.raw_decode(canonical)  # no whitespace around canonical JSON
+        ok = (
+            end == len(canonical)
+            and type(content) is dict
+            and content.keys() == keys
+            and canonical_text(content) == canonical
+        )
     except (ValueError, TypeError):
         ok = False
     return content if ok else Mismatch("content.not_canonical")
+
+
+_ITEM_TYPES = frozenset(t.value for t in ItemType)
 
 
 def _item_shape_ok(c: dict[str, Any]) -> bool:
     options = c["options"]
     return (
         isinstance(c["type"], str)
-        and c["type"] in {t.value for t in ItemType}
+        and c["type"] in _ITEM_TYPES
         and isinstance(c["stem"], str)
         and isinstance(options, dict)
         and all(isinstance(v, str) for v in options.values())
@@ -284,32 +332,32 @@ def _item_shape_ok(c: dict[str, Any]) -> bool:
     )
 
 
-def _item(version: ItemVersion) -> tuple[dict[str, Any] | None, Mismatch | None]:
+# The item columns in the order a mismatch is looked for (the first differing one is named).
+_ITEM_FIELDS = tuple(ITEM_COLUMNS)
+_item_columns = operator.attrgetter(*_ITEM_FIELDS)
+_ANSWER = _ITEM_FIELDS.index("answer")
+
+
+def _item(version: ItemVersionRow) -> tuple[dict[str, Any] | None, Mismatch | None]:
     parsed = _parse(version.canonical, version.sha256, ITEM_KEYS)
     if isinstance(parsed, Mismatch):
         return None, parsed
     if not _item_shape_ok(parsed):
         return None, Mismatch("content.not_canonical")
-    columns = {
-        "type": version.type,
-        "stem": version.stem,
-        "options": dict(version.options) if isinstance(version.options, dict) else version.options,
-        "answer": version.answer,
-        "knowledge_code": version.knowledge_code,
-        "knowledge_path": list(version.knowledge_path)
-        if isinstance(version.knowledge_path, list)
-        else version.knowledge_path,
-        "importance": version.importance,
-        "difficulty": version.difficulty,
-        "discrimination": version.discrimination,
-        "score": version.score,
-        "explanation": version.explanation,
-        "source": version.source,
-        "author": version.author,
-    }
-    expected = dict(parsed, answer=_encode_answer(parsed["answer"]))
-    for name in ITEM_COLUMNS:
-        if not _same(columns[name], expected[name]):
+    columns = _item_columns(version)
+    expected = [parsed[name] for name in _ITEM_FIELDS]
+    expected[_ANSWER] = _encode_answer(expected[_ANSWER])
+    # `==` of the whole row is `_same` of every column unless a bool is involved (True == 1):
+    # the content's containers hold only strings (shape checked), so nested values cannot
+    # differ in type while comparing equal. Anything else goes column by column.
+    if (
+        columns == tuple(expected)
+        and bool not in map(type, columns)
+        and bool not in map(type, expected)
+    ):
+        return parsed, None
+    for name, column, value in zip(_ITEM_FIELDS, columns, expected, strict=True):
+        if not _same(column, value):
             return None, Mismatch("content.field", name)
     return parsed, None
 
@@ -327,19 +375,17 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def item_version_mismatch(version: ItemVersion) -> Mismatch | None:
+def item_version_mismatch(version: ItemVersionRow) -> Mismatch | None:
     """None when the row holds exactly the content its id names; else why not. Pure."""
     return _item(version)[1]
 
 
-def verified_item_content(
-    version: ItemVersion, *, guid: str | None, consequence: str
-) -> ItemContent:
-    """The content of an item version, re-derived from its id; ContentTampered if it is not.
-
-    `guid` names the item in the error (its row id when None); `consequence` is one of
-    CONSEQUENCES. Pure.
-    """
+def verified_item_dict(
+    version: ItemVersionRow, *, guid: str | None, consequence: str
+) -> dict[str, Any]:
+    """The content dict of an item version (from `canonical` only), re-derived from its id;
+    ContentTampered if it is not. What `verified_item_content` checks, without building the
+    `ItemContent` (scopes of many items read only a few fields). Pure."""
     content, mismatch = _item(version)
     if content is None:
         assert mismatch is not None
@@ -350,6 +396,18 @@ def verified_item_content(
             mismatch=mismatch,
             consequence=consequence,
         )
+    return content
+
+
+def verified_item_content(
+    version: ItemVersionRow, *, guid: str | None, consequence: str
+) -> ItemContent:
+    """The content of an item version, re-derived from its id; ContentTampered if it is not.
+
+    `guid` names the item in the error (its row id when None); `consequence` is one of
+    CONSEQUENCES. Pure.
+    """
+    content = verified_item_dict(version, guid=guid, consequence=consequence)
     options: dict[str, str] = content["options"]
     return ItemContent(
         item_id=version.item_id,

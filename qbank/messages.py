@@ -665,6 +665,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "progress.tokenise": ("正在分词", "tokenising"),
     "progress.render": ("正在生成印制文件", "rendering documents"),
     "progress.check": ("正在核验数据库", "verifying the database"),
+    "progress.signatures": ("正在读取最小哈希签名", "reading MinHash signatures"),
+    "progress.candidates": ("正在查找候选重复对", "finding candidate pairs"),
+    "progress.verify": ("正在核对候选重复对", "verifying candidate pairs"),
     "progress.solve": ("正在组卷（已完成的试卷）", "assembling papers (papers solved)"),
     "cli.items_checked": (
         "{file}：校验通过，可导入 {imported} 题（新题 {new_items}，新版本 {new_versions}），"

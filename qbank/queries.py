@@ -223,3 +223,33 @@ def current_items_outside_filing(bank_id: int, filing_id: int) -> Select[Item, I
         FilingEntry.filing_id == filing_id, FilingEntry.item_version_id.is_not(None)
     )
     return current_items(bank_id).where(ItemVersion.id.not_in(filed))
+
+
+ITEM_CONTENT_COLUMNS = (
+    ItemVersion.item_id,
+    ItemVersion.sha256,
+    ItemVersion.canonical,
+    ItemVersion.type,
+    ItemVersion.stem,
+    ItemVersion.options,
+    ItemVersion.answer,
+    ItemVersion.knowledge_code,
+    ItemVersion.knowledge_path,
+    ItemVersion.importance,
+    ItemVersion.difficulty,
+    ItemVersion.discrimination,
+    ItemVersion.score,
+    ItemVersion.explanation,
+    ItemVersion.source,
+    ItemVersion.author,
+)
+"""The columns an item version is re-hashed from (`qbank.content.ItemVersionRow`)."""
+
+
+def current_item_contents(bank_id: int) -> Select[Any]:
+    """The bank's live items' current versions as plain rows (no ORM objects): the item's
+    guid and `ITEM_CONTENT_COLUMNS`, by item id. For scopes of many items (overlap checks),
+    re-hashed by `qbank.content` like the ORM rows of `current_items`."""
+    return (
+        current_items(bank_id).with_only_columns(Item.guid, *ITEM_CONTENT_COLUMNS).order_by(Item.id)
+    )

@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from exporters.overlap_xlsx import write_overlap_xlsx
-from importers.dispatch import read_items_or_reject
-from qbank.bank import find_bank, summarize
+from qbank.bank import find_bank
 from qbank.overlap.checks import (
     check_practical,
     check_practical_levels,
@@ -56,30 +54,22 @@ def check_overlap(
     """Check one scope of `bank` (`theory` within the bank, `practical` between its sets,
     `levels` against the other levels), store the report and write the files asked for.
 
-    `progress` follows the theory items as they are tokenised. Side effects: the report and
-    an audit event in the database; then `out` and `xlsx` (replaced if present).
+    `progress` follows a theory check's stages: `tokenise` (texts read or tokenised),
+    `signatures`, `candidates` (LSH bands), `verify` (candidate pairs). Side effects: the
+    report and an audit event in the database; then `out` and `xlsx` (replaced if present).
     """
     with transaction() as session:
         target = find_bank(session, bank.occupation, bank.level)
         if scope == "theory":
-            total = summarize(session, target).items
-            done = 0
-
-            def advance(n: int) -> None:
-                nonlocal done
-                done += n
-                if progress is not None:
-                    progress("tokenise", done, total)
-
-            advance(0)  # the stage starts: its bar's delay counts from here
-            report = check_theory(session, target, policy, actor=actor, progress=advance)
+            report = check_theory(session, target, policy, actor=actor, progress=progress)
         elif scope == "practical":
             report = check_practical(session, target, policy, actor=actor)
         else:
             report = check_practical_levels(session, target, policy, actor=actor)
-        store_report(session, target, report, actor=actor)
+        body = report_bytes(report)
+        store_report(session, target, report, actor=actor, body=body)
         shown = shown_items(session, report) if xlsx is not None else {}
-    return _write(report, shown, out, xlsx)
+    return _write(report, body, shown, out, xlsx)
 
 
 def compare_overlap(
@@ -97,6 +87,8 @@ def compare_overlap(
 
     Raises ImportRejected when the reference file has problems.
     """
+    from importers.dispatch import read_items_or_reject
+
     records = read_items_or_reject(reference) if isinstance(reference, Path) else None
     with transaction() as session:
         target = find_bank(session, bank.occupation, bank.level)
@@ -107,19 +99,24 @@ def compare_overlap(
             report = compare_with_file(
                 session, target, records or [], reference.name, policy, actor=actor
             )
-        store_report(session, target, report, actor=actor)
+        body = report_bytes(report)
+        store_report(session, target, report, actor=actor, body=body)
         shown = shown_items(session, report, records=records) if xlsx is not None else {}
-    return _write(report, shown, out, xlsx)
+    return _write(report, body, shown, out, xlsx)
 
 
 def _write(
     report: OverlapReport,
+    body: bytes,
     shown: Mapping[int | str, ShownItem],
     out: Path | None,
     xlsx: Path | None,
 ) -> OverlapChecked:
+    """Write the report's canonical JSON (`body`) and its workbook where asked."""
     if out is not None:
-        out.write_bytes(report_bytes(report))
+        out.write_bytes(body)
     if xlsx is not None:
+        from exporters.overlap_xlsx import write_overlap_xlsx
+
         write_overlap_xlsx(report, shown, xlsx)
     return OverlapChecked(report, out, xlsx)

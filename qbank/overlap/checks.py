@@ -37,9 +37,11 @@ from qbank.overlap.units import (
     context,
     current_item_rows,
     current_set_versions,
+    item_scope,
     item_units,
     practical_units,
     record_units,
+    stream_item_rows,
 )
 from qbank.policy import Policy
 from qbank.records import ItemRecord
@@ -57,10 +59,16 @@ def check_theory(
     tokenizer: Tokenizer | None = None,
     progress: Progress = None,
 ) -> OverlapReport:
-    """Repetition within one bank's theory items (the 30% rule). Writes tokens/signatures."""
-    units = item_units(session, current_item_rows(session, bank), policy, tokenizer, progress)
+    """Repetition within one bank's theory items (the 30% rule). Reads the stored tokens and
+    signatures; writes those missing. `progress` follows the stages (`units.Progress`)."""
+    scoped = item_scope(session, stream_item_rows(session, bank), policy, tokenizer, progress)
     report = theory_report(
-        units, context(policy, tokenizer, actor), bank_scope(bank), adjudications(session, bank)
+        scoped.units,
+        context(policy, tokenizer, actor),
+        bank_scope(bank),
+        adjudications(session, bank),
+        sigs=scoped.signatures,
+        progress=progress,
     )
     return finish(report, actor)
 
@@ -145,9 +153,17 @@ def compare_with_file(
     return finish(reference_report(units, ref, context(policy, tokenizer, actor), scope), actor)
 
 
-def store_report(session: Session, bank: Bank | None, report: OverlapReport, *, actor: str) -> str:
-    """Keep the report (canonical JSON and its hash) and audit it; returns the hash."""
-    body = report_bytes(report)
+def store_report(
+    session: Session,
+    bank: Bank | None,
+    report: OverlapReport,
+    *,
+    actor: str,
+    body: bytes | None = None,
+) -> str:
+    """Keep the report (canonical JSON and its hash) and audit it; returns the hash.
+    `body` may pass `report_bytes(report)` when the caller has it."""
+    body = report_bytes(report) if body is None else body
     sha = sha256_hex(body)
     if session.scalar(select(StoredReport.id).where(StoredReport.sha256 == sha)) is None:
         session.add(

@@ -8,8 +8,6 @@ cluster). The rate counts every item beyond the first of each cluster.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 
 def clusters(n: int, i: np.ndarray, j: np.ndarray) -> list[list[int]]:
@@ -27,15 +25,24 @@ def clusters(n: int, i: np.ndarray, j: np.ndarray) -> list[list[int]]:
         raise ValueError(f"pair indices outside [0, {n})")
     if n == 0 or i.size == 0:
         return []
-    graph = sp.coo_matrix((np.ones(i.size, dtype=np.int8), (i, j)), shape=(n, n)).tocsr()
-    _count, labels = connected_components(graph, directed=False)
-    sizes = np.bincount(labels)
-    members = np.argsort(labels, kind="stable")  # ascending item numbers within each label
-    bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=bounds[1:])
-    found = [
-        members[bounds[label] : bounds[label + 1]].tolist() for label in np.flatnonzero(sizes >= 2)
-    ]
+    # Union-find over the items that appear in a pair (ascending), roots the smallest member.
+    nodes, inverse = np.unique(np.concatenate([i, j]), return_inverse=True)
+    parent = list(range(len(nodes)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for x, y in zip(inverse[: i.size].tolist(), inverse[i.size :].tolist(), strict=True):
+        rx, ry = find(x), find(y)
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
+    groups: dict[int, list[int]] = {}
+    for k, item in enumerate(nodes.tolist()):  # ascending, so each cluster is sorted
+        groups.setdefault(find(k), []).append(item)
+    found = [cluster for cluster in groups.values() if len(cluster) >= 2]
     found.sort(key=lambda cluster: cluster[0])
     return found
 

@@ -26,10 +26,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
-import scipy.sparse as sp
 from numba import njit
 
 if TYPE_CHECKING:
+    import scipy.sparse as sp
+
     from qbank.overlap.matrix import TokenMatrix
 
 Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -100,6 +101,8 @@ def _product_pairs(
     """Pairs of each row block of ``a`` with ``right(start)`` (shared-token counts by sparse
     product) reaching the threshold; blocks run on all cores (scipy and the kernel release
     the GIL)."""
+
+    import scipy.sparse as sp  # the exact path only: LSH verification needs no scipy
 
     def run(bounds: tuple[int, int]) -> Pairs:
         start, stop = bounds
@@ -217,6 +220,8 @@ def _aligned(a: TokenMatrix, b: TokenMatrix) -> tuple[np.ndarray, np.ndarray, in
 
 def _binary(indptr: np.ndarray, indices: np.ndarray, ncols: int) -> sp.csr_matrix:
     """Binary CSR (data 1, int32 so products count shared tokens exactly)."""
+    import scipy.sparse as sp
+
     data = np.ones(len(indices), dtype=np.int32)
     return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, ncols))
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
+from collections.abc import Callable
 
 import numpy as np
 from numba import njit
-from scipy.integrate import quad
 
 from qbank.overlap.exact import _grow, _map_threads
 
@@ -47,20 +48,44 @@ def lsh_params(threshold: float, num_perm: int, *, min_recall: float = 0.99) -> 
 def _optimal_params(threshold: float, num_perm: int, min_recall: float) -> tuple[int, int]:
     # At fixed rows both recall and the false-positive area grow with bands, so for each row
     # count only the fewest bands that reach the recall can be optimal.
-    best: tuple[int, int] | None = None
-    best_area = math.inf
+    shapes = []
     for rows in range(1, num_perm + 1):
         bands = _min_bands(threshold, rows, min_recall, num_perm // rows)
-        if bands is None:
-            continue
-        area = _false_positive_area(threshold, bands, rows)
-        if area < best_area:
-            best, best_area = (bands, rows), area
-    if best is None:
+        if bands is not None:
+            shapes.append((bands, rows))
+    if not shapes:
         raise ValueError(
             f"no banding of num_perm={num_perm} reaches recall {min_recall} at {threshold}"
         )
+    # Gauss-Legendre areas are exact for these polynomials (no scipy import); when two shapes
+    # come within what `quad` may be off by, `quad` decides, as it always did.
+    areas = _exact_areas(threshold, shapes, num_perm)
+    order = np.argsort(areas, kind="stable")
+    if len(shapes) == 1 or areas[order[1]] - areas[order[0]] > _CLOSE_AREAS:
+        return shapes[int(order[0])]
+    best: tuple[int, int] = shapes[0]
+    best_area = math.inf
+    for bands, rows in shapes:
+        area = _false_positive_area(threshold, bands, rows)
+        if area < best_area:
+            best, best_area = (bands, rows), area
     return best
+
+
+_CLOSE_AREAS = 1e-7
+"""Areas closer than this are compared with `quad` (its default tolerance is 1.49e-8)."""
+
+
+def _exact_areas(threshold: float, shapes: list[tuple[int, int]], num_perm: int) -> np.ndarray:
+    """False-positive area of each (bands, rows): the integrand 1 - (1 - s**rows)**bands is a
+    polynomial of degree bands * rows <= num_perm, which Gauss-Legendre quadrature with
+    num_perm // 2 + 1 nodes integrates exactly (up to rounding)."""
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+    s = (nodes + 1.0) * (threshold / 2.0)
+    w = weights * (threshold / 2.0)
+    return np.array(
+        [float(w @ (1.0 - (1.0 - s**rows) ** bands)) for bands, rows in shapes], dtype=np.float64
+    )
 
 
 def _recall(threshold: float, bands: int, rows: int) -> float:
@@ -91,23 +116,30 @@ def _min_bands(threshold: float, rows: int, min_recall: float, max_bands: int) -
 
 def _false_positive_area(threshold: float, bands: int, rows: int) -> float:
     """Integral of the candidate probability over Jaccard in [0, threshold)."""
+    from scipy.integrate import quad  # only when a banding is chosen: a costly import
+
     area, _err = quad(lambda s: 1.0 - (1.0 - s**rows) ** bands, 0.0, threshold)
     return float(area)
 
 
 def _false_negative_area(threshold: float, bands: int, rows: int) -> float:
     """Integral of the miss probability over Jaccard in [threshold, 1]."""
+    from scipy.integrate import quad
+
     area, _err = quad(lambda s: (1.0 - s**rows) ** bands, threshold, 1.0)
     return float(area)
 
 
-def candidates(sigs: np.ndarray, bands: int, rows: int) -> Candidates:
+def candidates(
+    sigs: np.ndarray, bands: int, rows: int, *, progress: Callable[[int], None] | None = None
+) -> Candidates:
     """Unique pairs ``i < j`` (int64, sorted) of rows sharing at least one band bucket.
 
     ``sigs`` is (n, num_perm) integer signatures, e.g. ``minhash.signatures`` (uint32 or uint64);
-    the first ``bands * rows`` columns are used."""
+    the first ``bands * rows`` columns are used. ``progress(1)`` is called as each band is
+    done."""
     sigs = _signatures(sigs, bands, rows)
-    return _candidates(sigs, bands, rows, len(sigs), cross=False)
+    return _candidates(sigs, bands, rows, len(sigs), cross=False, progress=progress)
 
 
 def cross_candidates(sigs_a: np.ndarray, sigs_b: np.ndarray, bands: int, rows: int) -> Candidates:
@@ -142,7 +174,15 @@ def _lanes(sigs: np.ndarray) -> tuple[np.ndarray, int]:
     return sigs.view(np.uint32), 2
 
 
-def _candidates(sigs: np.ndarray, bands: int, rows: int, split: int, *, cross: bool) -> Candidates:
+def _candidates(
+    sigs: np.ndarray,
+    bands: int,
+    rows: int,
+    split: int,
+    *,
+    cross: bool,
+    progress: Callable[[int], None] | None = None,
+) -> Candidates:
     """Band every distinct signature once, then expand groups of identical signatures.
 
     Without ``cross`` all rows are one scope; with it rows ``< split`` are scope a, the rest
@@ -180,9 +220,15 @@ def _candidates(sigs: np.ndarray, bands: int, rows: int, split: int, *, cross: b
     in_b = sizes - in_a
     multi = sizes > 1
 
+    lock = threading.Lock()  # bands may run on two threads: one progress call at a time
+
     def band(k: int) -> tuple[np.ndarray, np.ndarray]:
         keys = np.ascontiguousarray(band_keys[:, k] if groups == n else band_keys[reps, k])
-        return _band_pairs(band_keys, keys, reps, multi, k, in_a, in_b, n, cross)
+        found = _band_pairs(band_keys, keys, reps, multi, k, in_a, in_b, n, cross)
+        if progress is not None:
+            with lock:
+                progress(1)
+        return found
 
     found = _map_threads(band, range(bands), parallel=groups >= _PARALLEL_ROWS)
     codes = np.concatenate([f[0] for f in found])

@@ -9,7 +9,7 @@ token sets alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +20,12 @@ from qbank.overlap.lsh import candidates, cross_candidates, lsh_params
 from qbank.overlap.matrix import TokenMatrix, to_matrix
 from qbank.overlap.minhash import DEFAULT_SCHEME, signatures
 from qbank.policy import Policy
+
+Stages = Callable[[str, int, int], None] | None
+"""Progress of long stages: (stage, done, total), as `workflows.types.Progress`."""
+
+VERIFY_CHUNK = 1 << 19
+"""Candidate pairs verified per call (a progress step); results are concatenated in order."""
 
 
 @dataclass(frozen=True)
@@ -70,11 +76,14 @@ def near_duplicates(
     *,
     text_keys: Sequence[str] | None = None,
     sigs: np.ndarray | None = None,
+    progress: Stages = None,
 ) -> tuple[list[Pair], Method]:
     """Every pair of `tokens` at or above the policy's similarity threshold.
 
     `text_keys` (one per text, e.g. a hash of the folded text) make identical texts pairs even
-    when their token sets are empty. `sigs` may pass stored signatures for the LSH path.
+    when their token sets are empty. `sigs` may pass stored signatures for the LSH path (the
+    policy's parameters, one row per text). `progress` follows the LSH path's stages:
+    `signatures` (when computed here), `candidates` (bands), `verify` (candidate pairs).
     """
     threshold = float(policy.similarity_threshold.value)
     matrix = to_matrix(tokens)
@@ -86,9 +95,11 @@ def near_duplicates(
             threshold, int(policy.num_perm.value), min_recall=float(policy.lsh_min_recall.value)
         )
         if sigs is None:
+            _report(progress, "signatures", 0, matrix.n)
             sigs = _signatures(matrix, policy)
-        ci, cj = candidates(sigs, bands, rows)
-        i, j, _ = verify(matrix, ci, cj, threshold)
+            _report(progress, "signatures", matrix.n, matrix.n)
+        ci, cj = candidates(sigs, bands, rows, progress=_counter(progress, "candidates", bands))
+        i, j = _verified(matrix, ci, cj, threshold, progress)
         method = LshMethod(bands, rows, float(policy.lsh_min_recall.value), len(ci))
     found = {(int(a), int(b)) for a, b in zip(i, j, strict=True)}
     found |= _identical_text_pairs(text_keys, tokens)
@@ -128,6 +139,45 @@ def cross_duplicates(
             index_b.setdefault(key, []).append(y)
         found |= {(x, y) for x, key in enumerate(keys_a) for y in index_b.get(key, [])}
     return [_exact_pair(tokens_a[x], tokens_b[y], x, y) for x, y in sorted(found)], method
+
+
+def _report(progress: Stages, stage: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(stage, done, total)
+
+
+def _counter(progress: Stages, stage: str, total: int) -> Callable[[int], None] | None:
+    """An increment callback for `stage` (started at 0 of `total`), None without progress."""
+    if progress is None:
+        return None
+    done = 0
+    progress(stage, 0, total)
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(stage, done, total)
+
+    return advance
+
+
+def _verified(
+    matrix: TokenMatrix, ci: np.ndarray, cj: np.ndarray, threshold: float, progress: Stages
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates at or above the threshold (in their order), `VERIFY_CHUNK` at a time."""
+    advance = _counter(progress, "verify", len(ci))
+    found_i, found_j = [], []
+    for start in range(0, len(ci), VERIFY_CHUNK):
+        i, j, _ = verify(
+            matrix, ci[start : start + VERIFY_CHUNK], cj[start : start + VERIFY_CHUNK], threshold
+        )
+        found_i.append(i)
+        found_j.append(j)
+        if advance is not None:
+            advance(min(VERIFY_CHUNK, len(ci) - start))
+    if not found_i:
+        return ci[:0], cj[:0]
+    return np.concatenate(found_i), np.concatenate(found_j)
 
 
 def _signatures(matrix: TokenMatrix, policy: Policy) -> np.ndarray:

@@ -46,7 +46,7 @@ from qbank.overlap.document import (
     Snapshot,
     Verdict,
 )
-from qbank.overlap.pairs import Pair, cross_duplicates, minhash_params, near_duplicates
+from qbank.overlap.pairs import Pair, Stages, cross_duplicates, minhash_params, near_duplicates
 from qbank.policy import Policy
 
 RATE_DIGITS = 6
@@ -152,11 +152,21 @@ def theory_report(
     ctx: Context,
     scope: Scope,
     adjudications: Adjudications | None = None,
+    *,
+    sigs: np.ndarray | None = None,
+    progress: Stages = None,
 ) -> OverlapReport:
-    """Within one bank: near-duplicate clusters of items and the repetition rate."""
+    """Within one bank: near-duplicate clusters of items and the repetition rate.
+
+    `sigs` may pass the units' stored MinHash signatures (the policy's parameters), one row
+    per unit; `progress` follows the LSH stages (`pairs.near_duplicates`)."""
     adjudications = adjudications or Adjudications()
     found, method = near_duplicates(
-        [u.tokens for u in units], ctx.policy, text_keys=[u.text_key for u in units]
+        [u.tokens for u in units],
+        ctx.policy,
+        text_keys=[u.text_key for u in units],
+        sigs=sigs,
+        progress=progress,
     )
     counted: list[Pair] = []
     adjudicated = []

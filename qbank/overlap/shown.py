@@ -39,10 +39,10 @@ def shown_items(
     """
     shown: dict[int | str, ShownItem] = {}
     listed = report.listed()
-    for item, row in listed_item_rows(session, listed):
-        content = verified_item_content(row, guid=item.guid, consequence="export")
-        shown[item.id] = ShownItem(
-            id=item.id,
+    for row in listed_item_rows(session, listed):
+        content = verified_item_content(row, guid=row.guid, consequence="export")
+        shown[row.item_id] = ShownItem(
+            id=row.item_id,
             type=content.type,
             stem=content.stem,
             options=dict(content.options),

@@ -7,15 +7,16 @@ file, or set contents from a filing package, are tokenised on the spot and nothi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Result, select
 from sqlalchemy.orm import Session, selectinload
 
 from qbank.canonical import content_id
-from qbank.content import verified_item_content, verified_set_content
+from qbank.content import verified_item_dict, verified_set_content
 from qbank.items import item_content
 from qbank.model import Bank, Item, ItemVersion, PracticalSet, PracticalSetVersion
 from qbank.overlap.document import ItemId, ListedItem, Number, ReportTokenizer, Scope
@@ -27,15 +28,52 @@ from qbank.overlap.fingerprints import (
     text_key,
     tokenizer_info,
 )
+from qbank.overlap.lsh import lsh_params
 from qbank.overlap.report import Context, Unit
+from qbank.overlap.stored import read_signatures, read_tokens, text_keys
 from qbank.policy import Policy
-from qbank.queries import current_items, current_sets
+from qbank.queries import ITEM_CONTENT_COLUMNS, current_item_contents, current_sets
 from qbank.records import ItemRecord
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from qbank.text.tokens import Tokenizer
 
-Progress = Callable[[int], None] | None
+Progress = Callable[[str, int, int], None] | None
+"""Called as a scope's long stages advance: (stage, done, total), as `workflows.types.Progress`:
+`tokenise` (texts read or tokenised), `signatures` (read or computed), `candidates` (LSH bands
+done), `verify` (candidate pairs compared exactly)."""
+
+
+class ItemRow(NamedTuple):
+    """An item version as `qbank.queries.current_item_contents` reads it: the item's guid and
+    the columns `qbank.content` re-hashes (`qbank.content.ItemVersionRow`), as a plain tuple
+    (a Core `Row`'s attribute access costs more than the re-hash itself)."""
+
+    guid: str | None
+    item_id: int
+    sha256: str
+    canonical: str
+    type: str
+    stem: str
+    options: Any
+    answer: str
+    knowledge_code: str | None
+    knowledge_path: Any
+    importance: str | None
+    difficulty: float | None
+    discrimination: float | None
+    score: float | None
+    explanation: str | None
+    source: str | None
+    author: str | None
+
+
+def _item_rows(result: Result[Any]) -> Iterator[ItemRow]:
+    if tuple(result.keys()) != ItemRow._fields:
+        raise AssertionError(f"item rows of {tuple(result.keys())}, not {ItemRow._fields}")
+    return map(ItemRow._make, result)
 
 
 @dataclass(frozen=True)
@@ -90,13 +128,35 @@ def bank_scope(bank: Bank) -> Scope:
     return Scope(occupation=bank.occupation.code, level=bank.level)
 
 
-@dataclass(frozen=True)
-class _Meta:
+class _Meta(NamedTuple):
     id: int | str
     version: str
     score: Number
     group: str = ""
     guid: str | None = None
+
+
+@dataclass(frozen=True)
+class ScopeUnits:
+    """A scope's units and, for a scope LSH compares, their stored MinHash signatures (one
+    row per unit, the policy's parameters, the columns its bands use)."""
+
+    units: list[Unit]
+    signatures: np.ndarray | None  # None: the scope is compared exactly (no LSH)
+
+
+def _stage(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
+    """An increment callback for one stage of `progress` (started at 0 of `total`)."""
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(stage, done, total)
+
+    advance(0)
+    return advance
 
 
 def _units(
@@ -106,32 +166,101 @@ def _units(
     policy: Policy,
     tokenizer: Tokenizer | None,
     progress: Progress,
-) -> list[Unit]:
-    """Units with stored (or newly stored) tokens and signatures."""
-    keys = [t.key for t in texts]
-    tokens = ensure_tokens(session, texts, tokenizer=tokenizer, progress=progress, keys=keys)
-    store_signatures(
-        session,
-        keys,
-        tokens,
-        num_perm=int(policy.num_perm.value),
-        seed=int(policy.seed.value),
-        tokenizer=tokenizer,
-    )
-    return [
+) -> ScopeUnits:
+    """Units with their stored tokens and signatures: read with Core queries when all are
+    stored (no tokenizer loaded, nothing normalised); what is missing is computed and stored
+    first (`qbank.overlap.fingerprints`)."""
+    keys = text_keys(texts)
+    unique = len(set(keys))
+    tkey = tokenizer_info(tokenizer).key
+    stored = read_tokens(session, tkey, keys, _stage(progress, "tokenise", unique))
+    if len(stored) < unique:
+        advance = _stage(progress, "tokenise", len(keys))
+        tokens = ensure_tokens(session, texts, tokenizer=tokenizer, progress=advance, keys=keys)
+        tkey = tokenizer_info(tokenizer).key  # corrected if the remembered identity was stale
+    else:
+        tokens = [stored[k] for k in keys]
+    del stored
+    if len(keys) <= int(policy.exact_max_items.value):  # compared exactly: no signature read
+        num_perm, seed = int(policy.num_perm.value), int(policy.seed.value)
+        store_signatures(session, keys, tokens, num_perm=num_perm, seed=seed, tokenizer=tokenizer)
+        sigs = None
+    else:
+        sigs = _banded_signatures(session, tkey, keys, tokens, policy, tokenizer, progress)
+    units = [
         Unit(m.id, m.version, tuple(t), text_key(text, k, t), m.score, m.group, m.guid)
         for text, k, t, m in zip(texts, keys, tokens, meta, strict=True)
     ]
+    return ScopeUnits(units, sigs)
 
 
-def current_item_rows(session: Session, bank: Bank) -> list[tuple[Item, ItemVersion]]:
-    """The bank's live items with their current versions, by id."""
-    return [(i, v) for i, v in session.execute(current_items(bank.id).order_by(Item.id))]
+def _banded_signatures(
+    session: Session,
+    tkey: str,
+    keys: Sequence[str],
+    tokens: Sequence[Sequence[str]],
+    policy: Policy,
+    tokenizer: Tokenizer | None,
+    progress: Progress,
+) -> np.ndarray:
+    """The stored signatures of `keys` (those missing computed and stored first), only the
+    columns the policy's LSH bands use: a million texts hold 272 MB, not 512 MB."""
+    num_perm, seed = int(policy.num_perm.value), int(policy.seed.value)
+    bands, rows = lsh_params(
+        float(policy.similarity_threshold.value),
+        num_perm,
+        min_recall=float(policy.lsh_min_recall.value),
+    )
+    advance = _stage(progress, "signatures", len(set(keys)))
+    read = functools.partial(
+        read_signatures, session, tkey, keys, num_perm=num_perm, seed=seed, columns=bands * rows
+    )
+    sigs = read(advance=advance)
+    if sigs.missing:
+        store_signatures(session, keys, tokens, num_perm=num_perm, seed=seed, tokenizer=tokenizer)
+        sigs = read()
+    return sigs.rows
+
+
+def current_item_rows(session: Session, bank: Bank) -> list[ItemRow]:
+    """The bank's live items' current versions, by id, as plain rows (no ORM objects)."""
+    return list(stream_item_rows(session, bank))
+
+
+def stream_item_rows(session: Session, bank: Bank) -> Iterator[ItemRow]:
+    """`current_item_rows` fetched a batch at a time: a scope of a million items never holds
+    every row (re-hashed, each leaves only its text behind)."""
+    stmt = current_item_contents(bank.id).execution_options(yield_per=_ROW_BATCH)
+    return _item_rows(session.connection().execute(stmt))  # Core: no ORM loading layer
+
+
+_ROW_BATCH = 5000
+
+
+def item_scope(
+    session: Session,
+    rows: Iterable[ItemRow],
+    policy: Policy,
+    tokenizer: Tokenizer | None,
+    progress: Progress = None,
+    *,
+    consequence: str = "overlap",
+) -> ScopeUnits:
+    """Units of item versions, from their verified content (ContentTampered otherwise),
+    with their signatures."""
+    texts, meta = [], []
+    for row in rows:
+        content = verified_item_dict(row, guid=row.guid, consequence=consequence)
+        options = content["options"]
+        # the options in the stored column's order (equal keys, checked): the text's key
+        texts.append(TextUnit(content["stem"], tuple([options[k] for k in row.options])))
+        meta.append(_Meta(row.item_id, row.sha256, content["score"] or 1.0, guid=row.guid))
+    return _units(session, texts, meta, policy, tokenizer, progress)
 
 
 def item_units(
     session: Session,
-    rows: Sequence[tuple[Item, ItemVersion]],
+    rows: Sequence[ItemRow],
     policy: Policy,
     tokenizer: Tokenizer | None,
     progress: Progress = None,
@@ -139,10 +268,7 @@ def item_units(
     consequence: str = "overlap",
 ) -> list[Unit]:
     """Units of item versions, from their verified content (ContentTampered otherwise)."""
-    contents = [verified_item_content(v, guid=i.guid, consequence=consequence) for i, v in rows]
-    texts = [TextUnit(c.stem, tuple(c.options.values())) for c in contents]
-    meta = [_Meta(c.item_id, c.version, c.score or 1.0, guid=c.guid) for c in contents]
-    return _units(session, texts, meta, policy, tokenizer, progress)
+    return item_scope(session, rows, policy, tokenizer, progress, consequence=consequence).units
 
 
 def _task_meta(code: str, version: str, task: TaskText) -> _Meta:
@@ -170,7 +296,7 @@ def practical_units(
         for task in set_tasks(content):
             texts.append(TextUnit(task.title, (task.requirements,)))
             meta.append(_task_meta(code, version.sha256, task))
-    return _units(session, texts, meta, policy, tokenizer, None)
+    return _units(session, texts, meta, policy, tokenizer, None).units
 
 
 def current_set_versions(
@@ -237,23 +363,24 @@ def units_from_set_contents(
     ]
 
 
-def listed_item_rows(
-    session: Session, listed: Sequence[ListedItem]
-) -> list[tuple[Item, ItemVersion]]:
-    """The (item, version) rows a report names, in its order; unknown ones are left out.
+def listed_item_rows(session: Session, listed: Sequence[ListedItem]) -> list[ItemRow]:
+    """The item version rows a report names (as `current_item_rows` gives them), in its
+    order; unknown ones are left out.
 
     These are the versions the report was made from, current or not (and of deleted items
     too): an old report re-derives from what it compared.
     """
     wanted = {(x.id, x.version) for x in listed if isinstance(x.id, int)}
     ids = sorted({i for i, _ in wanted if isinstance(i, int)})
-    found: dict[tuple[ItemId, str], tuple[Item, ItemVersion]] = {}
+    found: dict[tuple[ItemId, str], ItemRow] = {}
     for start in range(0, len(ids), 500):
-        for item, version in session.execute(
-            select(Item, ItemVersion)
-            .join(ItemVersion, ItemVersion.item_id == Item.id)
-            .where(Item.id.in_(ids[start : start + 500]))
+        for row in _item_rows(
+            session.execute(
+                select(Item.guid, *ITEM_CONTENT_COLUMNS)
+                .join(ItemVersion, ItemVersion.item_id == Item.id)
+                .where(Item.id.in_(ids[start : start + 500]))
+            )
         ):
-            if (item.id, version.sha256) in wanted:
-                found[(item.id, version.sha256)] = (item, version)
+            if (row.item_id, row.sha256) in wanted:
+                found[(row.item_id, row.sha256)] = row
     return [found[(x.id, x.version)] for x in listed if (x.id, x.version) in found]

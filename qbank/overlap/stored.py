@@ -1,0 +1,136 @@
+"""Stored token sets and MinHash signatures of a scope, read in bulk with Core queries.
+
+`qbank.overlap.fingerprints` computes and stores them (at import, or the first time a check
+meets a text); a check whose texts are all stored reads them here without ORM objects, and
+without loading a tokenizer or normalising any text. What is missing is left to
+`fingerprints` to compute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Text, select, type_coerce
+from sqlalchemy.orm import Session
+
+from qbank.content import canonical_text
+from qbank.model import Signature, TokenSet
+from qbank.overlap.fingerprints import TextUnit
+
+CHUNK = 900
+"""Keys per `IN (...)` query: within SQLite's oldest variable limit (999), far fewer queries
+than one per text."""
+
+Advance = Callable[[int], None] | None
+
+
+def text_keys(texts: Sequence[TextUnit]) -> list[str]:
+    """`TextUnit.key` of each text (the SHA-256 of its canonical JSON), without building an
+    encoder per text."""
+    return [
+        hashlib.sha256(canonical_text([t.stem, list(t.options)]).encode("utf-8")).hexdigest()
+        for t in texts
+    ]
+
+
+@dataclass(frozen=True)
+class StoredSignatures:
+    """MinHash signatures of a scope's texts, one row per text (in the order asked), or None
+    where a text has none stored with these parameters."""
+
+    rows: np.ndarray  # (n, num_perm) of the stored dtype; rows of missing texts are zero
+    missing: list[int]  # indices of texts without a stored signature
+
+
+def read_tokens(
+    session: Session, tokenizer: str, keys: Sequence[str], advance: Advance = None
+) -> dict[str, list[str]]:
+    """{text key: stored tokens} for those of `keys` stored under `tokenizer`. Equal tokens
+    are one string object (a large scope repeats a small vocabulary)."""
+    stored: dict[str, list[str]] = {}
+    pool: dict[str, str] = {}
+    same = pool.setdefault
+    unique = sorted(set(keys))
+    # The JSON text itself where the driver gives text (SQLite): decoded here in one step.
+    tokens = type_coerce(TokenSet.tokens, Text)
+    for start in range(0, len(unique), CHUNK):
+        chunk = unique[start : start + CHUNK]
+        stmt = select(TokenSet.text_sha256, tokens).where(
+            TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(chunk)
+        )
+        for key, value in session.connection().execute(stmt):
+            decoded = _json(value) if isinstance(value, str) else value
+            stored[key] = [same(token, token) for token in decoded]
+        if advance is not None:
+            advance(len(chunk))
+    return stored
+
+
+def read_signatures(
+    session: Session,
+    tokenizer: str,
+    keys: Sequence[str],
+    *,
+    num_perm: int,
+    seed: int,
+    columns: int | None = None,
+    advance: Advance = None,
+) -> StoredSignatures:
+    """The stored signatures of `keys` (one row per key, in order) with these parameters;
+    `columns`: only the first so many values of each (those LSH bands use).
+
+    Values are little-endian uint32 (datasketch's default scheme) or uint64, as
+    `qbank.overlap.minhash.to_bytes` wrote them; one of another length counts as missing.
+    """
+    unique = list(dict.fromkeys(keys))  # first-seen order: for distinct keys, rank == index
+    rank = {key: r for r, key in enumerate(unique)}
+    width = columns if columns is not None else num_perm
+    by_rank: np.ndarray | None = None  # one row per unique key, filled chunk by chunk
+    found = np.zeros(len(unique), dtype=bool)
+    for start in range(0, len(unique), CHUNK):
+        chunk = unique[start : start + CHUNK]
+        stmt = select(Signature.text_sha256, Signature.data).where(
+            Signature.tokenizer == tokenizer,
+            Signature.num_perm == num_perm,
+            Signature.seed == seed,
+            Signature.text_sha256.in_(chunk),
+        )
+        datas, ranks = [], []
+        for key, data in session.connection().execute(stmt):
+            if by_rank is None and len(data) in (4 * num_perm, 8 * num_perm):
+                dtype = np.dtype(f"<u{len(data) // num_perm}")
+                by_rank = np.zeros((len(unique), width), dtype=dtype.newbyteorder("="))
+            if by_rank is not None and len(data) == by_rank.itemsize * num_perm:
+                datas.append(data)  # the first row's scheme; rows of another count as missing
+                ranks.append(rank[key])
+        if datas:
+            assert by_rank is not None
+            values = np.frombuffer(b"".join(datas), dtype=by_rank.dtype.newbyteorder("<"))
+            by_rank[ranks] = values.reshape(len(datas), num_perm)[:, :width]
+            found[ranks] = True
+        if advance is not None:
+            advance(len(chunk))
+    if by_rank is None:
+        by_rank = np.zeros((len(unique), width), dtype=np.uint32)
+    if len(unique) == len(keys):
+        return StoredSignatures(by_rank, np.flatnonzero(~found).tolist())
+    slot = np.fromiter((rank[k] for k in keys), dtype=np.int64, count=len(keys))
+    return StoredSignatures(by_rank[slot], np.flatnonzero(~found[slot]).tolist())
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _json(text: str) -> Any:
+    """`json.loads(text)`, without its whitespace scans when there is none (what a JSON column
+    holds)."""
+    try:
+        value, end = _DECODER.raw_decode(text)
+    except ValueError:
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
