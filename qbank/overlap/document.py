@@ -134,17 +134,17 @@ def _object(
     for key in required:
         if key not in value:
             raise BadReport(_at(path, key), "overlap.expect.present")
-    allowed = {*required, *optional}
-    for key in sorted(value, key=str):
-        if key not in allowed:
-            raise BadReport(_at(path, str(key)), "overlap.expect.absent")
+    if len(value) > len(required):  # only then can a key be unknown (the usual case is not)
+        extra = value.keys() - {*required, *optional}
+        if extra:
+            raise BadReport(_at(path, str(min(extra, key=str))), "overlap.expect.absent")
     return cast(JsonObject, value)
 
 
 def _list(value: object, path: str, item: Callable[[object, str], T]) -> tuple[T, ...]:
     if not isinstance(value, list):
         raise BadReport(path, "overlap.expect.list")
-    return tuple(item(v, _at(path, k)) for k, v in enumerate(value))
+    return tuple(item(v, f"{path}[{k}]") for k, v in enumerate(value))
 
 
 def _str(value: object, path: str) -> str:
@@ -410,6 +410,11 @@ class ListedItem:
 
 def _listed_item(value: object, path: str) -> ListedItem:
     data = _object(value, path, ("id", "guid", "version"))
+    id_, guid, version = data["id"], data["guid"], data["version"]
+    # A report lists every item: the well-formed ones skip building error paths.
+    well_formed_id = isinstance(id_, int | str) and not isinstance(id_, bool)
+    if well_formed_id and (guid is None or type(guid) is str) and type(version) is str:
+        return ListedItem(cast(ItemId, id_), guid, version)
     return ListedItem(
         _id(data["id"], _at(path, "id")),
         _str_or_none(data["guid"], _at(path, "guid")),
