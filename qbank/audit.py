@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, insert, select, text
+from sqlalchemy import RowMapping, select, text
 from sqlalchemy.orm import Session
 
+from qbank.bulk import insert_many
 from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.db import PG_LOCK
 from qbank.model import AuditEvent, Base, utcnow
@@ -166,7 +167,7 @@ def record_many(
                 }
             )
             prev = digest
-        session.execute(insert(_EVENTS), rows)
+        insert_many(session, _EVENTS, rows)
     session.info.pop(_TAIL, None)
 
 

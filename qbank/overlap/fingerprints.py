@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from qbank.bulk import insert_many
 from qbank.canonical import content_id
 from qbank.model import Base, Signature, TokenizerRecord, TokenSet
 from qbank.overlap.matrix import to_matrix
@@ -218,8 +219,9 @@ def ensure_tokens(
         computed = tokenize_many(
             [(u.stem, u.options) for u in missing.values()], tokenizer=tok, progress=progress
         )
-        session.execute(
-            insert(_TOKEN_SETS),
+        insert_many(
+            session,
+            _TOKEN_SETS,
             [
                 {"text_sha256": key, "tokenizer": info.key, "tokens": tokens}
                 for key, tokens in zip(missing, computed, strict=True)
@@ -267,8 +269,9 @@ def store_signatures(
     computed = signatures(
         to_matrix([tokens[i] for i in missing.values()]), num_perm=num_perm, seed=seed
     )
-    session.execute(
-        insert(_SIGNATURES),
+    insert_many(
+        session,
+        _SIGNATURES,
         [
             {
                 "text_sha256": key,
