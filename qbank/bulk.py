@@ -46,6 +46,7 @@ def execute_many(session: Session, stmt: Executable, rows: Sequence[Mapping[str,
     with one driver `executemany`."""
     if not rows:
         return
+    session.flush()  # what the ORM holds pending goes first, as a Core execute would see it
     connection = session.connection()
     dialect = connection.dialect
     compiled = stmt.compile(dialect=dialect, column_keys=list(rows[0]))
