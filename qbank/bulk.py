@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Insert, Table, insert
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql.dml import UpdateBase
 
 
 def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -41,7 +41,7 @@ def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         execute_many(session, stmt, rows)
 
 
-def execute_many(session: Session, stmt: Executable, rows: Sequence[Mapping[str, Any]]) -> None:
+def execute_many(session: Session, stmt: UpdateBase, rows: Sequence[Mapping[str, Any]]) -> None:
     """Execute `stmt` once per row of `rows` (mappings naming every bind parameter it has)
     with one driver `executemany`."""
     if not rows:
@@ -63,9 +63,7 @@ def execute_many(session: Session, stmt: Executable, rows: Sequence[Mapping[str,
     pairs = list(zip(names, processors, strict=True))
     params: list[Any]
     if dialect.positional:
-        params = [
-            tuple(row[n] if p is None else p(row[n]) for n, p in pairs) for row in rows
-        ]
+        params = [tuple(row[n] if p is None else p(row[n]) for n, p in pairs) for row in rows]
     else:
         params = [{n: row[n] if p is None else p(row[n]) for n, p in pairs} for row in rows]
     connection.exec_driver_sql(compiled.string, params)

@@ -172,9 +172,8 @@ def _store(
     last_seq: dict[int, int] = {}
     for part in _chunks(list(set_ids.values())):
         stmt = select(_VERSIONS.c.set_id, _VERSIONS.c.sha256, _VERSIONS.c.id, _VERSIONS.c.seq)
-        for set_id, sha, version_id, seq in session.execute(
-            stmt.where(_VERSIONS.c.set_id.in_(part))
-        ):
+        for row in session.execute(stmt.where(_VERSIONS.c.set_id.in_(part))):
+            set_id, sha, version_id, seq = int(row[0]), str(row[1]), int(row[2]), int(row[3])
             earlier[(set_id, sha)] = version_id
             last_seq[set_id] = max(seq, last_seq.get(set_id, 0))
     fresh = [c for c in changes if (set_ids[c.record.code], c.sha) not in earlier]
