@@ -28,6 +28,7 @@ from importers.items import RawItem, build_item, check_duplicate_numbers
 from importers.tables import (
     HEADER_SEARCH_ROWS,
     Cell,
+    Row,
     Sheet,
     cell_text,
     display_name_of,
@@ -305,13 +306,20 @@ class _SheetResult:
     """Rows already reported to `advance`."""
 
 
+_RELEASED: Row = (0, [])
+
+
 def _read_sheet(
-    sheet: Sheet, display: str, mapping: dict[str, str], advance: Callable[[int], None]
+    sheet: Sheet,
+    display: str,
+    mapping: dict[str, str],
+    advance: Callable[[int], None],
+    release: bool = False,
 ) -> _SheetResult:
     """The items of one sheet; `advance(n)` as each `PROGRESS_EVERY` rows (and the rest at
-    the end) have been read."""
+    the end) have been read. With `release`, the sheet's data rows are dropped as read."""
     result = _SheetResult()
-    _read_rows(sheet, display, mapping, advance, result)
+    _read_rows(sheet, display, mapping, advance, result, release)
     advance(len(sheet.rows) - result.rows_read)
     return result
 
@@ -322,8 +330,10 @@ def _read_rows(
     mapping: dict[str, str],
     advance: Callable[[int], None],
     result: _SheetResult,
+    release: bool,
 ) -> None:
-    """Into `result`: the sheet's header, records and problems."""
+    """Into `result`: the sheet's header, records and problems; with `release` each data
+    row is dropped from `sheet` once read."""
     head = sheet.rows[:HEADER_SEARCH_ROWS]
     found = next(
         ((i, c) for i, (_, cells) in enumerate(head) if (c := _columns(cells, mapping)).is_header),
@@ -352,7 +362,11 @@ def _read_rows(
     sheet_type = parse_item_type(sheet.name) if sheet.name else None
     width = max(columns.index.values()) + 1
     stem_header = norm_header(header_cells[columns.index["stem"]])
-    for read, (number, cells) in enumerate(sheet.rows[header_index + 1 :], header_index + 1):
+    rows = sheet.rows
+    for read in range(header_index + 1, len(rows)):
+        number, cells = rows[read]
+        if release:  # the row's cells are not needed again: a large file is not held twice
+            rows[read] = _RELEASED
         if read % PROGRESS_EVERY == 0:
             advance(read - result.rows_read)
             result.rows_read = read
@@ -464,7 +478,8 @@ def read_items_table(
         if progress is not None:
             progress(done, total)
 
-    results = [_read_sheet(sheet, display, fields, advance) for sheet in sheets]
+    results = [_read_sheet(sheet, display, fields, advance, release=True) for sheet in sheets]
+    del sheets  # emptied of their data rows as they were read
     with_header = [r for r in results if r.has_header]
     seen_keys = set().union(*(r.mapped_keys for r in (with_header or results)))
     for key, column in given.items():
