@@ -268,7 +268,7 @@ def _plan(
     its text), counting types in `summary`; problems for unknown knowledge points and for
     records that repeat an item or a text of the file."""
     plan: list[_Planned] = []
-    seen: dict[str, Location] = {}
+    seen: dict[tuple[str, object], Location] = {}  # (kind, value): no new string per record
     for record in records:
         summary.by_type[record.type.value] += 1
         if points is not None and record.knowledge_code and record.knowledge_code not in points:
@@ -282,17 +282,17 @@ def _plan(
             )
         key = content_key(record.type.value, record.stem, record.options)
         item = known.by_guid.get(record.guid) if record.guid else known.by_key.get(key)
-        identities = [f"text:{key}"]
+        identities: list[tuple[str, object]] = [("text", key)]
         if record.guid:
-            identities.insert(0, f"guid:{record.guid}")
+            identities.insert(0, ("guid", record.guid))
         if item is not None:
-            identities.append(f"item:{item.id}")
+            identities.append(("item", item.id))
         first = next((seen[i] for i in identities if i in seen), None)
         if first is not None:
             problems.append(
                 Problem(
                     record.location,
-                    "guid" if record.guid and f"guid:{record.guid}" in seen else "stem",
+                    "guid" if record.guid and ("guid", record.guid) in seen else "stem",
                     "problem.duplicate_item",
                     {"first": first.describe()},
                 )
