@@ -144,15 +144,20 @@ def _current_shas(
 ) -> dict[str, tuple[int, str | None]]:
     """Each stored set (deleted ones too: the code stays theirs) of `codes`: its id and its
     current version id (None when it has none)."""
-    found: dict[str, tuple[int, str | None]] = {}
+    sets: dict[str, tuple[int, int | None]] = {}
     for part in _chunks(codes):
-        stmt = (
-            select(_SETS.c.code, _SETS.c.id, _VERSIONS.c.sha256)
-            .outerjoin(_VERSIONS, _VERSIONS.c.id == _SETS.c.current_version_id)
-            .where(_SETS.c.bank_id == bank.id, _SETS.c.code.in_(part))
+        stmt = select(_SETS.c.code, _SETS.c.id, _SETS.c.current_version_id).where(
+            _SETS.c.bank_id == bank.id, _SETS.c.code.in_(part)
         )
-        found.update((code, (set_id, sha)) for code, set_id, sha in session.execute(stmt))
-    return found
+        sets.update((code, (set_id, current)) for code, set_id, current in session.execute(stmt))
+    shas: dict[int, str] = {}
+    for part in _chunks([current for _, current in sets.values() if current is not None]):
+        stmt = select(_VERSIONS.c.id, _VERSIONS.c.sha256).where(_VERSIONS.c.id.in_(part))
+        shas.update((int(row[0]), str(row[1])) for row in session.execute(stmt))
+    return {
+        code: (set_id, None if current is None else shas[current])
+        for code, (set_id, current) in sets.items()
+    }
 
 
 def _store(
