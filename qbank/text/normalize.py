@@ -127,6 +127,8 @@ def fold_text(value: object) -> str:
     sub- and superscript markup left out (`U_{2}` compares as `U2`: `qbank.text.scripts`)."""
     if type(value) is str:
         return _fold_str(value)
+    if value is None:  # an empty optional cell
+        return ""
     return _fold(value)
 
 
