@@ -18,7 +18,7 @@ from importers import convert, tables
 from importers.docx_items import read_items_docx
 from importers.practical import read_practical_data
 from importers.practical_docx import read_practical_docx
-from importers.table_items import read_items_table
+from importers.table_items import RowProgress, read_items_table
 from importers.tree import read_tree as read_tree_file
 from qbank.errors import ImportRejected, InvalidInput
 from qbank.records import ItemRecord, Parsed, PracticalSetRecord, TreeNode
@@ -59,14 +59,21 @@ def _readable(
 
 
 def read_items(
-    path: str | Path, *, mapping: dict[str, str] | None = None, notice: Notice | None = None
+    path: str | Path,
+    *,
+    mapping: dict[str, str] | None = None,
+    notice: Notice | None = None,
+    progress: RowProgress | None = None,
 ) -> Parsed[ItemRecord]:
-    """Theory items from a Word block layout or an Excel/CSV table."""
+    """Theory items from a Word block layout or an Excel/CSV table. `progress(rows read, rows
+    in all)` is called as a table's rows are read (a Word file reports nothing)."""
     path = Path(path)
     with _readable(path, ITEM_SUFFIXES, notice) as (readable, suffix):
         if suffix == ".docx":
             return read_items_docx(readable, mapping=mapping, display_name=path.name)
-        return read_items_table(readable, mapping=mapping, display_name=path.name)
+        return read_items_table(
+            readable, mapping=mapping, display_name=path.name, progress=progress
+        )
 
 
 def read_items_or_reject(path: str | Path) -> list[ItemRecord]:

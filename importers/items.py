@@ -116,7 +116,8 @@ def build_item(raw: RawItem) -> tuple[ItemRecord | None, list[Problem]]:
     except ValueError:
         problem("difficulty", "problem.bad_difficulty", value=clean_text(raw.difficulty))
 
-    unclosed = scripts.check(clean_text(raw.explanation))
+    explanation = clean_text(raw.explanation)
+    unclosed = scripts.check(explanation)
     if unclosed is not None:
         problem("explanation", "problem.bad_script_markup", letter="", text=unclosed)
 
@@ -143,7 +144,7 @@ def build_item(raw: RawItem) -> tuple[ItemRecord | None, list[Problem]]:
         difficulty=difficulty,
         discrimination=numbers.get("discrimination"),
         score=numbers.get("score"),
-        explanation=clean_text(raw.explanation) or None,
+        explanation=explanation or None,
         source=clean_text(raw.source) or None,
         author=clean_text(raw.author) or None,
     )

@@ -19,7 +19,7 @@ Knowledge points: 章节 and 知识点一级…六级 form `knowledge_path`; a c
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from importers.items import RawItem, build_item, check_duplicate_numbers
 from importers.tables import (
     HEADER_SEARCH_ROWS,
     Cell,
+    Row,
     Sheet,
     cell_text,
     display_name_of,
@@ -45,6 +46,9 @@ from qbank.text.normalize import (
 )
 
 KNOWLEDGE_LEVELS = 6
+RowProgress = Callable[[int, int], None]
+"""Called as rows are read: (rows read so far, rows of every sheet in all)."""
+PROGRESS_EVERY = 1000  # rows between two progress calls
 OPTION_FIELDS = tuple(f"option_{c.lower()}" for c in OPTION_LETTERS)
 LEVEL_FIELDS = tuple(f"knowledge_{n}" for n in range(1, KNOWLEDGE_LEVELS + 1))
 PLAIN_FIELDS = (
@@ -298,10 +302,38 @@ class _SheetResult:
     problems: list[Problem] = field(default_factory=ProblemList)
     has_header: bool = False
     mapped_keys: set[str] = field(default_factory=set)
+    rows_read: int = 0
+    """Rows already reported to `advance`."""
 
 
-def _read_sheet(sheet: Sheet, display: str, mapping: dict[str, str]) -> _SheetResult:
+_RELEASED: Row = (0, [])
+
+
+def _read_sheet(
+    sheet: Sheet,
+    display: str,
+    mapping: dict[str, str],
+    advance: Callable[[int], None],
+    release: bool = False,
+) -> _SheetResult:
+    """The items of one sheet; `advance(n)` as each `PROGRESS_EVERY` rows (and the rest at
+    the end) have been read. With `release`, the sheet's data rows are dropped as read."""
     result = _SheetResult()
+    _read_rows(sheet, display, mapping, advance, result, release)
+    advance(len(sheet.rows) - result.rows_read)
+    return result
+
+
+def _read_rows(
+    sheet: Sheet,
+    display: str,
+    mapping: dict[str, str],
+    advance: Callable[[int], None],
+    result: _SheetResult,
+    release: bool,
+) -> None:
+    """Into `result`: the sheet's header, records and problems; with `release` each data
+    row is dropped from `sheet` once read."""
     head = sheet.rows[:HEADER_SEARCH_ROWS]
     found = next(
         ((i, c) for i, (_, cells) in enumerate(head) if (c := _columns(cells, mapping)).is_header),
@@ -310,7 +342,7 @@ def _read_sheet(sheet: Sheet, display: str, mapping: dict[str, str]) -> _SheetRe
     if found is None:
         for _, cells in head:
             result.mapped_keys |= _columns(cells, mapping).mapped_keys
-        return result
+        return
     header_index, columns = found
     result.has_header = True
     result.mapped_keys = columns.mapped_keys
@@ -330,7 +362,14 @@ def _read_sheet(sheet: Sheet, display: str, mapping: dict[str, str]) -> _SheetRe
     sheet_type = parse_item_type(sheet.name) if sheet.name else None
     width = max(columns.index.values()) + 1
     stem_header = norm_header(header_cells[columns.index["stem"]])
-    for number, cells in sheet.rows[header_index + 1 :]:
+    rows = sheet.rows
+    for read in range(header_index + 1, len(rows)):
+        number, cells = rows[read]
+        if release:  # the row's cells are not needed again: a large file is not held twice
+            rows[read] = _RELEASED
+        if read % PROGRESS_EVERY == 0:
+            advance(read - result.rows_read)
+            result.rows_read = read
         row = pad(cells, width)
         if norm_header(row[columns.index["stem"]]) == stem_header:
             continue  # the header repeated (tables pasted page by page)
@@ -344,7 +383,6 @@ def _read_sheet(sheet: Sheet, display: str, mapping: dict[str, str]) -> _SheetRe
         if record is not None:
             result.records.append(record)
     result.problems.extend(check_duplicate_numbers(result.records))
-    return result
 
 
 def is_item_header(cells: Sequence[Cell], fields: dict[str, str]) -> bool:
@@ -365,7 +403,7 @@ def read_sheet(
 ) -> tuple[list[ItemRecord], list[Problem], set[str]]:
     """Items of one sheet-like table (a Word table too): records, problems, --map keys seen.
     A table without a header row gives nothing."""
-    result = _read_sheet(sheet, display, fields)
+    result = _read_sheet(sheet, display, fields, lambda _: None)
     return result.records, result.problems, result.mapped_keys
 
 
@@ -410,8 +448,11 @@ def read_items_table(
     *,
     mapping: dict[str, str] | None = None,
     display_name: str | None = None,
+    progress: RowProgress | None = None,
 ) -> Parsed[ItemRecord]:
     """Read every item of an .xlsx/.xlsm/.xls/.et/.ods/.csv file; never raises on a bad file.
+    `progress(rows read, rows in all)` is called every `PROGRESS_EVERY` rows and at each
+    sheet's end.
 
     Every sheet with a recognisable header is read; sheets without one (notes, lists for
     drop-downs) are skipped, and only a file where no sheet has a header is a problem.
@@ -428,7 +469,17 @@ def read_items_table(
     parsed: Parsed[ItemRecord] = Parsed(problems=ProblemList(problems + read_problems))
     if read_problems:
         return parsed
-    results = [_read_sheet(sheet, display, fields) for sheet in sheets]
+    total = sum(len(sheet.rows) for sheet in sheets)
+    done = 0
+
+    def advance(rows: int) -> None:
+        nonlocal done
+        done += rows
+        if progress is not None:
+            progress(done, total)
+
+    results = [_read_sheet(sheet, display, fields, advance, release=True) for sheet in sheets]
+    del sheets  # emptied of their data rows as they were read
     with_header = [r for r in results if r.has_header]
     seen_keys = set().union(*(r.mapped_keys for r in (with_header or results)))
     for key, column in given.items():

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, insert, select, text
+from sqlalchemy import RowMapping, select, text
 from sqlalchemy.orm import Session
 
+from qbank.bulk import insert_many
 from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.db import PG_LOCK
 from qbank.model import AuditEvent, Base, utcnow
@@ -132,23 +133,55 @@ def record_many(
     prev = _tail_hash(session)
     session.flush()  # events recorded one by one before these come first in the chain
     at = utcnow()
+    hashed_at = hashed_time(at)  # one time for the run: formatted once, not per event
     for start in range(0, len(events), batch):
         rows = []
         for event in events[start : start + batch]:
-            fields = {
-                "at": at,
-                "actor": actor,
-                "action": event.action,
-                "entity": event.entity,
-                "entity_id": str(event.entity_id),
-                "bank_id": event.bank_id,
-                "detail": json.loads(canonical_bytes(event.detail)),
-            }
-            digest = event_hash(prev, fields)
-            rows.append({**fields, "prev_hash": prev, "hash": digest})
+            detail = _as_stored(event.detail)
+            entity_id = str(event.entity_id)
+            digest = sha256_hex(
+                canonical_bytes(
+                    {
+                        "prev": prev,
+                        "at": hashed_at,
+                        "actor": actor,
+                        "action": event.action,
+                        "entity": event.entity,
+                        "entity_id": entity_id,
+                        "bank_id": event.bank_id,
+                        "detail": detail,
+                    }
+                )
+            )
+            rows.append(
+                {
+                    "at": at,
+                    "actor": actor,
+                    "action": event.action,
+                    "entity": event.entity,
+                    "entity_id": entity_id,
+                    "bank_id": event.bank_id,
+                    "detail": detail,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
             prev = digest
-        session.execute(insert(_EVENTS), rows)
+        insert_many(session, _EVENTS, rows)
     session.info.pop(_TAIL, None)
+
+
+_PLAIN = (str, int, bool, type(None))
+
+
+def _as_stored(detail: Mapping[str, Any]) -> dict[str, Any]:
+    """`detail` as it reads back from the JSON column, so its hash now is its hash later.
+    A flat mapping of strings, whole numbers and None (what imports record) reads back as it
+    is; anything else (tuples, int keys, floats) goes through canonical JSON and back."""
+    if all(type(k) is str and type(v) in _PLAIN for k, v in detail.items()):
+        return dict(detail)
+    parsed: dict[str, Any] = json.loads(canonical_bytes(detail))
+    return parsed
 
 
 def _tail_hash(session: Session) -> str:

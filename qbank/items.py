@@ -12,16 +12,18 @@ anything up, so two imports of one file at once store its items once.
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qbank import audit
+from qbank.bulk import execute_many, insert_many
 from qbank.canonical import canonical_bytes, content_id
 from qbank.content import verified_item_content
 from qbank.db import DatabaseBusy, lock_bank
@@ -61,9 +63,14 @@ def item_content(record: ItemRecord, *, author: str | None = None) -> dict[str, 
 
 def content_key(item_type: str, stem: str, options: dict[str, str]) -> str:
     """Identity of an item's text, insensitive to width, case and spacing."""
-    return content_id(
-        [item_type, fold_text(stem), [fold_text(v) for _, v in sorted(options.items())]]
-    )
+    return _content_key(item_type, stem, tuple(v for _, v in sorted(options.items())))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _content_key(item_type: str, stem: str, options: tuple[str, ...]) -> str:
+    """`content_key`, remembered: an import asks it of each record when linking, when checking
+    fields and when storing."""
+    return content_id([item_type, fold_text(stem), [fold_text(v) for v in options]])
 
 
 def encode_answer(answer: Answer) -> str:
@@ -156,10 +163,37 @@ _VERSIONS = Base.metadata.tables["item_versions"]
 _KEYS = Base.metadata.tables["item_content_keys"]
 
 
+@dataclass(frozen=True)
+class _Known:
+    """The bank's live items as an import looks them up: by guid, by the content key each
+    owns, and the key each item owns (None when it owns none)."""
+
+    by_guid: dict[str, _Current]
+    by_key: dict[str, _Current]
+    owned_keys: dict[int, str | None]
+
+
+def _known_items(session: Session, bank: Bank) -> _Known:
+    # Columns only: an import of a large bank must not load every version's text as objects.
+    # Outer join: an item may own no content key (None).
+    known = _Known({}, {}, {})
+    for item_id, guid, sha, owned in session.execute(
+        current_items(bank.id)
+        .with_only_columns(Item.id, Item.guid, ItemVersion.sha256, ItemContentKey.content_key)
+        .outerjoin(ItemContentKey, ItemContentKey.item_id == Item.id)
+    ):
+        live = _Current(item_id, guid, sha)
+        known.by_guid[guid] = live
+        known.owned_keys[item_id] = owned
+        if owned is not None:
+            known.by_key[owned] = live
+    return known
+
+
 def import_items(
     session: Session,
     bank: Bank,
-    records: Sequence[ItemRecord],
+    records: Iterable[ItemRecord],
     *,
     source: str,
     actor: str,
@@ -174,7 +208,8 @@ def import_items(
     (knowledge points not in its tree, two records of the file for the same item or with the
     same text, a text another item of the bank already has). If there is any problem, raises
     ItemsRejected and writes nothing. With `dry_run`, returns what would happen without
-    writing. `progress` is called with the number of records done.
+    writing. `progress` is called with the number of records done (stored, or found
+    unchanged), a batch at a time.
 
     Takes the bank's import lock first (`qbank.db.lock_bank`) and raises DatabaseBusy when
     another import holds it past the busy timeout, or when the database refuses a duplicate
@@ -186,28 +221,54 @@ def import_items(
     lock_bank(session, bank.id)
     summary = ImportSummary(dry_run=dry_run)
     problems = ProblemList(parse_problems)  # bounded: a hostile file may be all problems
+    known = _known_items(session, bank)
     points = tree_point_codes(session, bank)
+    plan = _plan(records, known, points, author, summary, problems)
+    problems.extend(_taken_keys(plan, known.by_key))
+    if problems:
+        summary.problems = problems.sorted_by_location()
+        summary.rejected = _count_rejected(problems)
+        raise ItemsRejected(source, summary)
 
-    # Columns only: an import of a large bank must not load every version's text as objects.
-    # Outer join: an item may own no content key (None).
-    current = session.execute(
-        current_items(bank.id)
-        .with_only_columns(Item.id, Item.guid, ItemVersion.sha256, ItemContentKey.content_key)
-        .outerjoin(ItemContentKey, ItemContentKey.item_id == Item.id)
-    ).all()
-    by_guid: dict[str, _Current] = {}
-    by_key: dict[str, _Current] = {}
-    owned_keys: dict[int, str | None] = {}
-    for item_id, guid, sha, owned in current:
-        live = _Current(item_id, guid, sha)
-        by_guid[guid] = live
-        owned_keys[item_id] = owned
-        if owned is not None:
-            by_key[owned] = live
-    del current
+    changes = _changes(plan, summary)
+    del plan
+    if progress is not None:
+        progress(summary.unchanged + (len(changes) if dry_run else 0))
+    if dry_run:
+        return summary
+    try:
+        _store_versions(
+            session, bank, changes, _Writing(source, actor, author, known.owned_keys, progress)
+        )
+        audit.record(
+            session,
+            actor=actor,
+            action="import",
+            entity="bank",
+            entity_id=bank.id,
+            bank_id=bank.id,
+            file=source,
+            imported=summary.imported,
+            unchanged=summary.unchanged,
+        )
+    except IntegrityError as error:  # a writer that ignored the lock got there first
+        raise DatabaseBusy() from error
+    return summary
 
+
+def _plan(
+    records: Iterable[ItemRecord],
+    known: _Known,
+    points: set[str] | None,
+    author: str | None,
+    summary: ImportSummary,
+    problems: ProblemList,
+) -> list[_Planned]:
+    """Each record with its version id, content key and the live item it is (its guid, else
+    its text), counting types in `summary`; problems for unknown knowledge points and for
+    records that repeat an item or a text of the file."""
     plan: list[_Planned] = []
-    seen: dict[str, Location] = {}
+    seen: dict[tuple[str, object], Location] = {}  # (kind, value): no new string per record
     for record in records:
         summary.by_type[record.type.value] += 1
         if points is not None and record.knowledge_code and record.knowledge_code not in points:
@@ -219,68 +280,45 @@ def import_items(
                     {"code": record.knowledge_code},
                 )
             )
-        content = item_content(record, author=author)
         key = content_key(record.type.value, record.stem, record.options)
-        item = by_guid.get(record.guid) if record.guid else by_key.get(key)
-        identities = [f"text:{key}"]
+        item = known.by_guid.get(record.guid) if record.guid else known.by_key.get(key)
+        identities: list[tuple[str, object]] = [("text", key)]
         if record.guid:
-            identities.insert(0, f"guid:{record.guid}")
+            identities.insert(0, ("guid", record.guid))
         if item is not None:
-            identities.append(f"item:{item.id}")
+            identities.append(("item", item.id))
         first = next((seen[i] for i in identities if i in seen), None)
         if first is not None:
             problems.append(
                 Problem(
                     record.location,
-                    "guid" if record.guid and f"guid:{record.guid}" in seen else "stem",
+                    "guid" if record.guid and ("guid", record.guid) in seen else "stem",
                     "problem.duplicate_item",
                     {"first": first.describe()},
                 )
             )
             continue
         seen.update(dict.fromkeys(identities, record.location))
-        plan.append((record, content_id(content), key, item))
-    del seen
+        plan.append((record, content_id(item_content(record, author=author)), key, item))
+    return plan
 
-    problems.extend(_taken_keys(plan, by_key))
-    if problems:
-        summary.problems = problems.sorted_by_location()
-        summary.rejected = _count_rejected(problems)
-        raise ItemsRejected(source, summary)
 
+def _changes(plan: list[_Planned], summary: ImportSummary) -> list[_Planned]:
+    """The planned records that change their item (new items, new versions), counted in
+    `summary` with the unchanged ones."""
     changes: list[_Planned] = []
     for planned in plan:
         _, sha, _, item = planned
         if item is not None and item.sha256 == sha:
             summary.unchanged += 1
+            continue
+        summary.imported += 1
+        if item is None:
+            summary.new_items += 1
         else:
-            summary.imported += 1
-            if item is None:
-                summary.new_items += 1
-            else:
-                summary.new_versions += 1
-            changes.append(planned)
-        if progress is not None:
-            progress(1)
-    del plan
-    if not dry_run:
-        try:
-            _store_versions(session, bank, changes, source, actor, author, owned_keys)
-            audit.record(
-                session,
-                actor=actor,
-                action="import",
-                entity="bank",
-                entity_id=bank.id,
-                bank_id=bank.id,
-                file=source,
-                imported=summary.imported,
-                unchanged=summary.unchanged,
-            )
-            _store_fingerprints(session, [r for r, *_ in changes])
-        except IntegrityError as error:  # a writer that ignored the lock got there first
-            raise DatabaseBusy() from error
-    return summary
+            summary.new_versions += 1
+        changes.append(planned)
+    return changes
 
 
 def _taken_keys(plan: Sequence[_Planned], by_key: dict[str, _Current]) -> list[Problem]:
@@ -304,18 +342,51 @@ def _taken_keys(plan: Sequence[_Planned], by_key: dict[str, _Current]) -> list[P
     return problems
 
 
+@dataclass(frozen=True)
+class _Writing:
+    """What every batch of an import's writes needs besides its rows."""
+
+    source: str
+    actor: str
+    author: str | None
+    owned_keys: dict[int, str | None]
+    progress: Callable[[int], None] | None
+
+
 def _store_versions(
-    session: Session,
-    bank: Bank,
-    changes: Sequence[_Planned],
-    source: str,
-    actor: str,
-    author: str | None,
-    owned_keys: dict[int, str | None],
+    session: Session, bank: Bank, changes: Sequence[_Planned], writing: _Writing
 ) -> None:
-    """Write new items, content keys and versions with bulk statements of `_BATCH` rows (no
-    per-row flush), point each changed item at its new (or reverted-to) version, and audit
-    each change (per batch: reverts, then creations and new versions, in file order)."""
+    """Write new items and content keys, then versions with bulk statements of `_BATCH` rows
+    (no per-row flush): each batch points its items at their new (or reverted-to) versions,
+    audits each change (reverts, then creations and new versions, in file order) and stores
+    the token sets and signatures of its texts, so the first overlap check tokenises nothing."""
+    item_ids = _item_ids(session, bank, changes)
+    _store_keys(
+        session,
+        bank,
+        [(item_id, key) for item_id, (_, _, key, _) in zip(item_ids, changes, strict=True)],
+        writing.owned_keys,
+    )
+    last_seq, earlier = _earlier_versions(
+        session, [item.id for *_, item in changes if item is not None]
+    )
+    fingerprints = _fingerprint_writer(session) if changes else None
+    for start in range(0, len(changes), _BATCH):
+        batch = list(
+            zip(item_ids[start : start + _BATCH], changes[start : start + _BATCH], strict=True)
+        )
+        _store_batch(session, bank, batch, writing, last_seq, earlier)
+        if fingerprints is not None:
+            fingerprints(
+                [(record.stem, tuple(record.options.values())) for _, (record, *_) in batch]
+            )
+        if writing.progress is not None:
+            writing.progress(len(batch))
+
+
+def _item_ids(session: Session, bank: Bank, changes: Sequence[_Planned]) -> list[int]:
+    """The id of each change's item: the live item's, or a new item's (inserted here, with the
+    record's guid or a fresh one)."""
     guids = [
         record.guid or str(uuid.uuid4()) if item is None else item.guid
         for record, *_, item in changes
@@ -323,62 +394,86 @@ def _store_versions(
     new_ids: dict[str, int] = {}
     fresh = [guid for guid, (*_, item) in zip(guids, changes, strict=True) if item is None]
     for start in range(0, len(fresh), _BATCH):
-        # RETURNING in any order (SQLite would insert row by row to keep the parameters'
-        # order); the guid, unique in the bank, says which row got which id.
-        items = [{"bank_id": bank.id, "guid": guid} for guid in fresh[start : start + _BATCH]]
-        returned = session.execute(insert(_ITEMS).returning(_ITEMS.c.id, _ITEMS.c.guid), items)
-        new_ids.update((guid, item_id) for item_id, guid in returned)
-    item_ids = [
+        batch = fresh[start : start + _BATCH]
+        insert_many(session, _ITEMS, [{"bank_id": bank.id, "guid": guid} for guid in batch])
+        # The guid, unique in the bank, says which row got which id (read back in chunks:
+        # RETURNING through Core costs more per row than the insert itself).
+        for part in range(0, len(batch), _CHUNK):
+            new_ids.update(
+                (guid, item_id)
+                for item_id, guid in session.execute(
+                    select(_ITEMS.c.id, _ITEMS.c.guid).where(
+                        _ITEMS.c.bank_id == bank.id,
+                        _ITEMS.c.guid.in_(batch[part : part + _CHUNK]),
+                    )
+                )
+            )
+    return [
         item.id if item is not None else new_ids[guid]
         for guid, (*_, item) in zip(guids, changes, strict=True)
     ]
-    del guids, fresh, new_ids
-    _store_keys(
-        session,
-        bank,
-        [(item_id, key) for item_id, (_, _, key, _) in zip(item_ids, changes, strict=True)],
-        owned_keys,
-    )
-    last_seq, earlier = _earlier_versions(
-        session, [item.id for *_, item in changes if item is not None]
-    )
-    for start in range(0, len(changes), _BATCH):
-        reverts: list[audit.Event] = []
-        created: list[audit.Event] = []
-        pointers: list[dict[str, int]] = []
-        rows: list[dict[str, Any]] = []
-        batch = zip(item_ids[start : start + _BATCH], changes[start : start + _BATCH], strict=True)
-        for item_id, (record, sha, key, _) in batch:
-            reverted = earlier.get((item_id, sha))
-            if reverted is not None:  # content went back to an earlier version: reuse it
-                pointers.append({"item": item_id, "version": reverted})
-                detail = {"version": sha, "file": source}
-                reverts.append(audit.Event("revert", "item", item_id, bank.id, detail))
-                continue
-            content = item_content(record, author=author)
-            rows.append(
-                _version_row(record, content, item_id, last_seq.get(item_id, 0) + 1, key)
-                | {"sha256": sha, "origin": _origin(source, record.location), "created_by": actor}
+
+
+def _store_batch(
+    session: Session,
+    bank: Bank,
+    batch: Sequence[tuple[int, _Planned]],
+    writing: _Writing,
+    last_seq: dict[int, int],
+    earlier: dict[tuple[int, str], int],
+) -> None:
+    """One batch of versions, their items' pointers and their audit events."""
+    reverts: list[audit.Event] = []
+    created: list[audit.Event] = []
+    pointers: list[dict[str, int]] = []
+    rows: list[dict[str, Any]] = []
+    for item_id, (record, sha, key, _) in batch:
+        reverted = earlier.get((item_id, sha))
+        if reverted is not None:  # content went back to an earlier version: reuse it
+            pointers.append({"item": item_id, "version": reverted})
+            detail = {"version": sha, "file": writing.source}
+            reverts.append(audit.Event("revert", "item", item_id, bank.id, detail))
+            continue
+        content = item_content(record, author=writing.author)
+        rows.append(
+            _version_row(record, content, item_id, last_seq.get(item_id, 0) + 1, key)
+            | {
+                "sha256": sha,
+                "origin": _origin(writing.source, record.location),
+                "created_by": writing.actor,
+            }
+        )
+    # One new version per item, so the item id says which row got which id.
+    version_ids: dict[int, int] = {}
+    if rows:
+        insert_many(session, _VERSIONS, rows)
+        new = {row["item_id"]: row["sha256"] for row in rows}
+        ids = list(new)
+        for part in range(0, len(ids), _CHUNK):
+            version_ids.update(
+                (item_id, version_id)
+                for version_id, item_id, sha in session.execute(
+                    select(_VERSIONS.c.id, _VERSIONS.c.item_id, _VERSIONS.c.sha256).where(
+                        _VERSIONS.c.item_id.in_(ids[part : part + _CHUNK])
+                    )
+                )
+                if new[item_id] == sha
             )
-        # One new version per item, so the item id says which row got which id.
-        version_ids: dict[int, int] = {}
-        if rows:
-            stmt = insert(_VERSIONS).returning(_VERSIONS.c.id, _VERSIONS.c.item_id)
-            version_ids.update((item_id, v) for v, item_id in session.execute(stmt, rows))
-        for row in rows:
-            pointers.append({"item": row["item_id"], "version": version_ids[row["item_id"]]})
-            action = "create" if row["seq"] == 1 else "new_version"
-            detail = {"version": row["sha256"], "seq": row["seq"], "file": source}
-            created.append(audit.Event(action, "item", row["item_id"], bank.id, detail))
-        if pointers:
-            session.execute(
-                update(_ITEMS)
-                .where(_ITEMS.c.id == bindparam("item"))
-                .values(current_version_id=bindparam("version")),
-                pointers,
-            )
-            _expire_items(session, {p["item"] for p in pointers})
-        audit.record_many(session, actor=actor, events=reverts + created)
+    for row in rows:
+        pointers.append({"item": row["item_id"], "version": version_ids[row["item_id"]]})
+        action = "create" if row["seq"] == 1 else "new_version"
+        detail = {"version": row["sha256"], "seq": row["seq"], "file": writing.source}
+        created.append(audit.Event(action, "item", row["item_id"], bank.id, detail))
+    if pointers:
+        execute_many(
+            session,
+            update(_ITEMS)
+            .where(_ITEMS.c.id == bindparam("item"))
+            .values(current_version_id=bindparam("version")),
+            pointers,
+        )
+        _expire_items(session, {p["item"] for p in pointers})
+    audit.record_many(session, actor=writing.actor, events=reverts + created)
 
 
 def _version_row(
@@ -430,14 +525,14 @@ def _expire_items(session: Session, ids: set[int]) -> None:
             session.expire(obj)
 
 
-def _store_fingerprints(session: Session, records: Sequence[ItemRecord]) -> None:
-    """Token sets and signatures of the imported texts, so the first overlap check tokenises
-    nothing. Imported here: the import command needs the overlap code only when storing."""
-    if not records:
-        return
-    from qbank.overlap.fingerprints import TextUnit, store_fingerprints
+def _fingerprint_writer(
+    session: Session,
+) -> Callable[[Sequence[tuple[str, tuple[str, ...]]]], None]:
+    """What stores the token sets and signatures of (stem, options) texts. Imported here: the
+    import command needs the overlap code only when storing."""
+    from qbank.overlap.fingerprints import fingerprint_writer
 
-    store_fingerprints(session, [TextUnit(r.stem, tuple(r.options.values())) for r in records])
+    return fingerprint_writer(session)
 
 
 _CHUNK = 500  # ids per IN (...) query: well under every backend's parameter limit
@@ -459,8 +554,9 @@ def _store_keys(
         )
     rows = list(final.items())
     for start in range(0, len(rows), _BATCH):
-        session.execute(
-            insert(_KEYS),
+        insert_many(
+            session,
+            _KEYS,
             [
                 {"item_id": i, "bank_id": bank.id, "content_key": k}
                 for i, k in rows[start : start + _BATCH]

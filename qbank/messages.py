@@ -661,6 +661,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "folder with --samples",
     ),
     "cli.init_done": ("数据库已就绪：{url}", "database ready: {url}"),
+    "progress.read": ("正在读取文件", "reading rows"),
     "progress.store": ("正在保存试题", "storing items"),
     "progress.tokenise": ("正在分词", "tokenising"),
     "progress.render": ("正在生成印制文件", "rendering documents"),

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from qbank.bank import BankSummary, create_bank, ensure_bank, existing_bank, summarize
 from qbank.db import lock_bank
 from qbank.errors import ImportRejected, InvalidInput
-from qbank.field_loss import FieldLossRejected, check_field_loss
+from qbank.field_loss import FieldCheck, FieldLossRejected, check_field_loss
 from qbank.items import ImportSummary, ItemsRejected, import_items
 from qbank.linking import DEFAULT_THRESHOLD, CurrentItems, Link, link_records
 from qbank.model import Bank
@@ -119,7 +119,11 @@ def import_items_file(
     from importers.dispatch import read_items
 
     started = time.perf_counter()
-    parsed = read_items(path, mapping=dict(mapping) if mapping else None)
+    parsed = read_items(
+        path,
+        mapping=dict(mapping) if mapping else None,
+        progress=None if progress is None else lambda done, rows: progress("read", done, rows),
+    )
     total = len(parsed.records)
     done = 0
 
@@ -135,11 +139,17 @@ def import_items_file(
         lock_bank(session, target.id)  # what the pre-passes look up is what import_items sees
         current = CurrentItems.load(session, target)
         linked = link_records(
-            current, parsed.records, threshold=link_threshold, new_items=new_items
+            current,
+            parsed.records if current.by_guid else [],  # an empty bank: nothing to link to
+            threshold=link_threshold,
+            new_items=new_items,
         )
-        checked = check_field_loss(
-            current, linked.records, author=author, keep_missing=keep_missing
-        )
+        if current.by_guid:
+            checked = check_field_loss(
+                current, linked.records, author=author, keep_missing=keep_missing
+            )
+        else:  # no stored item: no record is an item's new version, so none loses fields
+            checked = FieldCheck(parsed.records)
         losses = [] if allow_field_loss else checked.problems
         try:
             summary = import_items(

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from qbank.bulk import insert_many
 from qbank.canonical import content_id
 from qbank.model import Base, Signature, TokenizerRecord, TokenSet
 from qbank.overlap.matrix import to_matrix
@@ -218,8 +219,9 @@ def ensure_tokens(
         computed = tokenize_many(
             [(u.stem, u.options) for u in missing.values()], tokenizer=tok, progress=progress
         )
-        session.execute(
-            insert(_TOKEN_SETS),
+        insert_many(
+            session,
+            _TOKEN_SETS,
             [
                 {"text_sha256": key, "tokenizer": info.key, "tokens": tokens}
                 for key, tokens in zip(missing, computed, strict=True)
@@ -267,8 +269,9 @@ def store_signatures(
     computed = signatures(
         to_matrix([tokens[i] for i in missing.values()]), num_perm=num_perm, seed=seed
     )
-    session.execute(
-        insert(_SIGNATURES),
+    insert_many(
+        session,
+        _SIGNATURES,
         [
             {
                 "text_sha256": key,
@@ -286,19 +289,32 @@ def store_fingerprints(session: Session, units: Sequence[TextUnit]) -> None:
     """Token sets and signatures (default tokenizer, default policy's MinHash parameters) of
     `units`, computed and stored where missing, `_FINGERPRINT_BATCH` texts at a time: what
     imports call so that the first check finds everything stored."""
+    write = fingerprint_writer(session)
+    for start in range(0, len(units), _FINGERPRINT_BATCH):
+        write([(u.stem, u.options) for u in units[start : start + _FINGERPRINT_BATCH]])
+
+
+def fingerprint_writer(
+    session: Session,
+) -> Callable[[Sequence[tuple[str, tuple[str, ...]]]], None]:
+    """`store_fingerprints` for an import that writes in batches: the policy, the tokenizer
+    and its identity are loaded once, and each call stores the token sets and signatures its
+    (stem, options) texts lack."""
     from qbank.policy import load_policy
 
     policy = load_policy()
     num_perm, seed = int(policy.num_perm.value), int(policy.seed.value)
     tokenizer_info(None)  # remembers the default identity, so checks need not load it
     tok = load_tokenizer(None)
-    for start in range(0, len(units), _FINGERPRINT_BATCH):
-        batch = units[start : start + _FINGERPRINT_BATCH]
-        keys = [u.key for u in batch]
-        tokens = ensure_tokens(session, batch, tokenizer=tok, keys=keys)
+
+    def write(texts: Sequence[tuple[str, tuple[str, ...]]]) -> None:
+        units = [TextUnit(stem, options) for stem, options in texts]
+        keys = [u.key for u in units]
+        tokens = ensure_tokens(session, units, tokenizer=tok, keys=keys)
         store_signatures(session, keys, tokens, num_perm=num_perm, seed=seed, tokenizer=tok)
 
+    return write
 
-_FINGERPRINT_BATCH = 10_000
-"""Texts tokenised per batch: large enough for the tokenizer's process pool to pay off
-(qbank.text.tokens.PARALLEL_THRESHOLD), small enough to bound the tokens held at once."""
+
+_FINGERPRINT_BATCH = 5_000
+"""Texts tokenised per batch (as imports write a batch of versions): bounds the tokens held."""

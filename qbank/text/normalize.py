@@ -28,6 +28,7 @@ written `（ ）` (one space). Importers take answers out of brackets first, lea
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -41,6 +42,7 @@ _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 # In Chinese text ASCII , ; : ? ! become full-width, except between two digits (1,000 or 30:2).
 _TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 _ASCII_PUNCT = re.compile(r"(\d?)\s*([,;:?!])\s*(\d?)")
+_ANY_ASCII_PUNCT = re.compile(r"[,;:?!]")
 _HAS_CJK = re.compile(rf"[{_CJK}]")
 _OPEN_BRACKET = re.compile(r"\s*（\s*")
 _CLOSE_BRACKET = re.compile(r"\s*）")
@@ -68,7 +70,9 @@ def nfkc(text: str) -> str:
     ASCII, Chinese punctuation kept (see the module docstring). Named for what it replaced."""
     if text.isascii():
         return text
-    return unicodedata.normalize("NFC", text).translate(_WIDTH_STORED)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text.translate(_WIDTH_STORED) if _WIDE.search(text) else text
 
 
 def _full_width_punctuation(match: re.Match[str]) -> str:
@@ -78,35 +82,65 @@ def _full_width_punctuation(match: re.Match[str]) -> str:
     return f"{before}{_TO_FULL[mark]}{after}"
 
 
+def _open_bracket(match: re.Match[str]) -> str:
+    return "（ " if match.group(0).endswith(" ") else "（"
+
+
+def _close_bracket(match: re.Match[str]) -> str:
+    return " ）" if match.group(0).startswith(" ") else "）"
+
+
 def clean_text(value: object) -> str:
     """Return `value` as stored text: widths folded, whitespace collapsed, Chinese punctuation
     and compatibility characters kept (module docstring).
 
     None and blank cells give "". Numbers read by a spreadsheet (`3.0`) come back as `3`.
+    Each rule runs only on text holding what it rewrites: this is on every import's hot path.
     """
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value)
+    if type(value) is str:
+        text = value
+    else:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value)
     if text.isascii():  # nothing to fold, and there is no Chinese to punctuate
         return _WS.sub(" ", text).strip()
-    text = nfkc(text)
-    text = _WS.sub(" ", text).strip()
+    text = _WS.sub(" ", nfkc(text)).strip()
     if not text or not _HAS_CJK.search(text):
         return text
-    text = _ASCII_PUNCT.sub(_full_width_punctuation, text)
+    if _ANY_ASCII_PUNCT.search(text):
+        text = _ASCII_PUNCT.sub(_full_width_punctuation, text)
     # Brackets: in Chinese text both halves become full-width, spaces inside kept as one.
-    text = text.replace("(", "（").replace(")", "）")
-    text = _OPEN_BRACKET.sub(lambda m: "（" if not m.group(0).endswith(" ") else "（ ", text)
-    text = _CLOSE_BRACKET.sub(lambda m: "）" if not m.group(0).startswith(" ") else " ）", text)
+    if "(" in text or ")" in text:
+        text = text.replace("(", "（").replace(")", "）")
+    if "（" in text:
+        text = _OPEN_BRACKET.sub(_open_bracket, text)
+    if "）" in text:
+        text = _CLOSE_BRACKET.sub(_close_bracket, text)
     return text
 
 
 def fold_text(value: object) -> str:
     """Return a comparison key: fully half-width, NFKC, case-folded, whitespace collapsed,
     sub- and superscript markup left out (`U_{2}` compares as `U2`: `qbank.text.scripts`)."""
+    if type(value) is str:
+        return _fold_str(value)
+    if value is None:  # an empty optional cell
+        return ""
+    return _fold(value)
+
+
+def _fold(value: object) -> str:
     return unicodedata.normalize("NFKC", plain(clean_text(value))).casefold()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fold_str(text: str) -> str:
+    """`fold_text` of a string, remembered: an import folds each text for its content key, its
+    links and its tokens, and the short cells (types, answers, difficulties) repeat."""
+    return _fold(text)
 
 
 _EMPTY_BRACKET = re.compile(r"[(（]\s*[)）]")

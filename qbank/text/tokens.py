@@ -268,6 +268,10 @@ class Tokenizer:
             words = frozenset(w for w in map(fold_text, stopwords) if w)
         self._stopwords = words
         self._dictionary = path
+        # Tokens seen so far, kept or dropped (stop word or noise): a bank's vocabulary is
+        # small next to its token count, so each token is judged once.
+        self._kept: set[str] = set()
+        self._dropped: set[str] = set()
         self.engine = resolve_engine(engine)
         jieba_version = importlib.metadata.version("jieba")
         version = jieba_version if self.engine == "jieba" else rjieba_version()
@@ -298,8 +302,16 @@ class Tokenizer:
         folded = fold_text(text)
         if not folded:
             return set()
-        stop = self._stopwords
-        return {w for w in self._cut(folded) if w not in stop and not _is_noise(w)}
+        words = set(self._cut(folded))
+        unseen = words - self._kept - self._dropped
+        if unseen:  # each distinct token is judged once; the rest is set arithmetic in C
+            stop = self._stopwords
+            for word in unseen:
+                if word in stop or _is_noise(word):
+                    self._dropped.add(word)
+                else:
+                    self._kept.add(word)
+        return words - self._dropped
 
     def tokens(self, text: str) -> list[str]:
         """Sorted unique tokens of one text."""
