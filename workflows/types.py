@@ -25,7 +25,8 @@ KeySource: TypeAlias = Callable[[str], Signer]
 passphrase then, so a missing person is reported before anyone types one)."""
 
 Progress: TypeAlias = Callable[[str, int, int], None]
-"""Called as long work advances: the stage (`store`, `tokenise`, `render`, `check`; the CLI
+"""Called as long work advances: the stage (`read`, `store`, `tokenise`, `signatures`,
+`candidates`, `verify`, `solve`, `render`, `check`; the CLI
 labels it with the message `progress.<stage>`), the units done and the units in all."""
 
 
