@@ -53,7 +53,6 @@ from qbank.queries import (
     current_items,
     current_sets,
     filing_items,
-    filing_sets,
     latest_filing,
 )
 
@@ -361,31 +360,6 @@ def filed_item_contents(
                 consequence=consequence,
             )
         out.append((version, content))
-    return out
-
-
-def filed_set_versions(
-    session: Session, bank: Bank, *, consequence: str = "assemble"
-) -> list[tuple[str, PracticalSetVersion]]:
-    """(code, version) of the practical sets of the bank's latest filing, each verified
-    (tasks, rubric and preparation rows included) and checked against the manifest, as
-    `filed_item_contents`."""
-    latest = session.execute(latest_filing(bank.id)).first()
-    if latest is None:
-        return []
-    _items, listed = filed_versions(latest.manifest, latest.manifest_sha256)
-    out = []
-    for version, code in session.execute(filing_sets(latest.id)):
-        verified_set_content(version, code=code, consequence=consequence)
-        if listed.get(code) != version.sha256:
-            raise ContentTampered(
-                kind="set",
-                subject=code,
-                version=version.sha256,
-                mismatch=Mismatch("content.not_filed", listed.get(code, "-")),
-                consequence=consequence,
-            )
-        out.append((code, version))
     return out
 
 

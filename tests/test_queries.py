@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from cli.main import cli
 from importers.practical import read_practical_data
 from importers.table_items import read_items_table
+from qbank.assembly.filed import filed_sets
 from qbank.bank import ensure_bank, summarize
 from qbank.db import Database
 from qbank.errors import NotFound
-from qbank.filing import file_bank, filed_item_versions, filed_set_versions
+from qbank.filing import file_bank, filed_item_versions
 from qbank.items import get_item, import_items, list_items
 from qbank.model import (
     Bank,
@@ -267,10 +268,10 @@ def test_a_deleted_item_is_not_reviewed_counted_or_filed(db: Database) -> None:
             select(FilingEntry.item_version_id).where(FilingEntry.filing_id == latest.id)
         )
         assert {v.id for v in filed} == {e for e in entries if e is not None}
-        assert [code for code, _ in filed_set_versions(session, bank)] == sorted(
+        assert [code for code, _ in filed_sets(session, bank)] == sorted(
             session.scalars(select(PracticalSet.code).where(PracticalSet.bank_id == bank.id))
         )
-        assert all(isinstance(v, PracticalSetVersion) for _, v in filed_set_versions(session, bank))
+        assert all(isinstance(v, PracticalSetVersion) for _, v in filed_sets(session, bank))
 
 
 def test_cli_shows_a_deleted_item_as_deleted_and_will_not_review_it(sqlite_url: str) -> None:

@@ -4,8 +4,8 @@
 engine; assembly only reads a filing, so it reads here: the item versions as plain rows
 (`qbank.queries.filing_item_rows`, no ORM objects), each re-hashed to its id through
 `qbank.content.verified_item_content` and checked against the filing's manifest, exactly as
-`qbank.filing.filed_item_contents` does, and the practical sets as
-`qbank.filing.filed_set_versions` (tests/test_assemble_paths.py compares them).
+`qbank.filing.filed_item_contents` does; and the practical sets (`filed_sets`, the only
+reader of a filing's sets: filing's pages and tests use it too).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def filed_sets(
     session: Session, bank: Bank, *, consequence: str = "assemble"
 ) -> list[tuple[str, PracticalSetVersion]]:
     """(code, version) of the practical sets of the bank's latest filing, each verified (child
-    rows included) and checked against the manifest (`qbank.filing.filed_set_versions`)."""
+    rows included) and checked against the manifest."""
     latest = session.execute(latest_filing(bank.id)).first()
     if latest is None:
         return []
