@@ -320,6 +320,10 @@ def _access_command(grant: bool) -> click.Command:
         "允许某人在网页工作台查看一个题库 / let a person see a bank in the workspace"
         if grant
         else "收回某人查看一个题库的权限 / stop a person seeing a bank"
+    ) + (
+        "\n\n评价机构（institution 角色）的人员可以查看所有题库。"
+        " / People with the institution role see every bank.\n\n\b\n例 / Example:\n"
+        f"  qbank person {verb} 李工 --occupation 6-31-01-03 --level 4\n"
     )
 
     @person_group.command(verb, help=summary)
