@@ -520,12 +520,19 @@ def point_path(nodes: Sequence[KnowledgeNode], code: str | None) -> list[Knowled
     return path[::-1]
 
 
-def _item_reviews(session: Session, item_id: int) -> list[dict[str, Any]]:
+def _reviews(
+    session: Session, version: type[ItemVersion] | type[PracticalSetVersion], owner_id: int
+) -> list[dict[str, Any]]:
+    """Every review of an item's (or a set's) versions, newest first, its signature checked."""
+    if version is ItemVersion:
+        signed, owner = Review.item_version_id, ItemVersion.item_id
+    else:
+        signed, owner = Review.set_version_id, PracticalSetVersion.set_id
     rows = session.execute(
-        select(Review, Person, ItemVersion.seq)
+        select(Review, Person, version.seq)
         .join(Person, Person.id == Review.reviewer_id)
-        .join(ItemVersion, ItemVersion.id == Review.item_version_id)
-        .where(ItemVersion.item_id == item_id)
+        .join(version, version.id == signed)
+        .where(owner == owner_id)
         .order_by(Review.id.desc())
     )
     return [
@@ -563,7 +570,7 @@ def item_card(req: PageRequest) -> Response:
             "answer": answer_text(view.type, view.answer),
             "path": point_path(nodes, view.knowledge_point),
             "history": history(versions),
-            "reviews": _item_reviews(session, item_id),
+            "reviews": _reviews(session, ItemVersion, item_id),
             "own": _own(current, req.viewer.name),
         }
     return req.render(
@@ -628,20 +635,6 @@ def sets(req: PageRequest) -> Response:
     )
 
 
-def _set_reviews(session: Session, set_id: int) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(Review, Person, PracticalSetVersion.seq)
-        .join(Person, Person.id == Review.reviewer_id)
-        .join(PracticalSetVersion, PracticalSetVersion.id == Review.set_version_id)
-        .where(PracticalSetVersion.set_id == set_id)
-        .order_by(Review.id.desc())
-    )
-    return [
-        {"review": r, "reviewer": p.name, "seq": seq, "valid": verify_review(r, p)}
-        for r, p, seq in rows
-    ]
-
-
 @page("/review/bank/{bank_id:int}/sets/{code}", roles=ROLES)
 def set_card(req: PageRequest) -> Response:
     """One practical set as the reviewer signs it: its tasks with their requirements and
@@ -667,7 +660,7 @@ def set_card(req: PageRequest) -> Response:
             "rubrics": [list(task.rubric) for task in version.tasks],
             "venue": [r for r in version.prep_rows if r.audience == "venue"],
             "candidate": [r for r in version.prep_rows if r.audience != "venue"],
-            "reviews": _set_reviews(session, practical_set.id),
+            "reviews": _reviews(session, PracticalSetVersion, practical_set.id),
             "own": _own(version, req.viewer.name),
         }
     return req.render(
