@@ -279,13 +279,8 @@ def file_and_plan(db: Path, workspace: Path) -> int:
     commands and the demo call: a reviewer approves everything (signed), the institution
     files the bank (its package written and verified), staff and a batch are set up.
     Returns the batch id."""
-    from datetime import date
-
-    from qbank.bank import find_bank
-    from qbank.batch import new_batch
     from qbank.db import open_database
-    from qbank.people import add_person
-    from workflows.demo import DEMO_ACTOR, DEMO_STAFF, DEMO_SUPERVISOR, review_and_file
+    from workflows.demo import plan_batch, review_and_file
     from workflows.types import BankRef
 
     bank = BankRef(OCCUPATION[1], int(OCCUPATION[3]), OCCUPATION[5])
@@ -296,18 +291,7 @@ def file_and_plan(db: Path, workspace: Path) -> int:
         if failed:
             raise SystemExit(f"filing the generated bank failed: {failed}")
         with database.transaction() as session:
-            target = find_bank(session, bank.occupation, bank.level)
-            for name in {n for names in DEMO_STAFF.values() for n in names} | {DEMO_SUPERVISOR}:
-                add_person(session, name, ["staff"], actor=DEMO_ACTOR)
-            batch = new_batch(
-                session,
-                target,
-                exam_date=date.today(),
-                site="基准考点",
-                candidates=60,
-                staff=DEMO_STAFF,
-                actor=DEMO_ACTOR,
-            )
+            batch = plan_batch(session, bank, site="基准考点")
             return batch.id
     finally:
         database.dispose()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from exporters.print_run import PRINT_LIST_JSON
 from qbank import access, keys
@@ -36,7 +37,7 @@ from qbank.filing import NotCompliant
 from qbank.filing_check import TrustedKey
 from qbank.i18n import tr
 from qbank.integrity import snapshot, verify_database
-from qbank.model import PracticalSet
+from qbank.model import Batch, PracticalSet
 from qbank.people import add_person, get_person, public_key_raw, set_public_key
 from qbank.policy import load_policy
 from qbank.review import Decision, all_pending, review
@@ -324,23 +325,29 @@ def _reviewer_and_institution(
     return signers
 
 
+def plan_batch(session: Session, bank: BankRef, *, site: str) -> Batch:
+    """Today's batch of `bank` at `site` for 60 candidates, the demo's staff designated
+    (registered first): `qbank batch new` as the demo runs it."""
+    target = find_bank(session, bank.occupation, bank.level)
+    for name in {n for names in DEMO_STAFF.values() for n in names} | {DEMO_SUPERVISOR}:
+        add_person(session, name, ["staff"], actor=DEMO_ACTOR)
+    return new_batch(
+        session,
+        target,
+        exam_date=date.today(),
+        site=site,
+        candidates=60,
+        staff=DEMO_STAFF,
+        actor=DEMO_ACTOR,
+    )
+
+
 def assemble_batch(transaction: Transaction, bank: BankRef, blueprint: Path, report: Report) -> int:
     """Stage 4: a batch with designated staff; A/B theory papers and a practical paper
     (`qbank batch new`, `qbank assemble`). Returns the batch id."""
     policy = load_policy()
     with transaction() as session:
-        target = find_bank(session, bank.occupation, bank.level)
-        for name in {n for names in DEMO_STAFF.values() for n in names} | {DEMO_SUPERVISOR}:
-            add_person(session, name, ["staff"], actor=DEMO_ACTOR)
-        batch = new_batch(
-            session,
-            target,
-            exam_date=date.today(),
-            site="示例考点",
-            candidates=60,
-            staff=DEMO_STAFF,
-            actor=DEMO_ACTOR,
-        )
+        batch = plan_batch(session, bank, site="示例考点")
         seed, papers = assemble(
             session, batch, load_blueprint(blueprint), ["A", "B"], policy, actor=DEMO_ACTOR
         )
