@@ -56,6 +56,7 @@ from qbank.review import (
     verify_review,
 )
 from qbank.text.numbers import format_number, format_percent
+from qbank.tree import current_tree
 from web.diff import Span, side_by_side
 from web.i18n import wt
 from web.paging import page_of
@@ -153,18 +154,6 @@ class PointRow:
     importance: str | None
     range_code: str | None
     items: int
-
-
-def _tree(session: Session, bank: Bank) -> list[KnowledgeNode]:
-    if bank.tree_version_id is None:
-        return []
-    return list(
-        session.scalars(
-            select(KnowledgeNode)
-            .where(KnowledgeNode.tree_version_id == bank.tree_version_id)
-            .order_by(KnowledgeNode.position)
-        )
-    )
 
 
 def _type_and_point_counts(
@@ -280,7 +269,7 @@ def overview(req: PageRequest) -> Response:
             return _no_such(req, "web.review.no_bank")
         progress = status(session, bank)
         by_type, by_point = _type_and_point_counts(session, bank)
-        bars, points, outside = coverage(_tree(session, bank), by_point)
+        bars, points, outside = coverage(current_tree(session, bank), by_point)
         repetitions = _repetitions(session, bank)
         filings, changed = _filings(session, bank)
         title = bank_title(bank)
@@ -411,7 +400,7 @@ def queue(req: PageRequest) -> Response:
         bank = _bank(session, req, _path_id(req, "bank_id"))
         if bank is None:
             return _no_such(req, "web.review.no_bank")
-        nodes = _tree(session, bank)
+        nodes = current_tree(session, bank)
         stmt = _filtered(bank, nodes, chosen)
         total = session.scalar(stmt.with_only_columns(func.count())) or 0
         pg = page_of(req.query, total, req.state.config.page_size)
@@ -560,7 +549,7 @@ def item_card(req: PageRequest) -> Response:
             )
         )
         current = next(v for v in versions if v.sha256 == view.version)
-        nodes = _tree(session, bank)
+        nodes = current_tree(session, bank)
         context: dict[str, Any] = {
             "bank_id": bank.id,
             "title": bank_title(bank),
