@@ -430,6 +430,12 @@ def test_the_institution_sees_every_bank_without_signing(world: Path) -> None:
         queue = client.get(f"/review/bank/{f['bank']}/queue")
         assert queue.status_code == 200
         assert 'name="item"' not in queue.text and "只有审题专家可以签名审核" in queue.text
+        posted = client.post(
+            f"/review/bank/{f['bank']}/decide",
+            data={"csrf": csrf_of(queue.text), "passphrase": "x", "decision": "approved"}
+            | {"item": subject(f["others"][0])},
+        )
+        assert posted.status_code == 403  # the signing route is for reviewers only
 
 
 # --- decisions -------------------------------------------------------------------------------

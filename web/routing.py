@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from qbank.access import BankNotVisible
-from qbank.errors import QbankError
+from qbank.errors import NotFound, QbankError
 from qbank.review import SelfReview
 from web.auth import COOKIE, WebSession, same
 from web.i18n import wt
@@ -153,6 +153,8 @@ async def _read_form(
 def _status_of(error: QbankError) -> int:
     if isinstance(error, BankNotVisible | SelfReview):
         return 403
+    if isinstance(error, NotFound):
+        return 404
     return 400
 
 

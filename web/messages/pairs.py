@@ -4,7 +4,6 @@ from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- the reviewer's pair pages
-    "web.pairs.bank_title": ("{name}（{code}）{level} 级", "{name} ({code}) level {level}"),
     "web.pairs.heading": ("相似试题：{bank}", "Near-duplicate pairs: {bank}"),
     "web.pairs.back_bank": ("返回题库概览", "Back to the bank"),
     "web.pairs.back_list": ("返回相似试题列表", "Back to the pairs"),

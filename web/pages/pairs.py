@@ -33,7 +33,7 @@ from starlette.responses import Response
 from qbank.access import require_bank
 from qbank.canonical import content_id
 from qbank.content import verified_item_content
-from qbank.errors import InvalidInput, QbankError
+from qbank.errors import InvalidInput, NotFound, QbankError
 from qbank.items import item_content
 from qbank.model import Adjudication, Bank, Item, ItemVersion
 from qbank.model import OverlapReport as StoredReport
@@ -54,10 +54,12 @@ from qbank.text.normalize import format_answer
 from qbank.text.numbers import format_number, format_percent
 from web.diff import Span, side_by_side, similarity
 from web.i18n import wt
+from web.pages.reviewer import bank_title
 from web.routing import PageRequest, error_page, page
 from web.signing import signer_for
 
 REVIEWERS = ("reviewer", "institution")
+SIGNERS = ("reviewer",)  # the institution reads the pair pages; only reviewers sign
 REGULATORS = ("regulator",)
 THEORY = "theory"
 CACHED_REPORTS = 8
@@ -69,6 +71,10 @@ class PairError(QbankError):
 
     def __str__(self) -> str:
         return wt(self.key, **self.params)
+
+
+class PairNotFound(PairError, NotFound):
+    """No such bank, or no such pair in the bank's latest report (404)."""
 
 
 # --- the bank's latest report, parsed once per content hash --------------------------------
@@ -277,7 +283,7 @@ def current_marks(
 def _bank(req: PageRequest, session: Session, bank_id: int) -> Bank:
     bank = session.get(Bank, bank_id)
     if bank is None:
-        raise PairError("web.pairs.no_bank", id=bank_id)
+        raise PairNotFound("web.pairs.no_bank", id=bank_id)
     require_bank(session, req.person(session), bank)
     return bank
 
@@ -285,14 +291,6 @@ def _bank(req: PageRequest, session: Session, bank_id: int) -> Bank:
 def _path_int(req: PageRequest, name: str) -> int:
     return int(req.request.path_params[name])
 
-
-def bank_title(bank: Bank) -> str:
-    return wt(
-        "web.pairs.bank_title",
-        code=bank.occupation.code,
-        name=bank.occupation.name,
-        level=bank.level,
-    )
 
 
 @dataclass(frozen=True)
@@ -354,7 +352,7 @@ def _pair_context(req: PageRequest, session: Session) -> dict[str, Any]:
     latest = latest_report(session, bank)
     found = None if latest is None else _find_pair(latest.pairs, a, b)
     if latest is None or found is None:
-        raise PairError("web.pairs.not_a_pair", a=a, b=b)
+        raise PairNotFound("web.pairs.not_a_pair", a=a, b=b)
     sides = current_sides(session, bank, (a, b), req.viewer.name)
     left, right = with_spans(sides[a], sides[b])
     return {
@@ -389,7 +387,7 @@ def _pair_url(req: PageRequest) -> str:
 
 @page(
     "/review/bank/{bank_id:int}/pairs/{a:int}/{b:int}/adjudicate",
-    roles=REVIEWERS,
+    roles=SIGNERS,
     methods=("POST",),
 )
 def pair_adjudicate(req: PageRequest) -> Response:
@@ -426,7 +424,7 @@ def _still_shown(req: PageRequest, *sides: tuple[Side, str]) -> None:
 
 @page(
     "/review/bank/{bank_id:int}/pairs/{a:int}/{b:int}/reject",
-    roles=REVIEWERS,
+    roles=SIGNERS,
     methods=("POST",),
 )
 def pair_reject(req: PageRequest) -> Response:

@@ -64,6 +64,7 @@ from web.routing import PageRequest, error_page, page
 from web.signing import signer_for
 
 ROLES = ("reviewer", "institution")
+SIGNERS = ("reviewer",)  # the institution reads the review pages; only reviewers sign
 STATUSES = ("draft", APPROVED, REJECTED)
 TYPES = ("judgement", "single", "multiple")
 FILTERS = ("type", "point", "author", "importer", "status")
@@ -692,7 +693,7 @@ def _back(req: PageRequest, bank_id: int) -> str:
     return f"/review/bank/{bank_id}/queue"
 
 
-@page("/review/bank/{bank_id:int}/decide", roles=ROLES, methods=("POST",))
+@page("/review/bank/{bank_id:int}/decide", roles=SIGNERS, methods=("POST",))
 def decide(req: PageRequest) -> Response:
     """Approve or reject the chosen items and sets, signed with the viewer's key; all or
     nothing. A rejection needs a comment; the viewer's own items are refused (回避, 403)."""
