@@ -1,6 +1,7 @@
 """Commands load when they run: listing them imports none, and their listed help is theirs;
 help and `bank list` load none of the heavy libraries (solver, data frames, numerics,
-document and spreadsheet formats, tokenizers, age, migrations)."""
+document and spreadsheet formats, tokenizers, age, migrations), and `bank list` on a current
+SQLite file not even SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -95,7 +96,12 @@ def test_import_items_help_imports_nothing_heavy() -> None:
 def test_bank_list_on_a_current_database_imports_nothing_heavy(tmp_path: Path) -> None:
     path = tmp_path / "q.db"
     open_database(str(path)).dispose()  # created and migrated: the schema is current
-    assert not _heavy(_loaded("--db", str(path), "bank", "list"))
+    for args in ((), ("--json",)):
+        loaded = _loaded("--db", str(path), "bank", "list", *args)
+        assert not _heavy(loaded)
+        # a current SQLite file is read through sqlite3: not even SQLAlchemy or the model
+        assert not {m.split(".")[0] for m in loaded} & {"sqlalchemy", "psycopg"}
+        assert not {"qbank.model", "qbank.queries", "qbank.bank"} & loaded
 
 
 def test_signature_help_names_the_bundle_suffix() -> None:
