@@ -123,16 +123,23 @@ def bank_list(as_json: bool) -> None:
         print_banks(summaries)
 
 
-def _list_banks() -> list[BankSummary]:
-    """`qbank.bank.list_banks`; on a current SQLite file, the same statements through
-    `sqlite3` alone (their compiled text), which gives the same summaries sooner."""
+def _read_summaries() -> list[BankSummary] | None:
+    """Every bank's summary read from a current SQLite file through `sqlite3` alone (the
+    listing's statements, compiled), the same as `qbank.bank` gives them but sooner; None
+    when the database is anything else."""
     from qbank.bank_list import SQLITE_STATEMENTS, summaries
     from qbank.db import read_current_sqlite
 
     root = click.get_current_context().find_root()
     rows = read_current_sqlite((root.obj or {}).get("db"), SQLITE_STATEMENTS)
-    if rows is not None:
-        return summaries(rows)
+    return None if rows is None else summaries(rows)
+
+
+def _list_banks() -> list[BankSummary]:
+    """`qbank.bank.list_banks`, read without SQLAlchemy where it can be."""
+    found = _read_summaries()
+    if found is not None:
+        return found
     from qbank.bank import list_banks
 
     with transaction() as session:
@@ -152,10 +159,16 @@ def bank_show(occupation: str, level: int, as_json: bool) -> None:
     例 / Example:
       qbank bank show --occupation 6-31-01-03 --level 4
     """
-    from qbank.bank import find_bank, summarize
+    from qbank.bank_list import pick
 
-    with transaction() as session:
-        summary = summarize(session, find_bank(session, occupation, level))
+    found = _read_summaries()
+    if found is not None:
+        summary = pick(found, occupation, level)
+    else:
+        from qbank.bank import find_bank, summarize
+
+        with transaction() as session:
+            summary = summarize(session, find_bank(session, occupation, level))
     if as_json:
         emit_json(summary.as_dict())
     else:

@@ -9,12 +9,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qbank import audit
-from qbank.bank_list import LEVEL_NAMES, BankSummary, summaries
+from qbank.bank_list import (
+    LEVEL_NAMES,
+    BankSummary,
+    check_level,
+    check_occupation_code,
+    summaries,
+)
 from qbank.errors import InvalidInput, NotFound
 from qbank.i18n import tr
 from qbank.model import Bank, Item, ItemVersion, KnowledgeNode, Occupation, PracticalSet
 from qbank.queries import current_items, current_sets
-from qbank.text.normalize import is_occupation_code
 
 __all__ = [
     "LEVEL_NAMES",
@@ -33,19 +38,6 @@ __all__ = [
 ]
 
 _Row = TypeVar("_Row", Occupation, Bank)
-
-
-def check_level(level: int) -> int:
-    if level not in LEVEL_NAMES:
-        raise InvalidInput("bank.bad_level", level=level)
-    return level
-
-
-def check_occupation_code(code: str) -> str:
-    code = code.strip()
-    if not is_occupation_code(code):
-        raise InvalidInput("bank.bad_occupation_code", code=code)
-    return code
 
 
 def find_bank(session: Session, occupation_code: str, level: int) -> Bank:

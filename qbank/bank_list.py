@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from qbank.errors import InvalidInput, NotFound
+
 LEVEL_NAMES: dict[int, tuple[str, str]] = {
     5: ("五级", "初级工"),
     4: ("四级", "中级工"),
@@ -23,6 +25,21 @@ LEVEL_NAMES: dict[int, tuple[str, str]] = {
     1: ("一级", "高级技师"),
 }
 """Levels of 《国家职业技能标准》 (`003` 第十一条): number → (级别, 传统等级名)."""
+
+
+def check_level(level: int) -> int:
+    if level not in LEVEL_NAMES:
+        raise InvalidInput("bank.bad_level", level=level)
+    return level
+
+
+def check_occupation_code(code: str) -> str:
+    from qbank.text.normalize import is_occupation_code
+
+    code = code.strip()
+    if not is_occupation_code(code):
+        raise InvalidInput("bank.bad_occupation_code", code=code)
+    return code
 
 
 @dataclass
@@ -102,3 +119,14 @@ def summaries(rows: Mapping[str, Sequence[Sequence[Any]]]) -> list[BankSummary]:
             )
         )
     return found
+
+
+def pick(found: list[BankSummary], occupation_code: str, level: int) -> BankSummary:
+    """The summary of the bank of `occupation_code` at `level` among `found`, checked and
+    refused as `qbank.bank.find_bank` does."""
+    check_level(level)
+    code = check_occupation_code(occupation_code)
+    for summary in found:
+        if summary.occupation == code and summary.level == level:
+            return summary
+    raise NotFound("bank.not_found", occupation=occupation_code, level=level)

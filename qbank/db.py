@@ -4,7 +4,10 @@ SQLite file by default (`./qbank.db`), PostgreSQL by URL for an institution's sh
 The URL comes from the caller (`--db`), else `QBANK_DB`, else the default. Opening a
 database brings its schema up to date through Alembic, so banks kept for years upgrade in place;
 a database already at the head revision is recognised with one query and Alembic is not even
-imported (loading its environment costs more than most commands).
+imported (loading its environment costs more than most commands). A command that only reads
+and prints (`bank list`, `bank show`) may read a current SQLite file through the `sqlite3`
+module alone (`read_current_sqlite`), without importing SQLAlchemy, which is imported here
+only where it is used.
 
 Writers are serialised: on SQLite every transaction starts with `BEGIN IMMEDIATE` (the write
 lock is taken before the first read, so what a writer looked up is still true when it writes,

@@ -149,17 +149,34 @@ def test_a_current_sqlite_file_is_read_without_sqlalchemy_the_same(tmp_path: Pat
         rows = read_current_sqlite(named, SQLITE_STATEMENTS)
         assert rows is not None
         assert summaries(rows) == expected
-    fast = [
-        CliRunner().invoke(cli, ["--db", str(path), "bank", "list", *a]) for a in ((), ("--json",))
-    ]
     via_sqlalchemy = f"sqlite+pysqlite:///{path}"  # not a plain SQLite URL: the ordinary path
     assert read_current_sqlite(via_sqlalchemy, SQLITE_STATEMENTS) is None
-    slow = [
-        CliRunner().invoke(cli, ["--db", via_sqlalchemy, "bank", "list", *a])
-        for a in ((), ("--json",))
+    commands = [
+        ["bank", "list"],
+        ["bank", "list", "--json"],
+        *(
+            ["bank", "show", "--occupation", code, "--level", level, *more]
+            for code, level in (
+                (OCC, "4"),
+                (f" {OCC} ", "3"),
+                ("6-31-01-02", "5"),
+                ("6-31-01-99", "4"),
+                (OCC, "5"),
+                ("631", "4"),
+                (OCC, "9"),
+            )
+            for more in ((), ("--json",))
+        ),
     ]
-    assert [r.output for r in fast] == [r.output for r in slow]
-    assert "电工" in fast[0].output and all(r.exit_code == 0 for r in fast)
+    fast, slow = (
+        [CliRunner().invoke(cli, ["--db", named, *c]) for c in commands]
+        for named in (str(path), via_sqlalchemy)
+    )
+    assert [(r.exit_code, r.output) for r in fast] == [(r.exit_code, r.output) for r in slow]
+    assert [r.exit_code for r in fast] == [0] * 8 + [1] * 8
+    assert "钳工" in fast[0].output and "4（四级）" in fast[2].output
+    assert "没有职业 6-31-01-99 等级 4 的题库" in fast[8].output
+    assert "格式不正确" in fast[12].output and "实际为 9" in fast[14].output
 
 
 def test_anything_but_a_current_sqlite_file_takes_the_ordinary_path(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from cli._lazy import LazyGroup
 from cli.main import COMMANDS, cli
+from qbank.bank import ensure_bank
 from qbank.db import open_database
 
 HEAVY = frozenset(
@@ -95,9 +96,13 @@ def test_import_items_help_imports_nothing_heavy() -> None:
 
 def test_bank_list_on_a_current_database_imports_nothing_heavy(tmp_path: Path) -> None:
     path = tmp_path / "q.db"
-    open_database(str(path)).dispose()  # created and migrated: the schema is current
-    for args in ((), ("--json",)):
-        loaded = _loaded("--db", str(path), "bank", "list", *args)
+    database = open_database(str(path))  # created and migrated: the schema is current
+    with database.transaction() as session:
+        ensure_bank(session, "6-31-01-03", 4, actor="t", occupation_name="电工")
+    database.dispose()
+    show = ("show", "--occupation", "6-31-01-03", "--level", "4")
+    for args in (("list",), ("list", "--json"), show):
+        loaded = _loaded("--db", str(path), "bank", *args)
         assert not _heavy(loaded)
         # a current SQLite file is read through sqlite3: not even SQLAlchemy or the model
         assert not {m.split(".")[0] for m in loaded} & {"sqlalchemy", "psycopg"}
