@@ -6,8 +6,9 @@ Times, each in a fresh process and `--runs` times (median reported, with min and
 
 - `python -c pass`: the floor, the interpreter alone;
 - `qbank --help`, `qbank import --help`;
-- `qbank bank list` on a SQLite database created (and migrated) beforehand, so the schema is
-  current and the command only reads.
+- `qbank bank list` and `qbank bank show` on a SQLite database created (and migrated)
+  beforehand and holding one (empty) bank, so the schema is current and the commands only
+  read.
 
 The commands run as `python -c "from cli.main import main; main()" …` with this interpreter,
 in an empty directory, so the figures are those of the code on `sys.path` (set PYTHONPATH to
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 QBANK = "from cli.main import main; main()"
+BANK = ["--occupation", "6-31-01-03", "--level", "4", "--name", "电工"]
 
 
 def _run(argv: list[str], cwd: str, env: dict[str, str]) -> tuple[float, float]:
@@ -80,6 +82,7 @@ def _cases(python: str, db: str) -> list[tuple[str, list[str]]]:
         ("qbank --help", [python, "-c", QBANK, "--help"]),
         ("qbank import --help", [python, "-c", QBANK, "import", "--help"]),
         ("qbank bank list", [python, "-c", QBANK, "--db", db, "bank", "list"]),
+        ("qbank bank show", [python, "-c", QBANK, "--db", db, "bank", "show", *BANK[:4]]),
     ]
 
 
@@ -94,13 +97,14 @@ def measure(runs: int, checkouts: list[str | None], bytecode: bool) -> dict[str,
         }
         db = str(Path(tmp) / "q.db")
         first = envs[checkouts[0]]
-        subprocess.run(
-            [python, "-c", QBANK, "--db", db, "init"],
-            check=True,
-            capture_output=True,
-            cwd=tmp,
-            env=first,
-        )
+        for command in (["init"], ["bank", "new", *BANK]):
+            subprocess.run(
+                [python, "-c", QBANK, "--db", db, *command],
+                check=True,
+                capture_output=True,
+                cwd=tmp,
+                env=first,
+            )
         for name, argv in _cases(python, db):
             times: dict[str | None, tuple[list[float], list[float]]] = {
                 c: ([], []) for c in checkouts
