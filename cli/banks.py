@@ -1,4 +1,8 @@
-"""`qbank bank new|list|show|check`: make a bank on purpose, and what each bank holds."""
+"""`qbank bank new|list|show|check`: make a bank on purpose, and what each bank holds.
+
+The engine is imported inside each command: `bank list` on a current SQLite file reads it
+through `sqlite3` alone (`qbank.db.read_current_sqlite`) and never loads SQLAlchemy.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,7 @@ from cli._common import (
     transaction,
 )
 from cli._lazy import LazyGroup
-from qbank import audit
-from qbank.bank import LEVEL_NAMES, BankSummary, find_bank, list_banks, summarize
+from qbank.bank_list import LEVEL_NAMES, BankSummary
 
 
 @click.group(
@@ -84,6 +87,7 @@ def bank_new(occupation: str, level: int, name: str, as_json: bool) -> None:
     例 / Example:
       qbank bank new --occupation 6-31-01-03 --level 4 --name 电工
     """
+    from qbank import audit
     from workflows.importing import new_bank
     from workflows.types import BankRef
 
@@ -112,12 +116,34 @@ def bank_list(as_json: bool) -> None:
     例 / Example:
       qbank bank list --json
     """
-    with transaction() as session:
-        summaries = list_banks(session)
+    summaries = _list_banks()
     if as_json:
         emit_json([s.as_dict() for s in summaries])
     else:
         print_banks(summaries)
+
+
+def _read_summaries() -> list[BankSummary] | None:
+    """Every bank's summary read from a current SQLite file through `sqlite3` alone (the
+    listing's statements, compiled), the same as `qbank.bank` gives them but sooner; None
+    when the database is anything else."""
+    from qbank.bank_list import SQLITE_STATEMENTS, summaries
+    from qbank.db import read_current_sqlite
+
+    root = click.get_current_context().find_root()
+    rows = read_current_sqlite((root.obj or {}).get("db"), SQLITE_STATEMENTS)
+    return None if rows is None else summaries(rows)
+
+
+def _list_banks() -> list[BankSummary]:
+    """`qbank.bank.list_banks`, read without SQLAlchemy where it can be."""
+    found = _read_summaries()
+    if found is not None:
+        return found
+    from qbank.bank import list_banks
+
+    with transaction() as session:
+        return list_banks(session)
 
 
 @bank_group.command("show")
@@ -133,8 +159,16 @@ def bank_show(occupation: str, level: int, as_json: bool) -> None:
     例 / Example:
       qbank bank show --occupation 6-31-01-03 --level 4
     """
-    with transaction() as session:
-        summary = summarize(session, find_bank(session, occupation, level))
+    from qbank.bank_list import pick
+
+    found = _read_summaries()
+    if found is not None:
+        summary = pick(found, occupation, level)
+    else:
+        from qbank.bank import find_bank, summarize
+
+        with transaction() as session:
+            summary = summarize(session, find_bank(session, occupation, level))
     if as_json:
         emit_json(summary.as_dict())
     else:
@@ -162,6 +196,8 @@ def bank_check(occupation: str, level: int, policy_file: Path | None, as_json: b
     例 / Example:
       qbank bank check --occupation 6-31-01-03 --level 4 --json
     """
+    from qbank import audit
+    from qbank.bank import find_bank
     from qbank.compliance import check_bank  # overlap checks load numba: only for this command
     from qbank.policy import load_policy
 

@@ -2,43 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qbank import audit
+from qbank.bank_list import (
+    LEVEL_NAMES,
+    BankSummary,
+    check_level,
+    check_occupation_code,
+    summaries,
+)
 from qbank.errors import InvalidInput, NotFound
 from qbank.i18n import tr
-from qbank.model import Bank, ItemVersion, KnowledgeNode, Occupation
+from qbank.model import Bank, Item, ItemVersion, KnowledgeNode, Occupation, PracticalSet
 from qbank.queries import current_items, current_sets
-from qbank.text.normalize import is_occupation_code
 
-LEVEL_NAMES: dict[int, tuple[str, str]] = {
-    5: ("五级", "初级工"),
-    4: ("四级", "中级工"),
-    3: ("三级", "高级工"),
-    2: ("二级", "技师"),
-    1: ("一级", "高级技师"),
-}
-"""Levels of 《国家职业技能标准》 (`003` 第十一条): number → (级别, 传统等级名)."""
+__all__ = [
+    "LEVEL_NAMES",
+    "BankSummary",
+    "bank_list_statements",
+    "check_level",
+    "check_occupation_code",
+    "create_bank",
+    "ensure_bank",
+    "existing_bank",
+    "find_bank",
+    "list_banks",
+    "sqlite_statements",
+    "suggest_banks",
+    "summarize",
+]
 
 _Row = TypeVar("_Row", Occupation, Bank)
-
-
-def check_level(level: int) -> int:
-    if level not in LEVEL_NAMES:
-        raise InvalidInput("bank.bad_level", level=level)
-    return level
-
-
-def check_occupation_code(code: str) -> str:
-    code = code.strip()
-    if not is_occupation_code(code):
-        raise InvalidInput("bank.bad_occupation_code", code=code)
-    return code
 
 
 def find_bank(session: Session, occupation_code: str, level: int) -> Bank:
@@ -194,23 +193,6 @@ def suggest_banks(
     return [bank for _, _, bank in scored[:limit]]
 
 
-@dataclass
-class BankSummary:
-    """What `bank list` / `bank show` print: counts of the bank's current content."""
-
-    occupation: str
-    occupation_name: str
-    level: int
-    items: int
-    by_type: dict[str, int] = field(default_factory=dict)
-    practical_sets: int = 0
-    knowledge_points: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
-
-
 def summarize(session: Session, bank: Bank) -> BankSummary:
     """Counts of the bank's live items by type and status, sets and knowledge points."""
     current = (
@@ -219,9 +201,9 @@ def summarize(session: Session, bank: Bank) -> BankSummary:
         .subquery()
     )
     rows = session.execute(
-        select(current.c.type, current.c.status, func.count()).group_by(
-            current.c.type, current.c.status
-        )
+        select(current.c.type, current.c.status, func.count())
+        .group_by(current.c.type, current.c.status)
+        .order_by(current.c.type, current.c.status)  # as `bank list` gives them
     ).all()
     by_type = {"judgement": 0, "single": 0, "multiple": 0}
     by_status: dict[str, int] = {}
@@ -254,8 +236,53 @@ def summarize(session: Session, bank: Bank) -> BankSummary:
     )
 
 
+def bank_list_statements() -> dict[str, Select[Any]]:
+    """What `list_banks` reads, for all banks at once: the banks in listing order and, by
+    bank, the current items' counts by type and status, the current sets, the points.
+
+    `qbank.bank_list.SQLITE_STATEMENTS` holds these compiled for SQLite, so `qbank bank
+    list` can run them without importing SQLAlchemy (tests/test_bank_list.py keeps the two
+    equal); `summarize` counts the same for one bank.
+    """
+    current = (
+        current_items()
+        .with_only_columns(
+            Item.bank_id.label("bank_id"),
+            ItemVersion.type.label("type"),
+            ItemVersion.status.label("status"),
+        )
+        .subquery()
+    )
+    by_kind = (current.c.bank_id, current.c.type, current.c.status)
+    return {
+        "banks": select(Bank.id, Occupation.code, Occupation.name, Bank.level)
+        .join(Occupation, Occupation.id == Bank.occupation_id)
+        .order_by(Occupation.code, Bank.level.desc()),
+        "items": select(*by_kind, func.count()).group_by(*by_kind).order_by(*by_kind),
+        "sets": current_sets()
+        .with_only_columns(PracticalSet.bank_id, func.count())
+        .group_by(PracticalSet.bank_id),
+        "points": select(Bank.id, func.count())
+        .join(KnowledgeNode, KnowledgeNode.tree_version_id == Bank.tree_version_id)
+        .where(KnowledgeNode.importance.is_not(None))
+        .group_by(Bank.id),
+    }
+
+
+def sqlite_statements() -> dict[str, str]:
+    """`bank_list_statements()` as SQLite runs them (what `SQLITE_STATEMENTS` must hold)."""
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    return {
+        name: str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        for name, stmt in bank_list_statements().items()
+    }
+
+
 def list_banks(session: Session) -> list[BankSummary]:
-    banks = session.scalars(
-        select(Bank).join(Occupation).order_by(Occupation.code, Bank.level.desc())
-    ).all()
-    return [summarize(session, bank) for bank in banks]
+    """Every bank's summary, as `summarize` gives it, in order of occupation code and level
+    (highest number first)."""
+    return summaries(
+        {name: session.execute(stmt).all() for name, stmt in bank_list_statements().items()}
+    )

@@ -4,7 +4,10 @@ SQLite file by default (`./qbank.db`), PostgreSQL by URL for an institution's sh
 The URL comes from the caller (`--db`), else `QBANK_DB`, else the default. Opening a
 database brings its schema up to date through Alembic, so banks kept for years upgrade in place;
 a database already at the head revision is recognised with one query and Alembic is not even
-imported (loading its environment costs more than most commands).
+imported (loading its environment costs more than most commands). A command that only reads
+and prints (`bank list`, `bank show`) may read a current SQLite file through the `sqlite3`
+module alone (`read_current_sqlite`), without importing SQLAlchemy, which is imported here
+only where it is used.
 
 Writers are serialised: on SQLite every transaction starts with `BEGIN IMMEDIATE` (the write
 lock is taken before the first read, so what a writer looked up is still true when it writes,
@@ -18,22 +21,19 @@ import functools
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import ConnectionPoolEntry
-
 from qbank.errors import QbankError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # SQLAlchemy is imported where it is used: `read_current_sqlite` needs none
     import psycopg  # only for the connect hook's annotation: importing it costs start-up time
     from alembic.config import Config
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.orm import Session
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 DEFAULT_PATH = "qbank.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -83,7 +83,9 @@ def resolve_url(db: str | None = None) -> str:
     return f"sqlite:///{Path(value).expanduser()}"
 
 
-def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+def _sqlite_pragmas(
+    dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry | None
+) -> None:
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_begin)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -111,6 +113,8 @@ def create_private_sqlite_file(url: str) -> None:
     private too. An existing file is left alone; a path that cannot be created is left for
     SQLite to report when it connects.
     """
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     path = parsed.database
     if not path or path == ":memory:" or path.startswith("file:") or parsed.query.get("uri"):
@@ -125,6 +129,8 @@ def create_private_sqlite_file(url: str) -> None:
 @contextmanager
 def busy_as_error() -> Iterator[None]:
     """Turn "the database is locked" / "lock timeout" into `DatabaseBusy`."""
+    from sqlalchemy.exc import DBAPIError
+
     try:
         yield
     except DBAPIError as error:
@@ -141,6 +147,8 @@ def lock_bank(session: Session, bank_id: int) -> None:
     Call it before looking anything up that the write depends on.
     """
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
         with busy_as_error():
             session.execute(text(PG_LOCK), {"key": bank_id})
 
@@ -181,6 +189,9 @@ class Database:
     """An open qbank database: an engine and a session factory."""
 
     def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine, event
+        from sqlalchemy.orm import sessionmaker
+
         self.url = url
         self.engine: Engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
@@ -198,6 +209,7 @@ class Database:
         opening a new database at once build its schema once.
         """
         from alembic import command
+        from sqlalchemy import text
 
         config = alembic_config()
         with busy_as_error(), self.engine.begin() as connection:
@@ -210,6 +222,8 @@ class Database:
         """The revision in `alembic_version`, read without a transaction (so without taking
         the SQLite write lock); None when there is none or it cannot be read (no table yet,
         several rows, a locked or missing file): `upgrade` then says what is wrong."""
+        from sqlalchemy.exc import DBAPIError
+
         failures = (DBAPIError, self.engine.dialect.loaded_dbapi.Error)
         try:
             raw = self.engine.raw_connection()
@@ -255,3 +269,48 @@ def open_database(db: str | None = None, *, upgrade: bool = True) -> Database:
     if upgrade and not database.is_current():
         database.upgrade()
     return database
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The file of a plain `sqlite:///path` URL, as SQLAlchemy reads it; None for anything
+    else (another backend, a driver, a query string, escapes, memory, `file:` URIs)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    path = url[len(prefix) :]
+    if not path or path == ":memory:" or path.startswith("file:") or any(c in path for c in "?%#"):
+        return None
+    return path
+
+
+def read_current_sqlite(db: str | None, statements: Mapping[str, str]) -> dict[str, Any] | None:
+    """The rows of each read-only SQL statement, run in one read transaction with the
+    `sqlite3` module alone (no SQLAlchemy, no write lock) when `db` names an existing SQLite
+    file whose schema is at the head revision; None otherwise, or when anything but a lock
+    goes wrong, so the caller opens the database the ordinary way and meets what it would have
+    met (creation, migration, the error as it is explained).
+
+    Raises DatabaseBusy when a writer holds the file past the busy timeout. For commands that
+    only read and print, where importing SQLAlchemy costs more than the rest of the command.
+    """
+    path = _sqlite_file(resolve_url(db))
+    head = head_revision()
+    if path is None or head is None:
+        return None
+    try:
+        uri = Path(path).absolute().as_uri() + "?mode=rw"  # an existing file: never create one
+        connection = sqlite3.connect(uri, uri=True, timeout=busy_timeout())
+    except (sqlite3.Error, ValueError):
+        return None
+    try:
+        _sqlite_pragmas(connection, None)
+        connection.execute("BEGIN")  # deferred: one snapshot, no write lock
+        if connection.execute("SELECT version_num FROM alembic_version").fetchall() != [(head,)]:
+            return None
+        return {name: connection.execute(sql).fetchall() for name, sql in statements.items()}
+    except sqlite3.Error as error:
+        if is_busy(error):
+            raise DatabaseBusy() from error
+        return None
+    finally:
+        connection.close()  # never wrote: closing ends the read transaction

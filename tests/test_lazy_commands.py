@@ -1,6 +1,7 @@
 """Commands load when they run: listing them imports none, and their listed help is theirs;
 help and `bank list` load none of the heavy libraries (solver, data frames, numerics,
-document and spreadsheet formats, tokenizers, age, migrations)."""
+document and spreadsheet formats, tokenizers, age, migrations), and `bank list` on a current
+SQLite file not even SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from cli._lazy import LazyGroup
 from cli.main import COMMANDS, cli
+from qbank.bank import ensure_bank
 from qbank.db import open_database
 
 HEAVY = frozenset(
@@ -94,8 +96,17 @@ def test_import_items_help_imports_nothing_heavy() -> None:
 
 def test_bank_list_on_a_current_database_imports_nothing_heavy(tmp_path: Path) -> None:
     path = tmp_path / "q.db"
-    open_database(str(path)).dispose()  # created and migrated: the schema is current
-    assert not _heavy(_loaded("--db", str(path), "bank", "list"))
+    database = open_database(str(path))  # created and migrated: the schema is current
+    with database.transaction() as session:
+        ensure_bank(session, "6-31-01-03", 4, actor="t", occupation_name="电工")
+    database.dispose()
+    show = ("show", "--occupation", "6-31-01-03", "--level", "4")
+    for args in (("list",), ("list", "--json"), show):
+        loaded = _loaded("--db", str(path), "bank", *args)
+        assert not _heavy(loaded)
+        # a current SQLite file is read through sqlite3: not even SQLAlchemy or the model
+        assert not {m.split(".")[0] for m in loaded} & {"sqlalchemy", "psycopg"}
+        assert not {"qbank.model", "qbank.queries", "qbank.bank"} & loaded
 
 
 def test_signature_help_names_the_bundle_suffix() -> None:
