@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Protocol
 
 import numpy as np
 
@@ -82,7 +83,7 @@ class Context:
         kind: ReportKind,
         scope: Scope,
         method: Method,
-        units: Sequence[Unit],
+        units: Sequence[Named],
         pairs: list[ReportPair],
         figures: tuple[Number, Number, float],
         cap: float,
@@ -107,7 +108,17 @@ class Context:
         )
 
 
-def snapshot(units: Sequence[Unit]) -> Snapshot:
+class Named(Protocol):
+    """What a report names of a compared unit: a `Unit`, or a `ListedItem`."""
+
+    @property
+    def id(self) -> int | str: ...
+
+    @property
+    def version(self) -> str: ...
+
+
+def snapshot(units: Sequence[Named]) -> Snapshot:
     """Count and SHA-256 of the sorted version ids: names exactly what was compared."""
     versions = sorted(u.version for u in units)
     return Snapshot(len(versions), content_id(versions))
@@ -117,7 +128,7 @@ def _rate(numerator: float, denominator: float) -> float:
     return round(numerator / denominator, RATE_DIGITS) if denominator else 0.0
 
 
-def _pair(a: Unit, b: Unit, pair: Pair) -> ReportPair:
+def _pair(a: Named, b: Named, pair: Pair) -> ReportPair:
     return ReportPair(a.id, b.id, round(pair.similarity, RATE_DIGITS), pair.shared, pair.union)
 
 
@@ -160,7 +171,6 @@ def theory_report(
 
     `sigs` may pass the units' stored MinHash signatures (the policy's parameters), one row
     per unit; `progress` follows the LSH stages (`pairs.near_duplicates`)."""
-    adjudications = adjudications or Adjudications()
     found, method = near_duplicates(
         [u.tokens for u in units],
         ctx.policy,
@@ -168,10 +178,24 @@ def theory_report(
         sigs=sigs,
         progress=progress,
     )
+    return theory_document(_listed(units), found, method, ctx, scope, adjudications)
+
+
+def theory_document(
+    listed: tuple[ListedItem, ...],
+    found: Sequence[Pair],
+    method: Method,
+    ctx: Context,
+    scope: Scope,
+    adjudications: Adjudications | None = None,
+) -> OverlapReport:
+    """The theory report of a scope's items (`listed`, in order) and its near-duplicate
+    pairs (`found`, indices into `listed`, sorted), however they were found."""
+    adjudications = adjudications or Adjudications()
     counted: list[Pair] = []
     adjudicated = []
     for pair in found:
-        a, b = units[pair.i], units[pair.j]
+        a, b = listed[pair.i], listed[pair.j]
         mark = adjudications.get(a.version, b.version)
         if mark is None:
             counted.append(pair)
@@ -179,18 +203,19 @@ def theory_report(
             adjudicated.append(AdjudicatedPair(_pair(a, b, pair), mark.reviewer, mark.reason))
     i = np.array([p.i for p in counted], dtype=np.int64)
     j = np.array([p.j for p in counted], dtype=np.int64)
-    groups = clusters(len(units), i, j)
-    numerator, denominator = repetition(len(units), groups)
+    n = len(listed)
+    groups = clusters(n, i, j)
+    numerator, denominator = repetition(n, groups)
     rate = _rate(numerator, denominator)
-    pairs = [_pair(units[p.i], units[p.j], p) for p in counted]
+    pairs = [_pair(listed[p.i], listed[p.j], p) for p in counted]
     cap = float(ctx.policy.max_repetition.value)
-    report = ctx.report("theory", scope, method, units, pairs, (numerator, denominator, rate), cap)
+    report = ctx.report("theory", scope, method, listed, pairs, (numerator, denominator, rate), cap)
     return replace(
         report,
-        items=_listed(units),
+        items=listed,
         adjudicated=tuple(adjudicated),
         adjudicated_counted=False,
-        clusters=tuple(tuple(units[k].id for k in g) for g in groups),
+        clusters=tuple(tuple(listed[k].id for k in g) for g in groups),
     )
 
 

@@ -63,7 +63,7 @@ def read_tokens(
         stmt = select(TokenSet.text_sha256, tokens).where(
             TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(chunk)
         )
-        for key, value in session.connection().execute(stmt):
+        for key, value in session.connection().execute(stmt).fetchall():
             decoded = _json(value) if isinstance(value, str) else value
             stored[key] = [same(token, token) for token in decoded]
         if advance is not None:
@@ -101,7 +101,7 @@ def read_signatures(
             Signature.text_sha256.in_(chunk),
         )
         datas, ranks = [], []
-        for key, data in session.connection().execute(stmt):
+        for key, data in session.connection().execute(stmt).fetchall():
             if by_rank is None and len(data) in (4 * num_perm, 8 * num_perm):
                 dtype = np.dtype(f"<u{len(data) // num_perm}")
                 by_rank = np.zeros((len(unique), width), dtype=dtype.newbyteorder("="))
