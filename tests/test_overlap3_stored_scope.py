@@ -131,3 +131,20 @@ def test_stored_scope_report_is_the_units_report(db: Database, tmp_path: Path) -
         first = conn.scalar(select(Signature.text_sha256).limit(1))
         conn.execute(delete(Signature).where(Signature.text_sha256 == first))
     assert _checked(db, policy) == expected
+
+
+def test_text_json_is_canonical_text() -> None:
+    """The written-out key text equals the encoder's on strings that need escapes."""
+    import random
+
+    from qbank.content import canonical_text
+    from qbank.overlap.stored_scope import text_json
+
+    rng = random.Random(7)
+    alphabet = ["a", '"', "\\", "\n", "\x00", "\x1f", "\x7f", "中", "𠀀", "\u2028", "\ud800", "/"]
+    for _ in range(3000):
+        stem = "".join(rng.choices(alphabet, k=rng.randint(0, 8)))
+        options = [
+            "".join(rng.choices(alphabet, k=rng.randint(0, 5))) for _ in range(rng.randint(0, 4))
+        ]
+        assert text_json(stem, options) == canonical_text([stem, options])

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from hashlib import sha256
+from json.encoder import encode_basestring as _string
 from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from qbank.content import canonical_text, verified_item_dict
+from qbank.content import verified_item_dict
 from qbank.overlap import bands as numpy_bands
 from qbank.overlap.document import ListedItem, LshMethod, Method
 from qbank.overlap.fingerprints import TextUnit, tokenizer_info
@@ -44,10 +46,10 @@ class StoredPairs:
     method: Method
 
 
-def _sha(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def text_json(stem: str, options: Sequence[str]) -> str:
+    """`canonical_text([stem, list(options)])`, written out: a list of a string and a list
+    of strings is each string's JSON (the encoder's own `encode_basestring`) in brackets."""
+    return f"[{_string(stem)},[{','.join(map(_string, options))}]]"
 
 
 def scope_rows(
@@ -59,8 +61,8 @@ def scope_rows(
     for row in rows:
         content = verified_item_dict(row, guid=row.guid, consequence=consequence)
         options = content["options"]
-        text = canonical_text([content["stem"], [options[k] for k in row.options]])
-        keys.append(_sha(text))
+        text = text_json(content["stem"], [options[k] for k in row.options])
+        keys.append(sha256(text.encode("utf-8")).hexdigest())
         listed.append(ListedItem(row.item_id, row.guid, row.sha256))
     return listed, keys
 
