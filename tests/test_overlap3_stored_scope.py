@@ -148,3 +148,10 @@ def test_text_json_is_canonical_text() -> None:
             "".join(rng.choices(alphabet, k=rng.randint(0, 5))) for _ in range(rng.randint(0, 4))
         ]
         assert text_json(stem, options) == canonical_text([stem, options])
+
+
+def test_reports_name_the_scheme_the_kernels_use() -> None:
+    """`pairs` names the MinHash scheme without importing the kernels: the same one."""
+    from qbank.overlap import minhash, pairs
+
+    assert pairs.DEFAULT_SCHEME == minhash.DEFAULT_SCHEME
