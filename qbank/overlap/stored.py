@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,12 +87,14 @@ def read_signatures(
     Values are little-endian uint32 (datasketch's default scheme) or uint64, as
     `qbank.overlap.minhash.to_bytes` wrote them; one of another length counts as missing.
     """
-    unique = list(dict.fromkeys(keys))  # first-seen order: for distinct keys, rank == index
-    rank = {key: r for r, key in enumerate(unique)}
+    rank: dict[str, int] = {}  # first-seen order: for distinct keys, rank == index
+    for key in keys:
+        rank.setdefault(key, len(rank))
+    unique = rank.keys()
     width = columns if columns is not None else num_perm
     by_rank: np.ndarray | None = None  # one row per unique key, filled chunk by chunk
     found = np.zeros(len(unique), dtype=bool)
-    for chunk, rows in _signature_rows(session, tokenizer, unique, num_perm, seed):
+    for chunk, rows in _signature_rows(session, tokenizer, rank, num_perm, seed):
         datas, ranks = [], []
         for key, data in rows:
             if by_rank is None and len(data) in (4 * num_perm, 8 * num_perm):
@@ -121,7 +123,7 @@ SCAN_BATCH = 5000
 
 
 def _signature_rows(
-    session: Session, tokenizer: str, keys: Sequence[str], num_perm: int, seed: int
+    session: Session, tokenizer: str, keys: Mapping[str, int], num_perm: int, seed: int
 ) -> Iterator[tuple[int, Sequence[tuple[str, bytes]]]]:
     """(keys covered, rows of (key, data)) batches: the stored signatures of `keys` with
     these parameters, and perhaps others (the caller keeps those of `keys`).
@@ -138,10 +140,9 @@ def _signature_rows(
     columns = select(Signature.text_sha256, Signature.data)
     stored = connection.scalar(select(func.count()).select_from(Signature)) or 0
     if stored <= 2 * len(keys):
-        wanted = set(keys)
         result = connection.execute(columns.where(*same))
         while batch := result.fetchmany(SCAN_BATCH):
-            yield 0, [row for row in batch if row[0] in wanted]
+            yield 0, [row for row in batch if row[0] in keys]
         yield len(keys), []
         return
     ordered = sorted(keys)
