@@ -155,3 +155,26 @@ def test_reports_name_the_scheme_the_kernels_use() -> None:
     from qbank.overlap import minhash, pairs
 
     assert pairs.DEFAULT_SCHEME == minhash.DEFAULT_SCHEME
+
+
+def test_report_bytes_of_many_items_are_the_canonical_json(db: Database, tmp_path: Path) -> None:
+    """The item list written out equals `canonical_bytes(report.to_json())`: int and str ids,
+    guids absent or needing escapes, and a report whose other sections hold an `items` key."""
+    from dataclasses import replace
+
+    from qbank.canonical import canonical_bytes
+    from qbank.overlap.document import ListedItem
+
+    store(db, records(60))
+    with db.transaction() as session:
+        report = check_theory(session, find_bank(session, OCC, 4), lsh_policy(tmp_path), actor="t")
+    odd = ['a"b\\c', "中文\n", None, "\u2028", "x/y"]
+    items = tuple(
+        ListedItem(k if k % 3 else f"file.xlsx:{k}", odd[k % len(odd)], f"{k:064x}")
+        for k in range(2500)
+    )
+    many = replace(report, items=items)
+    assert report_bytes(many) == canonical_bytes(many.to_json())
+    nested = replace(many, unverified={"extra": {"items": []}})
+    assert report_bytes(nested) == canonical_bytes(nested.to_json())
+    assert report_bytes(report) == canonical_bytes(report.to_json())

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _string
 from typing import Protocol
 
 import numpy as np
@@ -336,5 +337,39 @@ def finish(report: OverlapReport, generated_by: str) -> OverlapReport:
 
 
 def report_bytes(report: OverlapReport) -> bytes:
-    """The report's canonical JSON: what `--out` writes, the database keeps and a filing hashes."""
-    return canonical_bytes(report.to_json())
+    """The report's canonical JSON: what `--out` writes, the database keeps and a filing hashes.
+
+    A report listing many items has its item list written out directly (`_items_json`)
+    rather than as one dict per item: the same bytes, a fraction of the memory and time."""
+    items = report.items
+    if items is None or len(items) < _SPLICE_FROM:
+        return canonical_bytes(report.to_json())
+    listing = _items_json(items)
+    head = canonical_bytes(replace(report, items=()).to_json())
+    if listing is None or head.count(_EMPTY_ITEMS) != 1:
+        return canonical_bytes(report.to_json())
+    before, after = head.split(_EMPTY_ITEMS)
+    return b"".join((before, b'"items":[', listing.encode("utf-8"), b"]", after))
+
+
+_SPLICE_FROM = 1000
+_EMPTY_ITEMS = b'"items":[]'
+
+
+def _items_json(items: Sequence[ListedItem]) -> str | None:
+    """`canonical_bytes` of the items' `to_json()` dicts without their brackets, as text
+    (keys in order guid, id, version); None if an id is neither int nor str."""
+    parts = []
+    for item in items:
+        id_, guid = item.id, item.guid
+        if type(id_) is int:
+            shown = str(id_)
+        elif type(id_) is str:
+            shown = _string(id_)
+        else:
+            return None
+        if not (guid is None or type(guid) is str) or type(item.version) is not str:
+            return None
+        guid_json = "null" if guid is None else _string(guid)
+        parts.append(f'{{"guid":{guid_json},"id":{shown},"version":{_string(item.version)}}}')
+    return ",".join(parts)
