@@ -20,10 +20,8 @@ from cli._common import (
     t,
     transaction,
 )
-from cli._passphrase import passphrase_from_env_or_prompt
-from qbank import audit, keys
+from qbank import audit
 from qbank.bank import find_bank
-from qbank.people import get_person
 from qbank.policy import load_policy
 from qbank.text.normalize import format_number
 from qbank.text.tokens import ENGINES, Engine, default_tokenizer
@@ -325,7 +323,10 @@ def overlap_mark(
     例 / Example:
       qbank overlap mark 26 151 --occupation 6-31-01-03 --level 4 --reviewer 李工 --reason "考查内容不同"
     """
+    from cli._passphrase import passphrase_from_env_or_prompt
+    from qbank import keys
     from qbank.overlap.adjudication import adjudicate
+    from qbank.people import get_person
 
     with transaction() as session:
         bank = find_bank(session, occupation, level)

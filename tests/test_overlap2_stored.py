@@ -103,7 +103,8 @@ def test_a_check_reports_each_stage_to_its_total(db: Database, tmp_path: Path) -
             session, bank, lsh_policy(tmp_path), actor="t", progress=lambda *s: seen.append(s)
         )
     order = list(dict.fromkeys(stage for stage, _, _ in seen))
-    assert order == ["tokenise", "signatures", "candidates", "verify"]
+    # all signatures stored: they come first, tokens only for the candidates' rows
+    assert order == ["signatures", "candidates", "tokenise", "verify"]
     for stage in order:
         steps = [(done, total) for s, done, total in seen if s == stage]
         assert steps[0][0] == 0 and steps[-1][0] == steps[-1][1]

@@ -17,7 +17,7 @@ _EXPORTS = {
     "verify": "qbank.overlap.exact",
     "candidates": "qbank.overlap.lsh",
     "cross_candidates": "qbank.overlap.lsh",
-    "lsh_params": "qbank.overlap.lsh",
+    "lsh_params": "qbank.overlap.lsh_params",
     "TokenMatrix": "qbank.overlap.matrix",
     "to_matrix": "qbank.overlap.matrix",
     "DEFAULT_SCHEME": "qbank.overlap.minhash",

@@ -7,6 +7,7 @@ theory check lists marked pairs apart and does not count them in the rate.
 from __future__ import annotations
 
 import base64
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,13 +15,13 @@ from sqlalchemy.orm import Session
 from qbank import audit
 from qbank.canonical import canonical_bytes
 from qbank.errors import InvalidInput, NotFound
-from qbank.keys import Signer
 from qbank.model import Adjudication, Bank, Item, ItemVersion, Person
 from qbank.overlap.report import Adjudications, Mark
 from qbank.overlap.units import bank_scope
-from qbank.people import public_key_raw, require_role
 from qbank.queries import current_items
-from qbank.review import SelfReview
+
+if TYPE_CHECKING:
+    from qbank.keys import Signer
 
 
 def adjudications(session: Session, bank: Bank) -> Adjudications:
@@ -63,6 +64,9 @@ def adjudicate(
     """
     if not reason.strip():
         raise InvalidInput("overlap.reason_required")
+    from qbank.people import public_key_raw, require_role  # keys: loaded to sign only
+    from qbank.review import SelfReview
+
     require_role(reviewer, "reviewer")
     if signer.public_key_raw != public_key_raw(reviewer):
         raise InvalidInput("people.key_mismatch", name=reviewer.name)

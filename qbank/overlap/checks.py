@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from qbank import audit
@@ -29,8 +29,10 @@ from qbank.overlap.report import (
     practical_report,
     reference_report,
     report_bytes,
+    theory_document,
     theory_report,
 )
+from qbank.overlap.stored_scope import scope_rows, stored_theory
 from qbank.overlap.units import (
     Progress,
     bank_scope,
@@ -44,6 +46,7 @@ from qbank.overlap.units import (
     stream_item_rows,
 )
 from qbank.policy import Policy
+from qbank.queries import current_item_contents
 from qbank.records import ItemRecord
 
 if TYPE_CHECKING:
@@ -60,17 +63,41 @@ def check_theory(
     progress: Progress = None,
 ) -> OverlapReport:
     """Repetition within one bank's theory items (the 30% rule). Reads the stored tokens and
-    signatures; writes those missing. `progress` follows the stages (`units.Progress`)."""
+    signatures; writes those missing. `progress` follows the stages (`units.Progress`).
+
+    A scope compared by LSH whose signatures are all stored reads tokens only for the rows in
+    candidate pairs (`stored_scope`); the report is the same."""
+    ctx = context(policy, tokenizer, actor)
+    if _count_items(session, bank) > int(policy.exact_max_items.value):
+        listed, keys = scope_rows(stream_item_rows(session, bank))
+        found = stored_theory(session, listed, keys, policy, tokenizer, progress)
+        del keys
+        if found is not None:
+            report = theory_document(
+                found.listed,
+                found.pairs,
+                found.method,
+                ctx,
+                bank_scope(bank),
+                adjudications(session, bank),
+            )
+            return finish(report, actor)
     scoped = item_scope(session, stream_item_rows(session, bank), policy, tokenizer, progress)
     report = theory_report(
         scoped.units,
-        context(policy, tokenizer, actor),
+        ctx,
         bank_scope(bank),
         adjudications(session, bank),
         sigs=scoped.signatures,
         progress=progress,
     )
     return finish(report, actor)
+
+
+def _count_items(session: Session, bank: Bank) -> int:
+    """How many live items `bank` has (what `stream_item_rows` yields)."""
+    stmt = select(func.count()).select_from(current_item_contents(bank.id).subquery())
+    return int(session.scalar(stmt) or 0)
 
 
 def check_practical(

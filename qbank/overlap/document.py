@@ -396,9 +396,10 @@ def _snapshot(value: object, path: str) -> Snapshot:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ListedItem:
-    """One compared item (or, in a cross-level report, task) and the version it stands for."""
+    """One compared item (or, in a cross-level report, task) and the version it stands for.
+    (Slots: a report of a million items holds a million of these.)"""
 
     id: ItemId
     guid: str | None

@@ -11,15 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qbank.overlap.document import ExactMethod, LshMethod, Method, MinHashParams
-from qbank.overlap.exact import all_pairs, cross_pairs, verify
-from qbank.overlap.lsh import candidates, cross_candidates, lsh_params
-from qbank.overlap.matrix import TokenMatrix, to_matrix
-from qbank.overlap.minhash import DEFAULT_SCHEME, signatures
+from qbank.overlap.lsh_params import lsh_params
 from qbank.policy import Policy
+
+if TYPE_CHECKING:
+    from qbank.overlap.matrix import TokenMatrix
+
+# The kernels (numba) are imported where pairs are computed, not with this module: a report
+# built from pairs found elsewhere (`stored_scope`) loads none of them.
+DEFAULT_SCHEME = "affine32"
+"""`qbank.overlap.minhash.DEFAULT_SCHEME` (a test holds them equal)."""
 
 Stages = Callable[[str, int, int], None] | None
 """Progress of long stages: (stage, done, total), as `workflows.types.Progress`."""
@@ -85,6 +91,10 @@ def near_duplicates(
     policy's parameters, one row per text). `progress` follows the LSH path's stages:
     `signatures` (when computed here), `candidates` (bands), `verify` (candidate pairs).
     """
+    from qbank.overlap.exact import all_pairs
+    from qbank.overlap.lsh import candidates
+    from qbank.overlap.matrix import to_matrix
+
     threshold = float(policy.similarity_threshold.value)
     matrix = to_matrix(tokens)
     if matrix.n <= int(policy.exact_max_items.value):
@@ -116,6 +126,10 @@ def cross_duplicates(
     keys_b: Sequence[str] | None = None,
 ) -> tuple[list[Pair], Method]:
     """Pairs (i in a, j in b) at or above the threshold: a scope against a reference."""
+    from qbank.overlap.exact import cross_pairs, verify
+    from qbank.overlap.lsh import cross_candidates
+    from qbank.overlap.matrix import to_matrix
+
     threshold = float(policy.similarity_threshold.value)
     both = to_matrix([*tokens_a, *tokens_b])
     split = len(tokens_a)
@@ -165,6 +179,8 @@ def _verified(
     matrix: TokenMatrix, ci: np.ndarray, cj: np.ndarray, threshold: float, progress: Stages
 ) -> tuple[np.ndarray, np.ndarray]:
     """The candidates at or above the threshold (in their order), `VERIFY_CHUNK` at a time."""
+    from qbank.overlap.exact import verify
+
     advance = _counter(progress, "verify", len(ci))
     found_i, found_j = [], []
     for start in range(0, len(ci), VERIFY_CHUNK):
@@ -181,4 +197,6 @@ def _verified(
 
 
 def _signatures(matrix: TokenMatrix, policy: Policy) -> np.ndarray:
+    from qbank.overlap.minhash import signatures
+
     return signatures(matrix, num_perm=int(policy.num_perm.value), seed=int(policy.seed.value))

@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _string
+from typing import Protocol
 
 import numpy as np
 
@@ -82,7 +84,7 @@ class Context:
         kind: ReportKind,
         scope: Scope,
         method: Method,
-        units: Sequence[Unit],
+        units: Sequence[Named],
         pairs: list[ReportPair],
         figures: tuple[Number, Number, float],
         cap: float,
@@ -107,7 +109,17 @@ class Context:
         )
 
 
-def snapshot(units: Sequence[Unit]) -> Snapshot:
+class Named(Protocol):
+    """What a report names of a compared unit: a `Unit`, or a `ListedItem`."""
+
+    @property
+    def id(self) -> int | str: ...
+
+    @property
+    def version(self) -> str: ...
+
+
+def snapshot(units: Sequence[Named]) -> Snapshot:
     """Count and SHA-256 of the sorted version ids: names exactly what was compared."""
     versions = sorted(u.version for u in units)
     return Snapshot(len(versions), content_id(versions))
@@ -117,7 +129,7 @@ def _rate(numerator: float, denominator: float) -> float:
     return round(numerator / denominator, RATE_DIGITS) if denominator else 0.0
 
 
-def _pair(a: Unit, b: Unit, pair: Pair) -> ReportPair:
+def _pair(a: Named, b: Named, pair: Pair) -> ReportPair:
     return ReportPair(a.id, b.id, round(pair.similarity, RATE_DIGITS), pair.shared, pair.union)
 
 
@@ -160,7 +172,6 @@ def theory_report(
 
     `sigs` may pass the units' stored MinHash signatures (the policy's parameters), one row
     per unit; `progress` follows the LSH stages (`pairs.near_duplicates`)."""
-    adjudications = adjudications or Adjudications()
     found, method = near_duplicates(
         [u.tokens for u in units],
         ctx.policy,
@@ -168,10 +179,24 @@ def theory_report(
         sigs=sigs,
         progress=progress,
     )
+    return theory_document(_listed(units), found, method, ctx, scope, adjudications)
+
+
+def theory_document(
+    listed: tuple[ListedItem, ...],
+    found: Sequence[Pair],
+    method: Method,
+    ctx: Context,
+    scope: Scope,
+    adjudications: Adjudications | None = None,
+) -> OverlapReport:
+    """The theory report of a scope's items (`listed`, in order) and its near-duplicate
+    pairs (`found`, indices into `listed`, sorted), however they were found."""
+    adjudications = adjudications or Adjudications()
     counted: list[Pair] = []
     adjudicated = []
     for pair in found:
-        a, b = units[pair.i], units[pair.j]
+        a, b = listed[pair.i], listed[pair.j]
         mark = adjudications.get(a.version, b.version)
         if mark is None:
             counted.append(pair)
@@ -179,18 +204,19 @@ def theory_report(
             adjudicated.append(AdjudicatedPair(_pair(a, b, pair), mark.reviewer, mark.reason))
     i = np.array([p.i for p in counted], dtype=np.int64)
     j = np.array([p.j for p in counted], dtype=np.int64)
-    groups = clusters(len(units), i, j)
-    numerator, denominator = repetition(len(units), groups)
+    n = len(listed)
+    groups = clusters(n, i, j)
+    numerator, denominator = repetition(n, groups)
     rate = _rate(numerator, denominator)
-    pairs = [_pair(units[p.i], units[p.j], p) for p in counted]
+    pairs = [_pair(listed[p.i], listed[p.j], p) for p in counted]
     cap = float(ctx.policy.max_repetition.value)
-    report = ctx.report("theory", scope, method, units, pairs, (numerator, denominator, rate), cap)
+    report = ctx.report("theory", scope, method, listed, pairs, (numerator, denominator, rate), cap)
     return replace(
         report,
-        items=_listed(units),
+        items=listed,
         adjudicated=tuple(adjudicated),
         adjudicated_counted=False,
-        clusters=tuple(tuple(units[k].id for k in g) for g in groups),
+        clusters=tuple(tuple(listed[k].id for k in g) for g in groups),
     )
 
 
@@ -311,5 +337,39 @@ def finish(report: OverlapReport, generated_by: str) -> OverlapReport:
 
 
 def report_bytes(report: OverlapReport) -> bytes:
-    """The report's canonical JSON: what `--out` writes, the database keeps and a filing hashes."""
-    return canonical_bytes(report.to_json())
+    """The report's canonical JSON: what `--out` writes, the database keeps and a filing hashes.
+
+    A report listing many items has its item list written out directly (`_items_json`)
+    rather than as one dict per item: the same bytes, a fraction of the memory and time."""
+    items = report.items
+    if items is None or len(items) < _SPLICE_FROM:
+        return canonical_bytes(report.to_json())
+    listing = _items_json(items)
+    head = canonical_bytes(replace(report, items=()).to_json())
+    if listing is None or head.count(_EMPTY_ITEMS) != 1:
+        return canonical_bytes(report.to_json())
+    before, after = head.split(_EMPTY_ITEMS)
+    return b"".join((before, b'"items":[', listing.encode("utf-8"), b"]", after))
+
+
+_SPLICE_FROM = 1000
+_EMPTY_ITEMS = b'"items":[]'
+
+
+def _items_json(items: Sequence[ListedItem]) -> str | None:
+    """`canonical_bytes` of the items' `to_json()` dicts without their brackets, as text
+    (keys in order guid, id, version); None if an id is neither int nor str."""
+    parts = []
+    for item in items:
+        id_, guid = item.id, item.guid
+        if type(id_) is int:
+            shown = str(id_)
+        elif type(id_) is str:
+            shown = _string(id_)
+        else:
+            return None
+        if not (guid is None or type(guid) is str) or type(item.version) is not str:
+            return None
+        guid_json = "null" if guid is None else _string(guid)
+        parts.append(f'{{"guid":{guid_json},"id":{shown},"version":{_string(item.version)}}}')
+    return ",".join(parts)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Text, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from qbank.content import canonical_text
@@ -63,7 +63,7 @@ def read_tokens(
         stmt = select(TokenSet.text_sha256, tokens).where(
             TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(chunk)
         )
-        for key, value in session.connection().execute(stmt):
+        for key, value in session.connection().execute(stmt).fetchall():
             decoded = _json(value) if isinstance(value, str) else value
             stored[key] = [same(token, token) for token in decoded]
         if advance is not None:
@@ -87,21 +87,16 @@ def read_signatures(
     Values are little-endian uint32 (datasketch's default scheme) or uint64, as
     `qbank.overlap.minhash.to_bytes` wrote them; one of another length counts as missing.
     """
-    unique = list(dict.fromkeys(keys))  # first-seen order: for distinct keys, rank == index
-    rank = {key: r for r, key in enumerate(unique)}
+    rank: dict[str, int] = {}  # first-seen order: for distinct keys, rank == index
+    for key in keys:
+        rank.setdefault(key, len(rank))
+    unique = rank.keys()
     width = columns if columns is not None else num_perm
     by_rank: np.ndarray | None = None  # one row per unique key, filled chunk by chunk
     found = np.zeros(len(unique), dtype=bool)
-    for start in range(0, len(unique), CHUNK):
-        chunk = unique[start : start + CHUNK]
-        stmt = select(Signature.text_sha256, Signature.data).where(
-            Signature.tokenizer == tokenizer,
-            Signature.num_perm == num_perm,
-            Signature.seed == seed,
-            Signature.text_sha256.in_(chunk),
-        )
+    for chunk, rows in _signature_rows(session, tokenizer, rank, num_perm, seed):
         datas, ranks = [], []
-        for key, data in session.connection().execute(stmt):
+        for key, data in rows:
             if by_rank is None and len(data) in (4 * num_perm, 8 * num_perm):
                 dtype = np.dtype(f"<u{len(data) // num_perm}")
                 by_rank = np.zeros((len(unique), width), dtype=dtype.newbyteorder("="))
@@ -114,13 +109,49 @@ def read_signatures(
             by_rank[ranks] = values.reshape(len(datas), num_perm)[:, :width]
             found[ranks] = True
         if advance is not None:
-            advance(len(chunk))
+            advance(chunk)
     if by_rank is None:
         by_rank = np.zeros((len(unique), width), dtype=np.uint32)
     if len(unique) == len(keys):
         return StoredSignatures(by_rank, np.flatnonzero(~found).tolist())
     slot = np.fromiter((rank[k] for k in keys), dtype=np.int64, count=len(keys))
     return StoredSignatures(by_rank[slot], np.flatnonzero(~found[slot]).tolist())
+
+
+SCAN_BATCH = 5000
+"""Rows fetched at a time when the whole signature table is scanned."""
+
+
+def _signature_rows(
+    session: Session, tokenizer: str, keys: Mapping[str, int], num_perm: int, seed: int
+) -> Iterator[tuple[int, Sequence[tuple[str, bytes]]]]:
+    """(keys covered, rows of (key, data)) batches: the stored signatures of `keys` with
+    these parameters, and perhaps others (the caller keeps those of `keys`).
+
+    When the table holds at most twice as many rows as `keys` (a database of one large bank),
+    one scan of it costs a fraction of looking each key up; otherwise the keys are looked up,
+    sorted, CHUNK at a time."""
+    connection = session.connection()
+    same = (
+        Signature.tokenizer == tokenizer,
+        Signature.num_perm == num_perm,
+        Signature.seed == seed,
+    )
+    columns = select(Signature.text_sha256, Signature.data)
+    stored = connection.scalar(select(func.count()).select_from(Signature)) or 0
+    if stored <= 2 * len(keys):
+        result = connection.execute(columns.where(*same))
+        while batch := result.fetchmany(SCAN_BATCH):
+            yield 0, [row for row in batch if row[0] in keys]
+        yield len(keys), []
+        return
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start : start + CHUNK]
+        yield (
+            len(chunk),
+            connection.execute(columns.where(*same, Signature.text_sha256.in_(chunk))).fetchall(),
+        )
 
 
 _DECODER = json.JSONDecoder()

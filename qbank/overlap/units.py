@@ -28,7 +28,7 @@ from qbank.overlap.fingerprints import (
     text_key,
     tokenizer_info,
 )
-from qbank.overlap.lsh import lsh_params
+from qbank.overlap.lsh_params import lsh_params
 from qbank.overlap.report import Context, Unit
 from qbank.overlap.stored import read_signatures, read_tokens, text_keys
 from qbank.policy import Policy

@@ -1,0 +1,189 @@
+"""A theory check of a large scope from what an import stored: signatures first, tokens only
+for the rows LSH makes candidates.
+
+The report is the one `report.theory_report` makes of the scope's units (same pairs, counts,
+method and candidate count): LSH needs only the signatures, exact verification only the
+tokens of rows in a candidate pair, and every row in a pair of identical texts is in a
+candidate pair (identical texts have identical token sets, so identical signatures). Rows are
+still read and re-hashed one by one (`qbank.content`, ContentTampered otherwise), but kept as
+one `ListedItem` and a text key each, not as units with token lists.
+
+Where something is not stored (a signature, a candidate's tokens), `stored_theory` returns
+None and the caller takes the path that computes and stores it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from hashlib import sha256
+from json.encoder import encode_basestring as _string
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from qbank.content import verified_item_dict
+from qbank.overlap import bands as numpy_bands
+from qbank.overlap.document import ListedItem, LshMethod, Method
+from qbank.overlap.fingerprints import TextUnit, tokenizer_info
+from qbank.overlap.lsh_params import lsh_params
+from qbank.overlap.pairs import VERIFY_CHUNK, Pair, _exact_pair
+from qbank.overlap.stored import read_signatures, read_tokens
+from qbank.overlap.units import ItemRow, Progress, listed_item_rows
+from qbank.policy import Policy
+
+if TYPE_CHECKING:
+    from qbank.text.tokens import Tokenizer
+
+
+@dataclass(frozen=True)
+class StoredPairs:
+    """A scope's items in order, its near-duplicate pairs (indices, sorted) and the method."""
+
+    listed: tuple[ListedItem, ...]
+    pairs: list[Pair]
+    method: Method
+
+
+def text_json(stem: str, options: Sequence[str]) -> str:
+    """`canonical_text([stem, list(options)])`, written out: a list of a string and a list
+    of strings is each string's JSON (the encoder's own `encode_basestring`) in brackets."""
+    return f"[{_string(stem)},[{','.join(map(_string, options))}]]"
+
+
+def scope_rows(
+    rows: Iterable[ItemRow], consequence: str = "overlap"
+) -> tuple[list[ListedItem], list[str]]:
+    """Each row re-hashed (ContentTampered otherwise): its `ListedItem` and its text key
+    (`TextUnit.key`: stem and options in the stored column's order)."""
+    listed, keys = [], []
+    for row in rows:
+        content = verified_item_dict(row, guid=row.guid, consequence=consequence)
+        options = content["options"]
+        text = text_json(content["stem"], [options[k] for k in row.options])
+        keys.append(sha256(text.encode("utf-8")).hexdigest())
+        listed.append(ListedItem(row.item_id, row.guid, row.sha256))
+    return listed, keys
+
+
+def _stage(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(stage, done, total)
+
+    advance(0)
+    return advance
+
+
+def stored_theory(
+    session: Session,
+    listed: Sequence[ListedItem],
+    keys: Sequence[str],
+    policy: Policy,
+    tokenizer: Tokenizer | None,
+    progress: Progress = None,
+) -> StoredPairs | None:
+    """The scope's pairs from stored signatures and the stored tokens of candidate rows;
+    None when a signature or a candidate's token set is not stored."""
+    threshold = float(policy.similarity_threshold.value)
+    num_perm, seed = int(policy.num_perm.value), int(policy.seed.value)
+    recall = float(policy.lsh_min_recall.value)
+    bands, rows = lsh_params(threshold, num_perm, min_recall=recall)
+    tkey = tokenizer_info(tokenizer).key
+    advance = _stage(progress, "signatures", len(set(keys)))
+    sigs = read_signatures(
+        session, tkey, keys, num_perm=num_perm, seed=seed, columns=bands * rows, advance=advance
+    )
+    if sigs.missing:
+        return None
+    ci, cj = _candidates(sigs.rows, bands, rows, _stage(progress, "candidates", bands))
+    del sigs
+    needed = np.unique(np.concatenate((ci, cj)))
+    tokens = read_tokens(
+        session, tkey, [keys[r] for r in needed], _stage(progress, "tokenise", len(needed))
+    )
+    if len(tokens) < len({keys[r] for r in needed}):
+        return None
+    sets = [tokens[keys[r]] for r in needed]
+    del tokens
+    local_i, local_j = np.searchsorted(needed, ci), np.searchsorted(needed, cj)
+    ki, kj = _verified(sets, local_i, local_j, threshold, _stage(progress, "verify", len(ci)))
+    found = set(zip(ki.tolist(), kj.tolist(), strict=True))
+    found |= _identical(session, listed, keys, needed, sets)
+    pairs = [
+        _exact_pair(sets[a], sets[b], int(needed[a]), int(needed[b])) for a, b in sorted(found)
+    ]
+    return StoredPairs(tuple(listed), pairs, LshMethod(bands, rows, recall, len(ci)))
+
+
+def _candidates(
+    sigs: np.ndarray, bands: int, rows: int, advance: Callable[[int], None]
+) -> tuple[np.ndarray, np.ndarray]:
+    found = numpy_bands.candidates(sigs, bands, rows)
+    if found is None:  # buckets too full for numpy: the kernel lists each pair once
+        from qbank.overlap.lsh import candidates
+
+        return candidates(sigs, bands, rows, progress=advance)
+    advance(bands)
+    return found
+
+
+def _verified(
+    sets: Sequence[Sequence[str]],
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    advance: Callable[[int], None],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs (indices into `sets`) whose exact Jaccard reaches the threshold,
+    in their order, as `exact.verify` keeps them."""
+    if len(i) <= numpy_bands.MAX_VERIFY_PAIRS:
+        jac = numpy_bands.jaccard(*numpy_bands.token_matrix(sets), i, j)
+        assert jac is not None
+        advance(len(i))
+        keep = jac >= threshold
+        return i[keep], j[keep]
+    from qbank.overlap.exact import verify
+    from qbank.overlap.matrix import to_matrix
+
+    matrix = to_matrix(sets)
+    kept_i, kept_j = [], []
+    for start in range(0, len(i), VERIFY_CHUNK):
+        a, b = i[start : start + VERIFY_CHUNK], j[start : start + VERIFY_CHUNK]
+        ka, kb, _ = verify(matrix, a, b, threshold)
+        kept_i.append(ka)
+        kept_j.append(kb)
+        advance(len(a))
+    return np.concatenate(kept_i), np.concatenate(kept_j)
+
+
+def _identical(
+    session: Session,
+    listed: Sequence[ListedItem],
+    keys: Sequence[str],
+    needed: np.ndarray,
+    sets: Sequence[Sequence[str]],
+) -> set[tuple[int, int]]:
+    """Pairs (indices into `needed`) of identical texts: equal stored keys, or, for texts
+    without tokens, equal folded texts (`fingerprints.text_key`), as `pairs.near_duplicates`
+    adds them."""
+    text_keys = [keys[r] for r in needed]
+    empty = [k for k, tokens in enumerate(sets) if not tokens]
+    if empty:
+        rows = listed_item_rows(session, [listed[int(needed[k])] for k in empty])
+        for k, row in zip(empty, rows, strict=True):
+            content = verified_item_dict(row, guid=row.guid, consequence="overlap")
+            options = content["options"]
+            text = TextUnit(content["stem"], tuple(options[o] for o in row.options))
+            text_keys[k] = text.folded_key
+    groups: dict[str, list[int]] = {}
+    for index, key in enumerate(text_keys):
+        groups.setdefault(key, []).append(index)
+    return {
+        (g[x], g[y]) for g in groups.values() for x in range(len(g)) for y in range(x + 1, len(g))
+    }

@@ -1,0 +1,180 @@
+"""The stored-scope theory check (`qbank.overlap.stored_scope`): signatures first, tokens only
+for candidate rows, numpy banding and verification (`qbank.overlap.bands`).
+
+Each shortcut is held to what it replaces: the numpy candidates to the numba kernel's on
+signatures built to fill buckets (identical rows, a tiny value alphabet, both dtypes), the numpy
+Jaccard to the kernel's, and the whole report to the one made from every unit's tokens, on a
+bank with identical-token texts, texts without tokens, adjudication-free pairs and a fallback
+when a signature is missing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hostile import unprotect
+from sqlalchemy import delete, select
+from test_bulk_import import OCC, records, store
+from test_overlap2_stored import lsh_policy
+
+from qbank.bank import find_bank
+from qbank.db import Database
+from qbank.items import import_items
+from qbank.model import Signature
+from qbank.overlap import bands
+from qbank.overlap.checks import check_theory
+from qbank.overlap.exact import _pair_jaccard
+from qbank.overlap.lsh import candidates
+from qbank.overlap.matrix import to_matrix
+from qbank.overlap.report import report_bytes, theory_report
+from qbank.overlap.units import bank_scope, context, current_item_rows, item_scope
+from qbank.policy import Policy
+from qbank.records import ItemRecord, ItemType, Location
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.uint64])
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 400, 3000])
+def test_numpy_candidates_are_the_kernels(dtype: type, n: int) -> None:
+    rng = np.random.default_rng(n)
+    sigs = rng.integers(0, 5, (n, 64)).astype(dtype)  # few values: full buckets
+    sigs[n // 2 :] = sigs[: n - n // 2]  # and groups of identical rows
+    if n > 10:
+        sigs[3:9] = rng.integers(0, 2**32, 64).astype(dtype)
+    expected = candidates(sigs, 16, 4)
+    got = bands.candidates(sigs, 16, 4)
+    assert got is not None
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
+    assert got[0].dtype == np.int64
+
+
+def test_numpy_candidates_step_aside_for_full_buckets(monkeypatch: pytest.MonkeyPatch) -> None:
+    sigs = np.zeros((100, 8), np.uint32)  # one bucket of 100 rows: 4950 pairs a band
+    monkeypatch.setattr(bands, "MAX_BAND_PAIRS", 4950)
+    assert bands.candidates(sigs, 2, 4) is None
+    monkeypatch.setattr(bands, "MAX_BAND_PAIRS", 9900)
+    found = bands.candidates(sigs, 2, 4)
+    assert found is not None and len(found[0]) == 4950
+
+
+def test_numpy_jaccard_is_the_kernels() -> None:
+    rng = np.random.default_rng(5)
+    vocab = [f"词{k}" for k in range(40)]
+    sets = [list(rng.choice(vocab, rng.integers(0, 9))) for _ in range(300)]
+    sets[1], sets[2] = [], []  # empty sets: 0.0, as the kernel says
+    sets[4] = ["词3", "词1", "词3"]  # unsorted with a repeat
+    i, j = rng.integers(0, 300, 4000), rng.integers(0, 300, 4000)
+    i[:3], j[:3] = [1, 1, 4], [2, 4, 4]
+    matrix = to_matrix(sets)
+    expected = _pair_jaccard(
+        matrix.indptr, matrix.indices, matrix.indptr, matrix.indices, i, j, len(matrix.vocab)
+    )
+    indptr, indices = bands.token_matrix(sets)
+    assert np.array_equal(indptr, matrix.indptr)
+    got = bands.jaccard(indptr, indices, i, j)
+    assert got is not None and np.array_equal(got, expected)
+
+
+def _odd_records() -> list[ItemRecord]:
+    """Texts whose tokens are equal though their texts differ, and texts without tokens."""
+    out = []
+    for k, stem in enumerate(
+        ["？", "！", "。", "的", "电动机的额定功率。", "电动机 的 额定功率。"]
+    ):
+        out.append(ItemRecord(ItemType.JUDGEMENT, stem, True, Location("odd.xlsx", row=k + 2)))
+    return out
+
+
+def _unit_report(db: Database, policy: Policy) -> dict[str, object]:
+    """The report `theory_report` makes of every unit's tokens, as JSON."""
+    with db.transaction() as session:
+        bank = find_bank(session, OCC, 4)
+        scoped = item_scope(session, current_item_rows(session, bank), policy, None)
+        ctx = context(policy, None, "t")
+        report = theory_report(scoped.units, ctx, bank_scope(bank), sigs=scoped.signatures)
+    return _figures(report_bytes(report))
+
+
+def _checked(db: Database, policy: Policy) -> dict[str, object]:
+    with db.transaction() as session:
+        report = check_theory(session, find_bank(session, OCC, 4), policy, actor="t")
+    return _figures(report_bytes(report))
+
+
+def _figures(body: bytes) -> dict[str, object]:
+    """A report's JSON without who made it and when (what `finish` stamps)."""
+    data: dict[str, object] = json.loads(body)
+    data.pop("generated_at", None)
+    data.pop("generated_by", None)
+    return data
+
+
+def test_stored_scope_report_is_the_units_report(db: Database, tmp_path: Path) -> None:
+    store(db, records(300))
+    with db.transaction() as session:
+        import_items(
+            session, find_bank(session, OCC, 4), _odd_records(), source="odd.xlsx", actor="t"
+        )
+    policy = lsh_policy(tmp_path)
+    expected = _unit_report(db, policy)
+    got = _checked(db, policy)
+    assert got["method"]["name"] == "minhash-lsh"  # type: ignore[index]
+    assert got == expected
+    pairs = got["pairs"]
+    assert isinstance(pairs, list) and len(pairs) >= 5
+    assert any(p["similarity"] == 1.0 for p in pairs)  # the two texts of equal tokens
+    # A missing signature: the path that computes and stores it, and the same report.
+    with db.engine.begin() as conn:
+        unprotect(conn, "minhash_signatures")
+        first = conn.scalar(select(Signature.text_sha256).limit(1))
+        conn.execute(delete(Signature).where(Signature.text_sha256 == first))
+    assert _checked(db, policy) == expected
+
+
+def test_text_json_is_canonical_text() -> None:
+    """The written-out key text equals the encoder's on strings that need escapes."""
+    import random
+
+    from qbank.content import canonical_text
+    from qbank.overlap.stored_scope import text_json
+
+    rng = random.Random(7)
+    alphabet = ["a", '"', "\\", "\n", "\x00", "\x1f", "\x7f", "中", "𠀀", "\u2028", "\ud800", "/"]
+    for _ in range(3000):
+        stem = "".join(rng.choices(alphabet, k=rng.randint(0, 8)))
+        options = [
+            "".join(rng.choices(alphabet, k=rng.randint(0, 5))) for _ in range(rng.randint(0, 4))
+        ]
+        assert text_json(stem, options) == canonical_text([stem, options])
+
+
+def test_reports_name_the_scheme_the_kernels_use() -> None:
+    """`pairs` names the MinHash scheme without importing the kernels: the same one."""
+    from qbank.overlap import minhash, pairs
+
+    assert pairs.DEFAULT_SCHEME == minhash.DEFAULT_SCHEME
+
+
+def test_report_bytes_of_many_items_are_the_canonical_json(db: Database, tmp_path: Path) -> None:
+    """The item list written out equals `canonical_bytes(report.to_json())`: int and str ids,
+    guids absent or needing escapes, and a report whose other sections hold an `items` key."""
+    from dataclasses import replace
+
+    from qbank.canonical import canonical_bytes
+    from qbank.overlap.document import ListedItem
+
+    store(db, records(60))
+    with db.transaction() as session:
+        report = check_theory(session, find_bank(session, OCC, 4), lsh_policy(tmp_path), actor="t")
+    odd = ['a"b\\c', "中文\n", None, "\u2028", "x/y"]
+    items = tuple(
+        ListedItem(k if k % 3 else f"file.xlsx:{k}", odd[k % len(odd)], f"{k:064x}")
+        for k in range(2500)
+    )
+    many = replace(report, items=items)
+    assert report_bytes(many) == canonical_bytes(many.to_json())
+    nested = replace(many, unverified={"extra": {"items": []}})
+    assert report_bytes(nested) == canonical_bytes(nested.to_json())
+    assert report_bytes(report) == canonical_bytes(report.to_json())
