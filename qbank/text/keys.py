@@ -2,10 +2,10 @@
 written without a JSON encoder per call.
 
 An import asks for two such ids per item (its content key and its text's token-set key), and
-`json.dumps` builds an encoder, sorts nothing and walks the list for each. Canonical JSON of
-a list of strings is fixed by the standard library's own string encoder (`ensure_ascii=False`:
-only `"`, `\\` and control characters are escaped) and the `,` separator, so the bytes are
-those `canonical_bytes` gives; tests/test_importspeed_keys.py compares them on generated text.
+`json.dumps` builds a new encoder for each. Canonical JSON of a list of strings is fixed by
+the standard library's own string encoder (`ensure_ascii=False`: only `"`, `\\` and control
+characters are escaped) and the `,` separator, so the bytes are those `canonical_bytes` gives;
+tests/test_import3_fastpaths.py compares them on generated text.
 """
 
 from __future__ import annotations
