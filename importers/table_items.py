@@ -373,7 +373,10 @@ def _read_rows(
         row = pad(cells, width)
         if norm_header(row[columns.index["stem"]]) == stem_header:
             continue  # the header repeated (tables pasted page by page)
-        values = {name: cell_text(row[i]).strip() for name, i in columns.index.items()}
+        values = {
+            name: (v if type(v := row[i]) is str else cell_text(v)).strip()
+            for name, i in columns.index.items()
+        }
         if not any(v for name, v in values.items() if name != "number"):
             continue
         record, problems = build_item(

@@ -32,6 +32,7 @@ from qbank.canonical import content_id
 from qbank.model import Base, Signature, TokenizerRecord, TokenSet
 from qbank.overlap.matrix import to_matrix
 from qbank.overlap.minhash import signatures, to_bytes
+from qbank.text.keys import texts_id
 from qbank.text.normalize import fold_text
 
 if TYPE_CHECKING:
@@ -53,12 +54,12 @@ class TextUnit:
     @property
     def key(self) -> str:
         """SHA-256 of the text as stored: the token set's key."""
-        return content_id([self.stem, list(self.options)])
+        return texts_id([self.stem, self.options])
 
     @property
     def folded_key(self) -> str:
         """SHA-256 of the normalised text: equal keys are duplicates whatever the tokens."""
-        return content_id([fold_text(self.stem), [fold_text(o) for o in self.options]])
+        return texts_id([fold_text(self.stem), [fold_text(o) for o in self.options]])
 
 
 def text_key(unit: TextUnit, key: str, tokens: Sequence[str]) -> str:

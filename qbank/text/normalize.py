@@ -90,6 +90,11 @@ def _close_bracket(match: re.Match[str]) -> str:
     return " ）" if match.group(0).startswith(" ") else "）"
 
 
+_SHORT = 32
+"""Texts up to this length are cleaned once and remembered: the short cells of an item file
+(types, answers, option letters, difficulties, codes) repeat on nearly every row."""
+
+
 def clean_text(value: object) -> str:
     """Return `value` as stored text: widths folded, whitespace collapsed, Chinese punctuation
     and compatibility characters kept (module docstring).
@@ -97,6 +102,15 @@ def clean_text(value: object) -> str:
     None and blank cells give "". Numbers read by a spreadsheet (`3.0`) come back as `3`.
     Each rule runs only on text holding what it rewrites: this is on every import's hot path.
     """
+    if value is None:  # an empty optional cell
+        return ""
+    if type(value) is str and len(value) <= _SHORT:
+        return _clean_short(value)
+    return _clean(value)
+
+
+def _clean(value: object) -> str:
+    """`clean_text`, computed."""
     if value is None:
         return ""
     if type(value) is str:
@@ -120,6 +134,9 @@ def clean_text(value: object) -> str:
     if "）" in text:
         text = _CLOSE_BRACKET.sub(_close_bracket, text)
     return text
+
+
+_clean_short = functools.lru_cache(maxsize=1 << 14)(_clean)
 
 
 def fold_text(value: object) -> str:
@@ -195,7 +212,13 @@ for _words, _type in (
 
 def parse_item_type(value: object) -> ItemType | None:
     """Map a type cell or heading (判断题, 单项选择题, 多选, …) to an ItemType, or None."""
-    key = re.sub(r"[(\[【][^)\]】]*[)\]】]", "", fold_text(value))
+    return _item_type(fold_text(value))
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _item_type(folded: str) -> ItemType | None:
+    """`parse_item_type` of folded text, remembered: every row of a file has a type cell."""
+    key = re.sub(r"[(\[【][^)\]】]*[)\]】]", "", folded)
     key = re.sub(r"[\s()\[\]【】:：]", "", key)
     key = re.sub(r"^[一二三四五六七八九十\d]+[、.．]", "", key)
     return _TYPE_WORDS.get(key)
@@ -267,7 +290,12 @@ are taken as given."""
 
 def parse_difficulty(value: object) -> float | None:
     """Put a difficulty word or number on the 0–1 scale; None for blank; ValueError if unreadable."""
-    text = fold_text(value)
+    return _difficulty(fold_text(value))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _difficulty(text: str) -> float | None:
+    """`parse_difficulty` of folded text, remembered (a ValueError is raised each time)."""
     if not text:
         return None
     if text in DIFFICULTY_WORDS:
@@ -288,7 +316,12 @@ def parse_difficulty(value: object) -> float | None:
 
 def parse_number(value: object) -> float | None:
     """A score or weight cell (`1`, `1.5`, `２分`, `20%`) → float; None for blank; ValueError."""
-    text = fold_text(value)
+    return _number(fold_text(value))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _number(text: str) -> float | None:
+    """`parse_number` of folded text, remembered (a ValueError is raised each time)."""
     if not text:
         return None
     text = re.sub(r"(分|%|％)$", "", text).strip()
@@ -319,7 +352,13 @@ def is_occupation_code(value: str) -> bool:
 
 def canonical_knowledge_code(value: object) -> str | None:
     """`BAC012`, `B-A-C-012`, `b.a.c.12`, `B-A-C` → `B-A-C-012` / `B-A-C`; None if malformed."""
-    text = re.sub(r"[\s\-_.．、/]", "", fold_text(value)).upper()
+    return _knowledge_code(fold_text(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _knowledge_code(folded: str) -> str | None:
+    """`canonical_knowledge_code` of folded text, remembered: a file's items share points."""
+    text = re.sub(r"[\s\-_.．、/]", "", folded).upper()
     if not text or not _POINT_CODE.match(text):
         return None
     letters = re.match(r"[A-Z]+", text)

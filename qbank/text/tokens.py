@@ -53,6 +53,7 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import logging
+import marshal
 import os
 import re
 import tempfile
@@ -196,19 +197,61 @@ def _read_dictionary(path: Path) -> tuple[dict[str, int], int]:
     return freqs, total
 
 
-def _rjieba_cutter(path: Path) -> Callable[[str], Iterable[str]]:
+_ENTRIES_FORMAT = 1  # of the remembered dictionary entries: bump when `_entries` changes
+
+
+def _entries(path: Path) -> tuple[list[str], list[int]]:
+    """The words and frequencies rjieba is given for the dictionary `path`, in order: every
+    word of frequency above 0 (the last line of a repeated word wins), then `_TOTAL_FILLER`
+    with what the earlier lines of repeated words add to jieba's total (when they add any)."""
+    freqs, total = _read_dictionary(path)
+    words = [w for w, f in freqs.items() if f]
+    counts = [freqs[w] for w in words]
+    missing = total - sum(freqs.values())
+    if missing:
+        words.append(_TOTAL_FILLER)
+        counts.append(missing)
+    return words, counts
+
+
+def _remembered_entries(path: Path, dictionary_sha256: str) -> tuple[list[str], list[int]]:
+    """`_entries(path)`, kept in the cache folder under the dictionary's SHA-256 (as jieba
+    keeps its prefix dictionary): parsing 350,000 lines in Python costs most of a load. The
+    file is only read back when it holds two lists of equal length of the right types; any
+    other content is parsed again and rewritten (best effort: a cache)."""
+    name = f"qbank-rjieba-{_ENTRIES_FORMAT}-{dictionary_sha256[:32]}.marshal"
+    cache = Path(_cache_dir()) / name
+    try:
+        words, counts = marshal.loads(cache.read_bytes())
+        if (
+            type(words) is list
+            and type(counts) is list
+            and len(words) == len(counts)
+            and all(type(w) is str for w in words)
+            and all(type(c) is int for c in counts)
+        ):
+            return words, counts
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    words, counts = _entries(path)
+    try:
+        temporary = cache.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(marshal.dumps((words, counts)))
+        temporary.replace(cache)
+    except OSError:
+        pass
+    return words, counts
+
+
+def _rjieba_cutter(path: Path, dictionary_sha256: str) -> Callable[[str], Iterable[str]]:
     """rjieba holding jieba's state for `path`, cutting like `jieba.Tokenizer.cut` (HMM off)."""
     import rjieba
 
-    freqs, total = _read_dictionary(path)
+    words, counts = _remembered_entries(path, dictionary_sha256)
     engine: rjieba.Jieba = rjieba.Jieba.empty()  # type: ignore[no-untyped-call]  # rjieba's stub
     add = engine.add_word
-    for word, freq in freqs.items():
-        if freq:
-            add(word, freq, None)
-    missing = total - sum(freqs.values())
-    if missing:
-        engine.add_word(_TOTAL_FILLER, missing, None)
+    for word, count in zip(words, counts, strict=True):
+        add(word, count, None)
 
     def cut(text: str) -> Iterable[str]:
         if _RUST_ONLY_HAN.search(text) is None:
@@ -291,7 +334,7 @@ class Tokenizer:
     def _cut(self) -> Callable[[str], Iterable[str]]:
         """The engine's cut, its dictionary loaded on first use."""
         if self.engine == "rjieba":
-            return _rjieba_cutter(self._dictionary)
+            return _rjieba_cutter(self._dictionary, self.identity.dictionary_sha256)
         return _jieba_cutter(self._dictionary, self.identity.dictionary_sha256)
 
     def cut(self, folded: str) -> list[str]:
