@@ -146,6 +146,13 @@ def test_rjieba_entries_are_remembered_as_parsed(
     assert tokens._remembered_entries(dictionary, "ab" * 32) == parsed  # parsed again
     cache.write_bytes(__import__("marshal").dumps((["a"], ["b"])))
     assert tokens._remembered_entries(dictionary, "ab" * 32) == parsed  # wrong types refused
+    cache.write_bytes(__import__("marshal").dumps((["接地"], [1])))
+    cache.chmod(0o666)  # a file others may write is never read back
+    assert tokens._remembered_entries(dictionary, "ab" * 32) == parsed
+    cache.chmod(0o644)
+    tmp_path.chmod(0o1777)  # nor anything in a shared folder (the temp fallback)
+    assert tokens._remembered_entries(dictionary, "ab" * 32) == parsed
+    tmp_path.chmod(0o755)
     other = tmp_path / "other.txt"
     other.write_text("接地 7\n", encoding="utf-8")
     assert tokens._remembered_entries(other, "cd" * 32) == (["接地"], [7])  # keyed by hash

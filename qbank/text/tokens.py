@@ -221,6 +221,8 @@ def _remembered_entries(path: Path, dictionary_sha256: str) -> tuple[list[str], 
     other content is parsed again and rewritten (best effort: a cache)."""
     name = f"qbank-rjieba-{_ENTRIES_FORMAT}-{dictionary_sha256[:32]}.marshal"
     cache = Path(_cache_dir()) / name
+    if not (_private(cache.parent) and (not cache.exists() or _private(cache))):
+        return _entries(path)  # a shared folder (the temp fallback) or a file others may write
     try:
         words, counts = marshal.loads(cache.read_bytes())
         if (
@@ -241,6 +243,17 @@ def _remembered_entries(path: Path, dictionary_sha256: str) -> tuple[list[str], 
     except OSError:
         pass
     return words, counts
+
+
+def _private(path: Path) -> bool:
+    """Whether `path` belongs to this user and no one else may write it: only such a cache is
+    read back (the entries decide the cuts; a file another user planted must not)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    owner = os.getuid() if hasattr(os, "getuid") else info.st_uid
+    return info.st_uid == owner and not info.st_mode & 0o022
 
 
 def _rjieba_cutter(path: Path, dictionary_sha256: str) -> Callable[[str], Iterable[str]]:
