@@ -5,6 +5,7 @@ one engine verify with the other; without rjieba, jieba is used and said so once
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -385,3 +386,33 @@ def test_a_malformed_dictionary_is_refused_by_both(tmp_path: Path) -> None:
     for tok in _both(path):
         with pytest.raises(ValueError):
             tok.tokens("输入电压")
+
+
+def test_rjieba_is_found_without_importing_it_and_a_broken_build_cuts_with_jieba(
+    tmp_path: Path, fast: Tokenizer
+) -> None:
+    identity_only = (
+        "import sys\n"
+        "from qbank.text.tokens import Tokenizer\n"
+        "t = Tokenizer()\n"
+        "print(t.engine, t.identity.engine.split()[0], 'rjieba' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", identity_only], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.split() == ["rjieba", "rjieba", "False"] and done.stderr == ""
+    # Installed (its metadata is there) but its module cannot be imported: one notice, the
+    # reference's cuts.
+    (tmp_path / "rjieba.py").write_text("raise ImportError('broken build')\n", "utf-8")
+    cut = (
+        "from qbank.text.tokens import Tokenizer\n"
+        "a, b = Tokenizer(), Tokenizer()\n"
+        "print(a.tokens('输入电压220V'), b.tokens('输入电压220V'))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    done = subprocess.run(
+        [sys.executable, "-c", cut], capture_output=True, text=True, check=True, cwd=ROOT, env=env
+    )
+    expected = str(fast.tokens("输入电压220V"))
+    assert done.stdout.strip() == f"{expected} {expected}"
+    assert done.stderr.count("未能加载 rjieba（broken build）") == 1, done.stderr

@@ -30,8 +30,6 @@ from sqlalchemy.orm import Session
 from qbank.bulk import insert_many
 from qbank.canonical import content_id
 from qbank.model import Base, Signature, TokenizerRecord, TokenSet
-from qbank.overlap.matrix import to_matrix
-from qbank.overlap.minhash import signatures, to_bytes
 from qbank.text.keys import texts_id
 from qbank.text.normalize import fold_text
 
@@ -267,6 +265,11 @@ def store_signatures(
             missing.setdefault(key, i)
     if not missing:
         return
+    # The kernels (numpy, scipy, numba) load only when a signature is computed: a check that
+    # finds everything stored never loads them.
+    from qbank.overlap.matrix import to_matrix
+    from qbank.overlap.minhash import signatures, to_bytes
+
     computed = signatures(
         to_matrix([tokens[i] for i in missing.values()]), num_perm=num_perm, seed=seed
     )

@@ -62,13 +62,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from types import ModuleType
+from typing import TYPE_CHECKING, Literal
 
 import platformdirs
 
 from qbank.canonical import content_id
 from qbank.i18n import tr
 from qbank.text.normalize import fold_text
+
+if TYPE_CHECKING:
+    from rjieba import Jieba
 
 NAME = "qbank-jieba-precise-nohmm"
 Engine = Literal["rjieba", "jieba"]
@@ -163,13 +167,19 @@ def _jieba_dictionary() -> Path:
 
 @functools.cache
 def rjieba_version() -> str | None:
-    """rjieba's version when it can be imported; otherwise None, said once on stderr."""
+    """rjieba's version when it is installed; otherwise None, said once on stderr.
+
+    Found without importing it: the import costs a quarter of a second, and a check that finds
+    every token set stored never cuts. Should the import fail later (a broken build), the
+    first cut says so once and cuts with jieba (`_rjieba_cutter`): the same tokens.
+    """
     try:
-        import rjieba  # noqa: F401
-    except ImportError as e:
+        if importlib.util.find_spec("rjieba") is None:
+            raise ModuleNotFoundError("No module named 'rjieba'", name="rjieba")
+        return importlib.metadata.version("rjieba")
+    except (ImportError, ValueError, importlib.metadata.PackageNotFoundError) as e:
         _log.warning(tr("tokens.rjieba_missing", reason=e))
         return None
-    return importlib.metadata.version("rjieba")
 
 
 def resolve_engine(engine: Engine | None = None) -> Engine:
@@ -256,12 +266,26 @@ def _private(path: Path) -> bool:
     return info.st_uid == owner and not info.st_mode & 0o022
 
 
+@functools.cache
+def _rjieba_module() -> ModuleType | None:
+    """The rjieba module, or None (said once) when it is installed but cannot be imported."""
+    try:
+        import rjieba
+    except ImportError as e:
+        _log.warning(tr("tokens.rjieba_missing", reason=e))
+        return None
+    return rjieba
+
+
 def _rjieba_cutter(path: Path, dictionary_sha256: str) -> Callable[[str], Iterable[str]]:
-    """rjieba holding jieba's state for `path`, cutting like `jieba.Tokenizer.cut` (HMM off)."""
-    import rjieba
+    """rjieba holding jieba's state for `path`, cutting like `jieba.Tokenizer.cut` (HMM off);
+    jieba's own cut, said once, when rjieba is installed but cannot be imported."""
+    module = _rjieba_module()
+    if module is None:
+        return _jieba_cutter(path, dictionary_sha256)
 
     words, counts = _remembered_entries(path, dictionary_sha256)
-    engine: rjieba.Jieba = rjieba.Jieba.empty()  # type: ignore[no-untyped-call]  # rjieba's stub
+    engine: Jieba = module.Jieba.empty()
     add = engine.add_word
     for word, count in zip(words, counts, strict=True):
         add(word, count, None)
