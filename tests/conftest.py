@@ -4,23 +4,28 @@ PostgreSQL tests read the server's URL from `QBANK_TEST_PG_URL` (set by `.ci/run
 test gets its own schema, dropped afterwards, so runs never see each other's rows.
 
 The filed sample bank (`filed_bank_db`) and the demo's whole chain (`demo_run`) are built
-once per test process (per xdist worker) and shared: copy them before changing them.
+once per test run and shared by every xdist worker (shared_support): copy them before
+changing them.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from browser_support import browser, chromium  # noqa: F401  (fixtures of the browser tests)
-from click.testing import Result
+from shared_support import build_once
 from sqlalchemy import create_engine, text
 
+from qbank import keys
 from qbank.db import Database, open_database
 from qbank.i18n import set_language
 
@@ -28,6 +33,34 @@ pytest_plugins = ["_pg_report"]  # PostgreSQL coverage in the run's summary
 PG_URL_VAR = "QBANK_TEST_PG_URL"
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
+
+
+PRODUCT_SCRYPT_N = keys.SCRYPT_N
+"""The key files' scrypt work factor in the product (2**17: about 0.7 s of CPU a derivation)."""
+TEST_SCRYPT_N = 2**12
+"""The work factor of the keys tests make, except the keystore's own tests (test_keys.py),
+which keep the product's. A key file records its parameters and opening it derives with
+those, so keys made this way open, sign and refuse a wrong passphrase exactly like the
+product's; only the cost differs. Keys that subprocesses (`qbank` run as a program, the
+installed wheel) make keep the product's factor."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_key_derivation() -> Iterator[None]:
+    """Keys made in tests that are not about key derivation use TEST_SCRYPT_N; a module
+    about it sets `keys.SCRYPT_N` back to PRODUCT_SCRYPT_N (test_keys.py does)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keys, "SCRYPT_N", TEST_SCRYPT_N)
+        yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules that hold a `slow` test run first, each whole and in collection order,
+    then the rest as collected: under `--dist worksteal` (pyproject's addopts) the long tests
+    start at once instead of ending the run on one worker, and module fixtures stay built
+    once. Only the order changes; every collected test still runs."""
+    slow = {item.module for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: getattr(item, "module", None) not in slow)
 
 
 @pytest.fixture(autouse=True)
@@ -96,9 +129,15 @@ _FILED: dict[str, Path] = {}
 
 
 def filed_bank_path(factory: pytest.TempPathFactory) -> Path:
-    """The filed sample bank (`filed_bank_db`), built on the first call in this process."""
-    if "path" in _FILED:
-        return _FILED["path"]
+    """The filed sample bank (`filed_bank_db`): built once per run (shared_support), its path
+    kept for this process."""
+    if "path" not in _FILED:
+        folder, _ = build_once(factory, "filed-bank", _build_filed_bank)
+        _FILED["path"] = folder / "qbank.db"
+    return _FILED["path"]
+
+
+def _build_filed_bank(workspace: Path) -> dict[str, Any]:
     from qbank.people import add_person
     from workflows.demo import check_bank_overlap, import_bank, review_and_file
     from workflows.importing import BankFiles
@@ -111,7 +150,6 @@ def filed_bank_path(factory: pytest.TempPathFactory) -> Path:
         items=("items.xlsx",),
         practical=tuple(f"practical/DG4-SC-0{i}.yaml" for i in range(1, 7)),
     )
-    workspace = factory.mktemp("filed-bank")
     db = open_database(str(workspace / "qbank.db"))
     try:
         import_bank(db.transaction, files, lambda _line: None)
@@ -122,8 +160,7 @@ def filed_bank_path(factory: pytest.TempPathFactory) -> Path:
             add_person(session, FILED_STAFF, ["staff"], actor="t")
     finally:
         db.dispose()
-    _FILED["path"] = workspace / "qbank.db"
-    return _FILED["path"]
+    return {}
 
 
 @pytest.fixture(scope="session")
@@ -131,7 +168,8 @@ def filed_bank_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample bank 6-31-01-03 level 4 (tree, items.xlsx, the six practical sets in YAML)
     imported, checked for overlap, approved by the demo reviewer and filed by the demo
     institution through the demo's stages (the workflows the commands run), plus the staff
-    member 王老师: a committed SQLite file, built once per test process (per xdist worker).
+    member 王老师: a committed SQLite file, built once per test run and shared by every
+    xdist worker (shared_support).
     Beside it: `keys/` (the reviewer's and the institution's, passphrase
     `workflows.demo.DEMO_PASSPHRASE`), the overlap reports and `filings/`, the package.
     Read it only: `copy_filed_bank` before changing it; PostgreSQL: `copy_to_postgresql`."""
@@ -145,25 +183,44 @@ def copy_filed_bank(source: Path, folder: Path) -> Path:
     return folder / source.name
 
 
+@dataclass(frozen=True)
+class DemoRun:
+    """What `qbank demo` ended with: its exit code and everything it printed (stdout and
+    stderr, as click's test runner mixes them), plus the traceback of an uncaught error."""
+
+    exit_code: int
+    output: str
+    error: str = ""
+
+
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoRun]:
     """`qbank demo` on the samples (import, overlap, review, filing, papers, sealing, custody,
     启封): its workspace, every record kind signed, and what the command printed. Run once per
-    test process and shared, so read it only: copy `qbank.db` before changing it."""
+    test run and shared by every xdist worker (shared_support), so read it only: copy
+    `qbank.db` before changing it."""
+    workspace, record = build_once(tmp_path_factory, "demo-chain", _run_demo)
+    return workspace, DemoRun(**record)
+
+
+def _run_demo(workspace: Path) -> dict[str, Any]:
     from click.testing import CliRunner
 
     from cli.main import cli
 
-    workspace = tmp_path_factory.mktemp("demo-chain")
     # PDF masters run LibreOffice: tests/test_pdf_masters.py covers them
-    return workspace, CliRunner().invoke(cli, ["demo", "--dir", str(workspace), "--no-pdf"])
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(workspace), "--no-pdf"])
+    error = ""
+    if result.exc_info is not None and not isinstance(result.exception, SystemExit):
+        error = "".join(traceback.format_exception(*result.exc_info))
+    return {"exit_code": result.exit_code, "output": result.output, "error": error}
 
 
 @pytest.fixture(scope="session")
-def demo_chain(demo_run: tuple[Path, Result]) -> Path:
+def demo_chain(demo_run: tuple[Path, DemoRun]) -> Path:
     """The demo's workspace (see `demo_run`); the demo must have succeeded."""
     workspace, result = demo_run
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, result.output + result.error
     return workspace
 
 

@@ -47,6 +47,7 @@ def sealed_rows(db: Path) -> list[tuple[str, int, int]]:
         ).fetchall()
 
 
+@pytest.mark.slow
 def test_the_whole_chain_through_the_cli(world: Path) -> None:
     for name in STAFF:
         q("person", "add", name, "--role", "staff")

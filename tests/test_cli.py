@@ -297,6 +297,7 @@ def test_gb18030_csv_copy_keeps_chinese(sqlite_url: str, tmp_path: Path) -> None
     assert out["imported"] == 597
 
 
+@pytest.mark.slow
 def test_review_check_file_verify_through_the_cli(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

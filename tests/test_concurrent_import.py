@@ -87,6 +87,7 @@ def live_content_keys(db: Database) -> list[str]:
         )
 
 
+@pytest.mark.slow
 def test_same_file_imported_three_times_at_once_stores_each_item_once(db_url: str) -> None:
     """On a new database, so the three also race to build the schema and the bank. With a
     busy timeout longer than the imports take, every one waits its turn and succeeds (the

@@ -465,6 +465,7 @@ def test_caps_and_draws_against_a_sealed_batch_match_the_unsealed_result(filed: 
 # --- command line ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_age_identities_and_assembly_next_to_a_sealed_batch(
     filed_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -352,6 +352,7 @@ def _map_on_cores(fn, *iterables):  # type: ignore[no-untyped-def]
         return list(pool.map(fn, *iterables))
 
 
+@pytest.mark.slow
 def test_every_bit_flip_is_rejected(files: dict[str, bytes]) -> None:
     """Every single-bit flip of every file of a 9-entry export (log.jsonl, each checkpoint,
     layout.json, each key file: about 99 000 flips) is INVALID with a code naming the flipped

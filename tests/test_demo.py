@@ -7,8 +7,8 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-from click.testing import CliRunner, Result
-from conftest import SAMPLES
+from click.testing import CliRunner
+from conftest import SAMPLES, DemoRun
 
 from cli.main import cli
 
@@ -20,7 +20,7 @@ def verdict_lines(output: str) -> list[str]:
     return lines[start : lines.index("", start)]
 
 
-def test_demo_runs_end_to_end_and_every_verdict_passes(demo_run: tuple[Path, Result]) -> None:
+def test_demo_runs_end_to_end_and_every_verdict_passes(demo_run: tuple[Path, DemoRun]) -> None:
     workspace, result = demo_run  # the shared run (conftest), which other modules read too
     assert result.exit_code == 0, result.output
     batch = f"{date.today():%Y%m%d}-01"

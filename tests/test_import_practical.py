@@ -755,6 +755,7 @@ def _records(draw: st.DrawFn) -> PracticalSetRecord:
     )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

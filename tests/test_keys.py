@@ -9,12 +9,14 @@ import os
 import re
 import stat
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 import platformdirs
 import pytest
 from click.testing import CliRunner
+from conftest import PRODUCT_SCRYPT_N
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -22,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli._passphrase import passphrase_from_env_or_prompt
+from qbank import keys
 from qbank.errors import InvalidInput, NotFound, QbankError
 from qbank.i18n import set_language
 from qbank.keys import (
@@ -41,6 +44,15 @@ from qbank.keys import (
 )
 
 PASS = "correct horse 电池 staple"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _product_key_derivation() -> Iterator[None]:
+    """The keystore's own tests make keys with the product's scrypt work factor (other
+    modules' keys are cheaper: conftest.TEST_SCRYPT_N)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keys, "SCRYPT_N", PRODUCT_SCRYPT_N)
+        yield
 
 
 @pytest.fixture
@@ -113,6 +125,8 @@ def test_key_file_is_encrypted_and_holds_no_secret(keystore: Path) -> None:
     key_file = only_file(keystore)
     content = key_file.read_bytes()
     document = json.loads(content)
+    assert document["kdf"]["n"] == PRODUCT_SCRYPT_N == 2**17
+    assert (document["kdf"]["r"], document["kdf"]["p"]) == (8, 1)
 
     private_raw = open_by_documented_recipe(key_file, PASS).private_bytes_raw()
     assert len(private_raw) == 32

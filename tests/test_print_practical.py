@@ -1,7 +1,7 @@
 """Printed practical papers and the print run, on the filed sample bank with an assembled batch.
 
 One committed SQLite file (filed bank, batch 1 with theory papers A, B and practical paper P)
-is built once per test session by `assembled_database` and copied by the tests that need
+is built once per test run by `assembled_database` and copied by the tests that need
 their own; one print run (3 copies, every kind) is written per module and checked at the
 Word level, through the print list, and after LibreOffice has laid it out as PDF.
 """
@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import docx
 import openpyxl
@@ -25,6 +26,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from pdf_tools import compact, needs_office, out_of_order, pdf_pages, render_pdfs
 from pyrage import x25519
+from shared_support import build_once
 from sqlalchemy import select
 from test_assembly_service import POLICY, batch, run_assembly
 
@@ -57,20 +59,26 @@ _BUILT: dict[str, Path] = {}
 
 def assembled_database(factory: pytest.TempPathFactory) -> Path:
     """A committed SQLite file: the filed sample bank and batch 1 (20261212-01) with theory
-    papers A and B (seed 7) and practical paper P. Built once per session; copy it to change it.
+    papers A and B (seed 7) and practical paper P. Built once per test run for every xdist
+    worker (shared_support); copy it to change it.
     """
     if "path" not in _BUILT:
-        path = copy_filed_bank(filed_bank_path(factory), factory.mktemp("assembled"))
-        db = open_database(str(path))
-        try:
-            batch_id = batch(db)
-            run_assembly(db, batch_id, seed=7)
-            with db.transaction() as session:
-                draw_practical(session, get_batch(session, batch_id), POLICY, actor="t", seed=7)
-        finally:
-            db.dispose()
-        _BUILT["path"] = path
+        folder, _ = build_once(factory, "assembled", lambda into: _assemble(factory, into))
+        _BUILT["path"] = folder / "qbank.db"
     return _BUILT["path"]
+
+
+def _assemble(factory: pytest.TempPathFactory, folder: Path) -> dict[str, Any]:
+    path = copy_filed_bank(filed_bank_path(factory), folder)
+    db = open_database(str(path))
+    try:
+        batch_id = batch(db)
+        run_assembly(db, batch_id, seed=7)
+        with db.transaction() as session:
+            draw_practical(session, get_batch(session, batch_id), POLICY, actor="t", seed=7)
+    finally:
+        db.dispose()
+    return {}
 
 
 def copied_database(factory: pytest.TempPathFactory, name: str) -> Database:
