@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from fractions import Fraction
 
 from qbank.assembly.candidates import Candidate, Caps
@@ -32,7 +32,11 @@ def lcm(values: Iterable[Fraction]) -> int:
 class Setup:
     """The run's inputs: candidates by index (`items`), their exact scores, what each may still
     be used (`allowance`), the usable and the worn-out (exposure reached) indexes, the sibling
-    pairs, near-duplicates by item id (`near`) and by index (`enemies`, `enemy_pairs`)."""
+    pairs, near-duplicates by item id (`near`) and by index (`enemies`, `enemy_pairs`).
+
+    `only` (item ids) restricts the items to choose from to a pool of the candidates; every
+    candidate still gives its score (to a fixed paper's total, to a near-duplicate's points).
+    """
 
     def __init__(
         self,
@@ -43,6 +47,7 @@ class Setup:
         history: Sequence[frozenset[int]],
         caps: Caps,
         scores: Mapping[int, float] | None,
+        only: Collection[int] | None = None,
     ) -> None:
         self.bp = bp
         self.codes = codes
@@ -55,7 +60,8 @@ class Setup:
                 raise ValueError(f"candidate {c.item_id} given twice")
             by_id[c.item_id] = c
         self.by_id = by_id
-        self.items = [by_id[k] for k in sorted(by_id)]
+        pool = None if only is None else set(only)
+        self.items = [by_id[k] for k in sorted(by_id) if pool is None or k in pool]
         self.index = {c.item_id: n for n, c in enumerate(self.items)}
         self.count: dict[str, int] = {}
         self.section_score: dict[str, Fraction] = {}
@@ -119,16 +125,18 @@ class Setup:
             return self.section_score[c.type]
         return self.average
 
-    def for_first_paper(self) -> Setup:
-        """The same inputs for the first paper alone (the one-by-one strategy's model)."""
+    def for_first_paper(self, only: Collection[int] | None = None) -> Setup:
+        """The same inputs for the first paper alone (the one-by-one strategy's model),
+        choosing from the candidates `only` names (item ids; None: all)."""
         return Setup(
             self.bp,
-            self.items,
+            list(self.by_id.values()),
             self.codes[:1],
             self.enemy_ids,
             self.history,
             self.caps,
             self.scores,
+            only,
         )
 
     def shared_limit(self, share: Fraction, other_count: int) -> int:
