@@ -19,6 +19,7 @@ import json
 from collections.abc import Sequence
 from itertools import chain
 from typing import Any
+
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 

@@ -238,7 +238,7 @@ def _pools(
     for item_id in eligible:
         by_type.setdefault(setup.by_id[item_id].type, []).append(item_id)
     factor = settings.pool
-    while 0 < factor and any(len(by_type.get(t, ())) > factor * n for t, n in setup.count.items()):
+    while factor > 0 and any(len(by_type.get(t, ())) > factor * n for t, n in setup.count.items()):
         pool: list[int] = []
         for t, n in setup.count.items():
             found = by_type.get(t, [])
