@@ -548,6 +548,14 @@ def test_each_paper_is_searched_in_a_pool_of_its_candidates() -> None:
     whole = solve(bp, pool, papers=codes, seed=3, caps=CAPS, settings=replace(FIVE, pool=0))
     assert whole.status == "ok" and whole.stats.variables == 3000
     assert violations(whole, bp, pool) == []
+    # items used up by earlier papers stay out of later ones, in pools and in every item's model
+    worn = make_pool(600, seed=23, exposure=True)
+    caps = Caps(sibling_share=0.3, recent_share=0.3, max_exposure=2)
+    for size in (8, 0):
+        settings = replace(FIVE, pool=size, time_limit=30)
+        used = solve(bp, worn, papers=codes, seed=4, caps=caps, settings=settings)
+        assert used.status == "ok", used.conflicts
+        assert violations(used, bp, worn, caps=caps) == []
 
 
 def test_a_pool_without_a_paper_gives_way_to_a_larger_one_then_to_every_item() -> None:

@@ -204,9 +204,11 @@ def _one_by_one(
     alone is infeasible, so is the run: ("infeasible", None).
     """
     left = {i: setup.allowance[i] for i in setup.usable}  # uses this run may still make
+    eligible: dict[str, list[int]] = {}  # item ids of each type that may still be used
+    for i in setup.usable:
+        eligible.setdefault(setup.items[i].type, []).append(setup.items[i].item_id)
     chosen: Chosen = []
     for _ in setup.codes:
-        eligible = [setup.items[i].item_id for i in setup.usable if left[i] >= 1]
         for pool in _pools(setup, eligible, rng, settings):
             step = setup.for_first_paper(pool)
             model = Model(step, diagnose=False)
@@ -227,30 +229,33 @@ def _one_by_one(
             solved(len(chosen), len(setup.codes))
         for i in paper:
             left[i] -= 1
+        spent = {setup.items[i].item_id for i in paper if left[i] < 1}
+        if spent:
+            eligible = {
+                t: [i for i in found_ids if i not in spent] for t, found_ids in eligible.items()
+            }
     if any(setup.over_cap(chosen, *pair) for pair in setup.pairs):
         return "fallback", None
     return "ok", chosen
 
 
 def _pools(
-    setup: Setup, eligible: list[int], rng: random.Random, settings: SolverSettings
-) -> Iterator[list[int] | None]:
-    """The pools one paper is searched in, smallest first, ending with None (every eligible
-    item): for each section type, `settings.pool` items a slot of the type drawn at random
-    from `eligible` (item ids, in id order), then four times as many. A pool that already
-    holds every eligible item is the last."""
-    by_type: dict[str, list[int]] = {}
-    for item_id in eligible:
-        by_type.setdefault(setup.by_id[item_id].type, []).append(item_id)
+    setup: Setup, eligible: dict[str, list[int]], rng: random.Random, settings: SolverSettings
+) -> Iterator[list[int]]:
+    """The pools one paper is searched in, smallest first, ending with every eligible item
+    (`eligible`: item ids by type, in id order): for each section type, `settings.pool` items
+    a slot of the type drawn at random, then four times as many. A pool that would hold
+    every eligible item is the last."""
     factor = settings.pool
-    while factor > 0 and any(len(by_type.get(t, ())) > factor * n for t, n in setup.count.items()):
+    counts = setup.count.items()
+    while factor > 0 and any(len(eligible.get(t, ())) > factor * n for t, n in counts):
         pool: list[int] = []
-        for t, n in setup.count.items():
-            found = by_type.get(t, [])
+        for t, n in counts:
+            found = eligible.get(t, [])
             pool += found if len(found) <= factor * n else rng.sample(found, factor * n)
         yield pool
         factor *= 4
-    yield None
+    yield [i for t, _ in counts for i in eligible.get(t, [])]
 
 
 def _search(
