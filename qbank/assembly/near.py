@@ -86,19 +86,23 @@ def stored_tokens(
     session: Session, tokenizer: str, keys: Sequence[str]
 ) -> list[frozenset[str]] | None:
     """The stored token set of every key under `tokenizer`, in order; None when one has none."""
-    stored: dict[str, frozenset[str]] = {}
+    found: list[str] = []
+    values: list[Any] = []
     unique = sorted(set(keys))
     column = type_coerce(TokenSet.tokens, Text)  # the JSON text itself where the driver gives it
-    decode = json.JSONDecoder().decode
     for start in range(0, len(unique), CHUNK):
         stmt = select(TokenSet.text_sha256, column).where(
             TokenSet.tokenizer == tokenizer,
             TokenSet.text_sha256.in_(unique[start : start + CHUNK]),
         )
         for key, value in session.connection().execute(stmt):
-            stored[key] = frozenset(decode(value) if isinstance(value, str) else value)
-    if len(stored) < len(unique):
+            found.append(key)
+            values.append(value)
+    if len(found) < len(unique):
         return None
+    if all(isinstance(v, str) for v in values):  # one JSON array: one decoder call, not 10,000
+        values = json.loads("[" + ",".join(values) + "]")
+    stored = dict(zip(found, map(frozenset, values), strict=True))
     return [stored[k] for k in keys]
 
 
