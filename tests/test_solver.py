@@ -534,25 +534,29 @@ def test_never_a_partial_or_broken_paper(
 
 # --- pools (one by one) -------------------------------------------------------------------------
 
+SLOW = SolverSettings(
+    time_limit=60
+)  # every stop deterministic; the clock only guards a loaded machine
+
 
 def test_each_paper_is_searched_in_a_pool_of_its_candidates() -> None:
     pool = make_pool(3000, seed=21)
     bp = blueprint()
     codes = ["A", "B", "C", "D", "E"]
-    result = solve(bp, pool, papers=codes, seed=3, caps=CAPS, settings=FIVE)
+    result = solve(bp, pool, papers=codes, seed=3, caps=CAPS, settings=SLOW)
     assert result.status == "ok", result.conflicts
     assert violations(result, bp, pool) == []
     assert result.stats.strategy == "one_by_one" and result.stats.iterations == len(codes)
     # 8 items a section slot (4 + 8 + 2 slots), not 3,000
     assert result.stats.variables == 8 * 14
-    whole = solve(bp, pool, papers=codes, seed=3, caps=CAPS, settings=replace(FIVE, pool=0))
+    whole = solve(bp, pool, papers=codes, seed=3, caps=CAPS, settings=replace(SLOW, pool=0))
     assert whole.status == "ok" and whole.stats.variables == 3000
     assert violations(whole, bp, pool) == []
     # items used up by earlier papers stay out of later ones, in pools and in every item's model
     worn = make_pool(600, seed=23, exposure=True)
     caps = Caps(sibling_share=0.3, recent_share=0.3, max_exposure=2)
     for size in (8, 0):
-        settings = replace(FIVE, pool=size, time_limit=30)
+        settings = replace(SLOW, pool=size)
         used = solve(bp, worn, papers=codes, seed=4, caps=caps, settings=settings)
         assert used.status == "ok", used.conflicts
         assert violations(used, bp, worn, caps=caps) == []
@@ -564,7 +568,7 @@ def test_a_pool_without_a_paper_gives_way_to_a_larger_one_then_to_every_item() -
         replace(c, importance="X" if n % 100 == 0 else "Y") for n, c in enumerate(make_pool(3000))
     ]
     bp = blueprint(max_per_point=None)
-    result = solve(bp, pool, papers=["A", "B"], seed=5, caps=CAPS, settings=FIVE)
+    result = solve(bp, pool, papers=["A", "B"], seed=5, caps=CAPS, settings=SLOW)
     assert result.status == "ok", result.conflicts
     assert violations(result, bp, pool) == []
     assert result.stats.iterations > 2  # the pools of at least one paper failed first
@@ -574,7 +578,7 @@ def test_a_pool_without_a_paper_gives_way_to_a_larger_one_then_to_every_item() -
     few = [
         replace(c, importance="X" if n % 134 == 0 else "Y") for n, c in enumerate(make_pool(1200))
     ]
-    slow = replace(FIVE, time_limit=120)  # the diagnosis is not cut short by the clock
+    slow = replace(SLOW, time_limit=120)  # the diagnosis is not cut short by the clock
     pooled = solve(bp, few, papers=["A", "B"], seed=5, caps=CAPS, settings=slow)
     whole = solve(bp, few, papers=["A", "B"], seed=5, caps=CAPS, settings=replace(slow, pool=0))
     assert pooled.status == whole.status == "infeasible"
