@@ -530,3 +530,82 @@ def test_never_a_partial_or_broken_paper(
         assert violations(result, bp, pool, caps=caps, enemies=enemies) == []
     else:
         assert result.papers == [] and result.conflicts
+
+
+# --- pools (one by one) -------------------------------------------------------------------------
+
+SLOW = SolverSettings(
+    time_limit=60
+)  # every stop deterministic; the clock only guards a loaded machine
+
+
+def test_each_paper_is_searched_in_a_pool_of_its_candidates() -> None:
+    pool = make_pool(3000, seed=21)
+    bp = blueprint()
+    codes = ["A", "B", "C", "D", "E"]
+    result = solve(bp, pool, papers=codes, seed=3, caps=CAPS, settings=SLOW)
+    assert result.status == "ok", result.conflicts
+    assert violations(result, bp, pool) == []
+    assert result.stats.strategy == "one_by_one" and result.stats.iterations == len(codes)
+    # 8 items a section slot (4 + 8 + 2 slots), not 3,000
+    assert result.stats.variables == 8 * 14
+    whole = solve(bp, pool, papers=codes, seed=3, caps=CAPS, settings=replace(SLOW, pool=0))
+    assert whole.status == "ok" and whole.stats.variables == 3000
+    assert violations(whole, bp, pool) == []
+    # items used up by earlier papers stay out of later ones, in pools and in every item's model
+    worn = make_pool(600, seed=23, exposure=True)
+    caps = Caps(sibling_share=0.3, recent_share=0.3, max_exposure=2)
+    for size in (8, 0):
+        settings = replace(SLOW, pool=size)
+        used = solve(bp, worn, papers=codes, seed=4, caps=caps, settings=settings)
+        assert used.status == "ok", used.conflicts
+        assert violations(used, bp, worn, caps=caps) == []
+
+
+def test_a_pool_without_a_paper_gives_way_to_a_larger_one_then_to_every_item() -> None:
+    # 30 X items among 3,000: a random pool of 112 holds about one, a paper needs 7 (50%)
+    pool = [
+        replace(c, importance="X" if n % 100 == 0 else "Y") for n, c in enumerate(make_pool(3000))
+    ]
+    bp = blueprint(max_per_point=None)
+    result = solve(bp, pool, papers=["A", "B"], seed=5, caps=CAPS, settings=SLOW)
+    assert result.status == "ok", result.conflicts
+    assert violations(result, bp, pool) == []
+    assert result.stats.iterations > 2  # the pools of at least one paper failed first
+    # too few X items for two papers: only the joint model over every item says so, with the
+    # same diagnosis as without pools. 9 X items of 1,200: each paper alone has its 7 (of 14),
+    # two sharing at most 4 items need 10
+    few = [
+        replace(c, importance="X" if n % 134 == 0 else "Y") for n, c in enumerate(make_pool(1200))
+    ]
+    slow = replace(SLOW, time_limit=120)  # the diagnosis is not cut short by the clock
+    pooled = solve(bp, few, papers=["A", "B"], seed=5, caps=CAPS, settings=slow)
+    whole = solve(bp, few, papers=["A", "B"], seed=5, caps=CAPS, settings=replace(slow, pool=0))
+    assert pooled.status == whole.status == "infeasible"
+    assert pooled.conflicts == whole.conflicts
+    assert [c.kinds for c in pooled.conflicts] == [("x_share", "siblings")]
+
+
+def test_pooled_papers_are_the_same_in_another_process() -> None:
+    """Ten papers from 3,000 items, pools and all: two fresh processes with other hash seeds
+    print byte-identical papers."""
+    script = (
+        "import json, sys; sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r});"
+        "from test_solver import CAPS, blueprint, make_pool;"
+        "from qbank.assembly.solver import solve;"
+        "r = solve(blueprint(), make_pool(3000, seed=22), papers=list('ABCDEFGHIJ'), seed=7,"
+        " caps=CAPS);"
+        "print(r.status, r.stats.variables);"
+        "print(json.dumps([[p.code, p.item_ids, sorted(p.option_orders.items())] for p in r.papers]))"
+    ).format(root=str(ROOT), tests=str(ROOT / "tests"))
+    outputs = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    status, papers = outputs.pop().split("\n", 1)
+    assert status == "ok 112"
+    assert len(json.loads(papers)) == 10

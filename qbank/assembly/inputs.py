@@ -6,9 +6,10 @@ binary float), so every requirement of the model scales to exact integers.
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from fractions import Fraction
 
 from qbank.assembly.candidates import Candidate, Caps
@@ -26,13 +27,17 @@ def dec(value: float) -> Fraction:
 
 def lcm(values: Iterable[Fraction]) -> int:
     """The least common multiple of the denominators: the scale that makes `values` integers."""
-    return math.lcm(1, *(v.denominator for v in values))
+    return math.lcm(1, *{v.denominator for v in values})  # a few distinct denominators
 
 
 class Setup:
     """The run's inputs: candidates by index (`items`), their exact scores, what each may still
     be used (`allowance`), the usable and the worn-out (exposure reached) indexes, the sibling
-    pairs, near-duplicates by item id (`near`) and by index (`enemies`, `enemy_pairs`)."""
+    pairs, near-duplicates by item id (`near`) and by index (`enemies`, `enemy_pairs`).
+
+    `only` (item ids) restricts the items to choose from to a pool of the candidates; every
+    candidate still gives its score (to a fixed paper's total, to a near-duplicate's points).
+    """
 
     def __init__(
         self,
@@ -55,8 +60,6 @@ class Setup:
                 raise ValueError(f"candidate {c.item_id} given twice")
             by_id[c.item_id] = c
         self.by_id = by_id
-        self.items = [by_id[k] for k in sorted(by_id)]
-        self.index = {c.item_id: n for n, c in enumerate(self.items)}
         self.count: dict[str, int] = {}
         self.section_score: dict[str, Fraction] = {}
         for section in bp.sections:
@@ -64,43 +67,51 @@ class Setup:
             self.section_score.setdefault(section.type, dec(section.score))
         self.n = bp.item_count
         self.average = Fraction(0) if not self.n else dec(bp.total_score) / self.n
-        self.score = [self.score_of(c.item_id) for c in self.items]
         limits = [m for m in (caps.max_exposure, bp.max_exposure) if m is not None]
         self.max_exposure = min(limits) if limits else None
-        papers = len(codes)
-        self.allowance = [
-            papers if self.max_exposure is None else min(papers, self.max_exposure - c.exposure)
-            for c in self.items
-        ]
-        typed = [n for n, c in enumerate(self.items) if c.type in self.count]
-        self.usable = [n for n in typed if self.allowance[n] >= 1]
-        self.worn = [n for n in typed if self.allowance[n] < 1]
-        self.pairs = [(p, q) for p in range(papers) for q in range(p + 1, papers)]
-        self._near_duplicates(enemies)
-        self.history = [h for h in (frozenset(h) for h in history) if h]
-        self.sibling_share = dec(caps.sibling_share)
-        self.recent_share = dec(caps.recent_share)
-        self.fixed_total = self._fixed_total(typed)
-
-    def _near_duplicates(self, enemies: Sequence[tuple[int, int]]) -> None:
         self.near: dict[int, set[int]] = {}  # near-duplicates by item id, candidates or not
-        self.enemies: dict[int, set[int]] = {}  # … by candidate index
         for a, b in enemies:
             if a != b:
                 self.near.setdefault(a, set()).add(b)
                 self.near.setdefault(b, set()).add(a)
-            if a != b and a in self.index and b in self.index:
-                ia, ib = self.index[a], self.index[b]
-                self.enemies.setdefault(ia, set()).add(ib)
-                self.enemies.setdefault(ib, set()).add(ia)
+        self.history = [h for h in (frozenset(h) for h in history) if h]
+        self.sibling_share = dec(caps.sibling_share)
+        self.recent_share = dec(caps.recent_share)
+        self._choose([by_id[k] for k in sorted(by_id)], [self.score_of(k) for k in sorted(by_id)])
+        self.fixed_total = self._fixed_total()
+
+    def _choose(self, items: list[Candidate], scores: list[Fraction]) -> None:
+        """The items the papers choose from (in id order) with their scores: their indexes,
+        what each may still be used, the usable and worn-out ones, near-duplicates among
+        them (`enemies`, `enemy_pairs`) and the sibling pairs of papers."""
+        self.items = items
+        self.score = scores
+        self.index = {c.item_id: n for n, c in enumerate(items)}
+        papers = len(self.codes)
+        top = self.max_exposure
+        self.allowance = [papers if top is None else min(papers, top - c.exposure) for c in items]
+        self.typed = [n for n, c in enumerate(items) if c.type in self.count]
+        self.usable = [n for n in self.typed if self.allowance[n] >= 1]
+        self.worn = [n for n in self.typed if self.allowance[n] < 1]
+        self.pairs = [(p, q) for p in range(papers) for q in range(p + 1, papers)]
+        self.enemies: dict[int, set[int]] = {}  # near-duplicates by candidate index
+        index = self.index
+        for a, others in self.near.items():
+            ia = index.get(a)
+            if ia is None:
+                continue
+            for b in others:
+                ib = index.get(b)
+                if ib is not None:
+                    self.enemies.setdefault(ia, set()).add(ib)
         self.enemy_pairs = sorted(
-            {(min(a, b), max(a, b)) for a, others in self.enemies.items() for b in others}
+            (a, b) for a, others in self.enemies.items() for b in others if a < b
         )
 
-    def _fixed_total(self, typed: Sequence[int]) -> Fraction | None:
+    def _fixed_total(self) -> Fraction | None:
         """Every paper's score, when each usable item scores as its section (else None)."""
         per_type: dict[str, set[Fraction]] = {}
-        for n in typed:
+        for n in self.typed:
             per_type.setdefault(self.items[n].type, set()).add(self.score[n])
         if not all(len(v) <= 1 for v in per_type.values()):
             return None
@@ -119,17 +130,23 @@ class Setup:
             return self.section_score[c.type]
         return self.average
 
-    def for_first_paper(self) -> Setup:
-        """The same inputs for the first paper alone (the one-by-one strategy's model)."""
-        return Setup(
-            self.bp,
-            self.items,
-            self.codes[:1],
-            self.enemy_ids,
-            self.history,
-            self.caps,
-            self.scores,
-        )
+    def for_first_paper(self, only: Collection[int] | None = None) -> Setup:
+        """The same inputs for the first paper alone (the one-by-one strategy's model),
+        choosing from the candidates `only` names (item ids; None: all of them).
+
+        Every candidate still gives its score (to a fixed paper's total, to a near-duplicate's
+        points), and a paper's total is this setup's `fixed_total`: a pool's items are some of
+        these, and when all of a type score alike, so do those of the pool.
+        """
+        step = copy.copy(self)
+        step.codes = self.codes[:1]
+        if only is None:
+            step._choose(self.items, self.score)
+        else:
+            pool = set(only)
+            chosen = [n for n, c in enumerate(self.items) if c.item_id in pool]
+            step._choose([self.items[n] for n in chosen], [self.score[n] for n in chosen])
+        return step
 
     def shared_limit(self, share: Fraction, other_count: int) -> int:
         return math.floor(share * min(self.n, other_count))

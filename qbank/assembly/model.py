@@ -166,7 +166,7 @@ class Model:
             members = [i for i in self.items if rule.range in s.items[i].ranges]
             total = s.fixed_total
             if total is not None:
-                scale = lcm({*(s.score[i] for i in members), low * total, high * total})
+                scale = lcm([*(s.score[i] for i in members), low * total, high * total])
                 coef = _scaled([s.score[i] for i in members], scale)
                 lo, hi = math.ceil(low * total * scale), math.floor(high * total * scale)
                 self.per_paper(key, members, coef, lo, hi)
@@ -205,7 +205,7 @@ class Model:
                 ),
                 facts,
             )
-            scale = lcm({*values, mean, tol})
+            scale = lcm([*values, mean, tol])
             lo = math.ceil((mean - tol) * s.n * scale)
             hi = math.floor((mean + tol) * s.n * scale)
             self.per_paper(key, self.items, _scaled(values, scale), lo, hi)
@@ -434,13 +434,15 @@ class Model:
 
 def _scaled(values: Sequence[Fraction], scale: int) -> list[int]:
     """int(v × scale) of each value, computed once per distinct value (exact arithmetic on
-    Fractions is slow, and a run has ten thousand items but a handful of scores)."""
-    done: dict[Fraction, int] = {}
+    Fractions is slow, and so is hashing one: a run has ten thousand items but a handful of
+    scores, told apart by numerator and denominator)."""
+    done: dict[tuple[int, int], int] = {}
     out = []
     for v in values:
-        n = done.get(v)
+        key = (v.numerator, v.denominator)
+        n = done.get(key)
         if n is None:
-            n = done[v] = int(v * scale)
+            n = done[key] = int(v * scale)
         out.append(n)
     return out
 

@@ -191,18 +191,12 @@ def _exposure(
 
 def _enemies(session: Session, bank: Bank, ctx: Context, policy: Policy) -> list[tuple[int, int]]:
     """Near-duplicate pairs among the candidates, except pairs a reviewer judged distinct."""
-    # The overlap engine (numba, scipy) is loaded here, by the runs that need the pairs. Token
-    # sets are read as stored at import (Core queries): no tokenizer is loaded unless a text
-    # has none.
-    from qbank.overlap.fingerprints import TextUnit, ensure_tokens, text_key
-    from qbank.overlap.pairs import near_duplicates
+    # From the token sets stored at import, in plain Python (`qbank.assembly.near`): the
+    # overlap engine is loaded only for texts without stored tokens or beyond exact scopes.
+    from qbank.assembly.near import near_pairs
 
     versions = ctx.versions
-    units = [TextUnit(v.stem, tuple(v.options.values())) for v in versions]
-    keys = [u.key for u in units]
-    tokens = ensure_tokens(session, units, keys=keys)
-    text_keys = [text_key(u, k, t) for u, k, t in zip(units, keys, tokens, strict=True)]
-    pairs, _ = near_duplicates(tokens, policy, text_keys=text_keys)
+    pairs = near_pairs(session, versions, policy)
     distinct = {
         (a, b)
         for a, b in session.execute(
@@ -212,8 +206,8 @@ def _enemies(session: Session, bank: Bank, ctx: Context, policy: Policy) -> list
         )
     }
     out = []
-    for p in pairs:
-        a, b = versions[p.i], versions[p.j]
+    for i, j in pairs:
+        a, b = versions[i], versions[j]
         if tuple(sorted((a.version, b.version))) not in distinct:
             out.append((a.item_id, b.item_id))
     return out
