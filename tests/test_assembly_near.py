@@ -103,7 +103,7 @@ def test_pairs_from_stored_tokens_load_neither_the_engine_nor_a_tokenizer(
         "    bank = find_bank(session, '6-31-01-03', 4)\n"
         "    versions = [c for _, c in filed_items(session, bank)]\n"
         "    print(len(near_pairs(session, versions, load_policy())))\n"
-        "heavy = ('numba', 'scipy', 'jieba', 'rjieba', 'qbank.overlap', 'qbank.text.tokens')\n"
+        "heavy = ('numba', 'scipy', 'jieba', 'rjieba', 'qbank.overlap.pairs', 'qbank.text.tokens')\n"
         "print(sorted(m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in heavy)))\n"
     )
     out = subprocess.run(
@@ -111,14 +111,3 @@ def test_pairs_from_stored_tokens_load_neither_the_engine_nor_a_tokenizer(
     ).stdout.split("\n")
     assert int(out[0]) > 0
     assert out[1] == "[]"
-
-
-def test_the_tokenizer_record_is_read_as_fingerprints_reads_it() -> None:
-    """`near` reads the record of the default tokenizer's identity without importing
-    `qbank.overlap.fingerprints` (numba): the same stamp, the same key."""
-    from qbank.assembly.near import installation_stamp, remembered_tokenizer_key
-    from qbank.overlap import fingerprints
-
-    assert installation_stamp() == fingerprints._installation_stamp()
-    key = fingerprints.tokenizer_info(None).key  # records it when it was not
-    assert remembered_tokenizer_key() == key

@@ -19,13 +19,11 @@ import hashlib
 import json
 from collections.abc import Sequence
 from itertools import chain
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 
-from qbank.canonical import content_id
 from qbank.content import ItemContent, canonical_text
 from qbank.model import TokenSet
 from qbank.policy import Policy
@@ -80,62 +78,11 @@ def _folded_key(stem: str, options: tuple[str, ...]) -> str:
 
 def _tokenizer_key() -> str:
     """The default tokenizer's identity key, as the overlap checks and imports store it:
-    read from this installation's record (`remembered_tokenizer_key`) when there is one, else
-    from `qbank.overlap.fingerprints` (which loads the tokenizer once and records it)."""
-    key = remembered_tokenizer_key()
-    if key is not None:
-        return key
+    `qbank.overlap.fingerprints` reads it from this installation's record without loading
+    the tokenizer (or numba) when the tokenizer has been loaded here before."""
     from qbank.overlap.fingerprints import tokenizer_info
 
     return tokenizer_info(None).key
-
-
-def remembered_tokenizer_key() -> str | None:
-    """The key `qbank.overlap.fingerprints.tokenizer_info()` gives without loading the
-    tokenizer: its record for this installation's stamp (`installation_stamp`), or None.
-
-    A light reader of the same record, since importing `fingerprints` loads numba; a test
-    holds it to `fingerprints`' own stamp and record."""
-    import platformdirs
-
-    path = Path(platformdirs.user_cache_dir("qbank")) / "tokenizer-identities.json"
-    try:
-        entry = json.loads(path.read_text(encoding="utf-8")).get(installation_stamp())
-    except (OSError, ValueError, AttributeError):
-        return None
-    if isinstance(entry, dict) and isinstance(entry.get("key"), str):
-        return str(entry["key"])
-    return None
-
-
-def installation_stamp() -> str:
-    """`qbank.overlap.fingerprints._installation_stamp`: the source of `qbank.text.tokens`,
-    the bundled stop words, and every file (size, modification time) of the installed jieba
-    and rjieba distributions."""
-    import importlib.metadata
-    import importlib.util
-
-    parts: list[Any] = []
-    spec = importlib.util.find_spec("qbank.text.tokens")
-    origin = spec.origin if spec is not None else None
-    parts.append(hashlib.sha256(Path(origin).read_bytes()).hexdigest() if origin else None)
-    stopwords = Path(__file__).resolve().parent.parent / "text" / "stopwords.txt"
-    parts.append(hashlib.sha256(stopwords.read_bytes()).hexdigest())
-    for name in ("jieba", "rjieba"):
-        try:
-            dist = importlib.metadata.distribution(name)
-        except importlib.metadata.PackageNotFoundError:
-            parts.append([name, None])
-            continue
-        files = []
-        for file in dist.files or ():
-            try:
-                stat = Path(str(dist.locate_file(file))).stat()
-            except OSError:
-                continue
-            files.append([str(file), stat.st_size, stat.st_mtime_ns])
-        parts.append([name, dist.version, sorted(files)])
-    return content_id(parts)
 
 
 def stored_tokens(
