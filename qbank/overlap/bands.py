@@ -15,7 +15,7 @@ from itertools import chain
 
 import numpy as np
 
-# `qbank.overlap.lsh._keys_into`'s constants: equal values give the kernel's own keys.
+# The band keys' constants, also `qbank.overlap.lsh._keys_into`'s: the same keys either way.
 _SEED = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _M2 = np.uint64(0xC4CEB9FE1A85EC53)

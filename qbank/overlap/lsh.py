@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 from numba import njit
 
+from qbank.overlap.bands import _M1, _M2, _S29, _S33, _SEED  # the band keys' constants
 from qbank.overlap.exact import _grow, _map_threads
 from qbank.overlap.lsh_params import _CLOSE_AREAS as _CLOSE_AREAS
 from qbank.overlap.lsh_params import _exact_areas as _exact_areas
@@ -28,11 +29,6 @@ from qbank.overlap.lsh_params import lsh_params as lsh_params
 
 Candidates = tuple[np.ndarray, np.ndarray]
 
-_SEED = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xFF51AFD7ED558CCD)
-_M2 = np.uint64(0xC4CEB9FE1A85EC53)
-_S33 = np.uint64(33)
-_S29 = np.uint64(29)
 # Below this many distinct signatures, bands run one after another (threads cost more).
 _PARALLEL_ROWS = 20_000
 

@@ -30,7 +30,7 @@ from qbank.overlap.fingerprints import TextUnit, tokenizer_info
 from qbank.overlap.lsh_params import lsh_params
 from qbank.overlap.pairs import VERIFY_CHUNK, Pair, _exact_pair
 from qbank.overlap.stored import read_signatures, read_tokens
-from qbank.overlap.units import ItemRow, Progress, listed_item_rows
+from qbank.overlap.units import ItemRow, Progress, listed_item_rows, stage_counter
 from qbank.policy import Policy
 
 if TYPE_CHECKING:
@@ -67,19 +67,6 @@ def scope_rows(
     return listed, keys
 
 
-def _stage(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
-    done = 0
-
-    def advance(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress is not None:
-            progress(stage, done, total)
-
-    advance(0)
-    return advance
-
-
 def stored_theory(
     session: Session,
     listed: Sequence[ListedItem],
@@ -95,24 +82,24 @@ def stored_theory(
     recall = float(policy.lsh_min_recall.value)
     bands, rows = lsh_params(threshold, num_perm, min_recall=recall)
     tkey = tokenizer_info(tokenizer).key
-    advance = _stage(progress, "signatures", len(set(keys)))
+    advance = stage_counter(progress, "signatures", len(set(keys)))
     sigs = read_signatures(
         session, tkey, keys, num_perm=num_perm, seed=seed, columns=bands * rows, advance=advance
     )
     if sigs.missing:
         return None
-    ci, cj = _candidates(sigs.rows, bands, rows, _stage(progress, "candidates", bands))
+    ci, cj = _candidates(sigs.rows, bands, rows, stage_counter(progress, "candidates", bands))
     del sigs
     needed = np.unique(np.concatenate((ci, cj)))
     tokens = read_tokens(
-        session, tkey, [keys[r] for r in needed], _stage(progress, "tokenise", len(needed))
+        session, tkey, [keys[r] for r in needed], stage_counter(progress, "tokenise", len(needed))
     )
     if len(tokens) < len({keys[r] for r in needed}):
         return None
     sets = [tokens[keys[r]] for r in needed]
     del tokens
     local_i, local_j = np.searchsorted(needed, ci), np.searchsorted(needed, cj)
-    ki, kj = _verified(sets, local_i, local_j, threshold, _stage(progress, "verify", len(ci)))
+    ki, kj = _verified(sets, local_i, local_j, threshold, stage_counter(progress, "verify", len(ci)))
     found = set(zip(ki.tolist(), kj.tolist(), strict=True))
     found |= _identical(session, listed, keys, needed, sets)
     pairs = [

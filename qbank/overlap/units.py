@@ -145,7 +145,7 @@ class ScopeUnits:
     signatures: np.ndarray | None  # None: the scope is compared exactly (no LSH)
 
 
-def _stage(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
+def stage_counter(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
     """An increment callback for one stage of `progress` (started at 0 of `total`)."""
     done = 0
 
@@ -173,9 +173,9 @@ def _units(
     keys = text_keys(texts)
     unique = len(set(keys))
     tkey = tokenizer_info(tokenizer).key
-    stored = read_tokens(session, tkey, keys, _stage(progress, "tokenise", unique))
+    stored = read_tokens(session, tkey, keys, stage_counter(progress, "tokenise", unique))
     if len(stored) < unique:
-        advance = _stage(progress, "tokenise", len(keys))
+        advance = stage_counter(progress, "tokenise", len(keys))
         tokens = ensure_tokens(session, texts, tokenizer=tokenizer, progress=advance, keys=keys)
         tkey = tokenizer_info(tokenizer).key  # corrected if the remembered identity was stale
     else:
@@ -211,7 +211,7 @@ def _banded_signatures(
         num_perm,
         min_recall=float(policy.lsh_min_recall.value),
     )
-    advance = _stage(progress, "signatures", len(set(keys)))
+    advance = stage_counter(progress, "signatures", len(set(keys)))
     read = functools.partial(
         read_signatures, session, tkey, keys, num_perm=num_perm, seed=seed, columns=bands * rows
     )
