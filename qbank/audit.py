@@ -139,33 +139,18 @@ def record_many(
         for event in events[start : start + batch]:
             detail = _as_stored(event.detail)
             entity_id = str(event.entity_id)
-            digest = sha256_hex(
-                canonical_bytes(
-                    {
-                        "prev": prev,
-                        "at": hashed_at,
-                        "actor": actor,
-                        "action": event.action,
-                        "entity": event.entity,
-                        "entity_id": entity_id,
-                        "bank_id": event.bank_id,
-                        "detail": detail,
-                    }
-                )
-            )
-            rows.append(
-                {
-                    "at": at,
-                    "actor": actor,
-                    "action": event.action,
-                    "entity": event.entity,
-                    "entity_id": entity_id,
-                    "bank_id": event.bank_id,
-                    "detail": detail,
-                    "prev_hash": prev,
-                    "hash": digest,
-                }
-            )
+            row = {
+                "at": at,
+                "actor": actor,
+                "action": event.action,
+                "entity": event.entity,
+                "entity_id": entity_id,
+                "bank_id": event.bank_id,
+                "detail": detail,
+                "prev_hash": prev,
+            }
+            digest = row["hash"] = event_hash(prev, {**row, "at": hashed_at})
+            rows.append(row)
             prev = digest
         insert_many(session, _EVENTS, rows)
     session.info.pop(_TAIL, None)
