@@ -10,12 +10,17 @@ import hashlib
 import json
 from typing import Any
 
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+)
+"""One encoder for every call: `json.dumps` with these options builds a new one each time,
+which cost about a third of an import's canonical encoding. The encoder keeps no state
+between calls (its C encoder is made per call, as `json.dumps` makes it)."""
+
 
 def canonical_bytes(obj: Any) -> bytes:
     """Encode `obj` (dicts, lists, str, int, float, bool, None) canonically."""
-    return json.dumps(
-        obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-    ).encode("utf-8")
+    return _ENCODER.encode(obj).encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:

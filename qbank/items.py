@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,7 @@ from qbank.records import (
     problem_count,
 )
 from qbank.text.keys import texts_id
-from qbank.text.normalize import fold_text
+from qbank.text.normalize import fold_clean
 
 
 def item_content(record: ItemRecord, *, author: str | None = None) -> dict[str, Any]:
@@ -64,15 +64,16 @@ def item_content(record: ItemRecord, *, author: str | None = None) -> dict[str, 
 
 
 def content_key(item_type: str, stem: str, options: dict[str, str]) -> str:
-    """Identity of an item's text, insensitive to width, case and spacing."""
+    """Identity of an item's text, insensitive to width, case and spacing: of a record's
+    fields, normalised as importers give them (`qbank.records.ItemRecord`)."""
     return _content_key(item_type, stem, tuple(v for _, v in sorted(options.items())))
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _content_key(item_type: str, stem: str, options: tuple[str, ...]) -> str:
     """`content_key`, remembered: an import asks it of each record when linking, when checking
-    fields and when storing."""
-    return texts_id([item_type, fold_text(stem), [fold_text(v) for v in options]])
+    fields and when storing. The texts are already clean (`fold_clean`)."""
+    return texts_id([item_type, fold_clean(stem), [fold_clean(v) for v in options]])
 
 
 def encode_answer(answer: Answer) -> str:
@@ -422,23 +423,25 @@ def _item_ids(session: Session, bank: Bank, changes: Sequence[_Planned]) -> list
         record.guid or str(uuid.uuid4()) if item is None else item.guid
         for record, *_, item in changes
     ]
-    new_ids: dict[str, int] = {}
     fresh = [guid for guid, (*_, item) in zip(guids, changes, strict=True) if item is None]
-    for start in range(0, len(fresh), _BATCH):
-        batch = fresh[start : start + _BATCH]
-        insert_many(session, _ITEMS, [{"bank_id": bank.id, "guid": guid} for guid in batch])
-        # The guid, unique in the bank, says which row got which id (read back in chunks:
-        # RETURNING through Core costs more per row than the insert itself).
-        for part in range(0, len(batch), _CHUNK):
-            new_ids.update(
-                (guid, item_id)
-                for item_id, guid in session.execute(
-                    select(_ITEMS.c.id, _ITEMS.c.guid).where(
-                        _ITEMS.c.bank_id == bank.id,
-                        _ITEMS.c.guid.in_(batch[part : part + _CHUNK]),
-                    )
+    new_ids: dict[str, int] = {}
+    if fresh:
+        before = _last_id(session, _ITEMS)
+        for start in range(0, len(fresh), _BATCH):
+            batch = fresh[start : start + _BATCH]
+            insert_many(session, _ITEMS, [{"bank_id": bank.id, "guid": guid} for guid in batch])
+        # The guid, unique in the bank, says which row got which id (RETURNING through Core
+        # costs more per row than the insert itself).
+        wanted = set(fresh)
+        new_ids.update(
+            (guid, item_id)
+            for item_id, guid in session.execute(
+                select(_ITEMS.c.id, _ITEMS.c.guid).where(
+                    _ITEMS.c.bank_id == bank.id, _ITEMS.c.id > before
                 )
             )
+            if guid in wanted
+        )
     return [
         item.id if item is not None else new_ids[guid]
         for guid, (*_, item) in zip(guids, changes, strict=True)
@@ -474,19 +477,18 @@ def _store_batch(
     # One new version per item, so the item id says which row got which id.
     version_ids: dict[int, int] = {}
     if rows:
+        before = _last_id(session, _VERSIONS)
         insert_many(session, _VERSIONS, rows)
         new = {row["item_id"]: row["sha256"] for row in rows}
-        ids = list(new)
-        for part in range(0, len(ids), _CHUNK):
-            version_ids.update(
-                (item_id, version_id)
-                for version_id, item_id, sha in session.execute(
-                    select(_VERSIONS.c.id, _VERSIONS.c.item_id, _VERSIONS.c.sha256).where(
-                        _VERSIONS.c.item_id.in_(ids[part : part + _CHUNK])
-                    )
+        version_ids.update(
+            (item_id, version_id)
+            for version_id, item_id, sha in session.execute(
+                select(_VERSIONS.c.id, _VERSIONS.c.item_id, _VERSIONS.c.sha256).where(
+                    _VERSIONS.c.id > before
                 )
-                if new[item_id] == sha
             )
+            if new.get(item_id) == sha
+        )
     for row in rows:
         pointers.append({"item": row["item_id"], "version": version_ids[row["item_id"]]})
         action = "create" if row["seq"] == 1 else "new_version"
@@ -502,6 +504,14 @@ def _store_batch(
         )
         _expire_items(session, {p["item"] for p in pointers})
     audit.record_many(session, actor=writing.actor, events=reverts + created)
+
+
+def _last_id(session: Session, table: Any) -> int:
+    """The largest id `table` holds (0 when empty). Rows inserted after this read get larger
+    ids on every backend (SQLite's rowid is one past the largest; PostgreSQL's sequence only
+    grows), so `id > _last_id(…)` reads back just the rows of an insert by primary-key range
+    instead of looking each one up."""
+    return int(session.execute(select(func.max(table.c.id))).scalar() or 0)
 
 
 def _version_row(
@@ -560,7 +570,7 @@ def _fingerprint_writer(
     import command needs the overlap code only when storing."""
     from qbank.overlap.fingerprints import fingerprint_writer
 
-    return fingerprint_writer(session)
+    return fingerprint_writer(session, clean=True)
 
 
 _CHUNK = 500  # ids per IN (...) query: well under every backend's parameter limit

@@ -189,11 +189,13 @@ def ensure_tokens(
     tokenizer: Tokenizer | None = None,
     progress: Callable[[int], None] | None = None,
     keys: Sequence[str] | None = None,
+    clean: bool = False,
 ) -> list[list[str]]:
     """Token lists of `units` in order: stored ones read, missing ones computed and stored.
 
     Reads with Core queries; the tokenizer is loaded only when a text has no stored set.
-    `keys` may pass the units' `key`s when the caller has them.
+    `keys` may pass the units' `key`s when the caller has them; `clean` says the texts are
+    records just read by an importer (`qbank.text.normalize.fold_clean`).
 
     Side effects: writes token sets (and the tokenizer identity) for texts seen the first time.
     """
@@ -213,10 +215,15 @@ def ensure_tokens(
         if tok.identity.key != info.key:  # the remembered identity was stale: correct it
             _remember(_installation_stamp(), tokenizer_info(tok))
             _default_info.cache_clear()
-            return ensure_tokens(session, units, tokenizer=tok, progress=None, keys=keys)
+            return ensure_tokens(
+                session, units, tokenizer=tok, progress=None, keys=keys, clean=clean
+            )
         register_tokenizer(session, info)
         computed = tokenize_many(
-            [(u.stem, u.options) for u in missing.values()], tokenizer=tok, progress=progress
+            [(u.stem, u.options) for u in missing.values()],
+            tokenizer=tok,
+            progress=progress,
+            clean=clean,
         )
         insert_many(
             session,
@@ -299,11 +306,12 @@ def store_fingerprints(session: Session, units: Sequence[TextUnit]) -> None:
 
 
 def fingerprint_writer(
-    session: Session,
+    session: Session, *, clean: bool = False
 ) -> Callable[[Sequence[tuple[str, tuple[str, ...]]]], None]:
     """`store_fingerprints` for an import that writes in batches: the policy, the tokenizer
     and its identity are loaded once, and each call stores the token sets and signatures its
-    (stem, options) texts lack."""
+    (stem, options) texts lack. `clean`: the texts are theory records' fields, in their stored
+    form (`qbank.text.normalize.fold_clean`; not a practical task's lines)."""
     from qbank.policy import load_policy
 
     policy = load_policy()
@@ -314,7 +322,7 @@ def fingerprint_writer(
     def write(texts: Sequence[tuple[str, tuple[str, ...]]]) -> None:
         units = [TextUnit(stem, options) for stem, options in texts]
         keys = [u.key for u in units]
-        tokens = ensure_tokens(session, units, tokenizer=tok, keys=keys)
+        tokens = ensure_tokens(session, units, tokenizer=tok, keys=keys, clean=clean)
         store_signatures(session, keys, tokens, num_perm=num_perm, seed=seed, tokenizer=tok)
 
     return write

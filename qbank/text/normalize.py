@@ -160,6 +160,17 @@ def _fold_str(text: str) -> str:
     return _fold(text)
 
 
+def fold_clean(text: str) -> str:
+    """`fold_text` of text already in its stored form, as importers give every record's
+    fields (`clean_text` output, a stem after `normalize_stem`): the same key, without
+    cleaning the text a second time (`clean_text` changes none of its own results;
+    tests/test_normalize_fold.py holds the two equal on generated text). An import folds
+    each of its texts twice (content key, tokens): this halves that work."""
+    if text.isascii():  # NFKC leaves ASCII alone
+        return plain(text).casefold()
+    return unicodedata.normalize("NFKC", plain(text)).casefold()
+
+
 _EMPTY_BRACKET = re.compile(r"[(（]\s*[)）]")
 _EMPTY_BRACKET_SPACED = re.compile(r"\s*[(（]\s*[)）]\s*")
 

@@ -69,7 +69,7 @@ import platformdirs
 
 from qbank.canonical import content_id
 from qbank.i18n import tr
-from qbank.text.normalize import fold_text
+from qbank.text.normalize import fold_clean, fold_text
 
 if TYPE_CHECKING:
     from rjieba import Jieba
@@ -378,8 +378,8 @@ class Tokenizer:
         """The engine's raw cut of already folded text, every token kept (for comparisons)."""
         return list(self._cut(folded))
 
-    def _token_set(self, text: str) -> set[str]:
-        folded = fold_text(text)
+    def _token_set(self, text: str, fold: Callable[[str], str] = fold_text) -> set[str]:
+        folded = fold(text)
         if not folded:
             return set()
         words = set(self._cut(folded))
@@ -397,11 +397,15 @@ class Tokenizer:
         """Sorted unique tokens of one text."""
         return sorted(self._token_set(text))
 
-    def item_tokens(self, stem: str, options: Iterable[str] = ()) -> list[str]:
-        """Sorted unique tokens of an item's stem and options together."""
-        result = self._token_set(stem)
+    def item_tokens(
+        self, stem: str, options: Iterable[str] = (), *, clean: bool = False
+    ) -> list[str]:
+        """Sorted unique tokens of an item's stem and options together. `clean`: the texts
+        are in their stored form (`qbank.text.normalize.fold_clean`), as a record's are."""
+        fold = fold_clean if clean else fold_text
+        result = self._token_set(stem, fold)
         for option in options:
-            result |= self._token_set(option)
+            result |= self._token_set(option, fold)
         return sorted(result)
 
 
@@ -417,8 +421,10 @@ def tokenize_many(
     progress: Callable[[int], None] | None = None,
     tokenizer: Tokenizer | None = None,
     chunk_size: int = 1000,
+    clean: bool = False,
 ) -> list[list[str]]:
-    """Token lists of (stem, options) pairs, equal to `item_tokens` of each, in input order.
+    """Token lists of (stem, options) pairs, equal to `item_tokens` of each (with `clean`),
+    in input order.
 
     One process: rjieba cuts tens of thousands of items a second, and a pool of workers each
     loading the dictionary never paid back (benchmarks/tokenizer_speed.py measures both).
@@ -429,7 +435,7 @@ def tokenize_many(
     result: list[list[str]] = []
     for start in range(0, len(texts), chunk_size):
         chunk = texts[start : start + chunk_size]
-        result.extend(tok.item_tokens(stem, options) for stem, options in chunk)
+        result.extend(tok.item_tokens(stem, options, clean=clean) for stem, options in chunk)
         if progress is not None:
             progress(len(chunk))
     return result
