@@ -17,7 +17,7 @@ import functools
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +42,9 @@ from qbank.records import (
 )
 from qbank.text.keys import texts_id
 from qbank.text.normalize import fold_clean
+
+if TYPE_CHECKING:
+    from qbank.overlap.fingerprints import FingerprintWriter
 
 
 def item_content(record: ItemRecord, *, author: str | None = None) -> dict[str, Any]:
@@ -392,6 +395,21 @@ def _store_versions(
     (no per-row flush): each batch points its items at their new (or reverted-to) versions,
     audits each change (reverts, then creations and new versions, in file order) and stores
     the token sets and signatures of its texts, so the first overlap check tokenises nothing."""
+    fingerprints = _fingerprint_writer(session, len(changes)) if changes else None
+    try:
+        _store_all(session, bank, changes, writing, fingerprints)
+    finally:
+        if fingerprints is not None:
+            fingerprints.close()
+
+
+def _store_all(
+    session: Session,
+    bank: Bank,
+    changes: Sequence[_Planned],
+    writing: _Writing,
+    fingerprints: FingerprintWriter | None,
+) -> None:
     item_ids = _item_ids(session, bank, changes)
     _store_keys(
         session,
@@ -402,16 +420,25 @@ def _store_versions(
     last_seq, earlier = _earlier_versions(
         session, [item.id for *_, item in changes if item is not None]
     )
-    fingerprints = _fingerprint_writer(session) if changes else None
-    for start in range(0, len(changes), _BATCH):
-        batch = list(
-            zip(item_ids[start : start + _BATCH], changes[start : start + _BATCH], strict=True)
-        )
+    batches = [
+        list(zip(item_ids[start : start + _BATCH], changes[start : start + _BATCH], strict=True))
+        for start in range(0, len(changes), _BATCH)
+    ]
+
+    def texts(batch: Sequence[tuple[int, _Planned]]) -> list[tuple[str, tuple[str, ...]]]:
+        return [(record.stem, tuple(record.options.values())) for _, (record, *_) in batch]
+
+    # The next batch's texts go to the fingerprint worker (if any) before this batch is
+    # written, so it tokenises and signs while this process writes.
+    prepared = fingerprints.prepare(texts(batches[0])) if fingerprints and batches else None
+    for index, batch in enumerate(batches):
+        upcoming = None
+        if fingerprints is not None and index + 1 < len(batches):
+            upcoming = fingerprints.prepare(texts(batches[index + 1]))
         _store_batch(session, bank, batch, writing, last_seq, earlier)
-        if fingerprints is not None:
-            fingerprints(
-                [(record.stem, tuple(record.options.values())) for _, (record, *_) in batch]
-            )
+        if fingerprints is not None and prepared is not None:
+            fingerprints.store(prepared)
+        prepared = upcoming
         if writing.progress is not None:
             writing.progress(len(batch))
 
@@ -563,14 +590,13 @@ def _expire_items(session: Session, ids: set[int]) -> None:
             session.expire(obj)
 
 
-def _fingerprint_writer(
-    session: Session,
-) -> Callable[[Sequence[tuple[str, tuple[str, ...]]]], None]:
-    """What stores the token sets and signatures of (stem, options) texts. Imported here: the
-    import command needs the overlap code only when storing."""
-    from qbank.overlap.fingerprints import fingerprint_writer
+def _fingerprint_writer(session: Session, texts: int) -> FingerprintWriter:
+    """What stores the token sets and signatures of the records' (stem, options) texts
+    (`texts` of them). Imported here: the import command needs the overlap code only when
+    storing."""
+    from qbank.overlap.fingerprints import FingerprintWriter
 
-    return fingerprint_writer(session, clean=True)
+    return FingerprintWriter(session, clean=True, texts=texts)
 
 
 _CHUNK = 500  # ids per IN (...) query: well under every backend's parameter limit

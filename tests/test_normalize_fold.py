@@ -16,11 +16,14 @@ from hypothesis import strategies as st
 from qbank.records import ItemType
 from qbank.text.normalize import clean_text, fold_clean, fold_text, normalize_stem
 
-# What cleaning rewrites, one piece a string (split so each is its own example).
+# What cleaning rewrites: widths, spaces, punctuation, brackets, markup, composed forms.
+_RAW = "电 工 压 Ａ １ a B 7 0 , ; : ? ! ， ； ： ？ ！ ( ) （ ） ～ ＋ ％ ． ℃ Ⅱ ² _{ ^{ } { \\ U_{2}"
 PIECES = st.sampled_from(
-    "电 工 压 Ａ １ a B 7 0 , ; : ? ! ， ； ： ？ ！ ( ) （ ） ～ ＋ ％ ． ℃ Ⅱ ² _{ ^{ } { \\ "
-    "U_{2} 1,000 30:2 ｶ ﾟ".split()
-    + [" ", "\u3000", "\u00a0", "\t", "\n", "（ ）", "( )", "e\u0301", "\ufeff", "\u200b"]
+    [
+        *_RAW.split(" "),
+        *("1,000", "30:2", "ｶ", "ﾟ", " ", "\u3000", "\u00a0", "\t", "\n", "（ ）", "( )"),
+        *("e\u0301", "\ufeff", "\u200b"),
+    ]
 )
 TEXT = st.lists(st.one_of(PIECES, st.characters()), max_size=25).map("".join)
 

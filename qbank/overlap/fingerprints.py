@@ -18,8 +18,9 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import json
+import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,8 @@ from qbank.text.normalize import fold_text
 
 if TYPE_CHECKING:
     from qbank.text.tokens import Tokenizer
+
+_log = logging.getLogger(__name__)
 
 _CHUNK = 500  # keys per IN (...) query: well under every backend's parameter limit
 # Core tables for the bulk inserts: no ORM bookkeeping per row.
@@ -245,10 +248,12 @@ def store_signatures(
     num_perm: int,
     seed: int,
     tokenizer: Tokenizer | None = None,
+    computed: Mapping[str, bytes] | None = None,
 ) -> None:
     """Compute and store the MinHash signatures (these parameters) of the texts `keys` names
     (`TextUnit.key`, with their `tokens`) that have none yet. Asks only which keys are stored,
-    never reads the signatures themselves.
+    never reads the signatures themselves. `computed` may give signatures (`to_bytes`) already
+    computed with these parameters (by `fingerprint_worker`), by key.
 
     Side effects: writes signatures for texts seen the first time with these parameters.
     """
@@ -272,14 +277,19 @@ def store_signatures(
             missing.setdefault(key, i)
     if not missing:
         return
-    # The kernels (numpy, scipy, numba) load only when a signature is computed: a check that
-    # finds everything stored never loads them.
-    from qbank.overlap.matrix import to_matrix
-    from qbank.overlap.minhash import signatures, to_bytes
+    given = computed or {}
+    data = {key: given[key] for key in missing if key in given}
+    unsigned = [key for key in missing if key not in data]
+    if unsigned:
+        # The kernels (numpy, scipy, numba) load only when a signature is computed: a check
+        # that finds everything stored never loads them.
+        from qbank.overlap.matrix import to_matrix
+        from qbank.overlap.minhash import signatures, to_bytes
 
-    computed = signatures(
-        to_matrix([tokens[i] for i in missing.values()]), num_perm=num_perm, seed=seed
-    )
+        signed = signatures(
+            to_matrix([tokens[missing[key]] for key in unsigned]), num_perm=num_perm, seed=seed
+        )
+        data.update((key, to_bytes(sig)) for key, sig in zip(unsigned, signed, strict=True))
     insert_many(
         session,
         _SIGNATURES,
@@ -289,9 +299,9 @@ def store_signatures(
                 "tokenizer": tkey,
                 "num_perm": num_perm,
                 "seed": seed,
-                "data": to_bytes(sig),
+                "data": data[key],
             }
-            for key, sig in zip(missing, computed, strict=True)
+            for key in missing
         ],
     )
 
@@ -300,32 +310,135 @@ def store_fingerprints(session: Session, units: Sequence[TextUnit]) -> None:
     """Token sets and signatures (default tokenizer, default policy's MinHash parameters) of
     `units`, computed and stored where missing, `_FINGERPRINT_BATCH` texts at a time: what
     imports call so that the first check finds everything stored."""
-    write = fingerprint_writer(session)
+    write = FingerprintWriter(session)
     for start in range(0, len(units), _FINGERPRINT_BATCH):
         write([(u.stem, u.options) for u in units[start : start + _FINGERPRINT_BATCH]])
 
 
-def fingerprint_writer(
-    session: Session, *, clean: bool = False
-) -> Callable[[Sequence[tuple[str, tuple[str, ...]]]], None]:
-    """`store_fingerprints` for an import that writes in batches: the policy, the tokenizer
-    and its identity are loaded once, and each call stores the token sets and signatures its
-    (stem, options) texts lack. `clean`: the texts are theory records' fields, in their stored
-    form (`qbank.text.normalize.fold_clean`; not a practical task's lines)."""
-    from qbank.policy import load_policy
+Texts = Sequence[tuple[str, Sequence[str]]]
 
-    policy = load_policy()
-    num_perm, seed = int(policy.num_perm.value), int(policy.seed.value)
-    tokenizer_info(None)  # remembers the default identity, so checks need not load it
-    tok = load_tokenizer(None)
 
-    def write(texts: Sequence[tuple[str, tuple[str, ...]]]) -> None:
-        units = [TextUnit(stem, options) for stem, options in texts]
+@dataclass
+class PreparedBatch:
+    """A batch of texts on its way to storage: their units and keys, the token sets already
+    stored, and the worker's computation of the others (None: computed when stored)."""
+
+    units: list[TextUnit]
+    keys: list[str]
+    stored: dict[str, list[str]]
+    missing: dict[str, TextUnit]
+    pending: int | None = None
+    """The worker's number for the computation of `missing`."""
+
+
+class FingerprintWriter:
+    """`store_fingerprints` for an import that writes in batches: the policy and the
+    tokenizer's identity are loaded once; each batch's token sets and signatures are stored
+    where its (stem, options) texts lack them.
+
+    `clean`: the texts are theory records' fields, in their stored form
+    (`qbank.text.normalize.fold_clean`; not a practical task's lines). `texts`: how many texts
+    the import will store; from `fingerprint_worker.PARALLEL_MIN` on (and with two cores) a
+    worker process computes each batch submitted by `prepare` while the caller writes, and
+    `store` waits for it. `close` ends the worker.
+    """
+
+    def __init__(self, session: Session, *, clean: bool = False, texts: int = 0) -> None:
+        from qbank.overlap import fingerprint_worker
+        from qbank.policy import load_policy
+
+        policy = load_policy()
+        self._session = session
+        self._clean = clean
+        self._num_perm, self._seed = int(policy.num_perm.value), int(policy.seed.value)
+        self._info = tokenizer_info(None)  # remembered, so checks need not load the tokenizer
+        self._worker = (
+            fingerprint_worker.start_worker() if fingerprint_worker.worth_a_worker(texts) else None
+        )
+
+    def __call__(self, texts: Texts) -> None:
+        self.store(self.prepare(texts))
+
+    def prepare(self, texts: Texts) -> PreparedBatch:
+        """The batch of `texts`, sent to the worker if there is one."""
+        units = [TextUnit(stem, tuple(options)) for stem, options in texts]
         keys = [u.key for u in units]
-        tokens = ensure_tokens(session, units, tokenizer=tok, keys=keys, clean=clean)
-        store_signatures(session, keys, tokens, num_perm=num_perm, seed=seed, tokenizer=tok)
+        stored = _stored_tokens(self._session, self._info.key, keys)
+        missing: dict[str, TextUnit] = {}
+        for unit, key in zip(units, keys, strict=True):
+            if key not in stored:
+                missing.setdefault(key, unit)
+        batch = PreparedBatch(units, keys, stored, missing)
+        if self._worker is not None and missing:
+            batch.pending = self._worker.submit(
+                [(u.stem, u.options) for u in missing.values()],
+                num_perm=self._num_perm,
+                seed=self._seed,
+                clean=self._clean,
+            )
+        return batch
 
-    return write
+    def store(self, batch: PreparedBatch) -> None:
+        """Store the batch's missing token sets and signatures."""
+        computed = self._computed(batch)
+        if computed is None:  # in this process, as a check would
+            tok = load_tokenizer(None)
+            tokens = ensure_tokens(
+                self._session, batch.units, tokenizer=tok, keys=batch.keys, clean=self._clean
+            )
+            store_signatures(
+                self._session,
+                batch.keys,
+                tokens,
+                num_perm=self._num_perm,
+                seed=self._seed,
+                tokenizer=tok,
+            )
+            return
+        token_lists, signed = computed
+        register_tokenizer(self._session, self._info)
+        insert_many(
+            self._session,
+            _TOKEN_SETS,
+            [
+                {"text_sha256": key, "tokenizer": self._info.key, "tokens": tokens}
+                for key, tokens in zip(batch.missing, token_lists, strict=True)
+            ],
+        )
+        batch.stored.update(zip(batch.missing, token_lists, strict=True))
+        store_signatures(
+            self._session,
+            batch.keys,
+            [batch.stored[k] for k in batch.keys],
+            num_perm=self._num_perm,
+            seed=self._seed,
+            computed=dict(zip(batch.missing, signed, strict=True)),
+        )
+
+    def _computed(self, batch: PreparedBatch) -> tuple[list[list[str]], list[bytes]] | None:
+        """The worker's token lists and signatures of the batch's missing texts; None when
+        there is no worker, or it failed (then closed: the rest is computed here), or its
+        tokenizer is not the identity the tokens are stored under."""
+        if batch.pending is None or self._worker is None:
+            return None
+        from qbank.overlap.fingerprint_worker import WorkerFailed
+
+        assert self._worker is not None
+        try:
+            key, tokens, signed = self._worker.result(batch.pending)
+        except WorkerFailed as error:  # computed here instead, and the rest too
+            _log.warning("fingerprint worker failed, computing in this process: %s", error)
+            self.close()
+            return None
+        if key != self._info.key:
+            self.close()
+            return None
+        return tokens, signed
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
 
 
 _FINGERPRINT_BATCH = 5_000
