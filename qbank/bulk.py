@@ -77,8 +77,10 @@ def _parameters(
     dialect: Dialect,
 ) -> list[Any]:
     """The driver's parameters of `rows`: each value through its bind processor, if any.
-    The values are picked with one `itemgetter` per row (in C); only the columns with a
-    processor are then rewritten, so a row costs Python work only where Core's would."""
+    The values are picked with one `itemgetter` per row (in C); the columns with a processor
+    are then rewritten column by column and the rows zipped back together (in C), so a row
+    costs Python work only where Core's would: one processor call per processed value, and
+    one for a run of the same object (a default's time, a batch's file name)."""
     pick = operator.itemgetter(*names)
     if len(names) == 1:
         values: list[Any] = [(pick(row),) for row in rows]
@@ -86,16 +88,28 @@ def _parameters(
         values = [pick(row) for row in rows]
     processed = [(i, p) for i, p in enumerate(processors) if p is not None]
     if processed:
-        rewritten = []
-        for value in values:
-            row = list(value)
-            for i, processor in processed:
-                row[i] = processor(row[i])
-            rewritten.append(row)
-        values = rewritten
+        columns: list[Sequence[Any]] = list(zip(*values, strict=True))
+        for i, processor in processed:
+            columns[i] = _processed(columns[i], processor)
+        values = list(zip(*columns, strict=True))
     if dialect.positional:
-        return [tuple(value) for value in values] if processed else values
+        return values
     return [dict(zip(names, value, strict=True)) for value in values]
+
+
+def _processed(column: Sequence[Any], processor: Callable[[Any], Any]) -> list[Any]:
+    """`processor` of each value of `column`, computed once for a run of one object."""
+    out = []
+    last: object = _NOTHING
+    done: Any = None
+    for value in column:
+        if value is not last:
+            last, done = value, processor(value)
+        out.append(done)
+    return out
+
+
+_NOTHING = object()
 
 
 def _plain_json(type_: Any, dialect: Dialect) -> bool:

@@ -128,7 +128,7 @@ class Worker:
 
     def submit(self, texts: Texts, *, num_perm: int, seed: int, clean: bool) -> int:
         """Queue a computation; returns its number, for `result`."""
-        self._outbox.put(([(s, tuple(o)) for s, o in texts], num_perm, seed, clean))
+        self._outbox.put((texts, num_perm, seed, clean))
         self._submitted += 1
         return self._submitted - 1
 
@@ -212,6 +212,9 @@ def main() -> None:
     frames = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     _serve(sys.stdin.buffer, frames)
+    frames.close()
+    sys.stderr.flush()
+    os._exit(0)  # nothing to tear down: the importer is waiting for this process to end
 
 
 if __name__ == "__main__":
