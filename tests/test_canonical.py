@@ -43,7 +43,7 @@ def _dumps(value: object) -> bytes:
     ).encode("utf-8")
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(VALUE)
 def test_same_bytes_as_json_dumps(value: object) -> None:
     assert canonical_bytes(value) == _dumps(value)

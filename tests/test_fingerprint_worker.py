@@ -9,13 +9,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from qbank import worker
 from qbank.bank import ensure_bank
 from qbank.db import Database, open_database
 from qbank.items import import_items
 from qbank.model import Signature, TokenSet
 from qbank.overlap import fingerprint_worker
-from qbank.overlap.fingerprint_worker import Worker, WorkerFailed, compute
+from qbank.overlap.fingerprint_worker import COMPUTE, compute
 from qbank.records import ItemRecord
+from qbank.worker import Worker, WorkerFailed
 from tests.test_bulk_import import OCC, records
 
 
@@ -24,7 +26,7 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Batches of 40 items, and a worker from the first text on, on any machine."""
     monkeypatch.setattr("qbank.items._BATCH", 40)
     monkeypatch.setattr(fingerprint_worker, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(fingerprint_worker, "cores", lambda: 2)
+    monkeypatch.setattr(worker, "cores", lambda: 2)
 
 
 def _import(url: str, recs: list[ItemRecord]) -> tuple[list[tuple[object, ...]], ...]:
@@ -62,16 +64,16 @@ def test_worker_rows_equal_serial_rows(
     small_batches: None, db_url: str, db: Database, serial: tuple[list[tuple[object, ...]], ...]
 ) -> None:
     started: list[Worker] = []
-    real = fingerprint_worker.start_worker
+    real = fingerprint_worker.start
 
     def counted() -> Worker | None:
-        worker = real()
-        assert worker is not None
-        started.append(worker)
-        return worker
+        started_worker = real()
+        assert started_worker is not None
+        started.append(started_worker)
+        return started_worker
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(fingerprint_worker, "start_worker", counted)
+        patch.setattr(fingerprint_worker, "start", counted)
         assert _import(db_url, records(300)) == serial
     assert len(started) == 1
     assert started[0]._process.poll() is not None  # closed with the import
@@ -106,27 +108,12 @@ def test_failed_worker_falls_back(
 
 def test_worker_computes_what_compute_gives() -> None:
     texts = [(r.stem, tuple(r.options.values())) for r in records(60)]
-    worker = Worker()
+    started = fingerprint_worker.start()
+    assert started is not None
     try:
-        first = worker.submit(texts[:30], num_perm=128, seed=1, clean=True)
-        second = worker.submit(texts[30:], num_perm=64, seed=7, clean=False)
-        with pytest.raises(ValueError, match="in order"):
-            worker.result(second)
-        assert worker.result(first) == compute(texts[:30], 128, 1, True)
-        assert worker.result(second) == compute(texts[30:], 64, 7, False)
+        first = started.submit(COMPUTE, texts[:30], 128, 1, True)
+        second = started.submit(COMPUTE, texts[30:], 64, 7, False)
+        assert started.result(first) == compute(texts[:30], 128, 1, True)
+        assert started.result(second) == compute(texts[30:], 64, 7, False)
     finally:
-        worker.close()
-    assert worker._process.returncode == 0
-
-
-def test_worker_error_is_reported_not_fatal() -> None:
-    worker = Worker()
-    try:
-        bad = worker.submit([("电工", ())], num_perm=0, seed=1, clean=True)
-        good = worker.submit([("电工", ())], num_perm=16, seed=1, clean=True)
-        with pytest.raises(WorkerFailed):
-            worker.result(bad)
-        assert worker.result(good) == compute([("电工", ())], 16, 1, True)
-    finally:
-        worker.close()
-
+        started.close()

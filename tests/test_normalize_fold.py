@@ -28,7 +28,7 @@ PIECES = st.sampled_from(
 TEXT = st.lists(st.one_of(PIECES, st.characters()), max_size=25).map("".join)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(TEXT)
 def test_cleaning_is_idempotent_and_fold_clean_agrees(raw: str) -> None:
     text = clean_text(raw)
@@ -36,7 +36,7 @@ def test_cleaning_is_idempotent_and_fold_clean_agrees(raw: str) -> None:
     assert fold_clean(text) == fold_text(text) == fold_text(raw)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(TEXT, st.sampled_from([None, *ItemType]))
 def test_stems_stay_clean(raw: str, item_type: ItemType | None) -> None:
     stem = normalize_stem(clean_text(raw), item_type)

@@ -353,7 +353,7 @@ class FingerprintWriter:
         self._num_perm, self._seed = int(policy.num_perm.value), int(policy.seed.value)
         self._info = tokenizer_info(None)  # remembered, so checks need not load the tokenizer
         self._worker = (
-            fingerprint_worker.start_worker() if fingerprint_worker.worth_a_worker(texts) else None
+            fingerprint_worker.start() if fingerprint_worker.worth_a_worker(texts) else None
         )
 
     def __call__(self, texts: Texts) -> None:
@@ -370,11 +370,14 @@ class FingerprintWriter:
                 missing.setdefault(key, unit)
         batch = PreparedBatch(units, keys, stored, missing)
         if self._worker is not None and missing:
+            from qbank.overlap.fingerprint_worker import COMPUTE
+
             batch.pending = self._worker.submit(
+                COMPUTE,
                 [(u.stem, u.options) for u in missing.values()],
-                num_perm=self._num_perm,
-                seed=self._seed,
-                clean=self._clean,
+                self._num_perm,
+                self._seed,
+                self._clean,
             )
         return batch
 
@@ -421,7 +424,7 @@ class FingerprintWriter:
         tokenizer is not the identity the tokens are stored under."""
         if batch.pending is None or self._worker is None:
             return None
-        from qbank.overlap.fingerprint_worker import WorkerFailed
+        from qbank.worker import WorkerFailed
 
         assert self._worker is not None
         try:
