@@ -18,10 +18,12 @@ Knowledge points: 章节 and 知识点一级…六级 form `knowledge_path`; a c
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from formats.item_layout import OPTION_LETTERS, split_option_line
 from importers.items import RawItem, build_item, check_duplicate_numbers
@@ -44,6 +46,11 @@ from qbank.text.normalize import (
     parse_judgement,
     parse_letters,
 )
+
+if TYPE_CHECKING:
+    from qbank.worker import Worker
+
+_log = logging.getLogger(__name__)
 
 KNOWLEDGE_LEVELS = 6
 RowProgress = Callable[[int, int], None]
@@ -359,33 +366,128 @@ def _read_rows(
                 },
             )
         )
-    sheet_type = parse_item_type(sheet.name) if sheet.name else None
-    width = max(columns.index.values()) + 1
-    stem_header = norm_header(header_cells[columns.index["stem"]])
+    frame = _Frame(
+        display,
+        sheet.name,
+        parse_item_type(sheet.name) if sheet.name else None,
+        dict(columns.index),
+        max(columns.index.values()) + 1,
+        norm_header(header_cells[columns.index["stem"]]),
+    )
     rows = sheet.rows
-    for read in range(header_index + 1, len(rows)):
-        number, cells = rows[read]
-        if release:  # the row's cells are not needed again: a large file is not held twice
-            rows[read] = _RELEASED
-        if read % PROGRESS_EVERY == 0:
-            advance(read - result.rows_read)
-            result.rows_read = read
-        row = pad(cells, width)
-        if norm_header(row[columns.index["stem"]]) == stem_header:
-            continue  # the header repeated (tables pasted page by page)
-        values = {
-            name: (v if type(v := row[i]) is str else cell_text(v)).strip()
-            for name, i in columns.index.items()
-        }
-        if not any(v for name, v in values.items() if name != "number"):
-            continue
-        record, problems = build_item(
-            _raw_item(values, sheet.location(display, number), sheet_type)
-        )
-        result.problems.extend(problems)
-        if record is not None:
-            result.records.append(record)
+    first = header_index + 1
+    # A large sheet's second half is read by a worker process while this one reads the first.
+    half = _second_half(first, len(rows))
+    worker = _start_worker() if half is not None else None
+    pending = None
+    part: list[Row] = []
+    if worker is not None and half is not None:
+        part = rows[half:]  # kept until the worker's result is in: read here if it fails
+        pending = worker.submit(_READ_PART, frame, part)
+        if release:
+            rows[half:] = [_RELEASED] * len(part)
+    try:
+        last = len(rows) if pending is None else half
+        assert last is not None
+        for read in range(first, last):
+            number, cells = rows[read]
+            if release:  # the row's cells are not needed again: a large file is not held twice
+                rows[read] = _RELEASED
+            if read % PROGRESS_EVERY == 0:
+                advance(read - result.rows_read)
+                result.rows_read = read
+            _read_row(frame, number, cells, result.records, result.problems)
+        if worker is not None and pending is not None:
+            records, problems = _collected(worker, pending, frame, part)
+            del part
+            result.records.extend(records)
+            result.problems.extend(problems)
+    finally:
+        if worker is not None:
+            worker.close()
     result.problems.extend(check_duplicate_numbers(result.records))
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """What reading a sheet's data rows needs besides the rows: where they are, the sheet's
+    item type (a sheet named 判断题), the header's columns and their width, the stem header's
+    key."""
+
+    display: str
+    sheet: str | None
+    sheet_type: ItemType | None
+    index: dict[str, int]
+    width: int
+    stem_header: str
+
+
+def _read_row(
+    frame: _Frame,
+    number: int,
+    cells: Sequence[Cell],
+    records: list[ItemRecord],
+    problems: list[Problem],
+) -> None:
+    """One data row: its record into `records` or its problems into `problems`."""
+    row = pad(cells, frame.width)
+    if norm_header(row[frame.index["stem"]]) == frame.stem_header:
+        return  # the header repeated (tables pasted page by page)
+    values = {
+        name: (v if type(v := row[i]) is str else cell_text(v)).strip()
+        for name, i in frame.index.items()
+    }
+    if not any(v for name, v in values.items() if name != "number"):
+        return
+    location = Location(file=frame.display, sheet=frame.sheet, row=number)
+    record, found = build_item(_raw_item(values, location, frame.sheet_type))
+    problems.extend(found)
+    if record is not None:
+        records.append(record)
+
+
+def read_part(frame: _Frame, rows: Sequence[Row]) -> tuple[list[ItemRecord], list[Problem]]:
+    """The records and problems of `rows` (the worker's half of a sheet)."""
+    records: list[ItemRecord] = []
+    problems: list[Problem] = []
+    for number, cells in rows:
+        _read_row(frame, number, cells, records, problems)
+    return records, problems
+
+
+_READ_PART = f"{__name__}:read_part"
+PARALLEL_ROWS = 10_000
+"""Fewest data rows in a sheet for which a worker process reads its second half (a worker
+costs about a third of a second to start, on the other core)."""
+
+
+def _second_half(first: int, end: int) -> int | None:
+    """Where the worker's half of data rows `first`..`end` starts, or None to read alone."""
+    from qbank.worker import cores
+
+    if end - first < PARALLEL_ROWS or cores() < 2:
+        return None
+    return first + (end - first) // 2
+
+
+def _start_worker() -> Worker | None:
+    from qbank.worker import start_worker
+
+    return start_worker()
+
+
+def _collected(
+    worker: Worker, pending: int, frame: _Frame, part: Sequence[Row]
+) -> tuple[list[ItemRecord], list[Problem]]:
+    """The worker's records and problems of `part`; read here when the worker failed."""
+    from qbank.worker import WorkerFailed
+
+    try:
+        records, problems = worker.result(pending)
+    except WorkerFailed as error:
+        _log.warning("row worker failed, reading its rows here: %s", error)
+        return read_part(frame, part)
+    return records, problems
 
 
 def is_item_header(cells: Sequence[Cell], fields: dict[str, str]) -> bool:

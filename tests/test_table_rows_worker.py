@@ -1,0 +1,94 @@
+"""A large sheet's second half read by a worker process: the same records and problems, in
+the same order, as reading it alone, including when the worker fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import importers.table_items as table_items
+from importers.table_items import read_items_table
+from qbank import worker
+from qbank.records import ItemRecord, Parsed
+from tests.test_import_table_items import workbook, write_csv
+
+HEADER = ["序号", "题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "难度", "鉴定点代码"]
+
+
+def _rows(n: int) -> list[list[object]]:
+    """`n` rows of every kind: good items, problems (bad answers, types, codes, difficulty),
+    a repeated header, blank rows, letter judgements, a number used twice far apart."""
+    rows: list[list[object]] = [HEADER]
+    for i in range(n):
+        kind = i % 9
+        number: object = i + 1 if i != n - 8 else 2  # number 2 again near the end
+        if kind == 0:
+            rows.append([number, "判断题", f"第{i}题 电动机外壳应接地。", "", "", "", "", "√", "易", "BAC012"])
+        elif kind == 1:
+            rows.append([number, "单选", f"第{i}题 兆欧表测量（ ）", "电压", "电流", "绝缘电阻", "功率", "C", 0.5, "B-A-C-013"])
+        elif kind == 2:
+            rows.append([number, "多选", f"第{i}题 保护有（ ）", "短路", "过载", "欠压", "", "ABD", "较难", ""])
+        elif kind == 3:
+            rows.append([number, "单选", f"第{i}题 答案不在选项中", "甲", "乙", "", "", "E", "", ""])
+        elif kind == 4:
+            rows.append([number, "问答", f"第{i}题 类型不认识", "", "", "", "", "对", "", ""])
+        elif kind == 5:
+            rows.append(HEADER)  # pasted page by page
+        elif kind == 6:
+            rows.append(["", "", "", "", "", "", "", "", "", ""])
+        elif kind == 7:
+            rows.append([number, "判断", f"第{i}题 字母判断", "正确", "错误", "", "", "A", "7", "X-1"])
+        else:
+            rows.append([number, "单选", f"第{i}题 难度坏 U_{{2}}", "A项", "B项", "", "", "b", "很难", "B-A"])
+    return rows
+
+
+def _read(path: Path, *, parallel: bool, monkeypatch: pytest.MonkeyPatch) -> Parsed[ItemRecord]:
+    monkeypatch.setattr(table_items, "PARALLEL_ROWS", 4 if parallel else 10**9)
+    monkeypatch.setattr(worker, "cores", lambda: 2)
+    return read_items_table(path)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("rows")
+    rows = _rows(90)
+    return [
+        workbook(folder / "bank.xlsx", {"判断题": rows[:40], "Sheet2": [HEADER, *rows[40:]]}),
+        write_csv(folder / "bank.csv", rows),
+    ]
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["xlsx", "csv"])
+def test_worker_half_reads_as_one_process(
+    files: list[Path], index: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = _read(files[index], parallel=False, monkeypatch=monkeypatch)
+    started: list[object] = []
+    real = table_items._start_worker
+
+    def counted() -> worker.Worker | None:
+        started.append(w := real())
+        return w
+
+    monkeypatch.setattr(table_items, "_start_worker", counted)
+    split = _read(files[index], parallel=True, monkeypatch=monkeypatch)
+    assert started, "the worker was not used"
+    assert split.records == alone.records
+    assert list(split.problems) == list(alone.problems)
+    assert len(alone.records) >= 20 and len(alone.problems) >= 20
+    if files[index].suffix == ".csv":  # one sheet: number 2 repeats across the halves
+        assert any(p.key == "problem.duplicate_number" for p in alone.problems)
+
+
+def test_failed_worker_reads_here(files: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    alone = _read(files[1], parallel=False, monkeypatch=monkeypatch)
+
+    def failing(self: worker.Worker, number: int) -> object:
+        raise worker.WorkerFailed("planted")
+
+    monkeypatch.setattr(worker.Worker, "result", failing)
+    split = _read(files[1], parallel=True, monkeypatch=monkeypatch)
+    assert split.records == alone.records
+    assert list(split.problems) == list(alone.problems)
