@@ -1,8 +1,8 @@
 """A second Python process for CPU work the caller can do without waiting for it.
 
 On a machine with two or more cores, a large import does two things at once: one worker
-process (`python -m qbank.worker`, a fresh interpreter that shares nothing with the caller but
-what it is sent) runs named functions of qbank and the importers on what the caller sends,
+process (a fresh interpreter running `qbank.worker.main` with the caller's module search path,
+sharing nothing with the caller but what it is sent) runs named functions of qbank and the importers on what the caller sends,
 while the caller goes on with its own part. Used for an import's token sets and signatures
 (`qbank.overlap.fingerprint_worker`) and for the second half of a large sheet's rows
 (`importers.table_items`). The same functions run in either process, so a result is the same
@@ -84,7 +84,10 @@ class Worker:
     the first request (loading what the requests will need), with no result."""
 
     def __init__(self, warm: str | None = None) -> None:
-        command = [sys.executable, "-m", __name__]
+        # The worker imports what this process imports: the same module search path, given
+        # as it is now (a caller may have added a checkout to it at run time).
+        boot = f"import sys; sys.path[:] = {sys.path!r}; import {__name__}; {__name__}.main()"
+        command = [sys.executable, "-c", boot]
         if warm is not None:
             _function(warm)  # refused here, not in the worker
             command.append(warm)
