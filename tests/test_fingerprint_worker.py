@@ -53,11 +53,11 @@ def _import(url: str, recs: list[ItemRecord]) -> tuple[list[tuple[object, ...]],
 
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[tuple[object, ...]], ...]:
-    """The rows an import of 300 records stores computing everything in its own process."""
+    """The rows an import of 120 records stores computing everything in its own process."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fingerprint_worker, "PARALLEL_MIN", 10**9)
         url = f"sqlite:///{tmp_path_factory.mktemp('serial') / 'q.db'}"
-        return _import(url, records(300))
+        return _import(url, records(120))
 
 
 def test_worker_rows_equal_serial_rows(
@@ -74,7 +74,7 @@ def test_worker_rows_equal_serial_rows(
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fingerprint_worker, "start", counted)
-        assert _import(db_url, records(300)) == serial
+        assert _import(db_url, records(120)) == serial
     assert len(started) == 1
     assert started[0]._process.poll() is not None  # closed with the import
 
@@ -94,7 +94,7 @@ def test_failed_worker_falls_back(
         return real(self, number)
 
     monkeypatch.setattr(Worker, "result", failing)
-    assert _import(f"sqlite:///{tmp_path / 'a.db'}", records(300)) == serial
+    assert _import(f"sqlite:///{tmp_path / 'a.db'}", records(120)) == serial
 
     def killed(self: Worker, number: int) -> object:
         if number == 2:
@@ -103,7 +103,7 @@ def test_failed_worker_falls_back(
         return real(self, number)
 
     monkeypatch.setattr(Worker, "result", killed)
-    assert _import(f"sqlite:///{tmp_path / 'b.db'}", records(300)) == serial
+    assert _import(f"sqlite:///{tmp_path / 'b.db'}", records(120)) == serial
 
 
 def test_worker_computes_what_compute_gives() -> None:
