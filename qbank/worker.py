@@ -31,6 +31,8 @@ import threading
 from collections.abc import Callable
 from typing import IO, Any
 
+from qbank.gcpause import gc_paused
+
 _log = logging.getLogger(__name__)
 
 _HEADER = struct.Struct("<Q")
@@ -184,7 +186,8 @@ def _serve(stdin: IO[bytes], stdout: IO[bytes], warm: str | None) -> None:
     while (request := requests.get()) is not None:
         function, args = request
         try:
-            results.put(("ok", _function(function)(*args)))
+            with gc_paused():  # what a request builds lives until it is sent: qbank.gcpause
+                results.put(("ok", _function(function)(*args)))
         except Exception as error:  # reported to the caller, which computes it itself
             results.put(("error", repr(error)))
     results.put(None)

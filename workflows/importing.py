@@ -14,6 +14,7 @@ from qbank.bank import BankSummary, create_bank, ensure_bank, existing_bank, sum
 from qbank.db import lock_bank
 from qbank.errors import ImportRejected, InvalidInput
 from qbank.field_loss import FieldCheck, FieldLossRejected, check_field_loss
+from qbank.gcpause import gc_paused
 from qbank.items import ImportSummary, ItemsRejected, import_items
 from qbank.linking import DEFAULT_THRESHOLD, CurrentItems, Link, link_records
 from qbank.model import Bank
@@ -90,6 +91,7 @@ def import_tree_file(
     return TreeImported(path, summary)
 
 
+@gc_paused()  # records and rows live until the import ends: see qbank.gcpause
 def import_items_file(
     transaction: Transaction,
     bank: BankRef,
