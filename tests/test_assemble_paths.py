@@ -15,15 +15,12 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_filed_bank
-from ortools.sat.python import cp_model
 from sqlalchemy import select
 from test_progress import qbank
 
 from qbank.assembly.candidates import Candidate, Caps, ranges_of
 from qbank.assembly.filed import filed_items, filed_sets
-from qbank.assembly.inputs import Setup
-from qbank.assembly.model import Model
-from qbank.assembly.search import SolverSettings, maximize
+from qbank.assembly.search import SolverSettings
 from qbank.assembly.service import assemble
 from qbank.assembly.solver import solve
 from qbank.bank import find_bank
@@ -165,23 +162,6 @@ def _blueprint(**changes: object) -> Blueprint:
         "min_x_share": 0.5,
     }
     return Blueprint(**{**base, **changes})  # type: ignore[arg-type]
-
-
-def test_objective_is_written_as_cp_model_writes_it() -> None:
-    candidates = _candidates(400, 1)
-    caps = Caps(sibling_share=0.3, recent_share=0.3, max_exposure=None)
-    setup = Setup(_blueprint(), candidates, ["A", "B"], [(1, 2), (3, 9)], [], caps, None)
-    ours, theirs = Model(setup, diagnose=False), Model(setup, diagnose=False)
-    ours.exclude(setup.usable[3])
-    theirs.exclude(setup.usable[3])
-    settings = SolverSettings()
-    for round_seed in (5, 6):  # a second objective replaces the first
-        maximize(ours, random.Random(round_seed), settings)
-        rng = random.Random(round_seed)
-        variables = [v for xs in theirs.x for v in xs.values()]
-        coefs = [rng.randint(1, settings.weight_range) for _ in variables]
-        theirs.m.maximize(cp_model.LinearExpr.weighted_sum(variables, coefs))
-        assert str(ours.m.proto) == str(theirs.m.proto)
 
 
 def _slots_before(supply: _Supply, keep: Callable[[Candidate], bool], types: Sequence[str]) -> int:
