@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -189,9 +190,17 @@ def _slots_before(supply: _Supply, keep: Callable[[Candidate], bool], types: Seq
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_supply_slots_count_as_before(seed: int) -> None:
+@pytest.mark.parametrize("by_point", [False, True])
+def test_supply_slots_count_as_before(seed: int, by_point: bool) -> None:
+    """Per item importance puts a 鉴定点 in several classes (its items' tallies are merged);
+    importance by point, as a bank's tree gives it, keeps the classes apart (added up)."""
     rng = random.Random(seed)
     candidates = _candidates(rng.randint(20, 300), seed)
+    if by_point:
+        candidates = [
+            replace(c, importance="XYZ"[sum(map(ord, c.knowledge_code or "")) % 3])
+            for c in candidates
+        ]
     bp = _blueprint(
         max_per_point=rng.choice([None, 1, 2]),
         max_exposure=rng.choice([None, 2, 3]),
@@ -208,6 +217,7 @@ def test_supply_slots_count_as_before(seed: int) -> None:
     for keep in keeps:
         for types in (("single",), ("judgement",), ("judgement", "single"), ("multiple",)):
             assert supply.slots(keep, types) == _slots_before(supply, keep, types)
+    assert supply._disjoint or not by_point
 
 
 def test_solve_reports_each_paper_then_all_at_once_when_joint() -> None:
