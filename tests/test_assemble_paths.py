@@ -20,7 +20,7 @@ from sqlalchemy import select
 from test_progress import qbank
 
 from qbank.assembly.candidates import Candidate, Caps, ranges_of
-from qbank.assembly.filed import filed_items, filed_sets
+from qbank.assembly.filed import _json, filed_items, filed_sets
 from qbank.assembly.search import SolverSettings
 from qbank.assembly.service import assemble
 from qbank.assembly.solver import solve
@@ -65,7 +65,8 @@ def test_filed_items_and_sets_are_the_filings_readers_own(filed_bank_db: Path) -
 
 
 def _edit_first_filed_item(path: Path, mode: str) -> str:
-    """Edit the first filed item version as a hostile administrator would; its guid."""
+    """Edit the first filed item version (with options, for "options") as a hostile
+    administrator would; its guid."""
     con = sqlite3.connect(path)
     try:
         for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
@@ -73,13 +74,20 @@ def _edit_first_filed_item(path: Path, mode: str) -> str:
         row, stem, canonical, guid = con.execute(
             "SELECT v.id, v.stem, v.canonical, i.guid FROM filing_entries e"
             " JOIN item_versions v ON v.id = e.item_version_id JOIN items i ON i.id = v.item_id"
-            " ORDER BY v.item_id LIMIT 1"
+            + (" WHERE v.type != 'judgement'" if mode == "options" else "")
+            + " ORDER BY v.item_id LIMIT 1"
         ).fetchone()
         content = json.loads(canonical)
         content["stem"] = stem + MARK
         edited = canonical_bytes(content).decode("utf-8")
         if mode == "stem":
             con.execute("UPDATE item_versions SET stem = ? WHERE id = ?", (stem + MARK, row))
+        elif mode == "options":  # one option's text changed in the JSON column only
+            options = dict(content["options"])
+            options[min(options)] += MARK
+            con.execute(
+                "UPDATE item_versions SET options = ? WHERE id = ?", (json.dumps(options), row)
+            )
         elif mode == "canonical":
             con.execute("UPDATE item_versions SET canonical = ? WHERE id = ?", (edited, row))
         else:  # a consistent new version the filing does not list
@@ -93,7 +101,7 @@ def _edit_first_filed_item(path: Path, mode: str) -> str:
         con.close()
 
 
-@pytest.mark.parametrize("mode", ["stem", "canonical", "rehashed"])
+@pytest.mark.parametrize("mode", ["stem", "options", "canonical", "rehashed"])
 def test_filed_items_refuse_an_edited_version(
     filed_bank_db: Path, tmp_path: Path, mode: str
 ) -> None:
@@ -106,6 +114,23 @@ def test_filed_items_refuse_an_edited_version(
         assert refused.value.subject == guid
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['{"A": "x", "B": "y"}', '{"A":"x"}', ' {"A": 1}', '["a"] ', "[]", "\ufeff{}", "1 2", "",
+     '{"A": ', b'["b"]', 3, 1.5, None, {"A": "x"}, ["p"]],
+)  # fmt: skip
+def test_json_columns_decode_as_the_column_type_does(value: object) -> None:
+    """`filed._json` is SQLAlchemy's JSON result processing: `json.loads` of text and bytes
+    (the same value, or the same error), anything else as the driver gave it."""
+    try:
+        expected: object = json.loads(value) if isinstance(value, str | bytes) else value
+    except ValueError as e:
+        with pytest.raises(type(e)):
+            _json(value)
+        return
+    assert _json(value) == expected and type(_json(value)) is type(expected)
 
 
 def test_assembly_reports_papers_solved(filed_bank_db: Path, tmp_path: Path) -> None:
