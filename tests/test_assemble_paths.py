@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import copy_filed_bank
+from conftest import copy_filed_bank, copy_to_postgresql
 from sqlalchemy import select
 from test_progress import qbank
 
@@ -41,8 +41,15 @@ STAFF = {s: ["王老师"] for s in ("assemble", "extract", "print", "transport",
 MARK = "（已篡改）"
 
 
-def test_filed_items_and_sets_are_the_filings_readers_own(filed_bank_db: Path) -> None:
-    db = open_database(str(filed_bank_db))
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_filed_items_and_sets_are_the_filings_readers_own(
+    filed_bank_db: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = str(filed_bank_db)
+    if backend == "postgresql":  # the driver decodes the JSON columns itself there
+        url = request.getfixturevalue("pg_url")
+        copy_to_postgresql(filed_bank_db, url)
+    db = open_database(url)
     try:
         with db.transaction() as session:
             bank = find_bank(session, "6-31-01-03", 4)
