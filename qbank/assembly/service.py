@@ -14,6 +14,7 @@ draws as before: their compositions are decrypted with the `identities` the call
 
 from __future__ import annotations
 
+import functools
 import random
 import secrets
 from collections import Counter
@@ -23,7 +24,7 @@ from datetime import date, timedelta
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exists, select, text, update
+from sqlalchemy import exists, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from qbank import audit
@@ -366,7 +367,8 @@ def _store(
     seed: int,
     actor: str,
 ) -> Paper:
-    """The paper's row and its item rows (each the filed version)."""
+    """The paper's row and its item rows (each the filed version), the item rows in one
+    bulk insert (no ORM objects: nothing reads them back in this session)."""
     row = Paper(
         batch_id=batch.id,
         code=paper.code,
@@ -378,9 +380,17 @@ def _store(
     )
     session.add(row)
     session.flush()
-    session.add_all(
-        PaperItem(paper_id=row.id, item_id=i, item_version_id=ctx.version_rows[i], position=n)
-        for n, i in enumerate(paper.item_ids)
+    session.execute(
+        insert(PaperItem),
+        [
+            {
+                "paper_id": row.id,
+                "item_id": i,
+                "item_version_id": ctx.version_rows[i],
+                "position": n,
+            }
+            for n, i in enumerate(paper.item_ids)
+        ],
     )
     return row
 
@@ -416,9 +426,14 @@ def _layout(
         sections=tuple(sections),
         score=sum(s.count * s.score for s in bp.sections),
         # Reproducing the papers from the seed needs the same solver version.
-        solver=f"ortools {metadata.version('ortools')}",
+        solver=_solver_version(),
         seed_salt=seed_salt,
     )
+
+
+@functools.cache  # read from the installed distribution's metadata once a run
+def _solver_version() -> str:
+    return f"ortools {metadata.version('ortools')}"
 
 
 def draw_practical(
