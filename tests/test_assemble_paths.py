@@ -21,6 +21,7 @@ from test_progress import qbank
 
 from qbank.assembly.candidates import Candidate, Caps, ranges_of
 from qbank.assembly.filed import _json, filed_items, filed_sets
+from qbank.assembly.inputs import Setup
 from qbank.assembly.search import SolverSettings
 from qbank.assembly.service import assemble
 from qbank.assembly.solver import solve
@@ -341,3 +342,43 @@ def test_practical_draw_still_avoids_sets_shared_with_another_level(
             draw_practical(session, get_batch(session, batch_id), policy, actor="t", seed=1)
     finally:
         db.dispose()
+
+
+def _over_cap_before(setup: Setup, chosen: list[set[int]], p: int, q: int) -> bool:
+    """`Setup.over_cap` as it was written before it walked the papers' near-duplicates
+    (every near-duplicate pair of the run, both directions): the reference."""
+    from fractions import Fraction
+
+    a, b = chosen[p], chosen[q]
+    count, points = 0, Fraction(0)
+    for i in a & b:
+        count += 1
+        points += setup.score[i]
+    for i, j in setup.enemy_pairs:
+        for u, v in ((i, j), (j, i)):
+            if u in a and v in b:
+                count += 1
+                points += max(setup.score[u], setup.score[v])
+    total_a = sum((setup.score[i] for i in a), Fraction(0))
+    total_b = sum((setup.score[i] for i in b), Fraction(0))
+    limit = setup.sibling_share * min(total_a, total_b)
+    return count > setup.shared_limit(setup.sibling_share, setup.n) or points > limit
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_over_cap_counts_as_before(seed: int) -> None:
+    rng = random.Random(seed)
+    candidates = _candidates(rng.randint(80, 300), seed)
+    ids = [c.item_id for c in candidates]
+    enemies = [tuple(rng.sample(ids, 2)) for _ in range(rng.randint(20, 120))]
+    scores = {i: rng.choice([1.0, 1.5, 2.0]) for i in ids} if seed % 2 else None
+    caps = Caps(sibling_share=0.3, recent_share=0.3, max_exposure=None)
+    setup = Setup(_blueprint(), candidates, ["A", "B", "C"], enemies, [], caps, scores)  # type: ignore[arg-type]
+    verdicts = set()
+    for _ in range(60):
+        chosen = [set(rng.sample(range(len(setup.items)), rng.randint(10, 60))) for _ in "ABC"]
+        for p, q in setup.pairs:
+            verdict = setup.over_cap(chosen, p, q)
+            assert verdict == _over_cap_before(setup, chosen, p, q)
+            verdicts.add(verdict)
+    assert verdicts == {True, False}
