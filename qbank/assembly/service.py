@@ -14,11 +14,13 @@ draws as before: their compositions are decrypted with the `identities` the call
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import random
 import secrets
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from importlib import metadata
@@ -79,6 +81,25 @@ class AssemblyInvalid(QbankError):
 
     def __init__(self, details: Sequence[str]) -> None:
         super().__init__("assembly.invalid", details="；".join(details))
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a run reads the filed items, their token
+    sets and near-duplicates and builds its models, then restore its state.
+
+    Ten thousand items make a few hundred thousand objects that live until the run ends (and
+    are then freed by reference counting: plain values, no cycles); while they pile up, every
+    full collection scans all of them again — a tenth of the CPU time of assembling ten
+    papers from 11,000 items (the same reason mypy raises its collection thresholds).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def lock_bank(session: Session, bank: Bank) -> None:
@@ -258,17 +279,18 @@ def assemble(
     if problems:
         raise AssemblyInfeasible(problems)
     seed = seed if seed is not None else secrets.randbits(63)
-    ctx = _context(session, bank, batch, bp, policy, keyring)
-    supply = check_against_bank(
-        bp,
-        ctx.candidates,
-        papers=len(codes),
-        sibling_share=float(policy.max_paper_sibling_share.value),
-    )
-    if supply:
-        raise AssemblyInfeasible(supply)
-    caps = _caps(policy, bp)
-    found, by_id = _solve(bp, codes, seed, ctx, caps, time_limit, progress)
+    with collector_paused():
+        ctx = _context(session, bank, batch, bp, policy, keyring)
+        supply = check_against_bank(
+            bp,
+            ctx.candidates,
+            papers=len(codes),
+            sibling_share=float(policy.max_paper_sibling_share.value),
+        )
+        if supply:
+            raise AssemblyInfeasible(supply)
+        caps = _caps(policy, bp)
+        found, by_id = _solve(bp, codes, seed, ctx, caps, time_limit, progress)
     record = blueprint_record(bp)
     seed_salt = secrets.token_bytes(16).hex()
     stored = [
@@ -529,7 +551,8 @@ def check_batch_papers(
         return []
     bp = Blueprint(**_blueprint_args(papers[0].blueprint["blueprint"]))
     layouts = [PaperLayout.from_json(composition(p, keyring)) for p in papers]
-    ctx = _context(session, bank, batch, bp, policy, keyring, consequence="check")
+    with collector_paused():
+        ctx = _context(session, bank, batch, bp, policy, keyring, consequence="check")
     own = {frozenset(layout.items) for layout in layouts}
     ctx.history = [h for h in ctx.history if h not in own]
     caps = _caps(policy, bp)
