@@ -189,7 +189,10 @@ def run_cli(
     """One `qbank` command in a subprocess: wall seconds, CPU seconds (user + system: what a
     loaded machine inflates least), peak RSS (MB), exit code; its standard output kept in
     `stdout` when given."""
-    command = [sys.executable, "-c", "from cli.main import main; main()", "--db", str(db), *args]
+    # -P: no current directory first on sys.path, so PYTHONPATH alone picks the checkout even
+    # when this runs from inside one (else --baseline-root would measure the current checkout)
+    command = [sys.executable, "-P", "-c", "from cli.main import main; main()", "--db", str(db)]
+    command += args
     with (
         tempfile.TemporaryFile() as output,
         stdout.open("wb") if stdout else tempfile.TemporaryFile() as out,

@@ -10,20 +10,19 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import copy_filed_bank
-from ortools.sat.python import cp_model
+from conftest import copy_filed_bank, copy_to_postgresql
 from sqlalchemy import select
 from test_progress import qbank
 
 from qbank.assembly.candidates import Candidate, Caps, ranges_of
-from qbank.assembly.filed import filed_items, filed_sets
+from qbank.assembly.filed import _json, filed_items, filed_sets
 from qbank.assembly.inputs import Setup
-from qbank.assembly.model import Model
-from qbank.assembly.search import SolverSettings, maximize
+from qbank.assembly.search import SolverSettings
 from qbank.assembly.service import assemble
 from qbank.assembly.solver import solve
 from qbank.bank import find_bank
@@ -43,8 +42,15 @@ STAFF = {s: ["王老师"] for s in ("assemble", "extract", "print", "transport",
 MARK = "（已篡改）"
 
 
-def test_filed_items_and_sets_are_the_filings_readers_own(filed_bank_db: Path) -> None:
-    db = open_database(str(filed_bank_db))
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_filed_items_and_sets_are_the_filings_readers_own(
+    filed_bank_db: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = str(filed_bank_db)
+    if backend == "postgresql":  # the driver decodes the JSON columns itself there
+        url = request.getfixturevalue("pg_url")
+        copy_to_postgresql(filed_bank_db, url)
+    db = open_database(url)
     try:
         with db.transaction() as session:
             bank = find_bank(session, "6-31-01-03", 4)
@@ -67,7 +73,8 @@ def test_filed_items_and_sets_are_the_filings_readers_own(filed_bank_db: Path) -
 
 
 def _edit_first_filed_item(path: Path, mode: str) -> str:
-    """Edit the first filed item version as a hostile administrator would; its guid."""
+    """Edit the first filed item version (with options, for "options") as a hostile
+    administrator would; its guid."""
     con = sqlite3.connect(path)
     try:
         for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
@@ -75,13 +82,20 @@ def _edit_first_filed_item(path: Path, mode: str) -> str:
         row, stem, canonical, guid = con.execute(
             "SELECT v.id, v.stem, v.canonical, i.guid FROM filing_entries e"
             " JOIN item_versions v ON v.id = e.item_version_id JOIN items i ON i.id = v.item_id"
-            " ORDER BY v.item_id LIMIT 1"
+            + (" WHERE v.type != 'judgement'" if mode == "options" else "")
+            + " ORDER BY v.item_id LIMIT 1"
         ).fetchone()
         content = json.loads(canonical)
         content["stem"] = stem + MARK
         edited = canonical_bytes(content).decode("utf-8")
         if mode == "stem":
             con.execute("UPDATE item_versions SET stem = ? WHERE id = ?", (stem + MARK, row))
+        elif mode == "options":  # one option's text changed in the JSON column only
+            options = dict(content["options"])
+            options[min(options)] += MARK
+            con.execute(
+                "UPDATE item_versions SET options = ? WHERE id = ?", (json.dumps(options), row)
+            )
         elif mode == "canonical":
             con.execute("UPDATE item_versions SET canonical = ? WHERE id = ?", (edited, row))
         else:  # a consistent new version the filing does not list
@@ -95,7 +109,7 @@ def _edit_first_filed_item(path: Path, mode: str) -> str:
         con.close()
 
 
-@pytest.mark.parametrize("mode", ["stem", "canonical", "rehashed"])
+@pytest.mark.parametrize("mode", ["stem", "options", "canonical", "rehashed"])
 def test_filed_items_refuse_an_edited_version(
     filed_bank_db: Path, tmp_path: Path, mode: str
 ) -> None:
@@ -108,6 +122,23 @@ def test_filed_items_refuse_an_edited_version(
         assert refused.value.subject == guid
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['{"A": "x", "B": "y"}', '{"A":"x"}', ' {"A": 1}', '["a"] ', "[]", "\ufeff{}", "1 2", "",
+     '{"A": ', b'["b"]', 3, 1.5, None, {"A": "x"}, ["p"]],
+)  # fmt: skip
+def test_json_columns_decode_as_the_column_type_does(value: object) -> None:
+    """`filed._json` is SQLAlchemy's JSON result processing: `json.loads` of text and bytes
+    (the same value, or the same error), anything else as the driver gave it."""
+    try:
+        expected: object = json.loads(value) if isinstance(value, str | bytes) else value
+    except ValueError as e:
+        with pytest.raises(type(e)):
+            _json(value)
+        return
+    assert _json(value) == expected and type(_json(value)) is type(expected)
 
 
 def test_assembly_reports_papers_solved(filed_bank_db: Path, tmp_path: Path) -> None:
@@ -167,23 +198,6 @@ def _blueprint(**changes: object) -> Blueprint:
     return Blueprint(**{**base, **changes})  # type: ignore[arg-type]
 
 
-def test_objective_is_written_as_cp_model_writes_it() -> None:
-    candidates = _candidates(400, 1)
-    caps = Caps(sibling_share=0.3, recent_share=0.3, max_exposure=None)
-    setup = Setup(_blueprint(), candidates, ["A", "B"], [(1, 2), (3, 9)], [], caps, None)
-    ours, theirs = Model(setup, diagnose=False), Model(setup, diagnose=False)
-    ours.exclude(setup.usable[3])
-    theirs.exclude(setup.usable[3])
-    settings = SolverSettings()
-    for round_seed in (5, 6):  # a second objective replaces the first
-        maximize(ours, random.Random(round_seed), settings)
-        rng = random.Random(round_seed)
-        variables = [v for xs in theirs.x for v in xs.values()]
-        coefs = [rng.randint(1, settings.weight_range) for _ in variables]
-        theirs.m.maximize(cp_model.LinearExpr.weighted_sum(variables, coefs))
-        assert str(ours.m.proto) == str(theirs.m.proto)
-
-
 def _slots_before(supply: _Supply, keep: Callable[[Candidate], bool], types: Sequence[str]) -> int:
     """`_Supply.slots` as it was written before it counted in one pass (the reference)."""
     import math
@@ -209,9 +223,17 @@ def _slots_before(supply: _Supply, keep: Callable[[Candidate], bool], types: Seq
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_supply_slots_count_as_before(seed: int) -> None:
+@pytest.mark.parametrize("by_point", [False, True])
+def test_supply_slots_count_as_before(seed: int, by_point: bool) -> None:
+    """Per item importance puts a 鉴定点 in several classes (its items' tallies are merged);
+    importance by point, as a bank's tree gives it, keeps the classes apart (added up)."""
     rng = random.Random(seed)
     candidates = _candidates(rng.randint(20, 300), seed)
+    if by_point:
+        candidates = [
+            replace(c, importance="XYZ"[sum(map(ord, c.knowledge_code or "")) % 3])
+            for c in candidates
+        ]
     bp = _blueprint(
         max_per_point=rng.choice([None, 1, 2]),
         max_exposure=rng.choice([None, 2, 3]),
@@ -228,6 +250,7 @@ def test_supply_slots_count_as_before(seed: int) -> None:
     for keep in keeps:
         for types in (("single",), ("judgement",), ("judgement", "single"), ("multiple",)):
             assert supply.slots(keep, types) == _slots_before(supply, keep, types)
+    assert supply._disjoint or not by_point
 
 
 def test_solve_reports_each_paper_then_all_at_once_when_joint() -> None:
@@ -319,3 +342,62 @@ def test_practical_draw_still_avoids_sets_shared_with_another_level(
             draw_practical(session, get_batch(session, batch_id), policy, actor="t", seed=1)
     finally:
         db.dispose()
+
+
+def _over_cap_before(setup: Setup, chosen: list[set[int]], p: int, q: int) -> bool:
+    """`Setup.over_cap` as it was written before it walked the papers' near-duplicates
+    (every near-duplicate pair of the run, both directions): the reference."""
+    from fractions import Fraction
+
+    a, b = chosen[p], chosen[q]
+    count, points = 0, Fraction(0)
+    for i in a & b:
+        count += 1
+        points += setup.score[i]
+    for i, j in setup.enemy_pairs:
+        for u, v in ((i, j), (j, i)):
+            if u in a and v in b:
+                count += 1
+                points += max(setup.score[u], setup.score[v])
+    total_a = sum((setup.score[i] for i in a), Fraction(0))
+    total_b = sum((setup.score[i] for i in b), Fraction(0))
+    limit = setup.sibling_share * min(total_a, total_b)
+    return count > setup.shared_limit(setup.sibling_share, setup.n) or points > limit
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_over_cap_counts_as_before(seed: int) -> None:
+    rng = random.Random(seed)
+    candidates = _candidates(rng.randint(80, 300), seed)
+    ids = [c.item_id for c in candidates]
+    enemies = [tuple(rng.sample(ids, 2)) for _ in range(rng.randint(20, 120))]
+    scores = {i: rng.choice([1.0, 1.5, 2.0]) for i in ids} if seed % 2 else None
+    caps = Caps(sibling_share=0.3, recent_share=0.3, max_exposure=None)
+    setup = Setup(_blueprint(), candidates, ["A", "B", "C"], enemies, [], caps, scores)  # type: ignore[arg-type]
+    verdicts = set()
+    for _ in range(60):
+        chosen = [set(rng.sample(range(len(setup.items)), rng.randint(10, 60))) for _ in "ABC"]
+        for p, q in setup.pairs:
+            verdict = setup.over_cap(chosen, p, q)
+            assert verdict == _over_cap_before(setup, chosen, p, q)
+            verdicts.add(verdict)
+    assert verdicts == {True, False}
+
+
+def test_the_collector_is_paused_during_a_run_and_restored_after() -> None:
+    import gc
+
+    from qbank.assembly.service import collector_paused
+
+    assert gc.isenabled()
+    try:
+        with pytest.raises(RuntimeError), collector_paused():
+            assert not gc.isenabled()
+            raise RuntimeError("a failed run")
+        assert gc.isenabled()
+        gc.disable()  # a caller that paused it itself keeps it paused
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -14,8 +14,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from ortools.sat.python import cp_model
-
+from qbank.assembly import cpsat
 from qbank.assembly.conflicts import Conflict, conflict_of
 from qbank.assembly.inputs import Setup
 from qbank.assembly.model import Model
@@ -71,13 +70,13 @@ def _first_core(
     model: Model, progress: Progress, seed: int, settings: SolverSettings
 ) -> set[str] | None:
     """The groups of CP-SAT's sufficient assumptions, when it proves infeasibility with all on."""
-    names = {lit.index: key for key, lit in model.literals.items()}
-    status, solver, _ = run(
+    names = {lit: key for key, lit in model.literals.items()}
+    status, response, _ = run(
         model, settings, seed, progress.left(), mode="assume", assumptions=list(model.groups)
     )
-    if status != cp_model.INFEASIBLE:
+    if status != cpsat.INFEASIBLE:
         return None
-    return {names[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in names}
+    return {names[i] for i in cpsat.sufficient_assumptions(response) if i in names}
 
 
 class _Tests:
@@ -97,7 +96,7 @@ class _Tests:
             return False
         self.model.enable(subset)
         status, _, _ = run(self.model, self.settings, self.seed, left, mode="lp")
-        return bool(status == cp_model.INFEASIBLE)
+        return bool(status == cpsat.INFEASIBLE)
 
     def shrink(self, core: list[str], background: Sequence[str]) -> list[str]:
         """Drop every group the rest stays infeasible without."""

@@ -2,16 +2,19 @@
 
 `qbank.filing` (filing a bank) imports the compliance checks and with them the overlap
 engine; assembly only reads a filing, so it reads here: the item versions as plain rows
-(`qbank.queries.filing_item_rows`, no ORM objects), each re-hashed to its id through
-`qbank.content.verified_item_content` and checked against the filing's manifest, exactly as
-`qbank.filing.filed_item_contents` does; and the practical sets (`filed_sets`, the only
-reader of a filing's sets: filing's pages and tests use it too).
+(`_item_rows`: the columns the re-hash reads and nothing else, no ORM objects), each re-hashed
+to its id through `qbank.content.verified_item_content` and checked against the filing's
+manifest, exactly as `qbank.filing.filed_item_contents` does; and the practical sets
+(`filed_sets`, the only reader of a filing's sets: filing's pages and tests use it too).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple, cast
+import json
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
+from sqlalchemy import Select, Text, select, type_coerce
 from sqlalchemy.orm import Session
 
 from qbank.content import (
@@ -22,11 +25,8 @@ from qbank.content import (
     verified_item_content,
     verified_set_content,
 )
-from qbank.model import Bank, PracticalSetVersion
-from qbank.queries import filing_item_rows, filing_sets, latest_filing
-
-if TYPE_CHECKING:
-    from qbank.model import ItemVersion
+from qbank.model import Bank, FilingEntry, Item, ItemVersion, PracticalSetVersion
+from qbank.queries import filing_sets, latest_filing
 
 
 class FiledItem(NamedTuple):
@@ -34,6 +34,73 @@ class FiledItem(NamedTuple):
 
     row_id: int
     content: ItemContent
+
+
+class _Row(NamedTuple):
+    """An item version row as `qbank.content.verified_item_content` reads it (its JSON
+    columns decoded as the column type decodes them)."""
+
+    id: int
+    item_id: int
+    sha256: str
+    canonical: str
+    type: str
+    stem: str
+    options: Any
+    answer: str
+    knowledge_code: str | None
+    knowledge_path: Any
+    importance: str | None
+    difficulty: float | None
+    discrimination: float | None
+    score: float | None
+    explanation: str | None
+    source: str | None
+    author: str | None
+    guid: str
+
+
+_JSON_COLUMNS = (_Row._fields.index("options"), _Row._fields.index("knowledge_path"))
+
+
+def _item_rows(filing_id: int) -> Select[Any]:
+    """`qbank.queries.filing_items` as plain rows of the columns a re-hash reads (not the
+    creation time, whose parsing alone cost more than the hash), JSON columns as their text
+    where the driver gives text (decoded by `_json`)."""
+    v = ItemVersion
+    columns = [
+        type_coerce(getattr(v, name), Text) if n in _JSON_COLUMNS else getattr(v, name)
+        for n, name in enumerate(_Row._fields[:-1])
+    ]
+    return (
+        select(*columns, Item.guid)
+        .join(Item, Item.id == v.item_id)
+        .join(FilingEntry, FilingEntry.item_version_id == v.id)
+        .where(FilingEntry.filing_id == filing_id)
+        .order_by(v.item_id)
+    )
+
+
+# the C scanner `json.loads` ends in (typeshed does not list the attribute)
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _json(value: Any) -> Any:
+    """A JSON column's value as SQLAlchemy's JSON type gives it: `json.loads` of text (and of
+    bytes), anything else as the driver gave it (PostgreSQL's driver decodes JSON itself; a
+    number stays a number). Text that is one JSON value and nothing more (as every stored
+    value is) is decoded by the C scanner `json.loads` calls, without its per-call setup;
+    anything else goes through `json.loads` itself, so every value decodes (or fails) alike.
+    """
+    if isinstance(value, str):
+        try:
+            decoded, end = _scan(value, 0)
+        except StopIteration:
+            return json.loads(value)
+        return decoded if end == len(value) else json.loads(value)
+    if isinstance(value, bytes | bytearray):
+        return json.loads(value)
+    return value
 
 
 def filed_items(session: Session, bank: Bank, *, consequence: str = "assemble") -> list[FiledItem]:
@@ -48,10 +115,13 @@ def filed_items(session: Session, bank: Bank, *, consequence: str = "assemble") 
         return []
     listed, _sets = filed_versions(latest.manifest, latest.manifest_sha256)
     out = []
-    for row in session.execute(filing_item_rows(latest.id)):
-        # A Core row has every column attribute the re-hash reads (and no ORM state).
-        version = cast("ItemVersion", row)
-        content = verified_item_content(version, guid=row.guid, consequence=consequence)
+    options, path = _JSON_COLUMNS
+    for found in session.connection().execute(_item_rows(latest.id)):
+        values = list(found)
+        values[options] = _json(values[options])
+        values[path] = _json(values[path])
+        row = _Row(*values)
+        content = verified_item_content(row, guid=row.guid, consequence=consequence)
         if listed.get(row.item_id) != row.sha256:
             raise ContentTampered(
                 kind="item",

@@ -163,9 +163,9 @@ class Setup:
         for i in a & b:
             count += 1
             points += self.score[i]
-        for i, j in self.enemy_pairs:
-            for u, v in ((i, j), (j, i)):
-                if u in a and v in b:
+        for u in a:  # every near-duplicate pair (u, v) with u in p and v in q, each direction
+            for v in self.enemies.get(u, ()):
+                if v in b:
                     count += 1
                     points += max(self.score[u], self.score[v])
         total_a = sum((self.score[i] for i in a), Fraction(0))

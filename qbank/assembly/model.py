@@ -15,6 +15,8 @@ one per near-duplicate pair and direction. Pairs are modelled on demand (`track`
 search. A fixed paper (a recent one, or one solved earlier) is constant: overlap with it is
 linear (`against`). Items without a difficulty count as 0.5 (the middle of the scale), as in
 the blueprint checks and the validator.
+
+Variables are proto indexes (`qbank.assembly.cpsat`: CP-SAT without `cp_model`'s pandas).
 """
 
 from __future__ import annotations
@@ -24,8 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ortools.sat.python import cp_model
-
+from qbank.assembly import cpsat
 from qbank.assembly.candidates import Candidate
 from qbank.assembly.conflicts import Fact, Requirement
 from qbank.assembly.inputs import Setup, dec, lcm
@@ -39,7 +40,7 @@ from qbank.blueprint import (
 
 Facts = Callable[[], list[Fact]]
 Keep = Callable[[Candidate], bool]
-Terms = list[tuple[cp_model.IntVar, int]]
+Terms = list[tuple[int, int]]
 
 
 @dataclass
@@ -56,14 +57,14 @@ class Model:
 
     def __init__(self, setup: Setup, *, diagnose: bool) -> None:
         self.s = setup
-        self.m = cp_model.CpModel()
+        self.m = cpsat.CpModel()
         self.diagnose = diagnose
         self.groups: dict[str, Group] = {}
-        self.literals: dict[str, cp_model.IntVar] = {}
+        self.literals: dict[str, int] = {}  # variable indexes
         self.tracked: list[tuple[int, int]] = []
         # worn-out items (exposure reached) exist only when diagnosing, held at 0 by "exposure"
         self.items = setup.usable + (setup.worn if diagnose else [])
-        self.x: list[dict[int, cp_model.IntVar]] = [
+        self.x: list[dict[int, int]] = [  # variable indexes
             {i: self.m.new_bool_var(f"x{p}_{i}") for i in self.items}
             for p in range(len(setup.codes))
         ]
@@ -88,18 +89,14 @@ class Model:
     def linear(self, key: str, terms: Terms, lo: int | None, hi: int | None) -> None:
         """lo <= Σ coef·var <= hi (None: unbounded), under group `key`."""
         terms = [(v, c) for v, c in terms if c]
-        low = -cp_model.INT_MAX if lo is None else lo
-        high = cp_model.INT_MAX if hi is None else hi
+        low = -cpsat.INT_MAX if lo is None else lo
+        high = cpsat.INT_MAX if hi is None else hi
+        enforced_by = self.literals[key] if self.diagnose else None
         if not terms:
             if not low <= 0 <= high:
-                ct = self.m.add_bool_or([])  # a requirement no selection meets
-                if self.diagnose:
-                    ct.only_enforce_if(self.literals[key])
+                self.m.add_bool_or([], enforced_by)  # a requirement no selection meets
             return
-        expr = cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [c for _, c in terms])
-        ct = self.m.add_linear_constraint(expr, low, high)
-        if self.diagnose:
-            ct.only_enforce_if(self.literals[key])
+        self.m.add_linear([v for v, _ in terms], [c for _, c in terms], low, high, enforced_by)
 
     def facts_of(self, keep: Keep, scope: str, subject: str = "") -> Facts:
         """The supply for a requirement (usable items passing `keep`, over how many 鉴定点
@@ -263,11 +260,10 @@ class Model:
             Requirement("enemies"),
             lambda: [Fact("enemies", figures={"pairs": len(pairs)})],
         )
+        enforced_by = self.literals[key] if self.diagnose else None
         for xs in self.x:
             for a, b in pairs:
-                ct = self.m.add_bool_or([xs[a].Not(), xs[b].Not()])
-                if self.diagnose:
-                    ct.only_enforce_if(self.literals[key])
+                self.m.add_bool_or([cpsat.negated(xs[a]), cpsat.negated(xs[b])], enforced_by)
 
     def _exposure(self) -> None:
         s = self.s
@@ -345,7 +341,7 @@ class Model:
     def score_cap(
         self,
         key: str,
-        terms: list[tuple[cp_model.IntVar, Fraction]],
+        terms: list[tuple[int, Fraction]],
         share: Fraction,
         papers: Sequence[int],
         other: Fraction | None = None,
@@ -392,11 +388,12 @@ class Model:
         limit = s.shared_limit(s.sibling_share, s.n)
         key = self.siblings_group()
         xp, xq = self.x[p], self.x[q]
-        terms: list[tuple[cp_model.IntVar, Fraction]] = []
+        terms: list[tuple[int, Fraction]] = []
 
-        def both(a: cp_model.IntVar, b: cp_model.IntVar, points: Fraction) -> None:
+        def both(a: int, b: int, points: Fraction) -> None:
             y = self.m.new_bool_var("")
-            self.m.add(a + b - y <= 1)  # linear, not a clause: the LP relaxation sees it
+            # a + b - y <= 1: linear, not a clause, so that the LP relaxation sees it
+            self.m.add_linear([a, b, y], [1, 1, -1], cpsat.INT_MIN, 1)
             terms.append((y, points))
 
         for i in self.items:
@@ -416,20 +413,20 @@ class Model:
     def exclude(self, i: int) -> None:
         """Item i may no longer be chosen (in any paper)."""
         for xs in self.x:
-            domain = self.m.proto.variables[xs[i].index].domain
+            domain = self.m.proto.variables[xs[i]].domain
             domain[0], domain[1] = 0, 0
 
     def enable(self, keys: Sequence[str] | None) -> None:
         """Fix the literals of `keys` true and all others false; None frees them all."""
         for key, lit in self.literals.items():
-            domain = self.m.proto.variables[lit.index].domain
+            domain = self.m.proto.variables[lit].domain
             low, high = (0, 1) if keys is None else ((1, 1) if key in keys else (0, 0))
             domain[0], domain[1] = low, high
 
-    def chosen(self, solver: cp_model.CpSolver) -> list[set[int]]:
+    def chosen(self, response: cpsat.Response) -> list[set[int]]:
         """The items each paper chose in the solver's solution (read from it once)."""
-        values = solver.response_proto.solution
-        return [{i for i, v in xs.items() if values[v.index]} for xs in self.x]
+        values = response.solution
+        return [{i for i, v in xs.items() if values[v]} for xs in self.x]
 
 
 def _scaled(values: Sequence[Fraction], scale: int) -> list[int]:

@@ -38,8 +38,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ortools.sat.python import cp_model
-
+from qbank.assembly import cpsat
 from qbank.assembly.inputs import Setup
 from qbank.assembly.model import Model
 
@@ -129,14 +128,14 @@ class Progress:
         return self.time_limit - (time.perf_counter() - self.started)
 
     def record(
-        self, model: Model, solver: cp_model.CpSolver, mode: Mode, first: float | None
+        self, model: Model, response: cpsat.Response, mode: Mode, first: float | None
     ) -> None:
         v = self.values
         v["iterations"] = v.get("iterations", 0) + 1
         if first is not None:  # the last one: when the returned papers first existed
             v["first_solution"] = round(first, 4)
         v["deterministic_time"] = round(
-            v.get("deterministic_time", 0) + solver.deterministic_time, 3
+            v.get("deterministic_time", 0) + response.deterministic_time, 3
         )
         v["tracked_pairs"] = len(model.tracked)
         v["variables"] = len(model.m.proto.variables)
@@ -274,26 +273,26 @@ def _search(
         left = progress.left()
         if left <= 0:
             return "timeout", None
-        status, solver, first = run(
+        status, response, first = run(
             model, settings, seed, left, mode=mode, started=progress.started
         )
-        progress.record(model, solver, mode, first)
-        if status == cp_model.INFEASIBLE:
+        progress.record(model, response, mode, first)
+        if status == cpsat.INFEASIBLE:
             return "infeasible", None
-        if _stopped_by_clock(status, solver, left):
+        if _stopped_by_clock(status, response, left):
             return "timeout", None
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if status not in (cpsat.OPTIMAL, cpsat.FEASIBLE):
             if mode == "ls":
                 return "gave_up", None
             # tight caps: local search finds what the LP search does not, on the full model
             mode = "ls"
             model.track_all()
             continue
-        chosen = model.chosen(solver)
+        chosen = model.chosen(response)
         over = [pair for pair in setup.pairs if setup.over_cap(chosen, *pair)]
         if not over:
-            values["status"] = solver.status_name(status)
-            values["objective"] = values.get("objective", 0) + solver.objective_value
+            values["status"] = status.name
+            values["objective"] = values.get("objective", 0) + response.objective_value
             return "ok", chosen
         if model.tracked:  # a second round of violations: the caps bind, model them all
             model.track_all()
@@ -302,15 +301,15 @@ def _search(
                 model.track(*pair)
 
 
-def _stopped_by_clock(status: Any, solver: cp_model.CpSolver, limit: float) -> bool:
+def _stopped_by_clock(status: cpsat.Status, response: cpsat.Response, limit: float) -> bool:
     """Did the wall clock end the search (so its answer would not be reproducible)?
 
     Every other stop — optimality, infeasibility, the gap, the deterministic budget — happens
     at the same point of the same search each time.
     """
-    if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+    if status in (cpsat.OPTIMAL, cpsat.INFEASIBLE):
         return False
-    return bool(solver.wall_time >= limit * 0.99)
+    return bool(response.wall_time >= limit * 0.99)
 
 
 def maximize(model: Model, rng: random.Random, settings: SolverSettings) -> None:
@@ -320,7 +319,7 @@ def maximize(model: Model, rng: random.Random, settings: SolverSettings) -> None
     writes it (variables in order, coefficients negated, scaling factor -1), without the
     expression `maximize` would build and flatten in Python first.
     """
-    variables = [v.index for xs in model.x for v in xs.values()]
+    variables = [v for xs in model.x for v in xs.values()]
     top = settings.weight_range
     coefs = [rng.randint(1, top) for _ in variables]
     proto = model.m.proto
@@ -333,17 +332,6 @@ def maximize(model: Model, rng: random.Random, settings: SolverSettings) -> None
     objective.offset = 0.0
 
 
-class _FirstSolution(cp_model.CpSolverSolutionCallback):
-    def __init__(self, started: float) -> None:
-        super().__init__()
-        self.started = started
-        self.first: float | None = None
-
-    def on_solution_callback(self) -> None:
-        if self.first is None:
-            self.first = time.perf_counter() - self.started
-
-
 def run(
     model: Model,
     settings: SolverSettings,
@@ -353,15 +341,14 @@ def run(
     mode: Mode = "lp",
     assumptions: Sequence[str] = (),
     started: float | None = None,
-) -> tuple[Any, cp_model.CpSolver, float | None]:
-    """One deterministic CP-SAT run: (status, solver, seconds to its first solution).
+) -> tuple[cpsat.Status, cpsat.Response, float | None]:
+    """One deterministic CP-SAT run: (status, response, seconds to its first solution).
 
     mode "lp": the LP-guided search, stopped at the gap or after `lp_budget`; "ls": local
     search only, for `ls_budget`; "assume": satisfiability under `assumptions` (a model
     without objective), whose sufficient assumptions give a first conflict.
     """
-    solver = cp_model.CpSolver()
-    params = solver.parameters
+    params = cpsat.new_parameters()
     params.num_workers = 1
     params.random_seed = seed % (2**31 - 1)
     params.max_time_in_seconds = max(time_limit, 0.01)
@@ -379,7 +366,13 @@ def run(
     else:
         params.use_ls_only = True
         params.max_deterministic_time = settings.ls_budget
-    callback = _FirstSolution(started if started is not None else time.perf_counter())
-    status = solver.solve(model.m, callback)
+    clock = started if started is not None else time.perf_counter()
+    first: list[float] = []
+
+    def found() -> None:
+        if not first:
+            first.append(time.perf_counter() - clock)
+
+    response = cpsat.solve(model.m, params, found)
     model.m.clear_assumptions()
-    return status, solver, callback.first
+    return response.status, response, first[0] if first else None

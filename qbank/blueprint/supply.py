@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from qbank.assembly.candidates import Candidate
@@ -40,12 +40,53 @@ class _Tally:
     items: int = 0
     loose: int = 0
     by_point: dict[str, int] = field(default_factory=dict)
+    _capped: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, other: _Tally) -> None:
         self.items += other.items
         self.loose += other.loose
         for point, uses in other.by_point.items():
             self.by_point[point] = self.by_point.get(point, 0) + uses
+        self._capped.clear()
+
+    def capped(self, limit: int) -> int:
+        """Σ over the points of min(limit, uses): the uses the per-point cap lets count."""
+        found = self._capped.get(limit)
+        if found is None:
+            found = self._capped[limit] = sum(min(limit, n) for n in self.by_point.values())
+        return found
+
+
+def _merged(tallies: Iterable[_Tally]) -> _Tally:
+    out = _Tally()
+    for tally in tallies:
+        out.add(tally)
+    return out
+
+
+@dataclass
+class _Group:
+    """Usable items alike in all a requirement's filter reads (type, ranges, importance,
+    difficulty), so one `sample` answers for all of them; their tally."""
+
+    sample: Candidate
+    tally: _Tally = field(default_factory=_Tally)
+
+
+@dataclass
+class _Class:
+    """The groups of items on the same ranges with the same importance (of every type and
+    difficulty), and their tallies merged per set of types (`of`, computed once each)."""
+
+    groups: list[_Group] = field(default_factory=list)
+    _of: dict[frozenset[str], _Tally] = field(default_factory=dict)
+
+    def of(self, types: frozenset[str]) -> _Tally:
+        found = self._of.get(types)
+        if found is None:
+            kept = (g.tally for g in self.groups if g.sample.type in types)
+            found = self._of[types] = _merged(kept)
+        return found
 
 
 @dataclass
@@ -54,6 +95,12 @@ class _Supply:
 
     Every bound is one no assembly can beat, so a requirement above it is certainly
     unsatisfiable; a requirement below it may still fail in the solver for combined reasons.
+
+    The items are counted once, into groups alike in all a filter (`keep`) may read, and the
+    groups into classes (same ranges and importance: in a real bank, the items of one 鉴定点
+    and its neighbours). A filter is asked once per group, and a class it keeps whole counts
+    as one tally; when no 鉴定点 lies in two classes, the capped uses of the classes add up
+    without merging their points.
     """
 
     bp: Blueprint
@@ -73,44 +120,74 @@ class _Supply:
         return min(self.papers, self.bp.max_exposure - c.exposure)
 
     def slots(self, keep: Callable[[Candidate], bool], types: Sequence[str]) -> int:
-        """Most items of `types` passing `keep` that all papers together can hold."""
-        tallies = self._tallies(keep, types)
-        if len(types) == 1:
-            return self._bound(tallies[types[0]], types)
-        union = _Tally()
-        for tally in tallies.values():
-            union.add(tally)
-        each = sum(self._bound(tallies[t], (t,)) for t in types)
-        return min(self._bound(union, types), each)
+        """Most items of `types` passing `keep` that all papers together can hold.
 
-    def _tallies(
-        self, keep: Callable[[Candidate], bool], types: Sequence[str]
-    ) -> dict[str, _Tally]:
-        """Per type of `types`: the usable items passing `keep`, counted in one pass."""
-        tallies = {t: _Tally() for t in types}
+        `keep` may read a candidate's type, ranges, importance and difficulty only.
+        """
+        if len(types) == 1:
+            return self._bound(self._parts(keep, types), types)
+        each = sum(self._bound(self._parts(keep, (t,)), (t,)) for t in types)
+        return min(self._bound(self._parts(keep, types), types), each)
+
+    def _parts(self, keep: Callable[[Candidate], bool], types: Sequence[str]) -> list[_Tally]:
+        """The tallies of the usable items of `types` passing `keep`, one per class."""
+        wanted = frozenset(types)
+        parts = []
+        for cls in self._classes:
+            asked = [(g, keep(g.sample)) for g in cls.groups if g.sample.type in wanted]
+            kept = [g.tally for g, ok in asked if ok]
+            if len(kept) == len(asked):
+                if kept:
+                    parts.append(cls.of(wanted))
+            elif kept:
+                parts.append(_merged(kept))
+        return parts
+
+    @functools.cached_property
+    def _classes(self) -> list[_Class]:
+        """The usable items counted once: by class, then by group, in the bank's order."""
+        classes: dict[tuple[tuple[str, ...], str | None], _Class] = {}
+        groups: dict[tuple[str, tuple[str, ...], str | None, float | None], _Group] = {}
         cap = self.cap
         for c, uses in zip(self.usable, self._uses, strict=True):
-            tally = tallies.get(c.type)
-            if tally is None or not keep(c):
-                continue
+            key = (c.type, c.ranges, c.importance, c.difficulty)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _Group(c)
+                classes.setdefault((c.ranges, c.importance), _Class()).groups.append(group)
+            tally = group.tally
             tally.items += 1
             if cap is not None and c.knowledge_code:
                 points = tally.by_point
                 points[c.knowledge_code] = points.get(c.knowledge_code, 0) + uses
             else:
                 tally.loose += uses
-        return tallies
+        return list(classes.values())
 
-    def _bound(self, tally: _Tally, types: Sequence[str]) -> int:
-        """The least of the bounds on the slots of one tally (see `slots`)."""
+    @functools.cached_property
+    def _disjoint(self) -> bool:
+        """Does every 鉴定点 lie in one class only (so classes' capped uses add up)?"""
+        seen: set[str] = set()
+        for cls in self._classes:
+            points = {p for g in cls.groups for p in g.tally.by_point}
+            if not seen.isdisjoint(points):
+                return False
+            seen |= points
+        return True
+
+    def _bound(self, parts: list[_Tally], types: Sequence[str]) -> int:
+        """The least of the bounds on the slots the tallies `parts` fill (see `slots`)."""
         p = self.papers
         bounds = [p * sum(s.count for s in self.bp.sections if s.type in types)]
-        cap = self.cap
-        bounds.append(tally.loose + sum(min(p * (cap or 0), n) for n in tally.by_point.values()))
+        limit = p * (self.cap or 0)
+        if not self._disjoint and len(parts) > 1:
+            parts = [_merged(parts)]
+        bounds.append(sum(t.loose + t.capped(limit) for t in parts))
         if self.sibling_share is not None:
             # an item in m papers fills m <= 1 + C(m, 2) slots, and the pairs share few items
             shared = math.floor(self.sibling_share * self.bp.item_count + _EPS)
-            bounds.append(tally.items + math.comb(p, 2) * shared)
+            items = sum(t.items for t in parts)
+            bounds.append(items + math.comb(p, 2) * shared)
         return min(bounds)
 
     @functools.cached_property
