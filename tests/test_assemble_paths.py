@@ -383,21 +383,3 @@ def test_over_cap_counts_as_before(seed: int) -> None:
             verdicts.add(verdict)
     assert verdicts == {True, False}
 
-
-def test_the_collector_is_paused_during_a_run_and_restored_after() -> None:
-    import gc
-
-    from qbank.assembly.service import collector_paused
-
-    assert gc.isenabled()
-    try:
-        with pytest.raises(RuntimeError), collector_paused():
-            assert not gc.isenabled()
-            raise RuntimeError("a failed run")
-        assert gc.isenabled()
-        gc.disable()  # a caller that paused it itself keeps it paused
-        with collector_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

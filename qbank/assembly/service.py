@@ -14,13 +14,11 @@ draws as before: their compositions are decrypted with the `identities` the call
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import random
 import secrets
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from importlib import metadata
@@ -47,6 +45,7 @@ from qbank.canonical import content_id, sha256_hex
 from qbank.confidential import Identities, Keyring, clear_composition, composition, is_sealed
 from qbank.content import ItemContent
 from qbank.errors import InvalidInput, NotFound, QbankError
+from qbank.gcpause import gc_paused
 from qbank.i18n import tr
 from qbank.model import (
     Adjudication,
@@ -81,25 +80,6 @@ class AssemblyInvalid(QbankError):
 
     def __init__(self, details: Sequence[str]) -> None:
         super().__init__("assembly.invalid", details="；".join(details))
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a run reads the filed items, their token
-    sets and near-duplicates and builds its models, then restore its state.
-
-    Ten thousand items make a few hundred thousand objects that live until the run ends (and
-    are then freed by reference counting: plain values, no cycles); while they pile up, every
-    full collection scans all of them again — a tenth of the CPU time of assembling ten
-    papers from 11,000 items (the same reason mypy raises its collection thresholds).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def lock_bank(session: Session, bank: Bank) -> None:
@@ -279,7 +259,7 @@ def assemble(
     if problems:
         raise AssemblyInfeasible(problems)
     seed = seed if seed is not None else secrets.randbits(63)
-    with collector_paused():
+    with gc_paused():  # the run's items and models live until it ends: qbank.gcpause
         ctx = _context(session, bank, batch, bp, policy, keyring)
         supply = check_against_bank(
             bp,
@@ -551,7 +531,7 @@ def check_batch_papers(
         return []
     bp = Blueprint(**_blueprint_args(papers[0].blueprint["blueprint"]))
     layouts = [PaperLayout.from_json(composition(p, keyring)) for p in papers]
-    with collector_paused():
+    with gc_paused():  # the run's items and models live until it ends: qbank.gcpause
         ctx = _context(session, bank, batch, bp, policy, keyring, consequence="check")
     own = {frozenset(layout.items) for layout in layouts}
     ctx.history = [h for h in ctx.history if h not in own]
