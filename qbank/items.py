@@ -469,6 +469,19 @@ def _item_ids(session: Session, bank: Bank, changes: Sequence[_Planned]) -> list
             )
             if guid in wanted
         )
+        # Ids handed out below `before` (a sequence that caches values per session) are
+        # looked up one chunk of guids at a time.
+        missing = [guid for guid in fresh if guid not in new_ids]
+        for part in range(0, len(missing), _CHUNK):
+            new_ids.update(
+                (guid, item_id)
+                for item_id, guid in session.execute(
+                    select(_ITEMS.c.id, _ITEMS.c.guid).where(
+                        _ITEMS.c.bank_id == bank.id,
+                        _ITEMS.c.guid.in_(missing[part : part + _CHUNK]),
+                    )
+                )
+            )
     return [
         item.id if item is not None else new_ids[guid]
         for guid, (*_, item) in zip(guids, changes, strict=True)
@@ -516,6 +529,17 @@ def _store_batch(
             )
             if new.get(item_id) == sha
         )
+        missing = [item_id for item_id in new if item_id not in version_ids]
+        for part in range(0, len(missing), _CHUNK):  # ids below `before`: see `_item_ids`
+            version_ids.update(
+                (item_id, version_id)
+                for version_id, item_id, sha in session.execute(
+                    select(_VERSIONS.c.id, _VERSIONS.c.item_id, _VERSIONS.c.sha256).where(
+                        _VERSIONS.c.item_id.in_(missing[part : part + _CHUNK])
+                    )
+                )
+                if new[item_id] == sha
+            )
     for row in rows:
         pointers.append({"item": row["item_id"], "version": version_ids[row["item_id"]]})
         action = "create" if row["seq"] == 1 else "new_version"
@@ -535,9 +559,10 @@ def _store_batch(
 
 def _last_id(session: Session, table: Any) -> int:
     """The largest id `table` holds (0 when empty). Rows inserted after this read get larger
-    ids on every backend (SQLite's rowid is one past the largest; PostgreSQL's sequence only
-    grows), so `id > _last_id(…)` reads back just the rows of an insert by primary-key range
-    instead of looking each one up."""
+    ids (SQLite's rowid is one past the largest; PostgreSQL's sequence only grows), so
+    `id > _last_id(…)` reads back the rows of an insert by primary-key range instead of
+    looking each one up; the callers look up any row the range missed (a sequence with a
+    per-session cache can hand out smaller ids)."""
     return int(session.execute(select(func.max(table.c.id))).scalar() or 0)
 
 

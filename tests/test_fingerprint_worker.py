@@ -2,6 +2,7 @@
 
 The worker's results are stored as the import's own would be: the same rows, byte for byte,
 whether it is used, fails, or dies on the way (the import then computes in its own process).
+Also here, against the same rows: new ids read back when the id range misses them.
 """
 
 from __future__ import annotations
@@ -117,3 +118,13 @@ def test_worker_computes_what_compute_gives() -> None:
         assert started.result(second) == compute(texts[30:], 64, 7, False)
     finally:
         started.close()
+
+
+def test_ids_read_back_when_not_above_the_last_id(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, serial: tuple[list[tuple[object, ...]], ...]
+) -> None:
+    """New rows are read back by id range; rows given smaller ids (a PostgreSQL sequence with
+    a per-session cache) are looked up by guid and item instead: the import is the same."""
+    monkeypatch.setattr("qbank.items._last_id", lambda session, table: 2**31 - 1)
+    monkeypatch.setattr(fingerprint_worker, "PARALLEL_MIN", 10**9)
+    assert _import(db_url, records(120)) == serial
