@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import uuid
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -443,11 +443,25 @@ def _store_all(
             writing.progress(len(batch))
 
 
+def _random_guids(count: int) -> list[str]:
+    """`count` random (version 4) UUIDs as `str(uuid.uuid4())` writes them, from one read of
+    the system's random source (`uuid.uuid4` reads it and builds a UUID object per call)."""
+    digits = os.urandom(16 * count).hex()
+    guids = []
+    for start in range(0, 32 * count, 32):
+        h = digits[start : start + 32]
+        variant = "89ab"[int(h[16], 16) & 3]  # the two variant bits: 10xx
+        guids.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}")
+    return guids
+
+
 def _item_ids(session: Session, bank: Bank, changes: Sequence[_Planned]) -> list[int]:
     """The id of each change's item: the live item's, or a new item's (inserted here, with the
     record's guid or a fresh one)."""
+    unnamed = sum(1 for record, *_, item in changes if item is None and not record.guid)
+    fresh_guids = iter(_random_guids(unnamed))
     guids = [
-        record.guid or str(uuid.uuid4()) if item is None else item.guid
+        record.guid or next(fresh_guids) if item is None else item.guid
         for record, *_, item in changes
     ]
     fresh = [guid for guid, (*_, item) in zip(guids, changes, strict=True) if item is None]

@@ -216,3 +216,17 @@ def test_practical_import_stores_its_tasks_tokens(db: Database) -> None:
 
 def _task_units(records: list[PracticalSetRecord]) -> list[TextUnit]:
     return [TextUnit(t.title, (t.requirements,)) for r in records for t in r.tasks]
+
+
+def test_random_guids_are_version_4_uuids() -> None:
+    """An item without 试题编号 gets a random UUID written as `str(uuid.uuid4())` writes one."""
+    import uuid
+
+    from qbank.items import _random_guids
+
+    guids = _random_guids(5000)
+    assert len(set(guids)) == 5000
+    for guid in guids:
+        parsed = uuid.UUID(guid)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, guid)
+    assert _random_guids(0) == []
