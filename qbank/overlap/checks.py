@@ -22,6 +22,7 @@ from qbank.model import Bank, PracticalSetVersion
 from qbank.model import OverlapReport as StoredReport
 from qbank.overlap.adjudication import adjudications
 from qbank.overlap.document import BankReference, FileReference, OverlapReport
+from qbank.overlap.gcpause import gc_paused
 from qbank.overlap.pairs import cross_duplicates
 from qbank.overlap.report import (
     Unit,
@@ -66,7 +67,20 @@ def check_theory(
     signatures; writes those missing. `progress` follows the stages (`units.Progress`).
 
     A scope compared by LSH whose signatures are all stored reads tokens only for the rows in
-    candidate pairs (`stored_scope`); the report is the same."""
+    candidate pairs (`stored_scope`); the report is the same. The cyclic garbage collector is
+    paused meanwhile (`gcpause`)."""
+    with gc_paused():
+        return _check_theory(session, bank, policy, actor, tokenizer, progress)
+
+
+def _check_theory(
+    session: Session,
+    bank: Bank,
+    policy: Policy,
+    actor: str,
+    tokenizer: Tokenizer | None,
+    progress: Progress,
+) -> OverlapReport:
     ctx = context(policy, tokenizer, actor)
     if _count_items(session, bank) > int(policy.exact_max_items.value):
         listed, keys = scope_rows(stream_item_rows(session, bank))
