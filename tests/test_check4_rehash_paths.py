@@ -16,10 +16,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pytest
+from hostile import unprotect
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, update
 from test_bulk_import import OCC, records, store
 
 from qbank.bank import find_bank
@@ -35,8 +37,11 @@ from qbank.content import (
     verified_item_values,
 )
 from qbank.db import Database
-from qbank.model import Item, ItemVersion
-from qbank.overlap.units import ItemRow, _item_rows, stream_item_rows
+from qbank.model import Item, ItemVersion, Signature
+from qbank.overlap.fingerprints import TextUnit, tokenizer_info
+from qbank.overlap.stored import read_signatures, text_keys
+from qbank.overlap.units import ItemRow, _item_rows, current_item_rows, stream_item_rows
+from qbank.policy import load_policy
 from qbank.queries import current_item_contents
 
 FIELDS = tuple(ITEM_COLUMNS)
@@ -276,3 +281,36 @@ def test_stream_item_rows_are_the_processed_rows(db: Database) -> None:
         assert _deep(verified_item_dict(row, guid=row.guid, consequence="overlap")) == _deep(
             verified_item_dict(version, guid=row.guid, consequence="overlap")
         )
+
+
+@pytest.mark.parametrize("scan", [True, False])
+def test_signatures_of_another_length_count_as_missing(db: Database, scan: bool) -> None:
+    """The first row of a known length sets the scheme; a row of another length (edited, or
+    of the other scheme) counts as missing; the others are read as stored. Both ways of
+    reading: one scan of a table of about the scope's size, or lookups by key."""
+    store(db, records(40))
+    policy = load_policy()
+    num_perm, seed = int(policy.num_perm.value), int(policy.seed.value)
+    with db.transaction() as session:
+        rows = current_item_rows(session, find_bank(session, OCC, 4))
+        keys = text_keys([TextUnit(r.stem, tuple(r.options[k] for k in r.options)) for r in rows])
+        tkey = tokenizer_info(None).key
+        before = read_signatures(session, tkey, keys, num_perm=num_perm, seed=seed)
+    assert before.missing == [] and before.rows.dtype == np.uint32
+    stored = sorted(keys)
+    edited = {stored[5]: b"\0" * (8 * num_perm), stored[9]: b"\1" * 7}
+    with db.engine.begin() as conn:
+        unprotect(conn, "minhash_signatures")
+        for key, data in edited.items():
+            conn.execute(update(Signature).where(Signature.text_sha256 == key).values(data=data))
+    # lookups when the table holds over twice the keys asked (one unknown key among them)
+    asked = keys if scan else [*edited, *keys[:8], "0" * 64]
+    with db.transaction() as session:
+        after = read_signatures(session, tkey, asked, num_perm=num_perm, seed=seed, columns=68)
+    missing = [i for i, k in enumerate(asked) if k in edited or k not in keys]
+    assert after.missing == missing
+    assert {asked[i] for i in missing} == {*edited, *([] if scan else ["0" * 64])}
+    for i, key in enumerate(asked):
+        if i not in missing:
+            assert np.array_equal(after.rows[i], before.rows[keys.index(key), :68])
+    assert not after.rows[missing].any()
