@@ -364,9 +364,21 @@ def _described(columns: tuple[Any, ...], canonical: str) -> dict[str, Any] | Non
     the dict built of them, in canonical key order, is the one its canonical JSON decodes to.
     A judgement item's answer column holds the content's bool as text (`_encode_answer`): an
     answer stored any other way does not encode to `canonical` here and is decoded."""
-    type_, stem, options, answer, code, path, importance, *numbers, explanation, source, author = (
-        columns
-    )
+    (
+        type_,
+        stem,
+        options,
+        answer,
+        code,
+        path,
+        importance,
+        difficulty,
+        discrimination,
+        score,
+        explanation,
+        source,
+        author,
+    ) = columns
     if not (
         _COLUMN_TYPES.issuperset(map(type, columns))
         and type(type_) is str
@@ -383,7 +395,6 @@ def _described(columns: tuple[Any, ...], canonical: str) -> dict[str, Any] | Non
         answer = _JUDGEMENT_ANSWERS.get(answer, answer)
     if type(answer) not in _ANSWER_TYPES or _C_ENCODER_AS_ORDERED is None:
         return None
-    difficulty, discrimination, score = numbers
     content = {  # in canonical (sorted) key order, as decoding gives it; ITEM_ORDER
         "answer": answer,
         "author": author,

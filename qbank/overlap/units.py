@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Result, Text, select, type_coerce
@@ -71,9 +72,13 @@ class ItemRow(NamedTuple):
 
 
 def _item_rows(result: Result[Any]) -> Iterator[ItemRow]:
+    _check_fields(result)
+    return map(ItemRow._make, result)
+
+
+def _check_fields(result: Result[Any]) -> None:
     if tuple(result.keys()) != ItemRow._fields:
         raise AssertionError(f"item rows of {tuple(result.keys())}, not {ItemRow._fields}")
-    return map(ItemRow._make, result)
 
 
 @dataclass(frozen=True)
@@ -242,7 +247,9 @@ def stream_item_rows(session: Session, bank: Bank) -> Iterator[ItemRow]:
             for c in stmt.selected_columns
         )
     ).execution_options(yield_per=_ROW_BATCH)
-    return _decoded(_item_rows(connection.execute(stmt)))
+    result = connection.execute(stmt)
+    _check_fields(result)
+    return _decoded(chain.from_iterable(result.partitions()))
 
 
 _ROW_BATCH = 5000
@@ -250,14 +257,14 @@ _JSON_COLUMNS = ("options", "knowledge_path")
 _OPTIONS, _PATH = ItemRow._fields.index("options"), ItemRow._fields.index("knowledge_path")
 
 
-def _decoded(rows: Iterator[ItemRow]) -> Iterator[ItemRow]:
-    """Rows whose JSON columns (text) are decoded (`stored.json_value`)."""
-    make = ItemRow._make
+def _decoded(rows: Iterable[Sequence[Any]]) -> Iterator[ItemRow]:
+    """`ItemRow`s of rows whose JSON columns (text) are decoded (`stored.json_value`)."""
+    new = tuple.__new__
     for row in rows:
         values = list(row)
         values[_OPTIONS] = json_value(values[_OPTIONS])
         values[_PATH] = json_value(values[_PATH])
-        yield make(values)
+        yield new(ItemRow, values)
 
 
 def item_scope(
