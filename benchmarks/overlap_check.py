@@ -87,20 +87,17 @@ def main() -> None:
             for name, root in roots.items():
                 runs[name].append(check_once(root, args.db, Path(tmp), bank))
     first = runs["this checkout"][0]["report"]
-    result = {
-        "load_average": os.getloadavg(),
-        "checks": {name: summary(found, first) for name, found in runs.items()},
-    }
+    checks = {name: summary(found, first) for name, found in runs.items()}
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps({"load_average": os.getloadavg(), "checks": checks}, indent=2))
         return
-    for name, s in result["checks"].items():
+    for name, s in checks.items():
         print(
             f"{name:14s} wall {s['median_s']:5.2f} s (least {s['least_s']:.2f})   "
             f"CPU {s['median_cpu_s']:5.2f} s (least {s['least_cpu_s']:.2f})   "
             f"peak RSS {s['peak_mb']:4.0f} MB   reports identical: {s['reports_identical']}"
         )
-    print("load average at the end: {:.2f}, {:.2f}, {:.2f}".format(*result["load_average"]))
+    print("load average at the end: {:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":
