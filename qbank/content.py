@@ -395,7 +395,7 @@ def _described(columns: tuple[Any, ...], canonical: str) -> dict[str, Any] | Non
         answer = _JUDGEMENT_ANSWERS.get(answer, answer)
     if type(answer) not in _ANSWER_TYPES or _C_ENCODER_AS_ORDERED is None:
         return None
-    content = {  # in canonical (sorted) key order, as decoding gives it; ITEM_ORDER
+    content = {  # in canonical (sorted) key order, as decoding gives it
         "answer": answer,
         "author": author,
         "difficulty": difficulty,
