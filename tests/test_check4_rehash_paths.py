@@ -314,3 +314,22 @@ def test_signatures_of_another_length_count_as_missing(db: Database, scan: bool)
         if i not in missing:
             assert np.array_equal(after.rows[i], before.rows[keys.index(key), :68])
     assert not after.rows[missing].any()
+
+
+def test_report_bytes_of_a_usual_listing_are_the_canonical_json(db: Database) -> None:
+    """A listing of int ids and str guids (what a bank's check lists) is written column by
+    column; the bytes are `canonical_bytes(report.to_json())`, escapes included."""
+    from dataclasses import replace
+
+    from qbank.canonical import canonical_bytes
+    from qbank.overlap.checks import check_theory
+    from qbank.overlap.document import ListedItem
+    from qbank.overlap.report import report_bytes
+
+    store(db, records(30))
+    with db.transaction() as session:
+        report = check_theory(session, find_bank(session, OCC, 4), load_policy(), actor="t")
+    odd = ['a"b\\c', "中文\n", "\u2028", "x/y", "\x00\x1f"]
+    items = tuple(ListedItem(k * 7919, f"{odd[k % len(odd)]}{k}", f"{k:064x}") for k in range(3000))
+    many = replace(report, items=items)
+    assert report_bytes(many) == canonical_bytes(many.to_json())

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from json.encoder import encode_basestring as _string
+from operator import attrgetter
 from typing import Protocol
 
 import numpy as np
@@ -354,11 +355,25 @@ def report_bytes(report: OverlapReport) -> bytes:
 
 _SPLICE_FROM = 1000
 _EMPTY_ITEMS = b'"items":[]'
+_ID, _GUID, _VERSION = attrgetter("id"), attrgetter("guid"), attrgetter("version")
+_INT, _STR = frozenset({int}), frozenset({str})
+_ITEM = '{{"guid":{},"id":{},"version":{}}}'
 
 
 def _items_json(items: Sequence[ListedItem]) -> str | None:
     """`canonical_bytes` of the items' `to_json()` dicts without their brackets, as text
     (keys in order guid, id, version); None if an id is neither int nor str."""
+    ids = list(map(_ID, items))
+    guids = list(map(_GUID, items))
+    versions = list(map(_VERSION, items))
+    if (  # the usual listing, written column by column
+        _INT.issuperset(map(type, ids))
+        and _STR.issuperset(map(type, guids))
+        and _STR.issuperset(map(type, versions))
+    ):
+        return ",".join(
+            map(_ITEM.format, map(_string, guids), map(str, ids), map(_string, versions))
+        )
     parts = []
     for item in items:
         id_, guid = item.id, item.guid
