@@ -3,9 +3,10 @@
 A check of a large stored scope allocates a few small objects per row (rows, decoded
 content, keys, token lists) that live until the report is made. Each allocation counts toward
 the collector's thresholds, and each collection traverses every tracked object still alive,
-rows included: on a 55k-item scope about a tenth of the check's CPU time went to collections
-that freed nothing. These objects hold no reference cycles (reference counting frees them),
-so the collector is paused for the duration and resumed, as it was, afterwards.
+rows included: a check of a 55k-item bank ran some 500 collections, about 0.6 s of its 4.4 s,
+which freed about a thousand objects in all. These objects hold no reference cycles
+(reference counting frees them), so the collector is paused for the duration and resumed, as
+it was, afterwards.
 """
 
 from __future__ import annotations
