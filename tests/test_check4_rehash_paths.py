@@ -330,6 +330,12 @@ def test_report_bytes_of_a_usual_listing_are_the_canonical_json(db: Database) ->
     with db.transaction() as session:
         report = check_theory(session, find_bank(session, OCC, 4), load_policy(), actor="t")
     odd = ['a"b\\c', "中文\n", "\u2028", "x/y", "\x00\x1f"]
-    items = tuple(ListedItem(k * 7919, f"{odd[k % len(odd)]}{k}", f"{k:064x}") for k in range(3000))
+    # several batches of the column-by-column writer
+    items = tuple(
+        ListedItem(k * 7919, f"{odd[k % len(odd)]}{k}", f"{k:064x}") for k in range(20000)
+    )
     many = replace(report, items=items)
     assert report_bytes(many) == canonical_bytes(many.to_json())
+    # one unusual item in a later batch: the item-by-item writer, the same bytes
+    mixed = replace(report, items=(*items[:-1], ListedItem("file.xlsx:3", None, "f" * 64)))
+    assert report_bytes(mixed) == canonical_bytes(mixed.to_json())
