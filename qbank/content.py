@@ -55,6 +55,7 @@ __all__ = [
     "set_version_mismatch",
     "verified_item_content",
     "verified_item_dict",
+    "verified_item_values",
     "verified_set_content",
 ]
 
@@ -286,6 +287,16 @@ _C_ENCODER = (
 )
 
 
+_C_ENCODER_AS_ORDERED = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        None, _ENCODER.default, encode_basestring, None, ":", ",", False, False, False
+    )
+)
+"""`_C_ENCODER` without sorting keys: the same text for dicts whose keys are in sorted order."""
+
+
 def canonical_text(obj: Any) -> str:
     """`qbank.canonical.canonical_bytes(obj)` as text, from an encoder built once (what
     `JSONEncoder.encode` builds per call with these settings): decoding and re-encoding every
@@ -338,13 +349,97 @@ _item_columns = operator.attrgetter(*_ITEM_FIELDS)
 _ANSWER = _ITEM_FIELDS.index("answer")
 
 
-def _item(version: ItemVersionRow) -> tuple[dict[str, Any] | None, Mismatch | None]:
-    parsed = _parse(version.canonical, version.sha256, ITEM_KEYS)
+_COLUMN_TYPES = frozenset({str, int, float, type(None), dict, list})
+_STR = frozenset({str})
+_ANSWER_TYPES = frozenset({str, bool})
+_JUDGEMENT_ANSWERS = {"true": True, "false": False}
+
+
+def _described(columns: tuple[Any, ...], canonical: str) -> dict[str, Any] | None:
+    """The content the columns describe, when its canonical JSON is `canonical` exactly and
+    has the content's shape (`_item_shape_ok`); else None (the caller decodes `canonical`).
+
+    This is what decoding `canonical` gives, without decoding it: the columns are JSON values
+    of exact types (str, int, float, None; options a dict and the path a list, of str), so
+    the dict built of them, in canonical key order, is the one its canonical JSON decodes to.
+    A judgement item's answer column holds the content's bool as text (`_encode_answer`): an
+    answer stored any other way does not encode to `canonical` here and is decoded."""
+    (
+        type_,
+        stem,
+        options,
+        answer,
+        code,
+        path,
+        importance,
+        difficulty,
+        discrimination,
+        score,
+        explanation,
+        source,
+        author,
+    ) = columns
+    if not (
+        _COLUMN_TYPES.issuperset(map(type, columns))
+        and type(type_) is str
+        and type_ in _ITEM_TYPES
+        and type(stem) is str
+        and type(options) is dict
+        and type(path) is list
+        and _STR.issuperset(map(type, options))
+        and _STR.issuperset(map(type, options.values()))
+        and _STR.issuperset(map(type, path))
+    ):
+        return None
+    if type_ == "judgement":
+        answer = _JUDGEMENT_ANSWERS.get(answer, answer)
+    if type(answer) not in _ANSWER_TYPES or _C_ENCODER_AS_ORDERED is None:
+        return None
+    content = {  # in canonical (sorted) key order, as decoding gives it
+        "answer": answer,
+        "author": author,
+        "difficulty": difficulty,
+        "discrimination": discrimination,
+        "explanation": explanation,
+        "importance": importance,
+        "knowledge_code": code,
+        "knowledge_path": list(path),
+        "options": dict(sorted(options.items())),
+        "score": score,
+        "source": source,
+        "stem": stem,
+        "type": type_,
+    }
+    try:  # every dict in sorted order: the encoder need not sort
+        return content if "".join(_C_ENCODER_AS_ORDERED(content, 0)) == canonical else None
+    except ValueError:  # a float column holding NaN or an infinity: not JSON
+        return None
+
+
+def _item_of(
+    columns: tuple[Any, ...], canonical: str, sha256: str
+) -> tuple[dict[str, Any] | None, Mismatch | None]:
+    """`_item` of a row given as its ITEM_COLUMNS values, canonical text and id: the
+    content its columns describe when that is exactly what `canonical` holds (`_described`),
+    else what decoding `canonical` finds (`_decoded_item`); the same either way."""
+    if type(canonical) is str:
+        described = _described(columns, canonical)
+        # Built of the columns, shape checked: each column equals its value (`_same`).
+        if described is not None and sha256_hex(canonical.encode("utf-8")) == sha256:
+            return described, None
+    return _decoded_item(columns, canonical, sha256)
+
+
+def _decoded_item(
+    columns: tuple[Any, ...], canonical: str, sha256: str
+) -> tuple[dict[str, Any] | None, Mismatch | None]:
+    """The content decoded from `canonical` (re-hashed, canonical, of the content's shape)
+    and each column compared with it; else the first Mismatch."""
+    parsed = _parse(canonical, sha256, ITEM_KEYS)
     if isinstance(parsed, Mismatch):
         return None, parsed
     if not _item_shape_ok(parsed):
         return None, Mismatch("content.not_canonical")
-    columns = _item_columns(version)
     expected = [parsed[name] for name in _ITEM_FIELDS]
     expected[_ANSWER] = _encode_answer(expected[_ANSWER])
     # `==` of the whole row is `_same` of every column unless a bool is involved (True == 1):
@@ -360,6 +455,10 @@ def _item(version: ItemVersionRow) -> tuple[dict[str, Any] | None, Mismatch | No
         if not _same(column, value):
             return None, Mismatch("content.field", name)
     return parsed, None
+
+
+def _item(version: ItemVersionRow) -> tuple[dict[str, Any] | None, Mismatch | None]:
+    return _item_of(_item_columns(version), version.canonical, version.sha256)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -386,13 +485,33 @@ def verified_item_dict(
     """The content dict of an item version (from `canonical` only), re-derived from its id;
     ContentTampered if it is not. What `verified_item_content` checks, without building the
     `ItemContent` (scopes of many items read only a few fields). Pure."""
-    content, mismatch = _item(version)
+    return verified_item_values(
+        version.item_id,
+        guid,
+        version.sha256,
+        version.canonical,
+        _item_columns(version),
+        consequence,
+    )
+
+
+def verified_item_values(
+    item_id: int,
+    guid: str | None,
+    sha256: str,
+    canonical: str,
+    columns: tuple[Any, ...],
+    consequence: str,
+) -> dict[str, Any]:
+    """`verified_item_dict` of a row given as its values (`columns`: those of ITEM_COLUMNS,
+    in its order), for scopes of many rows read as plain tuples. Pure."""
+    content, mismatch = _item_of(columns, canonical, sha256)
     if content is None:
         assert mismatch is not None
         raise ContentTampered(
             kind="item",
-            subject=guid or f"#{version.item_id}",
-            version=version.sha256,
+            subject=guid or f"#{item_id}",
+            version=sha256,
             mismatch=mismatch,
             consequence=consequence,
         )

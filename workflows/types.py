@@ -11,16 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from sqlalchemy.orm import Session
 
-from qbank.keys import Signer
+if TYPE_CHECKING:  # qbank.keys loads `cryptography`: only flows that sign need it
+    from qbank.keys import Signer
 
 Transaction: TypeAlias = Callable[[], AbstractContextManager[Session]]
 """Opens one unit of work: committed when its block succeeds, rolled back when it raises."""
 
-KeySource: TypeAlias = Callable[[str], Signer]
+KeySource: TypeAlias = Callable[[str], "Signer"]
 """The signing key of the named person, loaded when the flow needs it (the CLI asks for the
 passphrase then, so a missing person is reported before anyone types one)."""
 

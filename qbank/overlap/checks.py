@@ -9,11 +9,12 @@ it meets a text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from itertools import chain, islice
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from qbank import audit
@@ -22,6 +23,7 @@ from qbank.model import Bank, PracticalSetVersion
 from qbank.model import OverlapReport as StoredReport
 from qbank.overlap.adjudication import adjudications
 from qbank.overlap.document import BankReference, FileReference, OverlapReport
+from qbank.overlap.gcpause import gc_paused
 from qbank.overlap.pairs import cross_duplicates
 from qbank.overlap.report import (
     Unit,
@@ -34,6 +36,7 @@ from qbank.overlap.report import (
 )
 from qbank.overlap.stored_scope import scope_rows, stored_theory
 from qbank.overlap.units import (
+    ItemRow,
     Progress,
     bank_scope,
     context,
@@ -46,7 +49,6 @@ from qbank.overlap.units import (
     stream_item_rows,
 )
 from qbank.policy import Policy
-from qbank.queries import current_item_contents
 from qbank.records import ItemRecord
 
 if TYPE_CHECKING:
@@ -66,10 +68,30 @@ def check_theory(
     signatures; writes those missing. `progress` follows the stages (`units.Progress`).
 
     A scope compared by LSH whose signatures are all stored reads tokens only for the rows in
-    candidate pairs (`stored_scope`); the report is the same."""
+    candidate pairs (`stored_scope`); the report is the same. The cyclic garbage collector is
+    paused meanwhile (`gcpause`)."""
+    with gc_paused():
+        return _check_theory(session, bank, policy, actor, tokenizer, progress)
+
+
+def _check_theory(
+    session: Session,
+    bank: Bank,
+    policy: Policy,
+    actor: str,
+    tokenizer: Tokenizer | None,
+    progress: Progress,
+) -> OverlapReport:
     ctx = context(policy, tokenizer, actor)
-    if _count_items(session, bank) > int(policy.exact_max_items.value):
-        listed, keys = scope_rows(stream_item_rows(session, bank))
+    # Up to the exact comparison's limit the rows are kept (one read whichever way the scope
+    # goes); beyond it they are re-hashed as they stream.
+    limit = int(policy.exact_max_items.value)
+    rows = stream_item_rows(session, bank)
+    head = list(islice(rows, limit + 1))
+    scope: Iterable[ItemRow] = head
+    if len(head) > limit:
+        listed, keys = scope_rows(chain(head, rows))
+        del head, scope
         found = stored_theory(session, listed, keys, policy, tokenizer, progress)
         del keys
         if found is not None:
@@ -82,7 +104,8 @@ def check_theory(
                 adjudications(session, bank),
             )
             return finish(report, actor)
-    scoped = item_scope(session, stream_item_rows(session, bank), policy, tokenizer, progress)
+        scope = stream_item_rows(session, bank)  # a signature is missing: computed and stored
+    scoped = item_scope(session, scope, policy, tokenizer, progress)
     report = theory_report(
         scoped.units,
         ctx,
@@ -92,12 +115,6 @@ def check_theory(
         progress=progress,
     )
     return finish(report, actor)
-
-
-def _count_items(session: Session, bank: Bank) -> int:
-    """How many live items `bank` has (what `stream_item_rows` yields)."""
-    stmt = select(func.count()).select_from(current_item_contents(bank.id).subquery())
-    return int(session.scalar(stmt) or 0)
 
 
 def check_practical(

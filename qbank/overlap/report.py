@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from json.encoder import encode_basestring as _string
+from operator import attrgetter
 from typing import Protocol
 
 import numpy as np
@@ -349,16 +350,25 @@ def report_bytes(report: OverlapReport) -> bytes:
     if listing is None or head.count(_EMPTY_ITEMS) != 1:
         return canonical_bytes(report.to_json())
     before, after = head.split(_EMPTY_ITEMS)
-    return b"".join((before, b'"items":[', listing.encode("utf-8"), b"]", after))
+    return b"".join((before, b'"items":[', listing, b"]", after))
 
 
 _SPLICE_FROM = 1000
 _EMPTY_ITEMS = b'"items":[]'
+_ID, _GUID, _VERSION = attrgetter("id"), attrgetter("guid"), attrgetter("version")
+_INT, _STR = frozenset({int}), frozenset({str})
+_ITEM = '{{"guid":{},"id":{},"version":{}}}'
+_BATCH = 8192
 
 
-def _items_json(items: Sequence[ListedItem]) -> str | None:
-    """`canonical_bytes` of the items' `to_json()` dicts without their brackets, as text
-    (keys in order guid, id, version); None if an id is neither int nor str."""
+def _items_json(items: Sequence[ListedItem]) -> bytes | None:
+    """`canonical_bytes` of the items' `to_json()` dicts without their brackets (keys in
+    order guid, id, version); None if an id is neither int nor str.
+
+    The usual listing (int ids, str guids) is written column by column, a batch of items at a
+    time: a million items never exist as a million small strings at once."""
+    if all(_usual(items[k : k + _BATCH]) for k in range(0, len(items), _BATCH)):
+        return b",".join(_usual_json(items[k : k + _BATCH]) for k in range(0, len(items), _BATCH))
     parts = []
     for item in items:
         id_, guid = item.id, item.guid
@@ -372,4 +382,19 @@ def _items_json(items: Sequence[ListedItem]) -> str | None:
             return None
         guid_json = "null" if guid is None else _string(guid)
         parts.append(f'{{"guid":{guid_json},"id":{shown},"version":{_string(item.version)}}}')
-    return ",".join(parts)
+    return ",".join(parts).encode("utf-8")
+
+
+def _usual(items: Sequence[ListedItem]) -> bool:
+    """Every id an int, every guid and version a str."""
+    return (
+        _INT.issuperset(map(type, map(_ID, items)))
+        and _STR.issuperset(map(type, map(_GUID, items)))
+        and _STR.issuperset(map(type, map(_VERSION, items)))
+    )
+
+
+def _usual_json(items: Sequence[ListedItem]) -> bytes:
+    guids, ids, versions = map(_GUID, items), map(_ID, items), map(_VERSION, items)
+    text = ",".join(map(_ITEM.format, map(_string, guids), map(str, ids), map(_string, versions)))
+    return text.encode("utf-8")

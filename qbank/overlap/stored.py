@@ -65,7 +65,7 @@ def read_tokens(
         )
         for key, value in session.connection().execute(stmt).fetchall():
             decoded = _json(value) if isinstance(value, str) else value
-            stored[key] = [same(token, token) for token in decoded]
+            stored[key] = list(map(same, decoded, decoded))
         if advance is not None:
             advance(len(chunk))
     return stored
@@ -95,19 +95,22 @@ def read_signatures(
     by_rank: np.ndarray | None = None  # one row per unique key, filled chunk by chunk
     found = np.zeros(len(unique), dtype=bool)
     for chunk, rows in _signature_rows(session, tokenizer, rank, num_perm, seed):
-        datas, ranks = [], []
-        for key, data in rows:
-            if by_rank is None and len(data) in (4 * num_perm, 8 * num_perm):
-                dtype = np.dtype(f"<u{len(data) // num_perm}")
+        if by_rank is None:  # the first row of a known length sets the scheme
+            size = next((len(d) for _, d in rows if len(d) in (4 * num_perm, 8 * num_perm)), 0)
+            if size:
+                dtype = np.dtype(f"<u{size // num_perm}")
                 by_rank = np.zeros((len(unique), width), dtype=dtype.newbyteorder("="))
-            if by_rank is not None and len(data) == by_rank.itemsize * num_perm:
-                datas.append(data)  # the first row's scheme; rows of another count as missing
-                ranks.append(rank[key])
-        if datas:
-            assert by_rank is not None
-            values = np.frombuffer(b"".join(datas), dtype=by_rank.dtype.newbyteorder("<"))
-            by_rank[ranks] = values.reshape(len(datas), num_perm)[:, :width]
-            found[ranks] = True
+        if by_rank is not None and rows:
+            size = by_rank.itemsize * num_perm
+            keys_of, datas = zip(*rows, strict=True)
+            if set(map(len, datas)) != {size}:  # rows of another scheme count as missing
+                kept = [(k, d) for k, d in rows if len(d) == size]
+                keys_of, datas = tuple(zip(*kept, strict=True)) or ((), ())
+            ranks = list(map(rank.__getitem__, keys_of))
+            if ranks:
+                values = np.frombuffer(b"".join(datas), dtype=by_rank.dtype.newbyteorder("<"))
+                by_rank[ranks] = values.reshape(len(ranks), num_perm)[:, :width]
+                found[ranks] = True
         if advance is not None:
             advance(chunk)
     if by_rank is None:
@@ -165,3 +168,15 @@ def _json(text: str) -> Any:
     except ValueError:
         return json.loads(text)
     return value if end == len(text) else json.loads(text)
+
+
+def json_value(text: str | None) -> Any:
+    """What a JSON column's own processor gives of its stored text (None stays None, else
+    `json.loads`), empty containers without the decoder."""
+    if text is None:
+        return None
+    if text == "[]":
+        return []
+    if text == "{}":
+        return {}
+    return _json(text)

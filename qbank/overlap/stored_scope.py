@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sqlalchemy.orm import Session
 
-from qbank.content import verified_item_dict
+from qbank.content import verified_item_dict, verified_item_values
 from qbank.overlap import bands as numpy_bands
 from qbank.overlap.document import ListedItem, LshMethod, Method
 from qbank.overlap.fingerprints import TextUnit, tokenizer_info
@@ -59,11 +59,13 @@ def scope_rows(
     (`TextUnit.key`: stem and options in the stored column's order)."""
     listed, keys = [], []
     for row in rows:
-        content = verified_item_dict(row, guid=row.guid, consequence=consequence)
+        guid, item_id, version, canonical = row[:4]
+        columns = row[4:]  # ITEM_COLUMNS' values, in its order (`ItemRow`)
+        content = verified_item_values(item_id, guid, version, canonical, columns, consequence)
         options = content["options"]
         text = text_json(content["stem"], [options[k] for k in row.options])
         keys.append(sha256(text.encode("utf-8")).hexdigest())
-        listed.append(ListedItem(row.item_id, row.guid, row.sha256))
+        listed.append(ListedItem(item_id, guid, version))
     return listed, keys
 
 
@@ -99,7 +101,9 @@ def stored_theory(
     sets = [tokens[keys[r]] for r in needed]
     del tokens
     local_i, local_j = np.searchsorted(needed, ci), np.searchsorted(needed, cj)
-    ki, kj = _verified(sets, local_i, local_j, threshold, stage_counter(progress, "verify", len(ci)))
+    ki, kj = _verified(
+        sets, local_i, local_j, threshold, stage_counter(progress, "verify", len(ci))
+    )
     found = set(zip(ki.tolist(), kj.tolist(), strict=True))
     found |= _identical(session, listed, keys, needed, sets)
     pairs = [

@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import Result, select
+from sqlalchemy import Result, Text, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from qbank.canonical import content_id
@@ -30,7 +31,7 @@ from qbank.overlap.fingerprints import (
 )
 from qbank.overlap.lsh_params import lsh_params
 from qbank.overlap.report import Context, Unit
-from qbank.overlap.stored import read_signatures, read_tokens, text_keys
+from qbank.overlap.stored import json_value, read_signatures, read_tokens, text_keys
 from qbank.policy import Policy
 from qbank.queries import ITEM_CONTENT_COLUMNS, current_item_contents, current_sets
 from qbank.records import ItemRecord
@@ -71,9 +72,13 @@ class ItemRow(NamedTuple):
 
 
 def _item_rows(result: Result[Any]) -> Iterator[ItemRow]:
+    _check_fields(result)
+    return map(ItemRow._make, result)
+
+
+def _check_fields(result: Result[Any]) -> None:
     if tuple(result.keys()) != ItemRow._fields:
         raise AssertionError(f"item rows of {tuple(result.keys())}, not {ItemRow._fields}")
-    return map(ItemRow._make, result)
 
 
 @dataclass(frozen=True)
@@ -230,11 +235,36 @@ def current_item_rows(session: Session, bank: Bank) -> list[ItemRow]:
 def stream_item_rows(session: Session, bank: Bank) -> Iterator[ItemRow]:
     """`current_item_rows` fetched a batch at a time: a scope of a million items never holds
     every row (re-hashed, each leaves only its text behind)."""
-    stmt = current_item_contents(bank.id).execution_options(yield_per=_ROW_BATCH)
-    return _item_rows(session.connection().execute(stmt))  # Core: no ORM loading layer
+    connection = session.connection()  # Core: no ORM loading layer
+    stmt = current_item_contents(bank.id)
+    if connection.dialect.name != "sqlite":  # the driver decodes JSON columns itself
+        return _item_rows(connection.execute(stmt.execution_options(yield_per=_ROW_BATCH)))
+    # SQLite gives JSON columns as text: read as such and decoded here, as the column type's
+    # own processor would (`json.loads`), at a fraction of its cost per value.
+    stmt = stmt.with_only_columns(
+        *(
+            type_coerce(c, Text).label(c.name) if c.name in _JSON_COLUMNS else c
+            for c in stmt.selected_columns
+        )
+    ).execution_options(yield_per=_ROW_BATCH)
+    result = connection.execute(stmt)
+    _check_fields(result)
+    return _decoded(chain.from_iterable(result.partitions()))
 
 
 _ROW_BATCH = 5000
+_JSON_COLUMNS = ("options", "knowledge_path")
+_OPTIONS, _PATH = ItemRow._fields.index("options"), ItemRow._fields.index("knowledge_path")
+
+
+def _decoded(rows: Iterable[Sequence[Any]]) -> Iterator[ItemRow]:
+    """`ItemRow`s of rows whose JSON columns (text) are decoded (`stored.json_value`)."""
+    new = tuple.__new__
+    for row in rows:
+        values = list(row)
+        values[_OPTIONS] = json_value(values[_OPTIONS])
+        values[_PATH] = json_value(values[_PATH])
+        yield new(ItemRow, values)
 
 
 def item_scope(
