@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from qbank import audit
 from qbank.canonical import sha256_hex
+from qbank.gcpause import gc_paused
 from qbank.model import Bank, PracticalSetVersion
 from qbank.model import OverlapReport as StoredReport
 from qbank.overlap.adjudication import adjudications
 from qbank.overlap.document import BankReference, FileReference, OverlapReport
-from qbank.overlap.gcpause import gc_paused
 from qbank.overlap.pairs import cross_duplicates
 from qbank.overlap.report import (
     Unit,
@@ -69,7 +69,7 @@ def check_theory(
 
     A scope compared by LSH whose signatures are all stored reads tokens only for the rows in
     candidate pairs (`stored_scope`); the report is the same. The cyclic garbage collector is
-    paused meanwhile (`gcpause`)."""
+    paused meanwhile (`qbank.gcpause`)."""
     with gc_paused():
         return _check_theory(session, bank, policy, actor, tokenizer, progress)
 
