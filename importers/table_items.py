@@ -18,6 +18,7 @@ Knowledge points: 章节 and 知识点一级…六级 form `knowledge_path`; a c
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -367,8 +368,7 @@ def _read_rows(
             )
         )
     frame = _Frame(
-        display,
-        sheet.name,
+        sheet.location(display),
         parse_item_type(sheet.name) if sheet.name else None,
         dict(columns.index),
         max(columns.index.values()) + 1,
@@ -414,8 +414,8 @@ class _Frame:
     item type (a sheet named 判断题), the header's columns and their width, the stem header's
     key."""
 
-    display: str
-    sheet: str | None
+    where: Location
+    """The sheet's location (a Word table's names the table); each row's adds its number."""
     sheet_type: ItemType | None
     index: dict[str, int]
     width: int
@@ -439,7 +439,7 @@ def _read_row(
     }
     if not any(v for name, v in values.items() if name != "number"):
         return
-    location = Location(file=frame.display, sheet=frame.sheet, row=number)
+    location = dataclasses.replace(frame.where, row=number)
     record, found = build_item(_raw_item(values, location, frame.sheet_type))
     problems.extend(found)
     if record is not None:
