@@ -2,7 +2,7 @@
 
     python benchmarks/pipeline.py --items 20000 [--format csv|xlsx] [--json] [--keep DIR]
         [--root CHECKOUT]   (the checkout whose `qbank` is measured; default this one)
-        [--assemble-runs 3] [--baseline-root OTHER_CHECKOUT]
+        [--assemble-runs 3] [--baseline-root OTHER_CHECKOUT] [--no-bytecode]
 
 Builds a bank file in the national layout (题型, 题干, 选项A–D, 答案, 难度, 鉴定点代码):
 real-looking Chinese items made of the words of the sample electrician items
@@ -24,6 +24,11 @@ Then, each in its own `qbank` subprocess on a fresh SQLite file (wall and CPU ti
   each on a fresh copy of the filed database; with --baseline-root, that checkout's
   `qbank assemble` alternates with this one's on copies of the same database (before/after in
   one run). The median run is reported, with every run's wall and CPU seconds.
+
+Byte code: an installed qbank has its `.pyc` files, so the children write theirs once to a
+private cache in the work directory (`PYTHONPYCACHEPREFIX`; the first command that imports a
+module compiles it) even where the environment sets PYTHONDONTWRITEBYTECODE, as
+benchmarks/startup.py does; `--no-bytecode` compiles on every start (earlier sessions' figures).
 
 And the floors, in this process: parsing the file (python-calamine for .xlsx, the csv module
 for .csv), tokenising every item with the production tokenizer (`qbank.text.tokens`), and a
@@ -359,6 +364,9 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
     bank = directory / f"bank.{args.format}"
     write_bank(rows, bank)
     env = {**os.environ, "PYTHONPATH": str(args.root), "QBANK_USER": "bench", "QBANK_LANG": "en"}
+    if not args.no_bytecode:  # as an installed qbank: byte code written once, then reused
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(directory / "pycache")
     db = directory / "qbank.db"
     run_cli(["import", "tree", str(tree), *OCCUPATION, "--create"], db, env)
     steps = {
@@ -440,6 +448,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--baseline-root", type=Path, help="another checkout whose `qbank assemble` alternates"
+    )
+    parser.add_argument(
+        "--no-bytecode",
+        action="store_true",
+        help="children compile qbank's sources on every start (PYTHONDONTWRITEBYTECODE as set)",
     )
     args = parser.parse_args()
     if args.keep:
