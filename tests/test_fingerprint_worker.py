@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from test_bulk_import import OCC, records
 
 from qbank import worker
 from qbank.bank import ensure_bank
@@ -19,7 +20,6 @@ from qbank.overlap import fingerprint_worker
 from qbank.overlap.fingerprint_worker import COMPUTE, compute
 from qbank.records import ItemRecord
 from qbank.worker import Worker, WorkerFailed
-from tests.test_bulk_import import OCC, records
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_import_table_items import workbook, write_csv
 
 import importers.table_items as table_items
 from importers.table_items import read_items_table
 from qbank import worker
 from qbank.records import ItemRecord, Parsed
-from tests.test_import_table_items import workbook, write_csv
 
 HEADER = ["序号", "题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "难度", "鉴定点代码"]
 
