@@ -20,7 +20,7 @@ from sqlalchemy import select
 from test_progress import qbank
 
 from qbank.assembly.candidates import Candidate, Caps, ranges_of
-from qbank.assembly.filed import _json, filed_items, filed_sets
+from qbank.assembly.filed import filed_items, filed_sets
 from qbank.assembly.inputs import Setup
 from qbank.assembly.search import SolverSettings
 from qbank.assembly.service import assemble
@@ -33,6 +33,7 @@ from qbank.canonical import canonical_bytes, content_id
 from qbank.content import ContentTampered
 from qbank.db import open_database
 from qbank.filing import filed_item_contents
+from qbank.json_column import json_column
 from qbank.model import Filing, FilingEntry
 from qbank.policy import load_policy
 
@@ -130,15 +131,15 @@ def test_filed_items_refuse_an_edited_version(
      '{"A": ', b'["b"]', 3, 1.5, None, {"A": "x"}, ["p"]],
 )  # fmt: skip
 def test_json_columns_decode_as_the_column_type_does(value: object) -> None:
-    """`filed._json` is SQLAlchemy's JSON result processing: `json.loads` of text and bytes
+    """`json_column` is SQLAlchemy's JSON result processing: `json.loads` of text and bytes
     (the same value, or the same error), anything else as the driver gave it."""
     try:
         expected: object = json.loads(value) if isinstance(value, str | bytes) else value
     except ValueError as e:
         with pytest.raises(type(e)):
-            _json(value)
+            json_column(value)
         return
-    assert _json(value) == expected and type(_json(value)) is type(expected)
+    assert json_column(value) == expected and type(json_column(value)) is type(expected)
 
 
 def test_assembly_reports_papers_solved(filed_bank_db: Path, tmp_path: Path) -> None:

@@ -10,8 +10,6 @@ manifest, exactly as `qbank.filing.filed_item_contents` does; and the practical 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, Text, select, type_coerce
@@ -25,6 +23,7 @@ from qbank.content import (
     verified_item_content,
     verified_set_content,
 )
+from qbank.json_column import json_column
 from qbank.model import Bank, FilingEntry, Item, ItemVersion, PracticalSetVersion
 from qbank.queries import filing_sets, latest_filing
 
@@ -66,7 +65,7 @@ _JSON_COLUMNS = (_Row._fields.index("options"), _Row._fields.index("knowledge_pa
 def _item_rows(filing_id: int) -> Select[Any]:
     """`qbank.queries.filing_items` as plain rows of the columns a re-hash reads (not the
     creation time, whose parsing alone cost more than the hash), JSON columns as their text
-    where the driver gives text (decoded by `_json`)."""
+    where the driver gives text (decoded by `qbank.json_column`)."""
     v = ItemVersion
     columns = [
         type_coerce(getattr(v, name), Text) if n in _JSON_COLUMNS else getattr(v, name)
@@ -79,28 +78,6 @@ def _item_rows(filing_id: int) -> Select[Any]:
         .where(FilingEntry.filing_id == filing_id)
         .order_by(v.item_id)
     )
-
-
-# the C scanner `json.loads` ends in (typeshed does not list the attribute)
-_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-
-
-def _json(value: Any) -> Any:
-    """A JSON column's value as SQLAlchemy's JSON type gives it: `json.loads` of text (and of
-    bytes), anything else as the driver gave it (PostgreSQL's driver decodes JSON itself; a
-    number stays a number). Text that is one JSON value and nothing more (as every stored
-    value is) is decoded by the C scanner `json.loads` calls, without its per-call setup;
-    anything else goes through `json.loads` itself, so every value decodes (or fails) alike.
-    """
-    if isinstance(value, str):
-        try:
-            decoded, end = _scan(value, 0)
-        except StopIteration:
-            return json.loads(value)
-        return decoded if end == len(value) else json.loads(value)
-    if isinstance(value, bytes | bytearray):
-        return json.loads(value)
-    return value
 
 
 def filed_items(session: Session, bank: Bank, *, consequence: str = "assemble") -> list[FiledItem]:
@@ -118,8 +95,8 @@ def filed_items(session: Session, bank: Bank, *, consequence: str = "assemble") 
     options, path = _JSON_COLUMNS
     for found in session.connection().execute(_item_rows(latest.id)):
         values = list(found)
-        values[options] = _json(values[options])
-        values[path] = _json(values[path])
+        values[options] = json_column(values[options])
+        values[path] = json_column(values[path])
         row = _Row(*values)
         content = verified_item_content(row, guid=row.guid, consequence=consequence)
         if listed.get(row.item_id) != row.sha256:

@@ -9,16 +9,15 @@ without loading a tokenizer or normalising any text. What is missing is left to
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from sqlalchemy import Text, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from qbank.content import canonical_text
+from qbank.json_column import json_column
 from qbank.model import Signature, TokenSet
 from qbank.overlap.fingerprints import TextUnit
 
@@ -64,7 +63,7 @@ def read_tokens(
             TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(chunk)
         )
         for key, value in session.connection().execute(stmt).fetchall():
-            decoded = _json(value) if isinstance(value, str) else value
+            decoded = json_column(value)
             stored[key] = list(map(same, decoded, decoded))
         if advance is not None:
             advance(len(chunk))
@@ -155,28 +154,3 @@ def _signature_rows(
             len(chunk),
             connection.execute(columns.where(*same, Signature.text_sha256.in_(chunk))).fetchall(),
         )
-
-
-_DECODER = json.JSONDecoder()
-
-
-def _json(text: str) -> Any:
-    """`json.loads(text)`, without its whitespace scans when there is none (what a JSON column
-    holds)."""
-    try:
-        value, end = _DECODER.raw_decode(text)
-    except ValueError:
-        return json.loads(text)
-    return value if end == len(text) else json.loads(text)
-
-
-def json_value(text: str | None) -> Any:
-    """What a JSON column's own processor gives of its stored text (None stays None, else
-    `json.loads`), empty containers without the decoder."""
-    if text is None:
-        return None
-    if text == "[]":
-        return []
-    if text == "{}":
-        return {}
-    return _json(text)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from qbank.canonical import content_id
 from qbank.content import verified_item_dict, verified_set_content
 from qbank.items import item_content
+from qbank.json_column import json_column
 from qbank.model import Bank, Item, ItemVersion, PracticalSet, PracticalSetVersion
 from qbank.overlap.document import ItemId, ListedItem, Number, ReportTokenizer, Scope
 from qbank.overlap.fingerprints import (
@@ -31,7 +32,7 @@ from qbank.overlap.fingerprints import (
 )
 from qbank.overlap.lsh_params import lsh_params
 from qbank.overlap.report import Context, Unit
-from qbank.overlap.stored import json_value, read_signatures, read_tokens, text_keys
+from qbank.overlap.stored import read_signatures, read_tokens, text_keys
 from qbank.policy import Policy
 from qbank.queries import ITEM_CONTENT_COLUMNS, current_item_contents, current_sets
 from qbank.records import ItemRecord
@@ -258,12 +259,12 @@ _OPTIONS, _PATH = ItemRow._fields.index("options"), ItemRow._fields.index("knowl
 
 
 def _decoded(rows: Iterable[Sequence[Any]]) -> Iterator[ItemRow]:
-    """`ItemRow`s of rows whose JSON columns (text) are decoded (`stored.json_value`)."""
+    """`ItemRow`s of rows whose JSON columns (text) are decoded (`qbank.json_column`)."""
     new = tuple.__new__
     for row in rows:
         values = list(row)
-        values[_OPTIONS] = json_value(values[_OPTIONS])
-        values[_PATH] = json_value(values[_PATH])
+        values[_OPTIONS] = json_column(values[_OPTIONS])
+        values[_PATH] = json_column(values[_PATH])
         yield new(ItemRow, values)
 
 
