@@ -37,10 +37,11 @@ from qbank.content import (
     verified_item_values,
 )
 from qbank.db import Database
+from qbank.item_rows import ItemRow
 from qbank.model import Item, ItemVersion, Signature
 from qbank.overlap.fingerprints import TextUnit, tokenizer_info
 from qbank.overlap.stored import read_signatures, text_keys
-from qbank.overlap.units import ItemRow, _item_rows, current_item_rows, stream_item_rows
+from qbank.overlap.units import _item_rows, current_item_rows, stream_item_rows
 from qbank.policy import load_policy
 from qbank.queries import current_item_contents
 

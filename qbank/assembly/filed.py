@@ -23,9 +23,9 @@ from qbank.content import (
     verified_item_content,
     verified_set_content,
 )
-from qbank.json_column import json_column
+from qbank.item_rows import JSON_COLUMNS, decoded_item_rows
 from qbank.model import Bank, FilingEntry, Item, ItemVersion, PracticalSetVersion
-from qbank.queries import filing_sets, latest_filing
+from qbank.queries import ITEM_CONTENT_COLUMNS, filing_sets, latest_filing
 
 
 class FiledItem(NamedTuple):
@@ -35,48 +35,21 @@ class FiledItem(NamedTuple):
     content: ItemContent
 
 
-class _Row(NamedTuple):
-    """An item version row as `qbank.content.verified_item_content` reads it (its JSON
-    columns decoded as the column type decodes them)."""
-
-    id: int
-    item_id: int
-    sha256: str
-    canonical: str
-    type: str
-    stem: str
-    options: Any
-    answer: str
-    knowledge_code: str | None
-    knowledge_path: Any
-    importance: str | None
-    difficulty: float | None
-    discrimination: float | None
-    score: float | None
-    explanation: str | None
-    source: str | None
-    author: str | None
-    guid: str
-
-
-_JSON_COLUMNS = (_Row._fields.index("options"), _Row._fields.index("knowledge_path"))
-
-
 def _item_rows(filing_id: int) -> Select[Any]:
-    """`qbank.queries.filing_items` as plain rows of the columns a re-hash reads (not the
-    creation time, whose parsing alone cost more than the hash), JSON columns as their text
-    where the driver gives text (decoded by `qbank.json_column`)."""
-    v = ItemVersion
+    """`qbank.queries.filing_items` as plain rows: the version's id, then the columns of
+    `qbank.item_rows.ItemRow` (the item's guid and `ITEM_CONTENT_COLUMNS`, what a re-hash
+    reads: not the creation time, whose parsing alone cost more than the hash), JSON columns
+    as their text where the driver gives text (decoded by `qbank.json_column`)."""
     columns = [
-        type_coerce(getattr(v, name), Text) if n in _JSON_COLUMNS else getattr(v, name)
-        for n, name in enumerate(_Row._fields[:-1])
+        type_coerce(c, Text).label(c.name) if c.name in JSON_COLUMNS else c
+        for c in ITEM_CONTENT_COLUMNS
     ]
     return (
-        select(*columns, Item.guid)
-        .join(Item, Item.id == v.item_id)
-        .join(FilingEntry, FilingEntry.item_version_id == v.id)
+        select(ItemVersion.id, Item.guid, *columns)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .join(FilingEntry, FilingEntry.item_version_id == ItemVersion.id)
         .where(FilingEntry.filing_id == filing_id)
-        .order_by(v.item_id)
+        .order_by(ItemVersion.item_id)
     )
 
 
@@ -92,22 +65,18 @@ def filed_items(session: Session, bank: Bank, *, consequence: str = "assemble") 
         return []
     listed, _sets = filed_versions(latest.manifest, latest.manifest_sha256)
     out = []
-    options, path = _JSON_COLUMNS
-    for found in session.connection().execute(_item_rows(latest.id)):
-        values = list(found)
-        values[options] = json_column(values[options])
-        values[path] = json_column(values[path])
-        row = _Row(*values)
+    found = session.connection().execute(_item_rows(latest.id)).all()
+    for (version_id, *_), row in zip(found, decoded_item_rows(r[1:] for r in found), strict=True):
         content = verified_item_content(row, guid=row.guid, consequence=consequence)
         if listed.get(row.item_id) != row.sha256:
             raise ContentTampered(
                 kind="item",
-                subject=row.guid,
+                subject=str(row.guid),
                 version=row.sha256,
                 mismatch=Mismatch("content.not_filed", listed.get(row.item_id, "-")),
                 consequence=consequence,
             )
-        out.append(FiledItem(row.id, content))
+        out.append(FiledItem(version_id, content))
     return out
 
 

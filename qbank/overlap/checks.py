@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from qbank import audit
 from qbank.canonical import sha256_hex
 from qbank.gcpause import gc_paused
+from qbank.item_rows import ItemRow
 from qbank.model import Bank, PracticalSetVersion
 from qbank.model import OverlapReport as StoredReport
 from qbank.overlap.adjudication import adjudications
@@ -36,7 +37,6 @@ from qbank.overlap.report import (
 )
 from qbank.overlap.stored_scope import scope_rows, stored_theory
 from qbank.overlap.units import (
-    ItemRow,
     Progress,
     bank_scope,
     context,

@@ -24,13 +24,14 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from qbank.content import verified_item_dict, verified_item_values
+from qbank.item_rows import ItemRow
 from qbank.overlap import bands as numpy_bands
 from qbank.overlap.document import ListedItem, LshMethod, Method
 from qbank.overlap.fingerprints import TextUnit, tokenizer_info
 from qbank.overlap.lsh_params import lsh_params
 from qbank.overlap.pairs import VERIFY_CHUNK, Pair, _exact_pair
 from qbank.overlap.stored import read_signatures, read_tokens
-from qbank.overlap.units import ItemRow, Progress, listed_item_rows, stage_counter
+from qbank.overlap.units import Progress, listed_item_rows, stage_counter
 from qbank.policy import Policy
 
 if TYPE_CHECKING:

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from qbank.canonical import content_id
 from qbank.content import verified_item_dict, verified_set_content
+from qbank.item_rows import JSON_COLUMNS, ItemRow, decoded_item_rows
 from qbank.items import item_content
-from qbank.json_column import json_column
 from qbank.model import Bank, Item, ItemVersion, PracticalSet, PracticalSetVersion
 from qbank.overlap.document import ItemId, ListedItem, Number, ReportTokenizer, Scope
 from qbank.overlap.fingerprints import (
@@ -46,30 +46,6 @@ Progress = Callable[[str, int, int], None] | None
 """Called as a scope's long stages advance: (stage, done, total), as `workflows.types.Progress`:
 `tokenise` (texts read or tokenised), `signatures` (read or computed), `candidates` (LSH bands
 done), `verify` (candidate pairs compared exactly)."""
-
-
-class ItemRow(NamedTuple):
-    """An item version as `qbank.queries.current_item_contents` reads it: the item's guid and
-    the columns `qbank.content` re-hashes (`qbank.content.ItemVersionRow`), as a plain tuple
-    (a Core `Row`'s attribute access costs more than the re-hash itself)."""
-
-    guid: str | None
-    item_id: int
-    sha256: str
-    canonical: str
-    type: str
-    stem: str
-    options: Any
-    answer: str
-    knowledge_code: str | None
-    knowledge_path: Any
-    importance: str | None
-    difficulty: float | None
-    discrimination: float | None
-    score: float | None
-    explanation: str | None
-    source: str | None
-    author: str | None
 
 
 def _item_rows(result: Result[Any]) -> Iterator[ItemRow]:
@@ -244,30 +220,16 @@ def stream_item_rows(session: Session, bank: Bank) -> Iterator[ItemRow]:
     # own processor would (`json.loads`), at a fraction of its cost per value.
     stmt = stmt.with_only_columns(
         *(
-            type_coerce(c, Text).label(c.name) if c.name in _JSON_COLUMNS else c
+            type_coerce(c, Text).label(c.name) if c.name in JSON_COLUMNS else c
             for c in stmt.selected_columns
         )
     ).execution_options(yield_per=_ROW_BATCH)
     result = connection.execute(stmt)
     _check_fields(result)
-    return _decoded(chain.from_iterable(result.partitions()))
+    return decoded_item_rows(chain.from_iterable(result.partitions()))
 
 
 _ROW_BATCH = 5000
-_JSON_COLUMNS = ("options", "knowledge_path")
-_OPTIONS, _PATH = ItemRow._fields.index("options"), ItemRow._fields.index("knowledge_path")
-
-
-def _decoded(rows: Iterable[Sequence[Any]]) -> Iterator[ItemRow]:
-    """`ItemRow`s of rows whose JSON columns (text) are decoded (`qbank.json_column`)."""
-    new = tuple.__new__
-    for row in rows:
-        values = list(row)
-        values[_OPTIONS] = json_column(values[_OPTIONS])
-        values[_PATH] = json_column(values[_PATH])
-        yield new(ItemRow, values)
-
-
 def item_scope(
     session: Session,
     rows: Iterable[ItemRow],
