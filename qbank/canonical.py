@@ -14,30 +14,40 @@ _ENCODER = json.JSONEncoder(
     ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
 )
 
-
-def _refuse(obj: Any) -> Any:
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
 
 
-# The standard library's C encoder, made once with `_ENCODER`'s options: `json.dumps` (and
-# `JSONEncoder.encode`) build a new one on every call, which was most of the cost of encoding
-# an item's content or an audit event. Without `check_circular` it keeps no state between
-# calls (a circular value, which no caller makes, fails with RecursionError instead of
-# ValueError). tests/test_canonical.py holds its bytes equal to `json.dumps`'s.
-_C_ENCODER = (
-    json.encoder.c_make_encoder(  # type: ignore[attr-defined]
-        None, _refuse, json.encoder.encode_basestring, None, ":", ",", True, False, False
-    )
-    if getattr(json.encoder, "c_make_encoder", None) is not None
-    else None
-)
+def _encoder(sort_keys: bool) -> Any:
+    """The standard library's C encoder with `_ENCODER`'s options, made once (`json.dumps`
+    and `JSONEncoder.encode` build one on every call, which was most of the cost of encoding
+    an item's content or an audit event); None where the C accelerator is missing. Without
+    `check_circular` it keeps no state between calls (values from JSON or from records have
+    no cycles; one would fail with RecursionError instead of ValueError)."""
+    if _c_make_encoder is None:
+        return None
+    return _c_make_encoder(
+        None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", sort_keys,
+        False, False,
+    )  # fmt: skip
+
+
+_C_ENCODER = _encoder(sort_keys=True)
+C_ENCODER_AS_ORDERED = _encoder(sort_keys=False)
+"""The canonical encoder without sorting keys: the same text for dicts whose keys are already
+in sorted order (`qbank.content` builds content that way); None without the C accelerator."""
+
+
+def canonical_text(obj: Any) -> str:
+    """`canonical_bytes(obj)` as text (tests/test_canonical.py holds it equal to `json.dumps`
+    with the canonical options, bytes and refusals)."""
+    if _C_ENCODER is None or isinstance(obj, str):
+        return _ENCODER.encode(obj)
+    return "".join(_C_ENCODER(obj, 0))
 
 
 def canonical_bytes(obj: Any) -> bytes:
     """Encode `obj` (dicts, lists, str, int, float, bool, None) canonically."""
-    if _C_ENCODER is None:
-        return _ENCODER.encode(obj).encode("utf-8")
-    return "".join(_C_ENCODER(obj, 0)).encode("utf-8")
+    return canonical_text(obj).encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:

@@ -22,13 +22,12 @@ import json
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Protocol
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import NoInspectionAvailable
 
-from qbank.canonical import sha256_hex
+from qbank.canonical import C_ENCODER_AS_ORDERED, canonical_text, sha256_hex
 from qbank.errors import QbankError
 from qbank.i18n import tr
 from qbank.model import PracticalSetVersion
@@ -275,38 +274,6 @@ def _encode_answer(answer: Any) -> Any:
 
 
 _DECODER = json.JSONDecoder()
-_ENCODER = json.JSONEncoder(
-    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-)
-_C_ENCODER = (
-    None
-    if c_make_encoder is None
-    else c_make_encoder(
-        None, _ENCODER.default, encode_basestring, None, ":", ",", True, False, False
-    )
-)
-
-
-_C_ENCODER_AS_ORDERED = (
-    None
-    if c_make_encoder is None
-    else c_make_encoder(
-        None, _ENCODER.default, encode_basestring, None, ":", ",", False, False, False
-    )
-)
-"""`_C_ENCODER` without sorting keys: the same text for dicts whose keys are in sorted order."""
-
-
-def canonical_text(obj: Any) -> str:
-    """`qbank.canonical.canonical_bytes(obj)` as text, from an encoder built once (what
-    `JSONEncoder.encode` builds per call with these settings): decoding and re-encoding every
-    version is most of what re-hashing a large scope costs. Objects from JSON have no cycles,
-    so the encoder keeps no markers."""
-    if _C_ENCODER is None or isinstance(obj, str):
-        return _ENCODER.encode(obj)
-    return "".join(_C_ENCODER(obj, 0))
-
-
 def _parse(canonical: str, sha256: str, keys: frozenset[str]) -> dict[str, Any] | Mismatch:
     """The content of `canonical` when it re-hashes to `sha256` and is canonical JSON of a
     dict with exactly `keys`; else the Mismatch."""
@@ -393,7 +360,7 @@ def _described(columns: tuple[Any, ...], canonical: str) -> dict[str, Any] | Non
         return None
     if type_ == "judgement":
         answer = _JUDGEMENT_ANSWERS.get(answer, answer)
-    if type(answer) not in _ANSWER_TYPES or _C_ENCODER_AS_ORDERED is None:
+    if type(answer) not in _ANSWER_TYPES or C_ENCODER_AS_ORDERED is None:
         return None
     content = {  # in canonical (sorted) key order, as decoding gives it
         "answer": answer,
@@ -411,7 +378,7 @@ def _described(columns: tuple[Any, ...], canonical: str) -> dict[str, Any] | Non
         "type": type_,
     }
     try:  # every dict in sorted order: the encoder need not sort
-        return content if "".join(_C_ENCODER_AS_ORDERED(content, 0)) == canonical else None
+        return content if "".join(C_ENCODER_AS_ORDERED(content, 0)) == canonical else None
     except ValueError:  # a float column holding NaN or an infinity: not JSON
         return None
 

@@ -24,8 +24,8 @@ import pytest
 from test_bulk_import import OCC, records, store
 
 from qbank.bank import find_bank
-from qbank.canonical import canonical_bytes, content_id
-from qbank.content import ITEM_COLUMNS, _same, canonical_text, item_version_mismatch
+from qbank.canonical import canonical_bytes, canonical_text, content_id
+from qbank.content import ITEM_COLUMNS, _same, item_version_mismatch
 from qbank.db import Database, open_database
 from qbank.overlap.checks import check_theory
 from qbank.overlap.clusters import clusters

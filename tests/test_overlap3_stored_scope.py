@@ -137,7 +137,7 @@ def test_text_json_is_canonical_text() -> None:
     """The written-out key text equals the encoder's on strings that need escapes."""
     import random
 
-    from qbank.content import canonical_text
+    from qbank.canonical import canonical_text
     from qbank.overlap.stored_scope import text_json
 
     rng = random.Random(7)

@@ -24,7 +24,8 @@ from typing import Any
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 
-from qbank.content import ItemContent, canonical_text
+from qbank.canonical import canonical_text
+from qbank.content import ItemContent
 from qbank.model import TokenSet
 from qbank.policy import Policy
 from qbank.text.normalize import fold_text

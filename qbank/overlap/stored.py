@@ -16,7 +16,7 @@ import numpy as np
 from sqlalchemy import Text, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from qbank.content import canonical_text
+from qbank.canonical import canonical_text
 from qbank.json_column import json_column
 from qbank.model import Signature, TokenSet
 from qbank.overlap.fingerprints import TextUnit
