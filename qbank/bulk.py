@@ -122,34 +122,32 @@ def _plain_json(type_: Any, dialect: Dialect) -> bool:
     )
 
 
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+# `json.dumps` with its default options as the C encoder it builds on every call, made once
+# (no circular-reference markers: stored values have no cycles).
+_DUMPS = (
+    None
+    if _c_make_encoder is None
+    else _c_make_encoder(
+        None, json.JSONEncoder().default, encode_basestring_ascii, None, ": ", ", ", False,
+        False, True,
+    )
+)  # fmt: skip
+
+
 def _json_writer(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`processor` (SQLAlchemy's JSON bind processor over `json.dumps`), written directly for
-    the shapes imports store by the thousand: lists of strings (knowledge paths, token sets)
-    and flat mappings of string keys to strings, whole numbers or None (options, audit
-    details). The text is `json.dumps`'s (ASCII escapes, `", "` and `": "`, keys in order),
-    made with its own C string encoder instead of a full encoder per value; any other value
-    goes to `processor` itself. tests/test_bulk.py compares the two on generated values."""
+    """`processor` (SQLAlchemy's JSON bind processor over `json.dumps`) for the lists and
+    mappings imports store by the thousand (options, knowledge paths, token sets, audit
+    details): `json.dumps`'s text from an encoder made once instead of one per value; any
+    other value (None, a scalar) goes to `processor` itself. tests/test_bulk.py compares the
+    two on generated values."""
+    if _DUMPS is None:
+        return processor
+    encode = _DUMPS
 
     def write(value: Any) -> Any:
-        kind = type(value)
-        if kind is list:
-            if all(type(v) is str for v in value):
-                return "[" + ", ".join(map(encode_basestring_ascii, value)) + "]"
-        elif kind is dict:
-            parts = []
-            for key, member in value.items():
-                if type(key) is not str:
-                    return processor(value)
-                if type(member) is str:
-                    text = encode_basestring_ascii(member)
-                elif type(member) is int:
-                    text = int.__repr__(member)
-                elif member is None:
-                    text = "null"
-                else:
-                    return processor(value)
-                parts.append(encode_basestring_ascii(key) + ": " + text)
-            return "{" + ", ".join(parts) + "}"
+        if type(value) in (list, dict):
+            return "".join(encode(value, 0))
         return processor(value)
 
     return write
