@@ -474,28 +474,15 @@ def _item_ids(session: Session, bank: Bank, changes: Sequence[_Planned]) -> list
         # The guid, unique in the bank, says which row got which id (RETURNING through Core
         # costs more per row than the insert itself).
         wanted = set(fresh)
-        new_ids.update(
-            (guid, item_id)
-            for item_id, guid in session.execute(
-                select(_ITEMS.c.id, _ITEMS.c.guid).where(
-                    _ITEMS.c.bank_id == bank.id, _ITEMS.c.id > before
-                )
-            )
-            if guid in wanted
+        new_ids = _read_back(
+            session,
+            select(_ITEMS.c.id, _ITEMS.c.guid).where(_ITEMS.c.bank_id == bank.id),
+            _ITEMS,
+            before,
+            _ITEMS.c.guid,
+            fresh,
+            lambda row: (row.guid, row.id) if row.guid in wanted else None,
         )
-        # Ids handed out below `before` (a sequence that caches values per session) are
-        # looked up one chunk of guids at a time.
-        missing = [guid for guid in fresh if guid not in new_ids]
-        for part in range(0, len(missing), _CHUNK):
-            new_ids.update(
-                (guid, item_id)
-                for item_id, guid in session.execute(
-                    select(_ITEMS.c.id, _ITEMS.c.guid).where(
-                        _ITEMS.c.bank_id == bank.id,
-                        _ITEMS.c.guid.in_(missing[part : part + _CHUNK]),
-                    )
-                )
-            )
     return [
         item.id if item is not None else new_ids[guid]
         for guid, (*_, item) in zip(guids, changes, strict=True)
@@ -534,26 +521,15 @@ def _store_batch(
         before = _last_id(session, _VERSIONS)
         insert_many(session, _VERSIONS, rows)
         new = {row["item_id"]: row["sha256"] for row in rows}
-        version_ids.update(
-            (item_id, version_id)
-            for version_id, item_id, sha in session.execute(
-                select(_VERSIONS.c.id, _VERSIONS.c.item_id, _VERSIONS.c.sha256).where(
-                    _VERSIONS.c.id > before
-                )
-            )
-            if new.get(item_id) == sha
+        version_ids = _read_back(
+            session,
+            select(_VERSIONS.c.id, _VERSIONS.c.item_id, _VERSIONS.c.sha256),
+            _VERSIONS,
+            before,
+            _VERSIONS.c.item_id,
+            list(new),
+            lambda row: (row.item_id, row.id) if new.get(row.item_id) == row.sha256 else None,
         )
-        missing = [item_id for item_id in new if item_id not in version_ids]
-        for part in range(0, len(missing), _CHUNK):  # ids below `before`: see `_item_ids`
-            version_ids.update(
-                (item_id, version_id)
-                for version_id, item_id, sha in session.execute(
-                    select(_VERSIONS.c.id, _VERSIONS.c.item_id, _VERSIONS.c.sha256).where(
-                        _VERSIONS.c.item_id.in_(missing[part : part + _CHUNK])
-                    )
-                )
-                if new[item_id] == sha
-            )
     for row in rows:
         pointers.append({"item": row["item_id"], "version": version_ids[row["item_id"]]})
         action = "create" if row["seq"] == 1 else "new_version"
@@ -571,12 +547,32 @@ def _store_batch(
     audit.record_many(session, actor=writing.actor, events=reverts + created)
 
 
+def _read_back(
+    session: Session,
+    stmt: Any,
+    table: Any,
+    before: int,
+    key_column: Any,
+    keys: Sequence[Any],
+    pick: Callable[[Any], tuple[Any, int] | None],
+) -> dict[Any, int]:
+    """By key, the id `pick` takes of each row of `stmt` that an insert just wrote: the rows
+    after id `before` (one primary-key range, `_last_id`), then by `key_column` the `keys`
+    the range missed, `_CHUNK` at a time (a sequence that caches values per session can hand
+    out ids below `before`). `pick` gives (key, id) of a row of this insert, else None."""
+    found = dict(filter(None, map(pick, session.execute(stmt.where(table.c.id > before)))))
+    missing = [key for key in keys if key not in found]
+    for part in range(0, len(missing), _CHUNK):
+        chunk = stmt.where(key_column.in_(missing[part : part + _CHUNK]))
+        found.update(filter(None, map(pick, session.execute(chunk))))
+    return found
+
+
 def _last_id(session: Session, table: Any) -> int:
     """The largest id `table` holds (0 when empty). Rows inserted after this read get larger
     ids (SQLite's rowid is one past the largest; PostgreSQL's sequence only grows), so
-    `id > _last_id(…)` reads back the rows of an insert by primary-key range instead of
-    looking each one up; the callers look up any row the range missed (a sequence with a
-    per-session cache can hand out smaller ids)."""
+    `_read_back` reads the rows of an insert by primary-key range instead of looking each one
+    up."""
     return int(session.execute(select(func.max(table.c.id))).scalar() or 0)
 
 
