@@ -24,7 +24,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from formats.item_layout import OPTION_LETTERS, split_option_line
 from importers.items import RawItem, build_item, check_duplicate_numbers
@@ -39,6 +38,7 @@ from importers.tables import (
     pad,
     read_sheets,
 )
+from qbank import worker as workers
 from qbank.records import ItemRecord, ItemType, Location, Parsed, Problem, ProblemList
 from qbank.text.normalize import (
     canonical_knowledge_code,
@@ -47,9 +47,7 @@ from qbank.text.normalize import (
     parse_judgement,
     parse_letters,
 )
-
-if TYPE_CHECKING:
-    from qbank.worker import Worker
+from qbank.worker import Worker, WorkerFailed
 
 _log = logging.getLogger(__name__)
 
@@ -375,21 +373,16 @@ def _read_rows(
         norm_header(header_cells[columns.index["stem"]]),
     )
     rows = sheet.rows
-    first = header_index + 1
+    first, end = header_index + 1, len(rows)
     # A large sheet's second half is read by a worker process while this one reads the first.
-    half = _second_half(first, len(rows))
-    worker = _start_worker() if half is not None else None
-    pending = None
-    part: list[Row] = []
-    if worker is not None and half is not None:
-        part = rows[half:]  # kept until the worker's result is in: read here if it fails
-        pending = worker.submit(_READ_PART, frame, part)
-        if release:
-            rows[half:] = [_RELEASED] * len(part)
+    worker = _start_worker() if end - first >= PARALLEL_ROWS and workers.cores() >= 2 else None
+    half = end if worker is None else first + (end - first) // 2
+    part = rows[half:]  # the worker's rows, kept until its result is in: read here if it fails
+    pending = 0 if worker is None else worker.submit(_READ_PART, frame, part)
+    if release:
+        rows[half:] = [_RELEASED] * len(part)
     try:
-        last = len(rows) if pending is None else half
-        assert last is not None
-        for read in range(first, last):
+        for read in range(first, half):
             number, cells = rows[read]
             if release:  # the row's cells are not needed again: a large file is not held twice
                 rows[read] = _RELEASED
@@ -397,9 +390,8 @@ def _read_rows(
                 advance(read - result.rows_read)
                 result.rows_read = read
             _read_row(frame, number, cells, result.records, result.problems)
-        if worker is not None and pending is not None:
+        if worker is not None:
             records, problems = _collected(worker, pending, frame, part)
-            del part
             result.records.extend(records)
             result.problems.extend(problems)
     finally:
@@ -461,27 +453,14 @@ PARALLEL_ROWS = 10_000
 costs about a third of a second to start, on the other core)."""
 
 
-def _second_half(first: int, end: int) -> int | None:
-    """Where the worker's half of data rows `first`..`end` starts, or None to read alone."""
-    from qbank.worker import cores
-
-    if end - first < PARALLEL_ROWS or cores() < 2:
-        return None
-    return first + (end - first) // 2
-
-
 def _start_worker() -> Worker | None:
-    from qbank.worker import start_worker
-
-    return start_worker()
+    return workers.start_worker()
 
 
 def _collected(
     worker: Worker, pending: int, frame: _Frame, part: Sequence[Row]
 ) -> tuple[list[ItemRecord], list[Problem]]:
     """The worker's records and problems of `part`; read here when the worker failed."""
-    from qbank.worker import WorkerFailed
-
     try:
         records, problems = worker.result(pending)
     except WorkerFailed as error:
