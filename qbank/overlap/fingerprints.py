@@ -20,7 +20,7 @@ import importlib.util
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -205,10 +205,7 @@ def ensure_tokens(
     info = tokenizer_info(tokenizer)
     keys = [u.key for u in units] if keys is None else keys
     stored = _stored_tokens(session, info.key, keys)
-    missing: dict[str, TextUnit] = {}
-    for unit, key in zip(units, keys, strict=True):
-        if key not in stored:
-            missing.setdefault(key, unit)
+    missing = _missing(units, keys, stored)
     if progress is not None and stored:
         progress(sum(1 for k in keys if k in stored))
     if missing:
@@ -228,16 +225,33 @@ def ensure_tokens(
             progress=progress,
             clean=clean,
         )
-        insert_many(
-            session,
-            _TOKEN_SETS,
-            [
-                {"text_sha256": key, "tokenizer": info.key, "tokens": tokens}
-                for key, tokens in zip(missing, computed, strict=True)
-            ],
-        )
+        _insert_token_sets(session, info.key, missing, computed)
         stored.update(zip(missing, computed, strict=True))
     return [stored[k] for k in keys]
+
+
+def _missing(
+    units: Sequence[TextUnit], keys: Sequence[str], stored: Mapping[str, object]
+) -> dict[str, TextUnit]:
+    """The units whose key has no stored token set, once per key, in order."""
+    missing: dict[str, TextUnit] = {}
+    for unit, key in zip(units, keys, strict=True):
+        if key not in stored:
+            missing.setdefault(key, unit)
+    return missing
+
+
+def _insert_token_sets(
+    session: Session, tokenizer: str, keys: Iterable[str], token_lists: Iterable[list[str]]
+) -> None:
+    insert_many(
+        session,
+        _TOKEN_SETS,
+        [
+            {"text_sha256": key, "tokenizer": tokenizer, "tokens": tokens}
+            for key, tokens in zip(keys, token_lists, strict=True)
+        ],
+    )
 
 
 def store_signatures(
@@ -320,8 +334,9 @@ Texts = Sequence[tuple[str, Sequence[str]]]
 
 @dataclass
 class PreparedBatch:
-    """A batch of texts on its way to storage: their units and keys, the token sets already
-    stored, and the worker's computation of the others (None: computed when stored)."""
+    """A batch of texts on its way to storage: their units and keys; with a worker, the
+    token sets already stored, the units lacking one and the worker's number for their
+    computation (None: computed when stored, in this process)."""
 
     units: list[TextUnit]
     keys: list[str]
@@ -360,16 +375,16 @@ class FingerprintWriter:
         self.store(self.prepare(texts))
 
     def prepare(self, texts: Texts) -> PreparedBatch:
-        """The batch of `texts`, sent to the worker if there is one."""
+        """The batch of `texts`; with a worker, what it lacks is sent to it (without one,
+        `store` looks up and computes as a check would)."""
         units = [TextUnit(stem, tuple(options)) for stem, options in texts]
         keys = [u.key for u in units]
+        if self._worker is None:
+            return PreparedBatch(units, keys, {}, {})
         stored = _stored_tokens(self._session, self._info.key, keys)
-        missing: dict[str, TextUnit] = {}
-        for unit, key in zip(units, keys, strict=True):
-            if key not in stored:
-                missing.setdefault(key, unit)
+        missing = _missing(units, keys, stored)
         batch = PreparedBatch(units, keys, stored, missing)
-        if self._worker is not None and missing:
+        if missing:
             from qbank.overlap.fingerprint_worker import COMPUTE
 
             batch.pending = self._worker.submit(
@@ -400,14 +415,7 @@ class FingerprintWriter:
             return
         token_lists, signed = computed
         register_tokenizer(self._session, self._info)
-        insert_many(
-            self._session,
-            _TOKEN_SETS,
-            [
-                {"text_sha256": key, "tokenizer": self._info.key, "tokens": tokens}
-                for key, tokens in zip(batch.missing, token_lists, strict=True)
-            ],
-        )
+        _insert_token_sets(self._session, self._info.key, batch.missing, token_lists)
         batch.stored.update(zip(batch.missing, token_lists, strict=True))
         store_signatures(
             self._session,
@@ -426,7 +434,6 @@ class FingerprintWriter:
             return None
         from qbank.worker import WorkerFailed
 
-        assert self._worker is not None
         try:
             key, tokens, signed = self._worker.result(batch.pending)
         except WorkerFailed as error:  # computed here instead, and the rest too
