@@ -134,8 +134,11 @@ class Worker:
         return value
 
     def close(self) -> None:
-        """Stop the worker (what it has not computed yet is dropped)."""
+        """Stop the worker: at once when results are still outstanding (an error cut the
+        caller's work short: what the worker has not sent is dropped), else once it ends."""
         self._outbox.put(None)
+        if self._received < self._submitted:
+            self._process.kill()
         self._writer.join(timeout=5)
         if self._process.stdout is not None:
             self._process.stdout.close()

@@ -62,3 +62,15 @@ def test_stray_output_in_the_worker_does_not_corrupt_frames() -> None:
         assert worker.result(number) is None
     finally:
         worker.close()
+
+
+def test_closing_with_results_outstanding_stops_at_once() -> None:
+    """A caller cut short (an error) does not wait for the work it no longer needs: the
+    worker is killed, not left to finish."""
+    import signal
+
+    worker = Worker()
+    for _ in range(3):
+        worker.submit("qbank.text.normalize:clean_text", "电" * 2_000_000)
+    worker.close()
+    assert worker._process.returncode == -signal.SIGKILL
