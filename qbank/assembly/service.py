@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exists, insert, select, text, update
+from sqlalchemy import exists, select, text, update
 from sqlalchemy.orm import Session
 
 from qbank import audit
@@ -41,6 +41,7 @@ from qbank.blueprint import (
     check_against_bank,
     check_blueprint,
 )
+from qbank.bulk import insert_many
 from qbank.canonical import content_id, sha256_hex
 from qbank.confidential import Identities, Keyring, clear_composition, composition, is_sealed
 from qbank.content import ItemContent
@@ -50,6 +51,7 @@ from qbank.i18n import tr
 from qbank.model import (
     Adjudication,
     Bank,
+    Base,
     Batch,
     KnowledgeNode,
     Paper,
@@ -382,8 +384,9 @@ def _store(
     )
     session.add(row)
     session.flush()
-    session.execute(
-        insert(PaperItem),
+    insert_many(
+        session,
+        Base.metadata.tables["paper_items"],
         [
             {
                 "paper_id": row.id,
