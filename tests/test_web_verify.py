@@ -511,7 +511,8 @@ def test_custody_export_is_valid_with_its_timeline(
         assert entry["person"]["name"] in text
         assert entry["person"]["fingerprint"] in text
         assert entry["claimed_time"] in text
-    assert tr("custody.step.seal") in text and "20261203-01.tar.age" in text
+    bundle = f"{entries[0]['batch']['code']}.tar.age"  # the batch code holds the exam date
+    assert tr("custody.step.seal") in text and bundle in text
     assert "已用给出的公钥固定" in text
     assert list(uploads_dir.iterdir()) == []
 
