@@ -61,15 +61,25 @@ def regulator_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def _submit(browser: Any, fields: dict[str, Path]) -> str:
     """Pick the files, press 核验, wait for the verdict; returns it."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     for field, path in fields.items():
         browser.find_element(By.ID, field).send_keys(str(path))
     button = browser.find_element(By.ID, "verify")
     button.click()
-    WebDriverWait(browser, 120).until(expected_conditions.staleness_of(button))
+
+    def left_the_page(_: Any) -> bool:
+        """The button's page was replaced. Asked mid-navigation, Chromium may answer "node
+        does not belong to the document" instead of a stale reference: gone all the same."""
+        try:
+            button.is_enabled()
+        except WebDriverException:  # StaleElementReferenceException among them
+            return True
+        return False
+
+    WebDriverWait(browser, 120).until(left_the_page)
     verdict: str = browser.find_element(By.ID, "verdict").text
     return verdict
 
