@@ -377,23 +377,25 @@ def _read_rows(
     # A large sheet's second half is read by a worker process while this one reads the first.
     worker = _start_worker() if end - first >= PARALLEL_ROWS and workers.cores() >= 2 else None
     half = end if worker is None else first + (end - first) // 2
-    part = rows[half:]  # the worker's rows, kept until its result is in: read here if it fails
-    pending = 0 if worker is None else worker.submit(_READ_PART, frame, part)
+    theirs = _WorkerRows(worker, frame, rows[half:]) if worker is not None else None
     if release:
-        rows[half:] = [_RELEASED] * len(part)
+        rows[half:] = [_RELEASED] * (end - half)
     try:
         for read in range(first, half):
             number, cells = rows[read]
             if release:  # the row's cells are not needed again: a large file is not held twice
                 rows[read] = _RELEASED
             if read % PROGRESS_EVERY == 0:
-                advance(read - result.rows_read)
-                result.rows_read = read
+                done = read + (0 if theirs is None else theirs.collect(wait=False))
+                advance(done - result.rows_read)
+                result.rows_read = done
             _read_row(frame, number, cells, result.records, result.problems)
-        if worker is not None:
-            records, problems = _collected(worker, pending, frame, part)
-            result.records.extend(records)
-            result.problems.extend(problems)
+        if theirs is not None:
+            counted = theirs.rows_read
+            theirs.collect(wait=True, advance=advance)
+            result.rows_read += theirs.rows_read - counted
+            result.records.extend(theirs.records)
+            result.problems.extend(theirs.problems)
     finally:
         if worker is not None:
             worker.close()
@@ -457,16 +459,48 @@ def _start_worker() -> Worker | None:
     return workers.start_worker()
 
 
-def _collected(
-    worker: Worker, pending: int, frame: _Frame, part: Sequence[Row]
-) -> tuple[list[ItemRecord], list[Problem]]:
-    """The worker's records and problems of `part`; read here when the worker failed."""
-    try:
-        records, problems = worker.result(pending)
-    except WorkerFailed as error:
-        _log.warning("row worker failed, reading its rows here: %s", error)
-        return read_part(frame, part)
-    return records, problems
+WORKER_PARTS = 8
+"""Requests the worker's rows are sent in: each part's rows count as read when it is back,
+so a progress display moves with the worker's reading too."""
+
+
+class _WorkerRows:
+    """The rows a worker reads (sent in `WORKER_PARTS` requests), and what came back: its
+    records and problems in row order; a part the worker failed is read here."""
+
+    def __init__(self, worker: Worker, frame: _Frame, rows: Sequence[Row]) -> None:
+        size = -(-len(rows) // WORKER_PARTS)
+        self._worker = worker
+        self._frame = frame
+        self._parts: list[Sequence[Row]] = [
+            rows[start : start + size] for start in range(0, len(rows), size)
+        ]  # each kept until its result is in: read here if the worker fails it
+        self._pending = [worker.submit(_READ_PART, frame, part) for part in self._parts]
+        self._next = 0
+        self.rows_read = 0
+        self.records: list[ItemRecord] = []
+        self.problems: list[Problem] = []
+
+    def collect(self, *, wait: bool, advance: Callable[[int], None] | None = None) -> int:
+        """Take the parts that are back (with `wait`, all of them, calling `advance` with
+        each one's rows); returns the rows read by the worker so far."""
+        while self._next < len(self._parts):
+            if not wait and not self._worker.ready(self._pending[self._next]):
+                break
+            part = self._parts[self._next]
+            try:
+                records, problems = self._worker.result(self._pending[self._next])
+            except WorkerFailed as error:
+                _log.warning("row worker failed, reading its rows here: %s", error)
+                records, problems = read_part(self._frame, part)
+            self.records.extend(records)
+            self.problems.extend(problems)
+            self._parts[self._next] = ()
+            self._next += 1
+            self.rows_read += len(part)
+            if advance is not None:
+                advance(len(part))
+        return self.rows_read
 
 
 def is_item_header(cells: Sequence[Cell], fields: dict[str, str]) -> bool:

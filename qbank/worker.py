@@ -9,8 +9,9 @@ while the caller goes on with its own part. Used for an import's token sets and 
 whichever computed it.
 
 Requests and results cross the worker's standard input and output as length-prefixed pickles
-(both ends are this module, in processes it starts: nothing else writes to them). A thread on
-each side moves the frames, so neither process waits on a full pipe while it has work. A
+(both ends are this module, in processes it starts: nothing else writes to them). Threads on
+each side move the frames (the caller's reads results as they come, so it can ask whether one
+is `ready` without waiting), so neither process waits on a full pipe while it has work. A
 plain subprocess rather than `multiprocessing`: its `spawn` re-imports the caller's main
 module in the child, which runs a script lacking a `__main__` guard a second time.
 
@@ -99,7 +100,13 @@ class Worker:
         )
         self._writer = threading.Thread(target=self._write, daemon=True)
         self._writer.start()
+        # Results are read as they come (so `ready` can tell, and the worker never waits
+        # on a full pipe); None once the worker has ended or sent something unreadable.
+        self._inbox: queue.SimpleQueue[tuple[str, Any] | None] = queue.SimpleQueue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
         self._submitted = self._received = 0
+        self._ended = False
 
     def _write(self) -> None:
         stdin = self._process.stdin
@@ -110,6 +117,15 @@ class Worker:
             stdin.close()
         except OSError:  # the worker has gone; `result` reports it
             pass
+
+    def _read(self) -> None:
+        stdout = self._process.stdout
+        assert stdout is not None
+        try:
+            while True:
+                self._inbox.put(_receive(stdout))
+        except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+            self._inbox.put(None)
 
     def submit(self, function: str, *args: Any) -> int:
         """Queue `function(*args)` (`module:function`); returns its number, for `result`."""
@@ -122,16 +138,20 @@ class Worker:
         """The result of request `number`, the next one not yet read (WorkerFailed)."""
         if number != self._received:
             raise ValueError(f"results are read in order: {self._received}, not {number}")
-        stdout = self._process.stdout
-        assert stdout is not None
-        try:
-            status, value = _receive(stdout)
-        except (EOFError, OSError, pickle.UnpicklingError) as error:
-            raise WorkerFailed(f"the worker ended (exit {self._process.poll()})") from error
+        frame = None if self._ended else self._inbox.get()
+        if frame is None:
+            self._ended = True
+            raise WorkerFailed(f"the worker ended (exit {self._process.poll()})")
         self._received += 1
+        status, value = frame
         if status != "ok":
             raise WorkerFailed(value)
         return value
+
+    def ready(self, number: int) -> bool:
+        """Whether `result(number)` would return (or raise) without waiting: the results up
+        to `number` have come back, or the worker has ended."""
+        return self._ended or number < self._received + self._inbox.qsize()
 
     def close(self) -> None:
         """Stop the worker: at once when results are still outstanding (an error cut the
@@ -140,13 +160,14 @@ class Worker:
         if self._received < self._submitted:
             self._process.kill()
         self._writer.join(timeout=5)
-        if self._process.stdout is not None:
-            self._process.stdout.close()
         try:
             self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+        self._reader.join(timeout=5)  # the worker's end closed its side: the reader has stopped
+        if self._process.stdout is not None:
+            self._process.stdout.close()
 
 
 def start_worker(warm: str | None = None) -> Worker | None:

@@ -92,3 +92,26 @@ def test_failed_worker_reads_here(files: list[Path], monkeypatch: pytest.MonkeyP
     split = _read(files[1], parallel=True, monkeypatch=monkeypatch)
     assert split.records == alone.records
     assert list(split.problems) == list(alone.problems)
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["xlsx", "csv"])
+def test_progress_counts_the_worker_rows_part_by_part(
+    files: list[Path], index: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Progress reaches the total exactly, never goes back, and the worker's rows arrive
+    a part at a time, not as one jump of half the sheet at the end."""
+    monkeypatch.setattr(table_items, "PROGRESS_EVERY", 5)
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setattr(table_items, "PARALLEL_ROWS", 4)
+    monkeypatch.setattr(worker, "cores", lambda: 2)
+    parsed = read_items_table(
+        files[index], progress=lambda done, total: calls.append((done, total))
+    )
+    assert parsed.records
+    done = [d for d, _ in calls]
+    total = calls[-1][1]
+    assert done == sorted(done) and done[-1] == total
+    steps = [b - a for a, b in zip([0, *done], done, strict=False)]
+    rows = 91 if index == 1 else 92  # data rows and headers of the file
+    assert total == rows
+    assert max(steps) <= -(-rows // 2 // table_items.WORKER_PARTS) + 5 + 2

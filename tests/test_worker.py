@@ -74,3 +74,32 @@ def test_closing_with_results_outstanding_stops_at_once() -> None:
         worker.submit("qbank.text.normalize:clean_text", "电" * 2_000_000)
     worker.close()
     assert worker._process.returncode == -signal.SIGKILL
+
+
+def test_ready_says_when_a_result_is_back() -> None:
+    """`ready` never blocks: False while the worker computes, True once the result is in
+    (then `result` returns at once), and True for a worker that has died."""
+    import time
+
+    worker = Worker()
+    try:
+        slow = worker.submit("qbank.text.normalize:clean_text", "电 " * 3_000_000)
+        quick = worker.submit("qbank.text.normalize:clean_text", "b")
+        assert not worker.ready(quick)  # behind the slow one, which takes a while
+        deadline = time.monotonic() + 60
+        while not worker.ready(quick) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert worker.ready(slow) and worker.ready(quick)
+        assert worker.result(slow).startswith("电")
+        assert worker.result(quick) == "b"
+        worker._process.kill()
+        worker._process.wait()
+        dead = worker.submit("qbank.text.normalize:clean_text", "c")
+        deadline = time.monotonic() + 10
+        while not worker.ready(dead) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert worker.ready(dead)
+        with pytest.raises(WorkerFailed, match="ended"):
+            worker.result(dead)
+    finally:
+        worker.close()
