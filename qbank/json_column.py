@@ -33,3 +33,20 @@ def json_column(value: Any) -> Any:
     if isinstance(value, bytes | bytearray):
         return json.loads(value)
     return value
+
+
+_IS_STR = str.__instancecheck__
+
+
+def token_list(value: Any) -> list[str] | None:
+    """A stored token set's value when it is what imports store, a JSON list of strings;
+    None for anything else (a damaged or hostile database's row: its readers compute the set
+    from the text instead). Each row is decoded on its own: text of rows joined into one
+    array could make one crafted row's tokens another's."""
+    try:
+        decoded = json_column(value)
+    except (ValueError, RecursionError):
+        return None
+    if type(decoded) is not list or not all(map(_IS_STR, decoded)):
+        return None
+    return decoded

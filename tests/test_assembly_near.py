@@ -113,3 +113,45 @@ def test_pairs_from_stored_tokens_load_neither_the_engine_nor_a_tokenizer(
     ).stdout.split("\n")
     assert int(out[0]) > 0
     assert out[1] == "[]"
+
+
+@pytest.mark.parametrize(
+    "crafted",
+    [
+        ['["a"', '"b"]', '"c"],["d"'],  # joined into one array, three rows still three sets
+        ['{"a": 1}'],  # a mapping
+        ['["a", 1]'],  # a number among the tokens
+        ['not json'],
+    ],
+    ids=["shifted", "mapping", "number", "text"],
+)
+def test_stored_token_sets_that_an_import_never_writes_are_not_used(
+    filed_bank_db: Path, tmp_path: Path, crafted: list[str]
+) -> None:
+    """A hostile database's token-set rows: each row is decoded on its own, so no row's
+    tokens become another's; a row that is not a list of strings counts as missing, and the
+    pairs come from the texts, as the engine finds them."""
+    from hostile import unprotect
+    from sqlalchemy import text
+
+    from qbank.assembly.near import _tokenizer_key, stored_tokens, text_keys
+
+    db = open_database(str(copy_filed_bank(filed_bank_db, tmp_path)))
+    policy = load_policy()
+    try:
+        with db.transaction() as session:
+            bank = find_bank(session, "6-31-01-03", 4)
+            versions = [content for _, content in filed_items(session, bank)]
+            keys = text_keys([(v.stem, tuple(v.options.values())) for v in versions])
+            honest = near_pairs(session, versions, policy)
+            assert stored_tokens(session, _tokenizer_key(), keys) is not None
+            unprotect(session, "token_sets")
+            for key, value in zip(keys, crafted, strict=False):
+                session.execute(
+                    text("UPDATE token_sets SET tokens = :v WHERE text_sha256 = :k"),
+                    {"v": value, "k": key},
+                )
+            assert stored_tokens(session, _tokenizer_key(), keys) is None
+            assert near_pairs(session, versions, policy) == honest
+    finally:
+        db.dispose()

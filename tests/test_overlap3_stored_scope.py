@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hostile import unprotect
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from test_bulk_import import OCC, records, store
 from test_overlap2_stored import lsh_policy
 
 from qbank.bank import find_bank
 from qbank.db import Database
 from qbank.items import import_items
-from qbank.model import Signature
+from qbank.model import Signature, TokenSet
 from qbank.overlap import bands
 from qbank.overlap.checks import check_theory
 from qbank.overlap.exact import _pair_jaccard
@@ -178,3 +178,51 @@ def test_report_bytes_of_many_items_are_the_canonical_json(db: Database, tmp_pat
     nested = replace(many, unverified={"extra": {"items": []}})
     assert report_bytes(nested) == canonical_bytes(nested.to_json())
     assert report_bytes(report) == canonical_bytes(report.to_json())
+
+
+def test_token_sets_a_database_damaged_are_recomputed_not_trusted(
+    db: Database, tmp_path: Path
+) -> None:
+    """Token-set rows that are not lists of strings (a damaged or hostile database): the
+    check computes those sets from their texts and makes the same report, without writing
+    the rows again; `ensure_tokens` gives the texts' own tokens."""
+    from sqlalchemy import text
+
+    from qbank.overlap.fingerprints import TextUnit, ensure_tokens
+    from qbank.overlap.stored import read_tokens, text_keys
+    from qbank.text.tokens import default_tokenizer, tokenize_many
+
+    store(db, records(120, seed=5))
+    policy = lsh_policy(tmp_path)
+    expected = _checked(db, policy)
+    pairs = expected["pairs"]
+    assert isinstance(pairs, list) and pairs
+    with db.transaction() as session:
+        rows = current_item_rows(session, find_bank(session, OCC, 4))
+        texts = [TextUnit(r.stem, tuple(r.options.values())) for r in rows]
+    keys = text_keys(texts)
+    crafted = ['{"a": 1}', '["a", 1]', '"电动机"', "[]]", "[[[[[[[[[[1]]]]]]]]]]"]
+    if db.engine.dialect.name != "postgresql":  # PostgreSQL refuses text that is not JSON
+        crafted += ['["a"', "not json"]
+    else:
+        crafted = [c for c in crafted if c != "[]]"]
+    cast = "CAST(:v AS JSON)" if db.engine.dialect.name == "postgresql" else ":v"
+    damaged = keys[: len(crafted)]
+    with db.engine.begin() as conn:
+        unprotect(conn, "token_sets")
+        for key, value in zip(damaged, crafted, strict=True):
+            conn.execute(
+                text(f"UPDATE token_sets SET tokens = {cast} WHERE text_sha256 = :k"),
+                {"v": value, "k": key},
+            )
+    assert _checked(db, policy) == expected
+    own = tokenize_many([(t.stem, t.options) for t in texts], tokenizer=default_tokenizer())
+    with db.transaction() as session:
+        tkey = default_tokenizer().identity.key
+        assert not set(read_tokens(session, tkey, damaged))  # none of them is read as tokens
+        assert ensure_tokens(session, texts, keys=keys) == own
+    with db.engine.connect() as conn:  # the damaged rows are left as they were, not added to
+        count = conn.scalar(
+            select(func.count()).select_from(TokenSet).where(TokenSet.text_sha256.in_(damaged))
+        )
+    assert count == len(damaged)

@@ -16,7 +16,6 @@ module does not imitate.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from itertools import chain
 from typing import Any
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from qbank.canonical import canonical_text
 from qbank.content import ItemContent
+from qbank.json_column import token_list
 from qbank.model import TokenSet
 from qbank.policy import Policy
 from qbank.text.normalize import fold_text
@@ -104,9 +104,12 @@ def stored_tokens(
             values.append(value)
     if len(found) < len(unique):
         return None
-    if all(isinstance(v, str) for v in values):  # one JSON array: one decoder call, not 10,000
-        values = json.loads("[" + ",".join(values) + "]")
-    stored = dict(zip(found, map(frozenset, values), strict=True))
+    stored: dict[str, frozenset[str]] = {}
+    for key, value in zip(found, values, strict=True):
+        tokens = token_list(value)
+        if tokens is None:  # not what an import stores: the pairs come from the texts
+            return None
+        stored[key] = frozenset(tokens)
     return [stored[k] for k in keys]
 
 

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Text, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from qbank.bulk import insert_many
 from qbank.canonical import content_id
+from qbank.json_column import token_list
 from qbank.model import Base, Signature, TokenizerRecord, TokenSet
 from qbank.text.keys import texts_id
 from qbank.text.normalize import fold_text
@@ -174,15 +175,29 @@ def register_tokenizer(session: Session, tokenizer: Tokenizer | TokenizerInfo) -
     return info.key
 
 
-def _stored_tokens(session: Session, tkey: str, keys: Sequence[str]) -> dict[str, list[str]]:
+def _stored_tokens(
+    session: Session, tkey: str, keys: Sequence[str]
+) -> tuple[dict[str, list[str]], set[str]]:
+    """The token lists stored under `tkey` for `keys`, and the keys whose row holds
+    something else (`qbank.json_column.token_list`): those count as missing, are computed
+    from their text, and are not written again (their row is there)."""
     stored: dict[str, list[str]] = {}
+    damaged: set[str] = set()
     unique = sorted(set(keys))
+    column = type_coerce(TokenSet.tokens, Text)  # the text, decoded (and checked) here
     for start in range(0, len(unique), _CHUNK):
-        stmt = select(TokenSet.text_sha256, TokenSet.tokens).where(
+        stmt = select(TokenSet.text_sha256, column).where(
             TokenSet.tokenizer == tkey, TokenSet.text_sha256.in_(unique[start : start + _CHUNK])
         )
-        stored.update((sha, tokens) for sha, tokens in session.execute(stmt))
-    return stored
+        for sha, value in session.execute(stmt):
+            tokens = token_list(value)
+            if tokens is None:
+                damaged.add(sha)
+            else:
+                stored[sha] = tokens
+    if damaged:
+        _log.warning("%d stored token sets are not lists of tokens: recomputed", len(damaged))
+    return stored, damaged
 
 
 def ensure_tokens(
@@ -204,7 +219,7 @@ def ensure_tokens(
     """
     info = tokenizer_info(tokenizer)
     keys = [u.key for u in units] if keys is None else keys
-    stored = _stored_tokens(session, info.key, keys)
+    stored, damaged = _stored_tokens(session, info.key, keys)
     missing = _missing(units, keys, stored)
     if progress is not None and stored:
         progress(sum(1 for k in keys if k in stored))
@@ -225,8 +240,8 @@ def ensure_tokens(
             progress=progress,
             clean=clean,
         )
-        _insert_token_sets(session, info.key, missing, computed)
         stored.update(zip(missing, computed, strict=True))
+        _insert_token_sets(session, info.key, missing, computed, damaged)
     return [stored[k] for k in keys]
 
 
@@ -242,14 +257,20 @@ def _missing(
 
 
 def _insert_token_sets(
-    session: Session, tokenizer: str, keys: Iterable[str], token_lists: Iterable[list[str]]
+    session: Session,
+    tokenizer: str,
+    keys: Iterable[str],
+    token_lists: Iterable[list[str]],
+    damaged: set[str],
 ) -> None:
+    """Store the token lists of `keys`, but of the `damaged` ones (a row is there)."""
     insert_many(
         session,
         _TOKEN_SETS,
         [
             {"text_sha256": key, "tokenizer": tokenizer, "tokens": tokens}
             for key, tokens in zip(keys, token_lists, strict=True)
+            if key not in damaged
         ],
     )
 
@@ -342,6 +363,8 @@ class PreparedBatch:
     keys: list[str]
     stored: dict[str, list[str]]
     missing: dict[str, TextUnit]
+    damaged: set[str]
+    """Of `missing`, the keys whose stored row is not a token list (`_stored_tokens`)."""
     pending: int | None = None
     """The worker's number for the computation of `missing`."""
 
@@ -380,10 +403,10 @@ class FingerprintWriter:
         units = [TextUnit(stem, tuple(options)) for stem, options in texts]
         keys = [u.key for u in units]
         if self._worker is None:
-            return PreparedBatch(units, keys, {}, {})
-        stored = _stored_tokens(self._session, self._info.key, keys)
+            return PreparedBatch(units, keys, {}, {}, set())
+        stored, damaged = _stored_tokens(self._session, self._info.key, keys)
         missing = _missing(units, keys, stored)
-        batch = PreparedBatch(units, keys, stored, missing)
+        batch = PreparedBatch(units, keys, stored, missing, damaged)
         if missing:
             from qbank.overlap.fingerprint_worker import COMPUTE
 
@@ -415,7 +438,9 @@ class FingerprintWriter:
             return
         token_lists, signed = computed
         register_tokenizer(self._session, self._info)
-        _insert_token_sets(self._session, self._info.key, batch.missing, token_lists)
+        _insert_token_sets(
+            self._session, self._info.key, batch.missing, token_lists, batch.damaged
+        )
         batch.stored.update(zip(batch.missing, token_lists, strict=True))
         store_signatures(
             self._session,

@@ -17,7 +17,7 @@ from sqlalchemy import Text, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from qbank.canonical import canonical_text
-from qbank.json_column import json_column
+from qbank.json_column import token_list
 from qbank.model import Signature, TokenSet
 from qbank.overlap.fingerprints import TextUnit
 
@@ -63,8 +63,9 @@ def read_tokens(
             TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(chunk)
         )
         for key, value in session.connection().execute(stmt).fetchall():
-            decoded = json_column(value)
-            stored[key] = list(map(same, decoded, decoded))
+            decoded = token_list(value)
+            if decoded is not None:  # else missing: computed from the text (`token_list`)
+                stored[key] = list(map(same, decoded, decoded))
         if advance is not None:
             advance(len(chunk))
     return stored
