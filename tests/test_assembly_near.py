@@ -6,15 +6,19 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import copy_filed_bank
+from sqlalchemy.orm import Session
 
 from qbank.assembly.filed import filed_items
 from qbank.assembly.near import near_pairs, same_key_pairs, similar_pairs
 from qbank.bank import find_bank
+from qbank.content import ItemContent
 from qbank.db import open_database
 from qbank.overlap.fingerprints import TextUnit, ensure_tokens, text_key
 from qbank.overlap.pairs import near_duplicates
@@ -72,19 +76,27 @@ def test_no_pair_without_a_shared_token_and_empty_sets_never_pair() -> None:
 def test_the_sample_banks_pairs_as_the_engine_finds_them(
     filed_bank_db: Path, tmp_path: Path
 ) -> None:
-    db = open_database(str(copy_filed_bank(filed_bank_db, tmp_path)))
     policy = load_policy()
+    with _filed_versions(filed_bank_db, tmp_path) as (session, versions):
+        units = [TextUnit(v.stem, tuple(v.options.values())) for v in versions]
+        keys = [u.key for u in units]
+        tokens = ensure_tokens(session, units, keys=keys)
+        folded = [text_key(u, k, t) for u, k, t in zip(units, keys, tokens, strict=True)]
+        engine, _ = near_duplicates(tokens, policy, text_keys=folded)
+        assert near_pairs(session, versions, policy) == [(p.i, p.j) for p in engine]
+        assert engine  # the sample bank has near-duplicates
+
+
+@contextmanager
+def _filed_versions(
+    filed_bank_db: Path, tmp_path: Path
+) -> Iterator[tuple[Session, list[ItemContent]]]:
+    """A session on a copy of the filed sample bank, and its filed versions' contents."""
+    db = open_database(str(copy_filed_bank(filed_bank_db, tmp_path)))
     try:
         with db.transaction() as session:
             bank = find_bank(session, "6-31-01-03", 4)
-            versions = [content for _, content in filed_items(session, bank)]
-            units = [TextUnit(v.stem, tuple(v.options.values())) for v in versions]
-            keys = [u.key for u in units]
-            tokens = ensure_tokens(session, units, keys=keys)
-            folded = [text_key(u, k, t) for u, k, t in zip(units, keys, tokens, strict=True)]
-            engine, _ = near_duplicates(tokens, policy, text_keys=folded)
-            assert near_pairs(session, versions, policy) == [(p.i, p.j) for p in engine]
-            assert engine  # the sample bank has near-duplicates
+            yield session, [content for _, content in filed_items(session, bank)]
     finally:
         db.dispose()
 
@@ -121,7 +133,7 @@ def test_pairs_from_stored_tokens_load_neither_the_engine_nor_a_tokenizer(
         ['["a"', '"b"]', '"c"],["d"'],  # joined into one array, three rows still three sets
         ['{"a": 1}'],  # a mapping
         ['["a", 1]'],  # a number among the tokens
-        ['not json'],
+        ["not json"],
     ],
     ids=["shifted", "mapping", "number", "text"],
 )
@@ -136,22 +148,16 @@ def test_stored_token_sets_that_an_import_never_writes_are_not_used(
 
     from qbank.assembly.near import _tokenizer_key, stored_tokens, text_keys
 
-    db = open_database(str(copy_filed_bank(filed_bank_db, tmp_path)))
     policy = load_policy()
-    try:
-        with db.transaction() as session:
-            bank = find_bank(session, "6-31-01-03", 4)
-            versions = [content for _, content in filed_items(session, bank)]
-            keys = text_keys([(v.stem, tuple(v.options.values())) for v in versions])
-            honest = near_pairs(session, versions, policy)
-            assert stored_tokens(session, _tokenizer_key(), keys) is not None
-            unprotect(session, "token_sets")
-            for key, value in zip(keys, crafted, strict=False):
-                session.execute(
-                    text("UPDATE token_sets SET tokens = :v WHERE text_sha256 = :k"),
-                    {"v": value, "k": key},
-                )
-            assert stored_tokens(session, _tokenizer_key(), keys) is None
-            assert near_pairs(session, versions, policy) == honest
-    finally:
-        db.dispose()
+    with _filed_versions(filed_bank_db, tmp_path) as (session, versions):
+        keys = text_keys([(v.stem, tuple(v.options.values())) for v in versions])
+        honest = near_pairs(session, versions, policy)
+        assert stored_tokens(session, _tokenizer_key(), keys) is not None
+        unprotect(session, "token_sets")
+        for key, value in zip(keys, crafted, strict=False):
+            session.execute(
+                text("UPDATE token_sets SET tokens = :v WHERE text_sha256 = :k"),
+                {"v": value, "k": key},
+            )
+        assert stored_tokens(session, _tokenizer_key(), keys) is None
+        assert near_pairs(session, versions, policy) == honest
