@@ -12,6 +12,7 @@ anything up, so two imports of one file at once store its items once.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import os
@@ -44,7 +45,7 @@ from qbank.text.keys import texts_id
 from qbank.text.normalize import fold_clean
 
 if TYPE_CHECKING:
-    from qbank.overlap.fingerprints import FingerprintWriter
+    from qbank.overlap.fingerprints import FingerprintWriter, PreparedBatch
 
 
 def item_content(record: ItemRecord, *, author: str | None = None) -> dict[str, Any]:
@@ -410,6 +411,19 @@ def _store_all(
     writing: _Writing,
     fingerprints: FingerprintWriter | None,
 ) -> None:
+    # The first batches' texts go to the fingerprint worker (if any) before anything is
+    # written, so it tokenises and signs them while this process inserts the items and keys;
+    # then each batch is sent `_AHEAD` batches before it is written.
+    starts = range(0, len(changes), _BATCH)
+
+    def prepared(number: int) -> PreparedBatch:
+        assert fingerprints is not None
+        part = changes[starts[number] : starts[number] + _BATCH]
+        return fingerprints.prepare([(r.stem, tuple(r.options.values())) for r, *_ in part])
+
+    ahead: collections.deque[PreparedBatch] = collections.deque()
+    if fingerprints is not None:
+        ahead.extend(prepared(n) for n in range(min(_AHEAD, len(starts))))
     item_ids = _item_ids(session, bank, changes)
     _store_keys(
         session,
@@ -420,27 +434,21 @@ def _store_all(
     last_seq, earlier = _earlier_versions(
         session, [item.id for *_, item in changes if item is not None]
     )
-    batches = [
-        list(zip(item_ids[start : start + _BATCH], changes[start : start + _BATCH], strict=True))
-        for start in range(0, len(changes), _BATCH)
-    ]
-
-    def texts(batch: Sequence[tuple[int, _Planned]]) -> list[tuple[str, tuple[str, ...]]]:
-        return [(record.stem, tuple(record.options.values())) for _, (record, *_) in batch]
-
-    # The next batch's texts go to the fingerprint worker (if any) before this batch is
-    # written, so it tokenises and signs while this process writes.
-    prepared = fingerprints.prepare(texts(batches[0])) if fingerprints and batches else None
-    for index, batch in enumerate(batches):
-        upcoming = None
-        if fingerprints is not None and index + 1 < len(batches):
-            upcoming = fingerprints.prepare(texts(batches[index + 1]))
+    for index, start in enumerate(starts):
+        if fingerprints is not None and index + _AHEAD < len(starts):
+            ahead.append(prepared(index + _AHEAD))
+        batch = list(
+            zip(item_ids[start : start + _BATCH], changes[start : start + _BATCH], strict=True)
+        )
         _store_batch(session, bank, batch, writing, last_seq, earlier)
-        if fingerprints is not None and prepared is not None:
-            fingerprints.store(prepared)
-        prepared = upcoming
+        if fingerprints is not None:
+            fingerprints.store(ahead.popleft())
         if writing.progress is not None:
             writing.progress(len(batch))
+
+
+_AHEAD = 2
+"""Batches whose texts are with the fingerprint worker before the one being written."""
 
 
 def _random_guids(count: int) -> list[str]:
