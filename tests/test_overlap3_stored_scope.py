@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hostile import unprotect
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from test_bulk_import import OCC, records, store
 from test_overlap2_stored import lsh_policy
 
@@ -178,3 +178,54 @@ def test_report_bytes_of_many_items_are_the_canonical_json(db: Database, tmp_pat
     nested = replace(many, unverified={"extra": {"items": []}})
     assert report_bytes(nested) == canonical_bytes(nested.to_json())
     assert report_bytes(report) == canonical_bytes(report.to_json())
+
+
+def test_stored_token_rows_are_the_token_matrix(db: Database) -> None:
+    """`read_token_rows` numbers the stored tokens as `to_matrix` numbers the token lists
+    `read_tokens` gives: keys repeated and in any order, a stored list unsorted with repeats,
+    an empty one; a key without stored tokens gives None. Shared counts are `_exact_pair`'s."""
+    from qbank.model import TokenSet
+    from qbank.overlap.pairs import _exact_pair
+    from qbank.overlap.stored import read_token_rows, read_tokens
+
+    store(db, records(80))
+    with db.transaction() as session:
+        tkey, *_ = session.execute(select(TokenSet.tokenizer).limit(1)).one()
+        session.execute(
+            insert(TokenSet).values(
+                [
+                    {"text_sha256": "f" * 64, "tokenizer": tkey, "tokens": ["额定", "电", "额定"]},
+                    {"text_sha256": "e" * 64, "tokenizer": tkey, "tokens": []},
+                ]
+            )
+        )
+    with db.transaction() as session:
+        stored = list(session.scalars(select(TokenSet.text_sha256)))
+        rng = np.random.default_rng(3)
+        keys = [stored[k] for k in rng.integers(0, len(stored), 200)] + ["f" * 64, "e" * 64]
+        keys += keys[:5]
+        rows = read_token_rows(session, tkey, keys)
+        sets = read_tokens(session, tkey, keys)
+        assert read_token_rows(session, tkey, [*keys, "0" * 64]) is None
+    assert rows is not None
+    expected = to_matrix([sets[k] for k in keys])
+    assert np.array_equal(rows.indptr, expected.indptr)
+    assert np.array_equal(rows.indices, expected.indices) and rows.indices.dtype == np.int32
+    assert rows.vocab == expected.vocab
+    i, j = rng.integers(0, len(keys), 500), rng.integers(0, len(keys), 500)
+    shared = bands.shared_tokens(rows.indptr, rows.indices, i, j)
+    assert shared.tolist() == [
+        _exact_pair(sets[keys[a]], sets[keys[b]], 0, 0).shared for a, b in zip(i, j, strict=True)
+    ]
+
+
+def test_stored_scope_report_through_the_kernel(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Candidates above `bands.MAX_VERIFY_PAIRS` are verified by the numba kernel on the
+    stored token rows: the same report as the units'."""
+    store(db, records(300))
+    policy = lsh_policy(tmp_path)
+    expected = _unit_report(db, policy)
+    monkeypatch.setattr(bands, "MAX_VERIFY_PAIRS", 0)
+    assert _checked(db, policy) == expected

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from qbank.canonical import canonical_text
 from qbank.json_column import json_column
 from qbank.model import Signature, TokenSet
+from qbank.overlap import bands
 from qbank.overlap.fingerprints import TextUnit
 
 CHUNK = 900
@@ -68,6 +69,72 @@ def read_tokens(
         if advance is not None:
             advance(len(chunk))
     return stored
+
+
+@dataclass(frozen=True)
+class TokenRows:
+    """Token sets as CSR arrays: row k's token ids, sorted and unique, are
+    `indices[indptr[k]:indptr[k + 1]]` (int64 indptr, int32 ids); ids index `vocab`, sorted
+    (Python string order), as `qbank.overlap.matrix.to_matrix` numbers them."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    vocab: list[str]
+
+    def sizes(self) -> np.ndarray:
+        """Set sizes (int64)."""
+        return np.diff(self.indptr)
+
+
+def read_token_rows(
+    session: Session, tokenizer: str, keys: Sequence[str], advance: Advance = None
+) -> TokenRows | None:
+    """The stored token sets of `keys` (one row per key, in order; keys may repeat) as
+    `TokenRows`; None when one of them has none stored under `tokenizer`.
+
+    The tokens of each chunk of texts become ids as they are read: a large scope holds one
+    string per distinct token and arrays of ids, never a list of strings per text (at a
+    million items those lists were the check's peak memory)."""
+    rank: dict[str, int] = {}
+    for key in keys:
+        rank.setdefault(key, len(rank))
+    ids_of: dict[str, int] = {}
+    number = ids_of.setdefault
+    arrived: list[int] = []  # the rank of each row read, in the order read
+    lengths: list[int] = []
+    parts: list[np.ndarray] = []
+    tokens = type_coerce(TokenSet.tokens, Text)
+    unique = sorted(rank)
+    for start in range(0, len(unique), CHUNK):
+        chunk = unique[start : start + CHUNK]
+        stmt = select(TokenSet.text_sha256, tokens).where(
+            TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(chunk)
+        )
+        ids: list[int] = []
+        for key, value in session.connection().execute(stmt).fetchall():
+            decoded = json_column(value)
+            arrived.append(rank[key])
+            lengths.append(len(decoded))
+            ids += [number(token, len(ids_of)) for token in decoded]
+        parts.append(np.array(ids, dtype=np.int32))
+        if advance is not None:
+            advance(len(chunk))
+    if len(arrived) < len(rank):
+        return None
+    seen = list(ids_of)  # first-seen order; renumbered in string order
+    del ids_of
+    order = sorted(range(len(seen)), key=seen.__getitem__)
+    renumber = np.empty(len(seen), dtype=np.int32)
+    renumber[order] = np.arange(len(seen), dtype=np.int32)
+    flat = renumber[np.concatenate(parts)] if parts else np.empty(0, dtype=np.int32)
+    del parts
+    indptr, indices = bands.sorted_rows(np.array(lengths, dtype=np.int64), flat)
+    del flat
+    slot = np.empty(len(rank), dtype=np.int64)  # rank -> row read
+    slot[np.array(arrived, dtype=np.int64)] = np.arange(len(arrived), dtype=np.int64)
+    wanted = slot[np.fromiter(map(rank.__getitem__, keys), dtype=np.int64, count=len(keys))]
+    indptr, indices = bands.take_rows(indptr, indices, wanted)
+    return TokenRows(indptr, indices.astype(np.int32, copy=False), [seen[k] for k in order])
 
 
 def read_signatures(

@@ -29,8 +29,8 @@ from qbank.overlap import bands as numpy_bands
 from qbank.overlap.document import ListedItem, LshMethod, Method
 from qbank.overlap.fingerprints import TextUnit, tokenizer_info
 from qbank.overlap.lsh_params import lsh_params
-from qbank.overlap.pairs import VERIFY_CHUNK, Pair, _exact_pair
-from qbank.overlap.stored import read_signatures, read_tokens
+from qbank.overlap.pairs import VERIFY_CHUNK, Pair
+from qbank.overlap.stored import TokenRows, read_signatures, read_token_rows
 from qbank.overlap.units import Progress, listed_item_rows, stage_counter
 from qbank.policy import Policy
 
@@ -94,23 +94,24 @@ def stored_theory(
     ci, cj = _candidates(sigs.rows, bands, rows, stage_counter(progress, "candidates", bands))
     del sigs
     needed = np.unique(np.concatenate((ci, cj)))
-    tokens = read_tokens(
+    tokens = read_token_rows(
         session, tkey, [keys[r] for r in needed], stage_counter(progress, "tokenise", len(needed))
     )
-    if len(tokens) < len({keys[r] for r in needed}):
+    if tokens is None:
         return None
-    sets = [tokens[keys[r]] for r in needed]
-    del tokens
-    local_i, local_j = np.searchsorted(needed, ci), np.searchsorted(needed, cj)
+    count = len(ci)
+    local_i = np.searchsorted(needed, ci)
+    del ci
+    local_j = np.searchsorted(needed, cj)
+    del cj
     ki, kj = _verified(
-        sets, local_i, local_j, threshold, stage_counter(progress, "verify", len(ci))
+        tokens, local_i, local_j, threshold, stage_counter(progress, "verify", count)
     )
+    del local_i, local_j
     found = set(zip(ki.tolist(), kj.tolist(), strict=True))
-    found |= _identical(session, listed, keys, needed, sets)
-    pairs = [
-        _exact_pair(sets[a], sets[b], int(needed[a]), int(needed[b])) for a, b in sorted(found)
-    ]
-    return StoredPairs(tuple(listed), pairs, LshMethod(bands, rows, recall, len(ci)))
+    found |= _identical(session, listed, keys, needed, tokens.sizes())
+    pairs = _exact_pairs(tokens, needed, sorted(found))
+    return StoredPairs(tuple(listed), pairs, LshMethod(bands, rows, recall, count))
 
 
 def _candidates(
@@ -126,24 +127,24 @@ def _candidates(
 
 
 def _verified(
-    sets: Sequence[Sequence[str]],
+    tokens: TokenRows,
     i: np.ndarray,
     j: np.ndarray,
     threshold: float,
     advance: Callable[[int], None],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The candidate pairs (indices into `sets`) whose exact Jaccard reaches the threshold,
-    in their order, as `exact.verify` keeps them."""
+    """The candidate pairs (indices into `tokens`' rows) whose exact Jaccard reaches the
+    threshold, in their order, as `exact.verify` keeps them."""
     if len(i) <= numpy_bands.MAX_VERIFY_PAIRS:
-        jac = numpy_bands.jaccard(*numpy_bands.token_matrix(sets), i, j)
+        jac = numpy_bands.jaccard(tokens.indptr, tokens.indices, i, j)
         assert jac is not None
         advance(len(i))
         keep = jac >= threshold
         return i[keep], j[keep]
     from qbank.overlap.exact import verify
-    from qbank.overlap.matrix import to_matrix
+    from qbank.overlap.matrix import TokenMatrix
 
-    matrix = to_matrix(sets)
+    matrix = TokenMatrix(tokens.indptr, tokens.indices, tokens.vocab)
     kept_i, kept_j = [], []
     for start in range(0, len(i), VERIFY_CHUNK):
         a, b = i[start : start + VERIFY_CHUNK], j[start : start + VERIFY_CHUNK]
@@ -154,18 +155,31 @@ def _verified(
     return np.concatenate(kept_i), np.concatenate(kept_j)
 
 
+def _exact_pairs(
+    tokens: TokenRows, needed: np.ndarray, found: Sequence[tuple[int, int]]
+) -> list[Pair]:
+    """The pairs `found` (indices into `tokens`' rows, sorted) with their shared and union
+    token counts, as `pairs._exact_pair` counts them on the token sets, by scope index."""
+    a = np.fromiter((p[0] for p in found), dtype=np.int64, count=len(found))
+    b = np.fromiter((p[1] for p in found), dtype=np.int64, count=len(found))
+    shared = numpy_bands.shared_tokens(tokens.indptr, tokens.indices, a, b)
+    sizes = tokens.sizes()
+    union = sizes[a] + sizes[b] - shared
+    return list(map(Pair, needed[a].tolist(), needed[b].tolist(), shared.tolist(), union.tolist()))
+
+
 def _identical(
     session: Session,
     listed: Sequence[ListedItem],
     keys: Sequence[str],
     needed: np.ndarray,
-    sets: Sequence[Sequence[str]],
+    sizes: np.ndarray,
 ) -> set[tuple[int, int]]:
     """Pairs (indices into `needed`) of identical texts: equal stored keys, or, for texts
     without tokens, equal folded texts (`fingerprints.text_key`), as `pairs.near_duplicates`
     adds them."""
     text_keys = [keys[r] for r in needed]
-    empty = [k for k, tokens in enumerate(sets) if not tokens]
+    empty = np.flatnonzero(sizes == 0).tolist()
     if empty:
         rows = listed_item_rows(session, [listed[int(needed[k])] for k in empty])
         for k, row in zip(empty, rows, strict=True):
