@@ -229,3 +229,52 @@ def test_stored_scope_report_through_the_kernel(
     expected = _unit_report(db, policy)
     monkeypatch.setattr(bands, "MAX_VERIFY_PAIRS", 0)
     assert _checked(db, policy) == expected
+
+
+def test_sorted_rows_and_take_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows already sorted (empty rows first, last and between; a row starting below the end
+    of the one before) are kept as given; unsorted rows with repeats are sorted and made
+    unique; rows taken several chunks at a time are those rows, in the order asked."""
+    lengths = np.array([0, 3, 0, 2, 1, 0], dtype=np.int64)
+    ids = np.array([1, 5, 9, 2, 3, 0], dtype=np.int32)
+    indptr, kept = bands.sorted_rows(lengths, ids)
+    assert indptr.tolist() == [0, 0, 3, 3, 5, 6, 6] and kept is ids
+    indptr, fixed = bands.sorted_rows(np.array([3, 2]), np.array([4, 1, 4, 7, 7]))
+    assert indptr.tolist() == [0, 2, 3] and fixed.tolist() == [1, 4, 7]
+    rng = np.random.default_rng(11)
+    sets = [sorted(set(rng.integers(0, 50, rng.integers(0, 6)).tolist())) for _ in range(500)]
+    indptr, indices = bands.sorted_rows(np.array(list(map(len, sets))), np.concatenate(sets))
+    monkeypatch.setattr(bands, "_CHUNK", 7)
+    rows = rng.integers(0, 500, 300)
+    taken_ptr, taken = bands.take_rows(indptr, indices, rows)
+    assert [taken[taken_ptr[k] : taken_ptr[k + 1]].tolist() for k in range(300)] == [
+        sets[r] for r in rows
+    ]
+
+
+def test_text_keys_are_the_hex_keys() -> None:
+    from hashlib import sha256
+
+    from qbank.overlap.stored_scope import TextKeys
+
+    digests = [sha256(str(k).encode()).digest() for k in range(5)]
+    keys = TextKeys(b"".join(digests))
+    hexes = [d.hex() for d in digests]
+    assert len(keys) == 5 and list(keys) == hexes and keys[-1] == hexes[-1]
+    assert keys[1:4] == hexes[1:4] and [keys[r] for r in (3, 0)] == [hexes[3], hexes[0]]
+    with pytest.raises(IndexError):
+        keys[5]
+
+
+def test_banded_candidates_are_the_candidates() -> None:
+    """The kernel's candidates from band keys made first (the signatures freed meanwhile)."""
+    from qbank.overlap.lsh import banded, banded_candidates
+
+    rng = np.random.default_rng(2)
+    sigs = rng.integers(0, 3, (500, 64)).astype(np.uint32)
+    sigs[250:] = sigs[:250]
+    expected = candidates(sigs, 16, 4)
+    scope = banded(sigs, 16, 4)
+    del sigs
+    got = banded_candidates(scope)
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])

@@ -133,6 +133,7 @@ def read_token_rows(
     slot = np.empty(len(rank), dtype=np.int64)  # rank -> row read
     slot[np.array(arrived, dtype=np.int64)] = np.arange(len(arrived), dtype=np.int64)
     wanted = slot[np.fromiter(map(rank.__getitem__, keys), dtype=np.int64, count=len(keys))]
+    del rank, arrived, lengths, slot
     indptr, indices = bands.take_rows(indptr, indices, wanted)
     return TokenRows(indptr, indices.astype(np.int32, copy=False), [seen[k] for k in order])
 

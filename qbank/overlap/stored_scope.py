@@ -14,11 +14,11 @@ None and the caller takes the path that computes and stores it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
 from json.encoder import encode_basestring as _string
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -35,6 +35,7 @@ from qbank.overlap.units import Progress, listed_item_rows, stage_counter
 from qbank.policy import Policy
 
 if TYPE_CHECKING:
+    from qbank.overlap.lsh import Banded
     from qbank.text.tokens import Tokenizer
 
 
@@ -53,21 +54,53 @@ def text_json(stem: str, options: Sequence[str]) -> str:
     return f"[{_string(stem)},[{','.join(map(_string, options))}]]"
 
 
+class TextKeys(Sequence[str]):
+    """The text keys (SHA-256 hex) of a scope's rows, in order, kept as their 32-byte digests
+    in one buffer and written out in hex when asked for: a million keys as hex strings held
+    120 MB through the candidate stage, as digests 32 MB."""
+
+    def __init__(self, digests: bytes) -> None:
+        self._digests = digests
+
+    def __len__(self) -> int:
+        return len(self._digests) // _DIGEST
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[k] for k in range(len(self))[index]]
+        k = range(len(self))[index]  # negative indices; IndexError past the end
+        return self._digests[k * _DIGEST : (k + 1) * _DIGEST].hex()
+
+    def __iter__(self) -> Iterator[str]:
+        digests = self._digests
+        return (digests[k : k + _DIGEST].hex() for k in range(0, len(digests), _DIGEST))
+
+
+_DIGEST = 32
+
+
 def scope_rows(
     rows: Iterable[ItemRow], consequence: str = "overlap"
-) -> tuple[list[ListedItem], list[str]]:
+) -> tuple[list[ListedItem], TextKeys]:
     """Each row re-hashed (ContentTampered otherwise): its `ListedItem` and its text key
     (`TextUnit.key`: stem and options in the stored column's order)."""
-    listed, keys = [], []
+    listed = []
+    digests = bytearray()
     for row in rows:
         guid, item_id, version, canonical = row[:4]
         columns = row[4:]  # ITEM_COLUMNS' values, in its order (`ItemRow`)
         content = verified_item_values(item_id, guid, version, canonical, columns, consequence)
         options = content["options"]
         text = text_json(content["stem"], [options[k] for k in row.options])
-        keys.append(sha256(text.encode("utf-8")).hexdigest())
+        digests += sha256(text.encode("utf-8")).digest()
         listed.append(ListedItem(item_id, guid, version))
-    return listed, keys
+    return listed, TextKeys(bytes(digests))
 
 
 def stored_theory(
@@ -91,8 +124,17 @@ def stored_theory(
     )
     if sigs.missing:
         return None
-    ci, cj = _candidates(sigs.rows, bands, rows, stage_counter(progress, "candidates", bands))
-    del sigs
+    banding = _banded(sigs.rows, bands, rows)
+    del sigs  # a scope the kernel bands needs only its band keys from here on
+    counter = stage_counter(progress, "candidates", bands)
+    if isinstance(banding, tuple):
+        counter(bands)
+        ci, cj = banding
+    else:
+        from qbank.overlap.lsh import banded_candidates
+
+        ci, cj = banded_candidates(banding, progress=counter)
+    del banding
     needed = np.unique(np.concatenate((ci, cj)))
     tokens = read_token_rows(
         session, tkey, [keys[r] for r in needed], stage_counter(progress, "tokenise", len(needed))
@@ -114,16 +156,15 @@ def stored_theory(
     return StoredPairs(tuple(listed), pairs, LshMethod(bands, rows, recall, count))
 
 
-def _candidates(
-    sigs: np.ndarray, bands: int, rows: int, advance: Callable[[int], None]
-) -> tuple[np.ndarray, np.ndarray]:
+def _banded(sigs: np.ndarray, bands: int, rows: int) -> tuple[np.ndarray, np.ndarray] | Banded:
+    """The candidate pairs when numpy lists them; else (buckets too full for numpy) the
+    scope's band keys for the kernel, which lists each pair once (`lsh.banded_candidates`)."""
     found = numpy_bands.candidates(sigs, bands, rows)
-    if found is None:  # buckets too full for numpy: the kernel lists each pair once
-        from qbank.overlap.lsh import candidates
+    if found is not None:
+        return found
+    from qbank.overlap.lsh import banded
 
-        return candidates(sigs, bands, rows, progress=advance)
-    advance(bands)
-    return found
+    return banded(sigs, bands, rows)
 
 
 def _verified(
