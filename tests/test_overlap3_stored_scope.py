@@ -181,8 +181,8 @@ def test_report_bytes_of_many_items_are_the_canonical_json(db: Database, tmp_pat
 
 
 def test_stored_token_rows_are_the_token_matrix(db: Database) -> None:
-    """`read_token_rows` numbers the stored tokens as `to_matrix` numbers the token lists
-    `read_tokens` gives: keys repeated and in any order, a stored list unsorted with repeats,
+    """`read_token_rows` (keys as digests) numbers the stored tokens as `to_matrix` numbers
+    the token lists `read_tokens` gives: keys repeated and in any order, a stored list unsorted with repeats,
     an empty one; a key without stored tokens gives None. Shared counts are `_exact_pair`'s."""
     from qbank.model import TokenSet
     from qbank.overlap.pairs import _exact_pair
@@ -204,9 +204,10 @@ def test_stored_token_rows_are_the_token_matrix(db: Database) -> None:
         rng = np.random.default_rng(3)
         keys = [stored[k] for k in rng.integers(0, len(stored), 200)] + ["f" * 64, "e" * 64]
         keys += keys[:5]
-        rows = read_token_rows(session, tkey, keys)
+        digests = b"".join(map(bytes.fromhex, keys))
+        rows = read_token_rows(session, tkey, digests)
         sets = read_tokens(session, tkey, keys)
-        assert read_token_rows(session, tkey, [*keys, "0" * 64]) is None
+        assert read_token_rows(session, tkey, digests + bytes(32)) is None
     assert rows is not None
     expected = to_matrix([sets[k] for k in keys])
     assert np.array_equal(rows.indptr, expected.indptr)
@@ -260,6 +261,7 @@ def test_text_keys_are_the_hex_keys() -> None:
     digests = [sha256(str(k).encode()).digest() for k in range(5)]
     keys = TextKeys(b"".join(digests))
     hexes = [d.hex() for d in digests]
+    assert keys.digests(np.array([4, 0, 4])) == digests[4] + digests[0] + digests[4]
     assert len(keys) == 5 and list(keys) == hexes and keys[-1] == hexes[-1]
     assert keys[1:4] == hexes[1:4] and [keys[r] for r in (3, 0)] == [hexes[3], hexes[0]]
     with pytest.raises(IndexError):

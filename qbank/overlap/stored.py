@@ -87,39 +87,40 @@ class TokenRows:
 
 
 def read_token_rows(
-    session: Session, tokenizer: str, keys: Sequence[str], advance: Advance = None
+    session: Session, tokenizer: str, digests: bytes, advance: Advance = None
 ) -> TokenRows | None:
-    """The stored token sets of `keys` (one row per key, in order; keys may repeat) as
-    `TokenRows`; None when one of them has none stored under `tokenizer`.
+    """The stored token sets of the texts whose keys' SHA-256 digests `digests` holds (32
+    bytes a row, in order; keys may repeat) as `TokenRows`; None when one of them has none
+    stored under `tokenizer`.
 
-    The tokens of each chunk of texts become ids as they are read: a large scope holds one
-    string per distinct token and arrays of ids, never a list of strings per text (at a
-    million items those lists were the check's peak memory)."""
-    rank: dict[str, int] = {}
-    for key in keys:
-        rank.setdefault(key, len(rank))
+    The keys are written out in hex a chunk at a time and each chunk's tokens become ids as
+    they are read: a large scope holds one string per distinct token and arrays of ids, never
+    a list of strings per text nor a string per key (at a million items those lists were the
+    check's peak memory, and the strings left memory behind them that later objects kept)."""
+    wanted = np.frombuffer(digests, dtype=_DIGESTS)
+    unique, inverse = np.unique(wanted, return_inverse=True)  # sorted: hex order too
+    del wanted
     ids_of: dict[str, int] = {}
     number = ids_of.setdefault
-    arrived: list[int] = []  # the rank of each row read, in the order read
+    arrived = np.full(len(unique), -1, dtype=np.int64)  # unique key -> row read
     lengths: list[int] = []
     parts: list[np.ndarray] = []
     tokens = type_coerce(TokenSet.tokens, Text)
-    unique = sorted(rank)
     for start in range(0, len(unique), CHUNK):
-        chunk = unique[start : start + CHUNK]
+        chunk = {d.tobytes().hex(): start + k for k, d in enumerate(unique[start : start + CHUNK])}
         stmt = select(TokenSet.text_sha256, tokens).where(
-            TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(chunk)
+            TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(list(chunk))
         )
         ids: list[int] = []
         for key, value in session.connection().execute(stmt).fetchall():
             decoded = json_column(value)
-            arrived.append(rank[key])
+            arrived[chunk[key]] = len(lengths)
             lengths.append(len(decoded))
             ids += [number(token, len(ids_of)) for token in decoded]
         parts.append(np.array(ids, dtype=np.int32))
         if advance is not None:
             advance(len(chunk))
-    if len(arrived) < len(rank):
+    if (arrived < 0).any():
         return None
     seen = list(ids_of)  # first-seen order; renumbered in string order
     del ids_of
@@ -129,13 +130,14 @@ def read_token_rows(
     flat = renumber[np.concatenate(parts)] if parts else np.empty(0, dtype=np.int32)
     del parts
     indptr, indices = bands.sorted_rows(np.array(lengths, dtype=np.int64), flat)
-    del flat
-    slot = np.empty(len(rank), dtype=np.int64)  # rank -> row read
-    slot[np.array(arrived, dtype=np.int64)] = np.arange(len(arrived), dtype=np.int64)
-    wanted = slot[np.fromiter(map(rank.__getitem__, keys), dtype=np.int64, count=len(keys))]
-    del rank, arrived, lengths, slot
-    indptr, indices = bands.take_rows(indptr, indices, wanted)
+    del flat, lengths
+    indptr, indices = bands.take_rows(indptr, indices, arrived[inverse])
     return TokenRows(indptr, indices.astype(np.int32, copy=False), [seen[k] for k in order])
+
+
+_DIGESTS = np.dtype("V32")
+"""A SHA-256 digest as numpy holds it: raw bytes, compared and sorted as bytes (an `S32`
+would drop trailing zero bytes when read back)."""
 
 
 def read_signatures(

@@ -77,6 +77,11 @@ class TextKeys(Sequence[str]):
         k = range(len(self))[index]  # negative indices; IndexError past the end
         return self._digests[k * _DIGEST : (k + 1) * _DIGEST].hex()
 
+    def digests(self, rows: np.ndarray) -> bytes:
+        """The digests of `rows`, concatenated (no string per key)."""
+        taken: bytes = np.frombuffer(self._digests, dtype=_DIGESTS)[rows].tobytes()
+        return taken
+
     def __iter__(self) -> Iterator[str]:
         digests = self._digests
         return (digests[k : k + _DIGEST].hex() for k in range(0, len(digests), _DIGEST))
@@ -106,7 +111,7 @@ def scope_rows(
 def stored_theory(
     session: Session,
     listed: Sequence[ListedItem],
-    keys: Sequence[str],
+    keys: TextKeys,
     policy: Policy,
     tokenizer: Tokenizer | None,
     progress: Progress = None,
@@ -137,7 +142,7 @@ def stored_theory(
     del banding
     needed = np.unique(np.concatenate((ci, cj)))
     tokens = read_token_rows(
-        session, tkey, [keys[r] for r in needed], stage_counter(progress, "tokenise", len(needed))
+        session, tkey, keys.digests(needed), stage_counter(progress, "tokenise", len(needed))
     )
     if tokens is None:
         return None
@@ -212,14 +217,14 @@ def _exact_pairs(
 def _identical(
     session: Session,
     listed: Sequence[ListedItem],
-    keys: Sequence[str],
+    keys: TextKeys,
     needed: np.ndarray,
     sizes: np.ndarray,
 ) -> set[tuple[int, int]]:
     """Pairs (indices into `needed`) of identical texts: equal stored keys, or, for texts
     without tokens, equal folded texts (`fingerprints.text_key`), as `pairs.near_duplicates`
-    adds them."""
-    text_keys = [keys[r] for r in needed]
+    adds them. Keys are compared as their digests (hex and digest are one-to-one)."""
+    digests = np.frombuffer(keys.digests(needed), dtype=_DIGESTS).copy()
     empty = np.flatnonzero(sizes == 0).tolist()
     if empty:
         rows = listed_item_rows(session, [listed[int(needed[k])] for k in empty])
@@ -227,10 +232,17 @@ def _identical(
             content = verified_item_dict(row, guid=row.guid, consequence="overlap")
             options = content["options"]
             text = TextUnit(content["stem"], tuple(options[o] for o in row.options))
-            text_keys[k] = text.folded_key
-    groups: dict[str, list[int]] = {}
-    for index, key in enumerate(text_keys):
-        groups.setdefault(key, []).append(index)
-    return {
-        (g[x], g[y]) for g in groups.values() for x in range(len(g)) for y in range(x + 1, len(g))
-    }
+            digests[k] = np.void(bytes.fromhex(text.folded_key))
+    _, group, counts = np.unique(digests, return_inverse=True, return_counts=True)
+    shared = np.flatnonzero(counts[group] > 1)  # rows whose key another row has too
+    shared = shared[np.argsort(group[shared], kind="stable")]
+    bounds = np.flatnonzero(np.diff(group[shared])) + 1
+    found: set[tuple[int, int]] = set()
+    for members in np.split(shared, bounds) if len(shared) else []:
+        g = members.tolist()
+        found.update((g[x], g[y]) for x in range(len(g)) for y in range(x + 1, len(g)))
+    return found
+
+
+_DIGESTS = np.dtype("V32")
+"""A text key's SHA-256 digest as numpy holds it: raw bytes, compared and sorted as bytes."""
