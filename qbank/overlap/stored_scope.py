@@ -6,7 +6,12 @@ method and candidate count): LSH needs only the signatures, exact verification o
 tokens of rows in a candidate pair, and every row in a pair of identical texts is in a
 candidate pair (identical texts have identical token sets, so identical signatures). Rows are
 still read and re-hashed one by one (`qbank.content`, ContentTampered otherwise), but kept as
-one `ListedItem` and a text key each, not as units with token lists.
+one `ListedItem` and a text key digest each, not as units with token lists.
+
+Memory (issue #12, a million items under 1.5 GB): what a stage no longer needs is freed
+before the next one's largest arrays exist. Keys stay digests (`TextKeys`), written out in
+hex a chunk at a time; the signatures are freed once the kernel has the band keys
+(`lsh.banded`); candidates' tokens are read straight into id arrays (`stored.read_token_rows`).
 
 Where something is not stored (a signature, a candidate's tokens), `stored_theory` returns
 None and the caller takes the path that computes and stores it.
