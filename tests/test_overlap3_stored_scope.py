@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hostile import unprotect
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from test_bulk_import import OCC, records, store
 from test_overlap2_stored import lsh_policy
 
@@ -189,7 +189,7 @@ def test_token_sets_a_database_damaged_are_recomputed_not_trusted(
     from sqlalchemy import text
 
     from qbank.overlap.fingerprints import TextUnit, ensure_tokens
-    from qbank.overlap.stored import read_tokens, text_keys
+    from qbank.overlap.stored import read_token_rows, read_tokens, text_keys
     from qbank.text.tokens import default_tokenizer, tokenize_many
 
     store(db, records(120, seed=5))
@@ -220,9 +220,114 @@ def test_token_sets_a_database_damaged_are_recomputed_not_trusted(
     with db.transaction() as session:
         tkey = default_tokenizer().identity.key
         assert not set(read_tokens(session, tkey, damaged))  # none of them is read as tokens
+        for key in damaged:  # nor as a candidate's token row
+            assert read_token_rows(session, tkey, bytes.fromhex(keys[-1] + key)) is None
+        assert read_token_rows(session, tkey, bytes.fromhex(keys[-1])) is not None
         assert ensure_tokens(session, texts, keys=keys) == own
     with db.engine.connect() as conn:  # the damaged rows are left as they were, not added to
         count = conn.scalar(
             select(func.count()).select_from(TokenSet).where(TokenSet.text_sha256.in_(damaged))
         )
     assert count == len(damaged)
+
+
+def test_stored_token_rows_are_the_token_matrix(db: Database) -> None:
+    """`read_token_rows` (keys as digests) numbers the stored tokens as `to_matrix` numbers
+    the token lists `read_tokens` gives: keys repeated and in any order, a stored list unsorted with repeats,
+    an empty one; a key without stored tokens gives None. Shared counts are `_exact_pair`'s."""
+    from qbank.model import TokenSet
+    from qbank.overlap.pairs import _exact_pair
+    from qbank.overlap.stored import read_token_rows, read_tokens
+
+    store(db, records(80))
+    with db.transaction() as session:
+        tkey, *_ = session.execute(select(TokenSet.tokenizer).limit(1)).one()
+        session.execute(
+            insert(TokenSet).values(
+                [
+                    {"text_sha256": "f" * 64, "tokenizer": tkey, "tokens": ["额定", "电", "额定"]},
+                    {"text_sha256": "e" * 64, "tokenizer": tkey, "tokens": []},
+                ]
+            )
+        )
+    with db.transaction() as session:
+        stored = list(session.scalars(select(TokenSet.text_sha256)))
+        rng = np.random.default_rng(3)
+        keys = [stored[k] for k in rng.integers(0, len(stored), 200)] + ["f" * 64, "e" * 64]
+        keys += keys[:5]
+        digests = b"".join(map(bytes.fromhex, keys))
+        rows = read_token_rows(session, tkey, digests)
+        sets = read_tokens(session, tkey, keys)
+        assert read_token_rows(session, tkey, digests + bytes(32)) is None
+    assert rows is not None
+    expected = to_matrix([sets[k] for k in keys])
+    assert np.array_equal(rows.indptr, expected.indptr)
+    assert np.array_equal(rows.indices, expected.indices) and rows.indices.dtype == np.int32
+    assert rows.vocab == expected.vocab
+    i, j = rng.integers(0, len(keys), 500), rng.integers(0, len(keys), 500)
+    shared = bands.shared_tokens(rows.indptr, rows.indices, i, j)
+    assert shared.tolist() == [
+        _exact_pair(sets[keys[a]], sets[keys[b]], 0, 0).shared for a, b in zip(i, j, strict=True)
+    ]
+
+
+def test_stored_scope_report_through_the_kernel(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Candidates above `bands.MAX_VERIFY_PAIRS` are verified by the numba kernel on the
+    stored token rows: the same report as the units'."""
+    store(db, records(300))
+    policy = lsh_policy(tmp_path)
+    expected = _unit_report(db, policy)
+    monkeypatch.setattr(bands, "MAX_VERIFY_PAIRS", 0)
+    assert _checked(db, policy) == expected
+
+
+def test_sorted_rows_and_take_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows already sorted (empty rows first, last and between; a row starting below the end
+    of the one before) are kept as given; unsorted rows with repeats are sorted and made
+    unique; rows taken several chunks at a time are those rows, in the order asked."""
+    lengths = np.array([0, 3, 0, 2, 1, 0], dtype=np.int64)
+    ids = np.array([1, 5, 9, 2, 3, 0], dtype=np.int32)
+    indptr, kept = bands.sorted_rows(lengths, ids)
+    assert indptr.tolist() == [0, 0, 3, 3, 5, 6, 6] and kept is ids
+    indptr, fixed = bands.sorted_rows(np.array([3, 2]), np.array([4, 1, 4, 7, 7]))
+    assert indptr.tolist() == [0, 2, 3] and fixed.tolist() == [1, 4, 7]
+    rng = np.random.default_rng(11)
+    sets = [sorted(set(rng.integers(0, 50, rng.integers(0, 6)).tolist())) for _ in range(500)]
+    indptr, indices = bands.sorted_rows(np.array(list(map(len, sets))), np.concatenate(sets))
+    monkeypatch.setattr(bands, "_CHUNK", 7)
+    rows = rng.integers(0, 500, 300)
+    taken_ptr, taken = bands.take_rows(indptr, indices, rows)
+    assert [taken[taken_ptr[k] : taken_ptr[k + 1]].tolist() for k in range(300)] == [
+        sets[r] for r in rows
+    ]
+
+
+def test_text_keys_are_the_hex_keys() -> None:
+    from hashlib import sha256
+
+    from qbank.overlap.stored_scope import TextKeys
+
+    digests = [sha256(str(k).encode()).digest() for k in range(5)]
+    keys = TextKeys(b"".join(digests))
+    hexes = [d.hex() for d in digests]
+    assert keys.digests(np.array([4, 0, 4])) == digests[4] + digests[0] + digests[4]
+    assert len(keys) == 5 and list(keys) == hexes and keys[-1] == hexes[-1]
+    assert keys[1:4] == hexes[1:4] and [keys[r] for r in (3, 0)] == [hexes[3], hexes[0]]
+    with pytest.raises(IndexError):
+        keys[5]
+
+
+def test_banded_candidates_are_the_candidates() -> None:
+    """The kernel's candidates from band keys made first (the signatures freed meanwhile)."""
+    from qbank.overlap.lsh import banded, banded_candidates
+
+    rng = np.random.default_rng(2)
+    sigs = rng.integers(0, 3, (500, 64)).astype(np.uint32)
+    sigs[250:] = sigs[:250]
+    expected = candidates(sigs, 16, 4)
+    scope = banded(sigs, 16, 4)
+    del sigs
+    got = banded_candidates(scope)
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])

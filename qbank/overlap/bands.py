@@ -115,17 +115,46 @@ def token_matrix(token_sets: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.nd
     vocab = sorted(set(flat))
     index = dict(zip(vocab, range(len(vocab)), strict=True))
     ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
-    row = np.repeat(np.arange(n), lengths)
-    ascending = (ids[1:] > ids[:-1]) | (row[1:] != row[:-1])
-    if not ascending.all():  # rows given unsorted or with repeats
-        order = np.lexsort((ids, row))
-        ids, row = ids[order], row[order]
-        first = np.concatenate(([True], (ids[1:] != ids[:-1]) | (row[1:] != row[:-1])))
-        ids, row = ids[first], row[first]
-        lengths = np.bincount(row, minlength=n)
+    return sorted_rows(lengths, ids)
+
+
+def sorted_rows(lengths: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR (indptr, indices) of rows given as their `lengths` and their concatenated token
+    `ids`: each row's ids sorted and unique (rows already so, as a tokenizer's sorted token
+    lists numbered in string order are, are kept as they are: the check makes no array the
+    size of `ids` but a boolean one)."""
+    n = len(lengths)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
+    ascending = ids[1:] > ids[:-1]
+    starts = indptr[1:-1]
+    ascending[starts[(starts > 0) & (starts < len(ids))] - 1] = True  # a row's first id
+    if ascending.all():
+        return indptr, ids
+    del ascending  # rows given unsorted or with repeats
+    row = np.repeat(np.arange(n), lengths)
+    order = np.lexsort((ids, row))
+    ids, row = ids[order], row[order]
+    first = np.concatenate(([True], (ids[1:] != ids[:-1]) | (row[1:] != row[:-1])))
+    ids, row = ids[first], row[first]
+    np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
     return indptr, ids
+
+
+def take_rows(
+    indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """CSR (indptr, indices) of the given rows of a CSR matrix, in the given order, gathered
+    `_CHUNK` rows at a time (the positions of a million rows' tokens at once took 300 MB)."""
+    lengths = indptr[rows + 1] - indptr[rows]
+    taken = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=taken[1:])
+    out = np.empty(int(taken[-1]), dtype=indices.dtype)
+    for start in range(0, len(rows), _CHUNK):
+        part = rows[start : start + _CHUNK]
+        at, _ = _gather(indptr, part)
+        out[taken[start] : taken[start + len(part)]] = indices[at]
+    return taken, out
 
 
 def _gather(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -145,16 +174,27 @@ def jaccard(
     if len(i) > MAX_VERIFY_PAIRS:
         return None
     out = np.zeros(len(i), np.float64)
-    width = np.int64(int(indices.max(initial=0)) + 1)
+    shared = shared_tokens(indptr, indices, i, j)
     sizes = np.diff(indptr)
+    union = sizes[i] + sizes[j] - shared
+    np.divide(shared, union, out=out, where=union > 0)
+    return out
+
+
+def shared_tokens(
+    indptr: np.ndarray, indices: np.ndarray, i: np.ndarray, j: np.ndarray
+) -> np.ndarray:
+    """How many token ids rows i[k] and j[k] of a CSR token matrix (rows sorted and unique)
+    have in common (int64), `_CHUNK` pairs a pass."""
+    out = np.zeros(len(i), np.int64)
+    width = np.int64(int(indices.max(initial=0)) + 1)
     for start in range(0, len(i), _CHUNK):
         a, b = i[start : start + _CHUNK], j[start : start + _CHUNK]
         at_a, owner_a = _gather(indptr, a)
         at_b, owner_b = _gather(indptr, b)
         codes = np.concatenate((owner_a * width + indices[at_a], owner_b * width + indices[at_b]))
         codes.sort()
-        shared = np.bincount(codes[1:][codes[1:] == codes[:-1]] // width, minlength=len(a))
-        union = sizes[a] + sizes[b] - shared
-        chunk = out[start : start + len(a)]
-        np.divide(shared, union, out=chunk, where=union > 0)
+        out[start : start + len(a)] = np.bincount(
+            codes[1:][codes[1:] == codes[:-1]] // width, minlength=len(a)
+        )
     return out

@@ -14,7 +14,7 @@ from dataclasses import replace
 from itertools import chain, islice
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from qbank import audit
@@ -50,6 +50,7 @@ from qbank.overlap.units import (
 )
 from qbank.policy import Policy
 from qbank.records import ItemRecord
+from qbank.utf8_text import utf8_text
 
 if TYPE_CHECKING:
     from qbank.text.tokens import Tokenizer
@@ -206,16 +207,19 @@ def store_report(
     body: bytes | None = None,
 ) -> str:
     """Keep the report (canonical JSON and its hash) and audit it; returns the hash.
-    `body` may pass `report_bytes(report)` when the caller has it."""
+    `body` may pass `report_bytes(report)` when the caller has it.
+
+    The body is bound as its UTF-8 bytes (`qbank.utf8_text`), never decoded to a `str`: on a
+    million-item bank that `str` and the driver's copies of it were the check's peak memory."""
     body = report_bytes(report) if body is None else body
     sha = sha256_hex(body)
     if session.scalar(select(StoredReport.id).where(StoredReport.sha256 == sha)) is None:
-        session.add(
-            StoredReport(
+        session.execute(
+            insert(StoredReport).values(
                 bank_id=bank.id if bank else None,
                 scope=report.kind,
                 sha256=sha,
-                body=body.decode("utf-8"),
+                body=utf8_text(body),
                 verdict=report.verdict,
                 created_by=actor,
             )

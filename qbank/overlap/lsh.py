@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
@@ -41,8 +42,7 @@ def candidates(
     ``sigs`` is (n, num_perm) integer signatures, e.g. ``minhash.signatures`` (uint32 or uint64);
     the first ``bands * rows`` columns are used. ``progress(1)`` is called as each band is
     done."""
-    sigs = _signatures(sigs, bands, rows)
-    return _candidates(sigs, bands, rows, len(sigs), cross=False, progress=progress)
+    return banded_candidates(banded(sigs, bands, rows), progress=progress)
 
 
 def cross_candidates(sigs_a: np.ndarray, sigs_b: np.ndarray, bands: int, rows: int) -> Candidates:
@@ -52,7 +52,8 @@ def cross_candidates(sigs_a: np.ndarray, sigs_b: np.ndarray, bands: int, rows: i
     if sigs_a.shape[1] != sigs_b.shape[1]:
         raise ValueError("signatures of a and b have different num_perm")
     split = len(sigs_a)
-    i, j = _candidates(np.concatenate([sigs_a, sigs_b]), bands, rows, split, cross=True)
+    scope = _banded(np.concatenate([sigs_a, sigs_b]), bands, rows, split, cross=True)
+    i, j = _listed(scope, None)
     return i, j - split
 
 
@@ -77,15 +78,54 @@ def _lanes(sigs: np.ndarray) -> tuple[np.ndarray, int]:
     return sigs.view(np.uint32), 2
 
 
-def _candidates(
-    sigs: np.ndarray,
-    bands: int,
-    rows: int,
-    split: int,
-    *,
-    cross: bool,
-    progress: Callable[[int], None] | None = None,
+@dataclass(frozen=True, eq=False)
+class Banded:
+    """What listing a scope's candidates needs of its signatures: every row's band keys and
+    the first row with an identical signature. A caller may free the signatures once it has
+    this (`banded`), before the pairs are listed (`banded_candidates`)."""
+
+    band_keys: np.ndarray  # (n, bands) uint64
+    first: np.ndarray  # (n,) the first row whose signature equals this row's
+    split: int
+    cross: bool
+
+
+def banded(sigs: np.ndarray, bands: int, rows: int) -> Banded:
+    """The band keys and identical-signature groups of one scope's `sigs` (as `candidates`
+    takes them)."""
+    sigs = _signatures(sigs, bands, rows)
+    return _banded(sigs, bands, rows, len(sigs), cross=False)
+
+
+def banded_candidates(
+    scope: Banded, *, progress: Callable[[int], None] | None = None
 ) -> Candidates:
+    """`candidates` of the signatures `scope` was made of."""
+    return _listed(scope, progress)
+
+
+def _banded(sigs: np.ndarray, bands: int, rows: int, split: int, *, cross: bool) -> Banded:
+    """Key every band of every row and find the rows of identical signatures."""
+    n = len(sigs)
+    sigs, lanes = _lanes(sigs)
+    rows *= lanes
+    width = bands * rows
+    band_keys = np.empty((n, bands), np.uint64)  # a row's keys together: 8 * bands bytes a row
+    if n < 2:
+        return Banded(band_keys, np.arange(n), split, cross)
+    full = np.empty(n, np.uint64)
+    parallel = n >= _PARALLEL_ROWS
+    bounds = np.linspace(0, n, 3 if parallel else 2).astype(np.int64)
+
+    def keys(k: int) -> None:
+        _keys_into(sigs, bounds[k], bounds[k + 1], bands, rows, band_keys, full)
+
+    _map_threads(keys, range(len(bounds) - 1), parallel=parallel)
+    first = _first_equal(sigs, *_sort_keys(full), width)
+    return Banded(band_keys, first, split, cross)
+
+
+def _listed(scope: Banded, progress: Callable[[int], None] | None) -> Candidates:
     """Band every distinct signature once, then expand groups of identical signatures.
 
     Without ``cross`` all rows are one scope; with it rows ``< split`` are scope a, the rest
@@ -98,23 +138,11 @@ def _candidates(
     before banding and their pairs are emitted once, not once per band. Large buckets of
     distinct but near-identical sets remain quadratic per band, and are true candidates anyway.
     """
-    n = len(sigs)
+    band_keys, first, split, cross = scope.band_keys, scope.first, scope.split, scope.cross
+    n, bands = band_keys.shape
     empty = np.empty(0, np.int64)
     if n < 2:
         return empty, empty
-    sigs, lanes = _lanes(sigs)
-    rows *= lanes
-    width = bands * rows
-    band_keys = np.empty((n, bands), np.uint64)  # a row's keys together: 8 * bands bytes a row
-    full = np.empty(n, np.uint64)
-    parallel = n >= _PARALLEL_ROWS
-    bounds = np.linspace(0, n, 3 if parallel else 2).astype(np.int64)
-
-    def keys(k: int) -> None:
-        _keys_into(sigs, bounds[k], bounds[k + 1], bands, rows, band_keys, full)
-
-    _map_threads(keys, range(len(bounds) - 1), parallel=parallel)
-    first = _first_equal(sigs, *_sort_keys(full), width)
     reps = np.flatnonzero(first == np.arange(n))
     groups = len(reps)
     gid = np.searchsorted(reps, first)
@@ -135,12 +163,13 @@ def _candidates(
 
     found = _map_threads(band, range(bands), parallel=groups >= _PARALLEL_ROWS)
     codes = np.concatenate([f[0] for f in found])
+    group_codes = np.concatenate([f[1] for f in found]) if groups < n else empty
+    del found  # each band's pairs, now in `codes` and `group_codes`
     if groups < n:
         members = np.argsort(gid, kind="stable")
         gptr = np.zeros(groups + 1, np.int64)
         np.cumsum(sizes, out=gptr[1:])
         selfish = np.flatnonzero((in_a * in_b > 0) if cross else multi)
-        group_codes = np.concatenate([f[1] for f in found])
         codes = np.concatenate(
             [codes, _expand(group_codes, selfish, gptr, members, in_a, n, cross)]
         )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from qbank.canonical import canonical_text
 from qbank.json_column import token_list
 from qbank.model import Signature, TokenSet
+from qbank.overlap import bands
 from qbank.overlap.fingerprints import TextUnit
 
 CHUNK = 900
@@ -69,6 +70,77 @@ def read_tokens(
         if advance is not None:
             advance(len(chunk))
     return stored
+
+
+@dataclass(frozen=True)
+class TokenRows:
+    """Token sets as CSR arrays: row k's token ids, sorted and unique, are
+    `indices[indptr[k]:indptr[k + 1]]` (int64 indptr, int32 ids); ids index `vocab`, sorted
+    (Python string order), as `qbank.overlap.matrix.to_matrix` numbers them."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    vocab: list[str]
+
+    def sizes(self) -> np.ndarray:
+        """Set sizes (int64)."""
+        return np.diff(self.indptr)
+
+
+def read_token_rows(
+    session: Session, tokenizer: str, digests: bytes, advance: Advance = None
+) -> TokenRows | None:
+    """The stored token sets of the texts whose keys' SHA-256 digests `digests` holds (32
+    bytes a row, in order; keys may repeat) as `TokenRows`; None when one of them has none
+    stored under `tokenizer`.
+
+    The keys are written out in hex a chunk at a time and each chunk's tokens become ids as
+    they are read: a large scope holds one string per distinct token and arrays of ids, never
+    a list of strings per text nor a string per key (at a million items those lists were the
+    check's peak memory, and the strings left memory behind them that later objects kept)."""
+    wanted = np.frombuffer(digests, dtype=_DIGESTS)
+    unique, inverse = np.unique(wanted, return_inverse=True)  # sorted: hex order too
+    del wanted
+    ids_of: dict[str, int] = {}
+    number = ids_of.setdefault
+    arrived = np.full(len(unique), -1, dtype=np.int64)  # unique key -> row read
+    lengths: list[int] = []
+    parts: list[np.ndarray] = []
+    tokens = type_coerce(TokenSet.tokens, Text)
+    for start in range(0, len(unique), CHUNK):
+        chunk = {d.tobytes().hex(): start + k for k, d in enumerate(unique[start : start + CHUNK])}
+        stmt = select(TokenSet.text_sha256, tokens).where(
+            TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(list(chunk))
+        )
+        ids: list[int] = []
+        for key, value in session.connection().execute(stmt).fetchall():
+            decoded = token_list(value)
+            if decoded is None:  # missing: the caller computes it from the text (`token_list`)
+                continue
+            arrived[chunk[key]] = len(lengths)
+            lengths.append(len(decoded))
+            ids += [number(token, len(ids_of)) for token in decoded]
+        parts.append(np.array(ids, dtype=np.int32))
+        if advance is not None:
+            advance(len(chunk))
+    if (arrived < 0).any():
+        return None
+    seen = list(ids_of)  # first-seen order; renumbered in string order
+    del ids_of
+    order = sorted(range(len(seen)), key=seen.__getitem__)
+    renumber = np.empty(len(seen), dtype=np.int32)
+    renumber[order] = np.arange(len(seen), dtype=np.int32)
+    flat = renumber[np.concatenate(parts)] if parts else np.empty(0, dtype=np.int32)
+    del parts
+    indptr, indices = bands.sorted_rows(np.array(lengths, dtype=np.int64), flat)
+    del flat, lengths
+    indptr, indices = bands.take_rows(indptr, indices, arrived[inverse])
+    return TokenRows(indptr, indices.astype(np.int32, copy=False), [seen[k] for k in order])
+
+
+_DIGESTS = np.dtype("V32")
+"""A SHA-256 digest as numpy holds it: raw bytes, compared and sorted as bytes (an `S32`
+would drop trailing zero bytes when read back)."""
 
 
 def read_signatures(

@@ -6,7 +6,12 @@ method and candidate count): LSH needs only the signatures, exact verification o
 tokens of rows in a candidate pair, and every row in a pair of identical texts is in a
 candidate pair (identical texts have identical token sets, so identical signatures). Rows are
 still read and re-hashed one by one (`qbank.content`, ContentTampered otherwise), but kept as
-one `ListedItem` and a text key each, not as units with token lists.
+one `ListedItem` and a text key digest each, not as units with token lists.
+
+Memory (issue #12, a million items under 1.5 GB): what a stage no longer needs is freed
+before the next one's largest arrays exist. Keys stay digests (`TextKeys`), written out in
+hex a chunk at a time; the signatures are freed once the kernel has the band keys
+(`lsh.banded`); candidates' tokens are read straight into id arrays (`stored.read_token_rows`).
 
 Where something is not stored (a signature, a candidate's tokens), `stored_theory` returns
 None and the caller takes the path that computes and stores it.
@@ -14,11 +19,11 @@ None and the caller takes the path that computes and stores it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
 from json.encoder import encode_basestring as _string
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -29,12 +34,13 @@ from qbank.overlap import bands as numpy_bands
 from qbank.overlap.document import ListedItem, LshMethod, Method
 from qbank.overlap.fingerprints import TextUnit, tokenizer_info
 from qbank.overlap.lsh_params import lsh_params
-from qbank.overlap.pairs import VERIFY_CHUNK, Pair, _exact_pair
-from qbank.overlap.stored import read_signatures, read_tokens
+from qbank.overlap.pairs import VERIFY_CHUNK, Pair
+from qbank.overlap.stored import TokenRows, read_signatures, read_token_rows
 from qbank.overlap.units import Progress, listed_item_rows, stage_counter
 from qbank.policy import Policy
 
 if TYPE_CHECKING:
+    from qbank.overlap.lsh import Banded
     from qbank.text.tokens import Tokenizer
 
 
@@ -53,27 +59,64 @@ def text_json(stem: str, options: Sequence[str]) -> str:
     return f"[{_string(stem)},[{','.join(map(_string, options))}]]"
 
 
+class TextKeys(Sequence[str]):
+    """The text keys (SHA-256 hex) of a scope's rows, in order, kept as their 32-byte digests
+    in one buffer and written out in hex when asked for: a million keys as hex strings held
+    120 MB through the candidate stage, as digests 32 MB."""
+
+    def __init__(self, digests: bytes) -> None:
+        self._digests = digests
+
+    def __len__(self) -> int:
+        return len(self._digests) // _DIGEST
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[k] for k in range(len(self))[index]]
+        k = range(len(self))[index]  # negative indices; IndexError past the end
+        return self._digests[k * _DIGEST : (k + 1) * _DIGEST].hex()
+
+    def digests(self, rows: np.ndarray) -> bytes:
+        """The digests of `rows`, concatenated (no string per key)."""
+        taken: bytes = np.frombuffer(self._digests, dtype=_DIGESTS)[rows].tobytes()
+        return taken
+
+    def __iter__(self) -> Iterator[str]:
+        digests = self._digests
+        return (digests[k : k + _DIGEST].hex() for k in range(0, len(digests), _DIGEST))
+
+
+_DIGEST = 32
+
+
 def scope_rows(
     rows: Iterable[ItemRow], consequence: str = "overlap"
-) -> tuple[list[ListedItem], list[str]]:
+) -> tuple[list[ListedItem], TextKeys]:
     """Each row re-hashed (ContentTampered otherwise): its `ListedItem` and its text key
     (`TextUnit.key`: stem and options in the stored column's order)."""
-    listed, keys = [], []
+    listed = []
+    digests = bytearray()
     for row in rows:
         guid, item_id, version, canonical = row[:4]
         columns = row[4:]  # ITEM_COLUMNS' values, in its order (`ItemRow`)
         content = verified_item_values(item_id, guid, version, canonical, columns, consequence)
         options = content["options"]
         text = text_json(content["stem"], [options[k] for k in row.options])
-        keys.append(sha256(text.encode("utf-8")).hexdigest())
+        digests += sha256(text.encode("utf-8")).digest()
         listed.append(ListedItem(item_id, guid, version))
-    return listed, keys
+    return listed, TextKeys(bytes(digests))
 
 
 def stored_theory(
     session: Session,
     listed: Sequence[ListedItem],
-    keys: Sequence[str],
+    keys: TextKeys,
     policy: Policy,
     tokenizer: Tokenizer | None,
     progress: Progress = None,
@@ -91,59 +134,68 @@ def stored_theory(
     )
     if sigs.missing:
         return None
-    ci, cj = _candidates(sigs.rows, bands, rows, stage_counter(progress, "candidates", bands))
-    del sigs
+    banding = _banded(sigs.rows, bands, rows)
+    del sigs  # a scope the kernel bands needs only its band keys from here on
+    counter = stage_counter(progress, "candidates", bands)
+    if isinstance(banding, tuple):
+        counter(bands)
+        ci, cj = banding
+    else:
+        from qbank.overlap.lsh import banded_candidates
+
+        ci, cj = banded_candidates(banding, progress=counter)
+    del banding
     needed = np.unique(np.concatenate((ci, cj)))
-    tokens = read_tokens(
-        session, tkey, [keys[r] for r in needed], stage_counter(progress, "tokenise", len(needed))
+    tokens = read_token_rows(
+        session, tkey, keys.digests(needed), stage_counter(progress, "tokenise", len(needed))
     )
-    if len(tokens) < len({keys[r] for r in needed}):
+    if tokens is None:
         return None
-    sets = [tokens[keys[r]] for r in needed]
-    del tokens
-    local_i, local_j = np.searchsorted(needed, ci), np.searchsorted(needed, cj)
+    count = len(ci)
+    local_i = np.searchsorted(needed, ci)
+    del ci
+    local_j = np.searchsorted(needed, cj)
+    del cj
     ki, kj = _verified(
-        sets, local_i, local_j, threshold, stage_counter(progress, "verify", len(ci))
+        tokens, local_i, local_j, threshold, stage_counter(progress, "verify", count)
     )
+    del local_i, local_j
     found = set(zip(ki.tolist(), kj.tolist(), strict=True))
-    found |= _identical(session, listed, keys, needed, sets)
-    pairs = [
-        _exact_pair(sets[a], sets[b], int(needed[a]), int(needed[b])) for a, b in sorted(found)
-    ]
-    return StoredPairs(tuple(listed), pairs, LshMethod(bands, rows, recall, len(ci)))
+    found |= _identical(session, listed, keys, needed, tokens.sizes())
+    pairs = _exact_pairs(tokens, needed, sorted(found))
+    return StoredPairs(tuple(listed), pairs, LshMethod(bands, rows, recall, count))
 
 
-def _candidates(
-    sigs: np.ndarray, bands: int, rows: int, advance: Callable[[int], None]
-) -> tuple[np.ndarray, np.ndarray]:
+def _banded(sigs: np.ndarray, bands: int, rows: int) -> tuple[np.ndarray, np.ndarray] | Banded:
+    """The candidate pairs when numpy lists them; else (buckets too full for numpy) the
+    scope's band keys for the kernel, which lists each pair once (`lsh.banded_candidates`)."""
     found = numpy_bands.candidates(sigs, bands, rows)
-    if found is None:  # buckets too full for numpy: the kernel lists each pair once
-        from qbank.overlap.lsh import candidates
+    if found is not None:
+        return found
+    from qbank.overlap.lsh import banded
 
-        return candidates(sigs, bands, rows, progress=advance)
-    advance(bands)
-    return found
+    return banded(sigs, bands, rows)
 
 
 def _verified(
-    sets: Sequence[Sequence[str]],
+    tokens: TokenRows,
     i: np.ndarray,
     j: np.ndarray,
     threshold: float,
     advance: Callable[[int], None],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The candidate pairs (indices into `sets`) whose exact Jaccard reaches the threshold,
-    in their order, as `exact.verify` keeps them."""
+    """The candidate pairs (indices into `tokens`' rows) whose exact Jaccard reaches the
+    threshold, in their order, as `exact.verify` keeps them."""
     if len(i) <= numpy_bands.MAX_VERIFY_PAIRS:
-        jac = numpy_bands.jaccard(*numpy_bands.token_matrix(sets), i, j)
+        jac = numpy_bands.jaccard(tokens.indptr, tokens.indices, i, j)
         assert jac is not None
         advance(len(i))
         keep = jac >= threshold
         return i[keep], j[keep]
     from qbank.overlap.exact import verify
-    from qbank.overlap.matrix import to_matrix
+    from qbank.overlap.matrix import TokenMatrix
 
-    matrix = to_matrix(sets)
+    matrix = TokenMatrix(tokens.indptr, tokens.indices, tokens.vocab)
     kept_i, kept_j = [], []
     for start in range(0, len(i), VERIFY_CHUNK):
         a, b = i[start : start + VERIFY_CHUNK], j[start : start + VERIFY_CHUNK]
@@ -154,28 +206,48 @@ def _verified(
     return np.concatenate(kept_i), np.concatenate(kept_j)
 
 
+def _exact_pairs(
+    tokens: TokenRows, needed: np.ndarray, found: Sequence[tuple[int, int]]
+) -> list[Pair]:
+    """The pairs `found` (indices into `tokens`' rows, sorted) with their shared and union
+    token counts, as `pairs._exact_pair` counts them on the token sets, by scope index."""
+    a = np.fromiter((p[0] for p in found), dtype=np.int64, count=len(found))
+    b = np.fromiter((p[1] for p in found), dtype=np.int64, count=len(found))
+    shared = numpy_bands.shared_tokens(tokens.indptr, tokens.indices, a, b)
+    sizes = tokens.sizes()
+    union = sizes[a] + sizes[b] - shared
+    return list(map(Pair, needed[a].tolist(), needed[b].tolist(), shared.tolist(), union.tolist()))
+
+
 def _identical(
     session: Session,
     listed: Sequence[ListedItem],
-    keys: Sequence[str],
+    keys: TextKeys,
     needed: np.ndarray,
-    sets: Sequence[Sequence[str]],
+    sizes: np.ndarray,
 ) -> set[tuple[int, int]]:
     """Pairs (indices into `needed`) of identical texts: equal stored keys, or, for texts
     without tokens, equal folded texts (`fingerprints.text_key`), as `pairs.near_duplicates`
-    adds them."""
-    text_keys = [keys[r] for r in needed]
-    empty = [k for k, tokens in enumerate(sets) if not tokens]
+    adds them. Keys are compared as their digests (hex and digest are one-to-one)."""
+    digests = np.frombuffer(keys.digests(needed), dtype=_DIGESTS).copy()
+    empty = np.flatnonzero(sizes == 0).tolist()
     if empty:
         rows = listed_item_rows(session, [listed[int(needed[k])] for k in empty])
         for k, row in zip(empty, rows, strict=True):
             content = verified_item_dict(row, guid=row.guid, consequence="overlap")
             options = content["options"]
             text = TextUnit(content["stem"], tuple(options[o] for o in row.options))
-            text_keys[k] = text.folded_key
-    groups: dict[str, list[int]] = {}
-    for index, key in enumerate(text_keys):
-        groups.setdefault(key, []).append(index)
-    return {
-        (g[x], g[y]) for g in groups.values() for x in range(len(g)) for y in range(x + 1, len(g))
-    }
+            digests[k] = np.void(bytes.fromhex(text.folded_key))
+    _, group, counts = np.unique(digests, return_inverse=True, return_counts=True)
+    shared = np.flatnonzero(counts[group] > 1)  # rows whose key another row has too
+    shared = shared[np.argsort(group[shared], kind="stable")]
+    bounds = np.flatnonzero(np.diff(group[shared])) + 1
+    found: set[tuple[int, int]] = set()
+    for members in np.split(shared, bounds) if len(shared) else []:
+        g = members.tolist()
+        found.update((g[x], g[y]) for x in range(len(g)) for y in range(x + 1, len(g)))
+    return found
+
+
+_DIGESTS = np.dtype("V32")
+"""A text key's SHA-256 digest as numpy holds it: raw bytes, compared and sorted as bytes."""
