@@ -98,7 +98,7 @@ def read_token_rows(
     they are read: a large scope holds one string per distinct token and arrays of ids, never
     a list of strings per text nor a string per key (at a million items those lists were the
     check's peak memory, and the strings left memory behind them that later objects kept)."""
-    wanted = np.frombuffer(digests, dtype=_DIGESTS)
+    wanted = np.frombuffer(digests, dtype=DIGESTS)
     unique, inverse = np.unique(wanted, return_inverse=True)  # sorted: hex order too
     del wanted
     ids_of: dict[str, int] = {}
@@ -138,7 +138,7 @@ def read_token_rows(
     return TokenRows(indptr, indices.astype(np.int32, copy=False), [seen[k] for k in order])
 
 
-_DIGESTS = np.dtype("V32")
+DIGESTS = np.dtype("V32")
 """A SHA-256 digest as numpy holds it: raw bytes, compared and sorted as bytes (an `S32`
 would drop trailing zero bytes when read back)."""
 

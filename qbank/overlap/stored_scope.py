@@ -35,7 +35,7 @@ from qbank.overlap.document import ListedItem, LshMethod, Method
 from qbank.overlap.fingerprints import TextUnit, tokenizer_info
 from qbank.overlap.lsh_params import lsh_params
 from qbank.overlap.pairs import VERIFY_CHUNK, Pair
-from qbank.overlap.stored import TokenRows, read_signatures, read_token_rows
+from qbank.overlap.stored import DIGESTS, TokenRows, read_signatures, read_token_rows
 from qbank.overlap.units import Progress, listed_item_rows, stage_counter
 from qbank.policy import Policy
 
@@ -84,7 +84,7 @@ class TextKeys(Sequence[str]):
 
     def digests(self, rows: np.ndarray) -> bytes:
         """The digests of `rows`, concatenated (no string per key)."""
-        taken: bytes = np.frombuffer(self._digests, dtype=_DIGESTS)[rows].tobytes()
+        taken: bytes = np.frombuffer(self._digests, dtype=DIGESTS)[rows].tobytes()
         return taken
 
     def __iter__(self) -> Iterator[str]:
@@ -229,7 +229,7 @@ def _identical(
     """Pairs (indices into `needed`) of identical texts: equal stored keys, or, for texts
     without tokens, equal folded texts (`fingerprints.text_key`), as `pairs.near_duplicates`
     adds them. Keys are compared as their digests (hex and digest are one-to-one)."""
-    digests = np.frombuffer(keys.digests(needed), dtype=_DIGESTS).copy()
+    digests = np.frombuffer(keys.digests(needed), dtype=DIGESTS).copy()
     empty = np.flatnonzero(sizes == 0).tolist()
     if empty:
         rows = listed_item_rows(session, [listed[int(needed[k])] for k in empty])
@@ -247,7 +247,3 @@ def _identical(
         g = members.tolist()
         found.update((g[x], g[y]) for x in range(len(g)) for y in range(x + 1, len(g)))
     return found
-
-
-_DIGESTS = np.dtype("V32")
-"""A text key's SHA-256 digest as numpy holds it: raw bytes, compared and sorted as bytes."""
