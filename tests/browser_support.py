@@ -118,3 +118,26 @@ def screenshot(driver: Any, name: str) -> None:
     driver.set_window_size(1280, max(900, min(int(height), 4000)))
     driver.save_screenshot(str(IMAGES / f"{name}.png"))
     driver.set_window_size(1280, 900)
+
+
+def click_and_wait(browser: Any, element: Any, then: str, timeout: float = 120) -> Any:
+    """Click `element` (a link or a form's button) and wait until the page it loads shows
+    the element with id `then`; returns that element. Selenium's click can return before the
+    new page has replaced the old one, so the old page is first seen gone: asked
+    mid-navigation, Chromium may answer "node does not belong to the document" instead of a
+    stale reference, gone all the same."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    element.click()
+
+    def left_the_page(_: Any) -> bool:
+        try:
+            element.is_enabled()
+        except WebDriverException:  # StaleElementReferenceException among them
+            return True
+        return False
+
+    WebDriverWait(browser, timeout).until(left_the_page)
+    return WebDriverWait(browser, timeout).until(lambda d: d.find_element(By.ID, then))

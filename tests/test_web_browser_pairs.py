@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import live_workspace, screenshot
+from browser_support import click_and_wait, live_workspace, screenshot
 from sqlalchemy import select
 from test_web_pairs import PASSPHRASES, World, build_world
 
@@ -34,7 +34,8 @@ def test_reviewer_adjudicates_a_pair(world: World, browser: Any) -> None:
         assert "合格" in browser.find_element(By.ID, "report-line").text
         screenshot(browser, "review_pairs")
         a, b = world.pairs[1]  # a rewording: the differences show
-        browser.find_element(By.CSS_SELECTOR, f'a[href$="/pairs/{a}/{b}"]').click()
+        link = browser.find_element(By.CSS_SELECTOR, f'a[href$="/pairs/{a}/{b}"]')
+        click_and_wait(browser, link, "adjudicate")
         assert browser.current_url.endswith(f"/pairs/{a}/{b}")
         assert browser.find_elements(By.CSS_SELECTOR, ".pair-text .diff-ins, .pair-text .diff-del")
         screenshot(browser, "review_pair")
@@ -42,8 +43,8 @@ def test_reviewer_adjudicates_a_pair(world: World, browser: Any) -> None:
         reason = form.find_element(By.NAME, "reason")
         assert reason.get_attribute("value") == "考查内容不同"
         form.find_element(By.NAME, "passphrase").send_keys(PASSPHRASES["李工"])
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        assert "已签名裁定" in browser.find_element(By.ID, "notice").text
+        button = form.find_element(By.CSS_SELECTOR, "button[type=submit]")
+        assert "已签名裁定" in click_and_wait(browser, button, "notice").text
         assert "有效" in browser.find_element(By.ID, "marks").text
     db = open_database(url)
     try:
@@ -63,8 +64,8 @@ def test_regulator_uploads_a_report(world: World, browser: Any) -> None:
         form = browser.find_element(By.ID, "upload")
         form.find_element(By.NAME, "report").send_keys(str(Path(world.report_json).resolve()))
         form.find_element(By.NAME, "items").send_keys(str(Path(world.items_xlsx).resolve()))
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        assert "核验通过" in browser.find_element(By.ID, "verification").text
+        button = form.find_element(By.CSS_SELECTOR, "button[type=submit]")
+        assert "核验通过" in click_and_wait(browser, button, "verification").text
         assert browser.find_element(By.ID, "rate").text == "25%"
         assert browser.find_elements(By.CSS_SELECTOR, "#histogram rect.bar")
         screenshot(browser, "verify_overlap")

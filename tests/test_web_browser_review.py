@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import live_workspace, screenshot
+from browser_support import click_and_wait, live_workspace, screenshot
 from sqlalchemy import select
 from test_web_review import CHANGED_STEM, EXPERT, PASSPHRASE, REVIEWER, facts, review_world
 
@@ -35,10 +35,7 @@ def test_a_reviewer_filters_approves_and_rejects(reviewer_world: Path, browser: 
     def go(by: str, target: str, then: str) -> None:
         """Click the element found by (`by`, `target`) and wait until the page it loads
         shows the element with id `then`."""
-        old = browser.find_element(By.TAG_NAME, "html")
-        browser.find_element(by, target).click()
-        WebDriverWait(browser, 20).until(lambda d: d.find_element(By.TAG_NAME, "html") != old)
-        WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, then))
+        click_and_wait(browser, browser.find_element(by, target), then)
 
     f = facts(reviewer_world)
     approved_id, rejected_id = f["others"][0][0], 1  # item 1 has a second version, by the expert

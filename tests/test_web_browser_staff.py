@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import live_workspace, screenshot
+from browser_support import click_and_wait, live_workspace, screenshot
 
 from qbank import access
 from qbank.bank import find_bank
@@ -41,12 +41,12 @@ def test_staff_member_follows_a_batch(staff_db: str, browser: Any) -> None:
     with live_workspace(staff_db, acting_person=PRINTER) as config:
         browser.get(config.token_url())
         assert PRINTER in browser.find_element(By.ID, "viewer").text
-        browser.find_element(By.LINK_TEXT, "考务批次").click()
+        click_and_wait(browser, browser.find_element(By.LINK_TEXT, "考务批次"), "batches")
         rows = browser.find_elements(By.CSS_SELECTOR, "#batches tbody tr")
         assert len(rows) == 1
         assert "全部环节已签署" in rows[0].text and PRINTER in rows[0].text
         screenshot(browser, "batches")
-        rows[0].find_element(By.TAG_NAME, "a").click()
+        click_and_wait(browser, rows[0].find_element(By.TAG_NAME, "a"), "verdict")
         assert "/batches/" in browser.current_url
         assert "有效（VALID）" in browser.find_element(By.ID, "verdict").text
         entries = browser.find_elements(By.CSS_SELECTOR, "#timeline > li")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import live_workspace, screenshot
+from browser_support import click_and_wait, live_workspace, screenshot
 
 from qbank import keys
 from qbank.db import open_database
@@ -61,26 +61,11 @@ def regulator_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def _submit(browser: Any, fields: dict[str, Path]) -> str:
     """Pick the files, press 核验, wait for the verdict; returns it."""
-    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     for field, path in fields.items():
         browser.find_element(By.ID, field).send_keys(str(path))
-    button = browser.find_element(By.ID, "verify")
-    button.click()
-
-    def left_the_page(_: Any) -> bool:
-        """The button's page was replaced. Asked mid-navigation, Chromium may answer "node
-        does not belong to the document" instead of a stale reference: gone all the same."""
-        try:
-            button.is_enabled()
-        except WebDriverException:  # StaleElementReferenceException among them
-            return True
-        return False
-
-    WebDriverWait(browser, 120).until(left_the_page)
-    verdict: str = browser.find_element(By.ID, "verdict").text
+    verdict: str = click_and_wait(browser, browser.find_element(By.ID, "verify"), "verdict").text
     return verdict
 
 
@@ -99,8 +84,8 @@ def test_regulator_verifies_a_package_and_a_custody_export(
     with live_workspace(regulator_db, acting_person=REGULATOR) as config:
         browser.get(config.token_url())
         assert REGULATOR in browser.find_element(By.ID, "viewer").text
-        browser.find_element(By.LINK_TEXT, "核验").click()
-        browser.find_element(By.ID, "to-filing").click()
+        click_and_wait(browser, browser.find_element(By.LINK_TEXT, "核验"), "to-filing")
+        click_and_wait(browser, browser.find_element(By.ID, "to-filing"), "verify")
 
         keys_given = {"key_file_1": uploads["institution"], "key_file_2": uploads["reviewer"]}
         assert _submit(browser, {"package": uploads["good"], **keys_given}) == "VALID"
@@ -115,7 +100,7 @@ def test_regulator_verifies_a_package_and_a_custody_export(
         assert failed.text == "tree.json changed"
 
         browser.get(config.origin + "/verify")
-        browser.find_element(By.ID, "to-custody").click()
+        click_and_wait(browser, browser.find_element(By.ID, "to-custody"), "verify")
         verdict = _submit(
             browser, {"export": uploads["custody"], "key_file_1": uploads["institution"]}
         )
