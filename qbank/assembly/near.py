@@ -20,13 +20,10 @@ from collections.abc import Sequence
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 
 from qbank.canonical import canonical_text
 from qbank.content import ItemContent
-from qbank.json_column import token_list
-from qbank.model import TokenSet
 from qbank.policy import Policy
 from qbank.text.normalize import fold_text
 
@@ -89,27 +86,19 @@ def _tokenizer_key() -> str:
 def stored_tokens(
     session: Session, tokenizer: str, keys: Sequence[str]
 ) -> list[frozenset[str]] | None:
-    """The stored token set of every key under `tokenizer`, in order; None when one has none."""
-    found: list[str] = []
-    values: list[Any] = []
+    """The stored token set of every key under `tokenizer`, in order; None when one has none
+    or holds anything but a list of tokens (then the pairs come from the texts)."""
+    from qbank.overlap.fingerprints import stored_token_lists
+
     unique = sorted(set(keys))
-    column = type_coerce(TokenSet.tokens, Text)  # the JSON text itself where the driver gives it
-    for start in range(0, len(unique), CHUNK):
-        stmt = select(TokenSet.text_sha256, column).where(
-            TokenSet.tokenizer == tokenizer,
-            TokenSet.text_sha256.in_(unique[start : start + CHUNK]),
-        )
-        for key, value in session.connection().execute(stmt):
-            found.append(key)
-            values.append(value)
-    if len(found) < len(unique):
-        return None
     stored: dict[str, frozenset[str]] = {}
-    for key, value in zip(found, values, strict=True):
-        tokens = token_list(value)
-        if tokens is None:  # not what an import stores: the pairs come from the texts
-            return None
-        stored[key] = frozenset(tokens)
+    for _, rows in stored_token_lists(session, tokenizer, unique, CHUNK):
+        for key, tokens in rows:
+            if tokens is None:
+                return None
+            stored[key] = frozenset(tokens)
+    if len(stored) < len(unique):
+        return None
     return [stored[k] for k in keys]
 
 

@@ -20,7 +20,7 @@ import importlib.util
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -175,22 +175,36 @@ def register_tokenizer(session: Session, tokenizer: Tokenizer | TokenizerInfo) -
     return info.key
 
 
+StoredRows = list[tuple[str, "list[str] | None"]]
+
+
+def stored_token_lists(
+    session: Session, tokenizer: str, keys: Sequence[str], chunk: int = _CHUNK
+) -> Iterator[tuple[Sequence[str], StoredRows]]:
+    """The stored token sets of `keys` (distinct) under `tokenizer`, `chunk` keys a query: each
+    chunk of keys with the rows found, (key, its token list, or None when the row holds
+    anything else: `qbank.json_column.token_list`, each row decoded on its own). The one
+    reader of the token_sets table: imports, checks and assembly all read through it."""
+    column = type_coerce(TokenSet.tokens, Text)  # the text, decoded (and checked) here
+    for start in range(0, len(keys), chunk):
+        part = keys[start : start + chunk]
+        stmt = select(TokenSet.text_sha256, column).where(
+            TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(part)
+        )
+        rows = session.connection().execute(stmt).fetchall()
+        yield part, [(key, token_list(value)) for key, value in rows]
+
+
 def _stored_tokens(
     session: Session, tkey: str, keys: Sequence[str]
 ) -> tuple[dict[str, list[str]], set[str]]:
     """The token lists stored under `tkey` for `keys`, and the keys whose row holds
-    something else (`qbank.json_column.token_list`): those count as missing, are computed
-    from their text, and are not written again (their row is there)."""
+    something else (`stored_token_lists`): those count as missing, are computed from their
+    text, and are not written again (their row is there)."""
     stored: dict[str, list[str]] = {}
     damaged: set[str] = set()
-    unique = sorted(set(keys))
-    column = type_coerce(TokenSet.tokens, Text)  # the text, decoded (and checked) here
-    for start in range(0, len(unique), _CHUNK):
-        stmt = select(TokenSet.text_sha256, column).where(
-            TokenSet.tokenizer == tkey, TokenSet.text_sha256.in_(unique[start : start + _CHUNK])
-        )
-        for sha, value in session.execute(stmt):
-            tokens = token_list(value)
+    for _, rows in stored_token_lists(session, tkey, sorted(set(keys))):
+        for sha, tokens in rows:
             if tokens is None:
                 damaged.add(sha)
             else:
@@ -438,9 +452,7 @@ class FingerprintWriter:
             return
         token_lists, signed = computed
         register_tokenizer(self._session, self._info)
-        _insert_token_sets(
-            self._session, self._info.key, batch.missing, token_lists, batch.damaged
-        )
+        _insert_token_sets(self._session, self._info.key, batch.missing, token_lists, batch.damaged)
         batch.stored.update(zip(batch.missing, token_lists, strict=True))
         store_signatures(
             self._session,

@@ -11,16 +11,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
-from sqlalchemy import Text, func, select, type_coerce
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qbank.canonical import canonical_text
-from qbank.json_column import token_list
-from qbank.model import Signature, TokenSet
+from qbank.model import Signature
 from qbank.overlap import bands
-from qbank.overlap.fingerprints import TextUnit
+from qbank.overlap.fingerprints import TextUnit, stored_token_lists
 
 CHUNK = 900
 """Keys per `IN (...)` query: within SQLite's oldest variable limit (999), far fewer queries
@@ -55,16 +55,8 @@ def read_tokens(
     stored: dict[str, list[str]] = {}
     pool: dict[str, str] = {}
     same = pool.setdefault
-    unique = sorted(set(keys))
-    # The JSON text itself where the driver gives text (SQLite): decoded here in one step.
-    tokens = type_coerce(TokenSet.tokens, Text)
-    for start in range(0, len(unique), CHUNK):
-        chunk = unique[start : start + CHUNK]
-        stmt = select(TokenSet.text_sha256, tokens).where(
-            TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(chunk)
-        )
-        for key, value in session.connection().execute(stmt).fetchall():
-            decoded = token_list(value)
+    for chunk, rows in stored_token_lists(session, tokenizer, sorted(set(keys)), CHUNK):
+        for key, decoded in rows:
             if decoded is not None:  # else missing: computed from the text (`token_list`)
                 stored[key] = list(map(same, decoded, decoded))
         if advance is not None:
@@ -106,21 +98,18 @@ def read_token_rows(
     arrived = np.full(len(unique), -1, dtype=np.int64)  # unique key -> row read
     lengths: list[int] = []
     parts: list[np.ndarray] = []
-    tokens = type_coerce(TokenSet.tokens, Text)
-    for start in range(0, len(unique), CHUNK):
-        chunk = {d.tobytes().hex(): start + k for k, d in enumerate(unique[start : start + CHUNK])}
-        stmt = select(TokenSet.text_sha256, tokens).where(
-            TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(list(chunk))
-        )
+    start = 0
+    for chunk, rows in stored_token_lists(session, tokenizer, TextKeys(unique.tobytes()), CHUNK):
+        place = dict(zip(chunk, range(start, start + len(chunk)), strict=True))
         ids: list[int] = []
-        for key, value in session.connection().execute(stmt).fetchall():
-            decoded = token_list(value)
+        for key, decoded in rows:
             if decoded is None:  # missing: the caller computes it from the text (`token_list`)
                 continue
-            arrived[chunk[key]] = len(lengths)
+            arrived[place[key]] = len(lengths)
             lengths.append(len(decoded))
             ids += [number(token, len(ids_of)) for token in decoded]
         parts.append(np.array(ids, dtype=np.int32))
+        start += len(chunk)
         if advance is not None:
             advance(len(chunk))
     if (arrived < 0).any():
@@ -141,6 +130,42 @@ def read_token_rows(
 DIGESTS = np.dtype("V32")
 """A SHA-256 digest as numpy holds it: raw bytes, compared and sorted as bytes (an `S32`
 would drop trailing zero bytes when read back)."""
+
+
+class TextKeys(Sequence[str]):
+    """Text keys (SHA-256 hex), in order, kept as their 32-byte digests in one buffer and
+    written out in hex when asked for (a slice: a chunk at a time): a million keys as hex
+    strings held 120 MB through the check's candidate stage, as digests 32 MB."""
+
+    def __init__(self, digests: bytes) -> None:
+        self._digests = digests
+
+    def __len__(self) -> int:
+        return len(self._digests) // _DIGEST
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[k] for k in range(len(self))[index]]
+        k = range(len(self))[index]  # negative indices; IndexError past the end
+        return self._digests[k * _DIGEST : (k + 1) * _DIGEST].hex()
+
+    def digests(self, rows: np.ndarray) -> bytes:
+        """The digests of `rows`, concatenated (no string per key)."""
+        taken: bytes = np.frombuffer(self._digests, dtype=DIGESTS)[rows].tobytes()
+        return taken
+
+    def __iter__(self) -> Iterator[str]:
+        digests = self._digests
+        return (digests[k : k + _DIGEST].hex() for k in range(0, len(digests), _DIGEST))
+
+
+_DIGEST = 32
 
 
 def read_signatures(

@@ -19,11 +19,11 @@ None and the caller takes the path that computes and stores it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
 from json.encoder import encode_basestring as _string
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -35,7 +35,13 @@ from qbank.overlap.document import ListedItem, LshMethod, Method
 from qbank.overlap.fingerprints import TextUnit, tokenizer_info
 from qbank.overlap.lsh_params import lsh_params
 from qbank.overlap.pairs import VERIFY_CHUNK, Pair
-from qbank.overlap.stored import DIGESTS, TokenRows, read_signatures, read_token_rows
+from qbank.overlap.stored import (
+    DIGESTS,
+    TextKeys,
+    TokenRows,
+    read_signatures,
+    read_token_rows,
+)
 from qbank.overlap.units import Progress, listed_item_rows, stage_counter
 from qbank.policy import Policy
 
@@ -57,42 +63,6 @@ def text_json(stem: str, options: Sequence[str]) -> str:
     """`canonical_text([stem, list(options)])`, written out: a list of a string and a list
     of strings is each string's JSON (the encoder's own `encode_basestring`) in brackets."""
     return f"[{_string(stem)},[{','.join(map(_string, options))}]]"
-
-
-class TextKeys(Sequence[str]):
-    """The text keys (SHA-256 hex) of a scope's rows, in order, kept as their 32-byte digests
-    in one buffer and written out in hex when asked for: a million keys as hex strings held
-    120 MB through the candidate stage, as digests 32 MB."""
-
-    def __init__(self, digests: bytes) -> None:
-        self._digests = digests
-
-    def __len__(self) -> int:
-        return len(self._digests) // _DIGEST
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [self[k] for k in range(len(self))[index]]
-        k = range(len(self))[index]  # negative indices; IndexError past the end
-        return self._digests[k * _DIGEST : (k + 1) * _DIGEST].hex()
-
-    def digests(self, rows: np.ndarray) -> bytes:
-        """The digests of `rows`, concatenated (no string per key)."""
-        taken: bytes = np.frombuffer(self._digests, dtype=DIGESTS)[rows].tobytes()
-        return taken
-
-    def __iter__(self) -> Iterator[str]:
-        digests = self._digests
-        return (digests[k : k + _DIGEST].hex() for k in range(0, len(digests), _DIGEST))
-
-
-_DIGEST = 32
 
 
 def scope_rows(
