@@ -25,10 +25,15 @@ Then, each in its own `qbank` subprocess on a fresh SQLite file (wall and CPU ti
   `qbank assemble` alternates with this one's on copies of the same database (before/after in
   one run). The median run is reported, with every run's wall and CPU seconds.
 
-Byte code: an installed qbank has its `.pyc` files, so the children write theirs once to a
-private cache in the work directory (`PYTHONPYCACHEPREFIX`; the first command that imports a
-module compiles it) even where the environment sets PYTHONDONTWRITEBYTECODE, as
-benchmarks/startup.py does; `--no-bytecode` compiles on every start (earlier sessions' figures).
+Byte code: an installed qbank and its libraries have their `.pyc` files (pip compiles them
+when it installs), so the children write theirs to a private cache in the work directory
+(`PYTHONPYCACHEPREFIX`) even where the environment sets PYTHONDONTWRITEBYTECODE, and fill it
+with one untimed run of the same commands on a bank of `WARM_ITEMS` items (in a database of
+its own; enough rows for the import's row and fingerprint workers to start, so their modules
+compile too), as benchmarks/startup.py does with one untimed run of each command. Before
+2026-12-04 the cache started empty, so the timed import compiled numba, scipy and the rest
+(about a second of its wall time). `--no-bytecode` compiles on every start (the figures of
+sessions before 2026-12-02).
 
 And the floors, in this process: parsing the file (python-calamine for .xlsx, the csv module
 for .csv), tokenising every item with the production tokenizer (`qbank.text.tokens`), and a
@@ -356,6 +361,27 @@ def median_run(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+WARM_ITEMS = 12_000
+"""Items of the untimed run that fills the byte-code cache: at least the rows for which an
+import starts its row worker (`importers.table_items.PARALLEL_ROWS`) and the texts for which
+it starts its fingerprint worker (`fingerprint_worker.PARALLEL_MIN`)."""
+
+
+def warm_cache(directory: Path, seed: int, env: dict[str, str]) -> None:
+    """The timed commands, once each, on a bank of `WARM_ITEMS` items in a database of its
+    own (then deleted): every module they import is compiled into the cache before timing."""
+    warm = directory / "warm"
+    warm.mkdir(exist_ok=True)
+    tree_rows, points = knowledge_tree(WARM_ITEMS, seed + 1)
+    write_tree(tree_rows, warm / "tree.csv")
+    write_bank(bank_rows(WARM_ITEMS, seed + 1, points), warm / "bank.xlsx")
+    db = warm / "qbank.db"
+    run_cli(["import", "tree", str(warm / "tree.csv"), *OCCUPATION, "--create"], db, env)
+    run_cli(["import", "items", str(warm / "bank.xlsx"), *OCCUPATION], db, env)
+    run_cli(["overlap", "check", *OCCUPATION[:4], "--out", str(warm / "r.json")], db, env)
+    shutil.rmtree(warm)
+
+
 def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
     tree_rows, points = knowledge_tree(args.items, args.seed)
     rows = bank_rows(args.items, args.seed, points)
@@ -367,6 +393,8 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
     if not args.no_bytecode:  # as an installed qbank: byte code written once, then reused
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(directory / "pycache")
+    if not args.no_bytecode:
+        warm_cache(directory, args.seed, env)
     db = directory / "qbank.db"
     run_cli(["import", "tree", str(tree), *OCCUPATION, "--create"], db, env)
     steps = {
