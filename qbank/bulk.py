@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from sqlalchemy import JSON, Dialect, Insert, Table, insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
+
+from qbank.json_column import DUMPS, EncodedJSON
 
 
 def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -62,6 +63,8 @@ def execute_many(session: Session, stmt: UpdateBase, rows: Sequence[Mapping[str,
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None and _plain_json(bind.type, dialect):
             processors.append(_json_writer(processor))
+        elif processor is not None and isinstance(bind.type, JSON):
+            processors.append(_encoded_as_is(processor))
         else:
             processors.append(processor)
     missing = [n for n in names if n not in rows[0]]
@@ -122,31 +125,29 @@ def _plain_json(type_: Any, dialect: Dialect) -> bool:
     )
 
 
-_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
-# `json.dumps` with its default options as the C encoder it builds on every call, made once
-# (no circular-reference markers: stored values have no cycles).
-_DUMPS = (
-    None
-    if _c_make_encoder is None
-    else _c_make_encoder(
-        None, json.JSONEncoder().default, encode_basestring_ascii, None, ": ", ", ", False,
-        False, True,
-    )
-)  # fmt: skip
+def _encoded_as_is(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`processor` of a JSON column whose text is not `json.dumps`'s (a dialect's own
+    serializer), but for an `EncodedJSON` text, given as it is."""
+
+    def write(value: Any) -> Any:
+        return str(value) if type(value) is EncodedJSON else processor(value)
+
+    return write
 
 
 def _json_writer(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """`processor` (SQLAlchemy's JSON bind processor over `json.dumps`) for the lists and
     mappings imports store by the thousand (options, knowledge paths, token sets, audit
-    details): `json.dumps`'s text from an encoder made once instead of one per value; any
-    other value (None, a scalar) goes to `processor` itself. tests/test_bulk.py compares the
-    two on generated values."""
-    if _DUMPS is None:
-        return processor
-    encode = _DUMPS
+    details): `json.dumps`'s text from an encoder made once (`qbank.json_column.dumps`)
+    instead of one per value; an `EncodedJSON` text as it is; any other value (None, a scalar)
+    goes to `processor` itself. tests/test_bulk.py compares the two on generated values."""
+    encode = DUMPS
 
     def write(value: Any) -> Any:
-        if type(value) in (list, dict):
+        kind = type(value)
+        if kind is EncodedJSON:
+            return str(value)
+        if encode is not None and (kind is list or kind is dict):
             return "".join(encode(value, 0))
         return processor(value)
 

@@ -16,6 +16,34 @@ from typing import Any
 
 _DECODER = json.JSONDecoder()
 
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+# `json.dumps` with its default options as the C encoder it builds on every call, made once
+# (no circular-reference markers: stored values have no cycles).
+DUMPS = (
+    None
+    if _c_make_encoder is None
+    else _c_make_encoder(
+        None, json.JSONEncoder().default, json.encoder.encode_basestring_ascii, None, ": ",
+        ", ", False, False, True,
+    )
+)  # fmt: skip
+
+
+def dumps(value: list[Any] | dict[str, Any]) -> str:
+    """`json.dumps(value)` with its defaults, through the encoder `DUMPS` made once: the text
+    SQLAlchemy's JSON type writes for a list or a mapping."""
+    if DUMPS is None:
+        return json.dumps(value)
+    return "".join(DUMPS(value, 0))
+
+
+class EncodedJSON(str):
+    """A value's JSON text, already as a JSON column writes it (`dumps`): a bulk statement
+    (`qbank.bulk`) stores it as it is instead of encoding the string as a JSON string. Made
+    by the process that stores it (a worker sends plain `str`, which pickles faster)."""
+
+    __slots__ = ()
+
 
 def json_column(value: Any) -> Any:
     """`json.loads` of text or bytes; anything else (None, or what PostgreSQL's driver has

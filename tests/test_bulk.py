@@ -16,6 +16,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from qbank.bulk import _json_writer, _plain_json, insert_many
+from qbank.json_column import EncodedJSON, dumps
 
 # Text with what JSON escapes: quotes, backslashes, control characters, non-ASCII (Chinese,
 # astral characters written as surrogate pairs), lone surrogates.
@@ -53,6 +54,12 @@ def test_json_writer_writes_what_json_dumps_writes(value: object) -> None:
     assert _json_writer(_dumps)(value) == json.dumps(value)
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.lists(TEXT, max_size=8), st.dictionaries(TEXT, MEMBER, max_size=6)))
+def test_dumps_is_json_dumps(value: list[object] | dict[str, object]) -> None:
+    assert dumps(value) == json.dumps(value)
+
+
 def test_json_writer_used_only_for_the_default_serializer() -> None:
     dialect = sqlite.dialect()
     assert _plain_json(JSON(), dialect)
@@ -84,3 +91,32 @@ def test_insert_many_stores_json_as_core_does(tmp_path) -> None:
         assert [raw[i] for i in range(len(values))] == [raw[100 + i] for i in range(len(values))]
         read = dict(connection.execute(select(table.c.id, table.c.v)).all())
         assert [read[i] for i in range(len(values))] == [read[100 + i] for i in range(len(values))]
+
+
+def test_encoded_json_is_stored_as_the_value_it_encodes(db_url: str) -> None:
+    """A worker's token set arrives as JSON text (`EncodedJSON`): stored as it is, it is the
+    same stored text and the same value read back as the list itself (not a JSON string),
+    through the writer on SQLite and the dialect's own JSON processor on PostgreSQL."""
+    engine = create_engine(db_url)
+    table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("v", JSON))
+    table.metadata.create_all(engine)
+    values = [["电工", 'a"b', "\\", "😀"], [], {"A": "电压", "n": None}]
+    try:
+        with Session(engine) as session, session.begin():
+            insert_many(session, table, [{"id": i, "v": v} for i, v in enumerate(values)])
+            insert_many(
+                session,
+                table,
+                [{"id": 100 + i, "v": EncodedJSON(dumps(v))} for i, v in enumerate(values)],
+            )
+            insert_many(session, table, [{"id": 200, "v": "plain"}])  # a str stays a string
+        with engine.connect() as connection:
+            raw = dict(connection.exec_driver_sql("SELECT id, CAST(v AS TEXT) FROM t").all())
+            assert [raw[100 + i] for i in range(len(values))] == [
+                raw[i] for i in range(len(values))
+            ]
+            read = dict(connection.execute(select(table.c.id, table.c.v)).all())
+            assert [read[100 + i] for i in range(len(values))] == values
+            assert read[200] == "plain"
+    finally:
+        engine.dispose()

@@ -21,8 +21,10 @@ PARALLEL_MIN = 5_000
 CPU on the other core: loading Python, the tokenizer and the kernels)."""
 
 Texts = Sequence[tuple[str, Sequence[str]]]
-Computed = tuple[str, list[list[str]], list[bytes]]
-"""(the worker's tokenizer identity key, token lists, signature bytes), in the texts' order."""
+Computed = tuple[str, list[str], list[bytes]]
+"""(the worker's tokenizer identity key, token lists as the token_sets column's JSON text
+(`qbank.json_column.dumps`), signature bytes), in the texts' order. JSON text rather than
+lists: one string a text pickles, unpickles and is stored at a fraction of a list's cost."""
 
 COMPUTE = f"{__name__}:compute"
 
@@ -37,8 +39,9 @@ def start() -> worker.Worker | None:
 
 
 def compute(texts: Texts, num_perm: int, seed: int, clean: bool) -> Computed:
-    """The token lists (`tokenize_many`) and MinHash signatures (`to_bytes`) of `texts`, with
-    the default tokenizer: what the worker runs for each batch."""
+    """The token lists (`tokenize_many`, as JSON text) and MinHash signatures (`to_bytes`) of
+    `texts`, with the default tokenizer: what the worker runs for each batch."""
+    from qbank.json_column import dumps
     from qbank.overlap.matrix import to_matrix
     from qbank.overlap.minhash import signatures, to_bytes
     from qbank.text.tokens import default_tokenizer, tokenize_many
@@ -48,7 +51,8 @@ def compute(texts: Texts, num_perm: int, seed: int, clean: bool) -> Computed:
     if not tokens:
         return tokenizer.identity.key, [], []
     computed = signatures(to_matrix(tokens), num_perm=num_perm, seed=seed)
-    return tokenizer.identity.key, tokens, [to_bytes(sig) for sig in computed]
+    encoded = [dumps(t) for t in tokens]
+    return tokenizer.identity.key, encoded, [to_bytes(sig) for sig in computed]
 
 
 def warm() -> None:

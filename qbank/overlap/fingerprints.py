@@ -23,14 +23,14 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Text, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from qbank.bulk import insert_many
 from qbank.canonical import content_id
-from qbank.json_column import token_list
+from qbank.json_column import EncodedJSON, token_list
 from qbank.model import Base, Signature, TokenizerRecord, TokenSet
 from qbank.text.keys import texts_id
 from qbank.text.normalize import fold_text
@@ -274,10 +274,11 @@ def _insert_token_sets(
     session: Session,
     tokenizer: str,
     keys: Iterable[str],
-    token_lists: Iterable[list[str]],
+    token_lists: Iterable[list[str] | EncodedJSON],
     damaged: set[str],
 ) -> None:
-    """Store the token lists of `keys`, but of the `damaged` ones (a row is there)."""
+    """Store the token lists of `keys` (lists, or their JSON text), but of the `damaged` ones
+    (a row is there)."""
     insert_many(
         session,
         _TOKEN_SETS,
@@ -292,7 +293,7 @@ def _insert_token_sets(
 def store_signatures(
     session: Session,
     keys: Sequence[str],
-    tokens: Sequence[Sequence[str]],
+    tokens: Sequence[Sequence[str] | None],
     *,
     num_perm: int,
     seed: int,
@@ -302,7 +303,8 @@ def store_signatures(
     """Compute and store the MinHash signatures (these parameters) of the texts `keys` names
     (`TextUnit.key`, with their `tokens`) that have none yet. Asks only which keys are stored,
     never reads the signatures themselves. `computed` may give signatures (`to_bytes`) already
-    computed with these parameters (by `fingerprint_worker`), by key.
+    computed with these parameters (by `fingerprint_worker`), by key; a text whose signature
+    it gives may have None for its tokens.
 
     Side effects: writes signatures for texts seen the first time with these parameters.
     """
@@ -335,8 +337,11 @@ def store_signatures(
         from qbank.overlap.matrix import to_matrix
         from qbank.overlap.minhash import signatures, to_bytes
 
+        lists = [tokens[missing[key]] for key in unsigned]
+        if any(t is None for t in lists):
+            raise ValueError("a text without a signature was given without its tokens")
         signed = signatures(
-            to_matrix([tokens[missing[key]] for key in unsigned]), num_perm=num_perm, seed=seed
+            to_matrix(cast("list[Sequence[str]]", lists)), num_perm=num_perm, seed=seed
         )
         data.update((key, to_bytes(sig)) for key, sig in zip(unsigned, signed, strict=True))
     insert_many(
@@ -450,20 +455,26 @@ class FingerprintWriter:
                 tokenizer=tok,
             )
             return
-        token_lists, signed = computed
+        encoded, signed = computed
         register_tokenizer(self._session, self._info)
-        _insert_token_sets(self._session, self._info.key, batch.missing, token_lists, batch.damaged)
-        batch.stored.update(zip(batch.missing, token_lists, strict=True))
+        _insert_token_sets(
+            self._session,
+            self._info.key,
+            batch.missing,
+            [EncodedJSON(text) for text in encoded],
+            batch.damaged,
+        )
+        # The worker signed every text it tokenised: only stored sets may lack a signature.
         store_signatures(
             self._session,
             batch.keys,
-            [batch.stored[k] for k in batch.keys],
+            [batch.stored.get(k) for k in batch.keys],
             num_perm=self._num_perm,
             seed=self._seed,
             computed=dict(zip(batch.missing, signed, strict=True)),
         )
 
-    def _computed(self, batch: PreparedBatch) -> tuple[list[list[str]], list[bytes]] | None:
+    def _computed(self, batch: PreparedBatch) -> tuple[list[str], list[bytes]] | None:
         """The worker's token lists and signatures of the batch's missing texts; None when
         there is no worker, or it failed (then closed: the rest is computed here), or its
         tokenizer is not the identity the tokens are stored under."""
