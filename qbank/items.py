@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import functools
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -228,27 +229,54 @@ def import_items(
     MinHash signatures of new texts, in bulk statements (not when `dry_run`).
     """
     lock_bank(session, bank.id)
+    # Started before the plan, so a worker loads the tokenizer and kernels meanwhile.
+    with _fingerprint_writer(session, 0 if dry_run else _count(records)) as fingerprints:
+        return _import_planned(
+            session, bank, records, fingerprints,
+            _Writing(source, actor, author, {}, progress), parse_problems, dry_run,
+        )  # fmt: skip
+
+
+def _count(records: Iterable[ItemRecord]) -> int:
+    return len(records) if isinstance(records, Sized) else 0
+
+
+def _import_planned(
+    session: Session,
+    bank: Bank,
+    records: Iterable[ItemRecord],
+    fingerprints: FingerprintWriter | None,
+    writing: _Writing,
+    parse_problems: Sequence[Problem],
+    dry_run: bool,
+) -> ImportSummary:
+    """`import_items` once the bank is locked: plan, check, store."""
     summary = ImportSummary(dry_run=dry_run)
     problems = ProblemList(parse_problems)  # bounded: a hostile file may be all problems
     known = _known_items(session, bank)
     points = tree_point_codes(session, bank)
-    plan = _plan(records, known, points, author, summary, problems)
+    plan = _plan(records, known, points, writing.author, summary, problems)
     problems.extend(_taken_keys(plan, known.by_key))
     if problems:
         summary.problems = problems.sorted_by_location()
         summary.rejected = _count_rejected(problems)
-        raise ItemsRejected(source, summary)
+        raise ItemsRejected(writing.source, summary)
 
     changes = _changes(plan, summary)
     del plan
-    if progress is not None:
-        progress(summary.unchanged + (len(changes) if dry_run else 0))
+    if writing.progress is not None:
+        writing.progress(summary.unchanged + (len(changes) if dry_run else 0))
     if dry_run:
         return summary
+    source, actor = writing.source, writing.actor
     try:
         with _write_cache(session):
-            _store_versions(
-                session, bank, changes, _Writing(source, actor, author, known.owned_keys, progress)
+            _store_all(
+                session,
+                bank,
+                changes,
+                dataclasses.replace(writing, owned_keys=known.owned_keys),
+                fingerprints if changes else None,
             )
         audit.record(
             session,
@@ -389,21 +417,6 @@ class _Writing:
     progress: Callable[[int], None] | None
 
 
-def _store_versions(
-    session: Session, bank: Bank, changes: Sequence[_Planned], writing: _Writing
-) -> None:
-    """Write new items and content keys, then versions with bulk statements of `_BATCH` rows
-    (no per-row flush): each batch points its items at their new (or reverted-to) versions,
-    audits each change (reverts, then creations and new versions, in file order) and stores
-    the token sets and signatures of its texts, so the first overlap check tokenises nothing."""
-    fingerprints = _fingerprint_writer(session, len(changes)) if changes else None
-    try:
-        _store_all(session, bank, changes, writing, fingerprints)
-    finally:
-        if fingerprints is not None:
-            fingerprints.close()
-
-
 def _store_all(
     session: Session,
     bank: Bank,
@@ -411,6 +424,11 @@ def _store_all(
     writing: _Writing,
     fingerprints: FingerprintWriter | None,
 ) -> None:
+    """Write new items and content keys, then versions with bulk statements of `_BATCH` rows
+    (no per-row flush): each batch points its items at their new (or reverted-to) versions,
+    audits each change (reverts, then creations and new versions, in file order) and stores
+    the token sets and signatures of its texts (`fingerprints`), so the first overlap check
+    tokenises nothing."""
     # The first batches' texts go to the fingerprint worker (if any) before anything is
     # written, so it tokenises and signs them while this process inserts the items and keys;
     # then each batch is sent `_AHEAD` batches before it is written.
@@ -633,13 +651,21 @@ def _expire_items(session: Session, ids: set[int]) -> None:
             session.expire(obj)
 
 
-def _fingerprint_writer(session: Session, texts: int) -> FingerprintWriter:
-    """What stores the token sets and signatures of the records' (stem, options) texts
-    (`texts` of them). Imported here: the import command needs the overlap code only when
-    storing."""
+@contextlib.contextmanager
+def _fingerprint_writer(session: Session, texts: int) -> Iterator[FingerprintWriter | None]:
+    """What stores the token sets and signatures of the records' (stem, options) texts (at
+    most `texts` of them; with 0, None: nothing to store), closed after the block. Imported
+    here: the import command needs the overlap code only when storing."""
+    if not texts:
+        yield None
+        return
     from qbank.overlap.fingerprints import FingerprintWriter
 
-    return FingerprintWriter(session, clean=True, texts=texts)
+    writer = FingerprintWriter(session, clean=True, texts=texts)
+    try:
+        yield writer
+    finally:
+        writer.close()
 
 
 _CHUNK = 500  # ids per IN (...) query: well under every backend's parameter limit

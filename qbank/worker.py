@@ -155,9 +155,11 @@ class Worker:
 
     def close(self) -> None:
         """Stop the worker: at once when results are still outstanding (an error cut the
-        caller's work short: what the worker has not sent is dropped), else once it ends."""
+        caller's work short: what the worker has not sent is dropped) or it was never asked
+        anything (it may still be loading what its `warm` function loads), else once it
+        ends."""
         self._outbox.put(None)
-        if self._received < self._submitted:
+        if self._received < self._submitted or not self._submitted:
             self._process.kill()
         self._writer.join(timeout=5)
         try:
