@@ -189,13 +189,13 @@ def test_sqlite_import_writes_with_a_larger_cache_and_restores_it(
 ) -> None:
     db = open_database(f"sqlite:///{tmp_path / 'q.db'}")
     seen: list[int] = []
-    store = items_module._store_versions
+    store = items_module._store_all
 
     def watched(session, *args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(session.connection().exec_driver_sql("PRAGMA cache_size").scalar())
         return store(session, *args, **kwargs)
 
-    monkeypatch.setattr(items_module, "_store_versions", watched)
+    monkeypatch.setattr(items_module, "_store_all", watched)
     try:
         with db.transaction() as session:
             session.connection().exec_driver_sql("PRAGMA cache_size=-3000")
