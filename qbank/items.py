@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -491,23 +491,15 @@ def _item_ids(session: Session, bank: Bank, changes: Sequence[_Planned]) -> list
         for record, *_, item in changes
     ]
     fresh = [guid for guid, (*_, item) in zip(guids, changes, strict=True) if item is None]
-    new_ids: dict[str, int] = {}
-    if fresh:
-        before = _last_id(session, _ITEMS)
-        for start in range(0, len(fresh), _BATCH):
-            batch = fresh[start : start + _BATCH]
-            insert_many(session, _ITEMS, [{"bank_id": bank.id, "guid": guid} for guid in batch])
-        # The guid, unique in the bank, says which row got which id (RETURNING through Core
-        # costs more per row than the insert itself).
-        wanted = set(fresh)
-        new_ids = _read_back(
+    new_ids = dict(zip(fresh, _new_ids(session, _ITEMS, len(fresh)), strict=True))
+    for start in range(0, len(fresh), _BATCH):
+        insert_many(
             session,
-            select(_ITEMS.c.id, _ITEMS.c.guid).where(_ITEMS.c.bank_id == bank.id),
             _ITEMS,
-            before,
-            _ITEMS.c.guid,
-            fresh,
-            lambda row: (row.guid, row.id) if row.guid in wanted else None,
+            [
+                {"id": new_ids[guid], "bank_id": bank.id, "guid": guid}
+                for guid in fresh[start : start + _BATCH]
+            ],
         )
     return [
         item.id if item is not None else new_ids[guid]
@@ -541,23 +533,11 @@ def _store_batch(
         row["origin"] = _origin(writing.source, record.location)
         row["created_by"] = writing.actor
         rows.append(row)
-    # One new version per item, so the item id says which row got which id.
-    version_ids: dict[int, int] = {}
-    if rows:
-        before = _last_id(session, _VERSIONS)
-        insert_many(session, _VERSIONS, rows)
-        new = {row["item_id"]: row["sha256"] for row in rows}
-        version_ids = _read_back(
-            session,
-            select(_VERSIONS.c.id, _VERSIONS.c.item_id, _VERSIONS.c.sha256),
-            _VERSIONS,
-            before,
-            _VERSIONS.c.item_id,
-            list(new),
-            lambda row: (row.item_id, row.id) if new.get(row.item_id) == row.sha256 else None,
-        )
+    for row, version_id in zip(rows, _new_ids(session, _VERSIONS, len(rows)), strict=True):
+        row["id"] = version_id
+    insert_many(session, _VERSIONS, rows)
     for row in rows:
-        pointers.append({"item": row["item_id"], "version": version_ids[row["item_id"]]})
+        pointers.append({"item": row["item_id"], "version": row["id"]})
         action = "create" if row["seq"] == 1 else "new_version"
         detail = {"version": row["sha256"], "seq": row["seq"], "file": writing.source}
         created.append(audit.Event(action, "item", row["item_id"], bank.id, detail))
@@ -573,33 +553,24 @@ def _store_batch(
     audit.record_many(session, actor=writing.actor, events=reverts + created)
 
 
-def _read_back(
-    session: Session,
-    stmt: Any,
-    table: Any,
-    before: int,
-    key_column: Any,
-    keys: Sequence[Any],
-    pick: Callable[[Any], tuple[Any, int] | None],
-) -> dict[Any, int]:
-    """By key, the id `pick` takes of each row of `stmt` that an insert just wrote: the rows
-    after id `before` (one primary-key range, `_last_id`), then by `key_column` the `keys`
-    the range missed, `_CHUNK` at a time (a sequence that caches values per session can hand
-    out ids below `before`). `pick` gives (key, id) of a row of this insert, else None."""
-    found = dict(filter(None, map(pick, session.execute(stmt.where(table.c.id > before)))))
-    missing = [key for key in keys if key not in found]
-    for part in range(0, len(missing), _CHUNK):
-        chunk = stmt.where(key_column.in_(missing[part : part + _CHUNK]))
-        found.update(filter(None, map(pick, session.execute(chunk))))
-    return found
-
-
-def _last_id(session: Session, table: Any) -> int:
-    """The largest id `table` holds (0 when empty). Rows inserted after this read get larger
-    ids (SQLite's rowid is one past the largest; PostgreSQL's sequence only grows), so
-    `_read_back` reads the rows of an insert by primary-key range instead of looking each one
-    up."""
-    return int(session.execute(select(func.max(table.c.id))).scalar() or 0)
+def _new_ids(session: Session, table: Any, count: int) -> list[int]:
+    """Ids for `count` rows about to be inserted into `table` (integer primary key `id`),
+    given in the insert rather than read back after it. On SQLite the ids after the largest
+    one: the import's transaction holds the database's write lock (`qbank.db.lock_bank`), so
+    no other writer takes them, and they are the ids SQLite would give. On PostgreSQL the
+    next values of the column's own sequence (what its default takes), so concurrent
+    writers never collide."""
+    if not count:
+        return []
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        found = connection.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+            {"table": table.name, "n": count},
+        )
+        return [int(value) for (value,) in found]
+    last = int(session.execute(select(func.max(table.c.id))).scalar() or 0)
+    return list(range(last + 1, last + 1 + count))
 
 
 def _version_row(

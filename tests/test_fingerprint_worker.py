@@ -2,20 +2,20 @@
 
 The worker's results are stored as the import's own would be: the same rows, byte for byte,
 whether it is used, fails, or dies on the way (the import then computes in its own process).
-Also here, against the same rows: new ids read back when the id range misses them.
+Also here: new ids given in the insert, on either database.
 """
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from test_bulk_import import OCC, records
 
 from qbank import worker
 from qbank.bank import ensure_bank
 from qbank.db import Database, open_database
 from qbank.items import import_items
-from qbank.model import Signature, TokenSet
+from qbank.model import Item, ItemVersion, Signature, TokenSet
 from qbank.overlap import fingerprint_worker
 from qbank.overlap.fingerprint_worker import COMPUTE, compute
 from qbank.records import ItemRecord
@@ -120,11 +120,37 @@ def test_worker_computes_what_compute_gives() -> None:
         started.close()
 
 
-def test_ids_read_back_when_not_above_the_last_id(
-    db_url: str, monkeypatch: pytest.MonkeyPatch, serial: tuple[list[tuple[object, ...]], ...]
+def test_new_ids_given_in_the_insert(
+    small_batches: None, db_url: str, serial: tuple[list[tuple[object, ...]], ...]
 ) -> None:
-    """New rows are read back by id range; rows given smaller ids (a PostgreSQL sequence with
-    a per-session cache) are looked up by guid and item instead: the import is the same."""
-    monkeypatch.setattr("qbank.items._last_id", lambda session, table: 2**31 - 1)
-    monkeypatch.setattr(fingerprint_worker, "PARALLEL_MIN", 10**9)
-    assert _import(db_url, records(120)) == serial
+    """New items and versions get their ids in the insert (`qbank.items._new_ids`), none read
+    back: on PostgreSQL from the columns' sequences wherever they stand (moved ahead here, as
+    other sessions' cached values leave them), on SQLite after the largest id. Every item
+    points at its own new version, and the token sets and signatures are the serial ones."""
+    database = open_database(db_url)
+    try:
+        with database.transaction() as session:
+            bank = ensure_bank(session, OCC, 4, actor="tester", occupation_name="电工")
+            if session.get_bind().dialect.name == "postgresql":
+                for table in ("items", "item_versions"):
+                    session.execute(
+                        text("SELECT setval(pg_get_serial_sequence(:t, 'id'), 5000)"),
+                        {"t": table},
+                    )
+            import_items(session, bank, records(120), source="bank.xlsx", actor="tester")
+        with database.transaction() as session:
+            rows = session.execute(
+                select(Item.id, Item.current_version_id, ItemVersion.item_id, ItemVersion.seq)
+                .join(ItemVersion, ItemVersion.id == Item.current_version_id)
+                .order_by(Item.id)
+            ).all()
+            versions = session.scalar(select(func.count()).select_from(ItemVersion))
+        assert len(rows) == 120 and versions == 120
+        assert all(item == owner and seq == 1 for item, _, owner, seq in rows)
+        ids = [item for item, *_ in rows]
+        low = 5001 if db_url.startswith("postgresql") else 1
+        assert ids == list(range(low, low + 120))
+        assert sorted(version for _, version, *_ in rows) == list(range(low, low + 120))
+    finally:
+        database.dispose()
+    assert _import(db_url.replace("qbank.db", "again.db"), records(120)) == serial
