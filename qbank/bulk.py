@@ -23,9 +23,17 @@ from sqlalchemy.sql.dml import UpdateBase
 from qbank.json_column import DUMPS, EncodedJSON
 
 
-def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+def insert_many(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    skip_existing: bool = False,
+) -> None:
     """INSERT `rows` (mappings with the same keys) into `table`; columns with a Python-side
-    default that the rows do not give get it, computed once for all of them."""
+    default that the rows do not give get it, computed once for all of them. With
+    `skip_existing`, a row whose key a stored row (or an earlier row) has is left out and the
+    stored row kept as it is (`ON CONFLICT DO NOTHING`, SQLite and PostgreSQL)."""
     if not rows:
         return
     keys = list(rows[0])
@@ -38,11 +46,25 @@ def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
             defaults[column.key] = default.arg(None)  # type: ignore[attr-defined]
         elif default.is_scalar:
             defaults[column.key] = default.arg  # type: ignore[attr-defined]
-    stmt: Insert = insert(table)
+    stmt: Insert = _skipping_insert(session, table) if skip_existing else insert(table)
     if defaults:
         execute_many(session, stmt, [{**row, **defaults} for row in rows])
     else:
         execute_many(session, stmt, rows)
+
+
+def _skipping_insert(session: Session, table: Table) -> Insert:
+    """INSERT into `table` that leaves out rows conflicting with a stored one."""
+    name = session.get_bind().dialect.name
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"no INSERT ... ON CONFLICT DO NOTHING for {name}")
 
 
 def execute_many(session: Session, stmt: UpdateBase, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -8,13 +8,15 @@ Also here: new ids given in the insert, on either database.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select, text
+from hostile import unprotect
+from sqlalchemy import Text, func, select, text, type_coerce
 from test_bulk_import import OCC, records
 
 from qbank import worker
 from qbank.bank import ensure_bank
 from qbank.db import Database, open_database
 from qbank.items import import_items
+from qbank.json_column import json_column
 from qbank.model import Item, ItemVersion, Signature, TokenSet
 from qbank.overlap import fingerprint_worker
 from qbank.overlap.fingerprint_worker import COMPUTE, compute
@@ -36,6 +38,15 @@ def _import(url: str, recs: list[ItemRecord]) -> tuple[list[tuple[object, ...]],
         with database.transaction() as session:
             bank = ensure_bank(session, OCC, 4, actor="tester", occupation_name="电工")
             import_items(session, bank, recs, source="bank.xlsx", actor="tester")
+    finally:
+        database.dispose()
+    return _import_rows(url)
+
+
+def _import_rows(url: str) -> tuple[list[tuple[object, ...]], ...]:
+    """The stored token sets and signatures, in key order."""
+    database = open_database(url)
+    try:
         with database.transaction() as session:
             tokens = session.execute(
                 select(TokenSet.text_sha256, TokenSet.tokenizer, TokenSet.tokens).order_by(
@@ -154,3 +165,49 @@ def test_new_ids_given_in_the_insert(
     finally:
         database.dispose()
     assert _import(db_url.replace("qbank.db", "again.db"), records(120)) == serial
+
+
+def test_worker_leaves_stored_rows_as_they_are(
+    small_batches: None, db_url: str, serial: tuple[list[tuple[object, ...]], ...]
+) -> None:
+    """The worker computes every text of a batch, stored or not, and the import inserts only
+    what is missing: texts another bank stored already are kept as they are (a damaged token
+    row too: its readers recompute it), a missing signature is written, nothing collides."""
+    database = open_database(db_url)
+    try:
+        with database.transaction() as session:
+            bank = ensure_bank(session, OCC, 4, actor="tester", occupation_name="电工")
+            import_items(session, bank, records(60), source="a.xlsx", actor="tester")
+        with database.transaction() as session:
+            keys = list(
+                session.scalars(select(TokenSet.text_sha256).order_by(TokenSet.text_sha256))
+            )
+        damaged, unsigned = keys[0], keys[1]
+        cast = "CAST(:v AS JSON)" if db_url.startswith("postgresql") else ":v"
+        with database.engine.begin() as conn:
+            unprotect(conn, "token_sets", "minhash_signatures")
+            conn.execute(
+                text(f"UPDATE token_sets SET tokens = {cast} WHERE text_sha256 = :k"),
+                {"v": '{"a": 1}', "k": damaged},
+            )
+            conn.execute(
+                text("DELETE FROM minhash_signatures WHERE text_sha256 = :k"), {"k": unsigned}
+            )
+        with database.transaction() as session:
+            other = ensure_bank(session, "6-31-01-04", 4, actor="tester", occupation_name="钳工")
+            summary = import_items(session, other, records(120), source="b.xlsx", actor="tester")
+            assert summary.new_items == 120
+        with database.transaction() as session:
+            kept = session.execute(
+                select(func.count()).select_from(TokenSet).where(TokenSet.text_sha256 == damaged)
+            ).scalar()
+            raw = session.execute(
+                select(type_coerce(TokenSet.tokens, Text)).where(TokenSet.text_sha256 == damaged)
+            ).scalar()
+    finally:
+        database.dispose()
+    assert kept == 1 and json_column(raw) == {"a": 1}  # text on SQLite, decoded by psycopg
+    tokens, signed = _import_rows(db_url)
+    expected_tokens, expected_signed = serial
+    assert [r for r in tokens if r[0] != damaged] == [r for r in expected_tokens if r[0] != damaged]
+    assert signed == expected_signed  # the deleted signature written again, the same bytes

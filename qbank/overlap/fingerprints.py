@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Text, insert, select, type_coerce
 from sqlalchemy.orm import Session
@@ -274,11 +274,10 @@ def _insert_token_sets(
     session: Session,
     tokenizer: str,
     keys: Iterable[str],
-    token_lists: Iterable[list[str] | EncodedJSON],
+    token_lists: Iterable[list[str]],
     damaged: set[str],
 ) -> None:
-    """Store the token lists of `keys` (lists, or their JSON text), but of the `damaged` ones
-    (a row is there)."""
+    """Store the token lists of `keys`, but of the `damaged` ones (a row is there)."""
     insert_many(
         session,
         _TOKEN_SETS,
@@ -293,18 +292,15 @@ def _insert_token_sets(
 def store_signatures(
     session: Session,
     keys: Sequence[str],
-    tokens: Sequence[Sequence[str] | None],
+    tokens: Sequence[Sequence[str]],
     *,
     num_perm: int,
     seed: int,
     tokenizer: Tokenizer | None = None,
-    computed: Mapping[str, bytes] | None = None,
 ) -> None:
     """Compute and store the MinHash signatures (these parameters) of the texts `keys` names
     (`TextUnit.key`, with their `tokens`) that have none yet. Asks only which keys are stored,
-    never reads the signatures themselves. `computed` may give signatures (`to_bytes`) already
-    computed with these parameters (by `fingerprint_worker`), by key; a text whose signature
-    it gives may have None for its tokens.
+    never reads the signatures themselves.
 
     Side effects: writes signatures for texts seen the first time with these parameters.
     """
@@ -328,22 +324,15 @@ def store_signatures(
             missing.setdefault(key, i)
     if not missing:
         return
-    given = computed or {}
-    data = {key: given[key] for key in missing if key in given}
-    unsigned = [key for key in missing if key not in data]
-    if unsigned:
-        # The kernels (numpy, scipy, numba) load only when a signature is computed: a check
-        # that finds everything stored never loads them.
-        from qbank.overlap.matrix import to_matrix
-        from qbank.overlap.minhash import signatures, to_bytes
+    # The kernels (numpy, scipy, numba) load only when a signature is computed: a check
+    # that finds everything stored never loads them.
+    from qbank.overlap.matrix import to_matrix
+    from qbank.overlap.minhash import signatures, to_bytes
 
-        lists = [tokens[missing[key]] for key in unsigned]
-        if any(t is None for t in lists):
-            raise ValueError("a text without a signature was given without its tokens")
-        signed = signatures(
-            to_matrix(cast("list[Sequence[str]]", lists)), num_perm=num_perm, seed=seed
-        )
-        data.update((key, to_bytes(sig)) for key, sig in zip(unsigned, signed, strict=True))
+    signed = signatures(
+        to_matrix([tokens[i] for i in missing.values()]), num_perm=num_perm, seed=seed
+    )
+    data = {key: to_bytes(sig) for key, sig in zip(missing, signed, strict=True)}
     insert_many(
         session,
         _SIGNATURES,
@@ -375,17 +364,14 @@ Texts = Sequence[tuple[str, Sequence[str]]]
 @dataclass
 class PreparedBatch:
     """A batch of texts on its way to storage: their units and keys; with a worker, the
-    token sets already stored, the units lacking one and the worker's number for their
-    computation (None: computed when stored, in this process)."""
+    first unit of each key and the worker's number for their computation (None: computed
+    when stored, in this process)."""
 
     units: list[TextUnit]
     keys: list[str]
-    stored: dict[str, list[str]]
-    missing: dict[str, TextUnit]
-    damaged: set[str]
-    """Of `missing`, the keys whose stored row is not a token list (`_stored_tokens`)."""
+    unique: dict[str, TextUnit]
     pending: int | None = None
-    """The worker's number for the computation of `missing`."""
+    """The worker's number for the computation of `unique`."""
 
 
 class FingerprintWriter:
@@ -417,21 +403,23 @@ class FingerprintWriter:
         self.store(self.prepare(texts))
 
     def prepare(self, texts: Texts) -> PreparedBatch:
-        """The batch of `texts`; with a worker, what it lacks is sent to it (without one,
-        `store` looks up and computes as a check would)."""
+        """The batch of `texts`; with a worker, each distinct text is sent to it, stored or
+        not: asking which are stored costs this process (which writes everything) more than
+        the worker (which has time to spare) spends on the few that are; `store` leaves the
+        stored rows as they are. Without one, `store` looks up and computes as a check
+        would."""
         units = [TextUnit(stem, tuple(options)) for stem, options in texts]
         keys = [u.key for u in units]
         if self._worker is None:
-            return PreparedBatch(units, keys, {}, {}, set())
-        stored, damaged = _stored_tokens(self._session, self._info.key, keys)
-        missing = _missing(units, keys, stored)
-        batch = PreparedBatch(units, keys, stored, missing, damaged)
-        if missing:
+            return PreparedBatch(units, keys, {})
+        unique = dict(zip(keys, units, strict=True))
+        batch = PreparedBatch(units, keys, unique)
+        if unique:
             from qbank.overlap.fingerprint_worker import COMPUTE
 
             batch.pending = self._worker.submit(
                 COMPUTE,
-                [(u.stem, u.options) for u in missing.values()],
+                [(u.stem, u.options) for u in unique.values()],
                 self._num_perm,
                 self._seed,
                 self._clean,
@@ -439,7 +427,7 @@ class FingerprintWriter:
         return batch
 
     def store(self, batch: PreparedBatch) -> None:
-        """Store the batch's missing token sets and signatures."""
+        """Store the token sets and signatures the batch's texts lack."""
         computed = self._computed(batch)
         if computed is None:  # in this process, as a check would
             tok = load_tokenizer(None)
@@ -457,21 +445,31 @@ class FingerprintWriter:
             return
         encoded, signed = computed
         register_tokenizer(self._session, self._info)
-        _insert_token_sets(
+        # A stored row (another bank's text, an earlier version's) is kept as it is, even one
+        # that is not a token list (`_stored_tokens`: its readers recompute it from the text).
+        insert_many(
             self._session,
-            self._info.key,
-            batch.missing,
-            [EncodedJSON(text) for text in encoded],
-            batch.damaged,
+            _TOKEN_SETS,
+            [
+                {"text_sha256": key, "tokenizer": self._info.key, "tokens": EncodedJSON(text)}
+                for key, text in zip(batch.unique, encoded, strict=True)
+            ],
+            skip_existing=True,
         )
-        # The worker signed every text it tokenised: only stored sets may lack a signature.
-        store_signatures(
+        insert_many(
             self._session,
-            batch.keys,
-            [batch.stored.get(k) for k in batch.keys],
-            num_perm=self._num_perm,
-            seed=self._seed,
-            computed=dict(zip(batch.missing, signed, strict=True)),
+            _SIGNATURES,
+            [
+                {
+                    "text_sha256": key,
+                    "tokenizer": self._info.key,
+                    "num_perm": self._num_perm,
+                    "seed": self._seed,
+                    "data": data,
+                }
+                for key, data in zip(batch.unique, signed, strict=True)
+            ],
+            skip_existing=True,
         )
 
     def _computed(self, batch: PreparedBatch) -> tuple[list[str], list[bytes]] | None:
