@@ -21,10 +21,11 @@ PARALLEL_MIN = 5_000
 CPU on the other core: loading Python, the tokenizer and the kernels)."""
 
 Texts = Sequence[tuple[str, Sequence[str]]]
-Computed = tuple[str, list[str], list[bytes]]
-"""(the worker's tokenizer identity key, token lists as the token_sets column's JSON text
-(`qbank.json_column.dumps`), signature bytes), in the texts' order. JSON text rather than
-lists: one string a text pickles, unpickles and is stored at a fraction of a list's cost."""
+Computed = tuple[str, list[str], list[str], list[bytes]]
+"""(the worker's tokenizer identity key, the distinct texts' keys (`TextUnit.key`), their
+token lists as the token_sets column's JSON text (`qbank.json_column.dumps`), their
+signature bytes), in the order the texts first appear. JSON text rather than lists: one
+string a text pickles, unpickles and is stored at a fraction of a list's cost."""
 
 COMPUTE = f"{__name__}:compute"
 
@@ -39,20 +40,25 @@ def start() -> worker.Worker | None:
 
 
 def compute(texts: Texts, num_perm: int, seed: int, clean: bool) -> Computed:
-    """The token lists (`tokenize_many`, as JSON text) and MinHash signatures (`to_bytes`) of
-    `texts`, with the default tokenizer: what the worker runs for each batch."""
+    """The keys, token lists (`tokenize_many`, as JSON text) and MinHash signatures
+    (`to_bytes`) of the distinct texts of `texts`, with the default tokenizer: what the
+    worker runs for each batch."""
     from qbank.json_column import dumps
     from qbank.overlap.matrix import to_matrix
     from qbank.overlap.minhash import signatures, to_bytes
+    from qbank.text.keys import texts_id
     from qbank.text.tokens import default_tokenizer, tokenize_many
 
     tokenizer = default_tokenizer()
-    tokens = tokenize_many(texts, tokenizer=tokenizer, clean=clean)
+    distinct: dict[str, tuple[str, Sequence[str]]] = {}
+    for stem, options in texts:  # the key of `TextUnit(stem, tuple(options))`
+        distinct.setdefault(texts_id([stem, tuple(options)]), (stem, options))
+    tokens = tokenize_many(list(distinct.values()), tokenizer=tokenizer, clean=clean)
     if not tokens:
-        return tokenizer.identity.key, [], []
+        return tokenizer.identity.key, [], [], []
     computed = signatures(to_matrix(tokens), num_perm=num_perm, seed=seed)
     encoded = [dumps(t) for t in tokens]
-    return tokenizer.identity.key, encoded, [to_bytes(sig) for sig in computed]
+    return tokenizer.identity.key, list(distinct), encoded, [to_bytes(sig) for sig in computed]
 
 
 def warm() -> None:

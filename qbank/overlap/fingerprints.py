@@ -363,15 +363,11 @@ Texts = Sequence[tuple[str, Sequence[str]]]
 
 @dataclass
 class PreparedBatch:
-    """A batch of texts on its way to storage: their units and keys; with a worker, the
-    first unit of each key and the worker's number for their computation (None: computed
-    when stored, in this process)."""
+    """A batch of texts on its way to storage; with a worker, its number for their
+    computation (None: computed when stored, in this process)."""
 
-    units: list[TextUnit]
-    keys: list[str]
-    unique: dict[str, TextUnit]
+    texts: Texts
     pending: int | None = None
-    """The worker's number for the computation of `unique`."""
 
 
 class FingerprintWriter:
@@ -403,26 +399,17 @@ class FingerprintWriter:
         self.store(self.prepare(texts))
 
     def prepare(self, texts: Texts) -> PreparedBatch:
-        """The batch of `texts`; with a worker, each distinct text is sent to it, stored or
-        not: asking which are stored costs this process (which writes everything) more than
-        the worker (which has time to spare) spends on the few that are; `store` leaves the
-        stored rows as they are. Without one, `store` looks up and computes as a check
-        would."""
-        units = [TextUnit(stem, tuple(options)) for stem, options in texts]
-        keys = [u.key for u in units]
-        if self._worker is None:
-            return PreparedBatch(units, keys, {})
-        unique = dict(zip(keys, units, strict=True))
-        batch = PreparedBatch(units, keys, unique)
-        if unique:
+        """The batch of `texts`, sent to the worker if there is one: each distinct text, stored
+        or not (asking which are stored would cost this process, which writes everything,
+        more than the worker, which has time to spare, spends on the few that are); `store`
+        leaves the stored rows as they are. Without one, `store` looks up and computes as a
+        check would."""
+        batch = PreparedBatch(texts)
+        if self._worker is not None and texts:
             from qbank.overlap.fingerprint_worker import COMPUTE
 
             batch.pending = self._worker.submit(
-                COMPUTE,
-                [(u.stem, u.options) for u in unique.values()],
-                self._num_perm,
-                self._seed,
-                self._clean,
+                COMPUTE, texts, self._num_perm, self._seed, self._clean
             )
         return batch
 
@@ -430,20 +417,18 @@ class FingerprintWriter:
         """Store the token sets and signatures the batch's texts lack."""
         computed = self._computed(batch)
         if computed is None:  # in this process, as a check would
+            units = [TextUnit(stem, tuple(options)) for stem, options in batch.texts]
+            keys = [u.key for u in units]
             tok = load_tokenizer(None)
             tokens = ensure_tokens(
-                self._session, batch.units, tokenizer=tok, keys=batch.keys, clean=self._clean
+                self._session, units, tokenizer=tok, keys=keys, clean=self._clean
             )
             store_signatures(
-                self._session,
-                batch.keys,
-                tokens,
-                num_perm=self._num_perm,
-                seed=self._seed,
+                self._session, keys, tokens, num_perm=self._num_perm, seed=self._seed,
                 tokenizer=tok,
-            )
+            )  # fmt: skip
             return
-        encoded, signed = computed
+        keys, encoded, signed = computed
         register_tokenizer(self._session, self._info)
         # A stored row (another bank's text, an earlier version's) is kept as it is, even one
         # that is not a token list (`_stored_tokens`: its readers recompute it from the text).
@@ -452,7 +437,7 @@ class FingerprintWriter:
             _TOKEN_SETS,
             [
                 {"text_sha256": key, "tokenizer": self._info.key, "tokens": EncodedJSON(text)}
-                for key, text in zip(batch.unique, encoded, strict=True)
+                for key, text in zip(keys, encoded, strict=True)
             ],
             skip_existing=True,
         )
@@ -467,21 +452,21 @@ class FingerprintWriter:
                     "seed": self._seed,
                     "data": data,
                 }
-                for key, data in zip(batch.unique, signed, strict=True)
+                for key, data in zip(keys, signed, strict=True)
             ],
             skip_existing=True,
         )
 
-    def _computed(self, batch: PreparedBatch) -> tuple[list[str], list[bytes]] | None:
-        """The worker's token lists and signatures of the batch's missing texts; None when
-        there is no worker, or it failed (then closed: the rest is computed here), or its
+    def _computed(self, batch: PreparedBatch) -> tuple[list[str], list[str], list[bytes]] | None:
+        """The worker's keys, token lists and signatures of the batch's distinct texts; None
+        when there is no worker, or it failed (then closed: the rest is computed here), or its
         tokenizer is not the identity the tokens are stored under."""
         if batch.pending is None or self._worker is None:
             return None
         from qbank.worker import WorkerFailed
 
         try:
-            key, tokens, signed = self._worker.result(batch.pending)
+            key, keys, tokens, signed = self._worker.result(batch.pending)
         except WorkerFailed as error:  # computed here instead, and the rest too
             _log.warning("fingerprint worker failed, computing in this process: %s", error)
             self.close()
@@ -489,7 +474,7 @@ class FingerprintWriter:
         if key != self._info.key:
             self.close()
             return None
-        return tokens, signed
+        return keys, tokens, signed
 
     def close(self) -> None:
         if self._worker is not None:
