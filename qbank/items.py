@@ -17,7 +17,7 @@ import contextlib
 import dataclasses
 import functools
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -229,16 +229,14 @@ def import_items(
     MinHash signatures of new texts, in bulk statements (not when `dry_run`).
     """
     lock_bank(session, bank.id)
-    # Started before the plan, so a worker loads the tokenizer and kernels meanwhile.
-    with _fingerprint_writer(session, 0 if dry_run else _count(records)) as fingerprints:
+    listed = records if isinstance(records, Sequence) else list(records)
+    # Started before the plan (from the records' count), so a worker loads the tokenizer and
+    # kernels meanwhile.
+    with _fingerprint_writer(session, 0 if dry_run else len(listed)) as fingerprints:
         return _import_planned(
-            session, bank, records, fingerprints,
+            session, bank, listed, fingerprints,
             _Writing(source, actor, author, {}, progress), parse_problems, dry_run,
         )  # fmt: skip
-
-
-def _count(records: Iterable[ItemRecord]) -> int:
-    return len(records) if isinstance(records, Sized) else 0
 
 
 def _import_planned(
