@@ -15,11 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from importers import convert, tables
-from importers.docx_items import read_items_docx
-from importers.practical import read_practical_data
-from importers.practical_docx import read_practical_docx
 from importers.table_items import RowProgress, read_items_table
-from importers.tree import read_tree as read_tree_file
 from qbank.errors import ImportRejected, InvalidInput
 from qbank.records import ItemRecord, Parsed, PracticalSetRecord, TreeNode
 
@@ -70,6 +66,8 @@ def read_items(
     path = Path(path)
     with _readable(path, ITEM_SUFFIXES, notice) as (readable, suffix):
         if suffix == ".docx":
+            from importers.docx_items import read_items_docx  # python-docx only for Word
+
             return read_items_docx(readable, mapping=mapping, display_name=path.name)
         return read_items_table(
             readable, mapping=mapping, display_name=path.name, progress=progress
@@ -89,6 +87,8 @@ def read_tree(path: str | Path, *, notice: Notice | None = None) -> Parsed[TreeN
     """The knowledge-point tree (鉴定要素细目表) from Excel or CSV."""
     path = Path(path)
     with _readable(path, TREE_SUFFIXES, notice) as (readable, _suffix):
+        from importers.tree import read_tree as read_tree_file
+
         return read_tree_file(readable, display_name=path.name)
 
 
@@ -97,5 +97,9 @@ def read_practical(path: str | Path, *, notice: Notice | None = None) -> Parsed[
     path = Path(path)
     with _readable(path, PRACTICAL_SUFFIXES, notice) as (readable, suffix):
         if suffix == ".docx":
+            from importers.practical_docx import read_practical_docx
+
             return read_practical_docx(readable, display_name=path.name)
+        from importers.practical import read_practical_data
+
         return read_practical_data(readable, display_name=path.name)

@@ -117,3 +117,21 @@ def test_signature_help_names_the_bundle_suffix() -> None:
     assert unseal is not None
     helps = [p.help or "" for p in unseal.params if isinstance(p, click.Option)]
     assert any(f"BUNDLE{SIGNATURE_SUFFIX}" in h for h in helps)
+
+
+def test_spreadsheet_import_loads_no_word_reader(tmp_path: Path) -> None:
+    """Importing a CSV (or any spreadsheet) reads it without loading python-docx or the
+    Word, tree and practical readers; a Word file loads them when it is read."""
+    path = tmp_path / "q.db"
+    database = open_database(str(path))
+    with database.transaction() as session:
+        ensure_bank(session, "6-31-01-03", 4, actor="t", occupation_name="电工")
+    database.dispose()
+    bank = tmp_path / "bank.csv"
+    bank.write_text("题型,题干,答案\n判断题,电动机外壳应接地。,√\n", encoding="utf-8")
+    loaded = _loaded(
+        "--db", str(path), "import", "items", str(bank),
+        "--occupation", "6-31-01-03", "--level", "4", "--dry-run",
+    )  # fmt: skip
+    assert "importers.table_items" in loaded
+    assert not {"docx", "importers.docx_items", "importers.tree", "importers.practical"} & loaded
