@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from cli._common import common_options, database, qbank_errors, t
@@ -95,4 +97,11 @@ def init() -> None:
 
 
 def main() -> None:
-    cli(prog_name="qbank")
+    try:
+        cli(prog_name="qbank")
+    finally:
+        # What is left at exit goes with the process: the interpreter's last collections
+        # would walk every object a large command made (about 0.2 s after a 55k-item import;
+        # 0.03 s with them frozen out of collection). Exit handlers, stream flushes and
+        # reference-counted cleanup still run.
+        gc.freeze()
