@@ -20,7 +20,7 @@ from sqlalchemy import JSON, Dialect, Insert, Table, insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
 
-from qbank.json_column import DUMPS, EncodedJSON
+from qbank.json_column import EncodedJSON, dumps
 
 
 def insert_many(
@@ -163,14 +163,13 @@ def _json_writer(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
     details): `json.dumps`'s text from an encoder made once (`qbank.json_column.dumps`)
     instead of one per value; an `EncodedJSON` text as it is; any other value (None, a scalar)
     goes to `processor` itself. tests/test_bulk.py compares the two on generated values."""
-    encode = DUMPS
 
     def write(value: Any) -> Any:
         kind = type(value)
         if kind is EncodedJSON:
             return str(value)
-        if encode is not None and (kind is list or kind is dict):
-            return "".join(encode(value, 0))
+        if kind is list or kind is dict:
+            return dumps(value)
         return processor(value)
 
     return write
