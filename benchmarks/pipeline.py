@@ -32,8 +32,8 @@ with one untimed run of the same commands on a bank of `WARM_ITEMS` items (in a 
 its own; enough rows for the import's row and fingerprint workers to start, so their modules
 compile too), as benchmarks/startup.py does with one untimed run of each command. Before
 2026-12-04 the cache started empty, so the timed import compiled numba, scipy and the rest
-(about a second of its wall time). `--no-bytecode` compiles on every start (the figures of
-sessions before 2026-12-02).
+(55k items: 13.1 s with that, 10.2 s without, same code). `--no-bytecode` compiles on every
+start (earlier sessions' figures).
 
 And the floors, in this process: parsing the file (python-calamine for .xlsx, the csv module
 for .csv), tokenising every item with the production tokenizer (`qbank.text.tokens`), and a
@@ -393,7 +393,6 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
     if not args.no_bytecode:  # as an installed qbank: byte code written once, then reused
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(directory / "pycache")
-    if not args.no_bytecode:
         warm_cache(directory, args.seed, env)
     db = directory / "qbank.db"
     run_cli(["import", "tree", str(tree), *OCCUPATION, "--create"], db, env)
