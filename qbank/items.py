@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from qbank import audit
 from qbank.bulk import execute_many, insert_many
-from qbank.canonical import canonical_bytes, content_id, sha256_hex
+from qbank.canonical import canonical_text, content_id, sha256_hex
 from qbank.content import verified_item_content
 from qbank.db import DatabaseBusy, lock_bank
 from qbank.errors import ImportRejected, NotFound
@@ -579,7 +579,7 @@ def _version_row(
         "item_id": item_id,
         "seq": seq,
         "content_key": key,
-        "canonical": canonical_bytes(content).decode("utf-8"),  # hashed to its id when new
+        "canonical": canonical_text(content),  # hashed to its id when new
         "type": content["type"],
         "stem": record.stem,
         "options": content["options"],
