@@ -65,7 +65,10 @@ def write_csv(path: Path, n: int, seed: int, points: Sequence[str]) -> int:
 
 def run_cli(args: list[str], db: Path, env: dict[str, str]) -> dict[str, Any]:
     """One `qbank` command in a subprocess: wall and CPU seconds, peak RSS (MB), exit code."""
-    command = [sys.executable, "-c", "from cli.main import main; main()", "--db", str(db), *args]
+    # -P: no current directory first on sys.path, so PYTHONPATH alone picks the checkout (run
+    # from inside another checkout, `--root` would otherwise measure that one)
+    command = [sys.executable, "-P", "-c", "from cli.main import main; main()", "--db", str(db)]
+    command += args
     with tempfile.TemporaryFile() as output:
         start = time.perf_counter()
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
