@@ -234,9 +234,14 @@ def import_items(
     # kernels meanwhile.
     with _fingerprint_writer(session, 0 if dry_run else len(listed)) as fingerprints:
         return _import_planned(
-            session, bank, listed, fingerprints,
-            _Writing(source, actor, author, {}, progress), parse_problems, dry_run,
-        )  # fmt: skip
+            session,
+            bank,
+            listed,
+            fingerprints,
+            _Writing(source, actor, author, {}, progress),
+            parse_problems,
+            dry_run,
+        )
 
 
 def _import_planned(
@@ -563,7 +568,9 @@ def _new_ids(session: Session, table: Any, count: int) -> list[int]:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         found = connection.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+            text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+            ),
             {"table": table.name, "n": count},
         )
         return [int(value) for (value,) in found]

@@ -424,9 +424,13 @@ class FingerprintWriter:
                 self._session, units, tokenizer=tok, keys=keys, clean=self._clean
             )
             store_signatures(
-                self._session, keys, tokens, num_perm=self._num_perm, seed=self._seed,
+                self._session,
+                keys,
+                tokens,
+                num_perm=self._num_perm,
+                seed=self._seed,
                 tokenizer=tok,
-            )  # fmt: skip
+            )
             return
         keys, encoded, signed = computed
         register_tokenizer(self._session, self._info)
