@@ -21,6 +21,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -274,10 +275,13 @@ def _insert_token_sets(
     session: Session,
     tokenizer: str,
     keys: Iterable[str],
-    token_lists: Iterable[list[str]],
-    damaged: set[str],
+    token_lists: Iterable[list[str] | EncodedJSON],
+    damaged: AbstractSet[str] = frozenset(),
+    *,
+    skip_existing: bool = False,
 ) -> None:
-    """Store the token lists of `keys`, but of the `damaged` ones (a row is there)."""
+    """Store the token lists (or their JSON text) of `keys`, but of the `damaged` ones (a row
+    is there); with `skip_existing`, rows already stored are kept (`bulk.insert_many`)."""
     insert_many(
         session,
         _TOKEN_SETS,
@@ -286,6 +290,35 @@ def _insert_token_sets(
             for key, tokens in zip(keys, token_lists, strict=True)
             if key not in damaged
         ],
+        skip_existing=skip_existing,
+    )
+
+
+def _insert_signatures(
+    session: Session,
+    tokenizer: str,
+    num_perm: int,
+    seed: int,
+    signed: Iterable[tuple[str, bytes]],
+    *,
+    skip_existing: bool = False,
+) -> None:
+    """Store the signatures (`to_bytes`) of the keyed texts, with these parameters; with
+    `skip_existing`, rows already stored are kept (`bulk.insert_many`)."""
+    insert_many(
+        session,
+        _SIGNATURES,
+        [
+            {
+                "text_sha256": key,
+                "tokenizer": tokenizer,
+                "num_perm": num_perm,
+                "seed": seed,
+                "data": data,
+            }
+            for key, data in signed
+        ],
+        skip_existing=skip_existing,
     )
 
 
@@ -332,20 +365,12 @@ def store_signatures(
     signed = signatures(
         to_matrix([tokens[i] for i in missing.values()]), num_perm=num_perm, seed=seed
     )
-    data = {key: to_bytes(sig) for key, sig in zip(missing, signed, strict=True)}
-    insert_many(
+    _insert_signatures(
         session,
-        _SIGNATURES,
-        [
-            {
-                "text_sha256": key,
-                "tokenizer": tkey,
-                "num_perm": num_perm,
-                "seed": seed,
-                "data": data[key],
-            }
-            for key in missing
-        ],
+        tkey,
+        num_perm,
+        seed,
+        ((key, to_bytes(sig)) for key, sig in zip(missing, signed, strict=True)),
     )
 
 
@@ -436,28 +461,19 @@ class FingerprintWriter:
         register_tokenizer(self._session, self._info)
         # A stored row (another bank's text, an earlier version's) is kept as it is, even one
         # that is not a token list (`_stored_tokens`: its readers recompute it from the text).
-        insert_many(
+        _insert_token_sets(
             self._session,
-            _TOKEN_SETS,
-            [
-                {"text_sha256": key, "tokenizer": self._info.key, "tokens": EncodedJSON(text)}
-                for key, text in zip(keys, encoded, strict=True)
-            ],
+            self._info.key,
+            keys,
+            [EncodedJSON(text) for text in encoded],
             skip_existing=True,
         )
-        insert_many(
+        _insert_signatures(
             self._session,
-            _SIGNATURES,
-            [
-                {
-                    "text_sha256": key,
-                    "tokenizer": self._info.key,
-                    "num_perm": self._num_perm,
-                    "seed": self._seed,
-                    "data": data,
-                }
-                for key, data in zip(keys, signed, strict=True)
-            ],
+            self._info.key,
+            self._num_perm,
+            self._seed,
+            zip(keys, signed, strict=True),
             skip_existing=True,
         )
 
