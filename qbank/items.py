@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import dataclasses
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -238,7 +237,7 @@ def import_items(
             bank,
             listed,
             fingerprints,
-            _Writing(source, actor, author, {}, progress),
+            _Writing(source, actor, author, progress),
             parse_problems,
             dry_run,
         )
@@ -271,24 +270,24 @@ def _import_planned(
         writing.progress(summary.unchanged + (len(changes) if dry_run else 0))
     if dry_run:
         return summary
-    source, actor = writing.source, writing.actor
     try:
         with _write_cache(session):
             _store_all(
                 session,
                 bank,
                 changes,
-                dataclasses.replace(writing, owned_keys=known.owned_keys),
+                writing,
+                known.owned_keys,
                 fingerprints if changes else None,
             )
         audit.record(
             session,
-            actor=actor,
+            actor=writing.actor,
             action="import",
             entity="bank",
             entity_id=bank.id,
             bank_id=bank.id,
-            file=source,
+            file=writing.source,
             imported=summary.imported,
             unchanged=summary.unchanged,
         )
@@ -416,7 +415,6 @@ class _Writing:
     source: str
     actor: str
     author: str | None
-    owned_keys: dict[int, str | None]
     progress: Callable[[int], None] | None
 
 
@@ -425,9 +423,11 @@ def _store_all(
     bank: Bank,
     changes: Sequence[_Planned],
     writing: _Writing,
+    owned_keys: dict[int, str | None],
     fingerprints: FingerprintWriter | None,
 ) -> None:
-    """Write new items and content keys, then versions with bulk statements of `_BATCH` rows
+    """Write new items and content keys (`owned_keys`: the key each live item owns now), then
+    versions with bulk statements of `_BATCH` rows
     (no per-row flush): each batch points its items at their new (or reverted-to) versions,
     audits each change (reverts, then creations and new versions, in file order) and stores
     the token sets and signatures of its texts (`fingerprints`), so the first overlap check
@@ -450,7 +450,7 @@ def _store_all(
         session,
         bank,
         [(item_id, key) for item_id, (_, _, key, _) in zip(item_ids, changes, strict=True)],
-        writing.owned_keys,
+        owned_keys,
     )
     last_seq, earlier = _earlier_versions(
         session, [item.id for *_, item in changes if item is not None]
