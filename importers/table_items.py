@@ -621,12 +621,11 @@ def read_items_table(
     header line included).
     """
     path = Path(path)
-    display = display_name_of(path, display_name)
-    where = Location(file=display)
-    fields, given, problems = _check_mapping(mapping, where)
     row_workers = _RowWorkers(early=_large(path))
     try:
-        return _read_table(path, display, fields, given, problems, progress, row_workers)
+        return _read_table(
+            path, display_name_of(path, display_name), mapping, progress, row_workers
+        )
     finally:
         row_workers.close()
 
@@ -634,14 +633,13 @@ def read_items_table(
 def _read_table(
     path: Path,
     display: str,
-    fields: dict[str, str],
-    given: dict[str, str],
-    problems: list[Problem],
+    mapping: dict[str, str] | None,
     progress: RowProgress | None,
     row_workers: _RowWorkers,
 ) -> Parsed[ItemRecord]:
-    """`read_items_table` once the column mapping is checked."""
+    """`read_items_table`, with `row_workers` for its large sheets."""
     where = Location(file=display)
+    fields, given, problems = _check_mapping(mapping, where)
     sheets, read_problems = read_sheets(
         path, display, lambda cells: _columns(cells, fields).is_header
     )
