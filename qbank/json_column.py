@@ -19,7 +19,7 @@ _DECODER = json.JSONDecoder()
 _c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
 # `json.dumps` with its default options as the C encoder it builds on every call, made once
 # (no circular-reference markers: stored values have no cycles).
-DUMPS = (
+_DUMPS = (
     None
     if _c_make_encoder is None
     else _c_make_encoder(
@@ -30,11 +30,11 @@ DUMPS = (
 
 
 def dumps(value: list[Any] | dict[str, Any]) -> str:
-    """`json.dumps(value)` with its defaults, through the encoder `DUMPS` made once: the text
+    """`json.dumps(value)` with its defaults, through the encoder `_DUMPS` made once: the text
     SQLAlchemy's JSON type writes for a list or a mapping."""
-    if DUMPS is None:
+    if _DUMPS is None:
         return json.dumps(value)
-    return "".join(DUMPS(value, 0))
+    return "".join(_DUMPS(value, 0))
 
 
 class EncodedJSON(str):

@@ -165,7 +165,7 @@ class TextKeys(Sequence[str]):
         return (digests[k : k + _DIGEST].hex() for k in range(0, len(digests), _DIGEST))
 
 
-_DIGEST = 32
+_DIGEST = DIGESTS.itemsize
 
 
 def read_signatures(
