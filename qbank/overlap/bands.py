@@ -174,11 +174,18 @@ def jaccard(
     if len(i) > MAX_VERIFY_PAIRS:
         return None
     out = np.zeros(len(i), np.float64)
-    shared = shared_tokens(indptr, indices, i, j)
-    sizes = np.diff(indptr)
-    union = sizes[i] + sizes[j] - shared
+    shared, union = shared_and_union(indptr, indices, i, j)
     np.divide(shared, union, out=out, where=union > 0)
     return out
+
+
+def shared_and_union(
+    indptr: np.ndarray, indices: np.ndarray, i: np.ndarray, j: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`shared_tokens` of the pairs, and the size of each pair's union (int64)."""
+    shared = shared_tokens(indptr, indices, i, j)
+    sizes = np.diff(indptr)
+    return shared, sizes[i] + sizes[j] - shared
 
 
 def shared_tokens(

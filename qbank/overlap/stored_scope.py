@@ -183,9 +183,7 @@ def _exact_pairs(
     token counts, as `pairs._exact_pair` counts them on the token sets, by scope index."""
     a = np.fromiter((p[0] for p in found), dtype=np.int64, count=len(found))
     b = np.fromiter((p[1] for p in found), dtype=np.int64, count=len(found))
-    shared = numpy_bands.shared_tokens(tokens.indptr, tokens.indices, a, b)
-    sizes = tokens.sizes()
-    union = sizes[a] + sizes[b] - shared
+    shared, union = numpy_bands.shared_and_union(tokens.indptr, tokens.indices, a, b)
     return list(map(Pair, needed[a].tolist(), needed[b].tolist(), shared.tolist(), union.tolist()))
 
 
