@@ -229,9 +229,11 @@ def import_items(
     """
     lock_bank(session, bank.id)
     listed = records if isinstance(records, Sequence) else list(records)
-    # Started before the plan (from the records' count), so a worker loads the tokenizer and
-    # kernels meanwhile.
-    with _fingerprint_writer(session, 0 if dry_run else len(listed)) as fingerprints:
+    # A file large enough for a fingerprint worker starts it before the plan (from the
+    # records' count), so the worker loads the tokenizer and kernels meanwhile; a smaller one
+    # makes its writer when it has something to store.
+    early = 0 if dry_run or not _worth_a_worker(len(listed)) else len(listed)
+    with _fingerprint_writer(session, early) as fingerprints:
         return _import_planned(
             session,
             bank,
@@ -271,14 +273,17 @@ def _import_planned(
     if dry_run:
         return summary
     try:
-        with _write_cache(session):
+        with (
+            _write_cache(session),
+            _fingerprint_writer(session, 0 if fingerprints is not None else len(changes)) as late,
+        ):
             _store_all(
                 session,
                 bank,
                 changes,
                 writing,
                 known.owned_keys,
-                fingerprints if changes else None,
+                (late if fingerprints is None else fingerprints) if changes else None,
             )
         audit.record(
             session,
@@ -625,6 +630,12 @@ def _expire_items(session: Session, ids: set[int]) -> None:
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Item) and obj.id in ids:
             session.expire(obj)
+
+
+def _worth_a_worker(texts: int) -> bool:
+    from qbank.overlap.fingerprint_worker import worth_a_worker
+
+    return worth_a_worker(texts)
 
 
 @contextlib.contextmanager
