@@ -38,7 +38,6 @@ import bisect
 import dataclasses
 import itertools
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +63,7 @@ from importers.items import RawItem, build_item, check_duplicate_numbers
 from importers.tables import HEADER_SEARCH_ROWS, Sheet, SheetGuard
 from qbank.records import ItemRecord, ItemType, Location, Parsed, Problem, ProblemList
 from qbank.text import scripts
+from qbank.text.nfkc import nfkc
 from qbank.text.normalize import (
     _TYPE_WORDS,
     clean_text,
@@ -1033,7 +1033,7 @@ def _key_type_heading(text: str) -> tuple[ItemType, str] | None:
 
 def _heading_type(word: str) -> ItemType | None:
     """`判断题`, also with a count glued on: `判断题共20题`, `单选20题`."""
-    folded = unicodedata.normalize("NFKC", word).casefold()
+    folded = nfkc(word).casefold()
     if not _TYPE_WORD.search(folded.translate(_DROPPED_BY_TYPE_PARSE)):
         return None  # the candidates below are prefixes of `word`: none can name a type
     candidates = (word, word[: word.find("题") + 1], re.split(r"[\d共每]", word)[0])

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from itertools import zip_longest
@@ -70,6 +69,7 @@ from qbank.records import (
     ProblemList,
     RubricRow,
 )
+from qbank.text.nfkc import nfkc
 from qbank.text.normalize import clean_text, parse_judgement, parse_number
 
 _NUM = r"([0-9]+|[一二三四五六七八九十]+)"
@@ -196,7 +196,7 @@ def _ref_number(match: re.Match[str]) -> str:
 
 def _key(text: str) -> str:
     """Matching form without any spaces: `考 场 准 备` and `考场准备` are one word."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    return re.sub(r"\s+", "", nfkc(text))
 
 
 def _is_veto_marked(text: str) -> bool:

@@ -26,7 +26,6 @@ import os
 import re
 import sys
 import tempfile
-import unicodedata
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -41,6 +40,7 @@ from formats.limits import LimitExceeded, Limits
 from importers import workbook_extent
 from qbank.records import Location, Problem
 from qbank.text import scripts
+from qbank.text.nfkc import nfkc
 
 if TYPE_CHECKING:
     import python_calamine
@@ -101,7 +101,7 @@ def norm_header(value: Cell) -> str:
 
     `题型 （必填）`, `*题干`, `选项\\nA`, `正确答案(必填)` give `题型`, `题干`, `选项a`, `正确答案`.
     """
-    text = unicodedata.normalize("NFKC", cell_text(value)).casefold()
+    text = nfkc(cell_text(value)).casefold()
     text = _BRACKETED.sub("", text)
     return _HEADER_JUNK.sub("", text)
 

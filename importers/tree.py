@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +46,7 @@ from importers.tables import (
     read_sheets,
 )
 from qbank.records import Importance, Location, Parsed, Problem, ProblemList, TreeNode
+from qbank.text.nfkc import nfkc
 from qbank.text.normalize import (
     canonical_knowledge_code,
     clean_text,
@@ -239,7 +239,7 @@ Parent = str | _Broken | None
 
 
 def _segment_text(value: Cell) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(value))).upper()
+    return re.sub(r"\s+", "", nfkc(cell_text(value))).upper()
 
 
 @dataclass

@@ -34,6 +34,7 @@ import unicodedata
 from collections.abc import Callable
 
 from qbank.records import Answer, Importance, ItemType
+from qbank.text.nfkc import nfkc as _nfkc
 from qbank.text.numbers import format_number as format_number  # callers import it from here
 from qbank.text.scripts import plain
 
@@ -150,7 +151,7 @@ def fold_text(value: object) -> str:
 
 
 def _fold(value: object) -> str:
-    return unicodedata.normalize("NFKC", plain(clean_text(value))).casefold()
+    return _nfkc(plain(clean_text(value))).casefold()
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -168,7 +169,7 @@ def fold_clean(text: str) -> str:
     each of its texts twice (content key, tokens): this halves that work."""
     if text.isascii():  # NFKC leaves ASCII alone
         return plain(text).casefold()
-    return unicodedata.normalize("NFKC", plain(text)).casefold()
+    return _nfkc(plain(text)).casefold()
 
 
 _EMPTY_BRACKET = re.compile(r"[(（]\s*[)）]")
