@@ -41,7 +41,7 @@ TEXT = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(TEXT)
 def test_generated_text(text: str) -> None:
     assert nfkc(text) == unicodedata.normalize("NFKC", text)
