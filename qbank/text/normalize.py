@@ -34,7 +34,7 @@ import unicodedata
 from collections.abc import Callable
 
 from qbank.records import Answer, Importance, ItemType
-from qbank.text.nfkc import nfkc as _nfkc
+from qbank.text.nfkc import nfkc
 from qbank.text.numbers import format_number as format_number  # callers import it from here
 from qbank.text.scripts import plain
 
@@ -66,9 +66,10 @@ def fold_width(text: str) -> str:
     return text.translate(_WIDTH_ALL) if _WIDE.search(text) else text
 
 
-def nfkc(text: str) -> str:
+def stored_width(text: str) -> str:
     """The width folding stored text gets: NFC, full-width letters, digits and symbols to
-    ASCII, Chinese punctuation kept (see the module docstring). Named for what it replaced."""
+    ASCII, Chinese punctuation kept (see the module docstring). Not NFKC, which it replaced
+    for stored text (NFKC itself is `qbank.text.nfkc.nfkc`, for comparing)."""
     if text.isascii():
         return text
     if not unicodedata.is_normalized("NFC", text):
@@ -122,7 +123,7 @@ def _clean(value: object) -> str:
         text = str(value)
     if text.isascii():  # nothing to fold, and there is no Chinese to punctuate
         return _WS.sub(" ", text).strip()
-    text = _WS.sub(" ", nfkc(text)).strip()
+    text = _WS.sub(" ", stored_width(text)).strip()
     if not text or not _HAS_CJK.search(text):
         return text
     if _ANY_ASCII_PUNCT.search(text):
@@ -151,7 +152,7 @@ def fold_text(value: object) -> str:
 
 
 def _fold(value: object) -> str:
-    return _nfkc(plain(clean_text(value))).casefold()
+    return nfkc(plain(clean_text(value))).casefold()
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -169,7 +170,7 @@ def fold_clean(text: str) -> str:
     each of its texts twice (content key, tokens): this halves that work."""
     if text.isascii():  # NFKC leaves ASCII alone
         return plain(text).casefold()
-    return _nfkc(plain(text)).casefold()
+    return nfkc(plain(text)).casefold()
 
 
 _EMPTY_BRACKET = re.compile(r"[(（]\s*[)）]")
