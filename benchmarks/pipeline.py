@@ -2,7 +2,7 @@
 
     python benchmarks/pipeline.py --items 20000 [--format csv|xlsx] [--json] [--keep DIR]
         [--root CHECKOUT]   (the checkout whose `qbank` is measured; default this one)
-        [--assemble-runs 3] [--baseline-root OTHER_CHECKOUT] [--no-bytecode]
+        [--assemble-runs 3] [--baseline-root OTHER_CHECKOUT] [--no-bytecode] [--repeat N]
 
 Builds a bank file in the national layout (题型, 题干, 选项A–D, 答案, 难度, 鉴定点代码):
 real-looking Chinese items made of the words of the sample electrician items
@@ -17,6 +17,10 @@ Then, each in its own `qbank` subprocess on a fresh SQLite file (wall and CPU ti
 - `import tree` (creates the bank; not timed as a step), then `import items` of the file;
 - `overlap check` (the first: nothing stored before the import);
 - `overlap check` again (everything stored); the two reports must list the same pairs;
+- with --repeat N, those three and the floors (below) N times in turn, the import each time
+  into a fresh copy of the bank with its tree; the repeat of median share is shown with every
+  repeat's share (on 2026-12-04 one machine's floors moved by 40% between two runs, and the
+  share of one code from 37.5% to 51.8%);
 - with --assemble-runs N (default 3): the six sample practical sets imported, the bank
   reviewed (signed) and filed and a batch with staff planned in this process through the
   demo's workflows (`workflows.demo.review_and_file`), a blueprint written (the sample theory
@@ -249,6 +253,7 @@ def floor_insert(rows: Sequence[Row], tokens: Sequence[Sequence[str]], directory
     from qbank.canonical import canonical_bytes, sha256_hex
 
     start = time.perf_counter()
+    (directory / "floor.db").unlink(missing_ok=True)  # a repeat starts from an empty file
     db = sqlite3.connect(directory / "floor.db")
     db.executescript(
         "CREATE TABLE items (id INTEGER PRIMARY KEY, guid TEXT, current INTEGER);"
@@ -394,8 +399,39 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(directory / "pycache")
         warm_cache(directory, args.seed, env)
+    with_tree = directory / "tree.db"  # the bank and its tree: each repeat imports into a copy
+    run_cli(["import", "tree", str(tree), *OCCUPATION, "--create"], with_tree, env)
     db = directory / "qbank.db"
-    run_cli(["import", "tree", str(tree), *OCCUPATION, "--create"], db, env)
+    repeats = [walk(directory, bank, with_tree, db, env) for _ in range(args.repeat)]
+    # the median repeat by share (of an even number, the lower of the two middle ones)
+    middle = sorted(repeats, key=lambda r: r["share_of_floor"])[(len(repeats) - 1) // 2]
+    assembly: dict[str, Any] = {}
+    steps = dict(middle["steps"])
+    if args.assemble_runs:
+        practical = sorted((ROOT / "samples" / "electrician-4" / "practical").glob("*.docx"))
+        run_cli(["import", "practical", *map(str, practical), *OCCUPATION[:4]], db, env)
+        start = time.perf_counter()
+        batch = file_and_plan(db, directory)
+        assembly["review, file, batch (in process) s"] = time.perf_counter() - start
+        steps |= assemble_runs(args, directory, db, batch, env)
+    return {
+        "items": len(rows),
+        "points": len(points),
+        "format": args.format,
+        "load_average": os.getloadavg(),
+        **middle,
+        "steps": steps,
+        "shares": [round(r["share_of_floor"], 4) for r in repeats],
+        "assembly": assembly,
+    }
+
+
+def walk(
+    directory: Path, bank: Path, with_tree: Path, db: Path, env: dict[str, str]
+) -> dict[str, Any]:
+    """One repeat: the import into a fresh copy of `with_tree` (left at `db`), the two checks,
+    then the floors, each measured in this repeat so a ratio compares times taken together."""
+    shutil.copyfile(with_tree, db)
     steps = {
         "import": run_cli(["import", "items", str(bank), *OCCUPATION], db, env),
         "first check": run_cli(
@@ -406,31 +442,18 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
         ),
     }
     same = report_pairs(directory / "first.json") == report_pairs(directory / "second.json")
-    assembly: dict[str, Any] = {}
-    if args.assemble_runs:
-        practical = sorted((ROOT / "samples" / "electrician-4" / "practical").glob("*.docx"))
-        run_cli(["import", "practical", *map(str, practical), *OCCUPATION[:4]], db, env)
-        start = time.perf_counter()
-        batch = file_and_plan(db, directory)
-        assembly["review, file, batch (in process) s"] = time.perf_counter() - start
-        steps |= assemble_runs(args, directory, db, batch, env)
     parsed, parse_s = floor_parse(bank)
     tokens, tokenise_s = floor_tokenise(parsed)
     insert_s = floor_insert(parsed, tokens, directory)
     floor = parse_s + tokenise_s + insert_s
     walked = steps["import"]["s"] + steps["first check"]["s"]
     return {
-        "items": len(rows),
-        "points": len(points),
-        "format": args.format,
-        "load_average": os.getloadavg(),
         "steps": steps,
         "reports_identical": same,
         "floors": {"parse_s": parse_s, "tokenise_s": tokenise_s, "executemany_s": insert_s},
         "import_plus_first_check_s": walked,
         "floor_s": floor,
         "share_of_floor": floor / walked,
-        "assembly": assembly,
     }
 
 
@@ -454,6 +477,9 @@ def show(result: dict[str, Any]) -> None:
     second = result["steps"]["second check"]["s"]
     print(f"  second check / tokenise floor: {second / f['tokenise_s']:.2f}")
     print(f"  reports of the two checks identical: {result['reports_identical']}")
+    if len(result["shares"]) > 1:
+        shares = ", ".join(f"{100 * share:.1f}%" for share in result["shares"])
+        print(f"  shares of the {len(result['shares'])} repeats: {shares} (the median shown)")
     for name, seconds in result["assembly"].items():
         print(f"  {name}: {seconds:.2f}")
     print(f"  load average at the end: {', '.join(f'{x:.2f}' for x in result['load_average'])}")
@@ -472,6 +498,13 @@ def main() -> None:
         type=int,
         default=3,
         help="runs of `qbank assemble` (10 papers) on copies of the filed bank (0: none)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="times the import, the checks and the floors are measured, in turn (the repeat "
+        "of median share is shown, with every share): one machine's speed moves between runs",
     )
     parser.add_argument(
         "--baseline-root", type=Path, help="another checkout whose `qbank assemble` alternates"
