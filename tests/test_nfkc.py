@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -52,3 +53,28 @@ def test_an_item_stem_and_what_composes_across_a_replaced_character() -> None:
     assert nfkc(stem) == "三相异步电动机的额定功率为15kW( ),其额定电流约为多少安培?"
     assert nfkc("Ａ\u0301（ ）") == "\u00c1( )"  # the replaced Ａ composes with the accent
     assert nfkc("ｶﾞ，") == "ガ,"  # half-width kana and voiced mark compose
+
+
+def test_text_with_many_distinct_replaced_characters_is_normalised_in_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A hostile cell holding many replaced characters is not rewritten once for each: it
+    goes to the full normalisation, once, as linear as the standard library is. (The full-width
+    forms: replaced, they would be NFKC, so only the bound sends them there.)"""
+    text = "".join(map(chr, range(0xFF01, 0xFF5F))) * 20
+    expected = unicodedata.normalize("NFKC", text)
+    calls = []
+    normalize = unicodedata.normalize
+
+    def counted(form: str, value: str) -> str:
+        calls.append(len(value))
+        return normalize(form, value)
+
+    monkeypatch.setattr(unicodedata, "normalize", counted)
+    assert nfkc(text) == expected
+    assert calls == [len(text)]
+    calls.clear()
+    assert nfkc("电工（Ａ）") == "电工(A)"
+    assert calls == []  # a few replaced characters: no full normalisation
+    monkeypatch.undo()
+    assert nfkc("\ud800（\udfff）") == unicodedata.normalize("NFKC", "\ud800（\udfff）")
