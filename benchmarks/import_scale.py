@@ -26,8 +26,6 @@ import argparse  # noqa: E402
 import csv  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -38,6 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import pipeline  # noqa: E402
+from cli_run import run_qbank  # noqa: E402
 
 BANK = ["--occupation", "6-31-01-03", "--level", "4"]
 BLOCK = 100_000  # rows generated and written at a time
@@ -64,27 +63,17 @@ def write_csv(path: Path, n: int, seed: int, points: Sequence[str]) -> int:
 
 
 def run_cli(args: list[str], db: Path, env: dict[str, str]) -> dict[str, Any]:
-    """One `qbank` command in a subprocess: wall and CPU seconds, peak RSS (MB), exit code."""
-    # -P: no current directory first on sys.path, so PYTHONPATH alone picks the checkout (run
-    # from inside another checkout, `--root` would otherwise measure that one)
-    command = [sys.executable, "-P", "-c", "from cli.main import main; main()", "--db", str(db)]
-    command += args
-    with tempfile.TemporaryFile() as output:
-        start = time.perf_counter()
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - start
-        code = os.waitstatus_to_exitcode(status)
-        output.seek(0)
-        text = output.read().decode("utf-8", "replace")
-    if code != 0:
-        sys.stderr.write(text)
-        raise SystemExit(f"qbank {' '.join(args[:2])} failed ({code})")
+    """One `qbank` command in a subprocess (`cli_run.run_qbank`): wall and CPU seconds, peak
+    memory (MB), the last line it printed; exits when the command fails."""
+    result = run_qbank(args, db, env)
+    if result["rc"] != 0:
+        sys.stderr.write(result["output"])
+        raise SystemExit(f"qbank {' '.join(args[:2])} failed ({result['rc']})")
     return {
-        "s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_mb": usage.ru_maxrss / 1024,
-        "output": text.strip().splitlines()[-1:],
+        "s": result["s"],
+        "cpu_s": result["cpu_s"],
+        "peak_mb": result["peak_mb"],
+        "output": result["output"].strip().splitlines()[-1:],
     }
 
 

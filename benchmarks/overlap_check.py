@@ -8,7 +8,7 @@ twice: tokens and signatures stored), so every check here is a "second check". E
 `qbank overlap check --out` in its own subprocess on a fresh copy of the database (a check
 stores its report; copies keep the runs alike), this checkout's and the baseline's taking
 turns, so both meet the same load. Reported per checkout: median and least wall and CPU seconds
-(user + system: what a loaded machine inflates least), peak RSS, and whether every report is
+(user + system: what a loaded machine inflates least), peak memory (benchmarks/cli_run.py), and whether every report is
 byte-identical to the first one's once `generated_at` is set aside.
 
 Compare like with like: both checkouts with their bytecode compiled (`python -m compileall -q
@@ -23,14 +23,16 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cli_run import run_qbank  # noqa: E402
+
 STAMP = re.compile(rb'"generated_at":"[^"]*"')
 
 
@@ -39,19 +41,15 @@ def check_once(root: Path, source: Path, work: Path, bank: list[str]) -> dict[st
     db, out = work / "check.db", work / "report.json"
     shutil.copyfile(source, db)
     env = {**os.environ, "PYTHONPATH": str(root), "QBANK_USER": "bench", "QBANK_LANG": "en"}
-    command = [sys.executable, "-c", "from cli.main import main; main()", "--db", str(db)]
-    command += ["overlap", "check", *bank, "--out", str(out)]
-    start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, cwd=work)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):  # 1: the bank's repetition is over the cap, a verdict
-        raise SystemExit(f"{root}: qbank overlap check failed ({code})")
+    with open(os.devnull, "wb") as nowhere:
+        result = run_qbank(["overlap", "check", *bank, "--out", str(out)], db, env, stdout=nowhere)
+    if result["rc"] not in (0, 1):  # 1: the bank's repetition is over the cap, a verdict
+        sys.stderr.write(result["output"])
+        raise SystemExit(f"{root}: qbank overlap check failed ({result['rc']})")
     return {
-        "s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_mb": usage.ru_maxrss / 1024,
+        "s": result["s"],
+        "cpu_s": result["cpu_s"],
+        "peak_mb": result["peak_mb"],
         "report": STAMP.sub(b'"generated_at":""', out.read_bytes()),
     }
 

@@ -12,7 +12,8 @@ items with one text), each on a 鉴定点 of a generated knowledge tree (the sam
 and level-2 ranges and weights, four level-3 ranges each, about 5.5 items a point, importance
 X/Y/Z 60/30/10), written as a flat tree CSV.
 
-Then, each in its own `qbank` subprocess on a fresh SQLite file (wall and CPU time, peak RSS):
+Then, each in its own `qbank` subprocess on a fresh SQLite file (wall and CPU time, peak memory
+as benchmarks/cli_run.py measures it):
 
 - `import tree` (creates the bank; not timed as a step), then `import items` of the file;
 - `overlap check` (the first: nothing stored before the import);
@@ -48,13 +49,13 @@ token set, audit event) in one transaction. Prints each step, the floor and the 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
 import random
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -67,6 +68,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from cli_run import run_qbank  # noqa: E402
 from overlap import build_corpus  # noqa: E402
 
 HEADER = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "难度", "鉴定点代码"]
@@ -200,29 +202,18 @@ def write_bank(rows: Sequence[Row], path: Path) -> None:
 def run_cli(
     args: Sequence[str], db: Path, env: dict[str, str], stdout: Path | None = None
 ) -> dict[str, Any]:
-    """One `qbank` command in a subprocess: wall seconds, CPU seconds (user + system: what a
-    loaded machine inflates least), peak RSS (MB), exit code; its standard output kept in
-    `stdout` when given."""
-    # -P: no current directory first on sys.path, so PYTHONPATH alone picks the checkout even
-    # when this runs from inside one (else --baseline-root would measure the current checkout)
-    command = [sys.executable, "-P", "-c", "from cli.main import main; main()", "--db", str(db)]
-    command += args
-    with (
-        tempfile.TemporaryFile() as output,
-        stdout.open("wb") if stdout else tempfile.TemporaryFile() as out,
-    ):
-        start = time.perf_counter()
-        target = out if stdout else output
-        process = subprocess.Popen(command, env=env, stdout=target, stderr=output)
-        _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage
-        wall = time.perf_counter() - start
-        process.returncode = code = os.waitstatus_to_exitcode(status)
-        if code not in (0, 1) or (stdout and code):
-            output.seek(0)
-            sys.stderr.write(output.read().decode("utf-8", "replace"))
-            raise SystemExit(f"qbank {' '.join(args[:2])} failed ({code})")
-    cpu = usage.ru_utime + usage.ru_stime
-    return {"s": wall, "cpu_s": cpu, "peak_mb": usage.ru_maxrss / 1024, "rc": code}
+    """One `qbank` command in a subprocess (`cli_run.run_qbank`: wall seconds, CPU seconds,
+    user + system, what a loaded machine inflates least; peak memory, MB; exit code); its
+    standard output kept in `stdout` when given. Exits when the command fails (an exit code
+    other than 0 or 1, a verdict; any code but 0 with `stdout`)."""
+    with stdout.open("wb") if stdout else contextlib.nullcontext() as out:
+        result = run_qbank(list(args), db, env, stdout=out)
+    code = result.pop("rc")
+    output = result.pop("output")
+    if code not in (0, 1) or (stdout and code):
+        sys.stderr.write(output)
+        raise SystemExit(f"qbank {' '.join(args[:2])} failed ({code})")
+    return {**result, "rc": code}
 
 
 def floor_parse(path: Path) -> tuple[list[Row], float]:
