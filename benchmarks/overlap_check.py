@@ -8,8 +8,8 @@ twice: tokens and signatures stored), so every check here is a "second check". E
 `qbank overlap check --out` in its own subprocess on a fresh copy of the database (a check
 stores its report; copies keep the runs alike), this checkout's and the baseline's taking
 turns, so both meet the same load. Reported per checkout: median and least wall and CPU seconds
-(user + system: what a loaded machine inflates least), peak memory (benchmarks/cli_run.py), and whether every report is
-byte-identical to the first one's once `generated_at` is set aside.
+(user + system: what a loaded machine inflates least), peak memory (benchmarks/cli_run.py), and
+whether every report is byte-identical to the first one's once `generated_at` is set aside.
 
 Compare like with like: both checkouts with their bytecode compiled (`python -m compileall -q
 qbank cli workflows` in each), or neither (PYTHONDONTWRITEBYTECODE makes every run compile).
