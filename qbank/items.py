@@ -283,7 +283,7 @@ def _import_planned(
                 changes,
                 writing,
                 known.owned_keys,
-                (late if fingerprints is None else fingerprints) if changes else None,
+                (fingerprints or late) if changes else None,
             )
         audit.record(
             session,

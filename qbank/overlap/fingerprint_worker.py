@@ -46,13 +46,13 @@ def compute(texts: Texts, num_perm: int, seed: int, clean: bool) -> Computed:
     from qbank.json_column import dumps
     from qbank.overlap.matrix import to_matrix
     from qbank.overlap.minhash import signatures, to_bytes
-    from qbank.text.keys import texts_id
+    from qbank.text.keys import stored_text_key
     from qbank.text.tokens import default_tokenizer, tokenize_many
 
     tokenizer = default_tokenizer()
     distinct: dict[str, tuple[str, Sequence[str]]] = {}
-    for stem, options in texts:  # the key of `TextUnit(stem, tuple(options))`
-        distinct.setdefault(texts_id([stem, tuple(options)]), (stem, options))
+    for stem, options in texts:
+        distinct.setdefault(stored_text_key(stem, options), (stem, options))
     tokens = tokenize_many(list(distinct.values()), tokenizer=tokenizer, clean=clean)
     if not tokens:
         return tokenizer.identity.key, [], [], []

@@ -33,7 +33,7 @@ from qbank.bulk import insert_many
 from qbank.canonical import content_id
 from qbank.json_column import EncodedJSON, token_list
 from qbank.model import Base, Signature, TokenizerRecord, TokenSet
-from qbank.text.keys import texts_id
+from qbank.text.keys import stored_text_key, texts_id
 from qbank.text.normalize import fold_text
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class TextUnit:
     @property
     def key(self) -> str:
         """SHA-256 of the text as stored: the token set's key."""
-        return texts_id([self.stem, self.options])
+        return stored_text_key(self.stem, self.options)
 
     @property
     def folded_key(self) -> str:

@@ -22,3 +22,9 @@ def texts_json(parts: Sequence[str | Sequence[str]]) -> str:
 def texts_id(parts: Sequence[str | Sequence[str]]) -> str:
     """SHA-256 (hex) of `texts_json(parts)`: `content_id(parts)` for these shapes."""
     return hashlib.sha256(texts_json(parts).encode("utf-8")).hexdigest()
+
+
+def stored_text_key(stem: str, options: Sequence[str]) -> str:
+    """The key of a text as stored (`TextUnit.key`: its token set's and signature's key), here
+    so that the fingerprint worker computes it without loading the storage code."""
+    return texts_id([stem, tuple(options)])
