@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Container
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,12 +41,18 @@ finally:
 
 
 def run_qbank(
-    args: list[str], db: Path, env: dict[str, str], *, stdout: IO[bytes] | None = None
+    args: list[str],
+    db: Path,
+    env: dict[str, str],
+    *,
+    stdout: IO[bytes] | None = None,
+    ok: Container[int] = (0,),
 ) -> dict[str, Any]:
     """`qbank --db DB ARGS` with `env` (its PYTHONPATH picks the checkout): `s` wall seconds,
     `cpu_s` user + system seconds of the command and its workers, `peak_mb` (module
     docstring), `rc` the exit code, `output` its standard error (and its standard output when
-    `stdout` is not given) as text."""
+    `stdout` is not given) as text. An exit code not in `ok` ends the benchmark, with what
+    the command printed."""
     # -P: no current directory first on sys.path, so PYTHONPATH alone picks the checkout even
     # when this runs from inside another one
     command = [sys.executable, "-P", "-c", _PROGRAM, "--db", str(db), *args]
@@ -63,10 +70,14 @@ def run_qbank(
         output.seek(0)
         text = output.read().decode("utf-8", "replace")
         peak_kb = int(peak_file.read_text()) if peak_file.exists() else usage.ru_maxrss
+    code = os.waitstatus_to_exitcode(status)
+    if code not in ok:
+        sys.stderr.write(text)
+        raise SystemExit(f"qbank {' '.join(args[:2])} failed ({code})")
     return {
         "s": wall,
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "peak_mb": peak_kb / 1024,
-        "rc": os.waitstatus_to_exitcode(status),
+        "rc": code,
         "output": text,
     }
