@@ -432,11 +432,10 @@ def _store_all(
     fingerprints: FingerprintWriter | None,
 ) -> None:
     """Write new items and content keys (`owned_keys`: the key each live item owns now), then
-    versions with bulk statements of `_BATCH` rows
-    (no per-row flush): each batch points its items at their new (or reverted-to) versions,
-    audits each change (reverts, then creations and new versions, in file order) and stores
-    the token sets and signatures of its texts (`fingerprints`), so the first overlap check
-    tokenises nothing."""
+    versions with bulk statements of `_BATCH` rows (no per-row flush): each batch points its
+    items at their new (or reverted-to) versions, audits each change (reverts, then creations
+    and new versions, in file order) and stores the token sets and signatures of its texts
+    (`fingerprints`), so the first overlap check tokenises nothing."""
     # The first batches' texts go to the fingerprint worker (if any) before anything is
     # written, so it tokenises and signs them while this process inserts the items and keys;
     # then each batch is sent `_AHEAD` batches before it is written.
