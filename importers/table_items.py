@@ -18,7 +18,6 @@ Knowledge points: 章节 and 知识点一级…六级 form `knowledge_path`; a c
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -436,7 +435,7 @@ def _read_row(
     }
     if not any(v for name, v in values.items() if name != "number"):
         return
-    location = dataclasses.replace(frame.where, row=number)
+    location = frame.where.at_row(number)
     record, found = build_item(_raw_item(values, location, frame.sheet_type))
     problems.extend(found)
     if record is not None:

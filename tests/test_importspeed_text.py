@@ -4,6 +4,7 @@ details, and driver-level bulk inserts storing what Core stores."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 import unicodedata
@@ -17,6 +18,7 @@ from qbank import audit
 from qbank.bulk import execute_many, insert_many
 from qbank.db import open_database
 from qbank.model import Base
+from qbank.records import Location
 from qbank.text import normalize
 from qbank.text.normalize import clean_text, fold_text
 from qbank.text.scripts import plain
@@ -70,6 +72,19 @@ def generated_texts(n: int = 4000) -> list[object]:
 def test_clean_text_is_the_rules_as_written() -> None:
     for value in generated_texts():
         assert clean_text(value) == reference_clean(value), repr(value)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        Location("题库.xlsx", sheet="试题"),
+        Location("题库.csv"),
+        Location("题库.docx", table=2, column=3),
+        Location("题库.docx", paragraph=7, row=1),
+    ],
+)
+def test_location_at_row_is_replace(where: Location) -> None:
+    assert where.at_row(12) == dataclasses.replace(where, row=12)
 
 
 def test_fold_text_remembered_or_not_is_the_same() -> None:

@@ -45,8 +45,8 @@ _TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 _ASCII_PUNCT = re.compile(r"(\d?)\s*([,;:?!])\s*(\d?)")
 _ANY_ASCII_PUNCT = re.compile(r"[,;:?!]")
 _HAS_CJK = re.compile(rf"[{_CJK}]")
-_OPEN_BRACKET = re.compile(r"\s*（\s*")
-_CLOSE_BRACKET = re.compile(r"\s*）")
+# A space before `（` but the one a `（` keeps after it (`（ （`), in text whose spaces are single.
+_SPACE_BEFORE_OPEN = re.compile("(?<!（) （")
 
 # Full-width forms U+FF01–U+FF5E map one to one onto ASCII U+0021–U+007E. Chinese
 # punctuation among them is kept in stored text.
@@ -55,6 +55,9 @@ _WIDTH_ALL = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _WIDTH_ALL[0x3000] = 0x20
 _WIDTH_STORED = {c: v for c, v in _WIDTH_ALL.items() if chr(c) not in _CHINESE_PUNCTUATION}
 _WIDE = re.compile("[\uff01-\uff5e\u3000]")
+# What `_WIDTH_STORED` changes: Chinese text nearly always holds `，（）` and seldom anything
+# this folds, so the translation (a dictionary lookup per character) is mostly skipped.
+_WIDE_STORED = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_WIDTH_STORED)) + "]")
 
 
 def fold_width(text: str) -> str:
@@ -74,7 +77,7 @@ def stored_width(text: str) -> str:
         return text
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    return text.translate(_WIDTH_STORED) if _WIDE.search(text) else text
+    return text.translate(_WIDTH_STORED) if _WIDE_STORED.search(text) else text
 
 
 def _full_width_punctuation(match: re.Match[str]) -> str:
@@ -82,14 +85,6 @@ def _full_width_punctuation(match: re.Match[str]) -> str:
     if before and after:
         return match.group(0)
     return f"{before}{_TO_FULL[mark]}{after}"
-
-
-def _open_bracket(match: re.Match[str]) -> str:
-    return "（ " if match.group(0).endswith(" ") else "（"
-
-
-def _close_bracket(match: re.Match[str]) -> str:
-    return " ）" if match.group(0).startswith(" ") else "）"
 
 
 _SHORT = 32
@@ -128,13 +123,12 @@ def _clean(value: object) -> str:
         return text
     if _ANY_ASCII_PUNCT.search(text):
         text = _ASCII_PUNCT.sub(_full_width_punctuation, text)
-    # Brackets: in Chinese text both halves become full-width, spaces inside kept as one.
+    # Brackets: in Chinese text both halves become full-width, spaces inside kept as one. The
+    # space before `（` goes; spaces are single here (`_WS`), so the one before `）` stays as it is.
     if "(" in text or ")" in text:
         text = text.replace("(", "（").replace(")", "）")
-    if "（" in text:
-        text = _OPEN_BRACKET.sub(_open_bracket, text)
-    if "）" in text:
-        text = _CLOSE_BRACKET.sub(_close_bracket, text)
+    if " （" in text:
+        text = _SPACE_BEFORE_OPEN.sub("（", text)
     return text
 
 
