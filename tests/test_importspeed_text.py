@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import bindparam, insert, text, update
 
 from qbank import audit
@@ -72,6 +74,17 @@ def generated_texts(n: int = 4000) -> list[object]:
 def test_clean_text_is_the_rules_as_written() -> None:
     for value in generated_texts():
         assert clean_text(value) == reference_clean(value), repr(value)
+
+
+# Characters where the width and bracket rules meet: every full-width form (the ones stored
+# text keeps and the ones it folds), both brackets in both widths, every kind of space.
+_EDGE = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "()（） \t\n\u3000\u00a0\u200b电a1,:"
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=_EDGE, max_size=24))
+def test_clean_text_is_the_rules_as_written_at_the_edges(value: str) -> None:
+    assert clean_text(value) == reference_clean(value)
 
 
 @pytest.mark.parametrize(
