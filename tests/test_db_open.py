@@ -3,8 +3,11 @@ and one from a newer qbank still fails with its revision named."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -13,7 +16,7 @@ from conftest import ROOT
 from sqlalchemy import text
 
 from cli.main import cli
-from qbank.db import Database, alembic_config, head_revision, open_database
+from qbank.db import SQLITE_PAGE_SIZE, Database, alembic_config, head_revision, open_database
 
 PREVIOUS_HEAD = "c0a7e1d9b3f2"
 
@@ -92,3 +95,28 @@ def test_database_from_a_newer_qbank_still_names_its_revision(db: Database) -> N
     result = CliRunner().invoke(cli, ["--lang", "en", "--db", db.url, "bank", "list"])
     assert result.exit_code != 0
     assert "has schema revision fffffffffff0, which this qbank does not know" in result.output
+
+
+def test_a_new_file_gets_qbanks_page_size_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    """`qbank.db.SQLITE_PAGE_SIZE` for a file qbank creates; a file made with SQLite's default
+    keeps 4096-byte pages, and its rows, when qbank opens it and writes to it."""
+    new = open_database(f"sqlite:///{tmp_path / 'new.db'}")
+    new.dispose()
+    old_path = tmp_path / "old.db"
+    with contextlib.closing(sqlite3.connect(old_path)) as plain:
+        plain.execute("CREATE TABLE kept (value TEXT)")
+        plain.execute("INSERT INTO kept VALUES ('先前的数据')")
+        plain.commit()
+    old = open_database(f"sqlite:///{old_path}")
+    old.dispose()
+
+    def page_size(path: Path) -> int:
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            return int(connection.execute("PRAGMA page_size").fetchone()[0])
+
+    assert page_size(tmp_path / "new.db") == SQLITE_PAGE_SIZE == 8192
+    assert page_size(old_path) == 4096
+    with contextlib.closing(sqlite3.connect(old_path)) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert connection.execute("SELECT value FROM kept").fetchall() == [("先前的数据",)]
+        assert connection.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
