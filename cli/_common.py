@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 ROW_ID = click.IntRange(1, 2**63 - 1)
 """A database row id on the command line: a number the database can hold (SQLite and
 PostgreSQL integers are 64-bit), so a huge one is a usage error, not a failed query."""
+
+
 class _StoredInt(click.IntRange):
     """An integer a database column can hold (64 bits): a larger one is refused as out of
     range rather than overflowing the driver. Its help shows no range: the bounds are the
