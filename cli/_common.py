@@ -21,15 +21,11 @@ if TYPE_CHECKING:
 
     from qbank.db import Database
 
-ROW_ID = click.IntRange(1, 2**63 - 1)
-"""A database row id on the command line: a number the database can hold (SQLite and
-PostgreSQL integers are 64-bit), so a huge one is a usage error, not a failed query."""
-
 
 class _StoredInt(click.IntRange):
-    """An integer a database column can hold (64 bits): a larger one is refused as out of
-    range rather than overflowing the driver. Its help shows no range: the bounds are the
-    storage's, not the option's (a level's 1–5 is checked where levels are)."""
+    """An integer a database column can hold (SQLite and PostgreSQL integers are 64-bit): a
+    larger one is a usage error, not a failed query. Its help shows no range: the bounds are
+    the storage's, not the option's (a level's 1–5 is checked where levels are)."""
 
     name = "integer"
 
@@ -37,6 +33,8 @@ class _StoredInt(click.IntRange):
         return ""
 
 
+ROW_ID = _StoredInt(1, 2**63 - 1)
+"""A database row id on the command line."""
 DB_INT = _StoredInt(-(2**63), 2**63 - 1)
 """Any other integer that reaches a query (a level, a count)."""
 

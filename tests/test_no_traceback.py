@@ -571,9 +571,13 @@ def test_numbers_the_database_cannot_hold_are_usage_errors(args: list[str]) -> N
     assert "Traceback" not in result.output
 
 
-def test_a_numbers_storage_bounds_stay_out_of_the_help() -> None:
-    """`--level` is refused past 64 bits, but its help says INTEGER, not the 19-digit range."""
-    result = CliRunner().invoke(cli, ["overlap", "check", "--help"], catch_exceptions=False)
+@pytest.mark.parametrize(
+    ("command", "option"), [(["overlap", "check"], "--level"), (["custody", "show"], "--batch")]
+)
+def test_a_numbers_storage_bounds_stay_out_of_the_help(command: list[str], option: str) -> None:
+    """A level or a row id is refused past 64 bits, but its help says INTEGER, not the
+    19-digit range."""
+    result = CliRunner().invoke(cli, [*command, "--help"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    level = next(line for line in result.output.splitlines() if line.strip().startswith("--level"))
-    assert "INTEGER" in level and "RANGE" not in level and str(2**63 - 1) not in result.output
+    line = next(line for line in result.output.splitlines() if line.strip().startswith(option))
+    assert "INTEGER" in line and "RANGE" not in line and str(2**63 - 1) not in result.output
