@@ -66,12 +66,7 @@ def run_cli(args: list[str], db: Path, env: dict[str, str]) -> dict[str, Any]:
     """One `qbank` command in a subprocess (`cli_run.run_qbank`): wall and CPU seconds, peak
     memory (MB), the last line it printed; exits when the command fails."""
     result = run_qbank(args, db, env)
-    return {
-        "s": result["s"],
-        "cpu_s": result["cpu_s"],
-        "peak_mb": result["peak_mb"],
-        "output": result["output"].strip().splitlines()[-1:],
-    }
+    return {**result, "output": result["output"].strip().splitlines()[-1:]}
 
 
 def main() -> None:
