@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Text, insert, select, type_coerce
+from sqlalchemy import Result, Text, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from qbank.bulk import insert_many
@@ -178,22 +178,89 @@ def register_tokenizer(session: Session, tokenizer: Tokenizer | TokenizerInfo) -
 
 StoredRows = list[tuple[str, "list[str] | None"]]
 
+SCAN_FACTOR = 8
+"""Looking a token set up by its key cost SQLite about 9 µs a row, passing one over in a scan
+of the table about 1 µs (200,000 of a million rows, 2026-12-04): when the table holds fewer
+than this many rows per key asked, one scan of it reads the keys' rows sooner."""
+
+_SCAN_BATCH = 5000  # rows fetched at a time when the table is scanned
+
 
 def stored_token_lists(
     session: Session, tokenizer: str, keys: Sequence[str], chunk: int = _CHUNK
-) -> Iterator[tuple[Sequence[str], StoredRows]]:
-    """The stored token sets of `keys` (distinct) under `tokenizer`, `chunk` keys a query: each
-    chunk of keys with the rows found, (key, its token list, or None when the row holds
-    anything else: `qbank.json_column.token_list`, each row decoded on its own). The one
-    reader of the token_sets table: imports, checks and assembly all read through it."""
+) -> Iterator[tuple[int, StoredRows]]:
+    """The stored token sets of `keys` (distinct) under `tokenizer`, in batches: how many of
+    `keys` the batch accounts for, and the rows found, (key, its token list, or None when
+    the row holds anything else: `qbank.json_column.token_list`, each row decoded on its
+    own). The keys are looked up `chunk` a query, or, when the table holds fewer than
+    SCAN_FACTOR rows per key, found in one scan of it (rows in table order, then).
+    The one reader of the token_sets table: imports, checks and assembly all read through it."""
     column = type_coerce(TokenSet.tokens, Text)  # the text, decoded (and checked) here
+    stmt = select(TokenSet.text_sha256, column).where(TokenSet.tokenizer == tokenizer)
+    connection = session.connection()
+    stored = connection.scalar(select(func.count()).select_from(TokenSet)) if keys else 0
+    if stored and stored < SCAN_FACTOR * len(keys):
+        yield from _scanned_token_lists(connection.execute(stmt), keys, stored)
+        return
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
-        stmt = select(TokenSet.text_sha256, column).where(
-            TokenSet.tokenizer == tokenizer, TokenSet.text_sha256.in_(part)
-        )
-        rows = session.connection().execute(stmt).fetchall()
-        yield part, [(key, token_list(value)) for key, value in rows]
+        rows = connection.execute(stmt.where(TokenSet.text_sha256.in_(part))).fetchall()
+        yield len(part), [(key, token_list(value)) for key, value in rows]
+
+
+def _scanned_token_lists(
+    result: Result[str, Any], keys: Sequence[str], stored: int
+) -> Iterator[tuple[int, StoredRows]]:
+    """`stored_token_lists` of `keys` from `result`, a scan of the tokenizer's rows (about
+    `stored` of them): a row is kept when its key is one of `keys` written exactly as they
+    are (lowercase hex), found among their sorted digests, not in a set of a million strings."""
+    import numpy as np
+
+    from qbank.overlap.stored import DIGESTS, TextKeys, find_digests, unique_digests
+
+    if isinstance(keys, TextKeys):
+        asked = np.frombuffer(keys.digests(slice(None)), dtype=DIGESTS)
+    else:
+        asked = np.array([_digest(key) for key in keys], dtype=DIGESTS)
+    wanted = unique_digests(asked)[0]
+    del asked
+    scanned = covered = 0
+    while batch := result.fetchmany(_SCAN_BATCH):
+        names = [key for key, _ in batch]
+        try:
+            packed = bytes.fromhex("".join(names))
+            if len(packed) != _DIGEST_BYTES * len(names):
+                raise ValueError("a key is not 64 hex digits")
+        except (TypeError, ValueError):  # a damaged row's key: each key on its own
+            packed = b"".join(map(_digest, names))
+        places = find_digests(wanted, np.frombuffer(packed, dtype=DIGESTS))
+        rows = [
+            (names[k], token_list(batch[k][1]))
+            for k in np.flatnonzero(places >= 0).tolist()
+            if names[k] == packed[k * _DIGEST_BYTES : (k + 1) * _DIGEST_BYTES].hex()
+        ]
+        scanned += len(batch)
+        done = min(len(keys), len(keys) * scanned // stored)
+        yield done - covered, rows
+        covered = done
+    yield len(keys) - covered, []
+
+
+_DIGEST_BYTES = 32
+
+
+def _digest(key: object) -> bytes:
+    """The 32 bytes a text key's hex writes; zeros for anything else (a damaged row's key,
+    which then matches no key: a match is also compared as text)."""
+    if type(key) is str and len(key) == 2 * _DIGEST_BYTES:
+        try:
+            digest = bytes.fromhex(key)
+        except ValueError:
+            pass
+        else:
+            if len(digest) == _DIGEST_BYTES:
+                return digest
+    return bytes(_DIGEST_BYTES)
 
 
 def _stored_tokens(

@@ -55,12 +55,12 @@ def read_tokens(
     stored: dict[str, list[str]] = {}
     pool: dict[str, str] = {}
     same = pool.setdefault
-    for chunk, rows in stored_token_lists(session, tokenizer, sorted(set(keys)), CHUNK):
+    for covered, rows in stored_token_lists(session, tokenizer, sorted(set(keys)), CHUNK):
         for key, decoded in rows:
             if decoded is not None:  # else missing: computed from the text (`token_list`)
                 stored[key] = list(map(same, decoded, decoded))
         if advance is not None:
-            advance(len(chunk))
+            advance(covered)
     return stored
 
 
@@ -91,27 +91,28 @@ def read_token_rows(
     a list of strings per text nor a string per key (at a million items those lists were the
     check's peak memory, and the strings left memory behind them that later objects kept)."""
     wanted = np.frombuffer(digests, dtype=DIGESTS)
-    unique, inverse = np.unique(wanted, return_inverse=True)  # sorted: hex order too
+    unique, inverse = unique_digests(wanted)  # sorted: hex order too
     del wanted
     ids_of: dict[str, int] = {}
     number = ids_of.setdefault
     arrived = np.full(len(unique), -1, dtype=np.int64)  # unique key -> row read
     lengths: list[int] = []
     parts: list[np.ndarray] = []
-    start = 0
-    for chunk, rows in stored_token_lists(session, tokenizer, TextKeys(unique.tobytes()), CHUNK):
-        place = dict(zip(chunk, range(start, start + len(chunk)), strict=True))
+    keys = TextKeys(unique.tobytes())
+    for covered, rows in stored_token_lists(session, tokenizer, keys, CHUNK):
+        found = [(key, decoded) for key, decoded in rows if decoded is not None]
+        # else missing: the caller computes it from the text (`token_list`)
+        if found:  # each row's place among the sorted keys (no dictionary of a million keys)
+            hexes = "".join(key for key, _ in found)  # keys as asked: exact lowercase hex
+            places = find_digests(unique, np.frombuffer(bytes.fromhex(hexes), DIGESTS))
+            arrived[places] = np.arange(len(lengths), len(lengths) + len(found))
         ids: list[int] = []
-        for key, decoded in rows:
-            if decoded is None:  # missing: the caller computes it from the text (`token_list`)
-                continue
-            arrived[place[key]] = len(lengths)
+        for _, decoded in found:
             lengths.append(len(decoded))
             ids += [number(token, len(ids_of)) for token in decoded]
         parts.append(np.array(ids, dtype=np.int32))
-        start += len(chunk)
         if advance is not None:
-            advance(len(chunk))
+            advance(covered)
     if (arrived < 0).any():
         return None
     seen = list(ids_of)  # first-seen order; renumbered in string order
@@ -129,7 +130,53 @@ def read_token_rows(
 
 DIGESTS = np.dtype("V32")
 """A SHA-256 digest as numpy holds it: raw bytes, compared and sorted as bytes (an `S32`
-would drop trailing zero bytes when read back)."""
+would drop trailing zero bytes when read back). numpy sorts and searches such values a byte
+at a time; `unique_digests` and `find_digests` sort and search on the first 8 bytes as an
+integer instead (a million searches: 1.44 s as V32, 0.33 s so, 2026-12-04)."""
+
+
+def _heads(digests: np.ndarray) -> np.ndarray:
+    """The first 8 bytes of each digest as an unsigned integer (big-endian: integers in the
+    order of the bytes)."""
+    return digests.view(">u8")[:: _DIGEST // 8].astype(np.uint64)
+
+
+def unique_digests(digests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(digests, return_inverse=True)` of DIGESTS values: the distinct digests in
+    byte order, and where each of `digests` is among them."""
+    heads = _heads(digests)
+    order = np.argsort(heads, kind="stable")
+    ordered = digests[order]
+    tied = heads[order][1:] == heads[order][:-1]
+    same = ordered[1:] == ordered[:-1] if tied.any() else tied
+    if (tied & ~same).any():  # distinct digests sharing 8 bytes: numpy's own byte order
+        unique, inverse = np.unique(digests, return_inverse=True)
+        return unique, inverse.reshape(-1)
+    first = np.concatenate(([True], ~same))
+    inverse = np.empty(len(digests), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
+
+
+def find_digests(table: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Where each of `queries` is in `table` (DIGESTS values, distinct, in byte order as
+    `unique_digests` gives them), -1 where it is not."""
+    found = np.full(len(queries), -1, dtype=np.int64)
+    if not len(table) or not len(queries):
+        return found
+    heads, asked = _heads(table), _heads(queries)
+    places = np.minimum(np.searchsorted(heads, asked), len(table) - 1)
+    near = np.flatnonzero(heads[places] == asked)
+    whole = table[places[near]] == queries[near]
+    found[near[whole]] = places[near[whole]]
+    for k in near[~whole].tolist():  # the first with its 8 bytes is another digest
+        place = int(places[k]) + 1
+        while place < len(table) and heads[place] == asked[k]:
+            if table[place] == queries[k]:
+                found[k] = place
+                break
+            place += 1
+    return found
 
 
 class TextKeys(Sequence[str]):
@@ -155,7 +202,7 @@ class TextKeys(Sequence[str]):
         k = range(len(self))[index]  # negative indices; IndexError past the end
         return self._digests[k * _DIGEST : (k + 1) * _DIGEST].hex()
 
-    def digests(self, rows: np.ndarray) -> bytes:
+    def digests(self, rows: np.ndarray | slice) -> bytes:
         """The digests of `rows`, concatenated (no string per key)."""
         taken: bytes = np.frombuffer(self._digests, dtype=DIGESTS)[rows].tobytes()
         return taken

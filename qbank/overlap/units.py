@@ -230,6 +230,8 @@ def stream_item_rows(session: Session, bank: Bank) -> Iterator[ItemRow]:
 
 
 _ROW_BATCH = 5000
+
+
 def item_scope(
     session: Session,
     rows: Iterable[ItemRow],

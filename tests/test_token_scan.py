@@ -1,0 +1,167 @@
+"""Stored token sets found by one scan of the table read as looking each key up reads them.
+
+`qbank.overlap.fingerprints.stored_token_lists` looks keys up a chunk at a time, or scans
+the table when it holds fewer than SCAN_FACTOR rows per key asked. Both ways are held to
+each other here, through every reader of token sets (`read_tokens`, `read_token_rows`), and
+the scan to the lookups' exactness on a hostile table: a row whose key is another way of
+writing a wanted key (upper case, spaces, a blob) is not that key's row.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hostile import unprotect
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import insert, select
+from test_bulk_import import OCC, records, store
+
+from qbank.bank import find_bank
+from qbank.db import Database
+from qbank.model import TokenSet
+from qbank.overlap import fingerprints
+from qbank.overlap.fingerprints import TextUnit, stored_token_lists, tokenizer_info
+from qbank.overlap.stored import (
+    DIGESTS,
+    TextKeys,
+    find_digests,
+    read_token_rows,
+    read_tokens,
+    text_keys,
+    unique_digests,
+)
+from qbank.overlap.units import current_item_rows
+
+
+@pytest.fixture
+def stored_keys(db: Database) -> list[str]:
+    """The text keys of a stored bank of 120 items (12 of them near copies)."""
+    store(db, records(120))
+    with db.transaction() as session:
+        rows = current_item_rows(session, find_bank(session, OCC, 4))
+    return text_keys([TextUnit(r.stem, tuple(r.options.values())) for r in rows])
+
+
+def _both_ways(monkeypatch: pytest.MonkeyPatch, read):  # type: ignore[no-untyped-def]
+    """`read()` with lookups by key, then with a scan of the table."""
+    monkeypatch.setattr(fingerprints, "SCAN_FACTOR", 0)
+    looked_up = read()
+    monkeypatch.setattr(fingerprints, "SCAN_FACTOR", 10**9)
+    return looked_up, read()
+
+
+def _token_rows(db: Database, keys: list[str]):  # type: ignore[no-untyped-def]
+    tkey = tokenizer_info(None).key
+    with db.transaction() as session:
+        return read_token_rows(session, tkey, b"".join(bytes.fromhex(k) for k in keys))
+
+
+def test_a_scan_reads_what_lookups_read(
+    db: Database, stored_keys: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tkey = tokenizer_info(None).key
+    some = stored_keys[::3] + stored_keys[:2]  # repeated keys, in no sorted order
+
+    def tokens():  # type: ignore[no-untyped-def]
+        with db.transaction() as session:
+            return read_tokens(session, tkey, some)
+
+    by_key, scanned_by_key = _both_ways(monkeypatch, tokens)
+    assert scanned_by_key == by_key and set(by_key) == set(some)
+    looked_up, scanned = _both_ways(monkeypatch, lambda: _token_rows(db, some))
+    assert scanned is not None and looked_up is not None
+    assert scanned.vocab == looked_up.vocab
+    assert np.array_equal(scanned.indptr, looked_up.indptr)
+    assert np.array_equal(scanned.indices, looked_up.indices)
+    for k, key in enumerate(some):  # each row is its key's stored set, in the order asked
+        row = scanned.indices[scanned.indptr[k] : scanned.indptr[k + 1]]
+        assert [scanned.vocab[i] for i in row] == sorted(set(by_key[key]))
+
+
+def test_a_scan_accounts_for_every_key_asked(
+    db: Database, stored_keys: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Progress: the batches together account for each key once, found or not."""
+    tkey = tokenizer_info(None).key
+    asked = sorted([*stored_keys[:50], "0" * 64])
+    for factor in (0, 10**9):
+        monkeypatch.setattr(fingerprints, "SCAN_FACTOR", factor)
+        with db.transaction() as session:
+            batches = list(stored_token_lists(session, tkey, asked, 7))
+        assert sum(covered for covered, _ in batches) == len(asked)
+        assert sorted(key for _, rows in batches for key, _ in rows) == asked[1:]
+    monkeypatch.setattr(fingerprints, "SCAN_FACTOR", 10**9)
+    with db.transaction() as session:  # the keys as a check holds them: digests
+        batches = list(stored_token_lists(session, tkey, TextKeys(bytes.fromhex("".join(asked)))))
+    assert sorted(key for _, rows in batches for key, _ in rows) == asked[1:]
+
+
+def test_a_scan_takes_no_other_spelling_of_a_key(
+    db: Database, db_url: str, stored_keys: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows a hostile database added under other spellings of wanted keys (upper case, a
+    space between bytes, the digest as a blob, keys a digit short and a digit long)
+    are no key's rows: the scan reads what the lookups read, and a key whose only row is
+    such a spelling is missing (the check then computes its tokens from the text)."""
+    tkey = tokenizer_info(None).key
+    wanted, gone = stored_keys[0], stored_keys[1]
+    with db.transaction() as session:
+        tokens = session.scalar(select(TokenSet.tokens).where(TokenSet.text_sha256 == gone))
+    spellings = [
+        wanted.upper(),
+        gone.upper(),
+        f"{gone[:62]} {gone[62:]}"[:64],  # the digest less a byte, as fromhex reads it
+        stored_keys[2][:63],
+    ]
+    with db.engine.begin() as conn:
+        unprotect(conn, "token_sets")
+        conn.execute(TokenSet.__table__.delete().where(TokenSet.text_sha256 == gone))
+        rows = [{"text_sha256": s, "tokenizer": tkey, "tokens": ["伪造"]} for s in spellings]
+        conn.execute(insert(TokenSet), rows)
+        if db_url.startswith("sqlite"):  # SQLite keeps any type and length in the column
+            odd = [bytes.fromhex(wanted), f"{wanted[:2]} {wanted[2:]}", stored_keys[3] + "0"]
+            conn.exec_driver_sql(
+                "INSERT INTO token_sets (text_sha256, tokenizer, tokens) VALUES (?, ?, ?)",
+                [(key, tkey, '["伪造"]') for key in odd],
+            )
+    asked = [wanted, stored_keys[2], stored_keys[3]]
+    looked_up, scanned = _both_ways(monkeypatch, lambda: _token_rows(db, asked))
+    assert scanned is not None and looked_up is not None
+    assert "伪造" not in scanned.vocab
+    assert scanned.vocab == looked_up.vocab
+    assert np.array_equal(scanned.indices, looked_up.indices)
+    missing = _both_ways(monkeypatch, lambda: _token_rows(db, [wanted, gone]))
+    assert missing == (None, None)
+    assert tokens is not None
+
+
+def _digests(parts: list[bytes]) -> np.ndarray:
+    return np.frombuffer(b"".join(parts), dtype=DIGESTS)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 5), min_size=1, max_size=40),
+    st.lists(st.integers(0, 7), max_size=40),
+    st.randoms(use_true_random=False),
+)
+def test_digests_sort_and_search_as_numpy_does(
+    picks: list[int], asked: list[int], rng: random.Random
+) -> None:
+    """`unique_digests` is `np.unique`, `find_digests` a search of the sorted digests, also
+    where distinct digests share their first 8 bytes (or all 32 but the last)."""
+    heads = [bytes(8), b"\xff" * 8, rng.randbytes(8)]
+    pool = [h + rng.randbytes(24) for h in heads] + [heads[0] + bytes(23) + b"\x01"]
+    pool += [pool[0][:31] + b"\x02", rng.randbytes(32), bytes(32), b"\xff" * 32]
+    values = _digests([pool[k] for k in picks])
+    unique, inverse = unique_digests(values)
+    expected, expected_inverse = np.unique(values, return_inverse=True)
+    assert unique.tobytes() == expected.tobytes()
+    assert np.array_equal(inverse, expected_inverse.reshape(-1))
+    queries = _digests([pool[k] for k in asked]) if asked else values[:0]
+    found = find_digests(unique, queries)
+    table = [u.tobytes() for u in unique]
+    assert found.tolist() == [table.index(q) if q in table else -1 for q in map(bytes, queries)]
