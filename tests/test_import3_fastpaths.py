@@ -228,3 +228,18 @@ def test_bulk_statement_with_one_parameter(tmp_path: Path) -> None:
         assert left == [ids[1], ids[3], ids[4]]
     finally:
         db.dispose()
+
+
+def test_an_import_cache_grows_with_the_database_it_writes() -> None:
+    """At least 32 MiB; about 30% of the database once the import is in; at most 1 GiB and
+    an eighth of the machine's memory."""
+    size = items_module.write_cache_kib
+    gib = 1024**3
+    assert size(0, 40, 16 * gib) == 32 * 1024
+    assert size(0, 55_000, 16 * gib) == int(0.3 * 55_000 * 3200) // 1024  # about 50 MiB
+    assert size(0, 1_000_000, 16 * gib) == int(0.3 * 1_000_000 * 3200) // 1024  # 0.9 GiB
+    assert size(0, 2_000_000, 16 * gib) == 1024 * 1024
+    assert size(2 * gib, 1_000, 16 * gib) > size(0, 1_000, 16 * gib)  # writes into a large file
+    assert size(0, 1_000_000, 2 * gib) == 256 * 1024
+    assert size(0, 2_000_000, None) == 1024 * 1024
+    assert size(0, 1_000_000, 64 * 1024**2) == 32 * 1024

@@ -99,8 +99,8 @@ def candidates(
         total += int((lengths * (lengths - 1) // 2).sum())
         if total > MAX_BAND_PAIRS:
             return None
-        if len(starts):
-            found.append(np.unique(_run_pairs(order, starts, lengths, n)))
+        if len(starts):  # distinct already: a row is in one run of each band
+            found.append(_run_pairs(order, starts, lengths, n))
         if progress is not None:
             progress(1)
     codes = np.unique(np.concatenate(found)) if found else np.empty(0, np.int64)
