@@ -1,4 +1,5 @@
-"""Stored token sets found by one scan of the table read as looking each key up reads them.
+"""Stored token sets and signatures found by one scan of the table read as looking each key
+up reads them.
 
 `qbank.overlap.fingerprints.stored_token_lists` looks keys up a chunk at a time, or scans
 the table when it holds fewer than SCAN_FACTOR rows per key asked. Both ways are held to
@@ -21,19 +22,21 @@ from test_bulk_import import OCC, records, store
 
 from qbank.bank import find_bank
 from qbank.db import Database
-from qbank.model import TokenSet
+from qbank.model import Signature, TokenSet
 from qbank.overlap import fingerprints
 from qbank.overlap.fingerprints import TextUnit, stored_token_lists, tokenizer_info
 from qbank.overlap.stored import (
     DIGESTS,
     TextKeys,
     find_digests,
+    read_signatures,
     read_token_rows,
     read_tokens,
     text_keys,
     unique_digests,
 )
 from qbank.overlap.units import current_item_rows
+from qbank.policy import load_policy
 
 
 @pytest.fixture
@@ -165,3 +168,48 @@ def test_digests_sort_and_search_as_numpy_does(
     found = find_digests(unique, queries)
     table = [u.tobytes() for u in unique]
     assert found.tolist() == [table.index(q) if q in table else -1 for q in map(bytes, queries)]
+
+
+def test_signatures_are_read_by_digest_in_the_keys_order(
+    db: Database, db_url: str, stored_keys: list[str]
+) -> None:
+    """`read_signatures` finds rows among the keys' digests: repeated keys each get their
+    row, in the order asked, whether the table is scanned (most keys asked) or looked up (a
+    few); rows under other spellings of a key (upper case; on SQLite a blob) are no key's."""
+    policy = load_policy()
+    num_perm, seed = int(policy.num_perm.value), int(policy.seed.value)
+    tkey = tokenizer_info(None).key
+    with db.transaction() as session:
+        stored = {
+            key: bytes(data)
+            for key, data in session.execute(
+                select(Signature.text_sha256, Signature.data).where(Signature.tokenizer == tkey)
+            )
+        }
+    spelled = [stored_keys[0].upper(), stored_keys[1].upper()]
+    with db.engine.begin() as conn:
+        rows = [
+            {"text_sha256": k, "tokenizer": tkey, "num_perm": num_perm, "seed": seed}
+            | {"data": b"\xff" * (4 * num_perm)}
+            for k in spelled
+        ]
+        conn.execute(insert(Signature), rows)
+        if db_url.startswith("sqlite"):
+            conn.exec_driver_sql(
+                "INSERT INTO minhash_signatures VALUES (?, ?, ?, ?, ?)",
+                (bytes.fromhex(stored_keys[2]), tkey, num_perm, seed, b"\xff" * (4 * num_perm)),
+            )
+    everything = [*reversed(stored_keys), stored_keys[0], stored_keys[3]]  # scanned
+    few = [stored_keys[3], stored_keys[0], stored_keys[3], "0" * 64]  # looked up
+    for asked in (everything, few):
+        with db.transaction() as session:
+            read = read_signatures(session, tkey, asked, num_perm=num_perm, seed=seed)
+        assert read.missing == [k for k, key in enumerate(asked) if key not in stored]
+        for k, key in enumerate(asked):
+            expected = stored.get(key, bytes(4 * num_perm))
+            assert read.rows[k].astype("<u4").tobytes() == expected
+    with db.transaction() as session:  # the keys as a check holds them: digests
+        packed = TextKeys(bytes.fromhex("".join(everything)))
+        read = read_signatures(session, tkey, packed, num_perm=num_perm, seed=seed, columns=5)
+    assert read.missing == []
+    assert [r.astype("<u4").tobytes() for r in read.rows] == [stored[k][:20] for k in everything]

@@ -214,53 +214,18 @@ def _scanned_token_lists(
     """`stored_token_lists` of `keys` from `result`, a scan of the tokenizer's rows (about
     `stored` of them): a row is kept when its key is one of `keys` written exactly as they
     are (lowercase hex), found among their sorted digests, not in a set of a million strings."""
-    import numpy as np
+    from qbank.overlap.stored import digests_of, found_keys, unique_digests
 
-    from qbank.overlap.stored import DIGESTS, TextKeys, find_digests, unique_digests
-
-    if isinstance(keys, TextKeys):
-        asked = np.frombuffer(keys.digests(slice(None)), dtype=DIGESTS)
-    else:
-        asked = np.array([_digest(key) for key in keys], dtype=DIGESTS)
-    wanted = unique_digests(asked)[0]
-    del asked
+    wanted = unique_digests(digests_of(keys))[0]
     scanned = covered = 0
     while batch := result.fetchmany(_SCAN_BATCH):
-        names = [key for key, _ in batch]
-        try:
-            packed = bytes.fromhex("".join(names))
-            if len(packed) != _DIGEST_BYTES * len(names):
-                raise ValueError("a key is not 64 hex digits")
-        except (TypeError, ValueError):  # a damaged row's key: each key on its own
-            packed = b"".join(map(_digest, names))
-        places = find_digests(wanted, np.frombuffer(packed, dtype=DIGESTS))
-        rows = [
-            (names[k], token_list(batch[k][1]))
-            for k in np.flatnonzero(places >= 0).tolist()
-            if names[k] == packed[k * _DIGEST_BYTES : (k + 1) * _DIGEST_BYTES].hex()
-        ]
+        kept, _ = found_keys(wanted, [key for key, _ in batch])
+        rows = [(batch[k][0], token_list(batch[k][1])) for k in kept]
         scanned += len(batch)
         done = min(len(keys), len(keys) * scanned // stored)
         yield done - covered, rows
         covered = done
     yield len(keys) - covered, []
-
-
-_DIGEST_BYTES = 32
-
-
-def _digest(key: object) -> bytes:
-    """The 32 bytes a text key's hex writes; zeros for anything else (a damaged row's key,
-    which then matches no key: a match is also compared as text)."""
-    if type(key) is str and len(key) == 2 * _DIGEST_BYTES:
-        try:
-            digest = bytes.fromhex(key)
-        except ValueError:
-            pass
-        else:
-            if len(digest) == _DIGEST_BYTES:
-                return digest
-    return bytes(_DIGEST_BYTES)
 
 
 def _stored_tokens(

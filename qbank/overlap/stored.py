@@ -9,7 +9,7 @@ without loading a tokenizer or normalising any text. What is missing is left to
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
 
@@ -179,6 +179,46 @@ def find_digests(table: np.ndarray, queries: np.ndarray) -> np.ndarray:
     return found
 
 
+def digests_of(keys: Sequence[str]) -> np.ndarray:
+    """The DIGESTS of text keys (a `TextKeys`' own buffer, without writing them out in hex)."""
+    if isinstance(keys, TextKeys):
+        return np.frombuffer(keys.digests(slice(None)), dtype=DIGESTS)
+    return np.frombuffer(b"".join(map(_digest_bytes, keys)), dtype=DIGESTS)
+
+
+def found_keys(wanted: np.ndarray, names: Sequence[object]) -> tuple[list[int], np.ndarray]:
+    """Which of `names` (keys as a table stores them) are keys of `wanted` (DIGESTS, sorted,
+    distinct), written exactly as qbank writes them (lowercase hex: an upper-case key, a
+    blob or a key with spaces is no key's), and where each one is in `wanted`."""
+    try:
+        packed = bytes.fromhex("".join(names))  # type: ignore[arg-type]
+        if len(packed) != _DIGEST * len(names):
+            raise ValueError("a key is not 64 hex digits")
+    except (TypeError, ValueError):  # a damaged row's key: each key on its own
+        packed = b"".join(map(_digest_bytes, names))
+    places = find_digests(wanted, np.frombuffer(packed, dtype=DIGESTS))
+    kept = [
+        k
+        for k in np.flatnonzero(places >= 0).tolist()
+        if names[k] == packed[k * _DIGEST : (k + 1) * _DIGEST].hex()
+    ]
+    return kept, places[kept]
+
+
+def _digest_bytes(key: object) -> bytes:
+    """The 32 bytes a text key's hex writes; zeros for anything else (a damaged row's key,
+    which then matches no key: `found_keys` also compares the text)."""
+    if type(key) is str and len(key) == 2 * _DIGEST:
+        try:
+            digest = bytes.fromhex(key)
+        except ValueError:
+            pass
+        else:
+            if len(digest) == _DIGEST:
+                return digest
+    return bytes(_DIGEST)
+
+
 class TextKeys(Sequence[str]):
     """Text keys (SHA-256 hex), in order, kept as their 32-byte digests in one buffer and
     written out in hex when asked for (a slice: a chunk at a time): a million keys as hex
@@ -230,39 +270,45 @@ def read_signatures(
 
     Values are little-endian uint32 (datasketch's default scheme) or uint64, as
     `qbank.overlap.minhash.to_bytes` wrote them; one of another length counts as missing.
+    Keys are held as digests (`unique_digests`), not as a dictionary of a million strings.
     """
-    rank: dict[str, int] = {}  # first-seen order: for distinct keys, rank == index
-    for key in keys:
-        rank.setdefault(key, len(rank))
-    unique = rank.keys()
+    unique, inverse = unique_digests(digests_of(keys))
+    distinct = len(unique) == len(keys)
+    # Rows are filled in the keys' order when the keys are distinct (no copy of the array
+    # after), else in the order of `unique` and taken row by row at the end.
+    target = np.arange(len(unique))
+    if distinct:
+        target[inverse] = target.copy()
     width = columns if columns is not None else num_perm
-    by_rank: np.ndarray | None = None  # one row per unique key, filled chunk by chunk
+    filled: np.ndarray | None = None
     found = np.zeros(len(unique), dtype=bool)
-    for chunk, rows in _signature_rows(session, tokenizer, rank, num_perm, seed):
-        if by_rank is None:  # the first row of a known length sets the scheme
-            size = next((len(d) for _, d in rows if len(d) in (4 * num_perm, 8 * num_perm)), 0)
+    for chunk, rows in _signature_rows(session, tokenizer, unique, num_perm, seed):
+        kept, places = found_keys(unique, [key for key, _ in rows]) if rows else ([], None)
+        if filled is None:  # the first of the keys' rows of a known length sets the scheme
+            lengths = (len(rows[k][1]) for k in kept)
+            size = next((n for n in lengths if n in (4 * num_perm, 8 * num_perm)), 0)
             if size:
                 dtype = np.dtype(f"<u{size // num_perm}")
-                by_rank = np.zeros((len(unique), width), dtype=dtype.newbyteorder("="))
-        if by_rank is not None and rows:
-            size = by_rank.itemsize * num_perm
-            keys_of, datas = zip(*rows, strict=True)
-            if set(map(len, datas)) != {size}:  # rows of another scheme count as missing
-                kept = [(k, d) for k, d in rows if len(d) == size]
-                keys_of, datas = tuple(zip(*kept, strict=True)) or ((), ())
-            ranks = list(map(rank.__getitem__, keys_of))
-            if ranks:
-                values = np.frombuffer(b"".join(datas), dtype=by_rank.dtype.newbyteorder("<"))
-                by_rank[ranks] = values.reshape(len(ranks), num_perm)[:, :width]
-                found[ranks] = True
+                filled = np.zeros((len(unique), width), dtype=dtype.newbyteorder("="))
+        if filled is not None and kept:
+            assert places is not None
+            size = filled.itemsize * num_perm
+            sized = np.array([len(rows[k][1]) == size for k in kept], dtype=bool)
+            if not sized.all():  # rows of another scheme count as missing
+                kept, places = [k for k, ok in zip(kept, sized, strict=True) if ok], places[sized]
+            if kept:
+                data = b"".join([rows[k][1] for k in kept])
+                values = np.frombuffer(data, dtype=filled.dtype.newbyteorder("<"))
+                filled[target[places]] = values.reshape(len(kept), num_perm)[:, :width]
+                found[places] = True
         if advance is not None:
             advance(chunk)
-    if by_rank is None:
-        by_rank = np.zeros((len(unique), width), dtype=np.uint32)
-    if len(unique) == len(keys):
-        return StoredSignatures(by_rank, np.flatnonzero(~found).tolist())
-    slot = np.fromiter((rank[k] for k in keys), dtype=np.int64, count=len(keys))
-    return StoredSignatures(by_rank[slot], np.flatnonzero(~found[slot]).tolist())
+    if filled is None:
+        filled = np.zeros((len(unique), width), dtype=np.uint32)
+    missing = ~found[inverse]
+    if distinct:
+        return StoredSignatures(filled, np.flatnonzero(missing).tolist())
+    return StoredSignatures(filled[inverse], np.flatnonzero(missing).tolist())
 
 
 SCAN_BATCH = 5000
@@ -270,12 +316,13 @@ SCAN_BATCH = 5000
 
 
 def _signature_rows(
-    session: Session, tokenizer: str, keys: Mapping[str, int], num_perm: int, seed: int
+    session: Session, tokenizer: str, unique: np.ndarray, num_perm: int, seed: int
 ) -> Iterator[tuple[int, Sequence[tuple[str, bytes]]]]:
-    """(keys covered, rows of (key, data)) batches: the stored signatures of `keys` with
-    these parameters, and perhaps others (the caller keeps those of `keys`).
+    """(keys covered, rows of (key, data)) batches: the stored signatures of the keys whose
+    digests `unique` holds (sorted, distinct) with these parameters, and perhaps others (the
+    caller keeps those of its keys: `found_keys`).
 
-    When the table holds at most twice as many rows as `keys` (a database of one large bank),
+    When the table holds at most twice as many rows as keys (a database of one large bank),
     one scan of it costs a fraction of looking each key up; otherwise the keys are looked up,
     sorted, CHUNK at a time."""
     connection = session.connection()
@@ -286,13 +333,13 @@ def _signature_rows(
     )
     columns = select(Signature.text_sha256, Signature.data)
     stored = connection.scalar(select(func.count()).select_from(Signature)) or 0
-    if stored <= 2 * len(keys):
+    if stored <= 2 * len(unique):
         result = connection.execute(columns.where(*same))
         while batch := result.fetchmany(SCAN_BATCH):
-            yield 0, [row for row in batch if row[0] in keys]
-        yield len(keys), []
+            yield 0, batch
+        yield len(unique), []
         return
-    ordered = sorted(keys)
+    ordered = TextKeys(unique.tobytes())  # sorted: hex order too
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start : start + CHUNK]
         yield (
