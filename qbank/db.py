@@ -293,6 +293,23 @@ def _sqlite_file(url: str) -> str | None:
     return path
 
 
+def sqlite_path(connection: Connection) -> str | None:
+    """The file a connection's plain `sqlite:///path` database is in; None for anything else
+    (another backend, memory, a URI: `_sqlite_file`)."""
+    return _sqlite_file(connection.engine.url.render_as_string(hide_password=False))
+
+
+def read_only_sqlite(path: str) -> sqlite3.Connection:
+    """A `sqlite3` connection to the existing file `path` that cannot write it, in a read
+    transaction (one snapshot; no write lock, so it reads beside a writer that holds one),
+    with qbank's pragmas (the busy timeout)."""
+    uri = Path(path).absolute().as_uri() + "?mode=ro"
+    connection = sqlite3.connect(uri, uri=True, timeout=busy_timeout())
+    _sqlite_pragmas(connection, None)
+    connection.execute("BEGIN")
+    return connection
+
+
 def read_current_sqlite(db: str | None, statements: Mapping[str, str]) -> dict[str, Any] | None:
     """The rows of each read-only SQL statement, run in one read transaction with the
     `sqlite3` module alone (no SQLAlchemy, no write lock) when `db` names an existing SQLite

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from itertools import chain, islice
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
@@ -35,7 +35,7 @@ from qbank.overlap.report import (
     theory_document,
     theory_report,
 )
-from qbank.overlap.stored_scope import scope_rows, stored_theory
+from qbank.overlap.stored_scope import scope_rows_in_parts, stored_theory
 from qbank.overlap.units import (
     Progress,
     bank_scope,
@@ -91,7 +91,7 @@ def _check_theory(
     head = list(islice(rows, limit + 1))
     scope: Iterable[ItemRow] = head
     if len(head) > limit:
-        listed, keys = scope_rows(chain(head, rows))
+        listed, keys = scope_rows_in_parts(session, bank, head, rows)
         del head, scope
         found = stored_theory(session, listed, keys, policy, tokenizer, progress)
         del keys

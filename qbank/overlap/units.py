@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import Result, Text, select, type_coerce
+from sqlalchemy import Result, Select, Text, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from qbank.canonical import content_id
@@ -209,24 +209,36 @@ def current_item_rows(session: Session, bank: Bank) -> list[ItemRow]:
     return list(stream_item_rows(session, bank))
 
 
-def stream_item_rows(session: Session, bank: Bank) -> Iterator[ItemRow]:
+def stream_item_rows(
+    session: Session, bank: Bank, *, after: int | None = None
+) -> Iterator[ItemRow]:
     """`current_item_rows` fetched a batch at a time: a scope of a million items never holds
-    every row (re-hashed, each leaves only its text behind)."""
+    every row (re-hashed, each leaves only its text behind). `after`: only items of a larger
+    id."""
     connection = session.connection()  # Core: no ORM loading layer
-    stmt = current_item_contents(bank.id)
     if connection.dialect.name != "sqlite":  # the driver decodes JSON columns itself
+        stmt = current_item_contents(bank.id)
+        if after is not None:
+            stmt = stmt.where(Item.id > after)
         return _item_rows(connection.execute(stmt.execution_options(yield_per=_ROW_BATCH)))
-    # SQLite gives JSON columns as text: read as such and decoded here, as the column type's
-    # own processor would (`json.loads`), at a fraction of its cost per value.
+    stmt = sqlite_item_rows(bank.id, after).execution_options(yield_per=_ROW_BATCH)
+    result = connection.execute(stmt)
+    _check_fields(result)
+    return decoded_item_rows(chain.from_iterable(result.partitions()))
+
+
+def sqlite_item_rows(bank_id: int, after: int | None = None) -> Select[Any]:
+    """`current_item_contents` as SQLite reads it: JSON columns as their text, decoded by
+    `decoded_item_rows` as the column type's own processor would (`json.loads`) at a fraction
+    of its cost per value. `after`: only items of a larger id."""
+    stmt = current_item_contents(bank_id)
     stmt = stmt.with_only_columns(
         *(
             type_coerce(c, Text).label(c.name) if c.name in JSON_COLUMNS else c
             for c in stmt.selected_columns
         )
-    ).execution_options(yield_per=_ROW_BATCH)
-    result = connection.execute(stmt)
-    _check_fields(result)
-    return decoded_item_rows(chain.from_iterable(result.partitions()))
+    )
+    return stmt if after is None else stmt.where(Item.id > after)
 
 
 _ROW_BATCH = 5000
