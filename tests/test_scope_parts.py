@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hostile import unprotect
 from sqlalchemy import select, update
@@ -104,3 +105,15 @@ def test_without_a_worker_the_check_reads_every_row_itself(
     alone = _report(bank_file, tmp_path, monkeypatch, 10**9)
     monkeypatch.setattr("qbank.worker.start_worker", lambda warm=None: None)
     assert _report(bank_file, tmp_path, monkeypatch, 100) == alone
+
+
+def test_a_large_scope_without_candidates_reports_no_pairs(
+    bank_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LSH that finds no candidate pair (distinct texts) asks for no token sets: the report
+    has no pairs, where reading no rows once failed."""
+    none = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    monkeypatch.setattr(stored_scope.numpy_bands, "candidates", lambda *args, **kw: none)
+    report = _report(bank_file, tmp_path, monkeypatch, 10**9)
+    assert report["method"]["name"] == "minhash-lsh"
+    assert report["pairs"] == [] and len(report["items"]) == 240

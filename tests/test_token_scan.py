@@ -147,7 +147,7 @@ def _digests(parts: list[bytes]) -> np.ndarray:
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(st.integers(0, 5), min_size=1, max_size=40),
+    st.lists(st.integers(0, 5), max_size=40),
     st.lists(st.integers(0, 7), max_size=40),
     st.randoms(use_true_random=False),
 )
@@ -213,3 +213,15 @@ def test_signatures_are_read_by_digest_in_the_keys_order(
         read = read_signatures(session, tkey, packed, num_perm=num_perm, seed=seed, columns=5)
     assert read.missing == []
     assert [r.astype("<u4").tobytes() for r in read.rows] == [stored[k][:20] for k in everything]
+
+
+def test_no_keys_read_no_rows(db: Database, stored_keys: list[str]) -> None:
+    """A large scope whose LSH finds no candidate pair asks for no token sets."""
+    tkey = tokenizer_info(None).key
+    policy = load_policy()
+    num_perm, seed = int(policy.num_perm.value), int(policy.seed.value)
+    with db.transaction() as session:
+        rows = read_token_rows(session, tkey, b"")
+        signatures = read_signatures(session, tkey, [], num_perm=num_perm, seed=seed)
+    assert rows is not None and rows.vocab == [] and rows.indptr.tolist() == [0]
+    assert signatures.missing == [] and len(signatures.rows) == 0

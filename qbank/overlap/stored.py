@@ -152,7 +152,7 @@ def unique_digests(digests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if (tied & ~same).any():  # distinct digests sharing 8 bytes: numpy's own byte order
         unique, inverse = np.unique(digests, return_inverse=True)
         return unique, inverse.reshape(-1)
-    first = np.concatenate(([True], ~same))
+    first = np.concatenate(([True], ~same))[: len(digests)]  # none for no digests
     inverse = np.empty(len(digests), dtype=np.int64)
     inverse[order] = np.cumsum(first) - 1
     return ordered[first], inverse
