@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from hashlib import sha256
 from itertools import chain, takewhile
 from json.encoder import encode_basestring as _string
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -160,7 +161,8 @@ def _start_part(session: Session, bank: Bank) -> tuple[Worker, int, int] | None:
     if worker is None:
         return None
     assert split is not None
-    return worker, worker.submit(f"{__name__}:scope_part", path, bank.id, split), split
+    where = str(Path(path).absolute())  # as this process finds it, whatever the worker's cwd
+    return worker, worker.submit(f"{__name__}:scope_part", where, bank.id, split), split
 
 
 def loaded() -> None:
