@@ -39,6 +39,12 @@ class ItemRow(NamedTuple):
     author: str | None
 
 
+def check_item_columns(names: Sequence[str]) -> None:
+    """AssertionError unless a query's columns are `ItemRow`'s, in its order."""
+    if tuple(names) != ItemRow._fields:
+        raise AssertionError(f"item rows of {tuple(names)}, not {ItemRow._fields}")
+
+
 JSON_COLUMNS = ("options", "knowledge_path")
 """The item version columns holding JSON."""
 _OPTIONS, _PATH = ItemRow._fields.index("options"), ItemRow._fields.index("knowledge_path")

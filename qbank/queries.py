@@ -246,10 +246,12 @@ ITEM_CONTENT_COLUMNS = (
 """The columns an item version is re-hashed from (`qbank.content.ItemVersionRow`)."""
 
 
-def current_item_contents(bank_id: int) -> Select[Any]:
+def current_item_contents(bank_id: int, *, after: int | None = None) -> Select[Any]:
     """The bank's live items' current versions as plain rows (no ORM objects): the item's
-    guid and `ITEM_CONTENT_COLUMNS`, by item id. For scopes of many items (overlap checks),
-    re-hashed by `qbank.content` like the ORM rows of `current_items`."""
-    return (
-        current_items(bank_id).with_only_columns(Item.guid, *ITEM_CONTENT_COLUMNS).order_by(Item.id)
-    )
+    guid and `ITEM_CONTENT_COLUMNS`, by item id (`after`: only items of a larger id). For
+    scopes of many items (overlap checks), re-hashed by `qbank.content` like the ORM rows of
+    `current_items`."""
+    stmt = current_items(bank_id).with_only_columns(Item.guid, *ITEM_CONTENT_COLUMNS)
+    if after is not None:
+        stmt = stmt.where(Item.id > after)
+    return stmt.order_by(Item.id)

@@ -183,7 +183,8 @@ SCAN_FACTOR = 8
 of the table about 1 µs (200,000 of a million rows, 2026-12-04): when the table holds fewer
 than this many rows per key asked, one scan of it reads the keys' rows sooner."""
 
-_SCAN_BATCH = 5000  # rows fetched at a time when the table is scanned
+SCAN_BATCH = 5000
+"""Rows fetched at a time when a whole table (token sets, signatures) is scanned."""
 
 
 def stored_token_lists(
@@ -218,7 +219,7 @@ def _scanned_token_lists(
 
     wanted = unique_digests(digests_of(keys))[0]
     scanned = covered = 0
-    while batch := result.fetchmany(_SCAN_BATCH):
+    while batch := result.fetchmany(SCAN_BATCH):
         kept, _ = found_keys(wanted, [key for key, _ in batch])
         rows = [(batch[k][0], token_list(batch[k][1])) for k in kept]
         scanned += len(batch)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from qbank.canonical import canonical_text
 from qbank.model import Signature
 from qbank.overlap import bands
-from qbank.overlap.fingerprints import TextUnit, stored_token_lists
+from qbank.overlap.fingerprints import SCAN_BATCH, TextUnit, stored_token_lists
 
 CHUNK = 900
 """Keys per `IN (...)` query: within SQLite's oldest variable limit (999), far fewer queries
@@ -182,7 +182,7 @@ def find_digests(table: np.ndarray, queries: np.ndarray) -> np.ndarray:
 def digests_of(keys: Sequence[str]) -> np.ndarray:
     """The DIGESTS of text keys (a `TextKeys`' own buffer, without writing them out in hex)."""
     if isinstance(keys, TextKeys):
-        return np.frombuffer(keys.digests(slice(None)), dtype=DIGESTS)
+        return np.frombuffer(keys.packed, dtype=DIGESTS)
     return np.frombuffer(b"".join(map(_digest_bytes, keys)), dtype=DIGESTS)
 
 
@@ -242,7 +242,12 @@ class TextKeys(Sequence[str]):
         k = range(len(self))[index]  # negative indices; IndexError past the end
         return self._digests[k * _DIGEST : (k + 1) * _DIGEST].hex()
 
-    def digests(self, rows: np.ndarray | slice) -> bytes:
+    @property
+    def packed(self) -> bytes:
+        """Every key's digest, in order, concatenated (the buffer itself, not a copy)."""
+        return self._digests
+
+    def digests(self, rows: np.ndarray) -> bytes:
         """The digests of `rows`, concatenated (no string per key)."""
         taken: bytes = np.frombuffer(self._digests, dtype=DIGESTS)[rows].tobytes()
         return taken
@@ -278,7 +283,7 @@ def read_signatures(
     # after), else in the order of `unique` and taken row by row at the end.
     target = np.arange(len(unique))
     if distinct:
-        target[inverse] = target.copy()
+        target[inverse] = np.arange(len(keys))
     width = columns if columns is not None else num_perm
     filled: np.ndarray | None = None
     found = np.zeros(len(unique), dtype=bool)
@@ -309,10 +314,6 @@ def read_signatures(
     if distinct:
         return StoredSignatures(filled, np.flatnonzero(missing).tolist())
     return StoredSignatures(filled[inverse], np.flatnonzero(missing).tolist())
-
-
-SCAN_BATCH = 5000
-"""Rows fetched at a time when the whole signature table is scanned."""
 
 
 def _signature_rows(

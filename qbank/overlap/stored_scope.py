@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qbank.content import verified_item_dict, verified_item_values
-from qbank.item_rows import ItemRow, decoded_item_rows
+from qbank.item_rows import ItemRow, check_item_columns, decoded_item_rows
 from qbank.model import Bank, Item
 from qbank.overlap import bands as numpy_bands
 from qbank.overlap.document import ItemId, ListedItem, LshMethod, Method
@@ -138,7 +138,7 @@ def scope_rows_in_parts(
             their_keys = TextKeys(digests)
     finally:
         worker.close()
-    return listed + theirs, TextKeys(keys.digests(slice(None)) + their_keys.digests(slice(None)))
+    return listed + theirs, TextKeys(keys.packed + their_keys.packed)
 
 
 def _start_part(session: Session, bank: Bank) -> tuple[Worker, int, int] | None:
@@ -151,16 +151,17 @@ def _start_part(session: Session, bank: Bank) -> tuple[Worker, int, int] | None:
     path = sqlite_path(connection)
     if path is None or workers.cores() < 2:
         return None
-    live = current_item_contents(bank.id).with_only_columns(Item.id).order_by(None)
-    total = connection.scalar(select(func.count()).select_from(live.subquery())) or 0
+    live = current_item_contents(bank.id).with_only_columns(Item.id)
+    count = select(func.count()).select_from(live.order_by(None).subquery())
+    total = int(connection.scalar(count) or 0)
     if total < PARALLEL_SCOPE:
         return None
-    middle = live.order_by(Item.id).offset(total // 2 - 1).limit(1)
-    split = connection.scalar(middle)
-    worker = workers.start_worker(warm=f"{__name__}:loaded") if split is not None else None
+    split = connection.scalar(live.offset(total // 2 - 1).limit(1))
+    if split is None:
+        return None
+    worker = workers.start_worker(warm=f"{__name__}:loaded")
     if worker is None:
         return None
-    assert split is not None
     where = str(Path(path).absolute())  # as this process finds it, whatever the worker's cwd
     return worker, worker.submit(f"{__name__}:scope_part", where, bank.id, split), split
 
@@ -176,8 +177,6 @@ def scope_part(
     """In a worker: `scope_rows` of the bank's live items after item `after`, read from the
     SQLite file `path` in a read transaction of its own (the caller holds the write lock, so
     the file is as the caller sees it), as columns: item ids, guids, versions, key digests."""
-    import sqlite3
-
     from sqlalchemy.dialects import sqlite
 
     from qbank.db import read_only_sqlite
@@ -187,19 +186,15 @@ def scope_part(
     connection = read_only_sqlite(path)
     try:
         cursor = connection.execute(compiled.string, parameters)
-        names = tuple(column[0] for column in cursor.description)
-        if names != ItemRow._fields:
-            raise AssertionError(f"item rows of {names}, not {ItemRow._fields}")
+        check_item_columns([column[0] for column in cursor.description])
         listed, keys = scope_rows(decoded_item_rows(cursor))
-    except sqlite3.Error as error:
-        raise RuntimeError(f"reading {path}: {error}") from error
     finally:
         connection.close()
     return (
         [item.id for item in listed],
         [item.guid for item in listed],
         [item.version for item in listed],
-        keys.digests(slice(None)),
+        keys.packed,
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from qbank.canonical import content_id
 from qbank.content import verified_item_dict, verified_set_content
-from qbank.item_rows import JSON_COLUMNS, ItemRow, decoded_item_rows
+from qbank.item_rows import JSON_COLUMNS, ItemRow, check_item_columns, decoded_item_rows
 from qbank.items import item_content
 from qbank.model import Bank, Item, ItemVersion, PracticalSet, PracticalSetVersion
 from qbank.overlap.document import ItemId, ListedItem, Number, ReportTokenizer, Scope
@@ -49,13 +49,8 @@ done), `verify` (candidate pairs compared exactly)."""
 
 
 def _item_rows(result: Result[Any]) -> Iterator[ItemRow]:
-    _check_fields(result)
+    check_item_columns(tuple(result.keys()))
     return map(ItemRow._make, result)
-
-
-def _check_fields(result: Result[Any]) -> None:
-    if tuple(result.keys()) != ItemRow._fields:
-        raise AssertionError(f"item rows of {tuple(result.keys())}, not {ItemRow._fields}")
 
 
 @dataclass(frozen=True)
@@ -217,28 +212,25 @@ def stream_item_rows(
     id."""
     connection = session.connection()  # Core: no ORM loading layer
     if connection.dialect.name != "sqlite":  # the driver decodes JSON columns itself
-        stmt = current_item_contents(bank.id)
-        if after is not None:
-            stmt = stmt.where(Item.id > after)
+        stmt = current_item_contents(bank.id, after=after)
         return _item_rows(connection.execute(stmt.execution_options(yield_per=_ROW_BATCH)))
     stmt = sqlite_item_rows(bank.id, after).execution_options(yield_per=_ROW_BATCH)
     result = connection.execute(stmt)
-    _check_fields(result)
+    check_item_columns(tuple(result.keys()))
     return decoded_item_rows(chain.from_iterable(result.partitions()))
 
 
 def sqlite_item_rows(bank_id: int, after: int | None = None) -> Select[Any]:
     """`current_item_contents` as SQLite reads it: JSON columns as their text, decoded by
     `decoded_item_rows` as the column type's own processor would (`json.loads`) at a fraction
-    of its cost per value. `after`: only items of a larger id."""
-    stmt = current_item_contents(bank_id)
-    stmt = stmt.with_only_columns(
+    of its cost per value."""
+    stmt = current_item_contents(bank_id, after=after)
+    return stmt.with_only_columns(
         *(
             type_coerce(c, Text).label(c.name) if c.name in JSON_COLUMNS else c
             for c in stmt.selected_columns
         )
     )
-    return stmt if after is None else stmt.where(Item.id > after)
 
 
 _ROW_BATCH = 5000
