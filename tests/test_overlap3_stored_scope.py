@@ -307,7 +307,7 @@ def test_sorted_rows_and_take_rows(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_text_keys_are_the_hex_keys() -> None:
     from hashlib import sha256
 
-    from qbank.overlap.stored_scope import TextKeys
+    from qbank.overlap.digests import TextKeys
 
     digests = [sha256(str(k).encode()).digest() for k in range(5)]
     keys = TextKeys(b"".join(digests))

@@ -24,17 +24,9 @@ from qbank.bank import find_bank
 from qbank.db import Database
 from qbank.model import Signature, TokenSet
 from qbank.overlap import fingerprints
+from qbank.overlap.digests import DIGESTS, TextKeys, find_digests, unique_digests
 from qbank.overlap.fingerprints import TextUnit, stored_token_lists, tokenizer_info
-from qbank.overlap.stored import (
-    DIGESTS,
-    TextKeys,
-    find_digests,
-    read_signatures,
-    read_token_rows,
-    read_tokens,
-    text_keys,
-    unique_digests,
-)
+from qbank.overlap.stored import read_signatures, read_token_rows, read_tokens, text_keys
 from qbank.overlap.units import current_item_rows
 from qbank.policy import load_policy
 

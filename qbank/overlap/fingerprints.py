@@ -215,7 +215,7 @@ def _scanned_token_lists(
     """`stored_token_lists` of `keys` from `result`, a scan of the tokenizer's rows (about
     `stored` of them): a row is kept when its key is one of `keys` written exactly as they
     are (lowercase hex), found among their sorted digests, not in a set of a million strings."""
-    from qbank.overlap.stored import digests_of, found_keys, unique_digests
+    from qbank.overlap.digests import digests_of, found_keys, unique_digests  # numpy: lazily
 
     wanted = unique_digests(digests_of(keys))[0]
     scanned = covered = 0

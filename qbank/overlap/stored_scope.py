@@ -38,18 +38,12 @@ from qbank.content import verified_item_dict, verified_item_values
 from qbank.item_rows import ItemRow, check_item_columns, decoded_item_rows
 from qbank.model import Bank, Item
 from qbank.overlap import bands as numpy_bands
+from qbank.overlap.digests import DIGESTS, TextKeys, unique_digests
 from qbank.overlap.document import ItemId, ListedItem, LshMethod, Method
 from qbank.overlap.fingerprints import TextUnit, tokenizer_info
 from qbank.overlap.lsh_params import lsh_params
 from qbank.overlap.pairs import VERIFY_CHUNK, Pair
-from qbank.overlap.stored import (
-    DIGESTS,
-    TextKeys,
-    TokenRows,
-    read_signatures,
-    read_token_rows,
-    unique_digests,
-)
+from qbank.overlap.stored import TokenRows, read_signatures, read_token_rows
 from qbank.overlap.units import (
     Progress,
     listed_item_rows,
