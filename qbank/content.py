@@ -22,15 +22,11 @@ import json
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-from sqlalchemy import inspect
-from sqlalchemy.exc import NoInspectionAvailable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from qbank.canonical import C_ENCODER_AS_ORDERED, canonical_text, sha256_hex
 from qbank.errors import QbankError
 from qbank.i18n import tr
-from qbank.model import PracticalSetVersion
 from qbank.records import (
     Answer,
     Importance,
@@ -42,6 +38,9 @@ from qbank.records import (
     PrepRow,
     RubricRow,
 )
+
+if TYPE_CHECKING:  # not imported at run time: a scope worker re-hashes rows without the ORM
+    from qbank.model import PracticalSetVersion
 
 __all__ = [
     "CONSEQUENCES",
@@ -274,6 +273,8 @@ def _encode_answer(answer: Any) -> Any:
 
 
 _DECODER = json.JSONDecoder()
+
+
 def _parse(canonical: str, sha256: str, keys: frozenset[str]) -> dict[str, Any] | Mismatch:
     """The content of `canonical` when it re-hashes to `sha256` and is canonical JSON of a
     dict with exactly `keys`; else the Mismatch."""
@@ -521,6 +522,9 @@ def verified_item_content(
 
 def _loaded(obj: object, attribute: str) -> bool:
     """Is the child-row relationship loaded (ORM object), or present as a list (other rows)?"""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import NoInspectionAvailable
+
     try:
         state = inspect(obj)
     except NoInspectionAvailable:

@@ -138,7 +138,7 @@ def test_text_json_is_canonical_text() -> None:
     import random
 
     from qbank.canonical import canonical_text
-    from qbank.overlap.stored_scope import text_json
+    from qbank.overlap.scope_rows import text_json
 
     rng = random.Random(7)
     alphabet = ["a", '"', "\\", "\n", "\x00", "\x1f", "\x7f", "中", "𠀀", "\u2028", "\ud800", "/"]

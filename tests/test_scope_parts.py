@@ -1,11 +1,11 @@
-"""A large scope's second half re-hashed by a worker process gives the check it gave alone.
+"""A large scope's last part re-hashed by a worker process gives the check it gave alone.
 
-`qbank.overlap.stored_scope.scope_rows_in_parts` hands the rows after a large SQLite scope's
-middle item to a worker (`scope_part`, reading the file in its own read transaction beside
-the check's write lock) while the check's process re-hashes the first half. Held here: the
-report is the one the check makes alone, the worker really did its half, a tampered version
-in the worker's half is refused as it is without a worker, and a worker that cannot start
-changes nothing.
+`qbank.overlap.stored_scope.scope_rows_in_parts` hands the last 40% of a large SQLite scope's
+rows to a worker (`qbank.overlap.scope_rows.scope_part`, reading the file in its own read
+transaction beside the check's write lock) while the check's process re-hashes the rest. Held
+here: the report is the one the check makes alone, the worker really did its part, a tampered
+version in the worker's part is refused as it is without a worker, a worker that cannot start
+changes nothing, and the worker's module loads neither the overlap engine nor the ORM.
 """
 
 from __future__ import annotations
@@ -74,13 +74,13 @@ def test_a_worker_half_gives_the_report_of_one_process(
     in_parts = _report(bank_file, tmp_path, monkeypatch, 100)
     assert in_parts == alone
     assert alone["method"]["name"] == "minhash-lsh" and alone["pairs"]
-    assert len(answered) == 1  # the worker's half: the items after the 120th
+    assert len(answered) == 1  # the worker's part: the last 40% (96 of 240)
     ids, guids, versions, digests = answered[0]  # type: ignore[misc]
-    assert len(ids) == len(guids) == len(versions) == len(digests) // 32 == 120
-    assert [item["id"] for item in alone["items"]][120:] == ids
+    assert len(ids) == len(guids) == len(versions) == len(digests) // 32 == 96
+    assert [item["id"] for item in alone["items"]][144:] == ids
 
 
-def test_a_tampered_version_in_the_worker_half_is_refused_as_alone(
+def test_a_tampered_version_in_the_worker_part_is_refused_as_alone(
     bank_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     copy = tmp_path / "tampered.db"
@@ -117,3 +117,20 @@ def test_a_large_scope_without_candidates_reports_no_pairs(
     report = _report(bank_file, tmp_path, monkeypatch, 10**9)
     assert report["method"]["name"] == "minhash-lsh"
     assert report["pairs"] == [] and len(report["items"]) == 240
+
+
+def test_the_worker_module_loads_no_engine_and_no_orm() -> None:
+    """What keeps the worker's start near 0.1 s: `qbank.overlap.scope_rows` and what it
+    imports load none of numpy, numba, SQLAlchemy or the ORM model."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, qbank.overlap.scope_rows; "
+        "print(sorted(m for m in ('numpy', 'numba', 'sqlalchemy', 'qbank.model') "
+        "if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "[]"

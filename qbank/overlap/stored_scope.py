@@ -7,7 +7,7 @@ tokens of rows in a candidate pair, and every row in a pair of identical texts i
 candidate pair (identical texts have identical token sets, so identical signatures). Rows are
 still read and re-hashed one by one (`qbank.content`, ContentTampered otherwise), but kept as
 one `ListedItem` and a text key digest each, not as units with token lists. A large scope
-in a SQLite file is re-hashed in two halves at once, the second by a worker process
+in a SQLite file is re-hashed in two parts at once, the last by a worker process
 (`scope_rows_in_parts`).
 
 Memory (issue #12, a million items under 1.5 GB): what a stage no longer needs is freed
@@ -24,9 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from hashlib import sha256
 from itertools import chain, takewhile
-from json.encoder import encode_basestring as _string
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,15 +32,16 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qbank.content import verified_item_dict, verified_item_values
-from qbank.item_rows import ItemRow, check_item_columns, decoded_item_rows
+from qbank.content import verified_item_dict
+from qbank.item_rows import ItemRow
 from qbank.model import Bank, Item
 from qbank.overlap import bands as numpy_bands
 from qbank.overlap.digests import DIGESTS, TextKeys, unique_digests
-from qbank.overlap.document import ItemId, ListedItem, LshMethod, Method
+from qbank.overlap.document import ListedItem, LshMethod, Method
 from qbank.overlap.fingerprints import TextUnit, tokenizer_info
 from qbank.overlap.lsh_params import lsh_params
 from qbank.overlap.pairs import VERIFY_CHUNK, Pair
+from qbank.overlap.scope_rows import rehashed
 from qbank.overlap.stored import TokenRows, read_signatures, read_token_rows
 from qbank.overlap.units import (
     Progress,
@@ -72,47 +71,32 @@ class StoredPairs:
     method: Method
 
 
-def text_json(stem: str, options: Sequence[str]) -> str:
-    """`canonical_text([stem, list(options)])`, written out: a list of a string and a list
-    of strings is each string's JSON (the encoder's own `encode_basestring`) in brackets."""
-    return f"[{_string(stem)},[{','.join(map(_string, options))}]]"
-
-
 def scope_rows(
     rows: Iterable[ItemRow], consequence: str = "overlap"
 ) -> tuple[list[ListedItem], TextKeys]:
-    """Each row re-hashed (ContentTampered otherwise): its `ListedItem` and its text key
-    (`TextUnit.key`: stem and options in the stored column's order)."""
-    listed = []
-    digests = bytearray()
-    for row in rows:
-        guid, item_id, version, canonical = row[:4]
-        columns = row[4:]  # ITEM_COLUMNS' values, in its order (`ItemRow`)
-        content = verified_item_values(item_id, guid, version, canonical, columns, consequence)
-        options = content["options"]
-        text = text_json(content["stem"], [options[k] for k in row.options])
-        digests += sha256(text.encode("utf-8")).digest()
-        listed.append(ListedItem(item_id, guid, version))
-    return listed, TextKeys(bytes(digests))
+    """Each row re-hashed (ContentTampered otherwise): its `ListedItem` and its text key."""
+    listed, digests = rehashed(rows, consequence)
+    return listed, TextKeys(digests)
 
 
-PARALLEL_SCOPE = 200_000
-"""Fewest items in a scope for which a worker process re-hashes its second half while this
-one re-hashes the first (SQLite, two cores or more). A worker takes about 0.5 s to start and
-load qbank; a row costs about 14 µs to read and re-hash, so halves of fewer rows gain too
-little. The same million-item check, alternating with and without (2026-12-04): 30.8, 29.3 s
-against 34.0 s (and 47.8 s on a cold start); a 200,000-item one 6.3, 6.4 s against 7.3, 6.7 s;
-the two processes' memory together stayed under the check's own peak."""
+PARALLEL_SCOPE = 25_000
+"""Fewest items in a scope for which a worker process re-hashes its last part while this one
+re-hashes the rest (SQLite, two cores or more). The worker loads only `qbank.overlap.
+scope_rows` and is ready in about 0.1 s; a row costs 11-16 µs to read and re-hash, so parts of
+fewer rows gain too little. A 55,000-item check, alternating (2026-12-04): 1.74, 1.76 s with
+the worker taking 40% against 1.81, 1.88 s at half and about 1.98 s with no worker; reports
+identical. Earlier, with a worker importing the whole overlap engine (0.5 s to start), the
+million-item check took 30.8, 29.3 s against 34.0 s alone."""
 
 
 def scope_rows_in_parts(
     session: Session, bank: Bank, head: Sequence[ItemRow], rows: Iterator[ItemRow]
 ) -> tuple[list[ListedItem], TextKeys]:
     """`scope_rows` of the bank's rows (`head`, then the rest of the stream `rows`): for a
-    large scope in a SQLite file, the second half's by a worker process reading the file
-    itself (`scope_part`) while this process does the first. The same rows in the same order
-    either way; a worker that cannot start or fails (a re-hash that does not match included)
-    leaves its half to this process, which then meets the same error."""
+    large scope in a SQLite file, the last `_WORKER_SHARE` of them by a worker process reading
+    the file itself (`scope_part`) while this process does the rest. The same rows in the same
+    order either way; a worker that cannot start or fails (a re-hash that does not match
+    included) leaves its part to this process, which then meets the same error."""
     part = _start_part(session, bank)
     if part is None:
         return scope_rows(chain(head, rows))
@@ -136,7 +120,7 @@ def scope_rows_in_parts(
 
 
 def _start_part(session: Session, bank: Bank) -> tuple[Worker, int, int] | None:
-    """A worker re-hashing the rows after the scope's middle item (and that item's id), when
+    """A worker re-hashing the scope's last rows (and the id of the item before them), when
     the scope is large and in a SQLite file and the machine has a core to spare."""
     from qbank import worker as workers
     from qbank.db import sqlite_path
@@ -150,46 +134,26 @@ def _start_part(session: Session, bank: Bank) -> tuple[Worker, int, int] | None:
     total = int(connection.scalar(count) or 0)
     if total < PARALLEL_SCOPE:
         return None
-    split = connection.scalar(live.offset(total // 2 - 1).limit(1))
+    split = connection.scalar(live.offset(total - int(total * _WORKER_SHARE) - 1).limit(1))
     if split is None:
         return None
-    worker = workers.start_worker(warm=f"{__name__}:loaded")
+    worker = workers.start_worker(warm=f"{_PART}:loaded")
     if worker is None:
         return None
-    where = str(Path(path).absolute())  # as this process finds it, whatever the worker's cwd
-    return worker, worker.submit(f"{__name__}:scope_part", where, bank.id, split), split
-
-
-def loaded() -> None:
-    """What a scope worker runs first: nothing; naming it imports this module (and what
-    re-hashing rows needs) in the worker while the caller reads its own half."""
-
-
-def scope_part(
-    path: str, bank_id: int, after: int
-) -> tuple[list[ItemId], list[str | None], list[str], bytes]:
-    """In a worker: `scope_rows` of the bank's live items after item `after`, read from the
-    SQLite file `path` in a read transaction of its own (the caller holds the write lock, so
-    the file is as the caller sees it), as columns: item ids, guids, versions, key digests."""
-    from sqlalchemy.dialects import sqlite
-
-    from qbank.db import read_only_sqlite
-
-    compiled = sqlite_item_rows(bank_id, after).compile(dialect=sqlite.dialect())
+    compiled = sqlite_item_rows(bank.id, split).compile(dialect=connection.dialect)
     parameters = [compiled.params[name] for name in compiled.positiontup or ()]
-    connection = read_only_sqlite(path)
-    try:
-        cursor = connection.execute(compiled.string, parameters)
-        check_item_columns([column[0] for column in cursor.description])
-        listed, keys = scope_rows(decoded_item_rows(cursor))
-    finally:
-        connection.close()
-    return (
-        [item.id for item in listed],
-        [item.guid for item in listed],
-        [item.version for item in listed],
-        keys.packed,
-    )
+    where = str(Path(path).absolute())  # as this process finds it, whatever the worker's cwd
+    request = worker.submit(f"{_PART}:scope_part", where, compiled.string, parameters)
+    return worker, request, split
+
+
+_WORKER_SHARE = 0.4
+"""The scope's share the worker re-hashes: it starts later and reads its rows with `sqlite3`
+and `qbank.item_rows`, a little slower a row than this process's Core stream (measured 16
+against 11 µs), so at half it finished last by 0.15-0.28 s; at 40% the two end together."""
+
+_PART = "qbank.overlap.scope_rows"
+"""Where the worker's function lives: a module that loads no more than re-hashing needs."""
 
 
 def stored_theory(
