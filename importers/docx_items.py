@@ -440,8 +440,9 @@ class _Reader:
         if (
             self.sections
             and _LEADING_NUMBER.match(text)
-            and (entries := read_answer_entries(text, bracketed=False)) is not None
+            and (entries := read_answer_entries(text, bracketed=False, apart=True)) is not None
             and len(entries) > 1  # `2．A` alone may be an item whose stem is `A`
+            and self.answers_not_item(entries)
         ):
             # `1．√ 2．× 3．√`: an answer key, under a type heading or after the items
             section = self.section
@@ -757,6 +758,17 @@ class _Reader:
         self.key = _KeyPart(item_type, heading)
         self.keys.append(self.key)
 
+    def answers_not_item(self, entries: list[tuple[int, str]]) -> bool:
+        """Whether a numbered line outside a 参考答案 section that reads as answers
+        (`1．√ 2．× 3．√`) is an answer key: its answers are numbered one after another from 1
+        or more, and in a section of items it does not begin with the item expected next (after
+        item 4, `5．A 6．B` is item 5 whose stem reads `A 6．B`)."""
+        numbers = [number for number, _ in entries]
+        if numbers[0] < 1 or any(b != a + 1 for a, b in itertools.pairwise(numbers)):
+            return False
+        last = self.section.last_number if self.section is not None else None
+        return last is None or numbers[0] != last + 1
+
     def key_line(self, index: int | Location, text: str, heading_style: bool) -> bool:
         """One line of a 参考答案 section; False when it turns out to start items again."""
         key = self.key
@@ -968,7 +980,7 @@ _JUDGEMENT_KEY = "√✓✔×✗✘对错"
 # One answer of a key: `1．√`, `2、A`, `3.ABD`, `4.A、B、D`, `5.（C）`, `6 正确`; or a run
 # `1-5 ABCDA`, `1～5：√×√√×`.
 _KEY_ENTRY = re.compile(
-    rf"\(?(?P<num>\d+)(?:\s*[-~—–至]\s*(?P<to>\d+))?\s*[.、:)]?\s*"
+    rf"\(?(?P<num>\d+)(?:\s*[-~—–至]\s*(?P<to>\d+))?(?P<apart>\s*[.、:)]\s*|\s+)?"
     rf"(?:\(\s*(?P<bracketed>正确|错误|[{_JUDGEMENT_KEY}]|[A-Ha-h](?:[、,/]?[A-Ha-h])*)\s*\)"
     rf"|(?P<word>正确|错误)"
     rf"|(?P<run>[A-Ha-h{_JUDGEMENT_KEY}](?:[ \t、,/]*[A-Ha-h{_JUDGEMENT_KEY}])*))"
@@ -978,12 +990,16 @@ _KEY_GAP = re.compile(r"[\s;,。、]*")
 _KEY_SEPARATORS = re.compile(r"[\s、,/]+")
 
 
-def read_answer_entries(text: str, *, bracketed: bool = True) -> list[tuple[int, str]] | None:
+def read_answer_entries(
+    text: str, *, bracketed: bool = True, apart: bool = False
+) -> list[tuple[int, str]] | None:
     """The (number, answer) pairs of an answer-key line, or None when it is not one.
 
     `1．√ 2．× 3．√`, `1.A 2.B`, `1-5 ABCDA`, `21．ABD 22．A、C`: the whole line must be
     answers. A run (`1-5`) needs one answer per number (letters or marks one by one, or
-    separated by spaces or 、 for several letters each).
+    separated by spaces or 、 for several letters each). With `apart`, each single answer's
+    number must be set off from it (`1．A`, `1 A`; not `1A`): outside a 参考答案 section a
+    line like `5．A0A` is item 5, not answers for 5 and 0.
     """
     text = fold_width(text).strip()
     entries: list[tuple[int, str]] = []
@@ -999,6 +1015,8 @@ def read_answer_entries(text: str, *, bracketed: bool = True) -> list[tuple[int,
             return None  # outside a 参考答案 section `1．（ √ ）` is an item without a stem
         answer = match.group("bracketed") or match.group("word") or match.group("run")
         if match.group("to") is None:
+            if apart and match.group("apart") is None:
+                return None
             entries.append((first, answer))
         else:
             last = int(match.group("to"))

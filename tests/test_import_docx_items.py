@@ -879,6 +879,39 @@ def test_round_trip_property(tmp_path: Path, records: list[ItemRecord], answers,
     assert [content(r) for r in parsed.records] == [content(r) for r in expected]
 
 
+@pytest.mark.parametrize(
+    "stems",
+    [
+        ["0", "0", "0", "0", "A0A"],  # `5．A0A` once read as answers for items 5 and 0
+        ["A2B", "x"],  # `1．A2B`: the first item, not answers for 1 and 2
+        ["a", "b", "c", "d", "A 6.B"],  # after item 4, `5．A 6.B` is item 5
+    ],
+)
+def test_an_item_whose_stem_reads_like_answers_stays_an_item(
+    tmp_path: Path, stems: list[str]
+) -> None:
+    records = [ItemRecord(J, stem, True, Location("-")) for stem in stems]
+    path = tmp_path / "stems.docx"
+    write_items_docx(records, path, answers="line")
+    parsed = read_items_docx(path)
+    assert parsed.problems == []
+    assert [(r.number, r.stem) for r in parsed.records] == [
+        (str(n), stem) for n, stem in enumerate(stems, start=1)
+    ]
+
+
+def test_an_answer_line_after_the_items_is_still_their_key(tmp_path: Path) -> None:
+    path = tmp_path / "key.docx"
+    document = docx.Document()
+    for text in ("一、判断题", "1．电流单位是安培。", "2．电压单位是欧姆。", "3．1 kW 是 1000 W。"):
+        document.add_paragraph(text)
+    document.add_paragraph("1．√ 2．× 3．√")
+    document.save(str(path))
+    parsed = read_items_docx(path)
+    assert parsed.problems == []
+    assert [r.answer for r in parsed.records] == [True, False, True]
+
+
 _XML_SAFE = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff")
 _FRAGMENTS = [
     "一、判断题",
