@@ -32,6 +32,10 @@ GENESIS = "0" * 64
 AUDIT_LOCK_KEY = -1
 _TAIL = "qbank.audit.tail"
 _EVENTS = Base.metadata.tables["audit_events"]  # Core: bulk appends skip ORM bookkeeping
+_ITEMS = Base.metadata.tables["audit_event_items"]
+ITEMS_ACTION = "import_items"
+"""The action of an event whose rows in `audit_event_items` are the items a batch of an
+import changed."""
 HASHED_FIELDS = ("at", "actor", "action", "entity", "entity_id", "bank_id", "detail")
 
 
@@ -156,6 +160,60 @@ def record_many(
     session.info.pop(_TAIL, None)
 
 
+@dataclass(frozen=True)
+class ItemChange:
+    """What an import did to one item: `create` (its first version), `new_version`, or
+    `revert` (its current version is an earlier one again); `seq` is the version's number,
+    None for a revert."""
+
+    item_id: int
+    action: str
+    version: str
+    seq: int | None
+
+
+def items_digest(changes: Sequence[ItemChange]) -> str:
+    """SHA-256 (hex) of the canonical JSON list of `[item_id, action, version, seq]`, one
+    per change in order: what an `import_items` event's `items_sha256` commits to."""
+    return sha256_hex(canonical_bytes([[c.item_id, c.action, c.version, c.seq] for c in changes]))
+
+
+def record_item_changes(
+    session: Session, *, actor: str, bank_id: int, file: str, changes: Sequence[ItemChange]
+) -> None:
+    """Append one `import_items` event about the bank, committing to `changes` (their count
+    and `items_digest`), and the changes as its rows in `audit_event_items`."""
+    if not changes:
+        return
+    event = record(
+        session,
+        actor=actor,
+        action=ITEMS_ACTION,
+        entity="bank",
+        entity_id=bank_id,
+        bank_id=bank_id,
+        file=file,
+        items=len(changes),
+        items_sha256=items_digest(changes),
+    )
+    session.flush()  # the event's id, for its rows
+    insert_many(
+        session,
+        _ITEMS,
+        [
+            {
+                "event_id": event.id,
+                "position": position,
+                "item_id": change.item_id,
+                "action": change.action,
+                "version": change.version,
+                "seq": change.seq,
+            }
+            for position, change in enumerate(changes)
+        ],
+    )
+
+
 _PLAIN = (str, int, bool, type(None))
 
 
@@ -232,11 +290,37 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> list[ChainProbl
     return problems
 
 
-def history(session: Session, entity: str, entity_id: object) -> Sequence[AuditEvent]:
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One thing done to a record: an event about it, or its row under an import's event
+    (then `detail` is what a per-item event held: the version, its number, the file)."""
+
+    at: datetime
+    actor: str
+    action: str
+    detail: dict[str, Any]
+
+
+def history(session: Session, entity: str, entity_id: object) -> list[HistoryEntry]:
     """Every event about one record, oldest first: answers "who did what to item X, when"."""
-    stmt = (
-        select(AuditEvent)
-        .where(AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id))
-        .order_by(AuditEvent.id)
-    )
-    return session.scalars(stmt).all()
+    found: list[tuple[int, int, HistoryEntry]] = [
+        (event.id, 0, HistoryEntry(event.at, event.actor, event.action, dict(event.detail)))
+        for event in session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id)
+            )
+        )
+    ]
+    if entity == "item" and str(entity_id).isdigit():
+        a, i = AuditEvent.__table__.c, _ITEMS.c
+        for event_id, at, actor, detail, position, action, version, seq in session.execute(
+            select(a.id, a.at, a.actor, a.detail, i.position, i.action, i.version, i.seq)
+            .select_from(_ITEMS.join(_EVENTS, a.id == i.event_id))
+            .where(i.item_id == int(str(entity_id)), a.action == ITEMS_ACTION)
+        ):
+            file = detail.get("file") if isinstance(detail, dict) else None
+            shown = {"version": version, "file": file}
+            if seq is not None:
+                shown = {"version": version, "seq": seq, "file": file}
+            found.append((event_id, position, HistoryEntry(at, actor, action, shown)))
+    return [entry for *_, entry in sorted(found, key=lambda f: f[:2])]

@@ -33,7 +33,10 @@ Checks, in order:
    overlap reports and tree it names are stored (FILING_REFERENCE_MISSING), and it is about
    its own bank (FILING_BANK_MISMATCH).
 7. `audit_events`: the hash chain has no gap or edit (`qbank.audit.verify_chain`:
-   AUDIT_CHAIN_BROKEN, AUDIT_EVENT_EDITED).
+   AUDIT_CHAIN_BROKEN, AUDIT_EVENT_EDITED); the rows of each import's `import_items` event
+   in `audit_event_items` are the ones it commits to, by count and digest
+   (AUDIT_ITEMS_MISMATCH: a row edited, added or removed), and no row hangs under another
+   event (AUDIT_ITEMS_ORPHAN).
 8. `custody`: each batch's stored log verifies as `qbank custody verify` would, pinned to the
    layout signer's registered key, or the key the audit trail gave them when they signed
    (CUSTODY_LOG_INVALID, with the custody failure code); the rows agree with their signed
@@ -104,6 +107,7 @@ from qbank.keys import verify as verify_signature
 from qbank.model import (
     Adjudication,
     AuditEvent,
+    AuditItem,
     Bank,
     Batch,
     CustodyCheckpoint,
@@ -932,6 +936,44 @@ class _Run:
         self.seen(int(self.session.scalar(select(func.count()).select_from(AuditEvent)) or 0))
         for problem in audit.verify_chain(self.session):
             self.fail(problem.code, "audit_events", problem.event_id)
+        self._audit_items()
+
+    def _audit_items(self) -> None:
+        """Each `import_items` event's rows re-derive its `items` and `items_sha256`."""
+        a, i = AuditEvent.__table__.c, AuditItem.__table__.c
+        committed = {
+            event_id: _fields(detail)
+            for event_id, detail in self.session.execute(
+                select(a.id, a.detail).where(a.action == audit.ITEMS_ACTION)
+            )
+        }
+
+        def close(event_id: int, changes: list[audit.ItemChange]) -> None:
+            detail = committed.pop(event_id, None)
+            if detail is None:
+                self.fail("AUDIT_ITEMS_ORPHAN", "audit_event_items", event_id)
+            elif detail.get("items") != len(changes) or detail.get(
+                "items_sha256"
+            ) != audit.items_digest(changes):
+                self.fail("AUDIT_ITEMS_MISMATCH", "audit_events", event_id)
+
+        current: int | None = None
+        changes: list[audit.ItemChange] = []
+        for event_id, item_id, action, version, seq in self.rows(
+            select(i.event_id, i.item_id, i.action, i.version, i.seq).order_by(
+                i.event_id, i.position
+            )
+        ):
+            self.seen()
+            if event_id != current:
+                if current is not None:
+                    close(current, changes)
+                current, changes = event_id, []
+            changes.append(audit.ItemChange(item_id, action, version, seq))
+        if current is not None:
+            close(current, changes)
+        for event_id in list(committed):  # every row of the event is gone
+            close(event_id, [])
 
     # --- 8. custody ----------------------------------------------------------------------------
 

@@ -465,8 +465,8 @@ def _store_all(
 ) -> None:
     """Write new items and content keys (`owned_keys`: the key each live item owns now), then
     versions with bulk statements of `_BATCH` rows (no per-row flush): each batch points its
-    items at their new (or reverted-to) versions, audits each change (reverts, then creations
-    and new versions, in file order) and stores the token sets and signatures of its texts
+    items at their new (or reverted-to) versions, audits its changes (one event whose rows
+    are the reverts, then creations and new versions, in file order) and stores the token sets and signatures of its texts
     (`fingerprints`), so the first overlap check tokenises nothing."""
     # The first batches' texts go to the fingerprint worker (if any) before anything is
     # written, so it tokenises and signs them while this process inserts the items and keys;
@@ -554,17 +554,17 @@ def _store_batch(
     last_seq: dict[int, int],
     earlier: dict[tuple[int, str], int],
 ) -> None:
-    """One batch of versions, their items' pointers and their audit events."""
-    reverts: list[audit.Event] = []
-    created: list[audit.Event] = []
+    """One batch of versions, their items' pointers and their audit event (one for the batch,
+    its rows the changes: reverts, then creations and new versions, in file order)."""
+    reverts: list[audit.ItemChange] = []
+    created: list[audit.ItemChange] = []
     pointers: list[dict[str, int]] = []
     rows: list[dict[str, Any]] = []
     for item_id, (record, sha, key, _) in batch:
         reverted = None if sha is None else earlier.get((item_id, sha))
-        if reverted is not None:  # content went back to an earlier version: reuse it
+        if sha is not None and reverted is not None:  # back to an earlier version: reuse it
             pointers.append({"item": item_id, "version": reverted})
-            detail = {"version": sha, "file": writing.source}
-            reverts.append(audit.Event("revert", "item", item_id, bank.id, detail))
+            reverts.append(audit.ItemChange(item_id, "revert", sha, None))
             continue
         content = item_content(record, author=writing.author)
         row = _version_row(record, content, item_id, last_seq.get(item_id, 0) + 1, key)
@@ -578,8 +578,7 @@ def _store_batch(
     for row in rows:
         pointers.append({"item": row["item_id"], "version": row["id"]})
         action = "create" if row["seq"] == 1 else "new_version"
-        detail = {"version": row["sha256"], "seq": row["seq"], "file": writing.source}
-        created.append(audit.Event(action, "item", row["item_id"], bank.id, detail))
+        created.append(audit.ItemChange(row["item_id"], action, row["sha256"], row["seq"]))
     if pointers:
         execute_many(
             session,
@@ -589,7 +588,13 @@ def _store_batch(
             pointers,
         )
         _expire_items(session, {p["item"] for p in pointers})
-    audit.record_many(session, actor=writing.actor, events=reverts + created)
+    audit.record_item_changes(
+        session,
+        actor=writing.actor,
+        bank_id=bank.id,
+        file=writing.source,
+        changes=reverts + created,
+    )
 
 
 def _new_ids(session: Session, table: Any, count: int) -> list[int]:

@@ -1576,6 +1576,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "审计事件的内容与其哈希不符：事件被改动",
         "the audit event does not hash to its stored hash: the event was edited",
     ),
+    "integrity.code.audit_items_mismatch": (
+        "该导入事件所记的试题变更与 audit_event_items 中的行不符：有行被改动、增加或删除",
+        "the item changes this import event commits to are not the rows audit_event_items "
+        "holds for it: a row was edited, added or removed",
+    ),
+    "integrity.code.audit_items_orphan": (
+        "audit_event_items 中有行挂在事件 {row} 下，但该事件不是导入试题事件",
+        "rows of audit_event_items hang under event {row}, which is not an item import event",
+    ),
     "integrity.code.custody_log_invalid": (
         "批次 {batch} 的保管链核验未通过（{custody_code}）：{reason}",
         "the custody log of batch {batch} does not verify ({custody_code}): {reason}",

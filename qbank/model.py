@@ -330,6 +330,29 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class AuditItem(Base):
+    """One item an import changed, under the audit event of its batch.
+
+    An import records one chained event per batch of items (action `import_items`, about its
+    bank) whose detail commits to the batch's rows here by hash (`items`, `items_sha256`:
+    `qbank.audit.items_digest`), so the trail answers "who did what to item X, when"
+    (`qbank.audit.history`) at one narrow row per item instead of one hashed event each, and
+    `qbank db verify` finds a row edited, added or removed. Never updated or deleted
+    (database triggers refuse both)."""
+
+    __tablename__ = "audit_event_items"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # the key is the row: one B-tree
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("audit_events.id", ondelete="RESTRICT"), primary_key=True, autoincrement=False
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"), index=True)
+    action: Mapped[str] = mapped_column(String(40))  # create, new_version or revert
+    version: Mapped[str] = mapped_column(String(64))  # the version's id (SHA-256)
+    seq: Mapped[int | None] = mapped_column(Integer)  # its number; None for a revert
+
+
 class TokenizerRecord(Base):
     """A tokenizer identity (name, jieba version, dictionary and stop-word hashes) by its key."""
 
