@@ -39,6 +39,7 @@ from qbank.records import (
     Location,
     Problem,
     ProblemList,
+    describer,
     problem_count,
 )
 from qbank.text.keys import texts_id
@@ -453,6 +454,7 @@ class _Writing:
     actor: str
     author: str | None
     progress: Callable[[int], None] | None
+    describe: Callable[[Location], str] = field(default_factory=describer)  # versions' origins
 
 
 def _store_all(
@@ -569,7 +571,7 @@ def _store_batch(
         content = item_content(record, author=writing.author)
         row = _version_row(record, content, item_id, last_seq.get(item_id, 0) + 1, key)
         row["sha256"] = sha or sha256_hex(row["canonical"].encode("utf-8"))
-        row["origin"] = _origin(writing.source, record.location)
+        row["origin"] = _origin(writing, record.location)
         row["created_by"] = writing.actor
         rows.append(row)
     for row, version_id in zip(rows, _new_ids(session, _VERSIONS, len(rows)), strict=True):
@@ -720,8 +722,8 @@ def _store_keys(
         )
 
 
-def _origin(source: str, location: Location) -> str:
-    return location.describe() if location.file else source
+def _origin(writing: _Writing, location: Location) -> str:
+    return writing.describe(location) if location.file else writing.source
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ tree), versions and stores them. Nothing here knows a file format.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, Self, TypeVar
 
-from qbank.i18n import tr
+from qbank.i18n import language, tr
 
 
 class ItemType(StrEnum):
@@ -58,23 +58,56 @@ class Location:
         return (self.file, self.sheet or "", self.table or 0, self.row or 0, self.paragraph or 0)
 
     def describe(self) -> str:
+        return self._described(self.row, self.paragraph)
+
+    def _described(self, row: object, paragraph: object) -> str:
+        """`describe` with `row` and `paragraph` (where set) rendered as given."""
         if self.table is not None and self.row is not None and self.column is not None:
             return tr(
                 "loc.table_cell",
                 file=self.file,
                 table=self.table,
-                row=self.row,
+                row=row,
                 column=self.column,
             )
         if self.table is not None and self.row is not None:
-            return tr("loc.table", file=self.file, table=self.table, row=self.row)
+            return tr("loc.table", file=self.file, table=self.table, row=row)
         if self.sheet is not None and self.row is not None:
-            return tr("loc.sheet_row", file=self.file, sheet=self.sheet, row=self.row)
+            return tr("loc.sheet_row", file=self.file, sheet=self.sheet, row=row)
         if self.row is not None:
-            return tr("loc.row", file=self.file, row=self.row)
+            return tr("loc.row", file=self.file, row=row)
         if self.paragraph is not None:
-            return tr("loc.paragraph", file=self.file, paragraph=self.paragraph)
+            return tr("loc.paragraph", file=self.file, paragraph=paragraph)
         return tr("loc.file", file=self.file)
+
+
+_ROW_SLOT, _PARAGRAPH_SLOT = "\x00r", "\x00p"  # NUL: in no file name, sheet name or XML text
+
+
+def describer() -> Callable[[Location], str]:
+    """`Location.describe` for the many locations of an import: each kind of place in a file
+    (a sheet's rows, a table's cells, paragraphs) is rendered once, its row or paragraph left
+    open, and filled in for each location (a catalogue lookup and format per record was most
+    of the cost of an import's version origins)."""
+    templates: dict[tuple[object, ...], str] = {}
+
+    def describe(location: Location) -> str:
+        row, paragraph = location.row, location.paragraph
+        key = (
+            location.file,
+            location.sheet,
+            location.table,
+            location.column,
+            row is None,
+            paragraph is None,
+            language(),
+        )
+        template = templates.get(key)
+        if template is None:
+            template = templates[key] = location._described(_ROW_SLOT, _PARAGRAPH_SLOT)
+        return template.replace(_ROW_SLOT, str(row)).replace(_PARAGRAPH_SLOT, str(paragraph))
+
+    return describe
 
 
 @dataclass(frozen=True)
