@@ -154,10 +154,12 @@ class ItemVersion(Base):
     __table_args__ = (UniqueConstraint("item_id", "sha256"), UniqueConstraint("item_id", "seq"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"), index=True)
+    # An item's versions are found by the unique (item_id, seq) index; content keys are
+    # looked up in `item_content_keys` (neither needs an index of its own here).
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"))
     seq: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-    content_key: Mapped[str] = mapped_column(String(64), index=True)
+    content_key: Mapped[str] = mapped_column(String(64))
     canonical: Mapped[str] = mapped_column(Text)
     type: Mapped[str] = mapped_column(String(16))
     stem: Mapped[str] = mapped_column(Text)

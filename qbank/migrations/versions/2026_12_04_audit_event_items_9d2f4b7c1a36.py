@@ -1,4 +1,5 @@
-"""audit event items: an import's item changes as rows under one chained event per batch
+"""audit event items: an import's item changes as rows under one chained event per batch;
+two unused item_versions indexes dropped
 
 Revision ID: 9d2f4b7c1a36
 Revises: 7b3e9c2d5a18
@@ -10,6 +11,11 @@ indexes, two of them random hash keys). Now each batch of an import appends one 
 (`import_items`, about the bank) whose detail commits by hash to its rows in
 `audit_event_items` (item, action, version, version number), and `qbank item history` reads
 both. Events already stored stay as they are. The rows are never updated or deleted.
+
+Two indexes of `item_versions` that no query needs go, so an import writes two B-trees less
+per version: `ix_item_versions_item_id` (the unique (item_id, seq) index finds an item's
+versions) and `ix_item_versions_content_key` (a random hash key; re-imports look content
+keys up in `item_content_keys` since c0a7e1d9b3f2).
 """
 
 from __future__ import annotations
@@ -67,7 +73,11 @@ def upgrade() -> None:
                 f"ON {TABLE} BEGIN SELECT RAISE(ABORT, 'qbank: {event} of {TABLE} rows is "
                 "refused (records are kept)'); END"
             )
+    op.drop_index("ix_item_versions_item_id", table_name="item_versions")
+    op.drop_index("ix_item_versions_content_key", table_name="item_versions")
 
 
 def downgrade() -> None:
+    op.create_index("ix_item_versions_content_key", "item_versions", ["content_key"])
+    op.create_index("ix_item_versions_item_id", "item_versions", ["item_id"])
     op.drop_table(TABLE)  # its triggers go with it
