@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from alembic import command
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
-from conftest import ROOT
+from fresh import modules_after
 from sqlalchemy import text
 
 from cli.main import cli
@@ -23,15 +21,7 @@ PREVIOUS_HEAD = "c0a7e1d9b3f2"
 
 def _loaded_after(code: str, *args: str) -> set[str]:
     """Top-level module names a fresh interpreter holds after running `code`."""
-    script = code + "\nimport sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
-    done = subprocess.run(
-        [sys.executable, "-c", script, *args],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return set(done.stdout.split())
+    return {m.split(".")[0] for m in modules_after(code, *args)}
 
 
 def _revision(database: Database) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fresh import modules_after
 from hostile import unprotect
 from sqlalchemy import select, update
 from test_bulk_import import OCC, records, store
@@ -122,15 +123,5 @@ def test_a_large_scope_without_candidates_reports_no_pairs(
 def test_the_worker_module_loads_no_engine_and_no_orm() -> None:
     """What keeps the worker's start near 0.1 s: `qbank.overlap.scope_rows` and what it
     imports load none of numpy, numba, SQLAlchemy or the ORM model."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, qbank.overlap.scope_rows; "
-        "print(sorted(m for m in ('numpy', 'numba', 'sqlalchemy', 'qbank.model') "
-        "if m in sys.modules))"
-    )
-    loaded = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    assert loaded == "[]"
+    loaded = modules_after("import qbank.overlap.scope_rows")
+    assert loaded & {"numpy", "numba", "sqlalchemy", "qbank.model"} == set()

@@ -18,7 +18,6 @@ import random
 import select as io_select
 import shutil
 import subprocess
-import sys
 import tarfile
 import time
 import uuid
@@ -30,6 +29,7 @@ from typing import Any
 
 import pytest
 from conftest import copy_to_postgresql, pg_schema_url
+from fresh import modules_after
 from pyrage import x25519
 from sqlalchemy import func, select
 from test_print_practical import assembled_database
@@ -899,15 +899,11 @@ def test_the_format_modules_know_no_database() -> None:
     """docs/architecture.md's layering: the bundle's and the filing package's modules load
     neither SQLAlchemy nor the ORM (a verifier reading a package needs neither), in a fresh
     interpreter (this one has already imported both)."""
-    probe = (
-        "import sys, formats.sealed_bundle, formats.filing_package, formats.item_layout\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'"
-        " or m in ('qbank.model', 'qbank.db', 'qbank.seal')))"
+    loaded = modules_after(
+        "import formats.sealed_bundle, formats.filing_package, formats.item_layout"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
-    ).stdout
-    assert loaded.strip() == "[]"
+    assert {m for m in loaded if m.split(".")[0] == "sqlalchemy"} == set()
+    assert loaded & {"qbank.model", "qbank.db", "qbank.seal"} == set()
 
 
 def test_archive_is_deterministic_sorted_and_anonymous() -> None:
