@@ -80,38 +80,26 @@ def _codes(db: Database, tamper: str, params: dict[str, object]) -> list[tuple[s
     return [(f.code, f.table) for f in report.failures]
 
 
-MISMATCH = [("AUDIT_ITEMS_MISMATCH", "audit_events")]
-
-
-def test_verify_finds_an_edited_row(three_imports: tuple[Database, int]) -> None:
-    db, item_id = three_imports
-    tamper = "UPDATE audit_event_items SET seq = 7 WHERE item_id = :i AND action = 'new_version'"
-    assert _codes(db, tamper, {"i": item_id}) == MISMATCH
-
-
-def test_verify_finds_a_removed_row(three_imports: tuple[Database, int]) -> None:
-    db, item_id = three_imports
-    tamper = "DELETE FROM audit_event_items WHERE item_id = :i AND action = 'revert'"
-    assert _codes(db, tamper, {"i": item_id}) == MISMATCH
-
-
-def test_verify_finds_every_row_of_an_event_removed(three_imports: tuple[Database, int]) -> None:
-    db, item_id = three_imports
-    tamper = (
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        # a row edited
+        "UPDATE audit_event_items SET seq = 7 WHERE item_id = :i AND action = 'new_version'",
+        # a row removed
+        "DELETE FROM audit_event_items WHERE item_id = :i AND action = 'revert'",
+        # every row of an event removed (the third import's one change)
         "DELETE FROM audit_event_items WHERE event_id = "
-        "(SELECT event_id FROM audit_event_items WHERE item_id = :i AND action = 'revert')"
-    )
-    assert _codes(db, tamper, {"i": item_id}) == MISMATCH
-
-
-def test_verify_finds_an_added_row(three_imports: tuple[Database, int]) -> None:
-    db, item_id = three_imports
-    tamper = (
+        "(SELECT event_id FROM audit_event_items WHERE item_id = :i AND action = 'revert')",
+        # a row added
         "INSERT INTO audit_event_items (event_id, position, item_id, action, version, seq) "
         "SELECT event_id, position + 1, item_id, 'new_version', version, 9 "
-        "FROM audit_event_items WHERE item_id = :i AND action = 'revert'"
-    )
-    assert _codes(db, tamper, {"i": item_id}) == MISMATCH
+        "FROM audit_event_items WHERE item_id = :i AND action = 'revert'",
+    ],
+    ids=["edited", "removed", "all-removed", "added"],
+)
+def test_verify_finds_the_rows_changed(three_imports: tuple[Database, int], tamper: str) -> None:
+    db, item_id = three_imports
+    assert _codes(db, tamper, {"i": item_id}) == [("AUDIT_ITEMS_MISMATCH", "audit_events")]
 
 
 def test_verify_finds_rows_under_another_event(three_imports: tuple[Database, int]) -> None:
