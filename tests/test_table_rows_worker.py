@@ -1,5 +1,5 @@
-"""A large sheet's second half read by a worker process: the same records and problems, in
-the same order, as reading it alone, including when the worker fails."""
+"""A large sheet's last rows (`WORKER_ROW_SHARE`) read by a worker process: the same records
+and problems, in the same order, as reading it alone, including when the worker fails."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ def test_large_file_starts_its_worker_before_the_parse(
 
     started.clear()
     split = _read(files[1], parallel=True, monkeypatch=monkeypatch)
-    assert len(started) == 1  # the early worker read the second half
+    assert len(started) == 1  # the early worker read the last rows
     assert started[0]._process.poll() is not None
     assert split.records == alone.records
     assert list(split.problems) == list(alone.problems)
