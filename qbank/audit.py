@@ -304,7 +304,7 @@ class HistoryEntry:
 def history(session: Session, entity: str, entity_id: object) -> list[HistoryEntry]:
     """Every event about one record, oldest first: answers "who did what to item X, when"."""
     found: list[tuple[int, int, HistoryEntry]] = [
-        (event.id, 0, HistoryEntry(event.at, event.actor, event.action, dict(event.detail)))
+        (event.id, 0, HistoryEntry(event.at, event.actor, event.action, _mapping(event.detail)))
         for event in session.scalars(
             select(AuditEvent).where(
                 AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id)
@@ -318,9 +318,14 @@ def history(session: Session, entity: str, entity_id: object) -> list[HistoryEnt
             .select_from(_ITEMS.join(_EVENTS, a.id == i.event_id))
             .where(i.item_id == int(str(entity_id)), a.action == ITEMS_ACTION)
         ):
-            file = detail.get("file") if isinstance(detail, dict) else None
+            file = _mapping(detail).get("file")
             shown = {"version": version, "file": file}
             if seq is not None:
                 shown = {"version": version, "seq": seq, "file": file}
             found.append((event_id, position, HistoryEntry(at, actor, action, shown)))
     return [entry for *_, entry in sorted(found, key=lambda f: f[:2])]
+
+
+def _mapping(detail: object) -> dict[str, Any]:
+    """An event's detail as a mapping; anything else a database holds reads as empty."""
+    return dict(detail) if isinstance(detail, dict) else {}

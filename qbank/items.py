@@ -468,8 +468,9 @@ def _store_all(
     """Write new items and content keys (`owned_keys`: the key each live item owns now), then
     versions with bulk statements of `_BATCH` rows (no per-row flush): each batch points its
     items at their new (or reverted-to) versions, audits its changes (one event whose rows
-    are the reverts, then creations and new versions, in file order) and stores the token sets and signatures of its texts
-    (`fingerprints`), so the first overlap check tokenises nothing."""
+    are the reverts, then creations and new versions, in file order) and stores the token
+    sets and signatures of its texts (`fingerprints`), so the first overlap check tokenises
+    nothing."""
     # The first batches' texts go to the fingerprint worker (if any) before anything is
     # written, so it tokenises and signs them while this process inserts the items and keys;
     # then each batch is sent `_AHEAD` batches before it is written.
@@ -563,8 +564,8 @@ def _store_batch(
     pointers: list[dict[str, int]] = []
     rows: list[dict[str, Any]] = []
     for item_id, (record, sha, key, _) in batch:
-        reverted = None if sha is None else earlier.get((item_id, sha))
-        if sha is not None and reverted is not None:  # back to an earlier version: reuse it
+        if sha is not None and (reverted := earlier.get((item_id, sha))) is not None:
+            # content went back to an earlier version: reuse it
             pointers.append({"item": item_id, "version": reverted})
             reverts.append(audit.ItemChange(item_id, "revert", sha, None))
             continue

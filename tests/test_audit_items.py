@@ -130,3 +130,21 @@ def test_one_event_per_batch(db: Database, monkeypatch: pytest.MonkeyPatch) -> N
         assert [d["items"] for d in counts] == [8, 8, 4]
         assert audit.verify_chain(session) == []
         assert integrity.verify_database(session).ok
+
+
+def test_history_reads_an_event_detail_that_is_not_an_object(
+    three_imports: tuple[Database, int],
+) -> None:
+    """A hostile database's detail (a JSON list) reads as empty: the history is still shown
+    (`qbank db verify` reports the edited event)."""
+    db, item_id = three_imports
+    with db.transaction() as session:
+        unprotect(session, "audit_events")
+        session.execute(
+            text("UPDATE audit_events SET detail = '[1, 2]' WHERE action = :a"),
+            {"a": audit.ITEMS_ACTION},
+        )
+        entries = audit.history(session, "item", item_id)
+        assert [e.action for e in entries] == ["create", "new_version", "revert"]
+        assert {e.detail["file"] for e in entries} == {None}
+        session.rollback()
