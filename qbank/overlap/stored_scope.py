@@ -51,7 +51,6 @@ from qbank.overlap.units import (
     stream_item_rows,
 )
 from qbank.policy import Policy
-from qbank.queries import current_item_contents
 from qbank.worker import WorkerFailed
 
 if TYPE_CHECKING:
@@ -129,12 +128,15 @@ def _start_part(session: Session, bank: Bank) -> tuple[Worker, int, int] | None:
     path = sqlite_path(connection)
     if path is None or workers.cores() < 2:
         return None
-    live = current_item_contents(bank.id).with_only_columns(Item.id)
-    count = select(func.count()).select_from(live.order_by(None).subquery())
-    total = int(connection.scalar(count) or 0)
+    # The bank's items, deleted ones too, read from the index on bank_id alone (the live
+    # items' join of a million versions took 1.6 s to count and to skip): the split needs no
+    # exact count, any item id divides the scope's rows the same way whichever reads them.
+    ids = select(Item.id).where(Item.bank_id == bank.id)
+    total = int(connection.scalar(select(func.count()).select_from(ids.subquery())) or 0)
     if total < PARALLEL_SCOPE:
         return None
-    split = connection.scalar(live.offset(total - int(total * _WORKER_SHARE) - 1).limit(1))
+    skip = total - int(total * _WORKER_SHARE) - 1
+    split = connection.scalar(ids.order_by(Item.id).offset(skip).limit(1))
     if split is None:
         return None
     worker = workers.start_worker(warm=f"{_PART}:loaded")
