@@ -47,10 +47,7 @@ def insert_many(
         elif default.is_scalar:
             defaults[column.key] = default.arg  # type: ignore[attr-defined]
     stmt: Insert = _skipping_insert(session, table) if skip_existing else insert(table)
-    if defaults:
-        execute_many(session, stmt, [{**row, **defaults} for row in rows])
-    else:
-        execute_many(session, stmt, rows)
+    execute_many(session, stmt, rows, constants=defaults)
 
 
 def _skipping_insert(session: Session, table: Table) -> Insert:
@@ -67,15 +64,22 @@ def _skipping_insert(session: Session, table: Table) -> Insert:
     raise NotImplementedError(f"no INSERT ... ON CONFLICT DO NOTHING for {name}")
 
 
-def execute_many(session: Session, stmt: UpdateBase, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Execute `stmt` once per row of `rows` (mappings naming every bind parameter it has)
-    with one driver `executemany`."""
+def execute_many(
+    session: Session,
+    stmt: UpdateBase,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    constants: Mapping[str, Any] | None = None,
+) -> None:
+    """Execute `stmt` once per row of `rows` (mappings naming, with `constants`, every bind
+    parameter it has; `constants` the same for every row) with one driver `executemany`."""
     if not rows:
         return
+    constants = constants or {}
     session.flush()  # what the ORM holds pending goes first, as a Core execute would see it
     connection = session.connection()
     dialect = connection.dialect
-    compiled = stmt.compile(dialect=dialect, column_keys=list(rows[0]))
+    compiled = stmt.compile(dialect=dialect, column_keys=[*rows[0], *constants])
     names: Sequence[str] = (
         list(compiled.positiontup or ()) if dialect.positional else list(compiled.binds)
     )
@@ -89,10 +93,11 @@ def execute_many(session: Session, stmt: UpdateBase, rows: Sequence[Mapping[str,
             processors.append(_encoded_as_is(processor))
         else:
             processors.append(processor)
-    missing = [n for n in names if n not in rows[0]]
+    missing = [n for n in names if n not in rows[0] and n not in constants]
     if missing:
         raise ValueError(f"rows do not give {', '.join(missing)}")
-    connection.exec_driver_sql(compiled.string, _parameters(rows, names, processors, dialect))
+    parameters = _parameters(rows, names, processors, dialect, constants)
+    connection.exec_driver_sql(compiled.string, parameters)
 
 
 def _parameters(
@@ -100,20 +105,33 @@ def _parameters(
     names: Sequence[str],
     processors: Sequence[Callable[[Any], Any] | None],
     dialect: Dialect,
+    constants: Mapping[str, Any],
 ) -> list[Any]:
-    """The driver's parameters of `rows`: each value through its bind processor, if any.
-    The values are picked with one `itemgetter` per row (in C); the columns with a processor
-    are then rewritten column by column and the rows zipped back together (in C), so a row
-    costs Python work only where Core's would: one processor call per processed value, and
-    one for a run of the same object (a default's time, a batch's file name)."""
-    pick = operator.itemgetter(*names)
-    if len(names) == 1:
-        values: list[Any] = [(pick(row),) for row in rows]
+    """The driver's parameters of `rows` (and `constants`, for each row): each value through
+    its bind processor, if any. The rows' values are picked with one `itemgetter` per row (in
+    C); where some columns have a processor, those and the constants are then set column by
+    column and the rows zipped back together (in C), so a row costs Python work only where
+    Core's would: one processor call per processed value, and one for a run of the same
+    object (a constant, a batch's file name). Without processors, each row is merged with
+    the constants instead (cheaper than taking the rows apart: 200,000 rows of 22 columns
+    0.29 s against 0.46 s; with a processor 0.47 s against 0.70 s)."""
+    processed = [(i, p) for i, p in enumerate(processors) if p is not None]
+    if constants and not processed:  # no columns to rewrite: each row with the constants
+        rows = [{**row, **constants} for row in rows]
+        constants = {}
+    given = [name for name in names if name not in constants]
+    pick = operator.itemgetter(*given) if given else None
+    if pick is None:
+        values: list[Any] = [()] * len(rows)
+    elif len(given) == 1:
+        values = [(pick(row),) for row in rows]
     else:
         values = [pick(row) for row in rows]
-    processed = [(i, p) for i, p in enumerate(processors) if p is not None]
     if processed:
-        columns: list[Sequence[Any]] = list(zip(*values, strict=True))
+        picked = iter(list(zip(*values, strict=True)) if given else [])
+        columns: list[Sequence[Any]] = [
+            [constants[name]] * len(rows) if name in constants else next(picked) for name in names
+        ]
         for i, processor in processed:
             columns[i] = _processed(columns[i], processor)
         values = list(zip(*columns, strict=True))

@@ -8,10 +8,21 @@ hashed) would differ between a bulk import and a one-row write.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import JSON, Column, Integer, MetaData, Table, create_engine, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    select,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
@@ -118,5 +129,46 @@ def test_encoded_json_is_stored_as_the_value_it_encodes(db_url: str) -> None:
             read = dict(connection.execute(select(table.c.id, table.c.v)).all())
             assert [read[100 + i] for i in range(len(values))] == values
             assert read[200] == "plain"
+    finally:
+        engine.dispose()
+
+
+def test_defaults_are_stored_as_core_stores_them(db_url: str) -> None:
+    """Columns the rows do not give get their Python-side defaults (a callable's, a
+    scalar's, a JSON one), wherever they sit among the given ones, stored as a Core insert
+    stores them, on SQLite and PostgreSQL."""
+    engine = create_engine(db_url)
+    when = datetime(2026, 12, 4, 21, 0, 5, 123456)
+    table = Table(
+        "t",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("at", DateTime, default=lambda: when),
+        Column("name", String(20)),
+        Column("tag", String(10), default="新"),
+        Column("meta", JSON, default=lambda: {"k": ["v"]}),
+        Column("n", Integer),
+    )
+    table.metadata.create_all(engine)
+    rows = [{"id": i, "name": f"题{i}", "n": i * 2} for i in range(5)]
+    try:
+        with Session(engine) as session, session.begin():
+            insert_many(session, table, rows)
+            session.execute(table.insert(), [{**r, "id": 100 + r["id"]} for r in rows])
+            insert_many(session, table, [{"id": 200}])  # every column but the key a default
+        with engine.connect() as connection:
+            columns = "at, name, tag, CAST(meta AS TEXT), n"
+            raw = {
+                i: rest for i, *rest in connection.exec_driver_sql(f"SELECT id, {columns} FROM t")
+            }
+            assert [raw[i] for i in range(5)] == [raw[100 + i] for i in range(5)]
+            read = {row.id: row for row in connection.execute(select(table))}
+            assert (read[3].at, read[3].tag, read[3].meta, read[3].n) == (
+                when,
+                "新",
+                {"k": ["v"]},
+                6,
+            )
+            assert (read[200].name, read[200].tag, read[200].n) == (None, "新", None)
     finally:
         engine.dispose()
