@@ -303,10 +303,20 @@ def read_only_sqlite(path: str) -> sqlite3.Connection:
     """A `sqlite3` connection to the existing file `path` that cannot write it, in a read
     transaction (one snapshot; no write lock, so it reads beside a writer that holds one),
     with qbank's pragmas (the busy timeout)."""
-    uri = Path(path).absolute().as_uri() + "?mode=ro"
+    return _read_transaction(path, "ro")
+
+
+def _read_transaction(path: str, mode: str) -> sqlite3.Connection:
+    """A `sqlite3` connection to the existing file `path` (URI `mode`: never creating one)
+    with qbank's pragmas, in a deferred transaction: one snapshot, no write lock."""
+    uri = Path(path).absolute().as_uri() + f"?mode={mode}"
     connection = sqlite3.connect(uri, uri=True, timeout=busy_timeout())
-    _sqlite_pragmas(connection, None)
-    connection.execute("BEGIN")
+    try:
+        _sqlite_pragmas(connection, None)
+        connection.execute("BEGIN")
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 
@@ -325,19 +335,17 @@ def read_current_sqlite(db: str | None, statements: Mapping[str, str]) -> dict[s
     if path is None or head is None:
         return None
     try:
-        uri = Path(path).absolute().as_uri() + "?mode=rw"  # an existing file: never create one
-        connection = sqlite3.connect(uri, uri=True, timeout=busy_timeout())
-    except (sqlite3.Error, ValueError):
-        return None
-    try:
-        _sqlite_pragmas(connection, None)
-        connection.execute("BEGIN")  # deferred: one snapshot, no write lock
-        if connection.execute("SELECT version_num FROM alembic_version").fetchall() != [(head,)]:
-            return None
-        return {name: connection.execute(sql).fetchall() for name, sql in statements.items()}
+        connection = _read_transaction(path, "rw")  # an existing file: never create one
+        try:
+            rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+            if rows != [(head,)]:
+                return None
+            return {name: connection.execute(sql).fetchall() for name, sql in statements.items()}
+        finally:
+            connection.close()  # never wrote: closing ends the read transaction
     except sqlite3.Error as error:
         if is_busy(error):
             raise DatabaseBusy() from error
         return None
-    finally:
-        connection.close()  # never wrote: closing ends the read transaction
+    except ValueError:  # a path no URI can name
+        return None
