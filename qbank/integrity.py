@@ -69,7 +69,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import itertools
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -957,21 +959,15 @@ class _Run:
             ) != audit.items_digest(changes):
                 self.fail("AUDIT_ITEMS_MISMATCH", "audit_events", event_id)
 
-        current: int | None = None
-        changes: list[audit.ItemChange] = []
-        for event_id, item_id, action, version, seq in self.rows(
+        rows = self.rows(
             select(i.event_id, i.item_id, i.action, i.version, i.seq).order_by(
                 i.event_id, i.position
             )
-        ):
-            self.seen()
-            if event_id != current:
-                if current is not None:
-                    close(current, changes)
-                current, changes = event_id, []
-            changes.append(audit.ItemChange(item_id, action, version, seq))
-        if current is not None:
-            close(current, changes)
+        )
+        for event_id, group in itertools.groupby(rows, key=operator.itemgetter(0)):
+            changes = [audit.ItemChange(*row[1:]) for row in group]
+            self.seen(len(changes))
+            close(event_id, changes)
         for event_id in list(committed):  # every row of the event is gone
             close(event_id, [])
 
