@@ -60,25 +60,27 @@ class Location:
     def describe(self) -> str:
         return self._described(self.row, self.paragraph)
 
-    def _described(self, row: object, paragraph: object) -> str:
-        """`describe` with `row` and `paragraph` (where set) rendered as given."""
+    def _described(self, row: object, paragraph: object, lang: str | None = None) -> str:
+        """`describe` with `row` and `paragraph` (where set) rendered as given, in `lang`
+        (None: the current language)."""
         if self.table is not None and self.row is not None and self.column is not None:
             return tr(
                 "loc.table_cell",
+                lang=lang,
                 file=self.file,
                 table=self.table,
                 row=row,
                 column=self.column,
             )
         if self.table is not None and self.row is not None:
-            return tr("loc.table", file=self.file, table=self.table, row=row)
+            return tr("loc.table", lang=lang, file=self.file, table=self.table, row=row)
         if self.sheet is not None and self.row is not None:
-            return tr("loc.sheet_row", file=self.file, sheet=self.sheet, row=row)
+            return tr("loc.sheet_row", lang=lang, file=self.file, sheet=self.sheet, row=row)
         if self.row is not None:
-            return tr("loc.row", file=self.file, row=row)
+            return tr("loc.row", lang=lang, file=self.file, row=row)
         if self.paragraph is not None:
-            return tr("loc.paragraph", file=self.file, paragraph=paragraph)
-        return tr("loc.file", file=self.file)
+            return tr("loc.paragraph", lang=lang, file=self.file, paragraph=paragraph)
+        return tr("loc.file", lang=lang, file=self.file)
 
 
 _ROW_SLOT, _PARAGRAPH_SLOT = "\x00r", "\x00p"  # NUL: in no file name, sheet name or XML text
@@ -88,8 +90,11 @@ def describer() -> Callable[[Location], str]:
     """`Location.describe` for the many locations of an import: each kind of place in a file
     (a sheet's rows, a table's cells, paragraphs) is rendered once, its row or paragraph left
     open, and filled in for each location (a catalogue lookup and format per record was most
-    of the cost of an import's version origins)."""
+    of the cost of an import's version origins). In the language current when it is made: a
+    command runs in one, and asking it per location (the environment read each time) cost
+    as much as the rest."""
     templates: dict[tuple[object, ...], str] = {}
+    lang = language()
 
     def describe(location: Location) -> str:
         row, paragraph = location.row, location.paragraph
@@ -100,11 +105,10 @@ def describer() -> Callable[[Location], str]:
             location.column,
             row is None,
             paragraph is None,
-            language(),
         )
         template = templates.get(key)
         if template is None:
-            template = templates[key] = location._described(_ROW_SLOT, _PARAGRAPH_SLOT)
+            template = templates[key] = location._described(_ROW_SLOT, _PARAGRAPH_SLOT, lang)
         return template.replace(_ROW_SLOT, str(row)).replace(_PARAGRAPH_SLOT, str(paragraph))
 
     return describe
