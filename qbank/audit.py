@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import RowMapping, select, text
 from sqlalchemy.orm import Session
 
-from qbank.bulk import insert_many
+from qbank.bulk import insert_many, new_ids
 from qbank.canonical import canonical_bytes, sha256_hex
 from qbank.db import PG_LOCK
 from qbank.model import AuditEvent, Base, utcnow
@@ -141,23 +141,30 @@ def record_many(
     for start in range(0, len(events), batch):
         rows = []
         for event in events[start : start + batch]:
-            detail = _as_stored(event.detail)
-            entity_id = str(event.entity_id)
-            row = {
-                "at": at,
-                "actor": actor,
-                "action": event.action,
-                "entity": event.entity,
-                "entity_id": entity_id,
-                "bank_id": event.bank_id,
-                "detail": detail,
-                "prev_hash": prev,
-            }
-            digest = row["hash"] = event_hash(prev, {**row, "at": hashed_at})
+            row = _chained_row(prev, at, hashed_at, actor, event)
             rows.append(row)
-            prev = digest
+            prev = row["hash"]
         insert_many(session, _EVENTS, rows)
     session.info.pop(_TAIL, None)
+
+
+def _chained_row(
+    prev: str, at: datetime, hashed_at: str, actor: str, event: Event
+) -> dict[str, Any]:
+    """The audit_events row of `event`, after the event whose hash is `prev`, at `at`
+    (`hashed_at` its hashed form)."""
+    row = {
+        "at": at,
+        "actor": actor,
+        "action": event.action,
+        "entity": event.entity,
+        "entity_id": str(event.entity_id),
+        "bank_id": event.bank_id,
+        "detail": _as_stored(event.detail),
+        "prev_hash": prev,
+    }
+    row["hash"] = event_hash(prev, {**row, "at": hashed_at})
+    return row
 
 
 @dataclass(frozen=True)
@@ -178,40 +185,50 @@ def items_digest(changes: Sequence[ItemChange]) -> str:
     return sha256_hex(canonical_bytes([[c.item_id, c.action, c.version, c.seq] for c in changes]))
 
 
-def record_item_changes(
-    session: Session, *, actor: str, bank_id: int, file: str, changes: Sequence[ItemChange]
-) -> None:
-    """Append one `import_items` event about the bank, committing to `changes` (their count
-    and `items_digest`), and the changes as its rows in `audit_event_items`."""
-    if not changes:
-        return
-    event = record(
-        session,
-        actor=actor,
-        action=ITEMS_ACTION,
-        entity="bank",
-        entity_id=bank_id,
-        bank_id=bank_id,
-        file=file,
-        items=len(changes),
-        items_sha256=items_digest(changes),
-    )
-    session.flush()  # the event's id, for its rows
-    insert_many(
-        session,
-        _ITEMS,
-        [
-            {
-                "event_id": event.id,
-                "position": position,
-                "item_id": change.item_id,
-                "action": change.action,
-                "version": change.version,
-                "seq": change.seq,
-            }
-            for position, change in enumerate(changes)
-        ],
-    )
+class ItemEvents:
+    """The `import_items` events of one import, appended with bulk statements only (so they
+    can run behind the import, `qbank.bulk.write_behind`): one per batch of changed items,
+    committing to them (their count and `items_digest`), the changes its rows in
+    `audit_event_items`. The chain's tail is read once, when this is made, and `events`
+    ids taken then (`qbank.bulk.new_ids`); the import's lock keeps other writers out
+    meanwhile. After the last, the next `record` of the transaction reads the tail back."""
+
+    def __init__(
+        self, session: Session, *, actor: str, bank_id: int, file: str, events: int
+    ) -> None:
+        self._session = session
+        self._actor, self._bank_id, self._file = actor, bank_id, file
+        self._prev = _tail_hash(session)
+        session.flush()  # events recorded one by one before these come first in the chain
+        self._ids = iter(new_ids(session, _EVENTS, events))
+
+    def append(self, changes: Sequence[ItemChange]) -> None:
+        """Append the event of a batch's `changes` (none: no event)."""
+        if not changes:
+            return
+        at = utcnow()
+        detail = {"file": self._file, "items": len(changes), "items_sha256": items_digest(changes)}
+        event = Event(ITEMS_ACTION, "bank", self._bank_id, self._bank_id, detail)
+        row = _chained_row(self._prev, at, hashed_time(at), self._actor, event)
+        row["id"] = event_id = next(self._ids)
+        insert_many(self._session, _EVENTS, [row])
+        insert_many(
+            self._session,
+            _ITEMS,
+            [
+                {
+                    "event_id": event_id,
+                    "position": position,
+                    "item_id": change.item_id,
+                    "action": change.action,
+                    "version": change.version,
+                    "seq": change.seq,
+                }
+                for position, change in enumerate(changes)
+            ],
+        )
+        self._prev = row["hash"]
+        self._session.info.pop(_TAIL, None)
 
 
 _PLAIN = (str, int, bool, type(None))

@@ -16,7 +16,7 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Dialect, Insert, Table, insert
+from sqlalchemy import JSON, Dialect, Insert, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
 
@@ -98,6 +98,28 @@ def execute_many(
         raise ValueError(f"rows do not give {', '.join(missing)}")
     parameters = _parameters(rows, names, processors, dialect, constants)
     connection.exec_driver_sql(compiled.string, parameters)
+
+
+def new_ids(session: Session, table: Table, count: int) -> list[int]:
+    """Ids for `count` rows about to be inserted into `table` (integer primary key `id`),
+    given in the insert rather than read back after it. On SQLite the ids after the largest
+    one: every SQLite transaction holds the database's write lock from its start (`qbank.db`),
+    so no other writer takes them, and they are the ids SQLite would give. On PostgreSQL the
+    next values of the column's own sequence (what its default takes), so concurrent
+    writers never collide."""
+    if not count:
+        return []
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        found = connection.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+            ),
+            {"table": table.name, "n": count},
+        )
+        return [int(value) for (value,) in found]
+    last = int(session.execute(select(func.max(table.c.id))).scalar() or 0)
+    return list(range(last + 1, last + 1 + count))
 
 
 def _parameters(

@@ -20,12 +20,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qbank import audit
-from qbank.bulk import execute_many, insert_many
+from qbank.bulk import execute_many, insert_many, new_ids
 from qbank.canonical import canonical_text, content_id, sha256_hex
 from qbank.content import verified_item_content
 from qbank.db import DatabaseBusy, lock_bank
@@ -484,15 +484,28 @@ def _store_all(
     ahead: collections.deque[PreparedBatch] = collections.deque()
     if fingerprints is not None:
         ahead.extend(prepared(n) for n in range(min(_AHEAD, len(starts))))
-    item_ids = _item_ids(session, bank, changes)
+    # What the writes depend on is read once, first (ids, earlier versions, the audit
+    # chain's tail), not a query per batch.
+    item_ids, new_items = _item_ids(session, bank, changes)
+    last_seq, earlier = _earlier_versions(
+        session, [item.id for _, _, _, item in changes if item is not None]
+    )
+    fresh = sum(
+        1
+        for item_id, change in zip(item_ids, changes, strict=True)
+        if _reverted(earlier, item_id, change[1]) is None
+    )
+    ids = _Ids(iter(new_ids(session, _VERSIONS, fresh)), last_seq, earlier)
+    events = audit.ItemEvents(
+        session, actor=writing.actor, bank_id=bank.id, file=writing.source, events=len(starts)
+    )
+    for start in range(0, len(new_items), _BATCH):
+        insert_many(session, _ITEMS, new_items[start : start + _BATCH])
     _store_keys(
         session,
         bank,
         [(item_id, key) for item_id, (_, _, key, _) in zip(item_ids, changes, strict=True)],
         owned_keys,
-    )
-    last_seq, earlier = _earlier_versions(
-        session, [item.id for _, _, _, item in changes if item is not None]
     )
     for index, start in enumerate(starts):
         if fingerprints is not None and index + _AHEAD < len(starts):
@@ -500,7 +513,7 @@ def _store_all(
         batch = list(
             zip(item_ids[start : start + _BATCH], changes[start : start + _BATCH], strict=True)
         )
-        _store_batch(session, bank, batch, writing, last_seq, earlier)
+        _store_batch(session, batch, writing, ids, events)
         if fingerprints is not None:
             fingerprints.store(ahead.popleft())
         if writing.progress is not None:
@@ -523,32 +536,49 @@ def _random_guids(count: int) -> list[str]:
     return guids
 
 
-def _item_ids(session: Session, bank: Bank, changes: Sequence[_Planned]) -> list[int]:
-    """The id of each change's item: the live item's, or a new item's (inserted here, in file
-    order, with the record's guid or a fresh one). Changes are read by position, not
-    unpacked with `*_` (which builds a list per change: half this function's time at a
-    million). Nothing that walks every change of an import unpacks it so."""
+def _item_ids(
+    session: Session, bank: Bank, changes: Sequence[_Planned]
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """The id of each change's item: the live item's, or a new item's (given here, in file
+    order, with the record's guid or a fresh one); and the new items' rows, to insert.
+    Changes are read by position, not unpacked with `*_` (which builds a list per change:
+    half this function's time at a million). Nothing that walks every change of an import
+    unpacks it so."""
     new = [i for i, change in enumerate(changes) if change[3] is None]
     fresh_guids = iter(_random_guids(sum(1 for i in new if not changes[i][0].guid)))
     ids = [0 if item is None else item.id for item in (change[3] for change in changes)]
     rows: list[dict[str, Any]] = []
-    for i, item_id in zip(new, _new_ids(session, _ITEMS, len(new)), strict=True):
+    for i, item_id in zip(new, new_ids(session, _ITEMS, len(new)), strict=True):
         ids[i] = item_id
         rows.append(
             {"id": item_id, "bank_id": bank.id, "guid": changes[i][0].guid or next(fresh_guids)}
         )
-    for start in range(0, len(rows), _BATCH):
-        insert_many(session, _ITEMS, rows[start : start + _BATCH])
-    return ids
+    return ids, rows
+
+
+@dataclass
+class _Ids:
+    """Where an import's new versions get their ids and numbers, and reverts their version:
+    ids taken before the writes (`new_ids`), each item's last version number, and every
+    earlier version's id by (item, version)."""
+
+    versions: Iterator[int]
+    last_seq: dict[int, int]
+    earlier: dict[tuple[int, str], int]
+
+
+def _reverted(earlier: dict[tuple[int, str], int], item_id: int, sha: str | None) -> int | None:
+    """The id of the item's earlier version with content `sha`, if the change goes back to
+    one (then it gets no new version)."""
+    return None if sha is None else earlier.get((item_id, sha))
 
 
 def _store_batch(
     session: Session,
-    bank: Bank,
     batch: Sequence[tuple[int, _Planned]],
     writing: _Writing,
-    last_seq: dict[int, int],
-    earlier: dict[tuple[int, str], int],
+    ids: _Ids,
+    events: audit.ItemEvents,
 ) -> None:
     """One batch of versions, their items' pointers and their audit event (one for the batch,
     its rows the changes: reverts, then creations and new versions, in file order)."""
@@ -557,19 +587,19 @@ def _store_batch(
     pointers: list[dict[str, int]] = []
     rows: list[dict[str, Any]] = []
     for item_id, (record, sha, key, _) in batch:
-        if sha is not None and (reverted := earlier.get((item_id, sha))) is not None:
+        reverted = _reverted(ids.earlier, item_id, sha)
+        if reverted is not None and sha is not None:
             # content went back to an earlier version: reuse it
             pointers.append({"item": item_id, "version": reverted})
             reverts.append(audit.ItemChange(item_id, "revert", sha, None))
             continue
         content = item_content(record, author=writing.author)
-        row = _version_row(record, content, item_id, last_seq.get(item_id, 0) + 1, key)
+        row = _version_row(record, content, item_id, ids.last_seq.get(item_id, 0) + 1, key)
+        row["id"] = next(ids.versions)
         row["sha256"] = sha or sha256_hex(row["canonical"].encode("utf-8"))
         row["origin"] = _origin(writing, record.location)
         row["created_by"] = writing.actor
         rows.append(row)
-    for row, version_id in zip(rows, _new_ids(session, _VERSIONS, len(rows)), strict=True):
-        row["id"] = version_id
     insert_many(session, _VERSIONS, rows)
     for row in rows:
         pointers.append({"item": row["item_id"], "version": row["id"]})
@@ -584,35 +614,7 @@ def _store_batch(
             pointers,
         )
         _expire_items(session, {p["item"] for p in pointers})
-    audit.record_item_changes(
-        session,
-        actor=writing.actor,
-        bank_id=bank.id,
-        file=writing.source,
-        changes=reverts + created,
-    )
-
-
-def _new_ids(session: Session, table: Any, count: int) -> list[int]:
-    """Ids for `count` rows about to be inserted into `table` (integer primary key `id`),
-    given in the insert rather than read back after it. On SQLite the ids after the largest
-    one: the import's transaction holds the database's write lock (`qbank.db.lock_bank`), so
-    no other writer takes them, and they are the ids SQLite would give. On PostgreSQL the
-    next values of the column's own sequence (what its default takes), so concurrent
-    writers never collide."""
-    if not count:
-        return []
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        found = connection.execute(
-            text(
-                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
-            ),
-            {"table": table.name, "n": count},
-        )
-        return [int(value) for (value,) in found]
-    last = int(session.execute(select(func.max(table.c.id))).scalar() or 0)
-    return list(range(last + 1, last + 1 + count))
+    events.append(reverts + created)
 
 
 def _version_row(

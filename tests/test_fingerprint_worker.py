@@ -2,22 +2,24 @@
 
 The worker's results are stored as the import's own would be: the same rows, byte for byte,
 whether it is used, fails, or dies on the way (the import then computes in its own process).
-Also here: new ids given in the insert, on either database.
+Also here: new ids given in the insert, on either database, and the reads an import's writes
+depend on made once, not once per batch.
 """
 
 from __future__ import annotations
 
 import pytest
 from hostile import unprotect
-from sqlalchemy import Text, func, select, text, type_coerce
+from sqlalchemy import Text, event, func, select, text, type_coerce
 from test_bulk_import import OCC, records
 
 from qbank import worker
+from qbank.audit import ITEMS_ACTION, verify_chain
 from qbank.bank import ensure_bank
 from qbank.db import Database, open_database
 from qbank.items import import_items
 from qbank.json_column import json_column
-from qbank.model import Item, ItemVersion, Signature, TokenSet
+from qbank.model import AuditEvent, AuditItem, Item, ItemVersion, Signature, TokenSet
 from qbank.overlap import fingerprint_worker
 from qbank.overlap.fingerprint_worker import COMPUTE, compute
 from qbank.records import ItemRecord
@@ -165,6 +167,45 @@ def test_new_ids_given_in_the_insert(
     finally:
         database.dispose()
     assert _import_rows(db_url) == serial
+
+
+def test_an_import_reads_as_much_for_ten_batches_as_for_two(
+    small_batches: None, db_url: str
+) -> None:
+    """Ids, earlier versions, the audit chain's tail and the tokenizer's row are read before the
+    batches are written, not once per batch of 40: importing 400 items sends the database as
+    many queries as importing 80 (into another bank), and the batches' events chain and
+    name their items."""
+    database = open_database(db_url)
+    queries: list[str] = []
+
+    def count(*args: object) -> None:
+        statement = str(args[2]).lstrip().upper()
+        if statement.startswith(("SELECT", "WITH")) or " RETURNING " in statement:
+            queries.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    counts = []
+    try:
+        for occupation, items in ((OCC, 80), ("6-31-01-04", 400)):
+            with database.transaction() as session:
+                bank = ensure_bank(session, occupation, 4, actor="tester", occupation_name="工")
+                del queries[:]
+                import_items(session, bank, records(items), source="bank.xlsx", actor="tester")
+                counts.append(len(queries))
+        with database.transaction() as session:
+            events = session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == ITEMS_ACTION)
+            )
+            named = session.scalar(select(func.count()).select_from(AuditItem))
+            problems = verify_chain(session)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+        database.dispose()
+    assert (events, named, problems) == (12, 480, [])
+    assert counts[0] == counts[1], counts
 
 
 def test_worker_leaves_stored_rows_as_they_are(

@@ -449,6 +449,7 @@ class FingerprintWriter:
         self._clean = clean
         self._num_perm, self._seed = int(policy.num_perm.value), int(policy.seed.value)
         self._info = tokenizer_info(None)  # remembered, so checks need not load the tokenizer
+        self._registered = False  # the identity's row: looked up once, not every batch
         self._worker = (
             fingerprint_worker.start() if fingerprint_worker.worth_a_worker(texts) else None
         )
@@ -491,7 +492,9 @@ class FingerprintWriter:
             )
             return
         keys, encoded, signed = computed
-        register_tokenizer(self._session, self._info)
+        if not self._registered:
+            register_tokenizer(self._session, self._info)
+            self._registered = True
         # A stored row (another bank's text, an earlier version's) is kept as it is, even one
         # that is not a token list (`_stored_tokens`: its readers recompute it from the text).
         _insert_token_sets(
