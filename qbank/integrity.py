@@ -766,12 +766,10 @@ class _Run:
         wanted = {sha for row in marks for sha in (row[1], row[2])}
         v = ItemVersion.__table__.c
         owners: dict[str, set[int]] = defaultdict(set)
-        listed = sorted(wanted)
-        for start in range(0, len(listed), 500):
-            for item_id, sha in self.session.execute(
-                select(v.item_id, v.sha256).where(v.sha256.in_(listed[start : start + 500]))
-            ):
-                owners[sha].add(item_id)
+        if wanted:  # one pass: no index finds a version by its id alone (only with its item)
+            for item_id, sha in self.session.execute(select(v.item_id, v.sha256)):
+                if sha in wanted:
+                    owners[sha].add(item_id)
         for aid, version_a, version_b, reviewer, reason, text, signature in marks:
             self.seen()
             if not text or not signature:

@@ -154,11 +154,12 @@ class ItemVersion(Base):
     __table_args__ = (UniqueConstraint("item_id", "sha256"), UniqueConstraint("item_id", "seq"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # An item's versions are found by the unique (item_id, seq) index; content keys are
-    # looked up in `item_content_keys` (neither needs an index of its own here).
+    # An item's versions are found by the unique (item_id, seq) index, a version by its id
+    # with its item's through (item_id, sha256); content keys are looked up in
+    # `item_content_keys` (none needs an index of its own here).
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"))
     seq: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
     content_key: Mapped[str] = mapped_column(String(64))
     canonical: Mapped[str] = mapped_column(Text)
     type: Mapped[str] = mapped_column(String(16))
