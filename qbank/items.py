@@ -16,6 +16,7 @@ import collections
 import contextlib
 import functools
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -524,16 +525,27 @@ _AHEAD = 2
 """Batches whose texts are with the fingerprint worker before the one being written."""
 
 
-def _random_guids(count: int) -> list[str]:
-    """`count` random (version 4) UUIDs as `str(uuid.uuid4())` writes them, from one read of
-    the system's random source (`uuid.uuid4` reads it and builds a UUID object per call)."""
-    digits = os.urandom(16 * count).hex()
+def _new_guids(count: int) -> list[str]:
+    """`count` new item numbers: version 7 UUIDs (RFC 9562), written as `str(uuid.UUID)`
+    writes them, in increasing order. Each has the current Unix time in milliseconds in its
+    first 48 bits, then 74 bits that count up from a random start (the RFC's monotonic
+    random method: the start from the system's random source, 2**73 values below the top,
+    so the count never carries into the time). Increasing numbers land at the end of the
+    items' unique (bank, guid) index, where random ones (version 4) landed on random pages:
+    a million new items' inserts 2.6 s against 3.9-4.4 s (2026-12-04)."""
+    if not count:
+        return []
+    millis = time.time_ns() // 1_000_000
+    start = int.from_bytes(os.urandom(10)) >> 7  # 73 random bits
     guids = []
-    for start in range(0, 32 * count, 32):
-        h = digits[start : start + 32]
-        variant = "89ab"[int(h[16], 16) & 3]  # the two variant bits: 10xx
-        guids.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}")
+    for n in range(start, start + count):
+        h = f"{millis & _MILLIS:012x}{7 << 12 | n >> 62:04x}{2 << 62 | n & _LOW_62:016x}"
+        guids.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
     return guids
+
+
+_MILLIS = (1 << 48) - 1
+_LOW_62 = (1 << 62) - 1
 
 
 def _item_ids(
@@ -545,7 +557,7 @@ def _item_ids(
     half this function's time at a million). Nothing that walks every change of an import
     unpacks it so."""
     new = [i for i, change in enumerate(changes) if change[3] is None]
-    fresh_guids = iter(_random_guids(sum(1 for i in new if not changes[i][0].guid)))
+    fresh_guids = iter(_new_guids(sum(1 for i in new if not changes[i][0].guid)))
     ids = [0 if item is None else item.id for item in (change[3] for change in changes)]
     rows: list[dict[str, Any]] = []
     for i, item_id in zip(new, new_ids(session, _ITEMS, len(new)), strict=True):

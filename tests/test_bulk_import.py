@@ -221,15 +221,25 @@ def _task_units(records: list[PracticalSetRecord]) -> list[TextUnit]:
     return [TextUnit(t.title, (t.requirements,)) for r in records for t in r.tasks]
 
 
-def test_random_guids_are_version_4_uuids() -> None:
-    """An item without 试题编号 gets a random UUID written as `str(uuid.uuid4())` writes one."""
+def test_new_guids_are_increasing_version_7_uuids() -> None:
+    """An item without 试题编号 gets a version 7 UUID (RFC 9562) written as `str(uuid.UUID)`
+    writes one: the current time in milliseconds, then a count from a random start, so the
+    numbers of one import increase (in text order too) and two imports' differ."""
+    import time
     import uuid
 
-    from qbank.items import _random_guids
+    from qbank.items import _new_guids
 
-    guids = _random_guids(5000)
-    assert len(set(guids)) == 5000
+    before = time.time_ns() // 1_000_000
+    guids = _new_guids(5000)
+    after = time.time_ns() // 1_000_000
+    assert len(set(guids)) == 5000 and guids == sorted(guids)
     for guid in guids:
         parsed = uuid.UUID(guid)
-        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, guid)
-    assert _random_guids(0) == []
+        assert (parsed.version, parsed.variant, str(parsed)) == (7, uuid.RFC_4122, guid)
+        assert before <= parsed.int >> 80 <= after
+    low = [uuid.UUID(g).int & ((1 << 76) - 1) for g in guids]  # 12 bits, variant, 62 bits
+    counts = [(c >> 64) << 62 | (c & ((1 << 62) - 1)) for c in low]
+    assert counts == list(range(counts[0], counts[0] + 5000))
+    assert not set(guids) & set(_new_guids(5000))
+    assert _new_guids(0) == []
