@@ -186,8 +186,8 @@ def items_digest(changes: Sequence[ItemChange]) -> str:
 
 
 class ItemEvents:
-    """The `import_items` events of one import, appended with bulk statements only (so they
-    can run behind the import, `qbank.bulk.write_behind`): one per batch of changed items,
+    """The `import_items` events of one import, appended with bulk statements only (no ORM
+    flush, so no query between an import's batches): one per batch of changed items,
     committing to them (their count and `items_digest`), the changes its rows in
     `audit_event_items`. The chain's tail is read once, when this is made, and `events`
     ids taken then (`qbank.bulk.new_ids`); the import's lock keeps other writers out

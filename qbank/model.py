@@ -155,8 +155,8 @@ class ItemVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # An item's versions are found by the unique (item_id, seq) index, a version by its id
-    # with its item's through (item_id, sha256); content keys are looked up in
-    # `item_content_keys` (none needs an index of its own here).
+    # (always with its item's) by the unique (item_id, sha256) one; content keys are looked
+    # up in `item_content_keys`: none needs an index of its own here.
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"))
     seq: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
