@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -43,11 +44,12 @@ from qbank.records import (
     describer,
     problem_count,
 )
-from qbank.text.keys import texts_id
-from qbank.text.normalize import fold_clean
+from qbank.text.keys import text_content_key
 
 if TYPE_CHECKING:
     from qbank.overlap.fingerprints import FingerprintWriter, PreparedBatch
+
+_log = logging.getLogger(__name__)
 
 
 def item_content(record: ItemRecord, *, author: str | None = None) -> dict[str, Any]:
@@ -77,9 +79,57 @@ def content_key(item_type: str, stem: str, options: dict[str, str]) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _content_key(item_type: str, stem: str, options: tuple[str, ...]) -> str:
-    """`content_key`, remembered: an import asks it of each record when linking, when checking
-    fields and when storing. The texts are already clean (`fold_clean`)."""
-    return texts_id([item_type, fold_clean(stem), [fold_clean(v) for v in options]])
+    """`content_key`, remembered: linking asks it again of records an import has keyed."""
+    return text_content_key(item_type, stem, options)
+
+
+def _key_text(record: ItemRecord) -> tuple[str, str, tuple[str, ...]]:
+    """What `content_key` keys of a record (a worker's `content_keys` takes these)."""
+    return record.type.value, record.stem, tuple(v for _, v in sorted(record.options.items()))
+
+
+def _content_keys(
+    records: Sequence[ItemRecord], fingerprints: FingerprintWriter | None
+) -> list[str]:
+    """`content_key` of each record. From `_KEYS_PARALLEL_MIN` records on, with a worker
+    (the fingerprint writer's, idle until the import stores its first batch), the worker
+    keys the last `_KEYS_WORKER_SHARE` of them, `_KEYS_PART` a request, while this process
+    keys the rest. When the worker fails, the rest is keyed here and the writer's worker
+    closed (its batches are then computed here too, as after any failure of it)."""
+    worker = None if fingerprints is None else fingerprints.worker
+    if worker is None or len(records) < _KEYS_PARALLEL_MIN:
+        return [content_key(r.type.value, r.stem, r.options) for r in records]
+    from qbank.worker import WorkerFailed
+
+    split = len(records) - int(len(records) * _KEYS_WORKER_SHARE)
+    parts = range(split, len(records), _KEYS_PART)
+    pending = [
+        worker.submit(_CONTENT_KEYS, [_key_text(r) for r in records[start : start + _KEYS_PART]])
+        for start in parts
+    ]
+    keys = [content_key(r.type.value, r.stem, r.options) for r in records[:split]]
+    for start, number in zip(parts, pending, strict=True):
+        if worker is not None:
+            try:
+                keys.extend(worker.result(number))
+                continue
+            except WorkerFailed as error:
+                _log.warning("worker failed keying records, keying them here: %s", error)
+                assert fingerprints is not None
+                fingerprints.close()
+                worker = None
+        part = records[start : start + _KEYS_PART]
+        keys.extend(content_key(r.type.value, r.stem, r.options) for r in part)
+    return keys
+
+
+_CONTENT_KEYS = "qbank.text.keys:content_keys"
+_KEYS_PARALLEL_MIN = 100_000
+"""Fewest records whose content keys a worker shares: it has loaded its tokenizer (about a
+second) before it takes its first part, and a smaller import's keys take less than that."""
+_KEYS_WORKER_SHARE = 0.45
+"""The share of the records the worker keys: theirs cross a pipe both ways."""
+_KEYS_PART = 25_000
 
 
 def encode_answer(answer: Answer) -> str:
@@ -250,7 +300,7 @@ def import_items(
 def _import_planned(
     session: Session,
     bank: Bank,
-    records: Iterable[ItemRecord],
+    records: Sequence[ItemRecord],
     fingerprints: FingerprintWriter | None,
     writing: _Writing,
     parse_problems: Sequence[Problem],
@@ -261,7 +311,8 @@ def _import_planned(
     problems = ProblemList(parse_problems)  # bounded: a hostile file may be all problems
     known = _known_items(session, bank)
     points = tree_point_codes(session, bank)
-    plan = _plan(records, known, points, writing.author, summary, problems)
+    keys = _content_keys(records, fingerprints)
+    plan = _plan(records, keys, known, points, writing.author, summary, problems)
     problems.extend(_taken_keys(plan, known.by_key))
     if problems:
         summary.problems = problems.sorted_by_location()
@@ -362,18 +413,19 @@ def _write_cache(session: Session, new_items: int) -> Iterator[None]:
 
 def _plan(
     records: Iterable[ItemRecord],
+    keys: Iterable[str],
     known: _Known,
     points: set[str] | None,
     author: str | None,
     summary: ImportSummary,
     problems: ProblemList,
 ) -> list[_Planned]:
-    """Each record with its version id, content key and the live item it is (its guid, else
-    its text), counting types in `summary`; problems for unknown knowledge points and for
-    records that repeat an item or a text of the file."""
+    """Each record with its version id, content key (`keys`, one per record) and the live
+    item it is (its guid, else its text), counting types in `summary`; problems for unknown
+    knowledge points and for records that repeat an item or a text of the file."""
     plan: list[_Planned] = []
     seen: dict[tuple[str, object], Location] = {}  # (kind, value): no new string per record
-    for record in records:
+    for record, key in zip(records, keys, strict=True):
         summary.by_type[record.type.value] += 1
         if points is not None and record.knowledge_code and record.knowledge_code not in points:
             problems.append(
@@ -384,7 +436,6 @@ def _plan(
                     {"code": record.knowledge_code},
                 )
             )
-        key = content_key(record.type.value, record.stem, record.options)
         item = known.by_guid.get(record.guid) if record.guid else known.by_key.get(key)
         identities: list[tuple[str, object]] = [("text", key)]
         if record.guid:

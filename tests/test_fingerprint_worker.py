@@ -17,19 +17,23 @@ from qbank import worker
 from qbank.audit import ITEMS_ACTION, verify_chain
 from qbank.bank import ensure_bank
 from qbank.db import Database, open_database
-from qbank.items import import_items
+from qbank.items import _content_keys, content_key, import_items
 from qbank.json_column import json_column
 from qbank.model import AuditEvent, AuditItem, Item, ItemVersion, Signature, TokenSet
 from qbank.overlap import fingerprint_worker
 from qbank.overlap.fingerprint_worker import COMPUTE, compute
+from qbank.overlap.fingerprints import FingerprintWriter
 from qbank.records import ItemRecord
 from qbank.worker import Worker, WorkerFailed
 
 
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Batches of 40 items, and a worker from the first text on, on any machine."""
+    """Batches of 40 items, and a worker from the first text on, on any machine, which keys
+    the plan's last records, 25 a request."""
     monkeypatch.setattr("qbank.items._BATCH", 40)
+    monkeypatch.setattr("qbank.items._KEYS_PARALLEL_MIN", 1)
+    monkeypatch.setattr("qbank.items._KEYS_PART", 25)
     monkeypatch.setattr(fingerprint_worker, "PARALLEL_MIN", 1)
     monkeypatch.setattr(worker, "cores", lambda: 2)
 
@@ -167,6 +171,29 @@ def test_new_ids_given_in_the_insert(
     finally:
         database.dispose()
     assert _import_rows(db_url) == serial
+
+
+def test_the_worker_keys_the_plans_last_records(small_batches: None, tmp_path) -> None:
+    """The content keys the fingerprint writer's worker computes are this process's own, in
+    record order; when it fails (here: it has died), the rest is keyed here and the writer
+    goes on without it."""
+    recs = records(130)
+    local = [content_key(r.type.value, r.stem, r.options) for r in recs]
+    database = open_database(f"sqlite:///{tmp_path / 'k.db'}")
+    try:
+        for dies in (False, True):
+            with database.transaction() as session:
+                writer = FingerprintWriter(session, clean=True, texts=len(recs))
+                try:
+                    assert writer.worker is not None
+                    if dies:
+                        writer.worker._process.kill()
+                    assert _content_keys(recs, writer) == local
+                    assert (writer.worker is None) is dies
+                finally:
+                    writer.close()
+    finally:
+        database.dispose()
 
 
 def test_an_import_reads_as_much_for_ten_batches_as_for_two(

@@ -38,6 +38,7 @@ from qbank.text.normalize import fold_text
 
 if TYPE_CHECKING:
     from qbank.text.tokens import Tokenizer
+    from qbank.worker import Worker
 
 _log = logging.getLogger(__name__)
 
@@ -453,6 +454,13 @@ class FingerprintWriter:
         self._worker = (
             fingerprint_worker.start() if fingerprint_worker.worth_a_worker(texts) else None
         )
+
+    @property
+    def worker(self) -> Worker | None:
+        """The worker process, if any: idle until the first batch is prepared, so the import
+        may give it other work first (`qbank.items`: its plan's content keys), reading
+        every result of it before then."""
+        return self._worker
 
     def __call__(self, texts: Texts) -> None:
         self.store(self.prepare(texts))

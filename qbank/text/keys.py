@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Sequence
 
 from qbank.canonical import canonical_text
+from qbank.text.normalize import fold_clean
 
 
 def texts_json(parts: Sequence[str | Sequence[str]]) -> str:
@@ -28,3 +29,16 @@ def stored_text_key(stem: str, options: Sequence[str]) -> str:
     """The key of a text as stored (`TextUnit.key`: its token set's and signature's key), here
     so that the fingerprint worker computes it without loading the storage code."""
     return texts_id([stem, tuple(options)])
+
+
+def text_content_key(item_type: str, stem: str, options: Sequence[str]) -> str:
+    """The content key of an item's text (`qbank.items.content_key`): its type, stem and
+    option texts (in label order), insensitive to width, case and spacing. The texts are
+    already clean (`fold_clean`), as importers give them."""
+    return texts_id([item_type, fold_clean(stem), [fold_clean(v) for v in options]])
+
+
+def content_keys(texts: Sequence[tuple[str, str, Sequence[str]]]) -> list[str]:
+    """`text_content_key` of each (type, stem, options): what a worker computes of a large
+    import's records while the importing process computes the rest (`qbank.items`)."""
+    return [text_content_key(*text) for text in texts]
