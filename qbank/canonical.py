@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 _ENCODER = json.JSONEncoder(
@@ -52,6 +53,12 @@ def canonical_bytes(obj: Any) -> bytes:
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def texts_and_ids(contents: Sequence[Any]) -> list[tuple[str, str]]:
+    """Each content's canonical text and `content_id`: what a worker computes of an import's
+    new item versions while the import writes (`qbank.items`)."""
+    return [(text, sha256_hex(text.encode("utf-8"))) for text in map(canonical_text, contents)]
 
 
 def content_id(obj: Any) -> str:

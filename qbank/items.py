@@ -528,12 +528,19 @@ def _store_all(
     # then each batch is sent `_AHEAD` batches before it is written.
     starts = range(0, len(changes), _BATCH)
 
-    def prepared(number: int) -> PreparedBatch:
+    def prepared(number: int) -> _Ahead:
         assert fingerprints is not None
         part = changes[starts[number] : starts[number] + _BATCH]
-        return fingerprints.prepare([(c[0].stem, tuple(c[0].options.values())) for c in part])
+        contents = [item_content(c[0], author=writing.author) for c in part]
+        worker = fingerprints.worker
+        versions = None
+        new = [content for content, c in zip(contents, part, strict=True) if c[3] is None]
+        if worker is not None:  # submitted before the texts: the batch reads it first
+            versions = worker.submit(_VERSION_TEXTS, new)
+        texts = [(c[0].stem, tuple(c[0].options.values())) for c in part]
+        return _Ahead(fingerprints.prepare(texts), contents, versions, len(new))
 
-    ahead: collections.deque[PreparedBatch] = collections.deque()
+    ahead: collections.deque[_Ahead] = collections.deque()
     if fingerprints is not None:
         ahead.extend(prepared(n) for n in range(min(_AHEAD, len(starts))))
     # What the writes depend on is read once, first (ids, earlier versions, the audit
@@ -565,15 +572,55 @@ def _store_all(
         batch = list(
             zip(item_ids[start : start + _BATCH], changes[start : start + _BATCH], strict=True)
         )
-        _store_batch(session, batch, writing, ids, events)
-        if fingerprints is not None:
-            fingerprints.store(ahead.popleft())
+        sent = ahead.popleft() if fingerprints is not None else None
+        _store_batch(session, batch, writing, ids, events, sent, fingerprints)
+        if fingerprints is not None and sent is not None:
+            fingerprints.store(sent.fingerprints)
         if writing.progress is not None:
             writing.progress(len(batch))
 
 
 _AHEAD = 2
 """Batches whose texts are with the fingerprint worker before the one being written."""
+
+
+@dataclass
+class _Ahead:
+    """A batch sent ahead: its texts with the fingerprint writer, its records' contents, and
+    (with a worker) the number of the worker's request for the canonical JSON and id of its
+    new items' versions (`qbank.canonical.texts_and_ids`)."""
+
+    fingerprints: PreparedBatch
+    contents: list[dict[str, Any]]
+    versions: int | None = None
+    new_items: int = 0
+
+
+_VERSION_TEXTS = "qbank.canonical:texts_and_ids"
+
+
+def _version_texts(
+    sent: _Ahead | None, fingerprints: FingerprintWriter | None
+) -> Iterator[tuple[str, str]] | None:
+    """The worker's canonical JSON and ids of the batch's new items' versions, in order; None
+    when there is no worker (any more) or it fails now (then the fingerprint writer's worker
+    is closed: the rest of the import is computed here)."""
+    if sent is None or sent.versions is None or fingerprints is None:
+        return None
+    worker = fingerprints.worker
+    if worker is None:
+        return None
+    from qbank.worker import WorkerFailed
+
+    try:
+        computed: list[tuple[str, str]] = worker.result(sent.versions)
+        if len(computed) != sent.new_items:
+            raise WorkerFailed(f"{len(computed)} version texts for {sent.new_items} items")
+    except WorkerFailed as error:
+        _log.warning("worker failed on version texts, computing them here: %s", error)
+        fingerprints.close()
+        return None
+    return iter(computed)
 
 
 def _new_guids(count: int) -> list[str]:
@@ -642,24 +689,39 @@ def _store_batch(
     writing: _Writing,
     ids: _Ids,
     events: audit.ItemEvents,
+    sent: _Ahead | None = None,
+    fingerprints: FingerprintWriter | None = None,
 ) -> None:
     """One batch of versions, their items' pointers and their audit event (one for the batch,
-    its rows the changes: reverts, then creations and new versions, in file order)."""
+    its rows the changes: reverts, then creations and new versions, in file order). `sent`:
+    the batch as sent ahead (its contents; its new items' version texts from the worker)."""
     reverts: list[audit.ItemChange] = []
     created: list[audit.ItemChange] = []
     pointers: list[dict[str, int]] = []
     rows: list[dict[str, Any]] = []
-    for item_id, (record, sha, key, _) in batch:
+    texts = _version_texts(sent, fingerprints)
+    contents: Sequence[dict[str, Any] | None] = (
+        sent.contents if sent is not None else [None] * len(batch)
+    )
+    for (item_id, (record, sha, key, item)), content in zip(batch, contents, strict=True):
         reverted = _reverted(ids.earlier, item_id, sha)
         if reverted is not None and sha is not None:
             # content went back to an earlier version: reuse it
             pointers.append({"item": item_id, "version": reverted})
             reverts.append(audit.ItemChange(item_id, "revert", sha, None))
             continue
-        content = item_content(record, author=writing.author)
-        row = _version_row(record, content, item_id, ids.last_seq.get(item_id, 0) + 1, key)
+        if content is None:
+            content = item_content(record, author=writing.author)
+        if texts is not None and item is None:  # a new item's: computed by the worker
+            canonical, sha = next(texts)
+        else:
+            canonical = canonical_text(content)
+            sha = sha or sha256_hex(canonical.encode("utf-8"))
+        row = _version_row(
+            record, content, canonical, item_id, ids.last_seq.get(item_id, 0) + 1, key
+        )
         row["id"] = next(ids.versions)
-        row["sha256"] = sha or sha256_hex(row["canonical"].encode("utf-8"))
+        row["sha256"] = sha
         row["origin"] = _origin(writing, record.location)
         row["created_by"] = writing.actor
         rows.append(row)
@@ -681,14 +743,20 @@ def _store_batch(
 
 
 def _version_row(
-    record: ItemRecord, content: dict[str, Any], item_id: int, seq: int, key: str
+    record: ItemRecord,
+    content: dict[str, Any],
+    canonical: str,
+    item_id: int,
+    seq: int,
+    key: str,
 ) -> dict[str, Any]:
-    """The item_versions row of `content` (canonical JSON and the columns that repeat it)."""
+    """The item_versions row of `content` (its canonical JSON, and the columns that repeat
+    it)."""
     return {
         "item_id": item_id,
         "seq": seq,
         "content_key": key,
-        "canonical": canonical_text(content),  # hashed to its id when new
+        "canonical": canonical,
         "type": content["type"],
         "stem": record.stem,
         "options": content["options"],

@@ -1,6 +1,7 @@
 """An import's token sets and signatures computed by a worker process while it writes.
 
-The worker's results are stored as the import's own would be: the same rows, byte for byte,
+The worker's results are stored as the import's own would be: the same rows, byte for byte
+(token sets, signatures, and the new items' versions it writes the canonical JSON and id of),
 whether it is used, fails, or dies on the way (the import then computes in its own process).
 Also here: new ids given in the insert, on either database, and the reads an import's writes
 depend on made once, not once per batch.
@@ -50,7 +51,8 @@ def _import(url: str, recs: list[ItemRecord]) -> tuple[list[tuple[object, ...]],
 
 
 def _import_rows(url: str) -> tuple[list[tuple[object, ...]], ...]:
-    """The stored token sets and signatures, in key order."""
+    """The stored token sets and signatures, in key order, and the item versions (their id,
+    number, canonical JSON and content key), in id order."""
     database = open_database(url)
     try:
         with database.transaction() as session:
@@ -64,7 +66,15 @@ def _import_rows(url: str) -> tuple[list[tuple[object, ...]], ...]:
                     Signature.text_sha256, Signature.num_perm, Signature.seed, Signature.data
                 ).order_by(Signature.text_sha256)
             ).all()
-        return [tuple(r) for r in tokens], [tuple(r) for r in signed]
+            versions = session.execute(
+                select(
+                    ItemVersion.sha256,
+                    ItemVersion.seq,
+                    ItemVersion.canonical,
+                    ItemVersion.content_key,
+                ).order_by(ItemVersion.sha256)
+            ).all()
+        return [tuple(r) for r in tokens], [tuple(r) for r in signed], [tuple(r) for r in versions]
     finally:
         database.dispose()
 
@@ -275,7 +285,7 @@ def test_worker_leaves_stored_rows_as_they_are(
     finally:
         database.dispose()
     assert kept == 1 and json_column(raw) == {"a": 1}  # text on SQLite, decoded by psycopg
-    tokens, signed = _import_rows(db_url)
-    expected_tokens, expected_signed = serial
+    tokens, signed, _ = _import_rows(db_url)  # two banks' versions: not the serial import's
+    expected_tokens, expected_signed, _ = serial
     assert [r for r in tokens if r[0] != damaged] == [r for r in expected_tokens if r[0] != damaged]
     assert signed == expected_signed  # the deleted signature written again, the same bytes
