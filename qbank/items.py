@@ -560,6 +560,7 @@ def _store_all(
     )
     for start in range(0, len(new_items), _BATCH):
         insert_many(session, _ITEMS, new_items[start : start + _BATCH])
+    del new_items  # a million rows' mappings: not held through the batches
     _store_keys(
         session,
         bank,
