@@ -74,7 +74,7 @@ def item_content(record: ItemRecord, *, author: str | None = None) -> dict[str, 
 def content_key(item_type: str, stem: str, options: dict[str, str]) -> str:
     """Identity of an item's text, insensitive to width, case and spacing: of a record's
     fields, normalised as importers give them (`qbank.records.ItemRecord`)."""
-    return _content_key(item_type, stem, tuple(v for _, v in sorted(options.items())))
+    return _content_key(item_type, stem, _option_texts(options))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -85,7 +85,11 @@ def _content_key(item_type: str, stem: str, options: tuple[str, ...]) -> str:
 
 def _key_text(record: ItemRecord) -> tuple[str, str, tuple[str, ...]]:
     """What `content_key` keys of a record (a worker's `content_keys` takes these)."""
-    return record.type.value, record.stem, tuple(v for _, v in sorted(record.options.items()))
+    return record.type.value, record.stem, _option_texts(record.options)
+
+
+def _option_texts(options: dict[str, str]) -> tuple[str, ...]:
+    return tuple(v for _, v in sorted(options.items()))
 
 
 def _content_keys(
@@ -94,32 +98,22 @@ def _content_keys(
     """`content_key` of each record. From `_KEYS_PARALLEL_MIN` records on, with a worker
     (the fingerprint writer's, idle until the import stores its first batch), the worker
     keys the last `_KEYS_WORKER_SHARE` of them, `_KEYS_PART` a request, while this process
-    keys the rest. When the worker fails, the rest is keyed here and the writer's worker
-    closed (its batches are then computed here too, as after any failure of it)."""
+    keys the rest; a part the worker fails, and every part after it, is keyed here
+    (`FingerprintWriter.result`)."""
     worker = None if fingerprints is None else fingerprints.worker
-    if worker is None or len(records) < _KEYS_PARALLEL_MIN:
-        return [content_key(r.type.value, r.stem, r.options) for r in records]
-    from qbank.worker import WorkerFailed
-
+    if fingerprints is None or worker is None or len(records) < _KEYS_PARALLEL_MIN:
+        return [_content_key(*_key_text(r)) for r in records]
     split = len(records) - int(len(records) * _KEYS_WORKER_SHARE)
     parts = range(split, len(records), _KEYS_PART)
     pending = [
         worker.submit(_CONTENT_KEYS, [_key_text(r) for r in records[start : start + _KEYS_PART]])
         for start in parts
     ]
-    keys = [content_key(r.type.value, r.stem, r.options) for r in records[:split]]
+    keys = [_content_key(*_key_text(r)) for r in records[:split]]
     for start, number in zip(parts, pending, strict=True):
-        if worker is not None:
-            try:
-                keys.extend(worker.result(number))
-                continue
-            except WorkerFailed as error:
-                _log.warning("worker failed keying records, keying them here: %s", error)
-                assert fingerprints is not None
-                fingerprints.close()
-                worker = None
+        theirs = fingerprints.result(number)
         part = records[start : start + _KEYS_PART]
-        keys.extend(content_key(r.type.value, r.stem, r.options) for r in part)
+        keys.extend(theirs if theirs is not None else (_content_key(*_key_text(r)) for r in part))
     return keys
 
 
@@ -330,14 +324,10 @@ def _import_planned(
             _write_cache(session, len(changes)),
             _fingerprint_writer(session, 0 if fingerprints is not None else len(changes)) as late,
         ):
-            _store_all(
-                session,
-                bank,
-                changes,
-                writing,
-                known.owned_keys,
-                (fingerprints or late) if changes else None,
-            )
+            if changes:
+                writer = fingerprints or late
+                assert writer is not None  # made whenever there are changes
+                _store_all(session, bank, changes, writing, known.owned_keys, writer)
         audit.record(
             session,
             actor=writing.actor,
@@ -515,7 +505,7 @@ def _store_all(
     changes: Sequence[_Planned],
     writing: _Writing,
     owned_keys: dict[int, str | None],
-    fingerprints: FingerprintWriter | None,
+    fingerprints: FingerprintWriter,
 ) -> None:
     """Write new items and content keys (`owned_keys`: the key each live item owns now), then
     versions with bulk statements of `_BATCH` rows (no per-row flush): each batch points its
@@ -529,7 +519,6 @@ def _store_all(
     starts = range(0, len(changes), _BATCH)
 
     def prepared(number: int) -> _Ahead:
-        assert fingerprints is not None
         part = changes[starts[number] : starts[number] + _BATCH]
         contents = [item_content(c[0], author=writing.author) for c in part]
         worker = fingerprints.worker
@@ -540,9 +529,7 @@ def _store_all(
         texts = [(c[0].stem, tuple(c[0].options.values())) for c in part]
         return _Ahead(fingerprints.prepare(texts), contents, versions, len(new))
 
-    ahead: collections.deque[_Ahead] = collections.deque()
-    if fingerprints is not None:
-        ahead.extend(prepared(n) for n in range(min(_AHEAD, len(starts))))
+    ahead = collections.deque(prepared(n) for n in range(min(_AHEAD, len(starts))))
     # What the writes depend on is read once, first (ids, earlier versions, the audit
     # chain's tail), not a query per batch.
     item_ids, new_items = _item_ids(session, bank, changes)
@@ -568,15 +555,14 @@ def _store_all(
         owned_keys,
     )
     for index, start in enumerate(starts):
-        if fingerprints is not None and index + _AHEAD < len(starts):
+        if index + _AHEAD < len(starts):
             ahead.append(prepared(index + _AHEAD))
         batch = list(
             zip(item_ids[start : start + _BATCH], changes[start : start + _BATCH], strict=True)
         )
-        sent = ahead.popleft() if fingerprints is not None else None
+        sent = ahead.popleft()
         _store_batch(session, batch, writing, ids, events, sent, fingerprints)
-        if fingerprints is not None and sent is not None:
-            fingerprints.store(sent.fingerprints)
+        fingerprints.store(sent.fingerprints)
         if writing.progress is not None:
             writing.progress(len(batch))
 
@@ -601,27 +587,19 @@ _VERSION_TEXTS = "qbank.canonical:texts_and_ids"
 
 
 def _version_texts(
-    sent: _Ahead | None, fingerprints: FingerprintWriter | None
+    sent: _Ahead, fingerprints: FingerprintWriter
 ) -> Iterator[tuple[str, str]] | None:
     """The worker's canonical JSON and ids of the batch's new items' versions, in order; None
-    when there is no worker (any more) or it fails now (then the fingerprint writer's worker
-    is closed: the rest of the import is computed here)."""
-    if sent is None or sent.versions is None or fingerprints is None:
+    when there is no worker (any more), or it fails or answers short (then it is closed: the
+    rest of the import is computed here)."""
+    if sent.versions is None:
         return None
-    worker = fingerprints.worker
-    if worker is None:
-        return None
-    from qbank.worker import WorkerFailed
-
-    try:
-        computed: list[tuple[str, str]] = worker.result(sent.versions)
-        if len(computed) != sent.new_items:
-            raise WorkerFailed(f"{len(computed)} version texts for {sent.new_items} items")
-    except WorkerFailed as error:
-        _log.warning("worker failed on version texts, computing them here: %s", error)
+    computed: list[tuple[str, str]] | None = fingerprints.result(sent.versions)
+    if computed is not None and len(computed) != sent.new_items:
+        _log.warning("%d version texts for %d items: computed here", len(computed), sent.new_items)
         fingerprints.close()
         return None
-    return iter(computed)
+    return None if computed is None else iter(computed)
 
 
 def _new_guids(count: int) -> list[str]:
@@ -690,8 +668,8 @@ def _store_batch(
     writing: _Writing,
     ids: _Ids,
     events: audit.ItemEvents,
-    sent: _Ahead | None = None,
-    fingerprints: FingerprintWriter | None = None,
+    sent: _Ahead,
+    fingerprints: FingerprintWriter,
 ) -> None:
     """One batch of versions, their items' pointers and their audit event (one for the batch,
     its rows the changes: reverts, then creations and new versions, in file order). `sent`:
@@ -701,18 +679,13 @@ def _store_batch(
     pointers: list[dict[str, int]] = []
     rows: list[dict[str, Any]] = []
     texts = _version_texts(sent, fingerprints)
-    contents: Sequence[dict[str, Any] | None] = (
-        sent.contents if sent is not None else [None] * len(batch)
-    )
-    for (item_id, (record, sha, key, item)), content in zip(batch, contents, strict=True):
+    for (item_id, (record, sha, key, item)), content in zip(batch, sent.contents, strict=True):
         reverted = _reverted(ids.earlier, item_id, sha)
         if reverted is not None and sha is not None:
             # content went back to an earlier version: reuse it
             pointers.append({"item": item_id, "version": reverted})
             reverts.append(audit.ItemChange(item_id, "revert", sha, None))
             continue
-        if content is None:
-            content = item_content(record, author=writing.author)
         if texts is not None and item is None:  # a new item's: computed by the worker
             canonical, sha = next(texts)
         else:

@@ -457,10 +457,25 @@ class FingerprintWriter:
 
     @property
     def worker(self) -> Worker | None:
-        """The worker process, if any: idle until the first batch is prepared, so the import
-        may give it other work first (`qbank.items`: its plan's content keys), reading
-        every result of it before then."""
+        """The worker process, if any: an import may give it work of its own (`qbank.items`:
+        its plan's content keys, its new versions' texts), reading each result with
+        `result` in the order submitted."""
         return self._worker
+
+    def result(self, number: int) -> Any | None:
+        """The worker's result of request `number`; None when there is no worker (any more)
+        or it fails the request: then it is closed, and what it would have computed (this
+        request's and every later batch's) is computed in this process."""
+        if self._worker is None:
+            return None
+        from qbank.worker import WorkerFailed
+
+        try:
+            return self._worker.result(number)
+        except WorkerFailed as error:
+            _log.warning("fingerprint worker failed, computing in this process: %s", error)
+            self.close()
+            return None
 
     def __call__(self, texts: Texts) -> None:
         self.store(self.prepare(texts))
@@ -525,16 +540,10 @@ class FingerprintWriter:
         """The worker's keys, token lists and signatures of the batch's distinct texts; None
         when there is no worker, or it failed (then closed: the rest is computed here), or its
         tokenizer is not the identity the tokens are stored under."""
-        if batch.pending is None or self._worker is None:
+        computed = None if batch.pending is None else self.result(batch.pending)
+        if computed is None:
             return None
-        from qbank.worker import WorkerFailed
-
-        try:
-            key, keys, tokens, signed = self._worker.result(batch.pending)
-        except WorkerFailed as error:  # computed here instead, and the rest too
-            _log.warning("fingerprint worker failed, computing in this process: %s", error)
-            self.close()
-            return None
+        key, keys, tokens, signed = computed
         if key != self._info.key:
             self.close()
             return None
