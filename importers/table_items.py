@@ -33,6 +33,7 @@ from importers.tables import (
     Sheet,
     cell_text,
     display_name_of,
+    is_header,
     norm_header,
     pad,
     read_sheets,
@@ -427,7 +428,7 @@ def _read_row(
 ) -> None:
     """One data row: its record into `records` or its problems into `problems`."""
     row = pad(cells, frame.width)
-    if norm_header(row[frame.index["stem"]]) == frame.stem_header:
+    if is_header(row[frame.index["stem"]], frame.stem_header):
         return  # the header repeated (tables pasted page by page)
     values = {
         name: (v if type(v := row[i]) is str else cell_text(v)).strip()
