@@ -156,7 +156,8 @@ class ItemVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # An item's versions are found by the unique (item_id, seq) index, a version by its id
     # (always with its item's) by the unique (item_id, sha256) one; content keys are looked
-    # up in `item_content_keys`: none needs an index of its own here.
+    # up in `item_content_keys`; a point's versions are a bank's current items filtered,
+    # found by the items' bank_id: none needs an index of its own here.
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"))
     seq: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
@@ -166,7 +167,7 @@ class ItemVersion(Base):
     stem: Mapped[str] = mapped_column(Text)
     options: Mapped[dict[str, Any]] = mapped_column(JSON)
     answer: Mapped[str] = mapped_column(String(16))
-    knowledge_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    knowledge_code: Mapped[str | None] = mapped_column(String(40))
     knowledge_path: Mapped[list[str]] = mapped_column(JSON)
     importance: Mapped[str | None] = mapped_column(String(1))
     difficulty: Mapped[float | None] = mapped_column(Float)
