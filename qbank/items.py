@@ -17,6 +17,7 @@ import contextlib
 import functools
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -700,8 +701,10 @@ def _store_batch(
         row["created_by"] = writing.actor
         rows.append(row)
     insert_many(session, _VERSIONS, rows)
+    ranged = _point_at_range(session, rows)
     for row in rows:
-        pointers.append({"item": row["item_id"], "version": row["id"]})
+        if not ranged:
+            pointers.append({"item": row["item_id"], "version": row["id"]})
         action = "create" if row["seq"] == 1 else "new_version"
         created.append(audit.ItemChange(row["item_id"], action, row["sha256"], row["seq"]))
     if pointers:
@@ -712,8 +715,33 @@ def _store_batch(
             .values(current_version_id=bindparam("version")),
             pointers,
         )
-        _expire_items(session, {p["item"] for p in pointers})
+    changed = {p["item"] for p in pointers}
+    _expire_items(session, changed | {row["item_id"] for row in rows} if ranged else changed)
     events.append(reverts + created)
+
+
+_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33)
+"""Whether this SQLite runs UPDATE ... FROM (3.33, 2020)."""
+
+
+def _point_at_range(session: Session, rows: Sequence[dict[str, Any]]) -> bool:
+    """On SQLite, point the items of the new version `rows` (one each, ids consecutive) at
+    them with one UPDATE over the versions' id range, not one a row (a million items: 1.0 s
+    against 2.0 s, isolated, 2026-12-05); whether it did. The range holds only these rows:
+    SQLite's transaction holds the write lock, and the ids were the next ones (`new_ids`).
+    Elsewhere (PostgreSQL's sequence may interleave other writers' ids), or when the ids are
+    not consecutive, False: the caller updates a row at a time."""
+    if not rows or session.get_bind().dialect.name != "sqlite" or not _UPDATE_FROM:
+        return False
+    first, last = rows[0]["id"], rows[-1]["id"]
+    if last - first + 1 != len(rows):
+        return False
+    session.execute(
+        update(_ITEMS)
+        .values(current_version_id=_VERSIONS.c.id)
+        .where(_VERSIONS.c.id.between(first, last), _ITEMS.c.id == _VERSIONS.c.item_id)
+    )
+    return True
 
 
 def _version_row(

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import pytest
 from hostile import unprotect
-from sqlalchemy import Text, event, func, select, text, type_coerce
+from sqlalchemy import Text, event, func, select, text, type_coerce, update
 from test_bulk_import import OCC, records
 
 from qbank import worker
 from qbank.audit import ITEMS_ACTION, verify_chain
 from qbank.bank import ensure_bank
 from qbank.db import Database, open_database
-from qbank.items import _content_keys, content_key, import_items
+from qbank.items import _content_keys, _point_at_range, content_key, import_items
 from qbank.json_column import json_column
 from qbank.model import AuditEvent, AuditItem, Item, ItemVersion, Signature, TokenSet
 from qbank.overlap import fingerprint_worker
@@ -289,3 +289,26 @@ def test_worker_leaves_stored_rows_as_they_are(
     expected_tokens, expected_signed, _ = serial
     assert [r for r in tokens if r[0] != damaged] == [r for r in expected_tokens if r[0] != damaged]
     assert signed == expected_signed  # the deleted signature written again, the same bytes
+
+
+def test_pointers_set_over_an_id_range_only_where_it_holds_the_batch(db: Database) -> None:
+    """A batch's new versions point their items with one UPDATE over their id range on
+    SQLite, where the ids are the next ones under the write lock; rows whose ids are not
+    consecutive, and PostgreSQL, whose sequence may interleave other writers' ids, are left to
+    the row-by-row update (nothing written here)."""
+    with db.transaction() as session:
+        bank = ensure_bank(session, OCC, 4, actor="tester", occupation_name="电工")
+        import_items(session, bank, records(3), source="bank.xlsx", actor="tester")
+        versions = session.execute(
+            select(ItemVersion.id, ItemVersion.item_id).order_by(ItemVersion.id)
+        ).all()
+        rows = [{"id": v, "item_id": i} for v, i in versions]
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        session.execute(update(Item).values(current_version_id=None))
+        assert _point_at_range(session, [rows[0], rows[2]]) is False
+        assert session.scalar(select(func.count()).where(Item.current_version_id.is_not(None))) == 0
+        assert _point_at_range(session, rows) is sqlite
+        pointed = session.execute(select(Item.id, Item.current_version_id)).all()
+        expected = {(i, v if sqlite else None) for v, i in versions}
+        assert set(pointed) == expected
+        session.rollback()
