@@ -701,10 +701,9 @@ def _store_batch(
         row["created_by"] = writing.actor
         rows.append(row)
     insert_many(session, _VERSIONS, rows)
-    ranged = _point_at_range(session, rows)
+    if not _point_at_range(session, rows):
+        pointers.extend({"item": row["item_id"], "version": row["id"]} for row in rows)
     for row in rows:
-        if not ranged:
-            pointers.append({"item": row["item_id"], "version": row["id"]})
         action = "create" if row["seq"] == 1 else "new_version"
         created.append(audit.ItemChange(row["item_id"], action, row["sha256"], row["seq"]))
     if pointers:
@@ -715,8 +714,7 @@ def _store_batch(
             .values(current_version_id=bindparam("version")),
             pointers,
         )
-    changed = {p["item"] for p in pointers}
-    _expire_items(session, changed | {row["item_id"] for row in rows} if ranged else changed)
+    _expire_items(session, {p["item"] for p in pointers} | {row["item_id"] for row in rows})
     events.append(reverts + created)
 
 
