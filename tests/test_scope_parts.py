@@ -21,11 +21,12 @@ from sqlalchemy import select, update
 from test_bulk_import import OCC, records, store
 from test_overlap2_stored import lsh_policy
 
+from qbank import worker as workers
 from qbank.bank import find_bank
 from qbank.content import ContentTampered
 from qbank.db import Database, open_database
 from qbank.model import Item, ItemVersion
-from qbank.overlap import stored_scope
+from qbank.overlap import fingerprints, stored, stored_scope
 from qbank.overlap.checks import check_theory
 from qbank.overlap.report import report_bytes
 from qbank.worker import Worker
@@ -79,6 +80,23 @@ def test_a_worker_half_gives_the_report_of_one_process(
     ids, guids, versions, digests = answered[0]  # type: ignore[misc]
     assert len(ids) == len(guids) == len(versions) == len(digests) // 32 == 96
     assert [item["id"] for item in alone["items"]][144:] == ids
+
+
+def test_token_sets_scanned_in_two_parts_give_the_report_of_one_process(
+    bank_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The candidates' token sets read by this process and a worker (`stored.PARALLEL_TOKENS`
+    reached) give the report read alone."""
+    monkeypatch.setattr(fingerprints, "SCAN_FACTOR", 10**9)
+    alone = _report(bank_file, tmp_path, monkeypatch, 10**9)
+    monkeypatch.setattr(stored, "PARALLEL_TOKENS", 0)
+    started: list[str | None] = []
+    start = workers.start_worker
+    monkeypatch.setattr(
+        workers, "start_worker", lambda warm=None: started.append(warm) or start(warm)
+    )
+    assert _report(bank_file, tmp_path, monkeypatch, 10**9) == alone
+    assert started == ["qbank.overlap.token_part:loaded"]
 
 
 def test_a_tampered_version_in_the_worker_part_is_refused_as_alone(

@@ -5,7 +5,10 @@ up reads them.
 the table when it holds fewer than SCAN_FACTOR rows per key asked. Both ways are held to
 each other here, through every reader of token sets (`read_tokens`, `read_token_rows`), and
 the scan to the lookups' exactness on a hostile table: a row whose key is another way of
-writing a wanted key (upper case, spaces, a blob) is not that key's row.
+writing a wanted key (upper case, spaces, a blob) is not that key's row. A large scan of a
+SQLite file is read in two parts, the table's last rows by a worker process
+(`qbank.overlap.token_part`): held to the one-process scan the same ways, and to it when the
+worker fails.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import random
 
 import numpy as np
 import pytest
+from fresh import modules_after
 from hostile import unprotect
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,12 +27,13 @@ from test_bulk_import import OCC, records, store
 from qbank.bank import find_bank
 from qbank.db import Database
 from qbank.model import Signature, TokenSet
-from qbank.overlap import fingerprints
+from qbank.overlap import fingerprints, stored
 from qbank.overlap.digests import DIGESTS, TextKeys, find_digests, unique_digests
 from qbank.overlap.fingerprints import TextUnit, stored_token_lists, tokenizer_info
 from qbank.overlap.stored import read_signatures, read_token_rows, read_tokens, text_keys
 from qbank.overlap.units import current_item_rows
 from qbank.policy import load_policy
+from qbank.worker import Worker
 
 
 @pytest.fixture
@@ -46,6 +51,34 @@ def _both_ways(monkeypatch: pytest.MonkeyPatch, read):  # type: ignore[no-untype
     looked_up = read()
     monkeypatch.setattr(fingerprints, "SCAN_FACTOR", 10**9)
     return looked_up, read()
+
+
+def _in_parts(monkeypatch: pytest.MonkeyPatch, read, db_url: str):  # type: ignore[no-untyped-def]
+    """`read()` with a scan of the table in two parts (on SQLite: a worker reads the last
+    half of its rows, and really answers), and the worker's answers."""
+    answered: list[object] = []
+    result = Worker.result
+
+    def watched(self: Worker, number: int) -> object:
+        answer = result(self, number)
+        answered.append(answer)
+        return answer
+
+    with monkeypatch.context() as patched:
+        patched.setattr(fingerprints, "SCAN_FACTOR", 10**9)
+        patched.setattr(stored, "PARALLEL_TOKENS", 0)
+        patched.setattr(Worker, "result", watched)
+        found = read()
+    assert len(answered) == (1 if db_url.startswith("sqlite") else 0)
+    return found, answered
+
+
+def _same_rows(a, b) -> bool:  # type: ignore[no-untyped-def]
+    return (
+        a.vocab == b.vocab
+        and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+    )
 
 
 def _token_rows(db: Database, keys: list[str]):  # type: ignore[no-untyped-def]
@@ -74,6 +107,46 @@ def test_a_scan_reads_what_lookups_read(
     for k, key in enumerate(some):  # each row is its key's stored set, in the order asked
         row = scanned.indices[scanned.indptr[k] : scanned.indptr[k + 1]]
         assert [scanned.vocab[i] for i in row] == sorted(set(by_key[key]))
+
+
+def test_a_scan_in_two_parts_reads_what_one_scan_reads(
+    db: Database, db_url: str, stored_keys: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker scans the table's last rows and sends their tokens as ids of its own
+    vocabulary; renumbered here, the rows are the one-process scan's, in the order asked."""
+    some = stored_keys[::2] + stored_keys[1:4]  # rows in both halves of the table, repeats
+    looked_up, scanned = _both_ways(monkeypatch, lambda: _token_rows(db, some))
+    in_parts, answered = _in_parts(monkeypatch, lambda: _token_rows(db, some), db_url)
+    assert in_parts is not None and _same_rows(in_parts, scanned)
+    assert _same_rows(scanned, looked_up)
+    if answered:  # the worker found rows of its half, in its own numbering
+        places, lengths, ids, vocab = answered[0]  # type: ignore[misc]
+        assert 0 < len(places) < len(set(some)) and len(ids) == lengths.sum()
+        assert ids.max() < len(vocab)
+
+
+def test_a_failed_token_worker_leaves_its_rows_to_the_check(
+    db: Database, db_url: str, stored_keys: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that cannot run the scan (here: told a file that is not there) fails its
+    request; this process then reads the worker's rows itself, and the rows are the same."""
+    _, scanned = _both_ways(monkeypatch, lambda: _token_rows(db, stored_keys))
+    monkeypatch.setattr("qbank.db.sqlite_path", lambda connection: "/nonexistent/q.db")
+    with monkeypatch.context() as patched:
+        patched.setattr(fingerprints, "SCAN_FACTOR", 10**9)
+        patched.setattr(stored, "PARALLEL_TOKENS", 0)
+        failed = _token_rows(db, stored_keys)
+        patched.setattr("qbank.worker.start_worker", lambda warm=None: None)
+        alone = _token_rows(db, stored_keys)
+    assert failed is not None and _same_rows(failed, scanned)
+    assert alone is not None and _same_rows(alone, scanned)
+
+
+def test_the_token_worker_loads_no_orm_and_no_overlap_engine() -> None:
+    loaded = modules_after("import qbank.overlap.token_part")
+    assert "numpy" in loaded
+    for heavy in ("sqlalchemy.orm", "numba", "scipy", "qbank.model", "qbank.overlap.stored"):
+        assert heavy not in loaded, heavy
 
 
 def test_a_scan_accounts_for_every_key_asked(
@@ -128,8 +201,12 @@ def test_a_scan_takes_no_other_spelling_of_a_key(
     assert "伪造" not in scanned.vocab
     assert scanned.vocab == looked_up.vocab
     assert np.array_equal(scanned.indices, looked_up.indices)
+    # the hostile rows were added last: in the worker's half of the table
+    in_parts, _ = _in_parts(monkeypatch, lambda: _token_rows(db, asked), db_url)
+    assert in_parts is not None and _same_rows(in_parts, scanned)
     missing = _both_ways(monkeypatch, lambda: _token_rows(db, [wanted, gone]))
     assert missing == (None, None)
+    assert _in_parts(monkeypatch, lambda: _token_rows(db, [wanted, gone]), db_url)[0] is None
     assert tokens is not None
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Result, Text, func, insert, select, type_coerce
+from sqlalchemy import Select, Text, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from qbank.bulk import insert_many
@@ -37,6 +37,7 @@ from qbank.text.keys import stored_text_key, texts_id
 from qbank.text.normalize import fold_text
 
 if TYPE_CHECKING:
+    from qbank.overlap.token_part import StoredRows
     from qbank.text.tokens import Tokenizer
     from qbank.worker import Worker
 
@@ -177,15 +178,26 @@ def register_tokenizer(session: Session, tokenizer: Tokenizer | TokenizerInfo) -
     return info.key
 
 
-StoredRows = list[tuple[str, "list[str] | None"]]
-
 SCAN_FACTOR = 8
 """Looking a token set up by its key cost SQLite about 9 µs a row, passing one over in a scan
 of the table about 1 µs (200,000 of a million rows, 2026-12-04): when the table holds fewer
 than this many rows per key asked, one scan of it reads the keys' rows sooner."""
 
-SCAN_BATCH = 5000
-"""Rows fetched at a time when a whole table (token sets, signatures) is scanned."""
+
+def token_scan(session: Session, tokenizer: str, count: int) -> tuple[Select[str, str], int] | None:
+    """The scan of `tokenizer`'s token sets (key, token JSON) and how many rows the table
+    holds, when `count` keys are found sooner by one scan of it than by looking each up
+    (SCAN_FACTOR); None when they are not, or there are none."""
+    connection = session.connection()
+    stored = connection.scalar(select(func.count()).select_from(TokenSet)) if count else 0
+    if stored and stored < SCAN_FACTOR * count:
+        return _token_rows(tokenizer), int(stored)
+    return None
+
+
+def _token_rows(tokenizer: str) -> Select[str, str]:
+    column = type_coerce(TokenSet.tokens, Text)  # the text, decoded (and checked) by readers
+    return select(TokenSet.text_sha256, column).where(TokenSet.tokenizer == tokenizer)
 
 
 def stored_token_lists(
@@ -195,39 +207,24 @@ def stored_token_lists(
     `keys` the batch accounts for, and the rows found, (key, its token list, or None when
     the row holds anything else: `qbank.json_column.token_list`, each row decoded on its
     own). The keys are looked up `chunk` a query, or, when the table holds fewer than
-    SCAN_FACTOR rows per key, found in one scan of it (rows in table order, then).
-    The one reader of the token_sets table: imports, checks and assembly all read through it."""
-    column = type_coerce(TokenSet.tokens, Text)  # the text, decoded (and checked) here
-    stmt = select(TokenSet.text_sha256, column).where(TokenSet.tokenizer == tokenizer)
+    SCAN_FACTOR rows per key, found in one scan of it (`token_part.scanned_rows`: rows in
+    table order, then). The one reader of the token_sets table: imports, checks and assembly
+    all read through it, but for a large check's scan in two parts (`stored.read_token_rows`)."""
     connection = session.connection()
-    stored = connection.scalar(select(func.count()).select_from(TokenSet)) if keys else 0
-    if stored and stored < SCAN_FACTOR * len(keys):
-        yield from _scanned_token_lists(connection.execute(stmt), keys, stored)
+    scan = token_scan(session, tokenizer, len(keys))
+    if scan is not None:
+        from qbank.overlap.digests import digests_of, unique_digests  # numpy: lazily
+        from qbank.overlap.token_part import scanned_rows
+
+        stmt, stored = scan
+        wanted = unique_digests(digests_of(keys))[0]
+        yield from scanned_rows(connection.execute(stmt), wanted, len(keys), stored)
         return
+    stmt = _token_rows(tokenizer)
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
         rows = connection.execute(stmt.where(TokenSet.text_sha256.in_(part))).fetchall()
         yield len(part), [(key, token_list(value)) for key, value in rows]
-
-
-def _scanned_token_lists(
-    result: Result[str, Any], keys: Sequence[str], stored: int
-) -> Iterator[tuple[int, StoredRows]]:
-    """`stored_token_lists` of `keys` from `result`, a scan of the tokenizer's rows (about
-    `stored` of them): a row is kept when its key is one of `keys` written exactly as they
-    are (lowercase hex), found among their sorted digests, not in a set of a million strings."""
-    from qbank.overlap.digests import digests_of, found_keys, unique_digests  # numpy: lazily
-
-    wanted = unique_digests(digests_of(keys))[0]
-    scanned = covered = 0
-    while batch := result.fetchmany(SCAN_BATCH):
-        kept, _ = found_keys(wanted, [key for key, _ in batch])
-        rows = [(batch[k][0], token_list(batch[k][1])) for k in kept]
-        scanned += len(batch)
-        done = min(len(keys), len(keys) * scanned // stored)
-        yield done - covered, rows
-        covered = done
-    yield len(keys) - covered, []
 
 
 def _stored_tokens(

@@ -8,27 +8,35 @@ without loading a tokenizer or normalising any text. What is missing is left to
 
 from __future__ import annotations
 
-import collections
 import hashlib
+import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from qbank.canonical import canonical_text
-from qbank.model import Signature
+from qbank.model import Signature, TokenSet
 from qbank.overlap import bands
 from qbank.overlap.digests import (
     DIGESTS,
     TextKeys,
     digests_of,
-    find_digests,
     found_keys,
     unique_digests,
 )
-from qbank.overlap.fingerprints import SCAN_BATCH, TextUnit, stored_token_lists
+from qbank.overlap.fingerprints import TextUnit, stored_token_lists, token_scan
+from qbank.overlap.token_part import SCAN_BATCH, TokenIds, TokenPart, scanned_rows
+from qbank.worker import WorkerFailed
+
+if TYPE_CHECKING:
+    from qbank.worker import Worker
+
+_log = logging.getLogger(__name__)
 
 CHUNK = 900
 """Keys per `IN (...)` query: within SQLite's oldest variable limit (999), far fewer queries
@@ -95,49 +103,144 @@ def read_token_rows(
     stored under `tokenizer`.
 
     The keys are written out in hex a chunk at a time and each chunk's tokens become ids as
-    they are read: a large scope holds one string per distinct token and arrays of ids, never
-    a list of strings per text nor a string per key (at a million items those lists were the
-    check's peak memory, and the strings left memory behind them that later objects kept)."""
+    they are read (`token_part.TokenIds`): a large scope holds one string per distinct token
+    and arrays of ids, never a list of strings per text nor a string per key (at a million
+    items those lists were the check's peak memory, and the strings left memory behind them
+    that later objects kept). A large scan of a SQLite file is read in two parts at once, the
+    table's last rows by a worker process (`_scan_in_parts`)."""
     wanted = np.frombuffer(digests, dtype=DIGESTS)
     unique, inverse = unique_digests(wanted)  # sorted: hex order too
     del wanted
-    # token -> id in first-seen order: a missing token gets the dictionary's size, so each
-    # token is one lookup in C (`map` of `__getitem__`), half the cost of a Python-level
-    # `setdefault(token, len(...))` per token (2,000,000 tokens: 0.16 s against 0.30 s)
-    ids_of: collections.defaultdict[str, int] = collections.defaultdict()
-    ids_of.default_factory = ids_of.__len__
-    number = ids_of.__getitem__
+    numbered = TokenIds(unique)
+    scan = token_scan(session, tokenizer, len(unique))
+    parts = _start_parts(session, scan, unique) if scan and scan[1] >= PARALLEL_TOKENS else None
+    if parts is not None:
+        theirs = _read_in_parts(session, parts, numbered, advance)
+    else:
+        theirs = None
+        keys = TextKeys(unique.tobytes())
+        for covered, rows in stored_token_lists(session, tokenizer, keys, CHUNK):
+            numbered.add(rows)
+            if advance is not None:
+                advance(covered)
+    if theirs is not None:  # their ids in this process's numbering, new tokens after
+        theirs = replace(theirs, ids=numbered.ids(theirs.vocab)[theirs.ids])
+    part = numbered.part()
+    if theirs is not None:
+        part = TokenPart(
+            np.concatenate((part.places, theirs.places)),
+            np.concatenate((part.lengths, theirs.lengths)),
+            np.concatenate((part.ids, theirs.ids)),
+            part.vocab,
+        )
     arrived = np.full(len(unique), -1, dtype=np.int64)  # unique key -> row read
-    lengths: list[int] = []
-    parts: list[np.ndarray] = []
-    keys = TextKeys(unique.tobytes())
-    for covered, rows in stored_token_lists(session, tokenizer, keys, CHUNK):
-        found = [(key, decoded) for key, decoded in rows if decoded is not None]
-        # else missing: the caller computes it from the text (`token_list`)
-        if found:  # each row's place among the sorted keys (no dictionary of a million keys)
-            hexes = "".join(key for key, _ in found)  # keys as asked: exact lowercase hex
-            places = find_digests(unique, np.frombuffer(bytes.fromhex(hexes), DIGESTS))
-            arrived[places] = np.arange(len(lengths), len(lengths) + len(found))
-        ids: list[int] = []
-        for _, decoded in found:
-            lengths.append(len(decoded))
-            ids += map(number, decoded)
-        parts.append(np.array(ids, dtype=np.int32))
-        if advance is not None:
-            advance(covered)
+    arrived[part.places] = np.arange(len(part.places))
     if (arrived < 0).any():
         return None
-    seen = list(ids_of)  # first-seen order; renumbered in string order
-    del ids_of
+    seen = part.vocab  # first-seen order; renumbered in string order
     order = sorted(range(len(seen)), key=seen.__getitem__)
     renumber = np.empty(len(seen), dtype=np.int32)
     renumber[order] = np.arange(len(seen), dtype=np.int32)
-    flat = renumber[np.concatenate(parts)] if parts else np.empty(0, dtype=np.int32)
-    del parts
-    indptr, indices = bands.sorted_rows(np.array(lengths, dtype=np.int64), flat)
+    flat = renumber[part.ids]
+    lengths = part.lengths
+    del part
+    indptr, indices = bands.sorted_rows(lengths, flat)
     del flat, lengths
     indptr, indices = bands.take_rows(indptr, indices, arrived[inverse])
     return TokenRows(indptr, indices.astype(np.int32, copy=False), [seen[k] for k in order])
+
+
+PARALLEL_TOKENS = 200_000
+"""Fewest rows in the token_sets table for which a scan of it (a large check's candidates)
+is read in two parts at once, the last by a worker process, when the file is SQLite and
+the machine has two cores. A row costs about 6 µs to fetch, seek among the wanted keys,
+decode and number; the worker is ready in about 0.2 s."""
+
+_WORKER_ROWS = 0.5
+"""The share of the table's rows (by rowid) that the worker scans."""
+
+_TOKEN_PART = "qbank.overlap.token_part"
+"""Where the worker's function lives: a module that loads no more than the scan needs."""
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """A scan (`stmt`, about `stored` rows) split at a rowid: the rows after it are the
+    worker's, its request `number`."""
+
+    stmt: Select[str, str]
+    stored: int
+    split: int
+    worker: Worker
+    number: int
+
+
+def _rowid() -> ColumnElement[Any]:
+    return literal_column(f"{TokenSet.__tablename__}.rowid")
+
+
+def _start_parts(
+    session: Session, scan: tuple[Select[str, str], int], wanted: np.ndarray
+) -> _Parts | None:
+    """A worker reading the `wanted` keys' rows among the last `_WORKER_ROWS` of the
+    token_sets table (by rowid) that `scan` reads, when the database is a SQLite file and the
+    machine has a core to spare."""
+    from qbank import worker as workers
+    from qbank.db import sqlite_path
+
+    connection = session.connection()
+    path = sqlite_path(connection)
+    if path is None or connection.dialect.name != "sqlite" or workers.cores() < 2:
+        return None
+    # min and max in one query scan the table; each on its own is one seek
+    low = connection.scalar(select(func.min(_rowid())).select_from(TokenSet))
+    high = connection.scalar(select(func.max(_rowid())).select_from(TokenSet))
+    if low is None or high is None:
+        return None
+    worker = workers.start_worker(warm=f"{_TOKEN_PART}:loaded")
+    if worker is None:
+        return None
+    stmt, stored = scan
+    split = int(high) - int((int(high) - int(low) + 1) * _WORKER_ROWS)
+    theirs = stmt.where(_rowid() > split).compile(dialect=connection.dialect)
+    arguments = (
+        str(Path(path).absolute()),  # as this process finds it, whatever the worker's cwd
+        theirs.string,
+        [theirs.params[name] for name in theirs.positiontup or ()],
+        wanted.tobytes(),
+        len(wanted),
+        stored,
+    )
+    number = worker.submit(f"{_TOKEN_PART}:token_part", *arguments)
+    return _Parts(stmt, stored, split, worker, number)
+
+
+def _read_in_parts(
+    session: Session, parts: _Parts, numbered: TokenIds, advance: Advance
+) -> TokenPart | None:
+    """The scan's rows up to the split added to `numbered` here, and the worker's part (in its
+    own numbering); None when the worker failed and its rows were added here too."""
+    connection = session.connection()
+    count = len(numbered.wanted)
+
+    def read(stmt: Select[str, str], advance: Advance) -> None:
+        for covered, rows in scanned_rows(
+            connection.execute(stmt), numbered.wanted, count, parts.stored
+        ):
+            numbered.add(rows)
+            if advance is not None:
+                advance(covered)
+
+    try:
+        read(parts.stmt.where(_rowid() <= parts.split), advance)
+        try:
+            return TokenPart(*parts.worker.result(parts.number))
+        except WorkerFailed as error:
+            _log.info("token worker failed, reading its rows here: %s", error)
+            read(parts.stmt.where(_rowid() > parts.split), None)
+            return None
+    finally:
+        parts.worker.close()
 
 
 def read_signatures(
