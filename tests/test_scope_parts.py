@@ -1,6 +1,6 @@
 """A large scope's last part re-hashed by a worker process gives the check it gave alone.
 
-`qbank.overlap.stored_scope.scope_rows_in_parts` hands the last 40% of a large SQLite scope's
+`qbank.overlap.stored_scope.scope_rows_in_parts` hands the last 48% of a large SQLite scope's
 rows to a worker (`qbank.overlap.scope_rows.scope_part`, reading the file in its own read
 transaction beside the check's write lock) while the check's process re-hashes the rest. Held
 here: the report is the one the check makes alone, the worker really did its part, a tampered
@@ -76,27 +76,27 @@ def test_a_worker_half_gives_the_report_of_one_process(
     in_parts = _report(bank_file, tmp_path, monkeypatch, 100)
     assert in_parts == alone
     assert alone["method"]["name"] == "minhash-lsh" and alone["pairs"]
-    assert len(answered) == 1  # the worker's part: the last 40% (96 of 240)
+    assert len(answered) == 1  # the worker's part: the last 48% (115 of 240)
     ids, guids, versions, digests = answered[0]  # type: ignore[misc]
-    assert len(ids) == len(guids) == len(versions) == len(digests) // 32 == 96
-    assert [item["id"] for item in alone["items"]][144:] == ids
+    assert len(ids) == len(guids) == len(versions) == len(digests) // 32 == 115
+    assert [item["id"] for item in alone["items"]][125:] == ids
 
 
-def test_token_sets_scanned_in_two_parts_give_the_report_of_one_process(
+def test_scans_in_two_parts_give_the_report_of_one_process(
     bank_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The candidates' token sets read by this process and a worker (`stored.PARALLEL_TOKENS`
-    reached) give the report read alone."""
+    """The scope's signatures and the candidates' token sets, each table read by this process
+    and a worker (`stored.PARALLEL_SCAN` reached), give the report read alone."""
     monkeypatch.setattr(fingerprints, "SCAN_FACTOR", 10**9)
     alone = _report(bank_file, tmp_path, monkeypatch, 10**9)
-    monkeypatch.setattr(stored, "PARALLEL_TOKENS", 0)
+    monkeypatch.setattr(stored, "PARALLEL_SCAN", 0)
     started: list[str | None] = []
     start = workers.start_worker
     monkeypatch.setattr(
         workers, "start_worker", lambda warm=None: started.append(warm) or start(warm)
     )
     assert _report(bank_file, tmp_path, monkeypatch, 10**9) == alone
-    assert started == ["qbank.overlap.token_part:loaded"]
+    assert started == ["qbank.overlap.scan_parts:loaded"] * 2  # signatures, then token sets
 
 
 def test_a_tampered_version_in_the_worker_part_is_refused_as_alone(

@@ -7,7 +7,7 @@ each other here, through every reader of token sets (`read_tokens`, `read_token_
 the scan to the lookups' exactness on a hostile table: a row whose key is another way of
 writing a wanted key (upper case, spaces, a blob) is not that key's row. A large scan of a
 SQLite file is read in two parts, the table's last rows by a worker process
-(`qbank.overlap.token_part`): held to the one-process scan the same ways, and to it when the
+(`qbank.overlap.scan_parts`): held to the one-process scan the same ways, and to it when the
 worker fails.
 """
 
@@ -66,7 +66,7 @@ def _in_parts(monkeypatch: pytest.MonkeyPatch, read, db_url: str):  # type: igno
 
     with monkeypatch.context() as patched:
         patched.setattr(fingerprints, "SCAN_FACTOR", 10**9)
-        patched.setattr(stored, "PARALLEL_TOKENS", 0)
+        patched.setattr(stored, "PARALLEL_SCAN", 0)
         patched.setattr(Worker, "result", watched)
         found = read()
     assert len(answered) == (1 if db_url.startswith("sqlite") else 0)
@@ -134,7 +134,7 @@ def test_a_failed_token_worker_leaves_its_rows_to_the_check(
     monkeypatch.setattr("qbank.db.sqlite_path", lambda connection: "/nonexistent/q.db")
     with monkeypatch.context() as patched:
         patched.setattr(fingerprints, "SCAN_FACTOR", 10**9)
-        patched.setattr(stored, "PARALLEL_TOKENS", 0)
+        patched.setattr(stored, "PARALLEL_SCAN", 0)
         failed = _token_rows(db, stored_keys)
         patched.setattr("qbank.worker.start_worker", lambda warm=None: None)
         alone = _token_rows(db, stored_keys)
@@ -143,7 +143,7 @@ def test_a_failed_token_worker_leaves_its_rows_to_the_check(
 
 
 def test_the_token_worker_loads_no_orm_and_no_overlap_engine() -> None:
-    loaded = modules_after("import qbank.overlap.token_part")
+    loaded = modules_after("import qbank.overlap.scan_parts")
     assert "numpy" in loaded
     for heavy in ("sqlalchemy.orm", "numba", "scipy", "qbank.model", "qbank.overlap.stored"):
         assert heavy not in loaded, heavy
@@ -282,6 +282,55 @@ def test_signatures_are_read_by_digest_in_the_keys_order(
         read = read_signatures(session, tkey, packed, num_perm=num_perm, seed=seed, columns=5)
     assert read.missing == []
     assert [r.astype("<u4").tobytes() for r in read.rows] == [stored[k][:20] for k in everything]
+
+
+def test_signatures_scanned_in_two_parts_are_those_read_alone(
+    db: Database, db_url: str, stored_keys: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker reads the signature table's last rows and sends their places and values;
+    with them the signatures are the one-process scan's, also where a hostile database made
+    rows of either half no signature of their key: data of another length (a uint64 row
+    among uint32 ones), data stored as text, a key written in upper case."""
+    policy = load_policy()
+    num_perm, seed = int(policy.num_perm.value), int(policy.seed.value)
+    tkey = tokenizer_info(None).key
+    first, last = stored_keys[0], stored_keys[-1]  # in the first and the last half of rows
+    with db.engine.begin() as conn:
+        unprotect(conn, "minhash_signatures")
+        table = Signature.__table__
+        conn.execute(
+            table.update().where(table.c.text_sha256 == last).values(data=bytes(8 * num_perm))
+        )
+        conn.execute(
+            table.update()
+            .where(table.c.text_sha256 == stored_keys[-2])
+            .values(text_sha256=stored_keys[-2].upper())
+        )
+        if db_url.startswith("sqlite"):  # SQLite keeps any type in the column
+            conn.exec_driver_sql(
+                "UPDATE minhash_signatures SET data = ? WHERE text_sha256 = ?",
+                ("x" * (4 * num_perm), first),
+            )
+
+    def read(columns: int | None):  # type: ignore[no-untyped-def]
+        with db.transaction() as session:
+            return read_signatures(
+                session, tkey, stored_keys, num_perm=num_perm, seed=seed, columns=columns
+            )
+
+    for columns in (None, 7):
+        alone = read(columns)
+        in_parts, answered = _in_parts(monkeypatch, lambda c=columns: read(c), db_url)
+        assert in_parts.missing == alone.missing
+        assert in_parts.rows.dtype == alone.rows.dtype == np.uint32
+        assert np.array_equal(in_parts.rows, alone.rows)
+        gone = {last, stored_keys[-2]} | ({first} if db_url.startswith("sqlite") else set())
+        assert {stored_keys[k] for k in alone.missing} == gone
+        if answered:  # the worker's half: places and values of each length it met
+            found, sized = answered[0]  # type: ignore[misc]
+            assert found == 4 * num_perm and 8 * num_perm in sized
+            places, values = sized[4 * num_perm]
+            assert 0 < len(places) < len(stored_keys) and values.shape[1] == (columns or num_perm)
 
 
 def test_no_keys_read_no_rows(db: Database, stored_keys: list[str]) -> None:

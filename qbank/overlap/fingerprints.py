@@ -37,7 +37,7 @@ from qbank.text.keys import stored_text_key, texts_id
 from qbank.text.normalize import fold_text
 
 if TYPE_CHECKING:
-    from qbank.overlap.token_part import StoredRows
+    from qbank.overlap.scan_parts import StoredRows
     from qbank.text.tokens import Tokenizer
     from qbank.worker import Worker
 
@@ -207,14 +207,14 @@ def stored_token_lists(
     `keys` the batch accounts for, and the rows found, (key, its token list, or None when
     the row holds anything else: `qbank.json_column.token_list`, each row decoded on its
     own). The keys are looked up `chunk` a query, or, when the table holds fewer than
-    SCAN_FACTOR rows per key, found in one scan of it (`token_part.scanned_rows`: rows in
+    SCAN_FACTOR rows per key, found in one scan of it (`scan_parts.scanned_rows`: rows in
     table order, then). The one reader of the token_sets table: imports, checks and assembly
     all read through it, but for a large check's scan in two parts (`stored.read_token_rows`)."""
     connection = session.connection()
     scan = token_scan(session, tokenizer, len(keys))
     if scan is not None:
         from qbank.overlap.digests import digests_of, unique_digests  # numpy: lazily
-        from qbank.overlap.token_part import scanned_rows
+        from qbank.overlap.scan_parts import scanned_rows
 
         stmt, stored = scan
         wanted = unique_digests(digests_of(keys))[0]

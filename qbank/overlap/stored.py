@@ -16,21 +16,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Result, Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from qbank.canonical import canonical_text
-from qbank.model import Signature, TokenSet
+from qbank.model import Base, Signature, TokenSet
 from qbank.overlap import bands
 from qbank.overlap.digests import (
     DIGESTS,
     TextKeys,
     digests_of,
-    found_keys,
     unique_digests,
 )
 from qbank.overlap.fingerprints import TextUnit, stored_token_lists, token_scan
-from qbank.overlap.token_part import SCAN_BATCH, TokenIds, TokenPart, scanned_rows
+from qbank.overlap.scan_parts import (
+    SCAN_BATCH,
+    Sized,
+    TokenIds,
+    TokenPart,
+    scanned_rows,
+    signature_batch,
+)
 from qbank.worker import WorkerFailed
 
 if TYPE_CHECKING:
@@ -103,21 +109,29 @@ def read_token_rows(
     stored under `tokenizer`.
 
     The keys are written out in hex a chunk at a time and each chunk's tokens become ids as
-    they are read (`token_part.TokenIds`): a large scope holds one string per distinct token
+    they are read (`scan_parts.TokenIds`): a large scope holds one string per distinct token
     and arrays of ids, never a list of strings per text nor a string per key (at a million
     items those lists were the check's peak memory, and the strings left memory behind them
-    that later objects kept). A large scan of a SQLite file is read in two parts at once, the
-    table's last rows by a worker process (`_scan_in_parts`)."""
+    that later objects kept). A large scan is read in two parts at once (`_scanned`)."""
     wanted = np.frombuffer(digests, dtype=DIGESTS)
     unique, inverse = unique_digests(wanted)  # sorted: hex order too
     del wanted
     numbered = TokenIds(unique)
+    theirs: TokenPart | None = None
     scan = token_scan(session, tokenizer, len(unique))
-    parts = _start_parts(session, scan, unique) if scan and scan[1] >= PARALLEL_TOKENS else None
-    if parts is not None:
-        theirs = _read_in_parts(session, parts, numbered, advance)
+    if scan is not None and scan[1] >= PARALLEL_SCAN:
+        stmt, stored = scan
+        count = len(unique)
+        arguments = (unique.tobytes(), count, stored)
+        for result, part in _scanned(session, TokenSet, stmt, "token_part", *arguments):
+            if result is None:
+                theirs = TokenPart(*part)
+                continue
+            for covered, rows in scanned_rows(result, unique, count, stored):
+                numbered.add(rows)
+                if advance is not None:
+                    advance(covered)
     else:
-        theirs = None
         keys = TextKeys(unique.tobytes())
         for covered, rows in stored_token_lists(session, tokenizer, keys, CHUNK):
             numbered.add(rows)
@@ -150,41 +164,60 @@ def read_token_rows(
     return TokenRows(indptr, indices.astype(np.int32, copy=False), [seen[k] for k in order])
 
 
-PARALLEL_TOKENS = 200_000
-"""Fewest rows in the token_sets table for which a scan of it (a large check's candidates)
-is read in two parts at once, the last by a worker process, when the file is SQLite and
-the machine has two cores. A row costs about 6 µs to fetch, seek among the wanted keys,
-decode and number; the worker is ready in about 0.2 s."""
+PARALLEL_SCAN = 200_000
+"""Fewest rows in a table (token sets, signatures) for which a check's scan of it is read in
+two parts at once, the table's last rows by a worker process, when the file is SQLite and the
+machine has two cores. A token set costs about 6 µs to fetch, seek among the wanted keys,
+decode and number, a signature about 3 µs; the worker is ready in about 0.2 s."""
 
 _WORKER_ROWS = 0.5
 """The share of the table's rows (by rowid) that the worker scans."""
 
-_TOKEN_PART = "qbank.overlap.token_part"
-"""Where the worker's function lives: a module that loads no more than the scan needs."""
+_SCAN_PARTS = "qbank.overlap.scan_parts"
+"""Where the worker's functions live: a module that loads no more than a scan needs."""
 
 
-@dataclass(frozen=True)
-class _Parts:
-    """A scan (`stmt`, about `stored` rows) split at a rowid: the rows after it are the
-    worker's, its request `number`."""
+def _scanned(
+    session: Session, table: type[Base], stmt: Select[str, Any], function: str, *arguments: Any
+) -> Iterator[tuple[Result[str, Any] | None, Any]]:
+    """The scan `stmt` of `table`, in parts: (a result to read here, None) for the rows read
+    by this process, and (None, what the worker's `scan_parts` `function` returned) for the
+    rows it read. A SQLite file on a machine with a spare core is split at a rowid: the
+    worker gets the rows after it (`function(path, sql, parameters, *arguments)`), this
+    process reads the rest meanwhile, then the worker's answer (or, when the worker failed,
+    its rows itself). Elsewhere this process reads every row."""
+    connection = session.connection()
+    started = _scan_worker(session, table)
+    if started is None:
+        yield connection.execute(stmt), None
+        return
+    worker, path, split = started
+    rowid: ColumnElement[Any] = literal_column(f"{table.__tablename__}.rowid")
+    theirs = stmt.where(rowid > split).compile(dialect=connection.dialect)
+    try:
+        number = worker.submit(
+            f"{_SCAN_PARTS}:{function}",
+            path,
+            theirs.string,
+            [theirs.params[name] for name in theirs.positiontup or ()],
+            *arguments,
+        )
+        yield connection.execute(stmt.where(rowid <= split)), None
+        try:
+            answer = worker.result(number)
+        except WorkerFailed as error:
+            _log.info("scan worker failed, reading its rows here: %s", error)
+            yield connection.execute(stmt.where(rowid > split)), None
+        else:
+            yield None, answer
+    finally:
+        worker.close()
 
-    stmt: Select[str, str]
-    stored: int
-    split: int
-    worker: Worker
-    number: int
 
-
-def _rowid() -> ColumnElement[Any]:
-    return literal_column(f"{TokenSet.__tablename__}.rowid")
-
-
-def _start_parts(
-    session: Session, scan: tuple[Select[str, str], int], wanted: np.ndarray
-) -> _Parts | None:
-    """A worker reading the `wanted` keys' rows among the last `_WORKER_ROWS` of the
-    token_sets table (by rowid) that `scan` reads, when the database is a SQLite file and the
-    machine has a core to spare."""
+def _scan_worker(session: Session, table: type[Base]) -> tuple[Worker, str, int] | None:
+    """A worker for the last `_WORKER_ROWS` of `table`'s rows, the file it reads (as this
+    process finds it, whatever the worker's directory) and the rowid they follow; None for
+    anything but a SQLite file, an empty table, or a machine without a spare core."""
     from qbank import worker as workers
     from qbank.db import sqlite_path
 
@@ -192,55 +225,17 @@ def _start_parts(
     path = sqlite_path(connection)
     if path is None or connection.dialect.name != "sqlite" or workers.cores() < 2:
         return None
+    rowid: ColumnElement[Any] = literal_column(f"{table.__tablename__}.rowid")
     # min and max in one query scan the table; each on its own is one seek
-    low = connection.scalar(select(func.min(_rowid())).select_from(TokenSet))
-    high = connection.scalar(select(func.max(_rowid())).select_from(TokenSet))
+    low = connection.scalar(select(func.min(rowid)).select_from(table))
+    high = connection.scalar(select(func.max(rowid)).select_from(table))
     if low is None or high is None:
         return None
-    worker = workers.start_worker(warm=f"{_TOKEN_PART}:loaded")
+    worker = workers.start_worker(warm=f"{_SCAN_PARTS}:loaded")
     if worker is None:
         return None
-    stmt, stored = scan
     split = int(high) - int((int(high) - int(low) + 1) * _WORKER_ROWS)
-    theirs = stmt.where(_rowid() > split).compile(dialect=connection.dialect)
-    arguments = (
-        str(Path(path).absolute()),  # as this process finds it, whatever the worker's cwd
-        theirs.string,
-        [theirs.params[name] for name in theirs.positiontup or ()],
-        wanted.tobytes(),
-        len(wanted),
-        stored,
-    )
-    number = worker.submit(f"{_TOKEN_PART}:token_part", *arguments)
-    return _Parts(stmt, stored, split, worker, number)
-
-
-def _read_in_parts(
-    session: Session, parts: _Parts, numbered: TokenIds, advance: Advance
-) -> TokenPart | None:
-    """The scan's rows up to the split added to `numbered` here, and the worker's part (in its
-    own numbering); None when the worker failed and its rows were added here too."""
-    connection = session.connection()
-    count = len(numbered.wanted)
-
-    def read(stmt: Select[str, str], advance: Advance) -> None:
-        for covered, rows in scanned_rows(
-            connection.execute(stmt), numbered.wanted, count, parts.stored
-        ):
-            numbered.add(rows)
-            if advance is not None:
-                advance(covered)
-
-    try:
-        read(parts.stmt.where(_rowid() <= parts.split), advance)
-        try:
-            return TokenPart(*parts.worker.result(parts.number))
-        except WorkerFailed as error:
-            _log.info("token worker failed, reading its rows here: %s", error)
-            read(parts.stmt.where(_rowid() > parts.split), None)
-            return None
-    finally:
-        parts.worker.close()
+    return worker, str(Path(path).absolute()), split
 
 
 def read_signatures(
@@ -257,7 +252,8 @@ def read_signatures(
     `columns`: only the first so many values of each (those LSH bands use).
 
     Values are little-endian uint32 (datasketch's default scheme) or uint64, as
-    `qbank.overlap.minhash.to_bytes` wrote them; one of another length counts as missing.
+    `qbank.overlap.minhash.to_bytes` wrote them: the first row found of either length sets
+    the scheme, and a row of another length counts as missing (`scan_parts.signature_batch`).
     Keys are held as digests (`unique_digests`), not as a dictionary of a million strings.
     """
     unique, inverse = unique_digests(digests_of(keys))
@@ -270,24 +266,16 @@ def read_signatures(
     width = columns if columns is not None else num_perm
     filled: np.ndarray | None = None
     found = np.zeros(len(unique), dtype=bool)
-    for chunk, rows in _signature_rows(session, tokenizer, unique, num_perm, seed):
-        kept, places = found_keys(unique, [key for key, _ in rows])
-        if filled is None:  # the first of the keys' rows of a known length sets the scheme
-            lengths = (len(rows[k][1]) for k in kept)
-            size = next((n for n in lengths if n in (4 * num_perm, 8 * num_perm)), 0)
-            if size:
-                dtype = np.dtype(f"<u{size // num_perm}")
-                filled = np.zeros((len(unique), width), dtype=dtype.newbyteorder("="))
-        if filled is not None and kept:
-            size = filled.itemsize * num_perm
-            sized = np.array([len(rows[k][1]) == size for k in kept], dtype=bool)
-            if not sized.all():  # rows of another scheme count as missing
-                kept, places = [k for k, ok in zip(kept, sized, strict=True) if ok], places[sized]
-            if kept:
-                data = b"".join([rows[k][1] for k in kept])
-                values = np.frombuffer(data, dtype=filled.dtype.newbyteorder("<"))
-                filled[target[places]] = values.reshape(len(kept), num_perm)[:, :width]
-                found[places] = True
+    batches = _signature_batches(session, tokenizer, unique, num_perm, seed, width)
+    for chunk, (first, sized) in batches:
+        if filled is None and first:  # the first row of a known length sets the scheme
+            dtype = np.dtype(f"<u{first // num_perm}").newbyteorder("=")
+            filled = np.zeros((len(unique), width), dtype=dtype)
+        rows = None if filled is None else sized.get(filled.itemsize * num_perm)
+        if filled is not None and rows is not None:
+            places, values = rows
+            filled[target[places]] = values
+            found[places] = True
         if advance is not None:
             advance(chunk)
     if filled is None:
@@ -298,16 +286,15 @@ def read_signatures(
     return StoredSignatures(filled[inverse], np.flatnonzero(missing).tolist())
 
 
-def _signature_rows(
-    session: Session, tokenizer: str, unique: np.ndarray, num_perm: int, seed: int
-) -> Iterator[tuple[int, Sequence[tuple[str, bytes]]]]:
-    """(keys covered, rows of (key, data)) batches: the stored signatures of the keys whose
-    digests `unique` holds (sorted, distinct) with these parameters, and perhaps others (the
-    caller keeps those of its keys: `found_keys`).
+def _signature_batches(
+    session: Session, tokenizer: str, unique: np.ndarray, num_perm: int, seed: int, width: int
+) -> Iterator[tuple[int, tuple[int, Sized]]]:
+    """(keys covered, `scan_parts.signature_batch` of rows) batches: the stored signatures
+    of the keys whose digests `unique` holds (sorted, distinct) with these parameters.
 
     When the table holds at most twice as many rows as keys (a database of one large bank),
-    one scan of it costs a fraction of looking each key up; otherwise the keys are looked up,
-    sorted, CHUNK at a time."""
+    one scan of it (in two parts when it is large: `_scanned`) costs a fraction of looking
+    each key up; otherwise the keys are looked up, sorted, CHUNK at a time."""
     connection = session.connection()
     same = (
         Signature.tokenizer == tokenizer,
@@ -315,17 +302,26 @@ def _signature_rows(
         Signature.seed == seed,
     )
     columns = select(Signature.text_sha256, Signature.data)
+    sizes = (4 * num_perm, 8 * num_perm)
     stored = connection.scalar(select(func.count()).select_from(Signature)) or 0
     if stored <= 2 * len(unique):
-        result = connection.execute(columns.where(*same))
-        while batch := result.fetchmany(SCAN_BATCH):
-            yield 0, batch
-        yield len(unique), []
+        stmt = columns.where(*same)
+        arguments = (unique.tobytes(), num_perm, width)
+        parts: Iterator[tuple[Result[str, Any] | None, Any]] = (
+            _scanned(session, Signature, stmt, "signature_part", *arguments)
+            if stored >= PARALLEL_SCAN
+            else iter([(connection.execute(stmt), None)])
+        )
+        for result, part in parts:
+            if result is None:
+                yield 0, part
+                continue
+            while batch := result.fetchmany(SCAN_BATCH):
+                yield 0, signature_batch(unique, batch, num_perm, width, sizes)
+        yield len(unique), (0, {})
         return
     ordered = TextKeys(unique.tobytes())  # sorted: hex order too
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start : start + CHUNK]
-        yield (
-            len(chunk),
-            connection.execute(columns.where(*same, Signature.text_sha256.in_(chunk))).fetchall(),
-        )
+        rows = connection.execute(columns.where(*same, Signature.text_sha256.in_(chunk)))
+        yield len(chunk), signature_batch(unique, rows.fetchall(), num_perm, width, sizes)

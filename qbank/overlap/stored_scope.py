@@ -149,10 +149,14 @@ def _start_part(session: Session, bank: Bank) -> tuple[Worker, int, int] | None:
     return worker, request, split
 
 
-_WORKER_SHARE = 0.4
-"""The scope's share the worker re-hashes: it starts later and reads its rows with `sqlite3`
-and `qbank.item_rows`, a little slower a row than this process's Core stream (measured 16
-against 11 µs), so at half it finished last by 0.15-0.28 s; at 40% the two end together."""
+_WORKER_SHARE = 0.48
+"""The scope's share the worker re-hashes. It starts later and reads its rows with `sqlite3`
+and `qbank.item_rows`; at 55,000 items it re-hashed a row a little slower than this process's
+Core stream (16 against 11 µs: at half it finished last by 0.15-0.28 s, at 40% the two ended
+together), but at a million this process keeps more and slows more: with the worker at 40%
+it re-hashed its 600,000 rows in 9.1 s and the worker was done before it (15 against about
+16.5 µs a row); at 47% 7.8-8.2 s, the worker done first again; at half 7.5-7.6 s, then
+0.27-0.34 s waiting for the worker (2026-12-05)."""
 
 _PART = "qbank.overlap.scope_rows"
 """Where the worker's function lives: a module that loads no more than re-hashing needs."""

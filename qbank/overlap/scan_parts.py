@@ -1,12 +1,13 @@
-"""Stored token sets found by a scan and turned into token ids, a part of the table at a time.
+"""Stored token sets and signatures found by a scan of their table, a part of it at a time.
 
-A check of a large scope reads the token sets of nearly every row (a million items' LSH gave
-7.6 million candidate pairs): one scan of the table, each row's key sought among the wanted
-keys' digests, its JSON decoded, its tokens numbered. `qbank.overlap.stored.read_token_rows`
-scans the table's first rows itself while a worker process scans the rest (`token_part`,
-reading the SQLite file in a read transaction of its own) and sends back ids, not token
-lists: a part is each kept row's place among the wanted keys, its length, its token ids and
-the part's own vocabulary, which the caller renumbers into its own.
+A check of a large scope reads the signature of every row and the token sets of nearly every
+row (a million items' LSH gave 7.6 million candidate pairs): one scan of each table, each
+row's key sought among the wanted keys' digests. `qbank.overlap.stored` scans a table's
+first rows itself while a worker process scans the rest (`token_part`, `signature_part`,
+reading the SQLite file in a read transaction of its own). The worker sends back arrays: for
+token sets, each kept row's place among the wanted keys, its length, its token ids and the
+part's own vocabulary, which the caller renumbers into its own; for signatures, each kept
+row's place and the values LSH uses, grouped by their width (`signature_batch`).
 
 This module loads numpy and the standard library, not the overlap engine or the ORM: the worker
 is ready about a fifth of a second after it is started.
@@ -112,8 +113,42 @@ class TokenIds:
         )
 
 
+Sized = dict[int, tuple[np.ndarray, np.ndarray]]
+"""Signature rows by byte length: their places among the wanted keys (int64) and values."""
+
+
+def signature_batch(
+    wanted: np.ndarray,
+    rows: Sequence[tuple[Any, Any]],
+    num_perm: int,
+    width: int,
+    sizes: Sequence[int],
+) -> tuple[int, Sized]:
+    """Of a batch of (key, data) signature rows: the byte length of the first row of a wanted
+    key (`digests.found_keys`) whose length is one of `sizes` (0: none is), and for each such
+    length, those rows' places among `wanted` and their first `width` values (4 or 8 bytes a
+    value, little-endian, as native unsigned integers). A row of another length counts as not
+    stored (a signature of another scheme, or not a signature)."""
+    kept, places = found_keys(wanted, [key for key, _ in rows])
+    lengths = [len(rows[k][1]) if isinstance(rows[k][1], _BYTES) else -1 for k in kept]
+    first = next((n for n in lengths if n in sizes), 0)
+    found: Sized = {}
+    for size in sizes:
+        mine = [n == size for n in lengths]
+        if not any(mine):
+            continue
+        data = b"".join([rows[k][1] for k, ok in zip(kept, mine, strict=True) if ok])
+        dtype = np.dtype(f"<u{size // num_perm}")
+        values = np.frombuffer(data, dtype=dtype).reshape(-1, num_perm)[:, :width]
+        found[size] = (places[np.array(mine)], values.astype(dtype.newbyteorder("=")))
+    return first, found
+
+
+_BYTES = (bytes, bytearray, memoryview)
+
+
 def loaded() -> None:
-    """What a token worker runs first: nothing; naming it imports this module (numpy)."""
+    """What a scan worker runs first: nothing; naming it imports this module (numpy)."""
 
 
 def token_part(
@@ -135,3 +170,39 @@ def token_part(
         connection.close()
     part = numbered.part()
     return part.places, part.lengths, part.ids, part.vocab
+
+
+def signature_part(
+    path: str,
+    sql: str,
+    parameters: Sequence[Any],
+    wanted: bytes,
+    num_perm: int,
+    width: int,
+) -> tuple[int, Sized]:
+    """In a worker: the signatures of the `wanted` keys (DIGESTS bytes, sorted, distinct)
+    among the (key, data) rows that `sql` (compiled for SQLite) selects from the file `path`
+    (a read transaction of its own, as `token_part`): the byte length of the first row of a
+    known length (4 or 8 bytes a value; 0: none) and, by length, the rows' places and their
+    first `width` values (`signature_batch`)."""
+    from qbank.db import read_only_sqlite
+
+    keys = np.frombuffer(wanted, dtype=DIGESTS)
+    sizes = (4 * num_perm, 8 * num_perm)
+    first = 0
+    parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {size: [] for size in sizes}
+    connection = read_only_sqlite(path)
+    try:
+        cursor = connection.execute(sql, parameters)
+        while batch := cursor.fetchmany(SCAN_BATCH):
+            batch_first, found = signature_batch(keys, batch, num_perm, width, sizes)
+            first = first or batch_first
+            for size, part in found.items():
+                parts[size].append(part)
+    finally:
+        connection.close()
+    return first, {
+        size: (np.concatenate([p for p, _ in found]), np.concatenate([v for _, v in found]))
+        for size, found in parts.items()
+        if found
+    }
