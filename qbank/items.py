@@ -610,19 +610,33 @@ def _new_guids(count: int) -> list[str]:
     random method: the start from the system's random source, 2**73 values below the top,
     so the count never carries into the time). Increasing numbers land at the end of the
     items' unique (bank, guid) index, where random ones (version 4) landed on random pages:
-    a million new items' inserts 2.6 s against 3.9-4.4 s (2026-12-04)."""
-    if not count:
-        return []
+    a million new items' inserts 2.6 s against 3.9-4.4 s (2026-12-04).
+
+    Only a number's last 12 hex digits (the count's low 48 bits) differ from the one before
+    it but where those carry: the text before them is written once per run of 2**48 counts,
+    and each number is that text and its 12 digits (a million: 0.27 s against 1.06 s for a
+    whole number formatted each; tests/test_bulk_import.py holds the two equal across carries)."""
     millis = time.time_ns() // 1_000_000
     start = int.from_bytes(os.urandom(10)) >> 7  # 73 random bits
-    guids = []
-    for n in range(start, start + count):
+    return _guids_from(millis, start, count)
+
+
+def _guids_from(millis: int, start: int, count: int) -> list[str]:
+    """`_new_guids` of this time and count's start."""
+    guids: list[str] = []
+    n, end = start, start + count
+    while n < end:
+        run = min(end, (n | _LOW_48) + 1)  # the counts before the low 48 bits carry
         h = f"{millis & _MILLIS:012x}{7 << 12 | n >> 62:04x}{2 << 62 | n & _LOW_62:016x}"
-        guids.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+        head = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-"
+        low = n & _LOW_48
+        guids += [head + format(value, "012x") for value in range(low, low + run - n)]
+        n = run
     return guids
 
 
 _MILLIS = (1 << 48) - 1
+_LOW_48 = (1 << 48) - 1
 _LOW_62 = (1 << 62) - 1
 
 

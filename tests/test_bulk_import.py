@@ -243,3 +243,19 @@ def test_new_guids_are_increasing_version_7_uuids() -> None:
     assert counts == list(range(counts[0], counts[0] + 5000))
     assert not set(guids) & set(_new_guids(5000))
     assert _new_guids(0) == []
+
+
+def test_new_guids_carry_as_whole_numbers_do() -> None:
+    """The numbers written a run of 2**48 counts at a time are those written whole, also where
+    the count's low 48 bits carry into the digits before them, and its low 62 bits into the
+    version's field."""
+    from qbank.items import _guids_from
+
+    def whole(millis: int, n: int) -> str:
+        h = f"{millis:012x}{7 << 12 | n >> 62:04x}{2 << 62 | n & ((1 << 62) - 1):016x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    millis = 1_764_900_000_000
+    for start in (0, (1 << 48) - 3, (1 << 62) - 2, (1 << 73) - 5, 12345 << 40):
+        assert _guids_from(millis, start, 7) == [whole(millis, n) for n in range(start, start + 7)]
+    assert _guids_from(millis, 5, 0) == []
