@@ -88,23 +88,47 @@ def serial(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[tuple[object,
         return _import(url, records(120))
 
 
-def test_worker_rows_equal_serial_rows(
-    small_batches: None, db_url: str, db: Database, serial: tuple[list[tuple[object, ...]], ...]
-) -> None:
-    started: list[Worker] = []
+def _started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Worker, bool]]:
+    """The fingerprint workers an import starts, and whether each loaded its tokenizer at once."""
+    started: list[tuple[Worker, bool]] = []
     real = fingerprint_worker.start
 
-    def counted() -> Worker | None:
-        started_worker = real()
+    def counted(*, warm: bool = True) -> Worker | None:
+        started_worker = real(warm=warm)
         assert started_worker is not None
-        started.append(started_worker)
+        started.append((started_worker, warm))
         return started_worker
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(fingerprint_worker, "start", counted)
-        assert _import(db_url, records(120)) == serial
-    assert len(started) == 1
-    assert started[0]._process.poll() is not None  # closed with the import
+    monkeypatch.setattr(fingerprint_worker, "start", counted)
+    return started
+
+
+def test_worker_rows_equal_serial_rows(
+    small_batches: None,
+    db_url: str,
+    db: Database,
+    serial: tuple[list[tuple[object, ...]], ...],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker that keys the records first loads its tokenizer with its first batch."""
+    started = _started(monkeypatch)
+    assert _import(db_url, records(120)) == serial
+    assert [warm for _, warm in started] == [False]
+    assert started[0][0]._process.poll() is not None  # closed with the import
+
+
+def test_a_worker_warmed_at_once_stores_the_same_rows(
+    small_batches: None,
+    db_url: str,
+    db: Database,
+    serial: tuple[list[tuple[object, ...]], ...],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An import too small to share its content keys warms its worker at once."""
+    monkeypatch.setattr("qbank.items._KEYS_PARALLEL_MIN", 10**9)
+    started = _started(monkeypatch)
+    assert _import(db_url, records(120)) == serial
+    assert [warm for _, warm in started] == [True]
 
 
 def test_failed_worker_falls_back(

@@ -34,9 +34,10 @@ def worth_a_worker(texts: int) -> bool:
     return texts >= PARALLEL_MIN and worker.cores() >= 2
 
 
-def start() -> worker.Worker | None:
-    """A worker that has started loading the tokenizer and kernels, or None."""
-    return worker.start_worker(warm=f"{__name__}:warm")
+def start(*, warm: bool = True) -> worker.Worker | None:
+    """A worker that has started loading the tokenizer and kernels (with `warm`; else its first
+    batch loads them), or None."""
+    return worker.start_worker(warm=f"{__name__}:warm" if warm else None)
 
 
 def compute(texts: Texts, num_perm: int, seed: int, clean: bool) -> Computed:

@@ -435,10 +435,13 @@ class FingerprintWriter:
     (`qbank.text.normalize.fold_clean`; not a practical task's lines). `texts`: how many texts
     the import will store; from `fingerprint_worker.PARALLEL_MIN` on (and with two cores) a
     worker process computes each batch submitted by `prepare` while the caller writes, and
-    `store` waits for it. `close` ends the worker.
+    `store` waits for it; with `warm`, it loads the tokenizer and kernels at once, else with
+    its first batch (a caller that gives it other work first). `close` ends the worker.
     """
 
-    def __init__(self, session: Session, *, clean: bool = False, texts: int = 0) -> None:
+    def __init__(
+        self, session: Session, *, clean: bool = False, texts: int = 0, warm: bool = True
+    ) -> None:
         from qbank.overlap import fingerprint_worker
         from qbank.policy import load_policy
 
@@ -449,7 +452,9 @@ class FingerprintWriter:
         self._info = tokenizer_info(None)  # remembered, so checks need not load the tokenizer
         self._registered = False  # the identity's row: looked up once, not every batch
         self._worker = (
-            fingerprint_worker.start() if fingerprint_worker.worth_a_worker(texts) else None
+            fingerprint_worker.start(warm=warm)
+            if fingerprint_worker.worth_a_worker(texts)
+            else None
         )
 
     @property
