@@ -103,32 +103,24 @@ def _started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Worker, bool]]:
     return started
 
 
+@pytest.mark.parametrize("keys_first", [True, False], ids=["keys-first", "warm-at-once"])
 def test_worker_rows_equal_serial_rows(
     small_batches: None,
     db_url: str,
     db: Database,
     serial: tuple[list[tuple[object, ...]], ...],
     monkeypatch: pytest.MonkeyPatch,
+    keys_first: bool,
 ) -> None:
-    """A worker that keys the records first loads its tokenizer with its first batch."""
+    """The same rows from a worker that keys the records first and loads its tokenizer with
+    its first batch, and from one that loads it at once (an import too small to share its
+    content keys)."""
+    if not keys_first:
+        monkeypatch.setattr("qbank.items._KEYS_PARALLEL_MIN", 10**9)
     started = _started(monkeypatch)
     assert _import(db_url, records(120)) == serial
-    assert [warm for _, warm in started] == [False]
+    assert [warm for _, warm in started] == [not keys_first]
     assert started[0][0]._process.poll() is not None  # closed with the import
-
-
-def test_a_worker_warmed_at_once_stores_the_same_rows(
-    small_batches: None,
-    db_url: str,
-    db: Database,
-    serial: tuple[list[tuple[object, ...]], ...],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """An import too small to share its content keys warms its worker at once."""
-    monkeypatch.setattr("qbank.items._KEYS_PARALLEL_MIN", 10**9)
-    started = _started(monkeypatch)
-    assert _import(db_url, records(120)) == serial
-    assert [warm for _, warm in started] == [True]
 
 
 def test_failed_worker_falls_back(

@@ -20,6 +20,7 @@ from hostile import unprotect
 from sqlalchemy import select, update
 from test_bulk_import import OCC, records, store
 from test_overlap2_stored import lsh_policy
+from worker_answers import watch
 
 from qbank import worker as workers
 from qbank.bank import find_bank
@@ -29,7 +30,6 @@ from qbank.model import Item, ItemVersion
 from qbank.overlap import fingerprints, stored, stored_scope
 from qbank.overlap.checks import check_theory
 from qbank.overlap.report import report_bytes
-from qbank.worker import Worker
 
 
 @pytest.fixture(scope="module")
@@ -62,15 +62,7 @@ def _report(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: 
 def test_a_worker_half_gives_the_report_of_one_process(
     bank_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    answered: list[object] = []
-    result = Worker.result
-
-    def watched(self: Worker, number: int) -> object:
-        answer = result(self, number)
-        answered.append(answer)
-        return answer
-
-    monkeypatch.setattr(Worker, "result", watched)
+    answered = watch(monkeypatch)
     alone = _report(bank_file, tmp_path, monkeypatch, 10**9)
     assert answered == []
     in_parts = _report(bank_file, tmp_path, monkeypatch, 100)

@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select
 from test_bulk_import import OCC, records, store
+from worker_answers import watch
 
 from qbank.bank import find_bank
 from qbank.db import Database
@@ -33,7 +34,6 @@ from qbank.overlap.fingerprints import TextUnit, stored_token_lists, tokenizer_i
 from qbank.overlap.stored import read_signatures, read_token_rows, read_tokens, text_keys
 from qbank.overlap.units import current_item_rows
 from qbank.policy import load_policy
-from qbank.worker import Worker
 
 
 @pytest.fixture
@@ -56,18 +56,10 @@ def _both_ways(monkeypatch: pytest.MonkeyPatch, read):  # type: ignore[no-untype
 def _in_parts(monkeypatch: pytest.MonkeyPatch, read, db_url: str):  # type: ignore[no-untyped-def]
     """`read()` with a scan of the table in two parts (on SQLite: a worker reads the last
     half of its rows, and really answers), and the worker's answers."""
-    answered: list[object] = []
-    result = Worker.result
-
-    def watched(self: Worker, number: int) -> object:
-        answer = result(self, number)
-        answered.append(answer)
-        return answer
-
     with monkeypatch.context() as patched:
         patched.setattr(fingerprints, "SCAN_FACTOR", 10**9)
         patched.setattr(stored, "PARALLEL_SCAN", 0)
-        patched.setattr(Worker, "result", watched)
+        answered = watch(patched)
         found = read()
     assert len(answered) == (1 if db_url.startswith("sqlite") else 0)
     return found, answered
