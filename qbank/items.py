@@ -419,7 +419,12 @@ def _plan(
     item it is (its guid, else its text), counting types in `summary`; problems for unknown
     knowledge points and for records that repeat an item or a text of the file."""
     plan: list[_Planned] = []
-    seen: dict[tuple[str, object], Location] = {}  # (kind, value): no new string per record
+    # Where each guid, text (content key) and existing item was first met: one dictionary a
+    # kind, so a record without a guid or an item is one lookup of its key (no tuple, list or
+    # dictionary built per record: a million records 1.64-1.67 s against 2.3-2.4 s, 2026-12-05).
+    by_guid: dict[str, Location] = {}
+    by_text: dict[str, Location] = {}
+    by_item: dict[int, Location] = {}
     for record, key in zip(records, keys, strict=True):
         summary.by_type[record.type.value] += 1
         if points is not None and record.knowledge_code and record.knowledge_code not in points:
@@ -431,24 +436,29 @@ def _plan(
                     {"code": record.knowledge_code},
                 )
             )
-        item = known.by_guid.get(record.guid) if record.guid else known.by_key.get(key)
-        identities: list[tuple[str, object]] = [("text", key)]
-        if record.guid:
-            identities.insert(0, ("guid", record.guid))
-        if item is not None:
-            identities.append(("item", item.id))
-        first = next((seen[i] for i in identities if i in seen), None)
+        guid = record.guid
+        item = known.by_guid.get(guid) if guid else known.by_key.get(key)
+        first = by_guid.get(guid) if guid else None  # in this order: guid, text, item
+        if first is None:
+            first = by_text.get(key)
+        if first is None and item is not None:
+            first = by_item.get(item.id)
         if first is not None:
             problems.append(
                 Problem(
                     record.location,
-                    "guid" if record.guid and ("guid", record.guid) in seen else "stem",
+                    "guid" if guid and guid in by_guid else "stem",
                     "problem.duplicate_item",
                     {"first": first.describe()},
                 )
             )
             continue
-        seen.update(dict.fromkeys(identities, record.location))
+        location = record.location
+        if guid:
+            by_guid[guid] = location
+        by_text[key] = location
+        if item is not None:
+            by_item[item.id] = location
         sha = None if item is None else content_id(item_content(record, author=author))
         plan.append((record, sha, key, item))
     return plan

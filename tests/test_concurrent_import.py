@@ -221,6 +221,33 @@ def test_same_text_under_two_guids_is_refused_in_one_file_and_across_files(db: D
     ]
 
 
+def test_a_file_naming_one_item_twice_is_refused_at_its_second_record(db: Database) -> None:
+    """An item repeated in a file, by its guid, by its text, or once by its guid and once by
+    the text it has in the bank: each second record is a problem at its own row, naming the
+    first record's row, and its field is the guid only when the guid repeats."""
+    store(db, [record(2, "甲题干", "G1")])
+
+    def problems(records: list[ItemRecord]) -> list[tuple[int | None, str, str, str]]:
+        with pytest.raises(ItemsRejected) as rejected:
+            store(db, records)
+        return [
+            (p.location.row, p.field, p.key, str(p.params.get("first")))
+            for p in rejected.value.problems
+        ]
+
+    first = Location("bank.xlsx", sheet="Sheet1", row=2).describe()
+    assert problems([record(2, "乙题干", "G2"), record(3, "丙题干", "G2")]) == [
+        (3, "guid", "problem.duplicate_item", first)
+    ]
+    assert problems([record(2, "乙题干"), record(3, "乙题干")]) == [
+        (3, "stem", "problem.duplicate_item", first)
+    ]
+    # G1 by its guid (with a new text), then G1 again by the text it has in the bank
+    assert problems([record(2, "丁题干", "G1"), record(3, "甲题干")]) == [
+        (3, "stem", "problem.duplicate_item", first)
+    ]
+
+
 def test_edits_move_content_keys_and_items_may_trade_texts(db: Database) -> None:
     store(db, [record(2, "甲题干", "G1"), record(3, "乙题干", "G2")])
     store(db, [record(2, "乙题干", "G1"), record(3, "甲题干", "G2")])  # the two trade texts
