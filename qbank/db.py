@@ -21,7 +21,7 @@ import functools
 import os
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # SQLAlchemy is imported where it is used: `read_current_sqli
     from sqlalchemy import Connection, Engine
     from sqlalchemy.orm import Session
     from sqlalchemy.pool import ConnectionPoolEntry
+    from sqlalchemy.sql import Select
 
 DEFAULT_PATH = "qbank.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -304,6 +305,32 @@ def read_only_sqlite(path: str) -> sqlite3.Connection:
     transaction (one snapshot; no write lock, so it reads beside a writer that holds one),
     with qbank's pragmas (the busy timeout)."""
     return _read_transaction(path, "ro")
+
+
+def worker_query(
+    connection: Connection, stmt: Select[*tuple[Any, ...]]
+) -> tuple[str, str, list[Any]]:
+    """What a worker process needs to run `stmt` on `connection`'s SQLite file itself
+    (`read_only_rows`): the file as this process finds it (whatever the worker's directory),
+    the statement compiled for SQLite, and its parameters in order. The caller has checked
+    that the connection is to a file (`sqlite_path`)."""
+    path = sqlite_path(connection)
+    assert path is not None
+    compiled = stmt.compile(dialect=connection.dialect)
+    parameters = [compiled.params[name] for name in compiled.positiontup or ()]
+    return str(Path(path).absolute()), compiled.string, parameters
+
+
+@contextmanager
+def read_only_rows(path: str, sql: str, parameters: Sequence[Any]) -> Iterator[sqlite3.Cursor]:
+    """In a worker: the rows of `sql` (`worker_query`) from the SQLite file `path`, read in a
+    read transaction of its own (`read_only_sqlite`: the caller holds the write lock, so the
+    file is as the caller sees it); the connection is closed after the block."""
+    connection = read_only_sqlite(path)
+    try:
+        yield connection.execute(sql, parameters)
+    finally:
+        connection.close()
 
 
 def _read_transaction(path: str, mode: str) -> sqlite3.Connection:

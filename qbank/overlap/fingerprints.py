@@ -220,6 +220,14 @@ def stored_token_lists(
         wanted = unique_digests(digests_of(keys))[0]
         yield from scanned_rows(connection.execute(stmt), wanted, len(keys), stored)
         return
+    yield from looked_up_token_lists(session, tokenizer, keys, chunk)
+
+
+def looked_up_token_lists(
+    session: Session, tokenizer: str, keys: Sequence[str], chunk: int = _CHUNK
+) -> Iterator[tuple[int, StoredRows]]:
+    """`stored_token_lists` of `keys` looked up `chunk` a query (`token_scan` said no scan)."""
+    connection = session.connection()
     stmt = _token_rows(tokenizer)
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]

@@ -152,22 +152,18 @@ def loaded() -> None:
 
 
 def token_part(
-    path: str, sql: str, parameters: Sequence[Any], wanted: bytes, count: int, stored: int
+    path: str, sql: str, parameters: Sequence[Any], wanted: bytes
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """In a worker: the token sets of the `wanted` keys (DIGESTS bytes, sorted, distinct)
-    among the (key, token JSON) rows that `sql` (compiled for SQLite) selects from the file
-    `path`, read in a read transaction of its own (the caller holds the write lock, so the
-    file is as the caller sees it), as a `TokenPart`'s fields."""
-    from qbank.db import read_only_sqlite
+    among the (key, token JSON) rows that `sql` selects from the SQLite file `path`
+    (`qbank.db.read_only_rows`), as a `TokenPart`'s fields."""
+    from qbank.db import read_only_rows
 
     numbered = TokenIds(np.frombuffer(wanted, dtype=DIGESTS))
-    connection = read_only_sqlite(path)
-    try:
-        cursor = connection.execute(sql, parameters)
-        for _, rows in scanned_rows(cursor, numbered.wanted, count, stored):
+    count = len(numbered.wanted)
+    with read_only_rows(path, sql, parameters) as cursor:
+        for _, rows in scanned_rows(cursor, numbered.wanted, count, count):  # no progress
             numbered.add(rows)
-    finally:
-        connection.close()
     part = numbered.part()
     return part.places, part.lengths, part.ids, part.vocab
 
@@ -181,26 +177,22 @@ def signature_part(
     width: int,
 ) -> tuple[int, Sized]:
     """In a worker: the signatures of the `wanted` keys (DIGESTS bytes, sorted, distinct)
-    among the (key, data) rows that `sql` (compiled for SQLite) selects from the file `path`
-    (a read transaction of its own, as `token_part`): the byte length of the first row of a
-    known length (4 or 8 bytes a value; 0: none) and, by length, the rows' places and their
-    first `width` values (`signature_batch`)."""
-    from qbank.db import read_only_sqlite
+    among the (key, data) rows that `sql` selects from the SQLite file `path`
+    (`qbank.db.read_only_rows`): the byte length of the first row of a known length (4 or 8
+    bytes a value; 0: none) and, by length, the rows' places and their first `width` values
+    (`signature_batch`)."""
+    from qbank.db import read_only_rows
 
     keys = np.frombuffer(wanted, dtype=DIGESTS)
     sizes = (4 * num_perm, 8 * num_perm)
     first = 0
     parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {size: [] for size in sizes}
-    connection = read_only_sqlite(path)
-    try:
-        cursor = connection.execute(sql, parameters)
+    with read_only_rows(path, sql, parameters) as cursor:
         while batch := cursor.fetchmany(SCAN_BATCH):
             batch_first, found = signature_batch(keys, batch, num_perm, width, sizes)
             first = first or batch_first
             for size, part in found.items():
                 parts[size].append(part)
-    finally:
-        connection.close()
     return first, {
         size: (np.concatenate([p for p, _ in found]), np.concatenate([v for _, v in found]))
         for size, found in parts.items()

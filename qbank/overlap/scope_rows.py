@@ -53,18 +53,13 @@ def scope_part(
     path: str, sql: str, parameters: Sequence[Any]
 ) -> tuple[list[ItemId], list[str | None], list[str], bytes]:
     """In a worker: `rehashed` of the rows that `sql` (the caller's query of `ItemRow`
-    columns, JSON as text, compiled for SQLite) selects from the SQLite file `path`, read in
-    a read transaction of its own (the caller holds the write lock, so the file is as the
-    caller sees it), as columns: item ids, guids, versions, key digests."""
-    from qbank.db import read_only_sqlite
+    columns, JSON as text) selects from the SQLite file `path` (`qbank.db.read_only_rows`),
+    as columns: item ids, guids, versions, key digests."""
+    from qbank.db import read_only_rows
 
-    connection = read_only_sqlite(path)
-    try:
-        cursor = connection.execute(sql, parameters)
+    with read_only_rows(path, sql, parameters) as cursor:
         check_item_columns([column[0] for column in cursor.description])
         listed, digests = rehashed(decoded_item_rows(cursor))
-    finally:
-        connection.close()
     return (
         [item.id for item in listed],
         [item.guid for item in listed],

@@ -12,7 +12,6 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,6 +19,7 @@ from sqlalchemy import ColumnElement, Result, Select, func, literal_column, sele
 from sqlalchemy.orm import Session
 
 from qbank.canonical import canonical_text
+from qbank.db import sqlite_path, worker_query
 from qbank.model import Base, Signature, TokenSet
 from qbank.overlap import bands
 from qbank.overlap.digests import (
@@ -28,7 +28,12 @@ from qbank.overlap.digests import (
     digests_of,
     unique_digests,
 )
-from qbank.overlap.fingerprints import TextUnit, stored_token_lists, token_scan
+from qbank.overlap.fingerprints import (
+    TextUnit,
+    looked_up_token_lists,
+    stored_token_lists,
+    token_scan,
+)
 from qbank.overlap.scan_parts import (
     SCAN_BATCH,
     Sized,
@@ -118,12 +123,12 @@ def read_token_rows(
     del wanted
     numbered = TokenIds(unique)
     theirs: TokenPart | None = None
-    scan = token_scan(session, tokenizer, len(unique))
-    if scan is not None and scan[1] >= PARALLEL_SCAN:
+    scan = token_scan(session, tokenizer, len(unique))  # the table counted once
+    if scan is not None:
         stmt, stored = scan
         count = len(unique)
-        arguments = (unique.tobytes(), count, stored)
-        for result, part in _scanned(session, TokenSet, stmt, "token_part", *arguments):
+        parts = _scanned(session, TokenSet, stmt, stored, "token_part", unique.tobytes())
+        for result, part in parts:
             if result is None:
                 theirs = TokenPart(*part)
                 continue
@@ -133,7 +138,7 @@ def read_token_rows(
                     advance(covered)
     else:
         keys = TextKeys(unique.tobytes())
-        for covered, rows in stored_token_lists(session, tokenizer, keys, CHUNK):
+        for covered, rows in looked_up_token_lists(session, tokenizer, keys, CHUNK):
             numbered.add(rows)
             if advance is not None:
                 advance(covered)
@@ -178,30 +183,30 @@ _SCAN_PARTS = "qbank.overlap.scan_parts"
 
 
 def _scanned(
-    session: Session, table: type[Base], stmt: Select[str, Any], function: str, *arguments: Any
+    session: Session,
+    table: type[Base],
+    stmt: Select[str, Any],
+    stored: int,
+    function: str,
+    *arguments: Any,
 ) -> Iterator[tuple[Result[str, Any] | None, Any]]:
-    """The scan `stmt` of `table`, in parts: (a result to read here, None) for the rows read
-    by this process, and (None, what the worker's `scan_parts` `function` returned) for the
-    rows it read. A SQLite file on a machine with a spare core is split at a rowid: the
-    worker gets the rows after it (`function(path, sql, parameters, *arguments)`), this
-    process reads the rest meanwhile, then the worker's answer (or, when the worker failed,
-    its rows itself). Elsewhere this process reads every row."""
+    """The scan `stmt` of `table` (which holds `stored` rows), in parts: (a result to read
+    here, None) for the rows read by this process, and (None, what the worker's `scan_parts`
+    `function` returned) for the rows it read. From PARALLEL_SCAN rows on, a SQLite file on a
+    machine with a spare core is split at a rowid: the worker gets the rows after it
+    (`function(*qbank.db.worker_query(...), *arguments)`), this process reads the rest
+    meanwhile, then the worker's answer (or, when the worker failed, its rows itself).
+    Elsewhere this process reads every row."""
     connection = session.connection()
-    started = _scan_worker(session, table)
+    started = _scan_worker(session, table) if stored >= PARALLEL_SCAN else None
     if started is None:
         yield connection.execute(stmt), None
         return
-    worker, path, split = started
-    rowid: ColumnElement[Any] = literal_column(f"{table.__tablename__}.rowid")
-    theirs = stmt.where(rowid > split).compile(dialect=connection.dialect)
+    worker, split = started
+    rowid = _rowid(table)
+    theirs = worker_query(connection, stmt.where(rowid > split))
     try:
-        number = worker.submit(
-            f"{_SCAN_PARTS}:{function}",
-            path,
-            theirs.string,
-            [theirs.params[name] for name in theirs.positiontup or ()],
-            *arguments,
-        )
+        number = worker.submit(f"{_SCAN_PARTS}:{function}", *theirs, *arguments)
         yield connection.execute(stmt.where(rowid <= split)), None
         try:
             answer = worker.result(number)
@@ -214,18 +219,20 @@ def _scanned(
         worker.close()
 
 
-def _scan_worker(session: Session, table: type[Base]) -> tuple[Worker, str, int] | None:
-    """A worker for the last `_WORKER_ROWS` of `table`'s rows, the file it reads (as this
-    process finds it, whatever the worker's directory) and the rowid they follow; None for
-    anything but a SQLite file, an empty table, or a machine without a spare core."""
+def _rowid(table: type[Base]) -> ColumnElement[Any]:
+    return literal_column(f"{table.__tablename__}.rowid")
+
+
+def _scan_worker(session: Session, table: type[Base]) -> tuple[Worker, int] | None:
+    """A worker for the last `_WORKER_ROWS` of `table`'s rows and the rowid they follow; None
+    for anything but a SQLite file, an empty table, or a machine without a spare core."""
     from qbank import worker as workers
-    from qbank.db import sqlite_path
 
     connection = session.connection()
     path = sqlite_path(connection)
     if path is None or connection.dialect.name != "sqlite" or workers.cores() < 2:
         return None
-    rowid: ColumnElement[Any] = literal_column(f"{table.__tablename__}.rowid")
+    rowid = _rowid(table)
     # min and max in one query scan the table; each on its own is one seek
     low = connection.scalar(select(func.min(rowid)).select_from(table))
     high = connection.scalar(select(func.max(rowid)).select_from(table))
@@ -235,7 +242,7 @@ def _scan_worker(session: Session, table: type[Base]) -> tuple[Worker, str, int]
     if worker is None:
         return None
     split = int(high) - int((int(high) - int(low) + 1) * _WORKER_ROWS)
-    return worker, str(Path(path).absolute()), split
+    return worker, split
 
 
 def read_signatures(
@@ -307,12 +314,9 @@ def _signature_batches(
     if stored <= 2 * len(unique):
         stmt = columns.where(*same)
         arguments = (unique.tobytes(), num_perm, width)
-        parts: Iterator[tuple[Result[str, Any] | None, Any]] = (
-            _scanned(session, Signature, stmt, "signature_part", *arguments)
-            if stored >= PARALLEL_SCAN
-            else iter([(connection.execute(stmt), None)])
-        )
-        for result, part in parts:
+        for result, part in _scanned(
+            session, Signature, stmt, stored, "signature_part", *arguments
+        ):
             if result is None:
                 yield 0, part
                 continue

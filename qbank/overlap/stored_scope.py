@@ -25,7 +25,6 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, takewhile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -122,7 +121,7 @@ def _start_part(session: Session, bank: Bank) -> tuple[Worker, int, int] | None:
     """A worker re-hashing the scope's last rows (and the id of the item before them), when
     the scope is large and in a SQLite file and the machine has a core to spare."""
     from qbank import worker as workers
-    from qbank.db import sqlite_path
+    from qbank.db import sqlite_path, worker_query
 
     connection = session.connection()
     path = sqlite_path(connection)
@@ -142,10 +141,8 @@ def _start_part(session: Session, bank: Bank) -> tuple[Worker, int, int] | None:
     worker = workers.start_worker(warm=f"{_PART}:loaded")
     if worker is None:
         return None
-    compiled = sqlite_item_rows(bank.id, split).compile(dialect=connection.dialect)
-    parameters = [compiled.params[name] for name in compiled.positiontup or ()]
-    where = str(Path(path).absolute())  # as this process finds it, whatever the worker's cwd
-    request = worker.submit(f"{_PART}:scope_part", where, compiled.string, parameters)
+    query = worker_query(connection, sqlite_item_rows(bank.id, split))
+    request = worker.submit(f"{_PART}:scope_part", *query)
     return worker, request, split
 
 
