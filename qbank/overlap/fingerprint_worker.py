@@ -24,8 +24,10 @@ Texts = Sequence[tuple[str, Sequence[str]]]
 Computed = tuple[str, list[str], list[str], list[bytes]]
 """(the worker's tokenizer identity key, the distinct texts' keys (`TextUnit.key`), their
 token lists as the token_sets column's JSON text (`qbank.json_column.dumps`), their
-signature bytes), in the order the texts first appear. JSON text rather than lists: one
-string a text pickles, unpickles and is stored at a fraction of a list's cost."""
+signature bytes), in key order: the order they are stored in (`fingerprints._key_order`,
+which then finds them sorted), sorted here while the importing process writes. JSON text
+rather than lists: one string a text pickles, unpickles and is stored at a fraction of a
+list's cost."""
 
 COMPUTE = f"{__name__}:compute"
 
@@ -54,12 +56,13 @@ def compute(texts: Texts, num_perm: int, seed: int, clean: bool) -> Computed:
     distinct: dict[str, tuple[str, Sequence[str]]] = {}
     for stem, options in texts:
         distinct.setdefault(stored_text_key(stem, options), (stem, options))
-    tokens = tokenize_many(list(distinct.values()), tokenizer=tokenizer, clean=clean)
+    keys = sorted(distinct)
+    tokens = tokenize_many([distinct[key] for key in keys], tokenizer=tokenizer, clean=clean)
     if not tokens:
         return tokenizer.identity.key, [], [], []
     computed = signatures(to_matrix(tokens), num_perm=num_perm, seed=seed)
     encoded = [dumps(t) for t in tokens]
-    return tokenizer.identity.key, list(distinct), encoded, [to_bytes(sig) for sig in computed]
+    return tokenizer.identity.key, keys, encoded, [to_bytes(sig) for sig in computed]
 
 
 def warm() -> None:

@@ -19,6 +19,7 @@ import importlib.metadata
 import importlib.util
 import json
 import logging
+import operator
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -320,15 +321,16 @@ def _insert_token_sets(
     skip_existing: bool = False,
 ) -> None:
     """Store the token lists (or their JSON text) of `keys`, but of the `damaged` ones (a row
-    is there); with `skip_existing`, rows already stored are kept (`bulk.insert_many`)."""
+    is there); with `skip_existing`, rows already stored are kept (`bulk.insert_many`).
+    Written in key order (`_key_order`)."""
     insert_many(
         session,
         _TOKEN_SETS,
-        [
+        _key_order(
             {"text_sha256": key, "tokenizer": tokenizer, "tokens": tokens}
             for key, tokens in zip(keys, token_lists, strict=True)
             if key not in damaged
-        ],
+        ),
         skip_existing=skip_existing,
     )
 
@@ -343,11 +345,12 @@ def _insert_signatures(
     skip_existing: bool = False,
 ) -> None:
     """Store the signatures (`to_bytes`) of the keyed texts, with these parameters; with
-    `skip_existing`, rows already stored are kept (`bulk.insert_many`)."""
+    `skip_existing`, rows already stored are kept (`bulk.insert_many`). Written in key
+    order (`_key_order`)."""
     insert_many(
         session,
         _SIGNATURES,
-        [
+        _key_order(
             {
                 "text_sha256": key,
                 "tokenizer": tokenizer,
@@ -356,9 +359,23 @@ def _insert_signatures(
                 "data": data,
             }
             for key, data in signed
-        ],
+        ),
         skip_existing=skip_existing,
     )
+
+
+def _key_order(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` sorted by their text key (stable: of two rows with one key, the first stays
+    first, so `skip_existing` keeps the same one). The keys are hashes: in the order texts
+    come, each row lands on a random page of its table's key index; sorted, a batch's rows
+    go through the index once, front to back. A million rows in batches of 5,000
+    (2026-12-05, isolated inserts): token sets 4.5 s against 6.3 s, signatures 5.6 s
+    against 6.4 s. An import's worker sends its rows sorted (`fingerprint_worker.compute`):
+    then this is one pass over them."""
+    return sorted(rows, key=_TEXT_KEY)
+
+
+_TEXT_KEY = operator.itemgetter("text_sha256")
 
 
 def store_signatures(
