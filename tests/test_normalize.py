@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from importers.items import RawItem, build_item
 from qbank.records import ItemType, Location
+from qbank.text import normalize
 from qbank.text.normalize import (
     canonical_knowledge_code,
     clean_text,
@@ -47,6 +48,27 @@ def test_clean_text(raw: object, clean: str) -> None:
     assert clean_text(raw) == clean
 
 
+# What the cleaning rules look at: Chinese, spaces of every kind (single, double, leading,
+# trailing, before a bracket), full-width forms kept and folded, ASCII punctuation between
+# digits or not, brackets of both widths, and a letter with a combining accent (not NFC).
+_CLEANED_ALPHABET = st.sampled_from(
+    [
+        *"电压为的是（）() ，；：？！～,;:?!　\t\n\u00a0\u2003\u200b\ufeff１Ａ＋％．12aZ、①Ⅱ",
+        *("e\u0301", "\u00e9", "  ", " （"),
+    ]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_CLEANED_ALPHABET, min_size=1, max_size=14).map("".join))
+def test_clean_text_skips_only_text_its_rules_leave_alone(text: str) -> None:
+    """`clean_text` returns Chinese text none of its rules would change without applying
+    them (`normalize._REWRITTEN`): on any text, what it returns is what the rules give."""
+    expected = normalize._rules(text) if not text.isascii() else normalize._clean(text)
+    assert normalize._clean(text) == expected
+    assert clean_text(text) == expected
+
+
 def test_full_and_half_width_fold_to_the_same_key() -> None:
     assert fold_text("（Ａ）ＰＬＣ，") == fold_text("(a)plc,")
 
@@ -63,7 +85,11 @@ def test_compatibility_characters_fold_only_for_comparison() -> None:
         ("（ ）电弧是气体放电现象。", ItemType.JUDGEMENT, "电弧是气体放电现象。"),
         ("电弧是气体放电现象（）。", ItemType.JUDGEMENT, "电弧是气体放电现象。"),
         ("电流 I ( ) A 表示安培。", ItemType.JUDGEMENT, "电流 I A 表示安培。"),
-        ("电弧（等离子体）是气体放电现象。", ItemType.JUDGEMENT, "电弧（等离子体）是气体放电现象。"),
+        (
+            "电弧（等离子体）是气体放电现象。",
+            ItemType.JUDGEMENT,
+            "电弧（等离子体）是气体放电现象。",
+        ),
         ("电流的单位是（）。", ItemType.SINGLE, "电流的单位是（ ）。"),
         ("电流的单位是（ ）。", ItemType.MULTIPLE, "电流的单位是（ ）。"),
     ],

@@ -118,6 +118,20 @@ def _clean(value: object) -> str:
         text = str(value)
     if text.isascii():  # nothing to fold, and there is no Chinese to punctuate
         return _WS.sub(" ", text).strip()
+    if (
+        not _REWRITTEN.search(text)
+        and text[0] != " " != text[-1]
+        and "  " not in text
+        and " （" not in text
+        and unicodedata.is_normalized("NFC", text)
+    ):
+        return text  # the usual Chinese text: no rule of `_rules` changes it
+    return _rules(text)
+
+
+def _rules(text: str) -> str:
+    """`clean_text`'s rules, each applied to non-ASCII `text` where it holds what the rule
+    rewrites."""
     text = _WS.sub(" ", stored_width(text)).strip()
     if not text or not _HAS_CJK.search(text):
         return text
@@ -131,6 +145,21 @@ def _clean(value: object) -> str:
         text = _SPACE_BEFORE_OPEN.sub("（", text)
     return text
 
+
+_SPACES = [c for c in range(0x3001) if chr(c).isspace()]
+"""The characters that regular expressions and `str.strip` take for spaces (U+3000 is the
+last of them)."""
+_REWRITTEN = re.compile(
+    "["
+    + "".join(re.escape(chr(c)) for c in sorted({*_WIDTH_STORED, *_SPACES} - {ord(" ")}))
+    + r"\u200b\ufeff,;:?!()]"
+)
+"""A character some rule of `_rules` rewrites, or needs to see to rewrite another: a space
+other than the ASCII one (`_WS`), a width-folded form (`_WIDTH_STORED`), ASCII punctuation
+and brackets. Non-ASCII text holding none of them, NFC already, whose ASCII spaces are
+single, inside it and not before a `（`, is clean as it is (a choice stem's `（ ）` keeps its
+space): one scan instead of one per rule (a 30-character stem: 0.5 µs against 1.8-2.0 µs;
+tests/test_normalize.py holds the two paths equal on generated text)."""
 
 _clean_short = functools.lru_cache(maxsize=1 << 14)(_clean)
 
