@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from formats.item_layout import OPTION_LETTERS
-from qbank.records import Answer, ItemRecord, ItemType, Location, Problem, frozen_record
+from qbank.records import Answer, ItemRecord, ItemType, Location, Problem
 from qbank.text import scripts
 from qbank.text.normalize import (
     canonical_knowledge_code,
@@ -130,25 +130,24 @@ def build_item(raw: RawItem) -> tuple[ItemRecord | None, list[Problem]]:
 
     if problems or item_type is None or answer is None:
         return None, problems
-    values = {
-        "type": item_type,
-        "stem": stem,
-        "answer": answer,
-        "location": loc,
-        "options": options if item_type is not ItemType.JUDGEMENT else {},
-        "number": clean_text(raw.number) or None,
-        "guid": clean_text(raw.guid) or None,
-        "knowledge_code": knowledge_code,
-        "knowledge_path": tuple(p for p in (clean_text(x) for x in raw.knowledge_path) if p),
-        "importance": importance,
-        "difficulty": difficulty,
-        "discrimination": numbers.get("discrimination"),
-        "score": numbers.get("score"),
-        "explanation": explanation or None,
-        "source": clean_text(raw.source) or None,
-        "author": clean_text(raw.author) or None,
-    }
-    record = frozen_record(ItemRecord, values)  # each of its fields, in their order
+    record = ItemRecord(
+        type=item_type,
+        stem=stem,
+        answer=answer,
+        location=loc,
+        options=options if item_type is not ItemType.JUDGEMENT else {},
+        number=clean_text(raw.number) or None,
+        guid=clean_text(raw.guid) or None,
+        knowledge_code=knowledge_code,
+        knowledge_path=tuple(p for p in (clean_text(x) for x in raw.knowledge_path) if p),
+        importance=importance,
+        difficulty=difficulty,
+        discrimination=numbers.get("discrimination"),
+        score=numbers.get("score"),
+        explanation=explanation or None,
+        source=clean_text(raw.source) or None,
+        author=clean_text(raw.author) or None,
+    )
     return record, []
 
 

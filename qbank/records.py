@@ -15,19 +15,6 @@ from typing import Any, Generic, Self, TypeVar
 
 from qbank.i18n import language, tr
 
-_Frozen = TypeVar("_Frozen")
-
-
-def frozen_record(cls: type[_Frozen], values: dict[str, Any]) -> _Frozen:
-    """An instance of the frozen dataclass `cls` holding `values`, which names every one of
-    its fields and nothing else (the caller's to keep so: tests/test_records.py checks the
-    ones built so). What `cls(**values)` builds, without its `__init__`, which sets each field
-    through `object.__setattr__` (frozen): importers build a record and a location for each
-    row of a file, and a 16-field record cost 2.1 µs so against 0.3 µs this way."""
-    record = object.__new__(cls)
-    record.__dict__.update(values)
-    return record
-
 
 class ItemType(StrEnum):
     JUDGEMENT = "judgement"  # 判断题
@@ -62,9 +49,9 @@ class Location:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
     def at_row(self, row: int) -> Location:
-        """This location with `row` (`dataclasses.replace`, at a tenth of its cost: a sheet's
-        reader asks it of every row; `frozen_record`)."""
-        return frozen_record(Location, {**self.__dict__, "row": row})
+        """This location with `row` (`dataclasses.replace`, at a quarter of its cost: a
+        sheet's reader asks it of every row)."""
+        return Location(self.file, self.sheet, row, self.paragraph, self.table, self.column)
 
     def sort_key(self) -> tuple[str, str, int, int, int]:
         """Reading order within a file, so problems list from top to bottom."""
