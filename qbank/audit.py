@@ -216,20 +216,16 @@ class ItemEvents:
             self._session,
             _ITEMS,
             [
-                {
-                    "event_id": event_id,
-                    "position": position,
-                    "item_id": change.item_id,
-                    "action": change.action,
-                    "version": change.version,
-                    "seq": change.seq,
-                }
+                (event_id, position, change.item_id, change.action, change.version, change.seq)
                 for position, change in enumerate(changes)
             ],
+            columns=_ITEM_COLUMNS,
         )
         self._prev = row["hash"]
         self._session.info.pop(_TAIL, None)
 
+
+_ITEM_COLUMNS = ("event_id", "position", "item_id", "action", "version", "seq")
 
 _PLAIN = (str, int, bool, type(None))
 

@@ -561,7 +561,7 @@ def _store_all(
         session, actor=writing.actor, bank_id=bank.id, file=writing.source, events=len(starts)
     )
     for start in range(0, len(new_items), _BATCH):
-        insert_many(session, _ITEMS, new_items[start : start + _BATCH])
+        insert_many(session, _ITEMS, new_items[start : start + _BATCH], columns=_ITEM_COLUMNS)
     del new_items  # a million rows' mappings: not held through the batches
     _store_keys(
         session,
@@ -656,22 +656,24 @@ _LOW_62 = (1 << 62) - 1
 
 def _item_ids(
     session: Session, bank: Bank, changes: Sequence[_Planned]
-) -> tuple[list[int], list[dict[str, Any]]]:
+) -> tuple[list[int], list[tuple[int, int, str]]]:
     """The id of each change's item: the live item's, or a new item's (given here, in file
-    order, with the record's guid or a fresh one); and the new items' rows, to insert.
+    order, with the record's guid or a fresh one); and the new items' rows (`_ITEM_COLUMNS`),
+    to insert.
     Changes are read by position, not unpacked with `*_` (which builds a list per change:
     half this function's time at a million). Nothing that walks every change of an import
     unpacks it so."""
     new = [i for i, change in enumerate(changes) if change[3] is None]
     fresh_guids = iter(_new_guids(sum(1 for i in new if not changes[i][0].guid)))
     ids = [0 if item is None else item.id for item in (change[3] for change in changes)]
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, int, str]] = []
     for i, item_id in zip(new, new_ids(session, _ITEMS, len(new)), strict=True):
         ids[i] = item_id
-        rows.append(
-            {"id": item_id, "bank_id": bank.id, "guid": changes[i][0].guid or next(fresh_guids)}
-        )
+        rows.append((item_id, bank.id, changes[i][0].guid or next(fresh_guids)))
     return ids, rows
+
+
+_ITEM_COLUMNS = ("id", "bank_id", "guid")
 
 
 @dataclass
@@ -706,7 +708,7 @@ def _store_batch(
     reverts: list[audit.ItemChange] = []
     created: list[audit.ItemChange] = []
     pointers: list[dict[str, int]] = []
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     texts = _version_texts(sent, fingerprints)
     for (item_id, (record, sha, key, item)), content in zip(batch, sent.contents, strict=True):
         reverted = _reverted(ids.earlier, item_id, sha)
@@ -720,20 +722,16 @@ def _store_batch(
         else:
             canonical = canonical_text(content)
             sha = sha or sha256_hex(canonical.encode("utf-8"))
-        row = _version_row(
-            record, content, canonical, item_id, ids.last_seq.get(item_id, 0) + 1, key
-        )
-        row["id"] = next(ids.versions)
-        row["sha256"] = sha
-        row["origin"] = _origin(writing, record.location)
-        row["created_by"] = writing.actor
-        rows.append(row)
-    insert_many(session, _VERSIONS, rows)
-    if not _point_at_range(session, rows):
-        pointers.extend({"item": row["item_id"], "version": row["id"]} for row in rows)
-    for row in rows:
-        action = "create" if row["seq"] == 1 else "new_version"
-        created.append(audit.ItemChange(row["item_id"], action, row["sha256"], row["seq"]))
+        seq = ids.last_seq.get(item_id, 0) + 1
+        origin = _origin(writing, record.location)
+        version = (next(ids.versions), item_id, seq, sha, key, canonical)
+        rows.append(version + _version_columns(record, content, origin, writing.actor))
+    insert_many(session, _VERSIONS, rows, columns=_VERSION_COLUMNS)
+    if not _point_at_range(session, [row[0] for row in rows]):
+        pointers.extend({"item": row[1], "version": row[0]} for row in rows)
+    for row in rows:  # by position: `*_` would build a list a row
+        action = "create" if row[2] == 1 else "new_version"
+        created.append(audit.ItemChange(row[1], action, row[3], row[2]))
     if pointers:
         execute_many(
             session,
@@ -742,7 +740,7 @@ def _store_batch(
             .values(current_version_id=bindparam("version")),
             pointers,
         )
-    _expire_items(session, {p["item"] for p in pointers} | {row["item_id"] for row in rows})
+    _expire_items(session, {p["item"] for p in pointers} | {row[1] for row in rows})
     events.append(reverts + created)
 
 
@@ -750,17 +748,17 @@ _UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33)
 """Whether this SQLite runs UPDATE ... FROM (3.33, 2020)."""
 
 
-def _point_at_range(session: Session, rows: Sequence[dict[str, Any]]) -> bool:
-    """On SQLite, point the items of the new version `rows` (one each, ids consecutive) at
+def _point_at_range(session: Session, ids: Sequence[int]) -> bool:
+    """On SQLite, point the items of the new versions `ids` (one each, ids consecutive) at
     them with one UPDATE over the versions' id range, not one a row (a million items: 1.0 s
     against 2.0 s, isolated, 2026-12-05); whether it did. The range holds only these rows:
     SQLite's transaction holds the write lock, and the ids were the next ones (`new_ids`).
     Elsewhere (PostgreSQL's sequence may interleave other writers' ids), or when the ids are
     not consecutive, False: the caller updates a row at a time."""
-    if not rows or session.get_bind().dialect.name != "sqlite" or not _UPDATE_FROM:
+    if not ids or session.get_bind().dialect.name != "sqlite" or not _UPDATE_FROM:
         return False
-    first, last = rows[0]["id"], rows[-1]["id"]
-    if last - first + 1 != len(rows):
+    first, last = ids[0], ids[-1]
+    if last - first + 1 != len(ids):
         return False
     session.execute(
         update(_ITEMS)
@@ -770,35 +768,55 @@ def _point_at_range(session: Session, rows: Sequence[dict[str, Any]]) -> bool:
     return True
 
 
-def _version_row(
-    record: ItemRecord,
-    content: dict[str, Any],
-    canonical: str,
-    item_id: int,
-    seq: int,
-    key: str,
-) -> dict[str, Any]:
-    """The item_versions row of `content` (its canonical JSON, and the columns that repeat
-    it)."""
-    return {
-        "item_id": item_id,
-        "seq": seq,
-        "content_key": key,
-        "canonical": canonical,
-        "type": content["type"],
-        "stem": record.stem,
-        "options": content["options"],
-        "answer": encode_answer(record.answer),
-        "knowledge_code": record.knowledge_code,
-        "knowledge_path": content["knowledge_path"],
-        "importance": content["importance"],
-        "difficulty": record.difficulty,
-        "discrimination": record.discrimination,
-        "score": record.score,
-        "explanation": record.explanation,
-        "source": record.source,
-        "author": content["author"],
-    }
+_VERSION_COLUMNS = (
+    "id",
+    "item_id",
+    "seq",
+    "sha256",
+    "content_key",
+    "canonical",
+    "type",
+    "stem",
+    "options",
+    "answer",
+    "knowledge_code",
+    "knowledge_path",
+    "importance",
+    "difficulty",
+    "discrimination",
+    "score",
+    "explanation",
+    "source",
+    "author",
+    "origin",
+    "created_by",
+)
+"""An import's item_versions row as `_store_batch` builds it: the version's id, item, number,
+id of its content, content key and canonical JSON, then `_version_columns`."""
+
+
+def _version_columns(
+    record: ItemRecord, content: dict[str, Any], origin: str, actor: str
+) -> tuple[Any, ...]:
+    """The item_versions columns that repeat `content` (the type to the author, in
+    `_VERSION_COLUMNS`' order), then where it came from and who wrote it."""
+    return (
+        content["type"],
+        record.stem,
+        content["options"],
+        encode_answer(record.answer),
+        record.knowledge_code,
+        content["knowledge_path"],
+        content["importance"],
+        record.difficulty,
+        record.discrimination,
+        record.score,
+        record.explanation,
+        record.source,
+        content["author"],
+        origin,
+        actor,
+    )
 
 
 def _earlier_versions(
@@ -867,16 +885,12 @@ def _store_keys(
         session.execute(
             delete(ItemContentKey).where(ItemContentKey.item_id.in_(stale[start : start + _CHUNK]))
         )
-    rows = list(final.items())
+    rows = [(i, bank.id, k) for i, k in final.items()]
     for start in range(0, len(rows), _BATCH):
-        insert_many(
-            session,
-            _KEYS,
-            [
-                {"item_id": i, "bank_id": bank.id, "content_key": k}
-                for i, k in rows[start : start + _BATCH]
-            ],
-        )
+        insert_many(session, _KEYS, rows[start : start + _BATCH], columns=_KEY_COLUMNS)
+
+
+_KEY_COLUMNS = ("item_id", "bank_id", "content_key")
 
 
 def _origin(writing: _Writing, location: Location) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import (
@@ -170,5 +171,60 @@ def test_defaults_are_stored_as_core_stores_them(db_url: str) -> None:
                 6,
             )
             assert (read[200].name, read[200].tag, read[200].n) == (None, "新", None)
+    finally:
+        engine.dispose()
+
+
+def test_tuple_rows_are_stored_as_their_mappings(db_url: str) -> None:
+    """Rows given as tuples (`columns` naming their values) store what the same rows as
+    mappings store, whatever the columns' order (the table's, another, fewer with defaults
+    between them, with or without JSON to write), on SQLite and PostgreSQL; a tuple of
+    another length is refused before anything is written."""
+    engine = create_engine(db_url)
+    when = datetime(2026, 12, 5, 7, 0, 1, 5)
+    table = Table(
+        "t",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("at", DateTime, default=lambda: when),
+        Column("name", String(20)),
+        Column("meta", JSON),
+        Column("n", Integer),
+    )
+    plain = Table(
+        "p", MetaData(), Column("id", Integer, primary_key=True), Column("name", String(20))
+    )
+    table.metadata.create_all(engine)
+    plain.metadata.create_all(engine)
+    mappings = [
+        {"id": i, "name": f"题{i}", "meta": [f"电{i}", {"k": None}], "n": i * 3} for i in range(6)
+    ]
+    orders = [("id", "name", "meta", "n"), ("n", "meta", "id", "name")]
+    try:
+        with Session(engine) as session, session.begin():
+            insert_many(session, table, mappings)
+            for k, order in enumerate(orders, start=1):
+                rows = [
+                    tuple(r[c] if c != "id" else r[c] + 100 * k for c in order) for r in mappings
+                ]
+                insert_many(session, table, rows, columns=order)
+            insert_many(session, plain, [{"id": 1, "name": "甲"}, {"id": 2, "name": "乙"}])
+            insert_many(session, plain, [(11, "甲"), (12, "乙")], columns=("id", "name"))
+            insert_many(session, plain, [("丙", 21)], columns=("name", "id"))
+            insert_many(session, table, [(300, "戊")], columns=("id", "name"))  # a default
+            with pytest.raises(ValueError, match="rows of 2 values for 3 columns"):
+                insert_many(session, plain, [(31, "丁")], columns=("id", "name", "n"))
+        with engine.connect() as connection:
+            stored = {
+                i: rest
+                for i, *rest in connection.exec_driver_sql(
+                    "SELECT id, at, name, CAST(meta AS TEXT), n FROM t"
+                )
+            }
+            for k in range(1, len(orders) + 1):
+                assert [stored[100 * k + i] for i in range(6)] == [stored[i] for i in range(6)]
+            assert stored[300] == [stored[0][0], "戊", None, None]
+            names = dict(connection.exec_driver_sql("SELECT id, name FROM p").all())
+            assert names == {1: "甲", 2: "乙", 11: "甲", 12: "乙", 21: "丙"}
     finally:
         engine.dispose()

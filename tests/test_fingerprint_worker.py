@@ -321,9 +321,9 @@ def test_pointers_set_over_an_id_range_only_where_it_holds_the_batch(db: Databas
         rows = [{"id": v, "item_id": i} for v, i in versions]
         sqlite = session.get_bind().dialect.name == "sqlite"
         session.execute(update(Item).values(current_version_id=None))
-        assert _point_at_range(session, [rows[0], rows[2]]) is False
+        assert _point_at_range(session, [rows[0]["id"], rows[2]["id"]]) is False
         assert session.scalar(select(func.count()).where(Item.current_version_id.is_not(None))) == 0
-        assert _point_at_range(session, rows) is sqlite
+        assert _point_at_range(session, [row["id"] for row in rows]) is sqlite
         pointed = session.execute(select(Item.id, Item.current_version_id)).all()
         expected = {(i, v if sqlite else None) for v, i in versions}
         assert set(pointed) == expected
