@@ -24,13 +24,54 @@ def _rows(n: int) -> list[list[object]]:
         kind = i % 9
         number: object = i + 1 if i != n - 8 else 2  # number 2 again near the end
         if kind == 0:
-            rows.append([number, "判断题", f"第{i}题 电动机外壳应接地。", "", "", "", "", "√", "易", "BAC012"])
+            rows.append(
+                [
+                    number,
+                    "判断题",
+                    f"第{i}题 电动机外壳应接地。",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "√",
+                    "易",
+                    "BAC012",
+                ]
+            )
         elif kind == 1:
-            rows.append([number, "单选", f"第{i}题 兆欧表测量（ ）", "电压", "电流", "绝缘电阻", "功率", "C", 0.5, "B-A-C-013"])
+            rows.append(
+                [
+                    number,
+                    "单选",
+                    f"第{i}题 兆欧表测量（ ）",
+                    "电压",
+                    "电流",
+                    "绝缘电阻",
+                    "功率",
+                    "C",
+                    0.5,
+                    "B-A-C-013",
+                ]
+            )
         elif kind == 2:
-            rows.append([number, "多选", f"第{i}题 保护有（ ）", "短路", "过载", "欠压", "", "ABD", "较难", ""])
+            rows.append(
+                [
+                    number,
+                    "多选",
+                    f"第{i}题 保护有（ ）",
+                    "短路",
+                    "过载",
+                    "欠压",
+                    "",
+                    "ABD",
+                    "较难",
+                    "",
+                ]
+            )
         elif kind == 3:
-            rows.append([number, "单选", f"第{i}题 答案不在选项中", "甲", "乙", "", "", "E", "", ""])
+            rows.append(
+                [number, "单选", f"第{i}题 答案不在选项中", "甲", "乙", "", "", "E", "", ""]
+            )
         elif kind == 4:
             rows.append([number, "问答", f"第{i}题 类型不认识", "", "", "", "", "对", "", ""])
         elif kind == 5:
@@ -38,9 +79,24 @@ def _rows(n: int) -> list[list[object]]:
         elif kind == 6:
             rows.append(["", "", "", "", "", "", "", "", "", ""])
         elif kind == 7:
-            rows.append([number, "判断", f"第{i}题 字母判断", "正确", "错误", "", "", "A", "7", "X-1"])
+            rows.append(
+                [number, "判断", f"第{i}题 字母判断", "正确", "错误", "", "", "A", "7", "X-1"]
+            )
         else:
-            rows.append([number, "单选", f"第{i}题 难度坏 U_{{2}}", "A项", "B项", "", "", "b", "很难", "B-A"])
+            rows.append(
+                [
+                    number,
+                    "单选",
+                    f"第{i}题 难度坏 U_{{2}}",
+                    "A项",
+                    "B项",
+                    "",
+                    "",
+                    "b",
+                    "很难",
+                    "B-A",
+                ]
+            )
     return rows
 
 
@@ -151,3 +207,35 @@ def test_large_file_starts_its_worker_before_the_parse(
     monkeypatch.setattr(table_items, "EARLY_WORKER_BYTES", files[1].stat().st_size + 1)
     _read(files[1], parallel=True, monkeypatch=monkeypatch)
     assert len(started) == 1  # a smaller file: started after the parse, as before
+
+
+def test_records_come_back_from_the_worker_as_they_were() -> None:
+    """A worker's records cross as columns (`_packed`) and are built again (`_unpacked`):
+    every field, each given a value of its own, comes back in its place."""
+    from qbank.records import Importance, ItemType, Location
+
+    where = Location("bank.xlsx", "单选题")
+    records = [
+        ItemRecord(
+            type=ItemType.SINGLE if k else ItemType.MULTIPLE,
+            stem=f"题干{k}",
+            answer="A" if k else "AB",
+            location=where.at_row(k + 2),
+            options={"A": f"甲{k}", "B": "乙"},
+            number=str(k),
+            guid=f"g{k}",
+            knowledge_code=f"B-A-C-{k:03d}",
+            knowledge_path=("一级", f"二级{k}"),
+            importance=Importance.X,
+            difficulty=0.25 + k,
+            discrimination=0.5 + k,
+            score=1.5 + k,
+            explanation=f"解析{k}",
+            source=f"来源{k}",
+            author=f"作者{k}",
+        )
+        for k in range(3)
+    ]
+    back = table_items._unpacked(table_items._packed(records), where)
+    assert back == records
+    assert [vars(r) for r in back] == [vars(r) for r in records]
