@@ -12,6 +12,8 @@ anything up, so two imports of one file at once store its items once.
 
 from __future__ import annotations
 
+import array
+import bisect
 import collections
 import contextlib
 import functools
@@ -23,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -522,15 +524,18 @@ def _store_all(
     owned_keys: dict[int, str | None],
     fingerprints: FingerprintWriter,
 ) -> None:
-    """Write new items and content keys (`owned_keys`: the key each live item owns now), then
-    versions with bulk statements of `_BATCH` rows (no per-row flush): each batch points its
-    items at their new (or reverted-to) versions, audits its changes (one event whose rows
-    are the reverts, then creations and new versions, in file order) and stores the token
-    sets and signatures of its texts (`fingerprints`), so the first overlap check tokenises
-    nothing."""
+    """Write the changes with bulk statements of `_BATCH` rows (no per-row flush): each batch
+    inserts its new items, their versions and the content keys of its changed texts
+    (`owned_keys`: the key each live item owns now; the old ones are deleted first), points
+    its items at their new (or reverted-to) versions, audits its changes (one event whose
+    rows are the reverts, then creations and new versions, in file order) and stores the
+    token sets and signatures of its texts (`fingerprints`), so the first overlap check
+    tokenises nothing."""
     # The first batches' texts go to the fingerprint worker (if any) before anything is
-    # written, so it tokenises and signs them while this process inserts the items and keys;
-    # then each batch is sent `_AHEAD` batches before it is written.
+    # written, so it tokenises and signs them while this process reads what the writes
+    # depend on; then each batch is sent `_AHEAD` batches before it is written. Items and
+    # keys are written with their batch (`_InOrder`): a million of each written first took
+    # 7 s while the worker, two batches ahead, waited for work.
     starts = range(0, len(changes), _BATCH)
 
     def prepared(number: int) -> _Ahead:
@@ -547,7 +552,7 @@ def _store_all(
     ahead = collections.deque(prepared(n) for n in range(min(_AHEAD, len(starts))))
     # What the writes depend on is read once, first (ids, earlier versions, the audit
     # chain's tail), not a query per batch.
-    item_ids, new_items = _item_ids(session, bank, changes)
+    item_ids, items = _item_ids(session, bank, changes)
     last_seq, earlier = _earlier_versions(
         session, [item.id for _, _, _, item in changes if item is not None]
     )
@@ -560,23 +565,21 @@ def _store_all(
     events = audit.ItemEvents(
         session, actor=writing.actor, bank_id=bank.id, file=writing.source, events=len(starts)
     )
-    for start in range(0, len(new_items), _BATCH):
-        insert_many(session, _ITEMS, new_items[start : start + _BATCH], columns=_ITEM_COLUMNS)
-    del new_items  # a million rows' mappings: not held through the batches
-    _store_keys(
+    keys = _key_rows(
         session,
         bank,
-        [(item_id, key) for item_id, (_, _, key, _) in zip(item_ids, changes, strict=True)],
+        [(item_id, c[2]) for item_id, c in zip(item_ids, changes, strict=True)],
         owned_keys,
     )
     for index, start in enumerate(starts):
         if index + _AHEAD < len(starts):
             ahead.append(prepared(index + _AHEAD))
-        batch = list(
-            zip(item_ids[start : start + _BATCH], changes[start : start + _BATCH], strict=True)
-        )
+        end = start + _BATCH
+        batch = list(zip(item_ids[start:end], changes[start:end], strict=True))
         sent = ahead.popleft()
+        items.write_to(end)  # the batch's new items, before their versions
         _store_batch(session, batch, writing, ids, events, sent, fingerprints)
+        keys.write_to(end)
         fingerprints.store(sent.fingerprints)
         if writing.progress is not None:
             writing.progress(len(batch))
@@ -630,9 +633,16 @@ def _new_guids(count: int) -> list[str]:
     it but where those carry: the text before them is written once per run of 2**48 counts,
     and each number is that text and its 12 digits (a million: 0.27 s against 1.06 s for a
     whole number formatted each; tests/test_bulk_import.py holds the two equal across carries)."""
+    return list(_fresh_guids(count))
+
+
+def _fresh_guids(count: int) -> Iterator[str]:
+    """`_new_guids(count)`, made `_BATCH` at a time as they are taken (an import's million
+    new numbers are not held at once)."""
     millis = time.time_ns() // 1_000_000
     start = int.from_bytes(os.urandom(10)) >> 7  # 73 random bits
-    return _guids_from(millis, start, count)
+    for done in range(0, count, _BATCH):
+        yield from _guids_from(millis, start + done, min(_BATCH, count - done))
 
 
 def _guids_from(millis: int, start: int, count: int) -> list[str]:
@@ -656,21 +666,25 @@ _LOW_62 = (1 << 62) - 1
 
 def _item_ids(
     session: Session, bank: Bank, changes: Sequence[_Planned]
-) -> tuple[list[int], list[tuple[int, int, str]]]:
+) -> tuple[list[int], _InOrder]:
     """The id of each change's item: the live item's, or a new item's (given here, in file
-    order, with the record's guid or a fresh one); and the new items' rows (`_ITEM_COLUMNS`),
-    to insert.
+    order); and the new items' rows (`_ITEM_COLUMNS`), to insert with their batches, each with
+    its record's guid or a fresh one (`_fresh_guids`, made as the rows are written).
     Changes are read by position, not unpacked with `*_` (which builds a list per change:
     half this function's time at a million). Nothing that walks every change of an import
     unpacks it so."""
     new = [i for i, change in enumerate(changes) if change[3] is None]
-    fresh_guids = iter(_new_guids(sum(1 for i in new if not changes[i][0].guid)))
+    fresh = _fresh_guids(sum(1 for i in new if not changes[i][0].guid))
     ids = [0 if item is None else item.id for item in (change[3] for change in changes)]
-    rows: list[tuple[int, int, str]] = []
+    rows: list[tuple[int, int, str | None]] = []
     for i, item_id in zip(new, new_ids(session, _ITEMS, len(new)), strict=True):
         ids[i] = item_id
-        rows.append((item_id, bank.id, changes[i][0].guid or next(fresh_guids)))
-    return ids, rows
+        rows.append((item_id, bank.id, changes[i][0].guid))
+
+    def numbered(part: Sequence[tuple[int, int, str | None]]) -> list[tuple[int, int, str]]:
+        return [(item, bank_id, guid or next(fresh)) for item, bank_id, guid in part]
+
+    return ids, _InOrder(session, _ITEMS, _ITEM_COLUMNS, rows, new, numbered)
 
 
 _ITEM_COLUMNS = ("id", "bank_id", "guid")
@@ -871,26 +885,66 @@ def _fingerprint_writer(session: Session, texts: int) -> Iterator[FingerprintWri
 _CHUNK = 500  # ids per IN (...) query: well under every backend's parameter limit
 
 
-def _store_keys(
-    session: Session, bank: Bank, keyed: list[tuple[int, str]], owned_keys: dict[int, str | None]
-) -> None:
-    """Rewrite the content-key rows of items whose text changed. Old rows go first, so items
-    that trade texts within one file never collide on the way; the unique constraint still
-    refuses a key another item holds."""
-    final = {item_id: key for item_id, key in keyed if owned_keys.get(item_id) != key}
-    if not final:
-        return
+def _key_rows(
+    session: Session,
+    bank: Bank,
+    keyed: Sequence[tuple[int, str]],
+    owned_keys: dict[int, str | None],
+) -> _InOrder:
+    """The content-key rows of items whose text changed (`keyed`: each change's item and key,
+    in file order), to be written as the batches reach them; their old rows are deleted now.
+    Old rows go first, so items that trade texts within one file never collide on the way;
+    the unique constraint still refuses a key another item holds."""
+    final: dict[int, tuple[int, str]] = {}  # item -> (its first change, its last key)
+    for position, (item_id, key) in enumerate(keyed):
+        if owned_keys.get(item_id) != key:
+            final[item_id] = (final[item_id][0] if item_id in final else position, key)
     stale = [i for i in final if i in owned_keys]
     for start in range(0, len(stale), _CHUNK):
         session.execute(
             delete(ItemContentKey).where(ItemContentKey.item_id.in_(stale[start : start + _CHUNK]))
         )
-    rows = [(i, bank.id, k) for i, k in final.items()]
-    for start in range(0, len(rows), _BATCH):
-        insert_many(session, _KEYS, rows[start : start + _BATCH], columns=_KEY_COLUMNS)
+    rows = [(i, bank.id, key) for i, (_, key) in final.items()]
+    return _InOrder(session, _KEYS, _KEY_COLUMNS, rows, (p for p, _ in final.values()))
 
 
 _KEY_COLUMNS = ("item_id", "bank_id", "content_key")
+
+
+class _InOrder:
+    """Rows of `table` (tuples of `columns`) each belonging to a change of the import
+    (`positions`, increasing), inserted as the batches reach their changes (`write_to`), so
+    an item's row is in before its version and its content key after it. Written so rather
+    than all before the first batch, the fingerprint worker, which has little to do before
+    the batches come, is not left waiting while this process writes a million items and
+    keys (`_store_all`)."""
+
+    def __init__(
+        self,
+        session: Session,
+        table: Table,
+        columns: Sequence[str],
+        rows: list[Any],
+        positions: Iterable[int],
+        complete: Callable[[list[Any]], Sequence[tuple[Any, ...]]] | None = None,
+    ) -> None:
+        self._session, self._table, self._columns = session, table, columns
+        self._rows = rows  # tuples; None once written
+        self._complete = complete  # what a part's rows get as they are written, if anything
+        self._positions = array.array("q", positions)  # 8 bytes a row, not an int object
+        self._written = 0
+
+    def write_to(self, end: int) -> None:
+        """Insert the rows of the changes before position `end` not yet written (and let
+        them go: a million rows are not held to the end)."""
+        stop = bisect.bisect_left(self._positions, end, lo=self._written)
+        for start in range(self._written, stop, _BATCH):
+            done = min(start + _BATCH, stop)
+            part = self._rows[start:done]
+            rows = part if self._complete is None else self._complete(part)
+            insert_many(self._session, self._table, rows, columns=self._columns)
+            self._rows[start:done] = [None] * (done - start)
+        self._written = stop
 
 
 def _origin(writing: _Writing, location: Location) -> str:

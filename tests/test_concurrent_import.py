@@ -272,6 +272,41 @@ def test_edits_move_content_keys_and_items_may_trade_texts(db: Database) -> None
     assert len(keys) == len(set(keys)) == 3
 
 
+@pytest.mark.parametrize("batch", [2, 5000])
+def test_items_and_keys_are_written_with_their_batches(
+    db: Database, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New items and changed texts' content keys go in batch by batch (`items._InOrder`),
+    an item before its version, its key after: across batches of two, new items between
+    two items that trade texts end as one import of a single batch does."""
+    store(db, [record(2, "甲题干", "G1"), record(3, "乙题干", "G2")])
+    monkeypatch.setattr("qbank.items._BATCH", batch)
+    store(
+        db,
+        [
+            record(2, "新一题干", "N1"),
+            record(3, "乙题干", "G1"),
+            record(4, "新二题干", "N2"),
+            record(5, "新三题干"),
+            record(6, "甲题干", "G2"),
+            record(7, "新四题干", "N4"),
+        ],
+    )
+    with db.transaction() as session:
+        bank = find_bank(session, OCC, 4)
+        stems = sorted(v.stem for v in list_items(session, bank))
+        assert stems == sorted(["甲题干", "乙题干", "新一题干", "新二题干", "新三题干", "新四题干"])
+        owned = dict(session.execute(select(Item.id, ItemContentKey.content_key).join(Item)).all())
+        current = dict(
+            session.execute(
+                select(Item.id, ItemVersion.content_key).join(
+                    ItemVersion, Item.current_version_id == ItemVersion.id
+                )
+            ).all()
+        )
+        assert owned == current and len(owned) == 6
+
+
 def test_deleted_item_frees_its_text(db: Database) -> None:
     store(db, [record(2, "甲题干")])
     with db.transaction() as session:
