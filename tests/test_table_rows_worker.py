@@ -24,54 +24,13 @@ def _rows(n: int) -> list[list[object]]:
         kind = i % 9
         number: object = i + 1 if i != n - 8 else 2  # number 2 again near the end
         if kind == 0:
-            rows.append(
-                [
-                    number,
-                    "判断题",
-                    f"第{i}题 电动机外壳应接地。",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "√",
-                    "易",
-                    "BAC012",
-                ]
-            )
+            rows.append([number, "判断题", f"第{i}题 电动机外壳应接地。", "", "", "", "", "√", "易", "BAC012"])
         elif kind == 1:
-            rows.append(
-                [
-                    number,
-                    "单选",
-                    f"第{i}题 兆欧表测量（ ）",
-                    "电压",
-                    "电流",
-                    "绝缘电阻",
-                    "功率",
-                    "C",
-                    0.5,
-                    "B-A-C-013",
-                ]
-            )
+            rows.append([number, "单选", f"第{i}题 兆欧表测量（ ）", "电压", "电流", "绝缘电阻", "功率", "C", 0.5, "B-A-C-013"])
         elif kind == 2:
-            rows.append(
-                [
-                    number,
-                    "多选",
-                    f"第{i}题 保护有（ ）",
-                    "短路",
-                    "过载",
-                    "欠压",
-                    "",
-                    "ABD",
-                    "较难",
-                    "",
-                ]
-            )
+            rows.append([number, "多选", f"第{i}题 保护有（ ）", "短路", "过载", "欠压", "", "ABD", "较难", ""])
         elif kind == 3:
-            rows.append(
-                [number, "单选", f"第{i}题 答案不在选项中", "甲", "乙", "", "", "E", "", ""]
-            )
+            rows.append([number, "单选", f"第{i}题 答案不在选项中", "甲", "乙", "", "", "E", "", ""])
         elif kind == 4:
             rows.append([number, "问答", f"第{i}题 类型不认识", "", "", "", "", "对", "", ""])
         elif kind == 5:
@@ -79,24 +38,9 @@ def _rows(n: int) -> list[list[object]]:
         elif kind == 6:
             rows.append(["", "", "", "", "", "", "", "", "", ""])
         elif kind == 7:
-            rows.append(
-                [number, "判断", f"第{i}题 字母判断", "正确", "错误", "", "", "A", "7", "X-1"]
-            )
+            rows.append([number, "判断", f"第{i}题 字母判断", "正确", "错误", "", "", "A", "7", "X-1"])
         else:
-            rows.append(
-                [
-                    number,
-                    "单选",
-                    f"第{i}题 难度坏 U_{{2}}",
-                    "A项",
-                    "B项",
-                    "",
-                    "",
-                    "b",
-                    "很难",
-                    "B-A",
-                ]
-            )
+            rows.append([number, "单选", f"第{i}题 难度坏 U_{{2}}", "A项", "B项", "", "", "b", "很难", "B-A"])
     return rows
 
 
