@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from qbank import audit
 from qbank.bulk import execute_many, insert_many, new_ids
 from qbank.canonical import canonical_text, content_id, sha256_hex
-from qbank.content import verified_item_content
+from qbank.content import ITEM_COLUMNS, verified_item_content
 from qbank.db import DatabaseBusy, lock_bank
 from qbank.errors import ImportRejected, NotFound
 from qbank.model import Bank, Base, Item, ItemContentKey, ItemVersion, KnowledgeNode
@@ -789,19 +789,7 @@ _VERSION_COLUMNS = (
     "sha256",
     "content_key",
     "canonical",
-    "type",
-    "stem",
-    "options",
-    "answer",
-    "knowledge_code",
-    "knowledge_path",
-    "importance",
-    "difficulty",
-    "discrimination",
-    "score",
-    "explanation",
-    "source",
-    "author",
+    *ITEM_COLUMNS,  # the columns that repeat the content, in their order
     "origin",
     "created_by",
 )
