@@ -488,11 +488,13 @@ _READ_PART = f"{__name__}:read_part"
 PARALLEL_ROWS = 10_000
 """Fewest data rows in a sheet for which a worker process reads its last rows (a worker
 costs about a third of a second to start, on the other core)."""
-WORKER_ROW_SHARE = 0.44
-"""The share of a large sheet's rows the worker reads. Its rows cost it more than this
-process's cost it (they arrive pickled, and its records go back pickled): at half, this
-process waited for the worker 0.15-0.2 s of a 55,000-row sheet's 1.3 s and 6 s of a
-million-row CSV's 24.6 s, so the worker takes a little less than half."""
+WORKER_ROW_SHARE = 0.52
+"""The share of a large sheet's rows the worker reads. Its rows cost this process only the
+sending and the rebuilding of their records (`_unpacked`); at 0.44 this process never
+waited for the worker, which had seconds to spare: reading the 1M CSV in process took
+24.0-25.3 s at 0.52 against 26.1-26.9 s at 0.44 (never waiting), and 26.0-26.2 s at 0.6
+(waiting 3.7-4.0 s); the 55,000-item workbook 2.38-2.42 s against 2.44-2.54 s, waiting
+0.03-0.05 s (2026-12-05, alternating; `/tmp/exp/readshare2.py`, not committed)."""
 
 
 def _start_worker() -> Worker | None:
