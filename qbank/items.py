@@ -620,9 +620,10 @@ def _version_texts(
     return None if computed is None else iter(computed)
 
 
-def _new_guids(count: int) -> list[str]:
-    """`count` new item numbers: version 7 UUIDs (RFC 9562), written as `str(uuid.UUID)`
-    writes them, in increasing order. Each has the current Unix time in milliseconds in its
+def _fresh_guids(count: int) -> Iterator[str]:
+    """`count` new item numbers, made `_BATCH` at a time as they are taken (an import's
+    million new numbers are not held at once): version 7 UUIDs (RFC 9562), written as
+    `str(uuid.UUID)` writes them, in increasing order. Each has the current Unix time in milliseconds in its
     first 48 bits, then 74 bits that count up from a random start (the RFC's monotonic
     random method: the start from the system's random source, 2**73 values below the top,
     so the count never carries into the time). Increasing numbers land at the end of the
@@ -633,12 +634,6 @@ def _new_guids(count: int) -> list[str]:
     it but where those carry: the text before them is written once per run of 2**48 counts,
     and each number is that text and its 12 digits (a million: 0.27 s against 1.06 s for a
     whole number formatted each; tests/test_bulk_import.py holds the two equal across carries)."""
-    return list(_fresh_guids(count))
-
-
-def _fresh_guids(count: int) -> Iterator[str]:
-    """`_new_guids(count)`, made `_BATCH` at a time as they are taken (an import's million
-    new numbers are not held at once)."""
     millis = time.time_ns() // 1_000_000
     start = int.from_bytes(os.urandom(10)) >> 7  # 73 random bits
     for done in range(0, count, _BATCH):
@@ -646,7 +641,7 @@ def _fresh_guids(count: int) -> Iterator[str]:
 
 
 def _guids_from(millis: int, start: int, count: int) -> list[str]:
-    """`_new_guids` of this time and count's start."""
+    """`_fresh_guids` of this time and count's start."""
     guids: list[str] = []
     n, end = start, start + count
     while n < end:
@@ -886,7 +881,8 @@ def _key_rows(
     final: dict[int, tuple[int, str]] = {}  # item -> (its first change, its last key)
     for position, (item_id, key) in enumerate(keyed):
         if owned_keys.get(item_id) != key:
-            final[item_id] = (final[item_id][0] if item_id in final else position, key)
+            first = final.get(item_id)
+            final[item_id] = (position if first is None else first[0], key)
     stale = [i for i in final if i in owned_keys]
     for start in range(0, len(stale), _CHUNK):
         session.execute(

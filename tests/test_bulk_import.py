@@ -228,7 +228,10 @@ def test_new_guids_are_increasing_version_7_uuids() -> None:
     import time
     import uuid
 
-    from qbank.items import _new_guids
+    from qbank.items import _fresh_guids
+
+    def _new_guids(count: int) -> list[str]:
+        return list(_fresh_guids(count))
 
     before = time.time_ns() // 1_000_000
     guids = _new_guids(5000)
