@@ -324,13 +324,13 @@ def _read_sheet(
     mapping: dict[str, str],
     advance: Callable[[int], None],
     release: bool = False,
-    workers_from: _RowWorkers | None = None,
+    workers_from: workers.Spare | None = None,
 ) -> _SheetResult:
     """The items of one sheet; `advance(n)` as each `PROGRESS_EVERY` rows (and the rest at
     the end) have been read. With `release`, the sheet's data rows are dropped as read. A
     large sheet's row worker comes from `workers_from` (else a new one)."""
     result = _SheetResult()
-    _read_rows(sheet, display, mapping, advance, result, release, workers_from or _RowWorkers())
+    _read_rows(sheet, display, mapping, advance, result, release, workers_from or workers.Spare())
     advance(len(sheet.rows) - result.rows_read)
     return result
 
@@ -342,7 +342,7 @@ def _read_rows(
     advance: Callable[[int], None],
     result: _SheetResult,
     release: bool,
-    workers_from: _RowWorkers,
+    workers_from: workers.Spare,
 ) -> None:
     """Into `result`: the sheet's header, records and problems; with `release` each data
     row is dropped from `sheet` once read."""
@@ -381,7 +381,8 @@ def _read_rows(
     rows = sheet.rows
     first, end = header_index + 1, len(rows)
     # A large sheet's last rows are read by a worker process while this one reads the first.
-    worker = workers_from.take() if end - first >= PARALLEL_ROWS and workers.cores() >= 2 else None
+    large = end - first >= PARALLEL_ROWS and workers.cores() >= 2
+    worker = (workers_from.take() or _start_worker()) if large else None
     half = end if worker is None else end - int((end - first) * WORKER_ROW_SHARE)
     theirs = _WorkerRows(worker, frame, rows[half:]) if worker is not None else None
     if release:
@@ -511,39 +512,6 @@ def loaded() -> None:
 
 _WARM = f"{__name__}:loaded"
 
-EARLY_WORKER_BYTES = 1 << 20
-"""Files from this size on (about 8,500 rows of an .xlsx, 6,000 of a CSV) start their row
-worker before they are parsed, so its start overlaps the parse instead of delaying its part
-of the rows; when no sheet has `PARALLEL_ROWS` rows it is closed unused (it costs a fraction
-of a second on the other core)."""
-
-
-class _RowWorkers:
-    """Where a large sheet's row worker comes from: the one started before the file was
-    parsed (`early`), else a new one. `close` ends the early one if no sheet took it."""
-
-    def __init__(self, early: bool = False) -> None:
-        self._spare = _start_worker() if early else None
-
-    def take(self) -> Worker | None:
-        spare, self._spare = self._spare, None
-        return spare if spare is not None else _start_worker()
-
-    def close(self) -> None:
-        if self._spare is not None:
-            self._spare.close()
-            self._spare = None
-
-
-def _large(path: Path) -> bool:
-    """Whether `path` is large enough to start its row worker before it is parsed."""
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return False
-    return size >= EARLY_WORKER_BYTES and workers.cores() >= 2
-
-
 WORKER_PARTS = 8
 """Requests the worker's rows are sent in: each part's rows count as read when it is back,
 so a progress display moves with the worker's reading too."""
@@ -664,13 +632,10 @@ def read_items_table(
     header line included).
     """
     path = Path(path)
-    row_workers = _RowWorkers(early=_large(path))
-    try:
+    with workers.Spare(_start_worker if workers.large_file(path) else None) as row_workers:
         return _read_table(
             path, display_name_of(path, display_name), mapping, progress, row_workers
         )
-    finally:
-        row_workers.close()
 
 
 def _read_table(
@@ -678,7 +643,7 @@ def _read_table(
     display: str,
     mapping: dict[str, str] | None,
     progress: RowProgress | None,
-    row_workers: _RowWorkers,
+    row_workers: workers.Spare,
 ) -> Parsed[ItemRecord]:
     """`read_items_table`, with `row_workers` for its large sheets."""
     where = Location(file=display)

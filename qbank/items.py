@@ -51,6 +51,7 @@ from qbank.text.keys import text_content_key
 
 if TYPE_CHECKING:
     from qbank.overlap.fingerprints import FingerprintWriter, PreparedBatch
+    from qbank.worker import Spare
 
 _log = logging.getLogger(__name__)
 
@@ -96,15 +97,19 @@ def _option_texts(options: dict[str, str]) -> tuple[str, ...]:
 
 
 def _content_keys(
-    records: Sequence[ItemRecord], fingerprints: FingerprintWriter | None
+    records: Sequence[ItemRecord],
+    fingerprints: FingerprintWriter | None,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> list[str]:
     """`content_key` of each record. From `_KEYS_PARALLEL_MIN` records on, with a worker
     (the fingerprint writer's, idle until the import stores its first batch), the worker
     keys the last `_KEYS_WORKER_SHARE` of them, `_KEYS_PART` a request, while this process
     keys the rest; a part the worker fails, and every part after it, is keyed here
-    (`FingerprintWriter.result`)."""
+    (`FingerprintWriter.result`). `meanwhile` is called once the worker has its parts (at
+    once when it keys none), before this process keys its own."""
     worker = None if fingerprints is None else fingerprints.worker
     if fingerprints is None or worker is None or len(records) < _KEYS_PARALLEL_MIN:
+        meanwhile()
         return [_content_key(*_key_text(r)) for r in records]
     split = len(records) - int(len(records) * _KEYS_WORKER_SHARE)
     parts = range(split, len(records), _KEYS_PART)
@@ -112,6 +117,7 @@ def _content_keys(
         worker.submit(_CONTENT_KEYS, [_key_text(r) for r in records[start : start + _KEYS_PART]])
         for start in parts
     ]
+    meanwhile()
     keys = [_content_key(*_key_text(r)) for r in records[:split]]
     for start, number in zip(parts, pending, strict=True):
         theirs = fingerprints.result(number)
@@ -263,6 +269,7 @@ def import_items(
     parse_problems: Sequence[Problem] = (),
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    spare: Spare | None = None,
 ) -> ImportSummary:
     """Store `records` (read from file `source`) in `bank`, all or nothing.
 
@@ -271,7 +278,9 @@ def import_items(
     same text, a text another item of the bank already has). If there is any problem, raises
     ItemsRejected and writes nothing. With `dry_run`, returns what would happen without
     writing. `progress` is called with the number of records done (stored, or found
-    unchanged), a batch at a time.
+    unchanged), a batch at a time. `spare`: a fingerprint worker the caller started while it
+    read the file (`qbank.overlap.fingerprint_worker.start`), taken if the import stores
+    enough texts for a worker; else the caller's `Spare` closes it.
 
     Takes the bank's import lock first (`qbank.db.lock_bank`) and raises DatabaseBusy when
     another import holds it past the busy timeout, or when the database refuses a duplicate
@@ -286,7 +295,7 @@ def import_items(
     # records' count), so the worker loads the tokenizer and kernels meanwhile; a smaller one
     # makes its writer when it has something to store.
     early = 0 if dry_run or not _worth_a_worker(len(listed)) else len(listed)
-    with _fingerprint_writer(session, early) as fingerprints:
+    with _fingerprint_writer(session, early, spare) as fingerprints:
         return _import_planned(
             session,
             bank,
@@ -312,7 +321,13 @@ def _import_planned(
     problems = ProblemList(parse_problems)  # bounded: a hostile file may be all problems
     known = _known_items(session, bank)
     points = tree_point_codes(session, bank)
-    keys = _content_keys(records, fingerprints)
+    first: list[_Ahead] = []
+
+    def send_first() -> None:  # an empty bank's: see _send_first
+        if not known.by_guid:
+            first.extend(_send_first(records, writing, fingerprints))
+
+    keys = _content_keys(records, fingerprints, meanwhile=send_first)
     plan = _plan(records, keys, known, points, writing.author, summary, problems)
     problems.extend(_taken_keys(plan, known.by_key))
     if problems:
@@ -334,7 +349,7 @@ def _import_planned(
             if changes:
                 writer = fingerprints or late
                 assert writer is not None  # made whenever there are changes
-                _store_all(session, bank, changes, writing, known.owned_keys, writer)
+                _store_all(session, bank, changes, writing, known.owned_keys, writer, first)
         audit.record(
             session,
             actor=writing.actor,
@@ -523,6 +538,7 @@ def _store_all(
     writing: _Writing,
     owned_keys: dict[int, str | None],
     fingerprints: FingerprintWriter,
+    first: Sequence[_Ahead] = (),
 ) -> None:
     """Write the changes with bulk statements of `_BATCH` rows (no per-row flush): each batch
     inserts its new items, their versions and the content keys of its changed texts
@@ -532,24 +548,27 @@ def _store_all(
     token sets and signatures of its texts (`fingerprints`), so the first overlap check
     tokenises nothing."""
     # The first batches' texts go to the fingerprint worker (if any) before anything is
-    # written, so it tokenises and signs them while this process reads what the writes
-    # depend on; then each batch is sent `_AHEAD` batches before it is written. Items and
-    # keys are written with their batch (`_InOrder`): a million of each written first took
-    # 7 s while the worker, two batches ahead, waited for work.
+    # written (`first`: those an empty bank's import sent before its plan), so it tokenises
+    # and signs them while this process reads what the writes depend on; then each batch is
+    # sent `_AHEAD` batches before it is written. Items and keys are written with their
+    # batch (`_InOrder`): a million of each written first took 7 s while the worker, two
+    # batches ahead, waited for work.
     starts = range(0, len(changes), _BATCH)
 
     def prepared(number: int) -> _Ahead:
         part = changes[starts[number] : starts[number] + _BATCH]
-        contents = [item_content(c[0], author=writing.author) for c in part]
-        worker = fingerprints.worker
-        versions = None
-        new = [content for content, c in zip(contents, part, strict=True) if c[3] is None]
-        if worker is not None:  # submitted before the texts: the batch reads it first
-            versions = worker.submit(_VERSION_TEXTS, new)
-        texts = [(c[0].stem, tuple(c[0].options.values())) for c in part]
-        return _Ahead(fingerprints.prepare(texts), contents, versions, len(new))
+        return _send_batch(
+            [c[0] for c in part], [c[3] is None for c in part], writing, fingerprints
+        )
 
-    ahead = collections.deque(prepared(n) for n in range(min(_AHEAD, len(starts))))
+    ahead = collections.deque(first)
+    if not all(
+        _same(a.records, [c[0] for c in changes[start : start + _BATCH]])
+        for a, start in zip(ahead, starts, strict=False)
+    ):  # not the first batches after all: the worker's results are dropped
+        fingerprints.close()
+        ahead.clear()
+    ahead.extend(prepared(n) for n in range(len(ahead), min(_AHEAD, len(starts))))
     # What the writes depend on is read once, first (ids, earlier versions, the audit
     # chain's tail), not a query per batch.
     item_ids, items = _item_ids(session, bank, changes)
@@ -591,14 +610,52 @@ _AHEAD = 2
 
 @dataclass
 class _Ahead:
-    """A batch sent ahead: its texts with the fingerprint writer, its records' contents, and
-    (with a worker) the number of the worker's request for the canonical JSON and id of its
-    new items' versions (`qbank.canonical.texts_and_ids`)."""
+    """A batch sent ahead: its records, their texts with the fingerprint writer, their
+    contents, and (with a worker) the number of the worker's request for the canonical JSON
+    and id of its new items' versions (`qbank.canonical.texts_and_ids`)."""
 
+    records: list[ItemRecord]
     fingerprints: PreparedBatch
     contents: list[dict[str, Any]]
     versions: int | None = None
     new_items: int = 0
+
+
+def _send_batch(
+    records: list[ItemRecord],
+    new: Sequence[bool] | None,
+    writing: _Writing,
+    fingerprints: FingerprintWriter,
+) -> _Ahead:
+    """The batch of `records` sent ahead to `fingerprints` (`new`: which of them are new
+    items; None: all)."""
+    contents = [item_content(r, author=writing.author) for r in records]
+    fresh = contents if new is None else [c for c, n in zip(contents, new, strict=True) if n]
+    worker = fingerprints.worker
+    # submitted before the texts: the batch reads it first
+    versions = None if worker is None else worker.submit(_VERSION_TEXTS, fresh)
+    texts = [(r.stem, tuple(r.options.values())) for r in records]
+    return _Ahead(records, fingerprints.prepare(texts), contents, versions, len(fresh))
+
+
+def _same(these: Sequence[ItemRecord], those: Sequence[ItemRecord]) -> bool:
+    return len(these) == len(those) and all(a is b for a, b in zip(these, those, strict=True))
+
+
+def _send_first(
+    records: Sequence[ItemRecord], writing: _Writing, fingerprints: FingerprintWriter | None
+) -> list[_Ahead]:
+    """The first `_AHEAD` batches of `records`, sent to the fingerprint worker before the
+    import is planned: an empty bank's import stores every record, in file order, as a new
+    item (or stores nothing: then the worker's results are dropped), so its worker need not
+    wait for the plan. Nothing without a worker."""
+    if fingerprints is None or fingerprints.worker is None:
+        return []
+    stop = min(len(records), _AHEAD * _BATCH)
+    return [
+        _send_batch(list(records[start : start + _BATCH]), None, writing, fingerprints)
+        for start in range(0, stop, _BATCH)
+    ]
 
 
 _VERSION_TEXTS = "qbank.canonical:texts_and_ids"
@@ -847,7 +904,9 @@ def _worth_a_worker(texts: int) -> bool:
 
 
 @contextlib.contextmanager
-def _fingerprint_writer(session: Session, texts: int) -> Iterator[FingerprintWriter | None]:
+def _fingerprint_writer(
+    session: Session, texts: int, spare: Spare | None = None
+) -> Iterator[FingerprintWriter | None]:
     """What stores the token sets and signatures of the records' (stem, options) texts (at
     most `texts` of them; with 0, None: nothing to store), closed after the block. Imported
     here: the import command needs the overlap code only when storing."""
@@ -858,7 +917,9 @@ def _fingerprint_writer(session: Session, texts: int) -> Iterator[FingerprintWri
 
     # A worker that will key the records first (`_content_keys`) loads the tokenizer with its
     # first batch, while this process writes the items and their keys, not before the keys.
-    writer = FingerprintWriter(session, clean=True, texts=texts, warm=texts < _KEYS_PARALLEL_MIN)
+    writer = FingerprintWriter(
+        session, clean=True, texts=texts, warm=texts < _KEYS_PARALLEL_MIN, spare=spare
+    )
     try:
         yield writer
     finally:

@@ -9,16 +9,27 @@ depend on made once, not once per batch.
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+from typing import Any
+
 import pytest
 from hostile import unprotect
 from sqlalchemy import Text, event, func, select, text, type_coerce, update
 from test_bulk_import import OCC, records
 
-from qbank import worker
+from qbank import items, worker
 from qbank.audit import ITEMS_ACTION, verify_chain
 from qbank.bank import ensure_bank
 from qbank.db import Database, open_database
-from qbank.items import _content_keys, _point_at_range, content_key, import_items
+from qbank.errors import InvalidInput
+from qbank.items import (
+    ItemsRejected,
+    _content_keys,
+    _point_at_range,
+    content_key,
+    import_items,
+)
 from qbank.json_column import json_column
 from qbank.model import AuditEvent, AuditItem, Item, ItemVersion, Signature, TokenSet
 from qbank.overlap import fingerprint_worker
@@ -26,6 +37,8 @@ from qbank.overlap.fingerprint_worker import COMPUTE, compute
 from qbank.overlap.fingerprints import FingerprintWriter
 from qbank.records import ItemRecord
 from qbank.worker import Worker, WorkerFailed
+from workflows.importing import import_items_file
+from workflows.types import BankRef
 
 
 @pytest.fixture
@@ -148,6 +161,45 @@ def test_failed_worker_falls_back(
 
     monkeypatch.setattr(Worker, "result", killed)
     assert _import(f"sqlite:///{tmp_path / 'b.db'}", records(120)) == serial
+
+
+def test_an_empty_banks_first_batches_go_before_the_plan(
+    small_batches: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serial
+) -> None:
+    """An import into an empty bank sends its first batches to the worker before it plans
+    (`items._send_first`); batches sent for other records than the plan's first ones are
+    dropped with the worker's results, and the import stores the same rows. A file the
+    plan refuses stores nothing and leaves no worker running."""
+    sent: list[list[ItemRecord]] = []
+    real = items._send_first
+
+    def recorded(recs: Any, *args: Any) -> Any:
+        batches = real(recs, *args)
+        sent.extend(b.records for b in batches)
+        return batches
+
+    monkeypatch.setattr(items, "_send_first", recorded)
+    recs = records(120)
+    assert _import(f"sqlite:///{tmp_path / 'a.db'}", recs) == serial
+    assert [[r.stem for r in b] for b in sent] == [
+        [r.stem for r in recs[:40]],
+        [r.stem for r in recs[40:80]],
+    ]
+
+    def misplaced(recs: Any, *args: Any) -> Any:  # the batches of other records
+        return real(list(reversed(recs)), *args)
+
+    monkeypatch.setattr(items, "_send_first", misplaced)
+    assert _import(f"sqlite:///{tmp_path / 'b.db'}", recs) == serial
+
+    started = _started(monkeypatch)
+    monkeypatch.setattr(items, "_send_first", recorded)
+    sent.clear()
+    refused = tmp_path / "c.db"
+    with pytest.raises(ItemsRejected):
+        _import(f"sqlite:///{refused}", [*recs, recs[5]])  # a text twice
+    assert len(sent) == 2 and all(w._process.poll() is not None for w, _ in started)
+    assert _import_rows(f"sqlite:///{refused}") == ([], [], [])
 
 
 def test_worker_computes_what_compute_gives() -> None:
@@ -328,3 +380,77 @@ def test_pointers_set_over_an_id_range_only_where_it_holds_the_batch(db: Databas
         expected = {(i, v if sqlite else None) for v, i in versions}
         assert set(pointed) == expected
         session.rollback()
+
+
+def _bank_csv(path: Path, recs: list[ItemRecord]) -> Path:
+    """`recs` as a CSV bank file (single-choice and judgement items)."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        rows = csv.writer(out)
+        rows.writerow(["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案"])
+        for r in recs:
+            options = [r.options.get(k, "") for k in "ABCD"]
+            answer = r.answer if isinstance(r.answer, str) else ("√" if r.answer else "×")
+            rows.writerow([r.type.value, r.stem, *options, answer])
+    return path
+
+
+def _file_import(
+    path: Path, url: str, monkeypatch: pytest.MonkeyPatch, *, dry_run: bool = False
+) -> list[int]:
+    """Import `path` with the workflow into a new bank at `url`; the number of fingerprint
+    workers started when the file began to be read (`importers.dispatch.read_items`)."""
+    import importers.dispatch
+
+    started_before: list[int] = []
+    real = importers.dispatch.read_items
+    started = _started(monkeypatch)
+
+    def read(*args: Any, **kwargs: Any) -> Any:
+        started_before.append(len(started))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importers.dispatch, "read_items", read)
+    database = open_database(url)
+    try:
+        import_items_file(
+            database.transaction,
+            BankRef(OCC, 4, "电工"),
+            path,
+            actor="tester",
+            create=True,
+            dry_run=dry_run,
+        )
+    finally:
+        database.dispose()
+    assert all(w._process.poll() is not None for w, _ in started)  # none left running
+    return [*started_before, len(started)]
+
+
+def test_a_large_files_worker_starts_before_the_file_is_read(
+    small_batches: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From `worker.EARLY_START_BYTES` on, the import workflow starts the fingerprint worker
+    before it reads the file (it loads the tokenizer while the file is parsed) and the
+    import uses that worker: one worker in all, the same rows as one started after the
+    read. A dry run starts none; a file with too few texts for a worker closes it unused;
+    so does a file that cannot be read."""
+    path = _bank_csv(tmp_path / "bank.csv", records(120))
+    monkeypatch.setattr(worker, "EARLY_START_BYTES", path.stat().st_size + 1)
+    late = tmp_path / "late.db"
+    assert _file_import(path, f"sqlite:///{late}", monkeypatch) == [0, 1]  # after the read
+
+    monkeypatch.setattr(worker, "EARLY_START_BYTES", path.stat().st_size)
+    early = tmp_path / "early.db"
+    assert _file_import(path, f"sqlite:///{early}", monkeypatch) == [1, 1]  # before it
+    assert _import_rows(f"sqlite:///{early}") == _import_rows(f"sqlite:///{late}")
+
+    assert _file_import(path, f"sqlite:///{tmp_path / 'dry.db'}", monkeypatch, dry_run=True) == [
+        0,
+        0,
+    ]
+    monkeypatch.setattr(fingerprint_worker, "PARALLEL_MIN", 1000)  # too few texts
+    assert _file_import(path, f"sqlite:///{tmp_path / 'few.db'}", monkeypatch) == [1, 1]
+    unreadable = tmp_path / "bank.xlsx"
+    unreadable.write_bytes(b"PK\x03\x04" + b"\x00" * path.stat().st_size)
+    with pytest.raises(InvalidInput):
+        _file_import(unreadable, f"sqlite:///{tmp_path / 'bad.db'}", monkeypatch)

@@ -120,7 +120,7 @@ def test_progress_counts_the_worker_rows_part_by_part(
 def test_large_file_starts_its_worker_before_the_parse(
     files: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A file from `EARLY_WORKER_BYTES` on starts its row worker before it is parsed: its
+    """A file from `worker.EARLY_START_BYTES` on starts its row worker before it is parsed: its
     large sheet uses that worker (none is started after the parse), and when no sheet is
     large enough the worker is closed unused. The records are the same either way."""
     alone = _read(files[1], parallel=False, monkeypatch=monkeypatch)
@@ -134,7 +134,7 @@ def test_large_file_starts_its_worker_before_the_parse(
         return w
 
     monkeypatch.setattr(table_items, "_start_worker", counted)
-    monkeypatch.setattr(table_items, "EARLY_WORKER_BYTES", 1)
+    monkeypatch.setattr(worker, "EARLY_START_BYTES", 1)
     unused = _read(files[1], parallel=False, monkeypatch=monkeypatch)
     assert len(started) == 1
     assert started[0]._process.poll() is not None  # closed, not left running
@@ -148,7 +148,7 @@ def test_large_file_starts_its_worker_before_the_parse(
     assert list(split.problems) == list(alone.problems)
 
     started.clear()
-    monkeypatch.setattr(table_items, "EARLY_WORKER_BYTES", files[1].stat().st_size + 1)
+    monkeypatch.setattr(worker, "EARLY_START_BYTES", files[1].stat().st_size + 1)
     _read(files[1], parallel=True, monkeypatch=monkeypatch)
     assert len(started) == 1  # a smaller file: started after the parse, as before
 

@@ -18,9 +18,11 @@ from qbank.gcpause import gc_paused
 from qbank.items import ImportSummary, ItemsRejected, import_items
 from qbank.linking import DEFAULT_THRESHOLD, CurrentItems, Link, link_records
 from qbank.model import Bank
+from qbank.overlap import fingerprint_worker
 from qbank.practical import PracticalImportSummary, import_practical
 from qbank.records import Location, Parsed, PracticalSetRecord, Problem, ProblemList
 from qbank.tree import TreeImportSummary, import_tree
+from qbank.worker import Spare, large_file
 from workflows.types import BankRef, Progress, Transaction
 
 
@@ -121,54 +123,61 @@ def import_items_file(
     from importers.dispatch import read_items
 
     started = time.perf_counter()
-    parsed = read_items(
-        path,
-        mapping=dict(mapping) if mapping else None,
-        progress=None if progress is None else lambda done, rows: progress("read", done, rows),
-    )
-    total = len(parsed.records)
-    done = 0
-
-    def advance(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress is not None:
-            progress("store", done, total)
-
-    advance(0)  # the stage starts: its bar's delay counts from here
-    with transaction() as session:
-        target = _target(session, bank, actor, create)
-        lock_bank(session, target.id)  # what the pre-passes look up is what import_items sees
-        current = CurrentItems.load(session, target)
-        linked = link_records(
-            current,
-            parsed.records if current.by_guid else [],  # an empty bank: nothing to link to
-            threshold=link_threshold,
-            new_items=new_items,
+    # A large file's fingerprint worker starts before the file is read, so it loads the
+    # tokenizer and kernels (a second of CPU) while the file is parsed instead of after it.
+    early = not dry_run and large_file(path)
+    with Spare(fingerprint_worker.start if early else None) as spare:
+        parsed = read_items(
+            path,
+            mapping=dict(mapping) if mapping else None,
+            progress=None if progress is None else lambda done, rows: progress("read", done, rows),
         )
-        if current.by_guid:
-            checked = check_field_loss(
-                current, linked.records, author=author, keep_missing=keep_missing
+        total = len(parsed.records)
+        done = 0
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress is not None:
+                progress("store", done, total)
+
+        advance(0)  # the stage starts: its bar's delay counts from here
+        with transaction() as session:
+            target = _target(session, bank, actor, create)
+            lock_bank(session, target.id)  # what the pre-passes look up is what import_items sees
+            current = CurrentItems.load(session, target)
+            linked = link_records(
+                current,
+                parsed.records if current.by_guid else [],  # an empty bank: nothing to link to
+                threshold=link_threshold,
+                new_items=new_items,
             )
-        else:  # no stored item: no record is an item's new version, so none loses fields
-            checked = FieldCheck(parsed.records)
-        losses = [] if allow_field_loss else checked.problems
-        try:
-            summary = import_items(
-                session,
-                target,
-                checked.records,
-                source=path.name,
-                actor=actor,
-                author=author,
-                parse_problems=[*parsed.problems, *linked.problems, *losses],
-                dry_run=dry_run,
-                progress=advance,
-            )
-        except ItemsRejected as rejected:
-            if losses:
-                raise FieldLossRejected(path.name, rejected.summary, losses=len(losses)) from None
-            raise
+            if current.by_guid:
+                checked = check_field_loss(
+                    current, linked.records, author=author, keep_missing=keep_missing
+                )
+            else:  # no stored item: no record is an item's new version, so none loses fields
+                checked = FieldCheck(parsed.records)
+            losses = [] if allow_field_loss else checked.problems
+            try:
+                summary = import_items(
+                    session,
+                    target,
+                    checked.records,
+                    source=path.name,
+                    actor=actor,
+                    author=author,
+                    parse_problems=[*parsed.problems, *linked.problems, *losses],
+                    dry_run=dry_run,
+                    progress=advance,
+                    spare=spare,
+                )
+            except ItemsRejected as rejected:
+                if losses:
+                    raise FieldLossRejected(
+                        path.name, rejected.summary, losses=len(losses)
+                    ) from None
+                raise
     seconds = time.perf_counter() - started
     return ItemsImported(path, summary, total, seconds, linked.links, checked.kept)
 

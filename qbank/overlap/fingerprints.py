@@ -40,7 +40,7 @@ from qbank.text.normalize import fold_text
 if TYPE_CHECKING:
     from qbank.overlap.scan_parts import StoredRows
     from qbank.text.tokens import Tokenizer
-    from qbank.worker import Worker
+    from qbank.worker import Spare, Worker
 
 _log = logging.getLogger(__name__)
 
@@ -454,11 +454,19 @@ class FingerprintWriter:
     the import will store; from `fingerprint_worker.PARALLEL_MIN` on (and with two cores) a
     worker process computes each batch submitted by `prepare` while the caller writes, and
     `store` waits for it; with `warm`, it loads the tokenizer and kernels at once, else with
-    its first batch (a caller that gives it other work first). `close` ends the worker.
+    its first batch (a caller that gives it other work first); a `spare` (a worker started
+    with `fingerprint_worker.start` before the texts were known) is taken instead of starting
+    one. `close` ends the worker.
     """
 
     def __init__(
-        self, session: Session, *, clean: bool = False, texts: int = 0, warm: bool = True
+        self,
+        session: Session,
+        *,
+        clean: bool = False,
+        texts: int = 0,
+        warm: bool = True,
+        spare: Spare | None = None,
     ) -> None:
         from qbank.overlap import fingerprint_worker
         from qbank.policy import load_policy
@@ -470,7 +478,7 @@ class FingerprintWriter:
         self._info = tokenizer_info(None)  # remembered, so checks need not load the tokenizer
         self._registered = False  # the identity's row: looked up once, not every batch
         self._worker = (
-            fingerprint_worker.start(warm=warm)
+            (spare and spare.take()) or fingerprint_worker.start(warm=warm)
             if fingerprint_worker.worth_a_worker(texts)
             else None
         )
