@@ -228,24 +228,22 @@ def test_new_guids_are_increasing_version_7_uuids() -> None:
     import time
     import uuid
 
-    from qbank.items import _fresh_guids
+    from qbank.items import _BATCH, _fresh_guids
 
-    def _new_guids(count: int) -> list[str]:
-        return list(_fresh_guids(count))
-
+    drawn = 2 * _BATCH + 345  # made a batch at a time: the count runs on across batches
     before = time.time_ns() // 1_000_000
-    guids = _new_guids(5000)
+    guids = list(_fresh_guids(drawn))
     after = time.time_ns() // 1_000_000
-    assert len(set(guids)) == 5000 and guids == sorted(guids)
+    assert len(set(guids)) == drawn and guids == sorted(guids)
     for guid in guids:
         parsed = uuid.UUID(guid)
         assert (parsed.version, parsed.variant, str(parsed)) == (7, uuid.RFC_4122, guid)
         assert before <= parsed.int >> 80 <= after
     low = [uuid.UUID(g).int & ((1 << 76) - 1) for g in guids]  # 12 bits, variant, 62 bits
     counts = [(c >> 64) << 62 | (c & ((1 << 62) - 1)) for c in low]
-    assert counts == list(range(counts[0], counts[0] + 5000))
-    assert not set(guids) & set(_new_guids(5000))
-    assert _new_guids(0) == []
+    assert counts == list(range(counts[0], counts[0] + drawn))
+    assert not set(guids) & set(_fresh_guids(5000))
+    assert list(_fresh_guids(0)) == []
 
 
 def test_new_guids_carry_as_whole_numbers_do() -> None:
