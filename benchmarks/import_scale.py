@@ -14,6 +14,8 @@ a 1M-item CSV import plus its first check in under 2 minutes, the check under 1.
 As in pipeline.py, the commands run as an installed qbank does, with their byte code compiled
 once (into DIR/pycache, by `pipeline.warm_cache` before timing) and reused, even where the
 environment sets PYTHONDONTWRITEBYTECODE; `--no-bytecode` compiles on every command instead.
+The warm-up compiles the overlap check's numba kernels too (`pipeline.compile_kernels`), as a
+user's first large check after installing does once.
 """
 
 from __future__ import annotations
