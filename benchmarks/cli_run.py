@@ -21,10 +21,12 @@ from collections.abc import Container
 from pathlib import Path
 from typing import IO, Any
 
-# The command's program: the CLI, then its peak written where the benchmark reads it.
+# The command's program: the CLI (after the caller's `before`, if any), then its peak written
+# where the benchmark reads it.
 _PROGRAM = """\
 import os, resource
 try:
+    {before}
     from cli.main import main
     main()
 finally:
@@ -47,15 +49,17 @@ def run_qbank(
     *,
     stdout: IO[bytes] | None = None,
     ok: Container[int] = (0,),
+    before: str = "pass",
 ) -> dict[str, Any]:
     """`qbank --db DB ARGS` with `env` (its PYTHONPATH picks the checkout): `s` wall seconds,
     `cpu_s` user + system seconds of the command and its workers, `peak_mb` (module
     docstring), `rc` the exit code, `output` its standard error (and its standard output when
     `stdout` is not given) as text. An exit code not in `ok` ends the benchmark, with what
-    the command printed."""
+    the command printed. `before`: one line of Python the child runs before the CLI."""
     # -P: no current directory first on sys.path, so PYTHONPATH alone picks the checkout even
     # when this runs from inside another one
-    command = [sys.executable, "-P", "-c", _PROGRAM, "--db", str(db), *args]
+    program = _PROGRAM.format(before=before)
+    command = [sys.executable, "-P", "-c", program, "--db", str(db), *args]
     with tempfile.TemporaryDirectory() as work, tempfile.TemporaryFile() as output:
         peak_file = Path(work) / "peak"
         start = time.perf_counter()

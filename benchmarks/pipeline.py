@@ -60,7 +60,6 @@ import random
 import re
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -380,12 +379,8 @@ def warm_cache(directory: Path, seed: int, env: dict[str, str]) -> None:
     shutil.rmtree(warm)
 
 
-_KERNELS = """\
-from qbank.overlap import bands
-bands.MAX_BAND_PAIRS = bands.MAX_VERIFY_PAIRS = -1  # every scope's candidates to the kernels
-from cli.main import main
-main()
-"""
+_KERNELS = "from qbank.overlap import bands; bands.MAX_BAND_PAIRS = bands.MAX_VERIFY_PAIRS = -1"
+"""Every scope's candidates and their Jaccard to the numba kernels, not numpy's paths."""
 
 
 def compile_kernels(db: Path, directory: Path, env: dict[str, str]) -> None:
@@ -397,12 +392,8 @@ def compile_kernels(db: Path, directory: Path, env: dict[str, str]) -> None:
     of a million items compiled them: 30.8 s against 23.7 s (2026-12-05)."""
     profile = directory / "lsh.toml"
     profile.write_text(_lsh_profile(Path(env["PYTHONPATH"])), encoding="utf-8")
-    command = [sys.executable, "-P", "-c", _KERNELS, "--db", str(db), "overlap", "check"]
-    command += [*OCCUPATION[:4], "--policy", str(profile), "--out", str(directory / "k.json")]
-    done = subprocess.run(command, env=env, capture_output=True, check=False)
-    if done.returncode not in (0, 1):  # 1: over the cap, a verdict
-        sys.stderr.write(done.stderr.decode("utf-8", "replace"))
-        raise SystemExit(f"compiling the overlap kernels failed ({done.returncode})")
+    args = ["overlap", "check", *OCCUPATION[:4], "--policy", str(profile)]
+    run_qbank([*args, "--out", str(directory / "k.json")], db, env, ok=(0, 1), before=_KERNELS)
 
 
 def _lsh_profile(root: Path) -> str:

@@ -292,8 +292,9 @@ def import_items(
     lock_bank(session, bank.id)
     listed = records if isinstance(records, Sequence) else list(records)
     # A file large enough for a fingerprint worker starts it before the plan (from the
-    # records' count), so the worker loads the tokenizer and kernels meanwhile; a smaller one
-    # makes its writer when it has something to store.
+    # records' count; or takes the `spare` started before the file was read), so the worker
+    # loads the tokenizer and kernels meanwhile; a smaller one makes its writer when it has
+    # something to store.
     early = 0 if dry_run or not _worth_a_worker(len(listed)) else len(listed)
     with _fingerprint_writer(session, early, spare) as fingerprints:
         return _import_planned(
@@ -680,12 +681,12 @@ def _version_texts(
 def _fresh_guids(count: int) -> Iterator[str]:
     """`count` new item numbers, made `_BATCH` at a time as they are taken (an import's
     million new numbers are not held at once): version 7 UUIDs (RFC 9562), written as
-    `str(uuid.UUID)` writes them, in increasing order. Each has the current Unix time in milliseconds in its
-    first 48 bits, then 74 bits that count up from a random start (the RFC's monotonic
-    random method: the start from the system's random source, 2**73 values below the top,
-    so the count never carries into the time). Increasing numbers land at the end of the
-    items' unique (bank, guid) index, where random ones (version 4) landed on random pages:
-    a million new items' inserts 2.6 s against 3.9-4.4 s (2026-12-04).
+    `str(uuid.UUID)` writes them, in increasing order. Each has the current Unix time in
+    milliseconds in its first 48 bits, then 74 bits that count up from a random start (the
+    RFC's monotonic random method: the start from the system's random source, 2**73 values
+    below the top, so the count never carries into the time). Increasing numbers land at the
+    end of the items' unique (bank, guid) index, where random ones (version 4) landed on
+    random pages: a million new items' inserts 2.6 s against 3.9-4.4 s (2026-12-04).
 
     Only a number's last 12 hex digits (the count's low 48 bits) differ from the one before
     it but where those carry: the text before them is written once per run of 2**48 counts,
@@ -915,8 +916,9 @@ def _fingerprint_writer(
         return
     from qbank.overlap.fingerprints import FingerprintWriter
 
-    # A worker that will key the records first (`_content_keys`) loads the tokenizer with its
-    # first batch, while this process writes the items and their keys, not before the keys.
+    # A worker started here that will key the records first (`_content_keys`) loads the
+    # tokenizer with its first batch, not before the keys; a `spare` has loaded it while the
+    # file was read.
     writer = FingerprintWriter(
         session, clean=True, texts=texts, warm=texts < _KEYS_PARALLEL_MIN, spare=spare
     )
