@@ -9,7 +9,6 @@ depend on made once, not once per batch.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from hostile import unprotect
 from sqlalchemy import Text, event, func, select, text, type_coerce, update
 from test_bulk_import import OCC, records
 
+from exporters.items_xlsx import write_items_csv
 from qbank import items, worker
 from qbank.audit import ITEMS_ACTION, verify_chain
 from qbank.bank import ensure_bank
@@ -382,18 +382,6 @@ def test_pointers_set_over_an_id_range_only_where_it_holds_the_batch(db: Databas
         session.rollback()
 
 
-def _bank_csv(path: Path, recs: list[ItemRecord]) -> Path:
-    """`recs` as a CSV bank file (single-choice and judgement items)."""
-    with path.open("w", encoding="utf-8", newline="") as out:
-        rows = csv.writer(out)
-        rows.writerow(["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案"])
-        for r in recs:
-            options = [r.options.get(k, "") for k in "ABCD"]
-            answer = r.answer if isinstance(r.answer, str) else ("√" if r.answer else "×")
-            rows.writerow([r.type.value, r.stem, *options, answer])
-    return path
-
-
 def _file_import(
     path: Path, url: str, monkeypatch: pytest.MonkeyPatch, *, dry_run: bool = False
 ) -> list[int]:
@@ -434,7 +422,8 @@ def test_a_large_files_worker_starts_before_the_file_is_read(
     import uses that worker: one worker in all, the same rows as one started after the
     read. A dry run starts none; a file with too few texts for a worker closes it unused;
     so does a file that cannot be read."""
-    path = _bank_csv(tmp_path / "bank.csv", records(120))
+    path = tmp_path / "bank.csv"
+    write_items_csv(records(120), path)
     monkeypatch.setattr(worker, "EARLY_START_BYTES", path.stat().st_size + 1)
     late = tmp_path / "late.db"
     assert _file_import(path, f"sqlite:///{late}", monkeypatch) == [0, 1]  # after the read
